@@ -1,0 +1,62 @@
+#include "host/replay_host.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "util/text.h"
+
+namespace stackdr {
+
+namespace {
+
+std::optional<std::string> slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::string ReplayHost::encode_argv(const Argv& argv) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (i) out += '+';
+    for (unsigned char c : argv[i]) {
+      if (std::isalnum(c) || c == '.' || c == '_' || c == '-') {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      }
+    }
+  }
+  return out;
+}
+
+CommandResult ReplayHost::run(const Argv& argv, std::chrono::milliseconds) {
+  CommandResult r;
+  auto base = dir_ / "cmd" / encode_argv(argv);
+  auto out = slurp(base);
+  if (!out) {
+    r.started = false;
+    r.exit_code = 127;
+    r.err = "not in bundle " + dir_.string() + ": " + describe_argv(argv);
+    return r;
+  }
+  r.out = *out;
+  r.err = slurp(base.string() + ".stderr").value_or("");
+  if (auto rc = slurp(base.string() + ".rc")) r.exit_code = static_cast<int>(text::to_int(*rc).value_or(0));
+  return r;
+}
+
+Result<std::string> ReplayHost::read_file(const std::string& path) {
+  auto p = dir_ / "fs" / std::filesystem::path(path).relative_path();
+  if (auto s = slurp(p)) return *s;
+  return Error{path + ": not in bundle " + dir_.string()};
+}
+
+}  // namespace stackdr

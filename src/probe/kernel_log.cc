@@ -1,0 +1,117 @@
+#include "probe/kernel_log.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "util/text.h"
+
+namespace stackdr {
+
+namespace {
+
+struct Rule {
+  const char* kind;
+  std::regex re;
+  int device = 0, array = 0, session = 0;  // capture group numbers (0 = none)
+};
+
+const std::vector<Rule>& rules() {
+  static const std::vector<Rule> r = {
+      {"md-disk-failure", std::regex(R"(md/raid\d*:(md\w+): Disk failure on (\w+))"), 2, 1, 0},
+      {"md-kick-non-fresh", std::regex(R"(md: kicking non-fresh (\w+) from array)"), 1, 0, 0},
+      {"md-recovery-start", std::regex(R"(md: (recovery|resync|data-check) of RAID array (md\w+))"), 0, 2, 0},
+      {"md-recovery-done", std::regex(R"(md: (md\w+): (recovery|resync|data-check) (done|interrupted))"), 0, 1, 0},
+      {"md-super-write-error", std::regex(R"(md: super_written gets error=(-?\d+))"), 0, 0, 0},
+      {"iscsi-ping-timeout", std::regex(R"((connection\d+:\d+): ping timeout)"), 0, 0, 1},
+      {"iscsi-conn-error", std::regex(R"((connection\d+:\d+): detected conn error \((\d+)\))"), 0, 0, 1},
+      {"iscsi-recovery-timeout", std::regex(R"((session\d+): session recovery timed out)"), 0, 0, 1},
+      {"io-error", std::regex(R"((?:I/O error|critical target error|critical medium error), dev (\w+))"), 1, 0, 0},
+      {"io-error", std::regex(R"(Buffer I/O error on dev (\w+))"), 1, 0, 0},
+      {"scsi-offline", std::regex(R"(\[?(sd\w+)?\]?.*rejecting I/O to offline device)"), 1, 0, 0},
+      {"fs-journal-abort", std::regex(R"(Aborting journal on device ([\w-]+))"), 1, 0, 0},
+      {"fs-remount-ro", std::regex(R"(EXT4-fs \(([\w-]+)\).*[Rr]emounting filesystem read-only)"), 1, 0, 0},
+      {"fs-error", std::regex(R"(EXT4-fs error \(device ([\w-]+)\))"), 1, 0, 0},
+  };
+  return r;
+}
+
+// Splits "[   73.715597] msg", "[Wed Nov 25 06:54:56 2026] msg" or "6,123,456,-;msg".
+bool split_stamp(std::string_view line, std::string& time, std::string_view& msg) {
+  if (!line.empty() && line.front() == '[') {
+    size_t close = line.find(']');
+    if (close == std::string_view::npos) return false;
+    time = std::string(text::trim(line.substr(1, close - 1)));
+    msg = text::trim(line.substr(close + 1));
+    return true;
+  }
+  size_t semi = line.find(';');
+  if (semi != std::string_view::npos && semi < 40) {
+    auto head = text::split(line.substr(0, semi), ',');
+    if (head.size() >= 3 && text::to_int(head[0]) && text::to_int(head[2])) {
+      time = fmt::format("{:.6f}", static_cast<double>(*text::to_int(head[2])) / 1e6);
+      msg = line.substr(semi + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<KernelLogFacts> parse_kernel_log(std::string_view input, std::string_view source) {
+  if (input.find('\0') != std::string_view::npos) return parse_error(source, 0, "binary data, not a kernel log");
+  KernelLogFacts f;
+  auto lines = text::lines(input);
+  int stamped = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    int ln = static_cast<int>(i + 1);
+    std::string_view line = lines[i];
+    if (text::trim(line).empty()) continue;
+    KernelEvent e;
+    e.line = ln;
+    std::string_view msg;
+    if (split_stamp(line, e.time, msg)) {
+      ++stamped;
+    } else if (!line.empty() && (line.front() == ' ' || line.front() == '\t') && !f.events.empty()) {
+      // Continuation of a multi-line message (md prints "Operation continuing" this way).
+      f.events.back().text += "\n" + std::string(text::trim(line));
+      continue;
+    } else {
+      msg = text::trim(line);  // journalctl -k or plain text: no timestamp to strip
+    }
+    e.text = std::string(msg);
+    e.kind = "other";
+    for (const auto& r : rules()) {
+      std::cmatch m;
+      if (!std::regex_search(e.text.c_str(), m, r.re)) continue;
+      e.kind = r.kind;
+      if (r.device && m[r.device].matched) e.device = m[r.device];
+      if (r.array && m[r.array].matched) e.array = m[r.array];
+      if (r.session && m[r.session].matched) e.session = m[r.session];
+      break;
+    }
+    // "sd 2:0:0:0: [sdb] ..." names the disk in brackets.
+    if (e.device.empty()) {
+      static const std::regex sd(R"(^sd \d+:\d+:\d+:\d+: \[(\w+)\])");
+      std::cmatch m;
+      if (std::regex_search(e.text.c_str(), m, sd)) e.device = m[1];
+    }
+    f.events.push_back(std::move(e));
+  }
+  if (!f.events.empty() && stamped == 0)
+    f.warnings.push_back({0, "", "no timestamped line: is this kernel log output?"});
+  return f;
+}
+
+void to_json(nlohmann::json& j, const KernelLogFacts& f) {
+  j = nlohmann::json::object();
+  j["events"] = nlohmann::json::array();
+  for (const auto& e : f.events)
+    j["events"].push_back({{"line", e.line}, {"time", e.time}, {"kind", e.kind}, {"device", e.device},
+                           {"array", e.array}, {"session", e.session}, {"text", e.text}});
+  j["warnings"] = f.warnings;
+}
+
+}  // namespace stackdr

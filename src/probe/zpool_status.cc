@@ -1,0 +1,282 @@
+#include "probe/zpool_status.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "util/text.h"
+
+namespace stackdr {
+
+std::optional<int64_t> parse_zfs_count(std::string_view s) {
+  s = text::trim(s);
+  if (auto n = text::to_int(s)) return n;
+  if (s.empty()) return std::nullopt;
+  double mult = 1;
+  switch (s.back()) {
+    case 'K': mult = 1e3; break;
+    case 'M': mult = 1e6; break;
+    case 'G': mult = 1e9; break;
+    case 'T': mult = 1e12; break;
+    default: return std::nullopt;
+  }
+  auto v = text::to_double(s.substr(0, s.size() - 1));
+  if (!v) return std::nullopt;
+  return static_cast<int64_t>(std::llround(*v * mult));
+}
+
+std::vector<const ZpoolVdev*> zpool_leaves(const ZpoolVdev& root) {
+  std::vector<const ZpoolVdev*> out;
+  for (const auto& c : root.children) {
+    if (c.children.empty()) out.push_back(&c);
+    else for (auto* l : zpool_leaves(c)) out.push_back(l);
+  }
+  return out;
+}
+
+namespace {
+
+int indent_of(std::string_view line) {
+  int col = 0;
+  for (char c : line) {
+    if (c == ' ') ++col;
+    else if (c == '\t') col = (col / 8 + 1) * 8;
+    else break;
+  }
+  return col;
+}
+
+bool is_group(std::string_view name) {
+  return name == "logs" || name == "cache" || name == "spares" || name == "special" || name == "dedup";
+}
+
+void parse_scan_progress(ZpoolPool& p) {
+  static const std::regex pct(R"(([0-9.]+)% done)");
+  std::smatch m;
+  if (text::contains(p.scan, "in progress") && std::regex_search(p.scan, m, pct)) {
+    p.scan_percent = text::to_double(m[1].str());
+    p.scan_kind = text::contains(p.scan, "resilver") ? "resilver" : "scrub";
+  }
+}
+
+}  // namespace
+
+Result<ZpoolStatusFacts> parse_zpool_status(std::string_view input, std::string_view source) {
+  ZpoolStatusFacts f;
+  auto lines = text::lines(input);
+  ZpoolPool* pool = nullptr;
+  std::string* cont = nullptr;  // the field a continuation line appends to
+  enum { kHeader, kConfig, kErrors } section = kHeader;
+  int base_indent = -1;
+  std::vector<std::pair<int, ZpoolVdev*>> stack;  // (indent, vdev)
+  for (size_t i = 0; i < lines.size(); ++i) {
+    int ln = static_cast<int>(i + 1);
+    std::string_view line = lines[i];
+    std::string_view t = text::trim(line);
+    if (t.empty()) continue;
+    if (t == "...") continue;  // elision in documentation snippets
+    std::string_view key, value;
+    size_t colon = t.find(':');
+    bool keyed = colon != std::string_view::npos && colon < 8 && indent_of(line) <= 6 &&
+                 t.substr(0, colon).find(' ') == std::string_view::npos;
+    if (keyed) {
+      key = t.substr(0, colon);
+      value = text::trim(t.substr(colon + 1));
+      if (key == "pool") {
+        f.pools.emplace_back();
+        pool = &f.pools.back();
+        pool->name = value;
+        section = kHeader;
+        base_indent = -1;
+        stack.clear();
+        cont = nullptr;
+        continue;
+      }
+      if (!pool) {
+        // Documentation snippets start at "scan:"; attach them to an unnamed pool.
+        f.pools.emplace_back();
+        pool = &f.pools.back();
+        f.warnings.push_back({ln, std::string(line), "output does not start with 'pool:'"});
+      }
+      cont = nullptr;
+      if (key == "state") pool->state = value;
+      else if (key == "status") cont = &(pool->status = value);
+      else if (key == "action") cont = &(pool->action = value);
+      else if (key == "see") pool->see = value;
+      else if (key == "scan" || key == "scrub") cont = &(pool->scan = value);
+      else if (key == "config") section = kConfig;
+      else if (key == "errors") { pool->errors = value; section = kErrors; }
+      else if (key == "id") {}
+      else f.warnings.push_back({ln, std::string(line), "unknown pool field"});
+      continue;
+    }
+    if (!pool) return parse_error(source, ln, fmt::format("expected 'pool:', got '{}'", t));
+    if (section == kErrors) {
+      pool->error_files.emplace_back(t);
+      continue;
+    }
+    if (section == kHeader) {
+      if (cont) {
+        *cont += ' ';
+        *cont += t;
+      } else {
+        f.warnings.push_back({ln, std::string(line), "unknown line in pool header"});
+      }
+      continue;
+    }
+    // config section: the NAME header, then the vdev tree by indentation.
+    auto fl = text::fields(t);
+    if (fl[0] == "NAME" && fl.size() >= 2 && fl[1] == "STATE") {
+      base_indent = -1;
+      continue;
+    }
+    int ind = indent_of(line);
+    ZpoolVdev v;
+    v.name = std::string(fl[0]);
+    if (fl.size() >= 2) v.state = std::string(fl[1]);
+    if (fl.size() >= 5) {
+      auto r = parse_zfs_count(fl[2]), w = parse_zfs_count(fl[3]), c = parse_zfs_count(fl[4]);
+      if (!r || !w || !c) return parse_error(source, ln, fmt::format("bad error counters in '{}'", t));
+      v.read_errors = *r;
+      v.write_errors = *w;
+      v.cksum_errors = *c;
+      std::vector<std::string> rest;
+      for (size_t k = 5; k < fl.size(); ++k) rest.emplace_back(fl[k]);
+      v.note = text::join(rest, " ");
+    } else if (fl.size() > 2) {
+      std::vector<std::string> rest;
+      for (size_t k = 2; k < fl.size(); ++k) rest.emplace_back(fl[k]);
+      v.note = text::join(rest, " ");
+    }
+    if (base_indent < 0) {
+      base_indent = ind;
+      if (v.name != pool->name && !pool->name.empty())
+        f.warnings.push_back({ln, std::string(line), "first config row is not the pool itself"});
+      pool->root = v;
+      stack = {{ind, &pool->root}};
+      continue;
+    }
+    if (ind == base_indent && is_group(v.name)) {
+      // A "logs"/"spares" section: a pseudo-vdev under the root, holding its members.
+      v.group = v.name;
+      pool->root.children.push_back(v);
+      stack = {{ind - 1, &pool->root}, {ind, &pool->root.children.back()}};
+      continue;
+    }
+    while (!stack.empty() && stack.back().first >= ind) stack.pop_back();
+    if (stack.empty()) return parse_error(source, ln, fmt::format("vdev '{}' is not under the pool", v.name));
+    ZpoolVdev* parent = stack.back().second;
+    v.group = parent->group;
+    parent->children.push_back(std::move(v));
+    stack.push_back({ind, &parent->children.back()});
+  }
+  if (f.pools.empty()) return parse_error(source, 0, "no pool found (expected 'pool: NAME')");
+  for (auto& p : f.pools) {
+    if (p.state.empty() && !p.name.empty()) return parse_error(source, 0, fmt::format("pool {} has no 'state:' line (truncated?)", p.name));
+    parse_scan_progress(p);
+  }
+  return f;
+}
+
+namespace {
+
+std::string normalise_state(const std::string& s) {
+  if (s == "HEALTHY") return "ONLINE";
+  if (s == "CANT_OPEN") return "UNAVAIL";
+  return s;
+}
+
+int64_t json_count(const nlohmann::json& o, const char* key) {
+  if (!o.contains(key)) return 0;
+  const auto& v = o[key];
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_string()) return parse_zfs_count(v.get<std::string>()).value_or(0);
+  return 0;
+}
+
+ZpoolVdev json_vdev(const nlohmann::json& o, const std::string& group) {
+  ZpoolVdev v;
+  v.name = o.value("name", "");
+  v.state = normalise_state(o.value("state", ""));
+  v.read_errors = json_count(o, "read_errors");
+  v.write_errors = json_count(o, "write_errors");
+  v.cksum_errors = json_count(o, "checksum_errors");
+  v.group = group;
+  if (o.contains("vdevs"))
+    for (const auto& [name, child] : o["vdevs"].items()) v.children.push_back(json_vdev(child, group));
+  return v;
+}
+
+}  // namespace
+
+Result<ZpoolStatusFacts> parse_zpool_status_json(std::string_view input, std::string_view source) {
+  nlohmann::json j = nlohmann::json::parse(input, nullptr, false);
+  if (j.is_discarded()) return parse_error(source, 0, "not valid JSON (truncated?)");
+  if (!j.is_object() || !j.contains("pools") || !j["pools"].is_object())
+    return parse_error(source, 0, "no 'pools' object: not zpool status -j output");
+  ZpoolStatusFacts f;
+  for (const auto& [name, p] : j["pools"].items()) {
+    ZpoolPool pool;
+    pool.name = p.value("name", name);
+    pool.state = normalise_state(p.value("state", ""));
+    if (p.contains("vdevs")) {
+      for (const auto& [vn, v] : p["vdevs"].items()) {
+        if (vn == pool.name) pool.root = json_vdev(v, "");
+        else f.warnings.push_back({0, vn, "top-level vdev entry that is not the pool root"});
+      }
+    }
+    if (pool.root.state.empty()) pool.root.state = pool.state;
+    if (pool.root.name.empty()) pool.root.name = pool.name;
+    for (const char* group : {"logs", "l2cache", "spares", "special", "dedup"}) {
+      if (!p.contains(group)) continue;
+      ZpoolVdev g;
+      g.name = group == std::string("l2cache") ? "cache" : group;
+      g.group = g.name;
+      for (const auto& [vn, v] : p[group].items()) g.children.push_back(json_vdev(v, g.name));
+      pool.root.children.push_back(std::move(g));
+    }
+    if (p.contains("error_count")) {
+      int64_t n = json_count(p, "error_count");
+      pool.errors = n == 0 ? "No known data errors" : fmt::format("{} data errors", n);
+    }
+    if (p.contains("scan_stats") && p["scan_stats"].is_object()) {
+      const auto& s = p["scan_stats"];
+      pool.scan = fmt::format("{} {}", s.value("function", ""), s.value("state", ""));
+    }
+    f.pools.push_back(std::move(pool));
+  }
+  return f;
+}
+
+namespace {
+
+nlohmann::json vdev_json(const ZpoolVdev& v) {
+  nlohmann::json j{{"name", v.name}, {"state", v.state}, {"read_errors", v.read_errors},
+                   {"write_errors", v.write_errors}, {"cksum_errors", v.cksum_errors},
+                   {"note", v.note}, {"group", v.group}};
+  j["children"] = nlohmann::json::array();
+  for (const auto& c : v.children) j["children"].push_back(vdev_json(c));
+  return j;
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const ZpoolStatusFacts& f) {
+  j = nlohmann::json::object();
+  j["pools"] = nlohmann::json::array();
+  for (const auto& p : f.pools) {
+    nlohmann::json jp{{"name", p.name}, {"state", p.state}, {"status", p.status}, {"action", p.action},
+                      {"see", p.see}, {"scan", p.scan}, {"errors", p.errors}, {"error_files", p.error_files},
+                      {"scan_percent", p.scan_percent ? nlohmann::json(*p.scan_percent) : nlohmann::json()},
+                      {"scan_kind", p.scan_kind}, {"read_errors", p.root.read_errors},
+                      {"write_errors", p.root.write_errors}, {"cksum_errors", p.root.cksum_errors}};
+    jp["vdevs"] = nlohmann::json::array();
+    for (const auto& c : p.root.children) jp["vdevs"].push_back(vdev_json(c));
+    j["pools"].push_back(jp);
+  }
+  j["warnings"] = f.warnings;
+}
+
+}  // namespace stackdr

@@ -1,0 +1,30 @@
+#pragma once
+/// Small text helpers shared by the parsers and renderers: line splitting, trimming,
+/// whitespace fields and checked integer conversion. Nothing here knows any tool's format.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stackdr::text {
+
+/// Lines without their '\n' (a trailing newline does not make an empty last line).
+std::vector<std::string_view> lines(std::string_view s);
+std::string_view trim(std::string_view s);
+/// Fields separated by runs of spaces or tabs.
+std::vector<std::string_view> fields(std::string_view s);
+std::vector<std::string_view> split(std::string_view s, char sep);
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
+bool contains(std::string_view s, std::string_view needle);
+/// Whole-string integer, or nullopt if anything but digits (and a leading '-') is present.
+std::optional<int64_t> to_int(std::string_view s);
+std::optional<double> to_double(std::string_view s);
+/// "Key : Value" as printed by mdadm; splits on the first " : " (or ':' at end).
+bool split_key_value(std::string_view line, std::string_view& key, std::string_view& value);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::string lower(std::string_view s);
+
+}  // namespace stackdr::text

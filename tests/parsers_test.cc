@@ -1,0 +1,357 @@
+// Specific facts read from real captured output: what each parser must see, not only that it
+// does not fail.
+
+#include <gtest/gtest.h>
+
+#include "probe/disk_links.h"
+#include "probe/iscsiadm_session.h"
+#include "probe/kernel_log.h"
+#include "probe/lsblk.h"
+#include "probe/md_sysfs.h"
+#include "probe/mdadm_detail.h"
+#include "probe/mdadm_examine.h"
+#include "probe/mdstat.h"
+#include "probe/mounts.h"
+#include "probe/smartctl.h"
+#include "probe/targetcli_ls.h"
+#include "probe/virsh.h"
+#include "probe/zfs_get.h"
+#include "probe/zpool_status.h"
+#include "test_support.h"
+
+namespace stackdr {
+namespace {
+
+using testing::corpus;
+
+TEST(Mdstat, LabDegradedShowsFaultyMember) {
+  auto r = parse_mdstat(corpus("lab/mdstat.degraded.txt"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->arrays.size(), 1u);
+  const auto& a = r->arrays[0];
+  EXPECT_EQ(a.name, "md1");
+  EXPECT_EQ(a.level, "raid1");
+  EXPECT_EQ(a.raid_disks, 2);
+  EXPECT_EQ(a.active_disks, 1);
+  EXPECT_EQ(a.health, "U_");
+  ASSERT_EQ(a.members.size(), 2u);
+  EXPECT_EQ(a.members[0].device, "sdb");
+  EXPECT_TRUE(a.members[0].faulty);
+  EXPECT_FALSE(a.members[1].faulty);
+  EXPECT_EQ(a.blocks, 523264);
+  EXPECT_TRUE(r->warnings.empty());
+}
+
+TEST(Mdstat, RecoveryProgress) {
+  auto r = parse_mdstat(corpus("lab/mdstat.recovering.readd.txt"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->arrays[0].sync.has_value());
+  EXPECT_EQ(r->arrays[0].sync->action, "recovery");
+  EXPECT_DOUBLE_EQ(*r->arrays[0].sync->percent, 1.8);
+  EXPECT_EQ(r->arrays[0].sync->total_blocks, 523264);
+  EXPECT_EQ(*r->arrays[0].sync->speed_kib, 9920);
+}
+
+TEST(Mdstat, MixedStatesFixture) {
+  auto r = parse_mdstat(corpus("upstream/mdstat/procfs-fixture-multi-array-mixed-states.txt"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->arrays.size(), 18u);
+  const auto& md4 = r->arrays[3];
+  EXPECT_EQ(md4.state, "inactive");
+  EXPECT_TRUE(md4.members[0].faulty);
+  EXPECT_TRUE(md4.members[1].spare);
+  const auto& md9 = r->arrays[8];
+  ASSERT_TRUE(md9.sync.has_value());
+  EXPECT_EQ(md9.sync->state, "DELAYED");
+  EXPECT_TRUE(r->arrays[10].auto_read_only);
+}
+
+TEST(Mdstat, PromptLineBecomesAWarningAndTruncationIsNoted) {
+  auto r = parse_mdstat(corpus("upstream/mdstat/checkraid-issue43-raid6-readd-recovery-0.2pct-with-prompt.txt"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->warnings.empty());
+  EXPECT_EQ(r->warnings[0].line, 1);
+  auto t = parse_mdstat(corpus("upstream/mdstat/checkraid-issue43-raid6-degraded-U_UUUU-truncated.txt"));
+  ASSERT_TRUE(t.ok());
+  EXPECT_NE(t->warnings.back().reason.find("truncated"), std::string::npos);
+}
+
+TEST(Mdstat, GarbageAndTruncationAreErrorsWithLine) {
+  auto g = parse_mdstat("hello world\n", "x");
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.error().message.find("x:1"), std::string::npos);
+  auto t = parse_mdstat("Personalities : [raid1]\nmd1 : active raid1 sdb[1] sda[0]\n", "cut");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("cut:2"), std::string::npos) << t.error().message;
+}
+
+TEST(MdadmDetail, LabDegradedFaulty) {
+  auto r = parse_mdadm_detail(corpus("lab/mdadm-detail.degraded-faulty.txt"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->state, (std::vector<std::string>{"clean", "degraded"}));
+  EXPECT_EQ(*r->raid_devices, 2);
+  EXPECT_EQ(*r->active_devices, 1);
+  EXPECT_EQ(*r->failed_devices, 1);
+  EXPECT_EQ(r->bitmap, "Internal");
+  EXPECT_EQ(*r->events, 25);
+  EXPECT_EQ(r->uuid, "77264b19:071bd1c7:14c0b7ca:2960a973");
+  ASSERT_EQ(r->members.size(), 3u);
+  EXPECT_EQ(r->members[1].state, std::vector<std::string>{"removed"});
+  EXPECT_FALSE(r->members[1].number.has_value());
+  EXPECT_EQ(r->members[2].device, "/dev/sdb");
+  EXPECT_EQ(r->members[2].state, std::vector<std::string>{"faulty"});
+  EXPECT_FALSE(r->members[2].role.has_value());
+  EXPECT_TRUE(r->warnings.empty());
+}
+
+TEST(MdadmDetail, RebuildPercentAndOldEvents) {
+  auto r = parse_mdadm_detail(corpus("lab/mdadm-detail.recovering.readd.txt"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_DOUBLE_EQ(*r->rebuild_percent, 3);
+  EXPECT_EQ(r->members[1].state, (std::vector<std::string>{"spare", "rebuilding"}));
+  auto v09 = parse_mdadm_detail(corpus("upstream/mdadm-detail/jc-md0-v0.90-raid1-clean-preferred-minor.txt"));
+  ASSERT_TRUE(v09.ok());
+  EXPECT_EQ(*v09->events, 18);  // "0.18"
+  auto poisoned = parse_mdadm_detail(corpus("upstream/mdadm-detail/ipa-md0-raid1-clean-name-with-slashes.txt"));
+  ASSERT_TRUE(poisoned.ok());
+  EXPECT_FALSE(poisoned->events.has_value());
+  EXPECT_FALSE(poisoned->warnings.empty());
+}
+
+TEST(MdadmExamine, StaleMemberHasLowerEvents) {
+  auto good = parse_mdadm_examine(corpus("lab/mdadm-examine.member-good.txt"));
+  auto stale = parse_mdadm_examine(corpus("lab/mdadm-examine.member-stale.txt"));
+  ASSERT_TRUE(good.ok() && stale.ok());
+  EXPECT_EQ(good->array_uuid, stale->array_uuid);
+  EXPECT_EQ(*good->events, 19);
+  EXPECT_EQ(*stale->events, 22);
+  EXPECT_EQ(*stale->role, 1);
+  EXPECT_EQ(stale->state, "active");
+  EXPECT_EQ(good->array_state, "AA");
+  EXPECT_TRUE(examine_says_no_superblock(corpus("lab/mdadm-examine.member-corrupted.txt.stderr")));
+}
+
+TEST(MdadmExamine, BadBlocksPresentAndListed) {
+  auto bb = parse_examine_badblocks(corpus("lab/run8-badblock-captures/mdadm-examine-badblocks.sdb.after-s2b-recover.txt"));
+  ASSERT_TRUE(bb.ok()) << bb.error().message;
+  ASSERT_EQ(bb->size(), 5u);
+  EXPECT_EQ((*bb)[0].sector, 280738);
+  EXPECT_EQ((*bb)[0].length, 2);
+  auto empty = parse_examine_badblocks(corpus("lab/run8-badblock-captures/mdadm-examine-badblocks.sda.after-s2b-recover.txt"));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST(MdSysfs, BrokenArrayAndWriteErrorLeg) {
+  auto r = parse_md_sysfs_dump(corpus("lab/md-array-state.after-long-outage.txt"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->array_state, "broken");
+  EXPECT_EQ(*r->degraded, 1);
+  ASSERT_EQ(r->members.size(), 2u);
+  EXPECT_TRUE(r->members[0].has("faulty"));
+  EXPECT_TRUE(r->members[1].has("write_error"));
+  EXPECT_TRUE(r->members[1].has("in_sync"));
+  auto bb = parse_md_sysfs_dump(corpus("lab/run8-badblock-captures/md-bad_blocks-sysfs.after-s2b-recover.txt"));
+  ASSERT_TRUE(bb.ok());
+  EXPECT_EQ(bb->members[0].bad_blocks.size(), 5u);
+  EXPECT_FALSE(parse_md_array_state("bogus\n", "array_state").ok());
+}
+
+TEST(ZpoolStatus, DegradedMirrorWithFaultedDisk) {
+  auto r = parse_zpool_status(corpus("upstream/zpool-status/openzfs-docs-8000-2Q-mirror-degraded-faulted-cannot-open.txt"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->pools.size(), 1u);
+  const auto& p = r->pools[0];
+  EXPECT_EQ(p.state, "DEGRADED");
+  ASSERT_EQ(p.root.children.size(), 1u);
+  EXPECT_EQ(p.root.children[0].name, "mirror");
+  auto leaves = zpool_leaves(p.root);
+  ASSERT_EQ(leaves.size(), 2u);
+  EXPECT_EQ(leaves[1]->name, "sdb");
+  EXPECT_EQ(leaves[1]->state, "FAULTED");
+  EXPECT_EQ(leaves[1]->note, "cannot open");
+  EXPECT_NE(p.status.find("degraded state."), std::string::npos);
+}
+
+TEST(ZpoolStatus, SparesLogsAndScanProgress) {
+  auto r = parse_zpool_status(corpus("upstream/zpool-status/jc-tank-4x-mirror-online-with-spare-AVAIL.txt"));
+  ASSERT_TRUE(r.ok());
+  const auto& kids = r->pools[0].root.children;
+  ASSERT_EQ(kids.size(), 5u);
+  EXPECT_EQ(kids[4].group, "spares");
+  EXPECT_EQ(kids[4].children[0].state, "AVAIL");
+  auto s = parse_zpool_status(corpus("upstream/zpool-status/openzfs-docs-8000-9P-replacing-resilver-in-progress.txt"));
+  ASSERT_TRUE(s.ok());
+  EXPECT_DOUBLE_EQ(*s->pools[0].scan_percent, 0.14);
+  EXPECT_EQ(s->pools[0].scan_kind, "resilver");
+  auto three = parse_zpool_status(corpus("upstream/zpool-status/jc-three-pools-online-scrub-canceled-and-completed.txt"));
+  ASSERT_TRUE(three.ok());
+  EXPECT_EQ(three->pools.size(), 3u);
+  auto files = parse_zpool_status(corpus("upstream/zpool-status/jc-tank-unavail-insufficient-replicas-permanent-errors.txt"));
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(files->pools[0].error_files.size(), 3u);
+}
+
+TEST(ZpoolStatusJson, MapsInternalStateNames) {
+  auto r = parse_zpool_status_json(corpus("upstream/zpool-json/openzfs-man-zpool-status-j-c-raidz1-dedup-special-healthy.txt"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto& p = r->pools[0];
+  EXPECT_EQ(p.name, "tank");
+  EXPECT_EQ(p.state, "ONLINE");
+  EXPECT_EQ(p.root.children[0].name, "raidz1-0");
+  EXPECT_EQ(p.root.children[0].state, "ONLINE");  // HEALTHY in the JSON
+  EXPECT_EQ(zpool_leaves(p.root).size(), 6u);     // 3 raidz + 2 dedup mirror + 1 special
+}
+
+TEST(ZfsGet, TabSeparatedAndHeaderForms) {
+  auto r = parse_zfs_get("storage/iscsi-test01\tvolmode\tnone\tlocal\nstorage/iscsi-test01\tvolsize\t10737418240\tlocal\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r->get("storage/iscsi-test01", "volmode"), "none");
+  auto h = parse_zfs_get(corpus("upstream/zfs/openzfs-man-zfs-get-all-dataset.txt"));
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(*h->get("pool/home/bob", "creation"), "Tue Jul 21 15:53 2009");
+  EXPECT_EQ(*h->get("pool/home/bob", "quota"), "20G");
+}
+
+TEST(TargetcliLs, LabTree) {
+  auto r = parse_targetcli_ls(corpus("lab/targetcli-ls.clean.txt"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->backstores.size(), 2u);
+  EXPECT_EQ(r->backstores[0].type, "block");
+  EXPECT_EQ(r->backstores[0].name, "lun01");
+  EXPECT_EQ(r->backstores[0].device, "/dev/vdb");
+  EXPECT_TRUE(r->backstores[0].activated);
+  ASSERT_EQ(r->targets.size(), 2u);
+  const auto& t = r->targets[1];
+  EXPECT_EQ(t.iqn, "iqn.2003-01.org.linux-iscsi.lab:test02");
+  ASSERT_EQ(t.tpgs.size(), 1u);
+  EXPECT_TRUE(t.tpgs[0].enabled);
+  ASSERT_EQ(t.tpgs[0].luns.size(), 1u);
+  EXPECT_EQ(t.tpgs[0].luns[0].lun, 0);
+  EXPECT_EQ(t.tpgs[0].luns[0].backstore, "block/lun02");
+  EXPECT_EQ(t.tpgs[0].portals, std::vector<std::string>{"127.0.0.1:3260"});
+  EXPECT_EQ(t.tpgs[0].acls[0].mapped_luns, std::vector<int>{0});
+}
+
+TEST(IscsiadmSession, P3NetBlocked) {
+  auto r = parse_iscsiadm_session(corpus("lab/iscsiadm-session-P3.net-blocked-30s.txt"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->detail_level, 3);
+  ASSERT_EQ(r->sessions.size(), 2u);
+  const auto& s = r->sessions[1];
+  EXPECT_EQ(s.target, "iqn.2003-01.org.linux-iscsi.lab:test02");
+  EXPECT_EQ(s.portal, "127.0.0.1:3260");
+  EXPECT_EQ(*s.sid, 3);
+  EXPECT_EQ(s.connection_state, "TRANSPORT WAIT");
+  EXPECT_EQ(s.session_state, "FREE");
+  EXPECT_EQ(*s.recovery_timeout, 15);
+  ASSERT_EQ(s.disks.size(), 1u);
+  EXPECT_EQ(s.disks[0].device, "sdb");
+  EXPECT_EQ(s.disks[0].lun, 0);
+  EXPECT_EQ(s.disks[0].state, "transport-offline");
+}
+
+TEST(IscsiadmSession, OneLineFormsAndNoSessions) {
+  auto r = parse_iscsiadm_session(corpus("upstream/iscsiadm/trident-session-ontap-two-sessions-tpgt-1028-1029.txt"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r->sessions[1].tpgt, 1029);
+  EXPECT_EQ(r->sessions[1].portal, "10.0.207.9:3260");
+  auto none = parse_iscsiadm_session("", "iscsiadm", "iscsiadm: No active sessions.\n");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->sessions.empty());
+  auto p2 = parse_iscsiadm_session(corpus("upstream/iscsiadm/goiscsi-session-P2-two-targets-one-logged-in-one-FAILED.txt"));
+  ASSERT_TRUE(p2.ok());
+  EXPECT_EQ(p2->sessions[1].session_state, "FAILED");
+}
+
+TEST(Lsblk, JsonPairsAndTable) {
+  auto j = parse_lsblk(corpus("lab/lsblk.mounted.json"));
+  ASSERT_TRUE(j.ok());
+  const BlockDevice* sda = j->find("sda");
+  ASSERT_NE(sda, nullptr);
+  EXPECT_EQ(*sda->wwn, "0x6001405a4f91e79619d4f58aa9909ca0");
+  EXPECT_EQ(sda->children[0].name, "md1");
+  EXPECT_EQ(*sda->children[0].mountpoint, "/mnt/md1");
+  auto p = parse_lsblk(corpus("upstream/lsblk/ipa-lsblk-P-name-type-fstype-md-raid-esp.txt"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->blockdevices[1].fstype.value_or(""), "linux_raid_member");
+  auto t = parse_lsblk(corpus("upstream/lsblk/utillinux-table-simple-lvm-basic.txt"));
+  ASSERT_TRUE(t.ok());
+  const BlockDevice* sda4 = t->find("sda4");
+  ASSERT_NE(sda4, nullptr);
+  EXPECT_EQ(*sda4->mountpoint, "/");
+  EXPECT_EQ(t->find("sda")->children.size(), 6u);
+}
+
+TEST(DiskLinks, ByPathNamesCarryIqnAndLun) {
+  auto r = parse_disk_links(corpus("lab/ls-by-path.clean.txt"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->links.size(), 8u);
+  auto id = parse_iscsi_path_name(r->links[1].name);
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->iqn, "iqn.2003-01.org.linux-iscsi.lab:test02");
+  EXPECT_EQ(id->portal, "127.0.0.1:3260");
+  EXPECT_EQ(id->lun, 0);
+  EXPECT_EQ(r->links[1].device, "sdb");
+  EXPECT_FALSE(parse_iscsi_path_name("pci-0000:00:03.0").has_value());
+}
+
+TEST(Smartctl, FailingAndHealthy) {
+  auto bad = parse_smartctl_json(corpus("upstream/smartctl/smartctl-j-nvme-samsung-FAILED-critical-warning-exit8.txt"));
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(*bad->passed);
+  EXPECT_EQ(bad->exit_status, 8);
+  EXPECT_FALSE(bad->concerns.empty());
+  auto realloc = parse_smartctl_json(corpus("upstream/smartctl/smartctl-j-ata-seagate-304-reallocated-sectors.txt"));
+  ASSERT_TRUE(realloc.ok());
+  EXPECT_EQ(*realloc->reallocated_sectors, 304);
+  auto ok = parse_smartctl_json(corpus("upstream/smartctl/smartctl-j-ata-wd-red-healthy.txt"));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->concerns.empty());
+}
+
+TEST(Virsh, ListDomblklistAndErrors) {
+  auto l = parse_virsh_list(corpus("upstream/virsh/libvirt-virshtest-list-all-three-running.txt"));
+  ASSERT_TRUE(l.ok());
+  ASSERT_EQ(l->domains.size(), 3u);
+  EXPECT_EQ(l->domains[1].name, "fc4");
+  EXPECT_EQ(l->domains[1].state, "running");
+  auto off = parse_virsh_list(" Id   Name          State\n------------------------------\n -    sjm-explore   shut off\n");
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->domains[0].id.has_value());
+  EXPECT_EQ(off->domains[0].state, "shut off");
+  auto b = parse_virsh_domblklist(" Target   Source\n------------------------\n vda      /dev/sda\n vdb      /dev/md1\n");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->disks[1].source, "/dev/md1");
+  auto e = parse_virsh_list(corpus("upstream/virsh/libvirt-virshtest-error-failed-to-get-domain.txt"), "virsh");
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message.find("failed to get domain"), std::string::npos);
+}
+
+TEST(KernelLog, ClassifiesStorageEvents) {
+  auto r = parse_kernel_log(corpus("lab/dmesg.s2b-long-outage.txt"));
+  ASSERT_TRUE(r.ok());
+  auto count = [&](const std::string& kind) {
+    return std::count_if(r->events.begin(), r->events.end(), [&](const KernelEvent& e) { return e.kind == kind; });
+  };
+  EXPECT_EQ(count("iscsi-ping-timeout"), 2);
+  EXPECT_EQ(count("iscsi-recovery-timeout"), 2);
+  EXPECT_EQ(count("md-disk-failure"), 1);
+  EXPECT_EQ(count("fs-journal-abort"), 1);
+  EXPECT_GE(count("io-error"), 5);
+  auto fail = std::find_if(r->events.begin(), r->events.end(), [](const KernelEvent& e) { return e.kind == "md-disk-failure"; });
+  EXPECT_EQ(fail->array, "md1");
+  EXPECT_EQ(fail->device, "sda");
+  EXPECT_NE(fail->text.find("Operation continuing on 1 devices"), std::string::npos);
+}
+
+TEST(Mounts, ReadOnlyFilesystem) {
+  auto r = parse_mounts("/dev/vda1 / ext4 rw,relatime 0 0\n/dev/vdb /mnt/raid ext4 ro,relatime 0 0\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->at("/mnt/raid")->read_only());
+  EXPECT_FALSE(r->at("/")->read_only());
+  EXPECT_FALSE(parse_mounts("garbage\n", "m").ok());
+}
+
+}  // namespace
+}  // namespace stackdr
