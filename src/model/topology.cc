@@ -1,0 +1,265 @@
+#include "model/topology.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "util/text.h"
+
+namespace stackdr {
+
+std::string StorageConfig::portal_ip() const { return portal.substr(0, portal.rfind(':')); }
+int StorageConfig::portal_port() const {
+  auto p = text::to_int(std::string_view(portal).substr(portal.rfind(':') + 1));
+  return p ? static_cast<int>(*p) : 3260;
+}
+
+const HostConfig* Topology::host(std::string_view n) const {
+  for (const auto& h : hosts)
+    if (h.name == n) return &h;
+  return nullptr;
+}
+const LunConfig* Topology::lun(std::string_view n) const {
+  for (const auto& l : luns)
+    if (l.name == n) return &l;
+  return nullptr;
+}
+const ArrayConfig* Topology::array(std::string_view n) const {
+  for (const auto& a : arrays)
+    if (a.name == n) return &a;
+  return nullptr;
+}
+std::vector<std::string> Topology::kvm_hosts() const {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& h) {
+    if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
+  };
+  for (const auto& a : arrays) add(a.host);
+  for (const auto& v : vms) add(v.host);
+  if (out.empty() && !initiator.host.empty()) add(initiator.host);
+  return out;
+}
+
+namespace {
+
+// A config error carries the file and line of the node it is about.
+struct ConfigError {
+  std::string message;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
+    int line = at.IsDefined() ? at.Mark().line + 1 : 0;
+    throw ConfigError{line > 0 ? fmt::format("{}:{}: {}", source_, line, what) : fmt::format("{}: {}", source_, what)};
+  }
+
+  std::string str(const YAML::Node& parent, const char* key, const std::string& ctx, const std::string& hint) const {
+    YAML::Node n = parent[key];
+    if (!n) fail(parent, fmt::format("{}: missing '{}' ({})", ctx, key, hint));
+    if (!n.IsScalar()) fail(n, fmt::format("{}.{}: expected a single value ({})", ctx, key, hint));
+    return n.as<std::string>();
+  }
+
+  std::string opt_str(const YAML::Node& parent, const char* key, const std::string& ctx, std::string dflt = "") const {
+    YAML::Node n = parent[key];
+    if (!n) return dflt;
+    if (!n.IsScalar()) fail(n, fmt::format("{}.{}: expected a single value", ctx, key));
+    return n.as<std::string>();
+  }
+
+  int integer(const YAML::Node& parent, const char* key, const std::string& ctx, int dflt) const {
+    YAML::Node n = parent[key];
+    if (!n) return dflt;
+    auto v = n.IsScalar() ? text::to_int(n.Scalar()) : std::nullopt;
+    if (!v) fail(n, fmt::format("{}.{}: expected a whole number, got '{}'", ctx, key, n.IsScalar() ? n.Scalar() : "a list or map"));
+    return static_cast<int>(*v);
+  }
+
+  std::vector<std::string> list(const YAML::Node& parent, const char* key, const std::string& ctx) const {
+    std::vector<std::string> out;
+    YAML::Node n = parent[key];
+    if (!n) return out;
+    if (!n.IsSequence()) fail(n, fmt::format("{}.{}: expected a list, e.g. [a, b]", ctx, key));
+    for (const auto& e : n) {
+      if (!e.IsScalar()) fail(e, fmt::format("{}.{}: every entry must be a single value", ctx, key));
+      out.push_back(e.as<std::string>());
+    }
+    return out;
+  }
+
+  const YAML::Node& map_or_fail(const YAML::Node& n, const std::string& ctx) const {
+    if (!n.IsMap()) fail(n, fmt::format("{}: expected a mapping of 'key: value' lines", ctx));
+    return n;
+  }
+
+  void only_keys(const YAML::Node& n, std::initializer_list<const char*> allowed, const std::string& ctx) const {
+    for (const auto& kv : n) {
+      std::string k = kv.first.as<std::string>();
+      bool ok = false;
+      for (const char* a : allowed) ok = ok || k == a;
+      if (!ok) {
+        std::vector<std::string> names(allowed.begin(), allowed.end());
+        fail(kv.first, fmt::format("{}: unknown key '{}' (known: {})", ctx, k, text::join(names, ", ")));
+      }
+    }
+  }
+
+ private:
+  std::string source_;
+};
+
+Topology read(const YAML::Node& root, const Reader& r) {
+  Topology t;
+  r.map_or_fail(root, "top level");
+  r.only_keys(root, {"hosts", "storage", "initiator", "luns", "arrays", "vms"}, "top level");
+
+  YAML::Node hosts = root["hosts"];
+  if (!hosts) r.fail(root, "missing 'hosts' (the storage server, the KVM host and the VMs, by name)");
+  r.map_or_fail(hosts, "hosts");
+  for (const auto& kv : hosts) {
+    HostConfig h;
+    h.name = kv.first.as<std::string>();
+    std::string ctx = "hosts." + h.name;
+    r.map_or_fail(kv.second, ctx);
+    r.only_keys(kv.second, {"role", "address", "transport"}, ctx);
+    std::string role = r.str(kv.second, "role", ctx, "storage, kvm or vm");
+    if (role == "storage") h.role = HostRole::kStorage;
+    else if (role == "kvm") h.role = HostRole::kKvm;
+    else if (role == "vm") h.role = HostRole::kVm;
+    else r.fail(kv.second["role"], fmt::format("{}.role: '{}' is not one of storage, kvm, vm", ctx, role));
+    h.address = r.opt_str(kv.second, "address", ctx);
+    h.transport = r.opt_str(kv.second, "transport", ctx, "local");
+    if (h.transport != "local" && h.transport != "ssh")
+      r.fail(kv.second["transport"], fmt::format("{}.transport: '{}' is not one of local, ssh", ctx, h.transport));
+    t.hosts.push_back(std::move(h));
+  }
+
+  YAML::Node st = root["storage"];
+  if (!st) r.fail(root, "missing 'storage' (host, pool, portal)");
+  r.map_or_fail(st, "storage");
+  r.only_keys(st, {"host", "pool", "portal", "disks"}, "storage");
+  t.storage.host = r.str(st, "host", "storage", "the hosts entry of the storage server");
+  t.storage.pool = r.opt_str(st, "pool", "storage");  // "" = no ZFS layer (e.g. the qemu lab)
+  t.storage.portal = r.str(st, "portal", "storage", "IP:PORT the initiators log in to, e.g. 192.168.125.116:3260");
+  if (t.storage.portal.find(':') == std::string::npos || !text::to_int(std::string_view(t.storage.portal).substr(t.storage.portal.rfind(':') + 1)))
+    r.fail(st["portal"], fmt::format("storage.portal: '{}' must be IP:PORT, e.g. 192.168.125.116:3260", t.storage.portal));
+  t.storage.disks = r.list(st, "disks", "storage");
+  if (!t.host(t.storage.host)) r.fail(st["host"], fmt::format("storage.host: '{}' is not defined under hosts", t.storage.host));
+
+  if (YAML::Node in = root["initiator"]) {
+    r.map_or_fail(in, "initiator");
+    r.only_keys(in, {"host", "iqn"}, "initiator");
+    t.initiator.host = r.str(in, "host", "initiator", "the KVM host that logs in");
+    t.initiator.iqn = r.opt_str(in, "iqn", "initiator");
+  }
+
+  YAML::Node luns = root["luns"];
+  if (!luns || !luns.IsSequence()) r.fail(luns ? luns : root, "'luns' must be a list of {name, target, lun, zvol}");
+  std::set<std::string> names;
+  for (size_t i = 0; i < luns.size(); ++i) {
+    const YAML::Node& n = luns[i];
+    std::string ctx = fmt::format("luns[{}]", i);
+    r.map_or_fail(n, ctx);
+    r.only_keys(n, {"name", "target", "lun", "zvol", "device", "backstore", "backstore_type"}, ctx);
+    LunConfig l;
+    l.name = r.str(n, "name", ctx, "a short name, also used for the LIO backstore");
+    l.target = r.str(n, "target", ctx, "the target IQN, e.g. iqn.2003-01.org.linux-iscsi.storage:test01");
+    if (!text::starts_with(l.target, "iqn.") && !text::starts_with(l.target, "eui.") && !text::starts_with(l.target, "naa."))
+      r.fail(n["target"], fmt::format("{}.target: '{}' is not an iSCSI name (iqn.…, eui.… or naa.…)", ctx, l.target));
+    l.lun = r.integer(n, "lun", ctx, 0);
+    l.zvol = r.opt_str(n, "zvol", ctx);
+    l.device = r.opt_str(n, "device", ctx, l.zvol.empty() ? "" : "/dev/zvol/" + l.zvol);
+    if (l.device.empty()) r.fail(n, fmt::format("{}: give 'zvol' (e.g. storage/iscsi-test01) or 'device' (the backing block device)", ctx));
+    l.backstore_name = r.opt_str(n, "backstore", ctx, l.name);
+    l.backstore_type = r.opt_str(n, "backstore_type", ctx, "block");
+    if (!names.insert(l.name).second) r.fail(n["name"], fmt::format("{}.name: '{}' is used twice", ctx, l.name));
+    t.luns.push_back(std::move(l));
+  }
+
+  if (YAML::Node arrays = root["arrays"]) {
+    if (!arrays.IsSequence()) r.fail(arrays, "'arrays' must be a list");
+    for (size_t i = 0; i < arrays.size(); ++i) {
+      const YAML::Node& n = arrays[i];
+      std::string ctx = fmt::format("arrays[{}]", i);
+      r.map_or_fail(n, ctx);
+      r.only_keys(n, {"name", "host", "device", "level", "uuid", "members"}, ctx);
+      ArrayConfig a;
+      a.name = r.str(n, "name", ctx, "e.g. md1");
+      a.host = r.str(n, "host", ctx, "the KVM host that assembles it");
+      a.device = r.opt_str(n, "device", ctx, "/dev/" + a.name);
+      a.level = r.opt_str(n, "level", ctx, "raid1");
+      if (auto u = r.opt_str(n, "uuid", ctx); !u.empty()) a.uuid = u;
+      a.members = r.list(n, "members", ctx);
+      if (a.members.empty()) r.fail(n, fmt::format("{}: 'members' must name the LUNs it is built from", ctx));
+      for (const auto& m : a.members)
+        if (!t.lun(m)) r.fail(n["members"], fmt::format("{}.members: '{}' is not a LUN name under luns", ctx, m));
+      if (!t.host(a.host)) r.fail(n["host"], fmt::format("{}.host: '{}' is not defined under hosts", ctx, a.host));
+      if (!names.insert(a.name).second) r.fail(n["name"], fmt::format("{}.name: '{}' is already used", ctx, a.name));
+      t.arrays.push_back(std::move(a));
+    }
+  }
+
+  if (YAML::Node vms = root["vms"]) {
+    if (!vms.IsSequence()) r.fail(vms, "'vms' must be a list");
+    for (size_t i = 0; i < vms.size(); ++i) {
+      const YAML::Node& n = vms[i];
+      std::string ctx = fmt::format("vms[{}]", i);
+      r.map_or_fail(n, ctx);
+      r.only_keys(n, {"name", "host", "guest", "disks"}, ctx);
+      VmConfig v;
+      v.name = r.str(n, "name", ctx, "the libvirt domain name");
+      v.host = r.str(n, "host", ctx, "the KVM host it runs on");
+      v.guest = r.opt_str(n, "guest", ctx);
+      if (!t.host(v.host)) r.fail(n["host"], fmt::format("{}.host: '{}' is not defined under hosts", ctx, v.host));
+      if (!v.guest.empty() && !t.host(v.guest)) r.fail(n["guest"], fmt::format("{}.guest: '{}' is not defined under hosts", ctx, v.guest));
+      YAML::Node disks = n["disks"];
+      if (disks && !disks.IsSequence()) r.fail(disks, fmt::format("{}.disks: expected a list", ctx));
+      for (size_t k = 0; disks && k < disks.size(); ++k) {
+        std::string dctx = fmt::format("{}.disks[{}]", ctx, k);
+        r.map_or_fail(disks[k], dctx);
+        r.only_keys(disks[k], {"target", "source", "guest_device", "mountpoint"}, dctx);
+        VmDiskConfig d;
+        d.target = r.str(disks[k], "target", dctx, "the guest's device name, e.g. vdb");
+        d.source = r.str(disks[k], "source", dctx, "a LUN or array name");
+        if (!t.lun(d.source) && !t.array(d.source))
+          r.fail(disks[k]["source"], fmt::format("{}.source: '{}' is neither a LUN nor an array name", dctx, d.source));
+        d.guest_device = r.opt_str(disks[k], "guest_device", dctx, "/dev/" + d.target);
+        d.mountpoint = r.opt_str(disks[k], "mountpoint", dctx);
+        v.disks.push_back(std::move(d));
+      }
+      t.vms.push_back(std::move(v));
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+Result<Topology> parse_topology(std::string_view yaml_text, std::string_view source) {
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml_text));
+    Topology t = read(root, Reader(source));
+    t.source = std::string(source);
+    return t;
+  } catch (const ConfigError& e) {
+    return Error{e.message + "\nSee config/stackdr.yaml in the stackdr sources for a complete example."};
+  } catch (const YAML::Exception& e) {
+    return Error{fmt::format("{}:{}:{}: not valid YAML: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg)};
+  }
+}
+
+Result<Topology> load_topology(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{fmt::format("{}: cannot read the topology file; pass --config FILE (an example is config/stackdr.yaml)", path)};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_topology(ss.str(), path);
+}
+
+}  // namespace stackdr

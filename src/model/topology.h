@@ -1,0 +1,91 @@
+#pragma once
+/// Topology: what the stack is supposed to be, from stackdr.yaml — hosts and their roles, the
+/// pool, the LUNs (target IQN + LUN number, backed by a zvol), the MD arrays built from those
+/// LUNs, and the VMs using them. Observations are compared against it; it is never inferred.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace stackdr {
+
+enum class HostRole { kStorage, kKvm, kVm };
+
+struct HostConfig {
+  std::string name;
+  HostRole role = HostRole::kKvm;
+  std::string address;
+  std::string transport = "local";  // local | ssh
+};
+
+struct StorageConfig {
+  std::string host;
+  std::string pool;
+  std::string portal;  // "192.168.125.116:3260"
+  std::vector<std::string> disks;  // by-id names of the pool's disks
+  std::string portal_ip() const;
+  int portal_port() const;
+};
+
+struct InitiatorConfig {
+  std::string host;
+  std::string iqn;
+};
+
+struct LunConfig {
+  std::string name;            // the LUN's name in this file
+  std::string target;          // IQN
+  int lun = 0;
+  std::string zvol;            // pool/dataset; "" when the backing device is not a zvol
+  std::string device;          // backing device; defaults to /dev/zvol/<zvol>
+  std::string backstore_name;  // LIO storage object name; defaults to `name`
+  std::string backstore_type = "block";
+  std::string backstore() const { return backstore_type + "/" + backstore_name; }
+};
+
+struct ArrayConfig {
+  std::string name;    // md1
+  std::string host;    // the KVM host that assembles it
+  std::string device;  // /dev/md1
+  std::string level = "raid1";
+  std::optional<std::string> uuid;  // pins the array identity when known
+  std::vector<std::string> members;  // LUN names
+};
+
+struct VmDiskConfig {
+  std::string target;  // vdb
+  std::string source;  // a LUN name or an array name
+  std::string guest_device;  // /dev/vdb as seen inside the VM
+  std::string mountpoint;    // inside the VM ("" = not checked)
+};
+
+struct VmConfig {
+  std::string name;
+  std::string host;   // KVM host
+  std::string guest;  // host entry to run commands inside the VM ("" = none)
+  std::vector<VmDiskConfig> disks;
+};
+
+struct Topology {
+  std::string source;  // the file it came from
+  std::vector<HostConfig> hosts;
+  StorageConfig storage;
+  InitiatorConfig initiator;
+  std::vector<LunConfig> luns;
+  std::vector<ArrayConfig> arrays;
+  std::vector<VmConfig> vms;
+
+  const HostConfig* host(std::string_view name) const;
+  const LunConfig* lun(std::string_view name) const;
+  const ArrayConfig* array(std::string_view name) const;
+  /// The KVM hosts named by arrays and VMs, in first-seen order.
+  std::vector<std::string> kvm_hosts() const;
+};
+
+/// Parses and validates a topology; errors read "FILE:LINE: what is wrong; what to write".
+Result<Topology> parse_topology(std::string_view yaml_text, std::string_view source);
+Result<Topology> load_topology(const std::string& path);
+
+}  // namespace stackdr

@@ -1,0 +1,193 @@
+#include "sim/faults.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/kernel_reaction.h"
+#include "util/text.h"
+
+namespace stackdr::sim {
+
+namespace {
+
+// Faults on "a member" hit the last member of the first array: test02 in the runbook.
+Result<const LunConfig*> member_lun(const SimState& s) {
+  if (s.topology.arrays.empty()) return Error{"the topology has no array to break"};
+  const LunConfig* l = s.topology.lun(s.topology.arrays[0].members.back());
+  if (!l) return Error{"the first array's last member is not a LUN"};
+  return l;
+}
+
+Result<Array*> first_array(SimState& s) {
+  if (s.arrays.empty()) return Error{"the topology has no array"};
+  return &s.arrays[0];
+}
+
+Result<bool> lun_unmapped(SimState& s) {
+  auto l = member_lun(s);
+  if (!l) return l.error();
+  Target* t = s.lio.target((*l)->target);
+  if (!t) return Error{"target already missing"};
+  std::erase_if(t->luns, [&](const TargetLun& x) { return x.lun == (*l)->lun; });
+  return true;
+}
+
+Result<bool> backstore_deleted(SimState& s) {
+  auto l = member_lun(s);
+  if (!l) return l.error();
+  std::string bs = (*l)->backstore();
+  // LIO removes every LUN that used a deleted storage object.
+  for (auto& t : s.lio.targets) std::erase_if(t.luns, [&](const TargetLun& x) { return x.backstore == bs; });
+  std::erase_if(s.lio.backstores, [&](const Backstore& b) { return b.type + "/" + b.name == bs; });
+  return true;
+}
+
+Result<bool> zvol_hidden(SimState& s) {
+  auto l = member_lun(s);
+  if (!l) return l.error();
+  Zvol* z = s.zvol((*l)->zvol);
+  if (!z) return Error{fmt::format("LUN {} is not backed by a zvol", (*l)->name)};
+  z->volmode = "none";
+  return true;
+}
+
+Result<bool> session_logout(SimState& s) {
+  auto l = member_lun(s);
+  if (!l) return l.error();
+  Session* se = s.session((*l)->target);
+  if (!se) return Error{"no session to log out"};
+  s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] Synchronizing SCSI cache", se->host_no, se->disk), 2.0);
+  std::string disk = se->disk;
+  std::erase_if(s.sessions, [&](const Session& x) { return x.target == (*l)->target; });
+  return true;
+}
+
+Result<bool> target_service_stopped(SimState& s) {
+  // `systemctl stop target` clears configfs: no backstores, no targets, no listener.
+  s.lio.running = false;
+  s.lio.backstores.clear();
+  s.lio.targets.clear();
+  return true;
+}
+
+Result<bool> storage_network_down(SimState& s) {
+  s.storage_network_up = false;
+  return true;
+}
+
+Result<bool> pool_disk_faulted(SimState& s) {
+  if (s.pool.disks.size() < 2) return Error{"the pool needs a mirror of two disks"};
+  PoolDisk& d = s.pool.disks.back();
+  d.state = "FAULTED";
+  d.write_errors = 42;
+  d.note = "too many errors";
+  s.klog(s.storage_host, fmt::format("sd 1:0:0:0: [sdb] tag#3 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=30s"), 5.0);
+  s.klog(s.storage_host, "critical medium error, dev sdb, sector 182347264 op 0x1:(WRITE) flags 0x700 phys_seg 1 prio class 2");
+  s.klog(s.storage_host, "zio pool=" + s.pool.name + " vdev=/dev/disk/by-id/" + d.name + "-part1 error=5 type=2 offset=93361799168 size=4096 flags=180880");
+  return true;
+}
+
+Result<bool> md_superblock_corrupt(SimState& s) {
+  auto a = first_array(s);
+  if (!a) return a.error();
+  // Stopped, one member's v1.2 superblock overwritten, then assembled again: mdadm refuses the
+  // damaged member and the array stays inactive with the good one.
+  Member& bad = (*a)->members.back();
+  bad.superblock_ok = false;
+  bad.in_array = false;
+  (*a)->state = "inactive";
+  for (auto& m : (*a)->members)
+    if (m.superblock_ok) m.in_array = true;
+  s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->name), 3.0);
+  s.klog(s.kvm_host, fmt::format("md: {} has no superblock - assembly aborted", s.disk_of(bad.lun)));
+  return true;
+}
+
+Result<bool> md_events_mismatch(SimState& s) {
+  auto a = first_array(s);
+  if (!a) return a.error();
+  // Assembled after an unclean split: one member's event count is behind, so md kicks it out
+  // as non-fresh and runs degraded on the other.
+  Member& stale = (*a)->members.back();
+  std::string disk = s.disk_of(stale.lun);
+  stale.events = (*a)->events - 6;
+  stale.update_time = (*a)->update_time - 600;
+  stale.array_state_seen = std::string(static_cast<size_t>((*a)->raid_disks), 'A');
+  stale.in_array = false;
+  s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->name), 3.0);
+  s.klog(s.kvm_host, fmt::format("md: kicking non-fresh {} from array!", disk));
+  s.klog(s.kvm_host, fmt::format("md/raid1:{}: active with 1 out of {} mirrors", (*a)->name, (*a)->raid_disks));
+  ++(*a)->events;
+  for (auto& m : (*a)->members)
+    if (m.in_array) {
+      m.events = (*a)->events;
+      m.array_state_seen = "A" + std::string(static_cast<size_t>((*a)->raid_disks - 1), '.');
+    }
+  return true;
+}
+
+Result<bool> vm_disk_detached(SimState& s) {
+  for (auto& v : s.vms)
+    for (auto& d : v.disks)
+      if (text::starts_with(d.source, "/dev/md")) {
+        d.attached = false;
+        return true;
+      }
+  return Error{"no VM disk on an array to detach"};
+}
+
+Result<bool> vm_fs_readonly(SimState& s) {
+  for (const auto& vc : s.topology.vms) {
+    Vm* v = s.vm(vc.name);
+    if (!v || v->mounts.empty() || vc.guest.empty()) continue;
+    GuestMount& m = v->mounts.front();
+    m.read_only = true;
+    std::string dev = m.device.substr(m.device.rfind('/') + 1);
+    s.klog(vc.guest, fmt::format("EXT4-fs error (device {}): ext4_find_entry:1663: inode #2: comm ls: reading directory lblock 0", dev), 5.0);
+    s.klog(vc.guest, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
+    return true;
+  }
+  return Error{"no VM filesystem to make read-only"};
+}
+
+}  // namespace
+
+const std::vector<Fault>& fault_catalog() {
+  static const std::vector<Fault> f = {
+      {"lun-unmapped", 1, "lun-missing", "a member's LUN is deleted from its target's TPG", lun_unmapped},
+      {"backstore-deleted", 1, "backstore-missing", "a member's LIO backstore is deleted (and with it its LUN)", backstore_deleted},
+      {"zvol-hidden", 1, "zvol-missing", "a member's zvol gets volmode=none: its device node disappears", zvol_hidden},
+      {"session-logout", 1, "session-down", "the KVM host's session to a member's target is logged out", session_logout},
+      {"target-service-stopped", 2, "target-not-listening", "target.service stopped on the storage server: configfs cleared", target_service_stopped},
+      {"storage-network-down", 2, "portal-unreachable", "the storage network between KVM host and portal is down", storage_network_down},
+      {"pool-disk-faulted", 3, "vdev-faulted", "one disk of the pool's mirror is FAULTED", pool_disk_faulted},
+      {"md-superblock-corrupt", 4, "superblock-invalid", "one member's md superblock is overwritten; the array is inactive", md_superblock_corrupt},
+      {"md-events-mismatch", 4, "events-mismatch", "the array was assembled with a member whose event count is stale", md_events_mismatch},
+      {"vm-disk-detached", 5, "vm-disk-detached", "the array's virtio disk is detached from the VM", vm_disk_detached},
+      {"vm-fs-readonly", 5, "fs-readonly", "the VM's filesystem on the array went read-only", vm_fs_readonly},
+  };
+  return f;
+}
+
+const Fault* find_fault(std::string_view name) {
+  for (const auto& f : fault_catalog())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+Result<bool> inject_fault(SimState& s, std::string_view name) {
+  const Fault* f = find_fault(name);
+  if (!f) {
+    std::vector<std::string> names;
+    for (const auto& x : fault_catalog()) names.push_back(x.name);
+    return Error{fmt::format("unknown fault '{}'; known faults: {} (see `stackdr lab faults`)", name, text::join(names, ", "))};
+  }
+  s.now += 60;
+  auto r = f->inject(s);
+  if (!r) return Error{fmt::format("fault {}: {}", name, r.error().message)};
+  settle(s);
+  return true;
+}
+
+}  // namespace stackdr::sim

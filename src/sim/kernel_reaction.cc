@@ -1,0 +1,152 @@
+#include "sim/kernel_reaction.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "util/text.h"
+
+namespace stackdr::sim {
+
+namespace {
+
+// Faults that make the target unreachable rather than refuse I/O: the session recovers.
+bool unreachable(const std::string& why) {
+  return text::contains(why, "network") || text::contains(why, "service stopped") || text::contains(why, "disabled") ||
+         text::contains(why, "target iqn") || text::starts_with(why, "target ");
+}
+
+void settle_sessions(SimState& s) {
+  for (auto& se : s.sessions) {
+    const Target* t = s.lio.target(se.target);
+    std::string why;
+    if (!s.storage_network_up) why = "network";
+    else if (!s.lio.running) why = "service";
+    else if (!t) why = "target";
+    else if (!t->tpg_enabled) why = "tpg";
+    std::string conn = fmt::format("connection{}:0", se.sid);
+    if (!why.empty() && se.session_state == "LOGGED_IN") {
+      if (why == "network") s.klog(s.kvm_host, fmt::format(" {}: ping timeout of 5 secs expired, recv timeout 5, last rx 4294928343, last ping 4294929595, now 4294930880", conn), 10.0);
+      s.klog(s.kvm_host, fmt::format(" {}: detected conn error ({})", conn, why == "network" ? 1022 : 1020));
+      s.klog(s.kvm_host, fmt::format(" session{}: session recovery timed out after {} secs", se.sid, se.recovery_timeout), se.recovery_timeout);
+      se.session_state = "FREE";
+      se.connection_state = "TRANSPORT WAIT";
+      se.internal_state = "REOPEN";
+      se.disk_state = "transport-offline";
+    } else if (why.empty() && se.session_state != "LOGGED_IN") {
+      // iscsid keeps retrying and logs back in by itself once the target answers again.
+      se.session_state = "LOGGED_IN";
+      se.connection_state = "LOGGED IN";
+      se.internal_state = "NO CHANGE";
+      se.disk_state = "running";
+      s.klog(s.kvm_host, fmt::format(" {}: detected conn error (1020)", conn), 1.0);
+    }
+  }
+}
+
+std::string array_state_of(const Array& a) {
+  std::string st(static_cast<size_t>(a.raid_disks), '.');
+  for (const auto& m : a.members)
+    if (m.in_array && !m.faulty && m.in_sync && m.role >= 0 && m.role < a.raid_disks) st[static_cast<size_t>(m.role)] = 'A';
+  return st;
+}
+
+// md wrote its superblock: every working member records the new event count and view.
+void md_event(SimState& s, Array& a) {
+  ++a.events;
+  a.update_time = s.now;
+  std::string view = array_state_of(a);
+  for (auto& m : a.members) {
+    if (m.in_array && !m.faulty) {
+      m.events = a.events;
+      m.update_time = s.now;
+      m.array_state_seen = view;
+    }
+  }
+}
+
+void log_io_failure(SimState& s, const std::string& disk, const std::string& why, int host_no) {
+  if (disk.empty()) return;
+  if (unreachable(why)) {
+    s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: rejecting I/O to offline device", host_no));
+    s.klog(s.kvm_host, fmt::format("I/O error, dev {}, sector 16 op 0x1:(WRITE) flags 0x29800 phys_seg 1 prio class 2", disk));
+    s.klog(s.kvm_host, "md: super_written gets error=-5");
+  } else {
+    s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] tag#32 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=0s", host_no, disk), 2.0);
+    s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] tag#32 Sense Key : Data Protect [current] ", host_no, disk));
+    s.klog(s.kvm_host, fmt::format("critical target error, dev {}, sector 16 op 0x1:(WRITE) flags 0x29800 phys_seg 1 prio class 2", disk));
+    s.klog(s.kvm_host, "md: super_written gets error=-121");
+  }
+}
+
+void settle_arrays(SimState& s) {
+  for (auto& a : s.arrays) {
+    if (a.state != "active") continue;
+    bool changed = false;
+    for (auto& m : a.members) {
+      if (!m.in_array || m.faulty) continue;
+      const LunConfig* l = s.topology.lun(m.lun);
+      std::string why = l ? s.io_path_fault(*l) : "unknown LUN";
+      if (why.empty()) continue;
+      const Session* se = l ? s.session(l->target) : nullptr;
+      std::string disk = se ? se->disk : "";
+      int working = static_cast<int>(std::count_if(a.members.begin(), a.members.end(), [](const Member& x) { return x.in_array && !x.faulty && x.in_sync; }));
+      log_io_failure(s, disk, why, se ? se->host_no : 0);
+      if (working > 1 || !m.in_sync) {
+        m.faulty = true;
+        s.klog(s.kvm_host, fmt::format("md/raid1:{}: Disk failure on {}, disabling device.\nmd/raid1:{}: Operation continuing on {} devices.",
+                                       a.name, disk.empty() ? m.lun : disk, a.name, working - 1));
+        changed = true;
+      } else if (!a.broken) {
+        // The last leg is never failed: md marks the array broken and records the failed
+        // writes in the member's bad-block log instead (seen in the lab, S2b).
+        a.broken = true;
+        m.write_error = true;
+        m.bad_blocks = {{280738, 2}, {346114, 512}, {346626, 512}, {347138, 512}, {347650, 512}};
+        s.klog(s.kvm_host, fmt::format("I/O error, dev {}, sector 346114 op 0x1:(WRITE) flags 0x800 phys_seg 256 prio class 2", disk));
+        changed = true;
+      }
+    }
+    if (changed) md_event(s, a);
+  }
+}
+
+void settle_guests(SimState& s) {
+  for (auto& v : s.vms) {
+    const VmConfig* vc = nullptr;
+    for (const auto& c : s.topology.vms)
+      if (c.name == v.name) vc = &c;
+    if (!vc) continue;
+    for (const auto& dc : vc->disks) {
+      bool failed = false;
+      if (const ArrayConfig* ac = s.topology.array(dc.source)) {
+        const Array* a = s.array(ac->name);
+        failed = !a || a->state != "active" || a->broken;
+      } else if (const LunConfig* l = s.topology.lun(dc.source)) {
+        failed = !s.io_path_fault(*l).empty();
+      }
+      auto disk = std::find_if(v.disks.begin(), v.disks.end(), [&](const VmDisk& d) { return d.target == dc.target; });
+      if (disk != v.disks.end() && !disk->attached) failed = true;
+      if (!failed) continue;
+      for (auto& m : v.mounts) {
+        if (m.device != dc.guest_device || m.read_only) continue;
+        m.read_only = true;
+        if (!vc->guest.empty()) {
+          std::string dev = m.device.substr(m.device.rfind('/') + 1);
+          s.klog(vc->guest, fmt::format("EXT4-fs error (device {}): ext4_journal_check_start:83: comm kworker/u4:2: Detected aborted journal", dev), 1.0);
+          s.klog(vc->guest, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void settle(SimState& s) {
+  settle_sessions(s);
+  settle_arrays(s);
+  settle_guests(s);
+}
+
+}  // namespace stackdr::sim

@@ -1,0 +1,15 @@
+#pragma once
+/// settle(): what the kernels do after something changed, as the lab showed them do it.
+/// open-iscsi sessions whose target vanished go into recovery and, after replacement_timeout,
+/// offline their disks; md fails a member on its next failed write — except the last leg,
+/// which it keeps "active" while marking the array broken and logging bad blocks; ext4 above a
+/// failed array aborts its journal and goes read-only. Each reaction writes the kernel log
+/// lines the real kernel writes.
+
+#include "sim/sim_state.h"
+
+namespace stackdr::sim {
+
+void settle(SimState& s);
+
+}  // namespace stackdr::sim

@@ -1,0 +1,102 @@
+#include <fmt/format.h>
+
+#include "sim/renderers.h"
+
+namespace stackdr::sim {
+
+namespace {
+
+constexpr size_t kTargetcliWidth = 132;  // targetcli pads each line to the terminal width
+
+// A node of the tree targetcli prints: name, the bracketed summary, children.
+struct TreeNode {
+  std::string name, info;
+  std::vector<TreeNode> children;
+};
+
+std::string human_size(int64_t bytes) {
+  double v = static_cast<double>(bytes);
+  for (const char* unit : {"B", "KiB", "MiB", "GiB", "TiB"}) {
+    if (v < 1024.0 || std::string(unit) == "TiB") return fmt::format("{:.1f}{}", v, unit);
+    v /= 1024.0;
+  }
+  return "";
+}
+
+void print(const TreeNode& n, const std::string& prefix, std::string& out) {
+  std::string head = prefix + "o- " + n.name + " ";
+  std::string tail = " [" + n.info + "]";
+  size_t dots = kTargetcliWidth > head.size() + tail.size() ? kTargetcliWidth - head.size() - tail.size() : 1;
+  out += head + std::string(dots, '.') + tail + "\n";
+}
+
+// Renders children with the rails for later siblings.
+void render_children(const TreeNode& parent, const std::string& prefix, std::string& out) {
+  for (size_t i = 0; i < parent.children.size(); ++i) {
+    const TreeNode& c = parent.children[i];
+    bool last = i + 1 == parent.children.size();
+    print(c, prefix, out);
+    render_children(c, prefix + (last ? "  " : "| "), out);
+  }
+}
+
+TreeNode build_tree(const SimState& s) {
+  const Lio& lio = s.lio;
+  TreeNode root{"/", "...", {}};
+  TreeNode backstores{"backstores", "...", {}};
+  for (const char* type : {"block", "fileio", "pscsi", "ramdisk"}) {
+    TreeNode folder{type, "", {}};
+    for (const auto& b : lio.backstores) {
+      if (b.type != type) continue;
+      TreeNode tg{"default_tg_pt_gp", "ALUA state: Active/optimized", {}};
+      TreeNode alua{"alua", "ALUA Groups: 1", {tg}};
+      folder.children.push_back({b.name, fmt::format("{} ({}) write-thru activated", b.device, human_size(b.size_bytes)), {alua}});
+    }
+    folder.info = fmt::format("Storage Objects: {}", folder.children.size());
+    backstores.children.push_back(folder);
+  }
+  root.children.push_back(backstores);
+  TreeNode iscsi{"iscsi", fmt::format("Targets: {}", lio.targets.size()), {}};
+  for (const auto& t : lio.targets) {
+    TreeNode tpg{"tpg1", t.tpg_enabled ? "no-gen-acls, no-auth" : "disabled", {}};
+    TreeNode acls{"acls", fmt::format("ACLs: {}", t.acls.size()), {}};
+    for (const auto& a : t.acls) {
+      TreeNode acl{a, fmt::format("Mapped LUNs: {}", t.luns.size()), {}};
+      for (const auto& l : t.luns) acl.children.push_back({fmt::format("mapped_lun{}", l.lun), fmt::format("lun{} {} (rw)", l.lun, l.backstore), {}});
+      acls.children.push_back(acl);
+    }
+    TreeNode luns{"luns", fmt::format("LUNs: {}", t.luns.size()), {}};
+    for (const auto& l : t.luns) {
+      const Backstore* b = lio.backstore(l.backstore);
+      luns.children.push_back({fmt::format("lun{}", l.lun), fmt::format("{} ({}) (default_tg_pt_gp)", l.backstore, b ? b->device : ""), {}});
+    }
+    TreeNode portals{"portals", fmt::format("Portals: {}", t.portals.size()), {}};
+    for (const auto& p : t.portals) portals.children.push_back({p, "OK", {}});
+    tpg.children = {acls, luns, portals};
+    iscsi.children.push_back({t.iqn, "TPGs: 1", {tpg}});
+  }
+  root.children.push_back(iscsi);
+  for (const char* fabric : {"loopback", "vhost", "xen-pvscsi"}) root.children.push_back({fabric, "Targets: 0", {}});
+  return root;
+}
+
+}  // namespace
+
+std::string render_targetcli_ls(const SimState& s) {
+  TreeNode root = build_tree(s);
+  std::string out;
+  print(root, "", out);
+  render_children(root, "  ", out);
+  return out;
+}
+
+std::string render_ss_listen(const SimState& s) {
+  std::string out = fmt::format("LISTEN 0      128          0.0.0.0:22        0.0.0.0:*          \n");
+  if (s.lio.running && !s.lio.targets.empty()) {
+    std::string ip = s.topology.storage.portal_ip();
+    out += fmt::format("LISTEN 0      256    {:>15}:{:<5}     0.0.0.0:*          \n", ip, s.topology.storage.portal_port());
+  }
+  return out;
+}
+
+}  // namespace stackdr::sim

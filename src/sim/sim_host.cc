@@ -1,0 +1,106 @@
+#include "sim/sim_host.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/renderers.h"
+#include "util/text.h"
+
+namespace stackdr::sim {
+
+namespace {
+
+CommandResult from(const Rendered& r) {
+  CommandResult c;
+  c.out = r.out;
+  c.err = r.err;
+  c.exit_code = r.rc;
+  return c;
+}
+
+CommandResult not_found(const Argv& argv) {
+  CommandResult c;
+  c.started = false;
+  c.exit_code = 127;
+  c.err = argv[0] + ": command not found on this simulated host";
+  return c;
+}
+
+CommandResult usage(const Argv& argv) {
+  CommandResult c;
+  c.exit_code = 2;
+  c.err = fmt::format("{}: the simulated stack does not know this invocation: {}\n", argv[0], describe_argv(argv));
+  return c;
+}
+
+bool has(const Argv& a, std::string_view word) { return std::find(a.begin(), a.end(), word) != a.end(); }
+
+std::string after(const Argv& a, std::string_view flag) {
+  for (size_t i = 0; i + 1 < a.size(); ++i)
+    if (a[i] == flag) return a[i + 1];
+  return "";
+}
+
+}  // namespace
+
+CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
+  log_.push_back(argv);
+  const SimState& s = *state_;
+  if (argv.empty()) return usage({"(empty)"});
+  const std::string& cmd = argv[0];
+  bool storage = name_ == s.storage_host, kvm = name_ == s.kvm_host;
+  if (cmd == "dmesg") return from({render_dmesg(s, name_), "", 0});
+  if (storage) {
+    if (cmd == "zpool" && argv.size() >= 2 && argv[1] == "status") {
+      if (has(argv, "-j")) return from({"", "invalid option 'j'\nusage:\n\tstatus [-c [script1,script2,...]] [-igLpPstvxD]  [-T d|u] [pool] ... \n", 2});
+      return from(render_zpool_status(s, argv.back() == "status" || argv.back() == "-v" ? "" : argv.back()));
+    }
+    if (cmd == "zfs" && argv.size() >= 6 && argv[1] == "get") {
+      // zfs get -Hp -o name,property,value,source PROPS DATASET...
+      size_t i = 2;
+      while (i < argv.size() && argv[i][0] == '-') i += argv[i] == "-o" ? 2 : 1;
+      if (i >= argv.size()) return usage(argv);
+      std::vector<std::string> props;
+      for (auto p : text::split(argv[i], ',')) props.emplace_back(p);
+      return from(render_zfs_get(s, props, Argv(argv.begin() + static_cast<long>(i) + 1, argv.end())));
+    }
+    if (cmd == "ls" && argv.size() == 3 && argv[1] == "-l" && text::starts_with(argv[2], "/dev/zvol/")) return from(render_zvol_links(s, argv[2]));
+    if (cmd == "targetcli" && argv.size() == 2 && argv[1] == "ls") return from({render_targetcli_ls(s), "", 0});
+    if (cmd == "ss") return from({render_ss_listen(s), "", 0});
+    if (cmd == "smartctl") return from(render_smartctl(s, argv.back()));
+    return not_found(argv);
+  }
+  if (kvm) {
+    if (cmd == "mdadm" && argv.size() == 3 && argv[1] == "--detail") return from(render_mdadm_detail(s, argv[2]));
+    if (cmd == "mdadm" && argv.size() == 3 && argv[1] == "--examine") return from(render_mdadm_examine(s, argv[2]));
+    if (cmd == "iscsiadm" && has(argv, "session")) {
+      std::string p = after(argv, "-P");
+      return from(render_iscsiadm_session(s, p.empty() ? 0 : static_cast<int>(text::to_int(p).value_or(0))));
+    }
+    if (cmd == "ls" && argv.size() == 3 && argv[2] == "/dev/disk/by-path") return from({render_by_path(s), "", 0});
+    if (cmd == "lsblk" && has(argv, "-J")) return from({render_lsblk_json(s), "", 0});
+    if (cmd == "virsh" && argv.size() >= 2) {
+      if (argv[1] == "list") return from(render_virsh_list(s));
+      if (argv[1] == "domblklist" && argv.size() == 3) return from(render_virsh_domblklist(s, argv[2]));
+      if (argv[1] == "domstate" && argv.size() == 3) return from(render_virsh_domstate(s, argv[2]));
+    }
+    if (cmd == "ping") return from(render_ping(s, argv.back()));
+    return not_found(argv);
+  }
+  return not_found(argv);
+}
+
+Result<std::string> SimHost::read_file(const std::string& path) {
+  const SimState& s = *state_;
+  if (name_ == s.kvm_host) {
+    if (path == "/proc/mdstat") return render_mdstat(s);
+    if (text::starts_with(path, "/sys/block/md"))
+      if (auto v = render_md_sysfs(s, path)) return *v;
+  } else if (name_ != s.storage_host && (path == "/proc/mounts" || path == "/proc/self/mounts")) {
+    return render_guest_mounts(s, name_);
+  }
+  return Error{fmt::format("{}: No such file or directory (simulated host {})", path, name_)};
+}
+
+}  // namespace stackdr::sim

@@ -1,0 +1,243 @@
+#include "sim/sim_state.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "util/text.h"
+
+namespace stackdr::sim {
+
+namespace {
+
+// Stable pseudo-random hex from a name, so every run of the same topology prints the same
+// UUIDs and serials (FNV-1a, then a 64-bit mix).
+uint64_t stable_hash(std::string_view s, uint64_t salt = 0) {
+  uint64_t h = 1469598103934665603ULL ^ salt;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
+std::string hex8(std::string_view s, uint64_t salt) { return fmt::format("{:08x}", stable_hash(s, salt) & 0xffffffffULL); }
+
+std::string md_uuid(std::string_view s) {
+  return fmt::format("{}:{}:{}:{}", hex8(s, 1), hex8(s, 2), hex8(s, 3), hex8(s, 4));
+}
+
+std::string lio_serial(std::string_view s) {
+  std::string h = hex8(s, 11) + hex8(s, 12) + hex8(s, 13) + hex8(s, 14);
+  return fmt::format("{}-{}-{}-{}-{}", h.substr(0, 8), h.substr(8, 4), h.substr(12, 4), h.substr(16, 4), h.substr(20, 12));
+}
+
+constexpr int64_t kStart = 1795589666;  // Wed Nov 25 06:54:26 2026 UTC, the lab's creation time
+
+}  // namespace
+
+std::string ctime_string(int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm);
+  return buf;
+}
+
+std::string Pool::state() const {
+  int bad = 0;
+  for (const auto& d : disks)
+    if (d.state != "ONLINE") ++bad;
+  if (bad == 0) return "ONLINE";
+  return bad < static_cast<int>(disks.size()) ? "DEGRADED" : "UNAVAIL";
+}
+
+std::string Backstore::wwn() const {
+  std::string hex;
+  for (char c : serial)
+    if (c != '-') hex += c;
+  return "0x6001405" + hex.substr(0, 25);
+}
+
+const Backstore* Lio::backstore(std::string_view type_name) const {
+  for (const auto& b : backstores)
+    if (b.type + "/" + b.name == type_name) return &b;
+  return nullptr;
+}
+Target* Lio::target(std::string_view iqn) {
+  for (auto& t : targets)
+    if (t.iqn == iqn) return &t;
+  return nullptr;
+}
+const Target* Lio::target(std::string_view iqn) const { return const_cast<Lio*>(this)->target(iqn); }
+
+Member* Array::member(std::string_view lun) {
+  for (auto& m : members)
+    if (m.lun == lun) return &m;
+  return nullptr;
+}
+const Member* Array::member(std::string_view lun) const { return const_cast<Array*>(this)->member(lun); }
+
+const Zvol* SimState::zvol(std::string_view n) const { return const_cast<SimState*>(this)->zvol(n); }
+Zvol* SimState::zvol(std::string_view n) {
+  for (auto& z : zvols)
+    if (z.name == n) return &z;
+  return nullptr;
+}
+Session* SimState::session(std::string_view target) {
+  for (auto& s : sessions)
+    if (s.target == target) return &s;
+  return nullptr;
+}
+const Session* SimState::session(std::string_view target) const { return const_cast<SimState*>(this)->session(target); }
+Array* SimState::array(std::string_view n) {
+  for (auto& a : arrays)
+    if (a.name == n) return &a;
+  return nullptr;
+}
+Vm* SimState::vm(std::string_view n) {
+  for (auto& v : vms)
+    if (v.name == n) return &v;
+  return nullptr;
+}
+
+std::string SimState::disk_of(std::string_view lun_name) const {
+  const LunConfig* l = topology.lun(lun_name);
+  if (!l) return "";
+  const Session* s = session(l->target);
+  return s ? s->disk : "";
+}
+
+std::string SimState::io_path_fault(const LunConfig& l) const {
+  std::string ps = pool.state();
+  if (!l.zvol.empty()) {
+    if (ps == "UNAVAIL" || ps == "FAULTED" || ps == "SUSPENDED") return "pool " + pool.name + " is " + ps;
+    const Zvol* z = zvol(l.zvol);
+    if (!z || !z->device_present()) return "zvol " + l.zvol + " has no device node";
+  }
+  if (!lio.running) return "target service stopped";
+  if (!lio.backstore(l.backstore())) return "backstore " + l.backstore() + " missing";
+  const Target* t = lio.target(l.target);
+  if (!t) return "target " + l.target + " missing";
+  if (!t->tpg_enabled) return "TPG of " + l.target + " disabled";
+  bool mapped = std::any_of(t->luns.begin(), t->luns.end(), [&](const TargetLun& x) { return x.lun == l.lun && x.backstore == l.backstore(); });
+  if (!mapped) return fmt::format("LUN {} of {} not mapped", l.lun, l.target);
+  if (!storage_network_up) return "storage network down";
+  const Session* s = session(l.target);
+  if (!s || s->session_state != "LOGGED_IN") return "no session to " + l.target;
+  if (s->disk.empty()) return "no disk attached";
+  return "";
+}
+
+void SimState::klog(const std::string& host, const std::string& message, double after_s) {
+  double& t = uptime[host];
+  t += after_s;
+  auto lines = text::lines(message);
+  std::string stamp = fmt::format("[{:12.6f}] ", t);
+  for (size_t i = 0; i < lines.size(); ++i)
+    kernel_log[host].push_back(i == 0 ? stamp + std::string(lines[i]) : std::string(stamp.size(), ' ') + std::string(lines[i]));
+}
+
+std::string next_sd_name(const SimState& s) {
+  for (char c = 'a'; c <= 'z'; ++c) {
+    std::string n = std::string("sd") + c;
+    bool used = std::any_of(s.sessions.begin(), s.sessions.end(), [&](const Session& x) { return x.disk == n; }) ||
+                std::any_of(s.local_disks.begin(), s.local_disks.end(), [&](const LocalDisk& d) { return d.name == n; });
+    if (!used) return n;
+  }
+  return "sdz";
+}
+
+SimState build_sim_state(const Topology& t) {
+  SimState s;
+  s.topology = t;
+  s.now = kStart;
+  s.boot_time = kStart - 60;
+  s.storage_host = t.storage.host;
+  s.kvm_host = t.initiator.host.empty() ? (t.kvm_hosts().empty() ? "" : t.kvm_hosts()[0]) : t.initiator.host;
+  s.initiator_iqn = t.initiator.iqn.empty() ? "iqn.2024-01.com.example:" + s.kvm_host : t.initiator.iqn;
+  s.uptime[s.storage_host] = 3600.0;
+  s.uptime[s.kvm_host] = 86.0;
+
+  s.pool.name = t.storage.pool;
+  std::vector<std::string> disks = t.storage.disks;
+  if (disks.empty()) disks = {"disk0", "disk1"};
+  for (const auto& d : disks) s.pool.disks.push_back(PoolDisk{d, "ONLINE", 0, 0, 0, "", hex8(d, 21)});
+
+  s.local_disks.push_back(LocalDisk{"nvme0n1", "476.9G", "/", {"pci-0000:01:00.0-nvme-1"}});
+
+  std::string portal = t.storage.portal;
+  for (const auto& l : t.luns) {
+    int64_t size = 10LL << 30;  // the runbook's 10G LUNs
+    if (!l.zvol.empty()) s.zvols.push_back(Zvol{l.zvol, "default", size});
+    s.lio.backstores.push_back(Backstore{l.backstore_type, l.backstore_name, l.device, lio_serial(l.target + l.backstore_name), size});
+    Target* tg = s.lio.target(l.target);
+    if (!tg) {
+      s.lio.targets.push_back(Target{l.target, true, {}, {s.initiator_iqn}, {portal}});
+      tg = &s.lio.targets.back();
+    }
+    tg->luns.push_back(TargetLun{l.lun, l.backstore()});
+  }
+
+  // Log in to every target, in topology order: the first gets sda, and so on.
+  for (const auto& tg : s.lio.targets) {
+    Session se;
+    se.target = tg.iqn;
+    se.portal = portal;
+    se.sid = s.next_sid++;
+    se.host_no = s.next_host_no++;
+    se.login_time = s.now;
+    se.disk = next_sd_name(s);
+    s.sessions.push_back(se);
+  }
+
+  for (const auto& a : t.arrays) {
+    Array arr;
+    arr.name = a.name;
+    arr.device = a.device;
+    arr.uuid = a.uuid.value_or(md_uuid(a.name + a.host));
+    arr.homehost = a.host;
+    arr.level = a.level;
+    arr.raid_disks = static_cast<int>(a.members.size());
+    arr.size_kib = (10LL << 30) / 1024 - 8192;  // the zvol less md's 1.2 data offset and bitmap
+    arr.events = 19;
+    arr.creation_time = s.now;
+    arr.update_time = s.now + 15;
+    int role = 0;
+    for (const auto& m : a.members) {
+      Member mem;
+      mem.lun = m;
+      mem.desc_nr = role;
+      mem.role = role++;
+      mem.events = arr.events;
+      mem.update_time = arr.update_time;
+      mem.device_uuid = md_uuid(arr.uuid + m);
+      mem.checksum = hex8(arr.uuid + m, 31);
+      mem.array_state_seen = std::string(a.members.size(), 'A');
+      arr.members.push_back(mem);
+    }
+    s.arrays.push_back(arr);
+  }
+
+  int id = 1;
+  for (const auto& v : t.vms) {
+    Vm vm;
+    vm.name = v.name;
+    vm.id = id++;
+    for (const auto& d : v.disks) {
+      std::string src;
+      if (const ArrayConfig* a = t.array(d.source)) src = a->device;
+      else src = "/dev/disk/by-path/ip-" + portal + "-iscsi-" + t.lun(d.source)->target + "-lun-" + std::to_string(t.lun(d.source)->lun);
+      vm.disks.push_back(VmDisk{d.target, src, true});
+      if (!d.mountpoint.empty()) vm.mounts.push_back(GuestMount{d.guest_device, d.mountpoint, "ext4", false});
+    }
+    if (!v.guest.empty()) s.uptime[v.guest] = 60.0;
+    s.vms.push_back(vm);
+  }
+  s.now += 30;
+  return s;
+}
+
+}  // namespace stackdr::sim

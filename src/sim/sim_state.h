@@ -1,0 +1,198 @@
+#pragma once
+/// SimState: a deterministic model of the whole stack — pool and disks, zvols (with volmode),
+/// LIO backstores/targets/TPGs/LUNs, the storage network, open-iscsi sessions (with the
+/// kernel's moving sdX names), MD arrays (members, roles, events, superblocks, bitmap, resync),
+/// VMs with their disks and filesystems, and each host's kernel log. The renderers print what
+/// the real tools print for it; faults and (later) recovery commands change it.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/topology.h"
+#include "probe/mdadm_examine.h"
+
+namespace stackdr::sim {
+
+struct PoolDisk {
+  std::string name;  // by-id name as zpool prints it
+  std::string state = "ONLINE";
+  int64_t read_errors = 0, write_errors = 0, cksum_errors = 0;
+  std::string note;
+  std::string serial;
+};
+
+struct Pool {
+  std::string name;
+  std::string vdev = "mirror-0";
+  std::vector<PoolDisk> disks;
+  std::string scan = "scrub repaired 0B in 00:21:07 with 0 errors on Sun Nov  8 00:45:08 2026";
+  std::string state() const;  // derived from the disks, as ZFS does for a mirror
+};
+
+struct Zvol {
+  std::string name;  // pool/dataset
+  std::string volmode = "default";
+  int64_t volsize = 0;
+  bool device_present() const { return volmode != "none"; }
+};
+
+struct Backstore {
+  std::string type = "block";
+  std::string name;
+  std::string device;
+  std::string serial;  // LIO unit_serial (a UUID); the WWN derives from it
+  int64_t size_bytes = 0;
+  std::string wwn() const;  // 0x6001405 + the serial's hex digits
+};
+
+struct TargetLun {
+  int lun = 0;
+  std::string backstore;  // "block/lun01"
+};
+
+struct Target {
+  std::string iqn;
+  bool tpg_enabled = true;
+  std::vector<TargetLun> luns;
+  std::vector<std::string> acls;  // initiator IQNs, each mapped to every LUN
+  std::vector<std::string> portals;
+};
+
+struct Lio {
+  bool running = true;  // target.service; stopping it clears configfs
+  std::vector<Backstore> backstores;
+  std::vector<Target> targets;
+  const Backstore* backstore(std::string_view type_name) const;  // "block/lun01"
+  Target* target(std::string_view iqn);
+  const Target* target(std::string_view iqn) const;
+};
+
+struct Session {
+  std::string target, portal;
+  int sid = 0;
+  int host_no = 0;
+  std::string session_state = "LOGGED_IN";  // LOGGED_IN, FAILED, FREE
+  std::string connection_state = "LOGGED IN";
+  std::string internal_state = "NO CHANGE";
+  std::string disk;                       // sdX ("" = no disk attached)
+  std::string disk_state = "running";     // running, blocked, transport-offline
+  int recovery_timeout = 120;             // node.session.timeo.replacement_timeout
+  std::string iface_ip;                   // the initiator's address on the storage network
+  int64_t login_time = 0;
+};
+
+struct Member {
+  std::string lun;     // the LUN (topology name) it lives on: its stable identity
+  int desc_nr = 0;     // the [n] in /proc/mdstat
+  int role = 0;        // slot
+  bool in_array = true;   // bound to the running array
+  bool faulty = false;
+  bool in_sync = true;    // false while rebuilding
+  bool superblock_ok = true;
+  int64_t events = 0;
+  int64_t update_time = 0;
+  std::string array_state_seen;  // the "Array State" its superblock last recorded ("AA", "A.")
+  std::string device_uuid;
+  std::string checksum;
+  bool write_error = false;
+  std::vector<BadBlockRange> bad_blocks;
+};
+
+struct Resync {
+  std::string action = "recovery";
+  int64_t done_kib = 0, total_kib = 0;
+  int64_t speed_kib = 45000;
+};
+
+struct Array {
+  std::string name;    // md1
+  std::string device;  // /dev/md1
+  std::string uuid;
+  std::string homehost = "s01";
+  std::string level = "raid1";
+  int raid_disks = 2;
+  int64_t size_kib = 0;
+  std::string state = "active";  // active, inactive, stopped
+  bool auto_read_only = false;
+  bool broken = false;  // md's MD_BROKEN: the last leg saw failed writes
+  int64_t events = 0;
+  int64_t creation_time = 0, update_time = 0;
+  int bitmap_pages_used = 1;
+  int64_t bitmap_chunk_kib = 65536;
+  std::vector<Member> members;  // in bind order; mdstat prints the newest first
+  std::optional<Resync> resync;
+  Member* member(std::string_view lun);
+  const Member* member(std::string_view lun) const;
+};
+
+struct VmDisk {
+  std::string target;  // vdb
+  std::string source;  // /dev/md1 on the KVM host
+  bool attached = true;
+};
+
+struct GuestMount {
+  std::string device, mountpoint, fstype = "ext4";
+  bool read_only = false;
+};
+
+struct Vm {
+  std::string name;
+  std::string state = "running";
+  int id = 1;
+  std::vector<VmDisk> disks;
+  std::vector<GuestMount> mounts;
+};
+
+struct LocalDisk {
+  std::string name, size, mountpoint;
+  std::vector<std::string> by_path;  // e.g. pci-0000:00:03.0
+};
+
+/// The whole stack, on three kinds of host: the storage server, one KVM host (the topology's
+/// initiator host) and the VMs' guests.
+struct SimState {
+  Topology topology;
+  int64_t now = 0;        // simulated epoch seconds; moves only when something happens
+  int64_t boot_time = 0;  // when the KVM host booted: the age of its local device links
+  std::string storage_host, kvm_host;
+  Pool pool;
+  std::vector<Zvol> zvols;
+  Lio lio;
+  std::string initiator_iqn;
+  bool storage_network_up = true;
+  std::vector<Session> sessions;
+  int next_sid = 1, next_host_no = 2;
+  std::vector<Array> arrays;
+  std::vector<Vm> vms;
+  std::vector<LocalDisk> local_disks;  // the KVM host's own disks
+  std::map<std::string, std::vector<std::string>> kernel_log;  // host → dmesg lines
+  std::map<std::string, double> uptime;                         // host → seconds since boot
+
+  const Zvol* zvol(std::string_view name) const;
+  Zvol* zvol(std::string_view name);
+  Session* session(std::string_view target);
+  const Session* session(std::string_view target) const;
+  Array* array(std::string_view name);
+  Vm* vm(std::string_view name);
+  /// The kernel name of a LUN's disk on the KVM host ("" when no session has it attached).
+  std::string disk_of(std::string_view lun) const;
+  /// Why I/O to a LUN from the KVM host fails right now ("" = it works).
+  std::string io_path_fault(const LunConfig& lun) const;
+  /// Appends a kernel log line on a host, with a dmesg timestamp, advancing that host's clock.
+  void klog(const std::string& host, const std::string& message, double after_s = 0.001);
+};
+
+/// The healthy stack the topology describes, deterministic for a given topology.
+SimState build_sim_state(const Topology& topology);
+
+/// Lowest free sdX name, as the sd driver hands them out.
+std::string next_sd_name(const SimState& s);
+
+/// Formats seconds since the epoch as mdadm and ctime do: "Wed Nov 25 06:54:26 2026".
+std::string ctime_string(int64_t t);
+
+}  // namespace stackdr::sim

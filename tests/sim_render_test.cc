@@ -1,0 +1,106 @@
+// The simulated stack must print exactly what the real tools print: a SimState set up like the
+// lab guest renders byte for byte the text captured from the real kernel and tools.
+
+#include <gtest/gtest.h>
+
+#include "model/topology.h"
+#include "sim/renderers.h"
+#include "test_support.h"
+
+namespace stackdr::sim {
+namespace {
+
+using testing::corpus;
+
+// The lab's state at "clean" (run 7): names, UUIDs, sizes and times as captured.
+SimState lab_state() {
+  auto topo = load_topology(std::string(STACKDR_CORPUS_DIR) + "/../../main/config/lab.yaml");
+  if (!topo) topo = load_topology("config/lab.yaml");
+  EXPECT_TRUE(topo.ok()) << topo.error().message;
+  SimState s = build_sim_state(*topo);
+  s.local_disks = {{"vda", "2G", "/", {"pci-0000:00:03.0", "virtio-pci-0000:00:03.0"}},
+                   {"vdb", "512M", "", {"pci-0000:00:04.0", "virtio-pci-0000:00:04.0"}},
+                   {"vdc", "512M", "", {"pci-0000:00:05.0", "virtio-pci-0000:00:05.0"}}};
+  s.lio.backstores[0].serial = "a4f91e79-619d-4f58-aa99-09ca0db86532";
+  s.lio.backstores[1].serial = "0363c3b4-b8e7-42ae-aa05-d6fdadd5ec98";
+  for (auto& b : s.lio.backstores) b.size_bytes = 512LL << 20;
+  s.sessions[0].disk = "sda";
+  s.sessions[1].disk = "sdb";
+  int64_t login = 1795589666 - 10;  // "Nov 25 06:54" — the minute ls prints
+  for (auto& se : s.sessions) {
+    se.recovery_timeout = 15;
+    se.iface_ip = "127.0.0.1";
+    se.login_time = login;
+  }
+  Array& a = s.arrays[0];
+  a.uuid = "77264b19:071bd1c7:14c0b7ca:2960a973";
+  a.homehost = "lab";
+  a.size_kib = 523264;
+  a.events = 19;
+  a.creation_time = 1795589666;
+  a.update_time = 1795589681;
+  a.members[0].device_uuid = "df8fb031:709e1bb0:44e4b7f5:141fccac";
+  a.members[0].checksum = "5d91490c";
+  for (auto& m : a.members) {
+    m.events = 19;
+    m.update_time = a.update_time;
+  }
+  return s;
+}
+
+TEST(SimRender, MdstatCleanMatchesLab) { EXPECT_EQ(render_mdstat(lab_state()), corpus("lab/mdstat.clean.txt")); }
+
+TEST(SimRender, MdadmDetailCleanMatchesLab) {
+  auto r = render_mdadm_detail(lab_state(), "/dev/md1");
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(r.out, corpus("lab/mdadm-detail.clean.txt"));
+}
+
+TEST(SimRender, MdadmExamineGoodMemberMatchesLab) {
+  auto r = render_mdadm_examine(lab_state(), "/dev/sda");
+  EXPECT_EQ(r.out, corpus("lab/mdadm-examine.member-good.txt"));
+}
+
+TEST(SimRender, DegradedDetailMatchesLabShape) {
+  SimState s = lab_state();
+  Array& a = s.arrays[0];
+  a.members[1].faulty = true;
+  a.events = 25;
+  a.update_time = 1795589694;
+  EXPECT_EQ(render_mdstat(s), corpus("lab/mdstat.degraded.txt"));
+  EXPECT_EQ(render_mdadm_detail(s, "/dev/md1").out, corpus("lab/mdadm-detail.degraded-faulty.txt"));
+  a.members[1].in_array = false;
+  a.events = 28;
+  a.update_time = 1795589701;
+  EXPECT_EQ(render_mdadm_detail(s, "/dev/md1").out, corpus("lab/mdadm-detail.degraded-removed.txt"));
+}
+
+TEST(SimRender, RecoveryLineMatchesKernelFormat) {
+  SimState s = lab_state();
+  Array& a = s.arrays[0];
+  a.members[1].in_sync = false;
+  a.resync = Resync{"recovery", 9920, 523264, 9920};
+  std::string expected = corpus("lab/mdstat.recovering.readd.txt");
+  EXPECT_EQ(render_mdstat(s), expected);
+}
+
+TEST(SimRender, IscsiadmSessionMatchesLab) {
+  SimState s = lab_state();
+  EXPECT_EQ(render_iscsiadm_session(s, 0).out, corpus("lab/iscsiadm-session.clean.txt"));
+  EXPECT_EQ(render_iscsiadm_session(s, 3).out, corpus("lab/iscsiadm-session-P3.clean.txt"));
+  EXPECT_EQ(render_iscsiadm_session(s, 1).out, corpus("lab/iscsiadm-session-P1.clean.txt"));
+}
+
+TEST(SimRender, TargetcliLsMatchesLab) {
+  SimState s = lab_state();
+  EXPECT_EQ(render_targetcli_ls(s), corpus("lab/targetcli-ls.clean.txt"));
+}
+
+TEST(SimRender, ByPathAndLsblkMatchLab) {
+  SimState s = lab_state();
+  EXPECT_EQ(render_by_path(s), corpus("lab/ls-by-path.clean.txt"));
+  EXPECT_EQ(render_lsblk_json(s), corpus("lab/lsblk.clean.json"));
+}
+
+}  // namespace
+}  // namespace stackdr::sim
