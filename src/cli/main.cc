@@ -1,1 +1,190 @@
-int main(){}
+// stackdr: the command line. Each verb gathers its inputs, calls the stages below (probe,
+// model, diagnose, sim) and prints; nothing below cli/ prints to the terminal.
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/drill.h"
+#include "cli/report_json.h"
+#include "cli/stack_context.h"
+#include "cli/text_report.h"
+#include "diagnose/diagnoser.h"
+#include "model/graph_builder.h"
+#include "probe/parser_registry.h"
+#include "sim/faults.h"
+
+namespace stackdr {
+namespace {
+
+// Exit codes beyond the monitoring-plugin 0..3 of status/diagnose.
+constexpr int kExitUsage = 64;   // bad arguments or configuration (EX_USAGE)
+constexpr int kExitInput = 65;   // input that could not be parsed (EX_DATAERR)
+
+int fail(int code, const std::string& message) {
+  std::cerr << "stackdr: " << message << "\n";
+  return code;
+}
+
+void add_context_options(CLI::App* cmd, ContextOptions& o) {
+  cmd->add_option("--config", o.config, "topology file (default: $STACKDR_CONFIG, /etc/stackdr/stackdr.yaml, or the shipped example)");
+  cmd->add_flag("--lab", o.lab, "run against the simulated stack instead of the real machines");
+  cmd->add_option("--fault", o.faults, "inject a fault into the simulated stack (repeatable; see `stackdr lab faults`)");
+  cmd->add_option("--from", o.from, "read a captured bundle (one folder per host) instead of running commands");
+}
+
+int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_view) {
+  auto ctx = StackContext::open(o);
+  if (!ctx) return fail(kExitUsage, ctx.error().message);
+  Observation obs = (*ctx)->observe();
+  StackGraph g = build_graph((*ctx)->topology(), obs);
+  std::vector<Finding> findings = diagnose(g);
+  int code = status_code(g);
+  if (json) {
+    nlohmann::json j{{"status", status_word(code)}, {"code", code}, {"mode", (*ctx)->mode()}, {"findings", findings_json(findings)}};
+    if (!diagnose_view) j["nodes"] = graph_json(g);
+    nlohmann::json unreadable = nlohmann::json::array();
+    for (const auto& s : obs.sources)
+      if (!s.ok) unreadable.push_back({{"host", s.host}, {"source", s.source}, {"error", s.error}});
+    j["unreadable"] = unreadable;
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << (diagnose_view ? findings_text(findings) : status_text((*ctx)->topology(), g, findings, (*ctx)->mode()));
+    std::string u = unreadable_text(obs);
+    if (!u.empty()) std::cout << "\n" << u;
+  }
+  return code;
+}
+
+int cmd_parse(const std::string& kind, const std::string& file, bool json) {
+  const ParserEntry* p = find_parser(kind);
+  if (!p) {
+    std::string kinds;
+    for (const auto& e : parser_registry()) kinds += "  " + e.kind + "  (" + e.description + ")\n";
+    return fail(kExitUsage, fmt::format("unknown parser kind '{}'; known kinds:\n{}", kind, kinds));
+  }
+  std::ostringstream ss;
+  if (file == "-") {
+    ss << std::cin.rdbuf();
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return fail(kExitUsage, fmt::format("{}: cannot read", file));
+    ss << in.rdbuf();
+  }
+  auto r = p->parse(ss.str(), file);
+  if (!r) return fail(kExitInput, r.error().message);
+  if (json) {
+    std::cout << r->dump(2) << "\n";
+  } else {
+    // The human form is the same facts, indented; warnings go to stderr so they are seen.
+    nlohmann::json facts = *r;
+    nlohmann::json warnings = facts.contains("warnings") ? facts["warnings"] : nlohmann::json::array();
+    facts.erase("warnings");
+    std::cout << facts.dump(2) << "\n";
+    for (const auto& w : warnings)
+      std::cerr << fmt::format("warning: {}:{}: {} ({})\n", file, w["line"].get<int>(), w["reason"].get<std::string>(), w["text"].get<std::string>());
+  }
+  return 0;
+}
+
+int cmd_lab_faults(bool json) {
+  if (json) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& f : sim::fault_catalog())
+      a.push_back({{"name", f.name}, {"scenario", f.scenario}, {"cause", f.cause}, {"description", f.description}});
+    std::cout << nlohmann::json{{"faults", a}}.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& f : sim::fault_catalog()) std::cout << fmt::format("{:<24} scenario {}  {:<22} {}\n", f.name, f.scenario, f.cause, f.description);
+  return 0;
+}
+
+int cmd_drill(const std::string& config, const std::string& which, bool json) {
+  auto topo = load_topology(config.empty() ? default_config_path() : config);
+  if (!topo) return fail(kExitUsage, topo.error().message);
+  std::vector<std::string> faults;
+  if (which == "all")
+    for (const auto& f : sim::fault_catalog()) faults.push_back(f.name);
+  else
+    faults.push_back(which);
+  std::vector<DrillResult> results;
+  for (const auto& f : faults) {
+    auto r = run_detection_drill(*topo, f);
+    if (!r) return fail(kExitUsage, r.error().message);
+    results.push_back(std::move(*r));
+  }
+  if (json) std::cout << drill_json(results).dump(2) << "\n";
+  else std::cout << drill_text(results);
+  bool all_ok = std::all_of(results.begin(), results.end(), [](const DrillResult& r) { return r.diagnosed && r.baseline_status == 0; });
+  return all_ok ? 0 : 1;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"stackdr — keeps a ZFS → LIO iSCSI → open-iscsi → MD RAID1 → KVM storage stack alive"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "stackdr 0.1.0");
+  int code = 0;
+
+  ContextOptions status_opt, diag_opt;
+  bool status_json = false, diag_json = false;
+  auto* status = app.add_subcommand("status", "each layer and node with its health and why (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)");
+  add_context_options(status, status_opt);
+  status->add_flag("--json", status_json, "machine-readable output");
+  status->callback([&] { code = cmd_status_or_diagnose(status_opt, status_json, false); });
+
+  auto* diag = app.add_subcommand("diagnose", "the failures in the runbook's terms: scenario, cause, evidence, impact");
+  add_context_options(diag, diag_opt);
+  diag->add_flag("--json", diag_json, "machine-readable output");
+  diag->callback([&] { code = cmd_status_or_diagnose(diag_opt, diag_json, true); });
+
+  std::string parse_kind, parse_file;
+  bool parse_json = false;
+  auto* parse = app.add_subcommand("parse", "print what a parser reads from a captured output (FILE - reads stdin)");
+  parse->add_option("KIND", parse_kind, "mdstat, mdadm-detail, mdadm-examine, zpool-status, ... (see `stackdr parse --kinds`)");
+  parse->add_option("FILE", parse_file, "the captured output");
+  parse->add_flag("--json", parse_json, "JSON output");
+  bool list_kinds = false;
+  parse->add_flag("--kinds", list_kinds, "list the parser kinds");
+  parse->callback([&] {
+    if (list_kinds) {
+      for (const auto& e : parser_registry()) std::cout << fmt::format("{:<24} {}\n", e.kind, e.description);
+      return;
+    }
+    if (parse_kind.empty() || parse_file.empty()) {
+      code = fail(kExitUsage, "usage: stackdr parse KIND FILE [--json]  (stackdr parse --kinds lists KIND)");
+      return;
+    }
+    code = cmd_parse(parse_kind, parse_file, parse_json);
+  });
+
+  auto* lab = app.add_subcommand("lab", "the simulated stack");
+  lab->require_subcommand(1);
+  bool faults_json = false;
+  auto* faults = lab->add_subcommand("faults", "list the faults --fault can inject");
+  faults->add_flag("--json", faults_json, "JSON output");
+  faults->callback([&] { code = cmd_lab_faults(faults_json); });
+
+  std::string drill_config, drill_which = "all";
+  bool drill_json_flag = false;
+  auto* drill = app.add_subcommand("drill", "inject each fault into the simulated stack and check detection and diagnosis");
+  drill->add_option("FAULT", drill_which, "a fault name, or all (default)");
+  drill->add_option("--config", drill_config, "topology file");
+  drill->add_flag("--json", drill_json_flag, "JSON output");
+  drill->callback([&] { code = cmd_drill(drill_config, drill_which, drill_json_flag); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+  return code;
+}
+
+}  // namespace
+}  // namespace stackdr
+
+int main(int argc, char** argv) { return stackdr::run(argc, argv); }

@@ -17,30 +17,38 @@ bool unreachable(const std::string& why) {
 }
 
 void settle_sessions(SimState& s) {
+  // Every session loses its target at the same moment: the NOP-Out pings time out together,
+  // and replacement_timeout later each session gives up and offlines its disk.
+  std::vector<Session*> lost;
   for (auto& se : s.sessions) {
     const Target* t = s.lio.target(se.target);
-    std::string why;
-    if (!s.storage_network_up) why = "network";
-    else if (!s.lio.running) why = "service";
-    else if (!t) why = "target";
-    else if (!t->tpg_enabled) why = "tpg";
-    std::string conn = fmt::format("connection{}:0", se.sid);
-    if (!why.empty() && se.session_state == "LOGGED_IN") {
-      if (why == "network") s.klog(s.kvm_host, fmt::format(" {}: ping timeout of 5 secs expired, recv timeout 5, last rx 4294928343, last ping 4294929595, now 4294930880", conn), 10.0);
-      s.klog(s.kvm_host, fmt::format(" {}: detected conn error ({})", conn, why == "network" ? 1022 : 1020));
-      s.klog(s.kvm_host, fmt::format(" session{}: session recovery timed out after {} secs", se.sid, se.recovery_timeout), se.recovery_timeout);
-      se.session_state = "FREE";
-      se.connection_state = "TRANSPORT WAIT";
-      se.internal_state = "REOPEN";
-      se.disk_state = "transport-offline";
-    } else if (why.empty() && se.session_state != "LOGGED_IN") {
+    bool down = !s.storage_network_up || !s.lio.running || !t || !t->tpg_enabled;
+    if (down && se.session_state == "LOGGED_IN") {
+      lost.push_back(&se);
+    } else if (!down && se.session_state != "LOGGED_IN") {
       // iscsid keeps retrying and logs back in by itself once the target answers again.
       se.session_state = "LOGGED_IN";
       se.connection_state = "LOGGED IN";
       se.internal_state = "NO CHANGE";
       se.disk_state = "running";
-      s.klog(s.kvm_host, fmt::format(" {}: detected conn error (1020)", conn), 1.0);
+      s.klog(s.kvm_host, fmt::format(" session{}: session recovered", se.sid), 1.0);
     }
+  }
+  if (lost.empty()) return;
+  double first = s.storage_network_up ? 2.0 : 10.0;  // conn error at once vs after the pings
+  for (size_t i = 0; i < lost.size(); ++i) {
+    std::string conn = fmt::format("connection{}:0", lost[i]->sid);
+    if (!s.storage_network_up)
+      s.klog(s.kvm_host, fmt::format(" {}: ping timeout of 5 secs expired, recv timeout 5, last rx 4294928343, last ping 4294929595, now 4294930880", conn), i == 0 ? first : 0.0001);
+    s.klog(s.kvm_host, fmt::format(" {}: detected conn error ({})", conn, s.storage_network_up ? 1020 : 1022), i == 0 && s.storage_network_up ? first : 0.0001);
+  }
+  for (size_t i = 0; i < lost.size(); ++i) {
+    Session& se = *lost[i];
+    s.klog(s.kvm_host, fmt::format(" session{}: session recovery timed out after {} secs", se.sid, se.recovery_timeout), i == 0 ? se.recovery_timeout : 0.0001);
+    se.session_state = "FREE";
+    se.connection_state = "TRANSPORT WAIT";
+    se.internal_state = "REOPEN";
+    se.disk_state = "transport-offline";
   }
 }
 

@@ -1,0 +1,461 @@
+#include "model/graph_builder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "util/text.h"
+
+namespace stackdr {
+
+namespace node_id {
+std::string pool(const std::string& p) { return "pool:" + p; }
+std::string lun(const LunConfig& l) { return fmt::format("lun:{}/{}", l.target, l.lun); }
+std::string session(const std::string& host, const LunConfig& l, const std::string& portal) {
+  return fmt::format("session:{}/{}@{}", host, l.target, portal);
+}
+std::string iscsi_disk(const std::string& host, const LunConfig& l) { return fmt::format("disk:{}/{}/{}", host, l.target, l.lun); }
+// Arrays and members are named by topology name + host here; the UUID, once seen, is an
+// attribute. A name pinned in the config survives reassembly under another mdN number.
+std::string array(const ArrayConfig& a) { return fmt::format("md:{}/{}", a.host, a.name); }
+std::string member(const ArrayConfig& a, const std::string& lun) { return fmt::format("md-member:{}/{}/{}", a.host, a.name, lun); }
+std::string vm(const VmConfig& v) { return fmt::format("vm:{}/{}", v.host, v.name); }
+}  // namespace node_id
+
+namespace {
+
+void worsen(Node& n, Health h, const std::string& cause, Evidence e) {
+  auto rank = [](Health x) { return x == Health::kOk ? 0 : x == Health::kUnknown ? 1 : x == Health::kDegraded ? 2 : 3; };
+  if (rank(h) > rank(n.health)) {
+    n.health = h;
+    n.cause = cause;
+  }
+  n.evidence.push_back(std::move(e));
+}
+
+// A source that could not be read makes the nodes it feeds UNKNOWN, with the reason.
+bool unknown_if_missing(Node& n, bool have, const Observation& obs, const std::string& host, const std::string& source) {
+  if (have) return false;
+  const SourceRecord* r = obs.source(host, source);
+  worsen(n, Health::kUnknown, "source-unreadable",
+         {host, source, r ? "could not read: " + r->error : "not read"});
+  return true;
+}
+
+class Builder {
+ public:
+  Builder(const Topology& t, const Observation& o) : t_(t), o_(o) {}
+
+  StackGraph build() {
+    storage();
+    for (const auto& [host, facts] : o_.kvm) kvm(host, facts);
+    vms();
+    return std::move(g_);
+  }
+
+ private:
+  // ---- storage server -------------------------------------------------------------------
+  void storage() {
+    const StorageFacts& s = o_.storage;
+    const std::string& host = t_.storage.host;
+    if (!t_.storage.pool.empty()) pool(s, host);
+    Node lio{"lio:" + host, Layer::kTargetService, host, "LIO target service on " + host, Health::kOk, "", {}, {}, {}};
+    if (!unknown_if_missing(lio, s.lio.has_value(), o_, host, "targetcli ls")) {
+      if (s.lio->targets.empty() && s.lio->backstores.empty() && !t_.luns.empty())
+        worsen(lio, Health::kFailed, "target-not-listening",
+               {host, "targetcli ls", "no backstores and no targets: configfs is empty (target service stopped or not restored)"});
+    }
+    if (s.listeners && !s.listeners->listening_on(t_.storage.portal_port()))
+      worsen(lio, Health::kFailed, "target-not-listening",
+             {host, "ss -Htln", fmt::format("nothing listens on port {} (portal {})", t_.storage.portal_port(), t_.storage.portal)});
+    g_.add(lio);
+    for (const auto& l : t_.luns) {
+      zvol(s, host, l);
+      backstore(s, host, l);
+      lun(s, host, l);
+    }
+  }
+
+  void pool(const StorageFacts& s, const std::string& host) {
+    Node p{node_id::pool(t_.storage.pool), Layer::kPool, host, "pool " + t_.storage.pool, Health::kOk, "", {}, {}, {}};
+    const ZpoolPool* zp = nullptr;
+    if (s.zpool)
+      for (const auto& x : s.zpool->pools)
+        if (x.name == t_.storage.pool) zp = &x;
+    if (unknown_if_missing(p, s.zpool.has_value(), o_, host, "zpool status")) {
+      g_.add(p);
+      return;
+    }
+    if (!zp) {
+      worsen(p, Health::kFailed, "pool-missing", {host, "zpool status", "pool " + t_.storage.pool + " is not imported"});
+      g_.add(p);
+      return;
+    }
+    std::string line = fmt::format("state: {}", zp->state);
+    if (zp->state == "DEGRADED") worsen(p, Health::kDegraded, "pool-degraded", {host, "zpool status", line});
+    else if (zp->state != "ONLINE") worsen(p, Health::kFailed, "pool-faulted", {host, "zpool status", line + (zp->status.empty() ? "" : " — " + zp->status)});
+    if (zp->scan_percent) p.attrs["scan"] = fmt::format("{} {:.2f}%", zp->scan_kind, *zp->scan_percent);
+    for (const ZpoolVdev* leaf : zpool_leaves(zp->root)) {
+      if (leaf->group == "spares") continue;
+      Node d{fmt::format("pool-disk:{}/{}", zp->name, leaf->name), Layer::kPoolDisk, host, "disk " + leaf->name + " of pool " + zp->name, Health::kOk, "", {}, {}, {}};
+      std::string row = fmt::format("{} {} read {} write {} cksum {}{}", leaf->name, leaf->state, leaf->read_errors, leaf->write_errors,
+                                    leaf->cksum_errors, leaf->note.empty() ? "" : "  " + leaf->note);
+      if (leaf->state == "FAULTED" || leaf->state == "UNAVAIL" || leaf->state == "REMOVED" || leaf->state == "OFFLINE")
+        worsen(d, Health::kFailed, "vdev-faulted", {host, "zpool status", row});
+      else if (leaf->state != "ONLINE" && leaf->state != "AVAIL")
+        worsen(d, Health::kDegraded, "vdev-degraded", {host, "zpool status", row});
+      else if (leaf->read_errors + leaf->write_errors + leaf->cksum_errors > 0)
+        worsen(d, Health::kDegraded, "vdev-errors", {host, "zpool status", row});
+      auto sm = s.smart.find(leaf->name);
+      if (sm != s.smart.end())
+        for (const auto& c : sm->second.concerns) worsen(d, Health::kDegraded, "disk-smart-warning", {host, "smartctl " + leaf->name, c});
+      p.depends_on.push_back(d.id);
+      g_.add(d);
+    }
+    g_.add(p);
+  }
+
+  void zvol(const StorageFacts& s, const std::string& host, const LunConfig& l) {
+    if (l.zvol.empty()) return;
+    Node z{"zvol:" + l.zvol, Layer::kZvol, host, "zvol " + l.zvol, Health::kOk, "", {}, {node_id::pool(t_.storage.pool)}, {}};
+    if (!unknown_if_missing(z, s.zvols.has_value(), o_, host, "zfs get")) {
+      auto volmode = s.zvols->get(l.zvol, "volmode");
+      if (!volmode) worsen(z, Health::kFailed, "zvol-missing", {host, "zfs get", "dataset " + l.zvol + " does not exist"});
+      else if (*volmode == "none")
+        worsen(z, Health::kFailed, "zvol-missing", {host, "zfs get volmode", l.zvol + " volmode=none: no device node (runbook: zfs set volmode=dev)"});
+      if (s.zvol_links && z.health == Health::kOk) {
+        std::string leaf = l.zvol.substr(l.zvol.rfind('/') + 1);
+        bool present = std::any_of(s.zvol_links->links.begin(), s.zvol_links->links.end(), [&](const DiskLink& x) { return x.name == leaf; });
+        if (!present) worsen(z, Health::kFailed, "zvol-missing", {host, "ls -l /dev/zvol", l.device + " does not exist (udev has not created it)"});
+      }
+    }
+    g_.add(z);
+  }
+
+  void backstore(const StorageFacts& s, const std::string& host, const LunConfig& l) {
+    Node b{"backstore:" + host + "/" + l.backstore(), Layer::kBackstore, host, "backstore " + l.backstore(), Health::kOk, "", {}, {"lio:" + host}, {}};
+    if (!l.zvol.empty()) b.depends_on.push_back("zvol:" + l.zvol);
+    if (s.lio) {
+      auto it = std::find_if(s.lio->backstores.begin(), s.lio->backstores.end(), [&](const LioBackstore& x) { return x.type + "/" + x.name == l.backstore(); });
+      if (it == s.lio->backstores.end())
+        worsen(b, Health::kFailed, "backstore-missing", {host, "targetcli ls", "no storage object " + l.backstore()});
+      else if (!it->device.empty() && it->device != l.device)
+        worsen(b, Health::kFailed, "backstore-wrong-device", {host, "targetcli ls", fmt::format("{} is backed by {}, expected {}", l.backstore(), it->device, l.device)});
+      else
+        b.attrs["device"] = it->device;
+    } else {
+      unknown_if_missing(b, false, o_, host, "targetcli ls");
+    }
+    g_.add(b);
+  }
+
+  void lun(const StorageFacts& s, const std::string& host, const LunConfig& l) {
+    Node n{node_id::lun(l), Layer::kLun, host, fmt::format("LUN {} of {} ({})", l.lun, l.target, l.name), Health::kOk, "", {},
+           {"backstore:" + host + "/" + l.backstore()}, {}};
+    if (!s.lio) {
+      unknown_if_missing(n, false, o_, host, "targetcli ls");
+      g_.add(n);
+      return;
+    }
+    auto t = std::find_if(s.lio->targets.begin(), s.lio->targets.end(), [&](const LioTarget& x) { return x.iqn == l.target; });
+    if (t == s.lio->targets.end() || t->tpgs.empty()) {
+      worsen(n, Health::kFailed, "target-missing", {host, "targetcli ls", "no iSCSI target " + l.target});
+    } else {
+      const LioTpg& tpg = t->tpgs.front();
+      auto lun = std::find_if(tpg.luns.begin(), tpg.luns.end(), [&](const LioLun& x) { return x.lun == l.lun; });
+      if (!tpg.enabled) worsen(n, Health::kFailed, "tpg-disabled", {host, "targetcli ls", fmt::format("{}/tpg{} is disabled", l.target, tpg.tag)});
+      if (lun == tpg.luns.end())
+        worsen(n, Health::kFailed, "lun-missing", {host, "targetcli ls", fmt::format("{}/tpg{} has no lun{} (expected {})", l.target, tpg.tag, l.lun, l.backstore())});
+      else if (lun->backstore != l.backstore())
+        worsen(n, Health::kFailed, "lun-missing", {host, "targetcli ls", fmt::format("lun{} maps {}, expected {}", l.lun, lun->backstore, l.backstore())});
+      if (!t_.initiator.iqn.empty() && !tpg.acls.empty()) {
+        auto acl = std::find_if(tpg.acls.begin(), tpg.acls.end(), [&](const LioAcl& a) { return a.initiator == t_.initiator.iqn; });
+        if (acl == tpg.acls.end())
+          worsen(n, Health::kFailed, "acl-missing", {host, "targetcli ls", "no ACL for initiator " + t_.initiator.iqn});
+      }
+      std::string any = "0.0.0.0:" + std::to_string(t_.storage.portal_port());
+      if (!tpg.portals.empty() && std::find(tpg.portals.begin(), tpg.portals.end(), t_.storage.portal) == tpg.portals.end() &&
+          std::find(tpg.portals.begin(), tpg.portals.end(), any) == tpg.portals.end())
+        worsen(n, Health::kFailed, "portal-missing", {host, "targetcli ls", "TPG has no portal " + t_.storage.portal});
+    }
+    g_.add(n);
+  }
+
+  // ---- KVM host -------------------------------------------------------------------------
+  void kvm(const std::string& host, const KvmFacts& k) {
+    std::string path_id = fmt::format("path:{}->{}", host, t_.storage.portal);
+    Node path{path_id, Layer::kNetworkPath, host, fmt::format("network {} → {}", host, t_.storage.portal), Health::kOk, "", {}, {}, {}};
+    if (!k.portal_reachable) unknown_if_missing(path, false, o_, host, "ping");
+    else if (!*k.portal_reachable)
+      worsen(path, Health::kFailed, "portal-unreachable", {host, "ping " + t_.storage.portal_ip(), k.ping_summary.empty() ? "no reply" : k.ping_summary});
+    g_.add(path);
+    for (const auto& l : t_.luns) {
+      if (!uses_lun(host, l.name)) continue;
+      session(host, k, l, path_id);
+      disk(host, k, l);
+    }
+    for (const auto& a : t_.arrays)
+      if (a.host == host) array(host, k, a);
+  }
+
+  bool uses_lun(const std::string& host, const std::string& lun) const {
+    for (const auto& a : t_.arrays)
+      if (a.host == host && std::find(a.members.begin(), a.members.end(), lun) != a.members.end()) return true;
+    for (const auto& v : t_.vms)
+      if (v.host == host)
+        for (const auto& d : v.disks)
+          if (d.source == lun) return true;
+    return t_.initiator.host == host;
+  }
+
+  void klog_evidence(Node& n, const KvmFacts& k, const std::string& host, const std::function<bool(const KernelEvent&)>& match) {
+    if (!k.kmsg) return;
+    // The last three matching lines, oldest first.
+    std::vector<Evidence> lines;
+    for (auto it = k.kmsg->events.rbegin(); it != k.kmsg->events.rend() && lines.size() < 3; ++it)
+      if (match(*it)) lines.push_back({host, "dmesg", fmt::format("[{}] {}", it->time, it->text.substr(0, it->text.find('\n')))});
+    n.evidence.insert(n.evidence.end(), lines.rbegin(), lines.rend());
+  }
+
+  void session(const std::string& host, const KvmFacts& k, const LunConfig& l, const std::string& path_id) {
+    Node n{node_id::session(host, l, t_.storage.portal), Layer::kSession, host, fmt::format("session {} → {}", host, l.target), Health::kOk, "",
+           {}, {path_id, "lio:" + t_.storage.host, node_id::lun(l)}, {}};
+    if (g_.find(n.id)) return;  // one session per target, shared by its LUNs
+    if (!unknown_if_missing(n, k.sessions.has_value(), o_, host, "iscsiadm")) {
+      const IscsiSession* se = nullptr;
+      for (const auto& x : k.sessions->sessions)
+        if (x.target == l.target) se = &x;
+      if (!se) {
+        worsen(n, Health::kFailed, "session-down", {host, "iscsiadm -m session", "no session to " + l.target + " (logged out)"});
+      } else {
+        n.attrs["sid"] = se->sid ? std::to_string(*se->sid) : "";
+        if (se->recovery_timeout) n.attrs["replacement_timeout"] = std::to_string(*se->recovery_timeout);
+        if (!se->session_state.empty() && se->session_state != "LOGGED_IN")
+          worsen(n, Health::kFailed, "session-down",
+                 {host, "iscsiadm -m session -P 3", fmt::format("SID {}: iSCSI Session State: {}, Connection State: {}", se->sid.value_or(-1), se->session_state, se->connection_state)});
+      }
+      if (n.health != Health::kOk) {
+        std::string sid = n.attrs.count("sid") ? n.attrs["sid"] : "";
+        klog_evidence(n, k, host, [&](const KernelEvent& e) {
+          return !sid.empty() && (e.session == "session" + sid || e.session == "connection" + sid + ":0");
+        });
+      }
+    }
+    g_.add(n);
+  }
+
+  // Today's kernel name of a LUN's disk, from the by-path links (identity → sdX).
+  static std::string device_of(const KvmFacts& k, const LunConfig& l) {
+    if (!k.by_path) return "";
+    for (const auto& link : k.by_path->links) {
+      auto id = parse_iscsi_path_name(link.name);
+      if (id && id->iqn == l.target && id->lun == l.lun) return link.device;
+    }
+    return "";
+  }
+
+  void disk(const std::string& host, const KvmFacts& k, const LunConfig& l) {
+    Node n{node_id::iscsi_disk(host, l), Layer::kIscsiDisk, host, fmt::format("iSCSI disk {} lun {} on {}", l.name, l.lun, host), Health::kOk, "",
+           {}, {node_id::session(host, l, t_.storage.portal), node_id::lun(l)}, {}};
+    std::string dev = device_of(k, l);
+    if (!unknown_if_missing(n, k.by_path.has_value(), o_, host, "ls -l /dev/disk/by-path")) {
+      if (dev.empty()) {
+        worsen(n, Health::kFailed, "disk-missing", {host, "ls -l /dev/disk/by-path", fmt::format("no ip-*-iscsi-{}-lun-{} link", l.target, l.lun)});
+      } else {
+        n.attrs["device"] = dev;
+        n.label = fmt::format("iSCSI disk {} (/dev/{}) on {}", l.name, dev, host);
+      }
+    }
+    if (k.sessions && !dev.empty()) {
+      for (const auto& se : k.sessions->sessions)
+        for (const auto& d : se.disks)
+          if (d.device == dev && !d.state.empty() && d.state != "running")
+            worsen(n, Health::kFailed, "disk-offline", {host, "iscsiadm -m session -P 3", fmt::format("Attached scsi disk {} State: {}", dev, d.state)});
+    }
+    if (k.lsblk && !dev.empty())
+      if (const BlockDevice* b = k.lsblk->find(dev)) {
+        if (b->wwn) n.attrs["wwn"] = *b->wwn;
+        if (b->serial) n.attrs["serial"] = *b->serial;
+      }
+    g_.add(n);
+  }
+
+  void array(const std::string& host, const KvmFacts& k, const ArrayConfig& a) {
+    Node arr{node_id::array(a), Layer::kMdArray, host, fmt::format("array {} ({})", a.name, a.device), Health::kOk, "", {}, {}, {}};
+    const MdstatArray* ms = nullptr;
+    if (k.mdstat)
+      for (const auto& x : k.mdstat->arrays)
+        if (x.name == a.name) ms = &x;
+    auto det = k.detail.find(a.name);
+    auto sys = k.md_sysfs.find(a.name);
+    // Freshness: the highest event count among the array and every member superblock seen.
+    int64_t freshest = det != k.detail.end() ? det->second.events.value_or(0) : 0;
+    std::string uuid = a.uuid.value_or(det != k.detail.end() ? det->second.uuid : "");
+    for (const auto& m : a.members) {
+      const LunConfig* l = t_.lun(m);
+      auto ex = l ? k.examine.find(device_of(k, *l)) : k.examine.end();
+      if (ex != k.examine.end() && ex->second.facts) {
+        freshest = std::max(freshest, ex->second.facts->events.value_or(0));
+        if (uuid.empty()) uuid = ex->second.facts->array_uuid;
+      }
+    }
+    if (!uuid.empty()) arr.attrs["uuid"] = uuid;
+    if (!unknown_if_missing(arr, k.mdstat.has_value(), o_, host, "/proc/mdstat")) {
+      if (!ms) {
+        worsen(arr, Health::kFailed, "array-stopped", {host, "/proc/mdstat", a.name + " is not assembled"});
+      } else if (ms->state == "inactive") {
+        worsen(arr, Health::kFailed, "array-inactive", {host, "/proc/mdstat", fmt::format("{} : inactive", a.name)});
+      } else {
+        std::string line = fmt::format("{} : {} {} [{}/{}] [{}]", a.name, ms->state, ms->level, ms->raid_disks, ms->active_disks, ms->health);
+        if (sys != k.md_sysfs.end() && sys->second.array_state == "broken")
+          worsen(arr, Health::kFailed, "array-broken", {host, "/sys/block/" + a.name + "/md/array_state", "broken: md could not fail its last leg; writes are failing"});
+        if (ms->active_disks == 0) worsen(arr, Health::kFailed, "array-failed", {host, "/proc/mdstat", line});
+        else if (ms->active_disks < ms->raid_disks) worsen(arr, Health::kDegraded, "array-degraded", {host, "/proc/mdstat", line});
+        if (ms->sync && ms->sync->percent) {
+          arr.attrs["sync"] = fmt::format("{} {:.1f}%", ms->sync->action, *ms->sync->percent);
+          if (ms->sync->finish_minutes) arr.attrs["finish"] = fmt::format("{:.1f}min", *ms->sync->finish_minutes);
+        }
+      }
+    }
+    for (const auto& m : a.members) {
+      const LunConfig* l = t_.lun(m);
+      if (!l) continue;
+      arr.depends_on.push_back(member(host, k, a, *l, ms, sys != k.md_sysfs.end() ? &sys->second : nullptr, freshest));
+    }
+    g_.add(arr);
+  }
+
+  std::string member(const std::string& host, const KvmFacts& k, const ArrayConfig& a, const LunConfig& l, const MdstatArray* ms,
+                     const MdSysfsFacts* sys, int64_t freshest) {
+    Node n{node_id::member(a, l.name), Layer::kMdMember, host, fmt::format("{} member {}", a.name, l.name), Health::kOk, "", {},
+           {node_id::iscsi_disk(host, l)}, {}};
+    std::string dev = device_of(k, l);
+    const MdstatMember* mm = nullptr;
+    if (ms && !dev.empty())
+      for (const auto& x : ms->members)
+        if (x.device == dev) mm = &x;
+    if (!dev.empty()) {
+      n.attrs["device"] = dev;
+      n.label = fmt::format("{} member {} (/dev/{})", a.name, l.name, dev);
+    }
+    auto ex = dev.empty() ? k.examine.end() : k.examine.find(dev);
+    const MdadmExamineFacts* sb = ex != k.examine.end() && ex->second.facts ? &*ex->second.facts : nullptr;
+    if (sb) {
+      n.attrs["events"] = std::to_string(sb->events.value_or(0));
+      if (sb->role) n.attrs["role"] = std::to_string(*sb->role);
+    }
+    bool active_array = ms && ms->state != "inactive";
+    if (dev.empty()) {
+      worsen(n, Health::kFailed, "member-missing", {host, "ls -l /dev/disk/by-path", "the member's disk is not present"});
+    } else if (ex != k.examine.end() && ex->second.no_superblock) {
+      worsen(n, Health::kFailed, "superblock-invalid", {host, "mdadm --examine /dev/" + dev, std::string(text::trim(ex->second.stderr_text))});
+    } else if (mm && mm->faulty) {
+      worsen(n, Health::kFailed, "member-faulty", {host, "/proc/mdstat", fmt::format("{}[{}](F)", mm->device, mm->role)});
+    } else if (sb && !sb->array_uuid.empty() && a.uuid && *a.uuid != sb->array_uuid) {
+      worsen(n, Health::kFailed, "superblock-foreign", {host, "mdadm --examine /dev/" + dev, "Array UUID " + sb->array_uuid + " is not " + *a.uuid});
+    } else if (sb && sb->events && *sb->events < freshest && (!mm || !active_array)) {
+      worsen(n, Health::kFailed, "events-mismatch",
+             {host, "mdadm --examine /dev/" + dev, fmt::format("Events {} < {} (freshest copy); Update Time {}", *sb->events, freshest, sb->update_time)});
+    } else if (active_array && !mm) {
+      worsen(n, Health::kFailed, "member-missing", {host, "/proc/mdstat", fmt::format("/dev/{} is not part of {}", dev, a.name)});
+    }
+    if (mm && !mm->faulty && ms && ms->sync && ms->sync->action == "recovery") {
+      // The member md is rebuilding holds a slot but not yet data; mdadm --detail says which.
+      auto det = k.detail.find(a.name);
+      if (det != k.detail.end())
+        for (const auto& row : det->second.members)
+          if (row.device == "/dev/" + dev && std::find(row.state.begin(), row.state.end(), "rebuilding") != row.state.end())
+            worsen(n, Health::kDegraded, "rebuilding", {host, "mdadm --detail " + a.device, fmt::format("/dev/{} spare rebuilding", dev)});
+    }
+    if (sys)
+      for (const auto& sm : sys->members)
+        if (sm.device == dev) {
+          if (sm.has("write_error"))
+            worsen(n, Health::kDegraded, "write-errors", {host, "/sys/block/" + a.name + "/md/dev-" + dev + "/state", text::join(sm.state, ",")});
+          if (!sm.bad_blocks.empty())
+            worsen(n, Health::kDegraded, "bad-blocks", {host, "/sys/block/" + a.name + "/md/dev-" + dev + "/bad_blocks",
+                                                        fmt::format("{} bad-block ranges recorded (first at sector {})", sm.bad_blocks.size(), sm.bad_blocks[0].sector)});
+        }
+    if (n.health != Health::kOk)
+      klog_evidence(n, k, host, [&](const KernelEvent& e) { return !dev.empty() && e.device == dev && e.kind != "other"; });
+    g_.add(n);
+    return n.id;
+  }
+
+  // ---- VMs ------------------------------------------------------------------------------
+  void vms() {
+    for (const auto& v : t_.vms) {
+      auto kit = o_.kvm.find(v.host);
+      const KvmFacts* k = kit == o_.kvm.end() ? nullptr : &kit->second;
+      Node vm{node_id::vm(v), Layer::kVm, v.host, "VM " + v.name, Health::kOk, "", {}, {}, {}};
+      if (!k || !k->domains) {
+        unknown_if_missing(vm, false, o_, v.host, "virsh list");
+      } else {
+        auto d = std::find_if(k->domains->domains.begin(), k->domains->domains.end(), [&](const VirshDomain& x) { return x.name == v.name; });
+        if (d == k->domains->domains.end()) worsen(vm, Health::kFailed, "vm-missing", {v.host, "virsh list --all", "no domain " + v.name});
+        else if (d->state != "running") worsen(vm, Health::kFailed, "vm-not-running", {v.host, "virsh list --all", v.name + " is " + d->state});
+      }
+      for (const auto& dc : v.disks) vm.depends_on.push_back(vm_disk(v, dc, k));
+      g_.add(vm);
+      for (const auto& dc : v.disks)
+        if (!dc.mountpoint.empty() && !v.guest.empty()) filesystem(v, dc);
+    }
+  }
+
+  std::string vm_disk(const VmConfig& v, const VmDiskConfig& dc, const KvmFacts* k) {
+    Node n{fmt::format("vm-disk:{}/{}", v.name, dc.target), Layer::kVmDisk, v.host, fmt::format("{} disk {} ← {}", v.name, dc.target, dc.source),
+           Health::kOk, "", {}, {}, {}};
+    std::string expected;
+    if (const ArrayConfig* a = t_.array(dc.source)) {
+      n.depends_on.push_back(node_id::array(*a));
+      expected = a->device;
+    } else if (const LunConfig* l = t_.lun(dc.source)) {
+      n.depends_on.push_back(node_id::iscsi_disk(v.host, *l));
+      expected = fmt::format("-iscsi-{}-lun-{}", l->target, l->lun);
+    }
+    auto b = k ? k->domblklist.find(v.name) : std::map<std::string, VirshDomblklistFacts>::const_iterator{};
+    if (!k || b == k->domblklist.end()) {
+      unknown_if_missing(n, false, o_, v.host, "virsh domblklist");
+    } else {
+      auto d = std::find_if(b->second.disks.begin(), b->second.disks.end(), [&](const VirshBlockDevice& x) { return x.target == dc.target; });
+      if (d == b->second.disks.end())
+        worsen(n, Health::kFailed, "vm-disk-detached", {v.host, "virsh domblklist " + v.name, dc.target + " is not attached (runbook Scenario 5 step 3)"});
+      else if (!text::contains(d->source, expected))
+        worsen(n, Health::kFailed, "vm-disk-wrong-source", {v.host, "virsh domblklist " + v.name, fmt::format("{} is {}, expected {}", dc.target, d->source, expected)});
+    }
+    g_.add(n);
+    return n.id;
+  }
+
+  void filesystem(const VmConfig& v, const VmDiskConfig& dc) {
+    Node n{fmt::format("fs:{}:{}", v.guest, dc.mountpoint), Layer::kFilesystem, v.guest, fmt::format("filesystem {} in {}", dc.mountpoint, v.name),
+           Health::kOk, "", {}, {fmt::format("vm-disk:{}/{}", v.name, dc.target), node_id::vm(v)}, {}};
+    auto git = o_.guests.find(v.guest);
+    if (git == o_.guests.end() || !git->second.mounts) {
+      unknown_if_missing(n, false, o_, v.guest, "/proc/mounts");
+    } else {
+      const Mount* m = git->second.mounts->at(dc.mountpoint);
+      if (!m) worsen(n, Health::kFailed, "fs-not-mounted", {v.guest, "/proc/mounts", dc.mountpoint + " is not mounted"});
+      else if (m->read_only()) {
+        worsen(n, Health::kFailed, "fs-readonly", {v.guest, "/proc/mounts", fmt::format("{} {} {} {}", m->device, m->mountpoint, m->fstype, text::join(m->options, ","))});
+        if (git->second.kmsg) {
+          std::string dev = dc.guest_device.substr(dc.guest_device.rfind('/') + 1);
+          for (const auto& e : git->second.kmsg->events)
+            if ((e.kind == "fs-remount-ro" || e.kind == "fs-error") && e.device == dev) n.evidence.push_back({v.guest, "dmesg", fmt::format("[{}] {}", e.time, e.text)});
+        }
+      }
+    }
+    g_.add(n);
+  }
+
+  const Topology& t_;
+  const Observation& o_;
+  StackGraph g_;
+};
+
+}  // namespace
+
+StackGraph build_graph(const Topology& t, const Observation& o) { return Builder(t, o).build(); }
+
+}  // namespace stackdr

@@ -1,0 +1,25 @@
+#pragma once
+/// Builds the StackGraph from the topology (what should be) and one Observation (what is):
+/// one node per thing at each layer, joined across hosts by stable identity, each with the
+/// health its own facts give it and the evidence that says so. Health here is local; which
+/// unhealthy node is the cause and which are symptoms is diagnosis's job.
+
+#include "model/stack_graph.h"
+#include "model/topology.h"
+#include "probe/observation.h"
+
+namespace stackdr {
+
+StackGraph build_graph(const Topology& topology, const Observation& observation);
+
+namespace node_id {
+std::string pool(const std::string& pool);
+std::string lun(const LunConfig& l);
+std::string session(const std::string& host, const LunConfig& l, const std::string& portal);
+std::string iscsi_disk(const std::string& host, const LunConfig& l);
+std::string array(const ArrayConfig& a);
+std::string member(const ArrayConfig& a, const std::string& lun);
+std::string vm(const VmConfig& v);
+}  // namespace node_id
+
+}  // namespace stackdr

@@ -1,0 +1,60 @@
+#pragma once
+/// StackGraph: the stack as nodes with identities that survive renames (a LUN is target IQN +
+/// LUN number, an iSCSI disk is the same on the KVM host, an array is its UUID, a member is
+/// array + slot), edges saying what rests on what, and a health per node with the evidence
+/// (host, source, line) that set it.
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace stackdr {
+
+enum class Health { kOk, kDegraded, kFailed, kUnknown };
+const char* health_name(Health h);  // OK DEGRADED FAILED UNKNOWN
+
+/// The layers bottom-up, in the order the runbook's Scenario 5 tests them.
+enum class Layer {
+  kPoolDisk, kPool, kZvol, kTargetService, kBackstore, kLun, kNetworkPath, kSession,
+  kIscsiDisk, kMdMember, kMdArray, kVmDisk, kVm, kFilesystem
+};
+const char* layer_name(Layer l);
+
+/// One line of proof: which host, which source, what it said.
+struct Evidence {
+  std::string host, source, text;
+};
+
+struct Node {
+  std::string id;     // stable identity, e.g. "lun:iqn.2003-01...:test02/0"
+  Layer layer = Layer::kPool;
+  std::string host;   // where it lives
+  std::string label;  // what a person calls it: "LUN 0 of iqn...:test02 (test02)"
+  Health health = Health::kOk;
+  std::string cause;  // sub-cause when not OK: lun-missing, session-down, ...
+  std::vector<Evidence> evidence;
+  std::vector<std::string> depends_on;  // ids of the nodes it rests on
+  std::map<std::string, std::string> attrs;  // today's names and progress: device=sdc, ...
+};
+
+class StackGraph {
+ public:
+  Node& add(Node n);
+  const Node* find(const std::string& id) const;
+  Node* find(const std::string& id);
+  const std::vector<Node>& nodes() const { return nodes_; }
+  /// Nodes that rest on `id`, directly or through others.
+  std::vector<const Node*> dependents(const std::string& id) const;
+  /// True when some node `id` rests on, directly or not, has the given health.
+  bool any_dependency_with(const std::string& id, Health h) const;
+
+ private:
+  std::vector<Node> nodes_;
+  std::map<std::string, size_t> index_;
+  // Reverse edges, built on first use after the last add(): diagnosis asks for dependents of
+  // every root, so this keeps a whole diagnosis linear in the size of the graph.
+  mutable std::map<std::string, std::vector<size_t>> up_;
+  mutable bool up_valid_ = false;
+};
+
+}  // namespace stackdr

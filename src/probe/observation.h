@@ -1,0 +1,84 @@
+#pragma once
+/// Observation: every fact read in one sweep, grouped by the host it came from, plus a record
+/// of each source read (ok or why not). The model is built from this and nothing else.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probe/disk_links.h"
+#include "probe/iscsiadm_session.h"
+#include "probe/kernel_log.h"
+#include "probe/listeners.h"
+#include "probe/lsblk.h"
+#include "probe/md_sysfs.h"
+#include "probe/mdadm_detail.h"
+#include "probe/mdadm_examine.h"
+#include "probe/mdstat.h"
+#include "probe/mounts.h"
+#include "probe/smartctl.h"
+#include "probe/targetcli_ls.h"
+#include "probe/virsh.h"
+#include "probe/zfs_get.h"
+#include "probe/zpool_status.h"
+
+namespace stackdr {
+
+/// One source read: which host, what (argv or path), and the outcome.
+struct SourceRecord {
+  std::string host, source;
+  bool ok = true;
+  std::string error;
+};
+
+struct StorageFacts {
+  std::string host;
+  std::optional<ZpoolStatusFacts> zpool;
+  std::optional<ZfsGetFacts> zvols;
+  std::optional<DiskLinksFacts> zvol_links;
+  std::optional<TargetcliFacts> lio;
+  std::optional<ListenersFacts> listeners;
+  std::map<std::string, SmartctlFacts> smart;  // by pool disk name
+  std::optional<KernelLogFacts> kmsg;
+};
+
+/// `mdadm --examine` of one member disk: its superblock, or the fact that there is none.
+struct MemberExamine {
+  std::optional<MdadmExamineFacts> facts;
+  bool no_superblock = false;
+  std::string stderr_text;
+};
+
+struct KvmFacts {
+  std::string host;
+  std::optional<MdstatFacts> mdstat;
+  std::map<std::string, MdadmDetailFacts> detail;  // by array name (md1)
+  std::map<std::string, MdSysfsFacts> md_sysfs;    // by array name
+  std::map<std::string, MemberExamine> examine;    // by kernel disk name (sdc)
+  std::optional<IscsiSessionFacts> sessions;
+  std::optional<DiskLinksFacts> by_path;
+  std::optional<LsblkFacts> lsblk;
+  std::optional<VirshListFacts> domains;
+  std::map<std::string, VirshDomblklistFacts> domblklist;  // by domain
+  std::optional<bool> portal_reachable;
+  std::string ping_summary;
+  std::optional<KernelLogFacts> kmsg;
+};
+
+struct GuestFacts {
+  std::string host;
+  std::optional<MountsFacts> mounts;
+  std::optional<KernelLogFacts> kmsg;
+};
+
+struct Observation {
+  StorageFacts storage;
+  std::map<std::string, KvmFacts> kvm;      // by host name
+  std::map<std::string, GuestFacts> guests;  // by host name
+  std::vector<SourceRecord> sources;
+  /// The record for a source, if it was read.
+  const SourceRecord* source(std::string_view host, std::string_view source_prefix) const;
+};
+
+}  // namespace stackdr
