@@ -74,10 +74,9 @@ std::vector<Finding> diagnose(const StackGraph& g) {
   std::vector<Finding> out;
   for (const Node& n : g.nodes()) {
     if (n.health == Health::kOk || n.health == Health::kUnknown) continue;
-    if (g.any_dependency_with(n.id, Health::kFailed)) continue;  // a symptom of something below
-    // A degraded node resting on a degraded one is explained by it (pool ← its disk ...), but
-    // only along the same chain: a degraded pool does not explain a failed session.
-    if (n.health == Health::kDegraded && g.any_dependency_with(n.id, Health::kDegraded)) continue;
+    if (g.rests_on_failure(n.id)) continue;  // a symptom of something below
+    // A degraded node directly on a degraded one is explained by it (array ← rebuilding member).
+    if (n.health == Health::kDegraded && g.rests_directly_on_degraded(n.id)) continue;
     Finding f;
     f.cause = n.cause;
     f.root = n.id;

@@ -1,7 +1,8 @@
 #pragma once
 /// Diagnosis: finds the root causes in a StackGraph and names them in the runbook's terms.
-/// A node is a root cause when it is unhealthy and nothing it rests on has FAILED (a degraded
-/// pool does not explain a logged-out session; a deleted LUN does explain a faulty member).
+/// A node is a root cause when it is unhealthy and nothing it rests on has FAILED, looking
+/// through healthy nodes but not through degraded ones: a deleted LUN explains a faulty member,
+/// a pool that lost one mirror disk (and still serves) does not explain a logged-out session.
 /// The rest of the unhealthy nodes are symptoms and become the finding's impact and evidence.
 
 #include <vector>

@@ -77,7 +77,7 @@ std::vector<const Node*> StackGraph::dependents(const std::string& id) const {
   return out;
 }
 
-bool StackGraph::any_dependency_with(const std::string& id, Health h) const {
+bool StackGraph::rests_on_failure(const std::string& id) const {
   std::set<std::string> seen;
   std::vector<std::string> todo;
   if (const Node* n = find(id)) todo = n->depends_on;
@@ -86,10 +86,18 @@ bool StackGraph::any_dependency_with(const std::string& id, Health h) const {
     todo.pop_back();
     if (!seen.insert(cur).second) continue;
     const Node* n = find(cur);
-    if (!n) continue;
-    if (n->health == h) return true;
+    if (!n || n->health == Health::kDegraded) continue;
+    if (n->health == Health::kFailed) return true;
     todo.insert(todo.end(), n->depends_on.begin(), n->depends_on.end());
   }
+  return false;
+}
+
+bool StackGraph::rests_directly_on_degraded(const std::string& id) const {
+  const Node* n = find(id);
+  if (!n) return false;
+  for (const auto& d : n->depends_on)
+    if (const Node* dn = find(d); dn && dn->health == Health::kDegraded) return true;
   return false;
 }
 

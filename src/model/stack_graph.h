@@ -45,8 +45,12 @@ class StackGraph {
   const std::vector<Node>& nodes() const { return nodes_; }
   /// Nodes that rest on `id`, directly or through others.
   std::vector<const Node*> dependents(const std::string& id) const;
-  /// True when some node `id` rests on, directly or not, has the given health.
-  bool any_dependency_with(const std::string& id, Health h) const;
+  /// True when a FAILED node lies below `id` on a path that redundancy did not absorb: the
+  /// walk passes OK nodes (their own facts may not show a failure below them) but stops at a
+  /// DEGRADED node, which by definition still serves what rests on it.
+  bool rests_on_failure(const std::string& id) const;
+  /// True when a node `id` rests on directly is DEGRADED.
+  bool rests_directly_on_degraded(const std::string& id) const;
 
  private:
   std::vector<Node> nodes_;
