@@ -1,0 +1,111 @@
+// The command line as users and monitoring systems see it: exit codes, JSON shapes, and the
+// error messages for bad input. Runs the built binary through LocalHost (argv, no shell).
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "host/local_host.h"
+#include "sim/faults.h"
+#include "test_support.h"
+
+namespace stackdr {
+namespace {
+
+using namespace std::chrono_literals;
+
+CommandResult stackdr(Argv args) {
+  args.insert(args.begin(), STACKDR_BINARY);
+  return LocalHost("local").run(args, 60s);
+}
+
+TEST(Cli, StatusOnHealthyLabExitsZero) {
+  auto r = stackdr({"status", "--lab"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("OK: every layer is healthy"), std::string::npos);
+  auto d = stackdr({"diagnose", "--lab", "--json"});
+  EXPECT_EQ(d.exit_code, 0);
+  EXPECT_TRUE(nlohmann::json::parse(d.out)["findings"].empty());
+}
+
+TEST(Cli, DiagnoseJsonForEveryFault) {
+  for (const auto& f : sim::fault_catalog()) {
+    SCOPED_TRACE(f.name);
+    auto r = stackdr({"diagnose", "--lab", "--fault", f.name, "--json"});
+    EXPECT_TRUE(r.exit_code == 1 || r.exit_code == 2) << r.exit_code << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["findings"].size(), 1u);
+    const auto& fd = j["findings"][0];
+    EXPECT_EQ(fd["scenario"], f.scenario);
+    EXPECT_EQ(fd["cause"], f.cause);
+    EXPECT_TRUE(fd["root"].is_string());
+    EXPECT_FALSE(fd["evidence"].empty());
+    EXPECT_TRUE(fd["impacted"].is_array());
+  }
+}
+
+TEST(Cli, StatusExitCodesFollowThePluginRule) {
+  EXPECT_EQ(stackdr({"status", "--lab", "--fault", "session-logout"}).exit_code, 1);
+  EXPECT_EQ(stackdr({"status", "--lab", "--fault", "storage-network-down"}).exit_code, 2);
+  auto j = nlohmann::json::parse(stackdr({"status", "--lab", "--fault", "pool-disk-faulted", "--json"}).out);
+  EXPECT_EQ(j["status"], "WARNING");
+  EXPECT_FALSE(j["nodes"].empty());
+}
+
+TEST(Cli, ParsePrintsTheRequiredJsonNames) {
+  std::string lab = std::string(STACKDR_CORPUS_DIR) + "/lab/";
+  auto md = nlohmann::json::parse(stackdr({"parse", "mdstat", lab + "mdstat.recovering.readd.txt", "--json"}).out);
+  const auto& a = md["arrays"][0];
+  for (const char* k : {"name", "state", "level", "raid_disks", "active_disks", "members", "sync"}) EXPECT_TRUE(a.contains(k)) << k;
+  EXPECT_TRUE(a["raid_disks"].is_number_integer());
+  EXPECT_TRUE(a["sync"]["percent"].is_number());
+  for (const char* k : {"device", "role", "faulty", "spare"}) EXPECT_TRUE(a["members"][0].contains(k)) << k;
+  auto det = nlohmann::json::parse(stackdr({"parse", "mdadm-detail", lab + "mdadm-detail.recovering.readd.txt", "--json"}).out);
+  for (const char* k : {"state", "raid_level", "raid_devices", "active_devices", "failed_devices", "spare_devices", "bitmap", "events", "uuid", "members", "rebuild_percent"})
+    EXPECT_TRUE(det.contains(k)) << k;
+  EXPECT_TRUE(det["members"][0]["state"].is_array());
+  auto ex = nlohmann::json::parse(stackdr({"parse", "mdadm-examine", lab + "mdadm-examine.member-stale.txt", "--json"}).out);
+  for (const char* k : {"array_uuid", "events", "device_role", "array_state", "update_time"}) EXPECT_TRUE(ex.contains(k)) << k;
+  auto se = nlohmann::json::parse(stackdr({"parse", "iscsiadm-session", lab + "iscsiadm-session-P3.clean.txt", "--json"}).out);
+  for (const char* k : {"target", "portal", "session_state", "connection_state", "disks"}) EXPECT_TRUE(se["sessions"][0].contains(k)) << k;
+  EXPECT_EQ(se["sessions"][0]["disks"][0]["lun"], 0);
+  auto tl = nlohmann::json::parse(stackdr({"parse", "targetcli-ls", lab + "targetcli-ls.clean.txt", "--json"}).out);
+  EXPECT_EQ(tl["targets"][0]["tpgs"][0]["luns"][0]["backstore"], "block/lun01");
+  EXPECT_EQ(tl["backstores"][0]["device"], "/dev/vdb");
+  auto zp = nlohmann::json::parse(stackdr({"parse", "zpool-status", std::string(STACKDR_CORPUS_DIR) + "/upstream/zpool-status/openzfs-docs-8000-2Q-mirror-degraded-faulted-cannot-open.txt", "--json"}).out);
+  EXPECT_EQ(zp["pools"][0]["vdevs"][0]["children"][1]["state"], "FAULTED");
+  EXPECT_TRUE(zp["pools"][0]["vdevs"][0]["read_errors"].is_number_integer());
+  auto lb = nlohmann::json::parse(stackdr({"parse", "lsblk", lab + "lsblk.mounted.json", "--json"}).out);
+  for (const char* k : {"name", "type", "size", "serial", "wwn", "mountpoint", "children"}) EXPECT_TRUE(lb["blockdevices"][0].contains(k)) << k;
+}
+
+TEST(Cli, BadInputGetsAClearErrorAndExitCode) {
+  auto garbage = stackdr({"parse", "mdstat", std::string(STACKDR_CORPUS_DIR) + "/lab/lsblk.clean.json"});
+  EXPECT_EQ(garbage.exit_code, 65);
+  EXPECT_NE(garbage.err.find("lsblk.clean.json:1"), std::string::npos) << garbage.err;
+  auto kind = stackdr({"parse", "nonsense", "/dev/null"});
+  EXPECT_EQ(kind.exit_code, 64);
+  EXPECT_NE(kind.err.find("mdadm-detail"), std::string::npos);
+  auto fault = stackdr({"status", "--lab", "--fault", "nonsense"});
+  EXPECT_EQ(fault.exit_code, 64);
+  EXPECT_NE(fault.err.find("lun-unmapped"), std::string::npos);
+  auto cfg = stackdr({"status", "--config", "/nonexistent.yaml"});
+  EXPECT_EQ(cfg.exit_code, 64);
+  EXPECT_NE(cfg.err.find("/nonexistent.yaml"), std::string::npos);
+  auto nolab = stackdr({"status", "--fault", "lun-unmapped"});
+  EXPECT_EQ(nolab.exit_code, 64);
+  EXPECT_NE(nolab.err.find("--fault needs --lab"), std::string::npos);
+}
+
+TEST(Cli, LabFaultsAndDrill) {
+  auto f = nlohmann::json::parse(stackdr({"lab", "faults", "--json"}).out);
+  EXPECT_EQ(f["faults"].size(), sim::fault_catalog().size());
+  auto d = stackdr({"drill", "all", "--json"});
+  EXPECT_EQ(d.exit_code, 0) << d.err;
+  auto j = nlohmann::json::parse(d.out);
+  EXPECT_EQ(j["failed"], 0);
+  EXPECT_EQ(j["passed"], static_cast<int>(sim::fault_catalog().size()));
+}
+
+}  // namespace
+}  // namespace stackdr

@@ -1,0 +1,82 @@
+// Hosts: LocalHost runs an argv with no shell (so names from config or tool output cannot
+// inject), enforces its timeout, and says when a program is missing; ReplayHost answers from a
+// bundle written with the same argv encoding.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "host/local_host.h"
+#include "host/replay_host.h"
+
+namespace stackdr {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(LocalHost, RunsArgvWithoutAShell) {
+  LocalHost h("local");
+  auto r = h.run({"echo", "a b", "$(id)", ";", "rm -rf /"}, 5s);
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(r.out, "a b $(id) ; rm -rf /\n");
+}
+
+TEST(LocalHost, CapturesStderrAndExitStatus) {
+  LocalHost h("local");
+  auto r = h.run({"ls", "/nonexistent-stackdr-path"}, 5s);
+  EXPECT_TRUE(r.started);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("nonexistent-stackdr-path"), std::string::npos);
+}
+
+TEST(LocalHost, TimeoutKillsTheCommand) {
+  LocalHost h("local");
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = h.run({"sleep", "30"}, 200ms);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_FALSE(r.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);  // killed, not waited for
+}
+
+TEST(LocalHost, MissingProgramIsNotStarted) {
+  LocalHost h("local");
+  auto r = h.run({"stackdr-no-such-program"}, 5s);
+  EXPECT_FALSE(r.started);
+  EXPECT_EQ(r.exit_code, 127);
+}
+
+TEST(LocalHost, ReadsFiles) {
+  LocalHost h("local");
+  auto r = h.read_file("/proc/self/stat");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->empty());
+  EXPECT_FALSE(h.read_file("/nonexistent").ok());
+}
+
+TEST(ReplayHost, AnswersFromABundle) {
+  auto dir = std::filesystem::temp_directory_path() / "stackdr-replay-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "cmd");
+  std::filesystem::create_directories(dir / "fs/proc");
+  Argv argv{"mdadm", "--detail", "/dev/md1"};
+  std::ofstream(dir / "cmd" / ReplayHost::encode_argv(argv)) << "detail text";
+  std::ofstream(dir / "cmd" / (ReplayHost::encode_argv(argv) + ".rc")) << "1";
+  std::ofstream(dir / "fs/proc/mdstat") << "mdstat text";
+  ReplayHost h("s01", dir);
+  auto r = h.run(argv, 1s);
+  EXPECT_TRUE(r.started);
+  EXPECT_EQ(r.out, "detail text");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(*h.read_file("/proc/mdstat"), "mdstat text");
+  EXPECT_FALSE(h.run({"mdadm", "--detail", "/dev/md2"}, 1s).started);
+  EXPECT_EQ(ReplayHost::encode_argv({"a b", "c/d"}), "a%20b+c%2Fd");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DescribeArgv, QuotesWhatAShellWouldSplit) {
+  EXPECT_EQ(describe_argv({"zfs", "set", "volmode=dev", "pool/a b"}), "zfs set volmode=dev 'pool/a b'");
+}
+
+}  // namespace
+}  // namespace stackdr
