@@ -1,1 +1,174 @@
+// Speed of the hot paths, measured (never asserted): parsing the big outputs and a full
+// observe → graph → diagnose sweep over a synthetic stack of N arrays, 2N sessions, 2N LUNs.
+// Run: build/stackdr_bench   (the README's performance section quotes its output)
 
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <map>
+#include <unordered_map>
+
+#include "diagnose/diagnoser.h"
+#include "host/replay_host.h"
+#include "model/graph_builder.h"
+#include "probe/iscsiadm_session.h"
+#include "probe/mdstat.h"
+#include "probe/observer.h"
+#include "probe/targetcli_ls.h"
+#include "sim/renderers.h"
+#include "sim/sim_host.h"
+
+namespace stackdr {
+namespace {
+
+// N arrays, each a RAID1 of two LUNs, each LUN behind its own target (so 2N sessions).
+Topology synthetic_topology(int arrays) {
+  Topology t;
+  t.source = "synthetic";
+  t.hosts = {{"storage", HostRole::kStorage, "10.0.0.1", "local"}, {"kvm", HostRole::kKvm, "10.0.0.2", "local"}};
+  t.storage = {"storage", "tank", "10.0.0.1:3260", {"ata-DISK_A", "ata-DISK_B"}};
+  t.initiator = {"kvm", "iqn.2024-01.com.example:kvm"};
+  for (int i = 0; i < arrays; ++i) {
+    ArrayConfig a;
+    a.name = fmt::format("md{}", i);
+    a.host = "kvm";
+    a.device = "/dev/" + a.name;
+    for (int leg = 0; leg < 2; ++leg) {
+      LunConfig l;
+      l.name = fmt::format("a{}l{}", i, leg);
+      l.target = fmt::format("iqn.2003-01.org.linux-iscsi.storage:{}", l.name);
+      l.zvol = "tank/" + l.name;
+      l.device = "/dev/zvol/" + l.zvol;
+      l.backstore_name = l.name;
+      a.members.push_back(l.name);
+      t.luns.push_back(l);
+    }
+    t.arrays.push_back(a);
+  }
+  t.index();
+  return t;
+}
+
+// sdX names run out at 26; the synthetic stack names disks sd<number> like a big SAN host.
+void rename_disks(sim::SimState& s) {
+  for (size_t i = 0; i < s.sessions.size(); ++i) s.sessions[i].disk = fmt::format("sd{}", i);
+}
+
+// Answers from what a first pass through the simulated host returned, so the timed loop
+// measures parsing, graph and diagnosis — not the simulator's rendering.
+class CachedHost : public Host {
+ public:
+  explicit CachedHost(std::unique_ptr<Host> inner) : inner_(std::move(inner)) {}
+  const std::string& name() const override { return inner_->name(); }
+  CommandResult run(const Argv& argv, std::chrono::milliseconds t) override {
+    auto key = ReplayHost::encode_argv(argv);
+    auto it = runs_.find(key);
+    if (it == runs_.end()) it = runs_.emplace(key, inner_->run(argv, t)).first;
+    return it->second;
+  }
+  Result<std::string> read_file(const std::string& path) override {
+    auto it = files_.find(path);
+    if (it == files_.end()) it = files_.emplace(path, inner_->read_file(path)).first;
+    return it->second;
+  }
+
+ private:
+  std::unique_ptr<Host> inner_;
+  std::unordered_map<std::string, CommandResult> runs_;
+  std::unordered_map<std::string, Result<std::string>> files_;
+};
+
+struct Stack {
+  Topology topo;
+  std::shared_ptr<sim::SimState> state;
+  std::map<std::string, std::unique_ptr<CachedHost>> hosts;
+  explicit Stack(int n, int logged_out_every = 0) : topo(synthetic_topology(n)) {
+    state = std::make_shared<sim::SimState>(sim::build_sim_state(topo));
+    rename_disks(*state);
+    if (logged_out_every > 0)
+      for (size_t i = 0; i < state->sessions.size(); i += static_cast<size_t>(logged_out_every)) state->sessions[i].session_state = "FAILED";
+    for (const auto& h : topo.hosts) hosts[h.name] = std::make_unique<CachedHost>(std::make_unique<sim::SimHost>(h.name, state));
+  }
+  HostLookup lookup() {
+    return [this](const std::string& n) -> Host* { return hosts.count(n) ? hosts[n].get() : nullptr; };
+  }
+};
+
+ObserveOptions bench_options() {
+  ObserveOptions o;
+  o.kernel_log = false;
+  return o;
+}
+
+void BM_ParseMdstat(benchmark::State& st) {
+  Stack s(static_cast<int>(st.range(0)));
+  std::string text = sim::render_mdstat(*s.state);
+  for (auto _ : st) benchmark::DoNotOptimize(parse_mdstat(text));
+  st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * text.size()));
+  st.SetComplexityN(st.range(0));
+}
+
+void BM_ParseIscsiadmSessionP3(benchmark::State& st) {
+  Stack s(static_cast<int>(st.range(0)));
+  std::string text = sim::render_iscsiadm_session(*s.state, 3).out;
+  for (auto _ : st) benchmark::DoNotOptimize(parse_iscsiadm_session(text));
+  st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * text.size()));
+  st.SetComplexityN(st.range(0));
+}
+
+void BM_ParseTargetcliLs(benchmark::State& st) {
+  Stack s(static_cast<int>(st.range(0)));
+  std::string text = sim::render_targetcli_ls(*s.state);
+  for (auto _ : st) benchmark::DoNotOptimize(parse_targetcli_ls(text));
+  st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * text.size()));
+  st.SetComplexityN(st.range(0));
+}
+
+// One full sweep: every probe parsed, the graph built, diagnosis run.
+void sweep(benchmark::State& st, int logged_out_every) {
+  Stack s(static_cast<int>(st.range(0)), logged_out_every);
+  observe(s.topo, s.lookup(), bench_options());  // warm the cache (renders once)
+  size_t findings = 0;
+  for (auto _ : st) {
+    Observation o = observe(s.topo, s.lookup(), bench_options());
+    StackGraph g = build_graph(s.topo, o);
+    auto f = diagnose(g);
+    findings = f.size();
+    benchmark::DoNotOptimize(f);
+  }
+  st.counters["findings"] = static_cast<double>(findings);
+  st.SetComplexityN(st.range(0));
+}
+
+void BM_ObserveOnly(benchmark::State& st) {
+  Stack s(static_cast<int>(st.range(0)));
+  observe(s.topo, s.lookup(), bench_options());
+  for (auto _ : st) benchmark::DoNotOptimize(observe(s.topo, s.lookup(), bench_options()));
+  st.SetComplexityN(st.range(0));
+}
+
+void BM_GraphAndDiagnoseOnly(benchmark::State& st) {
+  Stack s(static_cast<int>(st.range(0)), 10);
+  Observation o = observe(s.topo, s.lookup(), bench_options());
+  for (auto _ : st) {
+    StackGraph g = build_graph(s.topo, o);
+    benchmark::DoNotOptimize(diagnose(g));
+  }
+  st.SetComplexityN(st.range(0));
+}
+
+void BM_FullSweepHealthy(benchmark::State& st) { sweep(st, 0); }
+void BM_FullSweepTenPercentSessionsFailed(benchmark::State& st) { sweep(st, 10); }
+
+BENCHMARK(BM_ParseMdstat)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ParseIscsiadmSessionP3)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ParseTargetcliLs)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ObserveOnly)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GraphAndDiagnoseOnly)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FullSweepHealthy)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FullSweepTenPercentSessionsFailed)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace stackdr
+
+BENCHMARK_MAIN();

@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "util/text.h"
 
@@ -48,6 +52,7 @@ class Builder {
   Builder(const Topology& t, const Observation& o) : t_(t), o_(o) {}
 
   StackGraph build() {
+    index();
     storage();
     for (const auto& [host, facts] : o_.kvm) kvm(host, facts);
     vms();
@@ -55,6 +60,47 @@ class Builder {
   }
 
  private:
+  // Lookups by identity, built once so that a build stays linear in the size of the stack.
+  struct HostIndex {
+    std::unordered_map<std::string, std::string> device;             // "IQN/LUN" → sdX
+    std::unordered_map<std::string, const IscsiSession*> session;    // IQN → session
+    std::unordered_map<std::string, const MdstatArray*> mdstat;      // md1 → array
+    std::unordered_map<std::string, std::string> disk_state;         // sdX → running / blocked / ...
+    std::unordered_map<std::string, const BlockDevice*> block;       // sdX → lsblk row
+  };
+
+  void index() {
+    for (const auto& [host, k] : o_.kvm) {
+      HostIndex& hi = idx_[host];
+      if (k.by_path)
+        for (const auto& link : k.by_path->links)
+          if (auto id = parse_iscsi_path_name(link.name)) hi.device[fmt::format("{}/{}", id->iqn, id->lun)] = link.device;
+      if (k.sessions)
+        for (const auto& se : k.sessions->sessions) {
+          hi.session[se.target] = &se;
+          for (const auto& d : se.disks) hi.disk_state[d.device] = d.state;
+        }
+      if (k.mdstat)
+        for (const auto& a : k.mdstat->arrays) hi.mdstat[a.name] = &a;
+      if (k.lsblk)
+        for (const auto& b : k.lsblk->blockdevices) hi.block[b.name] = &b;  // disks are top-level rows
+    }
+    const StorageFacts& st = o_.storage;
+    if (st.zvols)
+      for (const auto& p : st.zvols->properties)
+        if (p.property == "volmode") volmode_[p.dataset] = p.value;
+    if (st.zvol_links)
+      for (const auto& l : st.zvol_links->links) zvol_links_.insert(l.name);
+    if (st.lio) {
+      for (const auto& b : st.lio->backstores) backstores_[b.type + "/" + b.name] = &b;
+      for (const auto& t : st.lio->targets) targets_[t.iqn] = &t;
+    }
+    for (const auto& a : t_.arrays)
+      for (const auto& m : a.members) used_.insert({a.host, m});
+    for (const auto& v : t_.vms)
+      for (const auto& d : v.disks) used_.insert({v.host, d.source});
+  }
+
   // ---- storage server -------------------------------------------------------------------
   void storage() {
     const StorageFacts& s = o_.storage;
@@ -120,14 +166,13 @@ class Builder {
     if (l.zvol.empty()) return;
     Node z{"zvol:" + l.zvol, Layer::kZvol, host, "zvol " + l.zvol, Health::kOk, "", {}, {node_id::pool(t_.storage.pool)}, {}};
     if (!unknown_if_missing(z, s.zvols.has_value(), o_, host, "zfs get")) {
-      auto volmode = s.zvols->get(l.zvol, "volmode");
+      auto vm = volmode_.find(l.zvol);
+      auto volmode = vm == volmode_.end() ? std::optional<std::string>() : vm->second;
       if (!volmode) worsen(z, Health::kFailed, "zvol-missing", {host, "zfs get", "dataset " + l.zvol + " does not exist"});
       else if (*volmode == "none")
         worsen(z, Health::kFailed, "zvol-missing", {host, "zfs get volmode", l.zvol + " volmode=none: no device node (runbook: zfs set volmode=dev)"});
       if (s.zvol_links && z.health == Health::kOk) {
-        std::string leaf = l.zvol.substr(l.zvol.rfind('/') + 1);
-        bool present = std::any_of(s.zvol_links->links.begin(), s.zvol_links->links.end(), [&](const DiskLink& x) { return x.name == leaf; });
-        if (!present) worsen(z, Health::kFailed, "zvol-missing", {host, "ls -l /dev/zvol", l.device + " does not exist (udev has not created it)"});
+        if (!zvol_links_.count(l.zvol.substr(l.zvol.rfind('/') + 1))) worsen(z, Health::kFailed, "zvol-missing", {host, "ls -l /dev/zvol", l.device + " does not exist (udev has not created it)"});
       }
     }
     g_.add(z);
@@ -137,13 +182,13 @@ class Builder {
     Node b{"backstore:" + host + "/" + l.backstore(), Layer::kBackstore, host, "backstore " + l.backstore(), Health::kOk, "", {}, {"lio:" + host}, {}};
     if (!l.zvol.empty()) b.depends_on.push_back("zvol:" + l.zvol);
     if (s.lio) {
-      auto it = std::find_if(s.lio->backstores.begin(), s.lio->backstores.end(), [&](const LioBackstore& x) { return x.type + "/" + x.name == l.backstore(); });
-      if (it == s.lio->backstores.end())
+      auto it = backstores_.find(l.backstore());
+      if (it == backstores_.end())
         worsen(b, Health::kFailed, "backstore-missing", {host, "targetcli ls", "no storage object " + l.backstore()});
-      else if (!it->device.empty() && it->device != l.device)
-        worsen(b, Health::kFailed, "backstore-wrong-device", {host, "targetcli ls", fmt::format("{} is backed by {}, expected {}", l.backstore(), it->device, l.device)});
+      else if (!it->second->device.empty() && it->second->device != l.device)
+        worsen(b, Health::kFailed, "backstore-wrong-device", {host, "targetcli ls", fmt::format("{} is backed by {}, expected {}", l.backstore(), it->second->device, l.device)});
       else
-        b.attrs["device"] = it->device;
+        b.attrs["device"] = it->second->device;
     } else {
       unknown_if_missing(b, false, o_, host, "targetcli ls");
     }
@@ -158,8 +203,9 @@ class Builder {
       g_.add(n);
       return;
     }
-    auto t = std::find_if(s.lio->targets.begin(), s.lio->targets.end(), [&](const LioTarget& x) { return x.iqn == l.target; });
-    if (t == s.lio->targets.end() || t->tpgs.empty()) {
+    auto found = targets_.find(l.target);
+    const LioTarget* t = found == targets_.end() ? nullptr : found->second;
+    if (!t || t->tpgs.empty()) {
       worsen(n, Health::kFailed, "target-missing", {host, "targetcli ls", "no iSCSI target " + l.target});
     } else {
       const LioTpg& tpg = t->tpgs.front();
@@ -200,13 +246,7 @@ class Builder {
   }
 
   bool uses_lun(const std::string& host, const std::string& lun) const {
-    for (const auto& a : t_.arrays)
-      if (a.host == host && std::find(a.members.begin(), a.members.end(), lun) != a.members.end()) return true;
-    for (const auto& v : t_.vms)
-      if (v.host == host)
-        for (const auto& d : v.disks)
-          if (d.source == lun) return true;
-    return t_.initiator.host == host;
+    return used_.count({host, lun}) > 0 || t_.initiator.host == host;
   }
 
   void klog_evidence(Node& n, const KvmFacts& k, const std::string& host, const std::function<bool(const KernelEvent&)>& match) {
@@ -223,9 +263,8 @@ class Builder {
            {}, {path_id, "lio:" + t_.storage.host, node_id::lun(l)}, {}};
     if (g_.find(n.id)) return;  // one session per target, shared by its LUNs
     if (!unknown_if_missing(n, k.sessions.has_value(), o_, host, "iscsiadm")) {
-      const IscsiSession* se = nullptr;
-      for (const auto& x : k.sessions->sessions)
-        if (x.target == l.target) se = &x;
+      auto sit = idx_[host].session.find(l.target);
+      const IscsiSession* se = sit == idx_[host].session.end() ? nullptr : sit->second;
       if (!se) {
         worsen(n, Health::kFailed, "session-down", {host, "iscsiadm -m session", "no session to " + l.target + " (logged out)"});
       } else {
@@ -246,19 +285,16 @@ class Builder {
   }
 
   // Today's kernel name of a LUN's disk, from the by-path links (identity → sdX).
-  static std::string device_of(const KvmFacts& k, const LunConfig& l) {
-    if (!k.by_path) return "";
-    for (const auto& link : k.by_path->links) {
-      auto id = parse_iscsi_path_name(link.name);
-      if (id && id->iqn == l.target && id->lun == l.lun) return link.device;
-    }
-    return "";
+  std::string device_of(const std::string& host, const LunConfig& l) {
+    const auto& d = idx_[host].device;
+    auto it = d.find(fmt::format("{}/{}", l.target, l.lun));
+    return it == d.end() ? "" : it->second;
   }
 
   void disk(const std::string& host, const KvmFacts& k, const LunConfig& l) {
     Node n{node_id::iscsi_disk(host, l), Layer::kIscsiDisk, host, fmt::format("iSCSI disk {} lun {} on {}", l.name, l.lun, host), Health::kOk, "",
            {}, {node_id::session(host, l, t_.storage.portal), node_id::lun(l)}, {}};
-    std::string dev = device_of(k, l);
+    std::string dev = device_of(host, l);
     if (!unknown_if_missing(n, k.by_path.has_value(), o_, host, "ls -l /dev/disk/by-path")) {
       if (dev.empty()) {
         worsen(n, Health::kFailed, "disk-missing", {host, "ls -l /dev/disk/by-path", fmt::format("no ip-*-iscsi-{}-lun-{} link", l.target, l.lun)});
@@ -267,26 +303,19 @@ class Builder {
         n.label = fmt::format("iSCSI disk {} (/dev/{}) on {}", l.name, dev, host);
       }
     }
-    if (k.sessions && !dev.empty()) {
-      for (const auto& se : k.sessions->sessions)
-        for (const auto& d : se.disks)
-          if (d.device == dev && !d.state.empty() && d.state != "running")
-            worsen(n, Health::kFailed, "disk-offline", {host, "iscsiadm -m session -P 3", fmt::format("Attached scsi disk {} State: {}", dev, d.state)});
+    if (auto ds = idx_[host].disk_state.find(dev); !dev.empty() && ds != idx_[host].disk_state.end() && !ds->second.empty() && ds->second != "running")
+      worsen(n, Health::kFailed, "disk-offline", {host, "iscsiadm -m session -P 3", fmt::format("Attached scsi disk {} State: {}", dev, ds->second)});
+    if (auto b = idx_[host].block.find(dev); !dev.empty() && b != idx_[host].block.end()) {
+      if (b->second->wwn) n.attrs["wwn"] = *b->second->wwn;
+      if (b->second->serial) n.attrs["serial"] = *b->second->serial;
     }
-    if (k.lsblk && !dev.empty())
-      if (const BlockDevice* b = k.lsblk->find(dev)) {
-        if (b->wwn) n.attrs["wwn"] = *b->wwn;
-        if (b->serial) n.attrs["serial"] = *b->serial;
-      }
     g_.add(n);
   }
 
   void array(const std::string& host, const KvmFacts& k, const ArrayConfig& a) {
     Node arr{node_id::array(a), Layer::kMdArray, host, fmt::format("array {} ({})", a.name, a.device), Health::kOk, "", {}, {}, {}};
-    const MdstatArray* ms = nullptr;
-    if (k.mdstat)
-      for (const auto& x : k.mdstat->arrays)
-        if (x.name == a.name) ms = &x;
+    auto mit = idx_[host].mdstat.find(a.name);
+    const MdstatArray* ms = mit == idx_[host].mdstat.end() ? nullptr : mit->second;
     auto det = k.detail.find(a.name);
     auto sys = k.md_sysfs.find(a.name);
     // Freshness: the highest event count among the array and every member superblock seen.
@@ -294,7 +323,7 @@ class Builder {
     std::string uuid = a.uuid.value_or(det != k.detail.end() ? det->second.uuid : "");
     for (const auto& m : a.members) {
       const LunConfig* l = t_.lun(m);
-      auto ex = l ? k.examine.find(device_of(k, *l)) : k.examine.end();
+      auto ex = l ? k.examine.find(device_of(host, *l)) : k.examine.end();
       if (ex != k.examine.end() && ex->second.facts) {
         freshest = std::max(freshest, ex->second.facts->events.value_or(0));
         if (uuid.empty()) uuid = ex->second.facts->array_uuid;
@@ -330,7 +359,7 @@ class Builder {
                      const MdSysfsFacts* sys, int64_t freshest) {
     Node n{node_id::member(a, l.name), Layer::kMdMember, host, fmt::format("{} member {}", a.name, l.name), Health::kOk, "", {},
            {node_id::iscsi_disk(host, l)}, {}};
-    std::string dev = device_of(k, l);
+    std::string dev = device_of(host, l);
     const MdstatMember* mm = nullptr;
     if (ms && !dev.empty())
       for (const auto& x : ms->members)
@@ -452,6 +481,12 @@ class Builder {
   const Topology& t_;
   const Observation& o_;
   StackGraph g_;
+  std::map<std::string, HostIndex> idx_;
+  std::set<std::pair<std::string, std::string>> used_;  // (host, LUN or array) in use
+  std::unordered_map<std::string, std::string> volmode_;             // zvol → volmode
+  std::unordered_set<std::string> zvol_links_;                       // names under /dev/zvol/POOL
+  std::unordered_map<std::string, const LioBackstore*> backstores_;  // "block/name" → backstore
+  std::unordered_map<std::string, const LioTarget*> targets_;        // IQN → target
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 /// (host, source, line) that set it.
 
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -54,10 +55,10 @@ class StackGraph {
 
  private:
   std::vector<Node> nodes_;
-  std::map<std::string, size_t> index_;
+  std::unordered_map<std::string, size_t> index_;
   // Reverse edges, built on first use after the last add(): diagnosis asks for dependents of
   // every root, so this keeps a whole diagnosis linear in the size of the graph.
-  mutable std::map<std::string, std::vector<size_t>> up_;
+  mutable std::unordered_map<std::string, std::vector<size_t>> up_;
   mutable bool up_valid_ = false;
 };
 

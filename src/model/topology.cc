@@ -17,20 +17,34 @@ int StorageConfig::portal_port() const {
   return p ? static_cast<int>(*p) : 3260;
 }
 
-const HostConfig* Topology::host(std::string_view n) const {
-  for (const auto& h : hosts)
-    if (h.name == n) return &h;
+namespace {
+
+// Lookup through an index, checked against the vector so a stale index can never lie.
+template <typename T>
+const T* lookup(const std::vector<T>& v, const std::map<std::string, size_t, std::less<>>& idx, std::string_view n) {
+  auto it = idx.find(n);
+  if (it != idx.end() && it->second < v.size() && v[it->second].name == n) return &v[it->second];
+  for (const auto& x : v)  // index not built yet (topology assembled by hand)
+    if (x.name == n) return &x;
   return nullptr;
 }
-const LunConfig* Topology::lun(std::string_view n) const {
-  for (const auto& l : luns)
-    if (l.name == n) return &l;
-  return nullptr;
+
+template <typename T>
+void build_index(const std::vector<T>& v, std::map<std::string, size_t, std::less<>>& idx) {
+  idx.clear();
+  for (size_t i = 0; i < v.size(); ++i) idx.emplace(v[i].name, i);
 }
-const ArrayConfig* Topology::array(std::string_view n) const {
-  for (const auto& a : arrays)
-    if (a.name == n) return &a;
-  return nullptr;
+
+}  // namespace
+
+const HostConfig* Topology::host(std::string_view n) const { return lookup(hosts, host_index_, n); }
+const LunConfig* Topology::lun(std::string_view n) const { return lookup(luns, lun_index_, n); }
+const ArrayConfig* Topology::array(std::string_view n) const { return lookup(arrays, array_index_, n); }
+
+void Topology::index() {
+  build_index(hosts, host_index_);
+  build_index(luns, lun_index_);
+  build_index(arrays, array_index_);
 }
 std::vector<std::string> Topology::kvm_hosts() const {
   std::vector<std::string> out;
@@ -139,6 +153,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
       r.fail(kv.second["transport"], fmt::format("{}.transport: '{}' is not one of local, ssh", ctx, h.transport));
     t.hosts.push_back(std::move(h));
   }
+  t.index();
 
   YAML::Node st = root["storage"];
   if (!st) r.fail(root, "missing 'storage' (host, pool, portal)");
@@ -181,6 +196,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
     if (!names.insert(l.name).second) r.fail(n["name"], fmt::format("{}.name: '{}' is used twice", ctx, l.name));
     t.luns.push_back(std::move(l));
   }
+  t.index();
 
   if (YAML::Node arrays = root["arrays"]) {
     if (!arrays.IsSequence()) r.fail(arrays, "'arrays' must be a list");
@@ -203,6 +219,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
       if (!names.insert(a.name).second) r.fail(n["name"], fmt::format("{}.name: '{}' is already used", ctx, a.name));
       t.arrays.push_back(std::move(a));
     }
+    t.index();
   }
 
   if (YAML::Node vms = root["vms"]) {
@@ -246,6 +263,7 @@ Result<Topology> parse_topology(std::string_view yaml_text, std::string_view sou
     YAML::Node root = YAML::Load(std::string(yaml_text));
     Topology t = read(root, Reader(source));
     t.source = std::string(source);
+    t.index();
     return t;
   } catch (const ConfigError& e) {
     return Error{e.message + "\nSee config/stackdr.yaml in the stackdr sources for a complete example."};

@@ -3,6 +3,7 @@
 /// pool, the LUNs (target IQN + LUN number, backed by a zvol), the MD arrays built from those
 /// LUNs, and the VMs using them. Observations are compared against it; it is never inferred.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,8 +81,13 @@ struct Topology {
   const HostConfig* host(std::string_view name) const;
   const LunConfig* lun(std::string_view name) const;
   const ArrayConfig* array(std::string_view name) const;
+  /// Rebuilds the name indexes; call after changing hosts, luns or arrays by hand.
+  void index();
   /// The KVM hosts named by arrays and VMs, in first-seen order.
   std::vector<std::string> kvm_hosts() const;
+
+ private:
+  std::map<std::string, size_t, std::less<>> host_index_, lun_index_, array_index_;
 };
 
 /// Parses and validates a topology; errors read "FILE:LINE: what is wrong; what to write".

@@ -153,12 +153,17 @@ void observe_kvm(const Topology& t, Prober& p, KvmFacts& f, const ObserveOptions
       if (text::contains(l, "packet loss")) f.ping_summary = std::string(l);
   }
   if (auto v = p.read("/proc/mdstat")) f.mdstat = p.parsed(parse_mdstat(*v), "/proc/mdstat");
+  std::map<std::string, const MdstatArray*> arrays;
+  if (f.mdstat)
+    for (const auto& x : f.mdstat->arrays) arrays[x.name] = &x;
+  std::map<std::pair<std::string, int>, std::string> disks;  // (IQN, LUN) → sdX
+  if (f.by_path)
+    for (const auto& link : f.by_path->links)
+      if (auto id = parse_iscsi_path_name(link.name)) disks[{id->iqn, id->lun}] = link.device;
   for (const auto& a : t.arrays) {
     if (a.host != p.name()) continue;
-    const MdstatArray* ma = nullptr;
-    if (f.mdstat)
-      for (const auto& x : f.mdstat->arrays)
-        if (x.name == a.name) ma = &x;
+    auto found = arrays.find(a.name);
+    const MdstatArray* ma = found == arrays.end() ? nullptr : found->second;
     if (ma) {
       observe_md_sysfs(p, *ma, f);
       if (auto r = p.run(probe_argv::mdadm_detail(a.device), opt.mdadm_timeout))
@@ -168,19 +173,15 @@ void observe_kvm(const Topology& t, Prober& p, KvmFacts& f, const ObserveOptions
     // fresh, stale or gone, whatever the array currently thinks of it.
     for (const auto& mname : a.members) {
       const LunConfig* l = t.lun(mname);
-      if (!l || !f.by_path) continue;
-      for (const auto& link : f.by_path->links) {
-        auto id = parse_iscsi_path_name(link.name);
-        if (!id || id->iqn != l->target || id->lun != l->lun) continue;
-        std::string dev = "/dev/" + link.device;
-        if (auto r = p.run(probe_argv::mdadm_examine(dev), opt.mdadm_timeout, {0, 1})) {
-          MemberExamine e;
-          e.stderr_text = r->err;
-          if (r->exit_code == 0) e.facts = p.parsed(parse_mdadm_examine(r->out, "mdadm --examine " + dev), "mdadm --examine " + dev);
-          else e.no_superblock = examine_says_no_superblock(r->err);
-          f.examine[link.device] = e;
-        }
-        break;
+      auto disk = l ? disks.find({l->target, l->lun}) : disks.end();
+      if (disk == disks.end()) continue;
+      std::string dev = "/dev/" + disk->second;
+      if (auto r = p.run(probe_argv::mdadm_examine(dev), opt.mdadm_timeout, {0, 1})) {
+        MemberExamine e;
+        e.stderr_text = r->err;
+        if (r->exit_code == 0) e.facts = p.parsed(parse_mdadm_examine(r->out, "mdadm --examine " + dev), "mdadm --examine " + dev);
+        else e.no_superblock = examine_says_no_superblock(r->err);
+        f.examine[disk->second] = e;
       }
     }
   }

@@ -97,8 +97,11 @@ Rendered render_smartctl(const SimState& s, std::string_view device) {
     j["json_format_version"] = {1, 0};
     j["smartctl"] = {{"version", {7, 3}}, {"argv", {"smartctl", "-j", "-H", "-A", std::string(device)}}, {"exit_status", failing ? 8 : 0}};
     j["device"] = {{"name", std::string(device)}, {"info_name", std::string(device) + " [SAT]"}, {"type", "sat"}, {"protocol", "ATA"}};
-    j["model_name"] = name.substr(4, name.find('_') - 4);
-    j["serial_number"] = name.substr(name.rfind('_') + 1);
+    // by-id names read "ata-MODEL_SERIAL"; anything else is used whole.
+    std::string id = text::starts_with(name, "ata-") ? name.substr(4) : name;
+    size_t us = id.rfind('_');
+    j["model_name"] = us == std::string::npos ? id : id.substr(0, us);
+    j["serial_number"] = us == std::string::npos ? d.serial : id.substr(us + 1);
     j["smart_status"] = {{"passed", !failing}};
     j["ata_smart_attributes"] = {{"revision", 10},
                                  {"table", {{{"id", 5}, {"name", "Reallocated_Sector_Ct"}, {"raw", {{"value", failing ? 2048 : 0}, {"string", failing ? "2048" : "0"}}}},
