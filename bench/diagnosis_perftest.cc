@@ -25,7 +25,8 @@ namespace {
 Topology synthetic_topology(int arrays) {
   Topology t;
   t.source = "synthetic";
-  t.hosts = {{"storage", HostRole::kStorage, "10.0.0.1", "local"}, {"kvm", HostRole::kKvm, "10.0.0.2", "local"}};
+  t.hosts = {{"storage", HostRole::kStorage, "10.0.0.1", "local"},
+             {"kvm", HostRole::kKvm, "10.0.0.2", "local"}};
   t.storage = {"storage", "tank", "10.0.0.1:3260", {"ata-DISK_A", "ata-DISK_B"}};
   t.initiator = {"kvm", "iqn.2024-01.com.example:kvm"};
   for (int i = 0; i < arrays; ++i) {
@@ -86,8 +87,10 @@ struct Stack {
     state = std::make_shared<sim::SimState>(sim::build_sim_state(topo));
     rename_disks(*state);
     if (logged_out_every > 0)
-      for (size_t i = 0; i < state->sessions.size(); i += static_cast<size_t>(logged_out_every)) state->sessions[i].session_state = "FAILED";
-    for (const auto& h : topo.hosts) hosts[h.name] = std::make_unique<CachedHost>(std::make_unique<sim::SimHost>(h.name, state));
+      for (size_t i = 0; i < state->sessions.size(); i += static_cast<size_t>(logged_out_every))
+        state->sessions[i].session_state = "FAILED";
+    for (const auto& h : topo.hosts)
+      hosts[h.name] = std::make_unique<CachedHost>(std::make_unique<sim::SimHost>(h.name, state));
   }
   HostLookup lookup() {
     return [this](const std::string& n) -> Host* { return hosts.count(n) ? hosts[n].get() : nullptr; };
@@ -157,16 +160,48 @@ void BM_GraphAndDiagnoseOnly(benchmark::State& st) {
   st.SetComplexityN(st.range(0));
 }
 
-void BM_FullSweepHealthy(benchmark::State& st) { sweep(st, 0); }
-void BM_FullSweepTenPercentSessionsFailed(benchmark::State& st) { sweep(st, 10); }
+void BM_FullSweepHealthy(benchmark::State& st) {
+  sweep(st, 0);
+}
+void BM_FullSweepTenPercentSessionsFailed(benchmark::State& st) {
+  sweep(st, 10);
+}
 
-BENCHMARK(BM_ParseMdstat)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_ParseIscsiadmSessionP3)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_ParseTargetcliLs)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_ObserveOnly)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_GraphAndDiagnoseOnly)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_FullSweepHealthy)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_FullSweepTenPercentSessionsFailed)->RangeMultiplier(10)->Range(10, 1000)->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseMdstat)
+    ->RangeMultiplier(10)
+    ->Range(10, 1000)
+    ->Complexity(benchmark::oN)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ParseIscsiadmSessionP3)
+    ->RangeMultiplier(10)
+    ->Range(10, 1000)
+    ->Complexity(benchmark::oN)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ParseTargetcliLs)
+    ->RangeMultiplier(10)
+    ->Range(10, 1000)
+    ->Complexity(benchmark::oN)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ObserveOnly)
+    ->RangeMultiplier(10)
+    ->Range(10, 1000)
+    ->Complexity(benchmark::oN)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GraphAndDiagnoseOnly)
+    ->RangeMultiplier(10)
+    ->Range(10, 1000)
+    ->Complexity(benchmark::oN)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FullSweepHealthy)
+    ->RangeMultiplier(10)
+    ->Range(10, 1000)
+    ->Complexity(benchmark::oN)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FullSweepTenPercentSessionsFailed)
+    ->RangeMultiplier(10)
+    ->Range(10, 1000)
+    ->Complexity(benchmark::oN)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace stackdr

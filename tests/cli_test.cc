@@ -54,29 +54,44 @@ TEST(Cli, StatusExitCodesFollowThePluginRule) {
 
 TEST(Cli, ParsePrintsTheRequiredJsonNames) {
   std::string lab = std::string(STACKDR_CORPUS_DIR) + "/lab/";
-  auto md = nlohmann::json::parse(stackdr({"parse", "mdstat", lab + "mdstat.recovering.readd.txt", "--json"}).out);
+  auto md =
+      nlohmann::json::parse(stackdr({"parse", "mdstat", lab + "mdstat.recovering.readd.txt", "--json"}).out);
   const auto& a = md["arrays"][0];
-  for (const char* k : {"name", "state", "level", "raid_disks", "active_disks", "members", "sync"}) EXPECT_TRUE(a.contains(k)) << k;
+  for (const char* k : {"name", "state", "level", "raid_disks", "active_disks", "members", "sync"})
+    EXPECT_TRUE(a.contains(k)) << k;
   EXPECT_TRUE(a["raid_disks"].is_number_integer());
   EXPECT_TRUE(a["sync"]["percent"].is_number());
   for (const char* k : {"device", "role", "faulty", "spare"}) EXPECT_TRUE(a["members"][0].contains(k)) << k;
-  auto det = nlohmann::json::parse(stackdr({"parse", "mdadm-detail", lab + "mdadm-detail.recovering.readd.txt", "--json"}).out);
-  for (const char* k : {"state", "raid_level", "raid_devices", "active_devices", "failed_devices", "spare_devices", "bitmap", "events", "uuid", "members", "rebuild_percent"})
+  auto det = nlohmann::json::parse(
+      stackdr({"parse", "mdadm-detail", lab + "mdadm-detail.recovering.readd.txt", "--json"}).out);
+  for (const char* k : {"state", "raid_level", "raid_devices", "active_devices", "failed_devices",
+                        "spare_devices", "bitmap", "events", "uuid", "members", "rebuild_percent"})
     EXPECT_TRUE(det.contains(k)) << k;
   EXPECT_TRUE(det["members"][0]["state"].is_array());
-  auto ex = nlohmann::json::parse(stackdr({"parse", "mdadm-examine", lab + "mdadm-examine.member-stale.txt", "--json"}).out);
-  for (const char* k : {"array_uuid", "events", "device_role", "array_state", "update_time"}) EXPECT_TRUE(ex.contains(k)) << k;
-  auto se = nlohmann::json::parse(stackdr({"parse", "iscsiadm-session", lab + "iscsiadm-session-P3.clean.txt", "--json"}).out);
-  for (const char* k : {"target", "portal", "session_state", "connection_state", "disks"}) EXPECT_TRUE(se["sessions"][0].contains(k)) << k;
+  auto ex = nlohmann::json::parse(
+      stackdr({"parse", "mdadm-examine", lab + "mdadm-examine.member-stale.txt", "--json"}).out);
+  for (const char* k : {"array_uuid", "events", "device_role", "array_state", "update_time"})
+    EXPECT_TRUE(ex.contains(k)) << k;
+  auto se = nlohmann::json::parse(
+      stackdr({"parse", "iscsiadm-session", lab + "iscsiadm-session-P3.clean.txt", "--json"}).out);
+  for (const char* k : {"target", "portal", "session_state", "connection_state", "disks"})
+    EXPECT_TRUE(se["sessions"][0].contains(k)) << k;
   EXPECT_EQ(se["sessions"][0]["disks"][0]["lun"], 0);
-  auto tl = nlohmann::json::parse(stackdr({"parse", "targetcli-ls", lab + "targetcli-ls.clean.txt", "--json"}).out);
+  auto tl =
+      nlohmann::json::parse(stackdr({"parse", "targetcli-ls", lab + "targetcli-ls.clean.txt", "--json"}).out);
   EXPECT_EQ(tl["targets"][0]["tpgs"][0]["luns"][0]["backstore"], "block/lun01");
   EXPECT_EQ(tl["backstores"][0]["device"], "/dev/vdb");
-  auto zp = nlohmann::json::parse(stackdr({"parse", "zpool-status", std::string(STACKDR_CORPUS_DIR) + "/upstream/zpool-status/openzfs-docs-8000-2Q-mirror-degraded-faulted-cannot-open.txt", "--json"}).out);
+  auto zp = nlohmann::json::parse(
+      stackdr({"parse", "zpool-status",
+               std::string(STACKDR_CORPUS_DIR) +
+                   "/upstream/zpool-status/openzfs-docs-8000-2Q-mirror-degraded-faulted-cannot-open.txt",
+               "--json"})
+          .out);
   EXPECT_EQ(zp["pools"][0]["vdevs"][0]["children"][1]["state"], "FAULTED");
   EXPECT_TRUE(zp["pools"][0]["vdevs"][0]["read_errors"].is_number_integer());
   auto lb = nlohmann::json::parse(stackdr({"parse", "lsblk", lab + "lsblk.mounted.json", "--json"}).out);
-  for (const char* k : {"name", "type", "size", "serial", "wwn", "mountpoint", "children"}) EXPECT_TRUE(lb["blockdevices"][0].contains(k)) << k;
+  for (const char* k : {"name", "type", "size", "serial", "wwn", "mountpoint", "children"})
+    EXPECT_TRUE(lb["blockdevices"][0].contains(k)) << k;
 }
 
 TEST(Cli, BadInputGetsAClearErrorAndExitCode) {

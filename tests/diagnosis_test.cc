@@ -42,12 +42,11 @@ std::vector<std::string> fault_names() {
   return n;
 }
 
-INSTANTIATE_TEST_SUITE_P(Catalog, EveryFault, ::testing::ValuesIn(fault_names()),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Catalog, EveryFault, ::testing::ValuesIn(fault_names()), [](const auto& info) {
+  std::string n = info.param;
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+});
 
 TEST(Diagnosis, MemberFaultsNameTheArrayAndVmAsImpact) {
   SimStack s;

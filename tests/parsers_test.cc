@@ -67,7 +67,8 @@ TEST(Mdstat, MixedStatesFixture) {
 }
 
 TEST(Mdstat, PromptLineBecomesAWarningAndTruncationIsNoted) {
-  auto r = parse_mdstat(corpus("upstream/mdstat/checkraid-issue43-raid6-readd-recovery-0.2pct-with-prompt.txt"));
+  auto r =
+      parse_mdstat(corpus("upstream/mdstat/checkraid-issue43-raid6-readd-recovery-0.2pct-with-prompt.txt"));
   ASSERT_TRUE(r.ok());
   ASSERT_FALSE(r->warnings.empty());
   EXPECT_EQ(r->warnings[0].line, 1);
@@ -112,7 +113,8 @@ TEST(MdadmDetail, RebuildPercentAndOldEvents) {
   auto v09 = parse_mdadm_detail(corpus("upstream/mdadm-detail/jc-md0-v0.90-raid1-clean-preferred-minor.txt"));
   ASSERT_TRUE(v09.ok());
   EXPECT_EQ(*v09->events, 18);  // "0.18"
-  auto poisoned = parse_mdadm_detail(corpus("upstream/mdadm-detail/ipa-md0-raid1-clean-name-with-slashes.txt"));
+  auto poisoned =
+      parse_mdadm_detail(corpus("upstream/mdadm-detail/ipa-md0-raid1-clean-name-with-slashes.txt"));
   ASSERT_TRUE(poisoned.ok());
   EXPECT_FALSE(poisoned->events.has_value());
   EXPECT_FALSE(poisoned->warnings.empty());
@@ -132,12 +134,14 @@ TEST(MdadmExamine, StaleMemberHasLowerEvents) {
 }
 
 TEST(MdadmExamine, BadBlocksPresentAndListed) {
-  auto bb = parse_examine_badblocks(corpus("lab/run8-badblock-captures/mdadm-examine-badblocks.sdb.after-s2b-recover.txt"));
+  auto bb = parse_examine_badblocks(
+      corpus("lab/run8-badblock-captures/mdadm-examine-badblocks.sdb.after-s2b-recover.txt"));
   ASSERT_TRUE(bb.ok()) << bb.error().message;
   ASSERT_EQ(bb->size(), 5u);
   EXPECT_EQ((*bb)[0].sector, 280738);
   EXPECT_EQ((*bb)[0].length, 2);
-  auto empty = parse_examine_badblocks(corpus("lab/run8-badblock-captures/mdadm-examine-badblocks.sda.after-s2b-recover.txt"));
+  auto empty = parse_examine_badblocks(
+      corpus("lab/run8-badblock-captures/mdadm-examine-badblocks.sda.after-s2b-recover.txt"));
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->empty());
 }
@@ -151,14 +155,16 @@ TEST(MdSysfs, BrokenArrayAndWriteErrorLeg) {
   EXPECT_TRUE(r->members[0].has("faulty"));
   EXPECT_TRUE(r->members[1].has("write_error"));
   EXPECT_TRUE(r->members[1].has("in_sync"));
-  auto bb = parse_md_sysfs_dump(corpus("lab/run8-badblock-captures/md-bad_blocks-sysfs.after-s2b-recover.txt"));
+  auto bb =
+      parse_md_sysfs_dump(corpus("lab/run8-badblock-captures/md-bad_blocks-sysfs.after-s2b-recover.txt"));
   ASSERT_TRUE(bb.ok());
   EXPECT_EQ(bb->members[0].bad_blocks.size(), 5u);
   EXPECT_FALSE(parse_md_array_state("bogus\n", "array_state").ok());
 }
 
 TEST(ZpoolStatus, DegradedMirrorWithFaultedDisk) {
-  auto r = parse_zpool_status(corpus("upstream/zpool-status/openzfs-docs-8000-2Q-mirror-degraded-faulted-cannot-open.txt"));
+  auto r = parse_zpool_status(
+      corpus("upstream/zpool-status/openzfs-docs-8000-2Q-mirror-degraded-faulted-cannot-open.txt"));
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->pools.size(), 1u);
   const auto& p = r->pools[0];
@@ -180,20 +186,24 @@ TEST(ZpoolStatus, SparesLogsAndScanProgress) {
   ASSERT_EQ(kids.size(), 5u);
   EXPECT_EQ(kids[4].group, "spares");
   EXPECT_EQ(kids[4].children[0].state, "AVAIL");
-  auto s = parse_zpool_status(corpus("upstream/zpool-status/openzfs-docs-8000-9P-replacing-resilver-in-progress.txt"));
+  auto s = parse_zpool_status(
+      corpus("upstream/zpool-status/openzfs-docs-8000-9P-replacing-resilver-in-progress.txt"));
   ASSERT_TRUE(s.ok());
   EXPECT_DOUBLE_EQ(*s->pools[0].scan_percent, 0.14);
   EXPECT_EQ(s->pools[0].scan_kind, "resilver");
-  auto three = parse_zpool_status(corpus("upstream/zpool-status/jc-three-pools-online-scrub-canceled-and-completed.txt"));
+  auto three = parse_zpool_status(
+      corpus("upstream/zpool-status/jc-three-pools-online-scrub-canceled-and-completed.txt"));
   ASSERT_TRUE(three.ok());
   EXPECT_EQ(three->pools.size(), 3u);
-  auto files = parse_zpool_status(corpus("upstream/zpool-status/jc-tank-unavail-insufficient-replicas-permanent-errors.txt"));
+  auto files = parse_zpool_status(
+      corpus("upstream/zpool-status/jc-tank-unavail-insufficient-replicas-permanent-errors.txt"));
   ASSERT_TRUE(files.ok());
   EXPECT_EQ(files->pools[0].error_files.size(), 3u);
 }
 
 TEST(ZpoolStatusJson, MapsInternalStateNames) {
-  auto r = parse_zpool_status_json(corpus("upstream/zpool-json/openzfs-man-zpool-status-j-c-raidz1-dedup-special-healthy.txt"));
+  auto r = parse_zpool_status_json(
+      corpus("upstream/zpool-json/openzfs-man-zpool-status-j-c-raidz1-dedup-special-healthy.txt"));
   ASSERT_TRUE(r.ok()) << r.error().message;
   const auto& p = r->pools[0];
   EXPECT_EQ(p.name, "tank");
@@ -204,7 +214,8 @@ TEST(ZpoolStatusJson, MapsInternalStateNames) {
 }
 
 TEST(ZfsGet, TabSeparatedAndHeaderForms) {
-  auto r = parse_zfs_get("storage/iscsi-test01\tvolmode\tnone\tlocal\nstorage/iscsi-test01\tvolsize\t10737418240\tlocal\n");
+  auto r = parse_zfs_get(
+      "storage/iscsi-test01\tvolmode\tnone\tlocal\nstorage/iscsi-test01\tvolsize\t10737418240\tlocal\n");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r->get("storage/iscsi-test01", "volmode"), "none");
   auto h = parse_zfs_get(corpus("upstream/zfs/openzfs-man-zfs-get-all-dataset.txt"));
@@ -252,14 +263,16 @@ TEST(IscsiadmSession, P3NetBlocked) {
 }
 
 TEST(IscsiadmSession, OneLineFormsAndNoSessions) {
-  auto r = parse_iscsiadm_session(corpus("upstream/iscsiadm/trident-session-ontap-two-sessions-tpgt-1028-1029.txt"));
+  auto r = parse_iscsiadm_session(
+      corpus("upstream/iscsiadm/trident-session-ontap-two-sessions-tpgt-1028-1029.txt"));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r->sessions[1].tpgt, 1029);
   EXPECT_EQ(r->sessions[1].portal, "10.0.207.9:3260");
   auto none = parse_iscsiadm_session("", "iscsiadm", "iscsiadm: No active sessions.\n");
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->sessions.empty());
-  auto p2 = parse_iscsiadm_session(corpus("upstream/iscsiadm/goiscsi-session-P2-two-targets-one-logged-in-one-FAILED.txt"));
+  auto p2 = parse_iscsiadm_session(
+      corpus("upstream/iscsiadm/goiscsi-session-P2-two-targets-one-logged-in-one-FAILED.txt"));
   ASSERT_TRUE(p2.ok());
   EXPECT_EQ(p2->sessions[1].session_state, "FAILED");
 }
@@ -297,12 +310,14 @@ TEST(DiskLinks, ByPathNamesCarryIqnAndLun) {
 }
 
 TEST(Smartctl, FailingAndHealthy) {
-  auto bad = parse_smartctl_json(corpus("upstream/smartctl/smartctl-j-nvme-samsung-FAILED-critical-warning-exit8.txt"));
+  auto bad = parse_smartctl_json(
+      corpus("upstream/smartctl/smartctl-j-nvme-samsung-FAILED-critical-warning-exit8.txt"));
   ASSERT_TRUE(bad.ok());
   EXPECT_FALSE(*bad->passed);
   EXPECT_EQ(bad->exit_status, 8);
   EXPECT_FALSE(bad->concerns.empty());
-  auto realloc = parse_smartctl_json(corpus("upstream/smartctl/smartctl-j-ata-seagate-304-reallocated-sectors.txt"));
+  auto realloc =
+      parse_smartctl_json(corpus("upstream/smartctl/smartctl-j-ata-seagate-304-reallocated-sectors.txt"));
   ASSERT_TRUE(realloc.ok());
   EXPECT_EQ(*realloc->reallocated_sectors, 304);
   auto ok = parse_smartctl_json(corpus("upstream/smartctl/smartctl-j-ata-wd-red-healthy.txt"));
@@ -316,14 +331,17 @@ TEST(Virsh, ListDomblklistAndErrors) {
   ASSERT_EQ(l->domains.size(), 3u);
   EXPECT_EQ(l->domains[1].name, "fc4");
   EXPECT_EQ(l->domains[1].state, "running");
-  auto off = parse_virsh_list(" Id   Name          State\n------------------------------\n -    sjm-explore   shut off\n");
+  auto off = parse_virsh_list(
+      " Id   Name          State\n------------------------------\n -    sjm-explore   shut off\n");
   ASSERT_TRUE(off.ok());
   EXPECT_FALSE(off->domains[0].id.has_value());
   EXPECT_EQ(off->domains[0].state, "shut off");
-  auto b = parse_virsh_domblklist(" Target   Source\n------------------------\n vda      /dev/sda\n vdb      /dev/md1\n");
+  auto b = parse_virsh_domblklist(
+      " Target   Source\n------------------------\n vda      /dev/sda\n vdb      /dev/md1\n");
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b->disks[1].source, "/dev/md1");
-  auto e = parse_virsh_list(corpus("upstream/virsh/libvirt-virshtest-error-failed-to-get-domain.txt"), "virsh");
+  auto e =
+      parse_virsh_list(corpus("upstream/virsh/libvirt-virshtest-error-failed-to-get-domain.txt"), "virsh");
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.error().message.find("failed to get domain"), std::string::npos);
 }
@@ -332,14 +350,16 @@ TEST(KernelLog, ClassifiesStorageEvents) {
   auto r = parse_kernel_log(corpus("lab/dmesg.s2b-long-outage.txt"));
   ASSERT_TRUE(r.ok());
   auto count = [&](const std::string& kind) {
-    return std::count_if(r->events.begin(), r->events.end(), [&](const KernelEvent& e) { return e.kind == kind; });
+    return std::count_if(r->events.begin(), r->events.end(),
+                         [&](const KernelEvent& e) { return e.kind == kind; });
   };
   EXPECT_EQ(count("iscsi-ping-timeout"), 2);
   EXPECT_EQ(count("iscsi-recovery-timeout"), 2);
   EXPECT_EQ(count("md-disk-failure"), 1);
   EXPECT_EQ(count("fs-journal-abort"), 1);
   EXPECT_GE(count("io-error"), 5);
-  auto fail = std::find_if(r->events.begin(), r->events.end(), [](const KernelEvent& e) { return e.kind == "md-disk-failure"; });
+  auto fail = std::find_if(r->events.begin(), r->events.end(),
+                           [](const KernelEvent& e) { return e.kind == "md-disk-failure"; });
   EXPECT_EQ(fail->array, "md1");
   EXPECT_EQ(fail->device, "sda");
   EXPECT_NE(fail->text.find("Operation continuing on 1 devices"), std::string::npos);

@@ -3,15 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include "probe/disk_links.h"
 #include "probe/iscsiadm_session.h"
+#include "probe/lsblk.h"
+#include "probe/md_sysfs.h"
 #include "probe/mdadm_detail.h"
 #include "probe/mdstat.h"
 #include "probe/targetcli_ls.h"
-#include "probe/zpool_status.h"
-#include "probe/lsblk.h"
-#include "probe/disk_links.h"
 #include "probe/virsh.h"
-#include "probe/md_sysfs.h"
+#include "probe/zpool_status.h"
 #include "sim/faults.h"
 #include "sim/renderers.h"
 
@@ -32,7 +32,8 @@ void check_consistent(const SimState& s) {
   ASSERT_TRUE(md.ok()) << md.error().message;
   EXPECT_TRUE(md->warnings.empty());
   for (const auto& a : s.arrays) {
-    auto it = std::find_if(md->arrays.begin(), md->arrays.end(), [&](const MdstatArray& x) { return x.name == a.name; });
+    auto it = std::find_if(md->arrays.begin(), md->arrays.end(),
+                           [&](const MdstatArray& x) { return x.name == a.name; });
     if (a.state == "stopped") {
       EXPECT_EQ(it, md->arrays.end());
       continue;
@@ -41,7 +42,8 @@ void check_consistent(const SimState& s) {
     EXPECT_EQ(it->state, a.state);
     for (const auto& m : a.members) {
       std::string dev = s.disk_of(m.lun);
-      auto pm = std::find_if(it->members.begin(), it->members.end(), [&](const MdstatMember& x) { return x.device == (dev.empty() ? m.lun : dev); });
+      auto pm = std::find_if(it->members.begin(), it->members.end(),
+                             [&](const MdstatMember& x) { return x.device == (dev.empty() ? m.lun : dev); });
       EXPECT_EQ(pm != it->members.end(), m.in_array) << m.lun;
       if (pm != it->members.end()) {
         EXPECT_EQ(pm->faulty, m.faulty) << m.lun;
@@ -64,7 +66,8 @@ void check_consistent(const SimState& s) {
   ASSERT_TRUE(ps.ok()) << ps.error().message;
   ASSERT_EQ(ps->sessions.size(), s.sessions.size());
   for (const auto& x : s.sessions) {
-    auto it = std::find_if(ps->sessions.begin(), ps->sessions.end(), [&](const IscsiSession& p) { return p.target == x.target; });
+    auto it = std::find_if(ps->sessions.begin(), ps->sessions.end(),
+                           [&](const IscsiSession& p) { return p.target == x.target; });
     ASSERT_NE(it, ps->sessions.end());
     EXPECT_EQ(it->session_state, x.session_state);
     EXPECT_EQ(*it->sid, x.sid);
@@ -98,19 +101,27 @@ void check_consistent(const SimState& s) {
     }
   auto bp = parse_disk_links(render_by_path(s));
   ASSERT_TRUE(bp.ok());
-  size_t iscsi_links = std::count_if(bp->links.begin(), bp->links.end(), [](const DiskLink& l) { return parse_iscsi_path_name(l.name).has_value(); });
-  EXPECT_EQ(iscsi_links, static_cast<size_t>(std::count_if(s.sessions.begin(), s.sessions.end(), [](const Session& x) { return !x.disk.empty(); })));
+  size_t iscsi_links = std::count_if(bp->links.begin(), bp->links.end(), [](const DiskLink& l) {
+    return parse_iscsi_path_name(l.name).has_value();
+  });
+  EXPECT_EQ(iscsi_links,
+            static_cast<size_t>(std::count_if(s.sessions.begin(), s.sessions.end(),
+                                              [](const Session& x) { return !x.disk.empty(); })));
   auto vl = parse_virsh_list(render_virsh_list(s).out);
   ASSERT_TRUE(vl.ok()) << vl.error().message;
   EXPECT_EQ(vl->domains.size(), s.vms.size());
   for (const auto& v : s.vms) {
     auto bl = parse_virsh_domblklist(render_virsh_domblklist(s, v.name).out);
     ASSERT_TRUE(bl.ok());
-    EXPECT_EQ(bl->disks.size(), static_cast<size_t>(std::count_if(v.disks.begin(), v.disks.end(), [](const VmDisk& d) { return d.attached; })));
+    EXPECT_EQ(bl->disks.size(),
+              static_cast<size_t>(
+                  std::count_if(v.disks.begin(), v.disks.end(), [](const VmDisk& d) { return d.attached; })));
   }
 }
 
-TEST(SimConsistency, Healthy) { check_consistent(state_with("")); }
+TEST(SimConsistency, Healthy) {
+  check_consistent(state_with(""));
+}
 
 TEST(SimConsistency, EveryFaultState) {
   for (const auto& f : fault_catalog()) {

@@ -48,7 +48,9 @@ SimState lab_state() {
   return s;
 }
 
-TEST(SimRender, MdstatCleanMatchesLab) { EXPECT_EQ(render_mdstat(lab_state()), corpus("lab/mdstat.clean.txt")); }
+TEST(SimRender, MdstatCleanMatchesLab) {
+  EXPECT_EQ(render_mdstat(lab_state()), corpus("lab/mdstat.clean.txt"));
+}
 
 TEST(SimRender, MdadmDetailCleanMatchesLab) {
   auto r = render_mdadm_detail(lab_state(), "/dev/md1");

@@ -8,7 +8,9 @@
 
 namespace stackdr::testing {
 
-inline std::filesystem::path corpus_dir() { return STACKDR_CORPUS_DIR; }
+inline std::filesystem::path corpus_dir() {
+  return STACKDR_CORPUS_DIR;
+}
 
 inline std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -17,6 +19,8 @@ inline std::string read_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
-inline std::string corpus(const std::string& rel) { return read_file(corpus_dir() / rel); }
+inline std::string corpus(const std::string& rel) {
+  return read_file(corpus_dir() / rel);
+}
 
 }  // namespace stackdr::testing

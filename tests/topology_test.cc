@@ -1,9 +1,9 @@
 // The topology file: the shipped examples load, and every kind of mistake is reported with the
 // file, the line and what to write instead.
 
-#include <gtest/gtest.h>
-
 #include "model/topology.h"
+
+#include <gtest/gtest.h>
 
 namespace stackdr {
 namespace {
@@ -41,7 +41,9 @@ std::string error_of(const std::string& yaml) {
   return t.ok() ? "" : t.error().message;
 }
 
-TEST(Topology, MinimalConfigLoads) { EXPECT_EQ(error_of(kBase), ""); }
+TEST(Topology, MinimalConfigLoads) {
+  EXPECT_EQ(error_of(kBase), "");
+}
 
 TEST(Topology, MissingFieldNamesFileLineAndWhatToWrite) {
   std::string e = error_of(std::string(kBase) + "  - name: b\n    zvol: tank/b\n");
@@ -58,8 +60,12 @@ TEST(Topology, UnknownKeyIsRejectedWithTheKnownOnes) {
 }
 
 TEST(Topology, BadReferencesAndValues) {
-  EXPECT_NE(error_of(std::string(kBase) + "arrays:\n  - name: md1\n    host: kvm\n    members: [a, nope]\n").find("'nope' is not a LUN name"), std::string::npos);
-  EXPECT_NE(error_of(std::string(kBase) + "arrays:\n  - name: md1\n    host: ghost\n    members: [a]\n").find("'ghost' is not defined under hosts"), std::string::npos);
+  EXPECT_NE(error_of(std::string(kBase) + "arrays:\n  - name: md1\n    host: kvm\n    members: [a, nope]\n")
+                .find("'nope' is not a LUN name"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kBase) + "arrays:\n  - name: md1\n    host: ghost\n    members: [a]\n")
+                .find("'ghost' is not defined under hosts"),
+            std::string::npos);
   std::string bad_lun = kBase;
   bad_lun += "    lun: zero\n";
   EXPECT_NE(error_of(bad_lun).find("expected a whole number"), std::string::npos);

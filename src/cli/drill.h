@@ -19,7 +19,7 @@ struct DrillResult {
   int baseline_status = 0;  // must be 0: the drill starts from a healthy stack
   int status = 0;           // after the fault
   std::vector<Finding> findings;
-  bool diagnosed = false;   // a finding with the expected scenario and cause
+  bool diagnosed = false;  // a finding with the expected scenario and cause
   double observe_ms = 0, diagnose_ms = 0;
   std::map<std::string, size_t> commands;  // host → commands run by the observation
 };

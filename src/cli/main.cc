@@ -1,9 +1,9 @@
 // stackdr: the command line. Each verb gathers its inputs, calls the stages below (probe,
 // model, diagnose, sim) and prints; nothing below cli/ prints to the terminal.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -21,8 +21,8 @@ namespace stackdr {
 namespace {
 
 // Exit codes beyond the monitoring-plugin 0..3 of status/diagnose.
-constexpr int kExitUsage = 64;   // bad arguments or configuration (EX_USAGE)
-constexpr int kExitInput = 65;   // input that could not be parsed (EX_DATAERR)
+constexpr int kExitUsage = 64;  // bad arguments or configuration (EX_USAGE)
+constexpr int kExitInput = 65;  // input that could not be parsed (EX_DATAERR)
 
 int fail(int code, const std::string& message) {
   std::cerr << "stackdr: " << message << "\n";
@@ -30,10 +30,14 @@ int fail(int code, const std::string& message) {
 }
 
 void add_context_options(CLI::App* cmd, ContextOptions& o) {
-  cmd->add_option("--config", o.config, "topology file (default: $STACKDR_CONFIG, /etc/stackdr/stackdr.yaml, or the shipped example)");
+  cmd->add_option(
+      "--config", o.config,
+      "topology file (default: $STACKDR_CONFIG, /etc/stackdr/stackdr.yaml, or the shipped example)");
   cmd->add_flag("--lab", o.lab, "run against the simulated stack instead of the real machines");
-  cmd->add_option("--fault", o.faults, "inject a fault into the simulated stack (repeatable; see `stackdr lab faults`)");
-  cmd->add_option("--from", o.from, "read a captured bundle (one folder per host) instead of running commands");
+  cmd->add_option("--fault", o.faults,
+                  "inject a fault into the simulated stack (repeatable; see `stackdr lab faults`)");
+  cmd->add_option("--from", o.from,
+                  "read a captured bundle (one folder per host) instead of running commands");
 }
 
 int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_view) {
@@ -44,7 +48,10 @@ int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_vie
   std::vector<Finding> findings = diagnose(g);
   int code = status_code(g);
   if (json) {
-    nlohmann::json j{{"status", status_word(code)}, {"code", code}, {"mode", (*ctx)->mode()}, {"findings", findings_json(findings)}};
+    nlohmann::json j{{"status", status_word(code)},
+                     {"code", code},
+                     {"mode", (*ctx)->mode()},
+                     {"findings", findings_json(findings)}};
     if (!diagnose_view) j["nodes"] = graph_json(g);
     nlohmann::json unreadable = nlohmann::json::array();
     for (const auto& s : obs.sources)
@@ -52,7 +59,8 @@ int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_vie
     j["unreadable"] = unreadable;
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << (diagnose_view ? findings_text(findings) : status_text((*ctx)->topology(), g, findings, (*ctx)->mode()));
+    std::cout << (diagnose_view ? findings_text(findings)
+                                : status_text((*ctx)->topology(), g, findings, (*ctx)->mode()));
     std::string u = unreadable_text(obs);
     if (!u.empty()) std::cout << "\n" << u;
   }
@@ -85,7 +93,8 @@ int cmd_parse(const std::string& kind, const std::string& file, bool json) {
     facts.erase("warnings");
     std::cout << facts.dump(2) << "\n";
     for (const auto& w : warnings)
-      std::cerr << fmt::format("warning: {}:{}: {} ({})\n", file, w["line"].get<int>(), w["reason"].get<std::string>(), w["text"].get<std::string>());
+      std::cerr << fmt::format("warning: {}:{}: {} ({})\n", file, w["line"].get<int>(),
+                               w["reason"].get<std::string>(), w["text"].get<std::string>());
   }
   return 0;
 }
@@ -94,11 +103,13 @@ int cmd_lab_faults(bool json) {
   if (json) {
     nlohmann::json a = nlohmann::json::array();
     for (const auto& f : sim::fault_catalog())
-      a.push_back({{"name", f.name}, {"scenario", f.scenario}, {"cause", f.cause}, {"description", f.description}});
+      a.push_back(
+          {{"name", f.name}, {"scenario", f.scenario}, {"cause", f.cause}, {"description", f.description}});
     std::cout << nlohmann::json{{"faults", a}}.dump(2) << "\n";
     return 0;
   }
-  for (const auto& f : sim::fault_catalog()) std::cout << fmt::format("{:<24} scenario {}  {:<22} {}\n", f.name, f.scenario, f.cause, f.description);
+  for (const auto& f : sim::fault_catalog())
+    std::cout << fmt::format("{:<24} scenario {}  {:<22} {}\n", f.name, f.scenario, f.cause, f.description);
   return 0;
 }
 
@@ -116,9 +127,12 @@ int cmd_drill(const std::string& config, const std::string& which, bool json) {
     if (!r) return fail(kExitUsage, r.error().message);
     results.push_back(std::move(*r));
   }
-  if (json) std::cout << drill_json(results).dump(2) << "\n";
-  else std::cout << drill_text(results);
-  bool all_ok = std::all_of(results.begin(), results.end(), [](const DrillResult& r) { return r.diagnosed && r.baseline_status == 0; });
+  if (json)
+    std::cout << drill_json(results).dump(2) << "\n";
+  else
+    std::cout << drill_text(results);
+  bool all_ok = std::all_of(results.begin(), results.end(),
+                            [](const DrillResult& r) { return r.diagnosed && r.baseline_status == 0; });
   return all_ok ? 0 : 1;
 }
 
@@ -130,20 +144,24 @@ int run(int argc, char** argv) {
 
   ContextOptions status_opt, diag_opt;
   bool status_json = false, diag_json = false;
-  auto* status = app.add_subcommand("status", "each layer and node with its health and why (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)");
+  auto* status = app.add_subcommand(
+      "status", "each layer and node with its health and why (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)");
   add_context_options(status, status_opt);
   status->add_flag("--json", status_json, "machine-readable output");
   status->callback([&] { code = cmd_status_or_diagnose(status_opt, status_json, false); });
 
-  auto* diag = app.add_subcommand("diagnose", "the failures in the runbook's terms: scenario, cause, evidence, impact");
+  auto* diag = app.add_subcommand("diagnose",
+                                  "the failures in the runbook's terms: scenario, cause, evidence, impact");
   add_context_options(diag, diag_opt);
   diag->add_flag("--json", diag_json, "machine-readable output");
   diag->callback([&] { code = cmd_status_or_diagnose(diag_opt, diag_json, true); });
 
   std::string parse_kind, parse_file;
   bool parse_json = false;
-  auto* parse = app.add_subcommand("parse", "print what a parser reads from a captured output (FILE - reads stdin)");
-  parse->add_option("KIND", parse_kind, "mdstat, mdadm-detail, mdadm-examine, zpool-status, ... (see `stackdr parse --kinds`)");
+  auto* parse =
+      app.add_subcommand("parse", "print what a parser reads from a captured output (FILE - reads stdin)");
+  parse->add_option("KIND", parse_kind,
+                    "mdstat, mdadm-detail, mdadm-examine, zpool-status, ... (see `stackdr parse --kinds`)");
   parse->add_option("FILE", parse_file, "the captured output");
   parse->add_flag("--json", parse_json, "JSON output");
   bool list_kinds = false;
@@ -169,7 +187,8 @@ int run(int argc, char** argv) {
 
   std::string drill_config, drill_which = "all";
   bool drill_json_flag = false;
-  auto* drill = app.add_subcommand("drill", "inject each fault into the simulated stack and check detection and diagnosis");
+  auto* drill = app.add_subcommand(
+      "drill", "inject each fault into the simulated stack and check detection and diagnosis");
   drill->add_option("FAULT", drill_which, "a fault name, or all (default)");
   drill->add_option("--config", drill_config, "topology file");
   drill->add_flag("--json", drill_json_flag, "JSON output");
@@ -187,4 +206,6 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace stackdr
 
-int main(int argc, char** argv) { return stackdr::run(argc, argv); }
+int main(int argc, char** argv) {
+  return stackdr::run(argc, argv);
+}

@@ -15,8 +15,9 @@ nlohmann::json evidence_json(const std::vector<Evidence>& ev) {
 nlohmann::json graph_json(const StackGraph& g) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : g.nodes()) {
-    nlohmann::json j{{"id", n.id}, {"layer", layer_name(n.layer)}, {"host", n.host}, {"label", n.label},
-                     {"health", health_name(n.health)}, {"depends_on", n.depends_on}, {"attrs", n.attrs}};
+    nlohmann::json j{{"id", n.id},       {"layer", layer_name(n.layer)},    {"host", n.host},
+                     {"label", n.label}, {"health", health_name(n.health)}, {"depends_on", n.depends_on},
+                     {"attrs", n.attrs}};
     j["cause"] = n.cause.empty() ? nlohmann::json() : nlohmann::json(n.cause);
     j["evidence"] = evidence_json(n.evidence);
     nodes.push_back(j);
@@ -28,10 +29,20 @@ nlohmann::json findings_json(const std::vector<Finding>& findings) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& f : findings) {
     nlohmann::json imp = nlohmann::json::array();
-    for (const auto& i : f.impacted) imp.push_back({{"id", i.id}, {"layer", i.layer}, {"label", i.label}, {"health", health_name(i.health)}});
-    a.push_back({{"scenario", f.scenario}, {"cause", f.cause}, {"root", f.root}, {"root_label", f.root_label}, {"layer", f.layer},
-                 {"host", f.host}, {"health", health_name(f.health)}, {"summary", f.summary}, {"runbook", f.runbook},
-                 {"evidence", evidence_json(f.evidence)}, {"impacted", imp}});
+    for (const auto& i : f.impacted)
+      imp.push_back(
+          {{"id", i.id}, {"layer", i.layer}, {"label", i.label}, {"health", health_name(i.health)}});
+    a.push_back({{"scenario", f.scenario},
+                 {"cause", f.cause},
+                 {"root", f.root},
+                 {"root_label", f.root_label},
+                 {"layer", f.layer},
+                 {"host", f.host},
+                 {"health", health_name(f.health)},
+                 {"summary", f.summary},
+                 {"runbook", f.runbook},
+                 {"evidence", evidence_json(f.evidence)},
+                 {"impacted", imp}});
   }
   return a;
 }

@@ -23,19 +23,23 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
   auto topo = load_topology(o.config.empty() ? default_config_path() : o.config);
   if (!topo) return topo.error();
   ctx->topology_ = std::move(*topo);
-  if (!o.faults.empty() && !o.lab) return Error{"--fault needs --lab: faults are injected into the simulated stack only"};
+  if (!o.faults.empty() && !o.lab)
+    return Error{"--fault needs --lab: faults are injected into the simulated stack only"};
   if (o.lab && !o.from.empty()) return Error{"--lab and --from exclude each other"};
   if (o.lab) {
     ctx->sim_ = std::make_shared<sim::SimState>(sim::build_sim_state(ctx->topology_));
     for (const auto& f : o.faults)
       if (auto r = sim::inject_fault(*ctx->sim_, f); !r) return r.error();
-    for (const auto& h : ctx->topology_.hosts) ctx->hosts_[h.name] = std::make_unique<sim::SimHost>(h.name, ctx->sim_);
+    for (const auto& h : ctx->topology_.hosts)
+      ctx->hosts_[h.name] = std::make_unique<sim::SimHost>(h.name, ctx->sim_);
     return ctx;
   }
   if (!o.from.empty()) {
-    if (!std::filesystem::is_directory(o.from)) return Error{fmt::format("--from {}: not a directory (expected one folder per host)", o.from)};
+    if (!std::filesystem::is_directory(o.from))
+      return Error{fmt::format("--from {}: not a directory (expected one folder per host)", o.from)};
     ctx->from_ = o.from;
-    for (const auto& h : ctx->topology_.hosts) ctx->hosts_[h.name] = std::make_unique<ReplayHost>(h.name, std::filesystem::path(o.from) / h.name);
+    for (const auto& h : ctx->topology_.hosts)
+      ctx->hosts_[h.name] = std::make_unique<ReplayHost>(h.name, std::filesystem::path(o.from) / h.name);
     return ctx;
   }
   for (const auto& h : ctx->topology_.hosts) {
@@ -52,7 +56,9 @@ HostLookup StackContext::hosts() {
   };
 }
 
-Observation StackContext::observe(const ObserveOptions& options) { return stackdr::observe(topology_, hosts(), options); }
+Observation StackContext::observe(const ObserveOptions& options) {
+  return stackdr::observe(topology_, hosts(), options);
+}
 
 std::string StackContext::mode() const {
   if (sim_) return "lab (simulated stack)";

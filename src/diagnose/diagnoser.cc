@@ -18,23 +18,41 @@ struct CauseInfo {
 
 const std::map<std::string, CauseInfo>& causes() {
   static const std::map<std::string, CauseInfo> m = {
-      {"lun-missing", {1, "Scenario 1, Step 1: target configuration issue", "the LUN is no longer mapped in its target's TPG"}},
-      {"target-missing", {1, "Scenario 1, Step 1: target configuration issue", "the iSCSI target is missing from LIO"}},
+      {"lun-missing",
+       {1, "Scenario 1, Step 1: target configuration issue",
+        "the LUN is no longer mapped in its target's TPG"}},
+      {"target-missing",
+       {1, "Scenario 1, Step 1: target configuration issue", "the iSCSI target is missing from LIO"}},
       {"tpg-disabled", {1, "Scenario 1, Step 1: target configuration issue", "the target's TPG is disabled"}},
-      {"acl-missing", {1, "Scenario 1, Step 1: target configuration issue", "the initiator's ACL is missing"}},
-      {"portal-missing", {1, "Scenario 1, Step 1: target configuration issue", "the TPG has no portal for the storage IP"}},
-      {"backstore-missing", {1, "Scenario 1, Step 1: recreate backstore", "the LIO backstore is gone (its LUN went with it)"}},
-      {"backstore-wrong-device", {1, "Scenario 1, Step 1: recreate backstore", "the backstore points at the wrong device"}},
+      {"acl-missing",
+       {1, "Scenario 1, Step 1: target configuration issue", "the initiator's ACL is missing"}},
+      {"portal-missing",
+       {1, "Scenario 1, Step 1: target configuration issue", "the TPG has no portal for the storage IP"}},
+      {"backstore-missing",
+       {1, "Scenario 1, Step 1: recreate backstore", "the LIO backstore is gone (its LUN went with it)"}},
+      {"backstore-wrong-device",
+       {1, "Scenario 1, Step 1: recreate backstore", "the backstore points at the wrong device"}},
       {"zvol-missing", {1, "Scenario 1, Step 1: if zvol missing", "the zvol has no device node"}},
-      {"session-down", {1, "Scenario 1, Step 2: reconnect on KVM host", "the iSCSI session is down while its target is fine"}},
-      {"disk-missing", {1, "Scenario 1, Step 2: reconnect on KVM host", "the session has no disk for the LUN"}},
+      {"session-down",
+       {1, "Scenario 1, Step 2: reconnect on KVM host",
+        "the iSCSI session is down while its target is fine"}},
+      {"disk-missing",
+       {1, "Scenario 1, Step 2: reconnect on KVM host", "the session has no disk for the LUN"}},
       {"disk-offline", {1, "Scenario 1, Step 2: reconnect on KVM host", "the iSCSI disk is offline"}},
-      {"member-faulty", {1, "Scenario 1, Step 3: re-add to RAID", "md failed the member although its path is healthy again"}},
-      {"member-missing", {1, "Scenario 1, Step 3: re-add to RAID", "the member is not in the array although its disk is present"}},
+      {"member-faulty",
+       {1, "Scenario 1, Step 3: re-add to RAID", "md failed the member although its path is healthy again"}},
+      {"member-missing",
+       {1, "Scenario 1, Step 3: re-add to RAID",
+        "the member is not in the array although its disk is present"}},
       {"write-errors", {1, "Scenario 1, Step 3: re-add to RAID", "the member recorded write errors"}},
-      {"bad-blocks", {2, "Scenario 2, Step 4 (bad-block logs after losing every leg)", "md recorded failed writes as bad blocks"}},
-      {"target-not-listening", {2, "Scenario 2, Step 1: verify iSCSI service listening", "the target service is down: no targets, nothing listening on the portal"}},
-      {"portal-unreachable", {2, "Scenario 2, Step 1: restore network", "the storage portal does not answer from the KVM host"}},
+      {"bad-blocks",
+       {2, "Scenario 2, Step 4 (bad-block logs after losing every leg)",
+        "md recorded failed writes as bad blocks"}},
+      {"target-not-listening",
+       {2, "Scenario 2, Step 1: verify iSCSI service listening",
+        "the target service is down: no targets, nothing listening on the portal"}},
+      {"portal-unreachable",
+       {2, "Scenario 2, Step 1: restore network", "the storage portal does not answer from the KVM host"}},
       {"vdev-faulted", {3, "Scenario 3: mirror member failure", "a pool disk is FAULTED/UNAVAIL"}},
       {"vdev-degraded", {3, "Scenario 3: mirror member failure", "a pool disk is degraded"}},
       {"vdev-errors", {3, "Scenario 3: zpool clear / scrub", "a pool disk reports I/O or checksum errors"}},
@@ -43,16 +61,21 @@ const std::map<std::string, CauseInfo>& causes() {
       {"pool-faulted", {3, "Scenario 3", "the pool is faulted"}},
       {"pool-missing", {3, "Scenario 3", "the pool is not imported"}},
       {"superblock-invalid", {4, "Scenario 4: corrupted MD metadata", "a member has no valid md superblock"}},
-      {"superblock-foreign", {4, "Scenario 4: check for UUID mismatches", "a member's superblock belongs to another array"}},
-      {"events-mismatch", {4, "Scenario 4, Step 1: assemble --force / Step 2", "a member's event count is behind the freshest copy"}},
+      {"superblock-foreign",
+       {4, "Scenario 4: check for UUID mismatches", "a member's superblock belongs to another array"}},
+      {"events-mismatch",
+       {4, "Scenario 4, Step 1: assemble --force / Step 2",
+        "a member's event count is behind the freshest copy"}},
       {"array-inactive", {4, "Scenario 4", "the array is inactive"}},
       {"array-stopped", {4, "Scenario 4", "the array is not assembled"}},
       {"array-broken", {2, "Scenario 2, Step 4", "the array is broken: md lost every leg"}},
       {"array-failed", {2, "Scenario 2, Step 4", "the array has no working member"}},
       {"array-degraded", {1, "Scenario 1", "the array is degraded"}},
       {"rebuilding", {1, "Scenario 1, Step 4: verify recovery", "the member is rebuilding"}},
-      {"vm-disk-detached", {5, "Scenario 5, Step 3: VM attachment issue", "the disk is not attached to the VM"}},
-      {"vm-disk-wrong-source", {5, "Scenario 5, Step 3: VM attachment issue", "the VM disk points at the wrong device"}},
+      {"vm-disk-detached",
+       {5, "Scenario 5, Step 3: VM attachment issue", "the disk is not attached to the VM"}},
+      {"vm-disk-wrong-source",
+       {5, "Scenario 5, Step 3: VM attachment issue", "the VM disk points at the wrong device"}},
       {"fs-readonly", {5, "Scenario 5, Step 4: inside VM — remount", "the filesystem went read-only"}},
       {"fs-not-mounted", {5, "Scenario 5, Step 4: inside VM — remount", "the filesystem is not mounted"}},
       {"vm-not-running", {5, "Scenario 2, Step 5: recover VMs", "the VM is not running"}},
@@ -61,7 +84,9 @@ const std::map<std::string, CauseInfo>& causes() {
   return m;
 }
 
-bool is_consumer(Layer l) { return l == Layer::kMdArray || l == Layer::kVm || l == Layer::kFilesystem || l == Layer::kVmDisk; }
+bool is_consumer(Layer l) {
+  return l == Layer::kMdArray || l == Layer::kVm || l == Layer::kFilesystem || l == Layer::kVmDisk;
+}
 
 }  // namespace
 
@@ -93,7 +118,8 @@ std::vector<Finding> diagnose(const StackGraph& g) {
       if (d->health != Health::kOk && d->layer != Layer::kPool)
         for (const auto& e : d->evidence)
           if (f.evidence.size() < 12) f.evidence.push_back(e);
-      if (is_consumer(d->layer) && d->layer != Layer::kVmDisk) f.impacted.push_back({d->id, layer_name(d->layer), d->label, d->health});
+      if (is_consumer(d->layer) && d->layer != Layer::kVmDisk)
+        f.impacted.push_back({d->id, layer_name(d->layer), d->label, d->health});
     }
     out.push_back(std::move(f));
   }
@@ -118,10 +144,14 @@ int status_code(const StackGraph& g) {
 
 const char* status_word(int code) {
   switch (code) {
-    case 0: return "OK";
-    case 1: return "WARNING";
-    case 2: return "CRITICAL";
-    default: return "UNKNOWN";
+    case 0:
+      return "OK";
+    case 1:
+      return "WARNING";
+    case 2:
+      return "CRITICAL";
+    default:
+      return "UNKNOWN";
   }
 }
 

@@ -22,8 +22,8 @@ struct Finding {
   std::string layer;
   std::string host;
   Health health = Health::kFailed;
-  std::string summary;     // one line, in words
-  std::string runbook;     // where the runbook covers it
+  std::string summary;  // one line, in words
+  std::string runbook;  // where the runbook covers it
   std::vector<Evidence> evidence;
   std::vector<Impact> impacted;  // arrays, VMs and filesystems resting on the root
 };

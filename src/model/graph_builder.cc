@@ -14,23 +14,37 @@
 namespace stackdr {
 
 namespace node_id {
-std::string pool(const std::string& p) { return "pool:" + p; }
-std::string lun(const LunConfig& l) { return fmt::format("lun:{}/{}", l.target, l.lun); }
+std::string pool(const std::string& p) {
+  return "pool:" + p;
+}
+std::string lun(const LunConfig& l) {
+  return fmt::format("lun:{}/{}", l.target, l.lun);
+}
 std::string session(const std::string& host, const LunConfig& l, const std::string& portal) {
   return fmt::format("session:{}/{}@{}", host, l.target, portal);
 }
-std::string iscsi_disk(const std::string& host, const LunConfig& l) { return fmt::format("disk:{}/{}/{}", host, l.target, l.lun); }
+std::string iscsi_disk(const std::string& host, const LunConfig& l) {
+  return fmt::format("disk:{}/{}/{}", host, l.target, l.lun);
+}
 // Arrays and members are named by topology name + host here; the UUID, once seen, is an
 // attribute. A name pinned in the config survives reassembly under another mdN number.
-std::string array(const ArrayConfig& a) { return fmt::format("md:{}/{}", a.host, a.name); }
-std::string member(const ArrayConfig& a, const std::string& lun) { return fmt::format("md-member:{}/{}/{}", a.host, a.name, lun); }
-std::string vm(const VmConfig& v) { return fmt::format("vm:{}/{}", v.host, v.name); }
+std::string array(const ArrayConfig& a) {
+  return fmt::format("md:{}/{}", a.host, a.name);
+}
+std::string member(const ArrayConfig& a, const std::string& lun) {
+  return fmt::format("md-member:{}/{}/{}", a.host, a.name, lun);
+}
+std::string vm(const VmConfig& v) {
+  return fmt::format("vm:{}/{}", v.host, v.name);
+}
 }  // namespace node_id
 
 namespace {
 
 void worsen(Node& n, Health h, const std::string& cause, Evidence e) {
-  auto rank = [](Health x) { return x == Health::kOk ? 0 : x == Health::kUnknown ? 1 : x == Health::kDegraded ? 2 : 3; };
+  auto rank = [](Health x) {
+    return x == Health::kOk ? 0 : x == Health::kUnknown ? 1 : x == Health::kDegraded ? 2 : 3;
+  };
   if (rank(h) > rank(n.health)) {
     n.health = h;
     n.cause = cause;
@@ -39,7 +53,8 @@ void worsen(Node& n, Health h, const std::string& cause, Evidence e) {
 }
 
 // A source that could not be read makes the nodes it feeds UNKNOWN, with the reason.
-bool unknown_if_missing(Node& n, bool have, const Observation& obs, const std::string& host, const std::string& source) {
+bool unknown_if_missing(Node& n, bool have, const Observation& obs, const std::string& host,
+                        const std::string& source) {
   if (have) return false;
   const SourceRecord* r = obs.source(host, source);
   worsen(n, Health::kUnknown, "source-unreadable",
@@ -62,11 +77,11 @@ class Builder {
  private:
   // Lookups by identity, built once so that a build stays linear in the size of the stack.
   struct HostIndex {
-    std::unordered_map<std::string, std::string> device;             // "IQN/LUN" → sdX
-    std::unordered_map<std::string, const IscsiSession*> session;    // IQN → session
-    std::unordered_map<std::string, const MdstatArray*> mdstat;      // md1 → array
-    std::unordered_map<std::string, std::string> disk_state;         // sdX → running / blocked / ...
-    std::unordered_map<std::string, const BlockDevice*> block;       // sdX → lsblk row
+    std::unordered_map<std::string, std::string> device;           // "IQN/LUN" → sdX
+    std::unordered_map<std::string, const IscsiSession*> session;  // IQN → session
+    std::unordered_map<std::string, const MdstatArray*> mdstat;    // md1 → array
+    std::unordered_map<std::string, std::string> disk_state;       // sdX → running / blocked / ...
+    std::unordered_map<std::string, const BlockDevice*> block;     // sdX → lsblk row
   };
 
   void index() {
@@ -74,7 +89,8 @@ class Builder {
       HostIndex& hi = idx_[host];
       if (k.by_path)
         for (const auto& link : k.by_path->links)
-          if (auto id = parse_iscsi_path_name(link.name)) hi.device[fmt::format("{}/{}", id->iqn, id->lun)] = link.device;
+          if (auto id = parse_iscsi_path_name(link.name))
+            hi.device[fmt::format("{}/{}", id->iqn, id->lun)] = link.device;
       if (k.sessions)
         for (const auto& se : k.sessions->sessions) {
           hi.session[se.target] = &se;
@@ -106,15 +122,26 @@ class Builder {
     const StorageFacts& s = o_.storage;
     const std::string& host = t_.storage.host;
     if (!t_.storage.pool.empty()) pool(s, host);
-    Node lio{"lio:" + host, Layer::kTargetService, host, "LIO target service on " + host, Health::kOk, "", {}, {}, {}};
+    Node lio{"lio:" + host,
+             Layer::kTargetService,
+             host,
+             "LIO target service on " + host,
+             Health::kOk,
+             "",
+             {},
+             {},
+             {}};
     if (!unknown_if_missing(lio, s.lio.has_value(), o_, host, "targetcli ls")) {
       if (s.lio->targets.empty() && s.lio->backstores.empty() && !t_.luns.empty())
         worsen(lio, Health::kFailed, "target-not-listening",
-               {host, "targetcli ls", "no backstores and no targets: configfs is empty (target service stopped or not restored)"});
+               {host, "targetcli ls",
+                "no backstores and no targets: configfs is empty (target service stopped or not restored)"});
     }
     if (s.listeners && !s.listeners->listening_on(t_.storage.portal_port()))
       worsen(lio, Health::kFailed, "target-not-listening",
-             {host, "ss -Htln", fmt::format("nothing listens on port {} (portal {})", t_.storage.portal_port(), t_.storage.portal)});
+             {host, "ss -Htln",
+              fmt::format("nothing listens on port {} (portal {})", t_.storage.portal_port(),
+                          t_.storage.portal)});
     g_.add(lio);
     for (const auto& l : t_.luns) {
       zvol(s, host, l);
@@ -124,7 +151,15 @@ class Builder {
   }
 
   void pool(const StorageFacts& s, const std::string& host) {
-    Node p{node_id::pool(t_.storage.pool), Layer::kPool, host, "pool " + t_.storage.pool, Health::kOk, "", {}, {}, {}};
+    Node p{node_id::pool(t_.storage.pool),
+           Layer::kPool,
+           host,
+           "pool " + t_.storage.pool,
+           Health::kOk,
+           "",
+           {},
+           {},
+           {}};
     const ZpoolPool* zp = nullptr;
     if (s.zpool)
       for (const auto& x : s.zpool->pools)
@@ -134,20 +169,34 @@ class Builder {
       return;
     }
     if (!zp) {
-      worsen(p, Health::kFailed, "pool-missing", {host, "zpool status", "pool " + t_.storage.pool + " is not imported"});
+      worsen(p, Health::kFailed, "pool-missing",
+             {host, "zpool status", "pool " + t_.storage.pool + " is not imported"});
       g_.add(p);
       return;
     }
     std::string line = fmt::format("state: {}", zp->state);
-    if (zp->state == "DEGRADED") worsen(p, Health::kDegraded, "pool-degraded", {host, "zpool status", line});
-    else if (zp->state != "ONLINE") worsen(p, Health::kFailed, "pool-faulted", {host, "zpool status", line + (zp->status.empty() ? "" : " — " + zp->status)});
+    if (zp->state == "DEGRADED")
+      worsen(p, Health::kDegraded, "pool-degraded", {host, "zpool status", line});
+    else if (zp->state != "ONLINE")
+      worsen(p, Health::kFailed, "pool-faulted",
+             {host, "zpool status", line + (zp->status.empty() ? "" : " — " + zp->status)});
     if (zp->scan_percent) p.attrs["scan"] = fmt::format("{} {:.2f}%", zp->scan_kind, *zp->scan_percent);
     for (const ZpoolVdev* leaf : zpool_leaves(zp->root)) {
       if (leaf->group == "spares") continue;
-      Node d{fmt::format("pool-disk:{}/{}", zp->name, leaf->name), Layer::kPoolDisk, host, "disk " + leaf->name + " of pool " + zp->name, Health::kOk, "", {}, {}, {}};
-      std::string row = fmt::format("{} {} read {} write {} cksum {}{}", leaf->name, leaf->state, leaf->read_errors, leaf->write_errors,
-                                    leaf->cksum_errors, leaf->note.empty() ? "" : "  " + leaf->note);
-      if (leaf->state == "FAULTED" || leaf->state == "UNAVAIL" || leaf->state == "REMOVED" || leaf->state == "OFFLINE")
+      Node d{fmt::format("pool-disk:{}/{}", zp->name, leaf->name),
+             Layer::kPoolDisk,
+             host,
+             "disk " + leaf->name + " of pool " + zp->name,
+             Health::kOk,
+             "",
+             {},
+             {},
+             {}};
+      std::string row =
+          fmt::format("{} {} read {} write {} cksum {}{}", leaf->name, leaf->state, leaf->read_errors,
+                      leaf->write_errors, leaf->cksum_errors, leaf->note.empty() ? "" : "  " + leaf->note);
+      if (leaf->state == "FAULTED" || leaf->state == "UNAVAIL" || leaf->state == "REMOVED" ||
+          leaf->state == "OFFLINE")
         worsen(d, Health::kFailed, "vdev-faulted", {host, "zpool status", row});
       else if (leaf->state != "ONLINE" && leaf->state != "AVAIL")
         worsen(d, Health::kDegraded, "vdev-degraded", {host, "zpool status", row});
@@ -155,7 +204,8 @@ class Builder {
         worsen(d, Health::kDegraded, "vdev-errors", {host, "zpool status", row});
       auto sm = s.smart.find(leaf->name);
       if (sm != s.smart.end())
-        for (const auto& c : sm->second.concerns) worsen(d, Health::kDegraded, "disk-smart-warning", {host, "smartctl " + leaf->name, c});
+        for (const auto& c : sm->second.concerns)
+          worsen(d, Health::kDegraded, "disk-smart-warning", {host, "smartctl " + leaf->name, c});
       p.depends_on.push_back(d.id);
       g_.add(d);
     }
@@ -164,29 +214,54 @@ class Builder {
 
   void zvol(const StorageFacts& s, const std::string& host, const LunConfig& l) {
     if (l.zvol.empty()) return;
-    Node z{"zvol:" + l.zvol, Layer::kZvol, host, "zvol " + l.zvol, Health::kOk, "", {}, {node_id::pool(t_.storage.pool)}, {}};
+    Node z{"zvol:" + l.zvol,
+           Layer::kZvol,
+           host,
+           "zvol " + l.zvol,
+           Health::kOk,
+           "",
+           {},
+           {node_id::pool(t_.storage.pool)},
+           {}};
     if (!unknown_if_missing(z, s.zvols.has_value(), o_, host, "zfs get")) {
       auto vm = volmode_.find(l.zvol);
       auto volmode = vm == volmode_.end() ? std::optional<std::string>() : vm->second;
-      if (!volmode) worsen(z, Health::kFailed, "zvol-missing", {host, "zfs get", "dataset " + l.zvol + " does not exist"});
+      if (!volmode)
+        worsen(z, Health::kFailed, "zvol-missing",
+               {host, "zfs get", "dataset " + l.zvol + " does not exist"});
       else if (*volmode == "none")
-        worsen(z, Health::kFailed, "zvol-missing", {host, "zfs get volmode", l.zvol + " volmode=none: no device node (runbook: zfs set volmode=dev)"});
+        worsen(z, Health::kFailed, "zvol-missing",
+               {host, "zfs get volmode",
+                l.zvol + " volmode=none: no device node (runbook: zfs set volmode=dev)"});
       if (s.zvol_links && z.health == Health::kOk) {
-        if (!zvol_links_.count(l.zvol.substr(l.zvol.rfind('/') + 1))) worsen(z, Health::kFailed, "zvol-missing", {host, "ls -l /dev/zvol", l.device + " does not exist (udev has not created it)"});
+        if (!zvol_links_.count(l.zvol.substr(l.zvol.rfind('/') + 1)))
+          worsen(z, Health::kFailed, "zvol-missing",
+                 {host, "ls -l /dev/zvol", l.device + " does not exist (udev has not created it)"});
       }
     }
     g_.add(z);
   }
 
   void backstore(const StorageFacts& s, const std::string& host, const LunConfig& l) {
-    Node b{"backstore:" + host + "/" + l.backstore(), Layer::kBackstore, host, "backstore " + l.backstore(), Health::kOk, "", {}, {"lio:" + host}, {}};
+    Node b{"backstore:" + host + "/" + l.backstore(),
+           Layer::kBackstore,
+           host,
+           "backstore " + l.backstore(),
+           Health::kOk,
+           "",
+           {},
+           {"lio:" + host},
+           {}};
     if (!l.zvol.empty()) b.depends_on.push_back("zvol:" + l.zvol);
     if (s.lio) {
       auto it = backstores_.find(l.backstore());
       if (it == backstores_.end())
-        worsen(b, Health::kFailed, "backstore-missing", {host, "targetcli ls", "no storage object " + l.backstore()});
+        worsen(b, Health::kFailed, "backstore-missing",
+               {host, "targetcli ls", "no storage object " + l.backstore()});
       else if (!it->second->device.empty() && it->second->device != l.device)
-        worsen(b, Health::kFailed, "backstore-wrong-device", {host, "targetcli ls", fmt::format("{} is backed by {}, expected {}", l.backstore(), it->second->device, l.device)});
+        worsen(b, Health::kFailed, "backstore-wrong-device",
+               {host, "targetcli ls",
+                fmt::format("{} is backed by {}, expected {}", l.backstore(), it->second->device, l.device)});
       else
         b.attrs["device"] = it->second->device;
     } else {
@@ -196,8 +271,15 @@ class Builder {
   }
 
   void lun(const StorageFacts& s, const std::string& host, const LunConfig& l) {
-    Node n{node_id::lun(l), Layer::kLun, host, fmt::format("LUN {} of {} ({})", l.lun, l.target, l.name), Health::kOk, "", {},
-           {"backstore:" + host + "/" + l.backstore()}, {}};
+    Node n{node_id::lun(l),
+           Layer::kLun,
+           host,
+           fmt::format("LUN {} of {} ({})", l.lun, l.target, l.name),
+           Health::kOk,
+           "",
+           {},
+           {"backstore:" + host + "/" + l.backstore()},
+           {}};
     if (!s.lio) {
       unknown_if_missing(n, false, o_, host, "targetcli ls");
       g_.add(n);
@@ -209,21 +291,32 @@ class Builder {
       worsen(n, Health::kFailed, "target-missing", {host, "targetcli ls", "no iSCSI target " + l.target});
     } else {
       const LioTpg& tpg = t->tpgs.front();
-      auto lun = std::find_if(tpg.luns.begin(), tpg.luns.end(), [&](const LioLun& x) { return x.lun == l.lun; });
-      if (!tpg.enabled) worsen(n, Health::kFailed, "tpg-disabled", {host, "targetcli ls", fmt::format("{}/tpg{} is disabled", l.target, tpg.tag)});
+      auto lun =
+          std::find_if(tpg.luns.begin(), tpg.luns.end(), [&](const LioLun& x) { return x.lun == l.lun; });
+      if (!tpg.enabled)
+        worsen(n, Health::kFailed, "tpg-disabled",
+               {host, "targetcli ls", fmt::format("{}/tpg{} is disabled", l.target, tpg.tag)});
       if (lun == tpg.luns.end())
-        worsen(n, Health::kFailed, "lun-missing", {host, "targetcli ls", fmt::format("{}/tpg{} has no lun{} (expected {})", l.target, tpg.tag, l.lun, l.backstore())});
+        worsen(n, Health::kFailed, "lun-missing",
+               {host, "targetcli ls",
+                fmt::format("{}/tpg{} has no lun{} (expected {})", l.target, tpg.tag, l.lun, l.backstore())});
       else if (lun->backstore != l.backstore())
-        worsen(n, Health::kFailed, "lun-missing", {host, "targetcli ls", fmt::format("lun{} maps {}, expected {}", l.lun, lun->backstore, l.backstore())});
+        worsen(n, Health::kFailed, "lun-missing",
+               {host, "targetcli ls",
+                fmt::format("lun{} maps {}, expected {}", l.lun, lun->backstore, l.backstore())});
       if (!t_.initiator.iqn.empty() && !tpg.acls.empty()) {
-        auto acl = std::find_if(tpg.acls.begin(), tpg.acls.end(), [&](const LioAcl& a) { return a.initiator == t_.initiator.iqn; });
+        auto acl = std::find_if(tpg.acls.begin(), tpg.acls.end(),
+                                [&](const LioAcl& a) { return a.initiator == t_.initiator.iqn; });
         if (acl == tpg.acls.end())
-          worsen(n, Health::kFailed, "acl-missing", {host, "targetcli ls", "no ACL for initiator " + t_.initiator.iqn});
+          worsen(n, Health::kFailed, "acl-missing",
+                 {host, "targetcli ls", "no ACL for initiator " + t_.initiator.iqn});
       }
       std::string any = "0.0.0.0:" + std::to_string(t_.storage.portal_port());
-      if (!tpg.portals.empty() && std::find(tpg.portals.begin(), tpg.portals.end(), t_.storage.portal) == tpg.portals.end() &&
+      if (!tpg.portals.empty() &&
+          std::find(tpg.portals.begin(), tpg.portals.end(), t_.storage.portal) == tpg.portals.end() &&
           std::find(tpg.portals.begin(), tpg.portals.end(), any) == tpg.portals.end())
-        worsen(n, Health::kFailed, "portal-missing", {host, "targetcli ls", "TPG has no portal " + t_.storage.portal});
+        worsen(n, Health::kFailed, "portal-missing",
+               {host, "targetcli ls", "TPG has no portal " + t_.storage.portal});
     }
     g_.add(n);
   }
@@ -231,10 +324,16 @@ class Builder {
   // ---- KVM host -------------------------------------------------------------------------
   void kvm(const std::string& host, const KvmFacts& k) {
     std::string path_id = fmt::format("path:{}->{}", host, t_.storage.portal);
-    Node path{path_id, Layer::kNetworkPath, host, fmt::format("network {} → {}", host, t_.storage.portal), Health::kOk, "", {}, {}, {}};
-    if (!k.portal_reachable) unknown_if_missing(path, false, o_, host, "ping");
+    Node path{path_id,     Layer::kNetworkPath,
+              host,        fmt::format("network {} → {}", host, t_.storage.portal),
+              Health::kOk, "",
+              {},          {},
+              {}};
+    if (!k.portal_reachable)
+      unknown_if_missing(path, false, o_, host, "ping");
     else if (!*k.portal_reachable)
-      worsen(path, Health::kFailed, "portal-unreachable", {host, "ping " + t_.storage.portal_ip(), k.ping_summary.empty() ? "no reply" : k.ping_summary});
+      worsen(path, Health::kFailed, "portal-unreachable",
+             {host, "ping " + t_.storage.portal_ip(), k.ping_summary.empty() ? "no reply" : k.ping_summary});
     g_.add(path);
     for (const auto& l : t_.luns) {
       if (!uses_lun(host, l.name)) continue;
@@ -249,30 +348,43 @@ class Builder {
     return used_.count({host, lun}) > 0 || t_.initiator.host == host;
   }
 
-  void klog_evidence(Node& n, const KvmFacts& k, const std::string& host, const std::function<bool(const KernelEvent&)>& match) {
+  void klog_evidence(Node& n, const KvmFacts& k, const std::string& host,
+                     const std::function<bool(const KernelEvent&)>& match) {
     if (!k.kmsg) return;
     // The last three matching lines, oldest first.
     std::vector<Evidence> lines;
     for (auto it = k.kmsg->events.rbegin(); it != k.kmsg->events.rend() && lines.size() < 3; ++it)
-      if (match(*it)) lines.push_back({host, "dmesg", fmt::format("[{}] {}", it->time, it->text.substr(0, it->text.find('\n')))});
+      if (match(*it))
+        lines.push_back(
+            {host, "dmesg", fmt::format("[{}] {}", it->time, it->text.substr(0, it->text.find('\n')))});
     n.evidence.insert(n.evidence.end(), lines.rbegin(), lines.rend());
   }
 
   void session(const std::string& host, const KvmFacts& k, const LunConfig& l, const std::string& path_id) {
-    Node n{node_id::session(host, l, t_.storage.portal), Layer::kSession, host, fmt::format("session {} → {}", host, l.target), Health::kOk, "",
-           {}, {path_id, "lio:" + t_.storage.host, node_id::lun(l)}, {}};
+    Node n{node_id::session(host, l, t_.storage.portal),
+           Layer::kSession,
+           host,
+           fmt::format("session {} → {}", host, l.target),
+           Health::kOk,
+           "",
+           {},
+           {path_id, "lio:" + t_.storage.host, node_id::lun(l)},
+           {}};
     if (g_.find(n.id)) return;  // one session per target, shared by its LUNs
     if (!unknown_if_missing(n, k.sessions.has_value(), o_, host, "iscsiadm")) {
       auto sit = idx_[host].session.find(l.target);
       const IscsiSession* se = sit == idx_[host].session.end() ? nullptr : sit->second;
       if (!se) {
-        worsen(n, Health::kFailed, "session-down", {host, "iscsiadm -m session", "no session to " + l.target + " (logged out)"});
+        worsen(n, Health::kFailed, "session-down",
+               {host, "iscsiadm -m session", "no session to " + l.target + " (logged out)"});
       } else {
         n.attrs["sid"] = se->sid ? std::to_string(*se->sid) : "";
         if (se->recovery_timeout) n.attrs["replacement_timeout"] = std::to_string(*se->recovery_timeout);
         if (!se->session_state.empty() && se->session_state != "LOGGED_IN")
           worsen(n, Health::kFailed, "session-down",
-                 {host, "iscsiadm -m session -P 3", fmt::format("SID {}: iSCSI Session State: {}, Connection State: {}", se->sid.value_or(-1), se->session_state, se->connection_state)});
+                 {host, "iscsiadm -m session -P 3",
+                  fmt::format("SID {}: iSCSI Session State: {}, Connection State: {}", se->sid.value_or(-1),
+                              se->session_state, se->connection_state)});
       }
       if (n.health != Health::kOk) {
         std::string sid = n.attrs.count("sid") ? n.attrs["sid"] : "";
@@ -292,19 +404,31 @@ class Builder {
   }
 
   void disk(const std::string& host, const KvmFacts& k, const LunConfig& l) {
-    Node n{node_id::iscsi_disk(host, l), Layer::kIscsiDisk, host, fmt::format("iSCSI disk {} lun {} on {}", l.name, l.lun, host), Health::kOk, "",
-           {}, {node_id::session(host, l, t_.storage.portal), node_id::lun(l)}, {}};
+    Node n{node_id::iscsi_disk(host, l),
+           Layer::kIscsiDisk,
+           host,
+           fmt::format("iSCSI disk {} lun {} on {}", l.name, l.lun, host),
+           Health::kOk,
+           "",
+           {},
+           {node_id::session(host, l, t_.storage.portal), node_id::lun(l)},
+           {}};
     std::string dev = device_of(host, l);
     if (!unknown_if_missing(n, k.by_path.has_value(), o_, host, "ls -l /dev/disk/by-path")) {
       if (dev.empty()) {
-        worsen(n, Health::kFailed, "disk-missing", {host, "ls -l /dev/disk/by-path", fmt::format("no ip-*-iscsi-{}-lun-{} link", l.target, l.lun)});
+        worsen(
+            n, Health::kFailed, "disk-missing",
+            {host, "ls -l /dev/disk/by-path", fmt::format("no ip-*-iscsi-{}-lun-{} link", l.target, l.lun)});
       } else {
         n.attrs["device"] = dev;
         n.label = fmt::format("iSCSI disk {} (/dev/{}) on {}", l.name, dev, host);
       }
     }
-    if (auto ds = idx_[host].disk_state.find(dev); !dev.empty() && ds != idx_[host].disk_state.end() && !ds->second.empty() && ds->second != "running")
-      worsen(n, Health::kFailed, "disk-offline", {host, "iscsiadm -m session -P 3", fmt::format("Attached scsi disk {} State: {}", dev, ds->second)});
+    if (auto ds = idx_[host].disk_state.find(dev);
+        !dev.empty() && ds != idx_[host].disk_state.end() && !ds->second.empty() && ds->second != "running")
+      worsen(n, Health::kFailed, "disk-offline",
+             {host, "iscsiadm -m session -P 3",
+              fmt::format("Attached scsi disk {} State: {}", dev, ds->second)});
     if (auto b = idx_[host].block.find(dev); !dev.empty() && b != idx_[host].block.end()) {
       if (b->second->wwn) n.attrs["wwn"] = *b->second->wwn;
       if (b->second->serial) n.attrs["serial"] = *b->second->serial;
@@ -313,7 +437,15 @@ class Builder {
   }
 
   void array(const std::string& host, const KvmFacts& k, const ArrayConfig& a) {
-    Node arr{node_id::array(a), Layer::kMdArray, host, fmt::format("array {} ({})", a.name, a.device), Health::kOk, "", {}, {}, {}};
+    Node arr{node_id::array(a),
+             Layer::kMdArray,
+             host,
+             fmt::format("array {} ({})", a.name, a.device),
+             Health::kOk,
+             "",
+             {},
+             {},
+             {}};
     auto mit = idx_[host].mdstat.find(a.name);
     const MdstatArray* ms = mit == idx_[host].mdstat.end() ? nullptr : mit->second;
     auto det = k.detail.find(a.name);
@@ -334,31 +466,46 @@ class Builder {
       if (!ms) {
         worsen(arr, Health::kFailed, "array-stopped", {host, "/proc/mdstat", a.name + " is not assembled"});
       } else if (ms->state == "inactive") {
-        worsen(arr, Health::kFailed, "array-inactive", {host, "/proc/mdstat", fmt::format("{} : inactive", a.name)});
+        worsen(arr, Health::kFailed, "array-inactive",
+               {host, "/proc/mdstat", fmt::format("{} : inactive", a.name)});
       } else {
-        std::string line = fmt::format("{} : {} {} [{}/{}] [{}]", a.name, ms->state, ms->level, ms->raid_disks, ms->active_disks, ms->health);
+        std::string line = fmt::format("{} : {} {} [{}/{}] [{}]", a.name, ms->state, ms->level,
+                                       ms->raid_disks, ms->active_disks, ms->health);
         if (sys != k.md_sysfs.end() && sys->second.array_state == "broken")
-          worsen(arr, Health::kFailed, "array-broken", {host, "/sys/block/" + a.name + "/md/array_state", "broken: md could not fail its last leg; writes are failing"});
-        if (ms->active_disks == 0) worsen(arr, Health::kFailed, "array-failed", {host, "/proc/mdstat", line});
-        else if (ms->active_disks < ms->raid_disks) worsen(arr, Health::kDegraded, "array-degraded", {host, "/proc/mdstat", line});
+          worsen(arr, Health::kFailed, "array-broken",
+                 {host, "/sys/block/" + a.name + "/md/array_state",
+                  "broken: md could not fail its last leg; writes are failing"});
+        if (ms->active_disks == 0)
+          worsen(arr, Health::kFailed, "array-failed", {host, "/proc/mdstat", line});
+        else if (ms->active_disks < ms->raid_disks)
+          worsen(arr, Health::kDegraded, "array-degraded", {host, "/proc/mdstat", line});
         if (ms->sync && ms->sync->percent) {
           arr.attrs["sync"] = fmt::format("{} {:.1f}%", ms->sync->action, *ms->sync->percent);
-          if (ms->sync->finish_minutes) arr.attrs["finish"] = fmt::format("{:.1f}min", *ms->sync->finish_minutes);
+          if (ms->sync->finish_minutes)
+            arr.attrs["finish"] = fmt::format("{:.1f}min", *ms->sync->finish_minutes);
         }
       }
     }
     for (const auto& m : a.members) {
       const LunConfig* l = t_.lun(m);
       if (!l) continue;
-      arr.depends_on.push_back(member(host, k, a, *l, ms, sys != k.md_sysfs.end() ? &sys->second : nullptr, freshest));
+      arr.depends_on.push_back(
+          member(host, k, a, *l, ms, sys != k.md_sysfs.end() ? &sys->second : nullptr, freshest));
     }
     g_.add(arr);
   }
 
-  std::string member(const std::string& host, const KvmFacts& k, const ArrayConfig& a, const LunConfig& l, const MdstatArray* ms,
-                     const MdSysfsFacts* sys, int64_t freshest) {
-    Node n{node_id::member(a, l.name), Layer::kMdMember, host, fmt::format("{} member {}", a.name, l.name), Health::kOk, "", {},
-           {node_id::iscsi_disk(host, l)}, {}};
+  std::string member(const std::string& host, const KvmFacts& k, const ArrayConfig& a, const LunConfig& l,
+                     const MdstatArray* ms, const MdSysfsFacts* sys, int64_t freshest) {
+    Node n{node_id::member(a, l.name),
+           Layer::kMdMember,
+           host,
+           fmt::format("{} member {}", a.name, l.name),
+           Health::kOk,
+           "",
+           {},
+           {node_id::iscsi_disk(host, l)},
+           {}};
     std::string dev = device_of(host, l);
     const MdstatMember* mm = nullptr;
     if (ms && !dev.empty())
@@ -376,38 +523,52 @@ class Builder {
     }
     bool active_array = ms && ms->state != "inactive";
     if (dev.empty()) {
-      worsen(n, Health::kFailed, "member-missing", {host, "ls -l /dev/disk/by-path", "the member's disk is not present"});
+      worsen(n, Health::kFailed, "member-missing",
+             {host, "ls -l /dev/disk/by-path", "the member's disk is not present"});
     } else if (ex != k.examine.end() && ex->second.no_superblock) {
-      worsen(n, Health::kFailed, "superblock-invalid", {host, "mdadm --examine /dev/" + dev, std::string(text::trim(ex->second.stderr_text))});
+      worsen(n, Health::kFailed, "superblock-invalid",
+             {host, "mdadm --examine /dev/" + dev, std::string(text::trim(ex->second.stderr_text))});
     } else if (mm && mm->faulty) {
-      worsen(n, Health::kFailed, "member-faulty", {host, "/proc/mdstat", fmt::format("{}[{}](F)", mm->device, mm->role)});
+      worsen(n, Health::kFailed, "member-faulty",
+             {host, "/proc/mdstat", fmt::format("{}[{}](F)", mm->device, mm->role)});
     } else if (sb && !sb->array_uuid.empty() && a.uuid && *a.uuid != sb->array_uuid) {
-      worsen(n, Health::kFailed, "superblock-foreign", {host, "mdadm --examine /dev/" + dev, "Array UUID " + sb->array_uuid + " is not " + *a.uuid});
+      worsen(n, Health::kFailed, "superblock-foreign",
+             {host, "mdadm --examine /dev/" + dev, "Array UUID " + sb->array_uuid + " is not " + *a.uuid});
     } else if (sb && sb->events && *sb->events < freshest && (!mm || !active_array)) {
       worsen(n, Health::kFailed, "events-mismatch",
-             {host, "mdadm --examine /dev/" + dev, fmt::format("Events {} < {} (freshest copy); Update Time {}", *sb->events, freshest, sb->update_time)});
+             {host, "mdadm --examine /dev/" + dev,
+              fmt::format("Events {} < {} (freshest copy); Update Time {}", *sb->events, freshest,
+                          sb->update_time)});
     } else if (active_array && !mm) {
-      worsen(n, Health::kFailed, "member-missing", {host, "/proc/mdstat", fmt::format("/dev/{} is not part of {}", dev, a.name)});
+      worsen(n, Health::kFailed, "member-missing",
+             {host, "/proc/mdstat", fmt::format("/dev/{} is not part of {}", dev, a.name)});
     }
     if (mm && !mm->faulty && ms && ms->sync && ms->sync->action == "recovery") {
       // The member md is rebuilding holds a slot but not yet data; mdadm --detail says which.
       auto det = k.detail.find(a.name);
       if (det != k.detail.end())
         for (const auto& row : det->second.members)
-          if (row.device == "/dev/" + dev && std::find(row.state.begin(), row.state.end(), "rebuilding") != row.state.end())
-            worsen(n, Health::kDegraded, "rebuilding", {host, "mdadm --detail " + a.device, fmt::format("/dev/{} spare rebuilding", dev)});
+          if (row.device == "/dev/" + dev &&
+              std::find(row.state.begin(), row.state.end(), "rebuilding") != row.state.end())
+            worsen(n, Health::kDegraded, "rebuilding",
+                   {host, "mdadm --detail " + a.device, fmt::format("/dev/{} spare rebuilding", dev)});
     }
     if (sys)
       for (const auto& sm : sys->members)
         if (sm.device == dev) {
           if (sm.has("write_error"))
-            worsen(n, Health::kDegraded, "write-errors", {host, "/sys/block/" + a.name + "/md/dev-" + dev + "/state", text::join(sm.state, ",")});
+            worsen(n, Health::kDegraded, "write-errors",
+                   {host, "/sys/block/" + a.name + "/md/dev-" + dev + "/state", text::join(sm.state, ",")});
           if (!sm.bad_blocks.empty())
-            worsen(n, Health::kDegraded, "bad-blocks", {host, "/sys/block/" + a.name + "/md/dev-" + dev + "/bad_blocks",
-                                                        fmt::format("{} bad-block ranges recorded (first at sector {})", sm.bad_blocks.size(), sm.bad_blocks[0].sector)});
+            worsen(n, Health::kDegraded, "bad-blocks",
+                   {host, "/sys/block/" + a.name + "/md/dev-" + dev + "/bad_blocks",
+                    fmt::format("{} bad-block ranges recorded (first at sector {})", sm.bad_blocks.size(),
+                                sm.bad_blocks[0].sector)});
         }
     if (n.health != Health::kOk)
-      klog_evidence(n, k, host, [&](const KernelEvent& e) { return !dev.empty() && e.device == dev && e.kind != "other"; });
+      klog_evidence(n, k, host, [&](const KernelEvent& e) {
+        return !dev.empty() && e.device == dev && e.kind != "other";
+      });
     g_.add(n);
     return n.id;
   }
@@ -421,9 +582,13 @@ class Builder {
       if (!k || !k->domains) {
         unknown_if_missing(vm, false, o_, v.host, "virsh list");
       } else {
-        auto d = std::find_if(k->domains->domains.begin(), k->domains->domains.end(), [&](const VirshDomain& x) { return x.name == v.name; });
-        if (d == k->domains->domains.end()) worsen(vm, Health::kFailed, "vm-missing", {v.host, "virsh list --all", "no domain " + v.name});
-        else if (d->state != "running") worsen(vm, Health::kFailed, "vm-not-running", {v.host, "virsh list --all", v.name + " is " + d->state});
+        auto d = std::find_if(k->domains->domains.begin(), k->domains->domains.end(),
+                              [&](const VirshDomain& x) { return x.name == v.name; });
+        if (d == k->domains->domains.end())
+          worsen(vm, Health::kFailed, "vm-missing", {v.host, "virsh list --all", "no domain " + v.name});
+        else if (d->state != "running")
+          worsen(vm, Health::kFailed, "vm-not-running",
+                 {v.host, "virsh list --all", v.name + " is " + d->state});
       }
       for (const auto& dc : v.disks) vm.depends_on.push_back(vm_disk(v, dc, k));
       g_.add(vm);
@@ -433,8 +598,15 @@ class Builder {
   }
 
   std::string vm_disk(const VmConfig& v, const VmDiskConfig& dc, const KvmFacts* k) {
-    Node n{fmt::format("vm-disk:{}/{}", v.name, dc.target), Layer::kVmDisk, v.host, fmt::format("{} disk {} ← {}", v.name, dc.target, dc.source),
-           Health::kOk, "", {}, {}, {}};
+    Node n{fmt::format("vm-disk:{}/{}", v.name, dc.target),
+           Layer::kVmDisk,
+           v.host,
+           fmt::format("{} disk {} ← {}", v.name, dc.target, dc.source),
+           Health::kOk,
+           "",
+           {},
+           {},
+           {}};
     std::string expected;
     if (const ArrayConfig* a = t_.array(dc.source)) {
       n.depends_on.push_back(node_id::array(*a));
@@ -447,31 +619,49 @@ class Builder {
     if (!k || b == k->domblklist.end()) {
       unknown_if_missing(n, false, o_, v.host, "virsh domblklist");
     } else {
-      auto d = std::find_if(b->second.disks.begin(), b->second.disks.end(), [&](const VirshBlockDevice& x) { return x.target == dc.target; });
+      auto d = std::find_if(b->second.disks.begin(), b->second.disks.end(),
+                            [&](const VirshBlockDevice& x) { return x.target == dc.target; });
       if (d == b->second.disks.end())
-        worsen(n, Health::kFailed, "vm-disk-detached", {v.host, "virsh domblklist " + v.name, dc.target + " is not attached (runbook Scenario 5 step 3)"});
+        worsen(n, Health::kFailed, "vm-disk-detached",
+               {v.host, "virsh domblklist " + v.name,
+                dc.target + " is not attached (runbook Scenario 5 step 3)"});
       else if (!text::contains(d->source, expected))
-        worsen(n, Health::kFailed, "vm-disk-wrong-source", {v.host, "virsh domblklist " + v.name, fmt::format("{} is {}, expected {}", dc.target, d->source, expected)});
+        worsen(n, Health::kFailed, "vm-disk-wrong-source",
+               {v.host, "virsh domblklist " + v.name,
+                fmt::format("{} is {}, expected {}", dc.target, d->source, expected)});
     }
     g_.add(n);
     return n.id;
   }
 
   void filesystem(const VmConfig& v, const VmDiskConfig& dc) {
-    Node n{fmt::format("fs:{}:{}", v.guest, dc.mountpoint), Layer::kFilesystem, v.guest, fmt::format("filesystem {} in {}", dc.mountpoint, v.name),
-           Health::kOk, "", {}, {fmt::format("vm-disk:{}/{}", v.name, dc.target), node_id::vm(v)}, {}};
+    Node n{fmt::format("fs:{}:{}", v.guest, dc.mountpoint),
+           Layer::kFilesystem,
+           v.guest,
+           fmt::format("filesystem {} in {}", dc.mountpoint, v.name),
+           Health::kOk,
+           "",
+           {},
+           {fmt::format("vm-disk:{}/{}", v.name, dc.target), node_id::vm(v)},
+           {}};
     auto git = o_.guests.find(v.guest);
     if (git == o_.guests.end() || !git->second.mounts) {
       unknown_if_missing(n, false, o_, v.guest, "/proc/mounts");
     } else {
       const Mount* m = git->second.mounts->at(dc.mountpoint);
-      if (!m) worsen(n, Health::kFailed, "fs-not-mounted", {v.guest, "/proc/mounts", dc.mountpoint + " is not mounted"});
+      if (!m)
+        worsen(n, Health::kFailed, "fs-not-mounted",
+               {v.guest, "/proc/mounts", dc.mountpoint + " is not mounted"});
       else if (m->read_only()) {
-        worsen(n, Health::kFailed, "fs-readonly", {v.guest, "/proc/mounts", fmt::format("{} {} {} {}", m->device, m->mountpoint, m->fstype, text::join(m->options, ","))});
+        worsen(
+            n, Health::kFailed, "fs-readonly",
+            {v.guest, "/proc/mounts",
+             fmt::format("{} {} {} {}", m->device, m->mountpoint, m->fstype, text::join(m->options, ","))});
         if (git->second.kmsg) {
           std::string dev = dc.guest_device.substr(dc.guest_device.rfind('/') + 1);
           for (const auto& e : git->second.kmsg->events)
-            if ((e.kind == "fs-remount-ro" || e.kind == "fs-error") && e.device == dev) n.evidence.push_back({v.guest, "dmesg", fmt::format("[{}] {}", e.time, e.text)});
+            if ((e.kind == "fs-remount-ro" || e.kind == "fs-error") && e.device == dev)
+              n.evidence.push_back({v.guest, "dmesg", fmt::format("[{}] {}", e.time, e.text)});
         }
       }
     }
@@ -482,7 +672,7 @@ class Builder {
   const Observation& o_;
   StackGraph g_;
   std::map<std::string, HostIndex> idx_;
-  std::set<std::pair<std::string, std::string>> used_;  // (host, LUN or array) in use
+  std::set<std::pair<std::string, std::string>> used_;               // (host, LUN or array) in use
   std::unordered_map<std::string, std::string> volmode_;             // zvol → volmode
   std::unordered_set<std::string> zvol_links_;                       // names under /dev/zvol/POOL
   std::unordered_map<std::string, const LioBackstore*> backstores_;  // "block/name" → backstore
@@ -491,6 +681,8 @@ class Builder {
 
 }  // namespace
 
-StackGraph build_graph(const Topology& t, const Observation& o) { return Builder(t, o).build(); }
+StackGraph build_graph(const Topology& t, const Observation& o) {
+  return Builder(t, o).build();
+}
 
 }  // namespace stackdr

@@ -6,30 +6,48 @@ namespace stackdr {
 
 const char* health_name(Health h) {
   switch (h) {
-    case Health::kOk: return "OK";
-    case Health::kDegraded: return "DEGRADED";
-    case Health::kFailed: return "FAILED";
-    case Health::kUnknown: return "UNKNOWN";
+    case Health::kOk:
+      return "OK";
+    case Health::kDegraded:
+      return "DEGRADED";
+    case Health::kFailed:
+      return "FAILED";
+    case Health::kUnknown:
+      return "UNKNOWN";
   }
   return "?";
 }
 
 const char* layer_name(Layer l) {
   switch (l) {
-    case Layer::kPoolDisk: return "pool-disk";
-    case Layer::kPool: return "pool";
-    case Layer::kZvol: return "zvol";
-    case Layer::kTargetService: return "target-service";
-    case Layer::kBackstore: return "backstore";
-    case Layer::kLun: return "lun";
-    case Layer::kNetworkPath: return "network-path";
-    case Layer::kSession: return "session";
-    case Layer::kIscsiDisk: return "iscsi-disk";
-    case Layer::kMdMember: return "md-member";
-    case Layer::kMdArray: return "md-array";
-    case Layer::kVmDisk: return "vm-disk";
-    case Layer::kVm: return "vm";
-    case Layer::kFilesystem: return "filesystem";
+    case Layer::kPoolDisk:
+      return "pool-disk";
+    case Layer::kPool:
+      return "pool";
+    case Layer::kZvol:
+      return "zvol";
+    case Layer::kTargetService:
+      return "target-service";
+    case Layer::kBackstore:
+      return "backstore";
+    case Layer::kLun:
+      return "lun";
+    case Layer::kNetworkPath:
+      return "network-path";
+    case Layer::kSession:
+      return "session";
+    case Layer::kIscsiDisk:
+      return "iscsi-disk";
+    case Layer::kMdMember:
+      return "md-member";
+    case Layer::kMdArray:
+      return "md-array";
+    case Layer::kVmDisk:
+      return "vm-disk";
+    case Layer::kVm:
+      return "vm";
+    case Layer::kFilesystem:
+      return "filesystem";
   }
   return "?";
 }

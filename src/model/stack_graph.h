@@ -5,8 +5,8 @@
 /// (host, source, line) that set it.
 
 #include <map>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace stackdr {
@@ -16,8 +16,20 @@ const char* health_name(Health h);  // OK DEGRADED FAILED UNKNOWN
 
 /// The layers bottom-up, in the order the runbook's Scenario 5 tests them.
 enum class Layer {
-  kPoolDisk, kPool, kZvol, kTargetService, kBackstore, kLun, kNetworkPath, kSession,
-  kIscsiDisk, kMdMember, kMdArray, kVmDisk, kVm, kFilesystem
+  kPoolDisk,
+  kPool,
+  kZvol,
+  kTargetService,
+  kBackstore,
+  kLun,
+  kNetworkPath,
+  kSession,
+  kIscsiDisk,
+  kMdMember,
+  kMdArray,
+  kVmDisk,
+  kVm,
+  kFilesystem
 };
 const char* layer_name(Layer l);
 
@@ -27,14 +39,14 @@ struct Evidence {
 };
 
 struct Node {
-  std::string id;     // stable identity, e.g. "lun:iqn.2003-01...:test02/0"
+  std::string id;  // stable identity, e.g. "lun:iqn.2003-01...:test02/0"
   Layer layer = Layer::kPool;
   std::string host;   // where it lives
   std::string label;  // what a person calls it: "LUN 0 of iqn...:test02 (test02)"
   Health health = Health::kOk;
   std::string cause;  // sub-cause when not OK: lun-missing, session-down, ...
   std::vector<Evidence> evidence;
-  std::vector<std::string> depends_on;  // ids of the nodes it rests on
+  std::vector<std::string> depends_on;       // ids of the nodes it rests on
   std::map<std::string, std::string> attrs;  // today's names and progress: device=sdc, ...
 };
 

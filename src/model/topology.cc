@@ -11,7 +11,9 @@
 
 namespace stackdr {
 
-std::string StorageConfig::portal_ip() const { return portal.substr(0, portal.rfind(':')); }
+std::string StorageConfig::portal_ip() const {
+  return portal.substr(0, portal.rfind(':'));
+}
 int StorageConfig::portal_port() const {
   auto p = text::to_int(std::string_view(portal).substr(portal.rfind(':') + 1));
   return p ? static_cast<int>(*p) : 3260;
@@ -21,7 +23,8 @@ namespace {
 
 // Lookup through an index, checked against the vector so a stale index can never lie.
 template <typename T>
-const T* lookup(const std::vector<T>& v, const std::map<std::string, size_t, std::less<>>& idx, std::string_view n) {
+const T* lookup(const std::vector<T>& v, const std::map<std::string, size_t, std::less<>>& idx,
+                std::string_view n) {
   auto it = idx.find(n);
   if (it != idx.end() && it->second < v.size() && v[it->second].name == n) return &v[it->second];
   for (const auto& x : v)  // index not built yet (topology assembled by hand)
@@ -37,9 +40,15 @@ void build_index(const std::vector<T>& v, std::map<std::string, size_t, std::les
 
 }  // namespace
 
-const HostConfig* Topology::host(std::string_view n) const { return lookup(hosts, host_index_, n); }
-const LunConfig* Topology::lun(std::string_view n) const { return lookup(luns, lun_index_, n); }
-const ArrayConfig* Topology::array(std::string_view n) const { return lookup(arrays, array_index_, n); }
+const HostConfig* Topology::host(std::string_view n) const {
+  return lookup(hosts, host_index_, n);
+}
+const LunConfig* Topology::lun(std::string_view n) const {
+  return lookup(luns, lun_index_, n);
+}
+const ArrayConfig* Topology::array(std::string_view n) const {
+  return lookup(arrays, array_index_, n);
+}
 
 void Topology::index() {
   build_index(hosts, host_index_);
@@ -70,17 +79,20 @@ class Reader {
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
     int line = at.IsDefined() ? at.Mark().line + 1 : 0;
-    throw ConfigError{line > 0 ? fmt::format("{}:{}: {}", source_, line, what) : fmt::format("{}: {}", source_, what)};
+    throw ConfigError{line > 0 ? fmt::format("{}:{}: {}", source_, line, what)
+                               : fmt::format("{}: {}", source_, what)};
   }
 
-  std::string str(const YAML::Node& parent, const char* key, const std::string& ctx, const std::string& hint) const {
+  std::string str(const YAML::Node& parent, const char* key, const std::string& ctx,
+                  const std::string& hint) const {
     YAML::Node n = parent[key];
     if (!n) fail(parent, fmt::format("{}: missing '{}' ({})", ctx, key, hint));
     if (!n.IsScalar()) fail(n, fmt::format("{}.{}: expected a single value ({})", ctx, key, hint));
     return n.as<std::string>();
   }
 
-  std::string opt_str(const YAML::Node& parent, const char* key, const std::string& ctx, std::string dflt = "") const {
+  std::string opt_str(const YAML::Node& parent, const char* key, const std::string& ctx,
+                      std::string dflt = "") const {
     YAML::Node n = parent[key];
     if (!n) return dflt;
     if (!n.IsScalar()) fail(n, fmt::format("{}.{}: expected a single value", ctx, key));
@@ -91,7 +103,9 @@ class Reader {
     YAML::Node n = parent[key];
     if (!n) return dflt;
     auto v = n.IsScalar() ? text::to_int(n.Scalar()) : std::nullopt;
-    if (!v) fail(n, fmt::format("{}.{}: expected a whole number, got '{}'", ctx, key, n.IsScalar() ? n.Scalar() : "a list or map"));
+    if (!v)
+      fail(n, fmt::format("{}.{}: expected a whole number, got '{}'", ctx, key,
+                          n.IsScalar() ? n.Scalar() : "a list or map"));
     return static_cast<int>(*v);
   }
 
@@ -112,7 +126,8 @@ class Reader {
     return n;
   }
 
-  void only_keys(const YAML::Node& n, std::initializer_list<const char*> allowed, const std::string& ctx) const {
+  void only_keys(const YAML::Node& n, std::initializer_list<const char*> allowed,
+                 const std::string& ctx) const {
     for (const auto& kv : n) {
       std::string k = kv.first.as<std::string>();
       bool ok = false;
@@ -143,14 +158,19 @@ Topology read(const YAML::Node& root, const Reader& r) {
     r.map_or_fail(kv.second, ctx);
     r.only_keys(kv.second, {"role", "address", "transport"}, ctx);
     std::string role = r.str(kv.second, "role", ctx, "storage, kvm or vm");
-    if (role == "storage") h.role = HostRole::kStorage;
-    else if (role == "kvm") h.role = HostRole::kKvm;
-    else if (role == "vm") h.role = HostRole::kVm;
-    else r.fail(kv.second["role"], fmt::format("{}.role: '{}' is not one of storage, kvm, vm", ctx, role));
+    if (role == "storage")
+      h.role = HostRole::kStorage;
+    else if (role == "kvm")
+      h.role = HostRole::kKvm;
+    else if (role == "vm")
+      h.role = HostRole::kVm;
+    else
+      r.fail(kv.second["role"], fmt::format("{}.role: '{}' is not one of storage, kvm, vm", ctx, role));
     h.address = r.opt_str(kv.second, "address", ctx);
     h.transport = r.opt_str(kv.second, "transport", ctx, "local");
     if (h.transport != "local" && h.transport != "ssh")
-      r.fail(kv.second["transport"], fmt::format("{}.transport: '{}' is not one of local, ssh", ctx, h.transport));
+      r.fail(kv.second["transport"],
+             fmt::format("{}.transport: '{}' is not one of local, ssh", ctx, h.transport));
     t.hosts.push_back(std::move(h));
   }
   t.index();
@@ -161,11 +181,15 @@ Topology read(const YAML::Node& root, const Reader& r) {
   r.only_keys(st, {"host", "pool", "portal", "disks"}, "storage");
   t.storage.host = r.str(st, "host", "storage", "the hosts entry of the storage server");
   t.storage.pool = r.opt_str(st, "pool", "storage");  // "" = no ZFS layer (e.g. the qemu lab)
-  t.storage.portal = r.str(st, "portal", "storage", "IP:PORT the initiators log in to, e.g. 192.168.125.116:3260");
-  if (t.storage.portal.find(':') == std::string::npos || !text::to_int(std::string_view(t.storage.portal).substr(t.storage.portal.rfind(':') + 1)))
-    r.fail(st["portal"], fmt::format("storage.portal: '{}' must be IP:PORT, e.g. 192.168.125.116:3260", t.storage.portal));
+  t.storage.portal =
+      r.str(st, "portal", "storage", "IP:PORT the initiators log in to, e.g. 192.168.125.116:3260");
+  if (t.storage.portal.find(':') == std::string::npos ||
+      !text::to_int(std::string_view(t.storage.portal).substr(t.storage.portal.rfind(':') + 1)))
+    r.fail(st["portal"],
+           fmt::format("storage.portal: '{}' must be IP:PORT, e.g. 192.168.125.116:3260", t.storage.portal));
   t.storage.disks = r.list(st, "disks", "storage");
-  if (!t.host(t.storage.host)) r.fail(st["host"], fmt::format("storage.host: '{}' is not defined under hosts", t.storage.host));
+  if (!t.host(t.storage.host))
+    r.fail(st["host"], fmt::format("storage.host: '{}' is not defined under hosts", t.storage.host));
 
   if (YAML::Node in = root["initiator"]) {
     r.map_or_fail(in, "initiator");
@@ -175,7 +199,8 @@ Topology read(const YAML::Node& root, const Reader& r) {
   }
 
   YAML::Node luns = root["luns"];
-  if (!luns || !luns.IsSequence()) r.fail(luns ? luns : root, "'luns' must be a list of {name, target, lun, zvol}");
+  if (!luns || !luns.IsSequence())
+    r.fail(luns ? luns : root, "'luns' must be a list of {name, target, lun, zvol}");
   std::set<std::string> names;
   for (size_t i = 0; i < luns.size(); ++i) {
     const YAML::Node& n = luns[i];
@@ -185,15 +210,21 @@ Topology read(const YAML::Node& root, const Reader& r) {
     LunConfig l;
     l.name = r.str(n, "name", ctx, "a short name, also used for the LIO backstore");
     l.target = r.str(n, "target", ctx, "the target IQN, e.g. iqn.2003-01.org.linux-iscsi.storage:test01");
-    if (!text::starts_with(l.target, "iqn.") && !text::starts_with(l.target, "eui.") && !text::starts_with(l.target, "naa."))
-      r.fail(n["target"], fmt::format("{}.target: '{}' is not an iSCSI name (iqn.…, eui.… or naa.…)", ctx, l.target));
+    if (!text::starts_with(l.target, "iqn.") && !text::starts_with(l.target, "eui.") &&
+        !text::starts_with(l.target, "naa."))
+      r.fail(n["target"],
+             fmt::format("{}.target: '{}' is not an iSCSI name (iqn.…, eui.… or naa.…)", ctx, l.target));
     l.lun = r.integer(n, "lun", ctx, 0);
     l.zvol = r.opt_str(n, "zvol", ctx);
     l.device = r.opt_str(n, "device", ctx, l.zvol.empty() ? "" : "/dev/zvol/" + l.zvol);
-    if (l.device.empty()) r.fail(n, fmt::format("{}: give 'zvol' (e.g. storage/iscsi-test01) or 'device' (the backing block device)", ctx));
+    if (l.device.empty())
+      r.fail(n,
+             fmt::format("{}: give 'zvol' (e.g. storage/iscsi-test01) or 'device' (the backing block device)",
+                         ctx));
     l.backstore_name = r.opt_str(n, "backstore", ctx, l.name);
     l.backstore_type = r.opt_str(n, "backstore_type", ctx, "block");
-    if (!names.insert(l.name).second) r.fail(n["name"], fmt::format("{}.name: '{}' is used twice", ctx, l.name));
+    if (!names.insert(l.name).second)
+      r.fail(n["name"], fmt::format("{}.name: '{}' is used twice", ctx, l.name));
     t.luns.push_back(std::move(l));
   }
   t.index();
@@ -214,9 +245,12 @@ Topology read(const YAML::Node& root, const Reader& r) {
       a.members = r.list(n, "members", ctx);
       if (a.members.empty()) r.fail(n, fmt::format("{}: 'members' must name the LUNs it is built from", ctx));
       for (const auto& m : a.members)
-        if (!t.lun(m)) r.fail(n["members"], fmt::format("{}.members: '{}' is not a LUN name under luns", ctx, m));
-      if (!t.host(a.host)) r.fail(n["host"], fmt::format("{}.host: '{}' is not defined under hosts", ctx, a.host));
-      if (!names.insert(a.name).second) r.fail(n["name"], fmt::format("{}.name: '{}' is already used", ctx, a.name));
+        if (!t.lun(m))
+          r.fail(n["members"], fmt::format("{}.members: '{}' is not a LUN name under luns", ctx, m));
+      if (!t.host(a.host))
+        r.fail(n["host"], fmt::format("{}.host: '{}' is not defined under hosts", ctx, a.host));
+      if (!names.insert(a.name).second)
+        r.fail(n["name"], fmt::format("{}.name: '{}' is already used", ctx, a.name));
       t.arrays.push_back(std::move(a));
     }
     t.index();
@@ -233,8 +267,10 @@ Topology read(const YAML::Node& root, const Reader& r) {
       v.name = r.str(n, "name", ctx, "the libvirt domain name");
       v.host = r.str(n, "host", ctx, "the KVM host it runs on");
       v.guest = r.opt_str(n, "guest", ctx);
-      if (!t.host(v.host)) r.fail(n["host"], fmt::format("{}.host: '{}' is not defined under hosts", ctx, v.host));
-      if (!v.guest.empty() && !t.host(v.guest)) r.fail(n["guest"], fmt::format("{}.guest: '{}' is not defined under hosts", ctx, v.guest));
+      if (!t.host(v.host))
+        r.fail(n["host"], fmt::format("{}.host: '{}' is not defined under hosts", ctx, v.host));
+      if (!v.guest.empty() && !t.host(v.guest))
+        r.fail(n["guest"], fmt::format("{}.guest: '{}' is not defined under hosts", ctx, v.guest));
       YAML::Node disks = n["disks"];
       if (disks && !disks.IsSequence()) r.fail(disks, fmt::format("{}.disks: expected a list", ctx));
       for (size_t k = 0; disks && k < disks.size(); ++k) {
@@ -245,7 +281,8 @@ Topology read(const YAML::Node& root, const Reader& r) {
         d.target = r.str(disks[k], "target", dctx, "the guest's device name, e.g. vdb");
         d.source = r.str(disks[k], "source", dctx, "a LUN or array name");
         if (!t.lun(d.source) && !t.array(d.source))
-          r.fail(disks[k]["source"], fmt::format("{}.source: '{}' is neither a LUN nor an array name", dctx, d.source));
+          r.fail(disks[k]["source"],
+                 fmt::format("{}.source: '{}' is neither a LUN nor an array name", dctx, d.source));
         d.guest_device = r.opt_str(disks[k], "guest_device", dctx, "/dev/" + d.target);
         d.mountpoint = r.opt_str(disks[k], "mountpoint", dctx);
         v.disks.push_back(std::move(d));
@@ -268,13 +305,16 @@ Result<Topology> parse_topology(std::string_view yaml_text, std::string_view sou
   } catch (const ConfigError& e) {
     return Error{e.message + "\nSee config/stackdr.yaml in the stackdr sources for a complete example."};
   } catch (const YAML::Exception& e) {
-    return Error{fmt::format("{}:{}:{}: not valid YAML: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg)};
+    return Error{
+        fmt::format("{}:{}:{}: not valid YAML: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg)};
   }
 }
 
 Result<Topology> load_topology(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return Error{fmt::format("{}: cannot read the topology file; pass --config FILE (an example is config/stackdr.yaml)", path)};
+  if (!in)
+    return Error{fmt::format(
+        "{}: cannot read the topology file; pass --config FILE (an example is config/stackdr.yaml)", path)};
   std::ostringstream ss;
   ss << in.rdbuf();
   return parse_topology(ss.str(), path);

@@ -24,7 +24,7 @@ struct HostConfig {
 struct StorageConfig {
   std::string host;
   std::string pool;
-  std::string portal;  // "192.168.125.116:3260"
+  std::string portal;              // "192.168.125.116:3260"
   std::vector<std::string> disks;  // by-id names of the pool's disks
   std::string portal_ip() const;
   int portal_port() const;
@@ -36,8 +36,8 @@ struct InitiatorConfig {
 };
 
 struct LunConfig {
-  std::string name;            // the LUN's name in this file
-  std::string target;          // IQN
+  std::string name;    // the LUN's name in this file
+  std::string target;  // IQN
   int lun = 0;
   std::string zvol;            // pool/dataset; "" when the backing device is not a zvol
   std::string device;          // backing device; defaults to /dev/zvol/<zvol>
@@ -51,13 +51,13 @@ struct ArrayConfig {
   std::string host;    // the KVM host that assembles it
   std::string device;  // /dev/md1
   std::string level = "raid1";
-  std::optional<std::string> uuid;  // pins the array identity when known
+  std::optional<std::string> uuid;   // pins the array identity when known
   std::vector<std::string> members;  // LUN names
 };
 
 struct VmDiskConfig {
-  std::string target;  // vdb
-  std::string source;  // a LUN name or an array name
+  std::string target;        // vdb
+  std::string source;        // a LUN name or an array name
   std::string guest_device;  // /dev/vdb as seen inside the VM
   std::string mountpoint;    // inside the VM ("" = not checked)
 };

@@ -15,7 +15,8 @@ std::optional<IscsiPathId> parse_iscsi_path_name(std::string_view n) {
   if (is == std::string_view::npos || lun == std::string_view::npos || lun < is) return std::nullopt;
   auto num = text::to_int(n.substr(lun + 5));
   if (!num) return std::nullopt;
-  return IscsiPathId{std::string(n.substr(3, is - 3)), std::string(n.substr(is + 7, lun - is - 7)), static_cast<int>(*num)};
+  return IscsiPathId{std::string(n.substr(3, is - 3)), std::string(n.substr(is + 7, lun - is - 7)),
+                     static_cast<int>(*num)};
 }
 
 Result<DiskLinksFacts> parse_disk_links(std::string_view input, std::string_view source) {
@@ -47,7 +48,8 @@ void to_json(nlohmann::json& j, const DiskLinksFacts& f) {
   j["links"] = nlohmann::json::array();
   for (const auto& l : f.links) {
     nlohmann::json jl{{"name", l.name}, {"target", l.target}, {"device", l.device}};
-    if (auto id = parse_iscsi_path_name(l.name)) jl["iscsi"] = {{"portal", id->portal}, {"iqn", id->iqn}, {"lun", id->lun}};
+    if (auto id = parse_iscsi_path_name(l.name))
+      jl["iscsi"] = {{"portal", id->portal}, {"iqn", id->iqn}, {"lun", id->lun}};
     j["links"].push_back(jl);
   }
   j["warnings"] = f.warnings;

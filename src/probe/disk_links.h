@@ -28,7 +28,8 @@ struct DiskLinksFacts {
   ParseWarnings warnings;
 };
 
-Result<DiskLinksFacts> parse_disk_links(std::string_view text, std::string_view source = "ls -l /dev/disk/by-path");
+Result<DiskLinksFacts> parse_disk_links(std::string_view text,
+                                        std::string_view source = "ls -l /dev/disk/by-path");
 void to_json(nlohmann::json& j, const DiskLinksFacts& f);
 /// "ip-127.0.0.1:3260-iscsi-iqn.2003-01.org.linux-iscsi.lab:test01-lun-0" → parts; partitions
 /// ("-part1") and non-iSCSI links give nullopt.

@@ -20,8 +20,10 @@ namespace {
 
 std::string_view strip_flash(std::string_view s) {
   s = text::trim(s);
-  if (text::ends_with(s, "(non-flash)")) s = text::trim(s.substr(0, s.size() - 11));
-  else if (text::ends_with(s, "(flash)")) s = text::trim(s.substr(0, s.size() - 7));
+  if (text::ends_with(s, "(non-flash)"))
+    s = text::trim(s.substr(0, s.size() - 11));
+  else if (text::ends_with(s, "(flash)"))
+    s = text::trim(s.substr(0, s.size() - 7));
   return s;
 }
 
@@ -40,7 +42,8 @@ bool parse_one_line(std::string_view line, IscsiSession& s) {
 
 }  // namespace
 
-Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view input, std::string_view source, std::string_view err) {
+Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view input, std::string_view source,
+                                                 std::string_view err) {
   IscsiSessionFacts f;
   auto lines = text::lines(input);
   std::string target;
@@ -108,14 +111,23 @@ Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view input, std::st
       continue;
     }
     size_t colon = t.find(": ");
-    std::string_view key = colon == std::string_view::npos ? text::trim(t.substr(0, t.size() - (t.back() == ':'))) : t.substr(0, colon);
-    std::string_view value = colon == std::string_view::npos ? std::string_view() : text::trim(t.substr(colon + 2));
-    if (key == "Persistent Portal") cur->persistent_portal = std::string(value.substr(0, value.rfind(',')));
-    else if (key == "SID") cur->sid = static_cast<int>(text::to_int(value).value_or(-1));
-    else if (key == "iSCSI Connection State") cur->connection_state = value;
-    else if (key == "iSCSI Session State") cur->session_state = value;
-    else if (key == "Internal iscsid Session State") cur->internal_state = value;
-    else if (key == "Iface IPaddress") cur->iface_ip = value;
+    std::string_view key = colon == std::string_view::npos
+                               ? text::trim(t.substr(0, t.size() - (t.back() == ':')))
+                               : t.substr(0, colon);
+    std::string_view value =
+        colon == std::string_view::npos ? std::string_view() : text::trim(t.substr(colon + 2));
+    if (key == "Persistent Portal")
+      cur->persistent_portal = std::string(value.substr(0, value.rfind(',')));
+    else if (key == "SID")
+      cur->sid = static_cast<int>(text::to_int(value).value_or(-1));
+    else if (key == "iSCSI Connection State")
+      cur->connection_state = value;
+    else if (key == "iSCSI Session State")
+      cur->session_state = value;
+    else if (key == "Internal iscsid Session State")
+      cur->internal_state = value;
+    else if (key == "Iface IPaddress")
+      cur->iface_ip = value;
     else if (key == "Recovery Timeout") {
       cur->recovery_timeout = static_cast<int>(text::to_int(value).value_or(-1));
       f.detail_level = std::max(f.detail_level, 2);
@@ -132,12 +144,16 @@ void to_json(nlohmann::json& j, const IscsiSessionFacts& f) {
   j["detail_level"] = f.detail_level;
   j["sessions"] = nlohmann::json::array();
   for (const auto& s : f.sessions) {
-    nlohmann::json js{{"transport", s.transport}, {"sid", s.sid ? nlohmann::json(*s.sid) : nlohmann::json()},
-                      {"target", s.target}, {"portal", s.portal},
-                      {"tpgt", s.tpgt ? nlohmann::json(*s.tpgt) : nlohmann::json()},
-                      {"session_state", s.session_state}, {"connection_state", s.connection_state},
-                      {"internal_state", s.internal_state},
-                      {"recovery_timeout", s.recovery_timeout ? nlohmann::json(*s.recovery_timeout) : nlohmann::json()}};
+    nlohmann::json js{
+        {"transport", s.transport},
+        {"sid", s.sid ? nlohmann::json(*s.sid) : nlohmann::json()},
+        {"target", s.target},
+        {"portal", s.portal},
+        {"tpgt", s.tpgt ? nlohmann::json(*s.tpgt) : nlohmann::json()},
+        {"session_state", s.session_state},
+        {"connection_state", s.connection_state},
+        {"internal_state", s.internal_state},
+        {"recovery_timeout", s.recovery_timeout ? nlohmann::json(*s.recovery_timeout) : nlohmann::json()}};
     js["disks"] = nlohmann::json::array();
     for (const auto& d : s.disks)
       js["disks"].push_back({{"device", d.device}, {"lun", d.lun}, {"host", d.host}, {"state", d.state}});

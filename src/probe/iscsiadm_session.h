@@ -40,7 +40,8 @@ struct IscsiSessionFacts {
 };
 
 /// `stderr_text` lets "iscsiadm: No active sessions." (exit 21) parse as zero sessions.
-Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view text, std::string_view source = "iscsiadm -m session",
+Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view text,
+                                                 std::string_view source = "iscsiadm -m session",
                                                  std::string_view stderr_text = {});
 void to_json(nlohmann::json& j, const IscsiSessionFacts& f);
 

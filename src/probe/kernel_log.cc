@@ -22,12 +22,14 @@ const std::vector<Rule>& rules() {
       {"md-disk-failure", std::regex(R"(md/raid\d*:(md\w+): Disk failure on (\w+))"), 2, 1, 0},
       {"md-kick-non-fresh", std::regex(R"(md: kicking non-fresh (\w+) from array)"), 1, 0, 0},
       {"md-recovery-start", std::regex(R"(md: (recovery|resync|data-check) of RAID array (md\w+))"), 0, 2, 0},
-      {"md-recovery-done", std::regex(R"(md: (md\w+): (recovery|resync|data-check) (done|interrupted))"), 0, 1, 0},
+      {"md-recovery-done", std::regex(R"(md: (md\w+): (recovery|resync|data-check) (done|interrupted))"), 0,
+       1, 0},
       {"md-super-write-error", std::regex(R"(md: super_written gets error=(-?\d+))"), 0, 0, 0},
       {"iscsi-ping-timeout", std::regex(R"((connection\d+:\d+): ping timeout)"), 0, 0, 1},
       {"iscsi-conn-error", std::regex(R"((connection\d+:\d+): detected conn error \((\d+)\))"), 0, 0, 1},
       {"iscsi-recovery-timeout", std::regex(R"((session\d+): session recovery timed out)"), 0, 0, 1},
-      {"io-error", std::regex(R"((?:I/O error|critical target error|critical medium error), dev (\w+))"), 1, 0, 0},
+      {"io-error", std::regex(R"((?:I/O error|critical target error|critical medium error), dev (\w+))"), 1,
+       0, 0},
       {"io-error", std::regex(R"(Buffer I/O error on dev (\w+))"), 1, 0, 0},
       {"scsi-offline", std::regex(R"(\[?(sd\w+)?\]?.*rejecting I/O to offline device)"), 1, 0, 0},
       {"fs-journal-abort", std::regex(R"(Aborting journal on device ([\w-]+))"), 1, 0, 0},
@@ -61,7 +63,8 @@ bool split_stamp(std::string_view line, std::string& time, std::string_view& msg
 }  // namespace
 
 Result<KernelLogFacts> parse_kernel_log(std::string_view input, std::string_view source) {
-  if (input.find('\0') != std::string_view::npos) return parse_error(source, 0, "binary data, not a kernel log");
+  if (input.find('\0') != std::string_view::npos)
+    return parse_error(source, 0, "binary data, not a kernel log");
   KernelLogFacts f;
   auto lines = text::lines(input);
   int stamped = 0;
@@ -109,8 +112,13 @@ void to_json(nlohmann::json& j, const KernelLogFacts& f) {
   j = nlohmann::json::object();
   j["events"] = nlohmann::json::array();
   for (const auto& e : f.events)
-    j["events"].push_back({{"line", e.line}, {"time", e.time}, {"kind", e.kind}, {"device", e.device},
-                           {"array", e.array}, {"session", e.session}, {"text", e.text}});
+    j["events"].push_back({{"line", e.line},
+                           {"time", e.time},
+                           {"kind", e.kind},
+                           {"device", e.device},
+                           {"array", e.array},
+                           {"session", e.session},
+                           {"text", e.text}});
   j["warnings"] = f.warnings;
 }
 

@@ -13,11 +13,11 @@ namespace stackdr {
 
 struct KernelEvent {
   int line = 0;
-  std::string time;  // as printed: "73.715597" or "Wed Nov 25 06:54:56 2026"
-  std::string kind;  // md-disk-failure, md-recovery-start, md-recovery-done, md-super-write-error,
-                     // md-kick-non-fresh, iscsi-conn-error, iscsi-ping-timeout,
-                     // iscsi-recovery-timeout, io-error, scsi-offline, fs-journal-abort,
-                     // fs-remount-ro, fs-error, other
+  std::string time;     // as printed: "73.715597" or "Wed Nov 25 06:54:56 2026"
+  std::string kind;     // md-disk-failure, md-recovery-start, md-recovery-done, md-super-write-error,
+                        // md-kick-non-fresh, iscsi-conn-error, iscsi-ping-timeout,
+                        // iscsi-recovery-timeout, io-error, scsi-offline, fs-journal-abort,
+                        // fs-remount-ro, fs-error, other
   std::string device;   // sdb, md1, ...
   std::string array;    // md1 for md events
   std::string session;  // session1 / connection1:0 for iSCSI events

@@ -29,8 +29,8 @@ BlockDevice from_json(const nlohmann::json& o) {
   d.type = opt_str(o, "type").value_or("");
   d.size = opt_str(o, "size").value_or("");
   d.mountpoint = opt_str(o, "mountpoint");
-  if (!d.mountpoint && o.contains("mountpoints") && o["mountpoints"].is_array() && !o["mountpoints"].empty() &&
-      o["mountpoints"][0].is_string())
+  if (!d.mountpoint && o.contains("mountpoints") && o["mountpoints"].is_array() &&
+      !o["mountpoints"].empty() && o["mountpoints"][0].is_string())
     d.mountpoint = o["mountpoints"][0].get<std::string>();
   d.serial = opt_str(o, "serial");
   d.wwn = opt_str(o, "wwn");
@@ -42,13 +42,20 @@ BlockDevice from_json(const nlohmann::json& o) {
 
 void set_column(BlockDevice& d, std::string_view key, std::string value) {
   std::optional<std::string> v = value.empty() ? std::nullopt : std::optional<std::string>(value);
-  if (key == "NAME" || key == "KNAME") { if (d.name.empty()) d.name = value; }
-  else if (key == "TYPE") d.type = value;
-  else if (key == "SIZE") d.size = value;
-  else if (key == "MOUNTPOINT") d.mountpoint = v;
-  else if (key == "SERIAL") d.serial = v;
-  else if (key == "WWN") d.wwn = v;
-  else if (key == "FSTYPE") d.fstype = v;
+  if (key == "NAME" || key == "KNAME") {
+    if (d.name.empty()) d.name = value;
+  } else if (key == "TYPE")
+    d.type = value;
+  else if (key == "SIZE")
+    d.size = value;
+  else if (key == "MOUNTPOINT")
+    d.mountpoint = v;
+  else if (key == "SERIAL")
+    d.serial = v;
+  else if (key == "WWN")
+    d.wwn = v;
+  else if (key == "FSTYPE")
+    d.fstype = v;
 }
 
 // NAME="sda" TYPE="disk" FSTYPE="": flat, one device per line.
@@ -62,9 +69,11 @@ Result<LsblkFacts> parse_pairs(std::string_view input, std::string_view source) 
     size_t p = 0;
     while (p < l.size()) {
       size_t eq = l.find("=\"", p);
-      if (eq == std::string_view::npos) return parse_error(source, static_cast<int>(i + 1), "expected KEY=\"value\" pairs");
+      if (eq == std::string_view::npos)
+        return parse_error(source, static_cast<int>(i + 1), "expected KEY=\"value\" pairs");
       size_t close = l.find('"', eq + 2);
-      if (close == std::string_view::npos) return parse_error(source, static_cast<int>(i + 1), "unterminated quoted value (truncated?)");
+      if (close == std::string_view::npos)
+        return parse_error(source, static_cast<int>(i + 1), "unterminated quoted value (truncated?)");
       set_column(d, text::trim(l.substr(p, eq - p)), std::string(l.substr(eq + 2, close - eq - 2)));
       p = close + 1;
       while (p < l.size() && l[p] == ' ') ++p;
@@ -80,7 +89,8 @@ Result<LsblkFacts> parse_table(std::string_view input, std::string_view source) 
   auto lines = text::lines(input);
   if (lines.empty()) return parse_error(source, 0, "empty output");
   auto header = text::fields(lines[0]);
-  if (header.empty() || header[0] != "NAME") return parse_error(source, 1, "expected a header starting with NAME");
+  if (header.empty() || header[0] != "NAME")
+    return parse_error(source, 1, "expected a header starting with NAME");
   std::vector<size_t> starts;  // column starts from the header (right-aligned columns end there)
   for (auto h : header) starts.push_back(static_cast<size_t>(h.data() - lines[0].data()));
   std::vector<std::pair<size_t, std::vector<BlockDevice>*>> stack{{0, &f.blockdevices}};
@@ -89,7 +99,8 @@ Result<LsblkFacts> parse_table(std::string_view input, std::string_view source) 
     if (text::trim(l).empty()) continue;
     // Depth = where the name starts after tree glyphs.
     size_t name_at = 0;
-    while (name_at < l.size() && std::string_view("|`- ").find(l[name_at]) != std::string_view::npos) ++name_at;
+    while (name_at < l.size() && std::string_view("|`- ").find(l[name_at]) != std::string_view::npos)
+      ++name_at;
     while (name_at < l.size() && static_cast<unsigned char>(l[name_at]) >= 0x80) ++name_at;  // UTF-8 glyphs
     auto vals = text::fields(l.substr(name_at));
     if (vals.size() + 1 < header.size()) {
@@ -97,7 +108,8 @@ Result<LsblkFacts> parse_table(std::string_view input, std::string_view source) 
       if (vals.size() < 2) return parse_error(source, static_cast<int>(i + 1), "row has too few columns");
     }
     BlockDevice d;
-    for (size_t c = 0; c < header.size() && c < vals.size(); ++c) set_column(d, header[c], std::string(vals[c]));
+    for (size_t c = 0; c < header.size() && c < vals.size(); ++c)
+      set_column(d, header[c], std::string(vals[c]));
     while (stack.size() > 1 && stack.back().first >= name_at) stack.pop_back();
     stack.back().second->push_back(std::move(d));
     stack.push_back({name_at, &stack.back().second->back().children});
@@ -107,7 +119,8 @@ Result<LsblkFacts> parse_table(std::string_view input, std::string_view source) 
 
 void device_json(nlohmann::json& j, const BlockDevice& d) {
   auto opt = [](const std::optional<std::string>& o) { return o ? nlohmann::json(*o) : nlohmann::json(); };
-  j = nlohmann::json{{"name", d.name}, {"type", d.type}, {"size", d.size}, {"mountpoint", opt(d.mountpoint)},
+  j = nlohmann::json{{"name", d.name},          {"type", d.type},
+                     {"size", d.size},          {"mountpoint", opt(d.mountpoint)},
                      {"serial", opt(d.serial)}, {"wwn", opt(d.wwn)}};
   if (d.fstype) j["fstype"] = *d.fstype;
   j["children"] = nlohmann::json::array();
@@ -120,7 +133,9 @@ void device_json(nlohmann::json& j, const BlockDevice& d) {
 
 }  // namespace
 
-const BlockDevice* LsblkFacts::find(std::string_view name) const { return find_in(blockdevices, name); }
+const BlockDevice* LsblkFacts::find(std::string_view name) const {
+  return find_in(blockdevices, name);
+}
 
 Result<LsblkFacts> parse_lsblk(std::string_view input, std::string_view source) {
   std::string_view t = text::trim(input);
@@ -128,7 +143,8 @@ Result<LsblkFacts> parse_lsblk(std::string_view input, std::string_view source) 
   if (t.front() == '{') {
     auto j = nlohmann::json::parse(t, nullptr, false);
     if (j.is_discarded()) return parse_error(source, 0, "invalid JSON (truncated?)");
-    if (!j.contains("blockdevices") || !j["blockdevices"].is_array()) return parse_error(source, 0, "no 'blockdevices' array");
+    if (!j.contains("blockdevices") || !j["blockdevices"].is_array())
+      return parse_error(source, 0, "no 'blockdevices' array");
     LsblkFacts f;
     for (const auto& d : j["blockdevices"]) f.blockdevices.push_back(from_json(d));
     return f;

@@ -12,11 +12,11 @@ namespace stackdr {
 
 namespace {
 
-constexpr std::array kArrayStates{"clear", "inactive", "suspended", "readonly", "read-auto", "clean",
-                                  "active", "write-pending", "active-idle", "broken"};
-constexpr std::array kDevFlags{"faulty", "in_sync", "writemostly", "blocked", "spare", "write_error",
-                               "want_replacement", "replacement", "external_bbl", "failfast",
-                               "journal", "-blocked"};
+constexpr std::array kArrayStates{"clear", "inactive", "suspended",     "readonly",    "read-auto",
+                                  "clean", "active",   "write-pending", "active-idle", "broken"};
+constexpr std::array kDevFlags{"faulty",       "in_sync",     "writemostly",      "blocked",
+                               "spare",        "write_error", "want_replacement", "replacement",
+                               "external_bbl", "failfast",    "journal",          "-blocked"};
 
 bool known_state(std::string_view s) {
   return std::find(kArrayStates.begin(), kArrayStates.end(), s) != kArrayStates.end();
@@ -61,7 +61,9 @@ Result<std::vector<BadBlockRange>> parse_md_bad_blocks(std::string_view input, s
     if (f.empty()) continue;
     auto s = f.size() == 2 ? text::to_int(f[0]) : std::nullopt;
     auto n = s ? text::to_int(f[1]) : std::nullopt;
-    if (!n) return parse_error(source, static_cast<int>(i + 1), fmt::format("expected 'SECTOR LENGTH', got '{}'", lines[i]));
+    if (!n)
+      return parse_error(source, static_cast<int>(i + 1),
+                         fmt::format("expected 'SECTOR LENGTH', got '{}'", lines[i]));
     out.push_back({*s, *n});
   }
   return out;
@@ -141,19 +143,22 @@ Result<MdSysfsFacts> parse_md_sysfs_dump(std::string_view input, std::string_vie
       f.warnings.push_back({ln, std::string(t), "unrecognised line"});
     }
   }
-  if (f.array_state.empty() && f.members.empty()) return parse_error(source, 0, "no md sysfs attribute found");
+  if (f.array_state.empty() && f.members.empty())
+    return parse_error(source, 0, "no md sysfs attribute found");
   return f;
 }
 
 void to_json(nlohmann::json& j, const MdSysfsFacts& f) {
-  j = nlohmann::json{{"array", f.array}, {"array_state", f.array_state},
+  j = nlohmann::json{{"array", f.array},
+                     {"array_state", f.array_state},
                      {"degraded", f.degraded ? nlohmann::json(*f.degraded) : nlohmann::json()},
                      {"sync_action", f.sync_action}};
   j["members"] = nlohmann::json::array();
   for (const auto& m : f.members) {
     nlohmann::json bb = nlohmann::json::array();
     for (const auto& r : m.bad_blocks) bb.push_back({{"sector", r.sector}, {"length", r.length}});
-    j["members"].push_back({{"device", m.device}, {"state", m.state},
+    j["members"].push_back({{"device", m.device},
+                            {"state", m.state},
                             {"errors", m.errors ? nlohmann::json(*m.errors) : nlohmann::json()},
                             {"bad_blocks", bb}});
   }

@@ -22,7 +22,8 @@ struct MdSysfsMember {
 
 struct MdSysfsFacts {
   std::string array;        // md1
-  std::string array_state;  // clear inactive suspended readonly read-auto clean active write-pending active-idle broken
+  std::string array_state;  // clear inactive suspended readonly read-auto clean active write-pending
+                            // active-idle broken
   std::optional<int> degraded;
   std::string sync_action;  // idle resync recover check repair reshape frozen
   std::vector<MdSysfsMember> members;

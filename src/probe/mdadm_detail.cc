@@ -55,8 +55,10 @@ bool parse_member_row(std::string_view line, MdadmDetailMember& m) {
   m.minor = *min;
   m.role = f[3] == "-" ? std::optional<int>() : opt_int(f[3]);
   for (size_t i = 4; i < f.size(); ++i) {
-    if (text::starts_with(f[i], "/dev/")) m.device = std::string(f[i]);
-    else m.state.emplace_back(f[i]);
+    if (text::starts_with(f[i], "/dev/"))
+      m.device = std::string(f[i]);
+    else
+      m.state.emplace_back(f[i]);
   }
   return true;
 }
@@ -71,7 +73,8 @@ Result<MdadmDetailFacts> parse_mdadm_detail(std::string_view input, std::string_
   if (i == lines.size()) return parse_error(source, 0, "empty output");
   std::string_view first = text::trim(lines[i]);
   if (!text::ends_with(first, ":") || text::contains(first, " : "))
-    return parse_error(source, static_cast<int>(i + 1), fmt::format("expected the array device line ('/dev/mdN:'), got '{}'", first));
+    return parse_error(source, static_cast<int>(i + 1),
+                       fmt::format("expected the array device line ('/dev/mdN:'), got '{}'", first));
   d.device = std::string(first.substr(0, first.size() - 1));
   bool in_table = false, seen_level = false;
   for (++i; i < lines.size(); ++i) {
@@ -85,8 +88,10 @@ Result<MdadmDetailFacts> parse_mdadm_detail(std::string_view input, std::string_
     }
     if (in_table) {
       MdadmDetailMember m;
-      if (parse_member_row(t, m)) d.members.push_back(std::move(m));
-      else d.warnings.push_back({ln, std::string(line), "unrecognised member row"});
+      if (parse_member_row(t, m))
+        d.members.push_back(std::move(m));
+      else
+        d.warnings.push_back({ln, std::string(line), "unrecognised member row"});
       continue;
     }
     std::string_view key, value;
@@ -95,58 +100,91 @@ Result<MdadmDetailFacts> parse_mdadm_detail(std::string_view input, std::string_
       d.warnings.push_back({ln, std::string(line), "not a 'Key : Value' line"});
       continue;
     }
-    if (key == "Version") d.version = value;
-    else if (key == "Raid Level") { d.raid_level = value; seen_level = true; }
-    else if (key == "State") d.state = comma_words(value);
-    else if (key == "Raid Devices") d.raid_devices = opt_int(value);
-    else if (key == "Total Devices") d.total_devices = opt_int(value);
-    else if (key == "Active Devices") d.active_devices = opt_int(value);
-    else if (key == "Working Devices") d.working_devices = opt_int(value);
-    else if (key == "Failed Devices") d.failed_devices = opt_int(value);
-    else if (key == "Spare Devices") d.spare_devices = opt_int(value);
-    else if (key == "Array Size") d.array_size_kib = leading_int(value);
-    else if (key == "Used Dev Size") d.used_dev_size_kib = leading_int(value);
-    else if (key == "Intent Bitmap") d.bitmap = value;
-    else if (key == "Consistency Policy") d.consistency_policy = value;
-    else if (key == "UUID") d.uuid = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
-    else if (key == "Name") d.name = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
-    else if (key == "Update Time") d.update_time = value;
-    else if (key == "Creation Time") d.creation_time = value;
+    if (key == "Version")
+      d.version = value;
+    else if (key == "Raid Level") {
+      d.raid_level = value;
+      seen_level = true;
+    } else if (key == "State")
+      d.state = comma_words(value);
+    else if (key == "Raid Devices")
+      d.raid_devices = opt_int(value);
+    else if (key == "Total Devices")
+      d.total_devices = opt_int(value);
+    else if (key == "Active Devices")
+      d.active_devices = opt_int(value);
+    else if (key == "Working Devices")
+      d.working_devices = opt_int(value);
+    else if (key == "Failed Devices")
+      d.failed_devices = opt_int(value);
+    else if (key == "Spare Devices")
+      d.spare_devices = opt_int(value);
+    else if (key == "Array Size")
+      d.array_size_kib = leading_int(value);
+    else if (key == "Used Dev Size")
+      d.used_dev_size_kib = leading_int(value);
+    else if (key == "Intent Bitmap")
+      d.bitmap = value;
+    else if (key == "Consistency Policy")
+      d.consistency_policy = value;
+    else if (key == "UUID")
+      d.uuid = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+    else if (key == "Name")
+      d.name = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+    else if (key == "Update Time")
+      d.update_time = value;
+    else if (key == "Creation Time")
+      d.creation_time = value;
     else if (key == "Events") {
       d.events = parse_md_events(value);
       if (!d.events) d.warnings.push_back({ln, std::string(line), "Events is not a number"});
     } else if (text::ends_with(key, "Status") && text::contains(value, "% complete")) {
       d.rebuild_percent = text::to_double(value.substr(0, value.find('%')));
       d.sync_kind = text::lower(key.substr(0, key.find(' ')));
-    } else if (key == "Persistence" || key == "Preferred Minor" || key == "Layout" ||
-               key == "Chunk Size" || key == "Container" || key == "Member" ||
-               key == "Container GUID" || key == "Seq" || key == "Virtual Disks" ||
-               key == "Member Arrays" || key == "Delta Devices" || key == "New Level" ||
-               key == "New Layout" || key == "New Chunksize" || key == "Reshape Status") {
+    } else if (key == "Persistence" || key == "Preferred Minor" || key == "Layout" || key == "Chunk Size" ||
+               key == "Container" || key == "Member" || key == "Container GUID" || key == "Seq" ||
+               key == "Virtual Disks" || key == "Member Arrays" || key == "Delta Devices" ||
+               key == "New Level" || key == "New Layout" || key == "New Chunksize" ||
+               key == "Reshape Status") {
       // Known and not needed for health; kept out of the facts on purpose.
     } else {
       d.warnings.push_back({ln, std::string(line), "unknown key"});
     }
   }
-  if (!seen_level) return parse_error(source, 0, "no 'Raid Level' line: not mdadm --detail output, or truncated");
+  if (!seen_level)
+    return parse_error(source, 0, "no 'Raid Level' line: not mdadm --detail output, or truncated");
   return d;
 }
 
 void to_json(nlohmann::json& j, const MdadmDetailFacts& d) {
   auto opt = [](const auto& o) { return o ? nlohmann::json(*o) : nlohmann::json(); };
-  j = nlohmann::json{{"device", d.device}, {"version", d.version}, {"raid_level", d.raid_level},
-                     {"state", d.state}, {"raid_devices", opt(d.raid_devices)},
-                     {"total_devices", opt(d.total_devices)}, {"active_devices", opt(d.active_devices)},
-                     {"working_devices", opt(d.working_devices)}, {"failed_devices", opt(d.failed_devices)},
-                     {"spare_devices", opt(d.spare_devices)}, {"array_size_kib", opt(d.array_size_kib)},
+  j = nlohmann::json{{"device", d.device},
+                     {"version", d.version},
+                     {"raid_level", d.raid_level},
+                     {"state", d.state},
+                     {"raid_devices", opt(d.raid_devices)},
+                     {"total_devices", opt(d.total_devices)},
+                     {"active_devices", opt(d.active_devices)},
+                     {"working_devices", opt(d.working_devices)},
+                     {"failed_devices", opt(d.failed_devices)},
+                     {"spare_devices", opt(d.spare_devices)},
+                     {"array_size_kib", opt(d.array_size_kib)},
                      {"bitmap", d.bitmap.empty() ? nlohmann::json() : nlohmann::json(d.bitmap)},
-                     {"consistency_policy", d.consistency_policy}, {"events", opt(d.events)},
-                     {"uuid", d.uuid}, {"name", d.name}, {"update_time", d.update_time},
-                     {"rebuild_percent", opt(d.rebuild_percent)}, {"sync_kind", d.sync_kind}};
+                     {"consistency_policy", d.consistency_policy},
+                     {"events", opt(d.events)},
+                     {"uuid", d.uuid},
+                     {"name", d.name},
+                     {"update_time", d.update_time},
+                     {"rebuild_percent", opt(d.rebuild_percent)},
+                     {"sync_kind", d.sync_kind}};
   j["members"] = nlohmann::json::array();
   for (const auto& m : d.members)
-    j["members"].push_back({{"number", opt(m.number)}, {"major", m.major}, {"minor", m.minor},
-                            {"role", opt(m.role)}, {"state", m.state}, {"device", m.device}});
+    j["members"].push_back({{"number", opt(m.number)},
+                            {"major", m.major},
+                            {"minor", m.minor},
+                            {"role", opt(m.role)},
+                            {"state", m.state},
+                            {"device", m.device}});
   j["warnings"] = d.warnings;
 }
 

@@ -14,7 +14,7 @@ namespace stackdr {
 struct MdadmDetailMember {
   std::optional<int> number;  // "-" prints as none
   int major = 0, minor = 0;
-  std::optional<int> role;    // RaidDevice column; none for "-"
+  std::optional<int> role;         // RaidDevice column; none for "-"
   std::vector<std::string> state;  // "active", "sync", "faulty", "spare", "rebuilding", "removed", ...
   std::string device;              // /dev/sda ("" for a removed slot)
 };
@@ -24,7 +24,8 @@ struct MdadmDetailFacts {
   std::string version;
   std::string raid_level;
   std::vector<std::string> state;  // "clean", "degraded", "recovering", ...
-  std::optional<int> raid_devices, total_devices, active_devices, working_devices, failed_devices, spare_devices;
+  std::optional<int> raid_devices, total_devices, active_devices, working_devices, failed_devices,
+      spare_devices;
   std::optional<int64_t> array_size_kib, used_dev_size_kib;
   std::string bitmap;  // "Internal", or "" when no Intent Bitmap line
   std::string consistency_policy;
@@ -38,7 +39,8 @@ struct MdadmDetailFacts {
   ParseWarnings warnings;
 };
 
-Result<MdadmDetailFacts> parse_mdadm_detail(std::string_view text, std::string_view source = "mdadm --detail");
+Result<MdadmDetailFacts> parse_mdadm_detail(std::string_view text,
+                                            std::string_view source = "mdadm --detail");
 void to_json(nlohmann::json& j, const MdadmDetailFacts& f);
 
 /// mdadm's "Events : 19" (v1.x) or "0.18" (v0.90, hi.lo of a 64-bit counter).

@@ -19,10 +19,12 @@ Result<MdadmExamineFacts> parse_mdadm_examine(std::string_view input, std::strin
   auto lines = text::lines(input);
   size_t i = 0;
   while (i < lines.size() && text::trim(lines[i]).empty()) ++i;
-  if (i == lines.size()) return parse_error(source, 0, "empty output (no superblock, or the command failed: see its stderr)");
+  if (i == lines.size())
+    return parse_error(source, 0, "empty output (no superblock, or the command failed: see its stderr)");
   std::string_view first = text::trim(lines[i]);
   if (!text::ends_with(first, ":") || text::contains(first, " : "))
-    return parse_error(source, static_cast<int>(i + 1), fmt::format("expected the device line ('/dev/sdX:'), got '{}'", first));
+    return parse_error(source, static_cast<int>(i + 1),
+                       fmt::format("expected the device line ('/dev/sdX:'), got '{}'", first));
   e.device = std::string(first.substr(0, first.size() - 1));
   bool in_table = false;
   for (++i; i < lines.size(); ++i) {
@@ -36,22 +38,32 @@ Result<MdadmExamineFacts> parse_mdadm_examine(std::string_view input, std::strin
       continue;
     }
     if (in_table || !text::split_key_value(line, key, value)) {
-      if (!in_table) e.warnings.push_back({ln, std::string(line), "not a 'Key : Value' line"});
+      if (!in_table)
+        e.warnings.push_back({ln, std::string(line), "not a 'Key : Value' line"});
       else if (text::starts_with(t, "this")) {
         auto f = text::fields(t);
         if (f.size() >= 5) e.role = static_cast<int>(text::to_int(f[4]).value_or(-1));
       }
       continue;
     }
-    if (key == "Magic") e.magic = value;
-    else if (key == "Version") e.version = value;
-    else if (key == "Array UUID" || key == "UUID") e.array_uuid = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
-    else if (key == "Device UUID") e.device_uuid = value;
-    else if (key == "Name") e.name = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
-    else if (key == "Raid Level") e.raid_level = value;
-    else if (key == "Raid Devices") e.raid_devices = static_cast<int>(text::to_int(value).value_or(0));
-    else if (key == "State") e.state = value;
-    else if (key == "Update Time") e.update_time = value;
+    if (key == "Magic")
+      e.magic = value;
+    else if (key == "Version")
+      e.version = value;
+    else if (key == "Array UUID" || key == "UUID")
+      e.array_uuid = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+    else if (key == "Device UUID")
+      e.device_uuid = value;
+    else if (key == "Name")
+      e.name = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+    else if (key == "Raid Level")
+      e.raid_level = value;
+    else if (key == "Raid Devices")
+      e.raid_devices = static_cast<int>(text::to_int(value).value_or(0));
+    else if (key == "State")
+      e.state = value;
+    else if (key == "Update Time")
+      e.update_time = value;
     else if (key == "Events") {
       e.events = parse_md_events(value);
       if (!e.events) e.warnings.push_back({ln, std::string(line), "Events is not a number"});
@@ -81,19 +93,30 @@ Result<MdadmExamineFacts> parse_mdadm_examine(std::string_view input, std::strin
       e.warnings.push_back({ln, std::string(line), "unknown key"});
     }
   }
-  if (e.magic.empty()) return parse_error(source, 0, "no 'Magic' line: not mdadm --examine output, or truncated");
+  if (e.magic.empty())
+    return parse_error(source, 0, "no 'Magic' line: not mdadm --examine output, or truncated");
   return e;
 }
 
 void to_json(nlohmann::json& j, const MdadmExamineFacts& e) {
   auto opt = [](const auto& o) { return o ? nlohmann::json(*o) : nlohmann::json(); };
-  j = nlohmann::json{{"device", e.device}, {"magic", e.magic}, {"version", e.version},
-                     {"array_uuid", e.array_uuid}, {"device_uuid", e.device_uuid}, {"name", e.name},
-                     {"raid_level", e.raid_level}, {"raid_devices", opt(e.raid_devices)},
-                     {"state", e.state}, {"events", opt(e.events)}, {"update_time", e.update_time},
-                     {"device_role", e.device_role}, {"role", opt(e.role)},
-                     {"array_state", e.array_state}, {"checksum_ok", e.checksum_ok},
-                     {"bad_blocks_present", e.bad_blocks_present}, {"flags", e.flags},
+  j = nlohmann::json{{"device", e.device},
+                     {"magic", e.magic},
+                     {"version", e.version},
+                     {"array_uuid", e.array_uuid},
+                     {"device_uuid", e.device_uuid},
+                     {"name", e.name},
+                     {"raid_level", e.raid_level},
+                     {"raid_devices", opt(e.raid_devices)},
+                     {"state", e.state},
+                     {"events", opt(e.events)},
+                     {"update_time", e.update_time},
+                     {"device_role", e.device_role},
+                     {"role", opt(e.role)},
+                     {"array_state", e.array_state},
+                     {"checksum_ok", e.checksum_ok},
+                     {"bad_blocks_present", e.bad_blocks_present},
+                     {"flags", e.flags},
                      {"warnings", e.warnings}};
 }
 
@@ -111,7 +134,9 @@ Result<std::vector<BadBlockRange>> parse_examine_badblocks(std::string_view inpu
     auto f = text::fields(t);
     auto s = f.size() == 4 && f[1] == "for" && f[3] == "sectors" ? text::to_int(f[0]) : std::nullopt;
     auto n = s ? text::to_int(f[2]) : std::nullopt;
-    if (!s || !n) return parse_error(source, static_cast<int>(i + 1), fmt::format("expected 'SECTOR for N sectors', got '{}'", t));
+    if (!s || !n)
+      return parse_error(source, static_cast<int>(i + 1),
+                         fmt::format("expected 'SECTOR for N sectors', got '{}'", t));
     if (*n > 0) out.push_back({*s, *n});
   }
   if (!header) return parse_error(source, 1, "no 'Bad-blocks on DEV:' header");

@@ -33,7 +33,8 @@ struct MdadmExamineFacts {
   ParseWarnings warnings;
 };
 
-Result<MdadmExamineFacts> parse_mdadm_examine(std::string_view text, std::string_view source = "mdadm --examine");
+Result<MdadmExamineFacts> parse_mdadm_examine(std::string_view text,
+                                              std::string_view source = "mdadm --examine");
 void to_json(nlohmann::json& j, const MdadmExamineFacts& f);
 
 /// True when mdadm's stderr says the device carries no (valid) md superblock.
@@ -47,6 +48,7 @@ struct BadBlockRange {
 
 /// `mdadm --examine-badblocks DEV` ("Bad-blocks on /dev/sda:" then "N for M sectors");
 /// "0 for 0 sectors" entries are unused slots and are skipped.
-Result<std::vector<BadBlockRange>> parse_examine_badblocks(std::string_view text, std::string_view source = "mdadm --examine-badblocks");
+Result<std::vector<BadBlockRange>> parse_examine_badblocks(
+    std::string_view text, std::string_view source = "mdadm --examine-badblocks");
 
 }  // namespace stackdr

@@ -24,12 +24,22 @@ bool parse_member(std::string_view tok, MdstatMember& m) {
   while (!rest.empty()) {
     if (rest.size() < 3 || rest[0] != '(' || rest[2] != ')') return false;
     switch (rest[1]) {
-      case 'F': m.faulty = true; break;
-      case 'S': m.spare = true; break;
-      case 'W': m.write_mostly = true; break;
-      case 'R': m.replacement = true; break;
-      case 'J': break;  // journal device: no health meaning for us
-      default: return false;
+      case 'F':
+        m.faulty = true;
+        break;
+      case 'S':
+        m.spare = true;
+        break;
+      case 'W':
+        m.write_mostly = true;
+        break;
+      case 'R':
+        m.replacement = true;
+        break;
+      case 'J':
+        break;  // journal device: no health meaning for us
+      default:
+        return false;
     }
     rest.remove_prefix(3);
   }
@@ -120,7 +130,9 @@ Result<MdstatFacts> parse_mdstat(std::string_view input, std::string_view source
     }
     // An array header: "md1 : active raid1 sdb[1] sda[0]".
     if (text::starts_with(t, "md") && text::contains(t, " : ") && line.front() != ' ') {
-      if (cur && !cur_has_blocks) return parse_error(source, cur->line, fmt::format("array {} has no blocks line (truncated?)", cur->name));
+      if (cur && !cur_has_blocks)
+        return parse_error(source, cur->line,
+                           fmt::format("array {} has no blocks line (truncated?)", cur->name));
       auto f = text::fields(t);
       MdstatArray a;
       a.name = std::string(f[0]);
@@ -129,15 +141,20 @@ Result<MdstatFacts> parse_mdstat(std::string_view input, std::string_view source
       a.state = std::string(f[2]);
       size_t k = 3;
       for (; k < f.size() && f[k].front() == '('; ++k) {
-        if (f[k] == "(read-only)") a.read_only = true;
-        else if (f[k] == "(auto-read-only)") a.auto_read_only = true;
-        else facts.warnings.push_back({ln, std::string(f[k]), "unknown array flag"});
+        if (f[k] == "(read-only)")
+          a.read_only = true;
+        else if (f[k] == "(auto-read-only)")
+          a.auto_read_only = true;
+        else
+          facts.warnings.push_back({ln, std::string(f[k]), "unknown array flag"});
       }
       if (k < f.size() && is_level(f[k])) a.level = std::string(f[k++]);
       for (; k < f.size(); ++k) {
         MdstatMember m;
-        if (parse_member(f[k], m)) a.members.push_back(m);
-        else facts.warnings.push_back({ln, std::string(f[k]), "unrecognised member token"});
+        if (parse_member(f[k], m))
+          a.members.push_back(m);
+        else
+          facts.warnings.push_back({ln, std::string(f[k]), "unrecognised member token"});
       }
       facts.arrays.push_back(std::move(a));
       cur = &facts.arrays.back();
@@ -149,7 +166,8 @@ Result<MdstatFacts> parse_mdstat(std::string_view input, std::string_view source
       continue;
     }
     if (!cur_has_blocks) {
-      if (!parse_blocks_line(t, *cur)) return parse_error(source, ln, fmt::format("expected the blocks line of {}, got '{}'", cur->name, t));
+      if (!parse_blocks_line(t, *cur))
+        return parse_error(source, ln, fmt::format("expected the blocks line of {}, got '{}'", cur->name, t));
       cur_has_blocks = true;
       continue;
     }
@@ -164,8 +182,10 @@ Result<MdstatFacts> parse_mdstat(std::string_view input, std::string_view source
     }
     facts.warnings.push_back({ln, std::string(line), fmt::format("unknown line in array {}", cur->name)});
   }
-  if (!seen_personalities) return parse_error(source, 1, "no 'Personalities' line: this is not /proc/mdstat output");
-  if (cur && !cur_has_blocks) return parse_error(source, cur->line, fmt::format("array {} has no blocks line (truncated?)", cur->name));
+  if (!seen_personalities)
+    return parse_error(source, 1, "no 'Personalities' line: this is not /proc/mdstat output");
+  if (cur && !cur_has_blocks)
+    return parse_error(source, cur->line, fmt::format("array {} has no blocks line (truncated?)", cur->name));
   if (!seen_unused) facts.warnings.push_back({0, "", "no 'unused devices' line: output may be truncated"});
   return facts;
 }
@@ -175,14 +195,23 @@ void to_json(nlohmann::json& j, const MdstatFacts& f) {
   j["personalities"] = f.personalities;
   j["arrays"] = nlohmann::json::array();
   for (const auto& a : f.arrays) {
-    nlohmann::json ja{{"name", a.name}, {"state", a.state}, {"read_only", a.read_only},
-                      {"auto_read_only", a.auto_read_only}, {"level", a.level},
-                      {"blocks", a.blocks}, {"super", a.super}, {"raid_disks", a.raid_disks},
-                      {"active_disks", a.active_disks}, {"health", a.health}};
+    nlohmann::json ja{{"name", a.name},
+                      {"state", a.state},
+                      {"read_only", a.read_only},
+                      {"auto_read_only", a.auto_read_only},
+                      {"level", a.level},
+                      {"blocks", a.blocks},
+                      {"super", a.super},
+                      {"raid_disks", a.raid_disks},
+                      {"active_disks", a.active_disks},
+                      {"health", a.health}};
     ja["members"] = nlohmann::json::array();
     for (const auto& m : a.members)
-      ja["members"].push_back({{"device", m.device}, {"role", m.role}, {"faulty", m.faulty},
-                               {"spare", m.spare}, {"write_mostly", m.write_mostly},
+      ja["members"].push_back({{"device", m.device},
+                               {"role", m.role},
+                               {"faulty", m.faulty},
+                               {"spare", m.spare},
+                               {"write_mostly", m.write_mostly},
                                {"replacement", m.replacement}});
     if (a.sync) {
       nlohmann::json js{{"action", a.sync->action}};

@@ -12,8 +12,8 @@
 namespace stackdr {
 
 struct MdstatMember {
-  std::string device;  // as printed: sdb, sda1, nvme0n1p2
-  int role = -1;       // the number in brackets (descriptor slot)
+  std::string device;         // as printed: sdb, sda1, nvme0n1p2
+  int role = -1;              // the number in brackets (descriptor slot)
   bool faulty = false;        // (F)
   bool spare = false;         // (S)
   bool write_mostly = false;  // (W)
@@ -31,14 +31,14 @@ struct MdstatSync {
 };
 
 struct MdstatArray {
-  std::string name;   // md1
-  std::string state;  // active, inactive
+  std::string name;             // md1
+  std::string state;            // active, inactive
   bool read_only = false;       // (read-only)
   bool auto_read_only = false;  // (auto-read-only)
   std::string level;            // raid1 ... ("" for an inactive array that shows none)
   std::vector<MdstatMember> members;
   int64_t blocks = 0;
-  std::string super;  // metadata: 1.2, external:imsm ... ("" = 0.90 default)
+  std::string super;     // metadata: 1.2, external:imsm ... ("" = 0.90 default)
   int raid_disks = 0;    // n of [n/m]
   int active_disks = 0;  // m of [n/m]
   std::string health;    // UU_ as printed

@@ -74,7 +74,7 @@ struct GuestFacts {
 
 struct Observation {
   StorageFacts storage;
-  std::map<std::string, KvmFacts> kvm;      // by host name
+  std::map<std::string, KvmFacts> kvm;       // by host name
   std::map<std::string, GuestFacts> guests;  // by host name
   std::vector<SourceRecord> sources;
   /// The record for a source, if it was read.

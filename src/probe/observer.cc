@@ -13,25 +13,53 @@ const SourceRecord* Observation::source(std::string_view host, std::string_view 
 }
 
 namespace probe_argv {
-Argv zpool_status(const std::string& pool) { return {"zpool", "status", "-v", pool}; }
+Argv zpool_status(const std::string& pool) {
+  return {"zpool", "status", "-v", pool};
+}
 Argv zfs_get_volumes(const std::vector<std::string>& zvols) {
   Argv a{"zfs", "get", "-Hp", "-o", "name,property,value,source", "volmode,volsize"};
   a.insert(a.end(), zvols.begin(), zvols.end());
   return a;
 }
-Argv targetcli_ls() { return {"targetcli", "ls"}; }
-Argv ss_listen() { return {"ss", "-Htln"}; }
-Argv mdadm_detail(const std::string& device) { return {"mdadm", "--detail", device}; }
-Argv mdadm_examine(const std::string& device) { return {"mdadm", "--examine", device}; }
-Argv iscsiadm_sessions() { return {"iscsiadm", "-m", "session", "-P", "3"}; }
-Argv ls_by_path() { return {"ls", "-l", "/dev/disk/by-path"}; }
-Argv lsblk() { return {"lsblk", "-J", "-o", "NAME,SIZE,TYPE,MOUNTPOINT,SERIAL,WWN"}; }
-Argv virsh_list() { return {"virsh", "list", "--all"}; }
-Argv virsh_domblklist(const std::string& domain) { return {"virsh", "domblklist", domain}; }
-Argv ping(const std::string& address) { return {"ping", "-c", "1", "-W", "1", address}; }
-Argv dmesg() { return {"dmesg"}; }
-Argv smartctl(const std::string& disk) { return {"smartctl", "-j", "-H", "-A", "/dev/disk/by-id/" + disk}; }
-Argv ls_zvols(const std::string& pool) { return {"ls", "-l", "/dev/zvol/" + pool}; }
+Argv targetcli_ls() {
+  return {"targetcli", "ls"};
+}
+Argv ss_listen() {
+  return {"ss", "-Htln"};
+}
+Argv mdadm_detail(const std::string& device) {
+  return {"mdadm", "--detail", device};
+}
+Argv mdadm_examine(const std::string& device) {
+  return {"mdadm", "--examine", device};
+}
+Argv iscsiadm_sessions() {
+  return {"iscsiadm", "-m", "session", "-P", "3"};
+}
+Argv ls_by_path() {
+  return {"ls", "-l", "/dev/disk/by-path"};
+}
+Argv lsblk() {
+  return {"lsblk", "-J", "-o", "NAME,SIZE,TYPE,MOUNTPOINT,SERIAL,WWN"};
+}
+Argv virsh_list() {
+  return {"virsh", "list", "--all"};
+}
+Argv virsh_domblklist(const std::string& domain) {
+  return {"virsh", "domblklist", domain};
+}
+Argv ping(const std::string& address) {
+  return {"ping", "-c", "1", "-W", "1", address};
+}
+Argv dmesg() {
+  return {"dmesg"};
+}
+Argv smartctl(const std::string& disk) {
+  return {"smartctl", "-j", "-H", "-A", "/dev/disk/by-id/" + disk};
+}
+Argv ls_zvols(const std::string& pool) {
+  return {"ls", "-l", "/dev/zvol/" + pool};
+}
 }  // namespace probe_argv
 
 namespace {
@@ -39,10 +67,12 @@ namespace {
 // Runs probes on one host and records each outcome in the observation.
 class Prober {
  public:
-  Prober(Host* host, std::string host_name, Observation& obs) : host_(host), name_(std::move(host_name)), obs_(obs) {}
+  Prober(Host* host, std::string host_name, Observation& obs)
+      : host_(host), name_(std::move(host_name)), obs_(obs) {}
 
   // Runs argv; returns stdout when the command ran (any exit status accepted by `ok_rc`).
-  std::optional<CommandResult> run(const Argv& argv, std::chrono::milliseconds timeout, std::initializer_list<int> ok_rc = {0}) {
+  std::optional<CommandResult> run(const Argv& argv, std::chrono::milliseconds timeout,
+                                   std::initializer_list<int> ok_rc = {0}) {
     std::string what = describe_argv(argv);
     if (!host_) {
       record(what, false, "no way to reach this host (see hosts: in the topology)");
@@ -84,7 +114,9 @@ class Prober {
   const std::string& name() const { return name_; }
 
  private:
-  void record(const std::string& what, bool ok, const std::string& err) { obs_.sources.push_back({name_, what, ok, err}); }
+  void record(const std::string& what, bool ok, const std::string& err) {
+    obs_.sources.push_back({name_, what, ok, err});
+  }
 
   Host* host_;
   std::string name_;
@@ -109,15 +141,20 @@ void observe_storage(const Topology& t, Prober& p, StorageFacts& f, const Observ
     if (opt.smart) {
       for (const auto& d : t.storage.disks) {
         // smartctl's exit status is a bit mask of findings, not a failure to run.
-        if (auto r = p.run(probe_argv::smartctl(d), opt.timeout, {0, 4, 8, 16, 24, 32, 64, 72, 80, 88, 96, 128, 192}))
-          if (auto s = p.parsed(parse_smartctl_json(r->out, "smartctl " + d), "smartctl " + d)) f.smart[d] = *s;
+        if (auto r = p.run(probe_argv::smartctl(d), opt.timeout,
+                           {0, 4, 8, 16, 24, 32, 64, 72, 80, 88, 96, 128, 192}))
+          if (auto s = p.parsed(parse_smartctl_json(r->out, "smartctl " + d), "smartctl " + d))
+            f.smart[d] = *s;
       }
     }
   }
-  if (auto r = p.run(probe_argv::targetcli_ls(), opt.timeout)) f.lio = p.parsed(parse_targetcli_ls(r->out, "targetcli ls"), "targetcli ls");
-  if (auto r = p.run(probe_argv::ss_listen(), opt.timeout)) f.listeners = p.parsed(parse_ss_listeners(r->out, "ss -Htln"), "ss -Htln");
+  if (auto r = p.run(probe_argv::targetcli_ls(), opt.timeout))
+    f.lio = p.parsed(parse_targetcli_ls(r->out, "targetcli ls"), "targetcli ls");
+  if (auto r = p.run(probe_argv::ss_listen(), opt.timeout))
+    f.listeners = p.parsed(parse_ss_listeners(r->out, "ss -Htln"), "ss -Htln");
   if (opt.kernel_log)
-    if (auto r = p.run(probe_argv::dmesg(), opt.timeout)) f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
+    if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
+      f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
 }
 
 void observe_md_sysfs(Prober& p, const MdstatArray& a, KvmFacts& f) {
@@ -125,7 +162,8 @@ void observe_md_sysfs(Prober& p, const MdstatArray& a, KvmFacts& f) {
   sys.array = a.name;
   std::string base = "/sys/block/" + a.name + "/md/";
   if (auto v = p.read(base + "array_state"))
-    if (auto st = p.parsed(parse_md_array_state(*v, base + "array_state"), base + "array_state")) sys.array_state = *st;
+    if (auto st = p.parsed(parse_md_array_state(*v, base + "array_state"), base + "array_state"))
+      sys.array_state = *st;
   if (auto v = p.read(base + "degraded")) sys.degraded = static_cast<int>(text::to_int(*v).value_or(0));
   for (const auto& m : a.members) {
     MdSysfsMember* mem = sys.member(m.device);
@@ -134,7 +172,8 @@ void observe_md_sysfs(Prober& p, const MdstatArray& a, KvmFacts& f) {
       if (auto st = p.parsed(parse_md_dev_state(*v, dev + "state"), dev + "state")) mem->state = *st;
     if (auto v = p.read(dev + "errors")) mem->errors = text::to_int(*v);
     if (auto v = p.read(dev + "bad_blocks"))
-      if (auto bb = p.parsed(parse_md_bad_blocks(*v, dev + "bad_blocks"), dev + "bad_blocks")) mem->bad_blocks = *bb;
+      if (auto bb = p.parsed(parse_md_bad_blocks(*v, dev + "bad_blocks"), dev + "bad_blocks"))
+        mem->bad_blocks = *bb;
   }
   f.md_sysfs[a.name] = sys;
 }
@@ -143,10 +182,12 @@ void observe_kvm(const Topology& t, Prober& p, KvmFacts& f, const ObserveOptions
   f.host = p.name();
   // iSCSI first: the member disks are found through the sessions and by-path links.
   if (auto r = p.run(probe_argv::iscsiadm_sessions(), opt.timeout, {0, 21}))
-    f.sessions = p.parsed(parse_iscsiadm_session(r->out, "iscsiadm -m session -P 3", r->err), "iscsiadm -m session -P 3");
+    f.sessions = p.parsed(parse_iscsiadm_session(r->out, "iscsiadm -m session -P 3", r->err),
+                          "iscsiadm -m session -P 3");
   if (auto r = p.run(probe_argv::ls_by_path(), opt.timeout, {0, 2}))
     f.by_path = p.parsed(parse_disk_links(r->out, "ls -l /dev/disk/by-path"), "ls -l /dev/disk/by-path");
-  if (auto r = p.run(probe_argv::lsblk(), opt.timeout)) f.lsblk = p.parsed(parse_lsblk(r->out, "lsblk"), "lsblk");
+  if (auto r = p.run(probe_argv::lsblk(), opt.timeout))
+    f.lsblk = p.parsed(parse_lsblk(r->out, "lsblk"), "lsblk");
   if (auto r = p.run(probe_argv::ping(t.storage.portal_ip()), opt.timeout, {0, 1, 2})) {
     f.portal_reachable = r->exit_code == 0;
     for (auto l : text::lines(r->out))
@@ -167,7 +208,9 @@ void observe_kvm(const Topology& t, Prober& p, KvmFacts& f, const ObserveOptions
     if (ma) {
       observe_md_sysfs(p, *ma, f);
       if (auto r = p.run(probe_argv::mdadm_detail(a.device), opt.mdadm_timeout))
-        if (auto d = p.parsed(parse_mdadm_detail(r->out, "mdadm --detail " + a.device), "mdadm --detail " + a.device)) f.detail[a.name] = *d;
+        if (auto d = p.parsed(parse_mdadm_detail(r->out, "mdadm --detail " + a.device),
+                              "mdadm --detail " + a.device))
+          f.detail[a.name] = *d;
     }
     // Every member disk that is present gets examined: its superblock says whether it is
     // fresh, stale or gone, whatever the array currently thinks of it.
@@ -179,30 +222,38 @@ void observe_kvm(const Topology& t, Prober& p, KvmFacts& f, const ObserveOptions
       if (auto r = p.run(probe_argv::mdadm_examine(dev), opt.mdadm_timeout, {0, 1})) {
         MemberExamine e;
         e.stderr_text = r->err;
-        if (r->exit_code == 0) e.facts = p.parsed(parse_mdadm_examine(r->out, "mdadm --examine " + dev), "mdadm --examine " + dev);
-        else e.no_superblock = examine_says_no_superblock(r->err);
+        if (r->exit_code == 0)
+          e.facts = p.parsed(parse_mdadm_examine(r->out, "mdadm --examine " + dev), "mdadm --examine " + dev);
+        else
+          e.no_superblock = examine_says_no_superblock(r->err);
         f.examine[disk->second] = e;
       }
     }
   }
-  bool has_vms = std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == p.name(); });
+  bool has_vms =
+      std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == p.name(); });
   if (has_vms) {
-    if (auto r = p.run(probe_argv::virsh_list(), opt.timeout)) f.domains = p.parsed(parse_virsh_list(r->out, "virsh list --all"), "virsh list --all");
+    if (auto r = p.run(probe_argv::virsh_list(), opt.timeout))
+      f.domains = p.parsed(parse_virsh_list(r->out, "virsh list --all"), "virsh list --all");
     for (const auto& v : t.vms) {
       if (v.host != p.name()) continue;
       if (auto r = p.run(probe_argv::virsh_domblklist(v.name), opt.timeout))
-        if (auto b = p.parsed(parse_virsh_domblklist(r->out, "virsh domblklist " + v.name), "virsh domblklist " + v.name)) f.domblklist[v.name] = *b;
+        if (auto b = p.parsed(parse_virsh_domblklist(r->out, "virsh domblklist " + v.name),
+                              "virsh domblklist " + v.name))
+          f.domblklist[v.name] = *b;
     }
   }
   if (opt.kernel_log)
-    if (auto r = p.run(probe_argv::dmesg(), opt.timeout)) f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
+    if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
+      f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
 }
 
 void observe_guest(Prober& p, GuestFacts& f, const ObserveOptions& opt) {
   f.host = p.name();
   if (auto v = p.read("/proc/mounts")) f.mounts = p.parsed(parse_mounts(*v), "/proc/mounts");
   if (opt.kernel_log)
-    if (auto r = p.run(probe_argv::dmesg(), opt.timeout)) f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
+    if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
+      f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
 }
 
 }  // namespace

@@ -3,11 +3,10 @@
 /// drops input silently: an unknown line becomes a ParseWarning (line number, text, why), and
 /// input it cannot make sense of at all becomes an Error naming the source and line.
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "util/result.h"
 

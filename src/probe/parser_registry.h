@@ -3,11 +3,10 @@
 /// as JSON. One table, so the CLI, the corpus tests and the docs list the same kinds.
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "util/result.h"
 

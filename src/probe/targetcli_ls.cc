@@ -45,9 +45,12 @@ LioBackstore backstore_from(const std::string& type, const TreeLine& tl) {
   b.info = tl.info;
   auto f = text::fields(tl.info);
   for (auto w : f) {
-    if (w.front() == '/' && b.device.empty()) b.device = std::string(w);
-    else if (w.front() == '(' && w.back() == ')') b.size = std::string(w.substr(1, w.size() - 2));
-    else if (w == "activated") b.activated = true;
+    if (w.front() == '/' && b.device.empty())
+      b.device = std::string(w);
+    else if (w.front() == '(' && w.back() == ')')
+      b.size = std::string(w.substr(1, w.size() - 2));
+    else if (w == "activated")
+      b.activated = true;
   }
   return b;
 }
@@ -74,7 +77,8 @@ Result<TargetcliFacts> parse_targetcli_ls(std::string_view input, std::string_vi
       continue;
     }
     if (!seen_root) return parse_error(source, ln, "tree line before the root 'o- /'");
-    if (tl.depth > static_cast<int>(path.size())) return parse_error(source, ln, fmt::format("'{}' is nested deeper than its parent", tl.name));
+    if (tl.depth > static_cast<int>(path.size()))
+      return parse_error(source, ln, fmt::format("'{}' is nested deeper than its parent", tl.name));
     path.resize(tl.depth);
     path.push_back(tl.name);
     if (tl.depth == 1) continue;  // backstores / iscsi / loopback ... folders
@@ -111,7 +115,8 @@ Result<TargetcliFacts> parse_targetcli_ls(std::string_view input, std::string_vi
       lun.lun = static_cast<int>(text::to_int(std::string_view(tl.name).substr(3)).value_or(-1));
       auto w = text::fields(tl.info);
       if (!w.empty()) lun.backstore = std::string(w[0]);
-      if (w.size() > 1 && w[1].size() > 2 && w[1].front() == '(') lun.device = std::string(w[1].substr(1, w[1].size() - 2));
+      if (w.size() > 1 && w[1].size() > 2 && w[1].front() == '(')
+        lun.device = std::string(w[1].substr(1, w[1].size() - 2));
       tpg.luns.push_back(lun);
     } else if (folder == "acls" && tl.depth == 5) {
       tpg.acls.push_back(LioAcl{tl.name, {}});
@@ -133,17 +138,22 @@ void to_json(nlohmann::json& j, const TargetcliFacts& f) {
   j = nlohmann::json::object();
   j["backstores"] = nlohmann::json::array();
   for (const auto& b : f.backstores)
-    j["backstores"].push_back({{"type", b.type}, {"name", b.name}, {"device", b.device},
-                               {"size", b.size}, {"activated", b.activated}});
+    j["backstores"].push_back({{"type", b.type},
+                               {"name", b.name},
+                               {"device", b.device},
+                               {"size", b.size},
+                               {"activated", b.activated}});
   j["targets"] = nlohmann::json::array();
   for (const auto& t : f.targets) {
     nlohmann::json jt{{"iqn", t.iqn}, {"tpgs", nlohmann::json::array()}};
     for (const auto& g : t.tpgs) {
       nlohmann::json jg{{"tag", g.tag}, {"enabled", g.enabled}, {"portals", g.portals}};
       jg["luns"] = nlohmann::json::array();
-      for (const auto& l : g.luns) jg["luns"].push_back({{"lun", l.lun}, {"backstore", l.backstore}, {"device", l.device}});
+      for (const auto& l : g.luns)
+        jg["luns"].push_back({{"lun", l.lun}, {"backstore", l.backstore}, {"device", l.device}});
       jg["acls"] = nlohmann::json::array();
-      for (const auto& a : g.acls) jg["acls"].push_back({{"initiator", a.initiator}, {"mapped_luns", a.mapped_luns}});
+      for (const auto& a : g.acls)
+        jg["acls"].push_back({{"initiator", a.initiator}, {"mapped_luns", a.mapped_luns}});
       jt["tpgs"].push_back(jg);
     }
     j["targets"].push_back(jt);

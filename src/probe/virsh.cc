@@ -15,11 +15,14 @@ std::optional<Error> virsh_error(std::string_view input, std::string_view source
   auto lines = text::lines(input);
   for (size_t i = 0; i < lines.size(); ++i)
     if (text::starts_with(text::trim(lines[i]), "error:"))
-      return parse_error(source, static_cast<int>(i + 1), fmt::format("virsh reported: {}", text::trim(lines[i])));
+      return parse_error(source, static_cast<int>(i + 1),
+                         fmt::format("virsh reported: {}", text::trim(lines[i])));
   return std::nullopt;
 }
 
-bool is_rule(std::string_view t) { return !t.empty() && t.find_first_not_of('-') == std::string_view::npos; }
+bool is_rule(std::string_view t) {
+  return !t.empty() && t.find_first_not_of('-') == std::string_view::npos;
+}
 
 }  // namespace
 
@@ -67,12 +70,14 @@ Result<VirshDomblklistFacts> parse_virsh_domblklist(std::string_view input, std:
     if (t.empty() || is_rule(t)) continue;
     auto w = text::fields(t);
     if (!header) {
-      if (w.size() < 2 || w[0] != "Target" || w[1] != "Source") return parse_error(source, ln, "expected the 'Target Source' header");
+      if (w.size() < 2 || w[0] != "Target" || w[1] != "Source")
+        return parse_error(source, ln, "expected the 'Target Source' header");
       header = true;
       continue;
     }
     size_t sp = t.find_first_of(" \t");
-    if (sp == std::string_view::npos) return parse_error(source, ln, fmt::format("row without a source: '{}'", t));
+    if (sp == std::string_view::npos)
+      return parse_error(source, ln, fmt::format("row without a source: '{}'", t));
     f.disks.push_back({std::string(t.substr(0, sp)), std::string(text::trim(t.substr(sp)))});
   }
   if (!header) return parse_error(source, 0, "empty output (no header)");
@@ -102,12 +107,18 @@ Result<VirshDominfoFacts> parse_virsh_dominfo(std::string_view input, std::strin
     }
     auto k = t.substr(0, c);
     auto v = text::trim(t.substr(c + 1));
-    if (k == "Name") f.name = v;
-    else if (k == "UUID") f.uuid = v;
-    else if (k == "State") f.state = v;
-    else if (k == "Id" && v != "-") f.id = static_cast<int>(text::to_int(v).value_or(-1));
-    else if (k == "Persistent") f.persistent = v == "yes";
-    else if (k == "Autostart") f.autostart = v == "enable";
+    if (k == "Name")
+      f.name = v;
+    else if (k == "UUID")
+      f.uuid = v;
+    else if (k == "State")
+      f.state = v;
+    else if (k == "Id" && v != "-")
+      f.id = static_cast<int>(text::to_int(v).value_or(-1));
+    else if (k == "Persistent")
+      f.persistent = v == "yes";
+    else if (k == "Autostart")
+      f.autostart = v == "enable";
   }
   if (f.name.empty()) return parse_error(source, 0, "no 'Name:' line: not virsh dominfo output");
   return f;
@@ -117,7 +128,8 @@ void to_json(nlohmann::json& j, const VirshListFacts& f) {
   j = nlohmann::json::object();
   j["domains"] = nlohmann::json::array();
   for (const auto& d : f.domains)
-    j["domains"].push_back({{"id", d.id ? nlohmann::json(*d.id) : nlohmann::json()}, {"name", d.name}, {"state", d.state}});
+    j["domains"].push_back(
+        {{"id", d.id ? nlohmann::json(*d.id) : nlohmann::json()}, {"name", d.name}, {"state", d.state}});
   j["warnings"] = f.warnings;
 }
 
@@ -129,9 +141,13 @@ void to_json(nlohmann::json& j, const VirshDomblklistFacts& f) {
 }
 
 void to_json(nlohmann::json& j, const VirshDominfoFacts& f) {
-  j = nlohmann::json{{"name", f.name}, {"uuid", f.uuid}, {"state", f.state},
+  j = nlohmann::json{{"name", f.name},
+                     {"uuid", f.uuid},
+                     {"state", f.state},
                      {"id", f.id ? nlohmann::json(*f.id) : nlohmann::json()},
-                     {"persistent", f.persistent}, {"autostart", f.autostart}, {"warnings", f.warnings}};
+                     {"persistent", f.persistent},
+                     {"autostart", f.autostart},
+                     {"warnings", f.warnings}};
 }
 
 }  // namespace stackdr

@@ -39,10 +39,12 @@ struct VirshDominfoFacts {
 };
 
 Result<VirshListFacts> parse_virsh_list(std::string_view text, std::string_view source = "virsh list --all");
-Result<VirshDomblklistFacts> parse_virsh_domblklist(std::string_view text, std::string_view source = "virsh domblklist");
+Result<VirshDomblklistFacts> parse_virsh_domblklist(std::string_view text,
+                                                    std::string_view source = "virsh domblklist");
 /// `virsh domstate DOM` prints one word or two ("shut off"); `--reason` adds " (reason)".
 Result<std::string> parse_virsh_domstate(std::string_view text, std::string_view source = "virsh domstate");
-Result<VirshDominfoFacts> parse_virsh_dominfo(std::string_view text, std::string_view source = "virsh dominfo");
+Result<VirshDominfoFacts> parse_virsh_dominfo(std::string_view text,
+                                              std::string_view source = "virsh dominfo");
 void to_json(nlohmann::json& j, const VirshListFacts& f);
 void to_json(nlohmann::json& j, const VirshDomblklistFacts& f);
 void to_json(nlohmann::json& j, const VirshDominfoFacts& f);

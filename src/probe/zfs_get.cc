@@ -24,8 +24,11 @@ Result<ZfsGetFacts> parse_json(std::string_view input, std::string_view source) 
   for (const auto& [name, ds] : j["datasets"].items()) {
     if (!ds.contains("properties")) continue;
     for (const auto& [prop, pv] : ds["properties"].items()) {
-      std::string value = pv.contains("value") ? (pv["value"].is_string() ? pv["value"].get<std::string>() : pv["value"].dump()) : "";
-      std::string src = pv.contains("source") && pv["source"].is_object() ? pv["source"].value("type", "") : "";
+      std::string value = pv.contains("value") ? (pv["value"].is_string() ? pv["value"].get<std::string>()
+                                                                          : pv["value"].dump())
+                                               : "";
+      std::string src =
+          pv.contains("source") && pv["source"].is_object() ? pv["source"].value("type", "") : "";
       f.properties.push_back({name, prop, value, text::lower(src)});
     }
   }
@@ -54,7 +57,8 @@ Result<ZfsGetFacts> parse_zfs_get(std::string_view input, std::string_view sourc
     }
     if (text::contains(line, "\t")) {
       auto cols = text::split(line, '\t');
-      if (cols.size() < 3) return parse_error(source, ln, "expected NAME<TAB>PROPERTY<TAB>VALUE[<TAB>SOURCE]");
+      if (cols.size() < 3)
+        return parse_error(source, ln, "expected NAME<TAB>PROPERTY<TAB>VALUE[<TAB>SOURCE]");
       f.properties.push_back({std::string(cols[0]), std::string(cols[1]), std::string(cols[2]),
                               cols.size() > 3 ? std::string(cols[3]) : ""});
       continue;
@@ -63,8 +67,9 @@ Result<ZfsGetFacts> parse_zfs_get(std::string_view input, std::string_view sourc
       auto cut = [&](size_t a, size_t b) {
         return std::string(text::trim(line.substr(a, b == std::string_view::npos ? b : b - a)));
       };
-      f.properties.push_back({cut(0, c_prop), cut(c_prop, c_val), cut(c_val, c_src),
-                              c_src != std::string_view::npos && line.size() > c_src ? cut(c_src, std::string_view::npos) : ""});
+      f.properties.push_back(
+          {cut(0, c_prop), cut(c_prop, c_val), cut(c_val, c_src),
+           c_src != std::string_view::npos && line.size() > c_src ? cut(c_src, std::string_view::npos) : ""});
       continue;
     }
     return parse_error(source, ln, fmt::format("not a zfs get row: '{}'", line));
@@ -77,7 +82,8 @@ void to_json(nlohmann::json& j, const ZfsGetFacts& f) {
   j = nlohmann::json::object();
   j["properties"] = nlohmann::json::array();
   for (const auto& p : f.properties)
-    j["properties"].push_back({{"dataset", p.dataset}, {"property", p.property}, {"value", p.value}, {"source", p.source}});
+    j["properties"].push_back(
+        {{"dataset", p.dataset}, {"property", p.property}, {"value", p.value}, {"source", p.source}});
   j["warnings"] = f.warnings;
 }
 

@@ -16,11 +16,20 @@ std::optional<int64_t> parse_zfs_count(std::string_view s) {
   if (s.empty()) return std::nullopt;
   double mult = 1;
   switch (s.back()) {
-    case 'K': mult = 1e3; break;
-    case 'M': mult = 1e6; break;
-    case 'G': mult = 1e9; break;
-    case 'T': mult = 1e12; break;
-    default: return std::nullopt;
+    case 'K':
+      mult = 1e3;
+      break;
+    case 'M':
+      mult = 1e6;
+      break;
+    case 'G':
+      mult = 1e9;
+      break;
+    case 'T':
+      mult = 1e12;
+      break;
+    default:
+      return std::nullopt;
   }
   auto v = text::to_double(s.substr(0, s.size() - 1));
   if (!v) return std::nullopt;
@@ -30,8 +39,10 @@ std::optional<int64_t> parse_zfs_count(std::string_view s) {
 std::vector<const ZpoolVdev*> zpool_leaves(const ZpoolVdev& root) {
   std::vector<const ZpoolVdev*> out;
   for (const auto& c : root.children) {
-    if (c.children.empty()) out.push_back(&c);
-    else for (auto* l : zpool_leaves(c)) out.push_back(l);
+    if (c.children.empty())
+      out.push_back(&c);
+    else
+      for (auto* l : zpool_leaves(c)) out.push_back(l);
   }
   return out;
 }
@@ -41,9 +52,12 @@ namespace {
 int indent_of(std::string_view line) {
   int col = 0;
   for (char c : line) {
-    if (c == ' ') ++col;
-    else if (c == '\t') col = (col / 8 + 1) * 8;
-    else break;
+    if (c == ' ')
+      ++col;
+    else if (c == '\t')
+      col = (col / 8 + 1) * 8;
+    else
+      break;
   }
   return col;
 }
@@ -101,15 +115,24 @@ Result<ZpoolStatusFacts> parse_zpool_status(std::string_view input, std::string_
         f.warnings.push_back({ln, std::string(line), "output does not start with 'pool:'"});
       }
       cont = nullptr;
-      if (key == "state") pool->state = value;
-      else if (key == "status") cont = &(pool->status = value);
-      else if (key == "action") cont = &(pool->action = value);
-      else if (key == "see") pool->see = value;
-      else if (key == "scan" || key == "scrub") cont = &(pool->scan = value);
-      else if (key == "config") section = kConfig;
-      else if (key == "errors") { pool->errors = value; section = kErrors; }
-      else if (key == "id") {}
-      else f.warnings.push_back({ln, std::string(line), "unknown pool field"});
+      if (key == "state")
+        pool->state = value;
+      else if (key == "status")
+        cont = &(pool->status = value);
+      else if (key == "action")
+        cont = &(pool->action = value);
+      else if (key == "see")
+        pool->see = value;
+      else if (key == "scan" || key == "scrub")
+        cont = &(pool->scan = value);
+      else if (key == "config")
+        section = kConfig;
+      else if (key == "errors") {
+        pool->errors = value;
+        section = kErrors;
+      } else if (key == "id") {
+      } else
+        f.warnings.push_back({ln, std::string(line), "unknown pool field"});
       continue;
     }
     if (!pool) return parse_error(source, ln, fmt::format("expected 'pool:', got '{}'", t));
@@ -174,7 +197,8 @@ Result<ZpoolStatusFacts> parse_zpool_status(std::string_view input, std::string_
   }
   if (f.pools.empty()) return parse_error(source, 0, "no pool found (expected 'pool: NAME')");
   for (auto& p : f.pools) {
-    if (p.state.empty() && !p.name.empty()) return parse_error(source, 0, fmt::format("pool {} has no 'state:' line (truncated?)", p.name));
+    if (p.state.empty() && !p.name.empty())
+      return parse_error(source, 0, fmt::format("pool {} has no 'state:' line (truncated?)", p.name));
     parse_scan_progress(p);
   }
   return f;
@@ -223,8 +247,10 @@ Result<ZpoolStatusFacts> parse_zpool_status_json(std::string_view input, std::st
     pool.state = normalise_state(p.value("state", ""));
     if (p.contains("vdevs")) {
       for (const auto& [vn, v] : p["vdevs"].items()) {
-        if (vn == pool.name) pool.root = json_vdev(v, "");
-        else f.warnings.push_back({0, vn, "top-level vdev entry that is not the pool root"});
+        if (vn == pool.name)
+          pool.root = json_vdev(v, "");
+        else
+          f.warnings.push_back({0, vn, "top-level vdev entry that is not the pool root"});
       }
     }
     if (pool.root.state.empty()) pool.root.state = pool.state;
@@ -253,9 +279,13 @@ Result<ZpoolStatusFacts> parse_zpool_status_json(std::string_view input, std::st
 namespace {
 
 nlohmann::json vdev_json(const ZpoolVdev& v) {
-  nlohmann::json j{{"name", v.name}, {"state", v.state}, {"read_errors", v.read_errors},
-                   {"write_errors", v.write_errors}, {"cksum_errors", v.cksum_errors},
-                   {"note", v.note}, {"group", v.group}};
+  nlohmann::json j{{"name", v.name},
+                   {"state", v.state},
+                   {"read_errors", v.read_errors},
+                   {"write_errors", v.write_errors},
+                   {"cksum_errors", v.cksum_errors},
+                   {"note", v.note},
+                   {"group", v.group}};
   j["children"] = nlohmann::json::array();
   for (const auto& c : v.children) j["children"].push_back(vdev_json(c));
   return j;
@@ -267,11 +297,19 @@ void to_json(nlohmann::json& j, const ZpoolStatusFacts& f) {
   j = nlohmann::json::object();
   j["pools"] = nlohmann::json::array();
   for (const auto& p : f.pools) {
-    nlohmann::json jp{{"name", p.name}, {"state", p.state}, {"status", p.status}, {"action", p.action},
-                      {"see", p.see}, {"scan", p.scan}, {"errors", p.errors}, {"error_files", p.error_files},
+    nlohmann::json jp{{"name", p.name},
+                      {"state", p.state},
+                      {"status", p.status},
+                      {"action", p.action},
+                      {"see", p.see},
+                      {"scan", p.scan},
+                      {"errors", p.errors},
+                      {"error_files", p.error_files},
                       {"scan_percent", p.scan_percent ? nlohmann::json(*p.scan_percent) : nlohmann::json()},
-                      {"scan_kind", p.scan_kind}, {"read_errors", p.root.read_errors},
-                      {"write_errors", p.root.write_errors}, {"cksum_errors", p.root.cksum_errors}};
+                      {"scan_kind", p.scan_kind},
+                      {"read_errors", p.root.read_errors},
+                      {"write_errors", p.root.write_errors},
+                      {"cksum_errors", p.root.cksum_errors}};
     jp["vdevs"] = nlohmann::json::array();
     for (const auto& c : p.root.children) jp["vdevs"].push_back(vdev_json(c));
     j["pools"].push_back(jp);

@@ -37,7 +37,8 @@ struct ZpoolStatusFacts {
 };
 
 Result<ZpoolStatusFacts> parse_zpool_status(std::string_view text, std::string_view source = "zpool status");
-Result<ZpoolStatusFacts> parse_zpool_status_json(std::string_view text, std::string_view source = "zpool status -j");
+Result<ZpoolStatusFacts> parse_zpool_status_json(std::string_view text,
+                                                 std::string_view source = "zpool status -j");
 void to_json(nlohmann::json& j, const ZpoolStatusFacts& f);
 
 /// Leaf vdevs (disks/files) of a pool, depth-first, with their group.

@@ -82,9 +82,15 @@ Result<bool> pool_disk_faulted(SimState& s) {
   d.state = "FAULTED";
   d.write_errors = 42;
   d.note = "too many errors";
-  s.klog(s.storage_host, fmt::format("sd 1:0:0:0: [sdb] tag#3 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=30s"), 5.0);
-  s.klog(s.storage_host, "critical medium error, dev sdb, sector 182347264 op 0x1:(WRITE) flags 0x700 phys_seg 1 prio class 2");
-  s.klog(s.storage_host, "zio pool=" + s.pool.name + " vdev=/dev/disk/by-id/" + d.name + "-part1 error=5 type=2 offset=93361799168 size=4096 flags=180880");
+  s.klog(
+      s.storage_host,
+      fmt::format("sd 1:0:0:0: [sdb] tag#3 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=30s"),
+      5.0);
+  s.klog(
+      s.storage_host,
+      "critical medium error, dev sdb, sector 182347264 op 0x1:(WRITE) flags 0x700 phys_seg 1 prio class 2");
+  s.klog(s.storage_host, "zio pool=" + s.pool.name + " vdev=/dev/disk/by-id/" + d.name +
+                             "-part1 error=5 type=2 offset=93361799168 size=4096 flags=180880");
   return true;
 }
 
@@ -117,7 +123,8 @@ Result<bool> md_events_mismatch(SimState& s) {
   stale.in_array = false;
   s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->name), 3.0);
   s.klog(s.kvm_host, fmt::format("md: kicking non-fresh {} from array!", disk));
-  s.klog(s.kvm_host, fmt::format("md/raid1:{}: active with 1 out of {} mirrors", (*a)->name, (*a)->raid_disks));
+  s.klog(s.kvm_host,
+         fmt::format("md/raid1:{}: active with 1 out of {} mirrors", (*a)->name, (*a)->raid_disks));
   ++(*a)->events;
   for (auto& m : (*a)->members)
     if (m.in_array) {
@@ -144,7 +151,12 @@ Result<bool> vm_fs_readonly(SimState& s) {
     GuestMount& m = v->mounts.front();
     m.read_only = true;
     std::string dev = m.device.substr(m.device.rfind('/') + 1);
-    s.klog(vc.guest, fmt::format("EXT4-fs error (device {}): ext4_find_entry:1663: inode #2: comm ls: reading directory lblock 0", dev), 5.0);
+    s.klog(
+        vc.guest,
+        fmt::format(
+            "EXT4-fs error (device {}): ext4_find_entry:1663: inode #2: comm ls: reading directory lblock 0",
+            dev),
+        5.0);
     s.klog(vc.guest, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
     return true;
   }
@@ -156,15 +168,23 @@ Result<bool> vm_fs_readonly(SimState& s) {
 const std::vector<Fault>& fault_catalog() {
   static const std::vector<Fault> f = {
       {"lun-unmapped", 1, "lun-missing", "a member's LUN is deleted from its target's TPG", lun_unmapped},
-      {"backstore-deleted", 1, "backstore-missing", "a member's LIO backstore is deleted (and with it its LUN)", backstore_deleted},
-      {"zvol-hidden", 1, "zvol-missing", "a member's zvol gets volmode=none: its device node disappears", zvol_hidden},
-      {"session-logout", 1, "session-down", "the KVM host's session to a member's target is logged out", session_logout},
-      {"target-service-stopped", 2, "target-not-listening", "target.service stopped on the storage server: configfs cleared", target_service_stopped},
-      {"storage-network-down", 2, "portal-unreachable", "the storage network between KVM host and portal is down", storage_network_down},
+      {"backstore-deleted", 1, "backstore-missing",
+       "a member's LIO backstore is deleted (and with it its LUN)", backstore_deleted},
+      {"zvol-hidden", 1, "zvol-missing", "a member's zvol gets volmode=none: its device node disappears",
+       zvol_hidden},
+      {"session-logout", 1, "session-down", "the KVM host's session to a member's target is logged out",
+       session_logout},
+      {"target-service-stopped", 2, "target-not-listening",
+       "target.service stopped on the storage server: configfs cleared", target_service_stopped},
+      {"storage-network-down", 2, "portal-unreachable",
+       "the storage network between KVM host and portal is down", storage_network_down},
       {"pool-disk-faulted", 3, "vdev-faulted", "one disk of the pool's mirror is FAULTED", pool_disk_faulted},
-      {"md-superblock-corrupt", 4, "superblock-invalid", "one member's md superblock is overwritten; the array is inactive", md_superblock_corrupt},
-      {"md-events-mismatch", 4, "events-mismatch", "the array was assembled with a member whose event count is stale", md_events_mismatch},
-      {"vm-disk-detached", 5, "vm-disk-detached", "the array's virtio disk is detached from the VM", vm_disk_detached},
+      {"md-superblock-corrupt", 4, "superblock-invalid",
+       "one member's md superblock is overwritten; the array is inactive", md_superblock_corrupt},
+      {"md-events-mismatch", 4, "events-mismatch",
+       "the array was assembled with a member whose event count is stale", md_events_mismatch},
+      {"vm-disk-detached", 5, "vm-disk-detached", "the array's virtio disk is detached from the VM",
+       vm_disk_detached},
       {"vm-fs-readonly", 5, "fs-readonly", "the VM's filesystem on the array went read-only", vm_fs_readonly},
   };
   return f;
@@ -181,7 +201,8 @@ Result<bool> inject_fault(SimState& s, std::string_view name) {
   if (!f) {
     std::vector<std::string> names;
     for (const auto& x : fault_catalog()) names.push_back(x.name);
-    return Error{fmt::format("unknown fault '{}'; known faults: {} (see `stackdr lab faults`)", name, text::join(names, ", "))};
+    return Error{fmt::format("unknown fault '{}'; known faults: {} (see `stackdr lab faults`)", name,
+                             text::join(names, ", "))};
   }
   s.now += 60;
   auto r = f->inject(s);

@@ -12,8 +12,9 @@ namespace {
 
 // Faults that make the target unreachable rather than refuse I/O: the session recovers.
 bool unreachable(const std::string& why) {
-  return text::contains(why, "network") || text::contains(why, "service stopped") || text::contains(why, "disabled") ||
-         text::contains(why, "target iqn") || text::starts_with(why, "target ");
+  return text::contains(why, "network") || text::contains(why, "service stopped") ||
+         text::contains(why, "disabled") || text::contains(why, "target iqn") ||
+         text::starts_with(why, "target ");
 }
 
 void settle_sessions(SimState& s) {
@@ -39,12 +40,19 @@ void settle_sessions(SimState& s) {
   for (size_t i = 0; i < lost.size(); ++i) {
     std::string conn = fmt::format("connection{}:0", lost[i]->sid);
     if (!s.storage_network_up)
-      s.klog(s.kvm_host, fmt::format(" {}: ping timeout of 5 secs expired, recv timeout 5, last rx 4294928343, last ping 4294929595, now 4294930880", conn), i == 0 ? first : 0.0001);
-    s.klog(s.kvm_host, fmt::format(" {}: detected conn error ({})", conn, s.storage_network_up ? 1020 : 1022), i == 0 && s.storage_network_up ? first : 0.0001);
+      s.klog(s.kvm_host,
+             fmt::format(" {}: ping timeout of 5 secs expired, recv timeout 5, last rx 4294928343, last ping "
+                         "4294929595, now 4294930880",
+                         conn),
+             i == 0 ? first : 0.0001);
+    s.klog(s.kvm_host, fmt::format(" {}: detected conn error ({})", conn, s.storage_network_up ? 1020 : 1022),
+           i == 0 && s.storage_network_up ? first : 0.0001);
   }
   for (size_t i = 0; i < lost.size(); ++i) {
     Session& se = *lost[i];
-    s.klog(s.kvm_host, fmt::format(" session{}: session recovery timed out after {} secs", se.sid, se.recovery_timeout), i == 0 ? se.recovery_timeout : 0.0001);
+    s.klog(s.kvm_host,
+           fmt::format(" session{}: session recovery timed out after {} secs", se.sid, se.recovery_timeout),
+           i == 0 ? se.recovery_timeout : 0.0001);
     se.session_state = "FREE";
     se.connection_state = "TRANSPORT WAIT";
     se.internal_state = "REOPEN";
@@ -55,7 +63,8 @@ void settle_sessions(SimState& s) {
 std::string array_state_of(const Array& a) {
   std::string st(static_cast<size_t>(a.raid_disks), '.');
   for (const auto& m : a.members)
-    if (m.in_array && !m.faulty && m.in_sync && m.role >= 0 && m.role < a.raid_disks) st[static_cast<size_t>(m.role)] = 'A';
+    if (m.in_array && !m.faulty && m.in_sync && m.role >= 0 && m.role < a.raid_disks)
+      st[static_cast<size_t>(m.role)] = 'A';
   return st;
 }
 
@@ -77,12 +86,23 @@ void log_io_failure(SimState& s, const std::string& disk, const std::string& why
   if (disk.empty()) return;
   if (unreachable(why)) {
     s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: rejecting I/O to offline device", host_no));
-    s.klog(s.kvm_host, fmt::format("I/O error, dev {}, sector 16 op 0x1:(WRITE) flags 0x29800 phys_seg 1 prio class 2", disk));
+    s.klog(s.kvm_host,
+           fmt::format("I/O error, dev {}, sector 16 op 0x1:(WRITE) flags 0x29800 phys_seg 1 prio class 2",
+                       disk));
     s.klog(s.kvm_host, "md: super_written gets error=-5");
   } else {
-    s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] tag#32 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=0s", host_no, disk), 2.0);
-    s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] tag#32 Sense Key : Data Protect [current] ", host_no, disk));
-    s.klog(s.kvm_host, fmt::format("critical target error, dev {}, sector 16 op 0x1:(WRITE) flags 0x29800 phys_seg 1 prio class 2", disk));
+    s.klog(
+        s.kvm_host,
+        fmt::format("sd {}:0:0:0: [{}] tag#32 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=0s",
+                    host_no, disk),
+        2.0);
+    s.klog(s.kvm_host,
+           fmt::format("sd {}:0:0:0: [{}] tag#32 Sense Key : Data Protect [current] ", host_no, disk));
+    s.klog(
+        s.kvm_host,
+        fmt::format(
+            "critical target error, dev {}, sector 16 op 0x1:(WRITE) flags 0x29800 phys_seg 1 prio class 2",
+            disk));
     s.klog(s.kvm_host, "md: super_written gets error=-121");
   }
 }
@@ -98,11 +118,14 @@ void settle_arrays(SimState& s) {
       if (why.empty()) continue;
       const Session* se = l ? s.session(l->target) : nullptr;
       std::string disk = se ? se->disk : "";
-      int working = static_cast<int>(std::count_if(a.members.begin(), a.members.end(), [](const Member& x) { return x.in_array && !x.faulty && x.in_sync; }));
+      int working = static_cast<int>(std::count_if(a.members.begin(), a.members.end(), [](const Member& x) {
+        return x.in_array && !x.faulty && x.in_sync;
+      }));
       log_io_failure(s, disk, why, se ? se->host_no : 0);
       if (working > 1 || !m.in_sync) {
         m.faulty = true;
-        s.klog(s.kvm_host, fmt::format("md/raid1:{}: Disk failure on {}, disabling device.\nmd/raid1:{}: Operation continuing on {} devices.",
+        s.klog(s.kvm_host, fmt::format("md/raid1:{}: Disk failure on {}, disabling device.\nmd/raid1:{}: "
+                                       "Operation continuing on {} devices.",
                                        a.name, disk.empty() ? m.lun : disk, a.name, working - 1));
         changed = true;
       } else if (!a.broken) {
@@ -111,7 +134,10 @@ void settle_arrays(SimState& s) {
         a.broken = true;
         m.write_error = true;
         m.bad_blocks = {{280738, 2}, {346114, 512}, {346626, 512}, {347138, 512}, {347650, 512}};
-        s.klog(s.kvm_host, fmt::format("I/O error, dev {}, sector 346114 op 0x1:(WRITE) flags 0x800 phys_seg 256 prio class 2", disk));
+        s.klog(s.kvm_host,
+               fmt::format(
+                   "I/O error, dev {}, sector 346114 op 0x1:(WRITE) flags 0x800 phys_seg 256 prio class 2",
+                   disk));
         changed = true;
       }
     }
@@ -133,7 +159,8 @@ void settle_guests(SimState& s) {
       } else if (const LunConfig* l = s.topology.lun(dc.source)) {
         failed = !s.io_path_fault(*l).empty();
       }
-      auto disk = std::find_if(v.disks.begin(), v.disks.end(), [&](const VmDisk& d) { return d.target == dc.target; });
+      auto disk = std::find_if(v.disks.begin(), v.disks.end(),
+                               [&](const VmDisk& d) { return d.target == dc.target; });
       if (disk != v.disks.end() && !disk->attached) failed = true;
       if (!failed) continue;
       for (auto& m : v.mounts) {
@@ -141,7 +168,11 @@ void settle_guests(SimState& s) {
         m.read_only = true;
         if (!vc->guest.empty()) {
           std::string dev = m.device.substr(m.device.rfind('/') + 1);
-          s.klog(vc->guest, fmt::format("EXT4-fs error (device {}): ext4_journal_check_start:83: comm kworker/u4:2: Detected aborted journal", dev), 1.0);
+          s.klog(vc->guest,
+                 fmt::format("EXT4-fs error (device {}): ext4_journal_check_start:83: comm kworker/u4:2: "
+                             "Detected aborted journal",
+                             dev),
+                 1.0);
           s.klog(vc->guest, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
         }
       }

@@ -9,7 +9,9 @@ namespace stackdr::sim {
 
 namespace {
 
-std::string ls_time(int64_t t) { return ctime_string(t).substr(4, 12); }
+std::string ls_time(int64_t t) {
+  return ctime_string(t).substr(4, 12);
+}
 
 // util-linux's size_to_human_string: one decimal, dropped when it is zero.
 std::string lsblk_size(int64_t bytes) {
@@ -32,21 +34,33 @@ std::string lsblk_size(int64_t bytes) {
 
 std::string session_block(const SimState& s, const Session& se, int level) {
   bool up = se.session_state == "LOGGED_IN";
-  std::string ip = se.iface_ip.empty() ? s.topology.host(s.kvm_host) ? s.topology.host(s.kvm_host)->address : "" : se.iface_ip;
-  std::string out = fmt::format("Target: {} (non-flash)\n\tCurrent Portal: {},1\n\tPersistent Portal: {},1\n", se.target, se.portal, se.portal);
-  out += "\t\t**********\n\t\tInterface:\n\t\t**********\n\t\tIface Name: default\n\t\tIface Transport: tcp\n";
-  out += fmt::format("\t\tIface Initiatorname: {}\n\t\tIface IPaddress: {}\n", s.initiator_iqn, up ? ip : "[default]");
+  std::string ip = se.iface_ip.empty()
+                       ? s.topology.host(s.kvm_host) ? s.topology.host(s.kvm_host)->address : ""
+                       : se.iface_ip;
+  std::string out = fmt::format("Target: {} (non-flash)\n\tCurrent Portal: {},1\n\tPersistent Portal: {},1\n",
+                                se.target, se.portal, se.portal);
+  out +=
+      "\t\t**********\n\t\tInterface:\n\t\t**********\n\t\tIface Name: default\n\t\tIface Transport: tcp\n";
+  out += fmt::format("\t\tIface Initiatorname: {}\n\t\tIface IPaddress: {}\n", s.initiator_iqn,
+                     up ? ip : "[default]");
   out += "\t\tIface HWaddress: default\n\t\tIface Netdev: default\n";
-  out += fmt::format("\t\tSID: {}\n\t\tiSCSI Connection State: {}\n\t\tiSCSI Session State: {}\n\t\tInternal iscsid Session State: {}\n",
-                     se.sid, se.connection_state, se.session_state, se.internal_state);
+  out += fmt::format(
+      "\t\tSID: {}\n\t\tiSCSI Connection State: {}\n\t\tiSCSI Session State: {}\n\t\tInternal iscsid Session "
+      "State: {}\n",
+      se.sid, se.connection_state, se.session_state, se.internal_state);
   if (level < 2) return out;
-  out += fmt::format("\t\t*********\n\t\tTimeouts:\n\t\t*********\n\t\tRecovery Timeout: {}\n\t\tTarget Reset Timeout: 30\n"
-                     "\t\tLUN Reset Timeout: 30\n\t\tAbort Timeout: 15\n", se.recovery_timeout);
-  out += "\t\t*****\n\t\tCHAP:\n\t\t*****\n\t\tusername: <empty>\n\t\tpassword: ********\n\t\tusername_in: <empty>\n\t\tpassword_in: ********\n";
-  out += "\t\t************************\n\t\tNegotiated iSCSI params:\n\t\t************************\n"
-         "\t\tHeaderDigest: None\n\t\tDataDigest: None\n\t\tMaxRecvDataSegmentLength: 262144\n"
-         "\t\tMaxXmitDataSegmentLength: 262144\n\t\tFirstBurstLength: 65536\n\t\tMaxBurstLength: 262144\n"
-         "\t\tImmediateData: Yes\n\t\tInitialR2T: Yes\n\t\tMaxOutstandingR2T: 1\n";
+  out += fmt::format(
+      "\t\t*********\n\t\tTimeouts:\n\t\t*********\n\t\tRecovery Timeout: {}\n\t\tTarget Reset Timeout: 30\n"
+      "\t\tLUN Reset Timeout: 30\n\t\tAbort Timeout: 15\n",
+      se.recovery_timeout);
+  out +=
+      "\t\t*****\n\t\tCHAP:\n\t\t*****\n\t\tusername: <empty>\n\t\tpassword: ********\n\t\tusername_in: "
+      "<empty>\n\t\tpassword_in: ********\n";
+  out +=
+      "\t\t************************\n\t\tNegotiated iSCSI params:\n\t\t************************\n"
+      "\t\tHeaderDigest: None\n\t\tDataDigest: None\n\t\tMaxRecvDataSegmentLength: 262144\n"
+      "\t\tMaxXmitDataSegmentLength: 262144\n\t\tFirstBurstLength: 65536\n\t\tMaxBurstLength: 262144\n"
+      "\t\tImmediateData: Yes\n\t\tInitialR2T: Yes\n\t\tMaxOutstandingR2T: 1\n";
   if (level < 3) return out;
   out += "\t\t************************\n\t\tAttached SCSI devices:\n\t\t************************\n";
   out += fmt::format("\t\tHost Number: {}\tState: running\n", se.host_no);
@@ -69,7 +83,8 @@ Rendered render_iscsiadm_session(const SimState& s, int level) {
   std::sort(order.begin(), order.end(), [](const Session* a, const Session* b) { return a->sid < b->sid; });
   std::string out;
   if (level == 0) {
-    for (const auto* se : order) out += fmt::format("tcp: [{}] {},1 {} (non-flash)\n", se->sid, se->portal, se->target);
+    for (const auto* se : order)
+      out += fmt::format("tcp: [{}] {},1 {} (non-flash)\n", se->sid, se->portal, se->target);
     return {out, "", 0};
   }
   if (level >= 3) out += "iSCSI Transport Class version 2.0-870\nversion 2.1.8\n";
@@ -84,7 +99,8 @@ std::string render_by_path(const SimState& s) {
   for (const auto& se : s.sessions) {
     if (se.disk.empty()) continue;
     for (const auto& l : s.topology.luns)
-      if (l.target == se.target) links.push_back({fmt::format("ip-{}-iscsi-{}-lun-{}", se.portal, se.target, l.lun), se.disk});
+      if (l.target == se.target)
+        links.push_back({fmt::format("ip-{}-iscsi-{}-lun-{}", se.portal, se.target, l.lun), se.disk});
   }
   std::sort(links.begin(), links.end());
   std::string out = "total 0\n";
@@ -125,16 +141,18 @@ std::string render_lsblk_json(const SimState& s) {
       if (a.state != "active") continue;
       for (const auto& m : a.members)
         if (m.in_array && s.disk_of(m.lun) == se.disk)
-          r.children.push_back(Row{a.name, lsblk_size(a.size_kib * 1024), a.level, std::nullopt, std::nullopt, std::nullopt, {}});
+          r.children.push_back(Row{
+              a.name, lsblk_size(a.size_kib * 1024), a.level, std::nullopt, std::nullopt, std::nullopt, {}});
     }
     rows.push_back(r);
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.name < b.name; });
   std::string out = "{\n   \"blockdevices\": [\n";
   std::function<void(const Row&, const std::string&)> emit = [&](const Row& r, const std::string& ind) {
-    out += ind + "   \"name\": \"" + r.name + "\",\n" + ind + "   \"size\": \"" + r.size + "\",\n" + ind + "   \"type\": \"" +
-           r.type + "\",\n" + ind + "   \"mountpoint\": " + q(r.mountpoint) + ",\n" + ind + "   \"serial\": " + q(r.serial) +
-           ",\n" + ind + "   \"wwn\": " + q(r.wwn) + (r.children.empty() ? "\n" : ",\n");
+    out += ind + "   \"name\": \"" + r.name + "\",\n" + ind + "   \"size\": \"" + r.size + "\",\n" + ind +
+           "   \"type\": \"" + r.type + "\",\n" + ind + "   \"mountpoint\": " + q(r.mountpoint) + ",\n" +
+           ind + "   \"serial\": " + q(r.serial) + ",\n" + ind + "   \"wwn\": " + q(r.wwn) +
+           (r.children.empty() ? "\n" : ",\n");
     if (!r.children.empty()) {
       out += ind + "   \"children\": [\n";
       for (size_t i = 0; i < r.children.size(); ++i) {
@@ -159,10 +177,16 @@ Rendered render_ping(const SimState& s, std::string_view address) {
   std::string head = fmt::format("PING {} ({}) 56(84) bytes of data.\n", a, a);
   bool known = a == s.topology.storage.portal_ip();
   if (known && s.storage_network_up)
-    return {head + fmt::format("64 bytes from {}: icmp_seq=1 ttl=64 time=0.312 ms\n\n--- {} ping statistics ---\n"
-                               "1 packets transmitted, 1 received, 0% packet loss, time 0ms\n"
-                               "rtt min/avg/max/mdev = 0.312/0.312/0.312/0.000 ms\n", a, a), "", 0};
-  return {head + fmt::format("\n--- {} ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss, time 0ms\n\n", a), "", 1};
+    return {
+        head + fmt::format("64 bytes from {}: icmp_seq=1 ttl=64 time=0.312 ms\n\n--- {} ping statistics ---\n"
+                           "1 packets transmitted, 1 received, 0% packet loss, time 0ms\n"
+                           "rtt min/avg/max/mdev = 0.312/0.312/0.312/0.000 ms\n",
+                           a, a),
+        "", 0};
+  return {head + fmt::format("\n--- {} ping statistics ---\n1 packets transmitted, 0 received, 100% packet "
+                             "loss, time 0ms\n\n",
+                             a),
+          "", 1};
 }
 
 }  // namespace stackdr::sim

@@ -50,7 +50,8 @@ TreeNode build_tree(const SimState& s) {
       if (b.type != type) continue;
       TreeNode tg{"default_tg_pt_gp", "ALUA state: Active/optimized", {}};
       TreeNode alua{"alua", "ALUA Groups: 1", {tg}};
-      folder.children.push_back({b.name, fmt::format("{} ({}) write-thru activated", b.device, human_size(b.size_bytes)), {alua}});
+      folder.children.push_back(
+          {b.name, fmt::format("{} ({}) write-thru activated", b.device, human_size(b.size_bytes)), {alua}});
     }
     folder.info = fmt::format("Storage Objects: {}", folder.children.size());
     backstores.children.push_back(folder);
@@ -62,13 +63,17 @@ TreeNode build_tree(const SimState& s) {
     TreeNode acls{"acls", fmt::format("ACLs: {}", t.acls.size()), {}};
     for (const auto& a : t.acls) {
       TreeNode acl{a, fmt::format("Mapped LUNs: {}", t.luns.size()), {}};
-      for (const auto& l : t.luns) acl.children.push_back({fmt::format("mapped_lun{}", l.lun), fmt::format("lun{} {} (rw)", l.lun, l.backstore), {}});
+      for (const auto& l : t.luns)
+        acl.children.push_back(
+            {fmt::format("mapped_lun{}", l.lun), fmt::format("lun{} {} (rw)", l.lun, l.backstore), {}});
       acls.children.push_back(acl);
     }
     TreeNode luns{"luns", fmt::format("LUNs: {}", t.luns.size()), {}};
     for (const auto& l : t.luns) {
       const Backstore* b = lio.backstore(l.backstore);
-      luns.children.push_back({fmt::format("lun{}", l.lun), fmt::format("{} ({}) (default_tg_pt_gp)", l.backstore, b ? b->device : ""), {}});
+      luns.children.push_back({fmt::format("lun{}", l.lun),
+                               fmt::format("{} ({}) (default_tg_pt_gp)", l.backstore, b ? b->device : ""),
+                               {}});
     }
     TreeNode portals{"portals", fmt::format("Portals: {}", t.portals.size()), {}};
     for (const auto& p : t.portals) portals.children.push_back({p, "OK", {}});
@@ -76,7 +81,8 @@ TreeNode build_tree(const SimState& s) {
     iscsi.children.push_back({t.iqn, "TPGs: 1", {tpg}});
   }
   root.children.push_back(iscsi);
-  for (const char* fabric : {"loopback", "vhost", "xen-pvscsi"}) root.children.push_back({fabric, "Targets: 0", {}});
+  for (const char* fabric : {"loopback", "vhost", "xen-pvscsi"})
+    root.children.push_back({fabric, "Targets: 0", {}});
   return root;
 }
 
@@ -94,7 +100,8 @@ std::string render_ss_listen(const SimState& s) {
   std::string out = fmt::format("LISTEN 0      128          0.0.0.0:22        0.0.0.0:*          \n");
   if (s.lio.running && !s.lio.targets.empty()) {
     std::string ip = s.topology.storage.portal_ip();
-    out += fmt::format("LISTEN 0      256    {:>15}:{:<5}     0.0.0.0:*          \n", ip, s.topology.storage.portal_port());
+    out += fmt::format("LISTEN 0      256    {:>15}:{:<5}     0.0.0.0:*          \n", ip,
+                       s.topology.storage.portal_port());
   }
   return out;
 }

@@ -20,7 +20,9 @@ std::string array_number(const std::string& name) {
 }
 
 // A member holds its slot and is working (not failed, not rebuilding).
-bool active_in_slot(const Member& m) { return m.in_array && !m.faulty && m.in_sync; }
+bool active_in_slot(const Member& m) {
+  return m.in_array && !m.faulty && m.in_sync;
+}
 
 int count_active(const Array& a) {
   return static_cast<int>(std::count_if(a.members.begin(), a.members.end(), active_in_slot));
@@ -53,8 +55,9 @@ std::string resync_line(const Resync& r) {
   std::string bar = "[" + std::string(x, '=') + ">" + std::string(std::max(0, 20 - x), '.') + "]";
   int64_t left_kib = r.total_kib - r.done_kib;
   int64_t finish_tenths = r.speed_kib ? (left_kib * 10) / (r.speed_kib * 60) : 0;
-  return fmt::format("      {}  {} ={:3}.{}% ({}/{}) finish={}.{}min speed={}K/sec\n", bar, r.action, per_milli / 10,
-                     per_milli % 10, r.done_kib, r.total_kib, finish_tenths / 10, finish_tenths % 10, r.speed_kib);
+  return fmt::format("      {}  {} ={:3}.{}% ({}/{}) finish={}.{}min speed={}K/sec\n", bar, r.action,
+                     per_milli / 10, per_milli % 10, r.done_kib, r.total_kib, finish_tenths / 10,
+                     finish_tenths % 10, r.speed_kib);
 }
 
 }  // namespace
@@ -69,12 +72,14 @@ std::string mdadm_human_size(int64_t bytes) {
     int64_t gib = (bytes * 200 / (1LL << 30) + 1) / 2, gb = (bytes / (1000000000 / 200) + 1) / 2;
     return fmt::format("({}.{:02} GiB {}.{:02} GB)", gib / 100, gib % 100, gb / 100, gb % 100);
   }
-  int64_t tib = (bytes / (1LL << 20) * 200 / (1LL << 20) + 1) / 2, tb = (bytes / (1000000000000LL / 200) + 1) / 2;
+  int64_t tib = (bytes / (1LL << 20) * 200 / (1LL << 20) + 1) / 2,
+          tb = (bytes / (1000000000000LL / 200) + 1) / 2;
   return fmt::format("({}.{:02} TiB {}.{:02} TB)", tib / 100, tib % 100, tb / 100, tb % 100);
 }
 
 std::string render_mdstat(const SimState& s) {
-  std::string out = "Personalities : [linear] [multipath] [raid0] [raid1] [raid6] [raid5] [raid4] [raid10] \n";
+  std::string out =
+      "Personalities : [linear] [multipath] [raid0] [raid1] [raid6] [raid5] [raid4] [raid10] \n";
   for (const auto& a : s.arrays) {
     if (a.state == "stopped") continue;
     bool inactive = a.state == "inactive";
@@ -84,16 +89,24 @@ std::string render_mdstat(const SimState& s) {
     for (auto it = a.members.rbegin(); it != a.members.rend(); ++it) {
       if (!it->in_array) continue;
       out += fmt::format(" {}[{}]", s.disk_of(it->lun).empty() ? it->lun : s.disk_of(it->lun), it->desc_nr);
-      if (it->faulty) out += "(F)";
-      else if (inactive) out += "(S)";
+      if (it->faulty)
+        out += "(F)";
+      else if (inactive)
+        out += "(S)";
     }
     out += "\n";
     if (inactive) {
-      out += fmt::format("      {} blocks super 1.2\n", a.size_kib * 2 * static_cast<int64_t>(std::count_if(a.members.begin(), a.members.end(), [](const Member& m) { return m.in_array; })) / 2);
+      out += fmt::format("      {} blocks super 1.2\n",
+                         a.size_kib * 2 *
+                             static_cast<int64_t>(std::count_if(a.members.begin(), a.members.end(),
+                                                                [](const Member& m) { return m.in_array; })) /
+                             2);
     } else {
-      out += fmt::format("      {} blocks super 1.2 [{}/{}] [{}]\n", a.size_kib, a.raid_disks, count_active(a), health(a));
+      out += fmt::format("      {} blocks super 1.2 [{}/{}] [{}]\n", a.size_kib, a.raid_disks,
+                         count_active(a), health(a));
       if (a.resync) out += resync_line(*a.resync);
-      out += fmt::format("      bitmap: {}/1 pages [{}KB], {}KB chunk\n", a.bitmap_pages_used, a.bitmap_pages_used * 4, a.bitmap_chunk_kib);
+      out += fmt::format("      bitmap: {}/1 pages [{}KB], {}KB chunk\n", a.bitmap_pages_used,
+                         a.bitmap_pages_used * 4, a.bitmap_chunk_kib);
     }
     out += "\n";
   }
@@ -106,9 +119,11 @@ Rendered render_mdadm_detail(const SimState& s, std::string_view device) {
   if (!a || a->state == "stopped")
     return {"", fmt::format("mdadm: cannot open {}: No such file or directory\n", device), 1};
   auto kv = [](std::string_view k, const std::string& v) { return fmt::format("{:>18} : {}\n", k, v); };
-  std::string name = fmt::format("{}:{}  (local to host {})", a->homehost, array_number(a->name), a->homehost);
+  std::string name =
+      fmt::format("{}:{}  (local to host {})", a->homehost, array_number(a->name), a->homehost);
   std::string out = fmt::format("{}:\n", a->device);
-  int bound = static_cast<int>(std::count_if(a->members.begin(), a->members.end(), [](const Member& m) { return m.in_array; }));
+  int bound = static_cast<int>(
+      std::count_if(a->members.begin(), a->members.end(), [](const Member& m) { return m.in_array; }));
   if (a->state == "inactive") {
     out += kv("Version", "1.2") + kv("Raid Level", a->level) + kv("Total Devices", std::to_string(bound)) +
            kv("Persistence", "Superblock is persistent") + "\n" + kv("State", "inactive") +
@@ -117,30 +132,36 @@ Rendered render_mdadm_detail(const SimState& s, std::string_view device) {
     for (const auto& m : a->members) {
       if (!m.in_array) continue;
       auto [maj, min] = sd_numbers(s.disk_of(m.lun));
-      out += fmt::format("   {:>5}   {:>5}    {:>5}    {:>5}        /dev/{}\n", "-", maj, min, "-", s.disk_of(m.lun));
+      out += fmt::format("   {:>5}   {:>5}    {:>5}    {:>5}        /dev/{}\n", "-", maj, min, "-",
+                         s.disk_of(m.lun));
     }
     return {out, "", 0};
   }
   int active = count_active(*a);
-  int failed = static_cast<int>(std::count_if(a->members.begin(), a->members.end(), [](const Member& m) { return m.in_array && m.faulty; }));
+  int failed = static_cast<int>(std::count_if(a->members.begin(), a->members.end(),
+                                              [](const Member& m) { return m.in_array && m.faulty; }));
   int spare = bound - active - failed;
   std::string size = fmt::format("{} {}", a->size_kib, mdadm_human_size(a->size_kib * 1024));
   std::vector<std::string> state{"clean"};
   if (active < a->raid_disks) state.push_back("degraded");
   if (a->resync) state.push_back(a->resync->action == "recovery" ? "recovering" : a->resync->action + "ing");
-  out += kv("Version", "1.2") + kv("Creation Time", ctime_string(a->creation_time)) + kv("Raid Level", a->level) +
-         kv("Array Size", size) + kv("Used Dev Size", size) + kv("Raid Devices", std::to_string(a->raid_disks)) +
-         kv("Total Devices", std::to_string(bound)) + kv("Persistence", "Superblock is persistent") + "\n" +
-         kv("Intent Bitmap", "Internal") + "\n" + kv("Update Time", ctime_string(a->update_time)) +
-         kv("State", text::join(state, ", ") + " ") + kv("Active Devices", std::to_string(active)) +
-         kv("Working Devices", std::to_string(bound - failed)) + kv("Failed Devices", std::to_string(failed)) +
-         kv("Spare Devices", std::to_string(spare)) + "\n" + kv("Consistency Policy", "bitmap") + "\n";
+  out += kv("Version", "1.2") + kv("Creation Time", ctime_string(a->creation_time)) +
+         kv("Raid Level", a->level) + kv("Array Size", size) + kv("Used Dev Size", size) +
+         kv("Raid Devices", std::to_string(a->raid_disks)) + kv("Total Devices", std::to_string(bound)) +
+         kv("Persistence", "Superblock is persistent") + "\n" + kv("Intent Bitmap", "Internal") + "\n" +
+         kv("Update Time", ctime_string(a->update_time)) + kv("State", text::join(state, ", ") + " ") +
+         kv("Active Devices", std::to_string(active)) +
+         kv("Working Devices", std::to_string(bound - failed)) +
+         kv("Failed Devices", std::to_string(failed)) + kv("Spare Devices", std::to_string(spare)) + "\n" +
+         kv("Consistency Policy", "bitmap") + "\n";
   if (a->resync && a->resync->total_kib)
     out += kv(a->resync->action == "recovery" ? "Rebuild Status" : "Resync Status",
-              fmt::format("{}% complete", a->resync->done_kib * 100 / a->resync->total_kib)) + "\n";
+              fmt::format("{}% complete", a->resync->done_kib * 100 / a->resync->total_kib)) +
+           "\n";
   out += kv("Name", name) + kv("UUID", a->uuid) + kv("Events", std::to_string(a->events)) + "\n";
   out += "    Number   Major   Minor   RaidDevice State\n";
-  auto row = [&](const std::string& num, int maj, int min, const std::string& slot, const std::string& st, const std::string& dev) {
+  auto row = [&](const std::string& num, int maj, int min, const std::string& slot, const std::string& st,
+                 const std::string& dev) {
     std::string r = fmt::format("   {:>5}   {:>5}    {:>5}    {:>5}      {}", num, maj, min, slot, st);
     if (!dev.empty()) r += "   " + dev;
     return r + "\n";
@@ -152,7 +173,8 @@ Rendered render_mdadm_detail(const SimState& s, std::string_view device) {
       continue;
     }
     auto [maj, min] = sd_numbers(s.disk_of(m->lun));
-    out += row(std::to_string(m->desc_nr), maj, min, std::to_string(slot), m->in_sync ? "active sync" : "spare rebuilding", "/dev/" + s.disk_of(m->lun));
+    out += row(std::to_string(m->desc_nr), maj, min, std::to_string(slot),
+               m->in_sync ? "active sync" : "spare rebuilding", "/dev/" + s.disk_of(m->lun));
   }
   bool blank = false;
   for (const auto& m : a->members) {
@@ -176,25 +198,32 @@ Rendered render_mdadm_examine(const SimState& s, std::string_view device) {
       auto kv = [](std::string_view k, const std::string& v) { return fmt::format("{:>15} : {}\n", k, v); };
       int64_t data_sectors = a.size_kib * 2;
       std::string out = dev + ":\n";
-      out += kv("Magic", "a92b4efc") + kv("Version", "1.2") + kv("Feature Map", "0x1") + kv("Array UUID", a.uuid) +
-             kv("Name", fmt::format("{}:{}  (local to host {})", a.homehost, array_number(a.name), a.homehost)) +
-             kv("Creation Time", ctime_string(a.creation_time)) + kv("Raid Level", a.level) +
-             kv("Raid Devices", std::to_string(a.raid_disks)) + "\n" +
-             kv("Avail Dev Size", fmt::format("{} sectors {}", data_sectors, mdadm_human_size(data_sectors * 512))) +
-             kv("Array Size", fmt::format("{} KiB {}", a.size_kib, mdadm_human_size(a.size_kib * 1024))) +
-             kv("Data Offset", "2048 sectors") + kv("Super Offset", "8 sectors") +
-             kv("Unused Space", "before=1968 sectors, after=0 sectors") +
-             kv("State", m.events == a.events && a.state == "active" && !m.faulty ? "clean" : "active") +
-             kv("Device UUID", m.device_uuid) + "\n" + kv("Internal Bitmap", "8 sectors from superblock") +
-             kv("Update Time", ctime_string(m.update_time)) +
-             kv("Bad Block Log", std::string("512 entries available at offset 16 sectors") + (m.bad_blocks.empty() ? "" : " - bad blocks present.")) +
-             kv("Checksum", m.checksum + " - correct") + kv("Events", std::to_string(m.events)) + "\n\n";
-      out += fmt::format("{:>14} : {}\n", "Device Role", m.in_sync || m.faulty ? fmt::format("Active device {}", m.role) : "spare");
-      out += fmt::format("{:>14} : {} ('A' == active, '.' == missing, 'R' == replacing)\n", "Array State", m.array_state_seen);
+      out +=
+          kv("Magic", "a92b4efc") + kv("Version", "1.2") + kv("Feature Map", "0x1") +
+          kv("Array UUID", a.uuid) +
+          kv("Name", fmt::format("{}:{}  (local to host {})", a.homehost, array_number(a.name), a.homehost)) +
+          kv("Creation Time", ctime_string(a.creation_time)) + kv("Raid Level", a.level) +
+          kv("Raid Devices", std::to_string(a.raid_disks)) + "\n" +
+          kv("Avail Dev Size",
+             fmt::format("{} sectors {}", data_sectors, mdadm_human_size(data_sectors * 512))) +
+          kv("Array Size", fmt::format("{} KiB {}", a.size_kib, mdadm_human_size(a.size_kib * 1024))) +
+          kv("Data Offset", "2048 sectors") + kv("Super Offset", "8 sectors") +
+          kv("Unused Space", "before=1968 sectors, after=0 sectors") +
+          kv("State", m.events == a.events && a.state == "active" && !m.faulty ? "clean" : "active") +
+          kv("Device UUID", m.device_uuid) + "\n" + kv("Internal Bitmap", "8 sectors from superblock") +
+          kv("Update Time", ctime_string(m.update_time)) +
+          kv("Bad Block Log", std::string("512 entries available at offset 16 sectors") +
+                                  (m.bad_blocks.empty() ? "" : " - bad blocks present.")) +
+          kv("Checksum", m.checksum + " - correct") + kv("Events", std::to_string(m.events)) + "\n\n";
+      out += fmt::format("{:>14} : {}\n", "Device Role",
+                         m.in_sync || m.faulty ? fmt::format("Active device {}", m.role) : "spare");
+      out += fmt::format("{:>14} : {} ('A' == active, '.' == missing, 'R' == replacing)\n", "Array State",
+                         m.array_state_seen);
       return {out, "", 0};
     }
   }
-  bool exists = std::any_of(s.sessions.begin(), s.sessions.end(), [&](const Session& x) { return x.disk == kname; });
+  bool exists =
+      std::any_of(s.sessions.begin(), s.sessions.end(), [&](const Session& x) { return x.disk == kname; });
   if (!exists) return {"", fmt::format("mdadm: cannot open {}: No such file or directory\n", dev), 1};
   return {"", fmt::format("mdadm: No md superblock detected on {}.\n", dev), 1};
 }
@@ -218,9 +247,12 @@ std::optional<std::string> render_md_sysfs(const SimState& s, std::string_view p
     if (!m.in_array || s.disk_of(m.lun) != dev) continue;
     if (parts[6] == "state") {
       std::vector<std::string> st;
-      if (m.faulty) st.push_back("faulty");
-      else if (m.in_sync) st.push_back("in_sync");
-      else st.push_back("spare");
+      if (m.faulty)
+        st.push_back("faulty");
+      else if (m.in_sync)
+        st.push_back("in_sync");
+      else
+        st.push_back("spare");
       if (m.write_error) st.push_back("write_error");
       return text::join(st, ",") + "\n";
     }

@@ -25,7 +25,9 @@ Rendered render_virsh_list(const SimState& s) {
   std::string out = fmt::format(" {:<4} {:<{}}   State\n", "Id", "Name", w);
   out += std::string(out.size() - 1 + 2, '-') + "\n";
   for (const auto& v : s.vms)
-    out += fmt::format(" {:<4} {:<{}}   {}\n", v.state == "running" || v.state == "paused" ? std::to_string(v.id) : "-", v.name, w, v.state);
+    out += fmt::format(" {:<4} {:<{}}   {}\n",
+                       v.state == "running" || v.state == "paused" ? std::to_string(v.id) : "-", v.name, w,
+                       v.state);
   return {out + "\n", "", 0};
 }
 
@@ -48,14 +50,17 @@ Rendered render_virsh_domstate(const SimState& s, std::string_view domain) {
 }
 
 std::string render_guest_mounts(const SimState& s, std::string_view guest_host) {
-  std::string out = "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
-                    "/dev/vda1 / ext4 rw,relatime,errors=remount-ro 0 0\n";
+  std::string out =
+      "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime "
+      "0 0\n"
+      "/dev/vda1 / ext4 rw,relatime,errors=remount-ro 0 0\n";
   for (const auto& vc : s.topology.vms) {
     if (vc.guest != guest_host) continue;
     for (const auto& v : s.vms) {
       if (v.name != vc.name) continue;
       for (const auto& m : v.mounts)
-        out += fmt::format("{} {} {} {},relatime 0 0\n", m.device, m.mountpoint, m.fstype, m.read_only ? "ro" : "rw");
+        out += fmt::format("{} {} {} {},relatime 0 0\n", m.device, m.mountpoint, m.fstype,
+                           m.read_only ? "ro" : "rw");
     }
   }
   return out;

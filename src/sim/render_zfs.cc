@@ -24,22 +24,25 @@ Rendered render_zpool_status(const SimState& s, std::string_view pool) {
   bool faulted = false;
   for (const auto& d : p.disks) faulted = faulted || d.state == "FAULTED";
   if (state != "ONLINE" && faulted) {
-    out += "status: One or more devices are faulted in response to persistent errors.\n"
-           "\tSufficient replicas exist for the pool to continue functioning in a\n"
-           "\tdegraded state.\n"
-           "action: Replace the faulted device, or use 'zpool clear' to mark the device\n"
-           "\trepaired.\n";
+    out +=
+        "status: One or more devices are faulted in response to persistent errors.\n"
+        "\tSufficient replicas exist for the pool to continue functioning in a\n"
+        "\tdegraded state.\n"
+        "action: Replace the faulted device, or use 'zpool clear' to mark the device\n"
+        "\trepaired.\n";
   } else if (state != "ONLINE") {
-    out += "status: One or more devices could not be used because the label is missing or\n"
-           "\tinvalid.  Sufficient replicas exist for the pool to continue\n"
-           "\tfunctioning in a degraded state.\n"
-           "action: Replace the device using 'zpool replace'.\n"
-           "   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-4J\n";
+    out +=
+        "status: One or more devices could not be used because the label is missing or\n"
+        "\tinvalid.  Sufficient replicas exist for the pool to continue\n"
+        "\tfunctioning in a degraded state.\n"
+        "action: Replace the device using 'zpool replace'.\n"
+        "   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-4J\n";
   }
   out += fmt::format("  scan: {}\nconfig:\n\n", p.scan);
   size_t width = std::max<size_t>(p.name.size(), 2 + p.vdev.size());
   for (const auto& d : p.disks) width = std::max(width, 4 + d.name.size());
-  auto row = [&](const std::string& indent_name, const std::string& st, int64_t r, int64_t w, int64_t c, const std::string& note) {
+  auto row = [&](const std::string& indent_name, const std::string& st, int64_t r, int64_t w, int64_t c,
+                 const std::string& note) {
     std::string l = fmt::format("\t{:<{}}  {:<8} {:>5} {:>5} {:>5}", indent_name, width, st, r, w, c);
     if (!note.empty()) l += "  " + note;
     return l + "\n";
@@ -47,12 +50,14 @@ Rendered render_zpool_status(const SimState& s, std::string_view pool) {
   out += fmt::format("\t{:<{}}  STATE     READ WRITE CKSUM\n", "NAME", width);
   out += row(p.name, state, 0, 0, 0, "");
   out += row("  " + p.vdev, state, 0, 0, 0, "");
-  for (const auto& d : p.disks) out += row("    " + d.name, d.state, d.read_errors, d.write_errors, d.cksum_errors, d.note);
+  for (const auto& d : p.disks)
+    out += row("    " + d.name, d.state, d.read_errors, d.write_errors, d.cksum_errors, d.note);
   out += "\nerrors: No known data errors\n";
   return {out, "", 0};
 }
 
-Rendered render_zfs_get(const SimState& s, const std::vector<std::string>& props, const std::vector<std::string>& datasets) {
+Rendered render_zfs_get(const SimState& s, const std::vector<std::string>& props,
+                        const std::vector<std::string>& datasets) {
   Rendered r;
   for (const auto& ds : datasets) {
     const Zvol* z = s.zvol(ds);
@@ -62,9 +67,13 @@ Rendered render_zfs_get(const SimState& s, const std::vector<std::string>& props
       continue;
     }
     for (const auto& p : props) {
-      if (p == "volmode") r.out += fmt::format("{}\tvolmode\t{}\t{}\n", ds, z->volmode, z->volmode == "default" ? "default" : "local");
-      else if (p == "volsize") r.out += fmt::format("{}\tvolsize\t{}\tlocal\n", ds, z->volsize);
-      else r.out += fmt::format("{}\t{}\t-\t-\n", ds, p);
+      if (p == "volmode")
+        r.out += fmt::format("{}\tvolmode\t{}\t{}\n", ds, z->volmode,
+                             z->volmode == "default" ? "default" : "local");
+      else if (p == "volsize")
+        r.out += fmt::format("{}\tvolsize\t{}\tlocal\n", ds, z->volsize);
+      else
+        r.out += fmt::format("{}\t{}\t-\t-\n", ds, p);
     }
   }
   return r;
@@ -81,10 +90,12 @@ Rendered render_zvol_links(const SimState& s, std::string_view dir) {
     minor += 16;
     if ("/dev/zvol/" + z.name.substr(0, z.name.rfind('/')) != prefix || !z.device_present()) continue;
     std::string target = fmt::format("../../zd{}", this_minor);
-    out += fmt::format("lrwxrwxrwx 1 root root {} {} {} -> {}\n", target.size(), ls_time(s.now), z.name.substr(z.name.rfind('/') + 1), target);
+    out += fmt::format("lrwxrwxrwx 1 root root {} {} {} -> {}\n", target.size(), ls_time(s.now),
+                       z.name.substr(z.name.rfind('/') + 1), target);
     any = true;
   }
-  if (!any && s.zvols.empty()) return {"", fmt::format("ls: cannot access '{}': No such file or directory\n", dir), 2};
+  if (!any && s.zvols.empty())
+    return {"", fmt::format("ls: cannot access '{}': No such file or directory\n", dir), 2};
   return {out, "", 0};
 }
 
@@ -95,17 +106,28 @@ Rendered render_smartctl(const SimState& s, std::string_view device) {
     bool failing = d.state == "FAULTED";
     nlohmann::json j;
     j["json_format_version"] = {1, 0};
-    j["smartctl"] = {{"version", {7, 3}}, {"argv", {"smartctl", "-j", "-H", "-A", std::string(device)}}, {"exit_status", failing ? 8 : 0}};
-    j["device"] = {{"name", std::string(device)}, {"info_name", std::string(device) + " [SAT]"}, {"type", "sat"}, {"protocol", "ATA"}};
+    j["smartctl"] = {{"version", {7, 3}},
+                     {"argv", {"smartctl", "-j", "-H", "-A", std::string(device)}},
+                     {"exit_status", failing ? 8 : 0}};
+    j["device"] = {{"name", std::string(device)},
+                   {"info_name", std::string(device) + " [SAT]"},
+                   {"type", "sat"},
+                   {"protocol", "ATA"}};
     // by-id names read "ata-MODEL_SERIAL"; anything else is used whole.
     std::string id = text::starts_with(name, "ata-") ? name.substr(4) : name;
     size_t us = id.rfind('_');
     j["model_name"] = us == std::string::npos ? id : id.substr(0, us);
     j["serial_number"] = us == std::string::npos ? d.serial : id.substr(us + 1);
     j["smart_status"] = {{"passed", !failing}};
-    j["ata_smart_attributes"] = {{"revision", 10},
-                                 {"table", {{{"id", 5}, {"name", "Reallocated_Sector_Ct"}, {"raw", {{"value", failing ? 2048 : 0}, {"string", failing ? "2048" : "0"}}}},
-                                            {{"id", 197}, {"name", "Current_Pending_Sector"}, {"raw", {{"value", failing ? 64 : 0}, {"string", failing ? "64" : "0"}}}}}}};
+    j["ata_smart_attributes"] = {
+        {"revision", 10},
+        {"table",
+         {{{"id", 5},
+           {"name", "Reallocated_Sector_Ct"},
+           {"raw", {{"value", failing ? 2048 : 0}, {"string", failing ? "2048" : "0"}}}},
+          {{"id", 197},
+           {"name", "Current_Pending_Sector"},
+           {"raw", {{"value", failing ? 64 : 0}, {"string", failing ? "64" : "0"}}}}}}};
     j["temperature"] = {{"current", 34}};
     return {j.dump(2) + "\n", "", failing ? 8 : 0};
   }

@@ -27,7 +27,8 @@ std::string mdadm_human_size(int64_t bytes);
 
 // ZFS (render_zfs.cc)
 Rendered render_zpool_status(const SimState& s, std::string_view pool);
-Rendered render_zfs_get(const SimState& s, const std::vector<std::string>& properties, const std::vector<std::string>& datasets);
+Rendered render_zfs_get(const SimState& s, const std::vector<std::string>& properties,
+                        const std::vector<std::string>& datasets);
 Rendered render_zvol_links(const SimState& s, std::string_view dir);
 Rendered render_smartctl(const SimState& s, std::string_view device);
 

@@ -30,11 +30,14 @@ CommandResult not_found(const Argv& argv) {
 CommandResult usage(const Argv& argv) {
   CommandResult c;
   c.exit_code = 2;
-  c.err = fmt::format("{}: the simulated stack does not know this invocation: {}\n", argv[0], describe_argv(argv));
+  c.err = fmt::format("{}: the simulated stack does not know this invocation: {}\n", argv[0],
+                      describe_argv(argv));
   return c;
 }
 
-bool has(const Argv& a, std::string_view word) { return std::find(a.begin(), a.end(), word) != a.end(); }
+bool has(const Argv& a, std::string_view word) {
+  return std::find(a.begin(), a.end(), word) != a.end();
+}
 
 std::string after(const Argv& a, std::string_view flag) {
   for (size_t i = 0; i + 1 < a.size(); ++i)
@@ -53,7 +56,11 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
   if (cmd == "dmesg") return from({render_dmesg(s, name_), "", 0});
   if (storage) {
     if (cmd == "zpool" && argv.size() >= 2 && argv[1] == "status") {
-      if (has(argv, "-j")) return from({"", "invalid option 'j'\nusage:\n\tstatus [-c [script1,script2,...]] [-igLpPstvxD]  [-T d|u] [pool] ... \n", 2});
+      if (has(argv, "-j"))
+        return from({"",
+                     "invalid option 'j'\nusage:\n\tstatus [-c [script1,script2,...]] [-igLpPstvxD]  [-T "
+                     "d|u] [pool] ... \n",
+                     2});
       return from(render_zpool_status(s, argv.back() == "status" || argv.back() == "-v" ? "" : argv.back()));
     }
     if (cmd == "zfs" && argv.size() >= 6 && argv[1] == "get") {
@@ -65,20 +72,25 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
       for (auto p : text::split(argv[i], ',')) props.emplace_back(p);
       return from(render_zfs_get(s, props, Argv(argv.begin() + static_cast<long>(i) + 1, argv.end())));
     }
-    if (cmd == "ls" && argv.size() == 3 && argv[1] == "-l" && text::starts_with(argv[2], "/dev/zvol/")) return from(render_zvol_links(s, argv[2]));
-    if (cmd == "targetcli" && argv.size() == 2 && argv[1] == "ls") return from({render_targetcli_ls(s), "", 0});
+    if (cmd == "ls" && argv.size() == 3 && argv[1] == "-l" && text::starts_with(argv[2], "/dev/zvol/"))
+      return from(render_zvol_links(s, argv[2]));
+    if (cmd == "targetcli" && argv.size() == 2 && argv[1] == "ls")
+      return from({render_targetcli_ls(s), "", 0});
     if (cmd == "ss") return from({render_ss_listen(s), "", 0});
     if (cmd == "smartctl") return from(render_smartctl(s, argv.back()));
     return not_found(argv);
   }
   if (kvm) {
-    if (cmd == "mdadm" && argv.size() == 3 && argv[1] == "--detail") return from(render_mdadm_detail(s, argv[2]));
-    if (cmd == "mdadm" && argv.size() == 3 && argv[1] == "--examine") return from(render_mdadm_examine(s, argv[2]));
+    if (cmd == "mdadm" && argv.size() == 3 && argv[1] == "--detail")
+      return from(render_mdadm_detail(s, argv[2]));
+    if (cmd == "mdadm" && argv.size() == 3 && argv[1] == "--examine")
+      return from(render_mdadm_examine(s, argv[2]));
     if (cmd == "iscsiadm" && has(argv, "session")) {
       std::string p = after(argv, "-P");
       return from(render_iscsiadm_session(s, p.empty() ? 0 : static_cast<int>(text::to_int(p).value_or(0))));
     }
-    if (cmd == "ls" && argv.size() == 3 && argv[2] == "/dev/disk/by-path") return from({render_by_path(s), "", 0});
+    if (cmd == "ls" && argv.size() == 3 && argv[2] == "/dev/disk/by-path")
+      return from({render_by_path(s), "", 0});
     if (cmd == "lsblk" && has(argv, "-J")) return from({render_lsblk_json(s), "", 0});
     if (cmd == "virsh" && argv.size() >= 2) {
       if (argv[1] == "list") return from(render_virsh_list(s));

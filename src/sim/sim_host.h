@@ -12,7 +12,8 @@ namespace stackdr::sim {
 
 class SimHost : public Host {
  public:
-  SimHost(std::string name, std::shared_ptr<SimState> state) : name_(std::move(name)), state_(std::move(state)) {}
+  SimHost(std::string name, std::shared_ptr<SimState> state)
+      : name_(std::move(name)), state_(std::move(state)) {}
   const std::string& name() const override { return name_; }
   CommandResult run(const Argv& argv, std::chrono::milliseconds timeout) override;
   Result<std::string> read_file(const std::string& path) override;

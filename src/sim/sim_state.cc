@@ -22,7 +22,9 @@ uint64_t stable_hash(std::string_view s, uint64_t salt = 0) {
   return h;
 }
 
-std::string hex8(std::string_view s, uint64_t salt) { return fmt::format("{:08x}", stable_hash(s, salt) & 0xffffffffULL); }
+std::string hex8(std::string_view s, uint64_t salt) {
+  return fmt::format("{:08x}", stable_hash(s, salt) & 0xffffffffULL);
+}
 
 std::string md_uuid(std::string_view s) {
   return fmt::format("{}:{}:{}:{}", hex8(s, 1), hex8(s, 2), hex8(s, 3), hex8(s, 4));
@@ -30,7 +32,8 @@ std::string md_uuid(std::string_view s) {
 
 std::string lio_serial(std::string_view s) {
   std::string h = hex8(s, 11) + hex8(s, 12) + hex8(s, 13) + hex8(s, 14);
-  return fmt::format("{}-{}-{}-{}-{}", h.substr(0, 8), h.substr(8, 4), h.substr(12, 4), h.substr(16, 4), h.substr(20, 12));
+  return fmt::format("{}-{}-{}-{}-{}", h.substr(0, 8), h.substr(8, 4), h.substr(12, 4), h.substr(16, 4),
+                     h.substr(20, 12));
 }
 
 constexpr int64_t kStart = 1795589666;  // Wed Nov 25 06:54:26 2026 UTC, the lab's creation time
@@ -71,16 +74,22 @@ Target* Lio::target(std::string_view iqn) {
     if (t.iqn == iqn) return &t;
   return nullptr;
 }
-const Target* Lio::target(std::string_view iqn) const { return const_cast<Lio*>(this)->target(iqn); }
+const Target* Lio::target(std::string_view iqn) const {
+  return const_cast<Lio*>(this)->target(iqn);
+}
 
 Member* Array::member(std::string_view lun) {
   for (auto& m : members)
     if (m.lun == lun) return &m;
   return nullptr;
 }
-const Member* Array::member(std::string_view lun) const { return const_cast<Array*>(this)->member(lun); }
+const Member* Array::member(std::string_view lun) const {
+  return const_cast<Array*>(this)->member(lun);
+}
 
-const Zvol* SimState::zvol(std::string_view n) const { return const_cast<SimState*>(this)->zvol(n); }
+const Zvol* SimState::zvol(std::string_view n) const {
+  return const_cast<SimState*>(this)->zvol(n);
+}
 Zvol* SimState::zvol(std::string_view n) {
   for (auto& z : zvols)
     if (z.name == n) return &z;
@@ -91,7 +100,9 @@ Session* SimState::session(std::string_view target) {
     if (s.target == target) return &s;
   return nullptr;
 }
-const Session* SimState::session(std::string_view target) const { return const_cast<SimState*>(this)->session(target); }
+const Session* SimState::session(std::string_view target) const {
+  return const_cast<SimState*>(this)->session(target);
+}
 Array* SimState::array(std::string_view n) {
   for (auto& a : arrays)
     if (a.name == n) return &a;
@@ -122,7 +133,9 @@ std::string SimState::io_path_fault(const LunConfig& l) const {
   const Target* t = lio.target(l.target);
   if (!t) return "target " + l.target + " missing";
   if (!t->tpg_enabled) return "TPG of " + l.target + " disabled";
-  bool mapped = std::any_of(t->luns.begin(), t->luns.end(), [&](const TargetLun& x) { return x.lun == l.lun && x.backstore == l.backstore(); });
+  bool mapped = std::any_of(t->luns.begin(), t->luns.end(), [&](const TargetLun& x) {
+    return x.lun == l.lun && x.backstore == l.backstore();
+  });
   if (!mapped) return fmt::format("LUN {} of {} not mapped", l.lun, l.target);
   if (!storage_network_up) return "storage network down";
   const Session* s = session(l.target);
@@ -137,14 +150,17 @@ void SimState::klog(const std::string& host, const std::string& message, double 
   auto lines = text::lines(message);
   std::string stamp = fmt::format("[{:12.6f}] ", t);
   for (size_t i = 0; i < lines.size(); ++i)
-    kernel_log[host].push_back(i == 0 ? stamp + std::string(lines[i]) : std::string(stamp.size(), ' ') + std::string(lines[i]));
+    kernel_log[host].push_back(i == 0 ? stamp + std::string(lines[i])
+                                      : std::string(stamp.size(), ' ') + std::string(lines[i]));
 }
 
 std::string next_sd_name(const SimState& s) {
   for (char c = 'a'; c <= 'z'; ++c) {
     std::string n = std::string("sd") + c;
-    bool used = std::any_of(s.sessions.begin(), s.sessions.end(), [&](const Session& x) { return x.disk == n; }) ||
-                std::any_of(s.local_disks.begin(), s.local_disks.end(), [&](const LocalDisk& d) { return d.name == n; });
+    bool used =
+        std::any_of(s.sessions.begin(), s.sessions.end(), [&](const Session& x) { return x.disk == n; }) ||
+        std::any_of(s.local_disks.begin(), s.local_disks.end(),
+                    [&](const LocalDisk& d) { return d.name == n; });
     if (!used) return n;
   }
   return "sdz";
@@ -172,7 +188,8 @@ SimState build_sim_state(const Topology& t) {
   for (const auto& l : t.luns) {
     int64_t size = 10LL << 30;  // the runbook's 10G LUNs
     if (!l.zvol.empty()) s.zvols.push_back(Zvol{l.zvol, "default", size});
-    s.lio.backstores.push_back(Backstore{l.backstore_type, l.backstore_name, l.device, lio_serial(l.target + l.backstore_name), size});
+    s.lio.backstores.push_back(Backstore{l.backstore_type, l.backstore_name, l.device,
+                                         lio_serial(l.target + l.backstore_name), size});
     Target* tg = s.lio.target(l.target);
     if (!tg) {
       s.lio.targets.push_back(Target{l.target, true, {}, {s.initiator_iqn}, {portal}});
@@ -228,8 +245,11 @@ SimState build_sim_state(const Topology& t) {
     vm.id = id++;
     for (const auto& d : v.disks) {
       std::string src;
-      if (const ArrayConfig* a = t.array(d.source)) src = a->device;
-      else src = "/dev/disk/by-path/ip-" + portal + "-iscsi-" + t.lun(d.source)->target + "-lun-" + std::to_string(t.lun(d.source)->lun);
+      if (const ArrayConfig* a = t.array(d.source))
+        src = a->device;
+      else
+        src = "/dev/disk/by-path/ip-" + portal + "-iscsi-" + t.lun(d.source)->target + "-lun-" +
+              std::to_string(t.lun(d.source)->lun);
       vm.disks.push_back(VmDisk{d.target, src, true});
       if (!d.mountpoint.empty()) vm.mounts.push_back(GuestMount{d.guest_device, d.mountpoint, "ext4", false});
     }

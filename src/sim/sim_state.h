@@ -77,20 +77,20 @@ struct Session {
   std::string session_state = "LOGGED_IN";  // LOGGED_IN, FAILED, FREE
   std::string connection_state = "LOGGED IN";
   std::string internal_state = "NO CHANGE";
-  std::string disk;                       // sdX ("" = no disk attached)
-  std::string disk_state = "running";     // running, blocked, transport-offline
-  int recovery_timeout = 120;             // node.session.timeo.replacement_timeout
-  std::string iface_ip;                   // the initiator's address on the storage network
+  std::string disk;                    // sdX ("" = no disk attached)
+  std::string disk_state = "running";  // running, blocked, transport-offline
+  int recovery_timeout = 120;          // node.session.timeo.replacement_timeout
+  std::string iface_ip;                // the initiator's address on the storage network
   int64_t login_time = 0;
 };
 
 struct Member {
-  std::string lun;     // the LUN (topology name) it lives on: its stable identity
-  int desc_nr = 0;     // the [n] in /proc/mdstat
-  int role = 0;        // slot
-  bool in_array = true;   // bound to the running array
+  std::string lun;       // the LUN (topology name) it lives on: its stable identity
+  int desc_nr = 0;       // the [n] in /proc/mdstat
+  int role = 0;          // slot
+  bool in_array = true;  // bound to the running array
   bool faulty = false;
-  bool in_sync = true;    // false while rebuilding
+  bool in_sync = true;  // false while rebuilding
   bool superblock_ok = true;
   int64_t events = 0;
   int64_t update_time = 0;
@@ -168,9 +168,9 @@ struct SimState {
   int next_sid = 1, next_host_no = 2;
   std::vector<Array> arrays;
   std::vector<Vm> vms;
-  std::vector<LocalDisk> local_disks;  // the KVM host's own disks
+  std::vector<LocalDisk> local_disks;                          // the KVM host's own disks
   std::map<std::string, std::vector<std::string>> kernel_log;  // host → dmesg lines
-  std::map<std::string, double> uptime;                         // host → seconds since boot
+  std::map<std::string, double> uptime;                        // host → seconds since boot
 
   const Zvol* zvol(std::string_view name) const;
   Zvol* zvol(std::string_view name);
