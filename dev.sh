@@ -53,7 +53,7 @@ case "${1:-demo}" in
     ;;
   sanitize)
     install_missing
-    build build-asan -DSTACKDR_SANITIZE=ON -DSTACKDR_BENCH=OFF
+    build build-asan -DSTACKDR_SANITIZE=ON -DSTACKDR_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       ctest --test-dir build-asan --output-on-failure -j2
     ;;
