@@ -81,7 +81,7 @@ TEST(SimRender, RecoveryLineMatchesKernelFormat) {
   SimState s = lab_state();
   Array& a = s.arrays[0];
   a.members[1].in_sync = false;
-  a.resync = Resync{"recovery", 9920, 523264, 9920};
+  a.resync = Resync{"recovery", 9920, 523264, 9920, 0, 0, ""};
   std::string expected = corpus("lab/mdstat.recovering.readd.txt");
   EXPECT_EQ(render_mdstat(s), expected);
 }

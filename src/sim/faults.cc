@@ -80,6 +80,7 @@ Result<bool> pool_disk_faulted(SimState& s) {
   if (s.pool.disks.size() < 2) return Error{"the pool needs a mirror of two disks"};
   PoolDisk& d = s.pool.disks.back();
   d.state = "FAULTED";
+  d.dead = true;
   d.write_errors = 42;
   d.note = "too many errors";
   s.klog(
@@ -121,6 +122,11 @@ Result<bool> md_events_mismatch(SimState& s) {
   stale.update_time = (*a)->update_time - 600;
   stale.array_state_seen = std::string(static_cast<size_t>((*a)->raid_disks), 'A');
   stale.in_array = false;
+  stale.held = (*a)->generation;  // it missed the writes of the other side's last run
+  ++(*a)->generation;
+  (*a)->acknowledged = (*a)->generation;
+  for (auto& m : (*a)->members)
+    if (&m != &stale) m.held = (*a)->generation;
   s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->name), 3.0);
   s.klog(s.kvm_host, fmt::format("md: kicking non-fresh {} from array!", disk));
   s.klog(s.kvm_host,
@@ -150,6 +156,7 @@ Result<bool> vm_fs_readonly(SimState& s) {
     if (!v || v->mounts.empty() || vc.guest.empty()) continue;
     GuestMount& m = v->mounts.front();
     m.read_only = true;
+    m.needs_fsck = true;
     std::string dev = m.device.substr(m.device.rfind('/') + 1);
     s.klog(
         vc.guest,

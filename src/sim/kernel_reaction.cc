@@ -164,8 +164,9 @@ void settle_guests(SimState& s) {
       if (disk != v.disks.end() && !disk->attached) failed = true;
       if (!failed) continue;
       for (auto& m : v.mounts) {
-        if (m.device != dc.guest_device || m.read_only) continue;
+        if (m.device != dc.guest_device || m.read_only || !m.mounted) continue;
         m.read_only = true;
+        m.needs_fsck = true;
         if (!vc->guest.empty()) {
           std::string dev = m.device.substr(m.device.rfind('/') + 1);
           s.klog(vc->guest,

@@ -14,6 +14,34 @@ std::string ls_time(int64_t t) {
   return c.substr(4, 12);
 }
 
+// Bytes as zpool prints them: 1.50T, 512M, 58.5K.
+std::string zfs_bytes(int64_t b) {
+  const char* units = "BKMGTPE";
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1024 && u < 6) {
+    v /= 1024;
+    ++u;
+  }
+  if (u == 0) return fmt::format("{}B", b);
+  return v < 10 ? fmt::format("{:.2f}{}", v, units[u]) : v < 100 ? fmt::format("{:.1f}{}", v, units[u])
+                                                                 : fmt::format("{:.0f}{}", v, units[u]);
+}
+
+// The OpenZFS 2.x scan lines while a scrub or resilver runs.
+std::string scan_progress(const PoolScan& sc) {
+  double pct = sc.total_bytes ? 100.0 * static_cast<double>(sc.done_bytes) / static_cast<double>(sc.total_bytes)
+                              : 0.0;
+  int64_t left = sc.speed_bytes ? (sc.total_bytes - sc.done_bytes) / sc.speed_bytes : 0;
+  std::string rate = zfs_bytes(sc.speed_bytes) + "/s";
+  return fmt::format(
+      "{} in progress since {}\n\t{} scanned at {}, {} issued at {}, {} total\n\t{} {}, {:.2f}% done, "
+      "{:02}:{:02}:{:02} to go",
+      sc.kind, ctime_string(sc.started), zfs_bytes(sc.done_bytes), rate, zfs_bytes(sc.done_bytes), rate,
+      zfs_bytes(sc.total_bytes), zfs_bytes(sc.kind == "resilver" ? sc.done_bytes : 0),
+      sc.kind == "resilver" ? "resilvered" : "repaired", pct, left / 3600, left / 60 % 60, left % 60);
+}
+
 }  // namespace
 
 Rendered render_zpool_status(const SimState& s, std::string_view pool) {
@@ -38,9 +66,10 @@ Rendered render_zpool_status(const SimState& s, std::string_view pool) {
         "action: Replace the device using 'zpool replace'.\n"
         "   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-4J\n";
   }
-  out += fmt::format("  scan: {}\nconfig:\n\n", p.scan);
+  out += fmt::format("  scan: {}\nconfig:\n\n", p.scanning ? scan_progress(*p.scanning) : p.scan);
+  std::string replacing = p.scanning ? p.scanning->replacing : "";
   size_t width = std::max<size_t>(p.name.size(), 2 + p.vdev.size());
-  for (const auto& d : p.disks) width = std::max(width, 4 + d.name.size());
+  for (const auto& d : p.disks) width = std::max(width, (replacing.empty() ? 4 : 6) + d.name.size());
   auto row = [&](const std::string& indent_name, const std::string& st, int64_t r, int64_t w, int64_t c,
                  const std::string& note) {
     std::string l = fmt::format("\t{:<{}}  {:<8} {:>5} {:>5} {:>5}", indent_name, width, st, r, w, c);
@@ -50,8 +79,20 @@ Rendered render_zpool_status(const SimState& s, std::string_view pool) {
   out += fmt::format("\t{:<{}}  STATE     READ WRITE CKSUM\n", "NAME", width);
   out += row(p.name, state, 0, 0, 0, "");
   out += row("  " + p.vdev, state, 0, 0, 0, "");
-  for (const auto& d : p.disks)
+  for (size_t i = 0; i < p.disks.size(); ++i) {
+    const PoolDisk& d = p.disks[i];
+    if (!replacing.empty() && d.name == replacing) {
+      // `zpool replace` puts the old and the new disk under a temporary replacing-N vdev.
+      out += row(fmt::format("    replacing-{}", i), "DEGRADED", 0, 0, 0, "");
+      out += row("      " + d.name, d.state, d.read_errors, d.write_errors, d.cksum_errors, d.note);
+      if (i + 1 < p.disks.size()) {
+        const PoolDisk& n = p.disks[++i];
+        out += row("      " + n.name, n.state, 0, 0, 0, "(resilvering)");
+      }
+      continue;
+    }
     out += row("    " + d.name, d.state, d.read_errors, d.write_errors, d.cksum_errors, d.note);
+  }
   out += "\nerrors: No known data errors\n";
   return {out, "", 0};
 }

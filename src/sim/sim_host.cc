@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "sim/renderers.h"
+#include "sim/sim_commands.h"
 #include "util/text.h"
 
 namespace stackdr::sim {
@@ -49,8 +50,9 @@ std::string after(const Argv& a, std::string_view flag) {
 
 CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
   log_.push_back(argv);
-  const SimState& s = *state_;
   if (argv.empty()) return usage({"(empty)"});
+  if (auto changed = run_state_command(*state_, name_, argv)) return from(*changed);
+  const SimState& s = *state_;
   const std::string& cmd = argv[0];
   bool storage = name_ == s.storage_host, kvm = name_ == s.kvm_host;
   if (cmd == "dmesg") return from({render_dmesg(s, name_), "", 0});

@@ -235,6 +235,8 @@ SimState build_sim_state(const Topology& t) {
       mem.array_state_seen = std::string(a.members.size(), 'A');
       arr.members.push_back(mem);
     }
+    arr.generation = arr.acknowledged = 1;
+    for (auto& m : arr.members) m.held = 1;
     s.arrays.push_back(arr);
   }
 
@@ -256,6 +258,8 @@ SimState build_sim_state(const Topology& t) {
     if (!v.guest.empty()) s.uptime[v.guest] = 60.0;
     s.vms.push_back(vm);
   }
+  s.saved_lio = s.lio;
+  s.pool.spares = t.storage.spare_disks;
   s.now += 30;
   return s;
 }

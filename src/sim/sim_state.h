@@ -6,6 +6,7 @@
 /// the real tools print for it; faults and (later) recovery commands change it.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +23,16 @@ struct PoolDisk {
   int64_t read_errors = 0, write_errors = 0, cksum_errors = 0;
   std::string note;
   std::string serial;
+  bool dead = false;  // physically broken: `zpool clear` cannot bring it back
+};
+
+/// A scrub or resilver in progress on the pool.
+struct PoolScan {
+  std::string kind;  // "resilver" or "scrub"
+  int64_t started = 0;
+  int64_t done_bytes = 0, total_bytes = 0;
+  int64_t speed_bytes = 512LL << 20;
+  std::string replacing;  // the old disk being replaced (resilver onto a new disk)
 };
 
 struct Pool {
@@ -29,6 +40,9 @@ struct Pool {
   std::string vdev = "mirror-0";
   std::vector<PoolDisk> disks;
   std::string scan = "scrub repaired 0B in 00:21:07 with 0 errors on Sun Nov  8 00:45:08 2026";
+  std::optional<PoolScan> scanning;
+  int64_t allocated_bytes = 3LL << 40;
+  std::vector<std::string> spares;  // disks present in the server, in no pool
   std::string state() const;  // derived from the disks, as ZFS does for a mirror
 };
 
@@ -99,12 +113,19 @@ struct Member {
   std::string checksum;
   bool write_error = false;
   std::vector<BadBlockRange> bad_blocks;
+  // Data truth: the newest generation of the array's data this member holds, and how much of
+  // the array the write-intent bitmap marks dirty for it since it left.
+  int64_t held = 0;
+  int64_t dirty_kib = 0;
 };
 
 struct Resync {
   std::string action = "recovery";
   int64_t done_kib = 0, total_kib = 0;
   int64_t speed_kib = 45000;
+  int64_t copied_kib = 0;
+  int64_t copy_kib = 0;  // what really gets copied: the dirty chunks, or everything
+  std::string lun;       // the member being rebuilt
 };
 
 struct Array {
@@ -124,6 +145,10 @@ struct Array {
   int64_t bitmap_chunk_kib = 65536;
   std::vector<Member> members;  // in bind order; mdstat prints the newest first
   std::optional<Resync> resync;
+  bool bitmap = true;
+  // Data truth: the generation the running array serves, and the newest one the VM was ever
+  // told was written (acknowledged). A recovery that ends with generation < acknowledged lost data.
+  int64_t generation = 0, acknowledged = 0;
   Member* member(std::string_view lun);
   const Member* member(std::string_view lun) const;
 };
@@ -137,6 +162,8 @@ struct VmDisk {
 struct GuestMount {
   std::string device, mountpoint, fstype = "ext4";
   bool read_only = false;
+  bool mounted = true;
+  bool needs_fsck = false;  // the journal aborted: remount rw fails until e2fsck ran
 };
 
 struct Vm {
@@ -171,6 +198,18 @@ struct SimState {
   std::vector<LocalDisk> local_disks;                          // the KVM host's own disks
   std::map<std::string, std::vector<std::string>> kernel_log;  // host → dmesg lines
   std::map<std::string, double> uptime;                        // host → seconds since boot
+  Lio saved_lio;  // /etc/target/saveconfig.json: what `systemctl start target` restores
+  // Accounting for drills: bytes md copied while resyncing, and every action that destroyed
+  // the newest copy of some data (must stay empty).
+  int64_t bytes_resynced = 0;
+  std::vector<std::string> data_loss;
+  /// Things the world does later: the operator fixes the network, a disk arrives, ...
+  struct Scheduled {
+    int64_t at = 0;
+    std::string what;
+    std::function<void(SimState&)> run;
+  };
+  std::vector<Scheduled> scheduled;
 
   const Zvol* zvol(std::string_view name) const;
   Zvol* zvol(std::string_view name);

@@ -1,0 +1,552 @@
+#include "sim/sim_commands.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/kernel_reaction.h"
+#include "sim/time_passes.h"
+#include "util/text.h"
+
+namespace stackdr::sim {
+
+namespace {
+
+bool has(const Argv& a, std::string_view w) { return std::find(a.begin(), a.end(), w) != a.end(); }
+
+std::string after(const Argv& a, std::string_view flag) {
+  for (size_t i = 0; i + 1 < a.size(); ++i)
+    if (a[i] == flag) return a[i + 1];
+  return "";
+}
+
+std::string kv_arg(const Argv& a, std::string_view key) {  // targetcli's name=value arguments
+  for (const auto& x : a)
+    if (text::starts_with(x, std::string(key) + "=")) return x.substr(key.size() + 1);
+  return "";
+}
+
+Rendered ok(std::string out = "") { return {std::move(out), "", 0}; }
+Rendered fail(std::string err, int rc = 1) { return {"", std::move(err), rc}; }
+
+std::string strip_dev(std::string d) { return text::starts_with(d, "/dev/") ? d.substr(5) : d; }
+
+// --- storage server ---------------------------------------------------------------------
+
+bool device_exists(const SimState& s, const std::string& dev) {
+  for (const auto& z : s.zvols)
+    if ("/dev/zvol/" + z.name == dev) return z.device_present();
+  for (const auto& l : s.topology.luns)
+    if (!l.device.empty() && l.device == dev) return true;
+  return false;
+}
+
+Rendered targetcli(SimState& s, const Argv& a) {
+  if (!s.lio.running && !(a.size() == 2 && a[1] == "ls"))
+    return fail("Cannot load configfs: target service is not running (modprobe target_core_mod)\n");
+  if (a.size() == 2 && a[1] == "saveconfig") {
+    s.saved_lio = s.lio;
+    return ok("Configuration saved to /etc/target/saveconfig.json\n");
+  }
+  if (a.size() >= 3 && text::starts_with(a[1], "/backstores/") && a[2] == "create") {
+    std::string type = a[1].substr(12), name = kv_arg(a, "name"), dev = kv_arg(a, "dev");
+    if (s.lio.backstore(type + "/" + name)) return fail(fmt::format("Storage object {}/{} exists\n", type, name));
+    if (!device_exists(s, dev))
+      return fail(fmt::format("Could not open {}: No such file or directory\n", dev));
+    Backstore b{type, name, dev, kv_arg(a, "wwn"), 10LL << 30};
+    if (b.serial.empty()) b.serial = fmt::format("{:08x}-0000-4000-8000-{:012x}", s.now & 0xffffffff, s.now);
+    s.lio.backstores.push_back(b);
+    return ok(fmt::format("Created block storage object {} using {}.\n", name, dev));
+  }
+  // /iscsi/IQN/tpg1/luns create /backstores/block/NAME [LUN]   or   .../acls create INITIATOR
+  if (a.size() >= 4 && text::starts_with(a[1], "/iscsi/") && a[2] == "create") {
+    auto parts = text::split(a[1], '/');  // "", iscsi, IQN, tpg1, luns
+    if (parts.size() < 5) return fail("No such path " + a[1] + "\n");
+    Target* t = s.lio.target(std::string(parts[2]));
+    if (!t) return fail(fmt::format("No such path /iscsi/{}\n", parts[2]));
+    if (parts[4] == "luns") {
+      std::string bs = text::starts_with(a[3], "/backstores/") ? a[3].substr(12) : a[3];
+      if (!s.lio.backstore(bs)) return fail(fmt::format("No storage object named {}.\n", bs));
+      int lun = a.size() >= 5 ? static_cast<int>(text::to_int(a[4]).value_or(0)) : 0;
+      if (std::any_of(t->luns.begin(), t->luns.end(), [&](const TargetLun& x) { return x.lun == lun; }))
+        return fail(fmt::format("LUN {} already exists\n", lun));
+      t->luns.push_back({lun, bs});
+      std::string out = fmt::format("Created LUN {}.\n", lun);
+      for (size_t i = 0; i < t->acls.size(); ++i) out += fmt::format("Created LUN {}->{} mapping in node ACL {}\n", lun, lun, t->acls[i]);
+      return ok(out);
+    }
+    if (parts[4] == "acls") {
+      if (!has(t->acls, a[3])) t->acls.push_back(a[3]);
+      return ok(fmt::format("Created Node ACL for {}\n", a[3]));
+    }
+  }
+  return fail("Unknown command: " + text::join(std::vector<std::string>(a.begin() + 1, a.end()), " ") + "\n");
+}
+
+Rendered systemctl_target(SimState& s, const Argv& a) {
+  if (a[1] == "is-active") return s.lio.running ? ok("active\n") : Rendered{"inactive\n", "", 3};
+  if (a[1] == "start" || a[1] == "restart") {
+    // target.service runs `targetctl restore`: the saved config, minus storage objects whose
+    // device is missing (restoreconfig skips those silently, and their LUNs with them).
+    s.lio = s.saved_lio;
+    s.lio.running = true;
+    std::vector<std::string> gone;
+    for (const auto& b : s.lio.backstores)
+      if (!device_exists(s, b.device)) gone.push_back(b.type + "/" + b.name);
+    std::erase_if(s.lio.backstores, [&](const Backstore& b) { return has(gone, b.type + "/" + b.name); });
+    for (auto& t : s.lio.targets)
+      std::erase_if(t.luns, [&](const TargetLun& l) { return has(gone, l.backstore); });
+    return ok();
+  }
+  if (a[1] == "stop") {
+    s.lio.running = false;
+    s.lio.backstores.clear();
+    s.lio.targets.clear();
+    return ok();
+  }
+  return fail("Unknown operation '" + a[1] + "'.\n");
+}
+
+Rendered zpool(SimState& s, const Argv& a) {
+  Pool& p = s.pool;
+  if (a.size() >= 3 && a[2] != p.name) return fail(fmt::format("cannot open '{}': no such pool\n", a[2]));
+  if (a[1] == "clear" && a.size() >= 3) {
+    for (auto& d : p.disks) {
+      if (a.size() >= 4 && d.name != a[3]) continue;
+      d.read_errors = d.write_errors = d.cksum_errors = 0;
+      d.note.clear();
+      if (!d.dead) d.state = "ONLINE";
+    }
+    return ok();
+  }
+  if (a[1] == "scrub" && a.size() == 3) {
+    if (p.scanning) return fail(fmt::format("cannot scrub {}: currently {}ing\n", p.name, p.scanning->kind));
+    p.scanning = PoolScan{"scrub", s.now, 0, p.allocated_bytes, 512LL << 20, ""};
+    return ok();
+  }
+  if (a[1] == "replace" && a.size() == 5) {
+    auto old = std::find_if(p.disks.begin(), p.disks.end(), [&](const PoolDisk& d) { return d.name == a[3]; });
+    if (old == p.disks.end()) return fail(fmt::format("cannot replace {} with {}: no such device in pool\n", a[3], a[4]));
+    if (!has(p.spares, a[4]))
+      return fail(fmt::format("cannot open '{}': no such device in /dev\nmust be a full path or shorthand device name\n", a[4]));
+    if (p.scanning) return fail(fmt::format("cannot replace {}: a {} is in progress\n", a[3], p.scanning->kind));
+    std::erase(p.spares, a[4]);
+    PoolDisk n{a[4], "ONLINE", 0, 0, 0, "", a[4].substr(a[4].rfind('_') + 1)};
+    p.disks.insert(old + 1, n);
+    p.scanning = PoolScan{"resilver", s.now, 0, p.allocated_bytes, 512LL << 20, a[3]};
+    return ok();
+  }
+  return fail("unrecognized command '" + a[1] + "'\n", 2);
+}
+
+Rendered zfs_set(SimState& s, const Argv& a) {
+  // zfs set volmode=dev DATASET
+  if (a.size() != 4 || !text::starts_with(a[2], "volmode=")) return fail("usage: zfs set <property=value> ...\n", 2);
+  Zvol* z = s.zvol(a[3]);
+  if (!z) return fail(fmt::format("cannot open '{}': dataset does not exist\n", a[3]));
+  z->volmode = a[2].substr(8);
+  return ok();
+}
+
+// --- KVM host: open-iscsi -----------------------------------------------------------------
+
+Rendered iscsiadm(SimState& s, const Argv& a) {
+  std::string mode = after(a, "-m");
+  if (mode == "node" && (has(a, "--login") || has(a, "-l"))) {
+    std::string iqn = after(a, "-T"), portal = after(a, "-p");
+    std::string tag = fmt::format("[iface: default, target: {}, portal: {},{}]", iqn, text::split(portal, ':')[0],
+                                  portal.substr(portal.find(':') + 1));
+    if (Session* se = s.session(iqn); se && se->session_state == "LOGGED_IN")
+      return fail("iscsiadm: default: 1 session requested, but 1 already present.\niscsiadm: Could not log into all portals\n", 15);
+    const Target* t = s.lio.target(iqn);
+    if (!s.storage_network_up || !s.lio.running)
+      return fail(fmt::format("Logging in to {}\niscsiadm: Could not login to {}.\niscsiadm: initiator reported error (8 - connection timed out)\niscsiadm: Could not log into all portals\n", tag, tag), 8);
+    if (!t) return fail(fmt::format("Logging in to {}\niscsiadm: Could not login to {}.\niscsiadm: initiator reported error (19 - encountered non-retryable iSCSI login failure)\n", tag, tag), 19);
+    if (!has(t->acls, s.initiator_iqn))
+      return fail(fmt::format("Logging in to {}\niscsiadm: Could not login to {}.\niscsiadm: initiator reported error (24 - iSCSI login failed due to authorization failure)\n", tag, tag), 24);
+    std::erase_if(s.sessions, [&](const Session& x) { return x.target == iqn; });
+    Session se;
+    se.target = iqn;
+    se.portal = portal;
+    se.sid = s.next_sid++;
+    se.host_no = s.next_host_no++;
+    se.login_time = s.now;
+    bool mapped = !t->luns.empty();
+    se.disk = mapped ? next_sd_name(s) : "";
+    s.sessions.push_back(se);
+    s.klog(s.kvm_host, fmt::format("scsi host{}: iSCSI Initiator over TCP/IP", se.host_no), 1.0);
+    if (mapped) s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] Attached SCSI disk", se.host_no, se.disk));
+    return ok(fmt::format("Logging in to {}\nLogin to {} successful.\n", tag, tag));
+  }
+  if (mode == "node" && (has(a, "--logout") || has(a, "-u"))) {
+    std::string iqn = after(a, "-T"), portal = after(a, "-p");
+    if (!s.session(iqn)) return fail("iscsiadm: No matching sessions found\n", 21);
+    std::erase_if(s.sessions, [&](const Session& x) { return x.target == iqn; });
+    return ok(fmt::format("Logging out of session [sid: 1, target: {}, portal: {}]\nLogout of [sid: 1, target: {}, portal: {}] successful.\n", iqn, portal, iqn, portal));
+  }
+  if (mode == "session" && (has(a, "--rescan") || has(a, "-R"))) {
+    std::string sid = after(a, "-r");
+    for (auto& se : s.sessions) {
+      if (std::to_string(se.sid) != sid) continue;
+      const Target* t = s.lio.target(se.target);
+      if (se.disk.empty() && t && !t->luns.empty() && se.session_state == "LOGGED_IN") {
+        se.disk = next_sd_name(s);
+        s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] Attached SCSI disk", se.host_no, se.disk), 1.0);
+      }
+      return ok(fmt::format("Rescanning session [sid: {}, target: {}, portal: {}]\n", se.sid, se.target, se.portal));
+    }
+    return fail(fmt::format("iscsiadm: Could not get session{} info\n", sid), 21);
+  }
+  return fail("iscsiadm: unsupported invocation\n", 7);
+}
+
+// --- KVM host: md ---------------------------------------------------------------------------
+
+Array* array_named(SimState& s, const std::string& dev) {
+  for (auto& a : s.arrays)
+    if (a.device == dev || "/dev/" + a.name == dev) return &a;
+  return nullptr;
+}
+
+// The array member whose LUN today's disk `dev` (/dev/sdX) is.
+std::pair<Array*, Member*> member_on(SimState& s, const std::string& dev) {
+  std::string d = strip_dev(dev);
+  for (auto& a : s.arrays)
+    for (auto& m : a.members)
+      if (!d.empty() && s.disk_of(m.lun) == d) return {&a, &m};
+  return {nullptr, nullptr};
+}
+
+bool device_ok(SimState& s, const std::string& dev) {
+  std::string d = strip_dev(dev);
+  return std::any_of(s.sessions.begin(), s.sessions.end(), [&](const Session& x) {
+    return x.disk == d && x.session_state == "LOGGED_IN";
+  });
+}
+
+bool array_open(const SimState& s, const Array& a) {
+  for (const auto& v : s.vms)
+    if (v.state == "running")
+      for (const auto& d : v.disks)
+        if (d.attached && d.source == a.device) return true;
+  return false;
+}
+
+void md_event(SimState& s, Array& a) {
+  ++a.events;
+  a.update_time = s.now;
+  for (auto& m : a.members)
+    if (m.in_array && !m.faulty) {
+      m.events = a.events;
+      m.update_time = s.now;
+    }
+}
+
+void start_rebuild(SimState& s, Array& a, Member& m, int64_t copy_kib) {
+  m.in_array = true;
+  m.faulty = false;
+  m.in_sync = false;
+  m.superblock_ok = true;
+  m.write_error = false;
+  if (!a.resync) {
+    Resync r;
+    r.total_kib = a.size_kib;
+    r.copy_kib = std::max<int64_t>(copy_kib, 1);
+    r.lun = m.lun;
+    a.resync = r;
+  }
+  md_event(s, a);
+}
+
+Rendered mdadm_manage(SimState& s, const Argv& a, Array& arr) {
+  std::string op = a.size() >= 4 ? a[a.size() - 2] : "";
+  std::string dev = a.back();
+  if (op == "--remove") {
+    int n = 0;
+    for (auto& m : arr.members) {
+      bool pick = (dev == "failed" && m.faulty) || (dev == "detached" && m.in_array && s.disk_of(m.lun).empty()) ||
+                  (s.disk_of(m.lun) == strip_dev(dev) && m.faulty);
+      if (!pick || !m.in_array) continue;
+      m.in_array = false;
+      m.faulty = false;
+      ++n;
+    }
+    if (n == 0 && dev != "failed" && dev != "detached")
+      return fail(fmt::format("mdadm: hot remove failed for {}: Device or resource busy\n", dev));
+    if (n) md_event(s, arr);
+    return ok(n ? fmt::format("mdadm: hot removed {} from {}\n", dev, arr.device) : "");
+  }
+  if (op == "--re-add" || op == "--add") {
+    if (arr.state != "active") return fail(fmt::format("mdadm: {} is not active\n", arr.device));
+    if (!device_ok(s, dev)) return fail(fmt::format("mdadm: cannot open {}: No such device or address\n", dev));
+    auto [owner, m] = member_on(s, dev);
+    if (!m || owner != &arr) return fail(fmt::format("mdadm: {} is not a member of {} in this topology\n", dev, arr.device));
+    if (m->in_array && !m->faulty) return fail(fmt::format("mdadm: Cannot open {}: Device or resource busy\n", dev));
+    if (m->in_array && m->faulty)
+      return fail(fmt::format("mdadm: Cannot open {}: Device or resource busy\n", dev));
+    bool slot_free = std::none_of(arr.members.begin(), arr.members.end(), [&](const Member& x) {
+      return &x != m && x.in_array && !x.faulty && x.role == m->role;
+    });
+    bool re_add_possible = m->superblock_ok && arr.bitmap && slot_free && m->events <= arr.events;
+    if (re_add_possible) {
+      if (m->held > arr.generation) {
+        s.data_loss.push_back(fmt::format("re-add of {} (generation {}) into {} serving generation {}", dev,
+                                          m->held, arr.name, arr.generation));
+      }
+      start_rebuild(s, arr, *m, m->dirty_kib);
+      m->held = std::min(m->held, arr.generation);
+      return ok(fmt::format("mdadm: re-added {}\n", dev));
+    }
+    if (op == "--re-add")
+      return fail(fmt::format("mdadm: --re-add for {} to {} is not possible\n", dev, arr.device));
+    if (m->superblock_ok)
+      return fail(fmt::format("mdadm: {} reports being an active member for {}, but a --re-add fails.\nmdadm: not "
+                              "performing --add as that would convert {} in to a spare.\nmdadm: To make this a "
+                              "spare, use \"mdadm --zero-superblock {}\" first.\n",
+                              dev, arr.device, dev, dev));
+    m->held = 0;
+    start_rebuild(s, arr, *m, arr.size_kib);
+    return ok(fmt::format("mdadm: added {}\n", dev));
+  }
+  return fail("mdadm: unsupported manage operation\n", 2);
+}
+
+Rendered mdadm_assemble(SimState& s, const Argv& a) {
+  // mdadm --assemble DEV [--force] [--run] [--update=force-no-bbl] MEMBER...
+  Array* arr = a.size() >= 3 ? array_named(s, a[2]) : nullptr;
+  if (!arr) return fail("mdadm: no such array\n");
+  if (arr->state == "active") return fail(fmt::format("mdadm: {} is already in use.\n", arr->device));
+  std::vector<Member*> given;
+  for (size_t i = 3; i < a.size(); ++i) {
+    if (text::starts_with(a[i], "--")) continue;
+    auto [owner, m] = member_on(s, a[i]);
+    if (!device_ok(s, a[i])) return fail(fmt::format("mdadm: cannot open device {}: No such device or address\n", a[i]));
+    if (!m || owner != arr) return fail(fmt::format("mdadm: {} is not part of {}\n", a[i], arr->device));
+    if (!m->superblock_ok) return fail(fmt::format("mdadm: no recogniseable superblock on {}\nmdadm: {} has no superblock - assembly aborted\n", a[i], a[i]));
+    given.push_back(m);
+  }
+  if (given.empty()) return fail("mdadm: No devices listed\n");
+  int64_t fresh = 0;
+  for (auto* m : given) fresh = std::max(fresh, m->events);
+  for (auto& m : arr->members) m.in_array = false;
+  int used = 0;
+  std::string out;
+  for (auto* m : given) {
+    if (m->events < fresh && !has(a, "--force")) {
+      out += fmt::format("mdadm: kicking non-fresh {} from array\n", s.disk_of(m->lun));
+      continue;
+    }
+    m->in_array = true;
+    m->faulty = false;
+    m->in_sync = true;
+    if (has(a, "--update=force-no-bbl")) m->bad_blocks.clear();
+    ++used;
+  }
+  if (used < arr->raid_disks && !has(a, "--run")) {
+    for (auto* m : given) m->in_array = m->events == fresh;
+    arr->state = "inactive";
+    return fail(out + fmt::format("mdadm: {} assembled from {} drive - need all {} to start it (use --run to insist).\n", arr->device, used, arr->raid_disks));
+  }
+  // The array serves the freshest included member's data; --force on a stale member overwrites.
+  int64_t gen = 0;
+  for (auto* m : given)
+    if (m->in_array) gen = std::max(gen, m->held);
+  for (auto* m : given)
+    if (m->in_array && m->held != gen) {
+      s.data_loss.push_back(fmt::format("--force assembled {} (generation {}) as in sync with generation {}", s.disk_of(m->lun), m->held, gen));
+      m->held = gen;
+    }
+  arr->generation = gen;
+  arr->state = "active";
+  arr->broken = false;
+  arr->resync.reset();
+  md_event(s, *arr);
+  return ok(out + fmt::format("mdadm: {} has been started with {} drive{} (out of {}).\n", arr->device, used, used == 1 ? "" : "s", arr->raid_disks));
+}
+
+Rendered mdadm(SimState& s, const Argv& a) {
+  if (a.size() >= 4 && (a[1] == "--manage" || array_named(s, a[1]))) {
+    Array* arr = array_named(s, a[1] == "--manage" ? a[2] : a[1]);
+    if (!arr) return fail(fmt::format("mdadm: error opening {}: No such file or directory\n", a[2]));
+    return mdadm_manage(s, a, *arr);
+  }
+  if (a.size() == 3 && a[1] == "--stop") {
+    Array* arr = array_named(s, a[2]);
+    if (!arr || arr->state == "stopped") return fail(fmt::format("mdadm: error opening {}: No such file or directory\n", a[2]));
+    if (arr->state == "active" && array_open(s, *arr))
+      return fail(fmt::format("mdadm: Cannot get exclusive access to {}:Perhaps a running process, mounted filesystem or active volume group?\n", a[2]));
+    arr->state = "stopped";
+    arr->resync.reset();
+    for (auto& m : arr->members) {
+      m.in_array = false;
+      if (!m.in_sync) m.held = 0;  // an unfinished rebuild leaves a partial copy
+    }
+    s.klog(s.kvm_host, fmt::format("md: {} stopped.", arr->name), 1.0);
+    return ok(fmt::format("mdadm: stopped {}\n", a[2]));
+  }
+  if (text::starts_with(a[1], "--assemble")) return mdadm_assemble(s, a);
+  if (a.size() == 3 && a[1] == "--zero-superblock") {
+    auto [arr, m] = member_on(s, a[2]);
+    if (m && m->in_array && !m->faulty) return fail(fmt::format("mdadm: Couldn't open {} for write - not zeroing\n", a[2]));
+    if (m) {
+      m->superblock_ok = false;
+      m->held = 0;
+    }
+    return ok();
+  }
+  if (a[1] == "--create") {
+    for (auto& arr : s.arrays)
+      if (arr.device == a[2]) {
+        arr.generation = 0;
+        for (auto& m : arr.members) m.held = 0;
+        arr.state = "active";
+      }
+    return ok();
+  }
+  return fail("mdadm: unsupported invocation\n", 2);
+}
+
+Rendered wipefs(SimState& s, const Argv& a) {
+  auto [arr, m] = member_on(s, a.back());
+  if (m && m->in_array && !m->faulty) return fail(fmt::format("wipefs: error: {}: probing initialization failed: Device or resource busy\n", a.back()));
+  if (m) {
+    m->superblock_ok = false;
+    m->held = 0;
+  }
+  return ok();
+}
+
+// --- KVM host: libvirt --------------------------------------------------------------------
+
+Rendered virsh(SimState& s, const Argv& a) {
+  Vm* v = a.size() >= 3 ? s.vm(a[2]) : nullptr;
+  if (!v) return fail(fmt::format("error: failed to get domain '{}'\n", a.size() >= 3 ? a[2] : ""));
+  if (a[1] == "attach-disk" && a.size() >= 5) {
+    for (auto& d : v->disks)
+      if (d.target == a[4]) {
+        if (d.attached) return fail(fmt::format("error: Failed to attach disk\nerror: operation failed: target {} already exists\n", a[4]));
+        d.attached = true;
+        d.source = a[3];
+        return ok("Disk attached successfully\n\n");
+      }
+    v->disks.push_back({a[4], a[3], true});
+    return ok("Disk attached successfully\n\n");
+  }
+  if (a[1] == "detach-disk" && a.size() >= 4) {
+    for (auto& d : v->disks)
+      if (d.target == a[3] && d.attached) {
+        d.attached = false;
+        return ok("Disk detached successfully\n\n");
+      }
+    return fail(fmt::format("error: No disk found whose source path or target is {}\n", a[3]));
+  }
+  if (a[1] == "start") {
+    if (v->state == "running") return fail("error: Failed to start domain '" + v->name + "'\nerror: Requested operation is not valid: domain is already running\n");
+    v->state = "running";
+    return ok(fmt::format("Domain '{}' started\n\n", v->name));
+  }
+  return fail("error: unknown command\n");
+}
+
+// --- inside a VM --------------------------------------------------------------------------
+
+Vm* vm_of_guest(SimState& s, const std::string& host) {
+  for (const auto& vc : s.topology.vms)
+    if (vc.guest == host) return s.vm(vc.name);
+  return nullptr;
+}
+
+// Is the guest's block device usable (attached, and the array or LUN under it serving)?
+bool guest_device_ok(SimState& s, const std::string& host, const std::string& device) {
+  for (const auto& vc : s.topology.vms) {
+    if (vc.guest != host) continue;
+    Vm* v = s.vm(vc.name);
+    for (const auto& dc : vc.disks) {
+      if (dc.guest_device != device) continue;
+      bool attached = v && std::any_of(v->disks.begin(), v->disks.end(), [&](const VmDisk& d) { return d.target == dc.target && d.attached; });
+      if (!attached) return false;
+      if (Array* a = s.array(dc.source)) return a->state == "active" && !a->broken;
+      if (const LunConfig* l = s.topology.lun(dc.source)) return s.io_path_fault(*l).empty();
+    }
+  }
+  return false;
+}
+
+Rendered guest(SimState& s, const std::string& host, const Argv& a) {
+  Vm* v = vm_of_guest(s, host);
+  if (!v) return fail("no such guest\n");
+  auto mount_at = [&](const std::string& x) -> GuestMount* {
+    for (auto& m : v->mounts)
+      if (m.mountpoint == x || m.device == x) return &m;
+    return nullptr;
+  };
+  if (a[0] == "umount" && a.size() == 2) {
+    GuestMount* m = mount_at(a[1]);
+    if (!m || !m->mounted) return fail(fmt::format("umount: {}: not mounted.\n", a[1]), 32);
+    m->mounted = false;
+    return ok();
+  }
+  if (a[0] == "e2fsck" && a.size() == 3 && a[1] == "-fy") {
+    GuestMount* m = mount_at(a[2]);
+    if (m && m->mounted) return fail(fmt::format("{} is mounted.\ne2fsck: Cannot continue, aborting.\n\n\n", a[2]), 8);
+    if (!guest_device_ok(s, host, a[2]))
+      return fail(fmt::format("e2fsck: Input/output error while trying to open {}\n", a[2]), 8);
+    bool fixed = m && m->needs_fsck;
+    if (m) m->needs_fsck = false;
+    std::string out = fmt::format(
+        "e2fsck 1.47.0 (5-Feb-2023)\n{}Pass 1: Checking inodes, blocks, and sizes\nPass 2: Checking directory "
+        "structure\nPass 3: Checking directory connectivity\nPass 4: Checking reference counts\nPass 5: Checking "
+        "group summary information\n{}",
+        fixed ? a[2] + ": recovering journal\n" : "", fixed ? "\n" + a[2] + ": ***** FILE SYSTEM WAS MODIFIED *****\n" : "");
+    return {out, "", fixed ? 1 : 0};
+  }
+  if (a[0] == "mount" && a.size() == 4 && a[1] == "-o" && a[2] == "remount,rw") {
+    GuestMount* m = mount_at(a[3]);
+    if (!m || !m->mounted) return fail(fmt::format("mount: {}: mount point not mounted or bad option.\n", a[3]), 32);
+    if (m->needs_fsck || !guest_device_ok(s, host, m->device))
+      return fail(fmt::format("mount: {}: cannot remount {} read-write, is write-protected.\n", a[3], m->device), 32);
+    m->read_only = false;
+    return ok();
+  }
+  if (a[0] == "mount" && a.size() == 3) {
+    GuestMount* m = mount_at(a[2]);
+    if (!m) return fail(fmt::format("mount: {}: mount point does not exist.\n", a[2]), 32);
+    if (m->mounted) return fail(fmt::format("mount: {}: {} already mounted on {}.\n", a[2], m->device, a[2]), 32);
+    if (!guest_device_ok(s, host, a[1]))
+      return fail(fmt::format("mount: {}: can't read superblock on {}.\n", a[2], a[1]), 32);
+    m->mounted = true;
+    m->read_only = m->needs_fsck;  // ext4 with errors=remount-ro and a dirty journal
+    return ok();
+  }
+  return fail(a[0] + ": unsupported invocation\n", 1);
+}
+
+}  // namespace
+
+std::optional<Rendered> run_state_command(SimState& s, const std::string& host, const Argv& a) {
+  if (a.size() < 2 && !(a.size() == 1 && a[0] == "true")) return std::nullopt;
+  std::optional<Rendered> r;
+  const std::string& c = a[0];
+  if (host == s.storage_host) {
+    if (c == "targetcli" && !(a.size() == 2 && a[1] == "ls")) r = targetcli(s, a);
+    else if (c == "systemctl" && a.size() == 3 && a[2] == "target") r = systemctl_target(s, a);
+    else if (c == "zpool" && (a[1] == "clear" || a[1] == "scrub" || a[1] == "replace")) r = zpool(s, a);
+    else if (c == "zfs" && a[1] == "set") r = zfs_set(s, a);
+    else if (c == "zfs" && a[1] == "snapshot" && a.size() == 3) r = s.zvol(a[2].substr(0, a[2].find('@'))) ? ok() : fail(fmt::format("cannot open '{}': dataset does not exist\n", a[2]));
+    else if (c == "udevadm") r = ok();
+  } else if (host == s.kvm_host) {
+    if (c == "iscsiadm" && (has(a, "--login") || has(a, "-l") || has(a, "--logout") || has(a, "-u") || has(a, "--rescan") || has(a, "-R"))) r = iscsiadm(s, a);
+    else if (c == "mdadm" && a[1] != "--detail" && a[1] != "--examine" && a[1] != "--examine-badblocks") r = mdadm(s, a);
+    else if (c == "wipefs") r = wipefs(s, a);
+    else if (c == "virsh" && (a[1] == "attach-disk" || a[1] == "detach-disk" || a[1] == "start")) r = virsh(s, a);
+  } else if (c == "umount" || c == "e2fsck" || c == "mount") {
+    r = guest(s, host, a);
+  }
+  if (!r) return std::nullopt;
+  s.now += 1;
+  settle(s);
+  account_data_loss(s, describe_argv(a));
+  return r;
+}
+
+}  // namespace stackdr::sim
