@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/drill.h"
+#include "cli/recover_cmd.h"
 #include "cli/report_json.h"
 #include "cli/stack_context.h"
 #include "cli/text_report.h"
@@ -113,9 +114,15 @@ int cmd_lab_faults(bool json) {
   return 0;
 }
 
-int cmd_drill(const std::string& config, const std::string& which, bool json) {
+int cmd_drill(const std::string& config, const std::string& which, bool json, bool chaos, uint64_t seed,
+              int count) {
   auto topo = load_topology(config.empty() ? default_config_path() : config);
   if (!topo) return fail(kExitUsage, topo.error().message);
+  if (chaos) {
+    ChaosResult r = run_chaos(*topo, seed, count);
+    std::cout << (json ? chaos_json(r, seed).dump(2) + "\n" : chaos_text(r, seed));
+    return r.data_loss_actions == 0 && r.healthy + r.escalated == r.runs ? 0 : 1;
+  }
   std::vector<std::string> faults;
   if (which == "all")
     for (const auto& f : sim::fault_catalog()) faults.push_back(f.name);
@@ -123,7 +130,7 @@ int cmd_drill(const std::string& config, const std::string& which, bool json) {
     faults.push_back(which);
   std::vector<DrillResult> results;
   for (const auto& f : faults) {
-    auto r = run_detection_drill(*topo, f);
+    auto r = run_drill(*topo, f);
     if (!r) return fail(kExitUsage, r.error().message);
     results.push_back(std::move(*r));
   }
@@ -131,8 +138,8 @@ int cmd_drill(const std::string& config, const std::string& which, bool json) {
     std::cout << drill_json(results).dump(2) << "\n";
   else
     std::cout << drill_text(results);
-  bool all_ok = std::all_of(results.begin(), results.end(),
-                            [](const DrillResult& r) { return r.diagnosed && r.baseline_status == 0; });
+  if (!json && results.size() == 1) std::cout << "\n" << results[0].output;
+  bool all_ok = std::all_of(results.begin(), results.end(), [](const DrillResult& r) { return r.passed(); });
   return all_ok ? 0 : 1;
 }
 
@@ -186,13 +193,51 @@ int run(int argc, char** argv) {
   faults->callback([&] { code = cmd_lab_faults(faults_json); });
 
   std::string drill_config, drill_which = "all";
-  bool drill_json_flag = false;
+  bool drill_json_flag = false, drill_chaos = false;
+  uint64_t drill_seed = 1;
+  int drill_count = 100;
   auto* drill = app.add_subcommand(
-      "drill", "inject each fault into the simulated stack and check detection and diagnosis");
+      "drill", "on the simulated stack: inject a fault, detect, diagnose, recover, verify (all = every fault)");
   drill->add_option("FAULT", drill_which, "a fault name, or all (default)");
   drill->add_option("--config", drill_config, "topology file");
   drill->add_flag("--json", drill_json_flag, "JSON output");
-  drill->callback([&] { code = cmd_drill(drill_config, drill_which, drill_json_flag); });
+  drill->add_flag("--chaos", drill_chaos, "random mixtures and orders of faults, some during recovery");
+  drill->add_option("--seed", drill_seed, "chaos: random seed (default 1)");
+  drill->add_option("--count", drill_count, "chaos: number of runs (default 100)")->check(CLI::PositiveNumber);
+  drill->callback([&] {
+    code = cmd_drill(drill_config, drill_which, drill_json_flag, drill_chaos, drill_seed, drill_count);
+  });
+
+  RecoverCliOptions rec_opt;
+  auto* recover = app.add_subcommand(
+      "recover", "run the recovery plan: exit 0 recovered, 1 stopped, 2 needs an operator, 3 declined, 4 locked");
+  add_context_options(recover, rec_opt.context);
+  recover->add_flag("--dry-run", rec_opt.dry_run, "print the plan with the exact argv per host; change nothing");
+  recover->add_flag("--yes", rec_opt.yes, "run disruptive steps without asking");
+  recover->add_flag("--allow-data-loss", rec_opt.allow_data_loss,
+                    "let destructive steps run (interlocks still apply; a zvol snapshot is taken first)");
+  recover->add_flag("--resume", rec_opt.resume, "continue the interrupted incident without repeating done steps");
+  recover->add_option("--new-disk", rec_opt.new_disk, "pool disk (by-id name) to `zpool replace` a failed one with");
+  recover->add_option("--state-dir", rec_opt.state_dir, "journal and locks (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
+  recover->add_flag("--json", rec_opt.json, "the outcome as JSON (the step log still prints)");
+  recover->callback([&] { code = cmd_recover(rec_opt); });
+
+  std::string inc_dir, inc_format;
+  int inc_id = 0;
+  auto* incident = app.add_subcommand("incident", "the incident journal: list, show N, report N");
+  incident->require_subcommand(1);
+  incident->add_option("--state-dir", inc_dir, "journal location (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
+  auto* inc_list = incident->add_subcommand("list", "every incident");
+  inc_list->add_option("--format", inc_format, "text or json");
+  inc_list->callback([&] { code = cmd_incident(inc_dir, "list", 0, inc_format); });
+  auto* inc_show = incident->add_subcommand("show", "one incident's timeline");
+  inc_show->add_option("N", inc_id, "incident id")->required();
+  inc_show->add_option("--format", inc_format, "text or json");
+  inc_show->callback([&] { code = cmd_incident(inc_dir, "show", inc_id, inc_format); });
+  auto* inc_report = incident->add_subcommand("report", "the post-incident review");
+  inc_report->add_option("N", inc_id, "incident id")->required();
+  inc_report->add_option("--format", inc_format, "md (default) or json")->check(CLI::IsMember({"md", "json"}));
+  inc_report->callback([&] { code = cmd_incident(inc_dir, "report", inc_id, inc_format); });
 
   try {
     app.parse(argc, argv);

@@ -9,35 +9,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "model/node_id.h"
 #include "util/text.h"
 
 namespace stackdr {
 
-namespace node_id {
-std::string pool(const std::string& p) {
-  return "pool:" + p;
-}
-std::string lun(const LunConfig& l) {
-  return fmt::format("lun:{}/{}", l.target, l.lun);
-}
-std::string session(const std::string& host, const LunConfig& l, const std::string& portal) {
-  return fmt::format("session:{}/{}@{}", host, l.target, portal);
-}
-std::string iscsi_disk(const std::string& host, const LunConfig& l) {
-  return fmt::format("disk:{}/{}/{}", host, l.target, l.lun);
-}
-// Arrays and members are named by topology name + host here; the UUID, once seen, is an
-// attribute. A name pinned in the config survives reassembly under another mdN number.
-std::string array(const ArrayConfig& a) {
-  return fmt::format("md:{}/{}", a.host, a.name);
-}
-std::string member(const ArrayConfig& a, const std::string& lun) {
-  return fmt::format("md-member:{}/{}/{}", a.host, a.name, lun);
-}
-std::string vm(const VmConfig& v) {
-  return fmt::format("vm:{}/{}", v.host, v.name);
-}
-}  // namespace node_id
 
 namespace {
 
@@ -122,7 +98,7 @@ class Builder {
     const StorageFacts& s = o_.storage;
     const std::string& host = t_.storage.host;
     if (!t_.storage.pool.empty()) pool(s, host);
-    Node lio{"lio:" + host,
+    Node lio{node_id::target_service(host),
              Layer::kTargetService,
              host,
              "LIO target service on " + host,
@@ -183,7 +159,7 @@ class Builder {
     if (zp->scan_percent) p.attrs["scan"] = fmt::format("{} {:.2f}%", zp->scan_kind, *zp->scan_percent);
     for (const ZpoolVdev* leaf : zpool_leaves(zp->root)) {
       if (leaf->group == "spares") continue;
-      Node d{fmt::format("pool-disk:{}/{}", zp->name, leaf->name),
+      Node d{node_id::pool_disk(zp->name, leaf->name),
              Layer::kPoolDisk,
              host,
              "disk " + leaf->name + " of pool " + zp->name,
@@ -214,7 +190,7 @@ class Builder {
 
   void zvol(const StorageFacts& s, const std::string& host, const LunConfig& l) {
     if (l.zvol.empty()) return;
-    Node z{"zvol:" + l.zvol,
+    Node z{node_id::zvol(l.zvol),
            Layer::kZvol,
            host,
            "zvol " + l.zvol,
@@ -243,16 +219,16 @@ class Builder {
   }
 
   void backstore(const StorageFacts& s, const std::string& host, const LunConfig& l) {
-    Node b{"backstore:" + host + "/" + l.backstore(),
+    Node b{node_id::backstore(host, l),
            Layer::kBackstore,
            host,
            "backstore " + l.backstore(),
            Health::kOk,
            "",
            {},
-           {"lio:" + host},
+           {node_id::target_service(host)},
            {}};
-    if (!l.zvol.empty()) b.depends_on.push_back("zvol:" + l.zvol);
+    if (!l.zvol.empty()) b.depends_on.push_back(node_id::zvol(l.zvol));
     if (s.lio) {
       auto it = backstores_.find(l.backstore());
       if (it == backstores_.end())
@@ -278,7 +254,7 @@ class Builder {
            Health::kOk,
            "",
            {},
-           {"backstore:" + host + "/" + l.backstore()},
+           {node_id::backstore(host, l)},
            {}};
     if (!s.lio) {
       unknown_if_missing(n, false, o_, host, "targetcli ls");
@@ -323,7 +299,7 @@ class Builder {
 
   // ---- KVM host -------------------------------------------------------------------------
   void kvm(const std::string& host, const KvmFacts& k) {
-    std::string path_id = fmt::format("path:{}->{}", host, t_.storage.portal);
+    std::string path_id = node_id::path(host, t_.storage.portal);
     Node path{path_id,     Layer::kNetworkPath,
               host,        fmt::format("network {} → {}", host, t_.storage.portal),
               Health::kOk, "",
@@ -368,7 +344,7 @@ class Builder {
            Health::kOk,
            "",
            {},
-           {path_id, "lio:" + t_.storage.host, node_id::lun(l)},
+           {path_id, node_id::target_service(t_.storage.host), node_id::lun(l)},
            {}};
     if (g_.find(n.id)) return;  // one session per target, shared by its LUNs
     if (!unknown_if_missing(n, k.sessions.has_value(), o_, host, "iscsiadm")) {
@@ -598,7 +574,7 @@ class Builder {
   }
 
   std::string vm_disk(const VmConfig& v, const VmDiskConfig& dc, const KvmFacts* k) {
-    Node n{fmt::format("vm-disk:{}/{}", v.name, dc.target),
+    Node n{node_id::vm_disk(v, dc),
            Layer::kVmDisk,
            v.host,
            fmt::format("{} disk {} ← {}", v.name, dc.target, dc.source),
@@ -635,14 +611,14 @@ class Builder {
   }
 
   void filesystem(const VmConfig& v, const VmDiskConfig& dc) {
-    Node n{fmt::format("fs:{}:{}", v.guest, dc.mountpoint),
+    Node n{node_id::filesystem(v, dc),
            Layer::kFilesystem,
            v.guest,
            fmt::format("filesystem {} in {}", dc.mountpoint, v.name),
            Health::kOk,
            "",
            {},
-           {fmt::format("vm-disk:{}/{}", v.name, dc.target), node_id::vm(v)},
+           {node_id::vm_disk(v, dc), node_id::vm(v)},
            {}};
     auto git = o_.guests.find(v.guest);
     if (git == o_.guests.end() || !git->second.mounts) {

@@ -24,6 +24,18 @@ Result<Array*> first_array(SimState& s) {
   return &s.arrays[0];
 }
 
+// The md faults model one situation each (a damaged superblock, a stale assembly) and start
+// from a clean, in-sync array; on an array already in trouble they would make up states the
+// kernel cannot reach.
+Result<Array*> clean_first_array(SimState& s) {
+  auto a = first_array(s);
+  if (!a) return a;
+  bool clean = (*a)->state == "active" && !(*a)->broken && !(*a)->resync;
+  for (const auto& m : (*a)->members) clean = clean && m.in_array && !m.faulty && m.in_sync && m.superblock_ok;
+  if (!clean) return Error{(*a)->name + " is not clean and in sync"};
+  return a;
+}
+
 Result<bool> lun_unmapped(SimState& s) {
   auto l = member_lun(s);
   if (!l) return l.error();
@@ -96,7 +108,7 @@ Result<bool> pool_disk_faulted(SimState& s) {
 }
 
 Result<bool> md_superblock_corrupt(SimState& s) {
-  auto a = first_array(s);
+  auto a = clean_first_array(s);
   if (!a) return a.error();
   // Stopped, one member's v1.2 superblock overwritten, then assembled again: mdadm refuses the
   // damaged member and the array stays inactive with the good one.
@@ -112,7 +124,7 @@ Result<bool> md_superblock_corrupt(SimState& s) {
 }
 
 Result<bool> md_events_mismatch(SimState& s) {
-  auto a = first_array(s);
+  auto a = clean_first_array(s);
   if (!a) return a.error();
   // Assembled after an unclean split: one member's event count is behind, so md kicks it out
   // as non-fresh and runs degraded on the other.

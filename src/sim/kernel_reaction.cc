@@ -124,6 +124,7 @@ void settle_arrays(SimState& s) {
       log_io_failure(s, disk, why, se ? se->host_no : 0);
       if (working > 1 || !m.in_sync) {
         m.faulty = true;
+        m.dirty_kib = std::min(a.size_kib, m.dirty_kib + a.bitmap_chunk_kib);  // the write that failed
         s.klog(s.kvm_host, fmt::format("md/raid1:{}: Disk failure on {}, disabling device.\nmd/raid1:{}: "
                                        "Operation continuing on {} devices.",
                                        a.name, disk.empty() ? m.lun : disk, a.name, working - 1));

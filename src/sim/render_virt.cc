@@ -59,7 +59,8 @@ std::string render_guest_mounts(const SimState& s, std::string_view guest_host) 
     for (const auto& v : s.vms) {
       if (v.name != vc.name) continue;
       for (const auto& m : v.mounts)
-        out += fmt::format("{} {} {} {},relatime 0 0\n", m.device, m.mountpoint, m.fstype,
+        if (m.mounted)
+          out += fmt::format("{} {} {} {},relatime 0 0\n", m.device, m.mountpoint, m.fstype,
                            m.read_only ? "ro" : "rw");
     }
   }

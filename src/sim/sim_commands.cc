@@ -339,6 +339,7 @@ Rendered mdadm_assemble(SimState& s, const Argv& a) {
     m->in_array = true;
     m->faulty = false;
     m->in_sync = true;
+    m->write_error = false;  // WriteErrorSeen is a runtime flag of the old assembly
     if (has(a, "--update=force-no-bbl")) m->bad_blocks.clear();
     ++used;
   }

@@ -1,0 +1,392 @@
+#include "recover/executor.h"
+
+#include <fmt/format.h>
+
+#include "cli/report_json.h"
+#include "recover/progress.h"
+#include "util/text.h"
+
+namespace stackdr {
+
+namespace {
+
+constexpr auto kActTimeout = std::chrono::minutes(10);
+
+std::string root_key(const std::string& root, const std::string& cause) { return root + "|" + cause; }
+
+std::string first_line(const std::string& s) {
+  auto l = text::lines(s);
+  for (auto x : l)
+    if (!text::trim(x).empty()) return std::string(text::trim(x));
+  return "";
+}
+
+// Resolves {disk:LUN} and {sid:LUN} against a View; shared by the executor and the dry run.
+Result<Argv> resolve_words(const Topology& t, const View& v, const Argv& argv) {
+  Argv out;
+  for (const auto& w : argv) {
+    if (w.size() < 3 || w.front() != '{' || w.back() != '}') {
+      out.push_back(w);
+      continue;
+    }
+    auto colon = w.find(':');
+    std::string kind = w.substr(1, colon - 1), lun = w.substr(colon + 1, w.size() - colon - 2);
+    const LunConfig* l = t.lun(lun);
+    if (!l) return Error{fmt::format("{}: no LUN named {} in {}", w, lun, t.source)};
+    if (kind == "disk") {
+      std::string d = v.disk_of(t, *l);
+      if (d.empty()) return Error{fmt::format("LUN {} ({} LUN {}) has no disk on {} now", lun, l->target, l->lun,
+                                              t.initiator.host)};
+      out.push_back("/dev/" + d);
+    } else if (kind == "sid") {
+      const Node* n = v.node(node_id::session(t.initiator.host, *l, t.storage.portal));
+      auto it = n ? n->attrs.find("sid") : decltype(n->attrs.end())();
+      if (!n || it == n->attrs.end() || it->second.empty())
+        return Error{fmt::format("no session to {} now", l->target)};
+      out.push_back(it->second);
+    } else {
+      return Error{"unknown placeholder " + w};
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void remember_serials(const Topology& t, const View& v, Journal& journal, double now) {
+  for (const auto& l : t.luns)
+    if (const Node* n = v.node(node_id::iscsi_disk(t.initiator.host, l)))
+      if (auto it = n->attrs.find("serial"); it != n->attrs.end() && !it->second.empty())
+        journal.remember_serial(l.name, it->second, now);
+}
+
+View Executor::look() { return take_view(t_, hosts_); }
+
+Result<Argv> Executor::resolve(const Argv& argv, const View& v) const { return resolve_words(t_, v, argv); }
+
+void Executor::event(const std::string& kind, int plan, const Step* s, const std::string& argv,
+                     std::optional<int> rc, const std::string& output, const std::string& detail) {
+  JournalEvent e;
+  e.incident = outcome_.incident;
+  e.at = clock_.now();
+  e.kind = kind;
+  e.plan = plan;
+  if (s) {
+    e.step = s->id;
+    e.host = s->host;
+    e.safety = safety_name(s->safety);
+  }
+  e.argv = argv;
+  e.exit_code = rc;
+  e.output = output.size() > 4000 ? output.substr(0, 4000) + "\n[...]" : output;
+  e.detail = detail;
+  journal_.add(e);
+}
+
+void Executor::finish(int exit, const std::string& state, const std::string& message) {
+  outcome_.exit = exit;
+  outcome_.message = message;
+  if (outcome_.incident) {
+    event(state, 0, nullptr, "", std::nullopt, "", message);
+    // "stopped" stays resumable (latest_open finds it); resolved and escalated are closed.
+    journal_.close_incident(outcome_.incident, clock_.now(), state, message);
+  }
+}
+
+void Executor::print_plan(const Plan& p, const View& v) {
+  out_ << fmt::format("plan: scenario {} / {} — {}\n", p.scenario, p.cause, p.summary);
+  for (size_t i = 0; i < p.steps.size(); ++i) {
+    const Step& s = p.steps[i];
+    auto r = resolve(s.argv, v);
+    std::string cmd = s.argv.empty() ? "(wait: " + s.done_when + ")"
+                      : r              ? describe_argv(*r)
+                                       : describe_argv(s.argv);
+    out_ << fmt::format("  {:>2}. {:<11} {:<12} {}\n", i + 1, safety_name(s.safety), s.host, cmd);
+    out_ << fmt::format("      {} [{}]\n", s.title, s.runbook);
+    if (!s.predict.empty()) out_ << "      " << s.predict << "\n";
+  }
+}
+
+bool Executor::wait_for(const Step& s, View& view, int timeout_s) {
+  double start = clock_.now();
+  std::map<std::string, std::pair<double, double>> last;  // what → (time, percent), for an ETA
+  int interval = clock_.poll_interval();
+  while (true) {
+    std::string why = s.done(view);
+    if (why.empty()) return true;
+    if (clock_.now() - start >= timeout_s) return false;
+    clock_.sleep(interval);
+    // Look often at first (most steps take seconds), then less: a six-hour rebuild needs no
+    // full sweep every two seconds.
+    interval = std::min(interval * 3 / 2 + 1, 15 * clock_.poll_interval());
+    view = look();
+    if (s.show_progress)
+      for (auto p : progress_of(view)) {
+        auto it = last.find(p.what);
+        if (!p.eta_s && it != last.end() && p.percent > it->second.second)
+          p.eta_s = (100.0 - p.percent) * (clock_.now() - it->second.first) / (p.percent - it->second.second);
+        last[p.what] = {clock_.now(), p.percent};
+        out_ << "      " << progress_bar(p) << "\n";
+      }
+  }
+}
+
+bool Executor::take_snapshot(const Step& s, int plan_no) {
+  if (snapshots_[s.zvol]) return true;
+  std::string snap = fmt::format("{}@stackdr-incident-{}", s.zvol, outcome_.incident);
+  Argv argv = {"zfs", "snapshot", snap};
+  Host* h = hosts_(t_.storage.host);
+  event("step-started", plan_no, nullptr, describe_argv(argv), std::nullopt, "", "snapshot before " + s.id);
+  CommandResult r = h ? h->run(argv, kActTimeout) : CommandResult{false, false, 127, "", "no storage host"};
+  event("snapshot", plan_no, nullptr, describe_argv(argv), r.exit_code, r.out + r.err,
+        r.ok() ? fmt::format("roll back with: zfs rollback -r {}", snap) : "snapshot failed");
+  out_ << fmt::format("      snapshot {} {}\n", snap, r.ok() ? "taken (undo: zfs rollback -r " + snap + ")" : "FAILED");
+  snapshots_[s.zvol] = r.ok();
+  return r.ok();
+}
+
+bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view) {
+  const Step& s = plan.steps[index];
+  std::string tag = fmt::format("  {:>2}/{} {:<11} {:<12}", index + 1, plan.steps.size(), safety_name(s.safety), s.host);
+  StepRun run{plan_no, s.id, s.host, safety_name(s.safety), "", "", 0};
+  if (journal_.step_finished(outcome_.incident, plan_no, s.id)) {
+    out_ << tag << " done earlier (journal): " << s.title << "\n";
+    run.result = "done-earlier";
+    outcome_.steps.push_back(run);
+    return true;
+  }
+  if (s.done && s.done(view).empty() && !s.argv.empty()) {
+    out_ << tag << " already holds: " << s.done_when << "\n";
+    event("step-skipped", plan_no, &s, "", std::nullopt, "", "already holds: " + s.done_when);
+    run.result = "skipped";
+    outcome_.steps.push_back(run);
+    return true;
+  }
+  if (s.argv.empty()) {  // a wait: the operator, a resync, a resilver
+    out_ << tag << " waiting: " << s.title << "\n";
+    if (!s.predict.empty()) out_ << "      " << s.predict << "\n";
+    event("step-started", plan_no, &s, "", std::nullopt, "", "waiting until " + s.done_when);
+    bool ok = wait_for(s, view, s.settle_s);
+    event(ok ? "step-finished" : "step-unverified", plan_no, &s, "", ok ? std::optional<int>(0) : std::nullopt,
+          "", ok ? s.done_when : s.done(view));
+    run.result = ok ? "waited" : "timed-out";
+    outcome_.steps.push_back(run);
+    if (ok) return true;
+    finish(kNeedsOperator, "escalated",
+           s.settle_s == 0 && !s.predict.empty()
+               ? "needs an operator: " + s.predict
+               : fmt::format("needs an operator: {} did not happen within {} s ({})", s.done_when, s.settle_s,
+                             s.done(view)));
+    return false;
+  }
+  auto argv = resolve(s.argv, view);
+  if (!argv) {  // the stack moved since planning (a disk went away): the caller re-observes
+    outcome_.message = fmt::format("before {}: {}", s.id, argv.error().message);
+    event("step-unverified", plan_no, &s, "", std::nullopt, "", outcome_.message);
+    run.result = "unresolved";
+    outcome_.steps.push_back(run);
+    return false;
+  }
+  std::string cmd = describe_argv(*argv);
+  run.argv = cmd;
+  // Policy: what may run without asking.
+  if (s.safety == Safety::kDisruptive || s.safety == Safety::kDestructive) {
+    bool allowed = s.safety == Safety::kDisruptive ? o_.policy.yes : (o_.policy.yes && o_.policy.allow_data_loss);
+    if (!allowed && !(s.safety == Safety::kDestructive && !o_.policy.allow_data_loss)) {
+      std::string q = fmt::format("{} step on {}: {}\n  {}\nRun it?", safety_name(s.safety), s.host, s.title, cmd);
+      if (!o_.ask || !o_.ask(q)) {
+        event("step-refused", plan_no, &s, cmd, std::nullopt, "", "declined by the operator");
+        run.result = "declined";
+        outcome_.steps.push_back(run);
+        finish(kDeclined, "stopped",
+               fmt::format("declined: {} ({}); rerun with --yes to allow disruptive steps", s.title, cmd));
+        return false;
+      }
+    }
+  }
+  bool snap = s.zvol.empty() || snapshots_[s.zvol];
+  if (s.safety == Safety::kDestructive && !s.zvol.empty() && o_.policy.allow_data_loss) snap = take_snapshot(s, plan_no);
+  if (auto refusal = check_interlocks(t_, view, s, *argv, o_.policy, snap)) {
+    std::string msg = fmt::format("refused by interlock {}: {}. {}", refusal->rule, refusal->why, refusal->what_to_do);
+    out_ << tag << " REFUSED " << cmd << "\n      " << msg << "\n";
+    event("step-refused", plan_no, &s, cmd, std::nullopt, "", msg);
+    run.result = "refused:" + refusal->rule;
+    outcome_.steps.push_back(run);
+    finish(kNeedsOperator, "escalated", "needs an operator: " + msg);
+    return false;
+  }
+  event("step-started", plan_no, &s, cmd, std::nullopt, "", s.title);
+  if (o_.boundary) o_.boundary("started:" + s.id);
+  Host* h = hosts_(s.host);
+  CommandResult r = h ? h->run(*argv, kActTimeout)
+                      : CommandResult{false, false, 127, "", "host " + s.host + " is not reachable"};
+  event("step-finished", plan_no, &s, cmd, r.started ? std::optional<int>(r.exit_code) : std::nullopt, r.out + r.err,
+        r.timed_out ? "timed out" : "");
+  if (o_.after_act) o_.after_act(s);
+  run.exit_code = r.exit_code;
+  out_ << tag << " " << cmd << "\n";
+  if (!r.ok()) out_ << "      exit " << r.exit_code << ": " << first_line(r.err.empty() ? r.out : r.err) << "\n";
+  view = look();
+  if (!r.ok() && s.best_effort) {
+    run.result = "failed-best-effort";
+    outcome_.steps.push_back(run);
+    return true;
+  }
+  bool verified = s.done ? (s.done(view).empty() || wait_for(s, view, s.settle_s)) : r.ok();
+  if (verified) {
+    event("step-verified", plan_no, &s, cmd, std::nullopt, "", s.done_when);
+    out_ << "      ok: " << s.done_when << "\n";
+    run.result = "ok";
+    outcome_.steps.push_back(run);
+    return true;
+  }
+  run.result = r.ok() ? "unverified" : "failed";
+  outcome_.steps.push_back(run);
+  std::string seen = s.done ? s.done(view) : "it failed";
+  if (s.best_effort) {
+    event("step-unverified", plan_no, &s, cmd, std::nullopt, "", seen);
+    out_ << "      did not take (" << seen << "); going on with the next step\n";
+    return true;
+  }
+  std::string why = r.ok() ? fmt::format("after `{}` on {}, expected {} but {}", cmd, s.host, s.done_when, seen)
+                           : fmt::format("`{}` on {} failed (exit {}): {}", cmd, s.host, r.exit_code,
+                                         first_line(r.err.empty() ? r.out : r.err));
+  event("step-unverified", plan_no, &s, cmd, std::nullopt, "", why);
+  outcome_.message = why;
+  return false;
+}
+
+RecoverOutcome Executor::run(const RecoverOptions& options) {
+  o_ = options;
+  outcome_ = {};
+  View view = look();
+  remember_serials(t_, view, journal_, clock_.now());
+  for (const auto& [k, v] : journal_.serials()) o_.plan.known_serials.emplace(k, v);
+
+  if (o_.policy.dry_run) {
+    out_ << dry_run_text(t_, view, o_.plan);
+    outcome_.message = view.findings.empty() ? "healthy: nothing to do" : "dry run: nothing was changed";
+    return outcome_;
+  }
+
+  auto open = journal_.latest_open();
+  int plan_no = 0;
+  std::string resumed_key;
+  if (open && !o_.resume) {
+    outcome_.exit = kStopped;
+    outcome_.message = fmt::format("incident {} ({}) was interrupted and is still open: run `stackdr recover --resume` "
+                                   "to continue it",
+                                   open->id, open->summary);
+    outcome_.incident = open->id;
+    return outcome_;
+  }
+  if (open && o_.resume) {
+    outcome_.incident = open->id;
+    if (auto lp = journal_.last_plan(open->id)) {
+      plan_no = lp->plan;
+      resumed_key = lp->detail;
+    }
+    event("resumed", plan_no, nullptr, "", std::nullopt, "", "re-observed; continuing");
+    out_ << fmt::format("resuming incident {}: {}\n", open->id, open->summary);
+  }
+  if (view.findings.empty()) {
+    if (outcome_.incident) finish(kRecovered, "resolved", "healthy");
+    outcome_.message = "healthy: nothing to do";
+    return outcome_;
+  }
+  if (!outcome_.incident) {
+    const Finding& f = view.findings.front();
+    outcome_.incident = journal_.open_incident(clock_.now(), o_.mode, f.scenario, f.cause, f.root, f.summary,
+                                               findings_json(view.findings));
+    event("detected", 0, nullptr, "", std::nullopt, "", fmt::format("{} finding(s); status {}", view.findings.size(),
+                                                                     view.status));
+    for (const auto& x : view.findings)
+      event("diagnosed", 0, nullptr, "", std::nullopt, "",
+            fmt::format("scenario {} / {}: {}", x.scenario, x.cause, x.summary));
+    out_ << fmt::format("incident {}: {}\n", outcome_.incident, f.summary);
+  }
+  o_.plan.incident = outcome_.incident;
+
+  std::string previous_key;
+  for (int round = 1; round <= o_.max_rounds; ++round) {
+    outcome_.rounds = round;
+    if (view.findings.empty()) {
+      finish(kRecovered, "resolved", "healthy: every layer OK");
+      out_ << "healthy: every layer OK\n";
+      return outcome_;
+    }
+    const Finding& f = view.findings.front();
+    std::string key = root_key(f.root, f.cause);
+    if (key == previous_key) {
+      finish(kNeedsOperator, "escalated",
+             fmt::format("needs an operator: the plan for {} ran but the finding remains ({})", f.root_label, f.summary));
+      return outcome_;
+    }
+    Plan plan = plan_recovery(t_, view, f, o_.plan);
+    if (key != resumed_key) {
+      ++plan_no;
+      event("planned", plan_no, nullptr, "", std::nullopt, "", key);
+    }
+    resumed_key.clear();
+    print_plan(plan, view);
+    if (!plan.escalate.empty()) {
+      finish(kNeedsOperator, "escalated", "needs an operator: " + plan.escalate);
+      return outcome_;
+    }
+    bool completed = true;
+    for (size_t i = 0; i < plan.steps.size(); ++i) {
+      if (o_.boundary) o_.boundary("before:" + plan.steps[i].id);
+      if (!run_step(plan, plan_no, i, view)) {
+        completed = false;
+        break;
+      }
+      if (o_.boundary) o_.boundary("after:" + plan.steps[i].id);
+    }
+    if (!completed && outcome_.exit != kRecovered) return outcome_;  // refused, declined, escalated
+    if (!completed) {
+      // The plan met an unexpected state. If the stack changed under it (a new failure), plan
+      // again from what is there now; if not, stop and say what was seen.
+      view = look();
+      bool changed = !view.findings.empty() && root_key(view.findings.front().root, view.findings.front().cause) != key;
+      if (!changed || view.findings.empty()) {
+        if (view.findings.empty()) continue;
+        finish(kStopped, "stopped", "stopped: " + outcome_.message);
+        return outcome_;
+      }
+      out_ << "the stack changed during the plan (" << outcome_.message << "): planning again\n";
+      event("note", plan_no, nullptr, "", std::nullopt, "", "re-planning: " + outcome_.message);
+      previous_key.clear();
+      continue;
+    }
+    previous_key = key;
+    view = look();
+  }
+  finish(kNeedsOperator, "escalated",
+         fmt::format("needs an operator: not healthy after {} plans ({})", o_.max_rounds,
+                     view.findings.empty() ? "?" : view.findings.front().summary));
+  return outcome_;
+}
+
+std::string dry_run_text(const Topology& t, const View& v, const PlanContext& ctx) {
+  if (v.findings.empty()) return "healthy: nothing to do\n";
+  std::string out;
+  for (const auto& f : v.findings) {
+    Plan p = plan_recovery(t, v, f, ctx);
+    out += fmt::format("plan for scenario {} / {} — {}\n", p.scenario, p.cause, p.summary);
+    if (!p.escalate.empty()) out += "  needs an operator: " + p.escalate + "\n";
+    for (size_t i = 0; i < p.steps.size(); ++i) {
+      const Step& s = p.steps[i];
+      auto r = resolve_words(t, v, s.argv);
+      std::string cmd = s.argv.empty() ? "(wait until " + s.done_when + ")"
+                        : r            ? describe_argv(*r)
+                                       : describe_argv(s.argv) + "   (" + r.error().message + ")";
+      out += fmt::format("  {:>2}. {:<11} {:<12} {}\n      {} [{}]\n", i + 1, safety_name(s.safety), s.host, cmd, s.title,
+                         s.runbook);
+      if (!s.predict.empty()) out += "      " + s.predict + "\n";
+    }
+  }
+  out += "later steps are planned from what the stack shows after these (each step re-observes)\n";
+  return out;
+}
+
+}  // namespace stackdr

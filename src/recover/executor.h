@@ -1,0 +1,102 @@
+#pragma once
+/// The executor: `stackdr recover`. It observes, diagnoses, plans for the lowest finding, and
+/// runs the plan step by step — skipping what already holds, asking before disruptive and
+/// destructive steps (policy), refusing what an interlock forbids, journaling each step before
+/// it runs, re-observing after each step and stopping at the first unexpected state — then
+/// observes again and plans the next finding, until the stack is healthy or an operator is
+/// needed. A crash leaves the journal saying exactly which steps finished; `--resume`
+/// re-observes and continues without repeating them.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "model/topology.h"
+#include "probe/observer.h"
+#include "recover/clock.h"
+#include "recover/interlocks.h"
+#include "recover/planner.h"
+#include "store/journal.h"
+
+namespace stackdr {
+
+/// Exit statuses of `stackdr recover` (documented in the README).
+enum RecoverExit {
+  kRecovered = 0,      // healthy at the end (or nothing to do; or the dry-run plan was printed)
+  kStopped = 1,        // a step failed or the stack is not what the step should have made it
+  kNeedsOperator = 2,  // no safe automatic plan, an interlock refused, or waiting timed out
+  kDeclined = 3,       // the operator said no (or there was nobody to ask)
+  kLocked = 4,         // another recovery holds a host
+};
+
+/// Thrown by a test hook to simulate a crash at a step boundary.
+struct CrashInjected {
+  std::string where;
+};
+
+struct StepRun {
+  int plan = 0;
+  std::string step, host, safety, argv, result;  // result: ok, failed, skipped, done-earlier, refused, ...
+  int exit_code = 0;
+};
+
+struct RecoverOptions {
+  Policy policy;
+  bool resume = false;
+  std::string mode = "live";  // journal's incident mode
+  PlanContext plan;
+  int max_rounds = 10;
+  /// Asks the operator; returns true for yes. Unset: nobody to ask (counts as no).
+  std::function<bool(const std::string&)> ask;
+  /// Test hooks: called at "before:STEP" / "after:STEP" (may throw CrashInjected), and after each act.
+  std::function<void(const std::string&)> boundary;
+  std::function<void(const Step&)> after_act;
+};
+
+struct RecoverOutcome {
+  int exit = kRecovered;
+  std::string message;
+  int incident = 0;
+  std::vector<StepRun> steps;
+  int rounds = 0;
+};
+
+class Executor {
+ public:
+  Executor(const Topology& t, HostLookup hosts, Clock& clock, Journal& journal, std::ostream& out)
+      : t_(t), hosts_(std::move(hosts)), clock_(clock), journal_(journal), out_(out) {}
+  RecoverOutcome run(const RecoverOptions& options);
+
+ private:
+  View look();
+  void print_plan(const Plan& p, const View& v);
+  // Runs one step; returns false to stop the plan (outcome_ filled in).
+  bool run_step(const Plan& plan, int plan_no, size_t index, View& view);
+  bool wait_for(const Step& s, View& view, int timeout_s);
+  Result<Argv> resolve(const Argv& argv, const View& v) const;
+  bool take_snapshot(const Step& s, int plan_no);
+  void event(const std::string& kind, int plan, const Step* s, const std::string& argv, std::optional<int> rc,
+             const std::string& output, const std::string& detail);
+  void finish(int exit, const std::string& state, const std::string& message);
+
+  const Topology& t_;
+  HostLookup hosts_;
+  Clock& clock_;
+  Journal& journal_;
+  std::ostream& out_;
+  RecoverOptions o_;
+  RecoverOutcome outcome_;
+  std::map<std::string, bool> snapshots_;  // zvol → taken for this incident
+};
+
+/// Records each visible LUN's LIO serial, so a deleted backstore can be recreated with it.
+void remember_serials(const Topology& t, const View& v, Journal& journal, double now);
+
+/// The plan for every current finding, as `recover --dry-run` prints it (exact argv per host;
+/// placeholders resolved against the View).
+std::string dry_run_text(const Topology& t, const View& v, const PlanContext& ctx);
+
+}  // namespace stackdr

@@ -1,0 +1,29 @@
+#pragma once
+/// The planner: from a finding and a fresh View, the steps that repair it, in the order the
+/// runbook gives (or a safer one where the runbook is blunt: --re-add with the bitmap before a
+/// full --add; never --zero-superblock first). It reads only the View and the topology; what it
+/// cannot repair safely it escalates with the reason and what the operator should do.
+
+#include <map>
+#include <string>
+
+#include "diagnose/finding.h"
+#include "model/topology.h"
+#include "recover/step.h"
+#include "recover/view.h"
+
+namespace stackdr {
+
+struct PlanContext {
+  std::map<std::string, std::string> known_serials;  // LUN name → LIO unit serial last seen
+  std::string new_disk;                              // --new-disk: a pool disk to replace onto
+  int incident = 0;                                  // names snapshots
+};
+
+Plan plan_recovery(const Topology& t, const View& v, const Finding& f, const PlanContext& ctx);
+
+/// The freshest member of an array by its superblock: highest Events, then newest Update Time.
+/// Returns the LUN name ("" when no member has a readable superblock).
+std::string freshest_member(const Topology& t, const View& v, const ArrayConfig& a);
+
+}  // namespace stackdr

@@ -1,0 +1,53 @@
+#pragma once
+/// Step and Plan: what recovery does, as data. A step is check / act / verify: `done` tells
+/// from a fresh View whether what the step achieves already holds (then it is skipped, which
+/// makes plans resumable), `argv` is one command on one named host, and `done` must hold
+/// within `settle_s` after it ran (verify). A step with no argv waits (a resync, the operator).
+/// Argv words like {disk:test02} name a member by its LUN; they are resolved to today's
+/// /dev/sdX only when the step runs.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "host/host.h"
+#include "recover/view.h"
+
+namespace stackdr {
+
+/// What a step can cost, in DESIGN.md's terms; policy decides what runs without asking.
+enum class Safety { kRead, kSafe, kDisruptive, kDestructive };
+const char* safety_name(Safety s);  // read safe disruptive destructive
+
+/// "" when the condition holds; otherwise what is observed instead.
+using Check = std::function<std::string(const View&)>;
+
+struct Step {
+  std::string id;       // stable within a plan: "md.re-add:md1/test02"
+  std::string title;    // what it does, in words
+  std::string runbook;  // the runbook step it implements (or improves on)
+  std::string host;
+  Safety safety = Safety::kSafe;
+  Argv argv;              // empty: wait until `done` holds
+  std::string done_when;  // the check, in words
+  Check done;             // empty: nothing to observe; the exit status alone verifies the step
+  int settle_s = 30;           // how long `done` may take to hold after the act
+  bool best_effort = false;    // if it does not take, go on with the next step (a cheaper try first)
+  bool show_progress = false;  // resync / resilver / scrub: draw a progress bar while waiting
+  std::string predict;         // what will happen, when it is not obvious ("re-add: ~768 MiB resync")
+  // For the interlocks: what the step may overwrite.
+  std::string array;          // topology array name
+  std::string member_lun;     // the member whose device it overwrites (--add, --zero-superblock, wipefs)
+  bool creates_array = false; // mdadm --create
+  std::string zvol;           // the zvol holding the data a destructive step touches
+  std::string unmounted;      // guest device that must not be mounted (e2fsck)
+};
+
+struct Plan {
+  int scenario = 0;
+  std::string cause, root, summary;
+  std::vector<Step> steps;
+  std::string escalate;  // non-empty: no safe automatic plan; what the operator must do
+};
+
+}  // namespace stackdr

@@ -1,0 +1,33 @@
+#include "recover/view.h"
+
+#include <fmt/format.h>
+
+#include "diagnose/diagnoser.h"
+#include "model/graph_builder.h"
+
+namespace stackdr {
+
+std::string View::not_ok(const std::string& id) const {
+  const Node* n = graph.find(id);
+  if (!n) return id + " is not in the graph";
+  if (n->health == Health::kOk) return "";
+  return fmt::format("{} is {} ({})", n->label, health_name(n->health), n->cause);
+}
+
+std::string View::disk_of(const Topology& t, const LunConfig& lun) const {
+  const Node* n = graph.find(node_id::iscsi_disk(t.initiator.host, lun));
+  if (!n) return "";
+  auto it = n->attrs.find("device");
+  return it == n->attrs.end() ? "" : it->second;
+}
+
+View take_view(const Topology& topology, const HostLookup& hosts) {
+  View v;
+  v.observation = observe(topology, hosts);
+  v.graph = build_graph(topology, v.observation);
+  v.findings = diagnose(v.graph);
+  v.status = status_code(v.graph);
+  return v;
+}
+
+}  // namespace stackdr

@@ -1,0 +1,33 @@
+#pragma once
+/// View: one look at the whole stack — the observation, the graph built from it and the
+/// findings — taken before planning and again after every step. Recovery decides only from a
+/// fresh View, never from what it believes it did.
+
+#include <string>
+#include <vector>
+
+#include "diagnose/finding.h"
+#include "model/node_id.h"
+#include "model/stack_graph.h"
+#include "model/topology.h"
+#include "probe/observation.h"
+#include "probe/observer.h"
+
+namespace stackdr {
+
+struct View {
+  Observation observation;
+  StackGraph graph;
+  std::vector<Finding> findings;
+  int status = 3;  // status_code(graph)
+
+  const Node* node(const std::string& id) const { return graph.find(id); }
+  /// "" when the node exists and is OK; otherwise what is wrong with it, in words.
+  std::string not_ok(const std::string& id) const;
+  /// Today's /dev/sdX of a LUN on the KVM host ("" when it has no disk now).
+  std::string disk_of(const Topology& t, const LunConfig& lun) const;
+};
+
+View take_view(const Topology& topology, const HostLookup& hosts);
+
+}  // namespace stackdr

@@ -1,0 +1,26 @@
+#pragma once
+/// HostLock: one recovery per host at a time. An exclusive flock(2) on
+/// STATE_DIR/recover.HOST.lock, taken without waiting; the kernel drops it when the holder
+/// exits or crashes, so a crashed recovery never leaves a stale lock behind.
+
+#include <memory>
+#include <string>
+
+#include "util/result.h"
+
+namespace stackdr {
+
+class HostLock {
+ public:
+  /// Fails with who holds it (pid) when another recovery does.
+  static Result<std::unique_ptr<HostLock>> acquire(const std::string& state_dir, const std::string& host);
+  ~HostLock();
+  HostLock(const HostLock&) = delete;
+  HostLock& operator=(const HostLock&) = delete;
+
+ private:
+  explicit HostLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace stackdr

@@ -1,0 +1,257 @@
+#include "store/journal.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace stackdr {
+
+namespace {
+
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS incidents (
+  id INTEGER PRIMARY KEY,
+  opened_at REAL NOT NULL,
+  closed_at REAL,
+  state TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  scenario INTEGER NOT NULL,
+  cause TEXT NOT NULL,
+  root TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  findings TEXT NOT NULL,
+  outcome TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY,
+  incident INTEGER NOT NULL REFERENCES incidents(id),
+  at REAL NOT NULL,
+  kind TEXT NOT NULL,
+  plan INTEGER NOT NULL DEFAULT 0,
+  step TEXT NOT NULL DEFAULT '',
+  host TEXT NOT NULL DEFAULT '',
+  safety TEXT NOT NULL DEFAULT '',
+  argv TEXT NOT NULL DEFAULT '',
+  exit_code INTEGER,
+  output TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_by_incident ON events(incident, id);
+CREATE TABLE IF NOT EXISTS known_serials (
+  lun TEXT PRIMARY KEY,
+  serial TEXT NOT NULL,
+  seen_at REAL NOT NULL
+);
+)sql";
+
+// A prepared statement that finalizes itself; errors here are bugs or a broken disk, so they throw.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(fmt::format("journal: {}: {}", sql, sqlite3_errmsg(db)));
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, double v) {
+    sqlite3_bind_double(s_, i, v);
+    return *this;
+  }
+  Stmt& bind(int i, int v) {
+    sqlite3_bind_int(s_, i, v);
+    return *this;
+  }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  bool step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw std::runtime_error(fmt::format("journal: {}", sqlite3_errmsg(db_)));
+  }
+  std::string text(int c) {
+    auto p = sqlite3_column_text(s_, c);
+    return p ? reinterpret_cast<const char*>(p) : "";
+  }
+  double real(int c) { return sqlite3_column_double(s_, c); }
+  int integer(int c) { return sqlite3_column_int(s_, c); }
+  bool null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+IncidentRecord incident_row(Stmt& q) {
+  IncidentRecord r;
+  r.id = q.integer(0);
+  r.opened_at = q.real(1);
+  if (!q.null(2)) r.closed_at = q.real(2);
+  r.state = q.text(3);
+  r.mode = q.text(4);
+  r.scenario = q.integer(5);
+  r.cause = q.text(6);
+  r.root = q.text(7);
+  r.summary = q.text(8);
+  r.findings = nlohmann::json::parse(q.text(9), nullptr, false);
+  r.outcome = q.text(10);
+  return r;
+}
+
+const char* kIncidentColumns =
+    "SELECT id, opened_at, closed_at, state, mode, scenario, cause, root, summary, findings, outcome FROM incidents";
+
+}  // namespace
+
+Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Error{fmt::format("{}: cannot open the incident journal: {} (check --state-dir and its permissions)",
+                             path, why)};
+  }
+  sqlite3_busy_timeout(db, 5000);
+  std::unique_ptr<Journal> j(new Journal(db));
+  try {
+    j->exec("PRAGMA journal_mode=WAL");
+    j->exec("PRAGMA synchronous=FULL");
+    j->exec("PRAGMA foreign_keys=ON");
+    j->exec(kSchema);
+  } catch (const std::exception& e) {
+    return Error{fmt::format("{}: not a usable incident journal: {}", path, e.what())};
+  }
+  return j;
+}
+
+Journal::~Journal() { sqlite3_close(db_); }
+
+void Journal::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err ? err : "?";
+    sqlite3_free(err);
+    throw std::runtime_error(m);
+  }
+}
+
+std::string Journal::journal_mode() {
+  Stmt q(db_, "PRAGMA journal_mode");
+  return q.step() ? q.text(0) : "";
+}
+
+int Journal::open_incident(double at, const std::string& mode, int scenario, const std::string& cause,
+                           const std::string& root, const std::string& summary, const nlohmann::json& findings) {
+  Stmt q(db_,
+         "INSERT INTO incidents(opened_at, state, mode, scenario, cause, root, summary, findings) "
+         "VALUES(?, 'open', ?, ?, ?, ?, ?, ?)");
+  q.bind(1, at).bind(2, mode).bind(3, scenario).bind(4, cause).bind(5, root).bind(6, summary).bind(7, findings.dump());
+  q.step();
+  return static_cast<int>(sqlite3_last_insert_rowid(db_));
+}
+
+std::optional<IncidentRecord> Journal::latest_open() {
+  Stmt q(db_, (std::string(kIncidentColumns) + " WHERE state IN ('open','stopped') ORDER BY id DESC LIMIT 1").c_str());
+  if (!q.step()) return std::nullopt;
+  return incident_row(q);
+}
+
+void Journal::close_incident(int id, double at, const std::string& state, const std::string& outcome) {
+  Stmt q(db_, "UPDATE incidents SET closed_at = ?, state = ?, outcome = ? WHERE id = ?");
+  q.bind(1, at).bind(2, state).bind(3, outcome).bind(4, id);
+  q.step();
+}
+
+void Journal::add(const JournalEvent& e) {
+  Stmt q(db_,
+         "INSERT INTO events(incident, at, kind, plan, step, host, safety, argv, exit_code, output, detail) "
+         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, e.incident).bind(2, e.at).bind(3, e.kind).bind(4, e.plan).bind(5, e.step).bind(6, e.host);
+  q.bind(7, e.safety).bind(8, e.argv);
+  if (e.exit_code)
+    q.bind(9, *e.exit_code);
+  else
+    q.bind_null(9);
+  q.bind(10, e.output).bind(11, e.detail);
+  q.step();
+}
+
+bool Journal::step_finished(int incident, int plan, const std::string& step) {
+  Stmt q(db_,
+         "SELECT 1 FROM events WHERE incident = ? AND plan = ? AND step = ? AND kind = 'step-finished' "
+         "AND exit_code = 0 LIMIT 1");
+  q.bind(1, incident).bind(2, plan).bind(3, step);
+  return q.step();
+}
+
+std::optional<JournalEvent> Journal::last_plan(int incident) {
+  Stmt q(db_, "SELECT plan, detail FROM events WHERE incident = ? AND kind = 'planned' ORDER BY id DESC LIMIT 1");
+  q.bind(1, incident);
+  if (!q.step()) return std::nullopt;
+  JournalEvent e;
+  e.incident = incident;
+  e.plan = q.integer(0);
+  e.detail = q.text(1);
+  return e;
+}
+
+std::vector<IncidentRecord> Journal::incidents() {
+  Stmt q(db_, (std::string(kIncidentColumns) + " ORDER BY id").c_str());
+  std::vector<IncidentRecord> out;
+  while (q.step()) out.push_back(incident_row(q));
+  return out;
+}
+
+std::optional<IncidentRecord> Journal::incident(int id) {
+  Stmt q(db_, (std::string(kIncidentColumns) + " WHERE id = ?").c_str());
+  q.bind(1, id);
+  if (!q.step()) return std::nullopt;
+  return incident_row(q);
+}
+
+std::vector<JournalEvent> Journal::events(int incident) {
+  Stmt q(db_,
+         "SELECT id, incident, at, kind, plan, step, host, safety, argv, exit_code, output, detail FROM events "
+         "WHERE incident = ? ORDER BY id");
+  q.bind(1, incident);
+  std::vector<JournalEvent> out;
+  while (q.step()) {
+    JournalEvent e;
+    e.id = q.integer(0);
+    e.incident = q.integer(1);
+    e.at = q.real(2);
+    e.kind = q.text(3);
+    e.plan = q.integer(4);
+    e.step = q.text(5);
+    e.host = q.text(6);
+    e.safety = q.text(7);
+    e.argv = q.text(8);
+    if (!q.null(9)) e.exit_code = q.integer(9);
+    e.output = q.text(10);
+    e.detail = q.text(11);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void Journal::remember_serial(const std::string& lun, const std::string& serial, double at) {
+  Stmt q(db_,
+         "INSERT INTO known_serials(lun, serial, seen_at) VALUES(?, ?, ?) "
+         "ON CONFLICT(lun) DO UPDATE SET serial = excluded.serial, seen_at = excluded.seen_at");
+  q.bind(1, lun).bind(2, serial).bind(3, at);
+  q.step();
+}
+
+std::map<std::string, std::string> Journal::serials() {
+  Stmt q(db_, "SELECT lun, serial FROM known_serials");
+  std::map<std::string, std::string> out;
+  while (q.step()) out[q.text(0)] = q.text(1);
+  return out;
+}
+
+}  // namespace stackdr

@@ -1,0 +1,78 @@
+#pragma once
+/// Journal: the incident store, in SQLite (WAL, synchronous=FULL). Every record is written
+/// before the action it describes — a step's "started" row is on disk before its argv runs —
+/// so after a crash `stackdr recover --resume` knows what was done and what was only begun.
+/// It also remembers what stackdr has seen of the healthy stack (each LUN's LIO serial), which
+/// is how a deleted backstore is recreated with the same WWN.
+
+#include <sqlite3.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "util/result.h"
+
+namespace stackdr {
+
+struct IncidentRecord {
+  int id = 0;
+  double opened_at = 0;
+  std::optional<double> closed_at;
+  std::string state;  // open, resolved, escalated, stopped
+  std::string mode;   // live, lab, replay
+  int scenario = 0;
+  std::string cause, root, summary;
+  nlohmann::json findings;  // as `stackdr diagnose --json` prints them
+  std::string outcome;      // the closing sentence
+};
+
+struct JournalEvent {
+  int64_t id = 0;
+  int incident = 0;
+  double at = 0;
+  std::string kind;  // detected diagnosed planned step-skipped step-refused step-started step-finished
+                     // step-verified step-unverified snapshot resolved escalated stopped resumed note
+  int plan = 0;
+  std::string step, host, safety, argv;
+  std::optional<int> exit_code;
+  std::string output, detail;
+};
+
+class Journal {
+ public:
+  static Result<std::unique_ptr<Journal>> open(const std::string& path);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  int open_incident(double at, const std::string& mode, int scenario, const std::string& cause,
+                    const std::string& root, const std::string& summary, const nlohmann::json& findings);
+  /// The newest incident that is still open (a recovery that crashed or stopped).
+  std::optional<IncidentRecord> latest_open();
+  void close_incident(int id, double at, const std::string& state, const std::string& outcome);
+  void add(const JournalEvent& e);
+  /// True when this step of this plan of this incident has a step-finished row with exit 0.
+  bool step_finished(int incident, int plan, const std::string& step);
+  /// The newest "planned" row of an incident: plan number, and its detail (root|cause).
+  std::optional<JournalEvent> last_plan(int incident);
+
+  std::vector<IncidentRecord> incidents();
+  std::optional<IncidentRecord> incident(int id);
+  std::vector<JournalEvent> events(int incident);
+
+  void remember_serial(const std::string& lun, const std::string& serial, double at);
+  std::map<std::string, std::string> serials();
+  std::string journal_mode();  // "wal"
+
+ private:
+  explicit Journal(sqlite3* db) : db_(db) {}
+  void exec(const char* sql);
+  sqlite3* db_;
+};
+
+}  // namespace stackdr
