@@ -312,17 +312,20 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     outcome_.rounds = round;
     if (view.findings.empty()) {
       finish(kRecovered, "resolved", "healthy: every layer OK");
-      out_ << "healthy: every layer OK\n";
       return outcome_;
     }
     const Finding& f = view.findings.front();
     std::string key = root_key(f.root, f.cause);
-    if (key == previous_key) {
+    Plan plan = plan_recovery(t_, view, f, o_.plan);
+    // The same finding may take two plans (reassemble the array, then re-add the member); the
+    // same plan twice for the same finding means it does not work.
+    std::string plan_key = key;
+    for (const auto& s : plan.steps) plan_key += "#" + s.id;
+    if (plan_key == previous_key) {
       finish(kNeedsOperator, "escalated",
              fmt::format("needs an operator: the plan for {} ran but the finding remains ({})", f.root_label, f.summary));
       return outcome_;
     }
-    Plan plan = plan_recovery(t_, view, f, o_.plan);
     if (key != resumed_key) {
       ++plan_no;
       event("planned", plan_no, nullptr, "", std::nullopt, "", key);
@@ -358,7 +361,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       previous_key.clear();
       continue;
     }
-    previous_key = key;
+    previous_key = plan_key;
     view = look();
   }
   finish(kNeedsOperator, "escalated",

@@ -190,10 +190,9 @@ class Planner {
     else if (c == "portal-unreachable") network();
     else if ((c == "session-down" || c == "disk-missing" || c == "disk-offline") && s.lun) session(*s.lun, c);
     else if (s.array && (array_broken(v_, *s.array) || c == "array-broken")) broken_array(*s.array);
-    else if (c == "superblock-invalid" && s.array) reassemble(*s.array, s.member);
-    else if ((c == "array-stopped" || c == "array-inactive") && s.array) reassemble(*s.array, "");
+    else if (s.array && !array_running(*s.array)) reassemble(*s.array, c == "superblock-invalid" ? s.member : "");
     else if ((c == "member-faulty" || c == "member-missing" || c == "events-mismatch" || c == "write-errors" ||
-              c == "bad-blocks") && s.array && !s.member.empty())
+              c == "bad-blocks" || c == "superblock-invalid") && s.array && !s.member.empty())
       member(*s.array, s.member);
     else if ((c == "array-degraded" || c == "rebuilding") && s.array) wait_resync(*s.array);
     else if ((c == "vdev-faulted" || c == "vdev-degraded" || c == "vdev-errors") && !s.pool_disk.empty())
@@ -337,10 +336,10 @@ class Planner {
     auto k = v_.observation.kvm.find(a.host);
     auto d = k == v_.observation.kvm.end() ? nullptr : &k->second.detail;
     auto det = d ? d->find(a.device.substr(a.device.rfind('/') + 1)) : decltype(d->find(""))();
-    if (!d || det == d->end()) return "mdadm --detail was not read";
-    if (det->second.bitmap.empty()) return "the array has no write-intent bitmap";
     const MdadmExamineFacts* e = examine(v_, t_, a, lun);
     if (!e) return "the member has no md superblock";
+    if (!d || det == d->end()) return "the array is not running (no mdadm --detail)";
+    if (det->second.bitmap.empty()) return "the array has no write-intent bitmap";
     if (!det->second.uuid.empty() && e->array_uuid != det->second.uuid) return "the superblock is another array's";
     if (e->events && det->second.events && *e->events > *det->second.events)
       return "the member's event count is higher than the array's (split brain)";
@@ -398,12 +397,12 @@ class Planner {
     s.show_progress = true;
   }
 
-  void member(const ArrayConfig& a, const std::string& lun) {
+  bool array_running(const ArrayConfig& a) const {
     const MdstatArray* m = mdstat_array(v_, a);
-    if (!m || m->state != "active") {
-      reassemble(a, "");
-      return;
-    }
+    return m && m->state == "active";
+  }
+
+  void member(const ArrayConfig& a, const std::string& lun) {
     remove_failed(a, lun);
     re_add(a, lun);
     wait_resync(a);
@@ -489,10 +488,8 @@ class Planner {
                    "Scenario 4, Step 2: assemble with single device --run", a.host, Safety::kDisruptive,
                    {"mdadm", "--assemble", a.device, "--run", disk_word(good)}, a.name + " is active",
                    array_active_not_broken(a));
-    s.predict = good + " has the highest event count of the members with a valid superblock";
-    for (const auto& m : a.members)
-      if (m != good) re_add(a, m);
-    wait_resync(a);
+    s.predict = good + " has the highest event count of the members with a valid superblock; the others are "
+                       "re-added once it runs (planned from what the running array shows)";
   }
 
   // Scenario 3: clear first (a transient error), replace when the disk stays faulted.
