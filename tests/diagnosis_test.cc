@@ -108,7 +108,7 @@ TEST(Diagnosis, MembersAreNamedByLunNotByKernelName) {
 
 TEST(Diagnosis, UnreadableSourcesMakeNodesUnknownNotHealthy) {
   SimStack s;
-  s.hosts.erase("storage");  // the storage server cannot be reached
+  s.sim.hosts.erase("storage");  // the storage server cannot be reached
   StackGraph g = s.graph();
   EXPECT_EQ(g.find("pool:storage")->health, Health::kUnknown);
   EXPECT_EQ(status_code(g), 3);

@@ -1,5 +1,6 @@
 #pragma once
-/// A simulated stack with its hosts, for tests that observe and diagnose it end to end.
+/// A simulated stack with its topology and hosts, for tests that observe, diagnose and recover
+/// it end to end.
 
 #include <map>
 #include <memory>
@@ -8,31 +9,32 @@
 #include "model/graph_builder.h"
 #include "probe/observer.h"
 #include "sim/faults.h"
-#include "sim/sim_host.h"
+#include "sim/sim_stack.h"
 
 namespace stackdr::testing {
 
+inline Topology default_topology(const std::string& config = STACKDR_DEFAULT_CONFIG) {
+  auto t = load_topology(config);
+  if (!t) throw std::runtime_error(t.error().message);
+  return *t;
+}
+
 struct SimStack {
   Topology topology;
-  std::shared_ptr<sim::SimState> state;
-  std::map<std::string, std::unique_ptr<sim::SimHost>> hosts;
+  sim::SimStack sim;
+  std::shared_ptr<sim::SimState>& state;
 
-  explicit SimStack(const std::string& config = STACKDR_DEFAULT_CONFIG) {
-    auto t = load_topology(config);
-    if (!t) throw std::runtime_error(t.error().message);
-    topology = *t;
-    state = std::make_shared<sim::SimState>(sim::build_sim_state(topology));
-    for (const auto& h : topology.hosts) hosts[h.name] = std::make_unique<sim::SimHost>(h.name, state);
-  }
-  HostLookup lookup() {
-    return [this](const std::string& n) -> Host* { return hosts.count(n) ? hosts[n].get() : nullptr; };
-  }
+  explicit SimStack(const std::string& config = STACKDR_DEFAULT_CONFIG)
+      : topology(default_topology(config)), sim(topology), state(sim.state) {}
+  HostLookup lookup() { return sim.lookup; }
   Observation observe() { return stackdr::observe(topology, lookup()); }
   StackGraph graph() { return build_graph(topology, observe()); }
   void inject(const std::string& fault) {
     auto r = sim::inject_fault(*state, fault);
     if (!r) throw std::runtime_error(r.error().message);
   }
+  /// Every argv run on a host so far.
+  const std::vector<Argv>& log(const std::string& host) { return sim.hosts.at(host)->command_log(); }
 };
 
 }  // namespace stackdr::testing

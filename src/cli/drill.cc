@@ -9,7 +9,7 @@
 #include "cli/report_json.h"
 #include "diagnose/diagnoser.h"
 #include "sim/faults.h"
-#include "sim/sim_host.h"
+#include "sim/sim_stack.h"
 #include "sim/time_passes.h"
 
 namespace stackdr {
@@ -20,23 +20,6 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// The simulated stack with one SimHost per topology host.
-struct SimStack {
-  std::shared_ptr<sim::SimState> state;
-  std::map<std::string, std::unique_ptr<sim::SimHost>> hosts;
-  HostLookup lookup;
-
-  explicit SimStack(const Topology& t) : state(std::make_shared<sim::SimState>(sim::build_sim_state(t))) {
-    for (const auto& h : t.hosts) hosts[h.name] = std::make_unique<sim::SimHost>(h.name, state);
-    lookup = [this](const std::string& n) -> Host* { return hosts.count(n) ? hosts[n].get() : nullptr; };
-  }
-  std::map<std::string, size_t> counts() const {
-    std::map<std::string, size_t> c;
-    for (const auto& [n, h] : hosts) c[n] = h->command_log().size();
-    return c;
-  }
-};
-
 // What the drill's operator does for faults stackdr cannot repair itself: the network is
 // cables and switches. Five minutes after the fault, as a person would.
 std::string schedule_operator(sim::SimState& s, const std::string& fault, int64_t after_s) {
@@ -45,28 +28,6 @@ std::string schedule_operator(sim::SimState& s, const std::string& fault, int64_
                            st.storage_network_up = true;
                          }});
   return fmt::format("operator restored the storage network {} s after the fault (simulated)", after_s);
-}
-
-// Mutating commands only: the observation's reads are not actions.
-bool is_action(const Argv& a) {
-  static const std::vector<std::string> reads = {"dmesg", "ls", "lsblk", "ss", "smartctl", "ping"};
-  if (a.empty() || std::find(reads.begin(), reads.end(), a[0]) != reads.end()) return false;
-  if (a[0] == "zpool" && a.size() > 1 && a[1] == "status") return false;
-  if (a[0] == "zfs" && a.size() > 1 && a[1] == "get") return false;
-  if (a[0] == "targetcli" && a.size() == 2 && a[1] == "ls") return false;
-  if (a[0] == "mdadm" && a.size() > 1 && (a[1] == "--detail" || a[1] == "--examine")) return false;
-  if (a[0] == "iscsiadm" && std::find(a.begin(), a.end(), "-P") != a.end()) return false;
-  if (a[0] == "virsh" && a.size() > 1 && (a[1] == "list" || a[1] == "domblklist" || a[1] == "domstate")) return false;
-  return true;
-}
-
-bool arrays_in_sync(const sim::SimState& s) {
-  for (const auto& a : s.arrays) {
-    if (a.state != "active" || a.broken || a.resync) return false;
-    for (const auto& m : a.members)
-      if (!m.in_array || m.faulty || !m.in_sync) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -94,7 +55,7 @@ Result<DrillResult> run_drill(const Topology& topology, const std::string& fault
   r.fault = fault;
   r.expected_scenario = f->scenario;
   r.expected_cause = f->cause;
-  SimStack st(topology);
+  sim::SimStack st(topology);
   auto journal = Journal::open(":memory:");
   if (!journal) return journal.error();
   SimClock clock(st.state);
@@ -134,16 +95,16 @@ Result<DrillResult> run_drill(const Topology& topology, const std::string& fault
   View after = take_view(topology, st.lookup);
   r.verify_ms = ms_since(t0);
   r.final_status = after.status;
-  r.recovered = r.recovery.exit == kRecovered && after.status == 0 && arrays_in_sync(*st.state);
+  r.recovered = r.recovery.exit == kRecovered && after.status == 0 && sim::arrays_in_sync(*st.state);
   r.data_loss = st.state->data_loss;
   for (const auto& a : st.state->arrays) {
     if (a.generation < a.acknowledged) r.data_loss.push_back(fmt::format("{} serves an old generation", a.name));
     r.array_bytes += a.size_kib * 1024;
   }
   r.bytes_resynced = st.state->bytes_resynced;
+  for (const auto& [host, argv] : st.state->actions) r.actions[host]++;
   for (const auto& [n, h] : st.hosts) {
     r.commands[n] = h->command_log().size();
-    for (const auto& a : h->command_log()) r.actions[n] += is_action(a);
   }
   return r;
 }
@@ -231,7 +192,7 @@ ChaosResult run_chaos(const Topology& topology, uint64_t seed, int count) {
   std::mt19937_64 rng(seed);
   const auto& catalog = sim::fault_catalog();
   for (int run = 0; run < count; ++run) {
-    SimStack st(topology);
+    sim::SimStack st(topology);
     auto journal = Journal::open(":memory:");
     if (!journal) break;
     SimClock clock(st.state);
@@ -274,7 +235,7 @@ ChaosResult run_chaos(const Topology& topology, uint64_t seed, int count) {
     ++res.runs;
     std::vector<std::string> lost = st.state->data_loss;
     res.data_loss_actions += static_cast<int>(lost.size());
-    bool healthy = rec.exit == kRecovered && v.status == 0 && arrays_in_sync(*st.state);
+    bool healthy = rec.exit == kRecovered && v.status == 0 && sim::arrays_in_sync(*st.state);
     bool escalated = !healthy && (rec.exit == kNeedsOperator || rec.exit == kStopped) && !rec.message.empty();
     if (healthy) ++res.healthy;
     if (escalated) {

@@ -51,6 +51,49 @@ Result<Argv> resolve_words(const Topology& t, const View& v, const Argv& argv) {
   return out;
 }
 
+// A plan as the journal keeps it: enough to finish, after a crash, the steps whose effect
+// cannot be observed (they have no check; e.g. `targetcli saveconfig`, `zpool scrub`).
+nlohmann::json plan_json(const Plan& p) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& s : p.steps)
+    steps.push_back({{"id", s.id}, {"title", s.title}, {"runbook", s.runbook}, {"host", s.host},
+                     {"safety", safety_name(s.safety)}, {"argv", s.argv}, {"checked", static_cast<bool>(s.done)},
+                     {"best_effort", s.best_effort}});
+  return {{"scenario", p.scenario}, {"cause", p.cause}, {"root", p.root}, {"summary", p.summary}, {"steps", steps}};
+}
+
+// The unchecked steps of the interrupted plan that had not finished: they run first on resume.
+Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::string, int>& done) {
+  Plan p;
+  auto j = nlohmann::json::parse(plan_text, nullptr, false);
+  if (!j.is_object() || !j.contains("steps")) return p;
+  p.scenario = j.value("scenario", 0);
+  p.cause = j.value("cause", "");
+  p.root = j.value("root", "");
+  p.summary = j.value("summary", "") + " (finishing the interrupted plan)";
+  bool any_started = false;
+  for (const auto& s : j["steps"]) any_started = any_started || done.count(s.value("id", ""));
+  if (!any_started) return p;
+  for (const auto& s : j["steps"]) {
+    if (s.value("checked", true) || done.count(s.value("id", ""))) continue;
+    Step st;
+    st.id = s.value("id", "");
+    st.title = s.value("title", "");
+    st.runbook = s.value("runbook", "");
+    st.host = s.value("host", "");
+    std::string safety = s.value("safety", "safe");
+    st.safety = safety == "read" ? Safety::kRead
+                : safety == "disruptive" ? Safety::kDisruptive
+                : safety == "destructive" ? Safety::kDestructive
+                                          : Safety::kSafe;
+    st.argv = s.value("argv", Argv{});
+    st.done_when = "exit status 0";
+    st.best_effort = s.value("best_effort", false);
+    if (!st.argv.empty()) p.steps.push_back(std::move(st));
+  }
+  return p;
+}
+
 }  // namespace
 
 void remember_serials(const Topology& t, const View& v, Journal& journal, double now) {
@@ -145,12 +188,28 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
   return r.ok();
 }
 
+bool Executor::finish_interrupted(View& view) {
+  // The interrupted plan's unobservable steps (saveconfig, scrub) that no later plan ran.
+  Plan rest = unfinished_;
+  unfinished_ = {};
+  std::erase_if(rest.steps, [&](const Step& s) { return ran_.count(s.id) > 0; });
+  if (rest.steps.empty()) return true;
+  out_ << "finishing the interrupted plan:\n";
+  for (size_t i = 0; i < rest.steps.size(); ++i)
+    if (!run_step(rest, unfinished_plan_, i, view) && outcome_.exit != kRecovered) return false;
+  view = look();
+  return true;
+}
+
 bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view) {
   const Step& s = plan.steps[index];
+  ran_.insert(s.id);
   std::string tag = fmt::format("  {:>2}/{} {:<11} {:<12}", index + 1, plan.steps.size(), safety_name(s.safety), s.host);
   StepRun run{plan_no, s.id, s.host, safety_name(s.safety), "", "", 0};
-  if (journal_.step_finished(outcome_.incident, plan_no, s.id)) {
-    out_ << tag << " done earlier (journal): " << s.title << "\n";
+  if (auto d = done_before_.find(s.id); d != done_before_.end() && d->second > 0) {
+    --d->second;
+    out_ << tag << " done before the interruption (journal): " << s.title << "\n";
+    event("step-skipped", plan_no, &s, "", std::nullopt, "", "done before the interruption");
     run.result = "done-earlier";
     outcome_.steps.push_back(run);
     return true;
@@ -286,10 +345,18 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       plan_no = lp->plan;
       resumed_key = lp->detail;
     }
+    for (const auto& e : journal_.events(open->id))
+      if (e.kind == "step-finished" && !e.step.empty() && !e.argv.empty()) done_before_[e.step]++;
     event("resumed", plan_no, nullptr, "", std::nullopt, "", "re-observed; continuing");
     out_ << fmt::format("resuming incident {}: {}\n", open->id, open->summary);
+    std::string plan_text;
+    for (const auto& e : journal_.events(open->id))
+      if (e.kind == "planned" && e.plan == plan_no) plan_text = e.output;
+    unfinished_ = unfinished_unchecked(plan_text, done_before_);
+    unfinished_plan_ = plan_no;
   }
   if (view.findings.empty()) {
+    if (outcome_.incident && !finish_interrupted(view)) return outcome_;
     if (outcome_.incident) finish(kRecovered, "resolved", "healthy");
     outcome_.message = "healthy: nothing to do";
     return outcome_;
@@ -311,6 +378,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   for (int round = 1; round <= o_.max_rounds; ++round) {
     outcome_.rounds = round;
     if (view.findings.empty()) {
+      if (!finish_interrupted(view)) return outcome_;
       finish(kRecovered, "resolved", "healthy: every layer OK");
       return outcome_;
     }
@@ -328,7 +396,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     }
     if (key != resumed_key) {
       ++plan_no;
-      event("planned", plan_no, nullptr, "", std::nullopt, "", key);
+      event("planned", plan_no, nullptr, "", std::nullopt, plan_json(plan).dump(), key);
     }
     resumed_key.clear();
     print_plan(plan, view);

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,15 @@ class Executor {
   RecoverOptions o_;
   RecoverOutcome outcome_;
   std::map<std::string, bool> snapshots_;  // zvol → taken for this incident
+  // On --resume: the acts an earlier run of this incident finished (step id → count). Each is
+  // not run again; its effect is judged by observing. Used up one by one, so a step that a new
+  // failure makes necessary again still runs.
+  std::map<std::string, int> done_before_;
+  Plan unfinished_;           // the interrupted plan's unchecked steps still to run (on --resume)
+  int unfinished_plan_ = 0;
+  std::set<std::string> ran_; // step ids this run has taken up
+  // Runs unfinished_'s steps that no plan of this run took up; false when one stopped.
+  bool finish_interrupted(View& view);
 };
 
 /// Records each visible LUN's LIO serial, so a deleted backstore can be recreated with it.

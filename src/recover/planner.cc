@@ -427,10 +427,7 @@ class Planner {
 
   void give_back(const ArrayConfig& a) {
     for (auto [vm, d] : consumers(t_, a)) {
-      add("virsh.attach:" + vm->name + "/" + d->target, fmt::format("attach {} to {} as {}", a.device, vm->name, d->target),
-           "Scenario 5: VM cannot access storage (re-attach)", vm->host, Safety::kSafe,
-           {"virsh", "attach-disk", vm->name, a.device, d->target, "--targetbus", "virtio", "--live"},
-           d->target + " is attached", node_ok(node_id::vm_disk(*vm, *d)));
+      attach(*vm, *d);
       if (!vm->guest.empty() && !d->mountpoint.empty()) {
         Step& f = add("guest.fsck:" + vm->name + d->mountpoint, fmt::format("check {} in {}", d->guest_device, vm->name),
                        "Scenario 4, Step 2: fsck", vm->guest, Safety::kDisruptive, {"e2fsck", "-fy", d->guest_device},
@@ -454,13 +451,8 @@ class Planner {
       return;
     }
     release(a);
-    Step& as = add("md.assemble-fresh:" + a.name, fmt::format("assemble {} from its freshest member {}", a.name, fresh),
-                    "Scenario 2, Step 4 / Scenario 4, Step 2: assemble with single device --run", a.host,
-                    Safety::kDisruptive,
-                    {"mdadm", "--assemble", a.device, "--run", "--update=force-no-bbl", disk_word(fresh)},
-                    a.name + " runs, not broken", array_active_not_broken(a));
-    as.predict = fmt::format("{} has the highest event count; the bad-block log is cleared so a rebuild cannot copy it",
-                             fresh);
+    Step& as = assemble_from(a, fresh, "Scenario 2, Step 4 / Scenario 4, Step 2: assemble with single device --run");
+    as.predict = fresh + " has the highest event count" + as.predict;
     for (const auto& m : a.members)
       if (m != fresh) re_add(a, m);
     give_back(a);
@@ -484,12 +476,24 @@ class Planner {
              const MdstatArray* m = mdstat_array(v, a);
              return m && m->state != "active" ? a.name + " is still assembled, inactive" : "";
            });
-    Step& s = add("md.assemble-run:" + a.name, fmt::format("assemble {} from {} alone", a.name, good),
-                   "Scenario 4, Step 2: assemble with single device --run", a.host, Safety::kDisruptive,
-                   {"mdadm", "--assemble", a.device, "--run", disk_word(good)}, a.name + " is active",
-                   array_active_not_broken(a));
+    Step& s = assemble_from(a, good, "Scenario 4, Step 2: assemble with single device --run");
     s.predict = good + " has the highest event count of the members with a valid superblock; the others are "
-                       "re-added once it runs (planned from what the running array shows)";
+                       "re-added once it runs (planned from what the running array shows)" + s.predict;
+  }
+
+  // mdadm --assemble --run from one member. If its bad-block log has entries they are the
+  // writes that failed when every leg was lost (on a zvol-backed iSCSI disk, media errors are
+  // ZFS's business, not md's): clear the log so no later rebuild copies it.
+  Step& assemble_from(const ArrayConfig& a, const std::string& member, const std::string& runbook) {
+    const MdadmExamineFacts* e = examine(v_, t_, a, member);
+    bool bbl = e && e->bad_blocks_present;
+    Argv argv = {"mdadm", "--assemble", a.device, "--run"};
+    if (bbl) argv.push_back("--update=force-no-bbl");
+    argv.push_back(disk_word(member));
+    Step& s = add("md.assemble:" + a.name, fmt::format("assemble {} from {} alone", a.name, member), runbook, a.host,
+                  Safety::kDisruptive, argv, a.name + " runs, not broken", array_active_not_broken(a));
+    if (bbl) s.predict = "; its bad-block log (failed writes) is cleared so a rebuild cannot copy it";
+    return s;
   }
 
   // Scenario 3: clear first (a transient error), replace when the disk stays faulted.
@@ -539,16 +543,19 @@ class Planner {
     return false;
   }
 
-  void vm_disk(const VmConfig& vm, const VmDiskConfig& d) {
+  // Live only: a detach stackdr made was live only, so the persistent definition still has it.
+  void attach(const VmConfig& vm, const VmDiskConfig& d) {
     std::string src = d.source;
     if (const ArrayConfig* a = t_.array(d.source)) src = a->device;
     else if (const LunConfig* l = t_.lun(d.source))
       src = fmt::format("/dev/disk/by-path/ip-{}-iscsi-{}-lun-{}", t_.storage.portal, l->target, l->lun);
     add("virsh.attach:" + vm.name + "/" + d.target, fmt::format("attach {} to {} as {}", src, vm.name, d.target),
-         "Scenario 5: VM cannot access storage (re-attach)", vm.host, Safety::kSafe,
-         {"virsh", "attach-disk", vm.name, src, d.target, "--targetbus", "virtio", "--live", "--persistent"},
-         d.target + " is attached", node_ok(node_id::vm_disk(vm, d)));
+        "Scenario 5: VM cannot access storage (re-attach)", vm.host, Safety::kSafe,
+        {"virsh", "attach-disk", vm.name, src, d.target, "--targetbus", "virtio", "--live"}, d.target + " is attached",
+        node_ok(node_id::vm_disk(vm, d)));
   }
+
+  void vm_disk(const VmConfig& vm, const VmDiskConfig& d) { attach(vm, d); }
 
   // ext4 went read-only because its journal aborted: a remount alone is refused; unmount,
   // fsck, mount. (e2fsck only ever runs on an unmounted filesystem: an interlock checks.)

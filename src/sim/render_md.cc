@@ -105,8 +105,9 @@ std::string render_mdstat(const SimState& s) {
       out += fmt::format("      {} blocks super 1.2 [{}/{}] [{}]\n", a.size_kib, a.raid_disks,
                          count_active(a), health(a));
       if (a.resync) out += resync_line(*a.resync);
-      out += fmt::format("      bitmap: {}/1 pages [{}KB], {}KB chunk\n", a.bitmap_pages_used,
-                         a.bitmap_pages_used * 4, a.bitmap_chunk_kib);
+      if (a.bitmap)
+        out += fmt::format("      bitmap: {}/1 pages [{}KB], {}KB chunk\n", a.bitmap_pages_used,
+                           a.bitmap_pages_used * 4, a.bitmap_chunk_kib);
     }
     out += "\n";
   }
@@ -148,12 +149,13 @@ Rendered render_mdadm_detail(const SimState& s, std::string_view device) {
   out += kv("Version", "1.2") + kv("Creation Time", ctime_string(a->creation_time)) +
          kv("Raid Level", a->level) + kv("Array Size", size) + kv("Used Dev Size", size) +
          kv("Raid Devices", std::to_string(a->raid_disks)) + kv("Total Devices", std::to_string(bound)) +
-         kv("Persistence", "Superblock is persistent") + "\n" + kv("Intent Bitmap", "Internal") + "\n" +
+         kv("Persistence", "Superblock is persistent") + "\n" +
+         (a->bitmap ? kv("Intent Bitmap", "Internal") + "\n" : "") +
          kv("Update Time", ctime_string(a->update_time)) + kv("State", text::join(state, ", ") + " ") +
          kv("Active Devices", std::to_string(active)) +
          kv("Working Devices", std::to_string(bound - failed)) +
          kv("Failed Devices", std::to_string(failed)) + kv("Spare Devices", std::to_string(spare)) + "\n" +
-         kv("Consistency Policy", "bitmap") + "\n";
+         kv("Consistency Policy", a->bitmap ? "bitmap" : "resync") + "\n";
   if (a->resync && a->resync->total_kib)
     out += kv(a->resync->action == "recovery" ? "Rebuild Status" : "Resync Status",
               fmt::format("{}% complete", a->resync->done_kib * 100 / a->resync->total_kib)) +
@@ -210,7 +212,8 @@ Rendered render_mdadm_examine(const SimState& s, std::string_view device) {
           kv("Data Offset", "2048 sectors") + kv("Super Offset", "8 sectors") +
           kv("Unused Space", "before=1968 sectors, after=0 sectors") +
           kv("State", m.events == a.events && a.state == "active" && !m.faulty ? "clean" : "active") +
-          kv("Device UUID", m.device_uuid) + "\n" + kv("Internal Bitmap", "8 sectors from superblock") +
+          kv("Device UUID", m.device_uuid) + "\n" +
+          (a.bitmap ? kv("Internal Bitmap", "8 sectors from superblock") : "") +
           kv("Update Time", ctime_string(m.update_time)) +
           kv("Bad Block Log", std::string("512 entries available at offset 16 sectors") +
                                   (m.bad_blocks.empty() ? "" : " - bad blocks present.")) +

@@ -51,7 +51,10 @@ std::string after(const Argv& a, std::string_view flag) {
 CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
   log_.push_back(argv);
   if (argv.empty()) return usage({"(empty)"});
-  if (auto changed = run_state_command(*state_, name_, argv)) return from(*changed);
+  if (auto changed = run_state_command(*state_, name_, argv)) {
+    state_->actions.push_back({name_, argv});
+    return from(*changed);
+  }
   const SimState& s = *state_;
   const std::string& cmd = argv[0];
   bool storage = name_ == s.storage_host, kvm = name_ == s.kvm_host;

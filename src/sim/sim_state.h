@@ -203,6 +203,8 @@ struct SimState {
   // the newest copy of some data (must stay empty).
   int64_t bytes_resynced = 0;
   std::vector<std::string> data_loss;
+  /// Every state-changing command run on any host, in order: what recovery did.
+  std::vector<std::pair<std::string, std::vector<std::string>>> actions;
   /// Things the world does later: the operator fixes the network, a disk arrives, ...
   struct Scheduled {
     int64_t at = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "sim/kernel_reaction.h"
+#include "sim/sim_stack.h"
 
 namespace stackdr::sim {
 
@@ -103,6 +104,15 @@ void account_data_loss(SimState& s, const std::string& action) {
                                       action, a.name, have, a.acknowledged));
     a.acknowledged = have;  // count each loss once
   }
+}
+
+bool arrays_in_sync(const SimState& s) {
+  for (const auto& a : s.arrays) {
+    if (a.state != "active" || a.broken || a.resync) return false;
+    for (const auto& m : a.members)
+      if (!m.in_array || m.faulty || !m.in_sync) return false;
+  }
+  return true;
 }
 
 void advance(SimState& s, int64_t seconds) {

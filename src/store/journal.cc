@@ -181,14 +181,6 @@ void Journal::add(const JournalEvent& e) {
   q.step();
 }
 
-bool Journal::step_finished(int incident, int plan, const std::string& step) {
-  Stmt q(db_,
-         "SELECT 1 FROM events WHERE incident = ? AND plan = ? AND step = ? AND kind = 'step-finished' "
-         "AND exit_code = 0 LIMIT 1");
-  q.bind(1, incident).bind(2, plan).bind(3, step);
-  return q.step();
-}
-
 std::optional<JournalEvent> Journal::last_plan(int incident) {
   Stmt q(db_, "SELECT plan, detail FROM events WHERE incident = ? AND kind = 'planned' ORDER BY id DESC LIMIT 1");
   q.bind(1, incident);

@@ -56,8 +56,6 @@ class Journal {
   std::optional<IncidentRecord> latest_open();
   void close_incident(int id, double at, const std::string& state, const std::string& outcome);
   void add(const JournalEvent& e);
-  /// True when this step of this plan of this incident has a step-finished row with exit 0.
-  bool step_finished(int incident, int plan, const std::string& step);
   /// The newest "planned" row of an incident: plan number, and its detail (root|cause).
   std::optional<JournalEvent> last_plan(int incident);
 

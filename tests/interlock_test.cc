@@ -1,0 +1,146 @@
+// Each interlock tried and refused, on the View of a real (simulated) stack state, whatever the
+// flags; and the whole chain through the executor: a destructive step runs only with
+// --allow-data-loss, after a snapshot of the zvol beneath it.
+
+#include <gtest/gtest.h>
+
+#include "recover/interlocks.h"
+#include "recovery_support.h"
+
+namespace stackdr {
+namespace {
+
+using testing::Recovery;
+
+Step destructive(const std::string& host, Argv argv, const std::string& zvol = "") {
+  Step s;
+  s.id = "test";
+  s.title = "test step";
+  s.host = host;
+  s.safety = Safety::kDestructive;
+  s.argv = std::move(argv);
+  s.zvol = zvol;
+  return s;
+}
+
+Policy everything() {
+  Policy p;
+  p.yes = true;
+  p.allow_data_loss = true;
+  return p;
+}
+
+std::optional<Refusal> check(Recovery& rc, const View& v, const Step& s, const Policy& p, bool snapshot_taken) {
+  return check_interlocks(rc.s.topology, v, s, s.argv, p, snapshot_taken);
+}
+
+std::string disk(Recovery& rc, const std::string& lun) {
+  return "/dev/" + rc.s.state->disk_of(lun);
+}
+
+TEST(Interlock, NeverOverwritesAnInSyncMemberOfARunningArray) {
+  Recovery rc;
+  View v = take_view(rc.s.topology, rc.s.lookup());
+  for (Argv a : {Argv{"mdadm", "--zero-superblock", disk(rc, "test01")}, Argv{"wipefs", "-a", disk(rc, "test01")},
+                 Argv{"mdadm", "--manage", "/dev/md1", "--add", disk(rc, "test01")},
+                 Argv{"dd", "if=/dev/zero", "of=" + disk(rc, "test01"), "bs=1M", "count=1"}}) {
+    auto r = check(rc, v, destructive("s01", a), everything(), true);
+    ASSERT_TRUE(r) << describe_argv(a);
+    EXPECT_EQ(r->rule, "in-sync-member");
+    EXPECT_FALSE(r->what_to_do.empty());
+  }
+}
+
+TEST(Interlock, NeverOverwritesTheMemberWithTheHighestEventCount) {
+  Recovery rc;
+  rc.s.inject("md-superblock-corrupt");  // md1 inactive; test01 holds the only valid superblock
+  View v = take_view(rc.s.topology, rc.s.lookup());
+  auto r = check(rc, v, destructive("s01", {"mdadm", "--zero-superblock", disk(rc, "test01")}),
+                            everything(), true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->rule, "freshest-member");
+  // The damaged member is fair game for a rebuild.
+  EXPECT_FALSE(check(rc, v,
+                                destructive("s01", {"mdadm", "--zero-superblock", disk(rc, "test02")}),
+                                everything(), true));
+}
+
+TEST(Interlock, NeverCreatesOverARecognisableSuperblockWithoutTheDataLossFlag) {
+  Recovery rc;
+  rc.s.inject("md-events-mismatch");  // test02: stale, out of the array, superblock intact
+  View v = take_view(rc.s.topology, rc.s.lookup());
+  Step s = destructive("s01", {"mdadm", "--create", "/dev/md9", "--level=1", "--raid-devices=2", disk(rc, "test02"),
+                               "missing"});
+  Policy p = everything();
+  p.allow_data_loss = false;
+  auto r = check(rc, v, s, p, true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->rule, "create-over-superblock");
+  EXPECT_FALSE(check(rc, v, s, everything(), true));
+}
+
+TEST(Interlock, NeverChecksAMountedFilesystem) {
+  Recovery rc;
+  View v = take_view(rc.s.topology, rc.s.lookup());
+  Step s = destructive("sjm-explore", {"e2fsck", "-fy", "/dev/vdb"});
+  s.safety = Safety::kDisruptive;
+  auto r = check(rc, v, s, everything(), true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->rule, "fsck-mounted");
+}
+
+TEST(Interlock, DestructiveStepsNeedTheFlagAndASnapshotFirst) {
+  Recovery rc;
+  rc.s.inject("md-events-mismatch");
+  View v = take_view(rc.s.topology, rc.s.lookup());
+  Step s = destructive("s01", {"mdadm", "--zero-superblock", disk(rc, "test02")}, "storage/iscsi-test02");
+  Policy no_flag;
+  no_flag.yes = true;
+  auto r = check(rc, v, s, no_flag, true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->rule, "destructive-needs-flag");
+  r = check(rc, v, s, everything(), false);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->rule, "snapshot-first");
+  EXPECT_FALSE(check(rc, v, s, everything(), true));
+}
+
+// Without a bitmap a failed member cannot be re-added: the plan clears its old superblock
+// (destructive) and adds it (full rebuild). --yes alone is not enough; with --allow-data-loss
+// the executor snapshots the zvol first and records how to roll back.
+TEST(Interlock, ExecutorRefusesDestructiveWithoutFlagAndSnapshotsWithIt) {
+  {
+    Recovery rc;
+    rc.s.state->arrays[0].bitmap = false;
+    rc.fault("session-logout");
+    RecoverOptions o;
+    o.policy.yes = true;
+    RecoverOutcome out = rc.run(o);
+    EXPECT_EQ(out.exit, kNeedsOperator);
+    EXPECT_NE(out.message.find("destructive-needs-flag"), std::string::npos) << out.message;
+    for (const auto& a : rc.actions()) EXPECT_EQ(a.find("--zero-superblock"), std::string::npos) << a;
+  }
+  Recovery rc;
+  rc.s.state->arrays[0].bitmap = false;
+  rc.fault("session-logout");
+  RecoverOutcome out = rc.run(Recovery::drill_policy());
+  ASSERT_EQ(out.exit, kRecovered) << out.message << "\n" << rc.out.str();
+  auto acts = rc.actions();
+  auto pos = [&](const std::string& what) {
+    for (size_t i = 0; i < acts.size(); ++i)
+      if (acts[i].find(what) != std::string::npos) return static_cast<int>(i);
+    return -1;
+  };
+  ASSERT_GE(pos("zfs snapshot storage/iscsi-test02@stackdr-incident-"), 0);
+  EXPECT_LT(pos("zfs snapshot"), pos("--zero-superblock"));
+  EXPECT_LT(pos("--zero-superblock"), pos("--add"));
+  bool rollback = false;
+  for (const auto& e : rc.journal->events(out.incident))
+    rollback = rollback || (e.kind == "snapshot" && e.detail.find("zfs rollback -r") != std::string::npos);
+  EXPECT_TRUE(rollback);
+  EXPECT_TRUE(rc.s.state->data_loss.empty());
+  EXPECT_GE(rc.s.state->bytes_resynced, rc.s.state->arrays[0].size_kib * 1024 * 9 / 10);
+}
+
+}  // namespace
+}  // namespace stackdr

@@ -1,0 +1,153 @@
+// Crash and resume: for every fault, the recovery is killed at every step boundary (before a
+// step, after its "started" record is on disk but before it ran, and after it), the journal is
+// closed as a dying process leaves it, and `recover --resume` on the same stack (the machines
+// outlive stackdr) must end healthy with every action run exactly as often as in an
+// uninterrupted recovery: no step done twice, none skipped.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "recovery_support.h"
+#include "store/host_lock.h"
+
+namespace stackdr {
+namespace {
+
+using testing::Recovery;
+
+std::string temp_dir(const std::string& name) {
+  auto d = std::filesystem::temp_directory_path() / ("stackdr-test-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+class CrashAtEveryBoundary : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CrashAtEveryBoundary, ResumeEndsHealthyWithNoStepDoneTwice) {
+  // The uninterrupted recovery: its boundaries and its actions.
+  std::vector<std::string> boundaries;
+  std::vector<std::string> want;
+  {
+    Recovery rc;
+    rc.fault(GetParam());
+    auto o = Recovery::drill_policy();
+    o.boundary = [&](const std::string& b) { boundaries.push_back(b); };
+    ASSERT_EQ(rc.run(o).exit, kRecovered) << rc.out.str();
+    want = rc.actions();
+  }
+  ASSERT_FALSE(boundaries.empty());
+  std::string dir = temp_dir("resume");
+  for (size_t k = 0; k < boundaries.size(); ++k) {
+    std::string db = dir + "/crash" + std::to_string(k) + ".db";
+    Recovery rc(db);
+    rc.fault(GetParam());
+    auto o = Recovery::drill_policy();
+    size_t seen = 0;
+    o.boundary = [&](const std::string& b) {
+      if (seen++ == k) throw CrashInjected{b};
+    };
+    bool crashed = false;
+    try {
+      rc.run(o);
+    } catch (const CrashInjected&) {
+      crashed = true;
+    }
+    ASSERT_TRUE(crashed) << boundaries[k];
+    rc.reopen(db);  // a new process: only what reached the disk remains
+    auto r = Recovery::drill_policy();
+    r.resume = true;
+    RecoverOutcome out = rc.run(r);
+    EXPECT_EQ(out.exit, kRecovered) << "crash at " << boundaries[k] << ": " << out.message << "\n" << rc.out.str();
+    EXPECT_TRUE(rc.healthy()) << "crash at " << boundaries[k];
+    EXPECT_TRUE(rc.s.state->data_loss.empty());
+    auto got = rc.actions();
+    auto a = want, b = got;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    EXPECT_EQ(a, b) << "crash at " << boundaries[k] << "\n" << rc.out.str();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+std::vector<std::string> fault_names() {
+  std::vector<std::string> n;
+  for (const auto& f : sim::fault_catalog()) n.push_back(f.name);
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Catalog, CrashAtEveryBoundary, ::testing::ValuesIn(fault_names()),
+                         [](const auto& info) {
+                           std::string s = info.param;
+                           for (auto& c : s)
+                             if (c == '-') c = '_';
+                           return s;
+                         });
+
+TEST(Resume, AnInterruptedIncidentMustBeResumedExplicitly) {
+  std::string dir = temp_dir("open");
+  Recovery rc(dir + "/j.db");
+  rc.fault("session-logout");
+  auto o = Recovery::drill_policy();
+  o.boundary = [](const std::string& b) {
+    if (b.rfind("after:", 0) == 0) throw CrashInjected{b};
+  };
+  EXPECT_THROW(rc.run(o), CrashInjected);
+  rc.reopen(dir + "/j.db");
+  RecoverOutcome again = rc.run(Recovery::drill_policy());
+  EXPECT_EQ(again.exit, kStopped);
+  EXPECT_NE(again.message.find("--resume"), std::string::npos);
+  auto r = Recovery::drill_policy();
+  r.resume = true;
+  EXPECT_EQ(rc.run(r).exit, kRecovered);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Journal, IsWalAndSurvivesReopening) {
+  std::string dir = temp_dir("wal");
+  {
+    auto j = Journal::open(dir + "/j.db");
+    ASSERT_TRUE(j);
+    EXPECT_EQ((*j)->journal_mode(), "wal");
+    int id = (*j)->open_incident(1.0, "lab", 1, "session-down", "root", "summary", nlohmann::json::array());
+    (*j)->add({0, id, 2.0, "step-started", 1, "s", "h", "safe", "argv", std::nullopt, "", ""});
+  }
+  auto j = Journal::open(dir + "/j.db");
+  ASSERT_TRUE(j);
+  ASSERT_EQ((*j)->incidents().size(), 1u);
+  EXPECT_EQ((*j)->events(1).size(), 1u);
+  EXPECT_TRUE((*j)->latest_open());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Journal, NotAJournalIsAClearError) {
+  std::string dir = temp_dir("bad");
+  std::string path = dir + "/j.db";
+  {
+    std::ofstream f(path);
+    f << "this is not sqlite\n";
+  }
+  auto j = Journal::open(path);
+  ASSERT_FALSE(j);
+  EXPECT_NE(j.error().message.find(path), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(HostLock, ASecondRecoveryOnTheSameHostIsRefused) {
+  std::string dir = temp_dir("lock");
+  auto first = HostLock::acquire(dir, "s01");
+  ASSERT_TRUE(first);
+  auto second = HostLock::acquire(dir, "s01");
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().message.find("another recovery is running on host s01"), std::string::npos);
+  EXPECT_TRUE(HostLock::acquire(dir, "storage")) << "other hosts are free";
+  first->reset();
+  EXPECT_TRUE(HostLock::acquire(dir, "s01")) << "released when the holder goes away";
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace stackdr
