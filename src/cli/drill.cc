@@ -6,7 +6,7 @@
 #include <random>
 #include <sstream>
 
-#include "cli/report_json.h"
+#include "diagnose/report_json.h"
 #include "diagnose/diagnoser.h"
 #include "sim/faults.h"
 #include "sim/sim_stack.h"

@@ -10,7 +10,7 @@
 
 #include "cli/drill.h"
 #include "cli/recover_cmd.h"
-#include "cli/report_json.h"
+#include "diagnose/report_json.h"
 #include "cli/stack_context.h"
 #include "cli/text_report.h"
 #include "diagnose/diagnoser.h"

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "cli/report_json.h"
+#include "diagnose/report_json.h"
 #include "recover/progress.h"
 #include "util/text.h"
 

@@ -1,4 +1,4 @@
-#include "cli/report_json.h"
+#include "diagnose/report_json.h"
 
 namespace stackdr {
 
