@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "host/local_host.h"
@@ -120,6 +121,59 @@ TEST(Cli, LabFaultsAndDrill) {
   auto j = nlohmann::json::parse(d.out);
   EXPECT_EQ(j["failed"], 0);
   EXPECT_EQ(j["passed"], static_cast<int>(sim::fault_catalog().size()));
+  for (const auto& x : j["drills"]) {
+    SCOPED_TRACE(x["fault"].get<std::string>());
+    EXPECT_TRUE(x["recovered"].get<bool>());
+    EXPECT_FALSE(x["data_lost"].get<bool>());
+    EXPECT_TRUE(x["bytes_resynced"].is_number_integer());
+    EXPECT_GT(x["array_bytes"].get<int64_t>(), 0);
+    EXPECT_FALSE(x["steps"].empty());
+  }
+  auto c = stackdr({"drill", "--chaos", "--seed", "7", "--count", "20", "--json"});
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  auto cj = nlohmann::json::parse(c.out);
+  EXPECT_EQ(cj["runs"], 20);
+  EXPECT_EQ(cj["data_loss_actions"], 0);
+  EXPECT_EQ(cj["healthy"].get<int>() + cj["escalated"].get<int>(), 20);
+}
+
+// recover on the simulated stack, with its own state directory: exit codes, the journal, the
+// post-incident review, and the lock.
+TEST(Cli, RecoverIncidentsAndReport) {
+  std::string dir = ::testing::TempDir() + "stackdr-cli-recover";
+  std::filesystem::remove_all(dir);
+  auto dry = stackdr({"recover", "--lab", "--fault", "session-logout", "--dry-run", "--state-dir", dir});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("iscsiadm -m node -T iqn.2003-01.org.linux-iscsi.storage:test02 -p 192.168.125.116:3260 --login"),
+            std::string::npos);
+  // Safe steps only: runs without --yes.
+  auto r = stackdr({"recover", "--lab", "--fault", "session-logout", "--state-dir", dir, "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // A disruptive first step, nobody at the terminal: declined, exit 3, nothing run.
+  auto d = stackdr({"recover", "--lab", "--fault", "vm-fs-readonly", "--state-dir", dir + "2"});
+  EXPECT_EQ(d.exit_code, 3) << d.out << d.err;
+  EXPECT_NE(d.out.find("--yes"), std::string::npos);
+  auto l = stackdr({"incident", "--state-dir", dir, "list", "--format", "json"});
+  EXPECT_EQ(l.exit_code, 0) << l.err;
+  auto lj = nlohmann::json::parse(l.out);
+  ASSERT_EQ(lj["incidents"].size(), 1u);
+  EXPECT_EQ(lj["incidents"][0]["state"], "resolved");
+  auto md = stackdr({"incident", "--state-dir", dir, "report", "1"});
+  EXPECT_EQ(md.exit_code, 0) << md.err;
+  for (const char* section : {"## Timeline", "## Root cause", "## Impact", "## Data loss", "## Improvements"})
+    EXPECT_NE(md.out.find(section), std::string::npos) << section;
+  EXPECT_NE(md.out.find("replacement_timeout"), std::string::npos);
+  auto js = nlohmann::json::parse(stackdr({"incident", "--state-dir", dir, "report", "1", "--format", "json"}).out);
+  EXPECT_EQ(js["root_cause"]["cause"], "session-down");
+  EXPECT_FALSE(js["timeline"].empty());
+  EXPECT_EQ(js["data_loss"]["assessment"], "none: no destructive step ran");
+  auto missing = stackdr({"incident", "--state-dir", dir, "show", "99"});
+  EXPECT_EQ(missing.exit_code, 64);
+  auto replay = stackdr({"recover", "--from", dir, "--state-dir", dir});
+  EXPECT_EQ(replay.exit_code, 64);
+  EXPECT_NE(replay.err.find("--dry-run"), std::string::npos);
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir + "2");
 }
 
 }  // namespace
