@@ -144,8 +144,10 @@ TEST(Cli, RecoverIncidentsAndReport) {
   std::filesystem::remove_all(dir);
   auto dry = stackdr({"recover", "--lab", "--fault", "session-logout", "--dry-run", "--state-dir", dir});
   EXPECT_EQ(dry.exit_code, 0) << dry.err;
-  EXPECT_NE(dry.out.find("iscsiadm -m node -T iqn.2003-01.org.linux-iscsi.storage:test02 -p 192.168.125.116:3260 --login"),
-            std::string::npos);
+  EXPECT_NE(
+      dry.out.find(
+          "iscsiadm -m node -T iqn.2003-01.org.linux-iscsi.storage:test02 -p 192.168.125.116:3260 --login"),
+      std::string::npos);
   // Safe steps only: runs without --yes.
   auto r = stackdr({"recover", "--lab", "--fault", "session-logout", "--state-dir", dir, "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -163,7 +165,8 @@ TEST(Cli, RecoverIncidentsAndReport) {
   for (const char* section : {"## Timeline", "## Root cause", "## Impact", "## Data loss", "## Improvements"})
     EXPECT_NE(md.out.find(section), std::string::npos) << section;
   EXPECT_NE(md.out.find("replacement_timeout"), std::string::npos);
-  auto js = nlohmann::json::parse(stackdr({"incident", "--state-dir", dir, "report", "1", "--format", "json"}).out);
+  auto js =
+      nlohmann::json::parse(stackdr({"incident", "--state-dir", dir, "report", "1", "--format", "json"}).out);
   EXPECT_EQ(js["root_cause"]["cause"], "session-down");
   EXPECT_FALSE(js["timeline"].empty());
   EXPECT_EQ(js["data_loss"]["assessment"], "none: no destructive step ran");

@@ -30,7 +30,8 @@ Policy everything() {
   return p;
 }
 
-std::optional<Refusal> check(Recovery& rc, const View& v, const Step& s, const Policy& p, bool snapshot_taken) {
+std::optional<Refusal> check(Recovery& rc, const View& v, const Step& s, const Policy& p,
+                             bool snapshot_taken) {
   return check_interlocks(rc.s.topology, v, s, s.argv, p, snapshot_taken);
 }
 
@@ -41,9 +42,10 @@ std::string disk(Recovery& rc, const std::string& lun) {
 TEST(Interlock, NeverOverwritesAnInSyncMemberOfARunningArray) {
   Recovery rc;
   View v = take_view(rc.s.topology, rc.s.lookup());
-  for (Argv a : {Argv{"mdadm", "--zero-superblock", disk(rc, "test01")}, Argv{"wipefs", "-a", disk(rc, "test01")},
-                 Argv{"mdadm", "--manage", "/dev/md1", "--add", disk(rc, "test01")},
-                 Argv{"dd", "if=/dev/zero", "of=" + disk(rc, "test01"), "bs=1M", "count=1"}}) {
+  for (Argv a :
+       {Argv{"mdadm", "--zero-superblock", disk(rc, "test01")}, Argv{"wipefs", "-a", disk(rc, "test01")},
+        Argv{"mdadm", "--manage", "/dev/md1", "--add", disk(rc, "test01")},
+        Argv{"dd", "if=/dev/zero", "of=" + disk(rc, "test01"), "bs=1M", "count=1"}}) {
     auto r = check(rc, v, destructive("s01", a), everything(), true);
     ASSERT_TRUE(r) << describe_argv(a);
     EXPECT_EQ(r->rule, "in-sync-member");
@@ -55,22 +57,21 @@ TEST(Interlock, NeverOverwritesTheMemberWithTheHighestEventCount) {
   Recovery rc;
   rc.s.inject("md-superblock-corrupt");  // md1 inactive; test01 holds the only valid superblock
   View v = take_view(rc.s.topology, rc.s.lookup());
-  auto r = check(rc, v, destructive("s01", {"mdadm", "--zero-superblock", disk(rc, "test01")}),
-                            everything(), true);
+  auto r = check(rc, v, destructive("s01", {"mdadm", "--zero-superblock", disk(rc, "test01")}), everything(),
+                 true);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->rule, "freshest-member");
   // The damaged member is fair game for a rebuild.
-  EXPECT_FALSE(check(rc, v,
-                                destructive("s01", {"mdadm", "--zero-superblock", disk(rc, "test02")}),
-                                everything(), true));
+  EXPECT_FALSE(check(rc, v, destructive("s01", {"mdadm", "--zero-superblock", disk(rc, "test02")}),
+                     everything(), true));
 }
 
 TEST(Interlock, NeverCreatesOverARecognisableSuperblockWithoutTheDataLossFlag) {
   Recovery rc;
   rc.s.inject("md-events-mismatch");  // test02: stale, out of the array, superblock intact
   View v = take_view(rc.s.topology, rc.s.lookup());
-  Step s = destructive("s01", {"mdadm", "--create", "/dev/md9", "--level=1", "--raid-devices=2", disk(rc, "test02"),
-                               "missing"});
+  Step s = destructive("s01", {"mdadm", "--create", "/dev/md9", "--level=1", "--raid-devices=2",
+                               disk(rc, "test02"), "missing"});
   Policy p = everything();
   p.allow_data_loss = false;
   auto r = check(rc, v, s, p, true);

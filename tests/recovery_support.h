@@ -30,7 +30,8 @@ struct Recovery {
     remember_serials(s.topology, take_view(s.topology, s.lookup()), *journal, clock.now());
     s.inject(name);
     if (name == "storage-network-down")
-      s.state->scheduled.push_back({s.state->now + 300, "operator", [](sim::SimState& st) { st.storage_network_up = true; }});
+      s.state->scheduled.push_back(
+          {s.state->now + 300, "operator", [](sim::SimState& st) { st.storage_network_up = true; }});
     sim::advance(*s.state, 1);
   }
   RecoverOutcome run(RecoverOptions o) {

@@ -69,9 +69,10 @@ TEST(Recovery, EveryLegLostIsRecoveredInOrderFromTheFreshestMember) {
   ASSERT_EQ(out.exit, kRecovered) << out.message << "\n" << rc.out.str();
   std::vector<std::string> order;
   for (const auto& s : out.steps)
-    if (s.result == "ok" || s.result == "failed-best-effort") order.push_back(s.step.substr(0, s.step.find(':')));
-  std::vector<std::string> want = {"guest.umount", "virsh.detach", "md.stop", "md.assemble", "md.re-add",
-                                   "virsh.attach", "guest.fsck",  "guest.mount"};
+    if (s.result == "ok" || s.result == "failed-best-effort")
+      order.push_back(s.step.substr(0, s.step.find(':')));
+  std::vector<std::string> want = {"guest.umount", "virsh.detach", "md.stop",    "md.assemble",
+                                   "md.re-add",    "virsh.attach", "guest.fsck", "guest.mount"};
   size_t at = 0;
   for (const auto& s : order)
     if (at < want.size() && s == want[at]) ++at;
@@ -96,7 +97,8 @@ TEST(Recovery, DryRunChangesNothing) {
   RecoverOutcome out = rc.run(o);
   EXPECT_EQ(out.exit, kRecovered);
   EXPECT_TRUE(rc.actions().empty());
-  EXPECT_NE(rc.out.str().find("iscsiadm -m node -T iqn.2003-01.org.linux-iscsi.storage:test02"), std::string::npos);
+  EXPECT_NE(rc.out.str().find("iscsiadm -m node -T iqn.2003-01.org.linux-iscsi.storage:test02"),
+            std::string::npos);
   EXPECT_TRUE(rc.journal->incidents().empty()) << "a dry run opens no incident";
 }
 

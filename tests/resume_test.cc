@@ -19,7 +19,8 @@ namespace {
 using testing::Recovery;
 
 std::string temp_dir(const std::string& name) {
-  auto d = std::filesystem::temp_directory_path() / ("stackdr-test-" + name + "-" + std::to_string(::getpid()));
+  auto d =
+      std::filesystem::temp_directory_path() / ("stackdr-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
   return d.string();
@@ -40,6 +41,7 @@ TEST_P(CrashAtEveryBoundary, ResumeEndsHealthyWithNoStepDoneTwice) {
     want = rc.actions();
   }
   ASSERT_FALSE(boundaries.empty());
+  RecordProperty("crash_points", static_cast<int>(boundaries.size()));
   std::string dir = temp_dir("resume");
   for (size_t k = 0; k < boundaries.size(); ++k) {
     std::string db = dir + "/crash" + std::to_string(k) + ".db";
@@ -61,7 +63,8 @@ TEST_P(CrashAtEveryBoundary, ResumeEndsHealthyWithNoStepDoneTwice) {
     auto r = Recovery::drill_policy();
     r.resume = true;
     RecoverOutcome out = rc.run(r);
-    EXPECT_EQ(out.exit, kRecovered) << "crash at " << boundaries[k] << ": " << out.message << "\n" << rc.out.str();
+    EXPECT_EQ(out.exit, kRecovered) << "crash at " << boundaries[k] << ": " << out.message << "\n"
+                                    << rc.out.str();
     EXPECT_TRUE(rc.healthy()) << "crash at " << boundaries[k];
     EXPECT_TRUE(rc.s.state->data_loss.empty());
     auto got = rc.actions();

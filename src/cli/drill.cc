@@ -6,8 +6,8 @@
 #include <random>
 #include <sstream>
 
-#include "diagnose/report_json.h"
 #include "diagnose/diagnoser.h"
+#include "diagnose/report_json.h"
 #include "sim/faults.h"
 #include "sim/sim_stack.h"
 #include "sim/time_passes.h"
@@ -24,9 +24,8 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 // cables and switches. Five minutes after the fault, as a person would.
 std::string schedule_operator(sim::SimState& s, const std::string& fault, int64_t after_s) {
   if (fault != "storage-network-down") return "";
-  s.scheduled.push_back({s.now + after_s, "operator restores the storage network", [](sim::SimState& st) {
-                           st.storage_network_up = true;
-                         }});
+  s.scheduled.push_back({s.now + after_s, "operator restores the storage network",
+                         [](sim::SimState& st) { st.storage_network_up = true; }});
   return fmt::format("operator restored the storage network {} s after the fault (simulated)", after_s);
 }
 
@@ -98,7 +97,8 @@ Result<DrillResult> run_drill(const Topology& topology, const std::string& fault
   r.recovered = r.recovery.exit == kRecovered && after.status == 0 && sim::arrays_in_sync(*st.state);
   r.data_loss = st.state->data_loss;
   for (const auto& a : st.state->arrays) {
-    if (a.generation < a.acknowledged) r.data_loss.push_back(fmt::format("{} serves an old generation", a.name));
+    if (a.generation < a.acknowledged)
+      r.data_loss.push_back(fmt::format("{} serves an old generation", a.name));
     r.array_bytes += a.size_kib * 1024;
   }
   r.bytes_resynced = st.state->bytes_resynced;
@@ -117,8 +117,13 @@ nlohmann::json drill_json(const std::vector<DrillResult>& results) {
     const Finding* first = r.findings.empty() ? nullptr : &r.findings.front();
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& s : r.recovery.steps)
-      steps.push_back({{"plan", s.plan}, {"step", s.step}, {"host", s.host}, {"safety", s.safety},
-                       {"argv", s.argv}, {"result", s.result}, {"exit_code", s.exit_code}});
+      steps.push_back({{"plan", s.plan},
+                       {"step", s.step},
+                       {"host", s.host},
+                       {"safety", s.safety},
+                       {"argv", s.argv},
+                       {"result", s.result},
+                       {"exit_code", s.exit_code}});
     drills.push_back({{"fault", r.fault},
                       {"expected", {{"scenario", r.expected_scenario}, {"cause", r.expected_cause}}},
                       {"scenario", first ? first->scenario : 0},
@@ -164,24 +169,29 @@ std::string human_s(int64_t s) {
 }  // namespace
 
 std::string drill_text(const std::vector<DrillResult>& results) {
-  std::string out = fmt::format("{:<23} {:<27} {:>5} {:>9} {:>10} {:>9} {:>9} {:<14} {}\n", "fault", "diagnosed",
-                                "steps", "resynced", "stackdr", "sim time", "data", "runbook", "result");
+  std::string out =
+      fmt::format("{:<23} {:<27} {:>5} {:>9} {:>10} {:>9} {:>9} {:<14} {}\n", "fault", "diagnosed", "steps",
+                  "resynced", "stackdr", "sim time", "data", "runbook", "result");
   int ok = 0;
   for (const auto& r : results) {
     ok += r.passed();
-    std::string got = r.findings.empty() ? "(nothing found)"
-                                         : fmt::format("{} / {}", r.findings[0].scenario, r.findings[0].cause);
+    std::string got = r.findings.empty()
+                          ? "(nothing found)"
+                          : fmt::format("{} / {}", r.findings[0].scenario, r.findings[0].cause);
     size_t acts = 0;
     for (const auto& s : r.recovery.steps)
-      acts += s.result == "ok" || s.result == "failed-best-effort" || s.result == "unverified" || s.result == "waited";
-    out += fmt::format("{:<23} {:<27} {:>5} {:>9} {:>8.0f}ms {:>9} {:>9} {:<14} {}\n", r.fault, got, acts,
-                       human_bytes(r.bytes_resynced), r.detect_ms + r.recover_ms + r.verify_ms,
-                       human_s(r.outage_s + r.recover_s), r.data_loss.empty() ? "intact" : "LOST",
-                       runbook_timeline(r.expected_scenario),
-                       r.passed() ? "recovered" : (r.diagnosed ? "NOT RECOVERED: " + r.recovery.message : "MISDIAGNOSED"));
+      acts += s.result == "ok" || s.result == "failed-best-effort" || s.result == "unverified" ||
+              s.result == "waited";
+    out += fmt::format(
+        "{:<23} {:<27} {:>5} {:>9} {:>8.0f}ms {:>9} {:>9} {:<14} {}\n", r.fault, got, acts,
+        human_bytes(r.bytes_resynced), r.detect_ms + r.recover_ms + r.verify_ms,
+        human_s(r.outage_s + r.recover_s), r.data_loss.empty() ? "intact" : "LOST",
+        runbook_timeline(r.expected_scenario),
+        r.passed() ? "recovered" : (r.diagnosed ? "NOT RECOVERED: " + r.recovery.message : "MISDIAGNOSED"));
   }
   out += fmt::format(
-      "\n{} passed, {} failed   (steps: actions and waits run; resynced: bytes md copied; stackdr: wall time of "
+      "\n{} passed, {} failed   (steps: actions and waits run; resynced: bytes md copied; stackdr: wall time "
+      "of "
       "detection + recovery + verification; sim time: the stack's simulated time from fault to healthy)\n",
       ok, results.size() - static_cast<size_t>(ok));
   return out;
@@ -245,8 +255,12 @@ ChaosResult run_chaos(const Topology& topology, uint64_t seed, int count) {
       res.escalation_reasons[m.substr(0, std::min<size_t>(colon, 90))]++;
     }
     if (!lost.empty() || (!healthy && !escalated))
-      res.failures.push_back({{"run", run}, {"faults", log}, {"exit", rec.exit}, {"message", rec.message},
-                              {"data_loss", lost}, {"output", out.str()}});
+      res.failures.push_back({{"run", run},
+                              {"faults", log},
+                              {"exit", rec.exit},
+                              {"message", rec.message},
+                              {"data_loss", lost},
+                              {"output", out.str()}});
   }
   return res;
 }
@@ -264,7 +278,8 @@ nlohmann::json chaos_json(const ChaosResult& r, uint64_t seed) {
 
 std::string chaos_text(const ChaosResult& r, uint64_t seed) {
   std::string out = fmt::format(
-      "chaos seed {}: {} runs, {} healthy, {} need an operator, {} data-loss actions ({} faults struck during "
+      "chaos seed {}: {} runs, {} healthy, {} need an operator, {} data-loss actions ({} faults struck "
+      "during "
       "recovery)\n",
       seed, r.runs, r.healthy, r.escalated, r.data_loss_actions, r.faults_during_recovery);
   for (const auto& [why, n] : r.escalation_reasons) out += fmt::format("  {:>5} × {}\n", n, why);

@@ -26,7 +26,7 @@ struct DrillResult {
   bool diagnosed = false;  // a finding with the expected scenario and cause
   // Recovery.
   RecoverOutcome recovery;
-  bool recovered = false;      // status 0 afterwards and every array in sync
+  bool recovered = false;  // status 0 afterwards and every array in sync
   int final_status = 3;
   std::vector<std::string> data_loss;  // from the simulator's data truth: must stay empty
   int64_t bytes_resynced = 0, array_bytes = 0;
@@ -35,8 +35,8 @@ struct DrillResult {
   // Phases: wall-clock milliseconds of stackdr's own work, and simulated seconds of the stack's.
   double detect_ms = 0, recover_ms = 0, verify_ms = 0;
   int64_t outage_s = 0, recover_s = 0;  // simulated: fault → detection, detection → healthy
-  std::string operator_action;         // what the drill's "operator" did (restore the network)
-  std::string output;                  // the executor's printout
+  std::string operator_action;          // what the drill's "operator" did (restore the network)
+  std::string output;                   // the executor's printout
   bool passed() const { return baseline_status == 0 && diagnosed && recovered && data_loss.empty(); }
 };
 

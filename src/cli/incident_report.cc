@@ -40,30 +40,37 @@ std::vector<std::string> improvements(const IncidentRecord& inc, const std::vect
            "backstore-missing", "zvol-missing"}))
     out.push_back(
         "iSCSI timers decide how long the VM stalls before md fails a leg: with open-iscsi's defaults "
-        "(NOP-Out 5 s + 5 s, node.session.timeo.replacement_timeout = 120 s) writes hang about 130 s; with md "
+        "(NOP-Out 5 s + 5 s, node.session.timeo.replacement_timeout = 120 s) writes hang about 130 s; with "
+        "md "
         "above, 5-15 s is the recommended replacement_timeout.");
   if (any({"lun-missing", "backstore-missing", "acl-missing", "target-not-listening"}))
     out.push_back(
         "LIO has no daemon: nothing on the storage server noticed the configuration change. Keep "
-        "/etc/target/saveconfig.json under backup and audit targetcli changes; stackdr's sweep is what saw it.");
-  if (any({"zvol-missing"})) out.push_back("A zvol's volmode changed under an exported LUN: find who ran `zfs set`.");
+        "/etc/target/saveconfig.json under backup and audit targetcli changes; stackdr's sweep is what saw "
+        "it.");
+  if (any({"zvol-missing"}))
+    out.push_back("A zvol's volmode changed under an exported LUN: find who ran `zfs set`.");
   if (any({"portal-unreachable"}))
     out.push_back(
-        "Both legs of the mirror shared one storage network path, so one outage took every leg at once (md marked "
+        "Both legs of the mirror shared one storage network path, so one outage took every leg at once (md "
+        "marked "
         "the array broken). Give each leg its own path or portal.");
   if (any({"events-mismatch", "superblock-invalid", "superblock-foreign"}))
     out.push_back(
         "Array metadata diverged: an array ran degraded unnoticed before. Alert on degraded arrays "
         "level-triggered (stackdr watch, or mdadm --monitor with a PROGRAM), not only on the first event.");
   if (any({"vdev-faulted", "vdev-degraded", "vdev-errors"}))
-    out.push_back("A pool disk failed: schedule SMART long tests (monthly) and keep a spare named in stackdr.yaml.");
+    out.push_back(
+        "A pool disk failed: schedule SMART long tests (monthly) and keep a spare named in stackdr.yaml.");
   if (any({"fs-readonly", "fs-not-mounted"}))
     out.push_back(
-        "The guest's filesystem went read-only (errors=remount-ro) before anyone saw it: watch the guests' kernel "
+        "The guest's filesystem went read-only (errors=remount-ro) before anyone saw it: watch the guests' "
+        "kernel "
         "logs, not only the host.");
   for (const auto& e : ev)
     if (e.kind == "step-refused")
-      out.push_back("A step was refused (" + e.detail + "): review whether the plan or the interlock was right.");
+      out.push_back("A step was refused (" + e.detail +
+                    "): review whether the plan or the interlock was right.");
   if (out.empty()) out.push_back("No monitoring gap identified from the causes seen.");
   return out;
 }
@@ -88,8 +95,14 @@ nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector
   nlohmann::json destructive = nlohmann::json::array(), snapshots = nlohmann::json::array();
   std::set<std::string> arrays, vms;
   for (const auto& e : events) {
-    timeline.push_back({{"at", e.at}, {"time", when(e.at)}, {"kind", e.kind}, {"plan", e.plan}, {"step", e.step},
-                        {"host", e.host}, {"safety", e.safety}, {"argv", e.argv},
+    timeline.push_back({{"at", e.at},
+                        {"time", when(e.at)},
+                        {"kind", e.kind},
+                        {"plan", e.plan},
+                        {"step", e.step},
+                        {"host", e.host},
+                        {"safety", e.safety},
+                        {"argv", e.argv},
                         {"exit_code", e.exit_code ? nlohmann::json(*e.exit_code) : nlohmann::json()},
                         {"detail", e.detail}});
     if (e.kind == "step-finished" && e.safety == "destructive") destructive.push_back(e.argv);
@@ -107,7 +120,10 @@ nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector
   return {{"incident", incident_json(inc)},
           {"timeline", timeline},
           {"root_cause",
-           {{"scenario", inc.scenario}, {"cause", inc.cause}, {"root", inc.root}, {"summary", inc.summary},
+           {{"scenario", inc.scenario},
+            {"cause", inc.cause},
+            {"root", inc.root},
+            {"summary", inc.summary},
             {"findings", inc.findings}}},
           {"impact", {{"arrays", arrays}, {"vms_and_filesystems", vms}}},
           {"downtime_s", end - inc.opened_at},
@@ -122,8 +138,9 @@ nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector
 std::string incident_report_markdown(const IncidentRecord& inc, const std::vector<JournalEvent>& events) {
   nlohmann::json j = incident_report_json(inc, events);
   std::string out = fmt::format("# Post-incident review: incident {}\n\n", inc.id);
-  out += fmt::format("- **State:** {} ({})\n- **Opened:** {}\n- **Closed:** {}\n- **Mode:** {}\n\n", inc.state,
-                     inc.outcome, when(inc.opened_at), inc.closed_at ? when(*inc.closed_at) : "still open", inc.mode);
+  out += fmt::format("- **State:** {} ({})\n- **Opened:** {}\n- **Closed:** {}\n- **Mode:** {}\n\n",
+                     inc.state, inc.outcome, when(inc.opened_at),
+                     inc.closed_at ? when(*inc.closed_at) : "still open", inc.mode);
   out += "## Timeline\n\n| time | +t | event | host | what |\n|---|---|---|---|---|\n";
   for (const auto& e : events) {
     std::string what = e.argv.empty() ? e.detail : "`" + e.argv + "`";
@@ -131,24 +148,31 @@ std::string incident_report_markdown(const IncidentRecord& inc, const std::vecto
     if (!e.argv.empty() && !e.detail.empty() && e.kind != "step-started") what += " — " + e.detail;
     for (auto& c : what)
       if (c == '|' || c == '\n') c = ' ';
-    out += fmt::format("| {} | {} | {} | {} | {} |\n", when(e.at).substr(11, 8), duration(e.at - inc.opened_at),
-                       e.kind + (e.step.empty() ? "" : " " + e.step), e.host, what);
+    out +=
+        fmt::format("| {} | {} | {} | {} | {} |\n", when(e.at).substr(11, 8), duration(e.at - inc.opened_at),
+                    e.kind + (e.step.empty() ? "" : " " + e.step), e.host, what);
   }
-  out += fmt::format("\n## Root cause\n\nRunbook scenario {}, cause `{}`: {}\n", inc.scenario, inc.cause, inc.summary);
+  out += fmt::format("\n## Root cause\n\nRunbook scenario {}, cause `{}`: {}\n", inc.scenario, inc.cause,
+                     inc.summary);
   if (inc.findings.is_array())
     for (const auto& f : inc.findings) {
-      out += fmt::format("\n- {} / {} on `{}`\n", f.value("scenario", 0), f.value("cause", ""), f.value("root", ""));
+      out += fmt::format("\n- {} / {} on `{}`\n", f.value("scenario", 0), f.value("cause", ""),
+                         f.value("root", ""));
       for (const auto& e : f.value("evidence", nlohmann::json::array()))
-        out += fmt::format("  - {} `{}`: {}\n", e.value("host", ""), e.value("source", ""), e.value("text", ""));
+        out +=
+            fmt::format("  - {} `{}`: {}\n", e.value("host", ""), e.value("source", ""), e.value("text", ""));
     }
   out += "\n## Impact\n\n";
-  out += "- Arrays: " + (j["impact"]["arrays"].empty() ? std::string("none") : j["impact"]["arrays"].dump()) + "\n";
+  out += "- Arrays: " + (j["impact"]["arrays"].empty() ? std::string("none") : j["impact"]["arrays"].dump()) +
+         "\n";
   out += "- VMs and filesystems: " +
-         (j["impact"]["vms_and_filesystems"].empty() ? std::string("none") : j["impact"]["vms_and_filesystems"].dump()) +
+         (j["impact"]["vms_and_filesystems"].empty() ? std::string("none")
+                                                     : j["impact"]["vms_and_filesystems"].dump()) +
          "\n";
   out += fmt::format("- Downtime (incident open to resolved): {}\n", duration(j["downtime_s"].get<double>()));
   out += "\n## Data loss\n\n" + j["data_loss"]["assessment"].get<std::string>() + "\n";
-  for (const auto& s : j["data_loss"]["snapshots"]) out += "- snapshot: `" + s["argv"].get<std::string>() + "` (" + s["detail"].get<std::string>() + ")\n";
+  for (const auto& s : j["data_loss"]["snapshots"])
+    out += "- snapshot: `" + s["argv"].get<std::string>() + "` (" + s["detail"].get<std::string>() + ")\n";
   out += "\n## Improvements\n\n";
   for (const auto& i : j["improvements"]) out += "- " + i.get<std::string>() + "\n";
   return out;
@@ -159,8 +183,8 @@ std::string incident_list_text(const std::vector<IncidentRecord>& incidents) {
   std::string out = fmt::format("{:>4}  {:<21}  {:<10}  {:<6}  {:<24}  {}\n", "id", "opened", "state", "mode",
                                 "scenario / cause", "summary");
   for (const auto& i : incidents)
-    out += fmt::format("{:>4}  {:<21}  {:<10}  {:<6}  {:<24}  {}\n", i.id, when(i.opened_at).substr(0, 19), i.state,
-                       i.mode, fmt::format("{} / {}", i.scenario, i.cause), i.summary);
+    out += fmt::format("{:>4}  {:<21}  {:<10}  {:<6}  {:<24}  {}\n", i.id, when(i.opened_at).substr(0, 19),
+                       i.state, i.mode, fmt::format("{} / {}", i.scenario, i.cause), i.summary);
   return out;
 }
 

@@ -10,10 +10,10 @@
 
 #include "cli/drill.h"
 #include "cli/recover_cmd.h"
-#include "diagnose/report_json.h"
 #include "cli/stack_context.h"
 #include "cli/text_report.h"
 #include "diagnose/diagnoser.h"
+#include "diagnose/report_json.h"
 #include "model/graph_builder.h"
 #include "probe/parser_registry.h"
 #include "sim/faults.h"
@@ -197,28 +197,35 @@ int run(int argc, char** argv) {
   uint64_t drill_seed = 1;
   int drill_count = 100;
   auto* drill = app.add_subcommand(
-      "drill", "on the simulated stack: inject a fault, detect, diagnose, recover, verify (all = every fault)");
+      "drill",
+      "on the simulated stack: inject a fault, detect, diagnose, recover, verify (all = every fault)");
   drill->add_option("FAULT", drill_which, "a fault name, or all (default)");
   drill->add_option("--config", drill_config, "topology file");
   drill->add_flag("--json", drill_json_flag, "JSON output");
   drill->add_flag("--chaos", drill_chaos, "random mixtures and orders of faults, some during recovery");
   drill->add_option("--seed", drill_seed, "chaos: random seed (default 1)");
-  drill->add_option("--count", drill_count, "chaos: number of runs (default 100)")->check(CLI::PositiveNumber);
+  drill->add_option("--count", drill_count, "chaos: number of runs (default 100)")
+      ->check(CLI::PositiveNumber);
   drill->callback([&] {
     code = cmd_drill(drill_config, drill_which, drill_json_flag, drill_chaos, drill_seed, drill_count);
   });
 
   RecoverCliOptions rec_opt;
   auto* recover = app.add_subcommand(
-      "recover", "run the recovery plan: exit 0 recovered, 1 stopped, 2 needs an operator, 3 declined, 4 locked");
+      "recover",
+      "run the recovery plan: exit 0 recovered, 1 stopped, 2 needs an operator, 3 declined, 4 locked");
   add_context_options(recover, rec_opt.context);
-  recover->add_flag("--dry-run", rec_opt.dry_run, "print the plan with the exact argv per host; change nothing");
+  recover->add_flag("--dry-run", rec_opt.dry_run,
+                    "print the plan with the exact argv per host; change nothing");
   recover->add_flag("--yes", rec_opt.yes, "run disruptive steps without asking");
   recover->add_flag("--allow-data-loss", rec_opt.allow_data_loss,
                     "let destructive steps run (interlocks still apply; a zvol snapshot is taken first)");
-  recover->add_flag("--resume", rec_opt.resume, "continue the interrupted incident without repeating done steps");
-  recover->add_option("--new-disk", rec_opt.new_disk, "pool disk (by-id name) to `zpool replace` a failed one with");
-  recover->add_option("--state-dir", rec_opt.state_dir, "journal and locks (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
+  recover->add_flag("--resume", rec_opt.resume,
+                    "continue the interrupted incident without repeating done steps");
+  recover->add_option("--new-disk", rec_opt.new_disk,
+                      "pool disk (by-id name) to `zpool replace` a failed one with");
+  recover->add_option("--state-dir", rec_opt.state_dir,
+                      "journal and locks (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
   recover->add_flag("--json", rec_opt.json, "the outcome as JSON (the step log still prints)");
   recover->callback([&] { code = cmd_recover(rec_opt); });
 
@@ -226,7 +233,8 @@ int run(int argc, char** argv) {
   int inc_id = 0;
   auto* incident = app.add_subcommand("incident", "the incident journal: list, show N, report N");
   incident->require_subcommand(1);
-  incident->add_option("--state-dir", inc_dir, "journal location (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
+  incident->add_option("--state-dir", inc_dir,
+                       "journal location (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
   auto* inc_list = incident->add_subcommand("list", "every incident");
   inc_list->add_option("--format", inc_format, "text or json");
   inc_list->callback([&] { code = cmd_incident(inc_dir, "list", 0, inc_format); });
@@ -236,7 +244,8 @@ int run(int argc, char** argv) {
   inc_show->callback([&] { code = cmd_incident(inc_dir, "show", inc_id, inc_format); });
   auto* inc_report = incident->add_subcommand("report", "the post-incident review");
   inc_report->add_option("N", inc_id, "incident id")->required();
-  inc_report->add_option("--format", inc_format, "md (default) or json")->check(CLI::IsMember({"md", "json"}));
+  inc_report->add_option("--format", inc_format, "md (default) or json")
+      ->check(CLI::IsMember({"md", "json"}));
   inc_report->callback([&] { code = cmd_incident(inc_dir, "report", inc_id, inc_format); });
 
   try {

@@ -47,7 +47,8 @@ std::string default_state_dir() {
 
 int cmd_recover(const RecoverCliOptions& o) {
   if (!o.context.from.empty() && !o.dry_run)
-    return fail(kExitUsage, "--from replays captured output, which cannot be changed: use --dry-run to see the plan");
+    return fail(kExitUsage,
+                "--from replays captured output, which cannot be changed: use --dry-run to see the plan");
   auto ctx = StackContext::open(o.context);
   if (!ctx) return fail(kExitUsage, ctx.error().message);
   const Topology& t = (*ctx)->topology();
@@ -85,10 +86,18 @@ int cmd_recover(const RecoverCliOptions& o) {
   if (o.json) {
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& s : r.steps)
-      steps.push_back({{"plan", s.plan}, {"step", s.step}, {"host", s.host}, {"safety", s.safety},
-                       {"argv", s.argv}, {"result", s.result}, {"exit_code", s.exit_code}});
-    std::cout << nlohmann::json{{"exit", r.exit}, {"message", r.message}, {"incident", r.incident},
-                                {"rounds", r.rounds}, {"steps", steps}}
+      steps.push_back({{"plan", s.plan},
+                       {"step", s.step},
+                       {"host", s.host},
+                       {"safety", s.safety},
+                       {"argv", s.argv},
+                       {"result", s.result},
+                       {"exit_code", s.exit_code}});
+    std::cout << nlohmann::json{{"exit", r.exit},
+                                {"message", r.message},
+                                {"incident", r.incident},
+                                {"rounds", r.rounds},
+                                {"steps", steps}}
                      .dump(2)
               << "\n";
   } else if (!r.message.empty()) {
@@ -121,8 +130,8 @@ int cmd_incident(const std::string& state_dir, const std::string& verb, int id, 
     } else {
       std::cout << incident_list_text({*inc});
       for (const auto& e : events)
-        std::cout << fmt::format("  {:>8.0f}s  {:<15} {:<28} {:<12} {}{}\n", e.at - inc->opened_at, e.kind, e.step,
-                                 e.host, e.argv.empty() ? e.detail : e.argv,
+        std::cout << fmt::format("  {:>8.0f}s  {:<15} {:<28} {:<12} {}{}\n", e.at - inc->opened_at, e.kind,
+                                 e.step, e.host, e.argv.empty() ? e.detail : e.argv,
                                  e.exit_code ? fmt::format(" → exit {}", *e.exit_code) : "");
     }
     return 0;

@@ -14,7 +14,6 @@
 
 namespace stackdr {
 
-
 namespace {
 
 void worsen(Node& n, Health h, const std::string& cause, Evidence e) {

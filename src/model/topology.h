@@ -24,7 +24,7 @@ struct HostConfig {
 struct StorageConfig {
   std::string host;
   std::string pool;
-  std::string portal;              // "192.168.125.116:3260"
+  std::string portal;                    // "192.168.125.116:3260"
   std::vector<std::string> disks;        // by-id names of the pool's disks
   std::vector<std::string> spare_disks;  // installed, in no pool: what `zpool replace` may use
   std::string portal_ip() const;

@@ -15,8 +15,8 @@ namespace stackdr {
 class Clock {
  public:
   virtual ~Clock() = default;
-  virtual double now() = 0;                // seconds since the epoch
-  virtual void sleep(int seconds) = 0;     // wait (or let simulated time pass)
+  virtual double now() = 0;               // seconds since the epoch
+  virtual void sleep(int seconds) = 0;    // wait (or let simulated time pass)
   virtual int poll_interval() const = 0;  // seconds between looks while waiting
 };
 

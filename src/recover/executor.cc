@@ -12,7 +12,9 @@ namespace {
 
 constexpr auto kActTimeout = std::chrono::minutes(10);
 
-std::string root_key(const std::string& root, const std::string& cause) { return root + "|" + cause; }
+std::string root_key(const std::string& root, const std::string& cause) {
+  return root + "|" + cause;
+}
 
 std::string first_line(const std::string& s) {
   auto l = text::lines(s);
@@ -35,8 +37,9 @@ Result<Argv> resolve_words(const Topology& t, const View& v, const Argv& argv) {
     if (!l) return Error{fmt::format("{}: no LUN named {} in {}", w, lun, t.source)};
     if (kind == "disk") {
       std::string d = v.disk_of(t, *l);
-      if (d.empty()) return Error{fmt::format("LUN {} ({} LUN {}) has no disk on {} now", lun, l->target, l->lun,
-                                              t.initiator.host)};
+      if (d.empty())
+        return Error{fmt::format("LUN {} ({} LUN {}) has no disk on {} now", lun, l->target, l->lun,
+                                 t.initiator.host)};
       out.push_back("/dev/" + d);
     } else if (kind == "sid") {
       const Node* n = v.node(node_id::session(t.initiator.host, *l, t.storage.portal));
@@ -56,10 +59,19 @@ Result<Argv> resolve_words(const Topology& t, const View& v, const Argv& argv) {
 nlohmann::json plan_json(const Plan& p) {
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& s : p.steps)
-    steps.push_back({{"id", s.id}, {"title", s.title}, {"runbook", s.runbook}, {"host", s.host},
-                     {"safety", safety_name(s.safety)}, {"argv", s.argv}, {"checked", static_cast<bool>(s.done)},
+    steps.push_back({{"id", s.id},
+                     {"title", s.title},
+                     {"runbook", s.runbook},
+                     {"host", s.host},
+                     {"safety", safety_name(s.safety)},
+                     {"argv", s.argv},
+                     {"checked", static_cast<bool>(s.done)},
                      {"best_effort", s.best_effort}});
-  return {{"scenario", p.scenario}, {"cause", p.cause}, {"root", p.root}, {"summary", p.summary}, {"steps", steps}};
+  return {{"scenario", p.scenario},
+          {"cause", p.cause},
+          {"root", p.root},
+          {"summary", p.summary},
+          {"steps", steps}};
 }
 
 // The unchecked steps of the interrupted plan that had not finished: they run first on resume.
@@ -82,8 +94,8 @@ Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::stri
     st.runbook = s.value("runbook", "");
     st.host = s.value("host", "");
     std::string safety = s.value("safety", "safe");
-    st.safety = safety == "read" ? Safety::kRead
-                : safety == "disruptive" ? Safety::kDisruptive
+    st.safety = safety == "read"          ? Safety::kRead
+                : safety == "disruptive"  ? Safety::kDisruptive
                 : safety == "destructive" ? Safety::kDestructive
                                           : Safety::kSafe;
     st.argv = s.value("argv", Argv{});
@@ -103,9 +115,13 @@ void remember_serials(const Topology& t, const View& v, Journal& journal, double
         journal.remember_serial(l.name, it->second, now);
 }
 
-View Executor::look() { return take_view(t_, hosts_); }
+View Executor::look() {
+  return take_view(t_, hosts_);
+}
 
-Result<Argv> Executor::resolve(const Argv& argv, const View& v) const { return resolve_words(t_, v, argv); }
+Result<Argv> Executor::resolve(const Argv& argv, const View& v) const {
+  return resolve_words(t_, v, argv);
+}
 
 void Executor::event(const std::string& kind, int plan, const Step* s, const std::string& argv,
                      std::optional<int> rc, const std::string& output, const std::string& detail) {
@@ -142,8 +158,8 @@ void Executor::print_plan(const Plan& p, const View& v) {
     const Step& s = p.steps[i];
     auto r = resolve(s.argv, v);
     std::string cmd = s.argv.empty() ? "(wait: " + s.done_when + ")"
-                      : r              ? describe_argv(*r)
-                                       : describe_argv(s.argv);
+                      : r            ? describe_argv(*r)
+                                     : describe_argv(s.argv);
     out_ << fmt::format("  {:>2}. {:<11} {:<12} {}\n", i + 1, safety_name(s.safety), s.host, cmd);
     out_ << fmt::format("      {} [{}]\n", s.title, s.runbook);
     if (!s.predict.empty()) out_ << "      " << s.predict << "\n";
@@ -183,7 +199,8 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
   CommandResult r = h ? h->run(argv, kActTimeout) : CommandResult{false, false, 127, "", "no storage host"};
   event("snapshot", plan_no, nullptr, describe_argv(argv), r.exit_code, r.out + r.err,
         r.ok() ? fmt::format("roll back with: zfs rollback -r {}", snap) : "snapshot failed");
-  out_ << fmt::format("      snapshot {} {}\n", snap, r.ok() ? "taken (undo: zfs rollback -r " + snap + ")" : "FAILED");
+  out_ << fmt::format("      snapshot {} {}\n", snap,
+                      r.ok() ? "taken (undo: zfs rollback -r " + snap + ")" : "FAILED");
   snapshots_[s.zvol] = r.ok();
   return r.ok();
 }
@@ -204,7 +221,8 @@ bool Executor::finish_interrupted(View& view) {
 bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view) {
   const Step& s = plan.steps[index];
   ran_.insert(s.id);
-  std::string tag = fmt::format("  {:>2}/{} {:<11} {:<12}", index + 1, plan.steps.size(), safety_name(s.safety), s.host);
+  std::string tag =
+      fmt::format("  {:>2}/{} {:<11} {:<12}", index + 1, plan.steps.size(), safety_name(s.safety), s.host);
   StepRun run{plan_no, s.id, s.host, safety_name(s.safety), "", "", 0};
   if (auto d = done_before_.find(s.id); d != done_before_.end() && d->second > 0) {
     --d->second;
@@ -226,8 +244,8 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
     if (!s.predict.empty()) out_ << "      " << s.predict << "\n";
     event("step-started", plan_no, &s, "", std::nullopt, "", "waiting until " + s.done_when);
     bool ok = wait_for(s, view, s.settle_s);
-    event(ok ? "step-finished" : "step-unverified", plan_no, &s, "", ok ? std::optional<int>(0) : std::nullopt,
-          "", ok ? s.done_when : s.done(view));
+    event(ok ? "step-finished" : "step-unverified", plan_no, &s, "",
+          ok ? std::optional<int>(0) : std::nullopt, "", ok ? s.done_when : s.done(view));
     run.result = ok ? "waited" : "timed-out";
     outcome_.steps.push_back(run);
     if (ok) return true;
@@ -250,9 +268,11 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   run.argv = cmd;
   // Policy: what may run without asking.
   if (s.safety == Safety::kDisruptive || s.safety == Safety::kDestructive) {
-    bool allowed = s.safety == Safety::kDisruptive ? o_.policy.yes : (o_.policy.yes && o_.policy.allow_data_loss);
+    bool allowed =
+        s.safety == Safety::kDisruptive ? o_.policy.yes : (o_.policy.yes && o_.policy.allow_data_loss);
     if (!allowed && !(s.safety == Safety::kDestructive && !o_.policy.allow_data_loss)) {
-      std::string q = fmt::format("{} step on {}: {}\n  {}\nRun it?", safety_name(s.safety), s.host, s.title, cmd);
+      std::string q =
+          fmt::format("{} step on {}: {}\n  {}\nRun it?", safety_name(s.safety), s.host, s.title, cmd);
       if (!o_.ask || !o_.ask(q)) {
         event("step-refused", plan_no, &s, cmd, std::nullopt, "", "declined by the operator");
         run.result = "declined";
@@ -264,9 +284,11 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
     }
   }
   bool snap = s.zvol.empty() || snapshots_[s.zvol];
-  if (s.safety == Safety::kDestructive && !s.zvol.empty() && o_.policy.allow_data_loss) snap = take_snapshot(s, plan_no);
+  if (s.safety == Safety::kDestructive && !s.zvol.empty() && o_.policy.allow_data_loss)
+    snap = take_snapshot(s, plan_no);
   if (auto refusal = check_interlocks(t_, view, s, *argv, o_.policy, snap)) {
-    std::string msg = fmt::format("refused by interlock {}: {}. {}", refusal->rule, refusal->why, refusal->what_to_do);
+    std::string msg =
+        fmt::format("refused by interlock {}: {}. {}", refusal->rule, refusal->why, refusal->what_to_do);
     out_ << tag << " REFUSED " << cmd << "\n      " << msg << "\n";
     event("step-refused", plan_no, &s, cmd, std::nullopt, "", msg);
     run.result = "refused:" + refusal->rule;
@@ -279,12 +301,13 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   Host* h = hosts_(s.host);
   CommandResult r = h ? h->run(*argv, kActTimeout)
                       : CommandResult{false, false, 127, "", "host " + s.host + " is not reachable"};
-  event("step-finished", plan_no, &s, cmd, r.started ? std::optional<int>(r.exit_code) : std::nullopt, r.out + r.err,
-        r.timed_out ? "timed out" : "");
+  event("step-finished", plan_no, &s, cmd, r.started ? std::optional<int>(r.exit_code) : std::nullopt,
+        r.out + r.err, r.timed_out ? "timed out" : "");
   if (o_.after_act) o_.after_act(s);
   run.exit_code = r.exit_code;
   out_ << tag << " " << cmd << "\n";
-  if (!r.ok()) out_ << "      exit " << r.exit_code << ": " << first_line(r.err.empty() ? r.out : r.err) << "\n";
+  if (!r.ok())
+    out_ << "      exit " << r.exit_code << ": " << first_line(r.err.empty() ? r.out : r.err) << "\n";
   view = look();
   if (!r.ok() && s.best_effort) {
     run.result = "failed-best-effort";
@@ -307,9 +330,10 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
     out_ << "      did not take (" << seen << "); going on with the next step\n";
     return true;
   }
-  std::string why = r.ok() ? fmt::format("after `{}` on {}, expected {} but {}", cmd, s.host, s.done_when, seen)
-                           : fmt::format("`{}` on {} failed (exit {}): {}", cmd, s.host, r.exit_code,
-                                         first_line(r.err.empty() ? r.out : r.err));
+  std::string why = r.ok()
+                        ? fmt::format("after `{}` on {}, expected {} but {}", cmd, s.host, s.done_when, seen)
+                        : fmt::format("`{}` on {} failed (exit {}): {}", cmd, s.host, r.exit_code,
+                                      first_line(r.err.empty() ? r.out : r.err));
   event("step-unverified", plan_no, &s, cmd, std::nullopt, "", why);
   outcome_.message = why;
   return false;
@@ -333,9 +357,10 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   std::string resumed_key;
   if (open && !o_.resume) {
     outcome_.exit = kStopped;
-    outcome_.message = fmt::format("incident {} ({}) was interrupted and is still open: run `stackdr recover --resume` "
-                                   "to continue it",
-                                   open->id, open->summary);
+    outcome_.message = fmt::format(
+        "incident {} ({}) was interrupted and is still open: run `stackdr recover --resume` "
+        "to continue it",
+        open->id, open->summary);
     outcome_.incident = open->id;
     return outcome_;
   }
@@ -365,8 +390,8 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     const Finding& f = view.findings.front();
     outcome_.incident = journal_.open_incident(clock_.now(), o_.mode, f.scenario, f.cause, f.root, f.summary,
                                                findings_json(view.findings));
-    event("detected", 0, nullptr, "", std::nullopt, "", fmt::format("{} finding(s); status {}", view.findings.size(),
-                                                                     view.status));
+    event("detected", 0, nullptr, "", std::nullopt, "",
+          fmt::format("{} finding(s); status {}", view.findings.size(), view.status));
     for (const auto& x : view.findings)
       event("diagnosed", 0, nullptr, "", std::nullopt, "",
             fmt::format("scenario {} / {}: {}", x.scenario, x.cause, x.summary));
@@ -391,7 +416,8 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     for (const auto& s : plan.steps) plan_key += "#" + s.id;
     if (plan_key == previous_key) {
       finish(kNeedsOperator, "escalated",
-             fmt::format("needs an operator: the plan for {} ran but the finding remains ({})", f.root_label, f.summary));
+             fmt::format("needs an operator: the plan for {} ran but the finding remains ({})", f.root_label,
+                         f.summary));
       return outcome_;
     }
     if (key != resumed_key) {
@@ -418,7 +444,8 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       // The plan met an unexpected state. If the stack changed under it (a new failure), plan
       // again from what is there now; if not, stop and say what was seen.
       view = look();
-      bool changed = !view.findings.empty() && root_key(view.findings.front().root, view.findings.front().cause) != key;
+      bool changed =
+          !view.findings.empty() && root_key(view.findings.front().root, view.findings.front().cause) != key;
       if (!changed || view.findings.empty()) {
         if (view.findings.empty()) continue;
         finish(kStopped, "stopped", "stopped: " + outcome_.message);
@@ -451,8 +478,8 @@ std::string dry_run_text(const Topology& t, const View& v, const PlanContext& ct
       std::string cmd = s.argv.empty() ? "(wait until " + s.done_when + ")"
                         : r            ? describe_argv(*r)
                                        : describe_argv(s.argv) + "   (" + r.error().message + ")";
-      out += fmt::format("  {:>2}. {:<11} {:<12} {}\n      {} [{}]\n", i + 1, safety_name(s.safety), s.host, cmd, s.title,
-                         s.runbook);
+      out += fmt::format("  {:>2}. {:<11} {:<12} {}\n      {} [{}]\n", i + 1, safety_name(s.safety), s.host,
+                         cmd, s.title, s.runbook);
       if (!s.predict.empty()) out += "      " + s.predict + "\n";
     }
   }

@@ -95,9 +95,9 @@ class Executor {
   // not run again; its effect is judged by observing. Used up one by one, so a step that a new
   // failure makes necessary again still runs.
   std::map<std::string, int> done_before_;
-  Plan unfinished_;           // the interrupted plan's unchecked steps still to run (on --resume)
+  Plan unfinished_;  // the interrupted plan's unchecked steps still to run (on --resume)
   int unfinished_plan_ = 0;
-  std::set<std::string> ran_; // step ids this run has taken up
+  std::set<std::string> ran_;  // step ids this run has taken up
   // Runs unfinished_'s steps that no plan of this run took up; false when one stopped.
   bool finish_interrupted(View& view);
 };

@@ -10,7 +10,9 @@ namespace stackdr {
 
 namespace {
 
-std::string base(const std::string& dev) { return text::starts_with(dev, "/dev/") ? dev.substr(5) : dev; }
+std::string base(const std::string& dev) {
+  return text::starts_with(dev, "/dev/") ? dev.substr(5) : dev;
+}
 
 // The block devices an argv would overwrite.
 std::vector<std::string> overwritten(const Argv& a) {
@@ -63,10 +65,11 @@ std::optional<Refusal> in_sync_member(const Topology& t, const View& v, const st
     if (a.name != md || a.state != "active") continue;
     for (const auto& x : a.members)
       if (x.device == base(dev) && !x.faulty && !x.spare)
-        return Refusal{"in-sync-member",
-                       fmt::format("{} ({}) is an active member of the running {}", dev, m.lun, m.array->name),
-                       fmt::format("fail and remove it first (mdadm {} --fail {} --remove {}) if you really mean it",
-                                   m.array->device, dev, dev)};
+        return Refusal{
+            "in-sync-member",
+            fmt::format("{} ({}) is an active member of the running {}", dev, m.lun, m.array->name),
+            fmt::format("fail and remove it first (mdadm {} --fail {} --remove {}) if you really mean it",
+                        m.array->device, dev, dev)};
   }
   return std::nullopt;
 }
@@ -87,11 +90,12 @@ std::optional<Refusal> freshest_member(const Topology& t, const View& v, const s
     }
   }
   if (*mine->events < best) return std::nullopt;
-  return Refusal{"freshest-member",
-                 fmt::format("{} ({}) holds the highest event count of {} ({}): it may be the only current copy",
-                             dev, m.lun, m.array->name, *mine->events),
-                 fmt::format("assemble {} from it and add the other member instead (stackdr recover does that)",
-                             m.array->name)};
+  return Refusal{
+      "freshest-member",
+      fmt::format("{} ({}) holds the highest event count of {} ({}): it may be the only current copy", dev,
+                  m.lun, m.array->name, *mine->events),
+      fmt::format("assemble {} from it and add the other member instead (stackdr recover does that)",
+                  m.array->name)};
 }
 
 }  // namespace
@@ -109,10 +113,11 @@ std::optional<Refusal> check_interlocks(const Topology& t, const View& v, const 
       MemberAt m = member_at(t, v, argv[i]);
       std::string host = m.array ? m.array->host : t.initiator.host;
       if (examine_of(v, host, base(argv[i])))
-        return Refusal{"create-over-superblock",
-                       fmt::format("{} carries a recognisable md superblock: --create would write over it", argv[i]),
-                       "assemble the existing array instead; only if its data is gone for good, rerun with "
-                       "--allow-data-loss"};
+        return Refusal{
+            "create-over-superblock",
+            fmt::format("{} carries a recognisable md superblock: --create would write over it", argv[i]),
+            "assemble the existing array instead; only if its data is gone for good, rerun with "
+            "--allow-data-loss"};
     }
   }
   if (!argv.empty() && (argv[0] == "e2fsck" || argv[0] == "fsck" || text::starts_with(argv[0], "fsck."))) {
@@ -122,18 +127,21 @@ std::optional<Refusal> check_interlocks(const Topology& t, const View& v, const 
       if (g == v.observation.guests.end() || !g->second.mounts) continue;
       for (const auto& mnt : g->second.mounts->mounts)
         if (mnt.device == argv.back())
-          return Refusal{"fsck-mounted", fmt::format("{} is mounted on {} in {}", mnt.device, mnt.mountpoint, vm.name),
+          return Refusal{"fsck-mounted",
+                         fmt::format("{} is mounted on {} in {}", mnt.device, mnt.mountpoint, vm.name),
                          "unmount it first (stackdr's plans do)"};
     }
   }
   if (step.safety == Safety::kDestructive && !policy.allow_data_loss)
-    return Refusal{"destructive-needs-flag", fmt::format("{} is destructive: {}", step.title, describe_argv(argv)),
+    return Refusal{"destructive-needs-flag",
+                   fmt::format("{} is destructive: {}", step.title, describe_argv(argv)),
                    "check the plan with --dry-run; rerun with --allow-data-loss to let destructive steps run "
                    "(the other interlocks still apply)"};
   if (step.safety == Safety::kDestructive && !step.zvol.empty() && !snapshot_taken)
-    return Refusal{"snapshot-first",
-                   fmt::format("{} touches data on zvol {} and no snapshot of it was taken", step.title, step.zvol),
-                   "make sure the storage host can run `zfs snapshot`, then --resume"};
+    return Refusal{
+        "snapshot-first",
+        fmt::format("{} touches data on zvol {} and no snapshot of it was taken", step.title, step.zvol),
+        "make sure the storage host can run `zfs snapshot`, then --resume"};
   return std::nullopt;
 }
 

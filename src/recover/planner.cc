@@ -23,7 +23,8 @@ const MdstatArray* mdstat_array(const View& v, const ArrayConfig& a) {
   return nullptr;
 }
 
-const MdstatMember* mdstat_member(const View& v, const Topology& t, const ArrayConfig& a, const std::string& lun) {
+const MdstatMember* mdstat_member(const View& v, const Topology& t, const ArrayConfig& a,
+                                  const std::string& lun) {
   const MdstatArray* m = mdstat_array(v, a);
   const LunConfig* l = t.lun(lun);
   std::string disk = l ? v.disk_of(t, *l) : "";
@@ -40,7 +41,8 @@ bool array_broken(const View& v, const ArrayConfig& a) {
   return s != k->second.md_sysfs.end() && s->second.array_state == "broken";
 }
 
-const MdadmExamineFacts* examine(const View& v, const Topology& t, const ArrayConfig& a, const std::string& lun) {
+const MdadmExamineFacts* examine(const View& v, const Topology& t, const ArrayConfig& a,
+                                 const std::string& lun) {
   const LunConfig* l = t.lun(lun);
   std::string disk = l ? v.disk_of(t, *l) : "";
   auto k = v.observation.kvm.find(a.host);
@@ -87,7 +89,8 @@ Check array_in_sync(const ArrayConfig& a, std::string id) {
 }
 
 Check array_stopped(const ArrayConfig& a) {
-  return [&a](const View& v) -> std::string { return mdstat_array(v, a) ? a.name + " is still assembled" : ""; };
+  return
+      [&a](const View& v) -> std::string { return mdstat_array(v, a) ? a.name + " is still assembled" : ""; };
 }
 
 Check array_active_not_broken(const ArrayConfig& a) {
@@ -159,7 +162,8 @@ Subject subject_of(const Topology& t, const std::string& root) {
 }
 
 // VM disks whose source is this array.
-std::vector<std::pair<const VmConfig*, const VmDiskConfig*>> consumers(const Topology& t, const ArrayConfig& a) {
+std::vector<std::pair<const VmConfig*, const VmDiskConfig*>> consumers(const Topology& t,
+                                                                       const ArrayConfig& a) {
   std::vector<std::pair<const VmConfig*, const VmDiskConfig*>> out;
   for (const auto& vm : t.vms)
     for (const auto& d : vm.disks)
@@ -167,7 +171,9 @@ std::vector<std::pair<const VmConfig*, const VmDiskConfig*>> consumers(const Top
   return out;
 }
 
-std::string disk_word(const std::string& lun) { return "{disk:" + lun + "}"; }
+std::string disk_word(const std::string& lun) {
+  return "{disk:" + lun + "}";
+}
 
 // ---- plans ------------------------------------------------------------------------------
 
@@ -182,24 +188,38 @@ class Planner {
     p_.summary = f.summary;
     Subject s = subject_of(t_, f.root);
     const std::string& c = f.cause;
-    if (c == "zvol-missing" && s.lun) zvol(*s.lun);
-    else if ((c == "backstore-missing" || c == "backstore-wrong-device") && s.lun) backstore(*s.lun, c);
-    else if (c == "lun-missing" && s.lun) lun(*s.lun);
-    else if (c == "acl-missing" && s.lun) acl(*s.lun);
-    else if (c == "target-not-listening") target_service();
-    else if (c == "portal-unreachable") network();
-    else if ((c == "session-down" || c == "disk-missing" || c == "disk-offline") && s.lun) session(*s.lun, c);
-    else if (s.array && (array_broken(v_, *s.array) || c == "array-broken")) broken_array(*s.array);
-    else if (s.array && !array_running(*s.array)) reassemble(*s.array, c == "superblock-invalid" ? s.member : "");
-    else if ((c == "member-faulty" || c == "member-missing" || c == "events-mismatch" || c == "write-errors" ||
-              c == "bad-blocks" || c == "superblock-invalid") && s.array && !s.member.empty())
+    if (c == "zvol-missing" && s.lun)
+      zvol(*s.lun);
+    else if ((c == "backstore-missing" || c == "backstore-wrong-device") && s.lun)
+      backstore(*s.lun, c);
+    else if (c == "lun-missing" && s.lun)
+      lun(*s.lun);
+    else if (c == "acl-missing" && s.lun)
+      acl(*s.lun);
+    else if (c == "target-not-listening")
+      target_service();
+    else if (c == "portal-unreachable")
+      network();
+    else if ((c == "session-down" || c == "disk-missing" || c == "disk-offline") && s.lun)
+      session(*s.lun, c);
+    else if (s.array && (array_broken(v_, *s.array) || c == "array-broken"))
+      broken_array(*s.array);
+    else if (s.array && !array_running(*s.array))
+      reassemble(*s.array, c == "superblock-invalid" ? s.member : "");
+    else if ((c == "member-faulty" || c == "member-missing" || c == "events-mismatch" ||
+              c == "write-errors" || c == "bad-blocks" || c == "superblock-invalid") &&
+             s.array && !s.member.empty())
       member(*s.array, s.member);
-    else if ((c == "array-degraded" || c == "rebuilding") && s.array) wait_resync(*s.array);
+    else if ((c == "array-degraded" || c == "rebuilding") && s.array)
+      wait_resync(*s.array);
     else if ((c == "vdev-faulted" || c == "vdev-degraded" || c == "vdev-errors") && !s.pool_disk.empty())
       pool_disk(s.pool_disk, c);
-    else if (c == "vm-disk-detached" && s.vm && s.vm_disk) vm_disk(*s.vm, *s.vm_disk);
-    else if ((c == "fs-readonly" || c == "fs-not-mounted") && s.vm && s.vm_disk) filesystem(*s.vm, *s.vm_disk, c);
-    else if (c == "vm-not-running" && s.vm) vm_start(*s.vm);
+    else if (c == "vm-disk-detached" && s.vm && s.vm_disk)
+      vm_disk(*s.vm, *s.vm_disk);
+    else if ((c == "fs-readonly" || c == "fs-not-mounted") && s.vm && s.vm_disk)
+      filesystem(*s.vm, *s.vm_disk, c);
+    else if (c == "vm-not-running" && s.vm)
+      vm_start(*s.vm);
     else
       p_.escalate = fmt::format("no automatic recovery for {} on {}: follow {} by hand", c, f.root_label,
                                 f.runbook.empty() ? "the runbook" : f.runbook);
@@ -207,8 +227,8 @@ class Planner {
   }
 
  private:
-  Step& add(std::string id, std::string title, std::string runbook, std::string host, Safety safety, Argv argv,
-           std::string done_when, Check done, int settle_s = 30) {
+  Step& add(std::string id, std::string title, std::string runbook, std::string host, Safety safety,
+            Argv argv, std::string done_when, Check done, int settle_s = 30) {
     Step s;
     s.id = std::move(id);
     s.title = std::move(title);
@@ -227,11 +247,13 @@ class Planner {
   void zvol(const LunConfig& l) {
     const std::string& h = t_.storage.host;
     add("zfs.volmode:" + l.zvol, fmt::format("expose zvol {} again (volmode=dev)", l.zvol),
-         "Scenario 1, Step 1: if zvol missing (fix volmode)", h, Safety::kSafe,
-         {"zfs", "set", "volmode=dev", l.zvol}, "the zvol has its device node", node_ok(node_id::zvol(l.zvol)));
-    add("udev.trigger:" + l.zvol, "create the zvol's device node", "Scenario 1, Step 1: trigger device creation", h,
-         Safety::kSafe, {"udevadm", "trigger", "--action=add", "--subsystem-match=block"},
-         "the zvol has its device node", node_ok(node_id::zvol(l.zvol)));
+        "Scenario 1, Step 1: if zvol missing (fix volmode)", h, Safety::kSafe,
+        {"zfs", "set", "volmode=dev", l.zvol}, "the zvol has its device node",
+        node_ok(node_id::zvol(l.zvol)));
+    add("udev.trigger:" + l.zvol, "create the zvol's device node",
+        "Scenario 1, Step 1: trigger device creation", h, Safety::kSafe,
+        {"udevadm", "trigger", "--action=add", "--subsystem-match=block"}, "the zvol has its device node",
+        node_ok(node_id::zvol(l.zvol)));
   }
 
   std::string serial_of(const LunConfig& l) {
@@ -241,16 +263,16 @@ class Planner {
 
   void saveconfig() {
     add("lio.saveconfig", "save the LIO configuration so a reboot restores it",
-         "Scenario 1, Step 1: (targetcli exit saves)", t_.storage.host, Safety::kSafe, {"targetcli", "saveconfig"},
-         "exit status 0", Check{});
+        "Scenario 1, Step 1: (targetcli exit saves)", t_.storage.host, Safety::kSafe,
+        {"targetcli", "saveconfig"}, "exit status 0", Check{});
   }
 
   void map_lun(const LunConfig& l) {
     add("lio.lun:" + l.name, fmt::format("map {} as LUN {} of {}", l.backstore(), l.lun, l.target),
-         "Scenario 1, Step 1: recreate backstore (luns create)", t_.storage.host, Safety::kSafe,
-         {"targetcli", fmt::format("/iscsi/{}/tpg1/luns", l.target), "create", "/backstores/" + l.backstore(),
-          std::to_string(l.lun)},
-         "the LUN is mapped", node_ok(node_id::lun(l)));
+        "Scenario 1, Step 1: recreate backstore (luns create)", t_.storage.host, Safety::kSafe,
+        {"targetcli", fmt::format("/iscsi/{}/tpg1/luns", l.target), "create", "/backstores/" + l.backstore(),
+         std::to_string(l.lun)},
+        "the LUN is mapped", node_ok(node_id::lun(l)));
   }
 
   // Scenario 1, Step 1: "Recreate backstore" — with the serial it had, so the initiator's
@@ -259,18 +281,21 @@ class Planner {
     std::string dev = l.device.empty() ? "/dev/zvol/" + l.zvol : l.device;
     std::string serial = serial_of(l);
     if (cause == "backstore-wrong-device") {
-      p_.escalate = fmt::format("backstore {} points at another device than {}: check which data it serves "
-                                "before changing it (targetcli /backstores/{} delete, then recover)",
-                                l.backstore(), dev, l.backstore());
+      p_.escalate = fmt::format(
+          "backstore {} points at another device than {}: check which data it serves "
+          "before changing it (targetcli /backstores/{} delete, then recover)",
+          l.backstore(), dev, l.backstore());
       return;
     }
-    Argv argv = {"targetcli", "/backstores/" + l.backstore_type, "create", "name=" + l.backstore_name, "dev=" + dev};
+    Argv argv = {"targetcli", "/backstores/" + l.backstore_type, "create", "name=" + l.backstore_name,
+                 "dev=" + dev};
     if (!serial.empty()) argv.push_back("wwn=" + serial);
     Step& s = add("lio.backstore:" + l.name, fmt::format("recreate backstore {} on {}", l.backstore(), dev),
-                   "Scenario 1, Step 1: recreate backstore", t_.storage.host, Safety::kSafe, argv,
-                   "the backstore exists", node_ok(node_id::backstore(t_.storage.host, l)));
-    s.predict = serial.empty() ? "no serial was ever seen for it: the disk's WWN and /dev/disk/by-id name will change"
-                               : "keeps unit serial " + serial + " (same WWN as before)";
+                  "Scenario 1, Step 1: recreate backstore", t_.storage.host, Safety::kSafe, argv,
+                  "the backstore exists", node_ok(node_id::backstore(t_.storage.host, l)));
+    s.predict = serial.empty()
+                    ? "no serial was ever seen for it: the disk's WWN and /dev/disk/by-id name will change"
+                    : "keeps unit serial " + serial + " (same WWN as before)";
     map_lun(l);
     saveconfig();
   }
@@ -282,27 +307,28 @@ class Planner {
 
   void acl(const LunConfig& l) {
     add("lio.acl:" + l.target, fmt::format("allow {} on {}", t_.initiator.iqn, l.target),
-         "Scenario 1, Step 1: target configuration issue", t_.storage.host, Safety::kSafe,
-         {"targetcli", fmt::format("/iscsi/{}/tpg1/acls", l.target), "create", t_.initiator.iqn}, "the ACL exists",
-         node_ok(node_id::lun(l)));
+        "Scenario 1, Step 1: target configuration issue", t_.storage.host, Safety::kSafe,
+        {"targetcli", fmt::format("/iscsi/{}/tpg1/acls", l.target), "create", t_.initiator.iqn},
+        "the ACL exists", node_ok(node_id::lun(l)));
     saveconfig();
   }
 
   // Scenario 2, Step 1: "Verify iSCSI service listening".
   void target_service() {
     add("lio.start", "start target.service (restores the saved LIO configuration)",
-         "Scenario 2, Step 1: verify iSCSI service listening", t_.storage.host, Safety::kSafe,
-         {"systemctl", "start", "target"}, "LIO is up and listening on the portal",
-         node_ok(node_id::target_service(t_.storage.host)), 30);
+        "Scenario 2, Step 1: verify iSCSI service listening", t_.storage.host, Safety::kSafe,
+        {"systemctl", "start", "target"}, "LIO is up and listening on the portal",
+        node_ok(node_id::target_service(t_.storage.host)), 30);
   }
 
   // Scenario 2, Step 1: "Restore network" is physical work; stackdr waits and says so.
   void network() {
-    Step& s = add("net.wait", fmt::format("wait for the storage network: {} must answer from {}", t_.storage.portal,
-                                           t_.initiator.host),
-                   "Scenario 2, Step 1: restore network (cables, switch ports, interfaces)", t_.initiator.host,
-                   Safety::kRead, {}, "the portal answers",
-                   node_ok(node_id::path(t_.initiator.host, t_.storage.portal)), 3600);
+    Step& s = add("net.wait",
+                  fmt::format("wait for the storage network: {} must answer from {}", t_.storage.portal,
+                              t_.initiator.host),
+                  "Scenario 2, Step 1: restore network (cables, switch ports, interfaces)", t_.initiator.host,
+                  Safety::kRead, {}, "the portal answers",
+                  node_ok(node_id::path(t_.initiator.host, t_.storage.portal)), 3600);
     s.predict = "operator action: restore the network; stackdr re-logs in and repairs the arrays after it";
   }
 
@@ -313,22 +339,22 @@ class Planner {
     Check disk_ok = node_ok(node_id::iscsi_disk(h, l));
     if (cause == "disk-missing") {
       add("iscsi.rescan:" + l.name, fmt::format("rescan the session to {} for LUN {}", l.target, l.lun),
-           "Scenario 1, Step 2: reconnect on KVM host (rescan)", h, Safety::kSafe,
-           {"iscsiadm", "-m", "session", "-r", "{sid:" + l.name + "}", "--rescan"}, "the LUN's disk is present",
-           disk_ok);
+          "Scenario 1, Step 2: reconnect on KVM host (rescan)", h, Safety::kSafe,
+          {"iscsiadm", "-m", "session", "-r", "{sid:" + l.name + "}", "--rescan"},
+          "the LUN's disk is present", disk_ok);
       return;
     }
     if (cause == "disk-offline")
       add("iscsi.logout:" + l.name, fmt::format("log out of {}", l.target), "Scenario 1, Step 2: logout", h,
-           Safety::kDisruptive, {"iscsiadm", "-m", "node", "-T", l.target, "-p", portal, "--logout"},
-           "the disk is online again", disk_ok);
+          Safety::kDisruptive, {"iscsiadm", "-m", "node", "-T", l.target, "-p", portal, "--logout"},
+          "the disk is online again", disk_ok);
     add("iscsi.login:" + l.name, fmt::format("log in to {}", l.target), "Scenario 1, Step 2: login", h,
-         Safety::kSafe, {"iscsiadm", "-m", "node", "-T", l.target, "-p", portal, "--login"},
-         "the session is up and its disk present",
-         [sid = node_id::session(h, l, portal), disk_ok](const View& v) {
-           std::string w = v.not_ok(sid);
-           return w.empty() ? disk_ok(v) : w;
-         });
+        Safety::kSafe, {"iscsiadm", "-m", "node", "-T", l.target, "-p", portal, "--login"},
+        "the session is up and its disk present",
+        [sid = node_id::session(h, l, portal), disk_ok](const View& v) {
+          std::string w = v.not_ok(sid);
+          return w.empty() ? disk_ok(v) : w;
+        });
   }
 
   // Will `mdadm --re-add` work? (DESIGN.md field note: superblock of this array, bitmap, slot.)
@@ -340,7 +366,8 @@ class Planner {
     if (!e) return "the member has no md superblock";
     if (!d || det == d->end()) return "the array is not running (no mdadm --detail)";
     if (det->second.bitmap.empty()) return "the array has no write-intent bitmap";
-    if (!det->second.uuid.empty() && e->array_uuid != det->second.uuid) return "the superblock is another array's";
+    if (!det->second.uuid.empty() && e->array_uuid != det->second.uuid)
+      return "the superblock is another array's";
     if (e->events && det->second.events && *e->events > *det->second.events)
       return "the member's event count is higher than the array's (split brain)";
     return "";
@@ -350,9 +377,9 @@ class Planner {
     const MdstatMember* m = mdstat_member(v_, t_, a, lun);
     if (!m || !m->faulty) return;
     add("md.remove:" + a.name + "/" + lun, fmt::format("remove the failed {} from {}", lun, a.name),
-         "Scenario 1, Step 3: re-add to RAID (remove the failed slot first)", a.host, Safety::kSafe,
-         {"mdadm", "--manage", a.device, "--remove", "failed"}, "no failed member left",
-         member_not_faulty(t_, a, lun));
+        "Scenario 1, Step 3: re-add to RAID (remove the failed slot first)", a.host, Safety::kSafe,
+        {"mdadm", "--manage", a.device, "--remove", "failed"}, "no failed member left",
+        member_not_faulty(t_, a, lun));
   }
 
   // Scenario 1, Step 3, done exactly: --re-add (bitmap: only dirty chunks) when mdadm will take
@@ -361,30 +388,31 @@ class Planner {
     std::string why_not = re_add_refusal(a, lun);
     if (why_not.empty()) {
       Step& s = add("md.re-add:" + a.name + "/" + lun, fmt::format("re-add {} to {}", lun, a.name),
-                     "Scenario 1, Step 3: re-add to RAID (--re-add instead of --zero-superblock + --add)", a.host,
-                     Safety::kSafe, {"mdadm", "--manage", a.device, "--re-add", disk_word(lun)},
-                     "the member is back in the array", member_serving(t_, a, lun));
+                    "Scenario 1, Step 3: re-add to RAID (--re-add instead of --zero-superblock + --add)",
+                    a.host, Safety::kSafe, {"mdadm", "--manage", a.device, "--re-add", disk_word(lun)},
+                    "the member is back in the array", member_serving(t_, a, lun));
       s.predict = "re-add with the internal bitmap: only the chunks written while it was away are resynced";
       s.array = a.name;
       return;
     }
     const MdadmExamineFacts* e = examine(v_, t_, a, lun);
     if (e && e->array_uuid.size()) {
-      Step& z = add("md.zero-superblock:" + a.name + "/" + lun, fmt::format("clear {}'s old md superblock", lun),
-                     "Scenario 1, Step 3: if OLD superblock exists, clean it", a.host, Safety::kDestructive,
-                     {"mdadm", "--zero-superblock", disk_word(lun)}, "the member has no superblock",
-                     [&t = t_, &a, lun](const View& v) -> std::string {
-                       return examine(v, t, a, lun) ? lun + " still has a superblock" : "";
-                     });
+      Step& z =
+          add("md.zero-superblock:" + a.name + "/" + lun, fmt::format("clear {}'s old md superblock", lun),
+              "Scenario 1, Step 3: if OLD superblock exists, clean it", a.host, Safety::kDestructive,
+              {"mdadm", "--zero-superblock", disk_word(lun)}, "the member has no superblock",
+              [&t = t_, &a, lun](const View& v) -> std::string {
+                return examine(v, t, a, lun) ? lun + " still has a superblock" : "";
+              });
       z.predict = "--re-add is not possible (" + why_not + ")";
       z.array = a.name;
       z.member_lun = lun;
       z.zvol = t_.lun(lun) ? t_.lun(lun)->zvol : "";
     }
     Step& s = add("md.add:" + a.name + "/" + lun, fmt::format("add {} to {} (full rebuild)", lun, a.name),
-                   "Scenario 1, Step 3: add back to array", a.host, Safety::kDisruptive,
-                   {"mdadm", "--manage", a.device, "--add", disk_word(lun)}, "the member is back in the array",
-                   member_serving(t_, a, lun));
+                  "Scenario 1, Step 3: add back to array", a.host, Safety::kDisruptive,
+                  {"mdadm", "--manage", a.device, "--add", disk_word(lun)}, "the member is back in the array",
+                  member_serving(t_, a, lun));
     s.predict = "full rebuild of the whole member (" + why_not + ")";
     s.array = a.name;
     s.member_lun = lun;
@@ -392,8 +420,8 @@ class Planner {
 
   void wait_resync(const ArrayConfig& a) {
     Step& s = add("md.wait:" + a.name, fmt::format("wait for {} to finish resyncing", a.name),
-                   "Scenario 1, Step 4: wait for rebuild, status [UU]", a.host, Safety::kRead, {},
-                   a.name + " is in sync", array_in_sync(a, node_id::array(a)), 6 * 3600);
+                  "Scenario 1, Step 4: wait for rebuild, status [UU]", a.host, Safety::kRead, {},
+                  a.name + " is in sync", array_in_sync(a, node_id::array(a)), 6 * 3600);
     s.show_progress = true;
   }
 
@@ -413,30 +441,32 @@ class Planner {
   void release(const ArrayConfig& a) {
     for (auto [vm, d] : consumers(t_, a)) {
       if (!vm->guest.empty() && !d->mountpoint.empty())
-        add("guest.umount:" + vm->name + d->mountpoint, fmt::format("unmount {} in {}", d->mountpoint, vm->name),
-             "Scenario 4, Step 1: umount", vm->guest, Safety::kDisruptive, {"umount", d->mountpoint},
-             d->mountpoint + " is unmounted", fs_unmounted(*vm, *d));
+        add("guest.umount:" + vm->name + d->mountpoint,
+            fmt::format("unmount {} in {}", d->mountpoint, vm->name), "Scenario 4, Step 1: umount", vm->guest,
+            Safety::kDisruptive, {"umount", d->mountpoint}, d->mountpoint + " is unmounted",
+            fs_unmounted(*vm, *d));
       add("virsh.detach:" + vm->name + "/" + d->target, fmt::format("detach {} from {}", d->target, vm->name),
-           "Scenario 5 (so md can stop: qemu holds the array open)", vm->host, Safety::kDisruptive,
-           {"virsh", "detach-disk", vm->name, d->target, "--live"}, d->target + " is detached",
-           vm_disk_detached(*vm, *d));
+          "Scenario 5 (so md can stop: qemu holds the array open)", vm->host, Safety::kDisruptive,
+          {"virsh", "detach-disk", vm->name, d->target, "--live"}, d->target + " is detached",
+          vm_disk_detached(*vm, *d));
     }
     add("md.stop:" + a.name, fmt::format("stop {}", a.name), "Scenario 4, Step 1: stop the array", a.host,
-         Safety::kDisruptive, {"mdadm", "--stop", a.device}, a.name + " is stopped", array_stopped(a));
+        Safety::kDisruptive, {"mdadm", "--stop", a.device}, a.name + " is stopped", array_stopped(a));
   }
 
   void give_back(const ArrayConfig& a) {
     for (auto [vm, d] : consumers(t_, a)) {
       attach(*vm, *d);
       if (!vm->guest.empty() && !d->mountpoint.empty()) {
-        Step& f = add("guest.fsck:" + vm->name + d->mountpoint, fmt::format("check {} in {}", d->guest_device, vm->name),
-                       "Scenario 4, Step 2: fsck", vm->guest, Safety::kDisruptive, {"e2fsck", "-fy", d->guest_device},
-                       "the filesystem is mounted read-write", node_ok(node_id::filesystem(*vm, *d)));
+        Step& f = add("guest.fsck:" + vm->name + d->mountpoint,
+                      fmt::format("check {} in {}", d->guest_device, vm->name), "Scenario 4, Step 2: fsck",
+                      vm->guest, Safety::kDisruptive, {"e2fsck", "-fy", d->guest_device},
+                      "the filesystem is mounted read-write", node_ok(node_id::filesystem(*vm, *d)));
         f.unmounted = d->guest_device;
         f.best_effort = true;  // its own result is the exit status; the mount below verifies
         add("guest.mount:" + vm->name + d->mountpoint, fmt::format("mount {} in {}", d->mountpoint, vm->name),
-             "Scenario 5: remount", vm->guest, Safety::kSafe, {"mount", d->guest_device, d->mountpoint},
-             "the filesystem is mounted read-write", node_ok(node_id::filesystem(*vm, *d)));
+            "Scenario 5: remount", vm->guest, Safety::kSafe, {"mount", d->guest_device, d->mountpoint},
+            "the filesystem is mounted read-write", node_ok(node_id::filesystem(*vm, *d)));
       }
     }
   }
@@ -447,11 +477,13 @@ class Planner {
   void broken_array(const ArrayConfig& a) {
     std::string fresh = freshest_member(t_, v_, a);
     if (fresh.empty()) {
-      p_.escalate = fmt::format("{} is broken and no member's superblock can be read: nothing to assemble from", a.name);
+      p_.escalate = fmt::format(
+          "{} is broken and no member's superblock can be read: nothing to assemble from", a.name);
       return;
     }
     release(a);
-    Step& as = assemble_from(a, fresh, "Scenario 2, Step 4 / Scenario 4, Step 2: assemble with single device --run");
+    Step& as =
+        assemble_from(a, fresh, "Scenario 2, Step 4 / Scenario 4, Step 2: assemble with single device --run");
     as.predict = fresh + " has the highest event count" + as.predict;
     for (const auto& m : a.members)
       if (m != fresh) re_add(a, m);
@@ -465,20 +497,24 @@ class Planner {
     std::string good = freshest_member(t_, v_, a);
     if (good == bad) good.clear();
     if (good.empty()) {
-      p_.escalate = fmt::format("no member of {} has a valid superblock (runbook Scenario 4, Step 3: recreate "
-                                "and restore from backup — stackdr will not do that for you)", a.name);
+      p_.escalate = fmt::format(
+          "no member of {} has a valid superblock (runbook Scenario 4, Step 3: recreate "
+          "and restore from backup — stackdr will not do that for you)",
+          a.name);
       return;
     }
     if (mdstat_array(v_, a))
-      add("md.stop:" + a.name, fmt::format("stop the inactive {}", a.name), "Scenario 4, Step 2: stop array", a.host,
-           Safety::kDisruptive, {"mdadm", "--stop", a.device}, a.name + " is stopped or running",
-           [&a](const View& v) -> std::string {
-             const MdstatArray* m = mdstat_array(v, a);
-             return m && m->state != "active" ? a.name + " is still assembled, inactive" : "";
-           });
+      add("md.stop:" + a.name, fmt::format("stop the inactive {}", a.name), "Scenario 4, Step 2: stop array",
+          a.host, Safety::kDisruptive, {"mdadm", "--stop", a.device}, a.name + " is stopped or running",
+          [&a](const View& v) -> std::string {
+            const MdstatArray* m = mdstat_array(v, a);
+            return m && m->state != "active" ? a.name + " is still assembled, inactive" : "";
+          });
     Step& s = assemble_from(a, good, "Scenario 4, Step 2: assemble with single device --run");
-    s.predict = good + " has the highest event count of the members with a valid superblock; the others are "
-                       "re-added once it runs (planned from what the running array shows)" + s.predict;
+    s.predict = good +
+                " has the highest event count of the members with a valid superblock; the others are "
+                "re-added once it runs (planned from what the running array shows)" +
+                s.predict;
   }
 
   // mdadm --assemble --run from one member. If its bad-block log has entries they are the
@@ -490,8 +526,9 @@ class Planner {
     Argv argv = {"mdadm", "--assemble", a.device, "--run"};
     if (bbl) argv.push_back("--update=force-no-bbl");
     argv.push_back(disk_word(member));
-    Step& s = add("md.assemble:" + a.name, fmt::format("assemble {} from {} alone", a.name, member), runbook, a.host,
-                  Safety::kDisruptive, argv, a.name + " runs, not broken", array_active_not_broken(a));
+    Step& s =
+        add("md.assemble:" + a.name, fmt::format("assemble {} from {} alone", a.name, member), runbook,
+            a.host, Safety::kDisruptive, argv, a.name + " runs, not broken", array_active_not_broken(a));
     if (bbl) s.predict = "; its bad-block log (failed writes) is cleared so a rebuild cannot copy it";
     return s;
   }
@@ -500,32 +537,37 @@ class Planner {
   void pool_disk(const std::string& disk, const std::string& cause) {
     const std::string& h = t_.storage.host;
     std::string id = node_id::pool_disk(t_.storage.pool, disk);
-    Step& c = add("zpool.clear:" + disk, fmt::format("clear the errors of {}", disk),
-                   "Scenario 1, Step 1 / Scenario 3: zpool clear", h, Safety::kSafe,
-                   {"zpool", "clear", t_.storage.pool, disk}, disk + " is ONLINE without errors", node_ok(id), 10);
+    Step& c =
+        add("zpool.clear:" + disk, fmt::format("clear the errors of {}", disk),
+            "Scenario 1, Step 1 / Scenario 3: zpool clear", h, Safety::kSafe,
+            {"zpool", "clear", t_.storage.pool, disk}, disk + " is ONLINE without errors", node_ok(id), 10);
     c.best_effort = cause == "vdev-faulted";
     if (cause != "vdev-faulted") return;
     std::string spare = c_.new_disk;
     for (const auto& d : t_.storage.spare_disks)
       if (spare.empty() && !in_pool(d)) spare = d;
     if (spare.empty()) {
-      Step& w = add("zpool.replace:" + disk, "replace the disk (operator)", "Scenario 3, Step 2: replace disk", h,
-                     Safety::kRead, {}, disk + " is ONLINE", node_ok(id), 0);
-      w.predict = "no unused spare disk is named in stackdr.yaml: put a new disk in and run `stackdr recover --new-disk BY-ID-NAME`";
+      Step& w =
+          add("zpool.replace:" + disk, "replace the disk (operator)", "Scenario 3, Step 2: replace disk", h,
+              Safety::kRead, {}, disk + " is ONLINE", node_ok(id), 0);
+      w.predict =
+          "no unused spare disk is named in stackdr.yaml: put a new disk in and run `stackdr recover "
+          "--new-disk BY-ID-NAME`";
       return;
     }
-    Step& r = add("zpool.replace:" + disk, fmt::format("replace {} with {}", disk, spare),
-                   "Scenario 3, Step 3: resilver new disk (zpool replace)", h, Safety::kDisruptive,
-                   {"zpool", "replace", t_.storage.pool, disk, spare}, "the resilver finished and the pool is ONLINE",
-                   [pool = node_id::pool(t_.storage.pool), id](const View& v) -> std::string {
-                     if (v.node(id) && v.not_ok(id).size()) return v.not_ok(id);
-                     return v.not_ok(pool);
-                   },
-                   48 * 3600);
+    Step& r = add(
+        "zpool.replace:" + disk, fmt::format("replace {} with {}", disk, spare),
+        "Scenario 3, Step 3: resilver new disk (zpool replace)", h, Safety::kDisruptive,
+        {"zpool", "replace", t_.storage.pool, disk, spare}, "the resilver finished and the pool is ONLINE",
+        [pool = node_id::pool(t_.storage.pool), id](const View& v) -> std::string {
+          if (v.node(id) && v.not_ok(id).size()) return v.not_ok(id);
+          return v.not_ok(pool);
+        },
+        48 * 3600);
     r.show_progress = true;
     r.predict = "ZFS resilvers only allocated data onto " + spare;
     add("zpool.scrub", "scrub the pool to verify every block", "Scenario 3, Step 4: scrub to verify", h,
-         Safety::kSafe, {"zpool", "scrub", t_.storage.pool}, "a scrub started", Check{}, 0)
+        Safety::kSafe, {"zpool", "scrub", t_.storage.pool}, "a scrub started", Check{}, 0)
         .best_effort = true;
   }
 
@@ -546,13 +588,15 @@ class Planner {
   // Live only: a detach stackdr made was live only, so the persistent definition still has it.
   void attach(const VmConfig& vm, const VmDiskConfig& d) {
     std::string src = d.source;
-    if (const ArrayConfig* a = t_.array(d.source)) src = a->device;
+    if (const ArrayConfig* a = t_.array(d.source))
+      src = a->device;
     else if (const LunConfig* l = t_.lun(d.source))
       src = fmt::format("/dev/disk/by-path/ip-{}-iscsi-{}-lun-{}", t_.storage.portal, l->target, l->lun);
-    add("virsh.attach:" + vm.name + "/" + d.target, fmt::format("attach {} to {} as {}", src, vm.name, d.target),
+    add("virsh.attach:" + vm.name + "/" + d.target,
+        fmt::format("attach {} to {} as {}", src, vm.name, d.target),
         "Scenario 5: VM cannot access storage (re-attach)", vm.host, Safety::kSafe,
-        {"virsh", "attach-disk", vm.name, src, d.target, "--targetbus", "virtio", "--live"}, d.target + " is attached",
-        node_ok(node_id::vm_disk(vm, d)));
+        {"virsh", "attach-disk", vm.name, src, d.target, "--targetbus", "virtio", "--live"},
+        d.target + " is attached", node_ok(node_id::vm_disk(vm, d)));
   }
 
   void vm_disk(const VmConfig& vm, const VmDiskConfig& d) { attach(vm, d); }
@@ -562,21 +606,22 @@ class Planner {
   void filesystem(const VmConfig& vm, const VmDiskConfig& d, const std::string& cause) {
     if (cause == "fs-readonly")
       add("guest.umount:" + vm.name + d.mountpoint, fmt::format("unmount {} in {}", d.mountpoint, vm.name),
-           "Scenario 5: remount (after fsck)", vm.guest, Safety::kDisruptive, {"umount", d.mountpoint},
-           d.mountpoint + " is unmounted", fs_unmounted(vm, d));
-    Step& f = add("guest.fsck:" + vm.name + d.mountpoint, fmt::format("check {} in {}", d.guest_device, vm.name),
-                   "Scenario 4, Step 2: fsck", vm.guest, Safety::kDisruptive, {"e2fsck", "-fy", d.guest_device},
-                   "the filesystem is mounted read-write", node_ok(node_id::filesystem(vm, d)));
+          "Scenario 5: remount (after fsck)", vm.guest, Safety::kDisruptive, {"umount", d.mountpoint},
+          d.mountpoint + " is unmounted", fs_unmounted(vm, d));
+    Step& f =
+        add("guest.fsck:" + vm.name + d.mountpoint, fmt::format("check {} in {}", d.guest_device, vm.name),
+            "Scenario 4, Step 2: fsck", vm.guest, Safety::kDisruptive, {"e2fsck", "-fy", d.guest_device},
+            "the filesystem is mounted read-write", node_ok(node_id::filesystem(vm, d)));
     f.unmounted = d.guest_device;
     f.best_effort = true;
     add("guest.mount:" + vm.name + d.mountpoint, fmt::format("mount {} in {}", d.mountpoint, vm.name),
-         "Scenario 5: remount", vm.guest, Safety::kSafe, {"mount", d.guest_device, d.mountpoint},
-         "the filesystem is mounted read-write", node_ok(node_id::filesystem(vm, d)));
+        "Scenario 5: remount", vm.guest, Safety::kSafe, {"mount", d.guest_device, d.mountpoint},
+        "the filesystem is mounted read-write", node_ok(node_id::filesystem(vm, d)));
   }
 
   void vm_start(const VmConfig& vm) {
-    add("virsh.start:" + vm.name, "start " + vm.name, "Scenario 2, Step 5: recover VMs", vm.host, Safety::kSafe,
-         {"virsh", "start", vm.name}, vm.name + " is running", node_ok(node_id::vm(vm)));
+    add("virsh.start:" + vm.name, "start " + vm.name, "Scenario 2, Step 5: recover VMs", vm.host,
+        Safety::kSafe, {"virsh", "start", vm.name}, vm.name + " is running", node_ok(node_id::vm(vm)));
   }
 
   const Topology& t_;

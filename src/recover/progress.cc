@@ -36,7 +36,8 @@ std::vector<Progress> progress_of(const View& v) {
     } else if (n.layer == Layer::kPool) {
       auto s = n.attrs.find("scan");
       if (s == n.attrs.end()) continue;
-      if (auto kp = kind_percent(s->second)) out.push_back({n.label + " " + kp->first, kp->second, std::nullopt});
+      if (auto kp = kind_percent(s->second))
+        out.push_back({n.label + " " + kp->first, kp->second, std::nullopt});
     }
   }
   return out;
@@ -50,7 +51,8 @@ std::string progress_bar(const Progress& p, int width) {
   std::string eta;
   if (p.eta_s) {
     int s = static_cast<int>(*p.eta_s);
-    eta = s >= 3600 ? fmt::format("  ETA {}h{:02}m", s / 3600, s / 60 % 60) : fmt::format("  ETA {}m{:02}s", s / 60, s % 60);
+    eta = s >= 3600 ? fmt::format("  ETA {}h{:02}m", s / 3600, s / 60 % 60)
+                    : fmt::format("  ETA {}m{:02}s", s / 60, s % 60);
   }
   return fmt::format("[{}] {:5.1f}% {}{}", bar, p.percent, p.what, eta);
 }

@@ -28,19 +28,19 @@ struct Step {
   std::string runbook;  // the runbook step it implements (or improves on)
   std::string host;
   Safety safety = Safety::kSafe;
-  Argv argv;              // empty: wait until `done` holds
-  std::string done_when;  // the check, in words
-  Check done;             // empty: nothing to observe; the exit status alone verifies the step
+  Argv argv;                   // empty: wait until `done` holds
+  std::string done_when;       // the check, in words
+  Check done;                  // empty: nothing to observe; the exit status alone verifies the step
   int settle_s = 30;           // how long `done` may take to hold after the act
   bool best_effort = false;    // if it does not take, go on with the next step (a cheaper try first)
   bool show_progress = false;  // resync / resilver / scrub: draw a progress bar while waiting
   std::string predict;         // what will happen, when it is not obvious ("re-add: ~768 MiB resync")
   // For the interlocks: what the step may overwrite.
-  std::string array;          // topology array name
-  std::string member_lun;     // the member whose device it overwrites (--add, --zero-superblock, wipefs)
-  bool creates_array = false; // mdadm --create
-  std::string zvol;           // the zvol holding the data a destructive step touches
-  std::string unmounted;      // guest device that must not be mounted (e2fsck)
+  std::string array;           // topology array name
+  std::string member_lun;      // the member whose device it overwrites (--add, --zero-superblock, wipefs)
+  bool creates_array = false;  // mdadm --create
+  std::string zvol;            // the zvol holding the data a destructive step touches
+  std::string unmounted;       // guest device that must not be mounted (e2fsck)
 };
 
 struct Plan {

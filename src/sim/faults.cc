@@ -31,7 +31,8 @@ Result<Array*> clean_first_array(SimState& s) {
   auto a = first_array(s);
   if (!a) return a;
   bool clean = (*a)->state == "active" && !(*a)->broken && !(*a)->resync;
-  for (const auto& m : (*a)->members) clean = clean && m.in_array && !m.faulty && m.in_sync && m.superblock_ok;
+  for (const auto& m : (*a)->members)
+    clean = clean && m.in_array && !m.faulty && m.in_sync && m.superblock_ok;
   if (!clean) return Error{(*a)->name + " is not clean and in sync"};
   return a;
 }

@@ -61,7 +61,7 @@ std::string render_guest_mounts(const SimState& s, std::string_view guest_host) 
       for (const auto& m : v.mounts)
         if (m.mounted)
           out += fmt::format("{} {} {} {},relatime 0 0\n", m.device, m.mountpoint, m.fstype,
-                           m.read_only ? "ro" : "rw");
+                             m.read_only ? "ro" : "rw");
     }
   }
   return out;

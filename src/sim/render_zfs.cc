@@ -24,14 +24,15 @@ std::string zfs_bytes(int64_t b) {
     ++u;
   }
   if (u == 0) return fmt::format("{}B", b);
-  return v < 10 ? fmt::format("{:.2f}{}", v, units[u]) : v < 100 ? fmt::format("{:.1f}{}", v, units[u])
-                                                                 : fmt::format("{:.0f}{}", v, units[u]);
+  return v < 10    ? fmt::format("{:.2f}{}", v, units[u])
+         : v < 100 ? fmt::format("{:.1f}{}", v, units[u])
+                   : fmt::format("{:.0f}{}", v, units[u]);
 }
 
 // The OpenZFS 2.x scan lines while a scrub or resilver runs.
 std::string scan_progress(const PoolScan& sc) {
-  double pct = sc.total_bytes ? 100.0 * static_cast<double>(sc.done_bytes) / static_cast<double>(sc.total_bytes)
-                              : 0.0;
+  double pct =
+      sc.total_bytes ? 100.0 * static_cast<double>(sc.done_bytes) / static_cast<double>(sc.total_bytes) : 0.0;
   int64_t left = sc.speed_bytes ? (sc.total_bytes - sc.done_bytes) / sc.speed_bytes : 0;
   std::string rate = zfs_bytes(sc.speed_bytes) + "/s";
   return fmt::format(

@@ -12,7 +12,9 @@ namespace stackdr::sim {
 
 namespace {
 
-bool has(const Argv& a, std::string_view w) { return std::find(a.begin(), a.end(), w) != a.end(); }
+bool has(const Argv& a, std::string_view w) {
+  return std::find(a.begin(), a.end(), w) != a.end();
+}
 
 std::string after(const Argv& a, std::string_view flag) {
   for (size_t i = 0; i + 1 < a.size(); ++i)
@@ -26,10 +28,16 @@ std::string kv_arg(const Argv& a, std::string_view key) {  // targetcli's name=v
   return "";
 }
 
-Rendered ok(std::string out = "") { return {std::move(out), "", 0}; }
-Rendered fail(std::string err, int rc = 1) { return {"", std::move(err), rc}; }
+Rendered ok(std::string out = "") {
+  return {std::move(out), "", 0};
+}
+Rendered fail(std::string err, int rc = 1) {
+  return {"", std::move(err), rc};
+}
 
-std::string strip_dev(std::string d) { return text::starts_with(d, "/dev/") ? d.substr(5) : d; }
+std::string strip_dev(std::string d) {
+  return text::starts_with(d, "/dev/") ? d.substr(5) : d;
+}
 
 // --- storage server ---------------------------------------------------------------------
 
@@ -50,7 +58,8 @@ Rendered targetcli(SimState& s, const Argv& a) {
   }
   if (a.size() >= 3 && text::starts_with(a[1], "/backstores/") && a[2] == "create") {
     std::string type = a[1].substr(12), name = kv_arg(a, "name"), dev = kv_arg(a, "dev");
-    if (s.lio.backstore(type + "/" + name)) return fail(fmt::format("Storage object {}/{} exists\n", type, name));
+    if (s.lio.backstore(type + "/" + name))
+      return fail(fmt::format("Storage object {}/{} exists\n", type, name));
     if (!device_exists(s, dev))
       return fail(fmt::format("Could not open {}: No such file or directory\n", dev));
     Backstore b{type, name, dev, kv_arg(a, "wwn"), 10LL << 30};
@@ -72,7 +81,8 @@ Rendered targetcli(SimState& s, const Argv& a) {
         return fail(fmt::format("LUN {} already exists\n", lun));
       t->luns.push_back({lun, bs});
       std::string out = fmt::format("Created LUN {}.\n", lun);
-      for (size_t i = 0; i < t->acls.size(); ++i) out += fmt::format("Created LUN {}->{} mapping in node ACL {}\n", lun, lun, t->acls[i]);
+      for (size_t i = 0; i < t->acls.size(); ++i)
+        out += fmt::format("Created LUN {}->{} mapping in node ACL {}\n", lun, lun, t->acls[i]);
       return ok(out);
     }
     if (parts[4] == "acls") {
@@ -125,11 +135,15 @@ Rendered zpool(SimState& s, const Argv& a) {
     return ok();
   }
   if (a[1] == "replace" && a.size() == 5) {
-    auto old = std::find_if(p.disks.begin(), p.disks.end(), [&](const PoolDisk& d) { return d.name == a[3]; });
-    if (old == p.disks.end()) return fail(fmt::format("cannot replace {} with {}: no such device in pool\n", a[3], a[4]));
+    auto old =
+        std::find_if(p.disks.begin(), p.disks.end(), [&](const PoolDisk& d) { return d.name == a[3]; });
+    if (old == p.disks.end())
+      return fail(fmt::format("cannot replace {} with {}: no such device in pool\n", a[3], a[4]));
     if (!has(p.spares, a[4]))
-      return fail(fmt::format("cannot open '{}': no such device in /dev\nmust be a full path or shorthand device name\n", a[4]));
-    if (p.scanning) return fail(fmt::format("cannot replace {}: a {} is in progress\n", a[3], p.scanning->kind));
+      return fail(fmt::format(
+          "cannot open '{}': no such device in /dev\nmust be a full path or shorthand device name\n", a[4]));
+    if (p.scanning)
+      return fail(fmt::format("cannot replace {}: a {} is in progress\n", a[3], p.scanning->kind));
     std::erase(p.spares, a[4]);
     PoolDisk n{a[4], "ONLINE", 0, 0, 0, "", a[4].substr(a[4].rfind('_') + 1)};
     p.disks.insert(old + 1, n);
@@ -141,7 +155,8 @@ Rendered zpool(SimState& s, const Argv& a) {
 
 Rendered zfs_set(SimState& s, const Argv& a) {
   // zfs set volmode=dev DATASET
-  if (a.size() != 4 || !text::starts_with(a[2], "volmode=")) return fail("usage: zfs set <property=value> ...\n", 2);
+  if (a.size() != 4 || !text::starts_with(a[2], "volmode="))
+    return fail("usage: zfs set <property=value> ...\n", 2);
   Zvol* z = s.zvol(a[3]);
   if (!z) return fail(fmt::format("cannot open '{}': dataset does not exist\n", a[3]));
   z->volmode = a[2].substr(8);
@@ -154,16 +169,30 @@ Rendered iscsiadm(SimState& s, const Argv& a) {
   std::string mode = after(a, "-m");
   if (mode == "node" && (has(a, "--login") || has(a, "-l"))) {
     std::string iqn = after(a, "-T"), portal = after(a, "-p");
-    std::string tag = fmt::format("[iface: default, target: {}, portal: {},{}]", iqn, text::split(portal, ':')[0],
-                                  portal.substr(portal.find(':') + 1));
+    std::string tag = fmt::format("[iface: default, target: {}, portal: {},{}]", iqn,
+                                  text::split(portal, ':')[0], portal.substr(portal.find(':') + 1));
     if (Session* se = s.session(iqn); se && se->session_state == "LOGGED_IN")
-      return fail("iscsiadm: default: 1 session requested, but 1 already present.\niscsiadm: Could not log into all portals\n", 15);
+      return fail(
+          "iscsiadm: default: 1 session requested, but 1 already present.\niscsiadm: Could not log into all "
+          "portals\n",
+          15);
     const Target* t = s.lio.target(iqn);
     if (!s.storage_network_up || !s.lio.running)
-      return fail(fmt::format("Logging in to {}\niscsiadm: Could not login to {}.\niscsiadm: initiator reported error (8 - connection timed out)\niscsiadm: Could not log into all portals\n", tag, tag), 8);
-    if (!t) return fail(fmt::format("Logging in to {}\niscsiadm: Could not login to {}.\niscsiadm: initiator reported error (19 - encountered non-retryable iSCSI login failure)\n", tag, tag), 19);
+      return fail(
+          fmt::format("Logging in to {}\niscsiadm: Could not login to {}.\niscsiadm: initiator reported "
+                      "error (8 - connection timed out)\niscsiadm: Could not log into all portals\n",
+                      tag, tag),
+          8);
+    if (!t)
+      return fail(fmt::format("Logging in to {}\niscsiadm: Could not login to {}.\niscsiadm: initiator "
+                              "reported error (19 - encountered non-retryable iSCSI login failure)\n",
+                              tag, tag),
+                  19);
     if (!has(t->acls, s.initiator_iqn))
-      return fail(fmt::format("Logging in to {}\niscsiadm: Could not login to {}.\niscsiadm: initiator reported error (24 - iSCSI login failed due to authorization failure)\n", tag, tag), 24);
+      return fail(fmt::format("Logging in to {}\niscsiadm: Could not login to {}.\niscsiadm: initiator "
+                              "reported error (24 - iSCSI login failed due to authorization failure)\n",
+                              tag, tag),
+                  24);
     std::erase_if(s.sessions, [&](const Session& x) { return x.target == iqn; });
     Session se;
     se.target = iqn;
@@ -182,7 +211,10 @@ Rendered iscsiadm(SimState& s, const Argv& a) {
     std::string iqn = after(a, "-T"), portal = after(a, "-p");
     if (!s.session(iqn)) return fail("iscsiadm: No matching sessions found\n", 21);
     std::erase_if(s.sessions, [&](const Session& x) { return x.target == iqn; });
-    return ok(fmt::format("Logging out of session [sid: 1, target: {}, portal: {}]\nLogout of [sid: 1, target: {}, portal: {}] successful.\n", iqn, portal, iqn, portal));
+    return ok(
+        fmt::format("Logging out of session [sid: 1, target: {}, portal: {}]\nLogout of [sid: 1, target: {}, "
+                    "portal: {}] successful.\n",
+                    iqn, portal, iqn, portal));
   }
   if (mode == "session" && (has(a, "--rescan") || has(a, "-R"))) {
     std::string sid = after(a, "-r");
@@ -193,7 +225,8 @@ Rendered iscsiadm(SimState& s, const Argv& a) {
         se.disk = next_sd_name(s);
         s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] Attached SCSI disk", se.host_no, se.disk), 1.0);
       }
-      return ok(fmt::format("Rescanning session [sid: {}, target: {}, portal: {}]\n", se.sid, se.target, se.portal));
+      return ok(fmt::format("Rescanning session [sid: {}, target: {}, portal: {}]\n", se.sid, se.target,
+                            se.portal));
     }
     return fail(fmt::format("iscsiadm: Could not get session{} info\n", sid), 21);
   }
@@ -219,9 +252,8 @@ std::pair<Array*, Member*> member_on(SimState& s, const std::string& dev) {
 
 bool device_ok(SimState& s, const std::string& dev) {
   std::string d = strip_dev(dev);
-  return std::any_of(s.sessions.begin(), s.sessions.end(), [&](const Session& x) {
-    return x.disk == d && x.session_state == "LOGGED_IN";
-  });
+  return std::any_of(s.sessions.begin(), s.sessions.end(),
+                     [&](const Session& x) { return x.disk == d && x.session_state == "LOGGED_IN"; });
 }
 
 bool array_open(const SimState& s, const Array& a) {
@@ -264,7 +296,8 @@ Rendered mdadm_manage(SimState& s, const Argv& a, Array& arr) {
   if (op == "--remove") {
     int n = 0;
     for (auto& m : arr.members) {
-      bool pick = (dev == "failed" && m.faulty) || (dev == "detached" && m.in_array && s.disk_of(m.lun).empty()) ||
+      bool pick = (dev == "failed" && m.faulty) ||
+                  (dev == "detached" && m.in_array && s.disk_of(m.lun).empty()) ||
                   (s.disk_of(m.lun) == strip_dev(dev) && m.faulty);
       if (!pick || !m.in_array) continue;
       m.in_array = false;
@@ -278,10 +311,13 @@ Rendered mdadm_manage(SimState& s, const Argv& a, Array& arr) {
   }
   if (op == "--re-add" || op == "--add") {
     if (arr.state != "active") return fail(fmt::format("mdadm: {} is not active\n", arr.device));
-    if (!device_ok(s, dev)) return fail(fmt::format("mdadm: cannot open {}: No such device or address\n", dev));
+    if (!device_ok(s, dev))
+      return fail(fmt::format("mdadm: cannot open {}: No such device or address\n", dev));
     auto [owner, m] = member_on(s, dev);
-    if (!m || owner != &arr) return fail(fmt::format("mdadm: {} is not a member of {} in this topology\n", dev, arr.device));
-    if (m->in_array && !m->faulty) return fail(fmt::format("mdadm: Cannot open {}: Device or resource busy\n", dev));
+    if (!m || owner != &arr)
+      return fail(fmt::format("mdadm: {} is not a member of {} in this topology\n", dev, arr.device));
+    if (m->in_array && !m->faulty)
+      return fail(fmt::format("mdadm: Cannot open {}: Device or resource busy\n", dev));
     if (m->in_array && m->faulty)
       return fail(fmt::format("mdadm: Cannot open {}: Device or resource busy\n", dev));
     bool slot_free = std::none_of(arr.members.begin(), arr.members.end(), [&](const Member& x) {
@@ -300,10 +336,11 @@ Rendered mdadm_manage(SimState& s, const Argv& a, Array& arr) {
     if (op == "--re-add")
       return fail(fmt::format("mdadm: --re-add for {} to {} is not possible\n", dev, arr.device));
     if (m->superblock_ok)
-      return fail(fmt::format("mdadm: {} reports being an active member for {}, but a --re-add fails.\nmdadm: not "
-                              "performing --add as that would convert {} in to a spare.\nmdadm: To make this a "
-                              "spare, use \"mdadm --zero-superblock {}\" first.\n",
-                              dev, arr.device, dev, dev));
+      return fail(
+          fmt::format("mdadm: {} reports being an active member for {}, but a --re-add fails.\nmdadm: not "
+                      "performing --add as that would convert {} in to a spare.\nmdadm: To make this a "
+                      "spare, use \"mdadm --zero-superblock {}\" first.\n",
+                      dev, arr.device, dev, dev));
     m->held = 0;
     start_rebuild(s, arr, *m, arr.size_kib);
     return ok(fmt::format("mdadm: added {}\n", dev));
@@ -320,9 +357,13 @@ Rendered mdadm_assemble(SimState& s, const Argv& a) {
   for (size_t i = 3; i < a.size(); ++i) {
     if (text::starts_with(a[i], "--")) continue;
     auto [owner, m] = member_on(s, a[i]);
-    if (!device_ok(s, a[i])) return fail(fmt::format("mdadm: cannot open device {}: No such device or address\n", a[i]));
+    if (!device_ok(s, a[i]))
+      return fail(fmt::format("mdadm: cannot open device {}: No such device or address\n", a[i]));
     if (!m || owner != arr) return fail(fmt::format("mdadm: {} is not part of {}\n", a[i], arr->device));
-    if (!m->superblock_ok) return fail(fmt::format("mdadm: no recogniseable superblock on {}\nmdadm: {} has no superblock - assembly aborted\n", a[i], a[i]));
+    if (!m->superblock_ok)
+      return fail(fmt::format(
+          "mdadm: no recogniseable superblock on {}\nmdadm: {} has no superblock - assembly aborted\n", a[i],
+          a[i]));
     given.push_back(m);
   }
   if (given.empty()) return fail("mdadm: No devices listed\n");
@@ -346,7 +387,10 @@ Rendered mdadm_assemble(SimState& s, const Argv& a) {
   if (used < arr->raid_disks && !has(a, "--run")) {
     for (auto* m : given) m->in_array = m->events == fresh;
     arr->state = "inactive";
-    return fail(out + fmt::format("mdadm: {} assembled from {} drive - need all {} to start it (use --run to insist).\n", arr->device, used, arr->raid_disks));
+    return fail(
+        out +
+        fmt::format("mdadm: {} assembled from {} drive - need all {} to start it (use --run to insist).\n",
+                    arr->device, used, arr->raid_disks));
   }
   // The array serves the freshest included member's data; --force on a stale member overwrites.
   int64_t gen = 0;
@@ -354,7 +398,8 @@ Rendered mdadm_assemble(SimState& s, const Argv& a) {
     if (m->in_array) gen = std::max(gen, m->held);
   for (auto* m : given)
     if (m->in_array && m->held != gen) {
-      s.data_loss.push_back(fmt::format("--force assembled {} (generation {}) as in sync with generation {}", s.disk_of(m->lun), m->held, gen));
+      s.data_loss.push_back(fmt::format("--force assembled {} (generation {}) as in sync with generation {}",
+                                        s.disk_of(m->lun), m->held, gen));
       m->held = gen;
     }
   arr->generation = gen;
@@ -362,7 +407,8 @@ Rendered mdadm_assemble(SimState& s, const Argv& a) {
   arr->broken = false;
   arr->resync.reset();
   md_event(s, *arr);
-  return ok(out + fmt::format("mdadm: {} has been started with {} drive{} (out of {}).\n", arr->device, used, used == 1 ? "" : "s", arr->raid_disks));
+  return ok(out + fmt::format("mdadm: {} has been started with {} drive{} (out of {}).\n", arr->device, used,
+                              used == 1 ? "" : "s", arr->raid_disks));
 }
 
 Rendered mdadm(SimState& s, const Argv& a) {
@@ -373,9 +419,13 @@ Rendered mdadm(SimState& s, const Argv& a) {
   }
   if (a.size() == 3 && a[1] == "--stop") {
     Array* arr = array_named(s, a[2]);
-    if (!arr || arr->state == "stopped") return fail(fmt::format("mdadm: error opening {}: No such file or directory\n", a[2]));
+    if (!arr || arr->state == "stopped")
+      return fail(fmt::format("mdadm: error opening {}: No such file or directory\n", a[2]));
     if (arr->state == "active" && array_open(s, *arr))
-      return fail(fmt::format("mdadm: Cannot get exclusive access to {}:Perhaps a running process, mounted filesystem or active volume group?\n", a[2]));
+      return fail(
+          fmt::format("mdadm: Cannot get exclusive access to {}:Perhaps a running process, mounted "
+                      "filesystem or active volume group?\n",
+                      a[2]));
     arr->state = "stopped";
     arr->resync.reset();
     for (auto& m : arr->members) {
@@ -388,7 +438,8 @@ Rendered mdadm(SimState& s, const Argv& a) {
   if (text::starts_with(a[1], "--assemble")) return mdadm_assemble(s, a);
   if (a.size() == 3 && a[1] == "--zero-superblock") {
     auto [arr, m] = member_on(s, a[2]);
-    if (m && m->in_array && !m->faulty) return fail(fmt::format("mdadm: Couldn't open {} for write - not zeroing\n", a[2]));
+    if (m && m->in_array && !m->faulty)
+      return fail(fmt::format("mdadm: Couldn't open {} for write - not zeroing\n", a[2]));
     if (m) {
       m->superblock_ok = false;
       m->held = 0;
@@ -409,7 +460,9 @@ Rendered mdadm(SimState& s, const Argv& a) {
 
 Rendered wipefs(SimState& s, const Argv& a) {
   auto [arr, m] = member_on(s, a.back());
-  if (m && m->in_array && !m->faulty) return fail(fmt::format("wipefs: error: {}: probing initialization failed: Device or resource busy\n", a.back()));
+  if (m && m->in_array && !m->faulty)
+    return fail(
+        fmt::format("wipefs: error: {}: probing initialization failed: Device or resource busy\n", a.back()));
   if (m) {
     m->superblock_ok = false;
     m->held = 0;
@@ -425,7 +478,9 @@ Rendered virsh(SimState& s, const Argv& a) {
   if (a[1] == "attach-disk" && a.size() >= 5) {
     for (auto& d : v->disks)
       if (d.target == a[4]) {
-        if (d.attached) return fail(fmt::format("error: Failed to attach disk\nerror: operation failed: target {} already exists\n", a[4]));
+        if (d.attached)
+          return fail(fmt::format(
+              "error: Failed to attach disk\nerror: operation failed: target {} already exists\n", a[4]));
         d.attached = true;
         d.source = a[3];
         return ok("Disk attached successfully\n\n");
@@ -442,7 +497,9 @@ Rendered virsh(SimState& s, const Argv& a) {
     return fail(fmt::format("error: No disk found whose source path or target is {}\n", a[3]));
   }
   if (a[1] == "start") {
-    if (v->state == "running") return fail("error: Failed to start domain '" + v->name + "'\nerror: Requested operation is not valid: domain is already running\n");
+    if (v->state == "running")
+      return fail("error: Failed to start domain '" + v->name +
+                  "'\nerror: Requested operation is not valid: domain is already running\n");
     v->state = "running";
     return ok(fmt::format("Domain '{}' started\n\n", v->name));
   }
@@ -464,7 +521,8 @@ bool guest_device_ok(SimState& s, const std::string& host, const std::string& de
     Vm* v = s.vm(vc.name);
     for (const auto& dc : vc.disks) {
       if (dc.guest_device != device) continue;
-      bool attached = v && std::any_of(v->disks.begin(), v->disks.end(), [&](const VmDisk& d) { return d.target == dc.target && d.attached; });
+      bool attached = v && std::any_of(v->disks.begin(), v->disks.end(),
+                                       [&](const VmDisk& d) { return d.target == dc.target && d.attached; });
       if (!attached) return false;
       if (Array* a = s.array(dc.source)) return a->state == "active" && !a->broken;
       if (const LunConfig* l = s.topology.lun(dc.source)) return s.io_path_fault(*l).empty();
@@ -489,30 +547,37 @@ Rendered guest(SimState& s, const std::string& host, const Argv& a) {
   }
   if (a[0] == "e2fsck" && a.size() == 3 && a[1] == "-fy") {
     GuestMount* m = mount_at(a[2]);
-    if (m && m->mounted) return fail(fmt::format("{} is mounted.\ne2fsck: Cannot continue, aborting.\n\n\n", a[2]), 8);
+    if (m && m->mounted)
+      return fail(fmt::format("{} is mounted.\ne2fsck: Cannot continue, aborting.\n\n\n", a[2]), 8);
     if (!guest_device_ok(s, host, a[2]))
       return fail(fmt::format("e2fsck: Input/output error while trying to open {}\n", a[2]), 8);
     bool fixed = m && m->needs_fsck;
     if (m) m->needs_fsck = false;
     std::string out = fmt::format(
-        "e2fsck 1.47.0 (5-Feb-2023)\n{}Pass 1: Checking inodes, blocks, and sizes\nPass 2: Checking directory "
-        "structure\nPass 3: Checking directory connectivity\nPass 4: Checking reference counts\nPass 5: Checking "
+        "e2fsck 1.47.0 (5-Feb-2023)\n{}Pass 1: Checking inodes, blocks, and sizes\nPass 2: Checking "
+        "directory "
+        "structure\nPass 3: Checking directory connectivity\nPass 4: Checking reference counts\nPass 5: "
+        "Checking "
         "group summary information\n{}",
-        fixed ? a[2] + ": recovering journal\n" : "", fixed ? "\n" + a[2] + ": ***** FILE SYSTEM WAS MODIFIED *****\n" : "");
+        fixed ? a[2] + ": recovering journal\n" : "",
+        fixed ? "\n" + a[2] + ": ***** FILE SYSTEM WAS MODIFIED *****\n" : "");
     return {out, "", fixed ? 1 : 0};
   }
   if (a[0] == "mount" && a.size() == 4 && a[1] == "-o" && a[2] == "remount,rw") {
     GuestMount* m = mount_at(a[3]);
-    if (!m || !m->mounted) return fail(fmt::format("mount: {}: mount point not mounted or bad option.\n", a[3]), 32);
+    if (!m || !m->mounted)
+      return fail(fmt::format("mount: {}: mount point not mounted or bad option.\n", a[3]), 32);
     if (m->needs_fsck || !guest_device_ok(s, host, m->device))
-      return fail(fmt::format("mount: {}: cannot remount {} read-write, is write-protected.\n", a[3], m->device), 32);
+      return fail(
+          fmt::format("mount: {}: cannot remount {} read-write, is write-protected.\n", a[3], m->device), 32);
     m->read_only = false;
     return ok();
   }
   if (a[0] == "mount" && a.size() == 3) {
     GuestMount* m = mount_at(a[2]);
     if (!m) return fail(fmt::format("mount: {}: mount point does not exist.\n", a[2]), 32);
-    if (m->mounted) return fail(fmt::format("mount: {}: {} already mounted on {}.\n", a[2], m->device, a[2]), 32);
+    if (m->mounted)
+      return fail(fmt::format("mount: {}: {} already mounted on {}.\n", a[2], m->device, a[2]), 32);
     if (!guest_device_ok(s, host, a[1]))
       return fail(fmt::format("mount: {}: can't read superblock on {}.\n", a[2], a[1]), 32);
     m->mounted = true;
@@ -529,17 +594,30 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
   std::optional<Rendered> r;
   const std::string& c = a[0];
   if (host == s.storage_host) {
-    if (c == "targetcli" && !(a.size() == 2 && a[1] == "ls")) r = targetcli(s, a);
-    else if (c == "systemctl" && a.size() == 3 && a[2] == "target") r = systemctl_target(s, a);
-    else if (c == "zpool" && (a[1] == "clear" || a[1] == "scrub" || a[1] == "replace")) r = zpool(s, a);
-    else if (c == "zfs" && a[1] == "set") r = zfs_set(s, a);
-    else if (c == "zfs" && a[1] == "snapshot" && a.size() == 3) r = s.zvol(a[2].substr(0, a[2].find('@'))) ? ok() : fail(fmt::format("cannot open '{}': dataset does not exist\n", a[2]));
-    else if (c == "udevadm") r = ok();
+    if (c == "targetcli" && !(a.size() == 2 && a[1] == "ls"))
+      r = targetcli(s, a);
+    else if (c == "systemctl" && a.size() == 3 && a[2] == "target")
+      r = systemctl_target(s, a);
+    else if (c == "zpool" && (a[1] == "clear" || a[1] == "scrub" || a[1] == "replace"))
+      r = zpool(s, a);
+    else if (c == "zfs" && a[1] == "set")
+      r = zfs_set(s, a);
+    else if (c == "zfs" && a[1] == "snapshot" && a.size() == 3)
+      r = s.zvol(a[2].substr(0, a[2].find('@')))
+              ? ok()
+              : fail(fmt::format("cannot open '{}': dataset does not exist\n", a[2]));
+    else if (c == "udevadm")
+      r = ok();
   } else if (host == s.kvm_host) {
-    if (c == "iscsiadm" && (has(a, "--login") || has(a, "-l") || has(a, "--logout") || has(a, "-u") || has(a, "--rescan") || has(a, "-R"))) r = iscsiadm(s, a);
-    else if (c == "mdadm" && a[1] != "--detail" && a[1] != "--examine" && a[1] != "--examine-badblocks") r = mdadm(s, a);
-    else if (c == "wipefs") r = wipefs(s, a);
-    else if (c == "virsh" && (a[1] == "attach-disk" || a[1] == "detach-disk" || a[1] == "start")) r = virsh(s, a);
+    if (c == "iscsiadm" && (has(a, "--login") || has(a, "-l") || has(a, "--logout") || has(a, "-u") ||
+                            has(a, "--rescan") || has(a, "-R")))
+      r = iscsiadm(s, a);
+    else if (c == "mdadm" && a[1] != "--detail" && a[1] != "--examine" && a[1] != "--examine-badblocks")
+      r = mdadm(s, a);
+    else if (c == "wipefs")
+      r = wipefs(s, a);
+    else if (c == "virsh" && (a[1] == "attach-disk" || a[1] == "detach-disk" || a[1] == "start"))
+      r = virsh(s, a);
   } else if (c == "umount" || c == "e2fsck" || c == "mount") {
     r = guest(s, host, a);
   }

@@ -13,16 +13,18 @@ namespace stackdr {
 Result<std::unique_ptr<HostLock>> HostLock::acquire(const std::string& state_dir, const std::string& host) {
   std::string path = fmt::format("{}/recover.{}.lock", state_dir, host);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Error{fmt::format("{}: cannot create the recovery lock: {}", path, std::strerror(errno))};
+  if (fd < 0)
+    return Error{fmt::format("{}: cannot create the recovery lock: {}", path, std::strerror(errno))};
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char buf[32] = {};
     ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
     ::close(fd);
     std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-    return Error{fmt::format("another recovery is running on host {} (pid {}, lock {}); wait for it, or look at "
-                             "`stackdr incident list`",
-                             host, pid, path)};
+    return Error{
+        fmt::format("another recovery is running on host {} (pid {}, lock {}); wait for it, or look at "
+                    "`stackdr incident list`",
+                    host, pid, path)};
   }
   std::string me = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) == 0 && ::pwrite(fd, me.data(), me.size(), 0) < 0) {

@@ -104,7 +104,8 @@ IncidentRecord incident_row(Stmt& q) {
 }
 
 const char* kIncidentColumns =
-    "SELECT id, opened_at, closed_at, state, mode, scenario, cause, root, summary, findings, outcome FROM incidents";
+    "SELECT id, opened_at, closed_at, state, mode, scenario, cause, root, summary, findings, outcome FROM "
+    "incidents";
 
 }  // namespace
 
@@ -113,8 +114,8 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     std::string why = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    return Error{fmt::format("{}: cannot open the incident journal: {} (check --state-dir and its permissions)",
-                             path, why)};
+    return Error{fmt::format(
+        "{}: cannot open the incident journal: {} (check --state-dir and its permissions)", path, why)};
   }
   sqlite3_busy_timeout(db, 5000);
   std::unique_ptr<Journal> j(new Journal(db));
@@ -129,7 +130,9 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
   return j;
 }
 
-Journal::~Journal() { sqlite3_close(db_); }
+Journal::~Journal() {
+  sqlite3_close(db_);
+}
 
 void Journal::exec(const char* sql) {
   char* err = nullptr;
@@ -146,17 +149,25 @@ std::string Journal::journal_mode() {
 }
 
 int Journal::open_incident(double at, const std::string& mode, int scenario, const std::string& cause,
-                           const std::string& root, const std::string& summary, const nlohmann::json& findings) {
+                           const std::string& root, const std::string& summary,
+                           const nlohmann::json& findings) {
   Stmt q(db_,
          "INSERT INTO incidents(opened_at, state, mode, scenario, cause, root, summary, findings) "
          "VALUES(?, 'open', ?, ?, ?, ?, ?, ?)");
-  q.bind(1, at).bind(2, mode).bind(3, scenario).bind(4, cause).bind(5, root).bind(6, summary).bind(7, findings.dump());
+  q.bind(1, at)
+      .bind(2, mode)
+      .bind(3, scenario)
+      .bind(4, cause)
+      .bind(5, root)
+      .bind(6, summary)
+      .bind(7, findings.dump());
   q.step();
   return static_cast<int>(sqlite3_last_insert_rowid(db_));
 }
 
 std::optional<IncidentRecord> Journal::latest_open() {
-  Stmt q(db_, (std::string(kIncidentColumns) + " WHERE state IN ('open','stopped') ORDER BY id DESC LIMIT 1").c_str());
+  Stmt q(db_, (std::string(kIncidentColumns) + " WHERE state IN ('open','stopped') ORDER BY id DESC LIMIT 1")
+                  .c_str());
   if (!q.step()) return std::nullopt;
   return incident_row(q);
 }
@@ -182,7 +193,8 @@ void Journal::add(const JournalEvent& e) {
 }
 
 std::optional<JournalEvent> Journal::last_plan(int incident) {
-  Stmt q(db_, "SELECT plan, detail FROM events WHERE incident = ? AND kind = 'planned' ORDER BY id DESC LIMIT 1");
+  Stmt q(db_,
+         "SELECT plan, detail FROM events WHERE incident = ? AND kind = 'planned' ORDER BY id DESC LIMIT 1");
   q.bind(1, incident);
   if (!q.step()) return std::nullopt;
   JournalEvent e;
@@ -207,9 +219,10 @@ std::optional<IncidentRecord> Journal::incident(int id) {
 }
 
 std::vector<JournalEvent> Journal::events(int incident) {
-  Stmt q(db_,
-         "SELECT id, incident, at, kind, plan, step, host, safety, argv, exit_code, output, detail FROM events "
-         "WHERE incident = ? ORDER BY id");
+  Stmt q(
+      db_,
+      "SELECT id, incident, at, kind, plan, step, host, safety, argv, exit_code, output, detail FROM events "
+      "WHERE incident = ? ORDER BY id");
   q.bind(1, incident);
   std::vector<JournalEvent> out;
   while (q.step()) {
