@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # stackdr's developer entry point. Installs what is missing (Debian bookworm packages),
 # builds, and runs one of:
-#   ./dev.sh demo      the main job: drills every fault on the simulated stack, then shows
-#                      status and diagnosis for one of them
+#   ./dev.sh demo      the main job: drills that inject, diagnose and recover every fault on
+#                      the simulated stack, one drill's step log, and a chaos drill
 #   ./dev.sh test      all tests (ctest), the default build
 #   ./dev.sh sanitize  all tests under AddressSanitizer + UBSan
 #   ./dev.sh bench     the Google Benchmark figures quoted in the README
@@ -37,14 +37,14 @@ case "${1:-demo}" in
     install_missing
     build build
     echo
-    echo "== stackdr drill all: every fault of the simulated stack, detected and diagnosed"
+    echo "== stackdr drill all: inject every fault into the simulated stack, diagnose, recover, verify"
     ./build/stackdr drill all
     echo
-    echo "== stackdr status --lab --fault storage-network-down   (exit status 2 = CRITICAL)"
-    ./build/stackdr status --lab --fault storage-network-down || true
+    echo "== stackdr drill storage-network-down: the hard case, step by step"
+    ./build/stackdr drill storage-network-down
     echo
-    echo "== stackdr diagnose --lab --fault lun-unmapped"
-    ./build/stackdr diagnose --lab --fault lun-unmapped || true
+    echo "== stackdr drill --chaos --seed 1 --count 200: random mixtures, some faults during recovery"
+    ./build/stackdr drill --chaos --seed 1 --count 200
     ;;
   test)
     install_missing
