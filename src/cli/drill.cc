@@ -115,15 +115,7 @@ nlohmann::json drill_json(const std::vector<DrillResult>& results) {
   for (const auto& r : results) {
     ok += r.passed();
     const Finding* first = r.findings.empty() ? nullptr : &r.findings.front();
-    nlohmann::json steps = nlohmann::json::array();
-    for (const auto& s : r.recovery.steps)
-      steps.push_back({{"plan", s.plan},
-                       {"step", s.step},
-                       {"host", s.host},
-                       {"safety", s.safety},
-                       {"argv", s.argv},
-                       {"result", s.result},
-                       {"exit_code", s.exit_code}});
+    nlohmann::json steps = steps_json(r.recovery.steps);
     drills.push_back({{"fault", r.fault},
                       {"expected", {{"scenario", r.expected_scenario}, {"cause", r.expected_cause}}},
                       {"scenario", first ? first->scenario : 0},

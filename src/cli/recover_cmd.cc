@@ -84,15 +84,7 @@ int cmd_recover(const RecoverCliOptions& o) {
   ro.ask = ask_terminal;
   RecoverOutcome r = ex.run(ro);
   if (o.json) {
-    nlohmann::json steps = nlohmann::json::array();
-    for (const auto& s : r.steps)
-      steps.push_back({{"plan", s.plan},
-                       {"step", s.step},
-                       {"host", s.host},
-                       {"safety", s.safety},
-                       {"argv", s.argv},
-                       {"result", s.result},
-                       {"exit_code", s.exit_code}});
+    nlohmann::json steps = steps_json(r.steps);
     std::cout << nlohmann::json{{"exit", r.exit},
                                 {"message", r.message},
                                 {"incident", r.incident},

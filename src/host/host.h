@@ -36,4 +36,8 @@ class Host {
 /// "mdadm --detail /dev/md1" for messages and logs; arguments with spaces are quoted.
 std::string describe_argv(const Argv& argv);
 
+/// Whether an argv contains a word; the word after a flag ("" when absent).
+bool argv_has(const Argv& argv, std::string_view word);
+std::string argv_after(const Argv& argv, std::string_view flag);
+
 }  // namespace stackdr

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -15,6 +16,16 @@
 extern char** environ;
 
 namespace stackdr {
+
+bool argv_has(const Argv& argv, std::string_view word) {
+  return std::find(argv.begin(), argv.end(), word) != argv.end();
+}
+
+std::string argv_after(const Argv& argv, std::string_view flag) {
+  for (size_t i = 0; i + 1 < argv.size(); ++i)
+    if (argv[i] == flag) return argv[i + 1];
+  return "";
+}
 
 std::string describe_argv(const Argv& argv) {
   std::string out;

@@ -108,6 +108,19 @@ Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::stri
 
 }  // namespace
 
+nlohmann::json steps_json(const std::vector<StepRun>& steps) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& s : steps)
+    a.push_back({{"plan", s.plan},
+                 {"step", s.step},
+                 {"host", s.host},
+                 {"safety", s.safety},
+                 {"argv", s.argv},
+                 {"result", s.result},
+                 {"exit_code", s.exit_code}});
+  return a;
+}
+
 void remember_serials(const Topology& t, const View& v, Journal& journal, double now) {
   for (const auto& l : t.luns)
     if (const Node* n = v.node(node_id::iscsi_disk(t.initiator.host, l)))

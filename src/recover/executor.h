@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <set>
 #include <string>
@@ -101,6 +102,9 @@ class Executor {
   // Runs unfinished_'s steps that no plan of this run took up; false when one stopped.
   bool finish_interrupted(View& view);
 };
+
+/// The steps a recovery ran, as `recover --json` and drills print them.
+nlohmann::json steps_json(const std::vector<StepRun>& steps);
 
 /// Records each visible LUN's LIO serial, so a deleted backstore can be recreated with it.
 void remember_serials(const Topology& t, const View& v, Journal& journal, double now);

@@ -60,28 +60,6 @@ void settle_sessions(SimState& s) {
   }
 }
 
-std::string array_state_of(const Array& a) {
-  std::string st(static_cast<size_t>(a.raid_disks), '.');
-  for (const auto& m : a.members)
-    if (m.in_array && !m.faulty && m.in_sync && m.role >= 0 && m.role < a.raid_disks)
-      st[static_cast<size_t>(m.role)] = 'A';
-  return st;
-}
-
-// md wrote its superblock: every working member records the new event count and view.
-void md_event(SimState& s, Array& a) {
-  ++a.events;
-  a.update_time = s.now;
-  std::string view = array_state_of(a);
-  for (auto& m : a.members) {
-    if (m.in_array && !m.faulty) {
-      m.events = a.events;
-      m.update_time = s.now;
-      m.array_state_seen = view;
-    }
-  }
-}
-
 void log_io_failure(SimState& s, const std::string& disk, const std::string& why, int host_no) {
   if (disk.empty()) return;
   if (unreachable(why)) {
@@ -183,6 +161,28 @@ void settle_guests(SimState& s) {
 }
 
 }  // namespace
+
+std::string array_state_of(const Array& a) {
+  std::string st(static_cast<size_t>(a.raid_disks), '.');
+  for (const auto& m : a.members)
+    if (m.in_array && !m.faulty && m.in_sync && m.role >= 0 && m.role < a.raid_disks)
+      st[static_cast<size_t>(m.role)] = 'A';
+  return st;
+}
+
+// md wrote its superblock: every working member records the new event count and view.
+void md_event(SimState& s, Array& a) {
+  ++a.events;
+  a.update_time = s.now;
+  std::string view = array_state_of(a);
+  for (auto& m : a.members) {
+    if (m.in_array && !m.faulty) {
+      m.events = a.events;
+      m.update_time = s.now;
+      m.array_state_seen = view;
+    }
+  }
+}
 
 void settle(SimState& s) {
   settle_sessions(s);

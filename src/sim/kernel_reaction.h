@@ -12,4 +12,8 @@ namespace stackdr::sim {
 
 void settle(SimState& s);
 
+/// md wrote its superblock: the array's event count moves on and every working member records
+/// it, with the update time and its view of the slots ("AA", "A.").
+void md_event(SimState& s, Array& a);
+
 }  // namespace stackdr::sim

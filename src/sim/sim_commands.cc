@@ -12,16 +12,6 @@ namespace stackdr::sim {
 
 namespace {
 
-bool has(const Argv& a, std::string_view w) {
-  return std::find(a.begin(), a.end(), w) != a.end();
-}
-
-std::string after(const Argv& a, std::string_view flag) {
-  for (size_t i = 0; i + 1 < a.size(); ++i)
-    if (a[i] == flag) return a[i + 1];
-  return "";
-}
-
 std::string kv_arg(const Argv& a, std::string_view key) {  // targetcli's name=value arguments
   for (const auto& x : a)
     if (text::starts_with(x, std::string(key) + "=")) return x.substr(key.size() + 1);
@@ -86,7 +76,7 @@ Rendered targetcli(SimState& s, const Argv& a) {
       return ok(out);
     }
     if (parts[4] == "acls") {
-      if (!has(t->acls, a[3])) t->acls.push_back(a[3]);
+      if (!argv_has(t->acls, a[3])) t->acls.push_back(a[3]);
       return ok(fmt::format("Created Node ACL for {}\n", a[3]));
     }
   }
@@ -103,9 +93,13 @@ Rendered systemctl_target(SimState& s, const Argv& a) {
     std::vector<std::string> gone;
     for (const auto& b : s.lio.backstores)
       if (!device_exists(s, b.device)) gone.push_back(b.type + "/" + b.name);
-    std::erase_if(s.lio.backstores, [&](const Backstore& b) { return has(gone, b.type + "/" + b.name); });
+    std::erase_if(s.lio.backstores, [&](const Backstore& b) {
+      return std::find(gone.begin(), gone.end(), b.type + "/" + b.name) != gone.end();
+    });
     for (auto& t : s.lio.targets)
-      std::erase_if(t.luns, [&](const TargetLun& l) { return has(gone, l.backstore); });
+      std::erase_if(t.luns, [&](const TargetLun& l) {
+        return std::find(gone.begin(), gone.end(), l.backstore) != gone.end();
+      });
     return ok();
   }
   if (a[1] == "stop") {
@@ -139,7 +133,7 @@ Rendered zpool(SimState& s, const Argv& a) {
         std::find_if(p.disks.begin(), p.disks.end(), [&](const PoolDisk& d) { return d.name == a[3]; });
     if (old == p.disks.end())
       return fail(fmt::format("cannot replace {} with {}: no such device in pool\n", a[3], a[4]));
-    if (!has(p.spares, a[4]))
+    if (!argv_has(p.spares, a[4]))
       return fail(fmt::format(
           "cannot open '{}': no such device in /dev\nmust be a full path or shorthand device name\n", a[4]));
     if (p.scanning)
@@ -166,9 +160,9 @@ Rendered zfs_set(SimState& s, const Argv& a) {
 // --- KVM host: open-iscsi -----------------------------------------------------------------
 
 Rendered iscsiadm(SimState& s, const Argv& a) {
-  std::string mode = after(a, "-m");
-  if (mode == "node" && (has(a, "--login") || has(a, "-l"))) {
-    std::string iqn = after(a, "-T"), portal = after(a, "-p");
+  std::string mode = argv_after(a, "-m");
+  if (mode == "node" && (argv_has(a, "--login") || argv_has(a, "-l"))) {
+    std::string iqn = argv_after(a, "-T"), portal = argv_after(a, "-p");
     std::string tag = fmt::format("[iface: default, target: {}, portal: {},{}]", iqn,
                                   text::split(portal, ':')[0], portal.substr(portal.find(':') + 1));
     if (Session* se = s.session(iqn); se && se->session_state == "LOGGED_IN")
@@ -188,7 +182,7 @@ Rendered iscsiadm(SimState& s, const Argv& a) {
                               "reported error (19 - encountered non-retryable iSCSI login failure)\n",
                               tag, tag),
                   19);
-    if (!has(t->acls, s.initiator_iqn))
+    if (!argv_has(t->acls, s.initiator_iqn))
       return fail(fmt::format("Logging in to {}\niscsiadm: Could not login to {}.\niscsiadm: initiator "
                               "reported error (24 - iSCSI login failed due to authorization failure)\n",
                               tag, tag),
@@ -207,8 +201,8 @@ Rendered iscsiadm(SimState& s, const Argv& a) {
     if (mapped) s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] Attached SCSI disk", se.host_no, se.disk));
     return ok(fmt::format("Logging in to {}\nLogin to {} successful.\n", tag, tag));
   }
-  if (mode == "node" && (has(a, "--logout") || has(a, "-u"))) {
-    std::string iqn = after(a, "-T"), portal = after(a, "-p");
+  if (mode == "node" && (argv_has(a, "--logout") || argv_has(a, "-u"))) {
+    std::string iqn = argv_after(a, "-T"), portal = argv_after(a, "-p");
     if (!s.session(iqn)) return fail("iscsiadm: No matching sessions found\n", 21);
     std::erase_if(s.sessions, [&](const Session& x) { return x.target == iqn; });
     return ok(
@@ -216,8 +210,8 @@ Rendered iscsiadm(SimState& s, const Argv& a) {
                     "portal: {}] successful.\n",
                     iqn, portal, iqn, portal));
   }
-  if (mode == "session" && (has(a, "--rescan") || has(a, "-R"))) {
-    std::string sid = after(a, "-r");
+  if (mode == "session" && (argv_has(a, "--rescan") || argv_has(a, "-R"))) {
+    std::string sid = argv_after(a, "-r");
     for (auto& se : s.sessions) {
       if (std::to_string(se.sid) != sid) continue;
       const Target* t = s.lio.target(se.target);
@@ -262,16 +256,6 @@ bool array_open(const SimState& s, const Array& a) {
       for (const auto& d : v.disks)
         if (d.attached && d.source == a.device) return true;
   return false;
-}
-
-void md_event(SimState& s, Array& a) {
-  ++a.events;
-  a.update_time = s.now;
-  for (auto& m : a.members)
-    if (m.in_array && !m.faulty) {
-      m.events = a.events;
-      m.update_time = s.now;
-    }
 }
 
 void start_rebuild(SimState& s, Array& a, Member& m, int64_t copy_kib) {
@@ -373,7 +357,7 @@ Rendered mdadm_assemble(SimState& s, const Argv& a) {
   int used = 0;
   std::string out;
   for (auto* m : given) {
-    if (m->events < fresh && !has(a, "--force")) {
+    if (m->events < fresh && !argv_has(a, "--force")) {
       out += fmt::format("mdadm: kicking non-fresh {} from array\n", s.disk_of(m->lun));
       continue;
     }
@@ -381,10 +365,10 @@ Rendered mdadm_assemble(SimState& s, const Argv& a) {
     m->faulty = false;
     m->in_sync = true;
     m->write_error = false;  // WriteErrorSeen is a runtime flag of the old assembly
-    if (has(a, "--update=force-no-bbl")) m->bad_blocks.clear();
+    if (argv_has(a, "--update=force-no-bbl")) m->bad_blocks.clear();
     ++used;
   }
-  if (used < arr->raid_disks && !has(a, "--run")) {
+  if (used < arr->raid_disks && !argv_has(a, "--run")) {
     for (auto* m : given) m->in_array = m->events == fresh;
     arr->state = "inactive";
     return fail(
@@ -609,8 +593,8 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
     else if (c == "udevadm")
       r = ok();
   } else if (host == s.kvm_host) {
-    if (c == "iscsiadm" && (has(a, "--login") || has(a, "-l") || has(a, "--logout") || has(a, "-u") ||
-                            has(a, "--rescan") || has(a, "-R")))
+    if (c == "iscsiadm" && (argv_has(a, "--login") || argv_has(a, "-l") || argv_has(a, "--logout") ||
+                            argv_has(a, "-u") || argv_has(a, "--rescan") || argv_has(a, "-R")))
       r = iscsiadm(s, a);
     else if (c == "mdadm" && a[1] != "--detail" && a[1] != "--examine" && a[1] != "--examine-badblocks")
       r = mdadm(s, a);

@@ -36,16 +36,6 @@ CommandResult usage(const Argv& argv) {
   return c;
 }
 
-bool has(const Argv& a, std::string_view word) {
-  return std::find(a.begin(), a.end(), word) != a.end();
-}
-
-std::string after(const Argv& a, std::string_view flag) {
-  for (size_t i = 0; i + 1 < a.size(); ++i)
-    if (a[i] == flag) return a[i + 1];
-  return "";
-}
-
 }  // namespace
 
 CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
@@ -61,7 +51,7 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
   if (cmd == "dmesg") return from({render_dmesg(s, name_), "", 0});
   if (storage) {
     if (cmd == "zpool" && argv.size() >= 2 && argv[1] == "status") {
-      if (has(argv, "-j"))
+      if (argv_has(argv, "-j"))
         return from({"",
                      "invalid option 'j'\nusage:\n\tstatus [-c [script1,script2,...]] [-igLpPstvxD]  [-T "
                      "d|u] [pool] ... \n",
@@ -90,13 +80,13 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
       return from(render_mdadm_detail(s, argv[2]));
     if (cmd == "mdadm" && argv.size() == 3 && argv[1] == "--examine")
       return from(render_mdadm_examine(s, argv[2]));
-    if (cmd == "iscsiadm" && has(argv, "session")) {
-      std::string p = after(argv, "-P");
+    if (cmd == "iscsiadm" && argv_has(argv, "session")) {
+      std::string p = argv_after(argv, "-P");
       return from(render_iscsiadm_session(s, p.empty() ? 0 : static_cast<int>(text::to_int(p).value_or(0))));
     }
     if (cmd == "ls" && argv.size() == 3 && argv[2] == "/dev/disk/by-path")
       return from({render_by_path(s), "", 0});
-    if (cmd == "lsblk" && has(argv, "-J")) return from({render_lsblk_json(s), "", 0});
+    if (cmd == "lsblk" && argv_has(argv, "-J")) return from({render_lsblk_json(s), "", 0});
     if (cmd == "virsh" && argv.size() >= 2) {
       if (argv[1] == "list") return from(render_virsh_list(s));
       if (argv[1] == "domblklist" && argv.size() == 3) return from(render_virsh_domblklist(s, argv[2]));

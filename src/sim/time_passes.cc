@@ -59,14 +59,7 @@ void progress_resync(SimState& s, Array& a, int64_t dt) {
   }
   s.klog(s.kvm_host, fmt::format("md: {}: {} done.", a.name, r.action), static_cast<double>(dt));
   a.resync.reset();
-  ++a.events;
-  a.update_time = s.now;
-  for (auto& x : a.members)
-    if (x.in_array && !x.faulty) {
-      x.events = a.events;
-      x.update_time = s.now;
-      x.array_state_seen = std::string(static_cast<size_t>(a.raid_disks), 'A');
-    }
+  md_event(s, a);
 }
 
 void progress_scan(SimState& s, int64_t dt) {
