@@ -89,6 +89,23 @@ TEST(Recovery, EveryLegLostIsRecoveredInOrderFromTheFreshestMember) {
   for (const auto& m : rc.s.state->arrays[0].members) EXPECT_TRUE(m.bad_blocks.empty());
 }
 
+// A clean stop (or a host crash): every member fresh, so assemble them all, rebuild nothing.
+TEST(Recovery, StoppedArrayWithEqualMembersIsAssembledWholeWithForce) {
+  Recovery rc;
+  sim::Array& a = rc.s.state->arrays[0];
+  a.state = "stopped";
+  for (auto& m : a.members) m.in_array = false;
+  sim::advance(*rc.s.state, 1);
+  RecoverOutcome out = rc.run(Recovery::drill_policy());
+  ASSERT_EQ(out.exit, kRecovered) << out.message << "\n" << rc.out.str();
+  std::string assemble;
+  for (const auto& s : out.steps)
+    if (s.step.rfind("md.assemble", 0) == 0) assemble = s.argv;
+  EXPECT_EQ(assemble, "mdadm --assemble /dev/md1 --force /dev/sdb /dev/sdc");
+  EXPECT_EQ(rc.s.state->bytes_resynced, 0);
+  EXPECT_TRUE(rc.healthy());
+}
+
 TEST(Recovery, DryRunChangesNothing) {
   Recovery rc;
   rc.fault("session-logout");

@@ -510,6 +510,25 @@ class Planner {
             const MdstatArray* m = mdstat_array(v, a);
             return m && m->state != "active" ? a.name + " is still assembled, inactive" : "";
           });
+    // Every member has a valid superblock with the same event count (a clean stop, a host
+    // crash): assemble them all, as the runbook's Scenario 4 Step 1 does; --force lets md start
+    // an array that was marked dirty. Nothing to rebuild.
+    bool all_equal = bad.empty();
+    std::optional<int64_t> events;
+    for (const auto& m : a.members) {
+      const MdadmExamineFacts* e = examine(v_, t_, a, m);
+      if (!e || !e->events || e->bad_blocks_present || (events && *events != *e->events)) all_equal = false;
+      if (e && e->events) events = e->events;
+    }
+    if (all_equal) {
+      Argv argv = {"mdadm", "--assemble", a.device, "--force"};
+      for (const auto& m : a.members) argv.push_back(disk_word(m));
+      Step& s = add("md.assemble:" + a.name, fmt::format("assemble {} from all its members", a.name),
+                    "Scenario 4, Step 1: attempt metadata repair (assemble --force)", a.host,
+                    Safety::kDisruptive, argv, a.name + " runs, not broken", array_active_not_broken(a));
+      s.predict = fmt::format("every member has event count {}: no rebuild needed", events.value_or(0));
+      return;
+    }
     Step& s = assemble_from(a, good, "Scenario 4, Step 2: assemble with single device --run");
     s.predict = good +
                 " has the highest event count of the members with a valid superblock; the others are "
