@@ -3,6 +3,7 @@
 # builds, and runs one of:
 #   ./dev.sh demo      the main job: drills that inject, diagnose and recover every fault on
 #                      the simulated stack, one drill's step log, and a chaos drill
+#   ./dev.sh build     install what is missing and build (lab/run.sh uses it)
 #   ./dev.sh test      all tests (ctest), the default build
 #   ./dev.sh sanitize  all tests under AddressSanitizer + UBSan
 #   ./dev.sh bench     the Google Benchmark figures quoted in the README
@@ -46,6 +47,10 @@ case "${1:-demo}" in
     echo "== stackdr drill --chaos --seed 1 --count 200: random mixtures, some faults during recovery"
     ./build/stackdr drill --chaos --seed 1 --count 200
     ;;
+  build)
+    install_missing
+    build build
+    ;;
   test)
     install_missing
     build build
@@ -67,7 +72,7 @@ case "${1:-demo}" in
     git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
     ;;
   *)
-    echo "usage: $0 demo|test|sanitize|bench|format" >&2
+    echo "usage: $0 demo|build|test|sanitize|bench|format" >&2
     exit 64
     ;;
 esac

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the real-kernel lab guest (shared/docs/lab-recipe.md, Appendix A) into a cache folder:
+# a Debian bookworm rootfs (debootstrap, Debian's kernel, mdadm, targetcli-fb, open-iscsi and
+# the shared libraries stackdr links to), turned into a root disk with mkfs.ext4 -d. Nothing of
+# stackdr is baked in: run.sh hands the binary under test to the guest over 9p each run.
+#   LAB_CACHE   where the image lives (default /var/tmp/stackdr-lab)
+# Rebuilds only when the guest files changed or the image is missing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+W=${LAB_CACHE:-/var/tmp/stackdr-lab}
+mkdir -p "$W"
+
+need=()
+for p in debootstrap qemu-system-x86 e2fsprogs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+stamp=$(cat "$here/build.sh" "$here/guest/init" | sha256sum | cut -c1-16)
+if [ -f "$W/root.raw" ] && [ "$(cat "$W/stamp" 2>/dev/null)" = "$stamp" ]; then
+  echo "== lab guest image is up to date ($W)"
+  exit 0
+fi
+
+t0=$(date +%s)
+if [ ! -f "$W/rootfs/.debootstrap-done" ]; then
+  echo "== debootstrap (about 2 minutes; log in $W/debootstrap.log)"
+  rm -rf "$W/rootfs"
+  debootstrap --variant=minbase \
+    --include=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,libyaml-cpp0.7,libfmt9,libsqlite3-0,iputils-ping \
+    bookworm "$W/rootfs" http://deb.debian.org/debian >"$W/debootstrap.log" 2>&1
+  touch "$W/rootfs/.debootstrap-done"
+fi
+R=$W/rootfs
+mkdir -p "$R/lab" "$R/etc/target" "$R/out"
+cp "$here/guest/init" "$R/lab/init"
+chmod +x "$R/lab/init"
+echo "InitiatorName=iqn.2024-01.lab.example:initiator01" >"$R/etc/iscsi/initiatorname.iscsi"
+ln -sf /dev/null "$R/etc/udev/rules.d/64-md-raid-assembly.rules"  # no udev-driven mdadm --incremental
+echo lab >"$R/etc/hostname"
+rm -rf "$R"/var/cache/apt/archives/*.deb
+K=$(ls "$R/lib/modules/")
+cp "$R/boot/vmlinuz-$K" "$W/vmlinuz"
+cp "$R/boot/initrd.img-$K" "$W/initrd.img"
+rm -f "$W/root.raw"
+truncate -s 2G "$W/root.raw"
+mkfs.ext4 -q -F -L labroot -d "$R" "$W/root.raw"
+echo "$stamp" >"$W/stamp"
+echo "== lab guest built in $(($(date +%s) - t0)) s ($W)"
