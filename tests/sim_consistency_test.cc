@@ -41,7 +41,7 @@ void check_consistent(const SimState& s) {
     ASSERT_NE(it, md->arrays.end());
     EXPECT_EQ(it->state, a.state);
     for (const auto& m : a.members) {
-      std::string dev = s.disk_of(m.lun);
+      std::string dev = s.rdev_name(m);  // md shows a failed member under its old name
       auto pm = std::find_if(it->members.begin(), it->members.end(),
                              [&](const MdstatMember& x) { return x.device == (dev.empty() ? m.lun : dev); });
       EXPECT_EQ(pm != it->members.end(), m.in_array) << m.lun;

@@ -72,10 +72,13 @@ Check member_serving(const Topology& t, const ArrayConfig& a, const std::string&
   };
 }
 
-Check member_not_faulty(const Topology& t, const ArrayConfig& a, const std::string& lun) {
-  return [&t, &a, lun](const View& v) -> std::string {
-    const MdstatMember* m = mdstat_member(v, t, a, lun);
-    return m && m->faulty ? fmt::format("{} is still listed faulty in {}", lun, a.name) : "";
+Check no_failed_members(const ArrayConfig& a) {
+  return [&a](const View& v) -> std::string {
+    const MdstatArray* m = mdstat_array(v, a);
+    if (!m) return "";
+    for (const auto& x : m->members)
+      if (x.faulty) return fmt::format("{} still lists {} as faulty", a.name, x.device);
+    return "";
   };
 }
 
@@ -373,13 +376,17 @@ class Planner {
     return "";
   }
 
+  // md keeps a failed member's slot, under the kernel name it had then (after a re-login the
+  // disk has a new name, and the old one shows as "sdb[1](F)"): free every failed slot first,
+  // or mdadm refuses the re-add (seen in the lab).
   void remove_failed(const ArrayConfig& a, const std::string& lun) {
-    const MdstatMember* m = mdstat_member(v_, t_, a, lun);
-    if (!m || !m->faulty) return;
-    add("md.remove:" + a.name + "/" + lun, fmt::format("remove the failed {} from {}", lun, a.name),
+    const MdstatArray* arr = mdstat_array(v_, a);
+    if (!arr || std::none_of(arr->members.begin(), arr->members.end(),
+                             [](const MdstatMember& m) { return m.faulty; }))
+      return;
+    add("md.remove:" + a.name, fmt::format("remove the failed members of {} (frees {}'s slot)", a.name, lun),
         "Scenario 1, Step 3: re-add to RAID (remove the failed slot first)", a.host, Safety::kSafe,
-        {"mdadm", "--manage", a.device, "--remove", "failed"}, "no failed member left",
-        member_not_faulty(t_, a, lun));
+        {"mdadm", "--manage", a.device, "--remove", "failed"}, "no failed member left", no_failed_members(a));
   }
 
   // Scenario 1, Step 3, done exactly: --re-add (bitmap: only dirty chunks) when mdadm will take

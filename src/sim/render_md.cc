@@ -88,7 +88,7 @@ std::string render_mdstat(const SimState& s) {
     if (!inactive) out += " " + a.level;
     for (auto it = a.members.rbegin(); it != a.members.rend(); ++it) {
       if (!it->in_array) continue;
-      out += fmt::format(" {}[{}]", s.disk_of(it->lun).empty() ? it->lun : s.disk_of(it->lun), it->desc_nr);
+      out += fmt::format(" {}[{}]", s.rdev_name(*it).empty() ? it->lun : s.rdev_name(*it), it->desc_nr);
       if (it->faulty)
         out += "(F)";
       else if (inactive)
@@ -132,9 +132,9 @@ Rendered render_mdadm_detail(const SimState& s, std::string_view device) {
            kv("Events", std::to_string(a->events)) + "\n    Number   Major   Minor   RaidDevice\n\n";
     for (const auto& m : a->members) {
       if (!m.in_array) continue;
-      auto [maj, min] = sd_numbers(s.disk_of(m.lun));
+      auto [maj, min] = sd_numbers(s.rdev_name(m));
       out += fmt::format("   {:>5}   {:>5}    {:>5}    {:>5}        /dev/{}\n", "-", maj, min, "-",
-                         s.disk_of(m.lun));
+                         s.rdev_name(m));
     }
     return {out, "", 0};
   }
@@ -174,16 +174,16 @@ Rendered render_mdadm_detail(const SimState& s, std::string_view device) {
       out += row("-", 0, 0, std::to_string(slot), "removed", "");
       continue;
     }
-    auto [maj, min] = sd_numbers(s.disk_of(m->lun));
+    auto [maj, min] = sd_numbers(s.rdev_name(*m));
     out += row(std::to_string(m->desc_nr), maj, min, std::to_string(slot),
-               m->in_sync ? "active sync" : "spare rebuilding", "/dev/" + s.disk_of(m->lun));
+               m->in_sync ? "active sync" : "spare rebuilding", "/dev/" + s.rdev_name(*m));
   }
   bool blank = false;
   for (const auto& m : a->members) {
     if (!m.in_array || !m.faulty) continue;
     if (!blank) out += "\n";
     blank = true;
-    std::string dev = s.disk_of(m.lun);
+    std::string dev = s.rdev_name(m);
     auto [maj, min] = sd_numbers(dev);
     out += row(std::to_string(m.desc_nr), maj, min, "-", "faulty", dev.empty() ? "" : "/dev/" + dev);
   }
@@ -247,7 +247,7 @@ std::optional<std::string> render_md_sysfs(const SimState& s, std::string_view p
   if (!text::starts_with(leaf, "dev-") || parts.size() < 7) return std::nullopt;
   std::string_view dev = leaf.substr(4);
   for (const auto& m : a->members) {
-    if (!m.in_array || s.disk_of(m.lun) != dev) continue;
+    if (!m.in_array || s.rdev_name(m) != dev) continue;
     if (parts[6] == "state") {
       std::vector<std::string> st;
       if (m.faulty)

@@ -260,6 +260,7 @@ bool array_open(const SimState& s, const Array& a) {
 
 void start_rebuild(SimState& s, Array& a, Member& m, int64_t copy_kib) {
   m.in_array = true;
+  m.rdev = s.disk_of(m.lun);
   m.faulty = false;
   m.in_sync = false;
   m.superblock_ok = true;
@@ -282,7 +283,7 @@ Rendered mdadm_manage(SimState& s, const Argv& a, Array& arr) {
     for (auto& m : arr.members) {
       bool pick = (dev == "failed" && m.faulty) ||
                   (dev == "detached" && m.in_array && s.disk_of(m.lun).empty()) ||
-                  (s.disk_of(m.lun) == strip_dev(dev) && m.faulty);
+                  (s.rdev_name(m) == strip_dev(dev) && m.faulty);
       if (!pick || !m.in_array) continue;
       m.in_array = false;
       m.faulty = false;
@@ -302,8 +303,12 @@ Rendered mdadm_manage(SimState& s, const Argv& a, Array& arr) {
       return fail(fmt::format("mdadm: {} is not a member of {} in this topology\n", dev, arr.device));
     if (m->in_array && !m->faulty)
       return fail(fmt::format("mdadm: Cannot open {}: Device or resource busy\n", dev));
-    if (m->in_array && m->faulty)
-      return fail(fmt::format("mdadm: Cannot open {}: Device or resource busy\n", dev));
+    if (m->in_array && m->faulty)  // its old slot is still held by the failed rdev (lab: S1)
+      return fail(
+          op == "--re-add"
+              ? fmt::format("mdadm: --re-add for {} to {} is not possible\n", dev, arr.device)
+              : fmt::format("mdadm: {} reports being an active member for {}, but a --re-add fails.\n", dev,
+                            arr.device));
     bool slot_free = std::none_of(arr.members.begin(), arr.members.end(), [&](const Member& x) {
       return &x != m && x.in_array && !x.faulty && x.role == m->role;
     });
@@ -362,6 +367,7 @@ Rendered mdadm_assemble(SimState& s, const Argv& a) {
       continue;
     }
     m->in_array = true;
+    m->rdev = s.disk_of(m->lun);
     m->faulty = false;
     m->in_sync = true;
     m->write_error = false;  // WriteErrorSeen is a runtime flag of the old assembly

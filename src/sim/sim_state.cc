@@ -121,6 +121,10 @@ std::string SimState::disk_of(std::string_view lun_name) const {
   return s ? s->disk : "";
 }
 
+std::string SimState::rdev_name(const Member& m) const {
+  return m.in_array && !m.rdev.empty() ? m.rdev : disk_of(m.lun);
+}
+
 std::string SimState::io_path_fault(const LunConfig& l) const {
   std::string ps = pool.state();
   if (!l.zvol.empty()) {
@@ -241,6 +245,9 @@ SimState build_sim_state(const Topology& t) {
   }
 
   int id = 1;
+  for (auto& a : s.arrays)
+    for (auto& m : a.members) m.rdev = s.disk_of(m.lun);
+
   for (const auto& v : t.vms) {
     Vm vm;
     vm.name = v.name;

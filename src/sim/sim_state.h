@@ -100,6 +100,7 @@ struct Session {
 
 struct Member {
   std::string lun;       // the LUN (topology name) it lives on: its stable identity
+  std::string rdev;      // the kernel name md bound it under; kept after the disk goes away
   int desc_nr = 0;       // the [n] in /proc/mdstat
   int role = 0;          // slot
   bool in_array = true;  // bound to the running array
@@ -221,6 +222,9 @@ struct SimState {
   Vm* vm(std::string_view name);
   /// The kernel name of a LUN's disk on the KVM host ("" when no session has it attached).
   std::string disk_of(std::string_view lun) const;
+  /// The name md shows a member under: the one it was bound with (a failed member keeps its
+  /// old sdX after a re-login gave the disk a new one, as the lab showed), else today's.
+  std::string rdev_name(const Member& m) const;
   /// Why I/O to a LUN from the KVM host fails right now ("" = it works).
   std::string io_path_fault(const LunConfig& lun) const;
   /// Appends a kernel log line on a host, with a dmesg timestamp, advancing that host's clock.
