@@ -5,6 +5,8 @@
 # "N passed, N failed". Scenarios: s1-lun s1-backstore s1-logout s4-superblock.
 #   LAB_CACHE    guest image cache (default /var/tmp/stackdr-lab)
 #   LAB_TIMEOUT  seconds before qemu is killed (default 1500)
+#   LAB_SAVE=1   copy what the guest captured (per scenario and state) into
+#                tests/lab_captures/DATE/, named as the parser tests expect (KIND.STATE.EXT)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -52,5 +54,20 @@ for s in $scen; do
     fail=$((fail + 1))
   fi
 done
+if [ "${LAB_SAVE:-0}" = 1 ] && [ -d "$out/captures" ]; then
+  dest=$repo/tests/lab_captures/$(date +%F)
+  mkdir -p "$dest"
+  for f in "$out"/captures/*; do
+    b=$(basename "$f")  # STATE[.fault|.recovered].KIND.EXT → KIND.STATE.EXT
+    ext=${b##*.}
+    IFS=. read -r -a parts <<<"${b%.*}"
+    kind=${parts[${#parts[@]}-1]}
+    state=$(IFS=.; echo "${parts[*]:0:${#parts[@]}-1}")
+    cp "$f" "$dest/$kind.$state.$ext"
+  done
+  cp "$out/dmesg.txt" "$dest/dmesg.run.txt"
+  cp "$out/results.jsonl" "$dest/results.jsonl"
+  echo "== captures saved in $dest"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

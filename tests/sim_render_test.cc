@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "model/topology.h"
+#include "sim/faults.h"
 #include "sim/renderers.h"
 #include "test_support.h"
 
@@ -46,6 +49,17 @@ SimState lab_state() {
     m.update_time = a.update_time;
   }
   return s;
+}
+
+// stackdr's own lab run (tests/lab_captures): after a session logout md keeps the failed
+// member under the kernel name it had; the simulator renders the same.
+TEST(SimRender, MdstatAfterSessionLogoutMatchesOurLabRun) {
+  SimState s = lab_state();
+  ASSERT_TRUE(inject_fault(s, "session-logout").ok());
+  std::ifstream in(std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-11-25/mdstat.s1-logout.fault.txt");
+  std::string real((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(real.empty());
+  EXPECT_EQ(render_mdstat(s), real);
 }
 
 TEST(SimRender, MdstatCleanMatchesLab) {

@@ -73,6 +73,14 @@ for i in 1 2 3 4; do cp /tmp/rand16 /mnt/md1/base$i; done; sync
 (cd /mnt/md1 && sha256sum base*) > /tmp/base.sha
 log "setup done: $D1 $D2, md1 $ARRAY_BYTES bytes"
 capture clean
+# mdadm --monitor beside stackdr, for the detection-latency comparison: it logs each event.
+cat > /tmp/mdevent.sh <<'EOS'
+#!/bin/sh
+echo "$(date +%s.%N) $1 $2 ${3:-}" >> /tmp/mdadm-monitor.events
+EOS
+chmod +x /tmp/mdevent.sh
+mdadm --monitor --scan --daemonise --delay=1 --program=/tmp/mdevent.sh --pid-file=/run/mdadm-monitor.pid >/dev/null 2>&1
+touch /tmp/mdadm-monitor.events
 $SD status --config $CFG > $OUT/status.clean.txt 2>&1; echo "status exit $?" >> $OUT/status.clean.txt
 
 # detect SCENARIO: poll stackdr diagnose (its sweep) until it names something; sets DETECT_S, DIAG
@@ -95,9 +103,22 @@ detect() {
   return 1
 }
 
+# seconds from $1 to mdadm --monitor's first event after it (null if none within 20 s)
+monitor_latency() {
+  local t0=$1 i=0 ev
+  while [ $i -lt 100 ]; do
+    ev=$(awk -v t="$t0" '$1 > t {print $1; exit}' /tmp/mdadm-monitor.events)
+    if [ -n "$ev" ]; then awk -v a="$t0" -v b="$ev" 'BEGIN{printf "%.2f", b-a}'; return; fi
+    sleep 0.2; i=$((i+1))
+  done
+  echo null
+}
+
 # recover and verify; prints the JSON line
 recover_and_verify() {
-  local n=$1 num=$2 fault=$3 detected=$4
+  local n=$1 num=$2 fault=$3 detected=$4 t0fault=$5
+  grep -q '^md1 : active' /proc/mdstat && wait_degraded 60
+  local mon; mon=$(monitor_latency $t0fault)
   capture $n.fault
   local dirty chunk
   dirty=$(mdadm -X $D1 2>/dev/null | grep -o '[0-9]* dirty' | grep -o '[0-9]*')
@@ -118,8 +139,8 @@ recover_and_verify() {
     [ -n "$dirty" ] && bytes=$(( dirty * cbytes ))
   elif grep -q -- ' --add ' $OUT/recover.$n.txt; then bytes=$ARRAY_BYTES; fi
   local ok=false; [ $rc = 0 ] && [ $uu = true ] && [ "$sessions" = 2 ] && [ $intact = true ] && ok=true
-  printf '{"scenario":%s,"fault":"%s","detected":%s,"detect_s":%s,"diagnosis":%s,"recovered":%s,"recover_exit":%s,"recover_s":%s,"bytes_resynced":%s,"array_bytes":%s,"array_uu":%s,"sessions_logged_in":%s,"data_intact":%s}\n' \
-    "$num" "$fault" "$detected" "$DETECT_S" "$DIAG" "$ok" "$rc" "$rec_s" "$bytes" "$ARRAY_BYTES" "$uu" "$sessions" "$intact" | tee -a $RES
+  printf '{"scenario":%s,"fault":"%s","detected":%s,"detect_s":%s,"diagnosis":%s,"mdadm_monitor_s":%s,"recovered":%s,"recover_exit":%s,"recover_s":%s,"bytes_resynced":%s,"array_bytes":%s,"array_uu":%s,"sessions_logged_in":%s,"data_intact":%s}\n' \
+    "$num" "$fault" "$detected" "$DETECT_S" "$DIAG" "$mon" "$ok" "$rc" "$rec_s" "$bytes" "$ARRAY_BYTES" "$uu" "$sessions" "$intact" | tee -a $RES
   rm -rf /tmp/stackdr-state
 }
 
@@ -128,25 +149,28 @@ for NAME in ${SCEN//,/ }; do
   case $NAME in
     s1-lun)
       t0=$(now); targetcli /iscsi/$IQN2/tpg1/luns delete lun0 >/dev/null
-      cp /tmp/rand16 /mnt/md1/$NAME; sync; wait_degraded 60
+      (cp /tmp/rand16 /mnt/md1/$NAME; sync) &   # the VM keeps writing: md fails the leg on it
       if detect $t0; then d=true; else d=false; fi
-      recover_and_verify $NAME 1 "LUN unmapped from the TPG" $d ;;
+      wait
+      recover_and_verify $NAME 1 "LUN unmapped from the TPG" $d $t0 ;;
     s1-backstore)
       t0=$(now); targetcli /backstores/block delete lun02 >/dev/null
-      cp /tmp/rand16 /mnt/md1/$NAME; sync; wait_degraded 60
+      (cp /tmp/rand16 /mnt/md1/$NAME; sync) &   # the VM keeps writing: md fails the leg on it
       if detect $t0; then d=true; else d=false; fi
-      recover_and_verify $NAME 1 "backstore deleted" $d ;;
+      wait
+      recover_and_verify $NAME 1 "backstore deleted" $d $t0 ;;
     s1-logout)
       t0=$(now); iscsiadm -m node -T $IQN2 -p $PORTAL --logout >/dev/null
-      cp /tmp/rand16 /mnt/md1/$NAME; sync; wait_degraded 60
+      (cp /tmp/rand16 /mnt/md1/$NAME; sync) &   # the VM keeps writing: md fails the leg on it
       if detect $t0; then d=true; else d=false; fi
-      recover_and_verify $NAME 1 "session logged out" $d ;;
+      wait
+      recover_and_verify $NAME 1 "session logged out" $d $t0 ;;
     s4-superblock)
       umount /mnt/md1; mdadm --stop /dev/md1 >/dev/null 2>&1
       t0=$(now); dd if=/dev/zero of=$D2 bs=4096 seek=1 count=1 conv=notrunc status=none; sync
       mdadm --assemble /dev/md1 $D1 $D2 > $OUT/assemble.$NAME.txt 2>&1
       if detect $t0; then d=true; else d=false; fi
-      recover_and_verify $NAME 4 "member superblock overwritten" $d ;;
+      recover_and_verify $NAME 4 "member superblock overwritten" $d $t0 ;;
     *) log "unknown scenario $NAME" ;;
   esac
   D1=$(readlink -f $BP1); D2=$(readlink -f $BP2)
