@@ -106,6 +106,43 @@ TEST(Interlock, DestructiveStepsNeedTheFlagAndASnapshotFirst) {
   EXPECT_FALSE(check(rc, v, s, everything(), true));
 }
 
+// A host whose libvirt does not answer; everything else is the simulated host.
+class NoVirshHost : public Host {
+ public:
+  explicit NoVirshHost(Host* inner) : inner_(inner) {}
+  const std::string& name() const override { return inner_->name(); }
+  CommandResult run(const Argv& argv, std::chrono::milliseconds t) override {
+    if (!argv.empty() && argv[0] == "virsh") return {false, false, 127, "", "virsh: cannot connect"};
+    return inner_->run(argv, t);
+  }
+  Result<std::string> read_file(const std::string& path) override { return inner_->read_file(path); }
+
+ private:
+  Host* inner_;
+};
+
+// A disruptive step never runs when its host could not be read completely.
+TEST(Interlock, NoDisruptiveStepOnAPartialView) {
+  Recovery rc;
+  rc.fault("md-superblock-corrupt");  // the plan starts with `mdadm --stop` (disruptive) on s01
+  NoVirshHost partial(rc.s.sim.hosts.at("s01").get());
+  HostLookup inner = rc.s.sim.lookup;
+  rc.s.sim.lookup = [&](const std::string& n) -> Host* { return n == "s01" ? &partial : inner(n); };
+  RecoverOutcome out = rc.run(Recovery::drill_policy());
+  EXPECT_EQ(out.exit, kNeedsOperator);
+  EXPECT_NE(out.message.find("partial view"), std::string::npos) << out.message << rc.out.str();
+  EXPECT_TRUE(rc.actions().empty());
+}
+
+// Nothing failed that stackdr can see, but part of the stack could not be read: not "healthy".
+TEST(Interlock, AnUnreadableStackIsNotCalledHealthy) {
+  Recovery rc;
+  rc.s.sim.hosts.erase("sjm-explore");
+  RecoverOutcome out = rc.run(Recovery::drill_policy());
+  EXPECT_EQ(out.exit, kNeedsOperator);
+  EXPECT_NE(out.message.find("could not read"), std::string::npos) << out.message;
+}
+
 // Without a bitmap a failed member cannot be re-added: the plan clears its old superblock
 // (destructive) and adds it (full rebuild). --yes alone is not enough; with --allow-data-loss
 // the executor snapshots the zvol first and records how to roll back.

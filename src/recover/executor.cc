@@ -165,6 +165,19 @@ void Executor::finish(int exit, const std::string& state, const std::string& mes
   }
 }
 
+// Sources that could not be read, for "not healthy, only unknown" messages.
+static std::string unreadable_summary(const View& v) {
+  std::vector<std::string> out;
+  for (const auto& s : v.observation.sources)
+    if (!s.ok) out.push_back(s.host + ": " + s.source);
+  if (out.size() > 4) {
+    size_t more = out.size() - 4;
+    out.resize(4);
+    out.push_back(fmt::format("and {} more", more));
+  }
+  return text::join(out, "; ");
+}
+
 void Executor::print_plan(const Plan& p, const View& v) {
   out_ << fmt::format("plan: scenario {} / {} — {}\n", p.scenario, p.cause, p.summary);
   for (size_t i = 0; i < p.steps.size(); ++i) {
@@ -279,6 +292,25 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   }
   std::string cmd = describe_argv(*argv);
   run.argv = cmd;
+  // A disruptive or destructive step never runs on a partial view of its host: what could
+  // not be read might be exactly what makes the step wrong.
+  if (s.safety == Safety::kDisruptive || s.safety == Safety::kDestructive) {
+    std::vector<std::string> unread;
+    for (const auto& src : view.observation.sources)
+      if (!src.ok && src.host == s.host) unread.push_back(src.source);
+    if (!unread.empty()) {
+      std::string msg = fmt::format(
+          "needs an operator: stackdr could not read {} on {} and will not run a {} step on a partial view "
+          "({}); restore access and rerun, or run it by hand after checking",
+          text::join(unread, ", "), s.host, safety_name(s.safety), cmd);
+      out_ << tag << " REFUSED " << cmd << "\n      " << msg << "\n";
+      event("step-refused", plan_no, &s, cmd, std::nullopt, "", msg);
+      run.result = "refused:partial-view";
+      outcome_.steps.push_back(run);
+      finish(kNeedsOperator, "escalated", msg);
+      return false;
+    }
+  }
   // Policy: what may run without asking.
   if (s.safety == Safety::kDisruptive || s.safety == Safety::kDestructive) {
     bool allowed =
@@ -393,6 +425,12 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     unfinished_ = unfinished_unchecked(plan_text, done_before_);
     unfinished_plan_ = plan_no;
   }
+  if (view.findings.empty() && view.status == 3) {
+    outcome_.exit = kNeedsOperator;
+    outcome_.message = "needs an operator: nothing failed that stackdr can see, but it could not read " +
+                       unreadable_summary(view) + " (status UNKNOWN); restore access and rerun";
+    return outcome_;
+  }
   if (view.findings.empty()) {
     if (outcome_.incident && !finish_interrupted(view)) return outcome_;
     if (outcome_.incident) finish(kRecovered, "resolved", "healthy");
@@ -417,6 +455,12 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     outcome_.rounds = round;
     if (view.findings.empty()) {
       if (!finish_interrupted(view)) return outcome_;
+      if (view.status == 3) {
+        finish(kNeedsOperator, "escalated",
+               "needs an operator: the findings are repaired, but stackdr could not read " +
+                   unreadable_summary(view) + " (status UNKNOWN)");
+        return outcome_;
+      }
       finish(kRecovered, "resolved", "healthy: every layer OK");
       return outcome_;
     }
