@@ -30,7 +30,7 @@ if [ ! -f "$W/rootfs/.debootstrap-done" ]; then
   echo "== debootstrap (about 2 minutes; log in $W/debootstrap.log)"
   rm -rf "$W/rootfs"
   debootstrap --variant=minbase \
-    --include=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,libyaml-cpp0.7,libfmt9,libsqlite3-0,iputils-ping \
+    --include=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,libyaml-cpp0.7,libfmt9,libsqlite3-0,iputils-ping,nftables \
     bookworm "$W/rootfs" http://deb.debian.org/debian >"$W/debootstrap.log" 2>&1
   touch "$W/rootfs/.debootstrap-done"
 fi

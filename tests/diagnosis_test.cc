@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "model/node_id.h"
+#include "sim/time_passes.h"
 #include "sim_fixture.h"
 
 namespace stackdr {
@@ -123,6 +125,23 @@ TEST(Diagnosis, BrokenArrayAfterLosingEveryLegShowsBadBlocks) {
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->health, Health::kFailed);
   EXPECT_EQ(a->cause, "array-broken");
+}
+
+// With a portal per leg (the lab's topology), one leg's network can go alone: the finding is
+// on that portal's path, and the other leg's session is untouched.
+TEST(Diagnosis, OneLegsPortalLostIsNamedOnThatPathOnly) {
+  SimStack s(testing::kLabConfig);
+  s.state->blocked_ips.insert("127.0.0.2");
+  sim::advance(*s.state, 200);  // past NOP-Out + replacement_timeout
+  StackGraph g = s.graph();
+  auto findings = diagnose(g);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].scenario, 2);
+  EXPECT_EQ(findings[0].cause, "portal-unreachable");
+  EXPECT_EQ(findings[0].root, node_id::path("lab", "127.0.0.2:3260"));
+  EXPECT_EQ(g.find(node_id::path("lab", "127.0.0.1:3260"))->health, Health::kOk);
+  EXPECT_EQ(g.find(node_id::session("lab", *s.topology.lun("test01"), "127.0.0.1:3260"))->health,
+            Health::kOk);
 }
 
 }  // namespace

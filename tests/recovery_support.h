@@ -17,7 +17,11 @@ struct Recovery {
   SimClock clock{s.state};
   std::ostringstream out;
 
-  explicit Recovery(const std::string& journal_path = ":memory:") { reopen(journal_path); }
+  explicit Recovery(const std::string& journal_path = ":memory:",
+                    const std::string& config = STACKDR_DEFAULT_CONFIG)
+      : s(config) {
+    reopen(journal_path);
+  }
   void reopen(const std::string& path) {
     journal.reset();
     auto j = Journal::open(path);

@@ -13,6 +13,9 @@
 
 namespace stackdr::testing {
 
+/// The lab's topology (config/lab.yaml): no ZFS, no VM, a portal per leg.
+inline const std::string kLabConfig = STACKDR_TESTS_DIR "/../config/lab.yaml";
+
 inline Topology default_topology(const std::string& config = STACKDR_DEFAULT_CONFIG) {
   auto t = load_topology(config);
   if (!t) throw std::runtime_error(t.error().message);

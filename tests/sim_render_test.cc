@@ -17,9 +17,12 @@ using testing::corpus;
 
 // The lab's state at "clean" (run 7): names, UUIDs, sizes and times as captured.
 SimState lab_state() {
-  auto topo = load_topology(std::string(STACKDR_CORPUS_DIR) + "/../../main/config/lab.yaml");
-  if (!topo) topo = load_topology("config/lab.yaml");
+  auto topo = load_topology(STACKDR_TESTS_DIR "/../config/lab.yaml");
   EXPECT_TRUE(topo.ok()) << topo.error().message;
+  // The shared corpus was captured with both targets on 127.0.0.1:3260, before the lab gave
+  // each leg its own portal, and with nothing mounted from md1.
+  for (auto& l : topo->luns) l.portal.clear();
+  for (auto& a : topo->arrays) a.mountpoint.clear();
   SimState s = build_sim_state(*topo);
   s.local_disks = {{"vda", "2G", "/", {"pci-0000:00:03.0", "virtio-pci-0000:00:03.0"}},
                    {"vdb", "512M", "", {"pci-0000:00:04.0", "virtio-pci-0000:00:04.0"}},

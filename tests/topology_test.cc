@@ -77,6 +77,20 @@ TEST(Topology, BadReferencesAndValues) {
   EXPECT_NE(error_of(bad_portal).find("must be IP:PORT"), std::string::npos);
 }
 
+TEST(Topology, ALunMayHaveItsOwnPortal) {
+  auto t = parse_topology(std::string(kBase) +
+                              "  - name: b\n    target: iqn.2003-01.x:b\n    zvol: tank/b\n"
+                              "    portal: 10.0.1.1:3260\n",
+                          "t.yaml");
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->portal_of(t->luns[0]), "10.0.0.1:3260");
+  EXPECT_EQ(t->portal_of(t->luns[1]), "10.0.1.1:3260");
+  EXPECT_EQ(t->portals(), (std::vector<std::string>{"10.0.0.1:3260", "10.0.1.1:3260"}));
+  EXPECT_EQ(t->by_path(t->luns[1]), "/dev/disk/by-path/ip-10.0.1.1:3260-iscsi-iqn.2003-01.x:b-lun-0");
+  std::string e = error_of(std::string(kBase) + "    portal: 10.0.1.1\n");
+  EXPECT_NE(e.find("t.yaml:12: luns[0].portal: '10.0.1.1' must be IP:PORT"), std::string::npos) << e;
+}
+
 TEST(Topology, InvalidYamlSaysLineAndColumn) {
   std::string e = error_of("hosts:\n  st: {role: storage\n");
   EXPECT_NE(e.find("t.yaml:"), std::string::npos);

@@ -112,11 +112,11 @@ class Builder {
                {host, "targetcli ls",
                 "no backstores and no targets: configfs is empty (target service stopped or not restored)"});
     }
-    if (s.listeners && !s.listeners->listening_on(t_.storage.portal_port()))
-      worsen(lio, Health::kFailed, "target-not-listening",
-             {host, "ss -Htln",
-              fmt::format("nothing listens on port {} (portal {})", t_.storage.portal_port(),
-                          t_.storage.portal)});
+    for (const auto& portal : t_.portals())
+      if (s.listeners && !s.listeners->listening_on(portal_port(portal)))
+        worsen(lio, Health::kFailed, "target-not-listening",
+               {host, "ss -Htln",
+                fmt::format("nothing listens on port {} (portal {})", portal_port(portal), portal)});
     g_.add(lio);
     for (const auto& l : t_.luns) {
       zvol(s, host, l);
@@ -286,37 +286,54 @@ class Builder {
           worsen(n, Health::kFailed, "acl-missing",
                  {host, "targetcli ls", "no ACL for initiator " + t_.initiator.iqn});
       }
-      std::string any = "0.0.0.0:" + std::to_string(t_.storage.portal_port());
+      const std::string& portal = t_.portal_of(l);
+      std::string any = "0.0.0.0:" + std::to_string(portal_port(portal));
       if (!tpg.portals.empty() &&
-          std::find(tpg.portals.begin(), tpg.portals.end(), t_.storage.portal) == tpg.portals.end() &&
+          std::find(tpg.portals.begin(), tpg.portals.end(), portal) == tpg.portals.end() &&
           std::find(tpg.portals.begin(), tpg.portals.end(), any) == tpg.portals.end())
-        worsen(n, Health::kFailed, "portal-missing",
-               {host, "targetcli ls", "TPG has no portal " + t_.storage.portal});
+        worsen(n, Health::kFailed, "portal-missing", {host, "targetcli ls", "TPG has no portal " + portal});
     }
     g_.add(n);
   }
 
   // ---- KVM host -------------------------------------------------------------------------
   void kvm(const std::string& host, const KvmFacts& k) {
-    std::string path_id = node_id::path(host, t_.storage.portal);
-    Node path{path_id,     Layer::kNetworkPath,
-              host,        fmt::format("network {} → {}", host, t_.storage.portal),
-              Health::kOk, "",
-              {},          {},
-              {}};
-    if (!k.portal_reachable)
-      unknown_if_missing(path, false, o_, host, "ping");
-    else if (!*k.portal_reachable)
-      worsen(path, Health::kFailed, "portal-unreachable",
-             {host, "ping " + t_.storage.portal_ip(), k.ping_summary.empty() ? "no reply" : k.ping_summary});
-    g_.add(path);
+    // One network path per portal: with a portal per leg, one leg's network can fail alone.
+    for (const auto& portal : t_.portals()) {
+      bool used = false;
+      for (const auto& l : t_.luns) used = used || (uses_lun(host, l.name) && t_.portal_of(l) == portal);
+      if (used || portal == t_.storage.portal) network_path(host, k, portal);
+    }
     for (const auto& l : t_.luns) {
       if (!uses_lun(host, l.name)) continue;
-      session(host, k, l, path_id);
+      session(host, k, l);
       disk(host, k, l);
     }
-    for (const auto& a : t_.arrays)
-      if (a.host == host) array(host, k, a);
+    for (const auto& a : t_.arrays) {
+      if (a.host != host) continue;
+      array(host, k, a);
+      if (!a.mountpoint.empty()) filesystem(site_of(a), {node_id::array(a)});
+    }
+  }
+
+  void network_path(const std::string& host, const KvmFacts& k, const std::string& portal) {
+    Node path{node_id::path(host, portal),
+              Layer::kNetworkPath,
+              host,
+              fmt::format("network {} → {}", host, portal),
+              Health::kOk,
+              "",
+              {},
+              {},
+              {}};
+    auto ping = k.pings.find(portal_ip(portal));
+    if (ping == k.pings.end())
+      unknown_if_missing(path, false, o_, host, "ping");
+    else if (!ping->second.reachable)
+      worsen(path, Health::kFailed, "portal-unreachable",
+             {host, "ping " + portal_ip(portal),
+              ping->second.summary.empty() ? "no reply" : ping->second.summary});
+    g_.add(path);
   }
 
   bool uses_lun(const std::string& host, const std::string& lun) const {
@@ -335,15 +352,15 @@ class Builder {
     n.evidence.insert(n.evidence.end(), lines.rbegin(), lines.rend());
   }
 
-  void session(const std::string& host, const KvmFacts& k, const LunConfig& l, const std::string& path_id) {
-    Node n{node_id::session(host, l, t_.storage.portal),
+  void session(const std::string& host, const KvmFacts& k, const LunConfig& l) {
+    Node n{node_id::session(host, l, t_.portal_of(l)),
            Layer::kSession,
            host,
            fmt::format("session {} → {}", host, l.target),
            Health::kOk,
            "",
            {},
-           {path_id, node_id::target_service(t_.storage.host), node_id::lun(l)},
+           {node_id::path(host, t_.portal_of(l)), node_id::target_service(t_.storage.host), node_id::lun(l)},
            {}};
     if (g_.find(n.id)) return;  // one session per target, shared by its LUNs
     if (!unknown_if_missing(n, k.sessions.has_value(), o_, host, "iscsiadm")) {
@@ -386,7 +403,7 @@ class Builder {
            Health::kOk,
            "",
            {},
-           {node_id::session(host, l, t_.storage.portal), node_id::lun(l)},
+           {node_id::session(host, l, t_.portal_of(l)), node_id::lun(l)},
            {}};
     std::string dev = device_of(host, l);
     if (!unknown_if_missing(n, k.by_path.has_value(), o_, host, "ls -l /dev/disk/by-path")) {
@@ -568,7 +585,8 @@ class Builder {
       for (const auto& dc : v.disks) vm.depends_on.push_back(vm_disk(v, dc, k));
       g_.add(vm);
       for (const auto& dc : v.disks)
-        if (!dc.mountpoint.empty() && !v.guest.empty()) filesystem(v, dc);
+        if (!dc.mountpoint.empty() && !v.guest.empty())
+          filesystem(site_of(v, dc), {node_id::vm_disk(v, dc), node_id::vm(v)});
     }
   }
 
@@ -609,34 +627,39 @@ class Builder {
     return n.id;
   }
 
-  void filesystem(const VmConfig& v, const VmDiskConfig& dc) {
-    Node n{node_id::filesystem(v, dc),
+  // A filesystem on a VM disk (checked inside the VM) or on an array (checked on its host).
+  void filesystem(const FilesystemSite& f, std::vector<std::string> depends_on) {
+    Node n{node_id::filesystem(f),
            Layer::kFilesystem,
-           v.guest,
-           fmt::format("filesystem {} in {}", dc.mountpoint, v.name),
+           f.host,
+           fmt::format("filesystem {} on {}", f.mountpoint, f.owner),
            Health::kOk,
            "",
            {},
-           {node_id::vm_disk(v, dc), node_id::vm(v)},
+           std::move(depends_on),
            {}};
-    auto git = o_.guests.find(v.guest);
+    auto git = o_.guests.find(f.host);
     if (git == o_.guests.end() || !git->second.mounts) {
-      unknown_if_missing(n, false, o_, v.guest, "/proc/mounts");
+      unknown_if_missing(n, false, o_, f.host, "/proc/mounts");
     } else {
-      const Mount* m = git->second.mounts->at(dc.mountpoint);
+      const Mount* m = git->second.mounts->at(f.mountpoint);
       if (!m)
         worsen(n, Health::kFailed, "fs-not-mounted",
-               {v.guest, "/proc/mounts", dc.mountpoint + " is not mounted"});
+               {f.host, "/proc/mounts", f.mountpoint + " is not mounted"});
       else if (m->read_only()) {
         worsen(
             n, Health::kFailed, "fs-readonly",
-            {v.guest, "/proc/mounts",
+            {f.host, "/proc/mounts",
              fmt::format("{} {} {} {}", m->device, m->mountpoint, m->fstype, text::join(m->options, ","))});
-        if (git->second.kmsg) {
-          std::string dev = dc.guest_device.substr(dc.guest_device.rfind('/') + 1);
-          for (const auto& e : git->second.kmsg->events)
+        auto kit = o_.kvm.find(f.host);
+        const auto& kmsg = git->second.kmsg      ? git->second.kmsg
+                           : kit != o_.kvm.end() ? kit->second.kmsg
+                                                 : git->second.kmsg;
+        if (kmsg) {
+          std::string dev = f.device.substr(f.device.rfind('/') + 1);
+          for (const auto& e : kmsg->events)
             if ((e.kind == "fs-remount-ro" || e.kind == "fs-error") && e.device == dev)
-              n.evidence.push_back({v.guest, "dmesg", fmt::format("[{}] {}", e.time, e.text)});
+              n.evidence.push_back({f.host, "dmesg", fmt::format("[{}] {}", e.time, e.text)});
         }
       }
     }

@@ -48,5 +48,8 @@ std::string vm_disk(const VmConfig& v, const VmDiskConfig& d) {
 std::string filesystem(const VmConfig& v, const VmDiskConfig& d) {
   return fmt::format("fs:{}:{}", v.guest, d.mountpoint);
 }
+std::string filesystem(const FilesystemSite& f) {
+  return fmt::format("fs:{}:{}", f.host, f.mountpoint);
+}
 
 }  // namespace stackdr::node_id

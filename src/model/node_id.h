@@ -24,5 +24,6 @@ std::string member(const ArrayConfig& a, const std::string& lun);
 std::string vm(const VmConfig& v);
 std::string vm_disk(const VmConfig& v, const VmDiskConfig& d);
 std::string filesystem(const VmConfig& v, const VmDiskConfig& d);
+std::string filesystem(const FilesystemSite& f);
 
 }  // namespace stackdr::node_id

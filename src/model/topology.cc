@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -11,12 +12,18 @@
 
 namespace stackdr {
 
-std::string StorageConfig::portal_ip() const {
+std::string portal_ip(const std::string& portal) {
   return portal.substr(0, portal.rfind(':'));
 }
-int StorageConfig::portal_port() const {
+int portal_port(const std::string& portal) {
   auto p = text::to_int(std::string_view(portal).substr(portal.rfind(':') + 1));
   return p ? static_cast<int>(*p) : 3260;
+}
+std::string StorageConfig::portal_ip() const {
+  return stackdr::portal_ip(portal);
+}
+int StorageConfig::portal_port() const {
+  return stackdr::portal_port(portal);
 }
 
 namespace {
@@ -63,6 +70,15 @@ std::vector<std::string> Topology::kvm_hosts() const {
   for (const auto& a : arrays) add(a.host);
   for (const auto& v : vms) add(v.host);
   if (out.empty() && !initiator.host.empty()) add(initiator.host);
+  return out;
+}
+std::string Topology::by_path(const LunConfig& l) const {
+  return fmt::format("/dev/disk/by-path/ip-{}-iscsi-{}-lun-{}", portal_of(l), l.target, l.lun);
+}
+std::vector<std::string> Topology::portals() const {
+  std::vector<std::string> out{storage.portal};
+  for (const auto& l : luns)
+    if (std::find(out.begin(), out.end(), portal_of(l)) == out.end()) out.push_back(portal_of(l));
   return out;
 }
 
@@ -119,6 +135,15 @@ class Reader {
       out.push_back(e.as<std::string>());
     }
     return out;
+  }
+
+  // An IP:PORT portal, checked: a bare IP would send iscsiadm to the wrong place silently.
+  std::string portal(const YAML::Node& parent, const std::string& ctx, std::string value) const {
+    if (value.find(':') == std::string::npos ||
+        !text::to_int(std::string_view(value).substr(value.rfind(':') + 1)))
+      fail(parent["portal"],
+           fmt::format("{}.portal: '{}' must be IP:PORT, e.g. 192.168.125.116:3260", ctx, value));
+    return value;
   }
 
   const YAML::Node& map_or_fail(const YAML::Node& n, const std::string& ctx) const {
@@ -182,11 +207,8 @@ Topology read(const YAML::Node& root, const Reader& r) {
   t.storage.host = r.str(st, "host", "storage", "the hosts entry of the storage server");
   t.storage.pool = r.opt_str(st, "pool", "storage");  // "" = no ZFS layer (e.g. the qemu lab)
   t.storage.portal =
-      r.str(st, "portal", "storage", "IP:PORT the initiators log in to, e.g. 192.168.125.116:3260");
-  if (t.storage.portal.find(':') == std::string::npos ||
-      !text::to_int(std::string_view(t.storage.portal).substr(t.storage.portal.rfind(':') + 1)))
-    r.fail(st["portal"],
-           fmt::format("storage.portal: '{}' must be IP:PORT, e.g. 192.168.125.116:3260", t.storage.portal));
+      r.portal(st, "storage",
+               r.str(st, "portal", "storage", "IP:PORT the initiators log in to, e.g. 192.168.125.116:3260"));
   t.storage.disks = r.list(st, "disks", "storage");
   t.storage.spare_disks = r.list(st, "spare_disks", "storage");
   if (!t.host(t.storage.host))
@@ -207,7 +229,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
     const YAML::Node& n = luns[i];
     std::string ctx = fmt::format("luns[{}]", i);
     r.map_or_fail(n, ctx);
-    r.only_keys(n, {"name", "target", "lun", "zvol", "device", "backstore", "backstore_type"}, ctx);
+    r.only_keys(n, {"name", "target", "lun", "zvol", "device", "backstore", "backstore_type", "portal"}, ctx);
     LunConfig l;
     l.name = r.str(n, "name", ctx, "a short name, also used for the LIO backstore");
     l.target = r.str(n, "target", ctx, "the target IQN, e.g. iqn.2003-01.org.linux-iscsi.storage:test01");
@@ -224,6 +246,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
                          ctx));
     l.backstore_name = r.opt_str(n, "backstore", ctx, l.name);
     l.backstore_type = r.opt_str(n, "backstore_type", ctx, "block");
+    l.portal = r.portal(n, ctx, r.opt_str(n, "portal", ctx, t.storage.portal));
     if (!names.insert(l.name).second)
       r.fail(n["name"], fmt::format("{}.name: '{}' is used twice", ctx, l.name));
     t.luns.push_back(std::move(l));
@@ -236,7 +259,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
       const YAML::Node& n = arrays[i];
       std::string ctx = fmt::format("arrays[{}]", i);
       r.map_or_fail(n, ctx);
-      r.only_keys(n, {"name", "host", "device", "level", "uuid", "members"}, ctx);
+      r.only_keys(n, {"name", "host", "device", "level", "uuid", "members", "mountpoint"}, ctx);
       ArrayConfig a;
       a.name = r.str(n, "name", ctx, "e.g. md1");
       a.host = r.str(n, "host", ctx, "the KVM host that assembles it");
@@ -244,6 +267,10 @@ Topology read(const YAML::Node& root, const Reader& r) {
       a.level = r.opt_str(n, "level", ctx, "raid1");
       if (auto u = r.opt_str(n, "uuid", ctx); !u.empty()) a.uuid = u;
       a.members = r.list(n, "members", ctx);
+      a.mountpoint = r.opt_str(n, "mountpoint", ctx);
+      if (!a.mountpoint.empty() && a.mountpoint[0] != '/')
+        r.fail(n["mountpoint"],
+               fmt::format("{}.mountpoint: '{}' must be an absolute path", ctx, a.mountpoint));
       if (a.members.empty()) r.fail(n, fmt::format("{}: 'members' must name the LUNs it is built from", ctx));
       for (const auto& m : a.members)
         if (!t.lun(m))

@@ -31,6 +31,10 @@ struct StorageConfig {
   int portal_port() const;
 };
 
+/// The parts of an "IP:PORT" portal (a missing or bad port reads as 3260).
+std::string portal_ip(const std::string& portal);
+int portal_port(const std::string& portal);
+
 struct InitiatorConfig {
   std::string host;
   std::string iqn;
@@ -44,6 +48,7 @@ struct LunConfig {
   std::string device;          // backing device; defaults to /dev/zvol/<zvol>
   std::string backstore_name;  // LIO storage object name; defaults to `name`
   std::string backstore_type = "block";
+  std::string portal;  // IP:PORT of its target's portal; defaults to storage.portal
   std::string backstore() const { return backstore_type + "/" + backstore_name; }
 };
 
@@ -54,6 +59,7 @@ struct ArrayConfig {
   std::string level = "raid1";
   std::optional<std::string> uuid;   // pins the array identity when known
   std::vector<std::string> members;  // LUN names
+  std::string mountpoint;            // a filesystem mounted from it on its own host ("" = none)
 };
 
 struct VmDiskConfig {
@@ -69,6 +75,21 @@ struct VmConfig {
   std::string guest;  // host entry to run commands inside the VM ("" = none)
   std::vector<VmDiskConfig> disks;
 };
+
+/// A filesystem stackdr keeps mounted: inside a VM (on a VM disk) or on the KVM host itself
+/// (on an array, when no VM sits between, as in the qemu lab).
+struct FilesystemSite {
+  std::string host;        // where mount/umount/e2fsck run
+  std::string device;      // as that host names it: /dev/vdb in a VM, /dev/md1 on the host
+  std::string mountpoint;  // /mnt/raid
+  std::string owner;       // "sjm-explore" or "lab", for labels
+};
+inline FilesystemSite site_of(const VmConfig& v, const VmDiskConfig& d) {
+  return {v.guest, d.guest_device, d.mountpoint, v.name};
+}
+inline FilesystemSite site_of(const ArrayConfig& a) {
+  return {a.host, a.device, a.mountpoint, a.host};
+}
 
 struct Topology {
   std::string source;  // the file it came from
@@ -86,6 +107,14 @@ struct Topology {
   void index();
   /// The KVM hosts named by arrays and VMs, in first-seen order.
   std::vector<std::string> kvm_hosts() const;
+  /// Every portal the initiators log in to (storage.portal and each LUN's), first-seen order.
+  std::vector<std::string> portals() const;
+  /// The portal a LUN's target is reached on (its own, else storage.portal).
+  const std::string& portal_of(const LunConfig& l) const {
+    return l.portal.empty() ? storage.portal : l.portal;
+  }
+  /// The udev by-path link of a LUN's disk on the initiator: a name that survives sdX renames.
+  std::string by_path(const LunConfig& l) const;
 
  private:
   std::map<std::string, size_t, std::less<>> host_index_, lun_index_, array_index_;

@@ -50,6 +50,12 @@ struct MemberExamine {
   std::string stderr_text;
 };
 
+/// One `ping -c 1` of a portal's address from a KVM host.
+struct PingResult {
+  bool reachable = false;
+  std::string summary;  // the "packet loss" line
+};
+
 struct KvmFacts {
   std::string host;
   std::optional<MdstatFacts> mdstat;
@@ -61,8 +67,7 @@ struct KvmFacts {
   std::optional<LsblkFacts> lsblk;
   std::optional<VirshListFacts> domains;
   std::map<std::string, VirshDomblklistFacts> domblklist;  // by domain
-  std::optional<bool> portal_reachable;
-  std::string ping_summary;
+  std::map<std::string, PingResult> pings;                 // by portal IP; absent = ping could not run
   std::optional<KernelLogFacts> kmsg;
 };
 

@@ -188,10 +188,15 @@ void observe_kvm(const Topology& t, Prober& p, KvmFacts& f, const ObserveOptions
     f.by_path = p.parsed(parse_disk_links(r->out, "ls -l /dev/disk/by-path"), "ls -l /dev/disk/by-path");
   if (auto r = p.run(probe_argv::lsblk(), opt.timeout))
     f.lsblk = p.parsed(parse_lsblk(r->out, "lsblk"), "lsblk");
-  if (auto r = p.run(probe_argv::ping(t.storage.portal_ip()), opt.timeout, {0, 1, 2})) {
-    f.portal_reachable = r->exit_code == 0;
-    for (auto l : text::lines(r->out))
-      if (text::contains(l, "packet loss")) f.ping_summary = std::string(l);
+  for (const auto& portal : t.portals()) {
+    std::string ip = portal_ip(portal);
+    if (f.pings.count(ip)) continue;
+    if (auto r = p.run(probe_argv::ping(ip), opt.timeout, {0, 1, 2})) {
+      PingResult& pr = f.pings[ip];
+      pr.reachable = r->exit_code == 0;
+      for (auto l : text::lines(r->out))
+        if (text::contains(l, "packet loss")) pr.summary = std::string(l);
+    }
   }
   if (auto v = p.read("/proc/mdstat")) f.mdstat = p.parsed(parse_mdstat(*v), "/proc/mdstat");
   std::map<std::string, const MdstatArray*> arrays;
@@ -272,6 +277,15 @@ Observation observe(const Topology& t, const HostLookup& hosts, const ObserveOpt
     if (v.guest.empty() || obs.guests.count(v.guest)) continue;
     Prober p(hosts(v.guest), v.guest, obs);
     observe_guest(p, obs.guests[v.guest], opt);
+  }
+  // A filesystem mounted straight from an array on its KVM host: that host's mounts too (its
+  // kernel log is already in the KVM facts).
+  for (const auto& a : t.arrays) {
+    if (a.mountpoint.empty() || obs.guests.count(a.host)) continue;
+    Prober p(hosts(a.host), a.host, obs);
+    ObserveOptions no_log = opt;
+    no_log.kernel_log = false;
+    observe_guest(p, obs.guests[a.host], no_log);
   }
   return obs;
 }

@@ -42,7 +42,7 @@ Result<Argv> resolve_words(const Topology& t, const View& v, const Argv& argv) {
                                  t.initiator.host)};
       out.push_back("/dev/" + d);
     } else if (kind == "sid") {
-      const Node* n = v.node(node_id::session(t.initiator.host, *l, t.storage.portal));
+      const Node* n = v.node(node_id::session(t.initiator.host, *l, t.portal_of(*l)));
       auto it = n ? n->attrs.find("sid") : decltype(n->attrs.end())();
       if (!n || it == n->attrs.end() || it->second.empty())
         return Error{fmt::format("no session to {} now", l->target)};

@@ -121,16 +121,13 @@ std::optional<Refusal> check_interlocks(const Topology& t, const View& v, const 
     }
   }
   if (!argv.empty() && (argv[0] == "e2fsck" || argv[0] == "fsck" || text::starts_with(argv[0], "fsck."))) {
-    for (const auto& vm : t.vms) {
-      if (vm.guest != step.host) continue;
-      auto g = v.observation.guests.find(vm.guest);
-      if (g == v.observation.guests.end() || !g->second.mounts) continue;
+    auto g = v.observation.guests.find(step.host);  // a VM, or a KVM host with an array mounted
+    if (g != v.observation.guests.end() && g->second.mounts)
       for (const auto& mnt : g->second.mounts->mounts)
         if (mnt.device == argv.back())
           return Refusal{"fsck-mounted",
-                         fmt::format("{} is mounted on {} in {}", mnt.device, mnt.mountpoint, vm.name),
+                         fmt::format("{} is mounted on {} on {}", mnt.device, mnt.mountpoint, step.host),
                          "unmount it first (stackdr's plans do)"};
-    }
   }
   if (step.safety == Safety::kDestructive && !policy.allow_data_loss)
     return Refusal{"destructive-needs-flag",

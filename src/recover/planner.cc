@@ -104,16 +104,14 @@ Check array_active_not_broken(const ArrayConfig& a) {
   };
 }
 
-const Mount* guest_mount(const View& v, const VmConfig& vm, const VmDiskConfig& d) {
-  auto g = v.observation.guests.find(vm.guest);
+const Mount* mount_of(const View& v, const FilesystemSite& f) {
+  auto g = v.observation.guests.find(f.host);
   if (g == v.observation.guests.end() || !g->second.mounts) return nullptr;
-  return g->second.mounts->at(d.mountpoint);
+  return g->second.mounts->at(f.mountpoint);
 }
 
-Check fs_unmounted(const VmConfig& vm, const VmDiskConfig& d) {
-  return [&vm, &d](const View& v) -> std::string {
-    return guest_mount(v, vm, d) ? d.mountpoint + " is mounted" : "";
-  };
+Check fs_unmounted(const FilesystemSite& f) {
+  return [f](const View& v) -> std::string { return mount_of(v, f) ? f.mountpoint + " is mounted" : ""; };
 }
 
 Check vm_disk_detached(const VmConfig& vm, const VmDiskConfig& d) {
@@ -131,6 +129,7 @@ struct Subject {
   std::string member;  // LUN name of an array member
   const VmConfig* vm = nullptr;
   const VmDiskConfig* vm_disk = nullptr;
+  std::optional<FilesystemSite> fs;
   std::string pool_disk;
 };
 
@@ -139,11 +138,15 @@ Subject subject_of(const Topology& t, const std::string& root) {
   const std::string& kvm = t.initiator.host;
   for (const auto& l : t.luns)
     if (root == node_id::lun(l) || root == node_id::backstore(t.storage.host, l) ||
-        root == node_id::zvol(l.zvol) || root == node_id::session(kvm, l, t.storage.portal) ||
+        root == node_id::zvol(l.zvol) || root == node_id::session(kvm, l, t.portal_of(l)) ||
         root == node_id::iscsi_disk(kvm, l))
       s.lun = &l;
   for (const auto& a : t.arrays) {
     if (root == node_id::array(a)) s.array = &a;
+    if (!a.mountpoint.empty() && root == node_id::filesystem(site_of(a))) {
+      s.array = &a;
+      s.fs = site_of(a);
+    }
     for (const auto& m : a.members)
       if (root == node_id::member(a, m)) {
         s.array = &a;
@@ -157,6 +160,7 @@ Subject subject_of(const Topology& t, const std::string& root) {
       if (root == node_id::vm_disk(vm, d) || root == node_id::filesystem(vm, d)) {
         s.vm = &vm;
         s.vm_disk = &d;
+        if (root == node_id::filesystem(vm, d)) s.fs = site_of(vm, d);
       }
   }
   std::string prefix = node_id::pool_disk(t.storage.pool, "");
@@ -202,7 +206,7 @@ class Planner {
     else if (c == "target-not-listening")
       target_service();
     else if (c == "portal-unreachable")
-      network();
+      network(f.root);
     else if ((c == "session-down" || c == "disk-missing" || c == "disk-offline") && s.lun)
       session(*s.lun, c);
     else if (s.array && (array_broken(v_, *s.array) || c == "array-broken"))
@@ -219,8 +223,8 @@ class Planner {
       pool_disk(s.pool_disk, c);
     else if (c == "vm-disk-detached" && s.vm && s.vm_disk)
       vm_disk(*s.vm, *s.vm_disk);
-    else if ((c == "fs-readonly" || c == "fs-not-mounted") && s.vm && s.vm_disk)
-      filesystem(*s.vm, *s.vm_disk, c);
+    else if ((c == "fs-readonly" || c == "fs-not-mounted") && s.fs)
+      filesystem(*s.fs, c);
     else if (c == "vm-not-running" && s.vm)
       vm_start(*s.vm);
     else
@@ -325,20 +329,22 @@ class Planner {
   }
 
   // Scenario 2, Step 1: "Restore network" is physical work; stackdr waits and says so.
-  void network() {
-    Step& s = add("net.wait",
-                  fmt::format("wait for the storage network: {} must answer from {}", t_.storage.portal,
-                              t_.initiator.host),
-                  "Scenario 2, Step 1: restore network (cables, switch ports, interfaces)", t_.initiator.host,
-                  Safety::kRead, {}, "the portal answers",
-                  node_ok(node_id::path(t_.initiator.host, t_.storage.portal)), 3600);
+  void network(const std::string& root) {
+    std::string portal = t_.storage.portal;
+    for (const auto& p : t_.portals())
+      if (root == node_id::path(t_.initiator.host, p)) portal = p;
+    Step& s =
+        add("net.wait:" + portal,
+            fmt::format("wait for the storage network: {} must answer from {}", portal, t_.initiator.host),
+            "Scenario 2, Step 1: restore network (cables, switch ports, interfaces)", t_.initiator.host,
+            Safety::kRead, {}, "the portal answers", node_ok(node_id::path(t_.initiator.host, portal)), 3600);
     s.predict = "operator action: restore the network; stackdr re-logs in and repairs the arrays after it";
   }
 
   // Scenario 1, Step 2: reconnect on the KVM host.
   void session(const LunConfig& l, const std::string& cause) {
     const std::string& h = t_.initiator.host;
-    std::string portal = t_.storage.portal;
+    const std::string& portal = t_.portal_of(l);
     Check disk_ok = node_ok(node_id::iscsi_disk(h, l));
     if (cause == "disk-missing") {
       add("iscsi.rescan:" + l.name, fmt::format("rescan the session to {} for LUN {}", l.target, l.lun),
@@ -448,15 +454,13 @@ class Planner {
   void release(const ArrayConfig& a) {
     for (auto [vm, d] : consumers(t_, a)) {
       if (!vm->guest.empty() && !d->mountpoint.empty())
-        add("guest.umount:" + vm->name + d->mountpoint,
-            fmt::format("unmount {} in {}", d->mountpoint, vm->name), "Scenario 4, Step 1: umount", vm->guest,
-            Safety::kDisruptive, {"umount", d->mountpoint}, d->mountpoint + " is unmounted",
-            fs_unmounted(*vm, *d));
+        umount(site_of(*vm, *d), "Scenario 4, Step 1: umount");
       add("virsh.detach:" + vm->name + "/" + d->target, fmt::format("detach {} from {}", d->target, vm->name),
           "Scenario 5 (so md can stop: qemu holds the array open)", vm->host, Safety::kDisruptive,
           {"virsh", "detach-disk", vm->name, d->target, "--live"}, d->target + " is detached",
           vm_disk_detached(*vm, *d));
     }
+    if (!a.mountpoint.empty()) umount(site_of(a), "Scenario 4, Step 1: umount");
     add("md.stop:" + a.name, fmt::format("stop {}", a.name), "Scenario 4, Step 1: stop the array", a.host,
         Safety::kDisruptive, {"mdadm", "--stop", a.device}, a.name + " is stopped", array_stopped(a));
   }
@@ -464,18 +468,28 @@ class Planner {
   void give_back(const ArrayConfig& a) {
     for (auto [vm, d] : consumers(t_, a)) {
       attach(*vm, *d);
-      if (!vm->guest.empty() && !d->mountpoint.empty()) {
-        Step& f = add("guest.fsck:" + vm->name + d->mountpoint,
-                      fmt::format("check {} in {}", d->guest_device, vm->name), "Scenario 4, Step 2: fsck",
-                      vm->guest, Safety::kDisruptive, {"e2fsck", "-fy", d->guest_device},
-                      "the filesystem is mounted read-write", node_ok(node_id::filesystem(*vm, *d)));
-        f.unmounted = d->guest_device;
-        f.best_effort = true;  // its own result is the exit status; the mount below verifies
-        add("guest.mount:" + vm->name + d->mountpoint, fmt::format("mount {} in {}", d->mountpoint, vm->name),
-            "Scenario 5: remount", vm->guest, Safety::kSafe, {"mount", d->guest_device, d->mountpoint},
-            "the filesystem is mounted read-write", node_ok(node_id::filesystem(*vm, *d)));
-      }
+      if (!vm->guest.empty() && !d->mountpoint.empty()) fsck_and_mount(site_of(*vm, *d));
     }
+    if (!a.mountpoint.empty()) fsck_and_mount(site_of(a));
+  }
+
+  void umount(const FilesystemSite& f, const std::string& runbook) {
+    add("fs.umount:" + f.host + ":" + f.mountpoint, fmt::format("unmount {} on {}", f.mountpoint, f.owner),
+        runbook, f.host, Safety::kDisruptive, {"umount", f.mountpoint}, f.mountpoint + " is unmounted",
+        fs_unmounted(f));
+  }
+
+  // e2fsck replays or repairs what the aborted journal left (its exit status says what it
+  // fixed, so it is best effort: the mount after it verifies); it never runs on a mounted
+  // filesystem (the fsck-mounted interlock).
+  void fsck_and_mount(const FilesystemSite& f) {
+    add("fs.fsck:" + f.host + ":" + f.mountpoint, fmt::format("check {} on {}", f.device, f.owner),
+        "Scenario 4, Step 2: fsck", f.host, Safety::kDisruptive, {"e2fsck", "-fy", f.device},
+        "the filesystem is mounted read-write", node_ok(node_id::filesystem(f)))
+        .best_effort = true;
+    add("fs.mount:" + f.host + ":" + f.mountpoint, fmt::format("mount {} on {}", f.mountpoint, f.owner),
+        "Scenario 5: remount", f.host, Safety::kSafe, {"mount", f.device, f.mountpoint},
+        "the filesystem is mounted read-write", node_ok(node_id::filesystem(f)));
   }
 
   // Every leg was lost at once: md kept the last leg "active", marked the array broken and put
@@ -617,7 +631,7 @@ class Planner {
     if (const ArrayConfig* a = t_.array(d.source))
       src = a->device;
     else if (const LunConfig* l = t_.lun(d.source))
-      src = fmt::format("/dev/disk/by-path/ip-{}-iscsi-{}-lun-{}", t_.storage.portal, l->target, l->lun);
+      src = t_.by_path(*l);
     add("virsh.attach:" + vm.name + "/" + d.target,
         fmt::format("attach {} to {} as {}", src, vm.name, d.target),
         "Scenario 5: VM cannot access storage (re-attach)", vm.host, Safety::kSafe,
@@ -628,21 +642,10 @@ class Planner {
   void vm_disk(const VmConfig& vm, const VmDiskConfig& d) { attach(vm, d); }
 
   // ext4 went read-only because its journal aborted: a remount alone is refused; unmount,
-  // fsck, mount. (e2fsck only ever runs on an unmounted filesystem: an interlock checks.)
-  void filesystem(const VmConfig& vm, const VmDiskConfig& d, const std::string& cause) {
-    if (cause == "fs-readonly")
-      add("guest.umount:" + vm.name + d.mountpoint, fmt::format("unmount {} in {}", d.mountpoint, vm.name),
-          "Scenario 5: remount (after fsck)", vm.guest, Safety::kDisruptive, {"umount", d.mountpoint},
-          d.mountpoint + " is unmounted", fs_unmounted(vm, d));
-    Step& f =
-        add("guest.fsck:" + vm.name + d.mountpoint, fmt::format("check {} in {}", d.guest_device, vm.name),
-            "Scenario 4, Step 2: fsck", vm.guest, Safety::kDisruptive, {"e2fsck", "-fy", d.guest_device},
-            "the filesystem is mounted read-write", node_ok(node_id::filesystem(vm, d)));
-    f.unmounted = d.guest_device;
-    f.best_effort = true;
-    add("guest.mount:" + vm.name + d.mountpoint, fmt::format("mount {} in {}", d.mountpoint, vm.name),
-        "Scenario 5: remount", vm.guest, Safety::kSafe, {"mount", d.guest_device, d.mountpoint},
-        "the filesystem is mounted read-write", node_ok(node_id::filesystem(vm, d)));
+  // fsck, mount.
+  void filesystem(const FilesystemSite& f, const std::string& cause) {
+    if (cause == "fs-readonly") umount(f, "Scenario 5: remount (after fsck)");
+    fsck_and_mount(f);
   }
 
   void vm_start(const VmConfig& vm) {

@@ -40,7 +40,6 @@ struct Step {
   std::string member_lun;      // the member whose device it overwrites (--add, --zero-superblock, wipefs)
   bool creates_array = false;  // mdadm --create
   std::string zvol;            // the zvol holding the data a destructive step touches
-  std::string unmounted;       // guest device that must not be mounted (e2fsck)
 };
 
 struct Plan {

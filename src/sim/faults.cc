@@ -163,24 +163,33 @@ Result<bool> vm_disk_detached(SimState& s) {
   return Error{"no VM disk on an array to detach"};
 }
 
+// An ext4 error (errors=remount-ro): the filesystem goes read-only. In a VM if there is one,
+// else on the KVM host's own mount of an array (the lab's topology).
 Result<bool> vm_fs_readonly(SimState& s) {
-  for (const auto& vc : s.topology.vms) {
-    Vm* v = s.vm(vc.name);
-    if (!v || v->mounts.empty() || vc.guest.empty()) continue;
-    GuestMount& m = v->mounts.front();
+  auto abort_fs = [&s](const std::string& host, GuestMount& m) {
     m.read_only = true;
     m.needs_fsck = true;
     std::string dev = m.device.substr(m.device.rfind('/') + 1);
     s.klog(
-        vc.guest,
+        host,
         fmt::format(
             "EXT4-fs error (device {}): ext4_find_entry:1663: inode #2: comm ls: reading directory lblock 0",
             dev),
         5.0);
-    s.klog(vc.guest, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
+    s.klog(host, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
+  };
+  for (const auto& vc : s.topology.vms) {
+    Vm* v = s.vm(vc.name);
+    if (!v || v->mounts.empty() || vc.guest.empty()) continue;
+    abort_fs(vc.guest, v->mounts.front());
     return true;
   }
-  return Error{"no VM filesystem to make read-only"};
+  for (auto& [host, mounts] : s.host_mounts)
+    if (!mounts.empty()) {
+      abort_fs(host, mounts.front());
+      return true;
+    }
+  return Error{"no filesystem on the stack to make read-only"};
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ void settle_sessions(SimState& s) {
   std::vector<Session*> lost;
   for (auto& se : s.sessions) {
     const Target* t = s.lio.target(se.target);
-    bool down = !s.storage_network_up || !s.lio.running || !t || !t->tpg_enabled;
+    bool down = !s.reachable(portal_ip(se.portal)) || !s.lio.running || !t || !t->tpg_enabled;
     if (down && se.session_state == "LOGGED_IN") {
       lost.push_back(&se);
     } else if (!down && se.session_state != "LOGGED_IN") {
@@ -36,17 +36,19 @@ void settle_sessions(SimState& s) {
     }
   }
   if (lost.empty()) return;
-  double first = s.storage_network_up ? 2.0 : 10.0;  // conn error at once vs after the pings
+  // A refused connection errors at once; a silent network only after the NOP-Out pings.
+  bool net = !s.reachable(portal_ip(lost.front()->portal));
+  double first = net ? 10.0 : 2.0;
   for (size_t i = 0; i < lost.size(); ++i) {
     std::string conn = fmt::format("connection{}:0", lost[i]->sid);
-    if (!s.storage_network_up)
+    if (net)
       s.klog(s.kvm_host,
              fmt::format(" {}: ping timeout of 5 secs expired, recv timeout 5, last rx 4294928343, last ping "
                          "4294929595, now 4294930880",
                          conn),
              i == 0 ? first : 0.0001);
-    s.klog(s.kvm_host, fmt::format(" {}: detected conn error ({})", conn, s.storage_network_up ? 1020 : 1022),
-           i == 0 && s.storage_network_up ? first : 0.0001);
+    s.klog(s.kvm_host, fmt::format(" {}: detected conn error ({})", conn, net ? 1022 : 1020),
+           i == 0 && !net ? first : 0.0001);
   }
   for (size_t i = 0; i < lost.size(); ++i) {
     Session& se = *lost[i];
@@ -124,6 +126,20 @@ void settle_arrays(SimState& s) {
   }
 }
 
+// ext4 (errors=remount-ro) met a write error: it aborts its journal and goes read-only.
+void fs_aborted(SimState& s, const std::string& host, GuestMount& m) {
+  m.read_only = true;
+  m.needs_fsck = true;
+  if (host.empty()) return;
+  std::string dev = m.device.substr(m.device.rfind('/') + 1);
+  s.klog(host,
+         fmt::format("EXT4-fs error (device {}): ext4_journal_check_start:83: comm kworker/u4:2: "
+                     "Detected aborted journal",
+                     dev),
+         1.0);
+  s.klog(host, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
+}
+
 void settle_guests(SimState& s) {
   for (auto& v : s.vms) {
     const VmConfig* vc = nullptr;
@@ -144,20 +160,19 @@ void settle_guests(SimState& s) {
       if (!failed) continue;
       for (auto& m : v.mounts) {
         if (m.device != dc.guest_device || m.read_only || !m.mounted) continue;
-        m.read_only = true;
-        m.needs_fsck = true;
-        if (!vc->guest.empty()) {
-          std::string dev = m.device.substr(m.device.rfind('/') + 1);
-          s.klog(vc->guest,
-                 fmt::format("EXT4-fs error (device {}): ext4_journal_check_start:83: comm kworker/u4:2: "
-                             "Detected aborted journal",
-                             dev),
-                 1.0);
-          s.klog(vc->guest, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
-        }
+        fs_aborted(s, vc->guest, m);
       }
     }
   }
+  // An array mounted on the KVM host itself: ext4 aborts its journal when the array stops
+  // serving, exactly as in a VM.
+  for (auto& [host, mounts] : s.host_mounts)
+    for (auto& m : mounts) {
+      auto a = std::find_if(s.arrays.begin(), s.arrays.end(),
+                            [&](const Array& x) { return x.device == m.device; });
+      if (a == s.arrays.end() || (a->state == "active" && !a->broken) || m.read_only || !m.mounted) continue;
+      fs_aborted(s, host, m);
+    }
 }
 
 }  // namespace

@@ -175,8 +175,9 @@ std::string render_lsblk_json(const SimState& s) {
 Rendered render_ping(const SimState& s, std::string_view address) {
   std::string a(address);
   std::string head = fmt::format("PING {} ({}) 56(84) bytes of data.\n", a, a);
-  bool known = a == s.topology.storage.portal_ip();
-  if (known && s.storage_network_up)
+  bool known = false;
+  for (const auto& p : s.topology.portals()) known = known || a == portal_ip(p);
+  if (known && s.reachable(a))
     return {
         head + fmt::format("64 bytes from {}: icmp_seq=1 ttl=64 time=0.312 ms\n\n--- {} ping statistics ---\n"
                            "1 packets transmitted, 1 received, 0% packet loss, time 0ms\n"

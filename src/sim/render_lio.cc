@@ -98,11 +98,10 @@ std::string render_targetcli_ls(const SimState& s) {
 
 std::string render_ss_listen(const SimState& s) {
   std::string out = fmt::format("LISTEN 0      128          0.0.0.0:22        0.0.0.0:*          \n");
-  if (s.lio.running && !s.lio.targets.empty()) {
-    std::string ip = s.topology.storage.portal_ip();
-    out += fmt::format("LISTEN 0      256    {:>15}:{:<5}     0.0.0.0:*          \n", ip,
-                       s.topology.storage.portal_port());
-  }
+  if (s.lio.running && !s.lio.targets.empty())
+    for (const auto& p : s.topology.portals())
+      out += fmt::format("LISTEN 0      256    {:>15}:{:<5}     0.0.0.0:*          \n", portal_ip(p),
+                         portal_port(p));
   return out;
 }
 

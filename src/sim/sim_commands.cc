@@ -171,7 +171,7 @@ Rendered iscsiadm(SimState& s, const Argv& a) {
           "portals\n",
           15);
     const Target* t = s.lio.target(iqn);
-    if (!s.storage_network_up || !s.lio.running)
+    if (!s.reachable(portal_ip(portal)) || !s.lio.running)
       return fail(
           fmt::format("Logging in to {}\niscsiadm: Could not login to {}.\niscsiadm: initiator reported "
                       "error (8 - connection timed out)\niscsiadm: Could not log into all portals\n",
@@ -255,6 +255,9 @@ bool array_open(const SimState& s, const Array& a) {
     if (v.state == "running")
       for (const auto& d : v.disks)
         if (d.attached && d.source == a.device) return true;
+  for (const auto& [host, mounts] : s.host_mounts)
+    for (const auto& m : mounts)
+      if (m.mounted && m.device == a.device) return true;
   return false;
 }
 
@@ -504,8 +507,12 @@ Vm* vm_of_guest(SimState& s, const std::string& host) {
   return nullptr;
 }
 
-// Is the guest's block device usable (attached, and the array or LUN under it serving)?
+// Is the guest's block device usable (attached, and the array or LUN under it serving)? On a
+// KVM host, an array's own device: is the array serving?
 bool guest_device_ok(SimState& s, const std::string& host, const std::string& device) {
+  if (host == s.kvm_host)
+    for (auto& a : s.arrays)
+      if (a.device == device) return a.state == "active" && !a.broken;
   for (const auto& vc : s.topology.vms) {
     if (vc.guest != host) continue;
     Vm* v = s.vm(vc.name);
@@ -523,9 +530,11 @@ bool guest_device_ok(SimState& s, const std::string& host, const std::string& de
 
 Rendered guest(SimState& s, const std::string& host, const Argv& a) {
   Vm* v = vm_of_guest(s, host);
-  if (!v) return fail("no such guest\n");
+  auto h = s.host_mounts.find(host);
+  if (!v && h == s.host_mounts.end()) return fail("no such guest\n");
+  std::vector<GuestMount>& mounts = v ? v->mounts : h->second;
   auto mount_at = [&](const std::string& x) -> GuestMount* {
-    for (auto& m : v->mounts)
+    for (auto& m : mounts)
       if (m.mountpoint == x || m.device == x) return &m;
     return nullptr;
   };
@@ -608,6 +617,8 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
       r = wipefs(s, a);
     else if (c == "virsh" && (a[1] == "attach-disk" || a[1] == "detach-disk" || a[1] == "start"))
       r = virsh(s, a);
+    else if (c == "umount" || c == "e2fsck" || c == "mount")
+      r = guest(s, host, a);
   } else if (c == "umount" || c == "e2fsck" || c == "mount") {
     r = guest(s, host, a);
   }

@@ -100,13 +100,11 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
 
 Result<std::string> SimHost::read_file(const std::string& path) {
   const SimState& s = *state_;
-  if (name_ == s.kvm_host) {
-    if (path == "/proc/mdstat") return render_mdstat(s);
-    if (text::starts_with(path, "/sys/block/md"))
-      if (auto v = render_md_sysfs(s, path)) return *v;
-  } else if (name_ != s.storage_host && (path == "/proc/mounts" || path == "/proc/self/mounts")) {
+  if (name_ == s.kvm_host && path == "/proc/mdstat") return render_mdstat(s);
+  if (name_ == s.kvm_host && text::starts_with(path, "/sys/block/md"))
+    if (auto v = render_md_sysfs(s, path)) return *v;
+  if (name_ != s.storage_host && (path == "/proc/mounts" || path == "/proc/self/mounts"))
     return render_guest_mounts(s, name_);
-  }
   return Error{fmt::format("{}: No such file or directory (simulated host {})", path, name_)};
 }
 

@@ -141,7 +141,7 @@ std::string SimState::io_path_fault(const LunConfig& l) const {
     return x.lun == l.lun && x.backstore == l.backstore();
   });
   if (!mapped) return fmt::format("LUN {} of {} not mapped", l.lun, l.target);
-  if (!storage_network_up) return "storage network down";
+  if (!reachable(portal_ip(topology.portal_of(l)))) return "storage network down";
   const Session* s = session(l.target);
   if (!s || s->session_state != "LOGGED_IN") return "no session to " + l.target;
   if (s->disk.empty()) return "no disk attached";
@@ -188,7 +188,6 @@ SimState build_sim_state(const Topology& t) {
 
   s.local_disks.push_back(LocalDisk{"nvme0n1", "476.9G", "/", {"pci-0000:01:00.0-nvme-1"}});
 
-  std::string portal = t.storage.portal;
   for (const auto& l : t.luns) {
     int64_t size = 10LL << 30;  // the runbook's 10G LUNs
     if (!l.zvol.empty()) s.zvols.push_back(Zvol{l.zvol, "default", size});
@@ -196,7 +195,7 @@ SimState build_sim_state(const Topology& t) {
                                          lio_serial(l.target + l.backstore_name), size});
     Target* tg = s.lio.target(l.target);
     if (!tg) {
-      s.lio.targets.push_back(Target{l.target, true, {}, {s.initiator_iqn}, {portal}});
+      s.lio.targets.push_back(Target{l.target, true, {}, {s.initiator_iqn}, {t.portal_of(l)}});
       tg = &s.lio.targets.back();
     }
     tg->luns.push_back(TargetLun{l.lun, l.backstore()});
@@ -206,7 +205,7 @@ SimState build_sim_state(const Topology& t) {
   for (const auto& tg : s.lio.targets) {
     Session se;
     se.target = tg.iqn;
-    se.portal = portal;
+    se.portal = tg.portals.front();
     se.sid = s.next_sid++;
     se.host_no = s.next_host_no++;
     se.login_time = s.now;
@@ -257,14 +256,16 @@ SimState build_sim_state(const Topology& t) {
       if (const ArrayConfig* a = t.array(d.source))
         src = a->device;
       else
-        src = "/dev/disk/by-path/ip-" + portal + "-iscsi-" + t.lun(d.source)->target + "-lun-" +
-              std::to_string(t.lun(d.source)->lun);
+        src = t.by_path(*t.lun(d.source));
       vm.disks.push_back(VmDisk{d.target, src, true});
       if (!d.mountpoint.empty()) vm.mounts.push_back(GuestMount{d.guest_device, d.mountpoint, "ext4", false});
     }
     if (!v.guest.empty()) s.uptime[v.guest] = 60.0;
     s.vms.push_back(vm);
   }
+  for (const auto& a : t.arrays)
+    if (!a.mountpoint.empty())
+      s.host_mounts[a.host].push_back(GuestMount{a.device, a.mountpoint, "ext4", false});
   s.saved_lio = s.lio;
   s.pool.spares = t.storage.spare_disks;
   s.now += 30;

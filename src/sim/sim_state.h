@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -191,11 +192,14 @@ struct SimState {
   std::vector<Zvol> zvols;
   Lio lio;
   std::string initiator_iqn;
-  bool storage_network_up = true;
+  bool storage_network_up = true;     // false: every portal is unreachable
+  std::set<std::string> blocked_ips;  // single portals unreachable (a portal per leg)
+  bool reachable(const std::string& ip) const { return storage_network_up && !blocked_ips.count(ip); }
   std::vector<Session> sessions;
   int next_sid = 1, next_host_no = 2;
   std::vector<Array> arrays;
   std::vector<Vm> vms;
+  std::map<std::string, std::vector<GuestMount>> host_mounts;  // a KVM host's mounts of its arrays
   std::vector<LocalDisk> local_disks;                          // the KVM host's own disks
   std::map<std::string, std::vector<std::string>> kernel_log;  // host → dmesg lines
   std::map<std::string, double> uptime;                        // host → seconds since boot

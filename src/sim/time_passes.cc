@@ -27,6 +27,9 @@ bool vm_writes_to(const SimState& s, const Array& a) {
       });
       if (attached && rw) return true;
     }
+  for (const auto& [host, mounts] : s.host_mounts)
+    for (const auto& m : mounts)
+      if (m.device == a.device && m.mounted && !m.read_only) return true;
   return false;
 }
 
