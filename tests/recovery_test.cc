@@ -51,6 +51,10 @@ TEST(Recovery, LabTopologyFaultsRecover) {
     EXPECT_TRUE(r->recovered) << fault << ": " << r->recovery.message << "\n" << r->output;
     EXPECT_EQ(r->final_status, 0) << fault;
     EXPECT_TRUE(r->data_loss.empty()) << fault;
+    if (std::string(fault) == "target-service-stopped") {  // storage.service: "" — no systemd
+      ASSERT_FALSE(r->recovery.steps.empty());
+      EXPECT_EQ(r->recovery.steps.front().argv, "targetctl restore");
+    }
   }
 }
 

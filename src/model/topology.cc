@@ -203,7 +203,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
   YAML::Node st = root["storage"];
   if (!st) r.fail(root, "missing 'storage' (host, pool, portal)");
   r.map_or_fail(st, "storage");
-  r.only_keys(st, {"host", "pool", "portal", "disks", "spare_disks"}, "storage");
+  r.only_keys(st, {"host", "pool", "portal", "disks", "spare_disks", "service"}, "storage");
   t.storage.host = r.str(st, "host", "storage", "the hosts entry of the storage server");
   t.storage.pool = r.opt_str(st, "pool", "storage");  // "" = no ZFS layer (e.g. the qemu lab)
   t.storage.portal =
@@ -211,6 +211,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
                r.str(st, "portal", "storage", "IP:PORT the initiators log in to, e.g. 192.168.125.116:3260"));
   t.storage.disks = r.list(st, "disks", "storage");
   t.storage.spare_disks = r.list(st, "spare_disks", "storage");
+  t.storage.service = r.opt_str(st, "service", "storage", "target");
   if (!t.host(t.storage.host))
     r.fail(st["host"], fmt::format("storage.host: '{}' is not defined under hosts", t.storage.host));
 

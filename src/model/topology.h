@@ -27,6 +27,7 @@ struct StorageConfig {
   std::string portal;                    // "192.168.125.116:3260"
   std::vector<std::string> disks;        // by-id names of the pool's disks
   std::vector<std::string> spare_disks;  // installed, in no pool: what `zpool replace` may use
+  std::string service = "target";        // the systemd unit that restores LIO; "" = no systemd
   std::string portal_ip() const;
   int portal_port() const;
 };

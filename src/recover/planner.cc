@@ -321,11 +321,15 @@ class Planner {
   }
 
   // Scenario 2, Step 1: "Verify iSCSI service listening".
+  // Without systemd (storage.service: "") it runs what target.service runs.
   void target_service() {
-    add("lio.start", "start target.service (restores the saved LIO configuration)",
+    const std::string& unit = t_.storage.service;
+    add("lio.start",
+        unit.empty() ? std::string("restore the saved LIO configuration (targetctl restore)")
+                     : fmt::format("start {}.service (restores the saved LIO configuration)", unit),
         "Scenario 2, Step 1: verify iSCSI service listening", t_.storage.host, Safety::kSafe,
-        {"systemctl", "start", "target"}, "LIO is up and listening on the portal",
-        node_ok(node_id::target_service(t_.storage.host)), 30);
+        unit.empty() ? Argv{"targetctl", "restore"} : Argv{"systemctl", "start", unit},
+        "LIO is up and listening on the portal", node_ok(node_id::target_service(t_.storage.host)), 30);
   }
 
   // Scenario 2, Step 1: "Restore network" is physical work; stackdr waits and says so.

@@ -83,9 +83,10 @@ Rendered targetcli(SimState& s, const Argv& a) {
   return fail("Unknown command: " + text::join(std::vector<std::string>(a.begin() + 1, a.end()), " ") + "\n");
 }
 
-Rendered systemctl_target(SimState& s, const Argv& a) {
+Rendered target_service(SimState& s, const Argv& a) {
+  if (a[0] == "targetctl" && a[1] != "restore") return fail("targetctl: unsupported invocation\n", 1);
   if (a[1] == "is-active") return s.lio.running ? ok("active\n") : Rendered{"inactive\n", "", 3};
-  if (a[1] == "start" || a[1] == "restart") {
+  if (a[1] == "start" || a[1] == "restart" || a[1] == "restore") {
     // target.service runs `targetctl restore`: the saved config, minus storage objects whose
     // device is missing (restoreconfig skips those silently, and their LUNs with them).
     s.lio = s.saved_lio;
@@ -596,7 +597,9 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
     if (c == "targetcli" && !(a.size() == 2 && a[1] == "ls"))
       r = targetcli(s, a);
     else if (c == "systemctl" && a.size() == 3 && a[2] == "target")
-      r = systemctl_target(s, a);
+      r = target_service(s, a);
+    else if (c == "targetctl" && a.size() == 2)
+      r = target_service(s, a);
     else if (c == "zpool" && (a[1] == "clear" || a[1] == "scrub" || a[1] == "replace"))
       r = zpool(s, a);
     else if (c == "zfs" && a[1] == "set")
