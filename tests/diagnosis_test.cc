@@ -144,5 +144,21 @@ TEST(Diagnosis, OneLegsPortalLostIsNamedOnThatPathOnly) {
             Health::kOk);
 }
 
+// Linux 6.1 (our qemu lab): after an ext4 error with errors=remount-ro the kernel stops writes
+// but /proc/mounts still says rw; the kernel log's "Remounting filesystem read-only" after the
+// last mount is what tells. The simulator renders it that way, and diagnosis reads it.
+TEST(Diagnosis, Ext4ShutDownIsReadOnlyEvenWhenProcMountsSaysRw) {
+  SimStack s(testing::kLabConfig);
+  s.inject("vm-fs-readonly");
+  Observation o = s.observe();
+  const Mount* m = o.guests.at("lab").mounts->at("/mnt/md1");
+  ASSERT_NE(m, nullptr);
+  EXPECT_FALSE(m->read_only());
+  auto findings = diagnose(build_graph(s.topology, o));
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].cause, "fs-readonly");
+  EXPECT_NE(findings[0].evidence.front().text.find("the kernel stopped its writes"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace stackdr

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Runs inside the lab guest (from the 9p share /out). Sets the stack up as lab-recipe.md does —
-# LIO exporting two LUNs as two targets on 127.0.0.1:3260, open-iscsi logged in to both, MD
-# RAID1 with an internal bitmap over the two iSCSI disks, ext4 with data of known checksum —
+# LIO exporting two LUNs as two targets, test01 on 127.0.0.1:3260 and test02 on its own portal
+# 127.0.0.2:3260 (so one leg's network can be cut alone), open-iscsi logged in to both, MD
+# RAID1 with an internal bitmap over the two iSCSI disks, ext4 (errors=remount-ro) mounted on
+# /mnt/md1 with data of known checksum —
 # then, for each scenario named on the kernel command line (lab.scenarios=a,b,...), injects the
 # fault for real, times stackdr's detection, runs `stackdr recover --yes`, waits for [UU] and
 # checks sessions and data. One JSON line per scenario goes to /out/results.jsonl.
@@ -16,10 +18,11 @@ mkdir -p $CAP
 IQN1=iqn.2003-01.org.linux-iscsi.lab:test01
 IQN2=iqn.2003-01.org.linux-iscsi.lab:test02
 INI=iqn.2024-01.lab.example:initiator01
-PORTAL=127.0.0.1:3260
-BP1=/dev/disk/by-path/ip-$PORTAL-iscsi-$IQN1-lun-0
-BP2=/dev/disk/by-path/ip-$PORTAL-iscsi-$IQN2-lun-0
-SCEN=s1-lun,s1-backstore,s1-logout,s4-superblock
+P1=127.0.0.1:3260
+P2=127.0.0.2:3260
+BP1=/dev/disk/by-path/ip-$P1-iscsi-$IQN1-lun-0
+BP2=/dev/disk/by-path/ip-$P2-iscsi-$IQN2-lun-0
+SCEN=s1-lun,s1-backstore,s1-logout,s2-leg,s2-target,s4-events,s5-fs,s2-all,s4-superblock,m-resync,m-stall
 for a in $(cat /proc/cmdline); do case $a in lab.scenarios=*) SCEN=${a#lab.scenarios=};; esac; done
 
 log() { echo "LAB-LOG $(date +%T) $*"; }
@@ -29,14 +32,20 @@ wait_bypath() { local i=0; while [ ! -e "$1" ] && [ $i -lt 150 ]; do sleep 0.2; 
 degraded() { grep -A1 '^md1' /proc/mdstat | grep -q '\[U_\]\|\[_U\]'; }
 wait_degraded() { local i=0; while ! degraded && [ $i -lt $(( $1 * 5 )) ]; do sleep 0.2; i=$((i+1)); done; degraded; }
 logged_in() { iscsiadm -m session -P 1 2>/dev/null | grep -c 'iSCSI Session State: LOGGED_IN'; }
-capture() { # NAME: the state stackdr saw, for the parser tests
+capture() { # NAME: the state stackdr saw, for the parser tests (mdadm can hang while a session recovers: P8)
   local n=$1
   cat /proc/mdstat > $CAP/$n.mdstat.txt
-  mdadm --detail /dev/md1 > $CAP/$n.mdadm-detail.txt 2>&1
-  iscsiadm -m session -P 3 > $CAP/$n.iscsiadm-session-P3.txt 2>&1
-  targetcli ls > $CAP/$n.targetcli-ls.txt 2>&1
-  lsblk -J -o NAME,SIZE,TYPE,MOUNTPOINT,SERIAL,WWN > $CAP/$n.lsblk.json 2>&1
+  timeout 10 mdadm --detail /dev/md1 > $CAP/$n.mdadm-detail.txt 2>&1
+  timeout 10 iscsiadm -m session -P 3 > $CAP/$n.iscsiadm-session-P3.txt 2>&1
+  timeout 20 targetcli ls > $CAP/$n.targetcli-ls.txt 2>&1
+  timeout 10 lsblk -J -o NAME,SIZE,TYPE,MOUNTPOINT,SERIAL,WWN > $CAP/$n.lsblk.json 2>&1
 }
+# nftables on lo: drop everything to and from a portal's address (ping too), as a cut cable does
+nft add table inet lab
+nft add chain inet lab out '{ type filter hook output priority 0; }'
+block() { for ip in "$@"; do nft add rule inet lab out ip daddr $ip drop; nft add rule inet lab out ip saddr $ip drop; done; }
+unblock() { nft flush chain inet lab out; }
+session_up() { iscsiadm -m session -P 1 2>/dev/null | grep -A3 "Target: $1 " | grep -q 'iSCSI Session State: LOGGED_IN'; }
 
 log "setup"
 modprobe configfs; mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
@@ -51,22 +60,23 @@ targetcli /backstores/block create name=lun02 dev=/dev/vdc >/dev/null
 for n in 1 2; do
   eval IQN=\$IQN$n
   targetcli /iscsi create $IQN >/dev/null
-  targetcli /iscsi/$IQN/tpg1/portals create 127.0.0.1 3260 >/dev/null
+  targetcli /iscsi/$IQN/tpg1/portals create 127.0.0.$n 3260 >/dev/null
   targetcli /iscsi/$IQN/tpg1/luns create /backstores/block/lun0$n >/dev/null
   targetcli /iscsi/$IQN/tpg1/acls create $INI >/dev/null
   targetcli /iscsi/$IQN/tpg1 set attribute authentication=0 >/dev/null
 done
 targetcli saveconfig >/dev/null
-iscsiadm -m discovery -t sendtargets -p $PORTAL >/dev/null
+iscsiadm -m discovery -t sendtargets -p $P1 >/dev/null
+iscsiadm -m discovery -t sendtargets -p $P2 >/dev/null
 iscsiadm -m node -o update -n node.session.timeo.replacement_timeout -v 15
-iscsiadm -m node -T $IQN1 -p $PORTAL --login >/dev/null
-iscsiadm -m node -T $IQN2 -p $PORTAL --login >/dev/null
+iscsiadm -m node -T $IQN1 -p $P1 --login >/dev/null
+iscsiadm -m node -T $IQN2 -p $P2 --login >/dev/null
 wait_bypath $BP1; wait_bypath $BP2
 D1=$(readlink -f $BP1); D2=$(readlink -f $BP2)
 yes | mdadm --create /dev/md1 --run --level=1 --raid-devices=2 --metadata=1.2 --bitmap=internal $D1 $D2 >/dev/null 2>&1
 mdadm --wait /dev/md1
 ARRAY_BYTES=$(( $(cat /sys/block/md1/size) * 512 ))
-mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 /dev/md1
+mkfs.ext4 -q -e remount-ro -E lazy_itable_init=0,lazy_journal_init=0 /dev/md1
 mkdir -p /mnt/md1; mount /dev/md1 /mnt/md1
 dd if=/dev/urandom of=/tmp/rand16 bs=1M count=16 status=none
 for i in 1 2 3 4; do cp /tmp/rand16 /mnt/md1/base$i; done; sync
@@ -87,7 +97,7 @@ $SD status --config $CFG > $OUT/status.clean.txt 2>&1; echo "status exit $?" >> 
 detect() {
   local t0=$1 i=0
   DIAG='{"scenario":0,"cause":""}'
-  while [ $i -lt 300 ]; do
+  while [ $i -lt 300 ] && [ "$(since $t0 | cut -d. -f1)" -lt 120 ]; do  # give up after 2 minutes
     local j; j=$($SD diagnose --config $CFG --json 2>/dev/null)
     local f; f=$(printf '%s' "$j" | grep -o '"scenario": [0-9]*' | head -1 | grep -o '[0-9]*')
     if [ -n "$f" ]; then
@@ -103,10 +113,10 @@ detect() {
   return 1
 }
 
-# seconds from $1 to mdadm --monitor's first event after it (null if none within 20 s)
+# seconds from $1 to mdadm --monitor's first event after it (null if none within $2 s, default 20)
 monitor_latency() {
   local t0=$1 i=0 ev
-  while [ $i -lt 100 ]; do
+  while [ $i -lt $(( ${2:-20} * 5 + 1 )) ]; do
     ev=$(awk -v t="$t0" '$1 > t {print $1; exit}' /tmp/mdadm-monitor.events)
     if [ -n "$ev" ]; then awk -v a="$t0" -v b="$ev" 'BEGIN{printf "%.2f", b-a}'; return; fi
     sleep 0.2; i=$((i+1))
@@ -114,11 +124,12 @@ monitor_latency() {
   echo null
 }
 
-# recover and verify; prints the JSON line
+# recover and verify; prints the JSON line. WAIT_DEGRADED=0: recover at once (a fault stackdr
+# can fix before md notices it, e.g. the target service restored within the session timeout).
 recover_and_verify() {
   local n=$1 num=$2 fault=$3 detected=$4 t0fault=$5
-  grep -q '^md1 : active' /proc/mdstat && wait_degraded 60
-  local mon; mon=$(monitor_latency $t0fault)
+  [ "${WAIT_DEGRADED:-1}" = 1 ] && grep -q '^md1 : active' /proc/mdstat && wait_degraded 60
+  local mon; if [ "${WAIT_DEGRADED:-1}" = 1 ]; then mon=$(monitor_latency $t0fault); else mon=$(monitor_latency $t0fault 0); fi
   capture $n.fault
   local dirty chunk
   dirty=$(mdadm -X $D1 2>/dev/null | grep -o '[0-9]* dirty' | grep -o '[0-9]*')
@@ -127,10 +138,13 @@ recover_and_verify() {
   $SD recover --config $CFG --yes --state-dir /tmp/stackdr-state > $OUT/recover.$n.txt 2>&1
   local rc=$?
   local rec_s; rec_s=$(since $t0)
+  wait  # the scenario's background writer and network restore
   mdadm --wait /dev/md1 2>/dev/null
   local uu=false; grep -A1 '^md1' /proc/mdstat | grep -q '\[UU\]' && uu=true
   local sessions; sessions=$(logged_in)
+  local rw=false; grep -q ' /mnt/md1 ext4 rw' /proc/mounts && rw=true
   mountpoint -q /mnt/md1 || mount /dev/md1 /mnt/md1 2>/dev/null
+  echo 3 > /proc/sys/vm/drop_caches  # read the data back from the disks, not the page cache
   local intact=false; (cd /mnt/md1 2>/dev/null && sha256sum -c --quiet /tmp/base.sha >/dev/null 2>&1) && intact=true
   capture $n.recovered
   local bytes=null cbytes
@@ -138,10 +152,64 @@ recover_and_verify() {
   if grep -q -- '--re-add' $OUT/recover.$n.txt && ! grep -q -- ' --add ' $OUT/recover.$n.txt; then
     [ -n "$dirty" ] && bytes=$(( dirty * cbytes ))
   elif grep -q -- ' --add ' $OUT/recover.$n.txt; then bytes=$ARRAY_BYTES; fi
-  local ok=false; [ $rc = 0 ] && [ $uu = true ] && [ "$sessions" = 2 ] && [ $intact = true ] && ok=true
-  printf '{"scenario":%s,"fault":"%s","detected":%s,"detect_s":%s,"diagnosis":%s,"mdadm_monitor_s":%s,"recovered":%s,"recover_exit":%s,"recover_s":%s,"bytes_resynced":%s,"array_bytes":%s,"array_uu":%s,"sessions_logged_in":%s,"data_intact":%s}\n' \
-    "$num" "$fault" "$detected" "$DETECT_S" "$DIAG" "$mon" "$ok" "$rc" "$rec_s" "$bytes" "$ARRAY_BYTES" "$uu" "$sessions" "$intact" | tee -a $RES
+  local bbl; bbl=$(cat /sys/block/md1/md/dev-*/bad_blocks 2>/dev/null | wc -l)
+  local ok=false; [ $rc = 0 ] && [ $uu = true ] && [ "$sessions" = 2 ] && [ $intact = true ] && [ $rw = true ] && ok=true
+  printf '{"scenario":%s,"fault":"%s","detected":%s,"detect_s":%s,"diagnosis":%s,"mdadm_monitor_s":%s,"recovered":%s,"recover_exit":%s,"recover_s":%s,"bytes_resynced":%s,"array_bytes":%s,"array_uu":%s,"sessions_logged_in":%s,"fs_rw":%s,"bad_block_entries":%s,"data_intact":%s}\n' \
+    "$num" "$fault" "$detected" "$DETECT_S" "$DIAG" "$mon" "$ok" "$rc" "$rec_s" "$bytes" "$ARRAY_BYTES" "$uu" "$sessions" "$rw" "$bbl" "$intact" | tee -a $RES
   rm -rf /tmp/stackdr-state
+}
+
+# Takes test02 out and puts it back by hand (measurements only; not stackdr's recovery).
+leg2_out_and_back() {  # $1: re-add | full
+  iscsiadm -m node -T $IQN2 -p $P2 --logout >/dev/null
+  cp /tmp/rand16 /mnt/md1/m-$1; sync   # the same 16 MiB written while the leg is away
+  wait_degraded 30
+  iscsiadm -m node -T $IQN2 -p $P2 --login >/dev/null; wait_bypath $BP2; D2=$(readlink -f $BP2)
+  mdadm /dev/md1 --remove failed >/dev/null 2>&1; mdadm /dev/md1 --remove detached >/dev/null 2>&1
+}
+# bytes md has to copy for a bitmap re-add: dirty chunks on the member that stayed
+dirty_bytes() {
+  local dirty chunk
+  dirty=$(mdadm -X $D1 2>/dev/null | grep -o '[0-9]* dirty' | grep -o '[0-9]*')
+  chunk=$(mdadm -X $D1 2>/dev/null | awk '/Chunksize/ {print $3, $4}')
+  case "$chunk" in *MB) echo $(( dirty * ${chunk%% *} * 1048576 ));; *KB) echo $(( dirty * ${chunk%% *} * 1024 ));; *) echo null;; esac
+}
+# The same outage (test02 logged out while 16 MiB are written), repaired two ways.
+measure_resync() {
+  log "measure: re-add vs zero-superblock + add"
+  leg2_out_and_back re-add
+  local b; b=$(dirty_bytes); local t0; t0=$(now)
+  mdadm /dev/md1 --re-add $D2 >/dev/null 2>&1; sleep 1; mdadm --wait /dev/md1
+  printf '{"measure":"resync","method":"re-add (bitmap)","bytes_resynced":%s,"array_bytes":%s,"seconds_to_UU":%s}\n' "$b" "$ARRAY_BYTES" "$(since $t0)" | tee -a $RES
+  leg2_out_and_back full
+  t0=$(now)
+  mdadm --zero-superblock $D2 >/dev/null 2>&1; mdadm /dev/md1 --add $D2 >/dev/null 2>&1; sleep 1; mdadm --wait /dev/md1
+  printf '{"measure":"resync","method":"zero-superblock + add (runbook)","bytes_resynced":%s,"array_bytes":%s,"seconds_to_UU":%s}\n' "$ARRAY_BYTES" "$ARRAY_BYTES" "$(since $t0)" | tee -a $RES
+}
+# How long one O_DIRECT write to the array hangs when test02's network is cut, per timer set.
+stall_run() {  # label replacement_timeout noop_interval noop_timeout failfast(0/1)
+  local label=$1 rt=$2 ni=$3 nt=$4 ff=$5
+  log "measure: write stall, $label"
+  iscsiadm -m node -T $IQN2 -p $P2 -o update -n node.session.timeo.replacement_timeout -v $rt
+  iscsiadm -m node -T $IQN2 -p $P2 -o update -n 'node.conn[0].timeo.noop_out_interval' -v $ni
+  iscsiadm -m node -T $IQN2 -p $P2 -o update -n 'node.conn[0].timeo.noop_out_timeout' -v $nt
+  leg2_out_and_back stall-$label   # a fresh login picks the timers up
+  mdadm /dev/md1 --re-add $D2 >/dev/null 2>&1; sleep 1; mdadm --wait /dev/md1
+  [ $ff = 1 ] && echo failfast > /sys/block/md1/md/dev-$(basename $D2)/state
+  sync; sleep 2
+  block 127.0.0.2
+  local t0; t0=$(now)
+  timeout 400 dd if=/tmp/rand16 of=/mnt/md1/stall-$label bs=4k count=1 oflag=direct conv=fsync status=none
+  local rc=$? stall; stall=$(since $t0)
+  unblock
+  local i=0; while ! session_up $IQN2 && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done
+  printf '{"measure":"write-stall","timers":"%s","replacement_timeout":%s,"noop_out_interval":%s,"noop_out_timeout":%s,"md_failfast":%s,"write_exit":%s,"stall_s":%s}\n' "$label" $rt $ni $nt $ff $rc "$stall" | tee -a $RES
+  wait_degraded 30; mdadm /dev/md1 --remove failed >/dev/null 2>&1; D2=$(readlink -f $BP2)
+  mdadm /dev/md1 --re-add $D2 >/dev/null 2>&1; sleep 1; mdadm --wait /dev/md1
+}
+measure_stall() {
+  stall_run recommended 5 2 2 1
+  stall_run open-iscsi-default 120 5 5 0
 }
 
 for NAME in ${SCEN//,/ }; do
@@ -160,17 +228,50 @@ for NAME in ${SCEN//,/ }; do
       wait
       recover_and_verify $NAME 1 "backstore deleted" $d $t0 ;;
     s1-logout)
-      t0=$(now); iscsiadm -m node -T $IQN2 -p $PORTAL --logout >/dev/null
+      t0=$(now); iscsiadm -m node -T $IQN2 -p $P2 --logout >/dev/null
       (cp /tmp/rand16 /mnt/md1/$NAME; sync) &   # the VM keeps writing: md fails the leg on it
       if detect $t0; then d=true; else d=false; fi
       wait
       recover_and_verify $NAME 1 "session logged out" $d $t0 ;;
+    s2-leg)
+      t0=$(now); block 127.0.0.2
+      (sleep 45; unblock) &   # the cable is back after 45 s: longer than NOP-Out 10 s + replacement_timeout 15 s
+      (cp /tmp/rand16 /mnt/md1/$NAME; sync) &
+      if detect $t0; then d=true; else d=false; fi
+      recover_and_verify $NAME 2 "one leg's portal unreachable (127.0.0.2 dropped)" $d $t0 ;;
+    s2-all)
+      t0=$(now); block 127.0.0.1 127.0.0.2
+      (sleep 45; unblock) &   # both legs gone for 45 s: md keeps the last leg, marks the array broken
+      (cp /tmp/rand16 /mnt/md1/$NAME; sync) &
+      if detect $t0; then d=true; else d=false; fi
+      recover_and_verify $NAME 2 "whole storage network lost (both portals dropped)" $d $t0 ;;
+    s2-target)
+      t0=$(now); targetctl clear   # what stopping target.service does to configfs
+      (cp /tmp/rand16 /mnt/md1/$NAME; sync) &
+      if detect $t0; then d=true; else d=false; fi
+      WAIT_DEGRADED=0 recover_and_verify $NAME 2 "target service stopped (configfs cleared)" $d $t0 ;;
+    s4-events)
+      umount /mnt/md1; mdadm --stop /dev/md1 >/dev/null 2>&1
+      mdadm --assemble /dev/md1 --run $D1 >/dev/null 2>&1   # test01 alone: test02 falls behind
+      mount /dev/md1 /mnt/md1; cp /tmp/rand16 /mnt/md1/$NAME; sync; umount /mnt/md1
+      mdadm --stop /dev/md1 >/dev/null 2>&1
+      t0=$(now); mdadm --assemble /dev/md1 $D1 $D2 > $OUT/assemble.$NAME.txt 2>&1
+      mount /dev/md1 /mnt/md1
+      if detect $t0; then d=true; else d=false; fi
+      WAIT_DEGRADED=0 recover_and_verify $NAME 4 "members assembled with a stale event count" $d $t0 ;;
+    s5-fs)
+      t0=$(now); echo 1 > /sys/fs/ext4/md1/trigger_fs_error   # an ext4 error: errors=remount-ro
+      cat /proc/mounts > $OUT/mounts.$NAME.txt; $SD status --config $CFG > $OUT/status.$NAME.txt 2>&1
+      if detect $t0; then d=true; else d=false; fi
+      WAIT_DEGRADED=0 recover_and_verify $NAME 5 "the array's filesystem went read-only" $d $t0 ;;
+    m-resync) measure_resync ;;
+    m-stall) measure_stall ;;
     s4-superblock)
       umount /mnt/md1; mdadm --stop /dev/md1 >/dev/null 2>&1
       t0=$(now); dd if=/dev/zero of=$D2 bs=4096 seek=1 count=1 conv=notrunc status=none; sync
       mdadm --assemble /dev/md1 $D1 $D2 > $OUT/assemble.$NAME.txt 2>&1
       if detect $t0; then d=true; else d=false; fi
-      recover_and_verify $NAME 4 "member superblock overwritten" $d $t0 ;;
+      WAIT_DEGRADED=0 recover_and_verify $NAME 4 "member superblock overwritten" $d $t0 ;;
     *) log "unknown scenario $NAME" ;;
   esac
   D1=$(readlink -f $BP1); D2=$(readlink -f $BP2)

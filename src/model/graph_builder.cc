@@ -643,24 +643,31 @@ class Builder {
       unknown_if_missing(n, false, o_, f.host, "/proc/mounts");
     } else {
       const Mount* m = git->second.mounts->at(f.mountpoint);
-      if (!m)
+      auto kit = o_.kvm.find(f.host);
+      const auto& kmsg = git->second.kmsg      ? git->second.kmsg
+                         : kit != o_.kvm.end() ? kit->second.kmsg
+                                               : git->second.kmsg;
+      std::string dev = f.device.substr(f.device.rfind('/') + 1);
+      // Since Linux 6.1 ext4 with errors=remount-ro stops every write after an error but no
+      // longer flags the mount read-only: /proc/mounts still says rw (seen in our qemu lab).
+      // The kernel log tells: "Remounting filesystem read-only" after its last mount.
+      const KernelEvent* shut = nullptr;
+      if (kmsg)
+        for (const auto& e : kmsg->events)
+          if (e.device == dev && (e.kind == "fs-remount-ro" || e.kind == "fs-mounted"))
+            shut = e.kind == "fs-remount-ro" ? &e : nullptr;
+      if (!m) {
         worsen(n, Health::kFailed, "fs-not-mounted",
                {f.host, "/proc/mounts", f.mountpoint + " is not mounted"});
-      else if (m->read_only()) {
-        worsen(
-            n, Health::kFailed, "fs-readonly",
-            {f.host, "/proc/mounts",
-             fmt::format("{} {} {} {}", m->device, m->mountpoint, m->fstype, text::join(m->options, ","))});
-        auto kit = o_.kvm.find(f.host);
-        const auto& kmsg = git->second.kmsg      ? git->second.kmsg
-                           : kit != o_.kvm.end() ? kit->second.kmsg
-                                                 : git->second.kmsg;
-        if (kmsg) {
-          std::string dev = f.device.substr(f.device.rfind('/') + 1);
+      } else if (m->read_only() || shut) {
+        worsen(n, Health::kFailed, "fs-readonly",
+               {f.host, "/proc/mounts",
+                fmt::format("{} {} {} {}{}", m->device, m->mountpoint, m->fstype, text::join(m->options, ","),
+                            m->read_only() ? "" : " (the kernel stopped its writes: see dmesg)")});
+        if (kmsg)
           for (const auto& e : kmsg->events)
             if ((e.kind == "fs-remount-ro" || e.kind == "fs-error") && e.device == dev)
               n.evidence.push_back({f.host, "dmesg", fmt::format("[{}] {}", e.time, e.text)});
-        }
       }
     }
     g_.add(n);

@@ -35,6 +35,7 @@ const std::vector<Rule>& rules() {
       {"fs-journal-abort", std::regex(R"(Aborting journal on device ([\w-]+))"), 1, 0, 0},
       {"fs-remount-ro", std::regex(R"(EXT4-fs \(([\w-]+)\).*[Rr]emounting filesystem read-only)"), 1, 0, 0},
       {"fs-error", std::regex(R"(EXT4-fs error \(device ([\w-]+)\))"), 1, 0, 0},
+      {"fs-mounted", std::regex(R"(EXT4-fs \(([\w-]+)\): mounted filesystem)"), 1, 0, 0},
   };
   return r;
 }

@@ -169,6 +169,7 @@ Result<bool> vm_fs_readonly(SimState& s) {
   auto abort_fs = [&s](const std::string& host, GuestMount& m) {
     m.read_only = true;
     m.needs_fsck = true;
+    m.shut_down = true;
     std::string dev = m.device.substr(m.device.rfind('/') + 1);
     s.klog(
         host,

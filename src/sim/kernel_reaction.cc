@@ -130,6 +130,7 @@ void settle_arrays(SimState& s) {
 void fs_aborted(SimState& s, const std::string& host, GuestMount& m) {
   m.read_only = true;
   m.needs_fsck = true;
+  m.shut_down = true;
   if (host.empty()) return;
   std::string dev = m.device.substr(m.device.rfind('/') + 1);
   s.klog(host,

@@ -61,14 +61,14 @@ std::string render_guest_mounts(const SimState& s, std::string_view guest_host) 
       for (const auto& m : v.mounts)
         if (m.mounted)
           out += fmt::format("{} {} {} {},relatime 0 0\n", m.device, m.mountpoint, m.fstype,
-                             m.read_only ? "ro" : "rw");
+                             m.read_only && !m.shut_down ? "ro" : "rw");
     }
   }
   if (auto h = s.host_mounts.find(std::string(guest_host)); h != s.host_mounts.end())
     for (const auto& m : h->second)
       if (m.mounted)
         out += fmt::format("{} {} {} {},relatime 0 0\n", m.device, m.mountpoint, m.fstype,
-                           m.read_only ? "ro" : "rw");
+                           m.read_only && !m.shut_down ? "ro" : "rw");
   return out;
 }
 

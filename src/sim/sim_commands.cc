@@ -582,6 +582,9 @@ Rendered guest(SimState& s, const std::string& host, const Argv& a) {
       return fail(fmt::format("mount: {}: can't read superblock on {}.\n", a[2], a[1]), 32);
     m->mounted = true;
     m->read_only = m->needs_fsck;  // ext4 with errors=remount-ro and a dirty journal
+    m->shut_down = false;
+    s.klog(host, fmt::format("EXT4-fs ({}): mounted filesystem with ordered data mode. Quota mode: none.",
+                             a[1].substr(a[1].rfind('/') + 1)));
     return ok();
   }
   return fail(a[0] + ": unsupported invocation\n", 1);

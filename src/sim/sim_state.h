@@ -166,6 +166,7 @@ struct GuestMount {
   bool read_only = false;
   bool mounted = true;
   bool needs_fsck = false;  // the journal aborted: remount rw fails until e2fsck ran
+  bool shut_down = false;   // ext4 stopped writes after an error; Linux 6.1 still shows it rw
 };
 
 struct Vm {
