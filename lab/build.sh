@@ -16,6 +16,7 @@ for p in debootstrap qemu-system-x86 e2fsprogs; do
 done
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
+  apt-get update -qq  # a fresh machine may have no package lists yet
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 

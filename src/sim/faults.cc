@@ -167,17 +167,7 @@ Result<bool> vm_disk_detached(SimState& s) {
 // else on the KVM host's own mount of an array (the lab's topology).
 Result<bool> vm_fs_readonly(SimState& s) {
   auto abort_fs = [&s](const std::string& host, GuestMount& m) {
-    m.read_only = true;
-    m.needs_fsck = true;
-    m.shut_down = true;
-    std::string dev = m.device.substr(m.device.rfind('/') + 1);
-    s.klog(
-        host,
-        fmt::format(
-            "EXT4-fs error (device {}): ext4_find_entry:1663: inode #2: comm ls: reading directory lblock 0",
-            dev),
-        5.0);
-    s.klog(host, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
+    ext4_shut_down(s, host, m, "ext4_find_entry:1663: inode #2: comm ls: reading directory lblock 0", 5.0);
   };
   for (const auto& vc : s.topology.vms) {
     Vm* v = s.vm(vc.name);

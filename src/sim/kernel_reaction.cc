@@ -126,19 +126,9 @@ void settle_arrays(SimState& s) {
   }
 }
 
-// ext4 (errors=remount-ro) met a write error: it aborts its journal and goes read-only.
+// ext4 met a write error under it: it aborts its journal and shuts down.
 void fs_aborted(SimState& s, const std::string& host, GuestMount& m) {
-  m.read_only = true;
-  m.needs_fsck = true;
-  m.shut_down = true;
-  if (host.empty()) return;
-  std::string dev = m.device.substr(m.device.rfind('/') + 1);
-  s.klog(host,
-         fmt::format("EXT4-fs error (device {}): ext4_journal_check_start:83: comm kworker/u4:2: "
-                     "Detected aborted journal",
-                     dev),
-         1.0);
-  s.klog(host, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
+  ext4_shut_down(s, host, m, "ext4_journal_check_start:83: comm kworker/u4:2: Detected aborted journal", 1.0);
 }
 
 void settle_guests(SimState& s) {
@@ -204,6 +194,17 @@ void settle(SimState& s) {
   settle_sessions(s);
   settle_arrays(s);
   settle_guests(s);
+}
+
+void ext4_shut_down(SimState& s, const std::string& host, GuestMount& m, const std::string& error_line,
+                    double after_s) {
+  m.read_only = true;
+  m.needs_fsck = true;
+  m.shut_down = true;
+  if (host.empty()) return;
+  std::string dev = m.device.substr(m.device.rfind('/') + 1);
+  s.klog(host, fmt::format("EXT4-fs error (device {}): {}", dev, error_line), after_s);
+  s.klog(host, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
 }
 
 }  // namespace stackdr::sim

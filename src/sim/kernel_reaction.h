@@ -16,4 +16,9 @@ void settle(SimState& s);
 /// it, with the update time and its view of the slots ("AA", "A.").
 void md_event(SimState& s, Array& a);
 
+/// ext4 (errors=remount-ro) met an error: it stops writes (Linux 6.1 still lists it rw) and
+/// logs `error_line` then "Remounting filesystem read-only" on `host` ("" = nobody sees it).
+void ext4_shut_down(SimState& s, const std::string& host, GuestMount& m, const std::string& error_line,
+                    double after_s);
+
 }  // namespace stackdr::sim

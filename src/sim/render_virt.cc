@@ -49,6 +49,14 @@ Rendered render_virsh_domstate(const SimState& s, std::string_view domain) {
   return {v->state + "\n\n", "", 0};
 }
 
+namespace {
+// A shut-down ext4 is still listed rw (Linux 6.1); only a real read-only mount says ro.
+std::string mount_line(const GuestMount& m) {
+  return fmt::format("{} {} {} {},relatime 0 0\n", m.device, m.mountpoint, m.fstype,
+                     m.read_only && !m.shut_down ? "ro" : "rw");
+}
+}  // namespace
+
 std::string render_guest_mounts(const SimState& s, std::string_view guest_host) {
   std::string out =
       "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime "
@@ -59,16 +67,12 @@ std::string render_guest_mounts(const SimState& s, std::string_view guest_host) 
     for (const auto& v : s.vms) {
       if (v.name != vc.name) continue;
       for (const auto& m : v.mounts)
-        if (m.mounted)
-          out += fmt::format("{} {} {} {},relatime 0 0\n", m.device, m.mountpoint, m.fstype,
-                             m.read_only && !m.shut_down ? "ro" : "rw");
+        if (m.mounted) out += mount_line(m);
     }
   }
   if (auto h = s.host_mounts.find(std::string(guest_host)); h != s.host_mounts.end())
     for (const auto& m : h->second)
-      if (m.mounted)
-        out += fmt::format("{} {} {} {},relatime 0 0\n", m.device, m.mountpoint, m.fstype,
-                           m.read_only && !m.shut_down ? "ro" : "rw");
+      if (m.mounted) out += mount_line(m);
   return out;
 }
 
