@@ -71,6 +71,11 @@ TEST(ReplayHost, AnswersFromABundle) {
   EXPECT_EQ(*h.read_file("/proc/mdstat"), "mdstat text");
   EXPECT_FALSE(h.run({"mdadm", "--detail", "/dev/md2"}, 1s).started);
   EXPECT_EQ(ReplayHost::encode_argv({"a b", "c/d"}), "a%20b+c%2Fd");
+  // Long argvs fit a file name (255 bytes, with room for ".stderr") and stay distinct.
+  Argv a(60, "word"), b(60, "word");
+  b.back() = "other";
+  EXPECT_LE(ReplayHost::encode_argv(a).size(), 200u);
+  EXPECT_NE(ReplayHost::encode_argv(a), ReplayHost::encode_argv(b));
   std::filesystem::remove_all(dir);
 }
 

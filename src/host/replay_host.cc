@@ -1,5 +1,7 @@
 #include "host/replay_host.h"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -8,6 +10,8 @@
 namespace stackdr {
 
 namespace {
+
+constexpr size_t kMaxName = 200;  // leaves room for the .stderr / .rc suffixes
 
 std::optional<std::string> slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -33,6 +37,13 @@ std::string ReplayHost::encode_argv(const Argv& argv) {
         out += hex[c & 15];
       }
     }
+  }
+  // A file name holds at most 255 bytes; a long argv (find over configfs, zfs get of many
+  // zvols) keeps its first 180 and a hash of the whole, so it still has exactly one name.
+  if (out.size() > kMaxName) {
+    uint64_t h = 1469598103934665603ULL;  // FNV-1a
+    for (char c : out) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    out = out.substr(0, 180) + fmt::format("~{:016x}", h);
   }
   return out;
 }

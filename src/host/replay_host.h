@@ -6,7 +6,8 @@
 ///   cmd/<encoded argv>.rc       its exit status (optional, default 0)
 ///   fs/<absolute path>          a file's content (e.g. fs/proc/mdstat)
 /// The argv is encoded by percent-escaping every byte outside [A-Za-z0-9._-] and joining the
-/// arguments with '+', so each argv has exactly one file name.
+/// arguments with '+', so each argv has exactly one file name; an encoding longer than 200
+/// bytes is cut to its first 180 and "~" + a 64-bit hash of the whole.
 
 #include <filesystem>
 
