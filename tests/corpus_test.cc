@@ -38,6 +38,8 @@ std::string kind_for(const std::string& rel) {
       {std::regex(R"((^|/)(md-array-state|md-bad_blocks-sysfs)\.[^/]*\.txt$)"), "md-sysfs"},
       {std::regex(R"((^|/)iscsiadm-session(-P\d)?\.[^/]*\.txt$)"), "iscsiadm-session"},
       {std::regex(R"((^|/)targetcli-ls\.[^/]*\.txt$)"), "targetcli-ls"},
+      {std::regex(R"((^|/)lio-tree\.[^/]*\.txt$)"), "lio-tree"},
+      {std::regex(R"((^|/)lio-values\.[^/]*\.txt$)"), "lio-values"},
       {std::regex(R"((^|/)lsblk\.[^/]*\.json$)"), "lsblk"},
       {std::regex(R"((^|/)ls-by-path\.[^/]*\.txt$)"), "disk-links"},
       {std::regex(R"((^|/)iscsi-sysfs\.[^/]*\.txt$)"), "iscsi-sysfs"},

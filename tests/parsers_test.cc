@@ -1,11 +1,15 @@
 // Specific facts read from real captured output: what each parser must see, not only that it
 // does not fail.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "probe/disk_links.h"
 #include "probe/iscsiadm_session.h"
 #include "probe/kernel_log.h"
+#include "probe/lio_configfs.h"
 #include "probe/lsblk.h"
 #include "probe/md_sysfs.h"
 #include "probe/mdadm_detail.h"
@@ -242,6 +246,103 @@ TEST(TargetcliLs, LabTree) {
   EXPECT_EQ(t.tpgs[0].luns[0].backstore, "block/lun02");
   EXPECT_EQ(t.tpgs[0].portals, std::vector<std::string>{"127.0.0.1:3260"});
   EXPECT_EQ(t.tpgs[0].acls[0].mapped_luns, std::vector<int>{0});
+}
+
+// stackdr's own lab run: LIO read from configfs (find + grep), as the observer reads it.
+LioFacts lab_configfs() {
+  std::string dir = std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-11-25/";
+  auto tree = parse_lio_tree(testing::read_file(dir + "lio-tree.clean.txt"));
+  EXPECT_TRUE(tree.ok()) << tree.error().message;
+  auto values = parse_lio_values(testing::read_file(dir + "lio-values.clean.txt"));
+  EXPECT_TRUE(values.ok()) << values.error().message;
+  return apply_lio_values(*tree, *values);
+}
+
+TEST(LioConfigfs, LabTreeWithValues) {
+  LioFacts f = lab_configfs();
+  EXPECT_TRUE(f.warnings.empty());
+  ASSERT_EQ(f.backstores.size(), 2u);
+  const LioBackstore& b = f.backstores[0];  // configfs lists the newest first
+  EXPECT_EQ(b.type, "block");
+  EXPECT_EQ(b.name, "lun02");
+  EXPECT_EQ(b.device, "/dev/vdc");
+  EXPECT_EQ(b.serial, "78237e77-9a72-4917-bb8b-4db81c5b5872");
+  EXPECT_TRUE(b.activated);
+  ASSERT_EQ(f.targets.size(), 2u);
+  const LioTarget& t = f.targets[0];
+  EXPECT_EQ(t.iqn, "iqn.2003-01.org.linux-iscsi.lab:test02");
+  ASSERT_EQ(t.tpgs.size(), 1u);
+  const LioTpg& g = t.tpgs[0];
+  EXPECT_EQ(g.tag, 1);
+  EXPECT_TRUE(g.enabled);
+  ASSERT_EQ(g.luns.size(), 1u);
+  EXPECT_EQ(g.luns[0].lun, 0);
+  EXPECT_EQ(g.luns[0].backstore, "block/lun02");
+  EXPECT_EQ(g.luns[0].device, "/dev/vdc");
+  EXPECT_EQ(g.portals, std::vector<std::string>{"127.0.0.2:3260"});
+  ASSERT_EQ(g.acls.size(), 1u);
+  EXPECT_EQ(g.acls[0].initiator, "iqn.2024-01.lab.example:initiator01");
+  EXPECT_EQ(g.acls[0].mapped_luns, std::vector<int>{0});
+}
+
+// configfs and targetcli ls describe the same configuration (the lab's, same topology).
+TEST(LioConfigfs, ReadsWhatTargetcliLsShows) {
+  auto tl = parse_targetcli_ls(
+      testing::read_file(std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-11-25/targetcli-ls.clean.txt"));
+  ASSERT_TRUE(tl.ok()) << tl.error().message;
+  LioFacts cf = lab_configfs();
+  auto summary = [](const LioFacts& f) {
+    std::set<std::string> out;
+    for (const auto& b : f.backstores)
+      out.insert(fmt::format("bs {}/{} {} {}", b.type, b.name, b.device, b.activated));
+    for (const auto& t : f.targets)
+      for (const auto& g : t.tpgs) {
+        out.insert(fmt::format("tpg {} {} {}", t.iqn, g.tag, g.enabled));
+        for (const auto& l : g.luns)
+          out.insert(fmt::format("lun {} {} {} {}", t.iqn, l.lun, l.backstore, l.device));
+        for (const auto& p : g.portals) out.insert(fmt::format("portal {} {}", t.iqn, p));
+        for (const auto& a : g.acls)
+          for (int m : a.mapped_luns) out.insert(fmt::format("acl {} {} {}", t.iqn, a.initiator, m));
+      }
+    return out;
+  };
+  EXPECT_EQ(summary(cf), summary(*tl));
+}
+
+TEST(LioConfigfs, NoLioLoadedIsAnEmptyConfiguration) {
+  auto r = parse_lio_tree("find: '/sys/kernel/config/target': No such file or directory\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->backstores.empty());
+  EXPECT_TRUE(r->targets.empty());
+  auto cleared = parse_lio_tree("d iscsi\t\nd core\t\n");  // after targetctl clear
+  ASSERT_TRUE(cleared.ok());
+  EXPECT_TRUE(cleared->backstores.empty());
+  EXPECT_TRUE(cleared->targets.empty());
+}
+
+TEST(LioConfigfs, OtherOutputIsRejectedWithItsLine) {
+  auto r = parse_lio_tree("o- / ..... [...]\n", "tree.txt");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("tree.txt:1"), std::string::npos) << r.error().message;
+  auto v = parse_lio_values("Storage Objects: 2\n", "values.txt");
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().message.find("values.txt:1"), std::string::npos) << v.error().message;
+}
+
+TEST(LioConfigfs, DisabledTpgAndMissingLunLink) {
+  auto tree = parse_lio_tree(
+      "d iscsi/iqn.x:t1\t\nd iscsi/iqn.x:t1/tpgt_1\t\nd iscsi/iqn.x:t1/tpgt_1/lun\t\n"
+      "d iscsi/iqn.x:t1/tpgt_1/lun/lun_3\t\nd core\t\n");
+  ASSERT_TRUE(tree.ok()) << tree.error().message;
+  auto values = parse_lio_values("/sys/kernel/config/target/iscsi/iqn.x:t1/tpgt_1/enable:0\n");
+  ASSERT_TRUE(values.ok());
+  LioFacts f = apply_lio_values(*tree, *values);
+  ASSERT_EQ(f.targets.size(), 1u);
+  ASSERT_EQ(f.targets[0].tpgs.size(), 1u);
+  EXPECT_FALSE(f.targets[0].tpgs[0].enabled);
+  ASSERT_EQ(f.targets[0].tpgs[0].luns.size(), 1u);
+  EXPECT_EQ(f.targets[0].tpgs[0].luns[0].lun, 3);
+  EXPECT_EQ(f.targets[0].tpgs[0].luns[0].backstore, "");  // a LUN with no backstore behind it
 }
 
 TEST(IscsiadmSession, P3NetBlocked) {

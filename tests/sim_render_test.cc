@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 
 #include "model/topology.h"
 #include "sim/faults.h"
@@ -63,6 +64,23 @@ TEST(SimRender, MdstatAfterSessionLogoutMatchesOurLabRun) {
   std::string real((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSERT_FALSE(real.empty());
   EXPECT_EQ(render_mdstat(s), real);
+}
+
+// LIO's configfs as stackdr reads it (find + grep), against our lab run's clean state. The
+// LUN links are named with random hex by targetcli; everything else must match byte for byte.
+TEST(SimRender, LioConfigfsMatchesOurLabRun) {
+  auto topo = load_topology(STACKDR_TESTS_DIR "/../config/lab.yaml");
+  ASSERT_TRUE(topo.ok()) << topo.error().message;
+  SimState s = build_sim_state(*topo);
+  s.lio.backstores[0].serial = "2381112e-ed48-44b8-8497-93526b44d6f0";
+  s.lio.backstores[1].serial = "78237e77-9a72-4917-bb8b-4db81c5b5872";
+  std::string dir = std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-11-25/";
+  std::regex link_name(R"(/[0-9a-f]{10}\t)");
+  EXPECT_EQ(std::regex_replace(render_lio_tree(s), link_name, "/LINK\t"),
+            std::regex_replace(testing::read_file(dir + "lio-tree.clean.txt"), link_name, "/LINK\t"));
+  Rendered v = render_lio_values(s);
+  EXPECT_EQ(v.rc, 0);
+  EXPECT_EQ(v.out, testing::read_file(dir + "lio-values.clean.txt"));
 }
 
 TEST(SimRender, MdstatCleanMatchesLab) {

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -44,7 +46,9 @@ void add_context_options(CLI::App* cmd, ContextOptions& o) {
 int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_view) {
   auto ctx = StackContext::open(o);
   if (!ctx) return fail(kExitUsage, ctx.error().message);
+  auto t0 = std::chrono::steady_clock::now();
   Observation obs = (*ctx)->observe();
+  double sweep_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   StackGraph g = build_graph((*ctx)->topology(), obs);
   std::vector<Finding> findings = diagnose(g);
   int code = status_code(g);
@@ -58,6 +62,12 @@ int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_vie
     for (const auto& s : obs.sources)
       if (!s.ok) unreadable.push_back({{"host", s.host}, {"source", s.source}, {"error", s.error}});
     j["unreadable"] = unreadable;
+    // What the sweep read and how long each read took: where detection time goes.
+    nlohmann::json sources = nlohmann::json::array();
+    for (const auto& s : obs.sources)
+      sources.push_back(
+          {{"host", s.host}, {"source", s.source}, {"ok", s.ok}, {"ms", std::round(s.ms * 10) / 10}});
+    j["sweep"] = {{"ms", std::round(sweep_ms)}, {"sources", sources}};
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << (diagnose_view ? findings_text(findings)

@@ -31,6 +31,9 @@ class Host {
   virtual CommandResult run(const Argv& argv, std::chrono::milliseconds timeout) = 0;
   /// Reads a whole (small) file: procfs, sysfs, configfs.
   virtual Result<std::string> read_file(const std::string& path) = 0;
+  /// Whether run() and read_file() may be called from several threads at once (the observer
+  /// then runs independent probes side by side). The simulator and replay say no.
+  virtual bool concurrent() const { return false; }
 };
 
 /// "mdadm --detail /dev/md1" for messages and logs; arguments with spaces are quoted.

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 extern char** environ;
 
@@ -124,12 +125,28 @@ CommandResult LocalHost::run(const Argv& argv, std::chrono::milliseconds timeout
       }
     }
   }
+  if (r.timed_out) {
+    // A command blocked in the kernel (mdadm reading a disk whose iSCSI session is recovering)
+    // dies only when its I/O returns, which can be the whole replacement timeout later. The
+    // caller has waited long enough: a thread of its own reaps the process when it goes.
+    r.exit_code = 124;
+    int status = 0;
+    for (int i = 0; i < 20; ++i) {
+      pid_t got = ::waitpid(pid, &status, WNOHANG);
+      if (got == pid || (got < 0 && errno != EINTR)) return r;
+      ::usleep(5000);
+    }
+    std::thread([pid] {
+      int st = 0;
+      while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+      }
+    }).detach();
+    return r;
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (r.timed_out) {
-    r.exit_code = 124;
-  } else if (WIFEXITED(status)) {
+  if (WIFEXITED(status)) {
     r.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {
     r.exit_code = 128 + WTERMSIG(status);

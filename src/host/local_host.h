@@ -12,6 +12,7 @@ class LocalHost : public Host {
   const std::string& name() const override { return name_; }
   CommandResult run(const Argv& argv, std::chrono::milliseconds timeout) override;
   Result<std::string> read_file(const std::string& path) override;
+  bool concurrent() const override { return true; }
 
  private:
   std::string name_;

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "model/node_id.h"
+#include "probe/lio_configfs.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -28,10 +29,16 @@ void worsen(Node& n, Health h, const std::string& cause, Evidence e) {
 }
 
 // A source that could not be read makes the nodes it feeds UNKNOWN, with the reason.
+// The source LIO facts are cited under: the configfs tree the observer reads.
+const std::string kLio(kLioConfigfsRoot);
+
 bool unknown_if_missing(Node& n, bool have, const Observation& obs, const std::string& host,
                         const std::string& source) {
   if (have) return false;
   const SourceRecord* r = obs.source(host, source);
+  if (source == kLio)  // LIO is read by two commands and two parsers: cite the one that failed
+    for (const auto& rec : obs.sources)
+      if (rec.host == host && !rec.ok && text::contains(rec.source, kLioConfigfsRoot)) r = &rec;
   worsen(n, Health::kUnknown, "source-unreadable",
          {host, source, r ? "could not read: " + r->error : "not read"});
   return true;
@@ -106,10 +113,10 @@ class Builder {
              {},
              {},
              {}};
-    if (!unknown_if_missing(lio, s.lio.has_value(), o_, host, "targetcli ls")) {
+    if (!unknown_if_missing(lio, s.lio.has_value(), o_, host, kLio)) {
       if (s.lio->targets.empty() && s.lio->backstores.empty() && !t_.luns.empty())
         worsen(lio, Health::kFailed, "target-not-listening",
-               {host, "targetcli ls",
+               {host, kLio,
                 "no backstores and no targets: configfs is empty (target service stopped or not restored)"});
     }
     for (const auto& portal : t_.portals())
@@ -231,16 +238,15 @@ class Builder {
     if (s.lio) {
       auto it = backstores_.find(l.backstore());
       if (it == backstores_.end())
-        worsen(b, Health::kFailed, "backstore-missing",
-               {host, "targetcli ls", "no storage object " + l.backstore()});
+        worsen(b, Health::kFailed, "backstore-missing", {host, kLio, "no storage object " + l.backstore()});
       else if (!it->second->device.empty() && it->second->device != l.device)
         worsen(b, Health::kFailed, "backstore-wrong-device",
-               {host, "targetcli ls",
+               {host, kLio,
                 fmt::format("{} is backed by {}, expected {}", l.backstore(), it->second->device, l.device)});
       else
         b.attrs["device"] = it->second->device;
     } else {
-      unknown_if_missing(b, false, o_, host, "targetcli ls");
+      unknown_if_missing(b, false, o_, host, kLio);
     }
     g_.add(b);
   }
@@ -256,42 +262,40 @@ class Builder {
            {node_id::backstore(host, l)},
            {}};
     if (!s.lio) {
-      unknown_if_missing(n, false, o_, host, "targetcli ls");
+      unknown_if_missing(n, false, o_, host, kLio);
       g_.add(n);
       return;
     }
     auto found = targets_.find(l.target);
     const LioTarget* t = found == targets_.end() ? nullptr : found->second;
     if (!t || t->tpgs.empty()) {
-      worsen(n, Health::kFailed, "target-missing", {host, "targetcli ls", "no iSCSI target " + l.target});
+      worsen(n, Health::kFailed, "target-missing", {host, kLio, "no iSCSI target " + l.target});
     } else {
       const LioTpg& tpg = t->tpgs.front();
       auto lun =
           std::find_if(tpg.luns.begin(), tpg.luns.end(), [&](const LioLun& x) { return x.lun == l.lun; });
       if (!tpg.enabled)
         worsen(n, Health::kFailed, "tpg-disabled",
-               {host, "targetcli ls", fmt::format("{}/tpg{} is disabled", l.target, tpg.tag)});
+               {host, kLio, fmt::format("{}/tpg{} is disabled", l.target, tpg.tag)});
       if (lun == tpg.luns.end())
         worsen(n, Health::kFailed, "lun-missing",
-               {host, "targetcli ls",
+               {host, kLio,
                 fmt::format("{}/tpg{} has no lun{} (expected {})", l.target, tpg.tag, l.lun, l.backstore())});
       else if (lun->backstore != l.backstore())
         worsen(n, Health::kFailed, "lun-missing",
-               {host, "targetcli ls",
-                fmt::format("lun{} maps {}, expected {}", l.lun, lun->backstore, l.backstore())});
+               {host, kLio, fmt::format("lun{} maps {}, expected {}", l.lun, lun->backstore, l.backstore())});
       if (!t_.initiator.iqn.empty() && !tpg.acls.empty()) {
         auto acl = std::find_if(tpg.acls.begin(), tpg.acls.end(),
                                 [&](const LioAcl& a) { return a.initiator == t_.initiator.iqn; });
         if (acl == tpg.acls.end())
-          worsen(n, Health::kFailed, "acl-missing",
-                 {host, "targetcli ls", "no ACL for initiator " + t_.initiator.iqn});
+          worsen(n, Health::kFailed, "acl-missing", {host, kLio, "no ACL for initiator " + t_.initiator.iqn});
       }
       const std::string& portal = t_.portal_of(l);
       std::string any = "0.0.0.0:" + std::to_string(portal_port(portal));
       if (!tpg.portals.empty() &&
           std::find(tpg.portals.begin(), tpg.portals.end(), portal) == tpg.portals.end() &&
           std::find(tpg.portals.begin(), tpg.portals.end(), any) == tpg.portals.end())
-        worsen(n, Health::kFailed, "portal-missing", {host, "targetcli ls", "TPG has no portal " + portal});
+        worsen(n, Health::kFailed, "portal-missing", {host, kLio, "TPG has no portal " + portal});
     }
     g_.add(n);
   }

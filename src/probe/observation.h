@@ -25,11 +25,12 @@
 
 namespace stackdr {
 
-/// One source read: which host, what (argv or path), and the outcome.
+/// One source read: which host, what (argv or path), the outcome and how long it took.
 struct SourceRecord {
   std::string host, source;
   bool ok = true;
   std::string error;
+  double ms = 0;  // wall time of the command or read (0 for a parse failure)
 };
 
 struct StorageFacts {
@@ -37,7 +38,7 @@ struct StorageFacts {
   std::optional<ZpoolStatusFacts> zpool;
   std::optional<ZfsGetFacts> zvols;
   std::optional<DiskLinksFacts> zvol_links;
-  std::optional<TargetcliFacts> lio;
+  std::optional<LioFacts> lio;
   std::optional<ListenersFacts> listeners;
   std::map<std::string, SmartctlFacts> smart;  // by pool disk name
   std::optional<KernelLogFacts> kmsg;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "probe/prober.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -23,6 +24,61 @@ Argv zfs_get_volumes(const std::vector<std::string>& zvols) {
 }
 Argv targetcli_ls() {
   return {"targetcli", "ls"};
+}
+Argv lio_tree() {
+  // Attribute folders are pruned: the structure is all the tree is read for.
+  return {"find",
+          std::string(kLioConfigfsRoot),
+          "-mindepth",
+          "1",
+          "(",
+          "-name",
+          "attrib",
+          "-o",
+          "-name",
+          "param",
+          "-o",
+          "-name",
+          "auth",
+          "-o",
+          "-name",
+          "statistics",
+          "-o",
+          "-name",
+          "fabric_statistics",
+          "-o",
+          "-name",
+          "alua",
+          "-o",
+          "-name",
+          "pr",
+          "-o",
+          "-name",
+          "discovery_auth",
+          "-o",
+          "-name",
+          "wwn",
+          ")",
+          "-prune",
+          "-o",
+          "(",
+          "-type",
+          "d",
+          "-o",
+          "-type",
+          "l",
+          ")",
+          "-printf",
+          "%y %P\t%l\n"};
+}
+Argv lio_values() {
+  return {"grep",
+          "-rs",
+          "--include=udev_path",
+          "--include=enable",
+          "--include=vpd_unit_serial",
+          "",
+          std::string(kLioConfigfsRoot)};
 }
 Argv ss_listen() {
   return {"ss", "-Htln"};
@@ -64,101 +120,135 @@ Argv ls_zvols(const std::string& pool) {
 
 namespace {
 
-// Runs probes on one host and records each outcome in the observation.
-class Prober {
- public:
-  Prober(Host* host, std::string host_name, Observation& obs)
-      : host_(host), name_(std::move(host_name)), obs_(obs) {}
+// Each probe below writes into its own field (or a map entry made before the batch runs):
+// the batch may run them side by side.
 
-  // Runs argv; returns stdout when the command ran (any exit status accepted by `ok_rc`).
-  std::optional<CommandResult> run(const Argv& argv, std::chrono::milliseconds timeout,
-                                   std::initializer_list<int> ok_rc = {0}) {
-    std::string what = describe_argv(argv);
-    if (!host_) {
-      record(what, false, "no way to reach this host (see hosts: in the topology)");
-      return std::nullopt;
-    }
-    CommandResult r = host_->run(argv, timeout);
-    if (!r.started) {
-      record(what, false, r.err.empty() ? "could not start" : std::string(text::trim(r.err)));
-      return std::nullopt;
-    }
-    if (r.timed_out) {
-      record(what, false, fmt::format("timed out after {} ms", timeout.count()));
-      return std::nullopt;
-    }
-    bool accepted = std::find(ok_rc.begin(), ok_rc.end(), r.exit_code) != ok_rc.end();
-    record(what, accepted, accepted ? "" : fmt::format("exit {}: {}", r.exit_code, text::trim(r.err)));
-    return r;
-  }
-
-  std::optional<std::string> read(const std::string& path) {
-    if (!host_) {
-      record(path, false, "no way to reach this host");
-      return std::nullopt;
-    }
-    auto r = host_->read_file(path);
-    record(path, r.ok(), r.ok() ? "" : r.error().message);
-    if (!r) return std::nullopt;
-    return *r;
-  }
-
-  // Parses and records a parse failure against the source.
-  template <typename T>
-  std::optional<T> parsed(Result<T> r, const std::string& what) {
-    if (r.ok()) return std::move(*r);
-    record(what, false, r.error().message);
-    return std::nullopt;
-  }
-
-  const std::string& name() const { return name_; }
-
- private:
-  void record(const std::string& what, bool ok, const std::string& err) {
-    obs_.sources.push_back({name_, what, ok, err});
-  }
-
-  Host* host_;
-  std::string name_;
-  Observation& obs_;
-};
-
-void observe_storage(const Topology& t, Prober& p, StorageFacts& f, const ObserveOptions& opt) {
-  f.host = p.name();
+void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
+                        std::map<std::string, std::optional<SmartctlFacts>>& smart, const ObserveOptions& opt,
+                        ProbeBatch& b) {
+  const std::string& name = t.storage.host;
+  f.host = name;
   if (!t.storage.pool.empty()) {
-    if (auto r = p.run(probe_argv::zpool_status(t.storage.pool), opt.timeout))
-      f.zpool = p.parsed(parse_zpool_status(r->out, "zpool status"), "zpool status");
+    b.add(h, name, [&t, &f, &opt](Prober& p) {
+      if (auto r = p.run(probe_argv::zpool_status(t.storage.pool), opt.timeout))
+        f.zpool = p.parsed(parse_zpool_status(r->out, "zpool status"), "zpool status");
+    });
     std::vector<std::string> zvols;
     for (const auto& l : t.luns)
       if (!l.zvol.empty()) zvols.push_back(l.zvol);
     if (!zvols.empty()) {
-      // A missing dataset makes zfs exit 1 but still print the others.
-      if (auto r = p.run(probe_argv::zfs_get_volumes(zvols), opt.timeout, {0, 1}))
-        f.zvols = p.parsed(parse_zfs_get(r->out, "zfs get"), "zfs get");
-      if (auto r = p.run(probe_argv::ls_zvols(t.storage.pool), opt.timeout, {0, 2}))
-        f.zvol_links = p.parsed(parse_disk_links(r->out, "ls -l /dev/zvol"), "ls -l /dev/zvol");
+      b.add(h, name, [zvols, &f, &opt](Prober& p) {
+        // A missing dataset makes zfs exit 1 but still print the others.
+        if (auto r = p.run(probe_argv::zfs_get_volumes(zvols), opt.timeout, {0, 1}))
+          f.zvols = p.parsed(parse_zfs_get(r->out, "zfs get"), "zfs get");
+      });
+      b.add(h, name, [&t, &f, &opt](Prober& p) {
+        if (auto r = p.run(probe_argv::ls_zvols(t.storage.pool), opt.timeout, {0, 2}))
+          f.zvol_links = p.parsed(parse_disk_links(r->out, "ls -l /dev/zvol"), "ls -l /dev/zvol");
+      });
     }
     if (opt.smart) {
       for (const auto& d : t.storage.disks) {
-        // smartctl's exit status is a bit mask of findings, not a failure to run.
-        if (auto r = p.run(probe_argv::smartctl(d), opt.timeout,
-                           {0, 4, 8, 16, 24, 32, 64, 72, 80, 88, 96, 128, 192}))
-          if (auto s = p.parsed(parse_smartctl_json(r->out, "smartctl " + d), "smartctl " + d))
-            f.smart[d] = *s;
+        auto& slot = smart[d];
+        b.add(h, name, [d, &slot, &opt](Prober& p) {
+          // smartctl's exit status is a bit mask of findings, not a failure to run.
+          if (auto r = p.run(probe_argv::smartctl(d), opt.timeout,
+                             {0, 4, 8, 16, 24, 32, 64, 72, 80, 88, 96, 128, 192}))
+            slot = p.parsed(parse_smartctl_json(r->out, "smartctl " + d), "smartctl " + d);
+        });
       }
     }
   }
-  if (auto r = p.run(probe_argv::targetcli_ls(), opt.timeout))
-    f.lio = p.parsed(parse_targetcli_ls(r->out, "targetcli ls"), "targetcli ls");
-  if (auto r = p.run(probe_argv::ss_listen(), opt.timeout))
-    f.listeners = p.parsed(parse_ss_listeners(r->out, "ss -Htln"), "ss -Htln");
+  b.add(h, name, [&f, &opt](Prober& p) {
+    // LIO from configfs: the tree, then the values of its attributes. No LIO modules loaded
+    // makes find exit 1 ("No such file"), which the parser reads as an empty configuration.
+    auto tree = p.run(probe_argv::lio_tree(), opt.timeout, {0, 1});
+    if (!tree) return;
+    auto facts = p.parsed(parse_lio_tree(tree->out + tree->err, kLioTreeSource), std::string(kLioTreeSource));
+    if (!facts) return;
+    // grep exits 1 when it printed nothing (an empty configuration).
+    auto vals = p.run(probe_argv::lio_values(), opt.timeout, {0, 1});
+    if (!vals) return;
+    if (auto v = p.parsed(parse_lio_values(vals->out, kLioValuesSource), std::string(kLioValuesSource)))
+      f.lio = apply_lio_values(std::move(*facts), *v);
+  });
+  b.add(h, name, [&f, &opt](Prober& p) {
+    if (auto r = p.run(probe_argv::ss_listen(), opt.timeout))
+      f.listeners = p.parsed(parse_ss_listeners(r->out, "ss -Htln"), "ss -Htln");
+  });
   if (opt.kernel_log)
-    if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
-      f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
+    b.add(h, name, [&f, &opt](Prober& p) {
+      if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
+        f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
+    });
 }
 
-void observe_md_sysfs(Prober& p, const MdstatArray& a, KvmFacts& f) {
-  MdSysfsFacts sys;
+// Map entries a KVM host's probes fill; kept apart so that a probe that could not say leaves
+// no entry, as "absent" means "unknown" in the facts.
+struct KvmSlots {
+  std::map<std::string, std::optional<PingResult>> pings;                 // by portal IP
+  std::map<std::string, std::optional<VirshDomblklistFacts>> domblklist;  // by domain
+  std::map<std::string, std::optional<MdadmDetailFacts>> detail;          // by array name
+  std::map<std::string, std::optional<MemberExamine>> examine;            // by kernel disk name
+};
+
+// The KVM host's first round: everything that does not depend on another probe's answer.
+void add_kvm_probes(const Topology& t, Host* h, const std::string& name, KvmFacts& f, KvmSlots& slots,
+                    const ObserveOptions& opt, ProbeBatch& b) {
+  f.host = name;
+  b.add(h, name, [&f, &opt](Prober& p) {
+    if (auto r = p.run(probe_argv::iscsiadm_sessions(), opt.timeout, {0, 21}))
+      f.sessions = p.parsed(parse_iscsiadm_session(r->out, "iscsiadm -m session -P 3", r->err),
+                            "iscsiadm -m session -P 3");
+  });
+  b.add(h, name, [&f, &opt](Prober& p) {
+    if (auto r = p.run(probe_argv::ls_by_path(), opt.timeout, {0, 2}))
+      f.by_path = p.parsed(parse_disk_links(r->out, "ls -l /dev/disk/by-path"), "ls -l /dev/disk/by-path");
+  });
+  b.add(h, name, [&f, &opt](Prober& p) {
+    if (auto r = p.run(probe_argv::lsblk(), opt.timeout))
+      f.lsblk = p.parsed(parse_lsblk(r->out, "lsblk"), "lsblk");
+  });
+  for (const auto& portal : t.portals()) {
+    std::string ip = portal_ip(portal);
+    if (slots.pings.count(ip)) continue;
+    auto& slot = slots.pings[ip];
+    b.add(h, name, [ip, &slot, &opt](Prober& p) {
+      if (auto r = p.run(probe_argv::ping(ip), opt.timeout, {0, 1, 2})) {
+        PingResult pr;
+        pr.reachable = r->exit_code == 0;
+        for (auto l : text::lines(r->out))
+          if (text::contains(l, "packet loss")) pr.summary = std::string(l);
+        slot = pr;
+      }
+    });
+  }
+  b.add(h, name, [&f](Prober& p) {
+    if (auto v = p.read("/proc/mdstat")) f.mdstat = p.parsed(parse_mdstat(*v), "/proc/mdstat");
+  });
+  bool has_vms = std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == name; });
+  if (has_vms) {
+    b.add(h, name, [&f, &opt](Prober& p) {
+      if (auto r = p.run(probe_argv::virsh_list(), opt.timeout))
+        f.domains = p.parsed(parse_virsh_list(r->out, "virsh list --all"), "virsh list --all");
+    });
+    for (const auto& v : t.vms) {
+      if (v.host != name) continue;
+      auto& slot = slots.domblklist[v.name];
+      b.add(h, name, [vm = v.name, &slot, &opt](Prober& p) {
+        if (auto r = p.run(probe_argv::virsh_domblklist(vm), opt.timeout))
+          slot = p.parsed(parse_virsh_domblklist(r->out, "virsh domblklist " + vm), "virsh domblklist " + vm);
+      });
+    }
+  }
+  if (opt.kernel_log)
+    b.add(h, name, [&f, &opt](Prober& p) {
+      if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
+        f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
+    });
+}
+
+void read_md_sysfs(Prober& p, const MdstatArray& a, MdSysfsFacts& sys) {
   sys.array = a.name;
   std::string base = "/sys/block/" + a.name + "/md/";
   if (auto v = p.read(base + "array_state"))
@@ -175,30 +265,12 @@ void observe_md_sysfs(Prober& p, const MdstatArray& a, KvmFacts& f) {
       if (auto bb = p.parsed(parse_md_bad_blocks(*v, dev + "bad_blocks"), dev + "bad_blocks"))
         mem->bad_blocks = *bb;
   }
-  f.md_sysfs[a.name] = sys;
 }
 
-void observe_kvm(const Topology& t, Prober& p, KvmFacts& f, const ObserveOptions& opt) {
-  f.host = p.name();
-  // iSCSI first: the member disks are found through the sessions and by-path links.
-  if (auto r = p.run(probe_argv::iscsiadm_sessions(), opt.timeout, {0, 21}))
-    f.sessions = p.parsed(parse_iscsiadm_session(r->out, "iscsiadm -m session -P 3", r->err),
-                          "iscsiadm -m session -P 3");
-  if (auto r = p.run(probe_argv::ls_by_path(), opt.timeout, {0, 2}))
-    f.by_path = p.parsed(parse_disk_links(r->out, "ls -l /dev/disk/by-path"), "ls -l /dev/disk/by-path");
-  if (auto r = p.run(probe_argv::lsblk(), opt.timeout))
-    f.lsblk = p.parsed(parse_lsblk(r->out, "lsblk"), "lsblk");
-  for (const auto& portal : t.portals()) {
-    std::string ip = portal_ip(portal);
-    if (f.pings.count(ip)) continue;
-    if (auto r = p.run(probe_argv::ping(ip), opt.timeout, {0, 1, 2})) {
-      PingResult& pr = f.pings[ip];
-      pr.reachable = r->exit_code == 0;
-      for (auto l : text::lines(r->out))
-        if (text::contains(l, "packet loss")) pr.summary = std::string(l);
-    }
-  }
-  if (auto v = p.read("/proc/mdstat")) f.mdstat = p.parsed(parse_mdstat(*v), "/proc/mdstat");
+// The KVM host's second round: the arrays md knows (from /proc/mdstat) and the member disks
+// present (from the by-path links), each examined.
+void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFacts& f, KvmSlots& slots,
+                      const ObserveOptions& opt, ProbeBatch& b) {
   std::map<std::string, const MdstatArray*> arrays;
   if (f.mdstat)
     for (const auto& x : f.mdstat->arrays) arrays[x.name] = &x;
@@ -207,85 +279,92 @@ void observe_kvm(const Topology& t, Prober& p, KvmFacts& f, const ObserveOptions
     for (const auto& link : f.by_path->links)
       if (auto id = parse_iscsi_path_name(link.name)) disks[{id->iqn, id->lun}] = link.device;
   for (const auto& a : t.arrays) {
-    if (a.host != p.name()) continue;
+    if (a.host != name) continue;
     auto found = arrays.find(a.name);
-    const MdstatArray* ma = found == arrays.end() ? nullptr : found->second;
-    if (ma) {
-      observe_md_sysfs(p, *ma, f);
-      if (auto r = p.run(probe_argv::mdadm_detail(a.device), opt.mdadm_timeout))
-        if (auto d = p.parsed(parse_mdadm_detail(r->out, "mdadm --detail " + a.device),
-                              "mdadm --detail " + a.device))
-          f.detail[a.name] = *d;
+    if (found != arrays.end()) {
+      const MdstatArray* ma = found->second;
+      auto& sys = f.md_sysfs[a.name];
+      b.add(h, name, [ma, &sys](Prober& p) { read_md_sysfs(p, *ma, sys); });
+      auto& detail = slots.detail[a.name];
+      b.add(h, name, [dev = a.device, &detail, &opt](Prober& p) {
+        if (auto r = p.run(probe_argv::mdadm_detail(dev), opt.mdadm_timeout))
+          detail = p.parsed(parse_mdadm_detail(r->out, "mdadm --detail " + dev), "mdadm --detail " + dev);
+      });
     }
     // Every member disk that is present gets examined: its superblock says whether it is
     // fresh, stale or gone, whatever the array currently thinks of it.
     for (const auto& mname : a.members) {
       const LunConfig* l = t.lun(mname);
       auto disk = l ? disks.find({l->target, l->lun}) : disks.end();
-      if (disk == disks.end()) continue;
-      std::string dev = "/dev/" + disk->second;
-      if (auto r = p.run(probe_argv::mdadm_examine(dev), opt.mdadm_timeout, {0, 1})) {
-        MemberExamine e;
-        e.stderr_text = r->err;
-        if (r->exit_code == 0)
-          e.facts = p.parsed(parse_mdadm_examine(r->out, "mdadm --examine " + dev), "mdadm --examine " + dev);
-        else
-          e.no_superblock = examine_says_no_superblock(r->err);
-        f.examine[disk->second] = e;
-      }
+      if (disk == disks.end() || slots.examine.count(disk->second)) continue;
+      auto& slot = slots.examine[disk->second];
+      b.add(h, name, [dev = "/dev/" + disk->second, &slot, &opt](Prober& p) {
+        if (auto r = p.run(probe_argv::mdadm_examine(dev), opt.mdadm_timeout, {0, 1})) {
+          MemberExamine e;
+          e.stderr_text = r->err;
+          if (r->exit_code == 0)
+            e.facts =
+                p.parsed(parse_mdadm_examine(r->out, "mdadm --examine " + dev), "mdadm --examine " + dev);
+          else
+            e.no_superblock = examine_says_no_superblock(r->err);
+          slot = e;
+        }
+      });
     }
   }
-  bool has_vms =
-      std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == p.name(); });
-  if (has_vms) {
-    if (auto r = p.run(probe_argv::virsh_list(), opt.timeout))
-      f.domains = p.parsed(parse_virsh_list(r->out, "virsh list --all"), "virsh list --all");
-    for (const auto& v : t.vms) {
-      if (v.host != p.name()) continue;
-      if (auto r = p.run(probe_argv::virsh_domblklist(v.name), opt.timeout))
-        if (auto b = p.parsed(parse_virsh_domblklist(r->out, "virsh domblklist " + v.name),
-                              "virsh domblklist " + v.name))
-          f.domblklist[v.name] = *b;
-    }
-  }
-  if (opt.kernel_log)
-    if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
-      f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
 }
 
-void observe_guest(Prober& p, GuestFacts& f, const ObserveOptions& opt) {
-  f.host = p.name();
-  if (auto v = p.read("/proc/mounts")) f.mounts = p.parsed(parse_mounts(*v), "/proc/mounts");
-  if (opt.kernel_log)
-    if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
-      f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
+void add_guest_probes(Host* h, const std::string& name, GuestFacts& f, bool kernel_log,
+                      const ObserveOptions& opt, ProbeBatch& b) {
+  f.host = name;
+  b.add(h, name, [&f](Prober& p) {
+    if (auto v = p.read("/proc/mounts")) f.mounts = p.parsed(parse_mounts(*v), "/proc/mounts");
+  });
+  if (kernel_log)
+    b.add(h, name, [&f, &opt](Prober& p) {
+      if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
+        f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
+    });
+}
+
+// Moves the filled slots into a facts map; a slot left empty means the probe could not say.
+template <typename T>
+void keep_filled(std::map<std::string, std::optional<T>>& slots, std::map<std::string, T>& into) {
+  for (auto& [k, v] : slots)
+    if (v) into[k] = std::move(*v);
 }
 
 }  // namespace
 
 Observation observe(const Topology& t, const HostLookup& hosts, const ObserveOptions& opt) {
   Observation obs;
-  {
-    Prober p(hosts(t.storage.host), t.storage.host, obs);
-    observe_storage(t, p, obs.storage, opt);
-  }
-  for (const auto& h : t.kvm_hosts()) {
-    Prober p(hosts(h), h, obs);
-    observe_kvm(t, p, obs.kvm[h], opt);
-  }
+  ProbeBatch first;
+  std::map<std::string, std::optional<SmartctlFacts>> smart;
+  add_storage_probes(t, hosts(t.storage.host), obs.storage, smart, opt, first);
+  std::map<std::string, KvmSlots> slots;  // by KVM host
+  for (const auto& h : t.kvm_hosts()) add_kvm_probes(t, hosts(h), h, obs.kvm[h], slots[h], opt, first);
   for (const auto& v : t.vms) {
     if (v.guest.empty() || obs.guests.count(v.guest)) continue;
-    Prober p(hosts(v.guest), v.guest, obs);
-    observe_guest(p, obs.guests[v.guest], opt);
+    add_guest_probes(hosts(v.guest), v.guest, obs.guests[v.guest], opt.kernel_log, opt, first);
   }
   // A filesystem mounted straight from an array on its KVM host: that host's mounts too (its
   // kernel log is already in the KVM facts).
   for (const auto& a : t.arrays) {
     if (a.mountpoint.empty() || obs.guests.count(a.host)) continue;
-    Prober p(hosts(a.host), a.host, obs);
-    ObserveOptions no_log = opt;
-    no_log.kernel_log = false;
-    observe_guest(p, obs.guests[a.host], no_log);
+    add_guest_probes(hosts(a.host), a.host, obs.guests[a.host], false, opt, first);
+  }
+  first.run(opt.parallel, obs.sources);
+  keep_filled(smart, obs.storage.smart);
+
+  ProbeBatch second;
+  for (const auto& h : t.kvm_hosts()) add_array_probes(t, hosts(h), h, obs.kvm[h], slots[h], opt, second);
+  second.run(opt.parallel, obs.sources);
+  for (auto& [h, s] : slots) {
+    KvmFacts& f = obs.kvm[h];
+    keep_filled(s.pings, f.pings);
+    keep_filled(s.domblklist, f.domblklist);
+    keep_filled(s.detail, f.detail);
+    keep_filled(s.examine, f.examine);
   }
   return obs;
 }

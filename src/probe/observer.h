@@ -10,9 +10,14 @@
 
 #include "host/host.h"
 #include "model/topology.h"
+#include "probe/lio_configfs.h"
 #include "probe/observation.h"
 
 namespace stackdr {
+
+/// The source name the model cites for LIO facts (its commands are recorded under their argv).
+inline constexpr std::string_view kLioTreeSource = "/sys/kernel/config/target (tree)";
+inline constexpr std::string_view kLioValuesSource = "/sys/kernel/config/target (values)";
 
 /// Looks up the Host for a topology host name (nullptr: no way to reach it).
 using HostLookup = std::function<Host*(const std::string& name)>;
@@ -22,6 +27,9 @@ struct ObserveOptions {
   std::chrono::milliseconds mdadm_timeout{5000};
   bool smart = true;
   bool kernel_log = true;
+  /// Most probes in flight at once. Probes that do not depend on each other run side by side
+  /// on hosts that allow it (a real host does; the simulator runs them one after another).
+  int parallel = 8;
 };
 
 Observation observe(const Topology& topology, const HostLookup& hosts, const ObserveOptions& options = {});
@@ -31,6 +39,8 @@ namespace probe_argv {
 Argv zpool_status(const std::string& pool);
 Argv zfs_get_volumes(const std::vector<std::string>& zvols);
 Argv targetcli_ls();
+Argv lio_tree();    // find over /sys/kernel/config/target (lio_configfs.h)
+Argv lio_values();  // grep -rs of its udev_path, enable and vpd_unit_serial files
 Argv ss_listen();
 Argv mdadm_detail(const std::string& device);
 Argv mdadm_examine(const std::string& device);

@@ -4,6 +4,7 @@
 #include "probe/iscsi_sysfs.h"
 #include "probe/iscsiadm_session.h"
 #include "probe/kernel_log.h"
+#include "probe/lio_configfs.h"
 #include "probe/listeners.h"
 #include "probe/lsblk.h"
 #include "probe/md_sysfs.h"
@@ -69,6 +70,12 @@ const std::vector<ParserEntry>& parser_registry() {
       {"zpool-status-json", "zpool status -j [--json-int] POOL", as_json(parse_zpool_status_json)},
       {"zfs-get", "zfs get -Hp -o name,property,value,source PROPS DATASET...", as_json(parse_zfs_get)},
       {"targetcli-ls", "targetcli ls", as_json(parse_targetcli_ls)},
+      {"lio-tree", "find /sys/kernel/config/target ... -printf '%y %P\\t%l\\n' (stackdr's LIO read)",
+       as_json(parse_lio_tree)},
+      {"lio-values",
+       "grep -rs --include=udev_path --include=enable --include=vpd_unit_serial '' "
+       "/sys/kernel/config/target",
+       as_json(parse_lio_values)},
       {"iscsiadm-session", "iscsiadm -m session [-P 1|2|3]", session_json},
       {"iscsi-sysfs", "/sys/class/iscsi_session/*, /sys/class/iscsi_connection/* dump",
        as_json(parse_iscsi_sysfs)},

@@ -57,8 +57,8 @@ LioBackstore backstore_from(const std::string& type, const TreeLine& tl) {
 
 }  // namespace
 
-Result<TargetcliFacts> parse_targetcli_ls(std::string_view input, std::string_view source) {
-  TargetcliFacts f;
+Result<LioFacts> parse_targetcli_ls(std::string_view input, std::string_view source) {
+  LioFacts f;
   std::vector<std::string> path;  // names by depth
   bool seen_root = false;
   auto lines = text::lines(input);
@@ -132,33 +132,6 @@ Result<TargetcliFacts> parse_targetcli_ls(std::string_view input, std::string_vi
   }
   if (!seen_root) return parse_error(source, 0, "no 'o- /' root line: not targetcli ls output");
   return f;
-}
-
-void to_json(nlohmann::json& j, const TargetcliFacts& f) {
-  j = nlohmann::json::object();
-  j["backstores"] = nlohmann::json::array();
-  for (const auto& b : f.backstores)
-    j["backstores"].push_back({{"type", b.type},
-                               {"name", b.name},
-                               {"device", b.device},
-                               {"size", b.size},
-                               {"activated", b.activated}});
-  j["targets"] = nlohmann::json::array();
-  for (const auto& t : f.targets) {
-    nlohmann::json jt{{"iqn", t.iqn}, {"tpgs", nlohmann::json::array()}};
-    for (const auto& g : t.tpgs) {
-      nlohmann::json jg{{"tag", g.tag}, {"enabled", g.enabled}, {"portals", g.portals}};
-      jg["luns"] = nlohmann::json::array();
-      for (const auto& l : g.luns)
-        jg["luns"].push_back({{"lun", l.lun}, {"backstore", l.backstore}, {"device", l.device}});
-      jg["acls"] = nlohmann::json::array();
-      for (const auto& a : g.acls)
-        jg["acls"].push_back({{"initiator", a.initiator}, {"mapped_luns", a.mapped_luns}});
-      jt["tpgs"].push_back(jg);
-    }
-    j["targets"].push_back(jt);
-  }
-  j["warnings"] = f.warnings;
 }
 
 }  // namespace stackdr

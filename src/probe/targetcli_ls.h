@@ -5,51 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "probe/parse_report.h"
+#include "probe/lio_facts.h"
 
 namespace stackdr {
 
-struct LioBackstore {
-  std::string type;    // block, fileio, pscsi, ramdisk
-  std::string name;    // lun01
-  std::string device;  // /dev/vdb (block) or the file path (fileio)
-  std::string size;    // 512.0MiB as printed
-  std::string info;    // the whole bracket text
-  bool activated = false;
-};
-
-struct LioLun {
-  int lun = -1;
-  std::string backstore;  // "block/lun01"
-  std::string device;     // "/dev/vdb"
-};
-
-struct LioAcl {
-  std::string initiator;
-  std::vector<int> mapped_luns;
-};
-
-struct LioTpg {
-  int tag = 0;
-  bool enabled = true;
-  std::string info;
-  std::vector<LioLun> luns;
-  std::vector<LioAcl> acls;
-  std::vector<std::string> portals;  // "127.0.0.1:3260"
-};
-
-struct LioTarget {
-  std::string iqn;
-  std::vector<LioTpg> tpgs;
-};
-
-struct TargetcliFacts {
-  std::vector<LioBackstore> backstores;
-  std::vector<LioTarget> targets;
-  ParseWarnings warnings;
-};
-
-Result<TargetcliFacts> parse_targetcli_ls(std::string_view text, std::string_view source = "targetcli ls");
-void to_json(nlohmann::json& j, const TargetcliFacts& f);
+Result<LioFacts> parse_targetcli_ls(std::string_view text, std::string_view source = "targetcli ls");
 
 }  // namespace stackdr

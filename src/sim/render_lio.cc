@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "probe/lio_configfs.h"
 #include "sim/renderers.h"
 
 namespace stackdr::sim {
@@ -86,7 +87,76 @@ TreeNode build_tree(const SimState& s) {
   return root;
 }
 
+// configfs calls a backstore's HBA folder after the plugin: core/iblock_0/lun01.
+std::string hba_dir(const Backstore& b) {
+  std::string plugin = b.type == "block" ? "iblock" : b.type == "ramdisk" ? "rd_mcp" : b.type;
+  return fmt::format("{}_{}", plugin, b.hba_index);
+}
+
+// The ten hex digits targetcli names a LUN link with (random there; a stable hash here).
+std::string link_name(std::string_view what) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (char c : what) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return fmt::format("{:010x}", h & 0xffffffffffULL);
+}
+
+// configfs lists the newest entry first.
+template <typename T>
+std::vector<const T*> newest_first(const std::vector<T>& v) {
+  std::vector<const T*> out;
+  for (auto it = v.rbegin(); it != v.rend(); ++it) out.push_back(&*it);
+  return out;
+}
+
 }  // namespace
+
+std::string render_lio_tree(const SimState& s) {
+  const Lio& lio = s.lio;
+  std::string out = "d iscsi\t\n";
+  if (lio.running)
+    for (const Target* t : newest_first(lio.targets)) {
+      std::string tpg = fmt::format("iscsi/{}/tpgt_1", t->iqn);
+      out += fmt::format("d iscsi/{}\t\nd {}\t\nd {}/acls\t\n", t->iqn, tpg, tpg);
+      for (const auto* a : newest_first(t->acls)) {
+        out += fmt::format("d {}/acls/{}\t\n", tpg, *a);
+        for (const TargetLun* l : newest_first(t->luns))
+          out += fmt::format(
+              "d {0}/acls/{1}/lun_{2}\t\nl "
+              "{0}/acls/{1}/lun_{2}/{3}\t../../../../../../../target/{0}/lun/lun_{2}\n",
+              tpg, *a, l->lun, link_name(*a + tpg + std::to_string(l->lun)));
+      }
+      out += fmt::format("d {}/np\t\n", tpg);
+      for (const auto* p : newest_first(t->portals)) out += fmt::format("d {}/np/{}\t\n", tpg, *p);
+      out += fmt::format("d {}/lun\t\n", tpg);
+      for (const TargetLun* l : newest_first(t->luns)) {
+        out += fmt::format("d {}/lun/lun_{}\t\n", tpg, l->lun);
+        if (const Backstore* b = lio.backstore(l->backstore))
+          out += fmt::format("l {0}/lun/lun_{1}/{2}\t../../../../../../target/core/{3}/{4}\n", tpg, l->lun,
+                             link_name(tpg + std::to_string(l->lun)), hba_dir(*b), b->name);
+      }
+    }
+  out += "d core\t\n";
+  if (lio.running)
+    for (const Backstore* b : newest_first(lio.backstores))
+      out += fmt::format("d core/{0}\t\nd core/{0}/{1}\t\nd core/{0}/{1}/action\t\n", hba_dir(*b), b->name);
+  return out;
+}
+
+Rendered render_lio_values(const SimState& s) {
+  const Lio& lio = s.lio;
+  std::string root(kLioConfigfsRoot), out;
+  if (lio.running) {
+    for (const Target* t : newest_first(lio.targets))
+      out += fmt::format("{}/iscsi/{}/tpgt_1/enable:{}\n", root, t->iqn, t->tpg_enabled ? 1 : 0);
+    for (const Backstore* b : newest_first(lio.backstores)) {
+      std::string dir = fmt::format("{}/core/{}/{}", root, hba_dir(*b), b->name);
+      out += fmt::format(
+          "{0}/wwn/vpd_unit_serial:T10 VPD Unit Serial Number: {1}\n{0}/enable:1\n{0}/udev_path:{2}\n", dir,
+          b->serial, b->device);
+    }
+  }
+  return {out, "", out.empty() ? 1 : 0};  // grep exits 1 when nothing matched
+}
 
 std::string render_targetcli_ls(const SimState& s) {
   TreeNode root = build_tree(s);

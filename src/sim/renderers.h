@@ -34,6 +34,8 @@ Rendered render_smartctl(const SimState& s, std::string_view device);
 
 // LIO (render_lio.cc)
 std::string render_targetcli_ls(const SimState& s);
+std::string render_lio_tree(const SimState& s);  // find over /sys/kernel/config/target
+Rendered render_lio_values(const SimState& s);   // grep -rs of its attribute files
 std::string render_ss_listen(const SimState& s);
 
 // open-iscsi and block devices on the KVM host (render_iscsi.cc)

@@ -54,6 +54,7 @@ Rendered targetcli(SimState& s, const Argv& a) {
       return fail(fmt::format("Could not open {}: No such file or directory\n", dev));
     Backstore b{type, name, dev, kv_arg(a, "wwn"), 10LL << 30};
     if (b.serial.empty()) b.serial = fmt::format("{:08x}-0000-4000-8000-{:012x}", s.now & 0xffffffff, s.now);
+    b.hba_index = s.lio.free_hba_index();
     s.lio.backstores.push_back(b);
     return ok(fmt::format("Created block storage object {} using {}.\n", name, dev));
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "probe/observer.h"
 #include "sim/renderers.h"
 #include "sim/sim_commands.h"
 #include "util/text.h"
@@ -71,6 +72,8 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
       return from(render_zvol_links(s, argv[2]));
     if (cmd == "targetcli" && argv.size() == 2 && argv[1] == "ls")
       return from({render_targetcli_ls(s), "", 0});
+    if (argv == probe_argv::lio_tree()) return from({render_lio_tree(s), "", 0});
+    if (argv == probe_argv::lio_values()) return from(render_lio_values(s));
     if (cmd == "ss") return from({render_ss_listen(s), "", 0});
     if (cmd == "smartctl") return from(render_smartctl(s, argv.back()));
     return not_found(argv);

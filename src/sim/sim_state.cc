@@ -69,6 +69,12 @@ const Backstore* Lio::backstore(std::string_view type_name) const {
     if (b.type + "/" + b.name == type_name) return &b;
   return nullptr;
 }
+int Lio::free_hba_index() const {
+  for (int i = 0;; ++i)
+    if (std::none_of(backstores.begin(), backstores.end(),
+                     [&](const Backstore& b) { return b.hba_index == i; }))
+      return i;
+}
 Target* Lio::target(std::string_view iqn) {
   for (auto& t : targets)
     if (t.iqn == iqn) return &t;
@@ -191,8 +197,9 @@ SimState build_sim_state(const Topology& t) {
   for (const auto& l : t.luns) {
     int64_t size = 10LL << 30;  // the runbook's 10G LUNs
     if (!l.zvol.empty()) s.zvols.push_back(Zvol{l.zvol, "default", size});
+    int hba = s.lio.free_hba_index();
     s.lio.backstores.push_back(Backstore{l.backstore_type, l.backstore_name, l.device,
-                                         lio_serial(l.target + l.backstore_name), size});
+                                         lio_serial(l.target + l.backstore_name), size, hba});
     Target* tg = s.lio.target(l.target);
     if (!tg) {
       s.lio.targets.push_back(Target{l.target, true, {}, {s.initiator_iqn}, {t.portal_of(l)}});

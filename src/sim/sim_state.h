@@ -60,6 +60,7 @@ struct Backstore {
   std::string device;
   std::string serial;  // LIO unit_serial (a UUID); the WWN derives from it
   int64_t size_bytes = 0;
+  int hba_index = 0;        // configfs folder core/iblock_N: the lowest free N when created
   std::string wwn() const;  // 0x6001405 + the serial's hex digits
 };
 
@@ -81,6 +82,7 @@ struct Lio {
   std::vector<Backstore> backstores;
   std::vector<Target> targets;
   const Backstore* backstore(std::string_view type_name) const;  // "block/lun01"
+  int free_hba_index() const;  // as rtslib allocates one: the lowest unused, across all types
   Target* target(std::string_view iqn);
   const Target* target(std::string_view iqn) const;
 };

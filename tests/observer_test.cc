@@ -1,0 +1,160 @@
+// The observer runs independent probes side by side on hosts that allow it. These tests pin
+// down that doing so changes nothing but the wall time: the same facts, the same record of
+// sources in the same order, and no map entry for a probe that could not say.
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "probe/prober.h"
+#include "sim_fixture.h"
+
+namespace stackdr {
+namespace {
+
+// Wraps a simulated host, says it takes concurrent calls, serializes them onto the simulator
+// (which is not thread-safe) and counts how many calls were in flight at once. Each call
+// waits (at most 2 s) for a second call to arrive, so a batch that really runs side by side
+// shows two in flight; the wait is a rendezvous, not a measurement.
+class ConcurrentProbe : public Host {
+ public:
+  explicit ConcurrentProbe(Host* inner) : inner_(inner) {}
+  const std::string& name() const override { return inner_->name(); }
+  bool concurrent() const override { return true; }
+  CommandResult run(const Argv& argv, std::chrono::milliseconds timeout) override {
+    enter();
+    CommandResult r;
+    {
+      std::lock_guard<std::mutex> sim(sim_mu_);
+      r = inner_->run(argv, timeout);
+    }
+    leave();
+    return r;
+  }
+  Result<std::string> read_file(const std::string& path) override {
+    enter();
+    Result<std::string> r = Error{""};
+    {
+      std::lock_guard<std::mutex> sim(sim_mu_);
+      r = inner_->read_file(path);
+    }
+    leave();
+    return r;
+  }
+  int most_in_flight() const { return most_; }
+
+ private:
+  void enter() {
+    std::unique_lock<std::mutex> l(mu_);
+    ++in_flight_;
+    most_ = std::max(most_, in_flight_);
+    cv_.notify_all();
+    cv_.wait_for(l, std::chrono::seconds(2), [&] { return in_flight_ >= 2 || most_ >= 2; });
+  }
+  void leave() {
+    std::lock_guard<std::mutex> l(mu_);
+    --in_flight_;
+  }
+  Host* inner_;
+  std::mutex mu_, sim_mu_;
+  std::condition_variable cv_;
+  int in_flight_ = 0, most_ = 0;
+};
+
+struct Wrapped {
+  std::map<std::string, std::unique_ptr<ConcurrentProbe>> hosts;
+  HostLookup lookup(const HostLookup& inner) {
+    return [this, inner](const std::string& name) -> Host* {
+      auto it = hosts.find(name);
+      if (it == hosts.end()) {
+        Host* h = inner(name);
+        if (!h) return nullptr;
+        it = hosts.emplace(name, std::make_unique<ConcurrentProbe>(h)).first;
+      }
+      return it->second.get();
+    };
+  }
+};
+
+std::vector<std::tuple<std::string, std::string, bool, std::string>> records(const Observation& o) {
+  std::vector<std::tuple<std::string, std::string, bool, std::string>> out;
+  for (const auto& s : o.sources) out.emplace_back(s.host, s.source, s.ok, s.error);
+  return out;
+}
+
+TEST(Observer, ProbesSideBySideReadTheSameAsOneByOne) {
+  for (const char* fault : {"", "session-logout", "md-superblock-corrupt", "storage-network-down"}) {
+    SCOPED_TRACE(fault);
+    testing::SimStack s;
+    if (*fault) s.inject(fault);
+    ObserveOptions one_by_one;
+    one_by_one.parallel = 1;
+    Observation a = observe(s.topology, s.lookup(), one_by_one);
+    Wrapped w;
+    Observation b = observe(s.topology, w.lookup(s.lookup()));
+    EXPECT_EQ(records(a), records(b));
+    int most = 0;
+    for (const auto& [name, h] : w.hosts) most = std::max(most, h->most_in_flight());
+    EXPECT_GE(most, 2) << "no two probes ran at once";
+    // Same facts: the graph built from either says the same of every node.
+    StackGraph ga = build_graph(s.topology, a), gb = build_graph(s.topology, b);
+    ASSERT_EQ(ga.nodes().size(), gb.nodes().size());
+    for (size_t i = 0; i < ga.nodes().size(); ++i) {
+      EXPECT_EQ(ga.nodes()[i].id, gb.nodes()[i].id);
+      EXPECT_EQ(ga.nodes()[i].health, gb.nodes()[i].health) << ga.nodes()[i].id;
+      EXPECT_EQ(ga.nodes()[i].cause, gb.nodes()[i].cause) << ga.nodes()[i].id;
+      EXPECT_EQ(ga.nodes()[i].attrs, gb.nodes()[i].attrs) << ga.nodes()[i].id;
+    }
+    const KvmFacts& ka = a.kvm.begin()->second;
+    const KvmFacts& kb = b.kvm.begin()->second;
+    EXPECT_EQ(ka.examine.size(), kb.examine.size());
+    EXPECT_EQ(ka.detail.size(), kb.detail.size());
+    EXPECT_EQ(ka.pings.size(), kb.pings.size());
+    EXPECT_EQ(ka.domblklist.size(), kb.domblklist.size());
+  }
+}
+
+TEST(Observer, AProbeThatCannotSayLeavesNoEntry) {
+  // The VM host cannot be reached: no domblklist, no examine, no detail entries are made up.
+  testing::SimStack s;
+  auto inner = s.lookup();
+  HostLookup none_for_kvm = [&](const std::string& name) -> Host* {
+    for (const auto& h : s.topology.kvm_hosts())
+      if (h == name) return nullptr;
+    return inner(name);
+  };
+  Observation o = observe(s.topology, none_for_kvm);
+  for (const auto& [name, f] : o.kvm) {
+    EXPECT_TRUE(f.domblklist.empty());
+    EXPECT_TRUE(f.examine.empty());
+    EXPECT_TRUE(f.detail.empty());
+    EXPECT_TRUE(f.pings.empty());
+    EXPECT_FALSE(f.mdstat.has_value());
+  }
+  bool recorded = false;
+  for (const auto& src : o.sources)
+    if (!src.ok && src.error.find("no way to reach") != std::string::npos) recorded = true;
+  EXPECT_TRUE(recorded);
+}
+
+TEST(ProbeBatch, SourcesKeepTheOrderProbesWereAdded) {
+  testing::SimStack s;
+  Wrapped w;
+  HostLookup l = w.lookup(s.lookup());
+  Host* h = l(s.topology.kvm_hosts().front());
+  ProbeBatch b;
+  for (const char* path : {"/proc/mdstat", "/proc/mounts", "/nonexistent", "/proc/mdstat"})
+    b.add(h, h->name(), [path](Prober& p) { p.read(path); });
+  std::vector<SourceRecord> out;
+  b.run(4, out);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].source, "/proc/mdstat");
+  EXPECT_EQ(out[1].source, "/proc/mounts");
+  EXPECT_EQ(out[2].source, "/nonexistent");
+  EXPECT_FALSE(out[2].ok);
+  EXPECT_EQ(out[3].source, "/proc/mdstat");
+}
+
+}  // namespace
+}  // namespace stackdr
