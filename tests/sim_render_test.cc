@@ -83,6 +83,28 @@ TEST(SimRender, LioConfigfsMatchesOurLabRun) {
   EXPECT_EQ(v.out, testing::read_file(dir + "lio-values.clean.txt"));
 }
 
+// The same after the lab's LIO faults: a backstore deleted (its LUN and mapped LUN go with it)
+// and the target service stopped (targetctl clear leaves the empty iscsi and core folders).
+TEST(SimRender, LioConfigfsAfterFaultsMatchesOurLabRun) {
+  auto topo = load_topology(STACKDR_TESTS_DIR "/../config/lab.yaml");
+  ASSERT_TRUE(topo.ok()) << topo.error().message;
+  std::string dir = std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-11-25/";
+  std::regex link_name(R"(/[0-9a-f]{10}\t)");
+  for (auto [fault, state] : {std::pair{"backstore-deleted", "s1-backstore.fault"},
+                              std::pair{"target-service-stopped", "s2-target.fault"}}) {
+    SCOPED_TRACE(fault);
+    SimState s = build_sim_state(*topo);
+    ASSERT_TRUE(inject_fault(s, fault).ok());
+    EXPECT_EQ(
+        std::regex_replace(render_lio_tree(s), link_name, "/LINK\t"),
+        std::regex_replace(testing::read_file(dir + "lio-tree." + state + ".txt"), link_name, "/LINK\t"));
+  }
+  SimState stopped = build_sim_state(*topo);
+  ASSERT_TRUE(inject_fault(stopped, "target-service-stopped").ok());
+  EXPECT_EQ(render_lio_values(stopped).out, testing::read_file(dir + "lio-values.s2-target.fault.txt"));
+  EXPECT_EQ(render_lio_values(stopped).rc, 1);  // grep found nothing
+}
+
 TEST(SimRender, MdstatCleanMatchesLab) {
   EXPECT_EQ(render_mdstat(lab_state()), corpus("lab/mdstat.clean.txt"));
 }

@@ -41,9 +41,7 @@ std::string ReplayHost::encode_argv(const Argv& argv) {
   // A file name holds at most 255 bytes; a long argv (find over configfs, zfs get of many
   // zvols) keeps its first 180 and a hash of the whole, so it still has exactly one name.
   if (out.size() > kMaxName) {
-    uint64_t h = 1469598103934665603ULL;  // FNV-1a
-    for (char c : out) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    out = out.substr(0, 180) + fmt::format("~{:016x}", h);
+    out = out.substr(0, 180) + fmt::format("~{:016x}", text::fnv1a(out));
   }
   return out;
 }

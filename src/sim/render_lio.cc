@@ -2,6 +2,7 @@
 
 #include "probe/lio_configfs.h"
 #include "sim/renderers.h"
+#include "util/text.h"
 
 namespace stackdr::sim {
 
@@ -95,9 +96,7 @@ std::string hba_dir(const Backstore& b) {
 
 // The ten hex digits targetcli names a LUN link with (random there; a stable hash here).
 std::string link_name(std::string_view what) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a
-  for (char c : what) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  return fmt::format("{:010x}", h & 0xffffffffffULL);
+  return fmt::format("{:010x}", text::fnv1a(what) & 0xffffffffffULL);
 }
 
 // configfs lists the newest entry first.

@@ -14,8 +14,7 @@ namespace {
 // Stable pseudo-random hex from a name, so every run of the same topology prints the same
 // UUIDs and serials (FNV-1a, then a 64-bit mix).
 uint64_t stable_hash(std::string_view s, uint64_t salt = 0) {
-  uint64_t h = 1469598103934665603ULL ^ salt;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  uint64_t h = text::fnv1a(s, salt);
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
   h ^= h >> 33;

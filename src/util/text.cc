@@ -114,4 +114,10 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+uint64_t fnv1a(std::string_view s, uint64_t salt) {
+  uint64_t h = 1469598103934665603ULL ^ salt;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
 }  // namespace stackdr::text

@@ -26,5 +26,7 @@ std::optional<double> to_double(std::string_view s);
 bool split_key_value(std::string_view line, std::string_view& key, std::string_view& value);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string lower(std::string_view s);
+/// FNV-1a: a stable 64-bit hash of a string (file names, simulated serials), not a secure one.
+uint64_t fnv1a(std::string_view s, uint64_t salt = 0);
 
 }  // namespace stackdr::text
