@@ -138,6 +138,22 @@ TEST(Observer, AProbeThatCannotSayLeavesNoEntry) {
   EXPECT_TRUE(recorded);
 }
 
+TEST(Observer, DisksBehindAPortalThatDoesNotAnswerAreNotExamined) {
+  // mdadm --examine of such a disk blocks until the session's replacement_timeout.
+  testing::SimStack s;
+  s.inject("storage-network-down");
+  Observation o = s.observe();
+  for (const auto& [name, f] : o.kvm) EXPECT_TRUE(f.examine.empty());
+  int skipped = 0;
+  for (const auto& src : o.sources)
+    if (src.source.rfind("mdadm --examine", 0) == 0) {
+      EXPECT_FALSE(src.ok);
+      EXPECT_NE(src.error.find("does not answer ping"), std::string::npos) << src.error;
+      ++skipped;
+    }
+  EXPECT_GT(skipped, 0);
+}
+
 TEST(ProbeBatch, SourcesKeepTheOrderProbesWereAdded) {
   testing::SimStack s;
   Wrapped w;

@@ -297,8 +297,19 @@ void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFa
       const LunConfig* l = t.lun(mname);
       auto disk = l ? disks.find({l->target, l->lun}) : disks.end();
       if (disk == disks.end() || slots.examine.count(disk->second)) continue;
+      std::string dev = "/dev/" + disk->second;
+      // A disk behind a portal that does not answer cannot be read: mdadm would block until
+      // the session's replacement_timeout, holding the whole sweep for its own timeout.
+      const std::string& portal = t.portal_of(*l);
+      if (auto ping = slots.pings.find(portal_ip(portal));
+          ping != slots.pings.end() && ping->second && !ping->second->reachable) {
+        b.add(h, name, [dev, portal](Prober& p) {
+          p.skip(probe_argv::mdadm_examine(dev), "not read: its portal " + portal + " does not answer ping");
+        });
+        continue;
+      }
       auto& slot = slots.examine[disk->second];
-      b.add(h, name, [dev = "/dev/" + disk->second, &slot, &opt](Prober& p) {
+      b.add(h, name, [dev, &slot, &opt](Prober& p) {
         if (auto r = p.run(probe_argv::mdadm_examine(dev), opt.mdadm_timeout, {0, 1})) {
           MemberExamine e;
           e.stderr_text = r->err;

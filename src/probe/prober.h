@@ -30,6 +30,8 @@ class Prober {
                                    std::initializer_list<int> ok_rc = {0});
   /// Reads a small file (procfs, sysfs).
   std::optional<std::string> read(const std::string& path);
+  /// Records a probe deliberately not run, and why (it is unread, as if it had failed).
+  void skip(const Argv& argv, const std::string& why) { record(describe_argv(argv), false, why, 0); }
 
   /// Returns the parsed value, or records the parse failure against the source.
   template <typename T>
