@@ -3,18 +3,19 @@
 # reuses) the qemu guest, boots it headless under TCG with the binary under test on a 9p
 # share, runs the scenarios inside (default: all), prints one JSON line per scenario and
 # "N passed, N failed". Scenarios (default: all, in this order): s1-lun s1-backstore s1-logout
-# s2-leg s2-target s4-events s5-fs s2-all s4-superblock; measurements: m-resync (bitmap re-add
-# vs the runbook's zero-superblock + add, same outage), m-stall (write stall on one-leg loss,
+# s2-leg s2-target s4-events s5-fs s2-all s4-superblock; measurements: m-sweep (what one
+# stackdr sweep costs in the guest, and its slowest reads), m-resync (bitmap re-add vs the
+# runbook's zero-superblock + add, same outage), m-stall (write stall on one-leg loss,
 # open-iscsi default timers vs the ones stackdr recommends).
 #   LAB_CACHE    guest image cache (default /var/tmp/stackdr-lab)
-#   LAB_TIMEOUT  seconds before qemu is killed (default 2700; all scenarios took 1,743 s)
+#   LAB_TIMEOUT  seconds before qemu is killed (default 2700; all scenarios took 1,334 s)
 #   LAB_SAVE=1   copy what the guest captured (per scenario and state) into
 #                tests/lab_captures/DATE/, named as the parser tests expect (KIND.STATE.EXT)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 W=${LAB_CACHE:-/var/tmp/stackdr-lab}
-scen=${*:-s1-lun s1-backstore s1-logout s2-leg s2-target s4-events s5-fs s2-all s4-superblock m-resync m-stall}
+scen=${*:-s1-lun s1-backstore s1-logout s2-leg s2-target s4-events s5-fs s2-all s4-superblock m-sweep m-resync m-stall}
 
 "$repo/dev.sh" build >/dev/null
 "$here/build.sh"
@@ -22,7 +23,7 @@ scen=${*:-s1-lun s1-backstore s1-logout s2-leg s2-target s4-events s5-fs s2-all 
 out=$W/out
 rm -rf "$out"
 mkdir -p "$out"
-cp "$repo/build/stackdr" "$out/stackdr"
+strip -o "$out/stackdr" "$repo/build/stackdr"  # the guest needs no debug info
 cp "$repo/config/lab.yaml" "$out/lab.yaml"
 cp "$here/guest/scenario.sh" "$out/scenario.sh"
 rm -f "$W/lun01.raw" "$W/lun02.raw"
@@ -38,7 +39,7 @@ qemu=(qemu-system-x86_64 -nodefaults -accel tcg -cpu max -smp 2 -m 2048
   -drive "file=$W/lun02.raw,format=raw,if=virtio,cache=unsafe"
   -virtfs "local,path=$out,mount_tag=out,security_model=none,id=out")
 t0=$(date +%s)
-echo "== booting the lab guest (TCG; about 30 minutes for all scenarios); serial log: $out/serial.log"
+echo "== booting the lab guest (TCG; about 20 minutes for all scenarios); serial log: $out/serial.log"
 timeout "${LAB_TIMEOUT:-2700}" "${qemu[@]}" </dev/null >"$out/serial.log" 2>&1 || true
 echo "== guest ran $(($(date +%s) - t0)) s"
 

@@ -9,7 +9,8 @@
 # checks sessions and data. One JSON line per scenario goes to /out/results.jsonl.
 set -u
 OUT=/out
-SD=/out/stackdr
+SD=/tmp/stackdr  # copied off the 9p share once: every run would page it in over 9p
+cp /out/stackdr $SD
 CFG=/out/lab.yaml
 RES=$OUT/results.jsonl
 CAP=$OUT/captures
@@ -22,7 +23,7 @@ P1=127.0.0.1:3260
 P2=127.0.0.2:3260
 BP1=/dev/disk/by-path/ip-$P1-iscsi-$IQN1-lun-0
 BP2=/dev/disk/by-path/ip-$P2-iscsi-$IQN2-lun-0
-SCEN=s1-lun,s1-backstore,s1-logout,s2-leg,s2-target,s4-events,s5-fs,s2-all,s4-superblock,m-resync,m-stall
+SCEN=s1-lun,s1-backstore,s1-logout,s2-leg,s2-target,s4-events,s5-fs,s2-all,s4-superblock,m-sweep,m-resync,m-stall
 for a in $(cat /proc/cmdline); do case $a in lab.scenarios=*) SCEN=${a#lab.scenarios=};; esac; done
 
 log() { echo "LAB-LOG $(date +%T) $*"; }
@@ -37,7 +38,13 @@ capture() { # NAME: the state stackdr saw, for the parser tests (mdadm can hang 
   cat /proc/mdstat > $CAP/$n.mdstat.txt
   timeout 10 mdadm --detail /dev/md1 > $CAP/$n.mdadm-detail.txt 2>&1
   timeout 10 iscsiadm -m session -P 3 > $CAP/$n.iscsiadm-session-P3.txt 2>&1
-  timeout 20 targetcli ls > $CAP/$n.targetcli-ls.txt 2>&1
+  # targetcli ls (Python: ~5 s under TCG) for the clean state only: stackdr reads configfs
+  [ "$n" = clean ] && timeout 20 targetcli ls > $CAP/$n.targetcli-ls.txt 2>&1
+  # LIO as stackdr reads it: configfs itself (the argv of probe_argv::lio_configfs_*)
+  find /sys/kernel/config/target -mindepth 1 \( -name attrib -o -name param -o -name auth -o -name statistics \
+    -o -name fabric_statistics -o -name alua -o -name pr -o -name discovery_auth -o -name wwn \) -prune \
+    -o \( -type d -o -type l \) -printf '%y %P\t%l\n' > $CAP/$n.lio-tree.txt 2>&1
+  grep -rs --include=udev_path --include=enable --include=vpd_unit_serial '' /sys/kernel/config/target > $CAP/$n.lio-values.txt 2>&1
   timeout 10 lsblk -J -o NAME,SIZE,TYPE,MOUNTPOINT,SERIAL,WWN > $CAP/$n.lsblk.json 2>&1
 }
 # nftables on lo: drop everything to and from a portal's address (ping too), as a cut cable does
@@ -54,18 +61,24 @@ modprobe -a target_core_mod target_core_iblock target_core_file iscsi_target_mod
 udevadm trigger --action=add; udevadm settle
 mkdir -p /run/lock/iscsi; iscsid; sleep 1
 mkdir -p /run/dbus; dbus-uuidgen --ensure; dbus-daemon --system --fork
-targetcli set global auto_add_default_portal=false >/dev/null
-targetcli /backstores/block create name=lun01 dev=/dev/vdb >/dev/null
-targetcli /backstores/block create name=lun02 dev=/dev/vdc >/dev/null
-for n in 1 2; do
-  eval IQN=\$IQN$n
-  targetcli /iscsi create $IQN >/dev/null
-  targetcli /iscsi/$IQN/tpg1/portals create 127.0.0.$n 3260 >/dev/null
-  targetcli /iscsi/$IQN/tpg1/luns create /backstores/block/lun0$n >/dev/null
-  targetcli /iscsi/$IQN/tpg1/acls create $INI >/dev/null
-  targetcli /iscsi/$IQN/tpg1 set attribute authentication=0 >/dev/null
-done
-targetcli saveconfig >/dev/null
+# LIO: two backstores, two targets, a portal each, LUN 0 and the initiator's ACL, saved where
+# targetcli saveconfig and targetctl restore keep it. One rtslib process instead of fourteen
+# targetcli runs: each one starts Python afresh, seconds apiece under TCG.
+python3 - $IQN1 $IQN2 $INI <<'EOPY'
+import sys
+from rtslib_fb import RTSRoot, FabricModule, BlockStorageObject, Target, TPG, NetworkPortal, LUN, NodeACL, MappedLUN
+iqns, ini = sys.argv[1:3], sys.argv[3]
+iscsi = FabricModule("iscsi")
+for n, iqn in enumerate(iqns, 1):
+    so = BlockStorageObject("lun0%d" % n, dev="/dev/vd" + "bc"[n - 1])
+    tpg = TPG(Target(iscsi, iqn), 1)
+    NetworkPortal(tpg, "127.0.0.%d" % n, 3260)
+    lun = LUN(tpg, 0, so)
+    MappedLUN(NodeACL(tpg, ini), 0, lun)
+    tpg.set_attribute("authentication", "0")
+    tpg.enable = True
+RTSRoot().save_to_file()
+EOPY
 iscsiadm -m discovery -t sendtargets -p $P1 >/dev/null
 iscsiadm -m discovery -t sendtargets -p $P2 >/dev/null
 iscsiadm -m node -o update -n node.session.timeo.replacement_timeout -v 15
@@ -73,7 +86,8 @@ iscsiadm -m node -T $IQN1 -p $P1 --login >/dev/null
 iscsiadm -m node -T $IQN2 -p $P2 --login >/dev/null
 wait_bypath $BP1; wait_bypath $BP2
 D1=$(readlink -f $BP1); D2=$(readlink -f $BP2)
-yes | mdadm --create /dev/md1 --run --level=1 --raid-devices=2 --metadata=1.2 --bitmap=internal $D1 $D2 >/dev/null 2>&1
+# --assume-clean: both LUNs are fresh zero files, already identical; no initial resync
+yes | mdadm --create /dev/md1 --run --assume-clean --level=1 --raid-devices=2 --metadata=1.2 --bitmap=internal $D1 $D2 >/dev/null 2>&1
 mdadm --wait /dev/md1
 ARRAY_BYTES=$(( $(cat /sys/block/md1/size) * 512 ))
 mkfs.ext4 -q -e remount-ro -E lazy_itable_init=0,lazy_journal_init=0 /dev/md1
@@ -93,7 +107,9 @@ mdadm --monitor --scan --daemonise --delay=1 --program=/tmp/mdevent.sh --pid-fil
 touch /tmp/mdadm-monitor.events
 $SD status --config $CFG > $OUT/status.clean.txt 2>&1; echo "status exit $?" >> $OUT/status.clean.txt
 
-# detect SCENARIO: poll stackdr diagnose (its sweep) until it names something; sets DETECT_S, DIAG
+# detect T0: poll stackdr diagnose (its sweep) until it names something; sets DETECT_S, DIAG.
+# T0 is when the fault is in place: taken after the injecting command returned (targetcli
+# needs seconds to start; the fault exists only once it has run).
 detect() {
   local t0=$1 i=0
   DIAG='{"scenario":0,"cause":""}'
@@ -134,6 +150,7 @@ recover_and_verify() {
   local dirty chunk
   dirty=$(mdadm -X $D1 2>/dev/null | grep -o '[0-9]* dirty' | grep -o '[0-9]*')
   chunk=$(mdadm -X $D1 2>/dev/null | awk '/Chunksize/ {print $3, $4}')
+  local resyncs_before; resyncs_before=$(dmesg | grep -c 'md: recovery of RAID array md1')
   local t0; t0=$(now)
   $SD recover --config $CFG --yes --state-dir /tmp/stackdr-state > $OUT/recover.$n.txt 2>&1
   local rc=$?
@@ -151,7 +168,8 @@ recover_and_verify() {
   case "$chunk" in *MB) cbytes=$(( ${chunk%% *} * 1048576 ));; *KB) cbytes=$(( ${chunk%% *} * 1024 ));; *) cbytes=0;; esac
   if grep -q -- '--re-add' $OUT/recover.$n.txt && ! grep -q -- ' --add ' $OUT/recover.$n.txt; then
     [ -n "$dirty" ] && bytes=$(( dirty * cbytes ))
-  elif grep -q -- ' --add ' $OUT/recover.$n.txt; then bytes=$ARRAY_BYTES; fi
+  elif grep -q -- ' --add ' $OUT/recover.$n.txt; then bytes=$ARRAY_BYTES
+  elif [ "$(dmesg | grep -c 'md: recovery of RAID array md1')" = "$resyncs_before" ]; then bytes=0; fi  # md copied nothing
   local bbl; bbl=$(cat /sys/block/md1/md/dev-*/bad_blocks 2>/dev/null | wc -l)
   local ok=false; [ $rc = 0 ] && [ $uu = true ] && [ "$sessions" = 2 ] && [ $intact = true ] && [ $rw = true ] && ok=true
   printf '{"scenario":%s,"fault":"%s","detected":%s,"detect_s":%s,"diagnosis":%s,"mdadm_monitor_s":%s,"recovered":%s,"recover_exit":%s,"recover_s":%s,"bytes_resynced":%s,"array_bytes":%s,"array_uu":%s,"sessions_logged_in":%s,"fs_rw":%s,"bad_block_entries":%s,"data_intact":%s}\n' \
@@ -207,6 +225,22 @@ stall_run() {  # label replacement_timeout noop_interval noop_timeout failfast(0
   wait_degraded 30; mdadm /dev/md1 --remove failed >/dev/null 2>&1; D2=$(readlink -f $BP2)
   mdadm /dev/md1 --re-add $D2 >/dev/null 2>&1; sleep 1; mdadm --wait /dev/md1
 }
+# What one stackdr sweep costs in this guest, and which reads take longest.
+measure_sweep() {
+  log "measure: sweep"
+  for i in 1 2 3; do
+    local t0; t0=$(now)
+    $SD status --config $CFG --json > /tmp/sweep.json 2>/dev/null
+    local s; s=$(since $t0)
+    python3 - "$s" /tmp/sweep.json <<'EOPY' | tee -a $RES
+import json, sys
+j = json.load(open(sys.argv[2]))
+src = sorted(j["sweep"]["sources"], key=lambda x: -x["ms"])
+print(json.dumps({"measure": "sweep", "process_s": float(sys.argv[1]), "sweep_ms": j["sweep"]["ms"],
+                  "reads": len(src), "slowest": [[x["source"], x["ms"]] for x in src[:4]]}))
+EOPY
+  done
+}
 measure_stall() {
   stall_run recommended 5 2 2 1
   stall_run open-iscsi-default 120 5 5 0
@@ -216,19 +250,19 @@ for NAME in ${SCEN//,/ }; do
   log "=== $NAME"
   case $NAME in
     s1-lun)
-      t0=$(now); targetcli /iscsi/$IQN2/tpg1/luns delete lun0 >/dev/null
+      targetcli /iscsi/$IQN2/tpg1/luns delete lun0 >/dev/null; t0=$(now)
       (cp /tmp/rand16 /mnt/md1/$NAME; sync) &   # the VM keeps writing: md fails the leg on it
       if detect $t0; then d=true; else d=false; fi
       wait
       recover_and_verify $NAME 1 "LUN unmapped from the TPG" $d $t0 ;;
     s1-backstore)
-      t0=$(now); targetcli /backstores/block delete lun02 >/dev/null
+      targetcli /backstores/block delete lun02 >/dev/null; t0=$(now)
       (cp /tmp/rand16 /mnt/md1/$NAME; sync) &   # the VM keeps writing: md fails the leg on it
       if detect $t0; then d=true; else d=false; fi
       wait
       recover_and_verify $NAME 1 "backstore deleted" $d $t0 ;;
     s1-logout)
-      t0=$(now); iscsiadm -m node -T $IQN2 -p $P2 --logout >/dev/null
+      iscsiadm -m node -T $IQN2 -p $P2 --logout >/dev/null; t0=$(now)
       (cp /tmp/rand16 /mnt/md1/$NAME; sync) &   # the VM keeps writing: md fails the leg on it
       if detect $t0; then d=true; else d=false; fi
       wait
@@ -246,7 +280,7 @@ for NAME in ${SCEN//,/ }; do
       if detect $t0; then d=true; else d=false; fi
       recover_and_verify $NAME 2 "whole storage network lost (both portals dropped)" $d $t0 ;;
     s2-target)
-      t0=$(now); targetctl clear   # what stopping target.service does to configfs
+      targetctl clear; t0=$(now)   # what stopping target.service does to configfs
       (cp /tmp/rand16 /mnt/md1/$NAME; sync) &
       if detect $t0; then d=true; else d=false; fi
       WAIT_DEGRADED=0 recover_and_verify $NAME 2 "target service stopped (configfs cleared)" $d $t0 ;;
@@ -255,7 +289,7 @@ for NAME in ${SCEN//,/ }; do
       mdadm --assemble /dev/md1 --run $D1 >/dev/null 2>&1   # test01 alone: test02 falls behind
       mount /dev/md1 /mnt/md1; cp /tmp/rand16 /mnt/md1/$NAME; sync; umount /mnt/md1
       mdadm --stop /dev/md1 >/dev/null 2>&1
-      t0=$(now); mdadm --assemble /dev/md1 $D1 $D2 > $OUT/assemble.$NAME.txt 2>&1
+      mdadm --assemble /dev/md1 $D1 $D2 > $OUT/assemble.$NAME.txt 2>&1; t0=$(now)
       mount /dev/md1 /mnt/md1
       if detect $t0; then d=true; else d=false; fi
       WAIT_DEGRADED=0 recover_and_verify $NAME 4 "members assembled with a stale event count" $d $t0 ;;
@@ -267,10 +301,11 @@ for NAME in ${SCEN//,/ }; do
       WAIT_DEGRADED=0 recover_and_verify $NAME 5 "the array's filesystem went read-only" $d $t0 ;;
     m-resync) measure_resync ;;
     m-stall) measure_stall ;;
+    m-sweep) measure_sweep ;;
     s4-superblock)
       umount /mnt/md1; mdadm --stop /dev/md1 >/dev/null 2>&1
-      t0=$(now); dd if=/dev/zero of=$D2 bs=4096 seek=1 count=1 conv=notrunc status=none; sync
-      mdadm --assemble /dev/md1 $D1 $D2 > $OUT/assemble.$NAME.txt 2>&1
+      dd if=/dev/zero of=$D2 bs=4096 seek=1 count=1 conv=notrunc status=none; sync
+      mdadm --assemble /dev/md1 $D1 $D2 > $OUT/assemble.$NAME.txt 2>&1; t0=$(now)
       if detect $t0; then d=true; else d=false; fi
       WAIT_DEGRADED=0 recover_and_verify $NAME 4 "member superblock overwritten" $d $t0 ;;
     *) log "unknown scenario $NAME" ;;
