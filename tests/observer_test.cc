@@ -154,6 +154,32 @@ TEST(Observer, DisksBehindAPortalThatDoesNotAnswerAreNotExamined) {
   EXPECT_GT(skipped, 0);
 }
 
+TEST(Observer, ABlockedDiskIsNotReadNorIsItsArraysDetail) {
+  // A disk whose session is recovering (State: blocked) holds every read until the
+  // replacement timeout; mdadm --detail of its array waits with it (seen in the lab).
+  testing::SimStack s;
+  sim::Session& se = s.state->sessions.back();
+  se.disk_state = "blocked";
+  Observation o = s.observe();
+  bool examine_skipped = false, detail_skipped = false;
+  for (const auto& src : o.sources) {
+    if (src.source == "mdadm --examine /dev/" + se.disk) {
+      EXPECT_FALSE(src.ok);
+      EXPECT_NE(src.error.find("blocked"), std::string::npos) << src.error;
+      examine_skipped = true;
+    }
+    if (src.source.rfind("mdadm --detail", 0) == 0 && !src.ok &&
+        src.error.find("member " + se.disk) != std::string::npos)
+      detail_skipped = true;
+  }
+  EXPECT_TRUE(examine_skipped);
+  EXPECT_TRUE(detail_skipped);
+  for (const auto& [name, f] : o.kvm) {
+    EXPECT_EQ(f.examine.count(se.disk), 0u);
+    EXPECT_EQ(f.examine.size(), 1u);  // the other member is still read
+  }
+}
+
 TEST(ProbeBatch, SourcesKeepTheOrderProbesWereAdded) {
   testing::SimStack s;
   Wrapped w;

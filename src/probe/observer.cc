@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "probe/prober.h"
 #include "util/text.h"
 
@@ -278,37 +280,59 @@ void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFa
   if (f.by_path)
     for (const auto& link : f.by_path->links)
       if (auto id = parse_iscsi_path_name(link.name)) disks[{id->iqn, id->lun}] = link.device;
+  std::set<std::string> blocked;  // disks whose I/O waits for a recovering session
+  if (f.sessions)
+    for (const auto& se : f.sessions->sessions)
+      for (const auto& d : se.disks)
+        if (d.state == "blocked") blocked.insert(d.device);
   for (const auto& a : t.arrays) {
     if (a.host != name) continue;
+    // Member disks present (by-path), and why one cannot be read now: mdadm would wait for it
+    // until the session's replacement timeout, holding the whole sweep for its own timeout.
+    std::vector<std::pair<std::string, std::string>> members;  // sdX → why unreadable ("" = readable)
+    std::string unreadable;
+    for (const auto& mname : a.members) {
+      const LunConfig* l = t.lun(mname);
+      auto disk = l ? disks.find({l->target, l->lun}) : disks.end();
+      if (disk == disks.end()) continue;
+      const std::string& portal = t.portal_of(*l);
+      std::string why;
+      if (auto ping = slots.pings.find(portal_ip(portal));
+          ping != slots.pings.end() && ping->second && !ping->second->reachable)
+        why = "its portal " + portal + " does not answer ping";
+      else if (blocked.count(disk->second))
+        why = "its iSCSI disk is blocked while the session recovers";
+      members.emplace_back(disk->second, why);
+      if (!why.empty() && unreadable.empty()) unreadable = "member " + disk->second + ": " + why;
+    }
     auto found = arrays.find(a.name);
     if (found != arrays.end()) {
       const MdstatArray* ma = found->second;
       auto& sys = f.md_sysfs[a.name];
       b.add(h, name, [ma, &sys](Prober& p) { read_md_sysfs(p, *ma, sys); });
-      auto& detail = slots.detail[a.name];
-      b.add(h, name, [dev = a.device, &detail, &opt](Prober& p) {
-        if (auto r = p.run(probe_argv::mdadm_detail(dev), opt.mdadm_timeout))
-          detail = p.parsed(parse_mdadm_detail(r->out, "mdadm --detail " + dev), "mdadm --detail " + dev);
-      });
-    }
-    // Every member disk that is present gets examined: its superblock says whether it is
-    // fresh, stale or gone, whatever the array currently thinks of it.
-    for (const auto& mname : a.members) {
-      const LunConfig* l = t.lun(mname);
-      auto disk = l ? disks.find({l->target, l->lun}) : disks.end();
-      if (disk == disks.end() || slots.examine.count(disk->second)) continue;
-      std::string dev = "/dev/" + disk->second;
-      // A disk behind a portal that does not answer cannot be read: mdadm would block until
-      // the session's replacement_timeout, holding the whole sweep for its own timeout.
-      const std::string& portal = t.portal_of(*l);
-      if (auto ping = slots.pings.find(portal_ip(portal));
-          ping != slots.pings.end() && ping->second && !ping->second->reachable) {
-        b.add(h, name, [dev, portal](Prober& p) {
-          p.skip(probe_argv::mdadm_examine(dev), "not read: its portal " + portal + " does not answer ping");
+      if (!unreadable.empty()) {
+        // The array's I/O waits for that member too (the lab saw --detail hang for 5 s).
+        b.add(h, name, [dev = a.device, unreadable](Prober& p) {
+          p.skip(probe_argv::mdadm_detail(dev), "not read: " + unreadable);
         });
+      } else {
+        auto& detail = slots.detail[a.name];
+        b.add(h, name, [dev = a.device, &detail, &opt](Prober& p) {
+          if (auto r = p.run(probe_argv::mdadm_detail(dev), opt.mdadm_timeout))
+            detail = p.parsed(parse_mdadm_detail(r->out, "mdadm --detail " + dev), "mdadm --detail " + dev);
+        });
+      }
+    }
+    // Every member disk that can be read gets examined: its superblock says whether it is
+    // fresh, stale or gone, whatever the array currently thinks of it.
+    for (const auto& [disk, why] : members) {
+      if (slots.examine.count(disk)) continue;
+      std::string dev = "/dev/" + disk;
+      if (!why.empty()) {
+        b.add(h, name, [dev, why](Prober& p) { p.skip(probe_argv::mdadm_examine(dev), "not read: " + why); });
         continue;
       }
-      auto& slot = slots.examine[disk->second];
+      auto& slot = slots.examine[disk];
       b.add(h, name, [dev, &slot, &opt](Prober& p) {
         if (auto r = p.run(probe_argv::mdadm_examine(dev), opt.mdadm_timeout, {0, 1})) {
           MemberExamine e;
