@@ -28,17 +28,19 @@ void worsen(Node& n, Health h, const std::string& cause, Evidence e) {
   n.evidence.push_back(std::move(e));
 }
 
-// A source that could not be read makes the nodes it feeds UNKNOWN, with the reason.
 // The source LIO facts are cited under: the configfs tree the observer reads.
 const std::string kLio(kLioConfigfsRoot);
 
+// A source that could not be read makes the nodes it feeds UNKNOWN, with the reason: the
+// first failed read on that host that names the source (LIO is read by two commands and two
+// parsers, all naming its configfs root; a host pings several portals), else the read itself.
 bool unknown_if_missing(Node& n, bool have, const Observation& obs, const std::string& host,
                         const std::string& source) {
   if (have) return false;
-  const SourceRecord* r = obs.source(host, source);
-  if (source == kLio)  // LIO is read by two commands and two parsers: cite the one that failed
-    for (const auto& rec : obs.sources)
-      if (rec.host == host && !rec.ok && text::contains(rec.source, kLioConfigfsRoot)) r = &rec;
+  auto failed = std::find_if(obs.sources.begin(), obs.sources.end(), [&](const SourceRecord& rec) {
+    return rec.host == host && !rec.ok && text::contains(rec.source, source);
+  });
+  const SourceRecord* r = failed != obs.sources.end() ? &*failed : obs.source(host, source);
   worsen(n, Health::kUnknown, "source-unreadable",
          {host, source, r ? "could not read: " + r->error : "not read"});
   return true;

@@ -24,9 +24,6 @@ Argv zfs_get_volumes(const std::vector<std::string>& zvols) {
   a.insert(a.end(), zvols.begin(), zvols.end());
   return a;
 }
-Argv targetcli_ls() {
-  return {"targetcli", "ls"};
-}
 Argv lio_tree() {
   // Attribute folders are pruned: the structure is all the tree is read for.
   return {"find",

@@ -38,7 +38,6 @@ Observation observe(const Topology& topology, const HostLookup& hosts, const Obs
 namespace probe_argv {
 Argv zpool_status(const std::string& pool);
 Argv zfs_get_volumes(const std::vector<std::string>& zvols);
-Argv targetcli_ls();
 Argv lio_tree();    // find over /sys/kernel/config/target (lio_configfs.h)
 Argv lio_values();  // grep -rs of its udev_path, enable and vpd_unit_serial files
 Argv ss_listen();
