@@ -56,7 +56,8 @@ int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_vie
     nlohmann::json j{{"status", status_word(code)},
                      {"code", code},
                      {"mode", (*ctx)->mode()},
-                     {"findings", findings_json(findings)}};
+                     {"findings", findings_json(findings)},
+                     {"unexplained", unexplained_json(g)}};
     if (!diagnose_view) j["nodes"] = graph_json(g);
     nlohmann::json unreadable = nlohmann::json::array();
     for (const auto& s : obs.sources)
@@ -70,7 +71,7 @@ int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_vie
     j["sweep"] = {{"ms", std::round(sweep_ms)}, {"sources", sources}};
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << (diagnose_view ? findings_text(findings)
+    std::cout << (diagnose_view ? findings_text(findings) + unexplained_text(g)
                                 : status_text((*ctx)->topology(), g, findings, (*ctx)->mode()));
     std::string u = unreadable_text(obs);
     if (!u.empty()) std::cout << "\n" << u;

@@ -32,6 +32,7 @@ std::string status_text(const Topology& t, const StackGraph& g, const std::vecto
                                                  findings.size(), findings.size() == 1 ? "" : "s"));
   for (const auto& f : findings)
     out += fmt::format("  ✗ Scenario {} / {}: {}\n", f.scenario, f.cause, f.summary);
+  out += unexplained_text(g);
   for (const auto& host : host_order(t, g)) {
     std::vector<const Node*> nodes;
     for (const auto& n : g.nodes())
@@ -58,8 +59,19 @@ std::string status_text(const Topology& t, const StackGraph& g, const std::vecto
   return out;
 }
 
+std::string unexplained_text(const StackGraph& g) {
+  std::string out;
+  for (const auto& u : unexplained(g)) {
+    const Evidence* why = u.unknown_below->evidence.empty() ? nullptr : &u.unknown_below->evidence.front();
+    out += fmt::format("  ? {} is {} ({}), but its cause cannot be named: {} below it is UNKNOWN{}\n",
+                       u.node->label, health_name(u.node->health), u.node->cause, u.unknown_below->label,
+                       why ? fmt::format(" ({}: {})", why->source, why->text) : "");
+  }
+  return out;
+}
+
 std::string findings_text(const std::vector<Finding>& findings) {
-  if (findings.empty()) return "No failure found: every layer that could be read is healthy.\n";
+  if (findings.empty()) return "No failure found that rests on what could be read.\n";
   std::string out;
   for (size_t i = 0; i < findings.size(); ++i) {
     const Finding& f = findings[i];

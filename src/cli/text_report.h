@@ -14,6 +14,8 @@ namespace stackdr {
 std::string status_text(const Topology& t, const StackGraph& g, const std::vector<Finding>& findings,
                         const std::string& mode);
 std::string findings_text(const std::vector<Finding>& findings);
+/// The unhealthy nodes whose cause cannot be named because something below was not read.
+std::string unexplained_text(const StackGraph& g);
 /// The sources that could not be read, one line each ("" when all were read).
 std::string unreadable_text(const Observation& obs);
 

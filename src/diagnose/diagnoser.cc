@@ -88,6 +88,17 @@ bool is_consumer(Layer l) {
   return l == Layer::kMdArray || l == Layer::kVm || l == Layer::kFilesystem || l == Layer::kVmDisk;
 }
 
+// The UNKNOWN node an unhealthy root candidate rests on directly, if any.
+const Node* unknown_below(const StackGraph& g, const Node& n) {
+  for (const auto& d : n.depends_on)
+    if (const Node* dn = g.find(d); dn && dn->health == Health::kUnknown) return dn;
+  return nullptr;
+}
+
+bool unhealthy(const Node& n) {
+  return n.health == Health::kFailed || n.health == Health::kDegraded;
+}
+
 }  // namespace
 
 int scenario_of(const std::string& cause) {
@@ -95,11 +106,21 @@ int scenario_of(const std::string& cause) {
   return it == causes().end() ? 0 : it->second.scenario;
 }
 
+std::vector<Unexplained> unexplained(const StackGraph& g) {
+  std::vector<Unexplained> out;
+  for (const Node& n : g.nodes()) {
+    if (!unhealthy(n) || g.rests_on_failure(n.id)) continue;
+    if (const Node* u = unknown_below(g, n)) out.push_back({&n, u});
+  }
+  return out;
+}
+
 std::vector<Finding> diagnose(const StackGraph& g) {
   std::vector<Finding> out;
   for (const Node& n : g.nodes()) {
-    if (n.health == Health::kOk || n.health == Health::kUnknown) continue;
+    if (!unhealthy(n)) continue;
     if (g.rests_on_failure(n.id)) continue;  // a symptom of something below
+    if (unknown_below(g, n)) continue;       // its cause may be what could not be read
     // A degraded node directly on a degraded one is explained by it (array ← rebuilding member).
     if (n.health == Health::kDegraded && g.rests_directly_on_degraded(n.id)) continue;
     Finding f;
@@ -113,11 +134,12 @@ std::vector<Finding> diagnose(const StackGraph& g) {
     f.scenario = info == causes().end() ? 0 : info->second.scenario;
     f.runbook = info == causes().end() ? "" : info->second.runbook;
     f.summary = fmt::format("{}: {}", n.label, info == causes().end() ? n.cause : info->second.words);
-    f.evidence = n.evidence;
+    for (const auto& e : n.evidence)
+      if (!e.unread) f.evidence.push_back(e);
     for (const Node* d : g.dependents(n.id)) {
-      if (d->health != Health::kOk && d->layer != Layer::kPool)
+      if (unhealthy(*d) && d->layer != Layer::kPool)  // an UNKNOWN node proves nothing
         for (const auto& e : d->evidence)
-          if (f.evidence.size() < 12) f.evidence.push_back(e);
+          if (f.evidence.size() < 12 && !e.unread) f.evidence.push_back(e);
       if (is_consumer(d->layer) && d->layer != Layer::kVmDisk)
         f.impacted.push_back({d->id, layer_name(d->layer), d->label, d->health});
     }
@@ -134,12 +156,12 @@ int status_code(const StackGraph& g) {
   bool warn = false, unknown = false;
   for (const Node& n : g.nodes()) {
     if (n.health == Health::kUnknown) unknown = true;
-    if (n.health == Health::kOk || n.health == Health::kUnknown) continue;
+    if (!unhealthy(n)) continue;
     warn = true;
     if (n.health == Health::kFailed && (is_consumer(n.layer) || n.layer == Layer::kPool)) return 2;
   }
-  if (warn) return 1;
-  return unknown ? 3 : 0;
+  if (unknown) return 3;
+  return warn ? 1 : 0;
 }
 
 const char* status_word(int code) {

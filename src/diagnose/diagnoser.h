@@ -14,9 +14,20 @@ namespace stackdr {
 
 std::vector<Finding> diagnose(const StackGraph& graph);
 
-/// The monitoring-plugin status of the whole stack: 0 OK, 1 WARNING (redundancy lost, data
-/// still served), 2 CRITICAL (an array, VM or filesystem is down, or the pool is), 3 UNKNOWN
-/// (something could not be read and nothing is critical).
+/// An unhealthy node whose cause cannot be named: nothing below it is seen to have failed, but
+/// something it rests on directly could not be read (UNKNOWN), and that could be the cause. No
+/// finding is made of it — a finding's cause never rests on evidence not seen — and nothing
+/// is planned for it; it is reported with what could not be read.
+struct Unexplained {
+  const Node* node = nullptr;
+  const Node* unknown_below = nullptr;  // the UNKNOWN node it rests on
+};
+std::vector<Unexplained> unexplained(const StackGraph& graph);
+
+/// The monitoring-plugin status of the whole stack: 2 CRITICAL when an array, VM or
+/// filesystem is seen down (or the pool is); else 3 UNKNOWN when something could not be read
+/// (what was not seen may be worse than what was); else 1 WARNING (redundancy lost, data
+/// still served); else 0 OK.
 int status_code(const StackGraph& graph);
 const char* status_word(int code);
 

@@ -1,5 +1,7 @@
 #include "diagnose/report_json.h"
 
+#include "diagnose/diagnoser.h"
+
 namespace stackdr {
 
 namespace {
@@ -23,6 +25,18 @@ nlohmann::json graph_json(const StackGraph& g) {
     nodes.push_back(j);
   }
   return nodes;
+}
+
+nlohmann::json unexplained_json(const StackGraph& g) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& u : unexplained(g))
+    a.push_back({{"id", u.node->id},
+                 {"label", u.node->label},
+                 {"health", health_name(u.node->health)},
+                 {"seen", u.node->cause},
+                 {"unknown_below", u.unknown_below->id},
+                 {"evidence", evidence_json(u.unknown_below->evidence)}});
+  return a;
 }
 
 nlohmann::json findings_json(const std::vector<Finding>& findings) {

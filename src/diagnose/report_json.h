@@ -10,5 +10,7 @@ namespace stackdr {
 
 nlohmann::json graph_json(const StackGraph& graph);
 nlohmann::json findings_json(const std::vector<Finding>& findings);
+/// `unexplained[]`: unhealthy nodes whose cause rests on something not read.
+nlohmann::json unexplained_json(const StackGraph& graph);
 
 }  // namespace stackdr

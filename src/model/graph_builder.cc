@@ -42,13 +42,14 @@ bool unknown_if_missing(Node& n, bool have, const Observation& obs, const std::s
   });
   const SourceRecord* r = failed != obs.sources.end() ? &*failed : obs.source(host, source);
   worsen(n, Health::kUnknown, "source-unreadable",
-         {host, source, r ? "could not read: " + r->error : "not read"});
+         {host, source, r ? "could not read: " + r->error : "not read", true});
   return true;
 }
 
 class Builder {
  public:
-  Builder(const Topology& t, const Observation& o) : t_(t), o_(o) {}
+  Builder(const Topology& t, const Observation& o, const std::map<std::string, MdArrayState>& md)
+      : t_(t), o_(o), md_(md) {}
 
   StackGraph build() {
     index();
@@ -63,7 +64,6 @@ class Builder {
   struct HostIndex {
     std::unordered_map<std::string, std::string> device;           // "IQN/LUN" → sdX
     std::unordered_map<std::string, const IscsiSession*> session;  // IQN → session
-    std::unordered_map<std::string, const MdstatArray*> mdstat;    // md1 → array
     std::unordered_map<std::string, std::string> disk_state;       // sdX → running / blocked / ...
     std::unordered_map<std::string, const BlockDevice*> block;     // sdX → lsblk row
   };
@@ -80,8 +80,6 @@ class Builder {
           hi.session[se.target] = &se;
           for (const auto& d : se.disks) hi.disk_state[d.device] = d.state;
         }
-      if (k.mdstat)
-        for (const auto& a : k.mdstat->arrays) hi.mdstat[a.name] = &a;
       if (k.lsblk)
         for (const auto& b : k.lsblk->blockdevices) hi.block[b.name] = &b;  // disks are top-level rows
     }
@@ -427,6 +425,8 @@ class Builder {
       worsen(n, Health::kFailed, "disk-offline",
              {host, "iscsiadm -m session -P 3",
               fmt::format("Attached scsi disk {} State: {}", dev, ds->second)});
+    else if (!dev.empty())  // present, but whether it is running is iscsiadm's to say
+      unknown_if_missing(n, k.sessions.has_value(), o_, host, "iscsiadm");
     if (auto b = idx_[host].block.find(dev); !dev.empty() && b != idx_[host].block.end()) {
       if (b->second->wwn) n.attrs["wwn"] = *b->second->wwn;
       if (b->second->serial) n.attrs["serial"] = *b->second->serial;
@@ -435,6 +435,7 @@ class Builder {
   }
 
   void array(const std::string& host, const KvmFacts& k, const ArrayConfig& a) {
+    const MdArrayState& st = md_.at(a.name);
     Node arr{node_id::array(a),
              Layer::kMdArray,
              host,
@@ -444,125 +445,113 @@ class Builder {
              {},
              {},
              {}};
-    auto mit = idx_[host].mdstat.find(a.name);
-    const MdstatArray* ms = mit == idx_[host].mdstat.end() ? nullptr : mit->second;
-    auto det = k.detail.find(a.name);
-    auto sys = k.md_sysfs.find(a.name);
-    // Freshness: the highest event count among the array and every member superblock seen.
-    int64_t freshest = det != k.detail.end() ? det->second.events.value_or(0) : 0;
-    std::string uuid = a.uuid.value_or(det != k.detail.end() ? det->second.uuid : "");
-    for (const auto& m : a.members) {
-      const LunConfig* l = t_.lun(m);
-      auto ex = l ? k.examine.find(device_of(host, *l)) : k.examine.end();
-      if (ex != k.examine.end() && ex->second.facts) {
-        freshest = std::max(freshest, ex->second.facts->events.value_or(0));
-        if (uuid.empty()) uuid = ex->second.facts->array_uuid;
-      }
-    }
-    if (!uuid.empty()) arr.attrs["uuid"] = uuid;
-    if (!unknown_if_missing(arr, k.mdstat.has_value(), o_, host, "/proc/mdstat")) {
-      if (!ms) {
-        worsen(arr, Health::kFailed, "array-stopped", {host, "/proc/mdstat", a.name + " is not assembled"});
-      } else if (ms->state == "inactive") {
-        worsen(arr, Health::kFailed, "array-inactive",
-               {host, "/proc/mdstat", fmt::format("{} : inactive", a.name)});
+    if (!st.uuid.empty()) arr.attrs["uuid"] = st.uuid;
+    const std::string mdstat_src = "/proc/mdstat";
+    const std::string& kn = st.kernel_name;
+    if (!unknown_if_missing(arr, st.assembled != Seen::kUnknown, o_, host, mdstat_src)) {
+      if (st.assembled == Seen::kNo) {
+        worsen(arr, Health::kFailed, "array-stopped", {host, mdstat_src, kn + " is not assembled"});
+      } else if (!st.active) {
+        worsen(arr, Health::kFailed, "array-inactive", {host, mdstat_src, fmt::format("{} : inactive", kn)});
       } else {
-        std::string line = fmt::format("{} : {} {} [{}/{}] [{}]", a.name, ms->state, ms->level,
-                                       ms->raid_disks, ms->active_disks, ms->health);
-        if (sys != k.md_sysfs.end() && sys->second.array_state == "broken")
+        std::string line = fmt::format("{} : {} {} [{}/{}] [{}]", kn, st.md_state, st.level, st.raid_disks,
+                                       st.active_disks, st.health);
+        std::string state_src = "/sys/block/" + kn + "/md/array_state";
+        if (st.broken == Seen::kYes)
           worsen(arr, Health::kFailed, "array-broken",
-                 {host, "/sys/block/" + a.name + "/md/array_state",
-                  "broken: md could not fail its last leg; writes are failing"});
-        if (ms->active_disks == 0)
-          worsen(arr, Health::kFailed, "array-failed", {host, "/proc/mdstat", line});
-        else if (ms->active_disks < ms->raid_disks)
-          worsen(arr, Health::kDegraded, "array-degraded", {host, "/proc/mdstat", line});
-        if (ms->sync && ms->sync->percent) {
-          arr.attrs["sync"] = fmt::format("{} {:.1f}%", ms->sync->action, *ms->sync->percent);
-          if (ms->sync->finish_minutes)
-            arr.attrs["finish"] = fmt::format("{:.1f}min", *ms->sync->finish_minutes);
+                 {host, state_src, "broken: md could not fail its last leg; writes are failing"});
+        if (st.broken == Seen::kUnknown) {
+          // mdstat's [U_] or [UU] says nothing of a broken RAID1 (md keeps its last leg): a
+          // degraded array may be failing every write. What is seen is kept as evidence.
+          unknown_if_missing(arr, false, o_, host, state_src);
+          arr.evidence.push_back({host, mdstat_src, line});
+        } else if (st.active_disks == 0)
+          worsen(arr, Health::kFailed, "array-failed", {host, mdstat_src, line});
+        else if (st.active_disks < st.raid_disks)
+          worsen(arr, Health::kDegraded, "array-degraded", {host, mdstat_src, line});
+        if (st.sync && st.sync->percent) {
+          arr.attrs["sync"] = fmt::format("{} {:.1f}%", st.sync->action, *st.sync->percent);
+          if (st.sync->finish_minutes)
+            arr.attrs["finish"] = fmt::format("{:.1f}min", *st.sync->finish_minutes);
         }
       }
     }
-    for (const auto& m : a.members) {
-      const LunConfig* l = t_.lun(m);
-      if (!l) continue;
-      arr.depends_on.push_back(
-          member(host, k, a, *l, ms, sys != k.md_sysfs.end() ? &sys->second : nullptr, freshest));
-    }
+    // Freshness: the highest event count among the array and every member superblock seen.
+    int64_t freshest = st.detail_events.value_or(0);
+    for (const auto& m : st.members)
+      if (m.sb && m.sb->events) freshest = std::max(freshest, *m.sb->events);
+    for (const auto& m : st.members)
+      if (const LunConfig* l = t_.lun(m.lun)) arr.depends_on.push_back(member(host, k, st, m, *l, freshest));
     g_.add(arr);
   }
 
-  std::string member(const std::string& host, const KvmFacts& k, const ArrayConfig& a, const LunConfig& l,
-                     const MdstatArray* ms, const MdSysfsFacts* sys, int64_t freshest) {
-    Node n{node_id::member(a, l.name),
+  // A member's health from what was seen of it. Each branch needs its evidence to have been
+  // read: a disk not listed, a superblock not examined or an mdstat not read is UNKNOWN, never
+  // "missing".
+  std::string member(const std::string& host, const KvmFacts& k, const MdArrayState& a,
+                     const MdMemberState& m, const LunConfig& l, int64_t freshest) {
+    const ArrayConfig& ac = *a.config;
+    Node n{node_id::member(ac, l.name),
            Layer::kMdMember,
            host,
-           fmt::format("{} member {}", a.name, l.name),
+           fmt::format("{} member {}", ac.name, l.name),
            Health::kOk,
            "",
            {},
            {node_id::iscsi_disk(host, l)},
            {}};
-    std::string dev = device_of(host, l);
-    const MdstatMember* mm = nullptr;
-    if (ms && !dev.empty())
-      for (const auto& x : ms->members)
-        if (x.device == dev) mm = &x;
+    const std::string& dev = m.device;
     if (!dev.empty()) {
       n.attrs["device"] = dev;
-      n.label = fmt::format("{} member {} (/dev/{})", a.name, l.name, dev);
+      n.label = fmt::format("{} member {} (/dev/{})", ac.name, l.name, dev);
     }
-    auto ex = dev.empty() ? k.examine.end() : k.examine.find(dev);
-    const MdadmExamineFacts* sb = ex != k.examine.end() && ex->second.facts ? &*ex->second.facts : nullptr;
-    if (sb) {
-      n.attrs["events"] = std::to_string(sb->events.value_or(0));
-      if (sb->role) n.attrs["role"] = std::to_string(*sb->role);
+    if (m.sb) {
+      n.attrs["events"] = std::to_string(m.sb->events.value_or(0));
+      if (m.sb->role) n.attrs["role"] = std::to_string(*m.sb->role);
     }
-    bool active_array = ms && ms->state != "inactive";
-    if (dev.empty()) {
+    if (m.slot && m.slot->journal) n.attrs["kind"] = "journal";
+    const std::string examine_src = "mdadm --examine /dev/" + dev;
+    if (m.disk == Seen::kUnknown) {
+      unknown_if_missing(n, false, o_, host, "ls -l /dev/disk/by-path");
+    } else if (m.disk == Seen::kNo) {
       worsen(n, Health::kFailed, "member-missing",
              {host, "ls -l /dev/disk/by-path", "the member's disk is not present"});
-    } else if (ex != k.examine.end() && ex->second.no_superblock) {
-      worsen(n, Health::kFailed, "superblock-invalid",
-             {host, "mdadm --examine /dev/" + dev, std::string(text::trim(ex->second.stderr_text))});
-    } else if (mm && mm->faulty) {
+    } else if (m.superblock == Seen::kNo) {
+      worsen(n, Health::kFailed, "superblock-invalid", {host, examine_src, m.no_superblock_text});
+    } else if (m.slot && m.slot->faulty) {
       worsen(n, Health::kFailed, "member-faulty",
-             {host, "/proc/mdstat", fmt::format("{}[{}](F)", mm->device, mm->role)});
-    } else if (sb && !sb->array_uuid.empty() && a.uuid && *a.uuid != sb->array_uuid) {
+             {host, "/proc/mdstat", fmt::format("{}[{}](F)", m.slot->device, m.slot->role)});
+    } else if (m.sb && !m.sb->array_uuid.empty() && ac.uuid && *ac.uuid != m.sb->array_uuid) {
       worsen(n, Health::kFailed, "superblock-foreign",
-             {host, "mdadm --examine /dev/" + dev, "Array UUID " + sb->array_uuid + " is not " + *a.uuid});
-    } else if (sb && sb->events && *sb->events < freshest && (!mm || !active_array)) {
+             {host, examine_src, "Array UUID " + m.sb->array_uuid + " is not " + *ac.uuid});
+    } else if (m.sb && m.sb->events && *m.sb->events < freshest && (m.in_array != Seen::kYes || !a.active) &&
+               a.assembled != Seen::kUnknown) {
       worsen(n, Health::kFailed, "events-mismatch",
-             {host, "mdadm --examine /dev/" + dev,
-              fmt::format("Events {} < {} (freshest copy); Update Time {}", *sb->events, freshest,
-                          sb->update_time)});
-    } else if (active_array && !mm) {
+             {host, examine_src,
+              fmt::format("Events {} < {} (freshest copy); Update Time {}", *m.sb->events, freshest,
+                          m.sb->update_time_text)});
+    } else if (a.active && m.in_array == Seen::kNo) {
       worsen(n, Health::kFailed, "member-missing",
-             {host, "/proc/mdstat", fmt::format("/dev/{} is not part of {}", dev, a.name)});
+             {host, "/proc/mdstat", fmt::format("/dev/{} is not part of {}", dev, a.kernel_name)});
+    } else if (a.assembled == Seen::kUnknown) {
+      unknown_if_missing(n, false, o_, host, "/proc/mdstat");
+    } else if (m.superblock == Seen::kUnknown && !a.active) {
+      // A stopped or inactive array's member is judged by its superblock alone.
+      worsen(n, Health::kUnknown, "source-unreadable", {host, examine_src, "not read: " + m.unread, true});
     }
-    if (mm && !mm->faulty && ms && ms->sync && ms->sync->action == "recovery") {
-      // The member md is rebuilding holds a slot but not yet data; mdadm --detail says which.
-      auto det = k.detail.find(a.name);
-      if (det != k.detail.end())
-        for (const auto& row : det->second.members)
-          if (row.device == "/dev/" + dev &&
-              std::find(row.state.begin(), row.state.end(), "rebuilding") != row.state.end())
-            worsen(n, Health::kDegraded, "rebuilding",
-                   {host, "mdadm --detail " + a.device, fmt::format("/dev/{} spare rebuilding", dev)});
-    }
-    if (sys)
-      for (const auto& sm : sys->members)
-        if (sm.device == dev) {
-          if (sm.has("write_error"))
-            worsen(n, Health::kDegraded, "write-errors",
-                   {host, "/sys/block/" + a.name + "/md/dev-" + dev + "/state", text::join(sm.state, ",")});
-          if (!sm.bad_blocks.empty())
-            worsen(n, Health::kDegraded, "bad-blocks",
-                   {host, "/sys/block/" + a.name + "/md/dev-" + dev + "/bad_blocks",
-                    fmt::format("{} bad-block ranges recorded (first at sector {})", sm.bad_blocks.size(),
-                                sm.bad_blocks[0].sector)});
-        }
+    if (m.rebuilding && m.in_array == Seen::kYes && !(m.slot && m.slot->faulty) && a.sync &&
+        a.sync->action == "recovery")
+      worsen(n, Health::kDegraded, "rebuilding",
+             {host, "mdadm --detail " + ac.device, fmt::format("/dev/{} spare rebuilding", dev)});
+    std::string sys_dev = "/sys/block/" + a.kernel_name + "/md/dev-" + dev;
+    if (std::find(m.sysfs_state.begin(), m.sysfs_state.end(), "write_error") != m.sysfs_state.end())
+      worsen(n, Health::kDegraded, "write-errors",
+             {host, sys_dev + "/state", text::join(m.sysfs_state, ",")});
+    if (m.bad_block_ranges)
+      worsen(n, Health::kDegraded, "bad-blocks",
+             {host, sys_dev + "/bad_blocks",
+              fmt::format("{} bad-block ranges recorded (first at sector {})", m.bad_block_ranges,
+                          m.first_bad_sector)});
     if (n.health != Health::kOk)
       klog_evidence(n, k, host, [&](const KernelEvent& e) {
         return !dev.empty() && e.device == dev && e.kind != "other";
@@ -681,6 +670,7 @@ class Builder {
 
   const Topology& t_;
   const Observation& o_;
+  const std::map<std::string, MdArrayState>& md_;
   StackGraph g_;
   std::map<std::string, HostIndex> idx_;
   std::set<std::pair<std::string, std::string>> used_;               // (host, LUN or array) in use
@@ -692,8 +682,13 @@ class Builder {
 
 }  // namespace
 
+StackGraph build_graph(const Topology& t, const Observation& o,
+                       const std::map<std::string, MdArrayState>& md) {
+  return Builder(t, o, md).build();
+}
+
 StackGraph build_graph(const Topology& t, const Observation& o) {
-  return Builder(t, o).build();
+  return build_graph(t, o, md_states(t, o));
 }
 
 }  // namespace stackdr

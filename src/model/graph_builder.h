@@ -4,6 +4,7 @@
 /// health its own facts give it and the evidence that says so. Health here is local; which
 /// unhealthy node is the cause and which are symptoms is diagnosis's job.
 
+#include "model/md_state.h"
 #include "model/stack_graph.h"
 #include "model/topology.h"
 #include "probe/observation.h"
@@ -11,6 +12,9 @@
 namespace stackdr {
 
 StackGraph build_graph(const Topology& topology, const Observation& observation);
+/// The same, with the md states of this observation already built (the View has them).
+StackGraph build_graph(const Topology& topology, const Observation& observation,
+                       const std::map<std::string, MdArrayState>& md);
 
 namespace node_id {
 std::string pool(const std::string& pool);

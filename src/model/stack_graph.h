@@ -36,6 +36,7 @@ const char* layer_name(Layer l);
 /// One line of proof: which host, which source, what it said.
 struct Evidence {
   std::string host, source, text;
+  bool unread = false;  // "could not read": why a node is UNKNOWN, never proof of anything
 };
 
 struct Node {

@@ -61,6 +61,9 @@ struct ArrayConfig {
   std::optional<std::string> uuid;   // pins the array identity when known
   std::vector<std::string> members;  // LUN names
   std::string mountpoint;            // a filesystem mounted from it on its own host ("" = none)
+  /// The name md uses for it in /proc/mdstat and /sys/block: the basename of `device`
+  /// (/dev/md1 → md1). `name` is a label and never used to look md up.
+  std::string kernel_name() const { return device.substr(device.rfind('/') + 1); }
 };
 
 struct VmDiskConfig {

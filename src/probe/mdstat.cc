@@ -37,7 +37,8 @@ bool parse_member(std::string_view tok, MdstatMember& m) {
         m.replacement = true;
         break;
       case 'J':
-        break;  // journal device: no health meaning for us
+        m.journal = true;
+        break;
       default:
         return false;
     }
@@ -212,7 +213,8 @@ void to_json(nlohmann::json& j, const MdstatFacts& f) {
                                {"faulty", m.faulty},
                                {"spare", m.spare},
                                {"write_mostly", m.write_mostly},
-                               {"replacement", m.replacement}});
+                               {"replacement", m.replacement},
+                               {"journal", m.journal}});
     if (a.sync) {
       nlohmann::json js{{"action", a.sync->action}};
       js["percent"] = a.sync->percent ? nlohmann::json(*a.sync->percent) : nlohmann::json();

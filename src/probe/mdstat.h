@@ -18,6 +18,7 @@ struct MdstatMember {
   bool spare = false;         // (S)
   bool write_mostly = false;  // (W)
   bool replacement = false;   // (R)
+  bool journal = false;       // (J): a write journal device, not a data member
 };
 
 struct MdstatSync {

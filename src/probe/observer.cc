@@ -165,6 +165,10 @@ void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
     if (!tree) return;
     auto facts = p.parsed(parse_lio_tree(tree->out + tree->err, kLioTreeSource), std::string(kLioTreeSource));
     if (!facts) return;
+    if (facts->targets.empty() && facts->backstores.empty()) {  // nothing whose values to read
+      f.lio = std::move(*facts);
+      return;
+    }
     // grep exits 1 when it printed nothing (an empty configuration).
     auto vals = p.run(probe_argv::lio_values(), opt.timeout, {0, 1});
     if (!vals) return;
@@ -302,7 +306,7 @@ void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFa
       members.emplace_back(disk->second, why);
       if (!why.empty() && unreadable.empty()) unreadable = "member " + disk->second + ": " + why;
     }
-    auto found = arrays.find(a.name);
+    auto found = arrays.find(a.kernel_name());
     if (found != arrays.end()) {
       const MdstatArray* ma = found->second;
       auto& sys = f.md_sysfs[a.name];

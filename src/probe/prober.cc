@@ -36,6 +36,9 @@ std::optional<CommandResult> Prober::run(const Argv& argv, std::chrono::millisec
   }
   bool accepted = std::find(ok_rc.begin(), ok_rc.end(), r.exit_code) != ok_rc.end();
   record(what, accepted, accepted ? "" : fmt::format("exit {}: {}", r.exit_code, text::trim(r.err)), ms);
+  // An exit status the probe does not expect means its output is not the answer (empty, or
+  // half of it): nothing is parsed from it, so a failed read can never pass for "none".
+  if (!accepted) return std::nullopt;
   return r;
 }
 

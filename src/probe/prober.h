@@ -24,8 +24,9 @@ class Prober {
   Prober(Host* host, std::string host_name, std::vector<SourceRecord>& sources)
       : host_(host), name_(std::move(host_name)), sources_(sources) {}
 
-  /// Runs argv; returns what it printed when it ran to an end (the exit status is recorded as
-  /// a failure unless it is one of `ok_rc`; the result is returned either way).
+  /// Runs argv; returns what it printed when it ran to an end with one of the exit statuses
+  /// in `ok_rc`. Anything else (not started, timed out, another status) is recorded as a
+  /// failed read and returns nothing: its output proves nothing.
   std::optional<CommandResult> run(const Argv& argv, std::chrono::milliseconds timeout,
                                    std::initializer_list<int> ok_rc = {0});
   /// Reads a small file (procfs, sysfs).

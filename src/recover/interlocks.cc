@@ -37,63 +37,62 @@ std::vector<std::string> overwritten(const Argv& a) {
 
 struct MemberAt {
   const ArrayConfig* array = nullptr;
-  std::string lun;
+  const MdMemberState* member = nullptr;
 };
 
+// The array member a device is today (by its LUN's disk), if any.
 MemberAt member_at(const Topology& t, const View& v, const std::string& dev) {
   for (const auto& a : t.arrays)
-    for (const auto& m : a.members)
-      if (const LunConfig* l = t.lun(m); l && !v.disk_of(t, *l).empty() && v.disk_of(t, *l) == base(dev))
-        return {&a, m};
+    for (const auto& m : v.array(a).members)
+      if (m.disk == Seen::kYes && m.device == base(dev)) return {&a, &m};
   return {};
 }
 
-const MdadmExamineFacts* examine_of(const View& v, const std::string& host, const std::string& disk) {
-  auto k = v.observation.kvm.find(host);
-  if (k == v.observation.kvm.end()) return nullptr;
-  auto e = k->second.examine.find(disk);
-  return e == k->second.examine.end() || !e->second.facts ? nullptr : &*e->second.facts;
-}
-
-std::optional<Refusal> in_sync_member(const Topology& t, const View& v, const std::string& dev) {
-  MemberAt m = member_at(t, v, dev);
-  if (!m.array) return std::nullopt;
-  auto k = v.observation.kvm.find(m.array->host);
-  if (k == v.observation.kvm.end() || !k->second.mdstat) return std::nullopt;
-  std::string md = m.array->device.substr(m.array->device.rfind('/') + 1);
-  for (const auto& a : k->second.mdstat->arrays) {
-    if (a.name != md || a.state != "active") continue;
-    for (const auto& x : a.members)
-      if (x.device == base(dev) && !x.faulty && !x.spare)
-        return Refusal{
-            "in-sync-member",
-            fmt::format("{} ({}) is an active member of the running {}", dev, m.lun, m.array->name),
-            fmt::format("fail and remove it first (mdadm {} --fail {} --remove {}) if you really mean it",
-                        m.array->device, dev, dev)};
-  }
+// A device the topology names as a member but whose disk was not seen: it cannot be told
+// apart from any other device, so nothing may overwrite it.
+std::optional<Refusal> member_unseen(const Topology& t, const View& v, const std::string& dev) {
+  for (const auto& a : t.arrays)
+    for (const auto& m : v.array(a).members)
+      if (m.disk == Seen::kUnknown)
+        return Refusal{"not-seen",
+                       fmt::format("cannot tell whether {} is {}'s disk ({} member of {}): {}", dev, m.lun,
+                                   m.lun, a.name, m.unread),
+                       "restore access to the KVM host's disk listing and rerun"};
   return std::nullopt;
 }
 
-std::optional<Refusal> freshest_member(const Topology& t, const View& v, const std::string& dev) {
-  MemberAt m = member_at(t, v, dev);
-  if (!m.array) return std::nullopt;
-  const MdadmExamineFacts* mine = examine_of(v, m.array->host, base(dev));
-  if (!mine || !mine->events) return std::nullopt;
-  int64_t best = -1;
-  std::string best_lun;
-  for (const auto& other : m.array->members) {
-    const LunConfig* l = t.lun(other);
-    const MdadmExamineFacts* e = l ? examine_of(v, m.array->host, v.disk_of(t, *l)) : nullptr;
-    if (e && e->events && *e->events > best) {
-      best = *e->events;
-      best_lun = other;
-    }
-  }
-  if (*mine->events < best) return std::nullopt;
+std::optional<Refusal> in_sync_member(const View& v, const MemberAt& m, const std::string& dev) {
+  const MdArrayState& st = v.array(*m.array);
+  if (st.assembled == Seen::kUnknown)
+    return Refusal{
+        "in-sync-member",
+        fmt::format("cannot tell whether {} ({}) is an active member of {}: /proc/mdstat was not read", dev,
+                    m.member->lun, m.array->name),
+        "restore access and rerun"};
+  if (st.assembled != Seen::kYes || !st.active || !m.member->slot) return std::nullopt;
+  const MdSlot& slot = *m.member->slot;
+  if (slot.faulty || slot.spare) return std::nullopt;
+  return Refusal{
+      "in-sync-member",
+      fmt::format("{} ({}) is an active member of the running {}", dev, m.member->lun, m.array->name),
+      fmt::format("fail and remove it first (mdadm {} --fail {} --remove {}) if you really mean it",
+                  m.array->device, dev, dev)};
+}
+
+// The shared freshest-member rule (md_state.h): the device is refused when it is the freshest
+// member, or when which member is freshest cannot be told.
+std::optional<Refusal> freshest_member(const View& v, const MemberAt& m, const std::string& dev) {
+  if (m.member->superblock == Seen::kNo) return std::nullopt;  // holds no md data
+  Freshest f = freshest_member(v.array(*m.array));
+  if (f.undecided)
+    return Refusal{"freshest-member",
+                   fmt::format("{} ({}) may hold the only current copy: {}", dev, m.member->lun, f.why),
+                   "restore access and rerun"};
+  if (f.lun != m.member->lun) return std::nullopt;
   return Refusal{
       "freshest-member",
       fmt::format("{} ({}) holds the highest event count of {} ({}): it may be the only current copy", dev,
-                  m.lun, m.array->name, *mine->events),
+                  m.member->lun, m.array->name, f.events),
       fmt::format("assemble {} from it and add the other member instead (stackdr recover does that)",
                   m.array->name)};
 }
@@ -103,31 +102,41 @@ std::optional<Refusal> freshest_member(const Topology& t, const View& v, const s
 std::optional<Refusal> check_interlocks(const Topology& t, const View& v, const Step& step, const Argv& argv,
                                         const Policy& policy, bool snapshot_taken) {
   for (const auto& dev : overwritten(argv)) {
-    if (auto r = in_sync_member(t, v, dev)) return r;
-    if (auto r = freshest_member(t, v, dev)) return r;
+    MemberAt m = member_at(t, v, dev);
+    if (!m.array) {
+      if (auto r = member_unseen(t, v, dev)) return r;
+      continue;
+    }
+    if (auto r = in_sync_member(v, m, dev)) return r;
+    if (auto r = freshest_member(v, m, dev)) return r;
   }
   if (!argv.empty() && argv[0] == "mdadm" && argv.size() > 2 && (argv[1] == "--create" || argv[1] == "-C") &&
       !policy.allow_data_loss) {
     for (size_t i = 3; i < argv.size(); ++i) {
       if (!text::starts_with(argv[i], "/dev/")) continue;
       MemberAt m = member_at(t, v, argv[i]);
-      std::string host = m.array ? m.array->host : t.initiator.host;
-      if (examine_of(v, host, base(argv[i])))
+      if (!m.member || m.member->superblock != Seen::kNo)  // not known to be blank
         return Refusal{
             "create-over-superblock",
-            fmt::format("{} carries a recognisable md superblock: --create would write over it", argv[i]),
+            fmt::format("{} may carry a recognisable md superblock (it was not seen to have none): --create "
+                        "would write over it",
+                        argv[i]),
             "assemble the existing array instead; only if its data is gone for good, rerun with "
             "--allow-data-loss"};
     }
   }
   if (!argv.empty() && (argv[0] == "e2fsck" || argv[0] == "fsck" || text::starts_with(argv[0], "fsck."))) {
     auto g = v.observation.guests.find(step.host);  // a VM, or a KVM host with an array mounted
-    if (g != v.observation.guests.end() && g->second.mounts)
-      for (const auto& mnt : g->second.mounts->mounts)
-        if (mnt.device == argv.back())
-          return Refusal{"fsck-mounted",
-                         fmt::format("{} is mounted on {} on {}", mnt.device, mnt.mountpoint, step.host),
-                         "unmount it first (stackdr's plans do)"};
+    if (g == v.observation.guests.end() || !g->second.mounts)
+      return Refusal{"fsck-mounted",
+                     fmt::format("cannot tell whether {} is mounted on {}: its /proc/mounts was not read",
+                                 argv.back(), step.host),
+                     "restore access and rerun"};
+    for (const auto& mnt : g->second.mounts->mounts)
+      if (mnt.device == argv.back())
+        return Refusal{"fsck-mounted",
+                       fmt::format("{} is mounted on {} on {}", mnt.device, mnt.mountpoint, step.host),
+                       "unmount it first (stackdr's plans do)"};
   }
   if (step.safety == Safety::kDestructive && !policy.allow_data_loss)
     return Refusal{"destructive-needs-flag",

@@ -13,48 +13,11 @@ namespace stackdr {
 namespace {
 
 // ---- reading the View ----------------------------------------------------------------------
+// md facts come from the View's typed MdArrayState: one identity per array and member, and
+// every fact three-valued, so "not read" is never taken for "not there".
 
-const MdstatArray* mdstat_array(const View& v, const ArrayConfig& a) {
-  auto k = v.observation.kvm.find(a.host);
-  if (k == v.observation.kvm.end() || !k->second.mdstat) return nullptr;
-  std::string name = a.device.substr(a.device.rfind('/') + 1);
-  for (const auto& x : k->second.mdstat->arrays)
-    if (x.name == name) return &x;
-  return nullptr;
-}
-
-const MdstatMember* mdstat_member(const View& v, const Topology& t, const ArrayConfig& a,
-                                  const std::string& lun) {
-  const MdstatArray* m = mdstat_array(v, a);
-  const LunConfig* l = t.lun(lun);
-  std::string disk = l ? v.disk_of(t, *l) : "";
-  if (!m || disk.empty()) return nullptr;
-  for (const auto& x : m->members)
-    if (x.device == disk) return &x;
-  return nullptr;
-}
-
-bool array_broken(const View& v, const ArrayConfig& a) {
-  auto k = v.observation.kvm.find(a.host);
-  if (k == v.observation.kvm.end()) return false;
-  auto s = k->second.md_sysfs.find(a.device.substr(a.device.rfind('/') + 1));
-  return s != k->second.md_sysfs.end() && s->second.array_state == "broken";
-}
-
-const MdadmExamineFacts* examine(const View& v, const Topology& t, const ArrayConfig& a,
-                                 const std::string& lun) {
-  const LunConfig* l = t.lun(lun);
-  std::string disk = l ? v.disk_of(t, *l) : "";
-  auto k = v.observation.kvm.find(a.host);
-  if (disk.empty() || k == v.observation.kvm.end()) return nullptr;
-  auto e = k->second.examine.find(disk);
-  return e == k->second.examine.end() || !e->second.facts ? nullptr : &*e->second.facts;
-}
-
-int64_t parse_ctime(const std::string& s) {
-  std::tm tm{};
-  if (!strptime(s.c_str(), "%a %b %e %H:%M:%S %Y", &tm)) return 0;
-  return static_cast<int64_t>(timegm(&tm));
+const MdMemberState* member_state(const View& v, const ArrayConfig& a, const std::string& lun) {
+  return v.array(a).member(lun);
 }
 
 // ---- conditions ------------------------------------------------------------------------------
@@ -63,20 +26,21 @@ Check node_ok(std::string id) {
   return [id](const View& v) { return v.not_ok(id); };
 }
 
-Check member_serving(const Topology& t, const ArrayConfig& a, const std::string& lun) {
-  return [&t, &a, lun](const View& v) -> std::string {
-    const MdstatMember* m = mdstat_member(v, t, a, lun);
-    if (!m) return fmt::format("{} is not in {}", lun, a.name);
-    if (m->faulty) return fmt::format("{} is faulty in {}", lun, a.name);
+Check member_serving(const ArrayConfig& a, const std::string& lun) {
+  return [&a, lun](const View& v) -> std::string {
+    const MdMemberState* m = member_state(v, a, lun);
+    if (!m || m->in_array == Seen::kUnknown) return fmt::format("not known whether {} is in {}", lun, a.name);
+    if (m->in_array == Seen::kNo) return fmt::format("{} is not in {}", lun, a.name);
+    if (m->slot && m->slot->faulty) return fmt::format("{} is faulty in {}", lun, a.name);
     return "";
   };
 }
 
 Check no_failed_members(const ArrayConfig& a) {
   return [&a](const View& v) -> std::string {
-    const MdstatArray* m = mdstat_array(v, a);
-    if (!m) return "";
-    for (const auto& x : m->members)
+    const MdArrayState& st = v.array(a);
+    if (st.assembled == Seen::kUnknown) return "not known whether " + a.name + " has failed members";
+    for (const auto& x : st.slots)
       if (x.faulty) return fmt::format("{} still lists {} as faulty", a.name, x.device);
     return "";
   };
@@ -84,40 +48,62 @@ Check no_failed_members(const ArrayConfig& a) {
 
 Check array_in_sync(const ArrayConfig& a, std::string id) {
   return [&a, id](const View& v) -> std::string {
-    const MdstatArray* m = mdstat_array(v, a);
-    if (!m || m->state != "active") return a.name + " is not active";
-    if (m->sync) return fmt::format("{} is still in {}", a.name, m->sync->action);
+    const MdArrayState& st = v.array(a);
+    if (st.assembled != Seen::kYes || !st.active) return a.name + " is not active";
+    if (st.sync) return fmt::format("{} is still in {}", a.name, st.sync->action);
     return v.not_ok(id);
   };
 }
 
 Check array_stopped(const ArrayConfig& a) {
-  return
-      [&a](const View& v) -> std::string { return mdstat_array(v, a) ? a.name + " is still assembled" : ""; };
+  return [&a](const View& v) -> std::string {
+    switch (v.array(a).assembled) {
+      case Seen::kNo:
+        return "";
+      case Seen::kYes:
+        return a.name + " is still assembled";
+      case Seen::kUnknown:
+        break;
+    }
+    return "not known whether " + a.name + " is stopped";
+  };
 }
 
 Check array_active_not_broken(const ArrayConfig& a) {
   return [&a](const View& v) -> std::string {
-    const MdstatArray* m = mdstat_array(v, a);
-    if (!m || m->state != "active") return a.name + " is not active";
-    return array_broken(v, a) ? a.name + " is broken" : "";
+    const MdArrayState& st = v.array(a);
+    if (st.assembled != Seen::kYes || !st.active) return a.name + " is not active";
+    if (st.broken == Seen::kUnknown) return "not known whether " + a.name + " is broken";
+    return st.broken == Seen::kYes ? a.name + " is broken" : "";
   };
 }
 
-const Mount* mount_of(const View& v, const FilesystemSite& f) {
+// Whether a filesystem is mounted: kUnknown when its host's mounts were not read.
+Seen mounted(const View& v, const FilesystemSite& f) {
   auto g = v.observation.guests.find(f.host);
-  if (g == v.observation.guests.end() || !g->second.mounts) return nullptr;
-  return g->second.mounts->at(f.mountpoint);
+  if (g == v.observation.guests.end() || !g->second.mounts) return Seen::kUnknown;
+  return g->second.mounts->at(f.mountpoint) ? Seen::kYes : Seen::kNo;
 }
 
 Check fs_unmounted(const FilesystemSite& f) {
-  return [f](const View& v) -> std::string { return mount_of(v, f) ? f.mountpoint + " is mounted" : ""; };
+  return [f](const View& v) -> std::string {
+    switch (mounted(v, f)) {
+      case Seen::kNo:
+        return "";
+      case Seen::kYes:
+        return f.mountpoint + " is mounted";
+      case Seen::kUnknown:
+        break;
+    }
+    return "not known whether " + f.mountpoint + " is mounted on " + f.host;
+  };
 }
 
 Check vm_disk_detached(const VmConfig& vm, const VmDiskConfig& d) {
   return [&vm, &d](const View& v) -> std::string {
     const Node* n = v.node(node_id::vm_disk(vm, d));
-    return n && n->cause != "vm-disk-detached" && n->health == Health::kOk ? d.target + " is attached" : "";
+    if (!n || n->health == Health::kUnknown) return "not known whether " + d.target + " is attached";
+    return n->cause == "vm-disk-detached" ? "" : d.target + " is attached";
   };
 }
 
@@ -209,7 +195,10 @@ class Planner {
       network(f.root);
     else if ((c == "session-down" || c == "disk-missing" || c == "disk-offline") && s.lun)
       session(*s.lun, c);
-    else if (s.array && (array_broken(v_, *s.array) || c == "array-broken"))
+    else if (s.array && v_.array(*s.array).assembled == Seen::kUnknown)
+      p_.escalate = fmt::format("cannot tell whether {} is running: /proc/mdstat on {} was not read",
+                                s.array->name, s.array->host);
+    else if (s.array && (v_.array(*s.array).broken == Seen::kYes || c == "array-broken"))
       broken_array(*s.array);
     else if (s.array && !array_running(*s.array))
       reassemble(*s.array, c == "superblock-invalid" ? s.member : "");
@@ -371,29 +360,28 @@ class Planner {
   }
 
   // Will `mdadm --re-add` work? (DESIGN.md field note: superblock of this array, bitmap, slot.)
-  std::string re_add_refusal(const ArrayConfig& a, const std::string& lun) {
-    auto k = v_.observation.kvm.find(a.host);
-    auto d = k == v_.observation.kvm.end() ? nullptr : &k->second.detail;
-    auto det = d ? d->find(a.device.substr(a.device.rfind('/') + 1)) : decltype(d->find(""))();
-    const MdadmExamineFacts* e = examine(v_, t_, a, lun);
-    if (!e) return "the member has no md superblock";
-    if (!d || det == d->end()) return "the array is not running (no mdadm --detail)";
-    if (det->second.bitmap.empty()) return "the array has no write-intent bitmap";
-    if (!det->second.uuid.empty() && e->array_uuid != det->second.uuid)
-      return "the superblock is another array's";
-    if (e->events && det->second.events && *e->events > *det->second.events)
-      return "the member's event count is higher than the array's (split brain)";
-    return "";
+  // "" yes; otherwise why not. Unset when what decides it was not read this sweep.
+  std::optional<std::string> re_add_refusal(const ArrayConfig& a, const std::string& lun) {
+    const MdArrayState& st = v_.array(a);
+    const MdMemberState* m = st.member(lun);
+    if (!m || m->superblock == Seen::kUnknown) return std::nullopt;
+    if (m->superblock == Seen::kNo) return std::string("the member has no md superblock");
+    if (st.assembled == Seen::kNo || (st.assembled == Seen::kYes && !st.active))
+      return std::string("the array is not running");
+    if (!st.detail_read) return std::nullopt;
+    if (st.bitmap == Seen::kNo) return std::string("the array has no write-intent bitmap");
+    if (!st.uuid.empty() && m->sb->array_uuid != st.uuid)
+      return std::string("the superblock is another array's");
+    if (m->sb->events && st.detail_events && *m->sb->events > *st.detail_events)
+      return std::string("the member's event count is higher than the array's (split brain)");
+    return std::string();
   }
 
   // md keeps a failed member's slot, under the kernel name it had then (after a re-login the
   // disk has a new name, and the old one shows as "sdb[1](F)"): free every failed slot first,
   // or mdadm refuses the re-add (seen in the lab).
   void remove_failed(const ArrayConfig& a, const std::string& lun) {
-    const MdstatArray* arr = mdstat_array(v_, a);
-    if (!arr || std::none_of(arr->members.begin(), arr->members.end(),
-                             [](const MdstatMember& m) { return m.faulty; }))
-      return;
+    if (!v_.array(a).any_failed_slot()) return;
     add("md.remove:" + a.name, fmt::format("remove the failed members of {} (frees {}'s slot)", a.name, lun),
         "Scenario 1, Step 3: re-add to RAID (remove the failed slot first)", a.host, Safety::kSafe,
         {"mdadm", "--manage", a.device, "--remove", "failed"}, "no failed member left", no_failed_members(a));
@@ -402,24 +390,37 @@ class Planner {
   // Scenario 1, Step 3, done exactly: --re-add (bitmap: only dirty chunks) when mdadm will take
   // it; otherwise a full --add, clearing an old superblock first only when mdadm would refuse.
   void re_add(const ArrayConfig& a, const std::string& lun) {
-    std::string why_not = re_add_refusal(a, lun);
+    auto refusal = re_add_refusal(a, lun);
+    if (!refusal) {
+      const MdMemberState* m = v_.array(a).member(lun);
+      p_.escalate = fmt::format(
+          "cannot tell whether {} can be re-added to {} or needs a full rebuild: {}; restore access and "
+          "rerun",
+          lun, a.name, m && !m->unread.empty() ? m->unread : "mdadm --detail " + a.device + " was not read");
+      p_.steps.clear();
+      return;
+    }
+    std::string why_not = *refusal;
     if (why_not.empty()) {
       Step& s = add("md.re-add:" + a.name + "/" + lun, fmt::format("re-add {} to {}", lun, a.name),
                     "Scenario 1, Step 3: re-add to RAID (--re-add instead of --zero-superblock + --add)",
                     a.host, Safety::kSafe, {"mdadm", "--manage", a.device, "--re-add", disk_word(lun)},
-                    "the member is back in the array", member_serving(t_, a, lun));
+                    "the member is back in the array", member_serving(a, lun));
       s.predict = "re-add with the internal bitmap: only the chunks written while it was away are resynced";
       s.array = a.name;
       return;
     }
-    const MdadmExamineFacts* e = examine(v_, t_, a, lun);
-    if (e && e->array_uuid.size()) {
+    const MdMemberState* ms = v_.array(a).member(lun);
+    if (ms && ms->sb && !ms->sb->array_uuid.empty()) {
       Step& z =
           add("md.zero-superblock:" + a.name + "/" + lun, fmt::format("clear {}'s old md superblock", lun),
               "Scenario 1, Step 3: if OLD superblock exists, clean it", a.host, Safety::kDestructive,
               {"mdadm", "--zero-superblock", disk_word(lun)}, "the member has no superblock",
-              [&t = t_, &a, lun](const View& v) -> std::string {
-                return examine(v, t, a, lun) ? lun + " still has a superblock" : "";
+              [&a, lun](const View& v) -> std::string {
+                const MdMemberState* m = member_state(v, a, lun);
+                if (!m || m->superblock == Seen::kUnknown)
+                  return "not known whether " + lun + " has a superblock";
+                return m->superblock == Seen::kYes ? lun + " still has a superblock" : "";
               });
       z.predict = "--re-add is not possible (" + why_not + ")";
       z.array = a.name;
@@ -429,7 +430,7 @@ class Planner {
     Step& s = add("md.add:" + a.name + "/" + lun, fmt::format("add {} to {} (full rebuild)", lun, a.name),
                   "Scenario 1, Step 3: add back to array", a.host, Safety::kDisruptive,
                   {"mdadm", "--manage", a.device, "--add", disk_word(lun)}, "the member is back in the array",
-                  member_serving(t_, a, lun));
+                  member_serving(a, lun));
     s.predict = "full rebuild of the whole member (" + why_not + ")";
     s.array = a.name;
     s.member_lun = lun;
@@ -443,19 +444,34 @@ class Planner {
   }
 
   bool array_running(const ArrayConfig& a) const {
-    const MdstatArray* m = mdstat_array(v_, a);
-    return m && m->state == "active";
+    const MdArrayState& st = v_.array(a);
+    return st.assembled == Seen::kYes && st.active;
   }
 
   void member(const ArrayConfig& a, const std::string& lun) {
     remove_failed(a, lun);
     re_add(a, lun);
-    wait_resync(a);
+    if (p_.escalate.empty()) wait_resync(a);
   }
 
   // Take an array away from its consumers before stopping it, in the order that keeps data:
   // the guest unmounts, libvirt detaches the disk (qemu holds the array open), then md stops.
-  void release(const ArrayConfig& a) {
+  // Returns false (and escalates) when a filesystem on it might be mounted but its host's
+  // mounts were not read: unmounting, stopping and fsck are decided by them.
+  bool release(const ArrayConfig& a) {
+    std::vector<FilesystemSite> sites;
+    for (auto [vm, d] : consumers(t_, a))
+      if (!vm->guest.empty() && !d->mountpoint.empty()) sites.push_back(site_of(*vm, *d));
+    if (!a.mountpoint.empty()) sites.push_back(site_of(a));
+    for (const auto& f : sites)
+      if (mounted(v_, f) == Seen::kUnknown) {
+        p_.escalate = fmt::format(
+            "{} must be taken from its consumers first, but whether {} is mounted on {} was not read ({}); "
+            "restore access and rerun",
+            a.name, f.mountpoint, f.host, "/proc/mounts");
+        p_.steps.clear();
+        return false;
+      }
     for (auto [vm, d] : consumers(t_, a)) {
       if (!vm->guest.empty() && !d->mountpoint.empty())
         umount(site_of(*vm, *d), "Scenario 4, Step 1: umount");
@@ -467,6 +483,7 @@ class Planner {
     if (!a.mountpoint.empty()) umount(site_of(a), "Scenario 4, Step 1: umount");
     add("md.stop:" + a.name, fmt::format("stop {}", a.name), "Scenario 4, Step 1: stop the array", a.host,
         Safety::kDisruptive, {"mdadm", "--stop", a.device}, a.name + " is stopped", array_stopped(a));
+    return true;
   }
 
   void give_back(const ArrayConfig& a) {
@@ -500,13 +517,14 @@ class Planner {
   // the failed writes in the bad-block log. Stop, assemble from the freshest member only,
   // clearing the bad-block log before any rebuild copies it, re-add the other, then fsck.
   void broken_array(const ArrayConfig& a) {
-    std::string fresh = freshest_member(t_, v_, a);
+    Freshest f = freshest_member(v_.array(a));
+    std::string fresh = f.lun;
     if (fresh.empty()) {
-      p_.escalate = fmt::format(
-          "{} is broken and no member's superblock can be read: nothing to assemble from", a.name);
+      p_.escalate =
+          fmt::format("{} is broken and stackdr will not pick a member to assemble from: {}", a.name, f.why);
       return;
     }
-    release(a);
+    if (!release(a)) return;
     Step& as =
         assemble_from(a, fresh, "Scenario 2, Step 4 / Scenario 4, Step 2: assemble with single device --run");
     as.predict = fresh + " has the highest event count" + as.predict;
@@ -519,7 +537,12 @@ class Planner {
   // Scenario 4, Step 2: the array is not running (one member's metadata is gone, or it was
   // stopped): run it from the freshest member with a valid superblock, add the others.
   void reassemble(const ArrayConfig& a, const std::string& bad) {
-    std::string good = freshest_member(t_, v_, a);
+    Freshest f = freshest_member(v_.array(a));
+    if (f.undecided) {
+      p_.escalate = "stackdr will not assemble " + a.name + ": " + f.why;
+      return;
+    }
+    std::string good = f.lun;
     if (good == bad) good.clear();
     if (good.empty()) {
       p_.escalate = fmt::format(
@@ -528,21 +551,22 @@ class Planner {
           a.name);
       return;
     }
-    if (mdstat_array(v_, a))
+    if (v_.array(a).assembled == Seen::kYes)
       add("md.stop:" + a.name, fmt::format("stop the inactive {}", a.name), "Scenario 4, Step 2: stop array",
           a.host, Safety::kDisruptive, {"mdadm", "--stop", a.device}, a.name + " is stopped or running",
           [&a](const View& v) -> std::string {
-            const MdstatArray* m = mdstat_array(v, a);
-            return m && m->state != "active" ? a.name + " is still assembled, inactive" : "";
+            const MdArrayState& st = v.array(a);
+            if (st.assembled == Seen::kUnknown) return "not known whether " + a.name + " is assembled";
+            return st.assembled == Seen::kYes && !st.active ? a.name + " is still assembled, inactive" : "";
           });
     // Every member has a valid superblock with the same event count (a clean stop, a host
     // crash): assemble them all, as the runbook's Scenario 4 Step 1 does; --force lets md start
     // an array that was marked dirty. Nothing to rebuild.
     bool all_equal = bad.empty();
     std::optional<int64_t> events;
-    for (const auto& m : a.members) {
-      const MdadmExamineFacts* e = examine(v_, t_, a, m);
-      if (!e || !e->events || e->bad_blocks_present || (events && *events != *e->events)) all_equal = false;
+    for (const auto& m : v_.array(a).members) {
+      const std::optional<MdSuperblock>& e = m.sb;
+      if (!e || !e->events || e->bad_blocks || (events && *events != *e->events)) all_equal = false;
       if (e && e->events) events = e->events;
     }
     if (all_equal) {
@@ -565,8 +589,8 @@ class Planner {
   // writes that failed when every leg was lost (on a zvol-backed iSCSI disk, media errors are
   // ZFS's business, not md's): clear the log so no later rebuild copies it.
   Step& assemble_from(const ArrayConfig& a, const std::string& member, const std::string& runbook) {
-    const MdadmExamineFacts* e = examine(v_, t_, a, member);
-    bool bbl = e && e->bad_blocks_present;
+    const MdMemberState* m = v_.array(a).member(member);
+    bool bbl = m && m->sb && m->sb->bad_blocks;
     Argv argv = {"mdadm", "--assemble", a.device, "--run"};
     if (bbl) argv.push_back("--update=force-no-bbl");
     argv.push_back(disk_word(member));
@@ -664,22 +688,6 @@ class Planner {
 };
 
 }  // namespace
-
-std::string freshest_member(const Topology& t, const View& v, const ArrayConfig& a) {
-  std::string best;
-  int64_t best_events = -1, best_time = -1;
-  for (const auto& m : a.members) {
-    const MdadmExamineFacts* e = examine(v, t, a, m);
-    if (!e || !e->events) continue;
-    int64_t when = parse_ctime(e->update_time);
-    if (*e->events > best_events || (*e->events == best_events && when > best_time)) {
-      best = m;
-      best_events = *e->events;
-      best_time = when;
-    }
-  }
-  return best;
-}
 
 Plan plan_recovery(const Topology& t, const View& v, const Finding& f, const PlanContext& ctx) {
   return Planner(t, v, ctx).plan(f);

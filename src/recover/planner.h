@@ -22,8 +22,4 @@ struct PlanContext {
 
 Plan plan_recovery(const Topology& t, const View& v, const Finding& f, const PlanContext& ctx);
 
-/// The freshest member of an array by its superblock: highest Events, then newest Update Time.
-/// Returns the LUN name ("" when no member has a readable superblock).
-std::string freshest_member(const Topology& t, const View& v, const ArrayConfig& a);
-
 }  // namespace stackdr

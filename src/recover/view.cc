@@ -21,13 +21,18 @@ std::string View::disk_of(const Topology& t, const LunConfig& lun) const {
   return it == n->attrs.end() ? "" : it->second;
 }
 
-View take_view(const Topology& topology, const HostLookup& hosts) {
+View make_view(const Topology& topology, Observation observation) {
   View v;
-  v.observation = observe(topology, hosts);
-  v.graph = build_graph(topology, v.observation);
+  v.observation = std::move(observation);
+  v.md = md_states(topology, v.observation);
+  v.graph = build_graph(topology, v.observation, v.md);
   v.findings = diagnose(v.graph);
   v.status = status_code(v.graph);
   return v;
+}
+
+View take_view(const Topology& topology, const HostLookup& hosts) {
+  return make_view(topology, observe(topology, hosts));
 }
 
 }  // namespace stackdr

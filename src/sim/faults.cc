@@ -119,7 +119,7 @@ Result<bool> md_superblock_corrupt(SimState& s) {
   (*a)->state = "inactive";
   for (auto& m : (*a)->members)
     if (m.superblock_ok) m.in_array = true;
-  s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->name), 3.0);
+  s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->kernel_name()), 3.0);
   s.klog(s.kvm_host, fmt::format("md: {} has no superblock - assembly aborted", s.disk_of(bad.lun)));
   return true;
 }
@@ -140,10 +140,10 @@ Result<bool> md_events_mismatch(SimState& s) {
   (*a)->acknowledged = (*a)->generation;
   for (auto& m : (*a)->members)
     if (&m != &stale) m.held = (*a)->generation;
-  s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->name), 3.0);
+  s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->kernel_name()), 3.0);
   s.klog(s.kvm_host, fmt::format("md: kicking non-fresh {} from array!", disk));
   s.klog(s.kvm_host,
-         fmt::format("md/raid1:{}: active with 1 out of {} mirrors", (*a)->name, (*a)->raid_disks));
+         fmt::format("md/raid1:{}: active with 1 out of {} mirrors", (*a)->kernel_name(), (*a)->raid_disks));
   ++(*a)->events;
   for (auto& m : (*a)->members)
     if (m.in_array) {

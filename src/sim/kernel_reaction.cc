@@ -105,9 +105,10 @@ void settle_arrays(SimState& s) {
       if (working > 1 || !m.in_sync) {
         m.faulty = true;
         m.dirty_kib = std::min(a.size_kib, m.dirty_kib + a.bitmap_chunk_kib);  // the write that failed
-        s.klog(s.kvm_host, fmt::format("md/raid1:{}: Disk failure on {}, disabling device.\nmd/raid1:{}: "
-                                       "Operation continuing on {} devices.",
-                                       a.name, disk.empty() ? m.lun : disk, a.name, working - 1));
+        s.klog(s.kvm_host,
+               fmt::format("md/raid1:{}: Disk failure on {}, disabling device.\nmd/raid1:{}: "
+                           "Operation continuing on {} devices.",
+                           a.kernel_name(), disk.empty() ? m.lun : disk, a.kernel_name(), working - 1));
         changed = true;
       } else if (!a.broken) {
         // The last leg is never failed: md marks the array broken and records the failed

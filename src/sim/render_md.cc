@@ -45,7 +45,7 @@ std::string health(const Array& a) {
 
 const Array* array_by_device(const SimState& s, std::string_view device) {
   for (const auto& a : s.arrays)
-    if (a.device == device || "/dev/" + a.name == device || a.name == device) return &a;
+    if (a.device == device || a.kernel_name() == device) return &a;
   return nullptr;
 }
 
@@ -83,7 +83,7 @@ std::string render_mdstat(const SimState& s) {
   for (const auto& a : s.arrays) {
     if (a.state == "stopped") continue;
     bool inactive = a.state == "inactive";
-    out += fmt::format("{} : {}", a.name, inactive ? "inactive" : "active");
+    out += fmt::format("{} : {}", a.kernel_name(), inactive ? "inactive" : "active");
     if (!inactive && a.auto_read_only) out += " (auto-read-only)";
     if (!inactive) out += " " + a.level;
     for (auto it = a.members.rbegin(); it != a.members.rend(); ++it) {

@@ -233,7 +233,7 @@ Rendered iscsiadm(SimState& s, const Argv& a) {
 
 Array* array_named(SimState& s, const std::string& dev) {
   for (auto& a : s.arrays)
-    if (a.device == dev || "/dev/" + a.name == dev) return &a;
+    if (a.device == dev) return &a;
   return nullptr;
 }
 

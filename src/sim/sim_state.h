@@ -133,9 +133,11 @@ struct Resync {
 };
 
 struct Array {
-  std::string name;    // md1
+  std::string name;    // the topology's label: md1, data
   std::string device;  // /dev/md1
   std::string uuid;
+  /// md's name for it (/proc/mdstat, /sys/block, the kernel log): md1.
+  std::string kernel_name() const { return device.substr(device.rfind('/') + 1); }
   std::string homehost = "s01";
   std::string level = "raid1";
   int raid_disks = 2;

@@ -60,7 +60,7 @@ void progress_resync(SimState& s, Array& a, int64_t dt) {
     m->dirty_kib = 0;
     m->bad_blocks.clear();
   }
-  s.klog(s.kvm_host, fmt::format("md: {}: {} done.", a.name, r.action), static_cast<double>(dt));
+  s.klog(s.kvm_host, fmt::format("md: {}: {} done.", a.kernel_name(), r.action), static_cast<double>(dt));
   a.resync.reset();
   md_event(s, a);
 }

@@ -1,0 +1,199 @@
+#include "model/md_state.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "util/text.h"
+
+namespace stackdr {
+
+namespace {
+
+// mdadm prints times as ctime(3) does, in the machine's time zone; comparing two members of
+// one array read on one host only needs the order, so they are read as UTC.
+std::optional<int64_t> parse_update_time(const std::string& s) {
+  std::tm tm{};
+  const char* end = strptime(s.c_str(), "%a %b %e %H:%M:%S %Y", &tm);
+  if (!end) return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+MdSuperblock superblock_of(const MdadmExamineFacts& e) {
+  MdSuperblock s;
+  s.array_uuid = e.array_uuid;
+  s.events = e.events;
+  s.update_time_text = e.update_time;
+  s.update_time = parse_update_time(e.update_time);
+  s.role = e.role;
+  s.device_role = e.device_role;
+  s.bad_blocks = e.bad_blocks_present;
+  return s;
+}
+
+MdSlot slot_of(const MdstatMember& m) {
+  return {m.device, m.role, m.faulty, m.spare, m.write_mostly, m.replacement, m.journal};
+}
+
+// Why a source on a host was not read: its failed record, else "not read".
+std::string unread_reason(const Observation& o, const std::string& host, const std::string& source) {
+  for (const auto& r : o.sources)
+    if (r.host == host && r.source == source && !r.ok) return source + ": " + r.error;
+  return source + ": not read";
+}
+
+void fill_member(const Observation& o, const KvmFacts* k, const MdArrayState& a, MdMemberState& m,
+                 const std::map<std::pair<std::string, int>, std::string>& disks, const LunConfig* l) {
+  const std::string& host = a.config->host;
+  if (!k || !k->by_path || !l) {
+    m.disk = Seen::kUnknown;
+    m.unread = unread_reason(o, host, "ls -l /dev/disk/by-path");
+  } else if (auto d = disks.find({l->target, l->lun}); d == disks.end()) {
+    m.disk = Seen::kNo;
+  } else {
+    m.disk = Seen::kYes;
+    m.device = d->second;
+  }
+  if (m.disk == Seen::kYes) {
+    auto ex = k->examine.find(m.device);
+    std::string src = "mdadm --examine /dev/" + m.device;
+    if (ex == k->examine.end()) {
+      m.unread = unread_reason(o, host, src);
+    } else if (ex->second.facts) {
+      m.superblock = Seen::kYes;
+      m.sb = superblock_of(*ex->second.facts);
+    } else if (ex->second.no_superblock) {
+      m.superblock = Seen::kNo;
+      m.no_superblock_text = std::string(text::trim(ex->second.stderr_text));
+    } else {
+      m.unread = src + ": " + std::string(text::trim(ex->second.stderr_text));
+    }
+  }
+  if (a.assembled == Seen::kNo) m.in_array = Seen::kNo;
+  if (a.assembled == Seen::kYes && m.disk == Seen::kYes) {
+    auto s =
+        std::find_if(a.slots.begin(), a.slots.end(), [&](const MdSlot& x) { return x.device == m.device; });
+    m.in_array = s == a.slots.end() ? Seen::kNo : Seen::kYes;
+    if (s != a.slots.end()) m.slot = *s;
+  }
+  if (!k || m.device.empty()) return;
+  if (auto sys = k->md_sysfs.find(a.config->name); sys != k->md_sysfs.end())
+    for (const auto& sm : sys->second.members)
+      if (sm.device == m.device) {
+        m.sysfs_state = sm.state;
+        m.bad_block_ranges = sm.bad_blocks.size();
+        if (!sm.bad_blocks.empty()) m.first_bad_sector = sm.bad_blocks[0].sector;
+      }
+  if (auto det = k->detail.find(a.config->name); det != k->detail.end())
+    for (const auto& row : det->second.members)
+      if (row.device == "/dev/" + m.device &&
+          std::find(row.state.begin(), row.state.end(), "rebuilding") != row.state.end())
+        m.rebuilding = true;
+}
+
+}  // namespace
+
+const MdMemberState* MdArrayState::member(const std::string& lun) const {
+  for (const auto& m : members)
+    if (m.lun == lun) return &m;
+  return nullptr;
+}
+
+bool MdArrayState::any_failed_slot() const {
+  return std::any_of(slots.begin(), slots.end(), [](const MdSlot& s) { return s.faulty; });
+}
+
+std::map<std::string, MdArrayState> md_states(const Topology& t, const Observation& o) {
+  std::map<std::string, MdArrayState> out;
+  std::map<std::string, std::map<std::pair<std::string, int>, std::string>> disks;  // host → (IQN, LUN) → sdX
+  for (const auto& [host, k] : o.kvm)
+    if (k.by_path)
+      for (const auto& link : k.by_path->links)
+        if (auto id = parse_iscsi_path_name(link.name)) disks[host][{id->iqn, id->lun}] = link.device;
+  for (const auto& cfg : t.arrays) {
+    MdArrayState a;
+    a.config = &cfg;
+    a.kernel_name = cfg.kernel_name();
+    auto kit = o.kvm.find(cfg.host);
+    const KvmFacts* k = kit == o.kvm.end() ? nullptr : &kit->second;
+    if (k && k->mdstat) {
+      auto ms = std::find_if(k->mdstat->arrays.begin(), k->mdstat->arrays.end(),
+                             [&](const MdstatArray& x) { return x.name == a.kernel_name; });
+      a.assembled = ms == k->mdstat->arrays.end() ? Seen::kNo : Seen::kYes;
+      if (ms != k->mdstat->arrays.end()) {
+        a.md_state = ms->state;
+        a.active = ms->state != "inactive";
+        a.level = ms->level;
+        a.raid_disks = ms->raid_disks;
+        a.active_disks = ms->active_disks;
+        a.health = ms->health;
+        if (ms->sync) a.sync = MdSync{ms->sync->action, ms->sync->percent, ms->sync->finish_minutes};
+        for (const auto& x : ms->members) a.slots.push_back(slot_of(x));
+      }
+    }
+    if (k)
+      if (auto sys = k->md_sysfs.find(cfg.name); sys != k->md_sysfs.end() && !sys->second.array_state.empty())
+        a.broken = sys->second.array_state == "broken" ? Seen::kYes : Seen::kNo;
+    if (a.assembled == Seen::kNo) a.broken = Seen::kNo;
+    if (k)
+      if (auto det = k->detail.find(cfg.name); det != k->detail.end()) {
+        a.detail_read = true;
+        a.detail_events = det->second.events;
+        a.bitmap = det->second.bitmap.empty() ? Seen::kNo : Seen::kYes;
+        a.uuid = det->second.uuid;
+      }
+    if (cfg.uuid) a.uuid = *cfg.uuid;
+    const auto& host_disks = disks[cfg.host];
+    for (const auto& lun : cfg.members) {
+      MdMemberState m;
+      m.lun = lun;
+      fill_member(o, k, a, m, host_disks, t.lun(lun));
+      a.members.push_back(std::move(m));
+    }
+    if (a.uuid.empty())
+      for (const auto& m : a.members)
+        if (m.sb && !m.sb->array_uuid.empty()) a.uuid = m.sb->array_uuid;
+    out.emplace(cfg.name, std::move(a));
+  }
+  return out;
+}
+
+Freshest freshest_member(const MdArrayState& a) {
+  Freshest best;
+  std::optional<int64_t> best_time;
+  bool any = false;
+  for (const auto& m : a.members) {
+    if (m.disk == Seen::kUnknown || (m.disk == Seen::kYes && m.superblock == Seen::kUnknown))
+      return {"", 0, true,
+              fmt::format("cannot tell which member of {} is freshest: {}'s superblock was not read ({})",
+                          a.config->name, m.lun, m.unread.empty() ? "not read" : m.unread)};
+    if (m.superblock != Seen::kYes || !m.sb || !m.sb->events) continue;
+    if (!a.uuid.empty() && !m.sb->array_uuid.empty() && m.sb->array_uuid != a.uuid) continue;
+    int64_t ev = *m.sb->events;
+    bool newer = !any || ev > best.events ||
+                 (ev == best.events && m.sb->update_time && (!best_time || *m.sb->update_time > *best_time));
+    if (newer) {
+      best.lun = m.lun;
+      best.events = ev;
+      best_time = m.sb->update_time;
+      any = true;
+    }
+  }
+  if (!any) best.why = fmt::format("no member of {} has a readable md superblock", a.config->name);
+  return best;
+}
+
+const char* seen_name(Seen s) {
+  switch (s) {
+    case Seen::kNo:
+      return "no";
+    case Seen::kYes:
+      return "yes";
+    case Seen::kUnknown:
+      return "unknown";
+  }
+  return "?";
+}
+
+}  // namespace stackdr
