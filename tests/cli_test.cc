@@ -155,28 +155,84 @@ TEST(Cli, RecoverIncidentsAndReport) {
   auto d = stackdr({"recover", "--lab", "--fault", "vm-fs-readonly", "--state-dir", dir + "2"});
   EXPECT_EQ(d.exit_code, 3) << d.out << d.err;
   EXPECT_NE(d.out.find("--yes"), std::string::npos);
-  auto l = stackdr({"incident", "--state-dir", dir, "list", "--format", "json"});
+  auto l = stackdr({"incident", "--state-dir", dir, "--lab", "list", "--format", "json"});
   EXPECT_EQ(l.exit_code, 0) << l.err;
   auto lj = nlohmann::json::parse(l.out);
   ASSERT_EQ(lj["incidents"].size(), 1u);
   EXPECT_EQ(lj["incidents"][0]["state"], "resolved");
-  auto md = stackdr({"incident", "--state-dir", dir, "report", "1"});
+  auto md = stackdr({"incident", "--state-dir", dir, "--lab", "report", "1"});
   EXPECT_EQ(md.exit_code, 0) << md.err;
   for (const char* section : {"## Timeline", "## Root cause", "## Impact", "## Data loss", "## Improvements"})
     EXPECT_NE(md.out.find(section), std::string::npos) << section;
   EXPECT_NE(md.out.find("replacement_timeout"), std::string::npos);
-  auto js =
-      nlohmann::json::parse(stackdr({"incident", "--state-dir", dir, "report", "1", "--format", "json"}).out);
+  auto js = nlohmann::json::parse(
+      stackdr({"incident", "--state-dir", dir, "--lab", "report", "1", "--format", "json"}).out);
   EXPECT_EQ(js["root_cause"]["cause"], "session-down");
   EXPECT_FALSE(js["timeline"].empty());
   EXPECT_EQ(js["data_loss"]["assessment"], "none: no destructive step ran");
-  auto missing = stackdr({"incident", "--state-dir", dir, "show", "99"});
+  auto missing = stackdr({"incident", "--state-dir", dir, "--lab", "show", "99"});
   EXPECT_EQ(missing.exit_code, 64);
   auto replay = stackdr({"recover", "--from", dir, "--state-dir", dir});
   EXPECT_EQ(replay.exit_code, 64);
   EXPECT_NE(replay.err.find("--dry-run"), std::string::npos);
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(dir + "2");
+}
+
+// With --json, standard output is exactly one JSON document; the step log goes to stderr. A
+// dry run writes nothing, shows every round with its argv, check and verify.
+TEST(Cli, RecoverJsonIsOneDocumentAndDryRunWritesNothing) {
+  std::string dir = ::testing::TempDir() + "stackdr-cli-json";
+  std::filesystem::remove_all(dir);
+  auto dry = stackdr({"recover", "--lab", "--fault", "md-events-mismatch", "--dry-run", "--yes", "--json",
+                      "--state-dir", dir});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  auto dj = nlohmann::json::parse(dry.out);  // throws (fails the test) unless the whole output is JSON
+  ASSERT_FALSE(dj["plan"].empty());
+  for (const auto& p : dj["plan"])
+    for (const char* k : {"round", "host", "argv", "safety", "runbook", "check", "verify"})
+      EXPECT_TRUE(p.contains(k)) << k << " missing in " << p.dump();
+  EXPECT_GE(dj["rounds"].size(), 1u);
+  EXPECT_EQ(dj["predicted_outcome"]["exit"], 0);
+  EXPECT_FALSE(std::filesystem::exists(dir)) << "a dry run creates no state directory";
+
+  auto r =
+      stackdr({"recover", "--lab", "--fault", "md-events-mismatch", "--yes", "--json", "--state-dir", dir});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto rj = nlohmann::json::parse(r.out);
+  EXPECT_EQ(rj["exit"], 0);
+  EXPECT_FALSE(rj["steps"].empty());
+  EXPECT_NE(r.err.find("re-add"), std::string::npos) << "the step log is on stderr";
+  // A simulated run never writes the live journal.
+  EXPECT_FALSE(std::filesystem::exists(dir + "/stackdr.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/lab/stackdr.db"));
+  auto live = stackdr({"incident", "--state-dir", dir, "list", "--format", "json"});
+  EXPECT_TRUE(nlohmann::json::parse(live.out)["incidents"].empty());
+  std::filesystem::remove_all(dir);
+}
+
+// A stopped incident does not trap the operator: `incident close` ends it, recorded as closed
+// by the operator (never as recovered), and --lab --resume is refused rather than "resolving"
+// an incident on a fresh simulated stack.
+TEST(Cli, IncidentCloseEndsAStoppedIncident) {
+  std::string dir = ::testing::TempDir() + "stackdr-cli-close";
+  std::filesystem::remove_all(dir);
+  auto d = stackdr({"recover", "--lab", "--fault", "vm-fs-readonly", "--state-dir", dir});
+  EXPECT_EQ(d.exit_code, 3) << d.out << d.err;  // declined: nobody at the terminal
+  auto resume = stackdr({"recover", "--lab", "--resume", "--state-dir", dir});
+  EXPECT_EQ(resume.exit_code, 64);
+  EXPECT_NE(resume.err.find("incident --lab close"), std::string::npos) << resume.err;
+  auto nowhy = stackdr({"incident", "--state-dir", dir, "--lab", "close", "1"});
+  EXPECT_EQ(nowhy.exit_code, 64);
+  auto c = stackdr({"incident", "--state-dir", dir, "--lab", "close", "1", "--why", "remounted by hand"});
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  auto l = nlohmann::json::parse(
+      stackdr({"incident", "--state-dir", dir, "--lab", "list", "--format", "json"}).out);
+  ASSERT_EQ(l["incidents"].size(), 1u);
+  EXPECT_EQ(l["incidents"][0]["state"], "closed");
+  EXPECT_NE(l["incidents"][0]["outcome"].get<std::string>().find("remounted by hand"), std::string::npos);
+  EXPECT_EQ(stackdr({"incident", "--state-dir", dir, "--lab", "close", "1", "--why", "again"}).exit_code, 64);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/drill.h"
+#include "recover/dry_run.h"
 #include "recovery_support.h"
 
 namespace stackdr {
@@ -153,13 +154,10 @@ TEST(Recovery, StoppedArrayWithEqualMembersIsAssembledWholeWithForce) {
 TEST(Recovery, DryRunChangesNothing) {
   Recovery rc;
   rc.fault("session-logout");
-  auto o = Recovery::drill_policy();
-  o.policy.dry_run = true;
-  RecoverOutcome out = rc.run(o);
-  EXPECT_EQ(out.exit, kRecovered);
+  View v = take_view(rc.s.topology, rc.s.lookup());
+  std::string text = dry_run_text(plan_from_view(rc.s.topology, v, {}));
   EXPECT_TRUE(rc.actions().empty());
-  EXPECT_NE(rc.out.str().find("iscsiadm -m node -T iqn.2003-01.org.linux-iscsi.storage:test02"),
-            std::string::npos);
+  EXPECT_NE(text.find("iscsiadm -m node -T iqn.2003-01.org.linux-iscsi.storage:test02"), std::string::npos);
   EXPECT_TRUE(rc.journal->incidents().empty()) << "a dry run opens no incident";
 }
 

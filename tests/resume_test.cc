@@ -109,13 +109,47 @@ TEST(Resume, AnInterruptedIncidentMustBeResumedExplicitly) {
   std::filesystem::remove_all(dir);
 }
 
+// --resume continues only an incident of its own mode and topology: a live run never
+// continues what a simulated run opened, nor one opened with another stackdr.yaml.
+TEST(Resume, RefusesAnIncidentOfAnotherModeOrTopology) {
+  Recovery rc;
+  rc.fault("session-logout");
+  int lab = rc.journal->open_incident(1.0, "lab", topology_fingerprint(rc.s.topology), 1, "session-down",
+                                      "root", "opened by a simulated run", nlohmann::json::array());
+  auto o = Recovery::drill_policy();
+  o.resume = true;
+  o.fingerprint = topology_fingerprint(rc.s.topology);
+  RecoverOutcome r = rc.run(o);
+  EXPECT_EQ(r.exit, kRefused);
+  EXPECT_NE(r.message.find("lab"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("incident close"), std::string::npos) << r.message;
+  EXPECT_TRUE(rc.actions().empty());
+  rc.journal->close_incident(lab, 2.0, "closed", "test");
+  rc.journal->open_incident(3.0, "live", "0123456789abcdef", 1, "session-down", "root", "another topology",
+                            nlohmann::json::array());
+  r = rc.run(o);
+  EXPECT_EQ(r.exit, kRefused);
+  EXPECT_NE(r.message.find("another topology"), std::string::npos) << r.message;
+  EXPECT_TRUE(rc.actions().empty());
+}
+
+TEST(Journal, AnIncidentNeverClosesBeforeItOpened) {
+  auto j = Journal::open(":memory:");
+  ASSERT_TRUE(j);
+  int id =
+      (*j)->open_incident(100.0, "live", "", 1, "session-down", "root", "summary", nlohmann::json::array());
+  (*j)->close_incident(id, 5.0, "resolved", "a clock from another run");
+  EXPECT_GE(*(*j)->incident(id)->closed_at, 100.0);
+}
+
 TEST(Journal, IsWalAndSurvivesReopening) {
   std::string dir = temp_dir("wal");
   {
     auto j = Journal::open(dir + "/j.db");
     ASSERT_TRUE(j);
     EXPECT_EQ((*j)->journal_mode(), "wal");
-    int id = (*j)->open_incident(1.0, "lab", 1, "session-down", "root", "summary", nlohmann::json::array());
+    int id =
+        (*j)->open_incident(1.0, "lab", "", 1, "session-down", "root", "summary", nlohmann::json::array());
     (*j)->add({0, id, 2.0, "step-started", 1, "s", "h", "safe", "argv", std::nullopt, "", ""});
   }
   auto j = Journal::open(dir + "/j.db");

@@ -83,6 +83,7 @@ nlohmann::json incident_json(const IncidentRecord& inc) {
           {"closed_at", inc.closed_at ? nlohmann::json(*inc.closed_at) : nlohmann::json()},
           {"state", inc.state},
           {"mode", inc.mode},
+          {"fingerprint", inc.fingerprint},
           {"scenario", inc.scenario},
           {"cause", inc.cause},
           {"root", inc.root},

@@ -227,7 +227,7 @@ int run(int argc, char** argv) {
       "run the recovery plan: exit 0 recovered, 1 stopped, 2 needs an operator, 3 declined, 4 locked");
   add_context_options(recover, rec_opt.context);
   recover->add_flag("--dry-run", rec_opt.dry_run,
-                    "print the plan with the exact argv per host; change nothing");
+                    "print every round of the plan with the exact argv per host; change and write nothing");
   recover->add_flag("--yes", rec_opt.yes, "run disruptive steps without asking");
   recover->add_flag("--allow-data-loss", rec_opt.allow_data_loss,
                     "let destructive steps run (interlocks still apply; a zvol snapshot is taken first)");
@@ -237,27 +237,46 @@ int run(int argc, char** argv) {
                       "pool disk (by-id name) to `zpool replace` a failed one with");
   recover->add_option("--state-dir", rec_opt.state_dir,
                       "journal and locks (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
-  recover->add_flag("--json", rec_opt.json, "the outcome as JSON (the step log still prints)");
+  recover->add_flag("--json", rec_opt.json,
+                    "standard output is one JSON document (the outcome, or the --dry-run plan); the step log "
+                    "goes to standard error");
   recover->callback([&] { code = cmd_recover(rec_opt); });
 
-  std::string inc_dir, inc_format;
-  int inc_id = 0;
-  auto* incident = app.add_subcommand("incident", "the incident journal: list, show N, report N");
+  IncidentCliOptions inc;
+  auto* incident = app.add_subcommand("incident", "the incident journal: list, show N, report N, close N");
   incident->require_subcommand(1);
-  incident->add_option("--state-dir", inc_dir,
+  incident->add_option("--state-dir", inc.state_dir,
                        "journal location (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
+  incident->add_flag("--lab", inc.lab, "the journal of runs on the simulated stack (STATE-DIR/lab)");
   auto* inc_list = incident->add_subcommand("list", "every incident");
-  inc_list->add_option("--format", inc_format, "text or json");
-  inc_list->callback([&] { code = cmd_incident(inc_dir, "list", 0, inc_format); });
+  inc_list->add_option("--format", inc.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  inc_list->callback([&] {
+    inc.verb = "list";
+    code = cmd_incident(inc);
+  });
   auto* inc_show = incident->add_subcommand("show", "one incident's timeline");
-  inc_show->add_option("N", inc_id, "incident id")->required();
-  inc_show->add_option("--format", inc_format, "text or json");
-  inc_show->callback([&] { code = cmd_incident(inc_dir, "show", inc_id, inc_format); });
+  inc_show->add_option("N", inc.id, "incident id")->required();
+  inc_show->add_option("--format", inc.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  inc_show->callback([&] {
+    inc.verb = "show";
+    code = cmd_incident(inc);
+  });
   auto* inc_report = incident->add_subcommand("report", "the post-incident review");
-  inc_report->add_option("N", inc_id, "incident id")->required();
-  inc_report->add_option("--format", inc_format, "md (default) or json")
+  inc_report->add_option("N", inc.id, "incident id")->required();
+  inc_report->add_option("--format", inc.format, "md (default) or json")
       ->check(CLI::IsMember({"md", "json"}));
-  inc_report->callback([&] { code = cmd_incident(inc_dir, "report", inc_id, inc_format); });
+  inc_report->callback([&] {
+    inc.verb = "report";
+    code = cmd_incident(inc);
+  });
+  auto* inc_close = incident->add_subcommand(
+      "close", "end an open or stopped incident you dealt with yourself (recorded as closed, not recovered)");
+  inc_close->add_option("N", inc.id, "incident id")->required();
+  inc_close->add_option("--why", inc.why, "what you did about it, for the record")->required();
+  inc_close->callback([&] {
+    inc.verb = "close";
+    code = cmd_incident(inc);
+  });
 
   try {
     app.parse(argc, argv);

@@ -7,9 +7,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "cli/incident_report.h"
+#include "cli/text_report.h"
+#include "diagnose/diagnoser.h"
+#include "diagnose/report_json.h"
+#include "recover/dry_run.h"
 #include "recover/executor.h"
+#include "sim/sim_host.h"
 #include "store/host_lock.h"
 
 namespace stackdr {
@@ -45,42 +51,147 @@ std::string default_state_dir() {
   return "/var/lib/stackdr";
 }
 
+std::string state_dir_for(const std::string& dir, bool lab) {
+  std::string d = dir.empty() ? default_state_dir() : dir;
+  return lab ? d + "/lab" : d;
+}
+
+namespace {
+
+// The simulated stack's rounds, predicted by running the recovery on a copy of its state:
+// nothing of the real one changes, and each round is planned from what the copy shows after
+// the one before, as the real run will re-observe.
+std::vector<PlannedRound> predict_on_copy(StackContext& ctx, const RecoverOptions& base,
+                                          RecoverOutcome& outcome) {
+  const Topology& t = ctx.topology();
+  auto copy = std::make_shared<sim::SimState>(*ctx.sim());
+  std::map<std::string, std::unique_ptr<sim::SimHost>> hosts;
+  for (const auto& h : t.hosts) hosts[h.name] = std::make_unique<sim::SimHost>(h.name, copy);
+  HostLookup lookup = [&](const std::string& n) -> Host* {
+    auto it = hosts.find(n);
+    return it == hosts.end() ? nullptr : it->second.get();
+  };
+  auto journal = Journal::open(":memory:");
+  if (!journal) return {};
+  SimClock clock(copy);
+  std::ostringstream log;
+  std::vector<PlannedRound> rounds;
+  RecoverOptions o = base;
+  o.planned = [&](int round, const Plan& p, const View& v) {
+    rounds.push_back(planned_round(t, v, round, p));
+  };
+  Executor ex(t, lookup, clock, **journal, log);
+  outcome = ex.run(o);
+  return rounds;
+}
+
+int dry_run(const RecoverCliOptions& o, StackContext& ctx, const std::string& dir, const RecoverOptions& ro) {
+  const Topology& t = ctx.topology();
+  PlanContext pc = ro.plan;
+  // What the journal remembers (LIO serials) is read if it is there; nothing is created.
+  std::string db = dir + "/stackdr.db";
+  if (std::filesystem::exists(db))
+    if (auto j = Journal::open_readonly(db)) pc.known_serials = (*j)->serials();
+  View v = take_view(t, ctx.hosts());
+  for (const auto& [lun, serial] : visible_serials(t, v)) pc.known_serials[lun] = serial;
+  std::vector<PlannedRound> rounds;
+  std::string predicted;
+  RecoverOutcome outcome;
+  bool have_outcome = false;
+  if (ctx.sim()) {
+    RecoverOptions po = ro;
+    po.plan = pc;
+    rounds = predict_on_copy(ctx, po, outcome);
+    have_outcome = true;
+    predicted = "every round predicted on a copy of the simulated stack, with this run's flags";
+  } else {
+    rounds = plan_from_view(t, v, pc);
+    predicted = rounds.size() > 1
+                    ? "round 1 from this sweep; the later rounds are this sweep's other findings, planned "
+                      "again after re-observation (steps of round 1 may change them)"
+                    : "from this sweep; what follows is planned after re-observation";
+  }
+  int code = kRecovered;
+  bool escalates = std::any_of(rounds.begin(), rounds.end(),
+                               [](const PlannedRound& r) { return !r.plan.escalate.empty(); });
+  if (escalates || (v.findings.empty() && v.status != 0)) code = kNeedsOperator;
+  std::string message =
+      v.findings.empty()
+          ? (v.status == 0 ? "healthy: nothing to do"
+                           : "nothing can be planned: no failure whose cause rests on what was "
+                             "read (status " +
+                                 std::to_string(v.status) + ")")
+          : "dry run: nothing was changed";
+  if (o.json) {
+    nlohmann::json j = dry_run_json(rounds);
+    j["dry_run"] = true;
+    j["status"] = status_word(v.status);
+    j["code"] = v.status;
+    j["predicted"] = predicted;
+    j["message"] = message;
+    j["exit"] = code;
+    if (have_outcome)
+      j["predicted_outcome"] = {
+          {"exit", outcome.exit}, {"message", outcome.message}, {"rounds", outcome.rounds}};
+    j["unexplained"] = unexplained_json(v.graph);
+    std::cout << j.dump(2) << "\n";
+    return code;
+  }
+  std::cout << "dry run: nothing will be changed (" << predicted << ")\n";
+  std::cout << dry_run_text(rounds);
+  std::cout << unexplained_text(v.graph);
+  if (have_outcome && !rounds.empty())
+    std::cout << fmt::format("predicted outcome: exit {} — {}\n", outcome.exit, outcome.message);
+  std::cout << message << "\n";
+  return code;
+}
+
+}  // namespace
+
 int cmd_recover(const RecoverCliOptions& o) {
   if (!o.context.from.empty() && !o.dry_run)
     return fail(kExitUsage,
                 "--from replays captured output, which cannot be changed: use --dry-run to see the plan");
+  if (o.context.lab && o.resume)
+    return fail(
+        kExitUsage,
+        "--resume continues an incident on the machines; the simulated stack starts anew on every "
+        "run, so a --lab incident cannot be resumed (end it with `stackdr incident --lab close N --why "
+        "TEXT`)");
   auto ctx = StackContext::open(o.context);
   if (!ctx) return fail(kExitUsage, ctx.error().message);
   const Topology& t = (*ctx)->topology();
-  std::string dir = o.state_dir.empty() ? default_state_dir() : o.state_dir;
+  // Simulated runs keep their own journal and locks: they never touch the live incidents.
+  std::string dir = state_dir_for(o.state_dir, (*ctx)->sim() != nullptr);
+  RecoverOptions ro;
+  ro.policy.yes = o.yes;
+  ro.policy.allow_data_loss = o.allow_data_loss;
+  ro.resume = o.resume;
+  ro.mode = (*ctx)->sim() ? "lab" : "live";
+  ro.resumable = !(*ctx)->sim();
+  ro.fingerprint = topology_fingerprint(t);
+  ro.plan.new_disk = o.new_disk;
+  if (o.dry_run) return dry_run(o, **ctx, dir, ro);
+
   auto journal = open_journal(dir);
   if (!journal) return fail(kExitUsage, journal.error().message);
-
   // One recovery per host: take every host's lock, in name order so two runs cannot deadlock.
   std::vector<std::unique_ptr<HostLock>> locks;
-  if (!o.dry_run) {
-    std::vector<std::string> names;
-    for (const auto& h : t.hosts) names.push_back(h.name);
-    std::sort(names.begin(), names.end());
-    for (const auto& n : names) {
-      auto l = HostLock::acquire(dir, n);
-      if (!l) return fail(kLocked, l.error().message);
-      locks.push_back(std::move(*l));
-    }
+  std::vector<std::string> names;
+  for (const auto& h : t.hosts) names.push_back(h.name);
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    auto l = HostLock::acquire(dir, n);
+    if (!l) return fail(kLocked, l.error().message);
+    locks.push_back(std::move(*l));
   }
   std::unique_ptr<Clock> clock;
   if ((*ctx)->sim())
     clock = std::make_unique<SimClock>((*ctx)->sim());
   else
     clock = std::make_unique<LiveClock>();
-  Executor ex(t, (*ctx)->hosts(), *clock, **journal, std::cout);
-  RecoverOptions ro;
-  ro.policy.dry_run = o.dry_run;
-  ro.policy.yes = o.yes;
-  ro.policy.allow_data_loss = o.allow_data_loss;
-  ro.resume = o.resume;
-  ro.mode = (*ctx)->sim() ? "lab" : "live";
-  ro.plan.new_disk = o.new_disk;
+  // With --json the step log goes to standard error: standard output is one JSON document.
+  Executor ex(t, (*ctx)->hosts(), *clock, **journal, o.json ? std::cerr : std::cout);
   ro.ask = ask_terminal;
   RecoverOutcome r = ex.run(ro);
   if (o.json) {
@@ -93,13 +204,26 @@ int cmd_recover(const RecoverCliOptions& o) {
                      .dump(2)
               << "\n";
   } else if (!r.message.empty()) {
-    std::cout << r.message << "\n";
+    (r.exit == kRefused ? std::cerr : std::cout) << r.message << "\n";
   }
   return r.exit;
 }
 
-int cmd_incident(const std::string& state_dir, const std::string& verb, int id, const std::string& format) {
-  auto journal = open_journal(state_dir.empty() ? default_state_dir() : state_dir);
+int cmd_incident(const IncidentCliOptions& o) {
+  const std::string& verb = o.verb;
+  const std::string& format = o.format;
+  int id = o.id;
+  std::string dir = state_dir_for(o.state_dir, o.lab);
+  if (verb != "close" && !std::filesystem::exists(dir + "/stackdr.db")) {
+    // Reading creates nothing: no journal yet is an empty list, not a new database.
+    if (verb == "list") {
+      std::cout << (format == "json" ? nlohmann::json{{"incidents", nlohmann::json::array()}}.dump(2) + "\n"
+                                     : incident_list_text({}));
+      return 0;
+    }
+    return fail(kExitUsage, fmt::format("no incident {}: there is no journal in {} yet", id, dir));
+  }
+  auto journal = verb == "close" ? open_journal(dir) : Journal::open_readonly(dir + "/stackdr.db");
   if (!journal) return fail(kExitUsage, journal.error().message);
   if (verb == "list") {
     auto all = (*journal)->incidents();
@@ -114,6 +238,23 @@ int cmd_incident(const std::string& state_dir, const std::string& verb, int id, 
   }
   auto inc = (*journal)->incident(id);
   if (!inc) return fail(kExitUsage, fmt::format("no incident {} (see `stackdr incident list`)", id));
+  if (verb == "close") {
+    if (o.why.empty())
+      return fail(kExitUsage, "incident close needs --why TEXT: what you did about it, for the record");
+    if (inc->state != "open" && inc->state != "stopped")
+      return fail(kExitUsage, fmt::format("incident {} is already {}", id, inc->state));
+    LiveClock clock;
+    std::string outcome = "closed by the operator: " + o.why;
+    JournalEvent e;
+    e.incident = id;
+    e.at = std::max(clock.now(), inc->opened_at);
+    e.kind = "closed";
+    e.detail = outcome;
+    (*journal)->add(e);
+    (*journal)->close_incident(id, e.at, "closed", outcome);
+    std::cout << fmt::format("incident {} closed (not recovered by stackdr): {}\n", id, o.why);
+    return 0;
+  }
   auto events = (*journal)->events(id);
   if (verb == "show") {
     if (format == "json") {

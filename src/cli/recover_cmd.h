@@ -16,10 +16,22 @@ struct RecoverCliOptions {
   std::string state_dir;  // "" = $STACKDR_STATE_DIR or /var/lib/stackdr
 };
 
+struct IncidentCliOptions {
+  std::string state_dir;  // "" = the default
+  bool lab = false;       // the simulated runs' journal
+  std::string verb;       // list show report close
+  int id = 0;
+  std::string format;  // text md json
+  std::string why;     // close: what the operator did
+};
+
 int cmd_recover(const RecoverCliOptions& o);
-int cmd_incident(const std::string& state_dir, const std::string& verb, int id, const std::string& format);
+int cmd_incident(const IncidentCliOptions& o);
 
 /// $STACKDR_STATE_DIR, else /var/lib/stackdr.
 std::string default_state_dir();
+/// Where a run keeps its journal and locks: the state directory, or its lab/ folder for runs
+/// on the simulated stack (they never write the live journal).
+std::string state_dir_for(const std::string& dir, bool lab);
 
 }  // namespace stackdr

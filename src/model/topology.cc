@@ -349,4 +349,31 @@ Result<Topology> load_topology(const std::string& path) {
   return parse_topology(ss.str(), path);
 }
 
+std::string topology_fingerprint(const Topology& t) {
+  // One line per fact, fields separated by a byte no name contains.
+  std::string c;
+  auto line = [&c](std::initializer_list<std::string_view> fields) {
+    for (auto f : fields) c.append(f).push_back('\x1f');
+    c.push_back('\n');
+  };
+  for (const auto& h : t.hosts)
+    line({"host", h.name, std::to_string(static_cast<int>(h.role)), h.address, h.transport});
+  const StorageConfig& st = t.storage;
+  line({"storage", st.host, st.pool, st.portal, st.service});
+  for (const auto& d : st.disks) line({"disk", d});
+  for (const auto& d : st.spare_disks) line({"spare", d});
+  line({"initiator", t.initiator.host, t.initiator.iqn});
+  for (const auto& l : t.luns)
+    line({"lun", l.name, l.target, std::to_string(l.lun), l.zvol, l.device, l.backstore(), l.portal});
+  for (const auto& a : t.arrays) {
+    line({"array", a.name, a.host, a.device, a.level, a.uuid.value_or(""), a.mountpoint});
+    for (const auto& m : a.members) line({"member", a.name, m});
+  }
+  for (const auto& v : t.vms) {
+    line({"vm", v.name, v.host, v.guest});
+    for (const auto& d : v.disks) line({"vm-disk", v.name, d.target, d.source, d.guest_device, d.mountpoint});
+  }
+  return fmt::format("{:016x}", text::fnv1a(c));
+}
+
 }  // namespace stackdr

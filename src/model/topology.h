@@ -124,6 +124,11 @@ struct Topology {
   std::map<std::string, size_t, std::less<>> host_index_, lun_index_, array_index_;
 };
 
+/// A short stable hash of what the topology says the stack is (hosts, storage, LUNs, arrays,
+/// VMs — not comments, order of keys or the file's name): an incident records it, and
+/// `recover --resume` refuses an incident opened with another topology.
+std::string topology_fingerprint(const Topology& t);
+
 /// Parses and validates a topology; errors read "FILE:LINE: what is wrong; what to write".
 Result<Topology> parse_topology(std::string_view yaml_text, std::string_view source);
 Result<Topology> load_topology(const std::string& path);

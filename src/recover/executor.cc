@@ -23,8 +23,9 @@ std::string first_line(const std::string& s) {
   return "";
 }
 
-// Resolves {disk:LUN} and {sid:LUN} against a View; shared by the executor and the dry run.
-Result<Argv> resolve_words(const Topology& t, const View& v, const Argv& argv) {
+}  // namespace
+
+Result<Argv> resolve_step_argv(const Topology& t, const View& v, const Argv& argv) {
   Argv out;
   for (const auto& w : argv) {
     if (w.size() < 3 || w.front() != '{' || w.back() != '}') {
@@ -53,6 +54,8 @@ Result<Argv> resolve_words(const Topology& t, const View& v, const Argv& argv) {
   }
   return out;
 }
+
+namespace {
 
 // A plan as the journal keeps it: enough to finish, after a crash, the steps whose effect
 // cannot be observed (they have no check; e.g. `targetcli saveconfig`, `zpool scrub`).
@@ -121,11 +124,17 @@ nlohmann::json steps_json(const std::vector<StepRun>& steps) {
   return a;
 }
 
-void remember_serials(const Topology& t, const View& v, Journal& journal, double now) {
+std::map<std::string, std::string> visible_serials(const Topology& t, const View& v) {
+  std::map<std::string, std::string> out;
   for (const auto& l : t.luns)
     if (const Node* n = v.node(node_id::iscsi_disk(t.initiator.host, l)))
       if (auto it = n->attrs.find("serial"); it != n->attrs.end() && !it->second.empty())
-        journal.remember_serial(l.name, it->second, now);
+        out[l.name] = it->second;
+  return out;
+}
+
+void remember_serials(const Topology& t, const View& v, Journal& journal, double now) {
+  for (const auto& [lun, serial] : visible_serials(t, v)) journal.remember_serial(lun, serial, now);
 }
 
 View Executor::look() {
@@ -133,7 +142,7 @@ View Executor::look() {
 }
 
 Result<Argv> Executor::resolve(const Argv& argv, const View& v) const {
-  return resolve_words(t_, v, argv);
+  return resolve_step_argv(t_, v, argv);
 }
 
 void Executor::event(const std::string& kind, int plan, const Step* s, const std::string& argv,
@@ -391,21 +400,29 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   remember_serials(t_, view, journal_, clock_.now());
   for (const auto& [k, v] : journal_.serials()) o_.plan.known_serials.emplace(k, v);
 
-  if (o_.policy.dry_run) {
-    out_ << dry_run_text(t_, view, o_.plan);
-    outcome_.message = view.findings.empty() ? "healthy: nothing to do" : "dry run: nothing was changed";
-    return outcome_;
-  }
-
-  auto open = journal_.latest_open();
+  auto open = o_.resumable ? journal_.latest_open() : std::nullopt;
   int plan_no = 0;
   std::string resumed_key;
+  if (open && (open->mode != o_.mode || open->fingerprint != o_.fingerprint)) {
+    outcome_.exit = kRefused;
+    outcome_.incident = open->id;
+    outcome_.message = fmt::format(
+        "incident {} ({}) is still open, but it was opened {}: stackdr will not continue it here. Use the "
+        "topology it was opened with, or end it with `stackdr incident close {} --why TEXT`",
+        open->id, open->summary,
+        open->mode != o_.mode
+            ? fmt::format("on the {} stack and this run is on the {} one", open->mode, o_.mode)
+            : fmt::format("with another topology (fingerprint {}, this one {})",
+                          open->fingerprint.empty() ? "none" : open->fingerprint, o_.fingerprint),
+        open->id);
+    return outcome_;
+  }
   if (open && !o_.resume) {
     outcome_.exit = kStopped;
     outcome_.message = fmt::format(
         "incident {} ({}) was interrupted and is still open: run `stackdr recover --resume` "
-        "to continue it",
-        open->id, open->summary);
+        "to continue it, or `stackdr incident close {} --why TEXT` once you have dealt with it",
+        open->id, open->summary, open->id);
     outcome_.incident = open->id;
     return outcome_;
   }
@@ -425,10 +442,12 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     unfinished_ = unfinished_unchecked(plan_text, done_before_);
     unfinished_plan_ = plan_no;
   }
-  if (view.findings.empty() && view.status == 3) {
+  if (view.findings.empty() && view.status != 0) {
     outcome_.exit = kNeedsOperator;
-    outcome_.message = "needs an operator: nothing failed that stackdr can see, but it could not read " +
-                       unreadable_summary(view) + " (status UNKNOWN); restore access and rerun";
+    outcome_.message =
+        "needs an operator: no failure whose cause stackdr can name from what it read, but it "
+        "could not read " +
+        unreadable_summary(view) + " (status " + std::to_string(view.status) + "); restore access and rerun";
     return outcome_;
   }
   if (view.findings.empty()) {
@@ -439,8 +458,8 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   }
   if (!outcome_.incident) {
     const Finding& f = view.findings.front();
-    outcome_.incident = journal_.open_incident(clock_.now(), o_.mode, f.scenario, f.cause, f.root, f.summary,
-                                               findings_json(view.findings));
+    outcome_.incident = journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, f.scenario, f.cause,
+                                               f.root, f.summary, findings_json(view.findings));
     event("detected", 0, nullptr, "", std::nullopt, "",
           fmt::format("{} finding(s); status {}", view.findings.size(), view.status));
     for (const auto& x : view.findings)
@@ -455,7 +474,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     outcome_.rounds = round;
     if (view.findings.empty()) {
       if (!finish_interrupted(view)) return outcome_;
-      if (view.status == 3) {
+      if (view.status != 0) {
         finish(kNeedsOperator, "escalated",
                "needs an operator: the findings are repaired, but stackdr could not read " +
                    unreadable_summary(view) + " (status UNKNOWN)");
@@ -477,6 +496,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
                          f.summary));
       return outcome_;
     }
+    if (o_.planned) o_.planned(round, plan, view);
     if (key != resumed_key) {
       ++plan_no;
       event("planned", plan_no, nullptr, "", std::nullopt, plan_json(plan).dump(), key);
@@ -520,28 +540,6 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
          fmt::format("needs an operator: not healthy after {} plans ({})", o_.max_rounds,
                      view.findings.empty() ? "?" : view.findings.front().summary));
   return outcome_;
-}
-
-std::string dry_run_text(const Topology& t, const View& v, const PlanContext& ctx) {
-  if (v.findings.empty()) return "healthy: nothing to do\n";
-  std::string out;
-  for (const auto& f : v.findings) {
-    Plan p = plan_recovery(t, v, f, ctx);
-    out += fmt::format("plan for scenario {} / {} — {}\n", p.scenario, p.cause, p.summary);
-    if (!p.escalate.empty()) out += "  needs an operator: " + p.escalate + "\n";
-    for (size_t i = 0; i < p.steps.size(); ++i) {
-      const Step& s = p.steps[i];
-      auto r = resolve_words(t, v, s.argv);
-      std::string cmd = s.argv.empty() ? "(wait until " + s.done_when + ")"
-                        : r            ? describe_argv(*r)
-                                       : describe_argv(s.argv) + "   (" + r.error().message + ")";
-      out += fmt::format("  {:>2}. {:<11} {:<12} {}\n      {} [{}]\n", i + 1, safety_name(s.safety), s.host,
-                         cmd, s.title, s.runbook);
-      if (!s.predict.empty()) out += "      " + s.predict + "\n";
-    }
-  }
-  out += "later steps are planned from what the stack shows after these (each step re-observes)\n";
-  return out;
 }
 
 }  // namespace stackdr

@@ -32,6 +32,7 @@ enum RecoverExit {
   kNeedsOperator = 2,  // no safe automatic plan, an interlock refused, or waiting timed out
   kDeclined = 3,       // the operator said no (or there was nobody to ask)
   kLocked = 4,         // another recovery holds a host
+  kRefused = 64,       // --resume of an incident of another mode or topology (bad usage)
 };
 
 /// Thrown by a test hook to simulate a crash at a step boundary.
@@ -49,6 +50,10 @@ struct RecoverOptions {
   Policy policy;
   bool resume = false;
   std::string mode = "live";  // journal's incident mode
+  std::string fingerprint;    // topology_fingerprint(): --resume refuses an incident of another
+  /// False on the simulated stack, which starts anew on every run: an open incident of an
+  /// earlier run neither blocks this one nor can be continued by it.
+  bool resumable = true;
   PlanContext plan;
   int max_rounds = 10;
   /// Asks the operator; returns true for yes. Unset: nobody to ask (counts as no).
@@ -56,6 +61,8 @@ struct RecoverOptions {
   /// Test hooks: called at "before:STEP" / "after:STEP" (may throw CrashInjected), and after each act.
   std::function<void(const std::string&)> boundary;
   std::function<void(const Step&)> after_act;
+  /// Called with each plan as it is made (round number from 1): the dry run's prediction.
+  std::function<void(int, const Plan&, const View&)> planned;
 };
 
 struct RecoverOutcome {
@@ -106,11 +113,13 @@ class Executor {
 /// The steps a recovery ran, as `recover --json` and drills print them.
 nlohmann::json steps_json(const std::vector<StepRun>& steps);
 
+/// Each visible LUN's LIO unit serial (LUN name → serial), as the View shows it.
+std::map<std::string, std::string> visible_serials(const Topology& t, const View& v);
 /// Records each visible LUN's LIO serial, so a deleted backstore can be recreated with it.
 void remember_serials(const Topology& t, const View& v, Journal& journal, double now);
 
-/// The plan for every current finding, as `recover --dry-run` prints it (exact argv per host;
-/// placeholders resolved against the View).
-std::string dry_run_text(const Topology& t, const View& v, const PlanContext& ctx);
+/// A step's argv with {disk:LUN} and {sid:LUN} resolved against a View (today's /dev/sdX and
+/// session id); an error when the stack no longer has them.
+Result<Argv> resolve_step_argv(const Topology& t, const View& v, const Argv& argv);
 
 }  // namespace stackdr

@@ -22,7 +22,6 @@
 namespace stackdr {
 
 struct Policy {
-  bool dry_run = false;
   bool yes = false;              // run disruptive steps without asking
   bool allow_data_loss = false;  // destructive steps may run (after asking, unless --yes)
 };

@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS incidents (
   root TEXT NOT NULL,
   summary TEXT NOT NULL,
   findings TEXT NOT NULL,
-  outcome TEXT NOT NULL DEFAULT ''
+  outcome TEXT NOT NULL DEFAULT '',
+  fingerprint TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY,
@@ -100,12 +101,13 @@ IncidentRecord incident_row(Stmt& q) {
   r.summary = q.text(8);
   r.findings = nlohmann::json::parse(q.text(9), nullptr, false);
   r.outcome = q.text(10);
+  r.fingerprint = q.text(11);
   return r;
 }
 
 const char* kIncidentColumns =
-    "SELECT id, opened_at, closed_at, state, mode, scenario, cause, root, summary, findings, outcome FROM "
-    "incidents";
+    "SELECT id, opened_at, closed_at, state, mode, scenario, cause, root, summary, findings, outcome, "
+    "fingerprint FROM incidents";
 
 }  // namespace
 
@@ -124,10 +126,29 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
     j->exec("PRAGMA synchronous=FULL");
     j->exec("PRAGMA foreign_keys=ON");
     j->exec(kSchema);
+    j->migrate();
   } catch (const std::exception& e) {
     return Error{fmt::format("{}: not a usable incident journal: {}", path, e.what())};
   }
   return j;
+}
+
+Result<std::unique_ptr<Journal>> Journal::open_readonly(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Error{fmt::format("{}: cannot read the incident journal: {}", path, why)};
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return std::unique_ptr<Journal>(new Journal(db));
+}
+
+// Journals written before a column existed get it, with its default.
+void Journal::migrate() {
+  Stmt q(db_, "SELECT COUNT(*) FROM pragma_table_info('incidents') WHERE name = 'fingerprint'");
+  if (q.step() && q.integer(0) == 0)
+    exec("ALTER TABLE incidents ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''");
 }
 
 Journal::~Journal() {
@@ -148,19 +169,21 @@ std::string Journal::journal_mode() {
   return q.step() ? q.text(0) : "";
 }
 
-int Journal::open_incident(double at, const std::string& mode, int scenario, const std::string& cause,
-                           const std::string& root, const std::string& summary,
+int Journal::open_incident(double at, const std::string& mode, const std::string& fingerprint, int scenario,
+                           const std::string& cause, const std::string& root, const std::string& summary,
                            const nlohmann::json& findings) {
-  Stmt q(db_,
-         "INSERT INTO incidents(opened_at, state, mode, scenario, cause, root, summary, findings) "
-         "VALUES(?, 'open', ?, ?, ?, ?, ?, ?)");
+  Stmt q(
+      db_,
+      "INSERT INTO incidents(opened_at, state, mode, fingerprint, scenario, cause, root, summary, findings) "
+      "VALUES(?, 'open', ?, ?, ?, ?, ?, ?, ?)");
   q.bind(1, at)
       .bind(2, mode)
-      .bind(3, scenario)
-      .bind(4, cause)
-      .bind(5, root)
-      .bind(6, summary)
-      .bind(7, findings.dump());
+      .bind(3, fingerprint)
+      .bind(4, scenario)
+      .bind(5, cause)
+      .bind(6, root)
+      .bind(7, summary)
+      .bind(8, findings.dump());
   q.step();
   return static_cast<int>(sqlite3_last_insert_rowid(db_));
 }
@@ -173,7 +196,8 @@ std::optional<IncidentRecord> Journal::latest_open() {
 }
 
 void Journal::close_incident(int id, double at, const std::string& state, const std::string& outcome) {
-  Stmt q(db_, "UPDATE incidents SET closed_at = ?, state = ?, outcome = ? WHERE id = ?");
+  // Never before it opened: a report's times read forwards whatever clock wrote them.
+  Stmt q(db_, "UPDATE incidents SET closed_at = MAX(?, opened_at), state = ?, outcome = ? WHERE id = ?");
   q.bind(1, at).bind(2, state).bind(3, outcome).bind(4, id);
   q.step();
 }

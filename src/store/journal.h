@@ -22,8 +22,9 @@ struct IncidentRecord {
   int id = 0;
   double opened_at = 0;
   std::optional<double> closed_at;
-  std::string state;  // open, resolved, escalated, stopped
-  std::string mode;   // live, lab, replay
+  std::string state;        // open, resolved, escalated, stopped, closed (by the operator)
+  std::string mode;         // live, lab
+  std::string fingerprint;  // topology_fingerprint() of the topology it was opened with
   int scenario = 0;
   std::string cause, root, summary;
   nlohmann::json findings;  // as `stackdr diagnose --json` prints them
@@ -45,12 +46,15 @@ struct JournalEvent {
 class Journal {
  public:
   static Result<std::unique_ptr<Journal>> open(const std::string& path);
+  /// Opens an existing journal for reading only: creates nothing, writes nothing.
+  static Result<std::unique_ptr<Journal>> open_readonly(const std::string& path);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  int open_incident(double at, const std::string& mode, int scenario, const std::string& cause,
-                    const std::string& root, const std::string& summary, const nlohmann::json& findings);
+  int open_incident(double at, const std::string& mode, const std::string& fingerprint, int scenario,
+                    const std::string& cause, const std::string& root, const std::string& summary,
+                    const nlohmann::json& findings);
   /// The newest incident that is still open (a recovery that crashed or stopped).
   std::optional<IncidentRecord> latest_open();
   void close_incident(int id, double at, const std::string& state, const std::string& outcome);
@@ -69,6 +73,7 @@ class Journal {
  private:
   explicit Journal(sqlite3* db) : db_(db) {}
   void exec(const char* sql);
+  void migrate();
   sqlite3* db_;
 };
 
