@@ -71,3 +71,29 @@ TEST(Identity, TheInSyncMemberInterlockFindsAnArrayNamedApartFromItsDevice) {
 
 }  // namespace
 }  // namespace stackdr
+
+namespace stackdr {
+namespace {
+
+// Impact: the VM whose boot disk fails is frozen (CRITICAL); one whose data disk fails is
+// DEGRADED, and its filesystem says whether that data is down.
+TEST(Impact, AVmWhoseBootDiskFailedIsCritical) {
+  testing::SimStack s;
+  Observation o = s.observe();
+  auto& links = o.kvm.at("s01").by_path->links;
+  std::erase_if(links, [](const DiskLink& l) { return l.name.find(":lun01-lun-0") != std::string::npos; });
+  View v = make_view(s.topology, o);
+  const Node* vm = v.node(node_id::vm(s.topology.vms.front()));
+  ASSERT_NE(vm, nullptr);
+  EXPECT_EQ(vm->health, Health::kFailed);
+  EXPECT_EQ(vm->cause, "vm-frozen");
+  EXPECT_EQ(v.status, 2);
+  ASSERT_FALSE(v.findings.empty());
+  EXPECT_EQ(v.findings.front().cause, "disk-missing");
+  bool vm_impacted = false;
+  for (const auto& i : v.findings.front().impacted) vm_impacted = vm_impacted || i.id == vm->id;
+  EXPECT_TRUE(vm_impacted);
+}
+
+}  // namespace
+}  // namespace stackdr

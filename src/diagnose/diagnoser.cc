@@ -80,6 +80,9 @@ const std::map<std::string, CauseInfo>& causes() {
       {"fs-not-mounted", {5, "Scenario 5, Step 4: inside VM — remount", "the filesystem is not mounted"}},
       {"vm-not-running", {5, "Scenario 2, Step 5: recover VMs", "the VM is not running"}},
       {"vm-missing", {5, "Scenario 5", "the VM is not defined on its host"}},
+      {"vm-frozen",
+       {2, "Scenario 2, Step 5: recover VMs", "the VM's boot disk is failed: the guest is frozen"}},
+      {"vm-disk-lost", {5, "Scenario 5", "a data disk of the VM is failed"}},
   };
   return m;
 }

@@ -578,10 +578,32 @@ class Builder {
                  {v.host, "virsh list --all", v.name + " is " + d->state});
       }
       for (const auto& dc : v.disks) vm.depends_on.push_back(vm_disk(v, dc, k));
+      impact(vm, v);
       g_.add(vm);
       for (const auto& dc : v.disks)
         if (!dc.mountpoint.empty() && !v.guest.empty())
           filesystem(site_of(v, dc), {node_id::vm_disk(v, dc), node_id::vm(v)});
+    }
+  }
+
+  // What a failed disk does to the guest (runbook: VMs freeze when their storage goes): a
+  // failed boot disk stops every I/O of the guest, so the VM is FAILED; a failed data disk
+  // leaves it running without that disk, DEGRADED (its filesystem node says whether that data
+  // is down).
+  void impact(Node& vm, const VmConfig& v) {
+    for (const auto& dc : v.disks) {
+      const Node* src = nullptr;
+      if (const ArrayConfig* a = t_.array(dc.source))
+        src = g_.find(node_id::array(*a));
+      else if (const LunConfig* l = t_.lun(dc.source))
+        src = g_.find(node_id::iscsi_disk(v.host, *l));
+      if (!src || src->health != Health::kFailed) continue;
+      std::string why = fmt::format("its {} disk {} rests on {}, which is FAILED ({})",
+                                    dc.boot ? "boot" : "data", dc.target, src->label, src->cause);
+      if (dc.boot)
+        worsen(vm, Health::kFailed, "vm-frozen", {v.host, "stack graph", why + ": the guest's I/O hangs"});
+      else
+        worsen(vm, Health::kDegraded, "vm-disk-lost", {v.host, "stack graph", why});
     }
   }
 

@@ -305,7 +305,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
       for (size_t k = 0; disks && k < disks.size(); ++k) {
         std::string dctx = fmt::format("{}.disks[{}]", ctx, k);
         r.map_or_fail(disks[k], dctx);
-        r.only_keys(disks[k], {"target", "source", "guest_device", "mountpoint"}, dctx);
+        r.only_keys(disks[k], {"target", "source", "guest_device", "mountpoint", "boot"}, dctx);
         VmDiskConfig d;
         d.target = r.str(disks[k], "target", dctx, "the guest's device name, e.g. vdb");
         d.source = r.str(disks[k], "source", dctx, "a LUN or array name");
@@ -314,6 +314,10 @@ Topology read(const YAML::Node& root, const Reader& r) {
                  fmt::format("{}.source: '{}' is neither a LUN nor an array name", dctx, d.source));
         d.guest_device = r.opt_str(disks[k], "guest_device", dctx, "/dev/" + d.target);
         d.mountpoint = r.opt_str(disks[k], "mountpoint", dctx);
+        std::string boot = r.opt_str(disks[k], "boot", dctx, k == 0 ? "true" : "false");
+        if (boot != "true" && boot != "false")
+          r.fail(disks[k]["boot"], fmt::format("{}.boot: '{}' must be true or false", dctx, boot));
+        d.boot = boot == "true";
         v.disks.push_back(std::move(d));
       }
       t.vms.push_back(std::move(v));
@@ -371,7 +375,8 @@ std::string topology_fingerprint(const Topology& t) {
   }
   for (const auto& v : t.vms) {
     line({"vm", v.name, v.host, v.guest});
-    for (const auto& d : v.disks) line({"vm-disk", v.name, d.target, d.source, d.guest_device, d.mountpoint});
+    for (const auto& d : v.disks)
+      line({"vm-disk", v.name, d.target, d.source, d.guest_device, d.mountpoint, d.boot ? "boot" : ""});
   }
   return fmt::format("{:016x}", text::fnv1a(c));
 }

@@ -71,6 +71,7 @@ struct VmDiskConfig {
   std::string source;        // a LUN name or an array name
   std::string guest_device;  // /dev/vdb as seen inside the VM
   std::string mountpoint;    // inside the VM ("" = not checked)
+  bool boot = false;         // the disk the guest runs from (default: the first one listed)
 };
 
 struct VmConfig {
