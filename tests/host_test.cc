@@ -85,3 +85,23 @@ TEST(DescribeArgv, QuotesWhatAShellWouldSplit) {
 
 }  // namespace
 }  // namespace stackdr
+
+namespace stackdr {
+namespace {
+
+// Every command runs under LC_ALL=C whatever the caller's locale, so numbers and messages
+// parse the same on every machine.
+TEST(LocalHost, RunsEveryCommandUnderTheCLocale) {
+  ::setenv("LANG", "de_DE.UTF-8", 1);
+  ::setenv("LC_NUMERIC", "de_DE.UTF-8", 1);
+  CommandResult r = LocalHost("local").run({"env"}, std::chrono::seconds(10));
+  ::unsetenv("LANG");
+  ::unsetenv("LC_NUMERIC");
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_NE(r.out.find("LC_ALL=C\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("LANG="), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("LC_NUMERIC="), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace stackdr

@@ -245,7 +245,7 @@ TEST(TargetcliLs, LabTree) {
   EXPECT_EQ(t.tpgs[0].luns[0].lun, 0);
   EXPECT_EQ(t.tpgs[0].luns[0].backstore, "block/lun02");
   EXPECT_EQ(t.tpgs[0].portals, std::vector<std::string>{"127.0.0.1:3260"});
-  EXPECT_EQ(t.tpgs[0].acls[0].mapped_luns, std::vector<int>{0});
+  EXPECT_EQ(t.tpgs[0].acls[0].mapped_luns, (std::vector<LioMappedLun>{{0, 0}}));
 }
 
 // stackdr's own lab run: LIO read from configfs (find + grep), as the observer reads it.
@@ -282,7 +282,7 @@ TEST(LioConfigfs, LabTreeWithValues) {
   EXPECT_EQ(g.portals, std::vector<std::string>{"127.0.0.2:3260"});
   ASSERT_EQ(g.acls.size(), 1u);
   EXPECT_EQ(g.acls[0].initiator, "iqn.2024-01.lab.example:initiator01");
-  EXPECT_EQ(g.acls[0].mapped_luns, std::vector<int>{0});
+  EXPECT_EQ(g.acls[0].mapped_luns, (std::vector<LioMappedLun>{{0, 0}}));
 }
 
 // configfs and targetcli ls describe the same configuration (the lab's, same topology).
@@ -302,7 +302,8 @@ TEST(LioConfigfs, ReadsWhatTargetcliLsShows) {
           out.insert(fmt::format("lun {} {} {} {}", t.iqn, l.lun, l.backstore, l.device));
         for (const auto& p : g.portals) out.insert(fmt::format("portal {} {}", t.iqn, p));
         for (const auto& a : g.acls)
-          for (int m : a.mapped_luns) out.insert(fmt::format("acl {} {} {}", t.iqn, a.initiator, m));
+          for (const auto& m : a.mapped_luns)
+            out.insert(fmt::format("acl {} {} {}->{}", t.iqn, a.initiator, m.mapped, m.tpg_lun));
       }
     return out;
   };

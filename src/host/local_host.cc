@@ -57,6 +57,26 @@ struct Fd {
 
 }  // namespace
 
+namespace {
+
+// The caller's environment with the locale forced to C: numbers, dates and messages parse the
+// same on every machine ("72.38% done", not "72,38% done"; English error words mdadm's
+// "No md superblock" check reads). The strings live as long as the process.
+std::vector<char*> c_locale_environment() {
+  static char kLcAll[] = "LC_ALL=C";
+  std::vector<char*> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view v(*e);
+    if (v.starts_with("LC_") || v.starts_with("LANG=") || v.starts_with("LANGUAGE=")) continue;
+    env.push_back(*e);
+  }
+  env.push_back(kLcAll);
+  env.push_back(nullptr);
+  return env;
+}
+
+}  // namespace
+
 CommandResult LocalHost::run(const Argv& argv, std::chrono::milliseconds timeout) {
   CommandResult r;
   if (argv.empty()) {
@@ -86,8 +106,9 @@ CommandResult LocalHost::run(const Argv& argv, std::chrono::milliseconds timeout
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
+  std::vector<char*> env = c_locale_environment();
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), environ);
+  int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), env.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   out_w.reset();

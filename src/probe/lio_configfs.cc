@@ -144,7 +144,13 @@ Result<LioFacts> parse_lio_tree(std::string_view text, std::string_view source) 
         a = &g->acls.back();
       }
       if (p.size() == 6 && !link)
-        if (auto m = numbered(p[5], "lun_")) a->mapped_luns.push_back(*m);
+        if (auto m = numbered(p[5], "lun_")) a->mapped_luns.push_back({*m, -1});
+      // acls/IQN/lun_N/<link> → ../../../../../../target/iscsi/IQN/tpgt_1/lun/lun_M: the TPG LUN.
+      if (p.size() == 7 && link && !a->mapped_luns.empty())
+        if (auto m = numbered(p[5], "lun_"); m && *m == a->mapped_luns.back().mapped) {
+          auto tp = text::split(target, '/');
+          if (auto t = numbered(tp.back(), "lun_")) a->mapped_luns.back().tpg_lun = *t;
+        }
     }
   }
   if (!any && ln > 0) return parse_error(source, 1, "no configfs entries");

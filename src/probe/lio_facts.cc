@@ -23,8 +23,13 @@ void to_json(nlohmann::json& j, const LioFacts& f) {
       for (const auto& l : g.luns)
         jg["luns"].push_back({{"lun", l.lun}, {"backstore", l.backstore}, {"device", l.device}});
       jg["acls"] = nlohmann::json::array();
-      for (const auto& a : g.acls)
-        jg["acls"].push_back({{"initiator", a.initiator}, {"mapped_luns", a.mapped_luns}});
+      for (const auto& a : g.acls) {
+        nlohmann::json ml = nlohmann::json::array();
+        for (const auto& m : a.mapped_luns)
+          ml.push_back({{"mapped_lun", m.mapped},
+                        {"tpg_lun", m.tpg_lun < 0 ? nlohmann::json() : nlohmann::json(m.tpg_lun)}});
+        jg["acls"].push_back({{"initiator", a.initiator}, {"mapped_luns", ml}});
+      }
       jt["tpgs"].push_back(jg);
     }
     j["targets"].push_back(jt);

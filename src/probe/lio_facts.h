@@ -26,9 +26,17 @@ struct LioLun {
   std::string device;     // "/dev/vdb"
 };
 
+/// One LUN an ACL gives its initiator: the number the initiator sees (mapped_lunN, configfs
+/// acls/IQN/lun_N) and the TPG LUN it stands for (which need not be the same number).
+struct LioMappedLun {
+  int mapped = -1;
+  int tpg_lun = -1;  // -1 when the output did not say
+  bool operator==(const LioMappedLun&) const = default;
+};
+
 struct LioAcl {
   std::string initiator;
-  std::vector<int> mapped_luns;
+  std::vector<LioMappedLun> mapped_luns;
 };
 
 struct LioTpg {

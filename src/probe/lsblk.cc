@@ -26,6 +26,8 @@ std::optional<std::string> opt_str(const nlohmann::json& o, const char* k) {
 BlockDevice from_json(const nlohmann::json& o) {
   BlockDevice d;
   d.name = opt_str(o, "name").value_or("");
+  d.kname = opt_str(o, "kname").value_or("");
+  if (d.name.empty()) d.name = d.kname;
   d.type = opt_str(o, "type").value_or("");
   d.size = opt_str(o, "size").value_or("");
   d.mountpoint = opt_str(o, "mountpoint");
@@ -42,9 +44,11 @@ BlockDevice from_json(const nlohmann::json& o) {
 
 void set_column(BlockDevice& d, std::string_view key, std::string value) {
   std::optional<std::string> v = value.empty() ? std::nullopt : std::optional<std::string>(value);
-  if (key == "NAME" || key == "KNAME") {
-    if (d.name.empty()) d.name = value;
-  } else if (key == "TYPE")
+  if (key == "NAME")
+    d.name = value;
+  else if (key == "KNAME")
+    d.kname = value;
+  else if (key == "TYPE")
     d.type = value;
   else if (key == "SIZE")
     d.size = value;
@@ -78,6 +82,7 @@ Result<LsblkFacts> parse_pairs(std::string_view input, std::string_view source) 
       p = close + 1;
       while (p < l.size() && l[p] == ' ') ++p;
     }
+    if (d.name.empty()) d.name = d.kname;  // -o KNAME,... without NAME
     f.blockdevices.push_back(std::move(d));
   }
   return f;
@@ -103,6 +108,13 @@ Result<LsblkFacts> parse_table(std::string_view input, std::string_view source) 
       ++name_at;
     while (name_at < l.size() && static_cast<unsigned char>(l[name_at]) >= 0x80) ++name_at;  // UTF-8 glyphs
     auto vals = text::fields(l.substr(name_at));
+    // util-linux before 2.27 prints a device-mapper row as "mpathb (dm-2)": one name column in
+    // two words. Read the kernel name from it instead of shifting every later column.
+    std::string dm_kname;
+    if (vals.size() > 1 && vals[1].size() > 2 && vals[1].front() == '(' && vals[1].back() == ')') {
+      dm_kname = std::string(vals[1].substr(1, vals[1].size() - 2));
+      vals.erase(vals.begin() + 1);
+    }
     if (vals.size() + 1 < header.size()) {
       // A missing trailing column (empty MOUNTPOINT) is normal; anything shorter is not.
       if (vals.size() < 2) return parse_error(source, static_cast<int>(i + 1), "row has too few columns");
@@ -110,6 +122,8 @@ Result<LsblkFacts> parse_table(std::string_view input, std::string_view source) 
     BlockDevice d;
     for (size_t c = 0; c < header.size() && c < vals.size(); ++c)
       set_column(d, header[c], std::string(vals[c]));
+    if (!dm_kname.empty()) d.kname = dm_kname;
+    if (d.name.empty()) d.name = d.kname;
     while (stack.size() > 1 && stack.back().first >= name_at) stack.pop_back();
     stack.back().second->push_back(std::move(d));
     stack.push_back({name_at, &stack.back().second->back().children});
@@ -119,9 +133,13 @@ Result<LsblkFacts> parse_table(std::string_view input, std::string_view source) 
 
 void device_json(nlohmann::json& j, const BlockDevice& d) {
   auto opt = [](const std::optional<std::string>& o) { return o ? nlohmann::json(*o) : nlohmann::json(); };
-  j = nlohmann::json{{"name", d.name},          {"type", d.type},
-                     {"size", d.size},          {"mountpoint", opt(d.mountpoint)},
-                     {"serial", opt(d.serial)}, {"wwn", opt(d.wwn)}};
+  j = nlohmann::json{{"name", d.name},
+                     {"kname", d.kname},
+                     {"type", d.type},
+                     {"size", d.size},
+                     {"mountpoint", opt(d.mountpoint)},
+                     {"serial", opt(d.serial)},
+                     {"wwn", opt(d.wwn)}};
   if (d.fstype) j["fstype"] = *d.fstype;
   j["children"] = nlohmann::json::array();
   for (const auto& c : d.children) {

@@ -12,7 +12,8 @@
 namespace stackdr {
 
 struct BlockDevice {
-  std::string name;
+  std::string name;   // NAME: what lsblk calls it (mpathb, vg-lv, sda)
+  std::string kname;  // KNAME: the kernel's name (dm-2, sda), when printed
   std::string type;
   std::string size;
   std::optional<std::string> mountpoint, serial, wwn, fstype;

@@ -121,9 +121,17 @@ Result<LioFacts> parse_targetcli_ls(std::string_view input, std::string_view sou
     } else if (folder == "acls" && tl.depth == 5) {
       tpg.acls.push_back(LioAcl{tl.name, {}});
     } else if (folder == "acls" && tl.depth == 6 && !tpg.acls.empty()) {
-      auto w = text::fields(tl.info);  // "lun0 block/lun01 (rw)"
+      // "o- mapped_lun1 ... [lun0 block/lun01 (rw)]": the initiator sees LUN 1, TPG LUN 0.
+      auto w = text::fields(tl.info);
+      LioMappedLun m;
+      if (text::starts_with(tl.name, "mapped_lun"))
+        m.mapped = static_cast<int>(text::to_int(tl.name.substr(10)).value_or(-1));
       if (!w.empty() && text::starts_with(w[0], "lun"))
-        tpg.acls.back().mapped_luns.push_back(static_cast<int>(text::to_int(w[0].substr(3)).value_or(-1)));
+        m.tpg_lun = static_cast<int>(text::to_int(w[0].substr(3)).value_or(-1));
+      if (m.mapped < 0)
+        f.warnings.push_back({ln, std::string(line), "a mapped LUN without its number"});
+      else
+        tpg.acls.back().mapped_luns.push_back(m);
     } else if (folder == "portals" && tl.depth == 5) {
       tpg.portals.push_back(tl.name);
     } else {

@@ -67,7 +67,7 @@ bool is_group(std::string_view name) {
 }
 
 void parse_scan_progress(ZpoolPool& p) {
-  static const std::regex pct(R"(([0-9.]+)% done)");
+  static const std::regex pct(R"(([0-9]+(?:[.,][0-9]+)?)% done)");
   std::smatch m;
   if (text::contains(p.scan, "in progress") && std::regex_search(p.scan, m, pct)) {
     p.scan_percent = text::to_double(m[1].str());

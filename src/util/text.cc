@@ -77,6 +77,15 @@ std::optional<int64_t> to_int(std::string_view s) {
 std::optional<double> to_double(std::string_view s) {
   s = trim(s);
   if (s.empty()) return std::nullopt;
+  // A decimal comma ("72,38" from a tool run under a de_DE or fr_FR locale): stackdr runs
+  // every command under LC_ALL=C, but a bundle from another machine may not have.
+  std::string buf;
+  if (s.find(',') != std::string_view::npos && s.find('.') == std::string_view::npos &&
+      std::count(s.begin(), s.end(), ',') == 1) {
+    buf = std::string(s);
+    buf[buf.find(',')] = '.';
+    s = buf;
+  }
   double v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;

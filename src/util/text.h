@@ -21,6 +21,7 @@ bool ends_with(std::string_view s, std::string_view suffix);
 bool contains(std::string_view s, std::string_view needle);
 /// Whole-string integer, or nullopt if anything but digits (and a leading '-') is present.
 std::optional<int64_t> to_int(std::string_view s);
+/// Whole-string decimal number; a single decimal comma is read as a point ("72,38").
 std::optional<double> to_double(std::string_view s);
 /// "Key : Value" as printed by mdadm; splits on the first " : " (or ':' at end).
 bool split_key_value(std::string_view line, std::string_view& key, std::string_view& value);
