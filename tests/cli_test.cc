@@ -235,5 +235,45 @@ TEST(Cli, IncidentCloseEndsAStoppedIncident) {
   std::filesystem::remove_all(dir);
 }
 
+// The rough edges an operator meets first: a mistyped verb or fault gets a suggestion, options
+// after the subcommand work, flags that would be ignored are errors, numbers are checked with
+// a readable message, and a drill that does not fit the topology says so.
+TEST(Cli, MistakesGetClearAnswers) {
+  auto verb = stackdr({"statsu"});
+  EXPECT_EQ(verb.exit_code, 64);
+  EXPECT_NE(verb.err.find("did you mean 'status'"), std::string::npos) << verb.err;
+  auto sub = stackdr({"incident", "lsit"});
+  EXPECT_EQ(sub.exit_code, 64);
+  EXPECT_NE(sub.err.find("did you mean 'list'"), std::string::npos) << sub.err;
+  auto fault = stackdr({"drill", "lun-unmaped"});
+  EXPECT_EQ(fault.exit_code, 64);
+  EXPECT_NE(fault.err.find("did you mean 'lun-unmapped'"), std::string::npos) << fault.err;
+  std::string dir = ::testing::TempDir() + "stackdr-cli-after";
+  std::filesystem::remove_all(dir);
+  auto after = stackdr({"incident", "list", "--state-dir", dir});
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_FALSE(std::filesystem::exists(dir)) << "listing creates no journal";
+  EXPECT_EQ(stackdr({"drill", "--count", "5"}).exit_code, 64);
+  EXPECT_EQ(stackdr({"drill", "lun-unmapped", "--chaos"}).exit_code, 64);
+  auto zero = stackdr({"drill", "--chaos", "--count", "0"});
+  EXPECT_EQ(zero.exit_code, 64);
+  EXPECT_NE(zero.err.find("whole number from 1 to"), std::string::npos) << zero.err;
+  EXPECT_EQ(zero.err.find("179769"), std::string::npos) << "no double's range in the message";
+  auto disk = stackdr({"recover", "--lab", "--dry-run", "--new-disk", "sdc"});
+  EXPECT_EQ(disk.exit_code, 64);
+  EXPECT_NE(disk.err.find("/dev/disk/by-id/"), std::string::npos) << disk.err;
+  auto na = stackdr(
+      {"drill", "pool-disk-faulted", "--config", std::string(STACKDR_TESTS_DIR) + "/../config/lab.yaml"});
+  EXPECT_EQ(na.exit_code, 0) << na.err;
+  EXPECT_NE(na.out.find("not applicable"), std::string::npos) << na.out;
+}
+
+TEST(Cli, PrintedCommandsAreShellQuoted) {
+  EXPECT_EQ(describe_argv({"virsh", "attach-disk", "vm;reboot", "/dev/md1"}),
+            "virsh attach-disk 'vm;reboot' /dev/md1");
+  EXPECT_EQ(describe_argv({"echo", "$(id)", "it's"}), "echo '$(id)' 'it'\\''s'");
+  EXPECT_EQ(describe_argv({"find", "-printf", "%y\t%l\n"}), "find -printf $'%y\\t%l\\n'");
+}
+
 }  // namespace
 }  // namespace stackdr

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <set>
 
+#include "util/text.h"
+
 namespace stackdr {
 
 namespace {
@@ -164,12 +166,14 @@ std::string incident_report_markdown(const IncidentRecord& inc, const std::vecto
             fmt::format("  - {} `{}`: {}\n", e.value("host", ""), e.value("source", ""), e.value("text", ""));
     }
   out += "\n## Impact\n\n";
-  out += "- Arrays: " + (j["impact"]["arrays"].empty() ? std::string("none") : j["impact"]["arrays"].dump()) +
-         "\n";
-  out += "- VMs and filesystems: " +
-         (j["impact"]["vms_and_filesystems"].empty() ? std::string("none")
-                                                     : j["impact"]["vms_and_filesystems"].dump()) +
-         "\n";
+  // A list in words: "array md1 (/dev/md1), VM sjm-explore" — never a JSON list in prose.
+  auto words = [](const nlohmann::json& list) {
+    std::vector<std::string> w;
+    for (const auto& x : list) w.push_back(x.get<std::string>());
+    return w.empty() ? std::string("none") : text::join(w, ", ");
+  };
+  out += "- Arrays: " + words(j["impact"]["arrays"]) + "\n";
+  out += "- VMs and filesystems: " + words(j["impact"]["vms_and_filesystems"]) + "\n";
   out += fmt::format("- Downtime (incident open to resolved): {}\n", duration(j["downtime_s"].get<double>()));
   out += "\n## Data loss\n\n" + j["data_loss"]["assessment"].get<std::string>() + "\n";
   for (const auto& s : j["data_loss"]["snapshots"])

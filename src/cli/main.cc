@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cli/drill.h"
@@ -19,6 +20,7 @@
 #include "model/graph_builder.h"
 #include "probe/parser_registry.h"
 #include "sim/faults.h"
+#include "util/text.h"
 
 namespace stackdr {
 namespace {
@@ -30,6 +32,65 @@ constexpr int kExitInput = 65;  // input that could not be parsed (EX_DATAERR)
 int fail(int code, const std::string& message) {
   std::cerr << "stackdr: " << message << "\n";
   return code;
+}
+
+// A whole number in [lo, hi], with an error a person can act on (CLI11's own prints the
+// range of a double for --count 0).
+CLI::Validator whole_number(long long lo, long long hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& v) -> std::string {
+        auto n = text::to_int(v);
+        if (!n || *n < lo || *n > hi)
+          return fmt::format("expected a whole number from {} to {}, not '{}'", lo, hi, v);
+        return "";
+      },
+      fmt::format("{}..{}", lo, hi));
+}
+
+// The closest known word, for "did you mean" (Levenshtein distance, at most 2 edits).
+std::string closest(const std::string& word, const std::vector<std::string>& known) {
+  std::string best;
+  size_t best_d = 3;
+  for (const auto& k : known) {
+    std::vector<size_t> prev(k.size() + 1), cur(k.size() + 1);
+    for (size_t j = 0; j <= k.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= word.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= k.size(); ++j)
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (word[i - 1] == k[j - 1] ? 0 : 1)});
+      std::swap(prev, cur);
+    }
+    if (prev[k.size()] < best_d || (!k.empty() && k.rfind(word, 0) == 0 && best.empty())) {
+      best_d = std::min(best_d, prev[k.size()]);
+      best = k;
+    }
+  }
+  return best;
+}
+
+// A verb CLI11 does not know (`stackdr statsu`): say which verbs there are and the likely one.
+std::optional<int> unknown_verb(const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> verbs;
+  for (const CLI::App* sub : app.get_subcommands({})) verbs.push_back(sub->get_name());
+  const CLI::App* level = &app;
+  for (int i = 1; i < argc; ++i) {
+    std::string w = argv[i];
+    if (w.empty() || w[0] == '-') return std::nullopt;  // options come after the verbs they belong to
+    std::vector<std::string> names;
+    for (const CLI::App* sub : level->get_subcommands({})) names.push_back(sub->get_name());
+    if (names.empty()) return std::nullopt;
+    auto found = std::find(names.begin(), names.end(), w);
+    if (found == names.end()) {
+      if (level != &app && !level->get_require_subcommand_min()) return std::nullopt;  // a positional
+      std::string guess = closest(w, names);
+      std::cerr << fmt::format("stackdr: unknown command '{}'{}; the commands{} are: {}\n", w,
+                               guess.empty() ? "" : fmt::format(" — did you mean '{}'?", guess),
+                               level == &app ? "" : " of " + level->get_name(), text::join(names, ", "));
+      return kExitUsage;
+    }
+    level = level->get_subcommand(w);
+  }
+  return std::nullopt;
 }
 
 void add_context_options(CLI::App* cmd, ContextOptions& o) {
@@ -140,16 +201,37 @@ int cmd_drill(const std::string& config, const std::string& which, bool json, bo
   else
     faults.push_back(which);
   std::vector<DrillResult> results;
+  std::vector<std::pair<std::string, std::string>> not_applicable;  // fault, why
   for (const auto& f : faults) {
+    const auto& cat = sim::fault_catalog();
+    if (std::none_of(cat.begin(), cat.end(), [&](const sim::Fault& x) { return x.name == f; })) {
+      std::vector<std::string> names;
+      for (const auto& x : cat) names.push_back(x.name);
+      std::string guess = closest(f, names);
+      return fail(kExitUsage, fmt::format("unknown fault '{}'{}; the faults are: {}", f,
+                                          guess.empty() ? "" : " — did you mean '" + guess + "'?",
+                                          text::join(names, ", ")));
+    }
+    // A known fault that cannot be injected here does not apply to this topology (a zvol
+    // fault where LUNs are plain devices, a VM fault where there is no VM).
     auto r = run_drill(*topo, f);
-    if (!r) return fail(kExitUsage, r.error().message);
+    if (!r) {
+      not_applicable.emplace_back(f, r.error().message);
+      continue;
+    }
     results.push_back(std::move(*r));
   }
-  if (json)
-    std::cout << drill_json(results).dump(2) << "\n";
-  else
+  if (json) {
+    nlohmann::json j = drill_json(results);
+    j["not_applicable"] = nlohmann::json::array();
+    for (const auto& [f, why] : not_applicable) j["not_applicable"].push_back({{"fault", f}, {"why", why}});
+    std::cout << j.dump(2) << "\n";
+  } else {
     std::cout << drill_text(results);
-  if (!json && results.size() == 1) std::cout << "\n" << results[0].output;
+    for (const auto& [f, why] : not_applicable)
+      std::cout << fmt::format("{}: not applicable to this topology ({})\n", f, why);
+  }
+  if (!json && results.size() == 1 && faults.size() == 1) std::cout << "\n" << results[0].output;
   bool all_ok = std::all_of(results.begin(), results.end(), [](const DrillResult& r) { return r.passed(); });
   return all_ok ? 0 : 1;
 }
@@ -214,9 +296,12 @@ int run(int argc, char** argv) {
   drill->add_option("--config", drill_config, "topology file");
   drill->add_flag("--json", drill_json_flag, "JSON output");
   drill->add_flag("--chaos", drill_chaos, "random mixtures and orders of faults, some during recovery");
-  drill->add_option("--seed", drill_seed, "chaos: random seed (default 1)");
+  auto* chaos_flag = drill->get_option("--chaos");
+  drill->add_option("--seed", drill_seed, "chaos: random seed (default 1)")->needs(chaos_flag);
   drill->add_option("--count", drill_count, "chaos: number of runs (default 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1, 1000000))
+      ->needs(chaos_flag);
+  drill->get_option("FAULT")->excludes(chaos_flag);
   drill->callback([&] {
     code = cmd_drill(drill_config, drill_which, drill_json_flag, drill_chaos, drill_seed, drill_count);
   });
@@ -233,8 +318,20 @@ int run(int argc, char** argv) {
                     "let destructive steps run (interlocks still apply; a zvol snapshot is taken first)");
   recover->add_flag("--resume", rec_opt.resume,
                     "continue the interrupted incident without repeating done steps");
-  recover->add_option("--new-disk", rec_opt.new_disk,
-                      "pool disk (by-id name) to `zpool replace` a failed one with");
+  recover
+      ->add_option("--new-disk", rec_opt.new_disk,
+                   "pool disk to `zpool replace` a failed one with, as /dev/disk/by-id/NAME")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            const std::string prefix = "/dev/disk/by-id/";
+            if (v.rfind(prefix, 0) != 0 || v.size() == prefix.size() ||
+                v.find('/', prefix.size()) != std::string::npos)
+              return "give the new disk as /dev/disk/by-id/NAME (sdX names move between boots; '" + v +
+                     "' is not a by-id path)";
+            v = v.substr(prefix.size());  // the planner and zpool name pool disks by their by-id name
+            return "";
+          },
+          "/dev/disk/by-id/NAME"));
   recover->add_option("--state-dir", rec_opt.state_dir,
                       "journal and locks (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
   recover->add_flag("--json", rec_opt.json,
@@ -278,6 +375,8 @@ int run(int argc, char** argv) {
     code = cmd_incident(inc);
   });
 
+  for (CLI::App* sub : incident->get_subcommands({})) sub->fallthrough();  // incident list --state-dir X
+  if (auto rc = unknown_verb(app, argc, argv)) return *rc;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

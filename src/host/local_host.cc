@@ -1,6 +1,7 @@
 #include "host/local_host.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -29,15 +30,38 @@ std::string argv_after(const Argv& argv, std::string_view flag) {
 }
 
 std::string describe_argv(const Argv& argv) {
+  // Quoted for a POSIX shell word by word, so a plan pasted into a terminal runs exactly this
+  // argv ("vm;reboot" stays one word). A word with control characters (a newline in a find
+  // -printf format) uses bash's $'...' form, which keeps the whole command on one line.
+  static constexpr std::string_view kSafe =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-";
   std::string out;
   for (const auto& a : argv) {
     if (!out.empty()) out += ' ';
-    if (a.empty() || a.find_first_of(" \t'\"\\$") != std::string::npos) {
+    bool control = std::any_of(a.begin(), a.end(),
+                               [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    if (!a.empty() && a.find_first_not_of(kSafe) == std::string::npos) {
+      out += a;
+    } else if (!control) {
       out += '\'';
       for (char c : a) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
       out += '\'';
     } else {
-      out += a;
+      out += "$'";
+      for (char c : a) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if (c == '\n')
+          out += "\\n";
+        else if (c == '\t')
+          out += "\\t";
+        else if (c == '\\' || c == '\'')
+          out += std::string("\\") + c;
+        else if (u < 0x20 || u == 0x7f)
+          out += fmt::format("\\x{:02x}", u);
+        else
+          out += c;
+      }
+      out += '\'';
     }
   }
   return out;

@@ -55,7 +55,16 @@ std::optional<std::string> Prober::read(const std::string& path) {
 }
 
 void Prober::record(const std::string& what, bool ok, const std::string& err, double ms) {
-  sources_.push_back({name_, what, ok, err, ms});
+  // One record, one line: a tool's multi-line stderr is folded so a report keeps one
+  // "could not read" line per read.
+  std::string one_line;
+  for (auto l : text::lines(err)) {
+    auto t = text::trim(l);
+    if (t.empty()) continue;
+    if (!one_line.empty()) one_line += "; ";
+    one_line += t;
+  }
+  sources_.push_back({name_, what, ok, one_line, ms});
 }
 
 void ProbeBatch::add(Host* host, const std::string& host_name, Probe probe) {

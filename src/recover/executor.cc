@@ -12,6 +12,21 @@ namespace {
 
 constexpr auto kActTimeout = std::chrono::minutes(10);
 
+// What an exit status means where the tool gives it a meaning other than "failed": e2fsck's
+// is a bit mask (e2fsck(8)), and 1 means it found and corrected errors.
+std::string exit_meaning(const Argv& argv, int rc) {
+  if (argv.empty() || (argv[0] != "e2fsck" && argv[0] != "fsck.ext4" && argv[0] != "fsck")) return "";
+  std::vector<std::string> w;
+  if (rc & 1) w.push_back("errors corrected");
+  if (rc & 2) w.push_back("errors corrected, the system should be rebooted");
+  if (rc & 4) w.push_back("errors left uncorrected");
+  if (rc & 8) w.push_back("operational error");
+  if (rc & 16) w.push_back("usage or syntax error");
+  if (rc & 32) w.push_back("cancelled by the user");
+  if (rc & 128) w.push_back("shared-library error");
+  return w.empty() ? "" : " (" + argv[0] + ": " + text::join(w, "; ") + ")";
+}
+
 std::string root_key(const std::string& root, const std::string& cause) {
   return root + "|" + cause;
 }
@@ -361,7 +376,8 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   run.exit_code = r.exit_code;
   out_ << tag << " " << cmd << "\n";
   if (!r.ok())
-    out_ << "      exit " << r.exit_code << ": " << first_line(r.err.empty() ? r.out : r.err) << "\n";
+    out_ << "      exit " << r.exit_code << exit_meaning(*argv, r.exit_code) << ": "
+         << first_line(r.err.empty() ? r.out : r.err) << "\n";
   view = look();
   if (!r.ok() && s.best_effort) {
     run.result = "failed-best-effort";

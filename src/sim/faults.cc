@@ -90,6 +90,7 @@ Result<bool> storage_network_down(SimState& s) {
 }
 
 Result<bool> pool_disk_faulted(SimState& s) {
+  if (s.topology.storage.pool.empty()) return Error{"the topology has no ZFS pool"};
   if (s.pool.disks.size() < 2) return Error{"the pool needs a mirror of two disks"};
   PoolDisk& d = s.pool.disks.back();
   d.state = "FAULTED";
