@@ -51,8 +51,12 @@ Topology synthetic_topology(int arrays) {
 }
 
 // sdX names run out at 26; the synthetic stack names disks sd<number> like a big SAN host.
+// md's members keep the name they were bound under, so they are renamed with their disks (a
+// healthy stack must stay healthy: the sweep of it finds nothing).
 void rename_disks(sim::SimState& s) {
   for (size_t i = 0; i < s.sessions.size(); ++i) s.sessions[i].disk = fmt::format("sd{}", i);
+  for (auto& a : s.arrays)
+    for (auto& m : a.members) m.rdev = s.disk_of(m.lun);
 }
 
 // Answers from what a first pass through the simulated host returned, so the timed loop

@@ -1,6 +1,7 @@
 #include "probe/lio_configfs.h"
 
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "util/text.h"
 
@@ -30,11 +31,12 @@ std::optional<int> numbered(std::string_view name, std::string_view prefix) {
   return static_cast<int>(*n);
 }
 
-LioTarget& target_named(LioFacts& f, std::string_view iqn) {
-  for (auto& t : f.targets)
-    if (t.iqn == iqn) return t;
-  f.targets.push_back({std::string(iqn), {}});
-  return f.targets.back();
+// Targets by IQN, through an index: the tree lists each target's entries many times, and a
+// storage server may export thousands of targets.
+LioTarget& target_named(LioFacts& f, std::unordered_map<std::string, size_t>& index, std::string_view iqn) {
+  auto [it, added] = index.try_emplace(std::string(iqn), f.targets.size());
+  if (added) f.targets.push_back({std::string(iqn), {}});
+  return f.targets[it->second];
 }
 
 LioTpg* tpg_tagged(LioTarget& t, int tag) {
@@ -65,6 +67,7 @@ std::string relative(std::string_view path) {
 
 Result<LioFacts> parse_lio_tree(std::string_view text, std::string_view source) {
   LioFacts f;
+  std::unordered_map<std::string, size_t> targets;  // IQN → index in f.targets
   int ln = 0;
   bool any = false;
   for (auto line : text::lines(text)) {
@@ -103,7 +106,7 @@ Result<LioFacts> parse_lio_tree(std::string_view text, std::string_view source) 
     }
     if (p[0] != "iscsi" || p.size() < 2) continue;  // other fabrics (loopback, vhost): not ours
     if (p[1] == "discovery_auth") continue;
-    LioTarget& t = target_named(f, p[1]);
+    LioTarget& t = target_named(f, targets, p[1]);
     if (p.size() < 3) continue;
     auto tag = numbered(p[2], "tpgt_");
     if (!tag) {
@@ -189,19 +192,23 @@ LioFacts apply_lio_values(LioFacts f, const LioValues& v) {
     auto it = v.by_path.find(path);
     return it == v.by_path.end() ? nullptr : &it->second;
   };
-  // The tree names a backstore by type and name; configfs by HBA folder. Find each one's
-  // folder from the values' paths (core/iblock_1/lun02/udev_path).
-  for (auto& b : f.backstores) {
-    for (const auto& [path, val] : v.by_path) {
-      auto p = text::split(path, '/');
-      if (p.size() < 4 || p[0] != "core" || p[2] != b.name || hba_type(p[1]) != b.type) continue;
-      if (p.size() == 4 && p[3] == "udev_path") b.device = val;
-      if (p.size() == 4 && p[3] == "enable") b.activated = val == "1";
-      if (p.size() == 5 && p[3] == "wwn" && p[4] == "vpd_unit_serial") {
-        std::string_view s = val;
-        if (auto colon = s.rfind(": "); colon != std::string_view::npos) s = s.substr(colon + 2);
-        b.serial = std::string(s);
-      }
+  // The tree names a backstore by type and name; configfs by HBA folder. Each value's path
+  // (core/iblock_1/lun02/udev_path) is split once and filed under "type/name", so the join
+  // stays linear in the size of the configuration.
+  std::unordered_map<std::string, LioBackstore*> backstores;  // "block/lun02" → backstore
+  for (auto& b : f.backstores) backstores[b.type + "/" + b.name] = &b;
+  for (const auto& [path, val] : v.by_path) {
+    auto p = text::split(path, '/');
+    if (p.size() < 4 || p[0] != "core") continue;
+    auto it = backstores.find(hba_type(p[1]) + "/" + std::string(p[2]));
+    if (it == backstores.end()) continue;
+    LioBackstore& b = *it->second;
+    if (p.size() == 4 && p[3] == "udev_path") b.device = val;
+    if (p.size() == 4 && p[3] == "enable") b.activated = val == "1";
+    if (p.size() == 5 && p[3] == "wwn" && p[4] == "vpd_unit_serial") {
+      std::string_view s = val;
+      if (auto colon = s.rfind(": "); colon != std::string_view::npos) s = s.substr(colon + 2);
+      b.serial = std::string(s);
     }
   }
   for (auto& t : f.targets)
@@ -209,8 +216,7 @@ LioFacts apply_lio_values(LioFacts f, const LioValues& v) {
       if (const std::string* e = value("iscsi/" + t.iqn + "/tpgt_" + std::to_string(g.tag) + "/enable"))
         g.enabled = *e == "1";
       for (auto& l : g.luns)
-        for (const auto& b : f.backstores)
-          if (b.type + "/" + b.name == l.backstore) l.device = b.device;
+        if (auto b = backstores.find(l.backstore); b != backstores.end()) l.device = b->second->device;
     }
   f.warnings.insert(f.warnings.end(), v.warnings.begin(), v.warnings.end());
   return f;
