@@ -8,7 +8,7 @@
 
 #include <set>
 
-#include "cli/drill.h"
+#include "drill/drill.h"
 #include "recover/planner.h"
 #include "sim/time_passes.h"
 #include "sim_fixture.h"

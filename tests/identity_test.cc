@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "cli/drill.h"
+#include "drill/drill.h"
 #include "recover/interlocks.h"
 #include "recovery_support.h"
 #include "test_support.h"

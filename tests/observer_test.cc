@@ -7,7 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "probe/prober.h"
+#include "observe/prober.h"
 #include "sim_fixture.h"
 
 namespace stackdr {

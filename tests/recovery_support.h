@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "recover/executor.h"
+#include "sim/sim_clock.h"
 #include "sim/time_passes.h"
 #include "sim_fixture.h"
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/drill.h"
+#include "drill/drill.h"
 #include "recover/dry_run.h"
 #include "recovery_support.h"
 

@@ -7,7 +7,7 @@
 
 #include "diagnose/diagnoser.h"
 #include "model/graph_builder.h"
-#include "probe/observer.h"
+#include "observe/observer.h"
 #include "sim/faults.h"
 #include "sim/sim_stack.h"
 

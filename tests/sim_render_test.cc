@@ -6,10 +6,10 @@
 #include <fstream>
 #include <regex>
 
-#include "model/topology.h"
 #include "sim/faults.h"
 #include "sim/renderers.h"
 #include "test_support.h"
+#include "topology/topology.h"
 
 namespace stackdr::sim {
 namespace {

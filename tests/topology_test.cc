@@ -1,7 +1,7 @@
 // The topology file: the shipped examples load, and every kind of mistake is reported with the
 // file, the line and what to write instead.
 
-#include "model/topology.h"
+#include "topology/topology.h"
 
 #include <gtest/gtest.h>
 

@@ -11,12 +11,12 @@
 #include <optional>
 #include <sstream>
 
-#include "cli/drill.h"
 #include "cli/recover_cmd.h"
 #include "cli/stack_context.h"
 #include "cli/text_report.h"
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
+#include "drill/drill.h"
 #include "model/graph_builder.h"
 #include "probe/parser_registry.h"
 #include "sim/faults.h"

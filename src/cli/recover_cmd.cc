@@ -15,6 +15,7 @@
 #include "diagnose/report_json.h"
 #include "recover/dry_run.h"
 #include "recover/executor.h"
+#include "sim/sim_clock.h"
 #include "sim/sim_host.h"
 #include "store/host_lock.h"
 

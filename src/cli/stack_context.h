@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "host/host.h"
-#include "model/topology.h"
-#include "probe/observer.h"
+#include "observe/observer.h"
 #include "sim/sim_state.h"
+#include "topology/topology.h"
 
 namespace stackdr {
 

@@ -6,8 +6,8 @@
 
 #include "diagnose/finding.h"
 #include "model/stack_graph.h"
-#include "model/topology.h"
 #include "probe/observation.h"
+#include "topology/topology.h"
 
 namespace stackdr {
 

@@ -4,6 +4,7 @@
 /// simulated stack, ReplayHost from a captured bundle; an SSH host plugs in the same way.
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ class Host {
   /// then runs independent probes side by side). The simulator and replay say no.
   virtual bool concurrent() const { return false; }
 };
+
+/// Looks up the Host for a topology host name (nullptr: no way to reach it).
+using HostLookup = std::function<Host*(const std::string& name)>;
 
 /// "mdadm --detail /dev/md1" for messages and logs; arguments with spaces are quoted.
 std::string describe_argv(const Argv& argv);

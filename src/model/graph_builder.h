@@ -6,8 +6,8 @@
 
 #include "model/md_state.h"
 #include "model/stack_graph.h"
-#include "model/topology.h"
 #include "probe/observation.h"
+#include "topology/topology.h"
 
 namespace stackdr {
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "model/topology.h"
 #include "probe/observation.h"
+#include "topology/topology.h"
 
 namespace stackdr {
 

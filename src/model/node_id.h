@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "model/topology.h"
+#include "topology/topology.h"
 
 namespace stackdr::node_id {
 

@@ -16,12 +16,12 @@
 #include <string>
 #include <vector>
 
-#include "model/topology.h"
-#include "probe/observer.h"
-#include "recover/clock.h"
+#include "host/clock.h"
+#include "observe/observer.h"
 #include "recover/interlocks.h"
 #include "recover/planner.h"
 #include "store/journal.h"
+#include "topology/topology.h"
 
 namespace stackdr {
 

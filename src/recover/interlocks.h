@@ -15,9 +15,9 @@
 #include <optional>
 #include <string>
 
-#include "model/topology.h"
 #include "recover/step.h"
 #include "recover/view.h"
+#include "topology/topology.h"
 
 namespace stackdr {
 

@@ -8,9 +8,9 @@
 #include <string>
 
 #include "diagnose/finding.h"
-#include "model/topology.h"
 #include "recover/step.h"
 #include "recover/view.h"
+#include "topology/topology.h"
 
 namespace stackdr {
 

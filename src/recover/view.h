@@ -10,9 +10,9 @@
 #include "model/md_state.h"
 #include "model/node_id.h"
 #include "model/stack_graph.h"
-#include "model/topology.h"
+#include "observe/observer.h"
 #include "probe/observation.h"
-#include "probe/observer.h"
+#include "topology/topology.h"
 
 namespace stackdr {
 

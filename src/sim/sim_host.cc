@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "probe/observer.h"
+#include "probe/probe_argv.h"
 #include "sim/renderers.h"
 #include "sim/sim_commands.h"
 #include "util/text.h"

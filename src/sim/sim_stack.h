@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "probe/observer.h"
+#include "host/host.h"
 #include "sim/sim_host.h"
 #include "sim/sim_state.h"
 

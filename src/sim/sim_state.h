@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "model/topology.h"
 #include "probe/mdadm_examine.h"
+#include "topology/topology.h"
 
 namespace stackdr::sim {
 

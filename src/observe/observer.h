@@ -9,18 +9,16 @@
 #include <functional>
 
 #include "host/host.h"
-#include "model/topology.h"
 #include "probe/lio_configfs.h"
 #include "probe/observation.h"
+#include "probe/probe_argv.h"
+#include "topology/topology.h"
 
 namespace stackdr {
 
 /// The source name the model cites for LIO facts (its commands are recorded under their argv).
 inline constexpr std::string_view kLioTreeSource = "/sys/kernel/config/target (tree)";
 inline constexpr std::string_view kLioValuesSource = "/sys/kernel/config/target (values)";
-
-/// Looks up the Host for a topology host name (nullptr: no way to reach it).
-using HostLookup = std::function<Host*(const std::string& name)>;
 
 struct ObserveOptions {
   std::chrono::milliseconds timeout{10000};
@@ -33,25 +31,5 @@ struct ObserveOptions {
 };
 
 Observation observe(const Topology& topology, const HostLookup& hosts, const ObserveOptions& options = {});
-
-/// The argv of each probe, in one place (also what `stackdr collect` will capture).
-namespace probe_argv {
-Argv zpool_status(const std::string& pool);
-Argv zfs_get_volumes(const std::vector<std::string>& zvols);
-Argv lio_tree();    // find over /sys/kernel/config/target (lio_configfs.h)
-Argv lio_values();  // grep -rs of its udev_path, enable and vpd_unit_serial files
-Argv ss_listen();
-Argv mdadm_detail(const std::string& device);
-Argv mdadm_examine(const std::string& device);
-Argv iscsiadm_sessions();
-Argv ls_by_path();
-Argv lsblk();
-Argv virsh_list();
-Argv virsh_domblklist(const std::string& domain);
-Argv ping(const std::string& address);
-Argv dmesg();
-Argv smartctl(const std::string& disk);
-Argv ls_zvols(const std::string& pool);
-}  // namespace probe_argv
 
 }  // namespace stackdr

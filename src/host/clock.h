@@ -1,14 +1,10 @@
 #pragma once
 /// Clock: how recovery reads the time and waits. The live clock sleeps; the simulated stack's
-/// clock advances simulated time (VM writes, resyncs, the operator's scheduled fix), so a
-/// six-hour rebuild takes milliseconds in a drill and the journal still shows six hours.
+/// clock (sim/sim_clock.h) advances simulated time instead, so a six-hour rebuild takes
+/// milliseconds in a drill and the journal still shows six hours.
 
 #include <chrono>
-#include <memory>
 #include <thread>
-
-#include "sim/sim_state.h"
-#include "sim/time_passes.h"
 
 namespace stackdr {
 
@@ -27,17 +23,6 @@ class LiveClock : public Clock {
   }
   void sleep(int seconds) override { std::this_thread::sleep_for(std::chrono::seconds(seconds)); }
   int poll_interval() const override { return 2; }
-};
-
-class SimClock : public Clock {
- public:
-  explicit SimClock(std::shared_ptr<sim::SimState> s) : s_(std::move(s)) {}
-  double now() override { return static_cast<double>(s_->now); }
-  void sleep(int seconds) override { sim::advance(*s_, seconds); }
-  int poll_interval() const override { return 10; }
-
- private:
-  std::shared_ptr<sim::SimState> s_;
 };
 
 }  // namespace stackdr

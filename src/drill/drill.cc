@@ -1,4 +1,4 @@
-#include "cli/drill.h"
+#include "drill/drill.h"
 
 #include <fmt/format.h>
 
@@ -9,6 +9,7 @@
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
 #include "sim/faults.h"
+#include "sim/sim_clock.h"
 #include "sim/sim_stack.h"
 #include "sim/time_passes.h"
 

@@ -1,4 +1,4 @@
-#include "model/topology.h"
+#include "topology/topology.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>

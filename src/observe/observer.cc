@@ -1,10 +1,11 @@
-#include "probe/observer.h"
+#include "observe/observer.h"
 
 #include <fmt/format.h>
 
 #include <set>
 
-#include "probe/prober.h"
+#include "observe/prober.h"
+#include "probe/probe_argv.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -14,108 +15,6 @@ const SourceRecord* Observation::source(std::string_view host, std::string_view 
     if (s.host == host && text::starts_with(s.source, prefix)) return &s;
   return nullptr;
 }
-
-namespace probe_argv {
-Argv zpool_status(const std::string& pool) {
-  return {"zpool", "status", "-v", pool};
-}
-Argv zfs_get_volumes(const std::vector<std::string>& zvols) {
-  Argv a{"zfs", "get", "-Hp", "-o", "name,property,value,source", "volmode,volsize"};
-  a.insert(a.end(), zvols.begin(), zvols.end());
-  return a;
-}
-Argv lio_tree() {
-  // Attribute folders are pruned: the structure is all the tree is read for.
-  return {"find",
-          std::string(kLioConfigfsRoot),
-          "-mindepth",
-          "1",
-          "(",
-          "-name",
-          "attrib",
-          "-o",
-          "-name",
-          "param",
-          "-o",
-          "-name",
-          "auth",
-          "-o",
-          "-name",
-          "statistics",
-          "-o",
-          "-name",
-          "fabric_statistics",
-          "-o",
-          "-name",
-          "alua",
-          "-o",
-          "-name",
-          "pr",
-          "-o",
-          "-name",
-          "discovery_auth",
-          "-o",
-          "-name",
-          "wwn",
-          ")",
-          "-prune",
-          "-o",
-          "(",
-          "-type",
-          "d",
-          "-o",
-          "-type",
-          "l",
-          ")",
-          "-printf",
-          "%y %P\t%l\n"};
-}
-Argv lio_values() {
-  return {"grep",
-          "-rs",
-          "--include=udev_path",
-          "--include=enable",
-          "--include=vpd_unit_serial",
-          "",
-          std::string(kLioConfigfsRoot)};
-}
-Argv ss_listen() {
-  return {"ss", "-Htln"};
-}
-Argv mdadm_detail(const std::string& device) {
-  return {"mdadm", "--detail", device};
-}
-Argv mdadm_examine(const std::string& device) {
-  return {"mdadm", "--examine", device};
-}
-Argv iscsiadm_sessions() {
-  return {"iscsiadm", "-m", "session", "-P", "3"};
-}
-Argv ls_by_path() {
-  return {"ls", "-l", "/dev/disk/by-path"};
-}
-Argv lsblk() {
-  return {"lsblk", "-J", "-o", "NAME,SIZE,TYPE,MOUNTPOINT,SERIAL,WWN"};
-}
-Argv virsh_list() {
-  return {"virsh", "list", "--all"};
-}
-Argv virsh_domblklist(const std::string& domain) {
-  return {"virsh", "domblklist", domain};
-}
-Argv ping(const std::string& address) {
-  return {"ping", "-c", "1", "-W", "1", address};
-}
-Argv dmesg() {
-  return {"dmesg"};
-}
-Argv smartctl(const std::string& disk) {
-  return {"smartctl", "-j", "-H", "-A", "/dev/disk/by-id/" + disk};
-}
-Argv ls_zvols(const std::string& pool) {
-  return {"ls", "-l", "/dev/zvol/" + pool};
-}
-}  // namespace probe_argv
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "probe/prober.h"
+#include "observe/prober.h"
 
 #include <fmt/format.h>
 

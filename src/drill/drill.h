@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "diagnose/finding.h"
-#include "model/topology.h"
 #include "recover/executor.h"
+#include "topology/topology.h"
 
 namespace stackdr {
 
