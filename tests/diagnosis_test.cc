@@ -32,7 +32,7 @@ TEST_P(EveryFault, IsDiagnosedWithItsScenarioAndCause) {
   auto findings = diagnose(g);
   ASSERT_EQ(findings.size(), 1u) << "expected exactly the root cause, got " << findings.size();
   EXPECT_EQ(findings[0].scenario, f->scenario);
-  EXPECT_EQ(findings[0].cause, f->cause);
+  EXPECT_EQ(cause_name(findings[0].cause), f->cause);
   EXPECT_FALSE(findings[0].evidence.empty());
   EXPECT_GE(status_code(g), 1);
   EXPECT_LE(status_code(g), 2);
@@ -83,9 +83,9 @@ TEST(Diagnosis, IndependentFailuresGiveOneFindingEach) {
   s.inject("vm-fs-readonly");
   auto f = diagnose(s.graph());
   ASSERT_EQ(f.size(), 3u);
-  EXPECT_EQ(f[0].cause, "vdev-faulted");  // bottom-up order
-  EXPECT_EQ(f[1].cause, "session-down");
-  EXPECT_EQ(f[2].cause, "fs-readonly");
+  EXPECT_EQ(f[0].cause, Cause::kVdevFaulted);  // bottom-up order
+  EXPECT_EQ(f[1].cause, Cause::kSessionDown);
+  EXPECT_EQ(f[2].cause, Cause::kFsReadonly);
 }
 
 TEST(Diagnosis, ALowerFailureExplainsEverythingAboveIt) {
@@ -94,7 +94,7 @@ TEST(Diagnosis, ALowerFailureExplainsEverythingAboveIt) {
   s.inject("target-service-stopped");
   auto f = diagnose(s.graph());
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].cause, "target-not-listening");
+  EXPECT_EQ(f[0].cause, Cause::kTargetNotListening);
 }
 
 TEST(Diagnosis, MembersAreNamedByLunNotByKernelName) {
@@ -124,7 +124,7 @@ TEST(Diagnosis, BrokenArrayAfterLosingEveryLegShowsBadBlocks) {
   const Node* a = g.find("md:s01/md1");
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->health, Health::kFailed);
-  EXPECT_EQ(a->cause, "array-broken");
+  EXPECT_EQ(a->cause, Cause::kArrayBroken);
 }
 
 // With a portal per leg (the lab's topology), one leg's network can go alone: the finding is
@@ -137,7 +137,7 @@ TEST(Diagnosis, OneLegsPortalLostIsNamedOnThatPathOnly) {
   auto findings = diagnose(g);
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].scenario, 2);
-  EXPECT_EQ(findings[0].cause, "portal-unreachable");
+  EXPECT_EQ(findings[0].cause, Cause::kPortalUnreachable);
   EXPECT_EQ(findings[0].root, node_id::path("lab", "127.0.0.2:3260"));
   EXPECT_EQ(g.find(node_id::path("lab", "127.0.0.1:3260"))->health, Health::kOk);
   EXPECT_EQ(g.find(node_id::session("lab", *s.topology.lun("test01"), "127.0.0.1:3260"))->health,
@@ -156,7 +156,7 @@ TEST(Diagnosis, Ext4ShutDownIsReadOnlyEvenWhenProcMountsSaysRw) {
   EXPECT_FALSE(m->read_only());
   auto findings = diagnose(build_graph(s.topology, o));
   ASSERT_EQ(findings.size(), 1u);
-  EXPECT_EQ(findings[0].cause, "fs-readonly");
+  EXPECT_EQ(findings[0].cause, Cause::kFsReadonly);
   EXPECT_NE(findings[0].evidence.front().text.find("the kernel stopped its writes"), std::string::npos);
 }
 

@@ -59,7 +59,7 @@ Safety riskiest(const Topology& t, const View& v, std::string* where = nullptr) 
     for (const auto& s : p.steps)
       if (static_cast<int>(s.safety) > static_cast<int>(worst)) {
         worst = s.safety;
-        if (where) *where = f.cause + ": " + s.id;
+        if (where) *where = std::string(cause_name(f.cause)) + ": " + s.id;
       }
   }
   return worst;

@@ -86,10 +86,10 @@ TEST(Impact, AVmWhoseBootDiskFailedIsCritical) {
   const Node* vm = v.node(node_id::vm(s.topology.vms.front()));
   ASSERT_NE(vm, nullptr);
   EXPECT_EQ(vm->health, Health::kFailed);
-  EXPECT_EQ(vm->cause, "vm-frozen");
+  EXPECT_EQ(vm->cause, Cause::kVmFrozen);
   EXPECT_EQ(v.status, 2);
   ASSERT_FALSE(v.findings.empty());
-  EXPECT_EQ(v.findings.front().cause, "disk-missing");
+  EXPECT_EQ(v.findings.front().cause, Cause::kDiskMissing);
   bool vm_impacted = false;
   for (const auto& i : v.findings.front().impacted) vm_impacted = vm_impacted || i.id == vm->id;
   EXPECT_TRUE(vm_impacted);

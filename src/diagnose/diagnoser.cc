@@ -16,73 +16,76 @@ struct CauseInfo {
   const char* words;
 };
 
-const std::map<std::string, CauseInfo>& causes() {
-  static const std::map<std::string, CauseInfo> m = {
-      {"lun-missing",
+const std::map<Cause, CauseInfo>& causes() {
+  static const std::map<Cause, CauseInfo> m = {
+      {Cause::kLunMissing,
        {1, "Scenario 1, Step 1: target configuration issue",
         "the LUN is no longer mapped in its target's TPG"}},
-      {"target-missing",
+      {Cause::kTargetMissing,
        {1, "Scenario 1, Step 1: target configuration issue", "the iSCSI target is missing from LIO"}},
-      {"tpg-disabled", {1, "Scenario 1, Step 1: target configuration issue", "the target's TPG is disabled"}},
-      {"acl-missing",
+      {Cause::kTpgDisabled,
+       {1, "Scenario 1, Step 1: target configuration issue", "the target's TPG is disabled"}},
+      {Cause::kAclMissing,
        {1, "Scenario 1, Step 1: target configuration issue", "the initiator's ACL is missing"}},
-      {"portal-missing",
+      {Cause::kPortalMissing,
        {1, "Scenario 1, Step 1: target configuration issue", "the TPG has no portal for the storage IP"}},
-      {"backstore-missing",
+      {Cause::kBackstoreMissing,
        {1, "Scenario 1, Step 1: recreate backstore", "the LIO backstore is gone (its LUN went with it)"}},
-      {"backstore-wrong-device",
+      {Cause::kBackstoreWrongDevice,
        {1, "Scenario 1, Step 1: recreate backstore", "the backstore points at the wrong device"}},
-      {"zvol-missing", {1, "Scenario 1, Step 1: if zvol missing", "the zvol has no device node"}},
-      {"session-down",
+      {Cause::kZvolMissing, {1, "Scenario 1, Step 1: if zvol missing", "the zvol has no device node"}},
+      {Cause::kSessionDown,
        {1, "Scenario 1, Step 2: reconnect on KVM host",
         "the iSCSI session is down while its target is fine"}},
-      {"disk-missing",
+      {Cause::kDiskMissing,
        {1, "Scenario 1, Step 2: reconnect on KVM host", "the session has no disk for the LUN"}},
-      {"disk-offline", {1, "Scenario 1, Step 2: reconnect on KVM host", "the iSCSI disk is offline"}},
-      {"member-faulty",
+      {Cause::kDiskOffline, {1, "Scenario 1, Step 2: reconnect on KVM host", "the iSCSI disk is offline"}},
+      {Cause::kMemberFaulty,
        {1, "Scenario 1, Step 3: re-add to RAID", "md failed the member although its path is healthy again"}},
-      {"member-missing",
+      {Cause::kMemberMissing,
        {1, "Scenario 1, Step 3: re-add to RAID",
         "the member is not in the array although its disk is present"}},
-      {"write-errors", {1, "Scenario 1, Step 3: re-add to RAID", "the member recorded write errors"}},
-      {"bad-blocks",
+      {Cause::kWriteErrors, {1, "Scenario 1, Step 3: re-add to RAID", "the member recorded write errors"}},
+      {Cause::kBadBlocks,
        {2, "Scenario 2, Step 4 (bad-block logs after losing every leg)",
         "md recorded failed writes as bad blocks"}},
-      {"target-not-listening",
+      {Cause::kTargetNotListening,
        {2, "Scenario 2, Step 1: verify iSCSI service listening",
         "the target service is down: no targets, nothing listening on the portal"}},
-      {"portal-unreachable",
+      {Cause::kPortalUnreachable,
        {2, "Scenario 2, Step 1: restore network", "the storage portal does not answer from the KVM host"}},
-      {"vdev-faulted", {3, "Scenario 3: mirror member failure", "a pool disk is FAULTED/UNAVAIL"}},
-      {"vdev-degraded", {3, "Scenario 3: mirror member failure", "a pool disk is degraded"}},
-      {"vdev-errors", {3, "Scenario 3: zpool clear / scrub", "a pool disk reports I/O or checksum errors"}},
-      {"disk-smart-warning", {3, "Scenario 3: check SMART status", "SMART predicts a disk failure"}},
-      {"pool-degraded", {3, "Scenario 3", "the pool is degraded"}},
-      {"pool-faulted", {3, "Scenario 3", "the pool is faulted"}},
-      {"pool-missing", {3, "Scenario 3", "the pool is not imported"}},
-      {"superblock-invalid", {4, "Scenario 4: corrupted MD metadata", "a member has no valid md superblock"}},
-      {"superblock-foreign",
+      {Cause::kVdevFaulted, {3, "Scenario 3: mirror member failure", "a pool disk is FAULTED/UNAVAIL"}},
+      {Cause::kVdevDegraded, {3, "Scenario 3: mirror member failure", "a pool disk is degraded"}},
+      {Cause::kVdevErrors,
+       {3, "Scenario 3: zpool clear / scrub", "a pool disk reports I/O or checksum errors"}},
+      {Cause::kDiskSmartWarning, {3, "Scenario 3: check SMART status", "SMART predicts a disk failure"}},
+      {Cause::kPoolDegraded, {3, "Scenario 3", "the pool is degraded"}},
+      {Cause::kPoolFaulted, {3, "Scenario 3", "the pool is faulted"}},
+      {Cause::kPoolMissing, {3, "Scenario 3", "the pool is not imported"}},
+      {Cause::kSuperblockInvalid,
+       {4, "Scenario 4: corrupted MD metadata", "a member has no valid md superblock"}},
+      {Cause::kSuperblockForeign,
        {4, "Scenario 4: check for UUID mismatches", "a member's superblock belongs to another array"}},
-      {"events-mismatch",
+      {Cause::kEventsMismatch,
        {4, "Scenario 4, Step 1: assemble --force / Step 2",
         "a member's event count is behind the freshest copy"}},
-      {"array-inactive", {4, "Scenario 4", "the array is inactive"}},
-      {"array-stopped", {4, "Scenario 4", "the array is not assembled"}},
-      {"array-broken", {2, "Scenario 2, Step 4", "the array is broken: md lost every leg"}},
-      {"array-failed", {2, "Scenario 2, Step 4", "the array has no working member"}},
-      {"array-degraded", {1, "Scenario 1", "the array is degraded"}},
-      {"rebuilding", {1, "Scenario 1, Step 4: verify recovery", "the member is rebuilding"}},
-      {"vm-disk-detached",
+      {Cause::kArrayInactive, {4, "Scenario 4", "the array is inactive"}},
+      {Cause::kArrayStopped, {4, "Scenario 4", "the array is not assembled"}},
+      {Cause::kArrayBroken, {2, "Scenario 2, Step 4", "the array is broken: md lost every leg"}},
+      {Cause::kArrayFailed, {2, "Scenario 2, Step 4", "the array has no working member"}},
+      {Cause::kArrayDegraded, {1, "Scenario 1", "the array is degraded"}},
+      {Cause::kRebuilding, {1, "Scenario 1, Step 4: verify recovery", "the member is rebuilding"}},
+      {Cause::kVmDiskDetached,
        {5, "Scenario 5, Step 3: VM attachment issue", "the disk is not attached to the VM"}},
-      {"vm-disk-wrong-source",
+      {Cause::kVmDiskWrongSource,
        {5, "Scenario 5, Step 3: VM attachment issue", "the VM disk points at the wrong device"}},
-      {"fs-readonly", {5, "Scenario 5, Step 4: inside VM — remount", "the filesystem went read-only"}},
-      {"fs-not-mounted", {5, "Scenario 5, Step 4: inside VM — remount", "the filesystem is not mounted"}},
-      {"vm-not-running", {5, "Scenario 2, Step 5: recover VMs", "the VM is not running"}},
-      {"vm-missing", {5, "Scenario 5", "the VM is not defined on its host"}},
-      {"vm-frozen",
+      {Cause::kFsReadonly, {5, "Scenario 5, Step 4: inside VM — remount", "the filesystem went read-only"}},
+      {Cause::kFsNotMounted, {5, "Scenario 5, Step 4: inside VM — remount", "the filesystem is not mounted"}},
+      {Cause::kVmNotRunning, {5, "Scenario 2, Step 5: recover VMs", "the VM is not running"}},
+      {Cause::kVmMissing, {5, "Scenario 5", "the VM is not defined on its host"}},
+      {Cause::kVmFrozen,
        {2, "Scenario 2, Step 5: recover VMs", "the VM's boot disk is failed: the guest is frozen"}},
-      {"vm-disk-lost", {5, "Scenario 5", "a data disk of the VM is failed"}},
+      {Cause::kVmDiskLost, {5, "Scenario 5", "a data disk of the VM is failed"}},
   };
   return m;
 }
@@ -104,7 +107,7 @@ bool unhealthy(const Node& n) {
 
 }  // namespace
 
-int scenario_of(const std::string& cause) {
+int scenario_of(Cause cause) {
   auto it = causes().find(cause);
   return it == causes().end() ? 0 : it->second.scenario;
 }
@@ -136,7 +139,8 @@ std::vector<Finding> diagnose(const StackGraph& g) {
     auto info = causes().find(n.cause);
     f.scenario = info == causes().end() ? 0 : info->second.scenario;
     f.runbook = info == causes().end() ? "" : info->second.runbook;
-    f.summary = fmt::format("{}: {}", n.label, info == causes().end() ? n.cause : info->second.words);
+    f.summary =
+        fmt::format("{}: {}", n.label, info == causes().end() ? cause_name(n.cause) : info->second.words);
     for (const auto& e : n.evidence)
       if (!e.unread) f.evidence.push_back(e);
     for (const Node* d : g.dependents(n.id)) {

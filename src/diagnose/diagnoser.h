@@ -32,6 +32,6 @@ int status_code(const StackGraph& graph);
 const char* status_word(int code);
 
 /// The runbook scenario a sub-cause belongs to (0 = not one of the five).
-int scenario_of(const std::string& cause);
+int scenario_of(Cause cause);
 
 }  // namespace stackdr

@@ -15,8 +15,8 @@ struct Impact {
 };
 
 struct Finding {
-  int scenario = 0;        // runbook scenario 1..5
-  std::string cause;       // lun-missing, session-down, ...
+  int scenario = 0;  // runbook scenario 1..5
+  Cause cause = Cause::kNone;
   std::string root;        // node id
   std::string root_label;  // what a person calls it
   std::string layer;

@@ -20,7 +20,7 @@ nlohmann::json graph_json(const StackGraph& g) {
     nlohmann::json j{{"id", n.id},       {"layer", layer_name(n.layer)},    {"host", n.host},
                      {"label", n.label}, {"health", health_name(n.health)}, {"depends_on", n.depends_on},
                      {"attrs", n.attrs}};
-    j["cause"] = n.cause.empty() ? nlohmann::json() : nlohmann::json(n.cause);
+    j["cause"] = n.cause == Cause::kNone ? nlohmann::json() : nlohmann::json(cause_name(n.cause));
     j["evidence"] = evidence_json(n.evidence);
     nodes.push_back(j);
   }
@@ -33,7 +33,7 @@ nlohmann::json unexplained_json(const StackGraph& g) {
     a.push_back({{"id", u.node->id},
                  {"label", u.node->label},
                  {"health", health_name(u.node->health)},
-                 {"seen", u.node->cause},
+                 {"seen", cause_name(u.node->cause)},
                  {"unknown_below", u.unknown_below->id},
                  {"evidence", evidence_json(u.unknown_below->evidence)}});
   return a;
@@ -47,7 +47,7 @@ nlohmann::json findings_json(const std::vector<Finding>& findings) {
       imp.push_back(
           {{"id", i.id}, {"layer", i.layer}, {"label", i.label}, {"health", health_name(i.health)}});
     a.push_back({{"scenario", f.scenario},
-                 {"cause", f.cause},
+                 {"cause", cause_name(f.cause)},
                  {"root", f.root},
                  {"root_label", f.root_label},
                  {"layer", f.layer},

@@ -76,7 +76,7 @@ Result<DrillResult> run_drill(const Topology& topology, const std::string& fault
   r.findings = v.findings;
   r.status = v.status;
   for (const auto& fd : r.findings)
-    if (fd.scenario == r.expected_scenario && fd.cause == r.expected_cause) r.diagnosed = true;
+    if (fd.scenario == r.expected_scenario && cause_name(fd.cause) == r.expected_cause) r.diagnosed = true;
 
   int64_t recover_from = st.state->now;
   std::ostringstream out;
@@ -120,7 +120,7 @@ nlohmann::json drill_json(const std::vector<DrillResult>& results) {
     drills.push_back({{"fault", r.fault},
                       {"expected", {{"scenario", r.expected_scenario}, {"cause", r.expected_cause}}},
                       {"scenario", first ? first->scenario : 0},
-                      {"cause", first ? first->cause : ""},
+                      {"cause", first ? cause_name(first->cause) : ""},
                       {"diagnosed", r.diagnosed},
                       {"baseline_status", r.baseline_status},
                       {"status", r.status},

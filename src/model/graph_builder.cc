@@ -17,7 +17,7 @@ namespace stackdr {
 
 namespace {
 
-void worsen(Node& n, Health h, const std::string& cause, Evidence e) {
+void worsen(Node& n, Health h, Cause cause, Evidence e) {
   auto rank = [](Health x) {
     return x == Health::kOk ? 0 : x == Health::kUnknown ? 1 : x == Health::kDegraded ? 2 : 3;
   };
@@ -41,7 +41,7 @@ bool unknown_if_missing(Node& n, bool have, const Observation& obs, const std::s
     return rec.host == host && !rec.ok && text::contains(rec.source, source);
   });
   const SourceRecord* r = failed != obs.sources.end() ? &*failed : obs.source(host, source);
-  worsen(n, Health::kUnknown, "source-unreadable",
+  worsen(n, Health::kUnknown, Cause::kSourceUnreadable,
          {host, source, r ? "could not read: " + r->error : "not read", true});
   return true;
 }
@@ -109,19 +109,19 @@ class Builder {
              host,
              "LIO target service on " + host,
              Health::kOk,
-             "",
+             Cause::kNone,
              {},
              {},
              {}};
     if (!unknown_if_missing(lio, s.lio.has_value(), o_, host, kLio)) {
       if (s.lio->targets.empty() && s.lio->backstores.empty() && !t_.luns.empty())
-        worsen(lio, Health::kFailed, "target-not-listening",
+        worsen(lio, Health::kFailed, Cause::kTargetNotListening,
                {host, kLio,
                 "no backstores and no targets: configfs is empty (target service stopped or not restored)"});
     }
     for (const auto& portal : t_.portals())
       if (s.listeners && !s.listeners->listening_on(portal_port(portal)))
-        worsen(lio, Health::kFailed, "target-not-listening",
+        worsen(lio, Health::kFailed, Cause::kTargetNotListening,
                {host, "ss -Htln",
                 fmt::format("nothing listens on port {} (portal {})", portal_port(portal), portal)});
     g_.add(lio);
@@ -138,7 +138,7 @@ class Builder {
            host,
            "pool " + t_.storage.pool,
            Health::kOk,
-           "",
+           Cause::kNone,
            {},
            {},
            {}};
@@ -151,16 +151,16 @@ class Builder {
       return;
     }
     if (!zp) {
-      worsen(p, Health::kFailed, "pool-missing",
+      worsen(p, Health::kFailed, Cause::kPoolMissing,
              {host, "zpool status", "pool " + t_.storage.pool + " is not imported"});
       g_.add(p);
       return;
     }
     std::string line = fmt::format("state: {}", zp->state);
     if (zp->state == "DEGRADED")
-      worsen(p, Health::kDegraded, "pool-degraded", {host, "zpool status", line});
+      worsen(p, Health::kDegraded, Cause::kPoolDegraded, {host, "zpool status", line});
     else if (zp->state != "ONLINE")
-      worsen(p, Health::kFailed, "pool-faulted",
+      worsen(p, Health::kFailed, Cause::kPoolFaulted,
              {host, "zpool status", line + (zp->status.empty() ? "" : " — " + zp->status)});
     if (zp->scan_percent) p.attrs["scan"] = fmt::format("{} {:.2f}%", zp->scan_kind, *zp->scan_percent);
     for (const ZpoolVdev* leaf : zpool_leaves(zp->root)) {
@@ -170,7 +170,7 @@ class Builder {
              host,
              "disk " + leaf->name + " of pool " + zp->name,
              Health::kOk,
-             "",
+             Cause::kNone,
              {},
              {},
              {}};
@@ -179,15 +179,15 @@ class Builder {
                       leaf->write_errors, leaf->cksum_errors, leaf->note.empty() ? "" : "  " + leaf->note);
       if (leaf->state == "FAULTED" || leaf->state == "UNAVAIL" || leaf->state == "REMOVED" ||
           leaf->state == "OFFLINE")
-        worsen(d, Health::kFailed, "vdev-faulted", {host, "zpool status", row});
+        worsen(d, Health::kFailed, Cause::kVdevFaulted, {host, "zpool status", row});
       else if (leaf->state != "ONLINE" && leaf->state != "AVAIL")
-        worsen(d, Health::kDegraded, "vdev-degraded", {host, "zpool status", row});
+        worsen(d, Health::kDegraded, Cause::kVdevDegraded, {host, "zpool status", row});
       else if (leaf->read_errors + leaf->write_errors + leaf->cksum_errors > 0)
-        worsen(d, Health::kDegraded, "vdev-errors", {host, "zpool status", row});
+        worsen(d, Health::kDegraded, Cause::kVdevErrors, {host, "zpool status", row});
       auto sm = s.smart.find(leaf->name);
       if (sm != s.smart.end())
         for (const auto& c : sm->second.concerns)
-          worsen(d, Health::kDegraded, "disk-smart-warning", {host, "smartctl " + leaf->name, c});
+          worsen(d, Health::kDegraded, Cause::kDiskSmartWarning, {host, "smartctl " + leaf->name, c});
       p.depends_on.push_back(d.id);
       g_.add(d);
     }
@@ -201,7 +201,7 @@ class Builder {
            host,
            "zvol " + l.zvol,
            Health::kOk,
-           "",
+           Cause::kNone,
            {},
            {node_id::pool(t_.storage.pool)},
            {}};
@@ -209,15 +209,15 @@ class Builder {
       auto vm = volmode_.find(l.zvol);
       auto volmode = vm == volmode_.end() ? std::optional<std::string>() : vm->second;
       if (!volmode)
-        worsen(z, Health::kFailed, "zvol-missing",
+        worsen(z, Health::kFailed, Cause::kZvolMissing,
                {host, "zfs get", "dataset " + l.zvol + " does not exist"});
       else if (*volmode == "none")
-        worsen(z, Health::kFailed, "zvol-missing",
+        worsen(z, Health::kFailed, Cause::kZvolMissing,
                {host, "zfs get volmode",
                 l.zvol + " volmode=none: no device node (runbook: zfs set volmode=dev)"});
       if (s.zvol_links && z.health == Health::kOk) {
         if (!zvol_links_.count(l.zvol.substr(l.zvol.rfind('/') + 1)))
-          worsen(z, Health::kFailed, "zvol-missing",
+          worsen(z, Health::kFailed, Cause::kZvolMissing,
                  {host, "ls -l /dev/zvol", l.device + " does not exist (udev has not created it)"});
       }
     }
@@ -230,7 +230,7 @@ class Builder {
            host,
            "backstore " + l.backstore(),
            Health::kOk,
-           "",
+           Cause::kNone,
            {},
            {node_id::target_service(host)},
            {}};
@@ -238,9 +238,10 @@ class Builder {
     if (s.lio) {
       auto it = backstores_.find(l.backstore());
       if (it == backstores_.end())
-        worsen(b, Health::kFailed, "backstore-missing", {host, kLio, "no storage object " + l.backstore()});
+        worsen(b, Health::kFailed, Cause::kBackstoreMissing,
+               {host, kLio, "no storage object " + l.backstore()});
       else if (!it->second->device.empty() && it->second->device != l.device)
-        worsen(b, Health::kFailed, "backstore-wrong-device",
+        worsen(b, Health::kFailed, Cause::kBackstoreWrongDevice,
                {host, kLio,
                 fmt::format("{} is backed by {}, expected {}", l.backstore(), it->second->device, l.device)});
       else
@@ -257,7 +258,7 @@ class Builder {
            host,
            fmt::format("LUN {} of {} ({})", l.lun, l.target, l.name),
            Health::kOk,
-           "",
+           Cause::kNone,
            {},
            {node_id::backstore(host, l)},
            {}};
@@ -269,33 +270,34 @@ class Builder {
     auto found = targets_.find(l.target);
     const LioTarget* t = found == targets_.end() ? nullptr : found->second;
     if (!t || t->tpgs.empty()) {
-      worsen(n, Health::kFailed, "target-missing", {host, kLio, "no iSCSI target " + l.target});
+      worsen(n, Health::kFailed, Cause::kTargetMissing, {host, kLio, "no iSCSI target " + l.target});
     } else {
       const LioTpg& tpg = t->tpgs.front();
       auto lun =
           std::find_if(tpg.luns.begin(), tpg.luns.end(), [&](const LioLun& x) { return x.lun == l.lun; });
       if (!tpg.enabled)
-        worsen(n, Health::kFailed, "tpg-disabled",
+        worsen(n, Health::kFailed, Cause::kTpgDisabled,
                {host, kLio, fmt::format("{}/tpg{} is disabled", l.target, tpg.tag)});
       if (lun == tpg.luns.end())
-        worsen(n, Health::kFailed, "lun-missing",
+        worsen(n, Health::kFailed, Cause::kLunMissing,
                {host, kLio,
                 fmt::format("{}/tpg{} has no lun{} (expected {})", l.target, tpg.tag, l.lun, l.backstore())});
       else if (lun->backstore != l.backstore())
-        worsen(n, Health::kFailed, "lun-missing",
+        worsen(n, Health::kFailed, Cause::kLunMissing,
                {host, kLio, fmt::format("lun{} maps {}, expected {}", l.lun, lun->backstore, l.backstore())});
       if (!t_.initiator.iqn.empty() && !tpg.acls.empty()) {
         auto acl = std::find_if(tpg.acls.begin(), tpg.acls.end(),
                                 [&](const LioAcl& a) { return a.initiator == t_.initiator.iqn; });
         if (acl == tpg.acls.end())
-          worsen(n, Health::kFailed, "acl-missing", {host, kLio, "no ACL for initiator " + t_.initiator.iqn});
+          worsen(n, Health::kFailed, Cause::kAclMissing,
+                 {host, kLio, "no ACL for initiator " + t_.initiator.iqn});
       }
       const std::string& portal = t_.portal_of(l);
       std::string any = "0.0.0.0:" + std::to_string(portal_port(portal));
       if (!tpg.portals.empty() &&
           std::find(tpg.portals.begin(), tpg.portals.end(), portal) == tpg.portals.end() &&
           std::find(tpg.portals.begin(), tpg.portals.end(), any) == tpg.portals.end())
-        worsen(n, Health::kFailed, "portal-missing", {host, kLio, "TPG has no portal " + portal});
+        worsen(n, Health::kFailed, Cause::kPortalMissing, {host, kLio, "TPG has no portal " + portal});
     }
     g_.add(n);
   }
@@ -326,7 +328,7 @@ class Builder {
               host,
               fmt::format("network {} → {}", host, portal),
               Health::kOk,
-              "",
+              Cause::kNone,
               {},
               {},
               {}};
@@ -334,7 +336,7 @@ class Builder {
     if (ping == k.pings.end())
       unknown_if_missing(path, false, o_, host, "ping");
     else if (!ping->second.reachable)
-      worsen(path, Health::kFailed, "portal-unreachable",
+      worsen(path, Health::kFailed, Cause::kPortalUnreachable,
              {host, "ping " + portal_ip(portal),
               ping->second.summary.empty() ? "no reply" : ping->second.summary});
     g_.add(path);
@@ -362,7 +364,7 @@ class Builder {
            host,
            fmt::format("session {} → {}", host, l.target),
            Health::kOk,
-           "",
+           Cause::kNone,
            {},
            {node_id::path(host, t_.portal_of(l)), node_id::target_service(t_.storage.host), node_id::lun(l)},
            {}};
@@ -371,13 +373,13 @@ class Builder {
       auto sit = idx_[host].session.find(l.target);
       const IscsiSession* se = sit == idx_[host].session.end() ? nullptr : sit->second;
       if (!se) {
-        worsen(n, Health::kFailed, "session-down",
+        worsen(n, Health::kFailed, Cause::kSessionDown,
                {host, "iscsiadm -m session", "no session to " + l.target + " (logged out)"});
       } else {
         n.attrs["sid"] = se->sid ? std::to_string(*se->sid) : "";
         if (se->recovery_timeout) n.attrs["replacement_timeout"] = std::to_string(*se->recovery_timeout);
         if (!se->session_state.empty() && se->session_state != "LOGGED_IN")
-          worsen(n, Health::kFailed, "session-down",
+          worsen(n, Health::kFailed, Cause::kSessionDown,
                  {host, "iscsiadm -m session -P 3",
                   fmt::format("SID {}: iSCSI Session State: {}, Connection State: {}", se->sid.value_or(-1),
                               se->session_state, se->connection_state)});
@@ -405,7 +407,7 @@ class Builder {
            host,
            fmt::format("iSCSI disk {} lun {} on {}", l.name, l.lun, host),
            Health::kOk,
-           "",
+           Cause::kNone,
            {},
            {node_id::session(host, l, t_.portal_of(l)), node_id::lun(l)},
            {}};
@@ -413,7 +415,7 @@ class Builder {
     if (!unknown_if_missing(n, k.by_path.has_value(), o_, host, "ls -l /dev/disk/by-path")) {
       if (dev.empty()) {
         worsen(
-            n, Health::kFailed, "disk-missing",
+            n, Health::kFailed, Cause::kDiskMissing,
             {host, "ls -l /dev/disk/by-path", fmt::format("no ip-*-iscsi-{}-lun-{} link", l.target, l.lun)});
       } else {
         n.attrs["device"] = dev;
@@ -422,7 +424,7 @@ class Builder {
     }
     if (auto ds = idx_[host].disk_state.find(dev);
         !dev.empty() && ds != idx_[host].disk_state.end() && !ds->second.empty() && ds->second != "running")
-      worsen(n, Health::kFailed, "disk-offline",
+      worsen(n, Health::kFailed, Cause::kDiskOffline,
              {host, "iscsiadm -m session -P 3",
               fmt::format("Attached scsi disk {} State: {}", dev, ds->second)});
     else if (!dev.empty())  // present, but whether it is running is iscsiadm's to say
@@ -441,7 +443,7 @@ class Builder {
              host,
              fmt::format("array {} ({})", a.name, a.device),
              Health::kOk,
-             "",
+             Cause::kNone,
              {},
              {},
              {}};
@@ -450,15 +452,16 @@ class Builder {
     const std::string& kn = st.kernel_name;
     if (!unknown_if_missing(arr, st.assembled != Seen::kUnknown, o_, host, mdstat_src)) {
       if (st.assembled == Seen::kNo) {
-        worsen(arr, Health::kFailed, "array-stopped", {host, mdstat_src, kn + " is not assembled"});
+        worsen(arr, Health::kFailed, Cause::kArrayStopped, {host, mdstat_src, kn + " is not assembled"});
       } else if (!st.active) {
-        worsen(arr, Health::kFailed, "array-inactive", {host, mdstat_src, fmt::format("{} : inactive", kn)});
+        worsen(arr, Health::kFailed, Cause::kArrayInactive,
+               {host, mdstat_src, fmt::format("{} : inactive", kn)});
       } else {
         std::string line = fmt::format("{} : {} {} [{}/{}] [{}]", kn, st.md_state, st.level, st.raid_disks,
                                        st.active_disks, st.health);
         std::string state_src = "/sys/block/" + kn + "/md/array_state";
         if (st.broken == Seen::kYes)
-          worsen(arr, Health::kFailed, "array-broken",
+          worsen(arr, Health::kFailed, Cause::kArrayBroken,
                  {host, state_src, "broken: md could not fail its last leg; writes are failing"});
         if (st.broken == Seen::kUnknown) {
           // mdstat's [U_] or [UU] says nothing of a broken RAID1 (md keeps its last leg): a
@@ -466,9 +469,9 @@ class Builder {
           unknown_if_missing(arr, false, o_, host, state_src);
           arr.evidence.push_back({host, mdstat_src, line});
         } else if (st.active_disks == 0)
-          worsen(arr, Health::kFailed, "array-failed", {host, mdstat_src, line});
+          worsen(arr, Health::kFailed, Cause::kArrayFailed, {host, mdstat_src, line});
         else if (st.active_disks < st.raid_disks)
-          worsen(arr, Health::kDegraded, "array-degraded", {host, mdstat_src, line});
+          worsen(arr, Health::kDegraded, Cause::kArrayDegraded, {host, mdstat_src, line});
         if (st.sync && st.sync->percent) {
           arr.attrs["sync"] = fmt::format("{} {:.1f}%", st.sync->action, *st.sync->percent);
           if (st.sync->finish_minutes)
@@ -496,7 +499,7 @@ class Builder {
            host,
            fmt::format("{} member {}", ac.name, l.name),
            Health::kOk,
-           "",
+           Cause::kNone,
            {},
            {node_id::iscsi_disk(host, l)},
            {}};
@@ -514,41 +517,42 @@ class Builder {
     if (m.disk == Seen::kUnknown) {
       unknown_if_missing(n, false, o_, host, "ls -l /dev/disk/by-path");
     } else if (m.disk == Seen::kNo) {
-      worsen(n, Health::kFailed, "member-missing",
+      worsen(n, Health::kFailed, Cause::kMemberMissing,
              {host, "ls -l /dev/disk/by-path", "the member's disk is not present"});
     } else if (m.superblock == Seen::kNo) {
-      worsen(n, Health::kFailed, "superblock-invalid", {host, examine_src, m.no_superblock_text});
+      worsen(n, Health::kFailed, Cause::kSuperblockInvalid, {host, examine_src, m.no_superblock_text});
     } else if (m.slot && m.slot->faulty) {
-      worsen(n, Health::kFailed, "member-faulty",
+      worsen(n, Health::kFailed, Cause::kMemberFaulty,
              {host, "/proc/mdstat", fmt::format("{}[{}](F)", m.slot->device, m.slot->role)});
     } else if (m.sb && !m.sb->array_uuid.empty() && ac.uuid && *ac.uuid != m.sb->array_uuid) {
-      worsen(n, Health::kFailed, "superblock-foreign",
+      worsen(n, Health::kFailed, Cause::kSuperblockForeign,
              {host, examine_src, "Array UUID " + m.sb->array_uuid + " is not " + *ac.uuid});
     } else if (m.sb && m.sb->events && *m.sb->events < freshest && (m.in_array != Seen::kYes || !a.active) &&
                a.assembled != Seen::kUnknown) {
-      worsen(n, Health::kFailed, "events-mismatch",
+      worsen(n, Health::kFailed, Cause::kEventsMismatch,
              {host, examine_src,
               fmt::format("Events {} < {} (freshest copy); Update Time {}", *m.sb->events, freshest,
                           m.sb->update_time_text)});
     } else if (a.active && m.in_array == Seen::kNo) {
-      worsen(n, Health::kFailed, "member-missing",
+      worsen(n, Health::kFailed, Cause::kMemberMissing,
              {host, "/proc/mdstat", fmt::format("/dev/{} is not part of {}", dev, a.kernel_name)});
     } else if (a.assembled == Seen::kUnknown) {
       unknown_if_missing(n, false, o_, host, "/proc/mdstat");
     } else if (m.superblock == Seen::kUnknown && !a.active) {
       // A stopped or inactive array's member is judged by its superblock alone.
-      worsen(n, Health::kUnknown, "source-unreadable", {host, examine_src, "not read: " + m.unread, true});
+      worsen(n, Health::kUnknown, Cause::kSourceUnreadable,
+             {host, examine_src, "not read: " + m.unread, true});
     }
     if (m.rebuilding && m.in_array == Seen::kYes && !(m.slot && m.slot->faulty) && a.sync &&
         a.sync->action == "recovery")
-      worsen(n, Health::kDegraded, "rebuilding",
+      worsen(n, Health::kDegraded, Cause::kRebuilding,
              {host, "mdadm --detail " + ac.device, fmt::format("/dev/{} spare rebuilding", dev)});
     std::string sys_dev = "/sys/block/" + a.kernel_name + "/md/dev-" + dev;
     if (std::find(m.sysfs_state.begin(), m.sysfs_state.end(), "write_error") != m.sysfs_state.end())
-      worsen(n, Health::kDegraded, "write-errors",
+      worsen(n, Health::kDegraded, Cause::kWriteErrors,
              {host, sys_dev + "/state", text::join(m.sysfs_state, ",")});
     if (m.bad_block_ranges)
-      worsen(n, Health::kDegraded, "bad-blocks",
+      worsen(n, Health::kDegraded, Cause::kBadBlocks,
              {host, sys_dev + "/bad_blocks",
               fmt::format("{} bad-block ranges recorded (first at sector {})", m.bad_block_ranges,
                           m.first_bad_sector)});
@@ -565,16 +569,16 @@ class Builder {
     for (const auto& v : t_.vms) {
       auto kit = o_.kvm.find(v.host);
       const KvmFacts* k = kit == o_.kvm.end() ? nullptr : &kit->second;
-      Node vm{node_id::vm(v), Layer::kVm, v.host, "VM " + v.name, Health::kOk, "", {}, {}, {}};
+      Node vm{node_id::vm(v), Layer::kVm, v.host, "VM " + v.name, Health::kOk, Cause::kNone, {}, {}, {}};
       if (!k || !k->domains) {
         unknown_if_missing(vm, false, o_, v.host, "virsh list");
       } else {
         auto d = std::find_if(k->domains->domains.begin(), k->domains->domains.end(),
                               [&](const VirshDomain& x) { return x.name == v.name; });
         if (d == k->domains->domains.end())
-          worsen(vm, Health::kFailed, "vm-missing", {v.host, "virsh list --all", "no domain " + v.name});
+          worsen(vm, Health::kFailed, Cause::kVmMissing, {v.host, "virsh list --all", "no domain " + v.name});
         else if (d->state != "running")
-          worsen(vm, Health::kFailed, "vm-not-running",
+          worsen(vm, Health::kFailed, Cause::kVmNotRunning,
                  {v.host, "virsh list --all", v.name + " is " + d->state});
       }
       for (const auto& dc : v.disks) vm.depends_on.push_back(vm_disk(v, dc, k));
@@ -599,11 +603,12 @@ class Builder {
         src = g_.find(node_id::iscsi_disk(v.host, *l));
       if (!src || src->health != Health::kFailed) continue;
       std::string why = fmt::format("its {} disk {} rests on {}, which is FAILED ({})",
-                                    dc.boot ? "boot" : "data", dc.target, src->label, src->cause);
+                                    dc.boot ? "boot" : "data", dc.target, src->label, cause_name(src->cause));
       if (dc.boot)
-        worsen(vm, Health::kFailed, "vm-frozen", {v.host, "stack graph", why + ": the guest's I/O hangs"});
+        worsen(vm, Health::kFailed, Cause::kVmFrozen,
+               {v.host, "stack graph", why + ": the guest's I/O hangs"});
       else
-        worsen(vm, Health::kDegraded, "vm-disk-lost", {v.host, "stack graph", why});
+        worsen(vm, Health::kDegraded, Cause::kVmDiskLost, {v.host, "stack graph", why});
     }
   }
 
@@ -613,7 +618,7 @@ class Builder {
            v.host,
            fmt::format("{} disk {} ← {}", v.name, dc.target, dc.source),
            Health::kOk,
-           "",
+           Cause::kNone,
            {},
            {},
            {}};
@@ -632,11 +637,11 @@ class Builder {
       auto d = std::find_if(b->second.disks.begin(), b->second.disks.end(),
                             [&](const VirshBlockDevice& x) { return x.target == dc.target; });
       if (d == b->second.disks.end())
-        worsen(n, Health::kFailed, "vm-disk-detached",
+        worsen(n, Health::kFailed, Cause::kVmDiskDetached,
                {v.host, "virsh domblklist " + v.name,
                 dc.target + " is not attached (runbook Scenario 5 step 3)"});
       else if (!text::contains(d->source, expected))
-        worsen(n, Health::kFailed, "vm-disk-wrong-source",
+        worsen(n, Health::kFailed, Cause::kVmDiskWrongSource,
                {v.host, "virsh domblklist " + v.name,
                 fmt::format("{} is {}, expected {}", dc.target, d->source, expected)});
     }
@@ -651,7 +656,7 @@ class Builder {
            f.host,
            fmt::format("filesystem {} on {}", f.mountpoint, f.owner),
            Health::kOk,
-           "",
+           Cause::kNone,
            {},
            std::move(depends_on),
            {}};
@@ -674,10 +679,10 @@ class Builder {
           if (e.device == dev && (e.kind == "fs-remount-ro" || e.kind == "fs-mounted"))
             shut = e.kind == "fs-remount-ro" ? &e : nullptr;
       if (!m) {
-        worsen(n, Health::kFailed, "fs-not-mounted",
+        worsen(n, Health::kFailed, Cause::kFsNotMounted,
                {f.host, "/proc/mounts", f.mountpoint + " is not mounted"});
       } else if (m->read_only() || shut) {
-        worsen(n, Health::kFailed, "fs-readonly",
+        worsen(n, Health::kFailed, Cause::kFsReadonly,
                {f.host, "/proc/mounts",
                 fmt::format("{} {} {} {}{}", m->device, m->mountpoint, m->fstype, text::join(m->options, ","),
                             m->read_only() ? "" : " (the kernel stopped its writes: see dmesg)")});

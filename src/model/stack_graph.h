@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "model/cause.h"
+
 namespace stackdr {
 
 enum class Health { kOk, kDegraded, kFailed, kUnknown };
@@ -45,7 +47,7 @@ struct Node {
   std::string host;   // where it lives
   std::string label;  // what a person calls it: "LUN 0 of iqn...:test02 (test02)"
   Health health = Health::kOk;
-  std::string cause;  // sub-cause when not OK: lun-missing, session-down, ...
+  Cause cause = Cause::kNone;  // sub-cause when not OK: lun-missing, session-down, ...
   std::vector<Evidence> evidence;
   std::vector<std::string> depends_on;       // ids of the nodes it rests on
   std::map<std::string, std::string> attrs;  // today's names and progress: device=sdc, ...

@@ -27,8 +27,8 @@ std::string exit_meaning(const Argv& argv, int rc) {
   return w.empty() ? "" : " (" + argv[0] + ": " + text::join(w, "; ") + ")";
 }
 
-std::string root_key(const std::string& root, const std::string& cause) {
-  return root + "|" + cause;
+std::string root_key(const std::string& root, Cause cause) {
+  return root + "|" + cause_name(cause);
 }
 
 std::string first_line(const std::string& s) {
@@ -86,7 +86,7 @@ nlohmann::json plan_json(const Plan& p) {
                      {"checked", static_cast<bool>(s.done)},
                      {"best_effort", s.best_effort}});
   return {{"scenario", p.scenario},
-          {"cause", p.cause},
+          {"cause", cause_name(p.cause)},
           {"root", p.root},
           {"summary", p.summary},
           {"steps", steps}};
@@ -98,7 +98,7 @@ Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::stri
   auto j = nlohmann::json::parse(plan_text, nullptr, false);
   if (!j.is_object() || !j.contains("steps")) return p;
   p.scenario = j.value("scenario", 0);
-  p.cause = j.value("cause", "");
+  p.cause = cause_from_name(j.value("cause", "")).value_or(Cause::kNone);
   p.root = j.value("root", "");
   p.summary = j.value("summary", "") + " (finishing the interrupted plan)";
   bool any_started = false;
@@ -474,8 +474,9 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   }
   if (!outcome_.incident) {
     const Finding& f = view.findings.front();
-    outcome_.incident = journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, f.scenario, f.cause,
-                                               f.root, f.summary, findings_json(view.findings));
+    outcome_.incident =
+        journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, f.scenario, cause_name(f.cause), f.root,
+                               f.summary, findings_json(view.findings));
     event("detected", 0, nullptr, "", std::nullopt, "",
           fmt::format("{} finding(s); status {}", view.findings.size(), view.status));
     for (const auto& x : view.findings)

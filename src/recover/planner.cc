@@ -103,7 +103,7 @@ Check vm_disk_detached(const VmConfig& vm, const VmDiskConfig& d) {
   return [&vm, &d](const View& v) -> std::string {
     const Node* n = v.node(node_id::vm_disk(vm, d));
     if (!n || n->health == Health::kUnknown) return "not known whether " + d.target + " is attached";
-    return n->cause == "vm-disk-detached" ? "" : d.target + " is attached";
+    return n->cause == Cause::kVmDiskDetached ? "" : d.target + " is attached";
   };
 }
 
@@ -180,41 +180,42 @@ class Planner {
     p_.root = f.root;
     p_.summary = f.summary;
     Subject s = subject_of(t_, f.root);
-    const std::string& c = f.cause;
-    if (c == "zvol-missing" && s.lun)
+    const Cause c = f.cause;
+    if (c == Cause::kZvolMissing && s.lun)
       zvol(*s.lun);
-    else if ((c == "backstore-missing" || c == "backstore-wrong-device") && s.lun)
+    else if ((c == Cause::kBackstoreMissing || c == Cause::kBackstoreWrongDevice) && s.lun)
       backstore(*s.lun, c);
-    else if (c == "lun-missing" && s.lun)
+    else if (c == Cause::kLunMissing && s.lun)
       lun(*s.lun);
-    else if (c == "acl-missing" && s.lun)
+    else if (c == Cause::kAclMissing && s.lun)
       acl(*s.lun);
-    else if (c == "target-not-listening")
+    else if (c == Cause::kTargetNotListening)
       target_service();
-    else if (c == "portal-unreachable")
+    else if (c == Cause::kPortalUnreachable)
       network(f.root);
-    else if ((c == "session-down" || c == "disk-missing" || c == "disk-offline") && s.lun)
+    else if ((c == Cause::kSessionDown || c == Cause::kDiskMissing || c == Cause::kDiskOffline) && s.lun)
       session(*s.lun, c);
     else if (s.array && v_.array(*s.array).assembled == Seen::kUnknown)
       p_.escalate = fmt::format("cannot tell whether {} is running: /proc/mdstat on {} was not read",
                                 s.array->name, s.array->host);
-    else if (s.array && (v_.array(*s.array).broken == Seen::kYes || c == "array-broken"))
+    else if (s.array && (v_.array(*s.array).broken == Seen::kYes || c == Cause::kArrayBroken))
       broken_array(*s.array);
     else if (s.array && !array_running(*s.array))
-      reassemble(*s.array, c == "superblock-invalid" ? s.member : "");
-    else if ((c == "member-faulty" || c == "member-missing" || c == "events-mismatch" ||
-              c == "write-errors" || c == "bad-blocks" || c == "superblock-invalid") &&
+      reassemble(*s.array, c == Cause::kSuperblockInvalid ? s.member : "");
+    else if ((c == Cause::kMemberFaulty || c == Cause::kMemberMissing || c == Cause::kEventsMismatch ||
+              c == Cause::kWriteErrors || c == Cause::kBadBlocks || c == Cause::kSuperblockInvalid) &&
              s.array && !s.member.empty())
       member(*s.array, s.member);
-    else if ((c == "array-degraded" || c == "rebuilding") && s.array)
+    else if ((c == Cause::kArrayDegraded || c == Cause::kRebuilding) && s.array)
       wait_resync(*s.array);
-    else if ((c == "vdev-faulted" || c == "vdev-degraded" || c == "vdev-errors") && !s.pool_disk.empty())
+    else if ((c == Cause::kVdevFaulted || c == Cause::kVdevDegraded || c == Cause::kVdevErrors) &&
+             !s.pool_disk.empty())
       pool_disk(s.pool_disk, c);
-    else if (c == "vm-disk-detached" && s.vm && s.vm_disk)
+    else if (c == Cause::kVmDiskDetached && s.vm && s.vm_disk)
       vm_disk(*s.vm, *s.vm_disk);
-    else if ((c == "fs-readonly" || c == "fs-not-mounted") && s.fs)
+    else if ((c == Cause::kFsReadonly || c == Cause::kFsNotMounted) && s.fs)
       filesystem(*s.fs, c);
-    else if (c == "vm-not-running" && s.vm)
+    else if (c == Cause::kVmNotRunning && s.vm)
       vm_start(*s.vm);
     else
       p_.escalate = fmt::format("no automatic recovery for {} on {}: follow {} by hand", c, f.root_label,
@@ -273,10 +274,10 @@ class Planner {
 
   // Scenario 1, Step 1: "Recreate backstore" — with the serial it had, so the initiator's
   // /dev/disk/by-id names and md's view of the disk stay the same.
-  void backstore(const LunConfig& l, const std::string& cause) {
+  void backstore(const LunConfig& l, Cause cause) {
     std::string dev = l.device.empty() ? "/dev/zvol/" + l.zvol : l.device;
     std::string serial = serial_of(l);
-    if (cause == "backstore-wrong-device") {
+    if (cause == Cause::kBackstoreWrongDevice) {
       p_.escalate = fmt::format(
           "backstore {} points at another device than {}: check which data it serves "
           "before changing it (targetcli /backstores/{} delete, then recover)",
@@ -335,18 +336,18 @@ class Planner {
   }
 
   // Scenario 1, Step 2: reconnect on the KVM host.
-  void session(const LunConfig& l, const std::string& cause) {
+  void session(const LunConfig& l, Cause cause) {
     const std::string& h = t_.initiator.host;
     const std::string& portal = t_.portal_of(l);
     Check disk_ok = node_ok(node_id::iscsi_disk(h, l));
-    if (cause == "disk-missing") {
+    if (cause == Cause::kDiskMissing) {
       add("iscsi.rescan:" + l.name, fmt::format("rescan the session to {} for LUN {}", l.target, l.lun),
           "Scenario 1, Step 2: reconnect on KVM host (rescan)", h, Safety::kSafe,
           {"iscsiadm", "-m", "session", "-r", "{sid:" + l.name + "}", "--rescan"},
           "the LUN's disk is present", disk_ok);
       return;
     }
-    if (cause == "disk-offline")
+    if (cause == Cause::kDiskOffline)
       add("iscsi.logout:" + l.name, fmt::format("log out of {}", l.target), "Scenario 1, Step 2: logout", h,
           Safety::kDisruptive, {"iscsiadm", "-m", "node", "-T", l.target, "-p", portal, "--logout"},
           "the disk is online again", disk_ok);
@@ -602,15 +603,15 @@ class Planner {
   }
 
   // Scenario 3: clear first (a transient error), replace when the disk stays faulted.
-  void pool_disk(const std::string& disk, const std::string& cause) {
+  void pool_disk(const std::string& disk, Cause cause) {
     const std::string& h = t_.storage.host;
     std::string id = node_id::pool_disk(t_.storage.pool, disk);
     Step& c =
         add("zpool.clear:" + disk, fmt::format("clear the errors of {}", disk),
             "Scenario 1, Step 1 / Scenario 3: zpool clear", h, Safety::kSafe,
             {"zpool", "clear", t_.storage.pool, disk}, disk + " is ONLINE without errors", node_ok(id), 10);
-    c.best_effort = cause == "vdev-faulted";
-    if (cause != "vdev-faulted") return;
+    c.best_effort = cause == Cause::kVdevFaulted;
+    if (cause != Cause::kVdevFaulted) return;
     std::string spare = c_.new_disk;
     for (const auto& d : t_.storage.spare_disks)
       if (spare.empty() && !in_pool(d)) spare = d;
@@ -671,8 +672,8 @@ class Planner {
 
   // ext4 went read-only because its journal aborted: a remount alone is refused; unmount,
   // fsck, mount.
-  void filesystem(const FilesystemSite& f, const std::string& cause) {
-    if (cause == "fs-readonly") umount(f, "Scenario 5: remount (after fsck)");
+  void filesystem(const FilesystemSite& f, Cause cause) {
+    if (cause == Cause::kFsReadonly) umount(f, "Scenario 5: remount (after fsck)");
     fsck_and_mount(f);
   }
 

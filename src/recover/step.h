@@ -44,7 +44,8 @@ struct Step {
 
 struct Plan {
   int scenario = 0;
-  std::string cause, root, summary;
+  Cause cause = Cause::kNone;
+  std::string root, summary;
   std::vector<Step> steps;
   std::string escalate;  // non-empty: no safe automatic plan; what the operator must do
 };
