@@ -124,7 +124,7 @@ class Builder {
         worsen(lio, Health::kFailed, Cause::kTargetNotListening,
                {host, "ss -Htln",
                 fmt::format("nothing listens on port {} (portal {})", portal_port(portal), portal)});
-    g_.add(lio);
+    g_.add(std::move(lio));
     for (const auto& l : t_.luns) {
       zvol(s, host, l);
       backstore(s, host, l);
@@ -147,13 +147,13 @@ class Builder {
       for (const auto& x : s.zpool->pools)
         if (x.name == t_.storage.pool) zp = &x;
     if (unknown_if_missing(p, s.zpool.has_value(), o_, host, "zpool status")) {
-      g_.add(p);
+      g_.add(std::move(p));
       return;
     }
     if (!zp) {
       worsen(p, Health::kFailed, Cause::kPoolMissing,
              {host, "zpool status", "pool " + t_.storage.pool + " is not imported"});
-      g_.add(p);
+      g_.add(std::move(p));
       return;
     }
     std::string line = fmt::format("state: {}", zp->state);
@@ -189,9 +189,9 @@ class Builder {
         for (const auto& c : sm->second.concerns)
           worsen(d, Health::kDegraded, Cause::kDiskSmartWarning, {host, "smartctl " + leaf->name, c});
       p.depends_on.push_back(d.id);
-      g_.add(d);
+      g_.add(std::move(d));
     }
-    g_.add(p);
+    g_.add(std::move(p));
   }
 
   void zvol(const StorageFacts& s, const std::string& host, const LunConfig& l) {
@@ -221,7 +221,7 @@ class Builder {
                  {host, "ls -l /dev/zvol", l.device + " does not exist (udev has not created it)"});
       }
     }
-    g_.add(z);
+    g_.add(std::move(z));
   }
 
   void backstore(const StorageFacts& s, const std::string& host, const LunConfig& l) {
@@ -249,7 +249,7 @@ class Builder {
     } else {
       unknown_if_missing(b, false, o_, host, kLio);
     }
-    g_.add(b);
+    g_.add(std::move(b));
   }
 
   void lun(const StorageFacts& s, const std::string& host, const LunConfig& l) {
@@ -264,7 +264,7 @@ class Builder {
            {}};
     if (!s.lio) {
       unknown_if_missing(n, false, o_, host, kLio);
-      g_.add(n);
+      g_.add(std::move(n));
       return;
     }
     auto found = targets_.find(l.target);
@@ -299,7 +299,7 @@ class Builder {
           std::find(tpg.portals.begin(), tpg.portals.end(), any) == tpg.portals.end())
         worsen(n, Health::kFailed, Cause::kPortalMissing, {host, kLio, "TPG has no portal " + portal});
     }
-    g_.add(n);
+    g_.add(std::move(n));
   }
 
   // ---- KVM host -------------------------------------------------------------------------
@@ -339,7 +339,7 @@ class Builder {
       worsen(path, Health::kFailed, Cause::kPortalUnreachable,
              {host, "ping " + portal_ip(portal),
               ping->second.summary.empty() ? "no reply" : ping->second.summary});
-    g_.add(path);
+    g_.add(std::move(path));
   }
 
   bool uses_lun(const std::string& host, const std::string& lun) const {
@@ -391,7 +391,7 @@ class Builder {
         });
       }
     }
-    g_.add(n);
+    g_.add(std::move(n));
   }
 
   // Today's kernel name of a LUN's disk, from the by-path links (identity → sdX).
@@ -433,7 +433,7 @@ class Builder {
       if (b->second->wwn) n.attrs["wwn"] = *b->second->wwn;
       if (b->second->serial) n.attrs["serial"] = *b->second->serial;
     }
-    g_.add(n);
+    g_.add(std::move(n));
   }
 
   void array(const std::string& host, const KvmFacts& k, const ArrayConfig& a) {
@@ -485,7 +485,7 @@ class Builder {
       if (m.sb && m.sb->events) freshest = std::max(freshest, *m.sb->events);
     for (const auto& m : st.members)
       if (const LunConfig* l = t_.lun(m.lun)) arr.depends_on.push_back(member(host, k, st, m, *l, freshest));
-    g_.add(arr);
+    g_.add(std::move(arr));
   }
 
   // A member's health from what was seen of it. Each branch needs its evidence to have been
@@ -560,8 +560,9 @@ class Builder {
       klog_evidence(n, k, host, [&](const KernelEvent& e) {
         return !dev.empty() && e.device == dev && e.kind != "other";
       });
-    g_.add(n);
-    return n.id;
+    std::string id = n.id;
+    g_.add(std::move(n));  // a node's strings are moved, not copied: a sweep adds thousands
+    return id;
   }
 
   // ---- VMs ------------------------------------------------------------------------------
@@ -583,7 +584,7 @@ class Builder {
       }
       for (const auto& dc : v.disks) vm.depends_on.push_back(vm_disk(v, dc, k));
       impact(vm, v);
-      g_.add(vm);
+      g_.add(std::move(vm));
       for (const auto& dc : v.disks)
         if (!dc.mountpoint.empty() && !v.guest.empty())
           filesystem(site_of(v, dc), {node_id::vm_disk(v, dc), node_id::vm(v)});
@@ -645,8 +646,9 @@ class Builder {
                {v.host, "virsh domblklist " + v.name,
                 fmt::format("{} is {}, expected {}", dc.target, d->source, expected)});
     }
-    g_.add(n);
-    return n.id;
+    std::string id = n.id;
+    g_.add(std::move(n));  // a node's strings are moved, not copied: a sweep adds thousands
+    return id;
   }
 
   // A filesystem on a VM disk (checked inside the VM) or on an array (checked on its host).
@@ -692,7 +694,7 @@ class Builder {
               n.evidence.push_back({f.host, "dmesg", fmt::format("[{}] {}", e.time, e.text)});
       }
     }
-    g_.add(n);
+    g_.add(std::move(n));
   }
 
   const Topology& t_;

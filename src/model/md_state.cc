@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <unordered_map>
 
 #include "util/text.h"
 
@@ -111,6 +112,11 @@ std::map<std::string, MdArrayState> md_states(const Topology& t, const Observati
     if (k.by_path)
       for (const auto& link : k.by_path->links)
         if (auto id = parse_iscsi_path_name(link.name)) disks[host][{id->iqn, id->lun}] = link.device;
+  // /proc/mdstat's arrays by kernel name, per host: a storage host may run thousands.
+  std::map<std::string, std::unordered_map<std::string, const MdstatArray*>> mdstat;
+  for (const auto& [host, k] : o.kvm)
+    if (k.mdstat)
+      for (const auto& x : k.mdstat->arrays) mdstat[host][x.name] = &x;
   for (const auto& cfg : t.arrays) {
     MdArrayState a;
     a.config = &cfg;
@@ -118,10 +124,11 @@ std::map<std::string, MdArrayState> md_states(const Topology& t, const Observati
     auto kit = o.kvm.find(cfg.host);
     const KvmFacts* k = kit == o.kvm.end() ? nullptr : &kit->second;
     if (k && k->mdstat) {
-      auto ms = std::find_if(k->mdstat->arrays.begin(), k->mdstat->arrays.end(),
-                             [&](const MdstatArray& x) { return x.name == a.kernel_name; });
-      a.assembled = ms == k->mdstat->arrays.end() ? Seen::kNo : Seen::kYes;
-      if (ms != k->mdstat->arrays.end()) {
+      const auto& by_name = mdstat[cfg.host];
+      auto found = by_name.find(a.kernel_name);
+      const MdstatArray* ms = found == by_name.end() ? nullptr : found->second;
+      a.assembled = ms ? Seen::kYes : Seen::kNo;
+      if (ms) {
         a.md_state = ms->state;
         a.active = ms->state != "inactive";
         a.level = ms->level;
