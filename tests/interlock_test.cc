@@ -174,7 +174,8 @@ TEST(Interlock, ExecutorRefusesDestructiveWithoutFlagAndSnapshotsWithIt) {
   EXPECT_LT(pos("--zero-superblock"), pos("--add"));
   bool rollback = false;
   for (const auto& e : rc.journal->events(out.incident))
-    rollback = rollback || (e.kind == "snapshot" && e.detail.find("zfs rollback -r") != std::string::npos);
+    rollback =
+        rollback || (e.kind == EventKind::kSnapshot && e.detail.find("zfs rollback -r") != std::string::npos);
   EXPECT_TRUE(rollback);
   EXPECT_TRUE(rc.s.state->data_loss.empty());
   EXPECT_GE(rc.s.state->bytes_resynced, rc.s.state->arrays[0].size_kib * 1024 * 9 / 10);

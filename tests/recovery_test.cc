@@ -232,13 +232,13 @@ TEST(Recovery, JournalRecordsEachStepBeforeItsResult) {
   auto ev = rc.journal->events(out.incident);
   std::map<std::string, int> started;
   for (const auto& e : ev) {
-    if (e.kind == "step-started") started[e.step] = 1;
-    if (e.kind == "step-finished" && !e.argv.empty()) {
+    if (e.kind == EventKind::kStepStarted) started[e.step] = 1;
+    if (e.kind == EventKind::kStepFinished && !e.argv.empty()) {
       EXPECT_TRUE(started.count(e.step)) << e.step;
     }
   }
-  EXPECT_EQ(ev.front().kind, "detected");
-  EXPECT_EQ(ev.back().kind, "resolved");
+  EXPECT_EQ(ev.front().kind, EventKind::kDetected);
+  EXPECT_EQ(ev.back().kind, EventKind::kResolved);
 }
 
 TEST(Chaos, FixedSeedsEndHealthyOrEscalatedAndNeverLoseData) {

@@ -150,7 +150,7 @@ TEST(Journal, IsWalAndSurvivesReopening) {
     EXPECT_EQ((*j)->journal_mode(), "wal");
     int id =
         (*j)->open_incident(1.0, "lab", "", 1, "session-down", "root", "summary", nlohmann::json::array());
-    (*j)->add({0, id, 2.0, "step-started", 1, "s", "h", "safe", "argv", std::nullopt, "", ""});
+    (*j)->add({0, id, 2.0, EventKind::kStepStarted, 1, "s", "h", "safe", "argv", std::nullopt, "", ""});
   }
   auto j = Journal::open(dir + "/j.db");
   ASSERT_TRUE(j);

@@ -70,7 +70,7 @@ std::vector<std::string> improvements(const IncidentRecord& inc, const std::vect
         "kernel "
         "logs, not only the host.");
   for (const auto& e : ev)
-    if (e.kind == "step-refused")
+    if (e.kind == EventKind::kStepRefused)
       out.push_back("A step was refused (" + e.detail +
                     "): review whether the plan or the interlock was right.");
   if (out.empty()) out.push_back("No monitoring gap identified from the causes seen.");
@@ -100,7 +100,7 @@ nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector
   for (const auto& e : events) {
     timeline.push_back({{"at", e.at},
                         {"time", when(e.at)},
-                        {"kind", e.kind},
+                        {"kind", event_kind_name(e.kind)},
                         {"plan", e.plan},
                         {"step", e.step},
                         {"host", e.host},
@@ -108,8 +108,8 @@ nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector
                         {"argv", e.argv},
                         {"exit_code", e.exit_code ? nlohmann::json(*e.exit_code) : nlohmann::json()},
                         {"detail", e.detail}});
-    if (e.kind == "step-finished" && e.safety == "destructive") destructive.push_back(e.argv);
-    if (e.kind == "snapshot") snapshots.push_back({{"argv", e.argv}, {"detail", e.detail}});
+    if (e.kind == EventKind::kStepFinished && e.safety == "destructive") destructive.push_back(e.argv);
+    if (e.kind == EventKind::kSnapshot) snapshots.push_back({{"argv", e.argv}, {"detail", e.detail}});
   }
   nlohmann::json impact = nlohmann::json::array();
   if (inc.findings.is_array())
@@ -148,12 +148,12 @@ std::string incident_report_markdown(const IncidentRecord& inc, const std::vecto
   for (const auto& e : events) {
     std::string what = e.argv.empty() ? e.detail : "`" + e.argv + "`";
     if (e.exit_code) what += fmt::format(" → exit {}", *e.exit_code);
-    if (!e.argv.empty() && !e.detail.empty() && e.kind != "step-started") what += " — " + e.detail;
+    if (!e.argv.empty() && !e.detail.empty() && e.kind != EventKind::kStepStarted) what += " — " + e.detail;
     for (auto& c : what)
       if (c == '|' || c == '\n') c = ' ';
-    out +=
-        fmt::format("| {} | {} | {} | {} | {} |\n", when(e.at).substr(11, 8), duration(e.at - inc.opened_at),
-                    e.kind + (e.step.empty() ? "" : " " + e.step), e.host, what);
+    out += fmt::format(
+        "| {} | {} | {} | {} | {} |\n", when(e.at).substr(11, 8), duration(e.at - inc.opened_at),
+        std::string(event_kind_name(e.kind)) + (e.step.empty() ? "" : " " + e.step), e.host, what);
   }
   out += fmt::format("\n## Root cause\n\nRunbook scenario {}, cause `{}`: {}\n", inc.scenario, inc.cause,
                      inc.summary);

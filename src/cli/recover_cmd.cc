@@ -249,7 +249,7 @@ int cmd_incident(const IncidentCliOptions& o) {
     JournalEvent e;
     e.incident = id;
     e.at = std::max(clock.now(), inc->opened_at);
-    e.kind = "closed";
+    e.kind = EventKind::kClosed;
     e.detail = outcome;
     (*journal)->add(e);
     (*journal)->close_incident(id, e.at, "closed", outcome);
@@ -264,8 +264,8 @@ int cmd_incident(const IncidentCliOptions& o) {
     } else {
       std::cout << incident_list_text({*inc});
       for (const auto& e : events)
-        std::cout << fmt::format("  {:>8.0f}s  {:<15} {:<28} {:<12} {}{}\n", e.at - inc->opened_at, e.kind,
-                                 e.step, e.host, e.argv.empty() ? e.detail : e.argv,
+        std::cout << fmt::format("  {:>8.0f}s  {:<15} {:<28} {:<12} {}{}\n", e.at - inc->opened_at,
+                                 event_kind_name(e.kind), e.step, e.host, e.argv.empty() ? e.detail : e.argv,
                                  e.exit_code ? fmt::format(" → exit {}", *e.exit_code) : "");
     }
     return 0;

@@ -160,8 +160,8 @@ Result<Argv> Executor::resolve(const Argv& argv, const View& v) const {
   return resolve_step_argv(t_, v, argv);
 }
 
-void Executor::event(const std::string& kind, int plan, const Step* s, const std::string& argv,
-                     std::optional<int> rc, const std::string& output, const std::string& detail) {
+void Executor::event(EventKind kind, int plan, const Step* s, const std::string& argv, std::optional<int> rc,
+                     const std::string& output, const std::string& detail) {
   JournalEvent e;
   e.incident = outcome_.incident;
   e.at = clock_.now();
@@ -179,13 +179,13 @@ void Executor::event(const std::string& kind, int plan, const Step* s, const std
   journal_.add(e);
 }
 
-void Executor::finish(int exit, const std::string& state, const std::string& message) {
+void Executor::finish(int exit, EventKind state, const std::string& message) {
   outcome_.exit = exit;
   outcome_.message = message;
   if (outcome_.incident) {
     event(state, 0, nullptr, "", std::nullopt, "", message);
     // "stopped" stays resumable (latest_open finds it); resolved and escalated are closed.
-    journal_.close_incident(outcome_.incident, clock_.now(), state, message);
+    journal_.close_incident(outcome_.incident, clock_.now(), event_kind_name(state), message);
   }
 }
 
@@ -245,9 +245,10 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
   std::string snap = fmt::format("{}@stackdr-incident-{}", s.zvol, outcome_.incident);
   Argv argv = {"zfs", "snapshot", snap};
   Host* h = hosts_(t_.storage.host);
-  event("step-started", plan_no, nullptr, describe_argv(argv), std::nullopt, "", "snapshot before " + s.id);
+  event(EventKind::kStepStarted, plan_no, nullptr, describe_argv(argv), std::nullopt, "",
+        "snapshot before " + s.id);
   CommandResult r = h ? h->run(argv, kActTimeout) : CommandResult{false, false, 127, "", "no storage host"};
-  event("snapshot", plan_no, nullptr, describe_argv(argv), r.exit_code, r.out + r.err,
+  event(EventKind::kSnapshot, plan_no, nullptr, describe_argv(argv), r.exit_code, r.out + r.err,
         r.ok() ? fmt::format("roll back with: zfs rollback -r {}", snap) : "snapshot failed");
   out_ << fmt::format("      snapshot {} {}\n", snap,
                       r.ok() ? "taken (undo: zfs rollback -r " + snap + ")" : "FAILED");
@@ -277,14 +278,14 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   if (auto d = done_before_.find(s.id); d != done_before_.end() && d->second > 0) {
     --d->second;
     out_ << tag << " done before the interruption (journal): " << s.title << "\n";
-    event("step-skipped", plan_no, &s, "", std::nullopt, "", "done before the interruption");
+    event(EventKind::kStepSkipped, plan_no, &s, "", std::nullopt, "", "done before the interruption");
     run.result = "done-earlier";
     outcome_.steps.push_back(run);
     return true;
   }
   if (s.done && s.done(view).empty() && !s.argv.empty()) {
     out_ << tag << " already holds: " << s.done_when << "\n";
-    event("step-skipped", plan_no, &s, "", std::nullopt, "", "already holds: " + s.done_when);
+    event(EventKind::kStepSkipped, plan_no, &s, "", std::nullopt, "", "already holds: " + s.done_when);
     run.result = "skipped";
     outcome_.steps.push_back(run);
     return true;
@@ -292,14 +293,14 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   if (s.argv.empty()) {  // a wait: the operator, a resync, a resilver
     out_ << tag << " waiting: " << s.title << "\n";
     if (!s.predict.empty()) out_ << "      " << s.predict << "\n";
-    event("step-started", plan_no, &s, "", std::nullopt, "", "waiting until " + s.done_when);
+    event(EventKind::kStepStarted, plan_no, &s, "", std::nullopt, "", "waiting until " + s.done_when);
     bool ok = wait_for(s, view, s.settle_s);
-    event(ok ? "step-finished" : "step-unverified", plan_no, &s, "",
+    event(ok ? EventKind::kStepFinished : EventKind::kStepUnverified, plan_no, &s, "",
           ok ? std::optional<int>(0) : std::nullopt, "", ok ? s.done_when : s.done(view));
     run.result = ok ? "waited" : "timed-out";
     outcome_.steps.push_back(run);
     if (ok) return true;
-    finish(kNeedsOperator, "escalated",
+    finish(kNeedsOperator, EventKind::kEscalated,
            s.settle_s == 0 && !s.predict.empty()
                ? "needs an operator: " + s.predict
                : fmt::format("needs an operator: {} did not happen within {} s ({})", s.done_when, s.settle_s,
@@ -309,7 +310,7 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   auto argv = resolve(s.argv, view);
   if (!argv) {  // the stack moved since planning (a disk went away): the caller re-observes
     outcome_.message = fmt::format("before {}: {}", s.id, argv.error().message);
-    event("step-unverified", plan_no, &s, "", std::nullopt, "", outcome_.message);
+    event(EventKind::kStepUnverified, plan_no, &s, "", std::nullopt, "", outcome_.message);
     run.result = "unresolved";
     outcome_.steps.push_back(run);
     return false;
@@ -328,10 +329,10 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
           "({}); restore access and rerun, or run it by hand after checking",
           text::join(unread, ", "), s.host, safety_name(s.safety), cmd);
       out_ << tag << " REFUSED " << cmd << "\n      " << msg << "\n";
-      event("step-refused", plan_no, &s, cmd, std::nullopt, "", msg);
+      event(EventKind::kStepRefused, plan_no, &s, cmd, std::nullopt, "", msg);
       run.result = "refused:partial-view";
       outcome_.steps.push_back(run);
-      finish(kNeedsOperator, "escalated", msg);
+      finish(kNeedsOperator, EventKind::kEscalated, msg);
       return false;
     }
   }
@@ -343,10 +344,10 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
       std::string q =
           fmt::format("{} step on {}: {}\n  {}\nRun it?", safety_name(s.safety), s.host, s.title, cmd);
       if (!o_.ask || !o_.ask(q)) {
-        event("step-refused", plan_no, &s, cmd, std::nullopt, "", "declined by the operator");
+        event(EventKind::kStepRefused, plan_no, &s, cmd, std::nullopt, "", "declined by the operator");
         run.result = "declined";
         outcome_.steps.push_back(run);
-        finish(kDeclined, "stopped",
+        finish(kDeclined, EventKind::kStopped,
                fmt::format("declined: {} ({}); rerun with --yes to allow disruptive steps", s.title, cmd));
         return false;
       }
@@ -359,19 +360,20 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
     std::string msg =
         fmt::format("refused by interlock {}: {}. {}", refusal->rule, refusal->why, refusal->what_to_do);
     out_ << tag << " REFUSED " << cmd << "\n      " << msg << "\n";
-    event("step-refused", plan_no, &s, cmd, std::nullopt, "", msg);
+    event(EventKind::kStepRefused, plan_no, &s, cmd, std::nullopt, "", msg);
     run.result = "refused:" + refusal->rule;
     outcome_.steps.push_back(run);
-    finish(kNeedsOperator, "escalated", "needs an operator: " + msg);
+    finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + msg);
     return false;
   }
-  event("step-started", plan_no, &s, cmd, std::nullopt, "", s.title);
+  event(EventKind::kStepStarted, plan_no, &s, cmd, std::nullopt, "", s.title);
   if (o_.boundary) o_.boundary("started:" + s.id);
   Host* h = hosts_(s.host);
   CommandResult r = h ? h->run(*argv, kActTimeout)
                       : CommandResult{false, false, 127, "", "host " + s.host + " is not reachable"};
-  event("step-finished", plan_no, &s, cmd, r.started ? std::optional<int>(r.exit_code) : std::nullopt,
-        r.out + r.err, r.timed_out ? "timed out" : "");
+  event(EventKind::kStepFinished, plan_no, &s, cmd,
+        r.started ? std::optional<int>(r.exit_code) : std::nullopt, r.out + r.err,
+        r.timed_out ? "timed out" : "");
   if (o_.after_act) o_.after_act(s);
   run.exit_code = r.exit_code;
   out_ << tag << " " << cmd << "\n";
@@ -386,7 +388,7 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   }
   bool verified = s.done ? (s.done(view).empty() || wait_for(s, view, s.settle_s)) : r.ok();
   if (verified) {
-    event("step-verified", plan_no, &s, cmd, std::nullopt, "", s.done_when);
+    event(EventKind::kStepVerified, plan_no, &s, cmd, std::nullopt, "", s.done_when);
     out_ << "      ok: " << s.done_when << "\n";
     run.result = "ok";
     outcome_.steps.push_back(run);
@@ -396,7 +398,7 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   outcome_.steps.push_back(run);
   std::string seen = s.done ? s.done(view) : "it failed";
   if (s.best_effort) {
-    event("step-unverified", plan_no, &s, cmd, std::nullopt, "", seen);
+    event(EventKind::kStepUnverified, plan_no, &s, cmd, std::nullopt, "", seen);
     out_ << "      did not take (" << seen << "); going on with the next step\n";
     return true;
   }
@@ -404,7 +406,7 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
                         ? fmt::format("after `{}` on {}, expected {} but {}", cmd, s.host, s.done_when, seen)
                         : fmt::format("`{}` on {} failed (exit {}): {}", cmd, s.host, r.exit_code,
                                       first_line(r.err.empty() ? r.out : r.err));
-  event("step-unverified", plan_no, &s, cmd, std::nullopt, "", why);
+  event(EventKind::kStepUnverified, plan_no, &s, cmd, std::nullopt, "", why);
   outcome_.message = why;
   return false;
 }
@@ -449,12 +451,12 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       resumed_key = lp->detail;
     }
     for (const auto& e : journal_.events(open->id))
-      if (e.kind == "step-finished" && !e.step.empty() && !e.argv.empty()) done_before_[e.step]++;
-    event("resumed", plan_no, nullptr, "", std::nullopt, "", "re-observed; continuing");
+      if (e.kind == EventKind::kStepFinished && !e.step.empty() && !e.argv.empty()) done_before_[e.step]++;
+    event(EventKind::kResumed, plan_no, nullptr, "", std::nullopt, "", "re-observed; continuing");
     out_ << fmt::format("resuming incident {}: {}\n", open->id, open->summary);
     std::string plan_text;
     for (const auto& e : journal_.events(open->id))
-      if (e.kind == "planned" && e.plan == plan_no) plan_text = e.output;
+      if (e.kind == EventKind::kPlanned && e.plan == plan_no) plan_text = e.output;
     unfinished_ = unfinished_unchecked(plan_text, done_before_);
     unfinished_plan_ = plan_no;
   }
@@ -468,7 +470,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   }
   if (view.findings.empty()) {
     if (outcome_.incident && !finish_interrupted(view)) return outcome_;
-    if (outcome_.incident) finish(kRecovered, "resolved", "healthy");
+    if (outcome_.incident) finish(kRecovered, EventKind::kResolved, "healthy");
     outcome_.message = "healthy: nothing to do";
     return outcome_;
   }
@@ -477,10 +479,10 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     outcome_.incident =
         journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, f.scenario, cause_name(f.cause), f.root,
                                f.summary, findings_json(view.findings));
-    event("detected", 0, nullptr, "", std::nullopt, "",
+    event(EventKind::kDetected, 0, nullptr, "", std::nullopt, "",
           fmt::format("{} finding(s); status {}", view.findings.size(), view.status));
     for (const auto& x : view.findings)
-      event("diagnosed", 0, nullptr, "", std::nullopt, "",
+      event(EventKind::kDiagnosed, 0, nullptr, "", std::nullopt, "",
             fmt::format("scenario {} / {}: {}", x.scenario, x.cause, x.summary));
     out_ << fmt::format("incident {}: {}\n", outcome_.incident, f.summary);
   }
@@ -492,12 +494,12 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     if (view.findings.empty()) {
       if (!finish_interrupted(view)) return outcome_;
       if (view.status != 0) {
-        finish(kNeedsOperator, "escalated",
+        finish(kNeedsOperator, EventKind::kEscalated,
                "needs an operator: the findings are repaired, but stackdr could not read " +
                    unreadable_summary(view) + " (status UNKNOWN)");
         return outcome_;
       }
-      finish(kRecovered, "resolved", "healthy: every layer OK");
+      finish(kRecovered, EventKind::kResolved, "healthy: every layer OK");
       return outcome_;
     }
     const Finding& f = view.findings.front();
@@ -508,7 +510,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     std::string plan_key = key;
     for (const auto& s : plan.steps) plan_key += "#" + s.id;
     if (plan_key == previous_key) {
-      finish(kNeedsOperator, "escalated",
+      finish(kNeedsOperator, EventKind::kEscalated,
              fmt::format("needs an operator: the plan for {} ran but the finding remains ({})", f.root_label,
                          f.summary));
       return outcome_;
@@ -516,12 +518,12 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     if (o_.planned) o_.planned(round, plan, view);
     if (key != resumed_key) {
       ++plan_no;
-      event("planned", plan_no, nullptr, "", std::nullopt, plan_json(plan).dump(), key);
+      event(EventKind::kPlanned, plan_no, nullptr, "", std::nullopt, plan_json(plan).dump(), key);
     }
     resumed_key.clear();
     print_plan(plan, view);
     if (!plan.escalate.empty()) {
-      finish(kNeedsOperator, "escalated", "needs an operator: " + plan.escalate);
+      finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + plan.escalate);
       return outcome_;
     }
     bool completed = true;
@@ -542,18 +544,18 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
           !view.findings.empty() && root_key(view.findings.front().root, view.findings.front().cause) != key;
       if (!changed || view.findings.empty()) {
         if (view.findings.empty()) continue;
-        finish(kStopped, "stopped", "stopped: " + outcome_.message);
+        finish(kStopped, EventKind::kStopped, "stopped: " + outcome_.message);
         return outcome_;
       }
       out_ << "the stack changed during the plan (" << outcome_.message << "): planning again\n";
-      event("note", plan_no, nullptr, "", std::nullopt, "", "re-planning: " + outcome_.message);
+      event(EventKind::kNote, plan_no, nullptr, "", std::nullopt, "", "re-planning: " + outcome_.message);
       previous_key.clear();
       continue;
     }
     previous_key = plan_key;
     view = look();
   }
-  finish(kNeedsOperator, "escalated",
+  finish(kNeedsOperator, EventKind::kEscalated,
          fmt::format("needs an operator: not healthy after {} plans ({})", o_.max_rounds,
                      view.findings.empty() ? "?" : view.findings.front().summary));
   return outcome_;

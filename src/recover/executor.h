@@ -87,9 +87,9 @@ class Executor {
   bool wait_for(const Step& s, View& view, int timeout_s);
   Result<Argv> resolve(const Argv& argv, const View& v) const;
   bool take_snapshot(const Step& s, int plan_no);
-  void event(const std::string& kind, int plan, const Step* s, const std::string& argv, std::optional<int> rc,
+  void event(EventKind kind, int plan, const Step* s, const std::string& argv, std::optional<int> rc,
              const std::string& output, const std::string& detail);
-  void finish(int exit, const std::string& state, const std::string& message);
+  void finish(int exit, EventKind state, const std::string& message);
 
   const Topology& t_;
   HostLookup hosts_;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
 #include <stdexcept>
 
 namespace stackdr {
@@ -109,7 +110,24 @@ const char* kIncidentColumns =
     "SELECT id, opened_at, closed_at, state, mode, scenario, cause, root, summary, findings, outcome, "
     "fingerprint FROM incidents";
 
+constexpr const char* kKindNames[] = {
+#define STACKDR_EVENT_KIND_NAME(e, n) n,
+    STACKDR_EVENT_KINDS(STACKDR_EVENT_KIND_NAME)
+#undef STACKDR_EVENT_KIND_NAME
+};
+
 }  // namespace
+
+const char* event_kind_name(EventKind k) {
+  auto i = static_cast<size_t>(k);
+  return i < std::size(kKindNames) ? kKindNames[i] : "other";
+}
+
+EventKind event_kind_from_name(std::string_view name) {
+  for (size_t i = 0; i < std::size(kKindNames); ++i)
+    if (name == kKindNames[i]) return static_cast<EventKind>(i);
+  return EventKind::kOther;
+}
 
 Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
   sqlite3* db = nullptr;
@@ -206,7 +224,12 @@ void Journal::add(const JournalEvent& e) {
   Stmt q(db_,
          "INSERT INTO events(incident, at, kind, plan, step, host, safety, argv, exit_code, output, detail) "
          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  q.bind(1, e.incident).bind(2, e.at).bind(3, e.kind).bind(4, e.plan).bind(5, e.step).bind(6, e.host);
+  q.bind(1, e.incident)
+      .bind(2, e.at)
+      .bind(3, std::string(event_kind_name(e.kind)))
+      .bind(4, e.plan)
+      .bind(5, e.step)
+      .bind(6, e.host);
   q.bind(7, e.safety).bind(8, e.argv);
   if (e.exit_code)
     q.bind(9, *e.exit_code);
@@ -254,7 +277,7 @@ std::vector<JournalEvent> Journal::events(int incident) {
     e.id = q.integer(0);
     e.incident = q.integer(1);
     e.at = q.real(2);
-    e.kind = q.text(3);
+    e.kind = event_kind_from_name(q.text(3));
     e.plan = q.integer(4);
     e.step = q.text(5);
     e.host = q.text(6);

@@ -31,12 +31,40 @@ struct IncidentRecord {
   std::string outcome;      // the closing sentence
 };
 
+/// What a journal record says happened; stored as its name. kOther is a name this build does
+/// not know (a journal written by a newer stackdr).
+#define STACKDR_EVENT_KINDS(X)          \
+  X(kDetected, "detected")              \
+  X(kDiagnosed, "diagnosed")            \
+  X(kPlanned, "planned")                \
+  X(kStepSkipped, "step-skipped")       \
+  X(kStepRefused, "step-refused")       \
+  X(kStepStarted, "step-started")       \
+  X(kStepFinished, "step-finished")     \
+  X(kStepVerified, "step-verified")     \
+  X(kStepUnverified, "step-unverified") \
+  X(kSnapshot, "snapshot")              \
+  X(kResolved, "resolved")              \
+  X(kEscalated, "escalated")            \
+  X(kStopped, "stopped")                \
+  X(kResumed, "resumed")                \
+  X(kNote, "note")                      \
+  X(kClosed, "closed")                  \
+  X(kOther, "other")
+
+enum class EventKind {
+#define STACKDR_EVENT_KIND_ENUM(e, n) e,
+  STACKDR_EVENT_KINDS(STACKDR_EVENT_KIND_ENUM)
+#undef STACKDR_EVENT_KIND_ENUM
+};
+const char* event_kind_name(EventKind k);
+EventKind event_kind_from_name(std::string_view name);  // kOther when unknown
+
 struct JournalEvent {
   int64_t id = 0;
   int incident = 0;
   double at = 0;
-  std::string kind;  // detected diagnosed planned step-skipped step-refused step-started step-finished
-                     // step-verified step-unverified snapshot resolved escalated stopped resumed note
+  EventKind kind = EventKind::kNote;
   int plan = 0;
   std::string step, host, safety, argv;
   std::optional<int> exit_code;
