@@ -153,6 +153,38 @@ TEST(NotSeen, NothingReachableIsUnknownNotAFailure) {
   }
 }
 
+/// A machine with none of the storage tools: every command fails to start, and the by-path
+/// folder does not exist (ls exits 2), as on this project's build machine.
+class BareHost : public Host {
+ public:
+  explicit BareHost(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const override { return name_; }
+  CommandResult run(const Argv& argv, std::chrono::milliseconds) override {
+    if (argv.size() == 3 && argv[0] == "ls" && argv[2] == "/dev/disk/by-path")
+      return {true, false, 2, "", "ls: cannot access '/dev/disk/by-path': No such file or directory\n"};
+    return {false, false, 127, "", argv[0] + ": No such file or directory"};
+  }
+  Result<std::string> read_file(const std::string& path) override {
+    return Error{path + ": No such file or directory"};
+  }
+
+ private:
+  std::string name_;
+};
+
+// The first case: the shipped topology where no storage tool can run. Nothing may be
+// called failed from what was not read: status 3, no finding, the VM not called frozen.
+TEST(NotSeen, AMachineWithoutStorageToolsIsUnknown) {
+  Topology t = testing::default_topology();
+  BareHost local("s01");
+  View v = take_view(t, [&](const std::string& n) -> Host* { return n == "s01" ? &local : nullptr; });
+  EXPECT_EQ(v.status, 3);
+  EXPECT_TRUE(v.findings.empty()) << v.findings.front().summary;
+  const Node* vm = v.node(node_id::vm(t.vms.front()));
+  ASSERT_NE(vm, nullptr);
+  EXPECT_EQ(vm->health, Health::kUnknown);
+}
+
 // A finding cites only sources that were read: its evidence names none of the failed reads.
 TEST(NotSeen, FindingsCiteOnlySourcesThatWereRead) {
   for (const auto& fault : cases()) {

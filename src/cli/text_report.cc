@@ -24,12 +24,14 @@ std::string status_text(const Topology& t, const StackGraph& g, const std::vecto
                         const std::string& mode) {
   int code = status_code(g);
   std::string out = fmt::format("stackdr status — {} — {}\n", mode, t.source);
-  out +=
-      fmt::format("{}: {}\n", status_word(code),
-                  findings.empty() ? (code == 3 ? std::string("some sources could not be read")
-                                                : std::string("every layer is healthy"))
-                                   : fmt::format("{} finding{} (stackdr diagnose shows evidence and impact)",
-                                                 findings.size(), findings.size() == 1 ? "" : "s"));
+  out += fmt::format("{}: {}\n", status_word(code),
+                     findings.empty()
+                         ? (code == 0   ? std::string("every layer is healthy")
+                            : code == 3 ? std::string("some sources could not be read")
+                                        : std::string("no failure whose cause can be named from what "
+                                                      "was read (see the ? lines)"))
+                         : fmt::format("{} finding{} (stackdr diagnose shows evidence and impact)",
+                                       findings.size(), findings.size() == 1 ? "" : "s"));
   for (const auto& f : findings)
     out += fmt::format("  ✗ Scenario {} / {}: {}\n", f.scenario, f.cause, f.summary);
   out += unexplained_text(g);

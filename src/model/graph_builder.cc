@@ -596,6 +596,8 @@ class Builder {
   // leaves it running without that disk, DEGRADED (its filesystem node says whether that data
   // is down).
   void impact(Node& vm, const VmConfig& v) {
+    // Only a VM seen to exist and run can be said to freeze: an UNKNOWN one stays UNKNOWN.
+    if (vm.health != Health::kOk) return;
     for (const auto& dc : v.disks) {
       const Node* src = nullptr;
       if (const ArrayConfig* a = t_.array(dc.source))
