@@ -5,6 +5,7 @@
 // uninterrupted recovery: no step done twice, none skipped.
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -183,6 +184,48 @@ TEST(HostLock, ASecondRecoveryOnTheSameHostIsRefused) {
   EXPECT_TRUE(HostLock::acquire(dir, "storage")) << "other hosts are free";
   first->reset();
   EXPECT_TRUE(HostLock::acquire(dir, "s01")) << "released when the holder goes away";
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace stackdr
+
+namespace stackdr {
+namespace {
+
+// A journal written before incidents had a topology fingerprint opens, gains the column, and
+// its incidents read back (empty fingerprint); a read-only open creates nothing and writes
+// nothing.
+TEST(Journal, AnOlderJournalIsMigratedAndReadOnlyOpensWriteNothing) {
+  auto dir = std::filesystem::temp_directory_path() / ("stackdr-test-migrate-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "stackdr.db").string();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* old_schema =
+        "CREATE TABLE incidents (id INTEGER PRIMARY KEY, opened_at REAL NOT NULL, closed_at REAL, state TEXT "
+        "NOT NULL, mode TEXT NOT NULL, scenario INTEGER NOT NULL, cause TEXT NOT NULL, root TEXT NOT NULL, "
+        "summary TEXT NOT NULL, findings TEXT NOT NULL, outcome TEXT NOT NULL DEFAULT '');"
+        "INSERT INTO incidents(opened_at, state, mode, scenario, cause, root, summary, findings) "
+        "VALUES(1.0, 'stopped', 'live', 1, 'session-down', 'r', 'an old incident', '[]');";
+    ASSERT_EQ(sqlite3_exec(db, old_schema, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto ro = Journal::open_readonly(path);
+  ASSERT_TRUE(ro) << ro.error().message;
+  EXPECT_FALSE(Journal::open_readonly((dir / "none.db").string())) << "read-only open creates nothing";
+  EXPECT_FALSE(std::filesystem::exists(dir / "none.db"));
+  ro->reset();
+  auto j = Journal::open(path);
+  ASSERT_TRUE(j) << j.error().message;
+  auto open = (*j)->latest_open();
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->summary, "an old incident");
+  EXPECT_EQ(open->fingerprint, "");
+  int id = (*j)->open_incident(2.0, "live", "abc", 1, "session-down", "r", "new", nlohmann::json::array());
+  EXPECT_EQ((*j)->incident(id)->fingerprint, "abc");
   std::filesystem::remove_all(dir);
 }
 

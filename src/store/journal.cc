@@ -1,6 +1,7 @@
 #include "store/journal.h"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <iterator>
 #include <stdexcept>

@@ -5,8 +5,6 @@
 /// It also remembers what stackdr has seen of the healthy stack (each LUN's LIO serial), which
 /// is how a deleted backstore is recreated with the same WWN.
 
-#include <sqlite3.h>
-
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -15,6 +13,8 @@
 #include <vector>
 
 #include "util/result.h"
+
+struct sqlite3;  // SQLite stays behind this header: only journal.cc includes sqlite3.h
 
 namespace stackdr {
 
