@@ -17,8 +17,8 @@
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
 #include "drill/drill.h"
-#include "model/graph_builder.h"
 #include "probe/parser_registry.h"
+#include "recover/view.h"
 #include "sim/faults.h"
 #include "util/text.h"
 
@@ -60,8 +60,8 @@ std::string closest(const std::string& word, const std::vector<std::string>& kno
         cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (word[i - 1] == k[j - 1] ? 0 : 1)});
       std::swap(prev, cur);
     }
-    if (prev[k.size()] < best_d || (!k.empty() && k.rfind(word, 0) == 0 && best.empty())) {
-      best_d = std::min(best_d, prev[k.size()]);
+    if (prev[k.size()] < best_d) {
+      best_d = prev[k.size()];
       best = k;
     }
   }
@@ -70,8 +70,6 @@ std::string closest(const std::string& word, const std::vector<std::string>& kno
 
 // A verb CLI11 does not know (`stackdr statsu`): say which verbs there are and the likely one.
 std::optional<int> unknown_verb(const CLI::App& app, int argc, char** argv) {
-  std::vector<std::string> verbs;
-  for (const CLI::App* sub : app.get_subcommands({})) verbs.push_back(sub->get_name());
   const CLI::App* level = &app;
   for (int i = 1; i < argc; ++i) {
     std::string w = argv[i];
@@ -108,11 +106,14 @@ int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_vie
   auto ctx = StackContext::open(o);
   if (!ctx) return fail(kExitUsage, ctx.error().message);
   auto t0 = std::chrono::steady_clock::now();
-  Observation obs = (*ctx)->observe();
+  Observation observed = (*ctx)->observe();
   double sweep_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  StackGraph g = build_graph((*ctx)->topology(), obs);
-  std::vector<Finding> findings = diagnose(g);
-  int code = status_code(g);
+  // The one observe → md state → graph → findings pipeline recovery uses too.
+  View v = make_view((*ctx)->topology(), std::move(observed));
+  const Observation& obs = v.observation;
+  const StackGraph& g = v.graph;
+  const std::vector<Finding>& findings = v.findings;
+  int code = v.status;
   if (json) {
     nlohmann::json j{{"status", status_word(code)},
                      {"code", code},

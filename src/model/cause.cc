@@ -1,6 +1,6 @@
 #include "model/cause.h"
 
-#include <iterator>
+#include "util/enum_names.h"
 
 namespace stackdr {
 
@@ -15,8 +15,7 @@ constexpr const char* kNames[] = {
 }  // namespace
 
 const char* cause_name(Cause c) {
-  auto i = static_cast<size_t>(c);
-  return i < std::size(kNames) ? kNames[i] : "?";
+  return enum_name(kNames, c, "?");
 }
 
 std::ostream& operator<<(std::ostream& os, Cause c) {
@@ -24,9 +23,7 @@ std::ostream& operator<<(std::ostream& os, Cause c) {
 }
 
 std::optional<Cause> cause_from_name(std::string_view name) {
-  for (size_t i = 0; i < std::size(kNames); ++i)
-    if (name == kNames[i]) return static_cast<Cause>(i);
-  return std::nullopt;
+  return enum_from_name<Cause>(kNames, name);
 }
 
 }  // namespace stackdr

@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <iterator>
 #include <stdexcept>
+
+#include "util/enum_names.h"
 
 namespace stackdr {
 
@@ -120,14 +121,11 @@ constexpr const char* kKindNames[] = {
 }  // namespace
 
 const char* event_kind_name(EventKind k) {
-  auto i = static_cast<size_t>(k);
-  return i < std::size(kKindNames) ? kKindNames[i] : "other";
+  return enum_name(kKindNames, k, "other");
 }
 
 EventKind event_kind_from_name(std::string_view name) {
-  for (size_t i = 0; i < std::size(kKindNames); ++i)
-    if (name == kKindNames[i]) return static_cast<EventKind>(i);
-  return EventKind::kOther;
+  return enum_from_name<EventKind>(kKindNames, name).value_or(EventKind::kOther);
 }
 
 Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
