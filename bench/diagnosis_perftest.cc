@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 
@@ -60,25 +61,36 @@ void rename_disks(sim::SimState& s) {
 }
 
 // Answers from what a first pass through the simulated host returned, so the timed loop
-// measures parsing, graph and diagnosis — not the simulator's rendering.
+// measures parsing, graph and diagnosis — not the simulator's rendering. After warm-up the
+// answers are frozen (read-only), so probes may run side by side as they do on a real host.
 class CachedHost : public Host {
  public:
   explicit CachedHost(std::unique_ptr<Host> inner) : inner_(std::move(inner)) {}
   const std::string& name() const override { return inner_->name(); }
+  bool concurrent() const override { return frozen_; }
+  void freeze() { frozen_ = true; }
   CommandResult run(const Argv& argv, std::chrono::milliseconds t) override {
     auto key = ReplayHost::encode_argv(argv);
     auto it = runs_.find(key);
-    if (it == runs_.end()) it = runs_.emplace(key, inner_->run(argv, t)).first;
-    return it->second;
+    if (it != runs_.end()) return it->second;
+    if (frozen_)
+      return {.started = false,
+              .timed_out = false,
+              .exit_code = -1,
+              .out = "",
+              .err = "not in the warm-up's answers: " + key};
+    return runs_.emplace(key, inner_->run(argv, t)).first->second;
   }
   Result<std::string> read_file(const std::string& path) override {
     auto it = files_.find(path);
-    if (it == files_.end()) it = files_.emplace(path, inner_->read_file(path)).first;
-    return it->second;
+    if (it != files_.end()) return it->second;
+    if (frozen_) return Error{"not in the warm-up's answers: " + path};
+    return files_.emplace(path, inner_->read_file(path)).first->second;
   }
 
  private:
   std::unique_ptr<Host> inner_;
+  bool frozen_ = false;
   std::unordered_map<std::string, CommandResult> runs_;
   std::unordered_map<std::string, Result<std::string>> files_;
 };
@@ -96,14 +108,21 @@ struct Stack {
     for (const auto& h : topo.hosts)
       hosts[h.name] = std::make_unique<CachedHost>(std::make_unique<sim::SimHost>(h.name, state));
   }
+  // One sweep through the simulator fills the caches; then they answer alone.
+  Observation warm(const ObserveOptions& o) {
+    Observation first = observe(topo, lookup(), o);
+    for (auto& [name, h] : hosts) h->freeze();
+    return first;
+  }
   HostLookup lookup() {
     return [this](const std::string& n) -> Host* { return hosts.count(n) ? hosts[n].get() : nullptr; };
   }
 };
 
-ObserveOptions bench_options() {
+ObserveOptions bench_options(int parallel = ObserveOptions{}.parallel) {
   ObserveOptions o;
   o.kernel_log = false;
+  o.parallel = parallel;
   return o;
 }
 
@@ -131,32 +150,37 @@ void BM_ParseTargetcliLs(benchmark::State& st) {
   st.SetComplexityN(st.range(0));
 }
 
-// One full sweep: every probe parsed, the graph built, diagnosis run.
-void sweep(benchmark::State& st, int logged_out_every) {
+// One full sweep: every probe parsed, the graph built, diagnosis run. Probes run side by side
+// as the observer runs them on a real host (`parallel` at most); the figure is wall time.
+void sweep(benchmark::State& st, int logged_out_every, int parallel = ObserveOptions{}.parallel) {
   Stack s(static_cast<int>(st.range(0)), logged_out_every);
-  observe(s.topo, s.lookup(), bench_options());  // warm the cache (renders once)
+  s.warm(bench_options(parallel));
   size_t findings = 0;
+  size_t failed_reads = 0;
   for (auto _ : st) {
-    Observation o = observe(s.topo, s.lookup(), bench_options());
+    Observation o = observe(s.topo, s.lookup(), bench_options(parallel));
+    failed_reads = static_cast<size_t>(
+        std::count_if(o.sources.begin(), o.sources.end(), [](const SourceRecord& r) { return !r.ok; }));
     StackGraph g = build_graph(s.topo, o);
     auto f = diagnose(g);
     findings = f.size();
     benchmark::DoNotOptimize(f);
   }
   st.counters["findings"] = static_cast<double>(findings);
+  st.counters["failed_reads"] = static_cast<double>(failed_reads);  // 0, or the cache missed
   st.SetComplexityN(st.range(0));
 }
 
 void BM_ObserveOnly(benchmark::State& st) {
   Stack s(static_cast<int>(st.range(0)));
-  observe(s.topo, s.lookup(), bench_options());
+  s.warm(bench_options());
   for (auto _ : st) benchmark::DoNotOptimize(observe(s.topo, s.lookup(), bench_options()));
   st.SetComplexityN(st.range(0));
 }
 
 void BM_GraphAndDiagnoseOnly(benchmark::State& st) {
   Stack s(static_cast<int>(st.range(0)), 10);
-  Observation o = observe(s.topo, s.lookup(), bench_options());
+  Observation o = s.warm(bench_options());
   for (auto _ : st) {
     StackGraph g = build_graph(s.topo, o);
     benchmark::DoNotOptimize(diagnose(g));
@@ -169,6 +193,10 @@ void BM_FullSweepHealthy(benchmark::State& st) {
 }
 void BM_FullSweepTenPercentSessionsFailed(benchmark::State& st) {
   sweep(st, 10);
+}
+// The same sweep one probe at a time: the CPU a sweep costs, whatever the cores.
+void BM_FullSweepHealthyOneProbeAtATime(benchmark::State& st) {
+  sweep(st, 0, 1);
 }
 
 BENCHMARK(BM_ParseMdstat)
@@ -190,18 +218,28 @@ BENCHMARK(BM_ObserveOnly)
     ->RangeMultiplier(10)
     ->Range(10, 1000)
     ->Complexity(benchmark::oN)
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GraphAndDiagnoseOnly)
     ->RangeMultiplier(10)
     ->Range(10, 1000)
+    ->Arg(300)
+    ->Arg(2000)
     ->Complexity(benchmark::oN)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FullSweepHealthy)
     ->RangeMultiplier(10)
     ->Range(10, 1000)
     ->Complexity(benchmark::oN)
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FullSweepTenPercentSessionsFailed)
+    ->RangeMultiplier(10)
+    ->Range(10, 1000)
+    ->Complexity(benchmark::oN)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FullSweepHealthyOneProbeAtATime)
     ->RangeMultiplier(10)
     ->Range(10, 1000)
     ->Complexity(benchmark::oN)

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "model/node_id.h"
+#include "model/read_index.h"
 #include "probe/lio_configfs.h"
 #include "util/text.h"
 
@@ -34,13 +35,11 @@ const std::string kLio(kLioConfigfsRoot);
 // A source that could not be read makes the nodes it feeds UNKNOWN, with the reason: the
 // first failed read on that host that names the source (LIO is read by two commands and two
 // parsers, all naming its configfs root; a host pings several portals), else the read itself.
-bool unknown_if_missing(Node& n, bool have, const Observation& obs, const std::string& host,
+bool unknown_if_missing(Node& n, bool have, const ReadIndex& reads, const std::string& host,
                         const std::string& source) {
   if (have) return false;
-  auto failed = std::find_if(obs.sources.begin(), obs.sources.end(), [&](const SourceRecord& rec) {
-    return rec.host == host && !rec.ok && text::contains(rec.source, source);
-  });
-  const SourceRecord* r = failed != obs.sources.end() ? &*failed : obs.source(host, source);
+  const SourceRecord* r = reads.failed_naming(host, source);
+  if (!r) r = reads.any_starting(host, source);
   worsen(n, Health::kUnknown, Cause::kSourceUnreadable,
          {host, source, r ? "could not read: " + r->error : "not read", true});
   return true;
@@ -49,7 +48,7 @@ bool unknown_if_missing(Node& n, bool have, const Observation& obs, const std::s
 class Builder {
  public:
   Builder(const Topology& t, const Observation& o, const std::map<std::string, MdArrayState>& md)
-      : t_(t), o_(o), md_(md) {}
+      : t_(t), o_(o), md_(md), reads_(o) {}
 
   StackGraph build() {
     index();
@@ -113,7 +112,7 @@ class Builder {
              {},
              {},
              {}};
-    if (!unknown_if_missing(lio, s.lio.has_value(), o_, host, kLio)) {
+    if (!unknown_if_missing(lio, s.lio.has_value(), reads_, host, kLio)) {
       if (s.lio->targets.empty() && s.lio->backstores.empty() && !t_.luns.empty())
         worsen(lio, Health::kFailed, Cause::kTargetNotListening,
                {host, kLio,
@@ -146,7 +145,7 @@ class Builder {
     if (s.zpool)
       for (const auto& x : s.zpool->pools)
         if (x.name == t_.storage.pool) zp = &x;
-    if (unknown_if_missing(p, s.zpool.has_value(), o_, host, "zpool status")) {
+    if (unknown_if_missing(p, s.zpool.has_value(), reads_, host, "zpool status")) {
       g_.add(std::move(p));
       return;
     }
@@ -205,7 +204,7 @@ class Builder {
            {},
            {node_id::pool(t_.storage.pool)},
            {}};
-    if (!unknown_if_missing(z, s.zvols.has_value(), o_, host, "zfs get")) {
+    if (!unknown_if_missing(z, s.zvols.has_value(), reads_, host, "zfs get")) {
       auto vm = volmode_.find(l.zvol);
       auto volmode = vm == volmode_.end() ? std::optional<std::string>() : vm->second;
       if (!volmode)
@@ -247,7 +246,7 @@ class Builder {
       else
         b.attrs["device"] = it->second->device;
     } else {
-      unknown_if_missing(b, false, o_, host, kLio);
+      unknown_if_missing(b, false, reads_, host, kLio);
     }
     g_.add(std::move(b));
   }
@@ -263,7 +262,7 @@ class Builder {
            {node_id::backstore(host, l)},
            {}};
     if (!s.lio) {
-      unknown_if_missing(n, false, o_, host, kLio);
+      unknown_if_missing(n, false, reads_, host, kLio);
       g_.add(std::move(n));
       return;
     }
@@ -334,7 +333,7 @@ class Builder {
               {}};
     auto ping = k.pings.find(portal_ip(portal));
     if (ping == k.pings.end())
-      unknown_if_missing(path, false, o_, host, "ping");
+      unknown_if_missing(path, false, reads_, host, "ping");
     else if (!ping->second.reachable)
       worsen(path, Health::kFailed, Cause::kPortalUnreachable,
              {host, "ping " + portal_ip(portal),
@@ -369,7 +368,7 @@ class Builder {
            {node_id::path(host, t_.portal_of(l)), node_id::target_service(t_.storage.host), node_id::lun(l)},
            {}};
     if (g_.find(n.id)) return;  // one session per target, shared by its LUNs
-    if (!unknown_if_missing(n, k.sessions.has_value(), o_, host, "iscsiadm")) {
+    if (!unknown_if_missing(n, k.sessions.has_value(), reads_, host, "iscsiadm")) {
       auto sit = idx_[host].session.find(l.target);
       const IscsiSession* se = sit == idx_[host].session.end() ? nullptr : sit->second;
       if (!se) {
@@ -412,7 +411,7 @@ class Builder {
            {node_id::session(host, l, t_.portal_of(l)), node_id::lun(l)},
            {}};
     std::string dev = device_of(host, l);
-    if (!unknown_if_missing(n, k.by_path.has_value(), o_, host, "ls -l /dev/disk/by-path")) {
+    if (!unknown_if_missing(n, k.by_path.has_value(), reads_, host, "ls -l /dev/disk/by-path")) {
       if (dev.empty()) {
         worsen(
             n, Health::kFailed, Cause::kDiskMissing,
@@ -428,7 +427,7 @@ class Builder {
              {host, "iscsiadm -m session -P 3",
               fmt::format("Attached scsi disk {} State: {}", dev, ds->second)});
     else if (!dev.empty())  // present, but whether it is running is iscsiadm's to say
-      unknown_if_missing(n, k.sessions.has_value(), o_, host, "iscsiadm");
+      unknown_if_missing(n, k.sessions.has_value(), reads_, host, "iscsiadm");
     if (auto b = idx_[host].block.find(dev); !dev.empty() && b != idx_[host].block.end()) {
       if (b->second->wwn) n.attrs["wwn"] = *b->second->wwn;
       if (b->second->serial) n.attrs["serial"] = *b->second->serial;
@@ -450,7 +449,7 @@ class Builder {
     if (!st.uuid.empty()) arr.attrs["uuid"] = st.uuid;
     const std::string mdstat_src = "/proc/mdstat";
     const std::string& kn = st.kernel_name;
-    if (!unknown_if_missing(arr, st.assembled != Seen::kUnknown, o_, host, mdstat_src)) {
+    if (!unknown_if_missing(arr, st.assembled != Seen::kUnknown, reads_, host, mdstat_src)) {
       if (st.assembled == Seen::kNo) {
         worsen(arr, Health::kFailed, Cause::kArrayStopped, {host, mdstat_src, kn + " is not assembled"});
       } else if (!st.active) {
@@ -466,7 +465,7 @@ class Builder {
         if (st.broken == Seen::kUnknown) {
           // mdstat's [U_] or [UU] says nothing of a broken RAID1 (md keeps its last leg): a
           // degraded array may be failing every write. What is seen is kept as evidence.
-          unknown_if_missing(arr, false, o_, host, state_src);
+          unknown_if_missing(arr, false, reads_, host, state_src);
           arr.evidence.push_back({host, mdstat_src, line});
         } else if (st.active_disks == 0)
           worsen(arr, Health::kFailed, Cause::kArrayFailed, {host, mdstat_src, line});
@@ -515,7 +514,7 @@ class Builder {
     if (m.slot && m.slot->journal) n.attrs["kind"] = "journal";
     const std::string examine_src = "mdadm --examine /dev/" + dev;
     if (m.disk == Seen::kUnknown) {
-      unknown_if_missing(n, false, o_, host, "ls -l /dev/disk/by-path");
+      unknown_if_missing(n, false, reads_, host, "ls -l /dev/disk/by-path");
     } else if (m.disk == Seen::kNo) {
       worsen(n, Health::kFailed, Cause::kMemberMissing,
              {host, "ls -l /dev/disk/by-path", "the member's disk is not present"});
@@ -537,7 +536,7 @@ class Builder {
       worsen(n, Health::kFailed, Cause::kMemberMissing,
              {host, "/proc/mdstat", fmt::format("/dev/{} is not part of {}", dev, a.kernel_name)});
     } else if (a.assembled == Seen::kUnknown) {
-      unknown_if_missing(n, false, o_, host, "/proc/mdstat");
+      unknown_if_missing(n, false, reads_, host, "/proc/mdstat");
     } else if (m.superblock == Seen::kUnknown && !a.active) {
       // A stopped or inactive array's member is judged by its superblock alone.
       worsen(n, Health::kUnknown, Cause::kSourceUnreadable,
@@ -572,7 +571,7 @@ class Builder {
       const KvmFacts* k = kit == o_.kvm.end() ? nullptr : &kit->second;
       Node vm{node_id::vm(v), Layer::kVm, v.host, "VM " + v.name, Health::kOk, Cause::kNone, {}, {}, {}};
       if (!k || !k->domains) {
-        unknown_if_missing(vm, false, o_, v.host, "virsh list");
+        unknown_if_missing(vm, false, reads_, v.host, "virsh list");
       } else {
         auto d = std::find_if(k->domains->domains.begin(), k->domains->domains.end(),
                               [&](const VirshDomain& x) { return x.name == v.name; });
@@ -635,7 +634,7 @@ class Builder {
     }
     auto b = k ? k->domblklist.find(v.name) : std::map<std::string, VirshDomblklistFacts>::const_iterator{};
     if (!k || b == k->domblklist.end()) {
-      unknown_if_missing(n, false, o_, v.host, "virsh domblklist");
+      unknown_if_missing(n, false, reads_, v.host, "virsh domblklist");
     } else {
       auto d = std::find_if(b->second.disks.begin(), b->second.disks.end(),
                             [&](const VirshBlockDevice& x) { return x.target == dc.target; });
@@ -666,7 +665,7 @@ class Builder {
            {}};
     auto git = o_.guests.find(f.host);
     if (git == o_.guests.end() || !git->second.mounts) {
-      unknown_if_missing(n, false, o_, f.host, "/proc/mounts");
+      unknown_if_missing(n, false, reads_, f.host, "/proc/mounts");
     } else {
       const Mount* m = git->second.mounts->at(f.mountpoint);
       auto kit = o_.kvm.find(f.host);
@@ -702,6 +701,7 @@ class Builder {
   const Topology& t_;
   const Observation& o_;
   const std::map<std::string, MdArrayState>& md_;
+  ReadIndex reads_;
   StackGraph g_;
   std::map<std::string, HostIndex> idx_;
   std::set<std::pair<std::string, std::string>> used_;               // (host, LUN or array) in use

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <unordered_map>
 
+#include "model/read_index.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -38,18 +39,17 @@ MdSlot slot_of(const MdstatMember& m) {
 }
 
 // Why a source on a host was not read: its failed record, else "not read".
-std::string unread_reason(const Observation& o, const std::string& host, const std::string& source) {
-  for (const auto& r : o.sources)
-    if (r.host == host && r.source == source && !r.ok) return source + ": " + r.error;
+std::string unread_reason(const ReadIndex& reads, const std::string& host, const std::string& source) {
+  if (const SourceRecord* r = reads.failed(host, source)) return source + ": " + r->error;
   return source + ": not read";
 }
 
-void fill_member(const Observation& o, const KvmFacts* k, const MdArrayState& a, MdMemberState& m,
+void fill_member(const ReadIndex& reads, const KvmFacts* k, const MdArrayState& a, MdMemberState& m,
                  const std::map<std::pair<std::string, int>, std::string>& disks, const LunConfig* l) {
   const std::string& host = a.config->host;
   if (!k || !k->by_path || !l) {
     m.disk = Seen::kUnknown;
-    m.unread = unread_reason(o, host, "ls -l /dev/disk/by-path");
+    m.unread = unread_reason(reads, host, "ls -l /dev/disk/by-path");
   } else if (auto d = disks.find({l->target, l->lun}); d == disks.end()) {
     m.disk = Seen::kNo;
   } else {
@@ -60,7 +60,7 @@ void fill_member(const Observation& o, const KvmFacts* k, const MdArrayState& a,
     auto ex = k->examine.find(m.device);
     std::string src = "mdadm --examine /dev/" + m.device;
     if (ex == k->examine.end()) {
-      m.unread = unread_reason(o, host, src);
+      m.unread = unread_reason(reads, host, src);
     } else if (ex->second.facts) {
       m.superblock = Seen::kYes;
       m.sb = superblock_of(*ex->second.facts);
@@ -107,6 +107,7 @@ bool MdArrayState::any_failed_slot() const {
 
 std::map<std::string, MdArrayState> md_states(const Topology& t, const Observation& o) {
   std::map<std::string, MdArrayState> out;
+  ReadIndex reads(o);
   std::map<std::string, std::map<std::pair<std::string, int>, std::string>> disks;  // host → (IQN, LUN) → sdX
   for (const auto& [host, k] : o.kvm)
     if (k.by_path)
@@ -155,7 +156,7 @@ std::map<std::string, MdArrayState> md_states(const Topology& t, const Observati
     for (const auto& lun : cfg.members) {
       MdMemberState m;
       m.lun = lun;
-      fill_member(o, k, a, m, host_disks, t.lun(lun));
+      fill_member(reads, k, a, m, host_disks, t.lun(lun));
       a.members.push_back(std::move(m));
     }
     if (a.uuid.empty())

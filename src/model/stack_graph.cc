@@ -1,6 +1,6 @@
 #include "model/stack_graph.h"
 
-#include <set>
+#include <unordered_set>
 
 namespace stackdr {
 
@@ -72,41 +72,45 @@ Node* StackGraph::find(const std::string& id) {
 
 std::vector<const Node*> StackGraph::dependents(const std::string& id) const {
   if (!up_valid_) {
-    up_.clear();
+    up_.assign(nodes_.size(), {});
     for (size_t i = 0; i < nodes_.size(); ++i)
-      for (const auto& d : nodes_[i].depends_on) up_[d].push_back(i);
+      for (const auto& d : nodes_[i].depends_on)
+        if (auto it = index_.find(d); it != index_.end()) up_[it->second].push_back(i);
     up_valid_ = true;
   }
   std::vector<const Node*> out;
-  std::set<std::string> seen{id};
-  std::vector<std::string> todo{id};
+  auto start = index_.find(id);
+  if (start == index_.end()) return out;
+  std::vector<bool> seen(nodes_.size());
+  seen[start->second] = true;
+  std::vector<size_t> todo{start->second};
   while (!todo.empty()) {
-    std::string cur = todo.back();
+    size_t cur = todo.back();
     todo.pop_back();
-    auto it = up_.find(cur);
-    if (it == up_.end()) continue;
-    for (size_t i : it->second) {
-      const Node* n = &nodes_[i];
-      if (!seen.insert(n->id).second) continue;
-      out.push_back(n);
-      todo.push_back(n->id);
+    for (size_t i : up_[cur]) {
+      if (seen[i]) continue;
+      seen[i] = true;
+      out.push_back(&nodes_[i]);
+      todo.push_back(i);
     }
   }
   return out;
 }
 
 bool StackGraph::rests_on_failure(const std::string& id) const {
-  std::set<std::string> seen;
-  std::vector<std::string> todo;
-  if (const Node* n = find(id)) todo = n->depends_on;
+  std::unordered_set<const Node*> seen;
+  std::vector<const Node*> todo;
+  auto push_below = [&](const Node& n) {
+    for (const auto& d : n.depends_on)
+      if (const Node* dn = find(d)) todo.push_back(dn);
+  };
+  if (const Node* n = find(id)) push_below(*n);
   while (!todo.empty()) {
-    std::string cur = todo.back();
+    const Node* n = todo.back();
     todo.pop_back();
-    if (!seen.insert(cur).second) continue;
-    const Node* n = find(cur);
-    if (!n || n->health == Health::kDegraded) continue;
+    if (!seen.insert(n).second || n->health == Health::kDegraded) continue;
     if (n->health == Health::kFailed) return true;
-    todo.insert(todo.end(), n->depends_on.begin(), n->depends_on.end());
+    push_below(*n);
   }
   return false;
 }

@@ -73,7 +73,7 @@ class StackGraph {
   std::unordered_map<std::string, size_t> index_;
   // Reverse edges, built on first use after the last add(): diagnosis asks for dependents of
   // every root, so this keeps a whole diagnosis linear in the size of the graph.
-  mutable std::unordered_map<std::string, std::vector<size_t>> up_;
+  mutable std::vector<std::vector<size_t>> up_;  // up_[i]: nodes resting directly on node i
   mutable bool up_valid_ = false;
 };
 

@@ -19,8 +19,9 @@ const BlockDevice* find_in(const std::vector<BlockDevice>& v, std::string_view n
 }
 
 std::optional<std::string> opt_str(const nlohmann::json& o, const char* k) {
-  if (!o.contains(k) || o[k].is_null()) return std::nullopt;
-  return o[k].is_string() ? o[k].get<std::string>() : o[k].dump();
+  auto it = o.find(k);
+  if (it == o.end() || it->is_null()) return std::nullopt;
+  return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
 BlockDevice from_json(const nlohmann::json& o) {
