@@ -7,6 +7,8 @@
 #   ./dev.sh test      all tests (ctest), the default build
 #   ./dev.sh sanitize  all tests under AddressSanitizer + UBSan
 #   ./dev.sh bench     the Google Benchmark figures quoted in the README
+#   ./dev.sh fuzz [S]  every parser under libFuzzer + ASan + UBSan for S seconds each (default
+#                      20), from its seeds in fuzz/corpus/KIND; exit 1 on any crash
 #   ./dev.sh format    check clang-format (exit 1 if a file needs formatting)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,8 +31,10 @@ install_missing() {
 
 build() {  # build DIR [cmake args...]
   local dir=$1; shift
+  local target=()
+  if [ "${*: -2:1}" = "--target" ]; then target=(--target "${*: -1}"); set -- "${@:1:$#-2}"; fi
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j2
+  cmake --build "$dir" -j2 "${target[@]}"
 }
 
 case "${1:-demo}" in
@@ -67,12 +71,37 @@ case "${1:-demo}" in
     build build
     ./build/stackdr_bench
     ;;
+  fuzz)
+    PACKAGES+=(clang libclang-rt-14-dev)
+    install_missing
+    CXX=clang++ build build-fuzz -DSTACKDR_FUZZ=ON -DSTACKDR_BENCH=OFF --target stackdr_parse_fuzzer
+    fuzzer=$PWD/build-fuzz/stackdr_parse_fuzzer
+    seconds=${2:-20}
+    crashes=0
+    printf '%-24s %12s %8s\n' parser executions crashes
+    for kind in $(STACKDR_FUZZ_KIND=--kinds "$fuzzer"); do
+      work=build-fuzz/runs/$kind
+      rm -rf "$work" && mkdir -p "$work/corpus"
+      # Run in its own folder: libFuzzer writes crash-* files where it runs.
+      (cd "$work" && STACKDR_FUZZ_KIND=$kind "$fuzzer" -max_total_time="$seconds" -max_len=65536 \
+         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 corpus "$OLDPWD/fuzz/corpus/$kind" >log 2>&1) || true
+      n=$(ls "$work" | grep -cE '^(crash|leak|timeout|oom)-' || true)
+      runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
+      printf '%-24s %12s %8s\n' "$kind" "${runs:-?}" "$n"
+      if [ "$n" -ne 0 ] || [ -z "$runs" ]; then
+        crashes=$((crashes + 1))
+        grep -m5 -E 'ERROR|what\(\)|runtime error|SUMMARY' "$work/log" || true
+        echo "   (log and input: $work)"
+      fi
+    done
+    [ "$crashes" -eq 0 ] || { echo "fuzz: $crashes parser(s) crashed"; exit 1; }
+    ;;
   format)
     command -v clang-format >/dev/null || { echo "clang-format is not installed"; exit 2; }
     git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
     ;;
   *)
-    echo "usage: $0 demo|build|test|sanitize|bench|format" >&2
+    echo "usage: $0 demo|build|test|sanitize|bench|fuzz [SECONDS]|format" >&2
     exit 64
     ;;
 esac

@@ -20,6 +20,8 @@
 #include "probe/parser_registry.h"
 #include "recover/view.h"
 #include "sim/faults.h"
+#include "store/journal.h"
+#include "util/json_text.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -131,7 +133,7 @@ int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_vie
       sources.push_back(
           {{"host", s.host}, {"source", s.source}, {"ok", s.ok}, {"ms", std::round(s.ms * 10) / 10}});
     j["sweep"] = {{"ms", std::round(sweep_ms)}, {"sources", sources}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
   } else {
     std::cout << (diagnose_view ? findings_text(findings) + unexplained_text(g)
                                 : status_text((*ctx)->topology(), g, findings, (*ctx)->mode()));
@@ -159,13 +161,13 @@ int cmd_parse(const std::string& kind, const std::string& file, bool json) {
   auto r = p->parse(ss.str(), file);
   if (!r) return fail(kExitInput, r.error().message);
   if (json) {
-    std::cout << r->dump(2) << "\n";
+    std::cout << json_text(*r, 2) << "\n";
   } else {
     // The human form is the same facts, indented; warnings go to stderr so they are seen.
     nlohmann::json facts = *r;
     nlohmann::json warnings = facts.contains("warnings") ? facts["warnings"] : nlohmann::json::array();
     facts.erase("warnings");
-    std::cout << facts.dump(2) << "\n";
+    std::cout << json_text(facts, 2) << "\n";
     for (const auto& w : warnings)
       std::cerr << fmt::format("warning: {}:{}: {} ({})\n", file, w["line"].get<int>(),
                                w["reason"].get<std::string>(), w["text"].get<std::string>());
@@ -179,7 +181,7 @@ int cmd_lab_faults(bool json) {
     for (const auto& f : sim::fault_catalog())
       a.push_back(
           {{"name", f.name}, {"scenario", f.scenario}, {"cause", f.cause}, {"description", f.description}});
-    std::cout << nlohmann::json{{"faults", a}}.dump(2) << "\n";
+    std::cout << json_text(nlohmann::json{{"faults", a}}, 2) << "\n";
     return 0;
   }
   for (const auto& f : sim::fault_catalog())
@@ -193,7 +195,7 @@ int cmd_drill(const std::string& config, const std::string& which, bool json, bo
   if (!topo) return fail(kExitUsage, topo.error().message);
   if (chaos) {
     ChaosResult r = run_chaos(*topo, seed, count);
-    std::cout << (json ? chaos_json(r, seed).dump(2) + "\n" : chaos_text(r, seed));
+    std::cout << (json ? json_text(chaos_json(r, seed), 2) + "\n" : chaos_text(r, seed));
     return r.data_loss_actions == 0 && r.healthy + r.escalated == r.runs ? 0 : 1;
   }
   std::vector<std::string> faults;
@@ -226,7 +228,7 @@ int cmd_drill(const std::string& config, const std::string& which, bool json, bo
     nlohmann::json j = drill_json(results);
     j["not_applicable"] = nlohmann::json::array();
     for (const auto& [f, why] : not_applicable) j["not_applicable"].push_back({{"fault", f}, {"why", why}});
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
   } else {
     std::cout << drill_text(results);
     for (const auto& [f, why] : not_applicable)
@@ -390,6 +392,22 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace stackdr
 
+// The last resort: nothing may end in an abort (SIGABRT, no message) halfway through a repair.
+// Every error that can be foreseen is a value with its own message and exit code; what reaches
+// here is said in one line, and stackdr stops without starting anything more.
 int main(int argc, char** argv) {
-  return stackdr::run(argc, argv);
+  try {
+    return stackdr::run(argc, argv);
+  } catch (const stackdr::JournalError& e) {
+    std::cerr << "stackdr: journal unavailable: " << e.what()
+              << "\nstackdr: stopped; nothing further was run. A step that was running has a result nobody "
+                 "recorded: `stackdr recover --resume` re-observes before it plans anything.\n";
+    return 74;  // EX_IOERR
+  } catch (const std::exception& e) {
+    std::cerr << "stackdr: internal error: " << e.what() << "\nstackdr: stopped; nothing further was run.\n";
+    return 70;  // EX_SOFTWARE
+  } catch (...) {
+    std::cerr << "stackdr: internal error (unknown exception)\nstackdr: stopped; nothing further was run.\n";
+    return 70;
+  }
 }

@@ -18,6 +18,7 @@
 #include "sim/sim_clock.h"
 #include "sim/sim_host.h"
 #include "store/host_lock.h"
+#include "util/json_text.h"
 
 namespace stackdr {
 
@@ -135,7 +136,7 @@ int dry_run(const RecoverCliOptions& o, StackContext& ctx, const std::string& di
       j["predicted_outcome"] = {
           {"exit", outcome.exit}, {"message", outcome.message}, {"rounds", outcome.rounds}};
     j["unexplained"] = unexplained_json(v.graph);
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
     return code;
   }
   std::cout << "dry run: nothing will be changed (" << predicted << ")\n";
@@ -197,12 +198,12 @@ int cmd_recover(const RecoverCliOptions& o) {
   RecoverOutcome r = ex.run(ro);
   if (o.json) {
     nlohmann::json steps = steps_json(r.steps);
-    std::cout << nlohmann::json{{"exit", r.exit},
-                                {"message", r.message},
-                                {"incident", r.incident},
-                                {"rounds", r.rounds},
-                                {"steps", steps}}
-                     .dump(2)
+    std::cout << json_text(nlohmann::json{{"exit", r.exit},
+                                          {"message", r.message},
+                                          {"incident", r.incident},
+                                          {"rounds", r.rounds},
+                                          {"steps", steps}},
+                           2)
               << "\n";
   } else if (!r.message.empty()) {
     (r.exit == kRefused ? std::cerr : std::cout) << r.message << "\n";
@@ -218,8 +219,9 @@ int cmd_incident(const IncidentCliOptions& o) {
   if (verb != "close" && !std::filesystem::exists(dir + "/stackdr.db")) {
     // Reading creates nothing: no journal yet is an empty list, not a new database.
     if (verb == "list") {
-      std::cout << (format == "json" ? nlohmann::json{{"incidents", nlohmann::json::array()}}.dump(2) + "\n"
-                                     : incident_list_text({}));
+      std::cout << (format == "json"
+                        ? json_text(nlohmann::json{{"incidents", nlohmann::json::array()}}, 2) + "\n"
+                        : incident_list_text({}));
       return 0;
     }
     return fail(kExitUsage, fmt::format("no incident {}: there is no journal in {} yet", id, dir));
@@ -231,7 +233,7 @@ int cmd_incident(const IncidentCliOptions& o) {
     if (format == "json") {
       nlohmann::json a = nlohmann::json::array();
       for (const auto& i : all) a.push_back(incident_json(i));
-      std::cout << nlohmann::json{{"incidents", a}}.dump(2) << "\n";
+      std::cout << json_text(nlohmann::json{{"incidents", a}}, 2) << "\n";
     } else {
       std::cout << incident_list_text(all);
     }
@@ -260,7 +262,8 @@ int cmd_incident(const IncidentCliOptions& o) {
   if (verb == "show") {
     if (format == "json") {
       nlohmann::json j = incident_report_json(*inc, events);
-      std::cout << nlohmann::json{{"incident", j["incident"]}, {"timeline", j["timeline"]}}.dump(2) << "\n";
+      std::cout << json_text(nlohmann::json{{"incident", j["incident"]}, {"timeline", j["timeline"]}}, 2)
+                << "\n";
     } else {
       std::cout << incident_list_text({*inc});
       for (const auto& e : events)
@@ -272,7 +275,7 @@ int cmd_incident(const IncidentCliOptions& o) {
   }
   if (verb == "report") {
     if (format == "json")
-      std::cout << incident_report_json(*inc, events).dump(2) << "\n";
+      std::cout << json_text(incident_report_json(*inc, events), 2) << "\n";
     else if (format == "md" || format.empty())
       std::cout << incident_report_markdown(*inc, events);
     else

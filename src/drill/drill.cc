@@ -12,6 +12,7 @@
 #include "sim/sim_clock.h"
 #include "sim/sim_stack.h"
 #include "sim/time_passes.h"
+#include "util/json_text.h"
 
 namespace stackdr {
 
@@ -276,7 +277,7 @@ std::string chaos_text(const ChaosResult& r, uint64_t seed) {
       "recovery)\n",
       seed, r.runs, r.healthy, r.escalated, r.data_loss_actions, r.faults_during_recovery);
   for (const auto& [why, n] : r.escalation_reasons) out += fmt::format("  {:>5} × {}\n", n, why);
-  for (const auto& f : r.failures) out += "  FAILED run " + f.dump() + "\n";
+  for (const auto& f : r.failures) out += "  FAILED run " + json_text(f) + "\n";
   return out;
 }
 

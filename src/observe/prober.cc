@@ -74,7 +74,14 @@ void ProbeBatch::add(Host* host, const std::string& host_name, Probe probe) {
 void ProbeBatch::run(int max_parallel, std::vector<SourceRecord>& sources) {
   auto run_one = [](Entry& e) {
     Prober p(e.host, e.host_name, e.sources);
-    e.probe(p);
+    // A probe that throws (a parser bug, memory) is a read that failed: what it would have
+    // said is not seen, and the sweep goes on. A throw out of a worker thread would abort.
+    try {
+      e.probe(p);
+    } catch (const std::exception& x) {
+      e.sources.push_back(
+          {e.host_name, "probe", false, std::string("internal error while reading: ") + x.what(), 0});
+    }
   };
   bool concurrent = std::all_of(entries_.begin(), entries_.end(),
                                 [](const Entry& e) { return !e.host || e.host->concurrent(); });

@@ -61,6 +61,11 @@ bool split_stamp(std::string_view line, std::string& time, std::string_view& msg
   return false;
 }
 
+// A kernel record's text is at most about 1 KiB (printk's line limit); a longer line is not one
+// message we could classify. Only this much is matched: libstdc++'s std::regex recurses once
+// per character, and a 20 KB line overflowed the stack. The event keeps its whole text.
+constexpr size_t kMaxMatched = 1024;
+
 }  // namespace
 
 Result<KernelLogFacts> parse_kernel_log(std::string_view input, std::string_view source) {
@@ -87,9 +92,10 @@ Result<KernelLogFacts> parse_kernel_log(std::string_view input, std::string_view
     }
     e.text = std::string(msg);
     e.kind = "other";
+    const std::string matched = e.text.substr(0, std::min(e.text.size(), kMaxMatched));
     for (const auto& r : rules()) {
-      std::cmatch m;
-      if (!std::regex_search(e.text.c_str(), m, r.re)) continue;
+      std::smatch m;
+      if (!std::regex_search(matched, m, r.re)) continue;
       e.kind = r.kind;
       if (r.device && m[r.device].matched) e.device = m[r.device];
       if (r.array && m[r.array].matched) e.array = m[r.array];
@@ -99,8 +105,8 @@ Result<KernelLogFacts> parse_kernel_log(std::string_view input, std::string_view
     // "sd 2:0:0:0: [sdb] ..." names the disk in brackets.
     if (e.device.empty()) {
       static const std::regex sd(R"(^sd \d+:\d+:\d+:\d+: \[(\w+)\])");
-      std::cmatch m;
-      if (std::regex_search(e.text.c_str(), m, sd)) e.device = m[1];
+      std::smatch m;
+      if (std::regex_search(matched, m, sd)) e.device = m[1];
     }
     f.events.push_back(std::move(e));
   }

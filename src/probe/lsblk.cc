@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/json_text.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -21,10 +22,16 @@ const BlockDevice* find_in(const std::vector<BlockDevice>& v, std::string_view n
 std::optional<std::string> opt_str(const nlohmann::json& o, const char* k) {
   auto it = o.find(k);
   if (it == o.end() || it->is_null()) return std::nullopt;
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  return it->is_string() ? it->get<std::string>() : json_text(*it);
 }
 
-BlockDevice from_json(const nlohmann::json& o) {
+// lsblk's trees are a few levels deep (disk, partition, md, LVM); deeper input is hostile or
+// broken, and following it would recurse without bound.
+constexpr int kMaxDepth = 32;
+
+BlockDevice from_json(const nlohmann::json& o, int depth = 0) {
+  if (depth > kMaxDepth) throw std::length_error(fmt::format("children nested more than {} deep", kMaxDepth));
+  if (!o.is_object()) throw std::invalid_argument("a device that is not an object");
   BlockDevice d;
   d.name = opt_str(o, "name").value_or("");
   d.kname = opt_str(o, "kname").value_or("");
@@ -39,7 +46,7 @@ BlockDevice from_json(const nlohmann::json& o) {
   d.wwn = opt_str(o, "wwn");
   d.fstype = opt_str(o, "fstype");
   if (o.contains("children"))
-    for (const auto& c : o["children"]) d.children.push_back(from_json(c));
+    for (const auto& c : o["children"]) d.children.push_back(from_json(c, depth + 1));
   return d;
 }
 
@@ -162,10 +169,14 @@ Result<LsblkFacts> parse_lsblk(std::string_view input, std::string_view source) 
   if (t.front() == '{') {
     auto j = nlohmann::json::parse(t, nullptr, false);
     if (j.is_discarded()) return parse_error(source, 0, "invalid JSON (truncated?)");
-    if (!j.contains("blockdevices") || !j["blockdevices"].is_array())
+    if (!j.is_object() || !j.contains("blockdevices") || !j["blockdevices"].is_array())
       return parse_error(source, 0, "no 'blockdevices' array");
     LsblkFacts f;
-    for (const auto& d : j["blockdevices"]) f.blockdevices.push_back(from_json(d));
+    try {
+      for (const auto& d : j["blockdevices"]) f.blockdevices.push_back(from_json(d));
+    } catch (const std::exception& e) {  // a value of another type than lsblk writes, or too deep
+      return parse_error(source, 0, fmt::format("not the shape lsblk --json writes: {}", e.what()));
+    }
     return f;
   }
   if (text::contains(text::lines(t)[0], "=\"")) return parse_pairs(t, source);

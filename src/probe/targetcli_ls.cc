@@ -100,7 +100,7 @@ Result<LioFacts> parse_targetcli_ls(std::string_view input, std::string_view sou
         f.warnings.push_back({ln, std::string(line), "unexpected node under a target"});
         continue;
       }
-      tpg.tag = static_cast<int>(text::to_int(std::string_view(tl.name).substr(3)).value_or(0));
+      tpg.tag = static_cast<int>(text::to_int(text::after(tl.name, 3)).value_or(0));
       tpg.info = tl.info;
       tpg.enabled = tl.info != "disabled";
       t.tpgs.push_back(tpg);
@@ -112,7 +112,7 @@ Result<LioFacts> parse_targetcli_ls(std::string_view input, std::string_view sou
     const std::string& folder = path[4];
     if (folder == "luns" && tl.depth == 5) {
       LioLun lun;
-      lun.lun = static_cast<int>(text::to_int(std::string_view(tl.name).substr(3)).value_or(-1));
+      lun.lun = static_cast<int>(text::to_int(text::after(tl.name, 3)).value_or(-1));
       auto w = text::fields(tl.info);
       if (!w.empty()) lun.backstore = std::string(w[0]);
       if (w.size() > 1 && w[1].size() > 2 && w[1].front() == '(')
@@ -125,9 +125,9 @@ Result<LioFacts> parse_targetcli_ls(std::string_view input, std::string_view sou
       auto w = text::fields(tl.info);
       LioMappedLun m;
       if (text::starts_with(tl.name, "mapped_lun"))
-        m.mapped = static_cast<int>(text::to_int(tl.name.substr(10)).value_or(-1));
+        m.mapped = static_cast<int>(text::to_int(text::after(tl.name, 10)).value_or(-1));
       if (!w.empty() && text::starts_with(w[0], "lun"))
-        m.tpg_lun = static_cast<int>(text::to_int(w[0].substr(3)).value_or(-1));
+        m.tpg_lun = static_cast<int>(text::to_int(text::after(w[0], 3)).value_or(-1));
       if (m.mapped < 0)
         f.warnings.push_back({ln, std::string(line), "a mapped LUN without its number"});
       else

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/json_text.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -21,16 +22,21 @@ Result<ZfsGetFacts> parse_json(std::string_view input, std::string_view source) 
   if (j.is_discarded() || !j.is_object() || !j.contains("datasets"))
     return parse_error(source, 0, "not zfs get -j output (no 'datasets' object, or invalid JSON)");
   ZfsGetFacts f;
-  for (const auto& [name, ds] : j["datasets"].items()) {
-    if (!ds.contains("properties")) continue;
-    for (const auto& [prop, pv] : ds["properties"].items()) {
-      std::string value = pv.contains("value") ? (pv["value"].is_string() ? pv["value"].get<std::string>()
-                                                                          : pv["value"].dump())
-                                               : "";
-      std::string src =
-          pv.contains("source") && pv["source"].is_object() ? pv["source"].value("type", "") : "";
-      f.properties.push_back({name, prop, value, text::lower(src)});
+  try {
+    for (const auto& [name, ds] : j["datasets"].items()) {
+      if (!ds.is_object() || !ds.contains("properties")) continue;
+      for (const auto& [prop, pv] : ds["properties"].items()) {
+        if (!pv.is_object()) continue;
+        std::string value = pv.contains("value") ? (pv["value"].is_string() ? pv["value"].get<std::string>()
+                                                                            : json_text(pv["value"]))
+                                                 : "";
+        std::string src =
+            pv.contains("source") && pv["source"].is_object() ? pv["source"].value("type", "") : "";
+        f.properties.push_back({name, prop, value, text::lower(src)});
+      }
     }
+  } catch (const nlohmann::json::exception& e) {  // a value of another type than zfs writes
+    return parse_error(source, 0, fmt::format("not the shape zfs get -j writes: {}", e.what()));
   }
   return f;
 }
@@ -64,7 +70,8 @@ Result<ZfsGetFacts> parse_zfs_get(std::string_view input, std::string_view sourc
       continue;
     }
     if (header && c_val != std::string_view::npos && line.size() > c_val) {
-      auto cut = [&](size_t a, size_t b) {
+      auto cut = [&](size_t a, size_t b) {  // columns of a header wider than this row are empty
+        if (a >= line.size() || b <= a) return std::string();
         return std::string(text::trim(line.substr(a, b == std::string_view::npos ? b : b - a)));
       };
       f.properties.push_back(

@@ -220,7 +220,13 @@ int64_t json_count(const nlohmann::json& o, const char* key) {
   return 0;
 }
 
-ZpoolVdev json_vdev(const nlohmann::json& o, const std::string& group) {
+// Real vdev trees are a few levels deep (root, mirror, disk); deeper input is hostile or
+// broken, and following it would recurse without bound.
+constexpr int kMaxJsonDepth = 32;
+
+ZpoolVdev json_vdev(const nlohmann::json& o, const std::string& group, int depth = 0) {
+  if (depth > kMaxJsonDepth)
+    throw std::length_error(fmt::format("vdevs nested more than {} deep", kMaxJsonDepth));
   ZpoolVdev v;
   v.name = o.value("name", "");
   v.state = normalise_state(o.value("state", ""));
@@ -229,17 +235,12 @@ ZpoolVdev json_vdev(const nlohmann::json& o, const std::string& group) {
   v.cksum_errors = json_count(o, "checksum_errors");
   v.group = group;
   if (o.contains("vdevs"))
-    for (const auto& [name, child] : o["vdevs"].items()) v.children.push_back(json_vdev(child, group));
+    for (const auto& [name, child] : o["vdevs"].items())
+      v.children.push_back(json_vdev(child, group, depth + 1));
   return v;
 }
 
-}  // namespace
-
-Result<ZpoolStatusFacts> parse_zpool_status_json(std::string_view input, std::string_view source) {
-  nlohmann::json j = nlohmann::json::parse(input, nullptr, false);
-  if (j.is_discarded()) return parse_error(source, 0, "not valid JSON (truncated?)");
-  if (!j.is_object() || !j.contains("pools") || !j["pools"].is_object())
-    return parse_error(source, 0, "no 'pools' object: not zpool status -j output");
+ZpoolStatusFacts pools_from_json(const nlohmann::json& j) {
   ZpoolStatusFacts f;
   for (const auto& [name, p] : j["pools"].items()) {
     ZpoolPool pool;
@@ -274,6 +275,20 @@ Result<ZpoolStatusFacts> parse_zpool_status_json(std::string_view input, std::st
     f.pools.push_back(std::move(pool));
   }
   return f;
+}
+
+}  // namespace
+
+Result<ZpoolStatusFacts> parse_zpool_status_json(std::string_view input, std::string_view source) {
+  nlohmann::json j = nlohmann::json::parse(input, nullptr, false);
+  if (j.is_discarded()) return parse_error(source, 0, "not valid JSON (truncated?)");
+  if (!j.is_object() || !j.contains("pools") || !j["pools"].is_object())
+    return parse_error(source, 0, "no 'pools' object: not zpool status -j output");
+  try {
+    return pools_from_json(j);
+  } catch (const std::exception& e) {  // a value of another type than zpool writes, or too deep
+    return parse_error(source, 0, fmt::format("not the shape zpool status -j writes: {}", e.what()));
+  }
 }
 
 namespace {

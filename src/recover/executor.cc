@@ -4,6 +4,7 @@
 
 #include "diagnose/report_json.h"
 #include "recover/progress.h"
+#include "util/json_text.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -518,7 +519,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     if (o_.planned) o_.planned(round, plan, view);
     if (key != resumed_key) {
       ++plan_no;
-      event(EventKind::kPlanned, plan_no, nullptr, "", std::nullopt, plan_json(plan).dump(), key);
+      event(EventKind::kPlanned, plan_no, nullptr, "", std::nullopt, json_text(plan_json(plan)), key);
     }
     resumed_key.clear();
     print_plan(plan, view);

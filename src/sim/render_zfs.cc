@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/renderers.h"
+#include "util/json_text.h"
 #include "util/text.h"
 
 namespace stackdr::sim {
@@ -171,7 +172,7 @@ Rendered render_smartctl(const SimState& s, std::string_view device) {
            {"name", "Current_Pending_Sector"},
            {"raw", {{"value", failing ? 64 : 0}, {"string", failing ? "64" : "0"}}}}}}};
     j["temperature"] = {{"current", 34}};
-    return {j.dump(2) + "\n", "", failing ? 8 : 0};
+    return {json_text(j, 2) + "\n", "", failing ? 8 : 0};
   }
   return {"", "", 2};
 }

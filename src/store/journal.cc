@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "util/enum_names.h"
+#include "util/json_text.h"
 
 namespace stackdr {
 
@@ -53,7 +54,7 @@ class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) : db_(db) {
     if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(fmt::format("journal: {}: {}", sql, sqlite3_errmsg(db)));
+      throw JournalError(fmt::format("journal: {}: {}", sql, sqlite3_errmsg(db)));
   }
   ~Stmt() { sqlite3_finalize(s_); }
   Stmt& bind(int i, const std::string& v) {
@@ -76,7 +77,7 @@ class Stmt {
     int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw std::runtime_error(fmt::format("journal: {}", sqlite3_errmsg(db_)));
+    throw JournalError(fmt::format("journal: {}", sqlite3_errmsg(db_)));
   }
   std::string text(int c) {
     auto p = sqlite3_column_text(s_, c);
@@ -177,7 +178,7 @@ void Journal::exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string m = err ? err : "?";
     sqlite3_free(err);
-    throw std::runtime_error(m);
+    throw JournalError(m);
   }
 }
 
@@ -200,7 +201,7 @@ int Journal::open_incident(double at, const std::string& mode, const std::string
       .bind(5, cause)
       .bind(6, root)
       .bind(7, summary)
-      .bind(8, findings.dump());
+      .bind(8, json_text(findings));
   q.step();
   return static_cast<int>(sqlite3_last_insert_rowid(db_));
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,15 @@ struct JournalEvent {
   std::string step, host, safety, argv;
   std::optional<int> exit_code;
   std::string output, detail;
+};
+
+/// The journal could not be read or written (disk full, locked past the busy timeout, damaged
+/// file). Whatever was about to be recorded did not happen: a step whose "started" record
+/// fails is not run; one whose "finished" record fails has a result nobody knows, and
+/// `recover --resume` re-observes before it plans again. main() turns it into exit 74.
+class JournalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class Journal {

@@ -19,6 +19,11 @@ std::vector<std::string_view> split(std::string_view s, char sep);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 bool contains(std::string_view s, std::string_view needle);
+/// What follows the first `n` bytes; empty when there are not that many (never throws, unlike
+/// substr: a parser's input may be cut anywhere).
+inline std::string_view after(std::string_view s, size_t n) {
+  return n >= s.size() ? std::string_view() : s.substr(n);
+}
 /// Whole-string integer, or nullopt if anything but digits (and a leading '-') is present.
 std::optional<int64_t> to_int(std::string_view s);
 /// Whole-string decimal number; a single decimal comma is read as a point ("72,38").
