@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "host/local_host.h"
@@ -273,6 +274,36 @@ TEST(Cli, PrintedCommandsAreShellQuoted) {
             "virsh attach-disk 'vm;reboot' /dev/md1");
   EXPECT_EQ(describe_argv({"echo", "$(id)", "it's"}), "echo '$(id)' 'it'\\''s'");
   EXPECT_EQ(describe_argv({"find", "-printf", "%y\t%l\n"}), "find -printf $'%y\\t%l\\n'");
+}
+
+// The examples, through the binary: refused before anything runs, exit 64, FILE:LINE.
+TEST(Cli, HostileTopologyIsRefusedWithFileAndLine) {
+  std::string base = testing::read_file(STACKDR_DEFAULT_CONFIG);
+  auto swap = [&](const std::string& from, const std::string& to) {
+    std::string s = base;
+    size_t at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? s : s.replace(at, from.size(), to);
+  };
+  std::filesystem::path f = std::filesystem::temp_directory_path() / "stackdr-hostile.yaml";
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"device: /dev/md1", "device: --scan"},
+           {"mountpoint: /mnt/raid", "mountpoint: -a"},
+           {"lun: 0\n    zvol: storage/iscsi-test01", "lun: 4294967296\n    zvol: storage/iscsi-test01"}}) {
+    SCOPED_TRACE(to);
+    {
+      std::ofstream o(f);
+      o << swap(from, to);
+    }
+    for (const Argv& args :
+         {Argv{"status", "--config", f.string()}, Argv{"recover", "--config", f.string(), "--dry-run"}}) {
+      auto r = stackdr(args);
+      EXPECT_EQ(r.exit_code, 64) << r.err;
+      EXPECT_NE(r.err.find(f.string() + ":"), std::string::npos) << r.err;
+      EXPECT_TRUE(r.out.empty()) << r.out;
+    }
+  }
+  std::filesystem::remove(f);
 }
 
 }  // namespace

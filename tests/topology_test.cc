@@ -3,6 +3,7 @@
 
 #include "topology/topology.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace stackdr {
@@ -101,6 +102,105 @@ TEST(Topology, MissingFileSaysWhatToDo) {
   auto t = load_topology("/nonexistent/stackdr.yaml");
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.error().message.find("--config"), std::string::npos);
+}
+
+namespace hostile {
+
+// A topology with every kind of name, each on its own line, so a test can replace one.
+const char* kFull = R"(hosts:
+  st: {role: storage, address: 10.0.0.1}
+  kvm: {role: kvm}
+storage:
+  host: st
+  pool: tank
+  portal: 10.0.0.1:3260
+  disks: [ata-DISK_A]
+  service: target
+initiator:
+  host: kvm
+  iqn: iqn.2024-01.com.example:kvm
+luns:
+  - name: a
+    target: iqn.2003-01.org.example:a
+    lun: 0
+    zvol: tank/a
+arrays:
+  - name: md0
+    host: kvm
+    device: /dev/md0
+    members: [a]
+    mountpoint: /srv/data
+vms:
+  - name: vm01
+    host: kvm
+    disks:
+      - target: vdb
+        source: md0
+        mountpoint: /mnt/raid
+)";
+
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = kFull;
+  size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return s.replace(at, from.size(), to);
+}
+
+}  // namespace hostile
+
+TEST(Topology, TheFullHostileBaseLoads) {
+  EXPECT_EQ(error_of(hostile::kFull), "");
+}
+
+// Names that would become options, split into two words, or could not be reported: each
+// refused with the file, the line of the name and the rule it broke.
+TEST(Topology, HostileNamesAreRefusedWithFileLineAndRule) {
+  struct Case {
+    std::string from, to;
+    int line;
+    std::string rule;
+  };
+  const std::vector<Case> cases = {
+      {"device: /dev/md0", "device: --scan", 21, "starts with '-'"},
+      {"mountpoint: /mnt/raid", "mountpoint: -a", 30, "starts with '-'"},
+      {"mountpoint: /srv/data", "mountpoint: \"/srv/my data\"", 23, "whitespace"},
+      {"lun: 0", "lun: 4294967296", 16, "out of range"},
+      {"lun: 0", "lun: -1", 16, "out of range"},
+      {"lun: 0", "lun: 16384", 16, "out of range"},
+      {"portal: 10.0.0.1:3260", "portal: 10.0.0.1:99999999999", 7, "1–65535"},
+      {"portal: 10.0.0.1:3260", "portal: \":3260\"", 7, "no address"},
+      {"portal: 10.0.0.1:3260", "portal: 10.0.0.1:0", 7, "1–65535"},
+      {"  kvm: {role: kvm}", "  kvm: {role: kvm}\n  st: {role: kvm}", 4, "given twice"},
+      {"  - name: vm01", "  - name: \"\"", 25, "must not be empty"},
+      {"  - name: vm01", "  - name: \"vm;reboot\"", 25, "may hold only"},
+      {"  - name: vm01", "  - name: -f", 25, "starts with '-'"},
+      {"  - name: a\n", "  - name: \"a b\"\n", 14, "may hold only"},
+      {"  - name: a\n", "  - name: a\xe9\n", 14, "UTF-8"},  // a raw Latin-1 byte
+      {"  - name: md0", "  - name: \"md\\n0\"", 19, "control character"},
+      {"target: iqn.2003-01.org.example:a", "target: \"iqn.2003-01.org.example:a -f\"", 15, "lower-case"},
+      {"target: iqn.2003-01.org.example:a", "target: iqn.x", 15, "iqn.YYYY-MM"},
+      {"zvol: tank/a", "zvol: \"tank/a -r\"", 17, "may hold only"},
+      {"zvol: tank/a", "zvol: -r", 17, "starts with '-'"},
+      {"pool: tank", "pool: -f", 6, "starts with '-'"},
+      {"disks: [ata-DISK_A]", "disks: [-f]", 8, "starts with '-'"},
+      {"iqn: iqn.2024-01.com.example:kvm", "iqn: --op=delete", 12, "starts with '-'"},
+      {"service: target", "service: \"target; reboot\"", 9, "may hold only"},
+      {"address: 10.0.0.1", "address: -oProxyCommand=x", 2, "starts with '-'"},
+      {"      - target: vdb", "      - target: --force", 28, "starts with '-'"},
+  };
+  for (const auto& c : cases) {
+    std::string e = error_of(hostile::with(c.from, c.to));
+    SCOPED_TRACE(c.to);
+    EXPECT_NE(e.find(fmt::format("t.yaml:{}:", c.line)), std::string::npos) << e;
+    EXPECT_NE(e.find(c.rule), std::string::npos) << e;
+  }
+}
+
+TEST(Topology, DuplicateVmNamesAndKeysAreRefused) {
+  std::string two_vms = std::string(hostile::kFull) + "  - name: vm01\n    host: kvm\n";
+  EXPECT_NE(error_of(two_vms).find("'vm01' is already used"), std::string::npos) << error_of(two_vms);
+  std::string two_names = hostile::with("  - name: a\n", "  - name: a\n    name: b\n");
+  EXPECT_NE(error_of(two_names).find("'name' is given twice"), std::string::npos) << error_of(two_names);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "topology/name_rules.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -84,6 +85,19 @@ std::vector<std::string> Topology::portals() const {
 
 namespace {
 
+// A value as it can be shown in an error, whatever its bytes: control and non-ASCII bytes as \xNN.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f || c >= 0x80)
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += static_cast<char>(c);
+  }
+  return out;
+}
+
 // A config error carries the file and line of the node it is about.
 struct ConfigError {
   std::string message;
@@ -115,14 +129,23 @@ class Reader {
     return n.as<std::string>();
   }
 
-  int integer(const YAML::Node& parent, const char* key, const std::string& ctx, int dflt) const {
+  int integer(const YAML::Node& parent, const char* key, const std::string& ctx, int dflt, int lo, int hi,
+              const char* why) const {
     YAML::Node n = parent[key];
     if (!n) return dflt;
     auto v = n.IsScalar() ? text::to_int(n.Scalar()) : std::nullopt;
     if (!v)
       fail(n, fmt::format("{}.{}: expected a whole number, got '{}'", ctx, key,
-                          n.IsScalar() ? n.Scalar() : "a list or map"));
+                          n.IsScalar() ? printable(n.Scalar()) : "a list or map"));
+    if (*v < lo || *v > hi)
+      fail(n, fmt::format("{}.{}: {} is out of range: {} ({}–{})", ctx, key, *v, why, lo, hi));
     return static_cast<int>(*v);
+  }
+
+  // Refuses `value` when `rule` says why; the message names the field, the value and the rule.
+  void check(const YAML::Node& at, const std::string& field, const std::string& value,
+             std::optional<std::string> (*rule)(std::string_view)) const {
+    if (auto why = rule(value)) fail(at, fmt::format("{}: '{}' {}", field, printable(value), *why));
   }
 
   std::vector<std::string> list(const YAML::Node& parent, const char* key, const std::string& ctx) const {
@@ -139,15 +162,20 @@ class Reader {
 
   // An IP:PORT portal, checked: a bare IP would send iscsiadm to the wrong place silently.
   std::string portal(const YAML::Node& parent, const std::string& ctx, std::string value) const {
-    if (value.find(':') == std::string::npos ||
-        !text::to_int(std::string_view(value).substr(value.rfind(':') + 1)))
-      fail(parent["portal"],
-           fmt::format("{}.portal: '{}' must be IP:PORT, e.g. 192.168.125.116:3260", ctx, value));
+    check(parent["portal"] ? parent["portal"] : parent, ctx + ".portal", value, name_rules::portal);
     return value;
   }
 
+  // YAML says a mapping's keys are unique, but yaml-cpp keeps both of two equal keys and
+  // answers lookups from the first: a second `storage:` host or `name:` would be ignored.
   const YAML::Node& map_or_fail(const YAML::Node& n, const std::string& ctx) const {
     if (!n.IsMap()) fail(n, fmt::format("{}: expected a mapping of 'key: value' lines", ctx));
+    std::set<std::string> seen;
+    for (const auto& kv : n) {
+      if (!kv.first.IsScalar()) fail(kv.first, fmt::format("{}: a key must be a single value", ctx));
+      if (!seen.insert(kv.first.Scalar()).second)
+        fail(kv.first, fmt::format("{}: '{}' is given twice", ctx, printable(kv.first.Scalar())));
+    }
     return n;
   }
 
@@ -179,6 +207,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
   for (const auto& kv : hosts) {
     HostConfig h;
     h.name = kv.first.as<std::string>();
+    r.check(kv.first, "hosts", h.name, name_rules::label);
     std::string ctx = "hosts." + h.name;
     r.map_or_fail(kv.second, ctx);
     r.only_keys(kv.second, {"role", "address", "transport"}, ctx);
@@ -192,6 +221,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
     else
       r.fail(kv.second["role"], fmt::format("{}.role: '{}' is not one of storage, kvm, vm", ctx, role));
     h.address = r.opt_str(kv.second, "address", ctx);
+    if (!h.address.empty()) r.check(kv.second["address"], ctx + ".address", h.address, name_rules::address);
     h.transport = r.opt_str(kv.second, "transport", ctx, "local");
     if (h.transport != "local" && h.transport != "ssh")
       r.fail(kv.second["transport"],
@@ -206,12 +236,18 @@ Topology read(const YAML::Node& root, const Reader& r) {
   r.only_keys(st, {"host", "pool", "portal", "disks", "spare_disks", "service"}, "storage");
   t.storage.host = r.str(st, "host", "storage", "the hosts entry of the storage server");
   t.storage.pool = r.opt_str(st, "pool", "storage");  // "" = no ZFS layer (e.g. the qemu lab)
+  if (!t.storage.pool.empty()) r.check(st["pool"], "storage.pool", t.storage.pool, name_rules::zfs_dataset);
   t.storage.portal =
       r.portal(st, "storage",
                r.str(st, "portal", "storage", "IP:PORT the initiators log in to, e.g. 192.168.125.116:3260"));
   t.storage.disks = r.list(st, "disks", "storage");
+  for (const auto& d : t.storage.disks) r.check(st["disks"], "storage.disks", d, name_rules::disk_id);
   t.storage.spare_disks = r.list(st, "spare_disks", "storage");
+  for (const auto& d : t.storage.spare_disks)
+    r.check(st["spare_disks"], "storage.spare_disks", d, name_rules::disk_id);
   t.storage.service = r.opt_str(st, "service", "storage", "target");
+  if (!t.storage.service.empty())  // "" = no systemd: LIO is restored with targetctl
+    r.check(st["service"], "storage.service", t.storage.service, name_rules::unit_name);
   if (!t.host(t.storage.host))
     r.fail(st["host"], fmt::format("storage.host: '{}' is not defined under hosts", t.storage.host));
 
@@ -220,6 +256,8 @@ Topology read(const YAML::Node& root, const Reader& r) {
     r.only_keys(in, {"host", "iqn"}, "initiator");
     t.initiator.host = r.str(in, "host", "initiator", "the KVM host that logs in");
     t.initiator.iqn = r.opt_str(in, "iqn", "initiator");
+    if (!t.initiator.iqn.empty())
+      r.check(in["iqn"], "initiator.iqn", t.initiator.iqn, name_rules::iscsi_name);
   }
 
   YAML::Node luns = root["luns"];
@@ -233,20 +271,25 @@ Topology read(const YAML::Node& root, const Reader& r) {
     r.only_keys(n, {"name", "target", "lun", "zvol", "device", "backstore", "backstore_type", "portal"}, ctx);
     LunConfig l;
     l.name = r.str(n, "name", ctx, "a short name, also used for the LIO backstore");
+    r.check(n["name"], ctx + ".name", l.name, name_rules::label);
     l.target = r.str(n, "target", ctx, "the target IQN, e.g. iqn.2003-01.org.linux-iscsi.storage:test01");
-    if (!text::starts_with(l.target, "iqn.") && !text::starts_with(l.target, "eui.") &&
-        !text::starts_with(l.target, "naa."))
-      r.fail(n["target"],
-             fmt::format("{}.target: '{}' is not an iSCSI name (iqn.…, eui.… or naa.…)", ctx, l.target));
-    l.lun = r.integer(n, "lun", ctx, 0);
+    r.check(n["target"], ctx + ".target", l.target, name_rules::iscsi_name);
+    l.lun = r.integer(n, "lun", ctx, 0, 0, 16383, "a LUN number");
     l.zvol = r.opt_str(n, "zvol", ctx);
+    if (!l.zvol.empty()) r.check(n["zvol"], ctx + ".zvol", l.zvol, name_rules::zfs_dataset);
     l.device = r.opt_str(n, "device", ctx, l.zvol.empty() ? "" : "/dev/zvol/" + l.zvol);
+    if (!l.device.empty())
+      r.check(n["device"] ? n["device"] : n["zvol"], ctx + ".device", l.device, name_rules::dev_path);
     if (l.device.empty())
       r.fail(n,
              fmt::format("{}: give 'zvol' (e.g. storage/iscsi-test01) or 'device' (the backing block device)",
                          ctx));
     l.backstore_name = r.opt_str(n, "backstore", ctx, l.name);
+    r.check(n["backstore"] ? n["backstore"] : n["name"], ctx + ".backstore", l.backstore_name,
+            name_rules::label);
     l.backstore_type = r.opt_str(n, "backstore_type", ctx, "block");
+    r.check(n["backstore_type"] ? n["backstore_type"] : n, ctx + ".backstore_type", l.backstore_type,
+            name_rules::label);
     l.portal = r.portal(n, ctx, r.opt_str(n, "portal", ctx, t.storage.portal));
     if (!names.insert(l.name).second)
       r.fail(n["name"], fmt::format("{}.name: '{}' is used twice", ctx, l.name));
@@ -263,15 +306,22 @@ Topology read(const YAML::Node& root, const Reader& r) {
       r.only_keys(n, {"name", "host", "device", "level", "uuid", "members", "mountpoint"}, ctx);
       ArrayConfig a;
       a.name = r.str(n, "name", ctx, "e.g. md1");
+      r.check(n["name"], ctx + ".name", a.name, name_rules::label);
       a.host = r.str(n, "host", ctx, "the KVM host that assembles it");
       a.device = r.opt_str(n, "device", ctx, "/dev/" + a.name);
+      r.check(n["device"] ? n["device"] : n["name"], ctx + ".device", a.device, name_rules::dev_path);
       a.level = r.opt_str(n, "level", ctx, "raid1");
-      if (auto u = r.opt_str(n, "uuid", ctx); !u.empty()) a.uuid = u;
+      r.check(n["level"] ? n["level"] : n, ctx + ".level", a.level, name_rules::label);
+      if (auto u = r.opt_str(n, "uuid", ctx); !u.empty()) {
+        if (u.find_first_not_of("0123456789abcdefABCDEF:") != std::string::npos)
+          r.fail(n["uuid"],
+                 fmt::format("{}.uuid: '{}' is not an md UUID (hex digits and ':')", ctx, printable(u)));
+        a.uuid = u;
+      }
       a.members = r.list(n, "members", ctx);
       a.mountpoint = r.opt_str(n, "mountpoint", ctx);
-      if (!a.mountpoint.empty() && a.mountpoint[0] != '/')
-        r.fail(n["mountpoint"],
-               fmt::format("{}.mountpoint: '{}' must be an absolute path", ctx, a.mountpoint));
+      if (!a.mountpoint.empty())
+        r.check(n["mountpoint"], ctx + ".mountpoint", a.mountpoint, name_rules::mountpoint);
       if (a.members.empty()) r.fail(n, fmt::format("{}: 'members' must name the LUNs it is built from", ctx));
       for (const auto& m : a.members)
         if (!t.lun(m))
@@ -294,6 +344,10 @@ Topology read(const YAML::Node& root, const Reader& r) {
       r.only_keys(n, {"name", "host", "guest", "disks"}, ctx);
       VmConfig v;
       v.name = r.str(n, "name", ctx, "the libvirt domain name");
+      r.check(n["name"], ctx + ".name", v.name, name_rules::domain_name);
+      for (const auto& other : t.vms)
+        if (other.name == v.name)
+          r.fail(n["name"], fmt::format("{}.name: '{}' is already used", ctx, v.name));
       v.host = r.str(n, "host", ctx, "the KVM host it runs on");
       v.guest = r.opt_str(n, "guest", ctx);
       if (!t.host(v.host))
@@ -308,12 +362,17 @@ Topology read(const YAML::Node& root, const Reader& r) {
         r.only_keys(disks[k], {"target", "source", "guest_device", "mountpoint", "boot"}, dctx);
         VmDiskConfig d;
         d.target = r.str(disks[k], "target", dctx, "the guest's device name, e.g. vdb");
+        r.check(disks[k]["target"], dctx + ".target", d.target, name_rules::label);
         d.source = r.str(disks[k], "source", dctx, "a LUN or array name");
         if (!t.lun(d.source) && !t.array(d.source))
           r.fail(disks[k]["source"],
                  fmt::format("{}.source: '{}' is neither a LUN nor an array name", dctx, d.source));
         d.guest_device = r.opt_str(disks[k], "guest_device", dctx, "/dev/" + d.target);
+        r.check(disks[k]["guest_device"] ? disks[k]["guest_device"] : disks[k]["target"],
+                dctx + ".guest_device", d.guest_device, name_rules::dev_path);
         d.mountpoint = r.opt_str(disks[k], "mountpoint", dctx);
+        if (!d.mountpoint.empty())
+          r.check(disks[k]["mountpoint"], dctx + ".mountpoint", d.mountpoint, name_rules::mountpoint);
         std::string boot = r.opt_str(disks[k], "boot", dctx, k == 0 ? "true" : "false");
         if (boot != "true" && boot != "false")
           r.fail(disks[k]["boot"], fmt::format("{}.boot: '{}' must be true or false", dctx, boot));
