@@ -176,15 +176,26 @@ TEST(Journal, NotAJournalIsAClearError) {
 
 TEST(HostLock, ASecondRecoveryOnTheSameHostIsRefused) {
   std::string dir = temp_dir("lock");
-  auto first = HostLock::acquire(dir, "s01");
+  bool held = false;
+  auto first = HostLock::acquire(dir, "s01", held);
   ASSERT_TRUE(first);
-  auto second = HostLock::acquire(dir, "s01");
+  auto second = HostLock::acquire(dir, "s01", held);
   ASSERT_FALSE(second);
+  EXPECT_TRUE(held);
   EXPECT_NE(second.error().message.find("another recovery is running on host s01"), std::string::npos);
-  EXPECT_TRUE(HostLock::acquire(dir, "storage")) << "other hosts are free";
+  EXPECT_TRUE(HostLock::acquire(dir, "storage", held)) << "other hosts are free";
   first->reset();
-  EXPECT_TRUE(HostLock::acquire(dir, "s01")) << "released when the holder goes away";
+  EXPECT_TRUE(HostLock::acquire(dir, "s01", held)) << "released when the holder goes away";
   std::filesystem::remove_all(dir);
+}
+
+TEST(HostLock, ALockThatCannotBeMadeIsAnErrorNotLocked) {
+  bool held = true;
+  auto l = HostLock::acquire("/nonexistent/stackdr-state", "s01", held);
+  ASSERT_FALSE(l);
+  EXPECT_FALSE(held);
+  EXPECT_NE(l.error().message.find("cannot create the recovery lock"), std::string::npos)
+      << l.error().message;
 }
 
 }  // namespace

@@ -321,6 +321,9 @@ int run(int argc, char** argv) {
                     "let destructive steps run (interlocks still apply; a zvol snapshot is taken first)");
   recover->add_flag("--resume", rec_opt.resume,
                     "continue the interrupted incident without repeating done steps");
+  recover->add_flag("--new-journal", rec_opt.new_journal,
+                    "start a new incident journal; the old files are kept beside it, renamed (for a journal "
+                    "refused as damaged or emptied)");
   recover
       ->add_option("--new-disk", rec_opt.new_disk,
                    "pool disk to `zpool replace` a failed one with, as /dev/disk/by-id/NAME")

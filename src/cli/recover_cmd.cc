@@ -18,6 +18,7 @@
 #include "sim/sim_clock.h"
 #include "sim/sim_host.h"
 #include "store/host_lock.h"
+#include "store/journal_file.h"
 #include "util/json_text.h"
 
 namespace stackdr {
@@ -31,11 +32,15 @@ int fail(int code, const std::string& m) {
   return code;
 }
 
-Result<std::unique_ptr<Journal>> open_journal(const std::string& dir) {
+// The journal through its guard (store/journal_file.h); what the guard notes goes to stderr.
+Result<std::unique_ptr<Journal>> open_journal(const std::string& dir, bool write = true) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  if (write) std::filesystem::create_directories(dir, ec);
   if (ec) return Error{fmt::format("{}: cannot create the state directory: {}", dir, ec.message())};
-  return Journal::open(dir + "/stackdr.db");
+  std::vector<std::string> notes;
+  auto j = open_journal_file(dir, {.write = write}, notes);
+  for (const auto& n : notes) std::cerr << "stackdr: " << n << "\n";
+  return j;
 }
 
 bool ask_terminal(const std::string& question) {
@@ -91,9 +96,13 @@ int dry_run(const RecoverCliOptions& o, StackContext& ctx, const std::string& di
   const Topology& t = ctx.topology();
   PlanContext pc = ro.plan;
   // What the journal remembers (LIO serials) is read if it is there; nothing is created.
-  std::string db = dir + "/stackdr.db";
-  if (std::filesystem::exists(db))
-    if (auto j = Journal::open_readonly(db)) pc.known_serials = (*j)->serials();
+  if (journal_recorded(dir)) {
+    if (auto j = open_journal(dir, false))
+      pc.known_serials = (*j)->serials();
+    else
+      std::cerr << "stackdr: the plan is made without the journal's LIO serials: " << j.error().message
+                << "\n";
+  }
   View v = take_view(t, ctx.hosts());
   for (const auto& [lun, serial] : visible_serials(t, v)) pc.known_serials[lun] = serial;
   std::vector<PlannedRound> rounds;
@@ -175,6 +184,11 @@ int cmd_recover(const RecoverCliOptions& o) {
   ro.plan.new_disk = o.new_disk;
   if (o.dry_run) return dry_run(o, **ctx, dir, ro);
 
+  if (o.new_journal && journal_recorded(dir)) {
+    auto aside = set_journal_aside(dir);
+    if (!aside) return fail(kExitUsage, aside.error().message);
+    std::cerr << "stackdr: started a new journal; the old one is kept as " << *aside << "\n";
+  }
   auto journal = open_journal(dir);
   if (!journal) return fail(kExitUsage, journal.error().message);
   // One recovery per host: take every host's lock, in name order so two runs cannot deadlock.
@@ -183,8 +197,9 @@ int cmd_recover(const RecoverCliOptions& o) {
   for (const auto& h : t.hosts) names.push_back(h.name);
   std::sort(names.begin(), names.end());
   for (const auto& n : names) {
-    auto l = HostLock::acquire(dir, n);
-    if (!l) return fail(kLocked, l.error().message);
+    bool held = false;
+    auto l = HostLock::acquire(dir, n, held);
+    if (!l) return fail(held ? kLocked : kExitUsage, l.error().message);
     locks.push_back(std::move(*l));
   }
   std::unique_ptr<Clock> clock;
@@ -196,6 +211,9 @@ int cmd_recover(const RecoverCliOptions& o) {
   Executor ex(t, (*ctx)->hosts(), *clock, **journal, o.json ? std::cerr : std::cout);
   ro.ask = ask_terminal;
   RecoverOutcome r = ex.run(ro);
+  std::vector<std::string> notes;
+  back_up_journal(**journal, dir, notes);  // what this run wrote, kept
+  for (const auto& n : notes) std::cerr << "stackdr: " << n << "\n";
   if (o.json) {
     nlohmann::json steps = steps_json(r.steps);
     std::cout << json_text(nlohmann::json{{"exit", r.exit},
@@ -216,7 +234,7 @@ int cmd_incident(const IncidentCliOptions& o) {
   const std::string& format = o.format;
   int id = o.id;
   std::string dir = state_dir_for(o.state_dir, o.lab);
-  if (verb != "close" && !std::filesystem::exists(dir + "/stackdr.db")) {
+  if (verb != "close" && !journal_recorded(dir)) {
     // Reading creates nothing: no journal yet is an empty list, not a new database.
     if (verb == "list") {
       std::cout << (format == "json"
@@ -226,7 +244,7 @@ int cmd_incident(const IncidentCliOptions& o) {
     }
     return fail(kExitUsage, fmt::format("no incident {}: there is no journal in {} yet", id, dir));
   }
-  auto journal = verb == "close" ? open_journal(dir) : Journal::open_readonly(dir + "/stackdr.db");
+  auto journal = open_journal(dir, verb == "close");
   if (!journal) return fail(kExitUsage, journal.error().message);
   if (verb == "list") {
     auto all = (*journal)->incidents();

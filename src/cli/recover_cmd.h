@@ -12,6 +12,7 @@ namespace stackdr {
 struct RecoverCliOptions {
   ContextOptions context;
   bool dry_run = false, yes = false, allow_data_loss = false, resume = false, json = false;
+  bool new_journal = false;  // set a refused (damaged, emptied) journal aside and start a new one
   std::string new_disk;
   std::string state_dir;  // "" = $STACKDR_STATE_DIR or /var/lib/stackdr
 };

@@ -10,12 +10,20 @@
 
 namespace stackdr {
 
-Result<std::unique_ptr<HostLock>> HostLock::acquire(const std::string& state_dir, const std::string& host) {
+Result<std::unique_ptr<HostLock>> HostLock::acquire(const std::string& state_dir, const std::string& host,
+                                                    bool& held) {
+  held = false;
   std::string path = fmt::format("{}/recover.{}.lock", state_dir, host);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
     return Error{fmt::format("{}: cannot create the recovery lock: {}", path, std::strerror(errno))};
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    held = errno == EWOULDBLOCK;
+    if (!held) {
+      std::string why = std::strerror(errno);
+      ::close(fd);
+      return Error{fmt::format("{}: cannot take the recovery lock: {}", path, why)};
+    }
     char buf[32] = {};
     ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
     ::close(fd);

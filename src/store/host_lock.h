@@ -12,8 +12,10 @@ namespace stackdr {
 
 class HostLock {
  public:
-  /// Fails with who holds it (pid) when another recovery does.
-  static Result<std::unique_ptr<HostLock>> acquire(const std::string& state_dir, const std::string& host);
+  /// Fails with who holds it (pid) when another recovery does (`held` set), or with why the
+  /// lock file could not be made (`held` false: that is an error, not "locked").
+  static Result<std::unique_ptr<HostLock>> acquire(const std::string& state_dir, const std::string& host,
+                                                   bool& held);
   ~HostLock();
   HostLock(const HostLock&) = delete;
   HostLock& operator=(const HostLock&) = delete;

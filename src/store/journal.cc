@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "store/journal_file.h"
 #include "util/enum_names.h"
 #include "util/json_text.h"
 
@@ -182,6 +183,25 @@ void Journal::exec(const char* sql) {
   }
 }
 
+std::string Journal::quick_check() {
+  Stmt q(db_, "PRAGMA quick_check");
+  std::string first = q.step() ? q.text(0) : "no answer";
+  return first;
+}
+
+int Journal::highest_incident() {
+  Stmt t(db_, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'incidents'");
+  if (!t.step() || t.integer(0) == 0) return 0;
+  Stmt q(db_, "SELECT COALESCE(MAX(id), 0) FROM incidents");
+  return q.step() ? static_cast<int>(q.integer(0)) : 0;
+}
+
+void Journal::backup_to(const std::string& path) {
+  Stmt q(db_, "VACUUM INTO ?");
+  q.bind(1, path);
+  q.step();
+}
+
 std::string Journal::journal_mode() {
   Stmt q(db_, "PRAGMA journal_mode");
   return q.step() ? q.text(0) : "";
@@ -203,7 +223,9 @@ int Journal::open_incident(double at, const std::string& mode, const std::string
       .bind(7, summary)
       .bind(8, json_text(findings));
   q.step();
-  return static_cast<int>(sqlite3_last_insert_rowid(db_));
+  int id = static_cast<int>(sqlite3_last_insert_rowid(db_));
+  if (!high_water_file_.empty()) write_high_water(high_water_file_, id);
+  return id;
 }
 
 std::optional<IncidentRecord> Journal::latest_open() {

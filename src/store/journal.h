@@ -108,11 +108,22 @@ class Journal {
   std::map<std::string, std::string> serials();
   std::string journal_mode();  // "wal"
 
+  /// SQLite's `PRAGMA quick_check`: "ok", or the first problem it found.
+  std::string quick_check();
+  /// The highest incident number ever stored here (0: none, or no incidents table at all).
+  int highest_incident();
+  /// A file that keeps the highest incident number outside the database (see journal_file.h);
+  /// open_incident() updates it. Empty: none (an in-memory journal).
+  void set_high_water_file(std::string path) { high_water_file_ = std::move(path); }
+  /// A consistent copy of the whole journal at `path` (VACUUM INTO).
+  void backup_to(const std::string& path);
+
  private:
   explicit Journal(sqlite3* db) : db_(db) {}
   void exec(const char* sql);
   void migrate();
   sqlite3* db_;
+  std::string high_water_file_;
 };
 
 }  // namespace stackdr

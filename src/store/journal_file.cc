@@ -1,0 +1,152 @@
+#include "store/journal_file.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "util/text.h"
+
+namespace stackdr {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kBackupsKept = 5;
+
+std::string db_path(const std::string& dir) {
+  return dir + "/stackdr.db";
+}
+std::string high_water_path(const std::string& dir) {
+  return db_path(dir) + ".incidents";
+}
+
+std::string utc_stamp() {
+  return fmt::format("{:%Y%m%dT%H%M%SZ}",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+}
+
+std::vector<fs::path> backups(const std::string& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir + "/backups", ec))
+    if (e.is_regular_file() && text::starts_with(e.path().filename().string(), "stackdr-") &&
+        e.path().extension() == ".db")
+      out.push_back(e.path());
+  std::sort(out.begin(), out.end());  // names carry the UTC time: oldest first
+  return out;
+}
+
+std::string refusal(const std::string& dir, const std::string& what) {
+  auto b = backups(dir);
+  std::string restore =
+      b.empty() ? "there is no backup in " + dir + "/backups"
+                : fmt::format("restore the newest backup: cp {} {}", b.back().string(), db_path(dir));
+  return fmt::format(
+      "{}: {}. It is not used as it is, because an incident may be missing from it. Either {}, or start a "
+      "new "
+      "journal with `stackdr recover --new-journal` (the old files are kept beside it, renamed)",
+      db_path(dir), what, restore);
+}
+
+}  // namespace
+
+void back_up_journal(Journal& j, const std::string& dir, std::vector<std::string>& notes) {
+  if (j.highest_incident() == 0) return;  // nothing to lose yet
+  std::error_code ec;
+  auto changed = fs::last_write_time(db_path(dir), ec);
+  if (auto wal = fs::last_write_time(db_path(dir) + "-wal", ec); !ec) changed = std::max(changed, wal);
+  auto b = backups(dir);
+  if (!b.empty() && fs::last_write_time(b.back(), ec) >= changed) return;
+  fs::create_directories(dir + "/backups", ec);
+  std::string to = fmt::format("{}/backups/stackdr-{}.db", dir, utc_stamp());
+  if (fs::exists(to)) return;  // one a second is enough
+  try {
+    j.backup_to(to);
+  } catch (const JournalError& e) {
+    notes.push_back(fmt::format("could not back up the journal to {}: {}", to, e.what()));
+    return;
+  }
+  b = backups(dir);
+  for (size_t i = 0; i + kBackupsKept < b.size(); ++i) fs::remove(b[i], ec);
+}
+
+void write_high_water(const std::string& path, int id) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream o(tmp, std::ios::trunc);
+    o << id << "\n";
+    if (!o.flush()) throw JournalError(fmt::format("{}: cannot write the incident count", tmp));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);  // atomic: a reader sees the old number or the new one
+  if (ec) throw JournalError(fmt::format("{}: cannot write the incident count: {}", path, ec.message()));
+}
+
+std::optional<int> read_high_water(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::string line;
+  std::getline(in, line);
+  auto n = text::to_int(text::trim(line));
+  if (!n || *n < 0) return 0;  // unreadable: claims nothing
+  return static_cast<int>(*n);
+}
+
+bool journal_recorded(const std::string& dir) {
+  return fs::exists(db_path(dir)) || fs::exists(high_water_path(dir));
+}
+
+Result<std::string> set_journal_aside(const std::string& dir) {
+  std::string suffix = ".set-aside-" + utc_stamp();
+  std::error_code ec;
+  for (const std::string& f :
+       {db_path(dir), db_path(dir) + "-wal", db_path(dir) + "-shm", high_water_path(dir)}) {
+    if (!fs::exists(f)) continue;
+    fs::rename(f, f + suffix, ec);
+    if (ec) return Error{fmt::format("{}: cannot set it aside: {}", f, ec.message())};
+  }
+  return db_path(dir) + suffix;
+}
+
+Result<std::unique_ptr<Journal>> open_journal_file(const std::string& dir, const JournalFileOptions& o,
+                                                   std::vector<std::string>& notes) {
+  const std::string db = db_path(dir);
+  const std::optional<int> recorded = read_high_water(high_water_path(dir));
+  std::error_code ec;
+  bool present = fs::exists(db, ec);
+  if (recorded && *recorded > 0) {
+    if (!present)
+      return Error{refusal(dir, fmt::format("is missing, but incident #{} was recorded here", *recorded))};
+    if (fs::file_size(db, ec) == 0 && !ec)
+      return Error{
+          refusal(dir, fmt::format("is empty (0 bytes), but incident #{} was recorded here", *recorded))};
+  }
+  if (!o.write && !present) return Error{fmt::format("{}: there is no journal here yet", db)};
+  auto j = o.write ? Journal::open(db) : Journal::open_readonly(db);
+  if (!j) return Error{refusal(dir, j.error().message)};
+  try {
+    if (std::string qc = (*j)->quick_check(); qc != "ok")
+      return Error{refusal(dir, "is damaged (SQLite quick_check: " + qc + ")")};
+    int held = (*j)->highest_incident();
+    if (recorded && held < *recorded)
+      return Error{
+          refusal(dir, fmt::format("holds incidents up to #{}, but #{} was recorded here (truncated, "
+                                   "replaced, or its write-ahead log was lost)",
+                                   held, *recorded))};
+    if (o.write) {
+      if (!recorded && held > 0) write_high_water(high_water_path(dir), held);  // a journal from before
+      (*j)->set_high_water_file(high_water_path(dir));
+      back_up_journal(**j, dir, notes);  // a restore point before this run writes
+    }
+  } catch (const JournalError& e) {  // a file that is not a database at all
+    return Error{refusal(dir, std::string("is not readable: ") + e.what())};
+  }
+  return j;
+}
+
+}  // namespace stackdr

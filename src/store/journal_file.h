@@ -1,0 +1,44 @@
+#pragma once
+/// The incident journal on disk, opened so that it cannot lose an incident quietly.
+///
+/// A damaged, emptied, replaced or truncated database used to read as "no incidents" and let
+/// `--resume` open a new incident beside the one it lost (a 0-byte file, a deleted WAL after a
+/// kill). So: SQLite's quick_check runs on every open; the highest incident number is also kept
+/// in a small file beside the database (STATE/stackdr.db.incidents), and a database that holds
+/// fewer incidents than that file — or is missing while that file exists — is refused; a
+/// journal opened for writing is first copied to STATE/backups/ (the newest five are kept).
+/// A refusal says what happened and the two ways on: restore a backup, or `--new-journal`,
+/// which sets the old files aside (never deletes them) and starts empty.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/journal.h"
+#include "util/result.h"
+
+namespace stackdr {
+
+struct JournalFileOptions {
+  bool write = true;  // false: read only, create nothing
+};
+
+/// STATE_DIR/stackdr.db, checked as above. `notes` receives what the operator should know but
+/// that does not stop anything (a backup that could not be written).
+Result<std::unique_ptr<Journal>> open_journal_file(const std::string& state_dir, const JournalFileOptions& o,
+                                                   std::vector<std::string>& notes);
+/// Copies the journal to STATE_DIR/backups/stackdr-TIME.db unless the newest copy is newer than
+/// it; keeps the newest five. A copy that fails is noted, never fatal.
+void back_up_journal(Journal& j, const std::string& state_dir, std::vector<std::string>& notes);
+/// True when the state directory has a journal or says it had one.
+bool journal_recorded(const std::string& state_dir);
+/// Renames the journal's files to NAME.set-aside-TIME and returns the new database name; the
+/// next open starts a new journal.
+Result<std::string> set_journal_aside(const std::string& state_dir);
+
+/// The high-water file: the highest incident number this journal ever held.
+void write_high_water(const std::string& path, int id);
+std::optional<int> read_high_water(const std::string& path);
+
+}  // namespace stackdr
