@@ -3,12 +3,15 @@
 // bundle written with the same argv encoding.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "host/local_host.h"
 #include "host/replay_host.h"
+#include "util/text.h"
 
 namespace stackdr {
 namespace {
@@ -101,6 +104,44 @@ TEST(LocalHost, RunsEveryCommandUnderTheCLocale) {
   EXPECT_NE(r.out.find("LC_ALL=C\n"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("LANG="), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("LC_NUMERIC="), std::string::npos) << r.out;
+}
+
+// What runs as root does not depend on the caller's environment: a fixed search path (a fake
+// `env` first in the caller's PATH is not run) and only PATH, LC_ALL and HOME passed on.
+TEST(LocalHost, RunsWithAFixedPathAndAMinimalEnvironment) {
+  namespace fs = std::filesystem;
+  fs::path evil = fs::temp_directory_path() / ("stackdr-evil-path-" + std::to_string(::getpid()));
+  fs::create_directories(evil);
+  {
+    std::ofstream f(evil / "env");
+    f << "#!/bin/sh\necho EVIL\n";
+  }
+  fs::permissions(evil / "env", fs::perms::owner_all);
+  std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  ::setenv("PATH", (evil.string() + ":" + old_path).c_str(), 1);
+  ::setenv("LD_PRELOAD", "/nonexistent/evil.so", 1);
+  ::setenv("IFS", "x", 1);
+  CommandResult r = LocalHost("local").run({"env"}, std::chrono::seconds(10));
+  CommandResult custom = LocalHost("local", evil.string()).run({"env"}, std::chrono::seconds(10));
+  ::setenv("PATH", old_path.c_str(), 1);
+  ::unsetenv("LD_PRELOAD");
+  ::unsetenv("IFS");
+  fs::remove_all(evil);
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(r.out.find("EVIL"), std::string::npos) << r.out;
+  std::vector<std::string> names;
+  for (auto l : text::lines(r.out))
+    if (!l.empty()) names.push_back(std::string(l.substr(0, l.find('='))));
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"HOME", "LC_ALL", "PATH"})) << r.out;
+  EXPECT_NE(r.out.find("PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"), std::string::npos) << r.out;
+  EXPECT_EQ(custom.out, "EVIL\n") << "a configured command_path is used as given";
+}
+
+TEST(LocalHost, ACommandOutsideTheSearchPathIsNotFound) {
+  CommandResult r = LocalHost("local", "/nonexistent").run({"env"}, std::chrono::seconds(10));
+  EXPECT_FALSE(r.started);
+  EXPECT_NE(r.err.find("not found in /nonexistent"), std::string::npos) << r.err;
 }
 
 }  // namespace

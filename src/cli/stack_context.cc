@@ -43,7 +43,9 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
     return ctx;
   }
   for (const auto& h : ctx->topology_.hosts) {
-    if (h.transport == "local") ctx->hosts_[h.name] = std::make_unique<LocalHost>(h.name);
+    if (h.transport == "local")
+      ctx->hosts_[h.name] = h.command_path.empty() ? std::make_unique<LocalHost>(h.name)
+                                                   : std::make_unique<LocalHost>(h.name, h.command_path);
     // transport: ssh has no Host yet: its facts are reported as unreadable, never guessed.
   }
   return ctx;

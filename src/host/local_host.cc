@@ -10,12 +10,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
-extern char** environ;
+#include "util/text.h"
 
 namespace stackdr {
 
@@ -83,20 +85,27 @@ struct Fd {
 
 namespace {
 
-// The caller's environment with the locale forced to C: numbers, dates and messages parse the
-// same on every machine ("72.38% done", not "72,38% done"; English error words mdadm's
-// "No md superblock" check reads). The strings live as long as the process.
-std::vector<char*> c_locale_environment() {
-  static char kLcAll[] = "LC_ALL=C";
-  std::vector<char*> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string_view v(*e);
-    if (v.starts_with("LC_") || v.starts_with("LANG=") || v.starts_with("LANGUAGE=")) continue;
-    env.push_back(*e);
-  }
-  env.push_back(kLcAll);
-  env.push_back(nullptr);
+// A minimal environment: the search path, the C locale (numbers, dates and messages parse the
+// same on every machine: "72.38% done", not "72,38% done"; the English words mdadm's "No md
+// superblock" check reads) and HOME (targetcli keeps its preferences there). Nothing else of
+// the caller's: no LD_PRELOAD, no IFS, no tool options in the environment.
+std::vector<std::string> minimal_environment(const std::string& search_path) {
+  std::vector<std::string> env{"PATH=" + search_path, "LC_ALL=C"};
+  const char* home = std::getenv("HOME");
+  env.push_back(std::string("HOME=") + (home && *home == '/' ? home : "/root"));
   return env;
+}
+
+// argv[0] as a file: itself when it names a path, else the first executable of that name in
+// `search_path` (posix_spawnp would search the caller's PATH instead).
+std::optional<std::string> find_command(const std::string& cmd, const std::string& search_path) {
+  if (cmd.find('/') != std::string::npos) return cmd;
+  for (auto dir : text::split(search_path, ':')) {
+    if (dir.empty()) continue;
+    std::string f = std::string(dir) + "/" + cmd;
+    if (::access(f.c_str(), X_OK) == 0) return f;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -130,9 +139,13 @@ CommandResult LocalHost::run(const Argv& argv, std::chrono::milliseconds timeout
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
-  std::vector<char*> env = c_locale_environment();
+  std::vector<std::string> env_strings = minimal_environment(path_);
+  std::vector<char*> env;
+  for (auto& e : env_strings) env.push_back(e.data());
+  env.push_back(nullptr);
+  std::optional<std::string> file = find_command(argv[0], path_);
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), env.data());
+  int rc = file ? posix_spawn(&pid, file->c_str(), &fa, &attr, cargv.data(), env.data()) : ENOENT;
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   out_w.reset();
@@ -140,7 +153,7 @@ CommandResult LocalHost::run(const Argv& argv, std::chrono::milliseconds timeout
   if (rc != 0) {
     r.started = false;
     r.exit_code = 127;
-    r.err = argv[0] + ": " + std::strerror(rc);
+    r.err = file ? argv[0] + ": " + std::strerror(rc) : argv[0] + ": not found in " + path_;
     return r;
   }
 

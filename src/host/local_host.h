@@ -1,6 +1,8 @@
 #pragma once
-/// LocalHost runs commands on this machine with posix_spawnp and an argv vector: device
-/// names and IQNs come from config and tool output, so nothing ever passes through a shell.
+/// LocalHost runs commands on this machine with posix_spawn and an argv vector: device names
+/// and IQNs come from config and tool output, so nothing ever passes through a shell. Commands
+/// are found in a fixed search path (not the caller's PATH) and run with a minimal environment
+/// (PATH, LC_ALL=C, HOME): what runs as root does not depend on who started stackdr or how.
 
 #include "host/host.h"
 
@@ -8,7 +10,10 @@ namespace stackdr {
 
 class LocalHost : public Host {
  public:
-  explicit LocalHost(std::string name) : name_(std::move(name)) {}
+  /// The search path when the topology gives none.
+  static constexpr const char* kDefaultPath = "/usr/sbin:/usr/bin:/sbin:/bin";
+  explicit LocalHost(std::string name, std::string search_path = kDefaultPath)
+      : name_(std::move(name)), path_(std::move(search_path)) {}
   const std::string& name() const override { return name_; }
   CommandResult run(const Argv& argv, std::chrono::milliseconds timeout) override;
   Result<std::string> read_file(const std::string& path) override;
@@ -16,6 +21,7 @@ class LocalHost : public Host {
 
  private:
   std::string name_;
+  std::string path_;  // where commands named without a '/' are looked for, in order
 };
 
 }  // namespace stackdr

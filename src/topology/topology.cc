@@ -210,7 +210,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
     r.check(kv.first, "hosts", h.name, name_rules::label);
     std::string ctx = "hosts." + h.name;
     r.map_or_fail(kv.second, ctx);
-    r.only_keys(kv.second, {"role", "address", "transport"}, ctx);
+    r.only_keys(kv.second, {"role", "address", "transport", "command_path"}, ctx);
     std::string role = r.str(kv.second, "role", ctx, "storage, kvm or vm");
     if (role == "storage")
       h.role = HostRole::kStorage;
@@ -223,6 +223,12 @@ Topology read(const YAML::Node& root, const Reader& r) {
     h.address = r.opt_str(kv.second, "address", ctx);
     if (!h.address.empty()) r.check(kv.second["address"], ctx + ".address", h.address, name_rules::address);
     h.transport = r.opt_str(kv.second, "transport", ctx, "local");
+    h.command_path = r.opt_str(kv.second, "command_path", ctx);
+    for (auto dir : text::split(h.command_path, ':'))
+      if (!h.command_path.empty() && (dir.empty() || dir.front() != '/'))
+        r.fail(kv.second["command_path"],
+               fmt::format("{}.command_path: '{}' must be absolute directories separated by ':'", ctx,
+                           printable(h.command_path)));
     if (h.transport != "local" && h.transport != "ssh")
       r.fail(kv.second["transport"],
              fmt::format("{}.transport: '{}' is not one of local, ssh", ctx, h.transport));

@@ -19,6 +19,7 @@ struct HostConfig {
   HostRole role = HostRole::kKvm;
   std::string address;
   std::string transport = "local";  // local | ssh
+  std::string command_path;         // where commands are found; "" = /usr/sbin:/usr/bin:/sbin:/bin
 };
 
 struct StorageConfig {
