@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/incident_report.h"
+#include "cli/signals.h"
 #include "cli/text_report.h"
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
@@ -210,6 +211,9 @@ int cmd_recover(const RecoverCliOptions& o) {
   // With --json the step log goes to standard error: standard output is one JSON document.
   Executor ex(t, (*ctx)->hosts(), *clock, **journal, o.json ? std::cerr : std::cout);
   ro.ask = ask_terminal;
+  signals::install_for_recovery();
+  ro.stop_requested = signals::stop_requested;
+  ro.running = signals::set_running;
   RecoverOutcome r = ex.run(ro);
   std::vector<std::string> notes;
   back_up_journal(**journal, dir, notes);  // what this run wrote, kept

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,14 @@ struct CommandResult {
   bool ok() const { return started && !timed_out && exit_code == 0; }
 };
 
+/// A process a step started, as the journal keeps it: its pid and its start time on that host
+/// (/proc/PID/stat field 22, in clock ticks since boot), so a pid reused by another process
+/// after a reboot or a long time is not taken for the step.
+struct ProcessId {
+  long pid = 0;
+  unsigned long long start = 0;
+};
+
 class Host {
  public:
   virtual ~Host() = default;
@@ -35,6 +44,19 @@ class Host {
   /// Whether run() and read_file() may be called from several threads at once (the observer
   /// then runs independent probes side by side). The simulator and replay say no.
   virtual bool concurrent() const { return false; }
+  /// Runs like run(), and calls `started` as soon as the process exists, before waiting for
+  /// it: the executor journals it, so that after a crash `--resume` can find it still running.
+  virtual CommandResult run_tracked(const Argv& argv, std::chrono::milliseconds timeout,
+                                    const std::function<void(const ProcessId&)>& started) {
+    (void)started;  // a host without processes of its own (replay) has nothing to report
+    return run(argv, timeout);
+  }
+  /// Whether a process recorded by run_tracked() still runs; nothing when this host cannot
+  /// tell (then nobody may assume it ended).
+  virtual std::optional<bool> running(const ProcessId& p) {
+    (void)p;
+    return std::nullopt;
+  }
 };
 
 /// Looks up the Host for a topology host name (nullptr: no way to reach it).

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -110,7 +111,46 @@ std::optional<std::string> find_command(const std::string& cmd, const std::strin
 
 }  // namespace
 
+namespace {
+
+// Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. The comm
+// field (2) may hold spaces and parentheses, so fields are counted after its last ')'.
+std::optional<unsigned long long> start_ticks(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  auto fields = text::fields(std::string_view(stat).substr(close + 1));
+  // After ')': state is field 3, so field 22 is index 19.
+  if (fields.size() < 20 || fields[0] == "Z") return std::nullopt;  // a zombie has ended
+  auto v = text::to_int(fields[19]);
+  if (!v || *v < 0) return std::nullopt;
+  return static_cast<unsigned long long>(*v);
+}
+
+}  // namespace
+
+std::optional<bool> LocalHost::running(const ProcessId& p) {
+  if (p.pid <= 0) return std::nullopt;
+  auto now = start_ticks(p.pid);
+  return now && *now == p.start;
+}
+
 CommandResult LocalHost::run(const Argv& argv, std::chrono::milliseconds timeout) {
+  return run_tracked(argv, timeout, {});
+}
+
+CommandResult LocalHost::run_tracked(const Argv& argv, std::chrono::milliseconds timeout,
+                                     const std::function<void(const ProcessId&)>& started) {
+  std::exception_ptr deferred;
+  CommandResult r = spawn_and_wait(argv, timeout, started, deferred);
+  if (deferred) std::rethrow_exception(deferred);
+  return r;
+}
+
+CommandResult LocalHost::spawn_and_wait(const Argv& argv, std::chrono::milliseconds timeout,
+                                        const std::function<void(const ProcessId&)>& started,
+                                        std::exception_ptr& deferred) {
   CommandResult r;
   if (argv.empty()) {
     r.started = false;
@@ -150,6 +190,16 @@ CommandResult LocalHost::run(const Argv& argv, std::chrono::milliseconds timeout
   posix_spawnattr_destroy(&attr);
   out_w.reset();
   err_w.reset();
+  if (rc == 0 && started) {
+    // Journaled before the wait: if stackdr dies now, the next run finds this process. Should
+    // the journal fail here, the step is already running: it is waited for all the same, and
+    // the error is raised once it has ended, so its outcome is at least printed.
+    try {
+      started(ProcessId{pid, start_ticks(pid).value_or(0)});
+    } catch (...) {
+      deferred = std::current_exception();
+    }
+  }
   if (rc != 0) {
     r.started = false;
     r.exit_code = 127;

@@ -4,6 +4,8 @@
 /// are found in a fixed search path (not the caller's PATH) and run with a minimal environment
 /// (PATH, LC_ALL=C, HOME): what runs as root does not depend on who started stackdr or how.
 
+#include <exception>
+
 #include "host/host.h"
 
 namespace stackdr {
@@ -16,10 +18,16 @@ class LocalHost : public Host {
       : name_(std::move(name)), path_(std::move(search_path)) {}
   const std::string& name() const override { return name_; }
   CommandResult run(const Argv& argv, std::chrono::milliseconds timeout) override;
+  CommandResult run_tracked(const Argv& argv, std::chrono::milliseconds timeout,
+                            const std::function<void(const ProcessId&)>& started) override;
+  std::optional<bool> running(const ProcessId& p) override;
   Result<std::string> read_file(const std::string& path) override;
   bool concurrent() const override { return true; }
 
  private:
+  CommandResult spawn_and_wait(const Argv& argv, std::chrono::milliseconds timeout,
+                               const std::function<void(const ProcessId&)>& started,
+                               std::exception_ptr& deferred);
   std::string name_;
   std::string path_;  // where commands named without a '/' are looked for, in order
 };

@@ -93,6 +93,40 @@ nlohmann::json plan_json(const Plan& p) {
           {"steps", steps}};
 }
 
+// A step's process as the journal keeps it: "HOST pid PID start TICKS".
+std::string process_detail(const std::string& host, const ProcessId& p) {
+  return fmt::format("{} pid {} start {}", host, p.pid, p.start);
+}
+
+struct RecordedProcess {
+  std::string host, step, argv;
+  ProcessId id;
+};
+
+std::optional<RecordedProcess> parse_process_detail(const JournalEvent& e) {
+  auto w = text::fields(e.detail);
+  if (w.size() != 5 || w[1] != "pid" || w[3] != "start") return std::nullopt;
+  auto pid = text::to_int(w[2]);
+  auto start = text::to_int(w[4]);
+  if (!pid || !start || *pid <= 0 || *start < 0) return std::nullopt;
+  return RecordedProcess{std::string(w[0]), e.step, e.argv,
+                         ProcessId{static_cast<long>(*pid), static_cast<unsigned long long>(*start)}};
+}
+
+// The processes of an incident's steps that were started and never recorded as finished: a
+// crash (kill -9, power, OOM) between the two records. They may still be running.
+std::vector<RecordedProcess> unfinished_processes(const std::vector<JournalEvent>& events) {
+  std::vector<RecordedProcess> out;
+  for (const auto& e : events) {
+    if (e.kind == EventKind::kStepProcess) {
+      if (auto p = parse_process_detail(e)) out.push_back(*p);
+    } else if (e.kind == EventKind::kStepFinished && !e.step.empty()) {
+      std::erase_if(out, [&](const RecordedProcess& p) { return p.step == e.step && p.argv == e.argv; });
+    }
+  }
+  return out;
+}
+
 // The unchecked steps of the interrupted plan that had not finished: they run first on resume.
 Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::string, int>& done) {
   Plan p;
@@ -370,8 +404,15 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   event(EventKind::kStepStarted, plan_no, &s, cmd, std::nullopt, "", s.title);
   if (o_.boundary) o_.boundary("started:" + s.id);
   Host* h = hosts_(s.host);
-  CommandResult r = h ? h->run(*argv, kActTimeout)
+  if (o_.running) o_.running(fmt::format("{} on {}", cmd, s.host));
+  // The process is journaled as soon as it exists: after a crash, --resume finds it.
+  auto journal_process = [&](const ProcessId& p) {
+    event(EventKind::kStepProcess, plan_no, &s, cmd, std::nullopt, "", process_detail(s.host, p));
+    if (o_.running) o_.running(fmt::format("{} on {} (pid {})", cmd, s.host, p.pid));
+  };
+  CommandResult r = h ? h->run_tracked(*argv, kActTimeout, journal_process)
                       : CommandResult{false, false, 127, "", "host " + s.host + " is not reachable"};
+  if (o_.running) o_.running("");
   event(EventKind::kStepFinished, plan_no, &s, cmd,
         r.started ? std::optional<int>(r.exit_code) : std::nullopt, r.out + r.err,
         r.timed_out ? "timed out" : "");
@@ -447,6 +488,25 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   }
   if (open && o_.resume) {
     outcome_.incident = open->id;
+    // Never start a step beside its previous instance: a step whose process was journaled and
+    // never finished is looked for on its host first.
+    for (const auto& p : unfinished_processes(journal_.events(open->id))) {
+      Host* h = hosts_(p.host);
+      std::optional<bool> alive = h ? h->running(p.id) : std::nullopt;
+      if (alive && !*alive) continue;
+      outcome_.exit = kLocked;
+      outcome_.message =
+          alive ? fmt::format(
+                      "`{}` from the interrupted run of incident {} is still running on {} (pid {}): "
+                      "wait until it ends, then run `stackdr recover --resume` again",
+                      p.argv, open->id, p.host, p.id.pid)
+                : fmt::format(
+                      "`{}` from the interrupted run of incident {} was started on {} as pid {}, and "
+                      "stackdr cannot tell whether it still runs: check on that host (ps -p {}), then "
+                      "run `stackdr recover --resume` again once it has ended",
+                      p.argv, open->id, p.host, p.id.pid, p.id.pid);
+      return outcome_;
+    }
     if (auto lp = journal_.last_plan(open->id)) {
       plan_no = lp->plan;
       resumed_key = lp->detail;
@@ -529,6 +589,13 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     }
     bool completed = true;
     for (size_t i = 0; i < plan.steps.size(); ++i) {
+      if (o_.stop_requested && o_.stop_requested()) {
+        finish(kStopped, EventKind::kStopped,
+               fmt::format("stopped by a signal before `{}` ({}); every step before it finished and is "
+                           "journaled: `stackdr recover --resume` continues",
+                           plan.steps[i].title, describe_argv(plan.steps[i].argv)));
+        return outcome_;
+      }
       if (o_.boundary) o_.boundary("before:" + plan.steps[i].id);
       if (!run_step(plan, plan_no, i, view)) {
         completed = false;

@@ -31,7 +31,7 @@ enum RecoverExit {
   kStopped = 1,        // a step failed or the stack is not what the step should have made it
   kNeedsOperator = 2,  // no safe automatic plan, an interlock refused, or waiting timed out
   kDeclined = 3,       // the operator said no (or there was nobody to ask)
-  kLocked = 4,         // another recovery holds a host
+  kLocked = 4,         // another recovery holds a host, or a step of an interrupted run still runs
   kRefused = 64,       // --resume of an incident of another mode or topology (bad usage)
 };
 
@@ -63,6 +63,11 @@ struct RecoverOptions {
   std::function<void(const Step&)> after_act;
   /// Called with each plan as it is made (round number from 1): the dry run's prediction.
   std::function<void(int, const Plan&, const View&)> planned;
+  /// Asked before each step: true stops the recovery there (SIGINT/SIGTERM), with the running
+  /// step finished and journaled first; `--resume` continues it.
+  std::function<bool()> stop_requested;
+  /// Told what is running now ("" when nothing is), for whoever asks (a second signal).
+  std::function<void(const std::string&)> running;
 };
 
 struct RecoverOutcome {

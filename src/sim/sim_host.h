@@ -17,6 +17,8 @@ class SimHost : public Host {
   const std::string& name() const override { return name_; }
   CommandResult run(const Argv& argv, std::chrono::milliseconds timeout) override;
   Result<std::string> read_file(const std::string& path) override;
+  /// A simulated command has ended when run() returns: nothing of it can outlive a crash.
+  std::optional<bool> running(const ProcessId&) override { return false; }
   /// Every argv this host was asked to run, in order.
   const std::vector<Argv>& command_log() const { return log_; }
 

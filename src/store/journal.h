@@ -41,6 +41,7 @@ struct IncidentRecord {
   X(kStepSkipped, "step-skipped")       \
   X(kStepRefused, "step-refused")       \
   X(kStepStarted, "step-started")       \
+  X(kStepProcess, "step-process")       \
   X(kStepFinished, "step-finished")     \
   X(kStepVerified, "step-verified")     \
   X(kStepUnverified, "step-unverified") \
