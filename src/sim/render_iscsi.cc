@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <unordered_map>
 
 #include "sim/renderers.h"
 
@@ -127,23 +128,29 @@ std::string render_lsblk_json(const SimState& s) {
     if (!d.mountpoint.empty()) r.mountpoint = d.mountpoint;
     rows.push_back(r);
   }
+  // Built once: a scan per session of every LUN and every member made a big stack cubic.
+  std::unordered_map<std::string, const LunConfig*> lun_of_target;  // the last LUN of a target
+  for (const auto& l : s.topology.luns) lun_of_target[l.target] = &l;
+  std::unordered_map<std::string, std::vector<const Array*>> arrays_on_disk;
+  for (const auto& a : s.arrays) {
+    if (a.state != "active") continue;
+    for (const auto& m : a.members)
+      if (m.in_array)
+        if (std::string d = s.disk_of(m.lun); !d.empty()) arrays_on_disk[d].push_back(&a);
+  }
   for (const auto& se : s.sessions) {
     if (se.disk.empty()) continue;
-    const Backstore* b = nullptr;
-    for (const auto& l : s.topology.luns)
-      if (l.target == se.target) b = s.lio.backstore(l.backstore());
+    auto lt = lun_of_target.find(se.target);
+    const Backstore* b = lt == lun_of_target.end() ? nullptr : s.lio.backstore(lt->second->backstore());
     Row r{se.disk, lsblk_size(b ? b->size_bytes : 0), "disk", std::nullopt, std::nullopt, std::nullopt, {}};
     if (b) {
       r.serial = b->serial;
       r.wwn = b->wwn();
     }
-    for (const auto& a : s.arrays) {
-      if (a.state != "active") continue;
-      for (const auto& m : a.members)
-        if (m.in_array && s.disk_of(m.lun) == se.disk)
-          r.children.push_back(Row{
-              a.name, lsblk_size(a.size_kib * 1024), a.level, std::nullopt, std::nullopt, std::nullopt, {}});
-    }
+    if (auto on = arrays_on_disk.find(se.disk); on != arrays_on_disk.end())
+      for (const Array* a : on->second)
+        r.children.push_back(Row{
+            a->name, lsblk_size(a->size_kib * 1024), a->level, std::nullopt, std::nullopt, std::nullopt, {}});
     rows.push_back(r);
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.name < b.name; });

@@ -9,10 +9,20 @@ namespace stackdr::sim {
 
 namespace {
 
-// sd major/minor: 8, 16 per disk.
+// sd major/minor as the kernel numbers them (sd.c): 16 minors per disk, the disk index split
+// over the sd majors 8, 65-71, 128-135 and the extended minor range.
 std::pair<int, int> sd_numbers(const std::string& dev) {
-  if (dev.size() == 3 && text::starts_with(dev, "sd")) return {8, (dev[2] - 'a') * 16};
-  return {0, 0};
+  if (dev.size() < 3 || !text::starts_with(dev, "sd")) return {0, 0};
+  size_t index = 0;
+  for (size_t k = 2; k < dev.size(); ++k) {
+    if (dev[k] < 'a' || dev[k] > 'z') return {0, 0};
+    index = index * 26 + static_cast<size_t>(dev[k] - 'a' + 1);
+  }
+  --index;
+  size_t group = (index & 0xf0) >> 4;
+  int major = group == 0 ? 8 : group < 8 ? static_cast<int>(64 + group) : static_cast<int>(128 + group - 8);
+  int minor = static_cast<int>(((index & 0xf) << 4) | ((index & 0xfff00) << 8));
+  return {major, minor};
 }
 
 std::string array_number(const std::string& name) {
@@ -43,10 +53,12 @@ std::string health(const Array& a) {
   return h;
 }
 
+// By device (/dev/md1, /dev/md/data) or kernel name (md1): md's name is the device's basename.
 const Array* array_by_device(const SimState& s, std::string_view device) {
-  for (const auto& a : s.arrays)
-    if (a.device == device || a.kernel_name() == device) return &a;
-  return nullptr;
+  std::string_view kernel =
+      device.substr(device.rfind('/') == std::string_view::npos ? 0 : device.rfind('/') + 1);
+  const Array* a = s.array_by_kernel_name(kernel);
+  return a && (a->device == device || a->kernel_name() == device) ? a : nullptr;
 }
 
 std::string resync_line(const Resync& r) {
@@ -193,9 +205,10 @@ Rendered render_mdadm_detail(const SimState& s, std::string_view device) {
 Rendered render_mdadm_examine(const SimState& s, std::string_view device) {
   std::string dev(device);
   std::string kname = dev.substr(dev.rfind('/') + 1);
-  for (const auto& a : s.arrays) {
-    for (const auto& m : a.members) {
-      if (s.disk_of(m.lun) != kname) continue;
+  if (auto [array, member] = s.member_on_disk(kname); member) {
+    const Array& a = *array;
+    const Member& m = *member;
+    {
       if (!m.superblock_ok) return {"", fmt::format("mdadm: No md superblock detected on {}.\n", dev), 1};
       auto kv = [](std::string_view k, const std::string& v) { return fmt::format("{:>15} : {}\n", k, v); };
       int64_t data_sectors = a.size_kib * 2;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <ctime>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "util/text.h"
 
@@ -64,20 +66,17 @@ std::string Backstore::wwn() const {
 }
 
 const Backstore* Lio::backstore(std::string_view type_name) const {
-  for (const auto& b : backstores)
-    if (b.type + "/" + b.name == type_name) return &b;
-  return nullptr;
+  return backstore_at_.find(backstores, type_name, [](const Backstore& b) { return b.type + "/" + b.name; });
 }
 int Lio::free_hba_index() const {
-  for (int i = 0;; ++i)
-    if (std::none_of(backstores.begin(), backstores.end(),
-                     [&](const Backstore& b) { return b.hba_index == i; }))
-      return i;
+  std::vector<bool> used(backstores.size() + 1);
+  for (const auto& b : backstores)
+    if (b.hba_index >= 0 && static_cast<size_t>(b.hba_index) < used.size())
+      used[static_cast<size_t>(b.hba_index)] = true;
+  return static_cast<int>(std::find(used.begin(), used.end(), false) - used.begin());
 }
 Target* Lio::target(std::string_view iqn) {
-  for (auto& t : targets)
-    if (t.iqn == iqn) return &t;
-  return nullptr;
+  return target_at_.find(targets, iqn, [](const Target& t) -> const std::string& { return t.iqn; });
 }
 const Target* Lio::target(std::string_view iqn) const {
   return const_cast<Lio*>(this)->target(iqn);
@@ -101,9 +100,7 @@ Zvol* SimState::zvol(std::string_view n) {
   return nullptr;
 }
 Session* SimState::session(std::string_view target) {
-  for (auto& s : sessions)
-    if (s.target == target) return &s;
-  return nullptr;
+  return session_at_.find(sessions, target, [](const Session& s) -> const std::string& { return s.target; });
 }
 const Session* SimState::session(std::string_view target) const {
   return const_cast<SimState*>(this)->session(target);
@@ -124,6 +121,30 @@ std::string SimState::disk_of(std::string_view lun_name) const {
   if (!l) return "";
   const Session* s = session(l->target);
   return s ? s->disk : "";
+}
+
+const Array* SimState::array_by_kernel_name(std::string_view kernel_name) const {
+  return array_at_.find(arrays, kernel_name, [](const Array& a) { return a.kernel_name(); });
+}
+
+std::pair<const Array*, const Member*> SimState::member_on_disk(std::string_view kname) const {
+  std::string key(kname);
+  auto valid = [&](const std::pair<size_t, size_t>& at) {
+    return at.first < arrays.size() && at.second < arrays[at.first].members.size() &&
+           disk_of(arrays[at.first].members[at.second].lun) == kname;
+  };
+  auto it = member_at_.find(key);
+  if (it == member_at_.end() || !valid(it->second)) {
+    // Checked hit or full rescan, as IndexCache does; the first member on a disk wins.
+    member_at_.clear();
+    for (size_t a = 0; a < arrays.size(); ++a)
+      for (size_t m = 0; m < arrays[a].members.size(); ++m)
+        if (std::string d = disk_of(arrays[a].members[m].lun); !d.empty())
+          member_at_.emplace(d, std::pair{a, m});
+    it = member_at_.find(key);
+    if (it == member_at_.end()) return {nullptr, nullptr};
+  }
+  return {&arrays[it->second.first], &arrays[it->second.first].members[it->second.second]};
 }
 
 std::string SimState::rdev_name(const Member& m) const {
@@ -163,16 +184,22 @@ void SimState::klog(const std::string& host, const std::string& message, double 
                                       : std::string(stamp.size(), ' ') + std::string(lines[i]));
 }
 
+std::string sd_name(size_t index) {
+  // The kernel's sd_format_disk_name(): bijective base 26, sda..sdz, sdaa..sdzz, sdaaa...
+  std::string letters;
+  for (size_t i = index + 1; i > 0; i = (i - 1) / 26)
+    letters.insert(letters.begin(), static_cast<char>('a' + (i - 1) % 26));
+  return "sd" + letters;
+}
+
 std::string next_sd_name(const SimState& s) {
-  for (char c = 'a'; c <= 'z'; ++c) {
-    std::string n = std::string("sd") + c;
-    bool used =
-        std::any_of(s.sessions.begin(), s.sessions.end(), [&](const Session& x) { return x.disk == n; }) ||
-        std::any_of(s.local_disks.begin(), s.local_disks.end(),
-                    [&](const LocalDisk& d) { return d.name == n; });
-    if (!used) return n;
-  }
-  return "sdz";
+  // The lowest free index, as the kernel's ida allocator gives it: a disk that comes back after
+  // a logout may get another name.
+  std::unordered_set<std::string> used;
+  for (const auto& x : s.sessions) used.insert(x.disk);
+  for (const auto& d : s.local_disks) used.insert(d.name);
+  for (size_t i = 0;; ++i)
+    if (std::string n = sd_name(i); !used.count(n)) return n;
 }
 
 SimState build_sim_state(const Topology& t) {
@@ -193,21 +220,25 @@ SimState build_sim_state(const Topology& t) {
 
   s.local_disks.push_back(LocalDisk{"nvme0n1", "476.9G", "/", {"pci-0000:01:00.0-nvme-1"}});
 
+  std::unordered_map<std::string, size_t> target_at;
   for (const auto& l : t.luns) {
     int64_t size = 10LL << 30;  // the runbook's 10G LUNs
     if (!l.zvol.empty()) s.zvols.push_back(Zvol{l.zvol, "default", size});
-    int hba = s.lio.free_hba_index();
+    int hba = static_cast<int>(s.lio.backstores.size());  // none freed yet: the next index is free
     s.lio.backstores.push_back(Backstore{l.backstore_type, l.backstore_name, l.device,
                                          lio_serial(l.target + l.backstore_name), size, hba});
-    Target* tg = s.lio.target(l.target);
-    if (!tg) {
-      s.lio.targets.push_back(Target{l.target, true, {}, {s.initiator_iqn}, {t.portal_of(l)}});
-      tg = &s.lio.targets.back();
-    }
-    tg->luns.push_back(TargetLun{l.lun, l.backstore()});
+    auto [at, is_new] = target_at.emplace(l.target, s.lio.targets.size());  // a lookup per LUN, not a scan
+    if (is_new) s.lio.targets.push_back(Target{l.target, true, {}, {s.initiator_iqn}, {t.portal_of(l)}});
+    s.lio.targets[at->second].luns.push_back(TargetLun{l.lun, l.backstore()});
   }
 
-  // Log in to every target, in topology order: the first gets sda, and so on.
+  // Log in to every target, in topology order: the first gets sda, and so on (no disk has
+  // gone yet, so the lowest free name is the next one not taken by a local disk).
+  size_t next_disk = 0;
+  auto local_name = [&](const std::string& n) {
+    return std::any_of(s.local_disks.begin(), s.local_disks.end(),
+                       [&](const LocalDisk& d) { return d.name == n; });
+  };
   for (const auto& tg : s.lio.targets) {
     Session se;
     se.target = tg.iqn;
@@ -215,7 +246,8 @@ SimState build_sim_state(const Topology& t) {
     se.sid = s.next_sid++;
     se.host_no = s.next_host_no++;
     se.login_time = s.now;
-    se.disk = next_sd_name(s);
+    while (local_name(sd_name(next_disk))) ++next_disk;
+    se.disk = sd_name(next_disk++);
     s.sessions.push_back(se);
   }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "probe/mdadm_examine.h"
+#include "sim/index_cache.h"
 #include "topology/topology.h"
 
 namespace stackdr::sim {
@@ -85,6 +86,11 @@ struct Lio {
   int free_hba_index() const;  // as rtslib allocates one: the lowest unused, across all types
   Target* target(std::string_view iqn);
   const Target* target(std::string_view iqn) const;
+
+ private:
+  IndexCache backstore_at_, target_at_;
+
+ public:
 };
 
 struct Session {
@@ -223,6 +229,11 @@ struct SimState {
   };
   std::vector<Scheduled> scheduled;
 
+ private:
+  IndexCache session_at_, array_at_;
+  mutable std::unordered_map<std::string, std::pair<size_t, size_t>> member_at_;  // disk → (array, member)
+
+ public:
   const Zvol* zvol(std::string_view name) const;
   Zvol* zvol(std::string_view name);
   Session* session(std::string_view target);
@@ -231,6 +242,10 @@ struct SimState {
   Vm* vm(std::string_view name);
   /// The kernel name of a LUN's disk on the KVM host ("" when no session has it attached).
   std::string disk_of(std::string_view lun) const;
+  /// The array md knows as `kernel_name` (md1, or the basename of /dev/md/NAME).
+  const Array* array_by_kernel_name(std::string_view kernel_name) const;
+  /// The array member whose disk is `kname` today (nullptr: none).
+  std::pair<const Array*, const Member*> member_on_disk(std::string_view kname) const;
   /// The name md shows a member under: the one it was bound with (a failed member keeps its
   /// old sdX after a re-login gave the disk a new one, as the lab showed), else today's.
   std::string rdev_name(const Member& m) const;
@@ -245,6 +260,8 @@ SimState build_sim_state(const Topology& topology);
 
 /// Lowest free sdX name, as the sd driver hands them out.
 std::string next_sd_name(const SimState& s);
+/// The kernel's name for the index-th SCSI disk (0 → sda, 25 → sdz, 26 → sdaa).
+std::string sd_name(size_t index);
 
 /// Formats seconds since the epoch as mdadm and ctime do: "Wed Nov 25 06:54:26 2026".
 std::string ctime_string(int64_t t);
