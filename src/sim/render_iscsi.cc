@@ -33,7 +33,8 @@ std::string lsblk_size(int64_t bytes) {
   return dec ? fmt::format("{}.{}{}", v, dec, units[exp]) : fmt::format("{}{}", v, units[exp]);
 }
 
-std::string session_block(const SimState& s, const Session& se, int level) {
+// `lun`: the (last) topology LUN behind the session's target, or nullptr.
+std::string session_block(const SimState& s, const Session& se, int level, const LunConfig* lun) {
   bool up = se.session_state == "LOGGED_IN";
   std::string ip = se.iface_ip.empty()
                        ? s.topology.host(s.kvm_host) ? s.topology.host(s.kvm_host)->address : ""
@@ -66,9 +67,6 @@ std::string session_block(const SimState& s, const Session& se, int level) {
   out += "\t\t************************\n\t\tAttached SCSI devices:\n\t\t************************\n";
   out += fmt::format("\t\tHost Number: {}\tState: running\n", se.host_no);
   if (!se.disk.empty()) {
-    const LunConfig* lun = nullptr;
-    for (const auto& l : s.topology.luns)
-      if (l.target == se.target) lun = &l;
     out += fmt::format("\t\tscsi{} Channel 00 Id 0 Lun: {}\n", se.host_no, lun ? lun->lun : 0);
     out += fmt::format("\t\t\tAttached scsi disk {}\t\tState: {}\n", se.disk, se.disk_state);
   }
@@ -89,7 +87,12 @@ Rendered render_iscsiadm_session(const SimState& s, int level) {
     return {out, "", 0};
   }
   if (level >= 3) out += "iSCSI Transport Class version 2.0-870\nversion 2.1.8\n";
-  for (const auto* se : order) out += session_block(s, *se, level);
+  std::unordered_map<std::string, const LunConfig*> lun_of_target;  // built once, not per session
+  for (const auto& l : s.topology.luns) lun_of_target[l.target] = &l;
+  for (const auto* se : order) {
+    auto it = lun_of_target.find(se->target);
+    out += session_block(s, *se, level, it == lun_of_target.end() ? nullptr : it->second);
+  }
   return {out, "", 0};
 }
 
@@ -97,18 +100,22 @@ std::string render_by_path(const SimState& s) {
   std::vector<std::pair<std::string, std::string>> links;  // name → device
   for (const auto& d : s.local_disks)
     for (const auto& p : d.by_path) links.push_back({p, d.name});
+  // Built once (a scan of every LUN and session per link made a big stack quadratic).
+  std::unordered_map<std::string, std::vector<const LunConfig*>> luns_of_target;
+  for (const auto& l : s.topology.luns) luns_of_target[l.target].push_back(&l);
+  std::unordered_map<std::string, int64_t> login_of_disk;  // the last session holding the disk
   for (const auto& se : s.sessions) {
     if (se.disk.empty()) continue;
-    for (const auto& l : s.topology.luns)
-      if (l.target == se.target)
-        links.push_back({fmt::format("ip-{}-iscsi-{}-lun-{}", se.portal, se.target, l.lun), se.disk});
+    login_of_disk[se.disk] = se.login_time;
+    if (auto it = luns_of_target.find(se.target); it != luns_of_target.end())
+      for (const LunConfig* l : it->second)
+        links.push_back({fmt::format("ip-{}-iscsi-{}-lun-{}", se.portal, se.target, l->lun), se.disk});
   }
   std::sort(links.begin(), links.end());
   std::string out = "total 0\n";
   for (const auto& [name, dev] : links) {
-    int64_t t = s.boot_time;
-    for (const auto& se : s.sessions)
-      if (se.disk == dev) t = se.login_time;
+    auto login = login_of_disk.find(dev);
+    int64_t t = login == login_of_disk.end() ? s.boot_time : login->second;
     std::string target = "../../" + dev;
     out += fmt::format("lrwxrwxrwx 1 root root {} {} {} -> {}\n", target.size(), ls_time(t), name, target);
   }
