@@ -33,6 +33,18 @@ class SimWithRealProcesses : public Host {
   LocalHost local_{"local"};
 };
 
+// The simulated stack's hosts, each wrapped in a W (made on first use, kept in `hosts`).
+template <typename W>
+HostLookup wrapped(Recovery& rc, std::map<std::string, std::unique_ptr<W>>& hosts) {
+  return [&rc, &hosts](const std::string& n) -> Host* {
+    Host* sim = rc.s.lookup()(n);
+    if (!sim) return nullptr;
+    auto& h = hosts[n];
+    if (!h) h = std::make_unique<W>(sim);
+    return h.get();
+  };
+}
+
 TEST(StepProcess, ResumeRefusesWhileTheInterruptedStepStillRunsThenContinues) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-step-process-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -77,13 +89,7 @@ TEST(StepProcess, ResumeRefusesWhileTheInterruptedStepStillRunsThenContinues) {
   rc.reopen(db);
 
   std::map<std::string, std::unique_ptr<SimWithRealProcesses>> hosts;
-  HostLookup lookup = [&](const std::string& n) -> Host* {
-    Host* sim = rc.s.lookup()(n);
-    if (!sim) return nullptr;
-    auto& h = hosts[n];
-    if (!h) h = std::make_unique<SimWithRealProcesses>(sim);
-    return h.get();
-  };
+  HostLookup lookup = wrapped(rc, hosts);
   auto resume = Recovery::drill_policy();
   resume.resume = true;
   size_t actions_before = rc.actions().size();
@@ -138,13 +144,7 @@ TEST(StepProcess, AProcessOnAHostThatCannotTellBlocksTheResume) {
     Host* h_;
   };
   std::map<std::string, std::unique_ptr<Blind>> hosts;
-  HostLookup lookup = [&](const std::string& n) -> Host* {
-    Host* sim = rc.s.lookup()(n);
-    if (!sim) return nullptr;
-    auto& h = hosts[n];
-    if (!h) h = std::make_unique<Blind>(sim);
-    return h.get();
-  };
+  HostLookup lookup = wrapped(rc, hosts);
   auto resume = Recovery::drill_policy();
   resume.resume = true;
   Executor ex(rc.s.topology, lookup, rc.clock, *rc.journal, rc.out);
