@@ -10,9 +10,9 @@ namespace {
 
 Observation with_reads() {
   Observation o;
-  o.sources = {{"kvm", "ping -c 1 10.0.0.1", true, "", 1},
-               {"kvm", "ping -c 1 10.0.0.2", false, "exit 1: 100% packet loss", 1},
-               {"kvm", "ping -c 1 10.0.0.3", false, "exit 2: unknown host", 1},
+  o.sources = {{"kvm", "ping -c 1 127.0.0.1", true, "", 1},
+               {"kvm", "ping -c 1 127.0.0.2", false, "exit 1: 100% packet loss", 1},
+               {"kvm", "ping -c 1 127.0.0.3", false, "exit 2: unknown host", 1},
                {"kvm", "mdadm --examine /dev/sdb", false, "exit 1: cannot open", 1},
                {"storage", "mdadm --examine /dev/sdb", true, "", 1},
                {"kvm", "/proc/mdstat", true, "", 1},
@@ -37,7 +37,7 @@ TEST(ReadIndex, FailedNamingGivesTheFirstFailureEveryTime) {
   for (int i = 0; i < 2; ++i) {  // the second answer comes from the memo: same record
     const SourceRecord* p = r.failed_naming("kvm", "ping");
     ASSERT_NE(p, nullptr);
-    EXPECT_EQ(p->source, "ping -c 1 10.0.0.2");
+    EXPECT_EQ(p->source, "ping -c 1 127.0.0.2");
   }
   EXPECT_EQ(r.failed_naming("storage", "ping"), nullptr);
   EXPECT_EQ(r.failed_naming("kvm", "virsh"), nullptr);

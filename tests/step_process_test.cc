@@ -19,17 +19,25 @@ namespace {
 using testing::Recovery;
 namespace fs = std::filesystem;
 
-// The simulated host, except that it answers "is this process running?" from this machine.
-class SimWithRealProcesses : public Host {
+// A simulated host that cannot tell whether a process runs (Host's default answer).
+class Blind : public Host {
  public:
-  explicit SimWithRealProcesses(Host* sim) : sim_(sim) {}
+  explicit Blind(Host* sim) : sim_(sim) {}
   const std::string& name() const override { return sim_->name(); }
   CommandResult run(const Argv& a, std::chrono::milliseconds t) override { return sim_->run(a, t); }
   Result<std::string> read_file(const std::string& p) override { return sim_->read_file(p); }
-  std::optional<bool> running(const ProcessId& p) override { return local_.running(p); }
 
  private:
   Host* sim_;
+};
+
+// The simulated host, except that it answers "is this process running?" from this machine.
+class SimWithRealProcesses : public Blind {
+ public:
+  using Blind::Blind;
+  std::optional<bool> running(const ProcessId& p) override { return local_.running(p); }
+
+ private:
   LocalHost local_{"local"};
 };
 
@@ -133,16 +141,6 @@ TEST(StepProcess, AProcessOnAHostThatCannotTellBlocksTheResume) {
   e.kind = EventKind::kStepProcess;
   e.detail = e.host + " pid 4242 start 99";
   rc.journal->add(e);
-  class Blind : public Host {
-   public:
-    explicit Blind(Host* h) : h_(h) {}
-    const std::string& name() const override { return h_->name(); }
-    CommandResult run(const Argv& a, std::chrono::milliseconds t) override { return h_->run(a, t); }
-    Result<std::string> read_file(const std::string& p) override { return h_->read_file(p); }
-
-   private:
-    Host* h_;
-  };
   std::map<std::string, std::unique_ptr<Blind>> hosts;
   HostLookup lookup = wrapped(rc, hosts);
   auto resume = Recovery::drill_policy();

@@ -108,12 +108,12 @@ namespace hostile {
 
 // A topology with every kind of name, each on its own line, so a test can replace one.
 const char* kFull = R"(hosts:
-  st: {role: storage, address: 10.0.0.1}
+  st: {role: storage, address: 127.0.0.1}
   kvm: {role: kvm}
 storage:
   host: st
   pool: tank
-  portal: 10.0.0.1:3260
+  portal: 127.0.0.1:3260
   disks: [ata-DISK_A]
   service: target
 initiator:
@@ -167,9 +167,9 @@ TEST(Topology, HostileNamesAreRefusedWithFileLineAndRule) {
       {"lun: 0", "lun: 4294967296", 16, "out of range"},
       {"lun: 0", "lun: -1", 16, "out of range"},
       {"lun: 0", "lun: 16384", 16, "out of range"},
-      {"portal: 10.0.0.1:3260", "portal: 10.0.0.1:99999999999", 7, "1–65535"},
-      {"portal: 10.0.0.1:3260", "portal: \":3260\"", 7, "no address"},
-      {"portal: 10.0.0.1:3260", "portal: 10.0.0.1:0", 7, "1–65535"},
+      {"portal: 127.0.0.1:3260", "portal: 127.0.0.1:99999999999", 7, "1–65535"},
+      {"portal: 127.0.0.1:3260", "portal: \":3260\"", 7, "no address"},
+      {"portal: 127.0.0.1:3260", "portal: 127.0.0.1:0", 7, "1–65535"},
       {"  kvm: {role: kvm}", "  kvm: {role: kvm}\n  st: {role: kvm}", 4, "given twice"},
       {"  - name: vm01", "  - name: \"\"", 25, "must not be empty"},
       {"  - name: vm01", "  - name: \"vm;reboot\"", 25, "may hold only"},
@@ -185,7 +185,7 @@ TEST(Topology, HostileNamesAreRefusedWithFileLineAndRule) {
       {"disks: [ata-DISK_A]", "disks: [-f]", 8, "starts with '-'"},
       {"iqn: iqn.2024-01.com.example:kvm", "iqn: --op=delete", 12, "starts with '-'"},
       {"service: target", "service: \"target; reboot\"", 9, "may hold only"},
-      {"address: 10.0.0.1", "address: -oProxyCommand=x", 2, "starts with '-'"},
+      {"address: 127.0.0.1", "address: -oProxyCommand=x", 2, "starts with '-'"},
       {"      - target: vdb", "      - target: --force", 28, "starts with '-'"},
   };
   for (const auto& c : cases) {

@@ -83,15 +83,15 @@ std::vector<const Node*> StackGraph::dependents(const std::string& id) const {
   if (start == index_.end()) return out;
   std::vector<bool> seen(nodes_.size());
   seen[start->second] = true;
-  std::vector<size_t> todo{start->second};
-  while (!todo.empty()) {
-    size_t cur = todo.back();
-    todo.pop_back();
+  std::vector<size_t> worklist{start->second};
+  while (!worklist.empty()) {
+    size_t cur = worklist.back();
+    worklist.pop_back();
     for (size_t i : up_[cur]) {
       if (seen[i]) continue;
       seen[i] = true;
       out.push_back(&nodes_[i]);
-      todo.push_back(i);
+      worklist.push_back(i);
     }
   }
   return out;
@@ -99,15 +99,15 @@ std::vector<const Node*> StackGraph::dependents(const std::string& id) const {
 
 bool StackGraph::rests_on_failure(const std::string& id) const {
   std::unordered_set<const Node*> seen;
-  std::vector<const Node*> todo;
+  std::vector<const Node*> below;  // nodes still to look at
   auto push_below = [&](const Node& n) {
     for (const auto& d : n.depends_on)
-      if (const Node* dn = find(d)) todo.push_back(dn);
+      if (const Node* dn = find(d)) below.push_back(dn);
   };
   if (const Node* n = find(id)) push_below(*n);
-  while (!todo.empty()) {
-    const Node* n = todo.back();
-    todo.pop_back();
+  while (!below.empty()) {
+    const Node* n = below.back();
+    below.pop_back();
     if (!seen.insert(n).second || n->health == Health::kDegraded) continue;
     if (n->health == Health::kFailed) return true;
     push_below(*n);

@@ -488,9 +488,10 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   }
   if (open && o_.resume) {
     outcome_.incident = open->id;
+    const std::vector<JournalEvent> events = journal_.events(open->id);  // read once
     // Never start a step beside its previous instance: a step whose process was journaled and
     // never finished is looked for on its host first.
-    for (const auto& p : unfinished_processes(journal_.events(open->id))) {
+    for (const auto& p : unfinished_processes(events)) {
       Host* h = hosts_(p.host);
       std::optional<bool> alive = h ? h->running(p.id) : std::nullopt;
       if (alive && !*alive) continue;
@@ -511,12 +512,12 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       plan_no = lp->plan;
       resumed_key = lp->detail;
     }
-    for (const auto& e : journal_.events(open->id))
+    for (const auto& e : events)
       if (e.kind == EventKind::kStepFinished && !e.step.empty() && !e.argv.empty()) done_before_[e.step]++;
     event(EventKind::kResumed, plan_no, nullptr, "", std::nullopt, "", "re-observed; continuing");
     out_ << fmt::format("resuming incident {}: {}\n", open->id, open->summary);
     std::string plan_text;
-    for (const auto& e : journal_.events(open->id))
+    for (const auto& e : events)
       if (e.kind == EventKind::kPlanned && e.plan == plan_no) plan_text = e.output;
     unfinished_ = unfinished_unchecked(plan_text, done_before_);
     unfinished_plan_ = plan_no;
