@@ -85,7 +85,8 @@ nlohmann::json plan_json(const Plan& p) {
                      {"safety", safety_name(s.safety)},
                      {"argv", s.argv},
                      {"checked", static_cast<bool>(s.done)},
-                     {"best_effort", s.best_effort}});
+                     {"best_effort", s.best_effort},
+                     {"rerun_safe", s.rerun_safe}});
   return {{"scenario", p.scenario},
           {"cause", cause_name(p.cause)},
           {"root", p.root},
@@ -127,8 +128,21 @@ std::vector<RecordedProcess> unfinished_processes(const std::vector<JournalEvent
   return out;
 }
 
+// The steps (by id) whose last start has no "finished" record: stackdr died while they ran,
+// before or after their effect. Waits have no command and are not among them.
+std::set<std::string> interrupted_steps(const std::vector<JournalEvent>& events) {
+  std::set<std::string> out;
+  for (const auto& e : events) {
+    if (e.step.empty()) continue;
+    if (e.kind == EventKind::kStepStarted && !e.argv.empty()) out.insert(e.step);
+    if (e.kind == EventKind::kStepFinished) out.erase(e.step);
+  }
+  return out;
+}
+
 // The unchecked steps of the interrupted plan that had not finished: they run first on resume.
-Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::string, int>& done) {
+Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::string, int>& done,
+                          const std::set<std::string>& interrupted) {
   Plan p;
   auto j = nlohmann::json::parse(plan_text, nullptr, false);
   if (!j.is_object() || !j.contains("steps")) return p;
@@ -137,7 +151,10 @@ Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::stri
   p.root = j.value("root", "");
   p.summary = j.value("summary", "") + " (finishing the interrupted plan)";
   bool any_started = false;
-  for (const auto& s : j["steps"]) any_started = any_started || done.count(s.value("id", ""));
+  for (const auto& s : j["steps"]) {
+    std::string id = s.value("id", "");
+    any_started = any_started || done.count(id) || interrupted.count(id);
+  }
   if (!any_started) return p;
   for (const auto& s : j["steps"]) {
     if (s.value("checked", true) || done.count(s.value("id", ""))) continue;
@@ -154,6 +171,7 @@ Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::stri
     st.argv = s.value("argv", Argv{});
     st.done_when = "exit status 0";
     st.best_effort = s.value("best_effort", false);
+    st.rerun_safe = s.value("rerun_safe", "");
     if (!st.argv.empty()) p.steps.push_back(std::move(st));
   }
   return p;
@@ -304,6 +322,29 @@ bool Executor::finish_interrupted(View& view) {
   return true;
 }
 
+bool Executor::run_again(const Step& s, const std::string& tag, int plan_no, StepRun& run) {
+  // Reached only when `done` does not hold: where `done` observes the step's own effect, that
+  // says the effect is not there, and the step runs. Otherwise only a step harmless twice may.
+  if (!s.rerun_safe.empty()) {
+    out_ << tag
+         << " interrupted before its result was recorded; running it again is harmless: " << s.rerun_safe
+         << "\n";
+    return true;
+  }
+  if (s.done) return true;
+  std::string why = fmt::format(
+      "`{}` on {} was running when stackdr stopped; its result was not recorded, nothing stackdr reads shows "
+      "it, and it is not safe to run twice: check by hand whether it took effect, then end the incident "
+      "(`stackdr incident close {} --why TEXT`) or run the rest yourself",
+      describe_argv(s.argv), s.host, outcome_.incident);
+  out_ << tag << " NOT RUN AGAIN " << describe_argv(s.argv) << "\n      " << why << "\n";
+  event(EventKind::kStepRefused, plan_no, &s, describe_argv(s.argv), std::nullopt, "", why);
+  run.result = "refused:interrupted";
+  outcome_.steps.push_back(run);
+  finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + why);
+  return false;
+}
+
 bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view) {
   const Step& s = plan.steps[index];
   ran_.insert(s.id);
@@ -325,6 +366,7 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
     outcome_.steps.push_back(run);
     return true;
   }
+  if (interrupted_.erase(s.id) && !s.argv.empty() && !run_again(s, tag, plan_no, run)) return false;
   if (s.argv.empty()) {  // a wait: the operator, a resync, a resilver
     out_ << tag << " waiting: " << s.title << "\n";
     if (!s.predict.empty()) out_ << "      " << s.predict << "\n";
@@ -413,6 +455,8 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   CommandResult r = h ? h->run_tracked(*argv, kActTimeout, journal_process)
                       : CommandResult{false, false, 127, "", "host " + s.host + " is not reachable"};
   if (o_.running) o_.running("");
+  // The worst instant to die: the command did its work and the journal does not know.
+  if (o_.boundary) o_.boundary("acted:" + s.id);
   event(EventKind::kStepFinished, plan_no, &s, cmd,
         r.started ? std::optional<int>(r.exit_code) : std::nullopt, r.out + r.err,
         r.timed_out ? "timed out" : "");
@@ -514,12 +558,13 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     }
     for (const auto& e : events)
       if (e.kind == EventKind::kStepFinished && !e.step.empty() && !e.argv.empty()) done_before_[e.step]++;
+    interrupted_ = interrupted_steps(events);
     event(EventKind::kResumed, plan_no, nullptr, "", std::nullopt, "", "re-observed; continuing");
     out_ << fmt::format("resuming incident {}: {}\n", open->id, open->summary);
     std::string plan_text;
     for (const auto& e : events)
       if (e.kind == EventKind::kPlanned && e.plan == plan_no) plan_text = e.output;
-    unfinished_ = unfinished_unchecked(plan_text, done_before_);
+    unfinished_ = unfinished_unchecked(plan_text, done_before_, interrupted_);
     unfinished_plan_ = plan_no;
   }
   if (view.findings.empty() && view.status != 0) {

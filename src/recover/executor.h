@@ -58,7 +58,8 @@ struct RecoverOptions {
   int max_rounds = 10;
   /// Asks the operator; returns true for yes. Unset: nobody to ask (counts as no).
   std::function<bool(const std::string&)> ask;
-  /// Test hooks: called at "before:STEP" / "after:STEP" (may throw CrashInjected), and after each act.
+  /// Test hooks: called at "before:STEP", "started:STEP" (journaled, not run), "acted:STEP" (run,
+  /// not journaled finished) and "after:STEP" (may throw CrashInjected), and after each act.
   std::function<void(const std::string&)> boundary;
   std::function<void(const Step&)> after_act;
   /// Called with each plan as it is made (round number from 1): the dry run's prediction.
@@ -89,6 +90,10 @@ class Executor {
   void print_plan(const Plan& p, const View& v);
   // Runs one step; returns false to stop the plan (outcome_ filled in).
   bool run_step(const Plan& plan, int plan_no, size_t index, View& view);
+  /// A step the crashed run started and never finished, whose `done` does not hold: true to
+  /// run it again; false when nothing shows whether it ran and it is not harmless twice (then
+  /// the incident waits for an operator).
+  bool run_again(const Step& s, const std::string& tag, int plan_no, StepRun& run);
   bool wait_for(const Step& s, View& view, int timeout_s);
   Result<Argv> resolve(const Argv& argv, const View& v) const;
   bool take_snapshot(const Step& s, int plan_no);
@@ -110,7 +115,8 @@ class Executor {
   std::map<std::string, int> done_before_;
   Plan unfinished_;  // the interrupted plan's unchecked steps still to run (on --resume)
   int unfinished_plan_ = 0;
-  std::set<std::string> ran_;  // step ids this run has taken up
+  std::set<std::string> ran_;          // step ids this run has taken up
+  std::set<std::string> interrupted_;  // step ids started and never finished before the crash
   // Runs unfinished_'s steps that no plan of this run took up; false when one stopped.
   bool finish_interrupted(View& view);
 };

@@ -170,6 +170,43 @@ std::string disk_word(const std::string& lun) {
 
 // ---- plans ------------------------------------------------------------------------------
 
+// The disk a `zpool replace` is resilvering onto in place of `disk` ("" = none under way): the
+// other child of the replacing-N vdev that holds `disk`.
+std::string replacing_with(const View& v, const std::string& disk) {
+  const auto& z = v.observation.storage.zpool;
+  if (!z) return "";
+  std::function<std::string(const std::vector<ZpoolVdev>&)> walk = [&](const std::vector<ZpoolVdev>& vs) {
+    for (const auto& x : vs) {
+      if (text::starts_with(x.name, "replacing-")) {
+        bool holds = std::any_of(x.children.begin(), x.children.end(),
+                                 [&](const ZpoolVdev& c) { return c.name == disk; });
+        if (holds)
+          for (const auto& c : x.children)
+            if (c.name != disk) return c.name;
+      }
+      if (auto w = walk(x.children); !w.empty()) return w;
+    }
+    return std::string();
+  };
+  for (const auto& p : z->pools)
+    if (auto w = walk(p.root.children); !w.empty()) return w;
+  return "";
+}
+
+// Whether a disk is part of the pool as the view read it (in any vdev, replacing included).
+bool pool_has(const View& v, const std::string& disk) {
+  const auto& z = v.observation.storage.zpool;
+  if (!z) return false;
+  std::function<bool(const std::vector<ZpoolVdev>&)> walk = [&](const std::vector<ZpoolVdev>& vs) {
+    for (const auto& x : vs)
+      if (x.name == disk || walk(x.children)) return true;
+    return false;
+  };
+  for (const auto& p : z->pools)
+    if (walk(p.root.children)) return true;
+  return false;
+}
+
 class Planner {
  public:
   Planner(const Topology& t, const View& v, const PlanContext& c) : t_(t), v_(v), c_(c) {}
@@ -245,12 +282,13 @@ class Planner {
     const std::string& h = t_.storage.host;
     add("zfs.volmode:" + l.zvol, fmt::format("expose zvol {} again (volmode=dev)", l.zvol),
         "Scenario 1, Step 1: if zvol missing (fix volmode)", h, Safety::kSafe,
-        {"zfs", "set", "volmode=dev", l.zvol}, "the zvol has its device node",
-        node_ok(node_id::zvol(l.zvol)));
+        {"zfs", "set", "volmode=dev", l.zvol}, "the zvol has its device node", node_ok(node_id::zvol(l.zvol)))
+        .rerun_safe = "setting a property to the value it has changes nothing";
     add("udev.trigger:" + l.zvol, "create the zvol's device node",
         "Scenario 1, Step 1: trigger device creation", h, Safety::kSafe,
         {"udevadm", "trigger", "--action=add", "--subsystem-match=block"}, "the zvol has its device node",
-        node_ok(node_id::zvol(l.zvol)));
+        node_ok(node_id::zvol(l.zvol)))
+        .rerun_safe = "udev handles the same add event again and creates the same links";
   }
 
   std::string serial_of(const LunConfig& l) {
@@ -261,7 +299,8 @@ class Planner {
   void saveconfig() {
     add("lio.saveconfig", "save the LIO configuration so a reboot restores it",
         "Scenario 1, Step 1: (targetcli exit saves)", t_.storage.host, Safety::kSafe,
-        {"targetcli", "saveconfig"}, "exit status 0", Check{});
+        {"targetcli", "saveconfig"}, "exit status 0", Check{})
+        .rerun_safe = "it saves the same running configuration again";
   }
 
   void map_lun(const LunConfig& l) {
@@ -505,10 +544,14 @@ class Planner {
   // fixed, so it is best effort: the mount after it verifies); it never runs on a mounted
   // filesystem (the fsck-mounted interlock).
   void fsck_and_mount(const FilesystemSite& f) {
-    add("fs.fsck:" + f.host + ":" + f.mountpoint, fmt::format("check {} on {}", f.device, f.owner),
-        "Scenario 4, Step 2: fsck", f.host, Safety::kDisruptive, {"e2fsck", "-fy", f.device},
-        "the filesystem is mounted read-write", node_ok(node_id::filesystem(f)))
-        .best_effort = true;
+    Step& fsck =
+        add("fs.fsck:" + f.host + ":" + f.mountpoint, fmt::format("check {} on {}", f.device, f.owner),
+            "Scenario 4, Step 2: fsck", f.host, Safety::kDisruptive, {"e2fsck", "-fy", f.device},
+            "the filesystem is mounted read-write", node_ok(node_id::filesystem(f)));
+    fsck.best_effort = true;
+    // Checked twice, an unmounted filesystem is repaired once: the second run finds it clean.
+    // (Never beside a running one: --resume first looks for its process.)
+    fsck.rerun_safe = "e2fsck -fy on the unmounted filesystem it already repaired finds nothing to fix";
     add("fs.mount:" + f.host + ":" + f.mountpoint, fmt::format("mount {} on {}", f.mountpoint, f.owner),
         "Scenario 5: remount", f.host, Safety::kSafe, {"mount", f.device, f.mountpoint},
         "the filesystem is mounted read-write", node_ok(node_id::filesystem(f)));
@@ -610,11 +653,22 @@ class Planner {
         add("zpool.clear:" + disk, fmt::format("clear the errors of {}", disk),
             "Scenario 1, Step 1 / Scenario 3: zpool clear", h, Safety::kSafe,
             {"zpool", "clear", t_.storage.pool, disk}, disk + " is ONLINE without errors", node_ok(id), 10);
+    c.rerun_safe = "clearing error counts that are already clear changes nothing";
     c.best_effort = cause == Cause::kVdevFaulted;
     if (cause != Cause::kVdevFaulted) return;
+    if (std::string under_way = replacing_with(v_, disk); !under_way.empty()) {
+      // A replacement already runs (started by an earlier, interrupted run): wait for it; a
+      // second `zpool replace` would be refused, or pick yet another disk.
+      Step& w = add("zpool.resilver:" + disk, fmt::format("wait for {} to resilver onto {}", disk, under_way),
+                    "Scenario 3, Step 3: resilver new disk", h, Safety::kRead, {},
+                    "the resilver finished and the pool is ONLINE", resilvered(id), 48 * 3600);
+      w.show_progress = true;
+      scrub_pool();
+      return;
+    }
     std::string spare = c_.new_disk;
     for (const auto& d : t_.storage.spare_disks)
-      if (spare.empty() && !in_pool(d)) spare = d;
+      if (spare.empty() && !pool_has(v_, d)) spare = d;
     if (spare.empty()) {
       Step& w =
           add("zpool.replace:" + disk, "replace the disk (operator)", "Scenario 3, Step 2: replace disk", h,
@@ -624,35 +678,32 @@ class Planner {
           "--new-disk BY-ID-NAME`";
       return;
     }
-    Step& r = add(
-        "zpool.replace:" + disk, fmt::format("replace {} with {}", disk, spare),
-        "Scenario 3, Step 3: resilver new disk (zpool replace)", h, Safety::kDisruptive,
-        {"zpool", "replace", t_.storage.pool, disk, spare}, "the resilver finished and the pool is ONLINE",
-        [pool = node_id::pool(t_.storage.pool), id](const View& v) -> std::string {
-          if (v.node(id) && v.not_ok(id).size()) return v.not_ok(id);
-          return v.not_ok(pool);
-        },
-        48 * 3600);
+    Step& r = add("zpool.replace:" + disk, fmt::format("replace {} with {}", disk, spare),
+                  "Scenario 3, Step 3: resilver new disk (zpool replace)", h, Safety::kDisruptive,
+                  {"zpool", "replace", t_.storage.pool, disk, spare},
+                  "the resilver finished and the pool is ONLINE", resilvered(id), 48 * 3600);
     r.show_progress = true;
     r.predict = "ZFS resilvers only allocated data onto " + spare;
-    add("zpool.scrub", "scrub the pool to verify every block", "Scenario 3, Step 4: scrub to verify", h,
-        Safety::kSafe, {"zpool", "scrub", t_.storage.pool}, "a scrub started", Check{}, 0)
-        .best_effort = true;
+
+    scrub_pool();
+  }
+
+  Check resilvered(const std::string& disk_id) const {
+    return [pool = node_id::pool(t_.storage.pool), disk_id](const View& v) -> std::string {
+      if (v.node(disk_id) && v.not_ok(disk_id).size()) return v.not_ok(disk_id);
+      return v.not_ok(pool);
+    };
+  }
+
+  void scrub_pool() {
+    Step& scrub = add("zpool.scrub", "scrub the pool to verify every block",
+                      "Scenario 3, Step 4: scrub to verify", t_.storage.host, Safety::kSafe,
+                      {"zpool", "scrub", t_.storage.pool}, "a scrub started", Check{}, 0);
+    scrub.best_effort = true;
+    scrub.rerun_safe = "zpool refuses a second scrub while one runs, and a scrub only reads";
   }
 
   // Is a disk already part of the pool (a spare used by an earlier replace)?
-  bool in_pool(const std::string& disk) const {
-    const auto& z = v_.observation.storage.zpool;
-    if (!z) return false;
-    std::function<bool(const std::vector<ZpoolVdev>&)> walk = [&](const std::vector<ZpoolVdev>& vs) {
-      for (const auto& x : vs)
-        if (x.name == disk || walk(x.children)) return true;
-      return false;
-    };
-    for (const auto& p : z->pools)
-      if (walk(p.root.children)) return true;
-    return false;
-  }
 
   // Live only: a detach stackdr made was live only, so the persistent definition still has it.
   void attach(const VmConfig& vm, const VmDiskConfig& d) {

@@ -35,6 +35,13 @@ struct Step {
   bool best_effort = false;    // if it does not take, go on with the next step (a cheaper try first)
   bool show_progress = false;  // resync / resilver / scrub: draw a progress bar while waiting
   std::string predict;         // what will happen, when it is not obvious ("re-add: ~768 MiB resync")
+  // After a crash the journal may show the step started and never finished: its effect may or
+  // may not be there. `done` is taken to observe the step's own effect (so a `done` that does
+  // not hold says the effect is absent, and the step runs again); where it observes a later
+  // goal instead (e2fsck's is "mounted read-write"), or there is no `done`, the step says why
+  // running it again after it finished changes nothing. An interrupted step with no `done`
+  // and no such reason is not run again: it waits for an operator.
+  std::string rerun_safe;
   // For the interlocks: what the step may overwrite.
   std::string array;           // topology array name
   std::string member_lun;      // the member whose device it overwrites (--add, --zero-superblock, wipefs)
