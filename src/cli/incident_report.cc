@@ -12,12 +12,7 @@ namespace stackdr {
 namespace {
 
 std::string when(double t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return std::string(buf) + " UTC";
+  return text::utc_time(t);
 }
 
 std::string duration(double s) {
@@ -185,10 +180,10 @@ std::string incident_report_markdown(const IncidentRecord& inc, const std::vecto
 
 std::string incident_list_text(const std::vector<IncidentRecord>& incidents) {
   if (incidents.empty()) return "no incidents recorded\n";
-  std::string out = fmt::format("{:>4}  {:<21}  {:<10}  {:<6}  {:<24}  {}\n", "id", "opened", "state", "mode",
+  std::string out = fmt::format("{:>4}  {:<21}  {:<10}  {:<8}  {:<24}  {}\n", "id", "opened", "state", "mode",
                                 "scenario / cause", "summary");
   for (const auto& i : incidents)
-    out += fmt::format("{:>4}  {:<21}  {:<10}  {:<6}  {:<24}  {}\n", i.id, when(i.opened_at).substr(0, 19),
+    out += fmt::format("{:>4}  {:<21}  {:<10}  {:<8}  {:<24}  {}\n", i.id, when(i.opened_at).substr(0, 19),
                        i.state, i.mode, fmt::format("{} / {}", i.scenario, i.cause), i.summary);
   return out;
 }

@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/lab_cmd.h"
 #include "cli/recover_cmd.h"
 #include "cli/stack_context.h"
 #include "cli/text_report.h"
@@ -102,6 +103,8 @@ void add_context_options(CLI::App* cmd, ContextOptions& o) {
                   "inject a fault into the simulated stack (repeatable; see `stackdr lab faults`)");
   cmd->add_option("--from", o.from,
                   "read a captured bundle (one folder per host) instead of running commands");
+  cmd->add_option("--state-dir", o.state_dir,
+                  "journal, locks and the practice stack (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
 }
 
 int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_view) {
@@ -172,20 +175,6 @@ int cmd_parse(const std::string& kind, const std::string& file, bool json) {
       std::cerr << fmt::format("warning: {}:{}: {} ({})\n", file, w["line"].get<int>(),
                                w["reason"].get<std::string>(), w["text"].get<std::string>());
   }
-  return 0;
-}
-
-int cmd_lab_faults(bool json) {
-  if (json) {
-    nlohmann::json a = nlohmann::json::array();
-    for (const auto& f : sim::fault_catalog())
-      a.push_back(
-          {{"name", f.name}, {"scenario", f.scenario}, {"cause", f.cause}, {"description", f.description}});
-    std::cout << json_text(nlohmann::json{{"faults", a}}, 2) << "\n";
-    return 0;
-  }
-  for (const auto& f : sim::fault_catalog())
-    std::cout << fmt::format("{:<24} scenario {}  {:<22} {}\n", f.name, f.scenario, f.cause, f.description);
   return 0;
 }
 
@@ -281,12 +270,44 @@ int run(int argc, char** argv) {
     code = cmd_parse(parse_kind, parse_file, parse_json);
   });
 
-  auto* lab = app.add_subcommand("lab", "the simulated stack");
+  LabCliOptions lab_opt;
+  auto* lab = app.add_subcommand(
+      "lab", "the simulated stack: its faults, and a practice stack kept in the state directory");
   lab->require_subcommand(1);
-  bool faults_json = false;
-  auto* faults = lab->add_subcommand("faults", "list the faults --fault can inject");
-  faults->add_flag("--json", faults_json, "JSON output");
-  faults->callback([&] { code = cmd_lab_faults(faults_json); });
+  auto lab_verb = [&](CLI::App* verb) {
+    verb->callback([&, verb] {
+      lab_opt.verb = verb->get_name();
+      code = cmd_lab(lab_opt);
+    });
+  };
+  auto* faults = lab->add_subcommand("faults", "list the faults --fault and `lab inject` can inject");
+  faults->add_flag("--json", lab_opt.json, "JSON output");
+  lab_verb(faults);
+  auto state_dir_option = [&](CLI::App* verb) {
+    verb->add_option("--state-dir", lab_opt.state_dir,
+                     "where the practice stack is kept, in lab/practice (default $STACKDR_STATE_DIR or "
+                     "/var/lib/stackdr)");
+  };
+  auto* lab_init = lab->add_subcommand(
+      "init", "make a healthy practice stack that every verb given --lab uses until `lab reset`");
+  auto* lab_reset = lab->add_subcommand(
+      "reset",
+      "make the practice stack healthy again (closes its open incidents); --config or --pace remake it");
+  for (CLI::App* verb : {lab_init, lab_reset}) {
+    verb->add_option("--config", lab_opt.config, "topology file (default: the usual search)");
+    verb->add_option("--pace", lab_opt.pace_ms,
+                     "milliseconds of real time each recovery step takes, to follow a rehearsal (default 0)")
+        ->check(whole_number(0, 60000));
+  }
+  auto* lab_inject = lab->add_subcommand("inject", "break the practice stack (see `stackdr lab faults`)");
+  lab_inject->add_option("FAULT", lab_opt.faults, "one or more faults, injected in order")->required();
+  auto* lab_show =
+      lab->add_subcommand("show", "what was done to the practice stack, and whether it lost data");
+  lab_show->add_flag("--json", lab_opt.json, "JSON output");
+  for (CLI::App* verb : {lab_init, lab_reset, lab_inject, lab_show}) {
+    state_dir_option(verb);
+    lab_verb(verb);
+  }
 
   std::string drill_config, drill_which = "all";
   bool drill_json_flag = false, drill_chaos = false;
@@ -338,8 +359,6 @@ int run(int argc, char** argv) {
             return "";
           },
           "/dev/disk/by-id/NAME"));
-  recover->add_option("--state-dir", rec_opt.state_dir,
-                      "journal and locks (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
   recover->add_flag("--json", rec_opt.json,
                     "standard output is one JSON document (the outcome, or the --dry-run plan); the step log "
                     "goes to standard error");

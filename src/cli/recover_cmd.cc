@@ -54,16 +54,6 @@ bool ask_terminal(const std::string& question) {
 
 }  // namespace
 
-std::string default_state_dir() {
-  if (const char* e = std::getenv("STACKDR_STATE_DIR"); e && *e) return e;
-  return "/var/lib/stackdr";
-}
-
-std::string state_dir_for(const std::string& dir, bool lab) {
-  std::string d = dir.empty() ? default_state_dir() : dir;
-  return lab ? d + "/lab" : d;
-}
-
 namespace {
 
 // The simulated stack's rounds, predicted by running the recovery on a copy of its state:
@@ -164,23 +154,26 @@ int cmd_recover(const RecoverCliOptions& o) {
   if (!o.context.from.empty() && !o.dry_run)
     return fail(kExitUsage,
                 "--from replays captured output, which cannot be changed: use --dry-run to see the plan");
-  if (o.context.lab && o.resume)
-    return fail(
-        kExitUsage,
-        "--resume continues an incident on the machines; the simulated stack starts anew on every "
-        "run, so a --lab incident cannot be resumed (end it with `stackdr incident --lab close N --why "
-        "TEXT`)");
   auto ctx = StackContext::open(o.context);
   if (!ctx) return fail(kExitUsage, ctx.error().message);
+  bool practice = (*ctx)->practice() != nullptr;
+  if ((*ctx)->sim() && !practice && o.resume)
+    return fail(
+        kExitUsage,
+        "--resume continues an incident on a stack that outlives stackdr; this simulated stack starts anew "
+        "on every run, so its incident cannot be resumed (end it with `stackdr incident --lab close N --why "
+        "TEXT`, or rehearse on a practice stack: `stackdr lab init`)");
   const Topology& t = (*ctx)->topology();
   // Simulated runs keep their own journal and locks: they never touch the live incidents.
-  std::string dir = state_dir_for(o.state_dir, (*ctx)->sim() != nullptr);
+  std::string dir = state_dir_for(o.context.state_dir, (*ctx)->sim() != nullptr);
   RecoverOptions ro;
   ro.policy.yes = o.yes;
   ro.policy.allow_data_loss = o.allow_data_loss;
   ro.resume = o.resume;
-  ro.mode = (*ctx)->sim() ? "lab" : "live";
-  ro.resumable = !(*ctx)->sim();
+  // A practice stack keeps its state like a real one, so its incidents resume like live ones,
+  // and only on it: a throwaway lab run's open incident is never continued there.
+  ro.mode = practice ? "practice" : (*ctx)->sim() ? "lab" : "live";
+  ro.resumable = practice || !(*ctx)->sim();
   ro.fingerprint = topology_fingerprint(t);
   ro.plan.new_disk = o.new_disk;
   if (o.dry_run) return dry_run(o, **ctx, dir, ro);
@@ -203,11 +196,7 @@ int cmd_recover(const RecoverCliOptions& o) {
     if (!l) return fail(held ? kLocked : kExitUsage, l.error().message);
     locks.push_back(std::move(*l));
   }
-  std::unique_ptr<Clock> clock;
-  if ((*ctx)->sim())
-    clock = std::make_unique<SimClock>((*ctx)->sim());
-  else
-    clock = std::make_unique<LiveClock>();
+  std::unique_ptr<Clock> clock = (*ctx)->clock();
   // With --json the step log goes to standard error: standard output is one JSON document.
   Executor ex(t, (*ctx)->hosts(), *clock, **journal, o.json ? std::cerr : std::cout);
   ro.ask = ask_terminal;

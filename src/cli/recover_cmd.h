@@ -14,7 +14,6 @@ struct RecoverCliOptions {
   bool dry_run = false, yes = false, allow_data_loss = false, resume = false, json = false;
   bool new_journal = false;  // set a refused (damaged, emptied) journal aside and start a new one
   std::string new_disk;
-  std::string state_dir;  // "" = $STACKDR_STATE_DIR or /var/lib/stackdr
 };
 
 struct IncidentCliOptions {
@@ -28,11 +27,5 @@ struct IncidentCliOptions {
 
 int cmd_recover(const RecoverCliOptions& o);
 int cmd_incident(const IncidentCliOptions& o);
-
-/// $STACKDR_STATE_DIR, else /var/lib/stackdr.
-std::string default_state_dir();
-/// Where a run keeps its journal and locks: the state directory, or its lab/ folder for runs
-/// on the simulated stack (they never write the live journal).
-std::string state_dir_for(const std::string& dir, bool lab);
 
 }  // namespace stackdr

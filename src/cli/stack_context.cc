@@ -4,10 +4,13 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "host/local_host.h"
 #include "host/replay_host.h"
 #include "sim/faults.h"
+#include "sim/sim_clock.h"
 #include "sim/sim_host.h"
 
 namespace stackdr {
@@ -18,8 +21,50 @@ std::string default_config_path() {
   return STACKDR_DEFAULT_CONFIG;
 }
 
+std::string default_state_dir() {
+  if (const char* e = std::getenv("STACKDR_STATE_DIR"); e && *e) return e;
+  return "/var/lib/stackdr";
+}
+
+std::string state_dir_for(const std::string& dir, bool lab) {
+  std::string d = dir.empty() ? default_state_dir() : dir;
+  return lab ? d + "/lab" : d;
+}
+
+namespace {
+
+std::string file_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o) {
   auto ctx = std::unique_ptr<StackContext>(new StackContext());
+  // --lab with a practice stack in the state directory: that stack, as the tape left it.
+  auto folder = sim::PracticeStack::folder(state_dir_for(o.state_dir, true));
+  if (o.lab && sim::PracticeStack::exists(folder)) {
+    if (!o.faults.empty())
+      return Error{fmt::format(
+          "{} holds a practice stack: inject into it with `stackdr lab inject FAULT` (--fault is for a "
+          "fresh simulated stack; give another --state-dir for one)",
+          folder.string())};
+    auto p = sim::PracticeStack::open(folder);
+    if (!p) return p.error();
+    if (!o.config.empty() && file_text(o.config) != file_text((*p)->topology_path()))
+      return Error{fmt::format(
+          "--config {} is not the topology the practice stack in {} was made from; leave --config out (it "
+          "uses its own copy), or make a new one: `stackdr lab reset --config {}`",
+          o.config, folder.string(), o.config)};
+    ctx->practice_ = std::move(*p);
+    ctx->topology_ = ctx->practice_->topology();
+    ctx->sim_ = ctx->practice_->state();
+    for (const auto& h : ctx->topology_.hosts) ctx->hosts_[h.name] = ctx->practice_->host(h.name);
+    return ctx;
+  }
   auto topo = load_topology(o.config.empty() ? default_config_path() : o.config);
   if (!topo) return topo.error();
   ctx->topology_ = std::move(*topo);
@@ -51,6 +96,12 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
   return ctx;
 }
 
+std::unique_ptr<Clock> StackContext::clock() {
+  if (practice_) return practice_->clock();
+  if (sim_) return std::make_unique<SimClock>(sim_);
+  return std::make_unique<LiveClock>();
+}
+
 HostLookup StackContext::hosts() {
   return [this](const std::string& name) -> Host* {
     auto it = hosts_.find(name);
@@ -63,6 +114,7 @@ Observation StackContext::observe(const ObserveOptions& options) {
 }
 
 std::string StackContext::mode() const {
+  if (practice_) return "practice stack " + practice_->topology_path().parent_path().string();
   if (sim_) return "lab (simulated stack)";
   if (!from_.empty()) return "replay " + from_;
   return "live";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <ctime>
 
 namespace stackdr::text {
 
@@ -127,6 +128,15 @@ uint64_t fnv1a(std::string_view s, uint64_t salt) {
   uint64_t h = 1469598103934665603ULL ^ salt;
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
   return h;
+}
+
+std::string utc_time(double epoch_seconds) {
+  std::time_t tt = static_cast<std::time_t>(epoch_seconds);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return std::string(buf) + " UTC";
 }
 
 }  // namespace stackdr::text

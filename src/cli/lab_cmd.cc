@@ -1,0 +1,208 @@
+#include "cli/lab_cmd.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/stack_context.h"
+#include "host/clock.h"
+#include "sim/faults.h"
+#include "sim/practice_stack.h"
+#include "sim/sim_stack.h"
+#include "store/journal_file.h"
+#include "util/json_text.h"
+#include "util/text.h"
+
+namespace stackdr {
+
+namespace {
+
+constexpr int kExitUsage = 64;
+
+int fail(int code, const std::string& m) {
+  std::cerr << "stackdr: " << m << "\n";
+  return code;
+}
+
+int faults(bool json) {
+  if (json) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& f : sim::fault_catalog())
+      a.push_back(
+          {{"name", f.name}, {"scenario", f.scenario}, {"cause", f.cause}, {"description", f.description}});
+    std::cout << json_text(nlohmann::json{{"faults", a}}, 2) << "\n";
+    return 0;
+  }
+  for (const auto& f : sim::fault_catalog())
+    std::cout << fmt::format("{:<24} scenario {}  {:<22} {}\n", f.name, f.scenario, f.cause, f.description);
+  return 0;
+}
+
+// Incidents opened on a practice stack that no longer exists in that state: closed, said so
+// in the journal, so the next rehearsal is not told to resume them.
+void close_practice_incidents(const std::string& lab_dir) {
+  if (!journal_recorded(lab_dir)) return;
+  std::vector<std::string> notes;
+  auto j = open_journal_file(lab_dir, {.write = true}, notes);
+  for (const auto& n : notes) std::cerr << "stackdr: " << n << "\n";
+  if (!j) {
+    std::cerr << "stackdr: the practice stack's open incidents stay open: " << j.error().message << "\n";
+    return;
+  }
+  LiveClock clock;
+  for (const auto& inc : (*j)->incidents()) {
+    if (inc.mode != "practice" || (inc.state != "open" && inc.state != "stopped")) continue;
+    JournalEvent e;
+    e.incident = inc.id;
+    e.at = std::max(clock.now(), inc.opened_at);
+    e.kind = EventKind::kClosed;
+    e.detail = "closed: the practice stack it was opened on was reset";
+    (*j)->add(e);
+    (*j)->close_incident(inc.id, e.at, "closed", e.detail);
+    std::cout << fmt::format("incident {} ({}) closed: its practice stack was reset\n", inc.id, inc.summary);
+  }
+}
+
+std::string tape_word(const sim::TapeEntry& e) {
+  switch (e.kind) {
+    case sim::TapeEntry::Kind::kMade:
+      return "made";
+    case sim::TapeEntry::Kind::kFault:
+      return "fault";
+    case sim::TapeEntry::Kind::kCommand:
+      return "command";
+    case sim::TapeEntry::Kind::kTime:
+      return "time";
+  }
+  return "?";
+}
+
+nlohmann::json show_json(const sim::PracticeStack& p, const std::filesystem::path& folder) {
+  const sim::SimState& s = *p.state();
+  nlohmann::json tape = nlohmann::json::array();
+  for (const auto& e : p.tape()) {
+    nlohmann::json j{{"kind", tape_word(e)}, {"at", text::utc_time(e.at)}};
+    if (e.kind == sim::TapeEntry::Kind::kMade) j["source"] = e.source;
+    if (e.kind == sim::TapeEntry::Kind::kFault) j["fault"] = e.fault;
+    if (e.kind == sim::TapeEntry::Kind::kCommand) {
+      j["host"] = e.host;
+      j["argv"] = e.argv;
+    }
+    if (e.kind == sim::TapeEntry::Kind::kTime) j["seconds"] = e.seconds;
+    tape.push_back(j);
+  }
+  return {{"folder", folder.string()},
+          {"topology", p.topology_path().string()},
+          {"pace_ms", p.pace_ms()},
+          {"simulated_time", sim::ctime_string(s.now)},
+          {"arrays_in_sync", sim::arrays_in_sync(s)},
+          {"data_loss", s.data_loss},
+          {"tape", tape}};
+}
+
+std::string show_text(const sim::PracticeStack& p, const std::filesystem::path& folder) {
+  const sim::SimState& s = *p.state();
+  const auto& tape = p.tape();
+  std::string out =
+      fmt::format("practice stack {}\n  made {} from {} (pace {} ms per step)\n", folder.string(),
+                  text::utc_time(tape.front().at), tape.front().source, p.pace_ms());
+  out += fmt::format("  simulated time: {}\n", sim::ctime_string(s.now));
+  out += fmt::format("  arrays in sync: {}\n", sim::arrays_in_sync(s) ? "yes" : "no");
+  out += fmt::format("  data lost: {}\n", s.data_loss.empty() ? "none" : text::join(s.data_loss, "; "));
+  out += "\nwhat was done to it:\n";
+  // Waits come in runs of many small ones; each run is one line.
+  int64_t waited = 0;
+  int waits = 0;
+  auto flush_waits = [&] {
+    if (waits)
+      out +=
+          fmt::format("  {:>23}  time passes: {} s ({} wait{})\n", "", waited, waits, waits == 1 ? "" : "s");
+    waited = waits = 0;
+  };
+  for (size_t i = 1; i < tape.size(); ++i) {
+    const auto& e = tape[i];
+    if (e.kind == sim::TapeEntry::Kind::kTime) {
+      waited += e.seconds;
+      ++waits;
+      continue;
+    }
+    flush_waits();
+    if (e.kind == sim::TapeEntry::Kind::kFault)
+      out += fmt::format("  {}  fault {}\n", text::utc_time(e.at), e.fault);
+    else
+      out += fmt::format("  {}  {}: {}\n", text::utc_time(e.at), e.host, describe_argv(e.argv));
+  }
+  flush_waits();
+  if (tape.size() == 1) out += "  nothing yet: it is healthy as made\n";
+  out += fmt::format("\n`stackdr status --lab --state-dir {}` shows it as stackdr sees it.\n",
+                     folder.parent_path().parent_path().string());
+  return out;
+}
+
+}  // namespace
+
+int cmd_lab(const LabCliOptions& o) {
+  if (o.verb == "faults") return faults(o.json);
+  std::string lab_dir = state_dir_for(o.state_dir, true);
+  auto folder = sim::PracticeStack::folder(lab_dir);
+  if (o.verb == "init") {
+    auto p = sim::PracticeStack::create(folder, o.config.empty() ? default_config_path() : o.config,
+                                        std::max(o.pace_ms, 0));
+    if (!p) return fail(kExitUsage, p.error().message);
+    std::cout << fmt::format(
+        "practice stack made in {}: healthy. Break it with `stackdr lab inject FAULT` (`stackdr lab faults` "
+        "lists them); every verb given --lab --state-dir {} works on it.\n",
+        folder.string(), std::filesystem::path(lab_dir).parent_path().string());
+    return 0;
+  }
+  if (!sim::PracticeStack::exists(folder))
+    return fail(kExitUsage,
+                fmt::format("no practice stack in {}: make one with `stackdr lab init`", folder.string()));
+  if (o.verb == "reset" && (!o.config.empty() || o.pace_ms >= 0)) {
+    // Another topology or pace: the stack is made anew from it.
+    int pace = o.pace_ms;
+    if (pace < 0) {
+      auto old = sim::PracticeStack::open(folder);
+      pace = old ? (*old)->pace_ms() : 0;
+    }
+    std::string config = o.config.empty() ? default_config_path() : o.config;
+    if (auto topo = load_topology(config); !topo) return fail(kExitUsage, topo.error().message);
+    std::error_code ec;
+    std::filesystem::path aside = folder.string() + ".old";
+    std::filesystem::remove_all(aside, ec);
+    std::filesystem::rename(folder, aside, ec);
+    if (ec) return fail(kExitUsage, fmt::format("{}: cannot set aside: {}", folder.string(), ec.message()));
+    auto p = sim::PracticeStack::create(folder, config, pace);
+    if (!p) {
+      std::filesystem::rename(aside, folder, ec);  // the old one stays as it was
+      return fail(kExitUsage, p.error().message);
+    }
+    std::filesystem::remove_all(aside, ec);
+    close_practice_incidents(lab_dir);
+    std::cout << fmt::format("practice stack in {} made anew from {}: healthy\n", folder.string(), config);
+    return 0;
+  }
+  auto p = sim::PracticeStack::open(folder);
+  if (!p) return fail(kExitUsage, p.error().message);
+  for (const auto& n : (*p)->notes()) std::cerr << "stackdr: " << n << "\n";
+  if (o.verb == "inject") {
+    for (const auto& f : o.faults) {
+      if (auto r = (*p)->inject(f); !r) return fail(kExitUsage, r.error().message);
+      const sim::Fault* fault = sim::find_fault(f);
+      std::cout << fmt::format("injected {}: {}\n", f, fault ? fault->description : "");
+    }
+    return 0;
+  }
+  if (o.verb == "reset") {
+    if (auto r = (*p)->reset(); !r) return fail(kExitUsage, r.error().message);
+    close_practice_incidents(lab_dir);
+    std::cout << fmt::format("practice stack in {} reset: healthy\n", folder.string());
+    return 0;
+  }
+  // show
+  std::cout << (o.json ? json_text(show_json(**p, folder), 2) + "\n" : show_text(**p, folder));
+  return 0;
+}
+
+}  // namespace stackdr
