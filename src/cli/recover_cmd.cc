@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "cli/incident_report.h"
@@ -185,14 +186,17 @@ int cmd_recover(const RecoverCliOptions& o) {
   }
   auto journal = open_journal(dir);
   if (!journal) return fail(kExitUsage, journal.error().message);
-  // One recovery per host: take every host's lock, in name order so two runs cannot deadlock.
+  // One recovery per host: take every host's lock, in order so two runs cannot deadlock. A
+  // local host is this machine, locked for every state directory at once (host_lock.h).
+  std::set<std::pair<std::string, std::string>> lock_keys;  // (folder, name)
+  for (const auto& h : t.hosts)
+    lock_keys.insert(!(*ctx)->sim() && h.transport == "local"
+                         ? std::pair<std::string, std::string>{kMachineLockDir, kMachineLockName}
+                         : std::pair<std::string, std::string>{dir, h.name});
   std::vector<std::unique_ptr<HostLock>> locks;
-  std::vector<std::string> names;
-  for (const auto& h : t.hosts) names.push_back(h.name);
-  std::sort(names.begin(), names.end());
-  for (const auto& n : names) {
+  for (const auto& [folder, name] : lock_keys) {
     bool held = false;
-    auto l = HostLock::acquire(dir, n, held);
+    auto l = HostLock::acquire(folder, name, held);
     if (!l) return fail(held ? kLocked : kExitUsage, l.error().message);
     locks.push_back(std::move(*l));
   }

@@ -7,12 +7,15 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace stackdr {
 
 Result<std::unique_ptr<HostLock>> HostLock::acquire(const std::string& state_dir, const std::string& host,
                                                     bool& held) {
   held = false;
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);  // an error shows in the open below
   std::string path = fmt::format("{}/recover.{}.lock", state_dir, host);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
