@@ -14,7 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake ninja-build pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev
-          libyaml-cpp-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev)
+          libyaml-cpp-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
+          openssh-client openssh-server)
 
 install_missing() {
   local missing=()

@@ -26,9 +26,15 @@ namespace {
 Topology synthetic_topology(int arrays) {
   Topology t;
   t.source = "synthetic";
-  t.hosts = {{"storage", HostRole::kStorage, "10.0.0.1", "local", ""},
-             {"kvm", HostRole::kKvm, "10.0.0.2", "local", ""}};
-  t.storage = {"storage", "tank", "10.0.0.1:3260", {"ata-DISK_A", "ata-DISK_B"}, {}};
+  auto host = [](const char* name, HostRole role, const char* address) {
+    HostConfig h;
+    h.name = name;
+    h.role = role;
+    h.address = address;
+    return h;
+  };
+  t.hosts = {host("storage", HostRole::kStorage, "127.0.0.1"), host("kvm", HostRole::kKvm, "127.0.0.2")};
+  t.storage = {"storage", "tank", "127.0.0.1:3260", {"ata-DISK_A", "ata-DISK_B"}, {}};
   t.initiator = {"kvm", "iqn.2024-01.com.example:kvm"};
   for (int i = 0; i < arrays; ++i) {
     ArrayConfig a;

@@ -152,6 +152,21 @@ TEST(Topology, TheFullHostileBaseLoads) {
   EXPECT_EQ(error_of(hostile::kFull), "");
 }
 
+TEST(Topology, SshSettingsAreRead) {
+  auto t = parse_topology(
+      hostile::with("{role: storage, address: 127.0.0.1}",
+                    "{role: storage, address: 127.0.0.1, transport: ssh, user: admin, port: 2222, "
+                    "identity: /root/.ssh/stackdr, ssh_options: [ConnectTimeout=5]}"),
+      "t.yaml");
+  ASSERT_TRUE(t) << t.error().message;
+  const HostConfig* h = t->host("st");
+  EXPECT_EQ(h->user, "admin");
+  EXPECT_EQ(h->port, 2222);
+  EXPECT_EQ(h->identity, "/root/.ssh/stackdr");
+  EXPECT_EQ(h->ssh_options, std::vector<std::string>{"ConnectTimeout=5"});
+  EXPECT_TRUE(h->sudo) << "a user that is not root goes through sudo -n unless told otherwise";
+}
+
 // Names that would become options, split into two words, or could not be reported: each
 // refused with the file, the line of the name and the rule it broke.
 TEST(Topology, HostileNamesAreRefusedWithFileLineAndRule) {
@@ -187,6 +202,31 @@ TEST(Topology, HostileNamesAreRefusedWithFileLineAndRule) {
       {"service: target", "service: \"target; reboot\"", 9, "may hold only"},
       {"address: 127.0.0.1", "address: -oProxyCommand=x", 2, "starts with '-'"},
       {"      - target: vdb", "      - target: --force", 28, "starts with '-'"},
+      // SSH settings: only for transport ssh, and never a way to take a host key silently.
+      {"{role: storage, address: 127.0.0.1}", "{role: storage, address: 127.0.0.1, user: root}", 2,
+       "only for transport: ssh"},
+      {"{role: storage, address: 127.0.0.1}",
+       "{role: storage, address: 127.0.0.1, transport: ssh, ssh_options: [StrictHostKeyChecking=no]}", 2,
+       "add the key to known_hosts"},
+      {"{role: storage, address: 127.0.0.1}",
+       "{role: storage, address: 127.0.0.1, transport: ssh, ssh_options: [StrictHostKeyChecking=accept-new]}",
+       2, "silently"},
+      {"{role: storage, address: 127.0.0.1}",
+       "{role: storage, address: 127.0.0.1, transport: ssh, ssh_options: [UserKnownHostsFile=/dev/null]}", 2,
+       "any host key"},
+      {"{role: storage, address: 127.0.0.1}",
+       "{role: storage, address: 127.0.0.1, transport: ssh, ssh_options: [ControlPath=/tmp/x]}", 2,
+       "set by stackdr itself"},
+      {"{role: storage, address: 127.0.0.1}",
+       "{role: storage, address: 127.0.0.1, transport: ssh, ssh_options: [-oProxyCommand=x]}", 2,
+       "starts with '-'"},
+      {"{role: storage, address: 127.0.0.1}", "{role: storage, address: 127.0.0.1, transport: ssh, port: 0}",
+       2, "out of range"},
+      {"{role: storage, address: 127.0.0.1}",
+       "{role: storage, address: 127.0.0.1, transport: ssh, user: \"root;id\"}", 2, "login name"},
+      {"{role: storage, address: 127.0.0.1}",
+       "{role: storage, address: 127.0.0.1, transport: ssh, identity: id_ed25519}", 2, "absolute path"},
+      {"{role: storage, address: 127.0.0.1}", "{role: storage, transport: ssh}", 2, "needs an address"},
   };
   for (const auto& c : cases) {
     std::string e = error_of(hostile::with(c.from, c.to));

@@ -9,6 +9,7 @@
 
 #include "host/local_host.h"
 #include "host/replay_host.h"
+#include "host/ssh_host.h"
 #include "sim/faults.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_host.h"
@@ -87,11 +88,28 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
       ctx->hosts_[h.name] = std::make_unique<ReplayHost>(h.name, std::filesystem::path(o.from) / h.name);
     return ctx;
   }
+  std::shared_ptr<SshControlDir> control;  // one private socket folder for every SSH host
   for (const auto& h : ctx->topology_.hosts) {
-    if (h.transport == "local")
+    if (h.transport == "local") {
       ctx->hosts_[h.name] = h.command_path.empty() ? std::make_unique<LocalHost>(h.name)
                                                    : std::make_unique<LocalHost>(h.name, h.command_path);
-    // transport: ssh has no Host yet: its facts are reported as unreadable, never guessed.
+      continue;
+    }
+    if (!control) {
+      auto d = SshControlDir::make();
+      if (!d) return d.error();
+      control = *d;
+    }
+    SshTarget target;
+    target.name = h.name;
+    target.address = h.address;
+    target.user = h.user;
+    target.port = h.port;
+    target.identity = h.identity;
+    target.options = h.ssh_options;
+    target.sudo = h.sudo;
+    if (!h.command_path.empty()) target.command_path = h.command_path;
+    ctx->hosts_[h.name] = std::make_unique<SshHost>(std::move(target), control);
   }
   return ctx;
 }

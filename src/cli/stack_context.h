@@ -2,7 +2,7 @@
 /// StackContext: where a command gets its view of the stack — the topology, and a Host for each
 /// topology host: the simulated stack (--lab: the state directory's practice stack when there
 /// is one, else a fresh healthy stack with the --fault given), a captured bundle (--from DIR),
-/// or the real machines (local exec; SSH is not built yet and says so).
+/// or the real machines (LocalHost here, SshHost over OpenSSH for `transport: ssh`).
 
 #include <map>
 #include <memory>

@@ -118,17 +118,21 @@ namespace {
 std::optional<unsigned long long> start_ticks(long pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return stat_start_ticks(stat);
+}
+
+}  // namespace
+
+std::optional<unsigned long long> stat_start_ticks(std::string_view stat) {
   size_t close = stat.rfind(')');
   if (close == std::string::npos) return std::nullopt;
-  auto fields = text::fields(std::string_view(stat).substr(close + 1));
+  auto fields = text::fields(stat.substr(close + 1));
   // After ')': state is field 3, so field 22 is index 19.
   if (fields.size() < 20 || fields[0] == "Z") return std::nullopt;  // a zombie has ended
   auto v = text::to_int(fields[19]);
   if (!v || *v < 0) return std::nullopt;
   return static_cast<unsigned long long>(*v);
 }
-
-}  // namespace
 
 std::optional<bool> LocalHost::running(const ProcessId& p) {
   if (p.pid <= 0) return std::nullopt;
@@ -142,14 +146,21 @@ CommandResult LocalHost::run(const Argv& argv, std::chrono::milliseconds timeout
 
 CommandResult LocalHost::run_tracked(const Argv& argv, std::chrono::milliseconds timeout,
                                      const std::function<void(const ProcessId&)>& started) {
+  return run_watching(argv, timeout, started, {});
+}
+
+CommandResult LocalHost::run_watching(const Argv& argv, std::chrono::milliseconds timeout,
+                                      const std::function<void(const ProcessId&)>& started,
+                                      const std::function<void(const std::string&)>& on_stderr) {
   std::exception_ptr deferred;
-  CommandResult r = spawn_and_wait(argv, timeout, started, deferred);
+  CommandResult r = spawn_and_wait(argv, timeout, started, on_stderr, deferred);
   if (deferred) std::rethrow_exception(deferred);
   return r;
 }
 
 CommandResult LocalHost::spawn_and_wait(const Argv& argv, std::chrono::milliseconds timeout,
                                         const std::function<void(const ProcessId&)>& started,
+                                        const std::function<void(const std::string&)>& on_stderr,
                                         std::exception_ptr& deferred) {
   CommandResult r;
   if (argv.empty()) {
@@ -227,6 +238,13 @@ CommandResult LocalHost::spawn_and_wait(const Argv& argv, std::chrono::milliseco
       ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
       if (got > 0) {
         (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(got));
+        if (i == 1 && on_stderr && !deferred) {
+          try {
+            on_stderr(r.err);
+          } catch (...) {
+            deferred = std::current_exception();  // raised once the command has ended
+          }
+        }
       } else if (got == 0 || errno != EINTR) {
         fds[i].fd = -1;
         --open_fds;

@@ -10,6 +10,10 @@
 
 namespace stackdr {
 
+/// Field 22 of a /proc/PID/stat text: when the process started, in clock ticks since boot
+/// (nothing for a zombie or a text that is not one).
+std::optional<unsigned long long> stat_start_ticks(std::string_view stat);
+
 class LocalHost : public Host {
  public:
   /// The search path when the topology gives none.
@@ -21,12 +25,18 @@ class LocalHost : public Host {
   CommandResult run_tracked(const Argv& argv, std::chrono::milliseconds timeout,
                             const std::function<void(const ProcessId&)>& started) override;
   std::optional<bool> running(const ProcessId& p) override;
+  /// run_tracked(), also calling `on_stderr` with all of standard error so far each time more
+  /// of it arrives, while the command runs (the SSH host reads the remote pid from it).
+  CommandResult run_watching(const Argv& argv, std::chrono::milliseconds timeout,
+                             const std::function<void(const ProcessId&)>& started,
+                             const std::function<void(const std::string&)>& on_stderr);
   Result<std::string> read_file(const std::string& path) override;
   bool concurrent() const override { return true; }
 
  private:
   CommandResult spawn_and_wait(const Argv& argv, std::chrono::milliseconds timeout,
                                const std::function<void(const ProcessId&)>& started,
+                               const std::function<void(const std::string&)>& on_stderr,
                                std::exception_ptr& deferred);
   std::string name_;
   std::string path_;  // where commands named without a '/' are looked for, in order

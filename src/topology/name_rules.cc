@@ -150,4 +150,36 @@ std::optional<std::string> portal(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<std::string> user_name(std::string_view s) {
+  if (auto e = basic(s)) return e;
+  if (s.size() > 32) return "is longer than 32 characters";
+  if (!all_of(s, "_.-")) return "may hold only letters, digits, '_', '.' and '-' (a login name)";
+  return std::nullopt;
+}
+
+std::optional<std::string> local_path(std::string_view s) {
+  if (auto e = basic(s)) return e;
+  if (s.front() != '/') return "must be an absolute path";
+  return std::nullopt;
+}
+
+// What stackdr sets itself (the multiplexed connection, no prompts) cannot be overridden, and
+// nothing may make ssh accept an unknown or changed host key without a word.
+std::optional<std::string> ssh_option(std::string_view s) {
+  if (auto e = basic(s)) return e;
+  size_t eq = s.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == s.size())
+    return "must be Key=Value, as ssh -o takes it (e.g. ConnectTimeout=5)";
+  std::string key = text::lower(s.substr(0, eq));
+  std::string value = text::lower(s.substr(eq + 1));
+  if (!all_of(s.substr(0, eq), "")) return "has a key that is not a single word";
+  for (const char* own : {"controlmaster", "controlpath", "controlpersist", "batchmode"})
+    if (key == own) return "is set by stackdr itself (one multiplexed connection, never a prompt)";
+  if (key == "stricthostkeychecking" && value != "yes")
+    return "would accept an unknown or changed host key silently: add the key to known_hosts instead";
+  if (key == "userknownhostsfile" && value == "/dev/null")
+    return "would accept any host key silently: name a known_hosts file instead";
+  return std::nullopt;
+}
+
 }  // namespace stackdr::name_rules

@@ -25,5 +25,8 @@ std::optional<std::string> disk_id(std::string_view s);      // a /dev/disk/by-i
 std::optional<std::string> unit_name(std::string_view s);    // systemd unit
 std::optional<std::string> address(std::string_view s);      // host name or IP address
 std::optional<std::string> portal(std::string_view s);       // ADDRESS:PORT
+std::optional<std::string> user_name(std::string_view s);    // a login name (ssh -l)
+std::optional<std::string> local_path(std::string_view s);   // an absolute file path here (ssh -i)
+std::optional<std::string> ssh_option(std::string_view s);   // Key=Value for ssh -o
 
 }  // namespace stackdr::name_rules

@@ -196,6 +196,28 @@ class Reader {
   std::string source_;
 };
 
+// A host's SSH settings, checked: each becomes an argument of the ssh client.
+void ssh_settings(const YAML::Node& n, const std::string& ctx, const Reader& r, HostConfig& h) {
+  bool ssh = h.transport == "ssh";
+  for (const char* key : {"user", "port", "identity", "ssh_options", "sudo"})
+    if (n[key] && !ssh)
+      r.fail(n[key], fmt::format("{}.{}: only for transport: ssh (this host is {})", ctx, key, h.transport));
+  if (!ssh) return;
+  if (h.address.empty()) r.fail(n, fmt::format("{}: transport ssh needs an address", ctx));
+  h.user = r.opt_str(n, "user", ctx);
+  if (!h.user.empty()) r.check(n["user"], ctx + ".user", h.user, name_rules::user_name);
+  h.port = r.integer(n, "port", ctx, 0, 1, 65535, "a TCP port");
+  h.identity = r.opt_str(n, "identity", ctx);
+  if (!h.identity.empty()) r.check(n["identity"], ctx + ".identity", h.identity, name_rules::local_path);
+  h.ssh_options = r.list(n, "ssh_options", ctx);
+  for (const auto& o : h.ssh_options)
+    r.check(n["ssh_options"], ctx + ".ssh_options", o, name_rules::ssh_option);
+  std::string sudo = r.opt_str(n, "sudo", ctx, !h.user.empty() && h.user != "root" ? "true" : "false");
+  if (sudo != "true" && sudo != "false")
+    r.fail(n["sudo"], fmt::format("{}.sudo: '{}' is not true or false", ctx, printable(sudo)));
+  h.sudo = sudo == "true";
+}
+
 Topology read(const YAML::Node& root, const Reader& r) {
   Topology t;
   r.map_or_fail(root, "top level");
@@ -210,7 +232,10 @@ Topology read(const YAML::Node& root, const Reader& r) {
     r.check(kv.first, "hosts", h.name, name_rules::label);
     std::string ctx = "hosts." + h.name;
     r.map_or_fail(kv.second, ctx);
-    r.only_keys(kv.second, {"role", "address", "transport", "command_path"}, ctx);
+    r.only_keys(
+        kv.second,
+        {"role", "address", "transport", "command_path", "user", "port", "identity", "ssh_options", "sudo"},
+        ctx);
     std::string role = r.str(kv.second, "role", ctx, "storage, kvm or vm");
     if (role == "storage")
       h.role = HostRole::kStorage;
@@ -232,6 +257,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
     if (h.transport != "local" && h.transport != "ssh")
       r.fail(kv.second["transport"],
              fmt::format("{}.transport: '{}' is not one of local, ssh", ctx, h.transport));
+    ssh_settings(kv.second, ctx, r, h);
     t.hosts.push_back(std::move(h));
   }
   t.index();

@@ -20,6 +20,13 @@ struct HostConfig {
   std::string address;
   std::string transport = "local";  // local | ssh
   std::string command_path;         // where commands are found; "" = /usr/sbin:/usr/bin:/sbin:/bin
+  // transport: ssh — through the system OpenSSH client, so ~/.ssh/config, keys, the agent,
+  // ProxyJump and known_hosts apply as the operator set them.
+  std::string user;                      // "" = as ~/.ssh/config (or the local user) says
+  int port = 0;                          // 0 = as ~/.ssh/config says (22)
+  std::string identity;                  // a private key file ("" = the agent and defaults)
+  std::vector<std::string> ssh_options;  // Key=Value, each passed as -o
+  bool sudo = false;                     // run commands through `sudo -n` (default: a user that is not root)
 };
 
 struct StorageConfig {

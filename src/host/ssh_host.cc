@@ -1,0 +1,277 @@
+#include "host/ssh_host.h"
+
+#include <fmt/format.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "util/text.h"
+
+namespace stackdr {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr const char* kPidMarker = "stackdr-remote-pid ";
+
+// The remote `timeout` gets the command's time; the ssh client a little more, so the far side
+// ends the command (and says 124) before the near side gives up on the connection.
+int remote_seconds(milliseconds timeout) {
+  return static_cast<int>(std::max<long long>(1, (timeout.count() + 999) / 1000));
+}
+
+std::string first_line(std::string_view s) {
+  for (auto l : text::lines(s))
+    if (!text::trim(l).empty()) return std::string(text::trim(l));
+  return "";
+}
+
+std::string last_line(std::string_view s) {
+  std::string last;
+  for (auto l : text::lines(s))
+    if (!text::trim(l).empty()) last = std::string(text::trim(l));
+  return last;
+}
+
+// The marker line the remote shell writes first ("stackdr-remote-pid PID START"), if it has
+// arrived whole.
+std::optional<ProcessId> remote_pid(const std::string& err) {
+  if (!text::starts_with(err, kPidMarker)) return std::nullopt;
+  size_t nl = err.find('\n');
+  if (nl == std::string::npos) return std::nullopt;
+  auto f = text::fields(std::string_view(err).substr(0, nl));
+  if (f.size() != 3) return std::nullopt;
+  auto pid = text::to_int(f[1]);
+  auto start = text::to_int(f[2]);
+  if (!pid || *pid <= 0 || !start || *start < 0) return std::nullopt;
+  return ProcessId{static_cast<long>(*pid), static_cast<unsigned long long>(*start)};
+}
+
+}  // namespace
+
+std::string posix_shell_word(std::string_view word) {
+  std::string out = "'";
+  for (char c : word) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  return out + "'";
+}
+
+Result<std::shared_ptr<SshControlDir>> SshControlDir::make() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmp && *tmp == '/' ? tmp : "/tmp") + "/stackdr-ssh-XXXXXX";
+  if (!::mkdtemp(tmpl.data()))
+    return Error{
+        fmt::format("{}: cannot make a private folder for SSH connections: {}", tmpl, std::strerror(errno))};
+  return std::shared_ptr<SshControlDir>(new SshControlDir(tmpl));
+}
+
+SshControlDir::~SshControlDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+SshHost::SshHost(SshTarget target, std::shared_ptr<SshControlDir> dir)
+    : c_(std::move(target)), dir_(std::move(dir)), client_(c_.name) {
+  // Short, fixed-length names: a unix socket path is limited to 108 bytes.
+  socket_ = fmt::format("{}/{:016x}", dir_->path(), text::fnv1a(c_.name));
+}
+
+SshHost::~SshHost() {
+  bool open = false;
+  {
+    std::lock_guard<std::mutex> l(connect_mutex_);
+    open = connected_ && connected_->ok();
+  }
+  if (!open) return;
+  Argv a = base_argv();
+  for (const char* w : {"-O", "exit", "--"}) a.push_back(w);
+  a.push_back(c_.address);
+  client_.run(a, milliseconds(5000));
+}
+
+Argv SshHost::base_argv() const {
+  Argv a = {"ssh",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            fmt::format("ConnectTimeout={}", c_.connect_timeout_s),
+            "-o",
+            "ServerAliveInterval=5",
+            "-o",
+            "ServerAliveCountMax=3",
+            "-o",
+            "ControlPath=" + socket_,
+            "-T"};
+  if (c_.port) {
+    a.push_back("-p");
+    a.push_back(std::to_string(c_.port));
+  }
+  if (!c_.user.empty()) {
+    a.push_back("-l");
+    a.push_back(c_.user);
+  }
+  if (!c_.identity.empty()) {
+    a.push_back("-i");
+    a.push_back(c_.identity);
+  }
+  for (const auto& o : c_.options) {
+    a.push_back("-o");
+    a.push_back(o);
+  }
+  return a;
+}
+
+Argv SshHost::client_argv(const Argv& argv, milliseconds timeout, bool report_pid) const {
+  // The far side's shell reads this line: every word of the argv single-quoted, the
+  // environment emptied and set, the command under `timeout`, through `sudo -n` if asked.
+  std::string line;
+  if (report_pid) line += fmt::format("echo \"{}$$ $(cut -d' ' -f22 /proc/$$/stat)\" >&2; ", kPidMarker);
+  line += "exec ";
+  if (c_.sudo) line += "sudo -n -- ";
+  line += "env -i " + posix_shell_word("PATH=" + c_.command_path) + " LC_ALL=C HOME=/ ";
+  line += fmt::format("timeout -k 5 {}", remote_seconds(timeout));
+  for (const auto& w : argv) line += " " + posix_shell_word(w);
+  Argv a = base_argv();
+  for (const char* w : {"-o", "ControlMaster=no", "--"}) a.push_back(w);
+  a.push_back(c_.address);
+  a.push_back(line);
+  return a;
+}
+
+std::optional<double> SshHost::connect_ms() const {
+  return connect_ms_;
+}
+
+std::string SshHost::connection_error(const std::string& err) const {
+  std::string where = c_.port ? fmt::format("{} port {}", c_.address, c_.port) : c_.address;
+  std::string keyscan = c_.port ? fmt::format("ssh-keyscan -p {} {}", c_.port, c_.address)
+                                : fmt::format("ssh-keyscan {}", c_.address);
+  if (text::contains(err, "REMOTE HOST IDENTIFICATION HAS CHANGED"))
+    return fmt::format(
+        "{} ({}): the host key has CHANGED since it was added to known_hosts — a reinstalled machine, or "
+        "someone in between. stackdr does not connect. If the change is expected, check the new key out of "
+        "band, remove the old one (ssh-keygen -R {}) and add the new one",
+        c_.name, where, c_.address);
+  if (text::contains(err, "Host key verification failed") || text::contains(err, "No ED25519 host key") ||
+      text::contains(err, "host key is not known"))
+    return fmt::format(
+        "{} ({}): its host key is not in known_hosts, and stackdr never accepts a key by itself. Check the "
+        "key's fingerprint out of band, then add it (`{} >> ~/.ssh/known_hosts`, or one `ssh` by hand)",
+        c_.name, where, keyscan);
+  if (text::contains(err, "Permission denied"))
+    return fmt::format(
+        "{} ({}): the login{} was refused: {} — check the user, the key (identity) and the "
+        "far side's authorized_keys",
+        c_.name, where, c_.user.empty() ? "" : " as " + c_.user, last_line(err));
+  std::string line = last_line(err);
+  return fmt::format("{} ({}): cannot reach it over SSH: {}", c_.name, where,
+                     line.empty() ? "ssh failed without a message" : line);
+}
+
+Result<bool> SshHost::connect() {
+  std::lock_guard<std::mutex> l(connect_mutex_);
+  if (connected_) return *connected_;
+  // The master: authenticates, then lives on in the background (-f) on the private socket
+  // until this host closes it, or 60 s after stackdr died without closing it.
+  Argv a = base_argv();
+  for (const char* w : {"-o", "ControlMaster=yes", "-o", "ControlPersist=60", "-f", "-N", "--"})
+    a.push_back(w);
+  a.push_back(c_.address);
+  auto t0 = std::chrono::steady_clock::now();
+  CommandResult r = client_.run(a, milliseconds((c_.connect_timeout_s + 10) * 1000));
+  if (r.ok()) {
+    connect_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    connected_ = Result<bool>(true);
+  } else {
+    connected_ = Result<bool>(Error{r.started ? connection_error(r.err + r.out)
+                                              : c_.name + ": the ssh client could not run: " + r.err});
+  }
+  return *connected_;
+}
+
+CommandResult SshHost::execute(const Argv& argv, milliseconds timeout,
+                               const std::function<void(const ProcessId&)>& started) {
+  CommandResult r;
+  if (auto c = connect(); !c) {
+    r.started = false;
+    r.exit_code = 255;
+    r.err = c.error().message;
+    return r;
+  }
+  bool track = static_cast<bool>(started);
+  std::optional<ProcessId> remote;
+  auto watch = [&](const std::string& err) {
+    if (!track || remote) return;
+    remote = remote_pid(err);
+    if (remote) started(*remote);
+  };
+  r = client_.run_watching(client_argv(argv, timeout, track), timeout + milliseconds(15000), {}, watch);
+  if (track && text::starts_with(r.err, kPidMarker)) r.err.erase(0, r.err.find('\n') + 1);
+  if (!r.started) return r;
+  if (r.timed_out) {
+    r.err =
+        fmt::format("{}: `{}` gave no answer within {} s (the connection may hang): its result is unknown",
+                    c_.name, describe_argv(argv), remote_seconds(timeout) + 15);
+    return r;
+  }
+  if (r.exit_code == 255) {
+    // Refused before the command ran, or lost while it ran: with a reported pid it had started,
+    // and what it did is unknown (recovery re-observes; it never runs it again blindly).
+    std::string why = connection_error(r.err);
+    if (track && remote)
+      r.err = fmt::format("{} — the connection was lost while `{}` ran (pid {}): its result is unknown", why,
+                          describe_argv(argv), remote->pid);
+    else
+      r.err = why;
+    r.started = track && remote;
+    return r;
+  }
+  if (r.exit_code == 124) {
+    r.timed_out = true;  // the far side's timeout ended it
+    return r;
+  }
+  if (c_.sudo && r.exit_code == 1 && text::starts_with(r.err, "sudo: "))
+    r.err = fmt::format(
+        "{}: sudo -n refused `{}` for {}: {} — give {} a NOPASSWD sudo rule for it, or log in as root (user: "
+        "root)",
+        c_.name, describe_argv(argv), c_.user.empty() ? "the login user" : c_.user, first_line(r.err),
+        c_.user.empty() ? "that user" : c_.user);
+  return r;
+}
+
+CommandResult SshHost::run(const Argv& argv, milliseconds timeout) {
+  return execute(argv, timeout, {});
+}
+
+CommandResult SshHost::run_tracked(const Argv& argv, milliseconds timeout,
+                                   const std::function<void(const ProcessId&)>& started) {
+  return execute(argv, timeout, started);
+}
+
+Result<std::string> SshHost::read_file(const std::string& path) {
+  CommandResult r = execute({"cat", "--", path}, milliseconds(30000), {});
+  if (r.ok()) return r.out;
+  std::string why = first_line(r.err);
+  return Error{fmt::format("{}: {}", path, why.empty() ? fmt::format("cat exited {}", r.exit_code) : why)};
+}
+
+std::optional<bool> SshHost::running(const ProcessId& p) {
+  if (p.pid <= 0) return std::nullopt;
+  CommandResult r = execute({"cat", "--", fmt::format("/proc/{}/stat", p.pid)}, milliseconds(15000), {});
+  if (r.ok()) {
+    auto start = stat_start_ticks(r.out);
+    return start && *start == p.start;
+  }
+  if (r.started && !r.timed_out && r.exit_code == 1 && text::contains(r.err, "No such file")) return false;
+  return std::nullopt;  // the host could not be asked: nobody may assume it ended
+}
+
+}  // namespace stackdr

@@ -1,0 +1,90 @@
+#pragma once
+/// SshHost: a topology host reached through the system OpenSSH client (`ssh`), so the
+/// operator's keys, agent, ~/.ssh/config, ProxyJump and known_hosts apply as they expect.
+///
+/// One multiplexed connection per host (a ControlMaster on a socket in a private folder),
+/// opened at the first command and closed with the host, so a sweep of twenty reads costs one
+/// TCP connection and key exchange. BatchMode: nothing ever prompts; StrictHostKeyChecking:
+/// an unknown or changed host key is an error that names the host and what to do.
+///
+/// OpenSSH joins its arguments into one string that the far side's shell splits again, so the
+/// argv is sent as one command line of single-quoted words: the remote command receives each
+/// argument byte for byte. It runs as `env -i PATH=… LC_ALL=C HOME=/` (the same clean
+/// environment as a local command), under the remote `timeout`, so a command that outlives its
+/// timeout is killed there too, and through `sudo -n` when the host's user is not root.
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "host/host.h"
+#include "host/local_host.h"
+
+namespace stackdr {
+
+/// A private folder (0700) for the hosts' control sockets, removed with this object.
+class SshControlDir {
+ public:
+  static Result<std::shared_ptr<SshControlDir>> make();
+  ~SshControlDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit SshControlDir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
+
+/// Where and as whom (the topology's host entry, as the ssh client takes it).
+struct SshTarget {
+  std::string name;     // the topology's host name
+  std::string address;  // what ssh connects to (a name ~/.ssh/config may describe, or an IP)
+  std::string user;     // "" = ssh's default
+  int port = 0;         // 0 = ssh's default
+  std::string identity;
+  std::vector<std::string> options;  // Key=Value
+  bool sudo = false;
+  std::string command_path = LocalHost::kDefaultPath;  // PATH on the far side
+  int connect_timeout_s = 10;
+};
+
+class SshHost : public Host {
+ public:
+  SshHost(SshTarget target, std::shared_ptr<SshControlDir> dir);
+  ~SshHost() override;  // closes the shared connection
+  const std::string& name() const override { return c_.name; }
+  CommandResult run(const Argv& argv, std::chrono::milliseconds timeout) override;
+  CommandResult run_tracked(const Argv& argv, std::chrono::milliseconds timeout,
+                            const std::function<void(const ProcessId&)>& started) override;
+  Result<std::string> read_file(const std::string& path) override;
+  std::optional<bool> running(const ProcessId& p) override;
+  bool concurrent() const override { return true; }
+
+  /// The ssh client's argv for one remote command (for tests and --dry-run style display).
+  Argv client_argv(const Argv& argv, std::chrono::milliseconds timeout, bool report_pid) const;
+  /// How long opening the shared connection took (nothing: not opened, or it failed).
+  std::optional<double> connect_ms() const;
+
+ private:
+  Argv base_argv() const;  // ssh and the options every invocation shares, without the destination
+  /// Opens the shared connection once; later calls return how that went.
+  Result<bool> connect();
+  CommandResult execute(const Argv& argv, std::chrono::milliseconds timeout,
+                        const std::function<void(const ProcessId&)>& started);
+  /// What the ssh client's exit 255 means, in words an operator can act on.
+  std::string connection_error(const std::string& ssh_stderr) const;
+
+  SshTarget c_;
+  std::shared_ptr<SshControlDir> dir_;
+  std::string socket_;
+  LocalHost client_;  // runs the ssh client on this machine
+  std::mutex connect_mutex_;
+  std::optional<Result<bool>> connected_;
+  std::optional<double> connect_ms_;
+};
+
+/// One word for a POSIX shell: single-quoted ('\'' for a quote), so every byte — spaces,
+/// newlines, $, `, ;, a leading '-' — reaches the command as it was.
+std::string posix_shell_word(std::string_view word);
+
+}  // namespace stackdr
