@@ -234,6 +234,20 @@ TEST(SshHost, StatusReadsEveryHostOverSsh) {
   EXPECT_GE(j["code"].get<int>(), 2) << j["findings"].dump(2);
   for (const auto& f : j["findings"]) std::cout << "[ ssh status ] finding: " << f["summary"] << "\n";
   EXPECT_EQ(sshd.connections() - before, 3) << "one connection per host";
+
+  // Collected over SSH, the bundle reads back as that sweep: the same findings and the same
+  // unreadable sources with their reasons.
+  auto bundle = (sshd.dir() / "b.tar.gz").string();
+  CommandResult c =
+      LocalHost("local").run({STACKDR_BINARY, "collect", "--config", file.string(), "--out", bundle}, 120s);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto back = nlohmann::json::parse(
+      LocalHost("local").run({STACKDR_BINARY, "status", "--json", "--from", bundle}, 60s).out, nullptr,
+      false);
+  ASSERT_TRUE(back.is_object());
+  EXPECT_EQ(back["findings"], j["findings"]);
+  EXPECT_EQ(back["unreadable"], j["unreadable"]);
+  EXPECT_EQ(back["code"], j["code"]);
 }
 
 }  // namespace

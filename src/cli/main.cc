@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/collect_cmd.h"
 #include "cli/lab_cmd.h"
 #include "cli/recover_cmd.h"
 #include "cli/stack_context.h"
@@ -101,8 +102,9 @@ void add_context_options(CLI::App* cmd, ContextOptions& o) {
   cmd->add_flag("--lab", o.lab, "run against the simulated stack instead of the real machines");
   cmd->add_option("--fault", o.faults,
                   "inject a fault into the simulated stack (repeatable; see `stackdr lab faults`)");
-  cmd->add_option("--from", o.from,
-                  "read a captured bundle (one folder per host) instead of running commands");
+  cmd->add_option(
+      "--from", o.from,
+      "read a bundle (`stackdr collect`'s .tar.gz, or a folder per host) instead of running commands");
   cmd->add_option("--state-dir", o.state_dir,
                   "journal, locks and the practice stack (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
 }
@@ -247,6 +249,14 @@ int run(int argc, char** argv) {
   add_context_options(diag, diag_opt);
   diag->add_flag("--json", diag_json, "machine-readable output");
   diag->callback([&] { code = cmd_status_or_diagnose(diag_opt, diag_json, true); });
+
+  ContextOptions collect_opt;
+  std::string collect_out;
+  auto* collect = app.add_subcommand(
+      "collect", "one sweep, every read of every host kept in a .tar.gz bundle (for a ticket, or --from)");
+  add_context_options(collect, collect_opt);
+  collect->add_option("--out", collect_out, "the bundle file (default stackdr-bundle-TIME.tar.gz here)");
+  collect->callback([&] { code = cmd_collect(collect_opt, collect_out); });
 
   std::string parse_kind, parse_file;
   bool parse_json = false;

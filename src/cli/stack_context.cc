@@ -7,12 +7,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "host/bundle.h"
 #include "host/local_host.h"
 #include "host/replay_host.h"
 #include "host/ssh_host.h"
 #include "sim/faults.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_host.h"
+#include "util/text.h"
 
 namespace stackdr {
 
@@ -66,7 +68,19 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
     for (const auto& h : ctx->topology_.hosts) ctx->hosts_[h.name] = ctx->practice_->host(h.name);
     return ctx;
   }
-  auto topo = load_topology(o.config.empty() ? default_config_path() : o.config);
+  // --from: a bundle file is unpacked into a private folder first; a bundle brings its own
+  // topology, used unless --config names another.
+  std::string from = o.from;
+  if (!from.empty() && !o.lab) {
+    auto dir = ctx->open_bundle(from);
+    if (!dir) return dir.error();
+    from = *dir;
+  }
+  std::string config = o.config;
+  if (config.empty() && !from.empty() &&
+      std::filesystem::exists(std::filesystem::path(from) / "topology.yaml"))
+    config = (std::filesystem::path(from) / "topology.yaml").string();
+  auto topo = load_topology(config.empty() ? default_config_path() : config);
   if (!topo) return topo.error();
   ctx->topology_ = std::move(*topo);
   if (!o.faults.empty() && !o.lab)
@@ -80,12 +94,13 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
       ctx->hosts_[h.name] = std::make_unique<sim::SimHost>(h.name, ctx->sim_);
     return ctx;
   }
-  if (!o.from.empty()) {
-    if (!std::filesystem::is_directory(o.from))
-      return Error{fmt::format("--from {}: not a directory (expected one folder per host)", o.from)};
+  if (!from.empty()) {
+    std::vector<std::string> names;
+    for (const auto& h : ctx->topology_.hosts) names.push_back(h.name);
+    if (auto b = check_bundle_folder(from, names); !b) return Error{"--from " + b.error().message};
     ctx->from_ = o.from;
     for (const auto& h : ctx->topology_.hosts)
-      ctx->hosts_[h.name] = std::make_unique<ReplayHost>(h.name, std::filesystem::path(o.from) / h.name);
+      ctx->hosts_[h.name] = std::make_unique<ReplayHost>(h.name, std::filesystem::path(from) / h.name);
     return ctx;
   }
   std::shared_ptr<SshControlDir> control;  // one private socket folder for every SSH host
@@ -122,9 +137,47 @@ std::unique_ptr<Clock> StackContext::clock() {
 
 HostLookup StackContext::hosts() {
   return [this](const std::string& name) -> Host* {
+    if (auto r = recorders_.find(name); r != recorders_.end()) return r->second.get();
     auto it = hosts_.find(name);
     return it == hosts_.end() ? nullptr : it->second.get();
   };
+}
+
+void StackContext::record_into(BundleWriter& bundle) {
+  for (auto& [name, host] : hosts_) recorders_[name] = bundle.record(host.get());
+}
+
+StackContext::~StackContext() {
+  recorders_.clear();
+  hosts_.clear();
+  if (!unpacked_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(unpacked_, ec);
+  }
+}
+
+Result<std::string> StackContext::open_bundle(const std::string& from) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(from, ec)) return from;
+  if (!fs::is_regular_file(from, ec))
+    return Error{fmt::format(
+        "--from {}: no such bundle (a .tar.gz from `stackdr collect`, or its unpacked folder)", from)};
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir = std::string(tmp && *tmp == '/' ? tmp : "/tmp") + "/stackdr-bundle-XXXXXX";
+  if (!::mkdtemp(dir.data())) return Error{fmt::format("{}: cannot make a folder to unpack into", dir)};
+  unpacked_ = dir;
+  // GNU tar refuses members that climb out with '..' and strips a leading '/'.
+  CommandResult r =
+      LocalHost("local").run({"tar", "-xzf", from, "-C", dir, "--no-same-owner"}, std::chrono::seconds(120));
+  if (!r.ok())
+    return Error{fmt::format("--from {}: not a bundle this stackdr can unpack (tar: {})", from,
+                             std::string(text::trim(r.err)))};
+  if (fs::exists(fs::path(dir) / kBundleManifest)) return dir;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_directory() && fs::exists(e.path() / kBundleManifest)) return e.path().string();
+  return Error{
+      fmt::format("--from {}: the archive holds no {}: not a stackdr bundle", from, kBundleManifest)};
 }
 
 Observation StackContext::observe(const ObserveOptions& options) {

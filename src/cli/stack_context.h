@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/bundle.h"
 #include "host/clock.h"
 #include "host/host.h"
 #include "observe/observer.h"
@@ -40,6 +41,9 @@ class StackContext {
   /// The clock a recovery waits on: real time, or the (practice) stack's simulated time.
   std::unique_ptr<Clock> clock();
   std::string mode() const;  // "lab (simulated stack)", "practice stack DIR", "replay DIR", "live"
+  /// From now on every host answers through `bundle`, which keeps each read (stackdr collect).
+  void record_into(BundleWriter& bundle);
+  ~StackContext();
 
  private:
   Topology topology_;
@@ -47,6 +51,10 @@ class StackContext {
   std::unique_ptr<sim::PracticeStack> practice_;  // before hosts_: its hosts refer to it
   std::string from_;
   std::map<std::string, std::unique_ptr<Host>> hosts_;
+  std::map<std::string, std::unique_ptr<Host>> recorders_;  // wrap hosts_ while collecting
+  std::string unpacked_;                                    // a --from archive's folder, removed at the end
+  /// The folder of a --from bundle: itself, or a .tar.gz unpacked into a private folder.
+  Result<std::string> open_bundle(const std::string& from);
 };
 
 /// $STACKDR_CONFIG, then /etc/stackdr/stackdr.yaml, then the example shipped with the sources.

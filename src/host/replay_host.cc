@@ -59,12 +59,18 @@ CommandResult ReplayHost::run(const Argv& argv, std::chrono::milliseconds) {
   r.out = *out;
   r.err = slurp(base.string() + ".stderr").value_or("");
   if (auto rc = slurp(base.string() + ".rc")) r.exit_code = static_cast<int>(text::to_int(*rc).value_or(0));
+  // How it ended when it did not simply exit (written by `stackdr collect`).
+  std::string result(text::trim(slurp(base.string() + ".result").value_or("")));
+  r.started = result != "not-started";
+  r.timed_out = result == "timed-out";
   return r;
 }
 
 Result<std::string> ReplayHost::read_file(const std::string& path) {
   auto p = dir_ / "fs" / std::filesystem::path(path).relative_path();
   if (auto s = slurp(p)) return *s;
+  // A read that failed when the bundle was made fails the same way when it is replayed.
+  if (auto e = slurp(p.string() + ".error")) return Error{*e};
   return Error{path + ": not in bundle " + dir_.string()};
 }
 

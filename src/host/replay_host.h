@@ -4,7 +4,9 @@
 ///   cmd/<encoded argv>          stdout of the command
 ///   cmd/<encoded argv>.stderr   its stderr (optional)
 ///   cmd/<encoded argv>.rc       its exit status (optional, default 0)
+///   cmd/<encoded argv>.result   "not-started" or "timed-out" (optional)
 ///   fs/<absolute path>          a file's content (e.g. fs/proc/mdstat)
+///   fs/<absolute path>.error    why reading it failed (optional)
 /// The argv is encoded by percent-escaping every byte outside [A-Za-z0-9._-] and joining the
 /// arguments with '+', so each argv has exactly one file name; an encoding longer than 200
 /// bytes is cut to its first 180 and "~" + a 64-bit hash of the whole.

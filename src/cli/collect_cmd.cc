@@ -1,0 +1,86 @@
+#include "cli/collect_cmd.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "host/bundle.h"
+#include "host/local_host.h"
+#include "recover/view.h"
+#include "util/text.h"
+
+namespace stackdr {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kExitUsage = 64;
+constexpr int kExitIo = 74;
+
+int fail(int code, const std::string& m) {
+  std::cerr << "stackdr: " << m << "\n";
+  return code;
+}
+
+std::string stamp() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int cmd_collect(const ContextOptions& o, const std::string& out_arg) {
+  auto ctx = StackContext::open(o);
+  if (!ctx) return fail(kExitUsage, ctx.error().message);
+  std::string name = "stackdr-bundle-" + stamp();
+  std::string out = out_arg.empty() ? name + ".tar.gz" : out_arg;
+  std::error_code ec;
+  if (fs::exists(out, ec))
+    return fail(kExitUsage, fmt::format("{}: already exists; give another --out", out));
+  const char* tmp = std::getenv("TMPDIR");
+  std::string parent = std::string(tmp && *tmp == '/' ? tmp : "/tmp") + "/stackdr-collect-XXXXXX";
+  if (!::mkdtemp(parent.data())) return fail(kExitIo, parent + ": cannot make a folder to collect into");
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code e;
+      fs::remove_all(dir, e);
+    }
+  } cleanup{parent};
+
+  BundleWriter bundle(fs::path(parent) / name);
+  const Topology& t = (*ctx)->topology();
+  fs::copy_file(t.source, bundle.dir() / "topology.yaml", ec);
+  if (ec) return fail(kExitIo, fmt::format("{}: cannot copy into the bundle: {}", t.source, ec.message()));
+  (*ctx)->record_into(bundle);
+  auto t0 = std::chrono::steady_clock::now();
+  View v = make_view(t, (*ctx)->observe());
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& h : t.hosts)
+    hosts.push_back({{"name", h.name}, {"transport", h.transport}, {"address", h.address}});
+  auto done = bundle.finish({{"stackdr", "0.1.0"},
+                             {"topology", t.source},
+                             {"mode", (*ctx)->mode()},
+                             {"hosts", hosts},
+                             {"sweep_ms", std::round(ms)},
+                             {"status", v.status}});
+  if (!done) return fail(kExitIo, done.error().message);
+  CommandResult r = LocalHost("local").run({"tar", "-czf", fs::absolute(out).string(), "-C", parent, name},
+                                           std::chrono::seconds(300));
+  if (!r.ok()) return fail(kExitIo, fmt::format("{}: tar failed: {}", out, std::string(text::trim(r.err))));
+  std::cout << fmt::format(
+      "{}: {} reads from {} hosts in {:.0f} ms (status {}); read it back with `stackdr status --from {}`\n",
+      out, bundle.reads(), t.hosts.size(), ms, v.status, out);
+  return 0;
+}
+
+}  // namespace stackdr

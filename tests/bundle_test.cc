@@ -1,0 +1,108 @@
+// stackdr collect, then --from: a bundle reads back as the sweep that wrote it — the same
+// nodes, findings, unexplained nodes, unreadable sources and status — for every fault of the
+// simulated stack, packed or unpacked; a folder or file that is not a bundle is refused.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "host/local_host.h"
+#include "sim/faults.h"
+
+namespace stackdr {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+CommandResult stackdr(Argv args) {
+  args.insert(args.begin(), STACKDR_BINARY);
+  return LocalHost("local").run(args, 120s);
+}
+
+// What a sweep concluded, without how it was made (mode, timings).
+nlohmann::json conclusions(const std::string& status_json) {
+  auto j = nlohmann::json::parse(status_json, nullptr, false);
+  if (!j.is_object()) return nullptr;
+  return {{"code", j["code"]},
+          {"nodes", j["nodes"]},
+          {"findings", j["findings"]},
+          {"unexplained", j["unexplained"]},
+          {"unreadable", j["unreadable"]}};
+}
+
+TEST(Bundle, StatusFromACollectedBundleIsTheSweepThatWroteIt) {
+  fs::path dir = fs::temp_directory_path() / ("stackdr-bundle-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::vector<std::string> faults = {""};
+  for (const auto& f : sim::fault_catalog()) faults.push_back(f.name);
+  int compared = 0;
+  for (const auto& f : faults) {
+    Argv lab = {"--lab"};
+    if (!f.empty()) lab = {"--lab", "--fault", f};
+    std::string out = (dir / ((f.empty() ? "healthy" : f) + ".tar.gz")).string();
+    Argv collect = {"collect", "--out", out};
+    collect.insert(collect.end(), lab.begin(), lab.end());
+    auto c = stackdr(collect);
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    Argv live = {"status", "--json"};
+    live.insert(live.end(), lab.begin(), lab.end());
+    auto want = conclusions(stackdr(live).out);
+    auto got = conclusions(stackdr({"status", "--json", "--from", out}).out);
+    ASSERT_FALSE(want.is_null());
+    EXPECT_EQ(got, want) << (f.empty() ? "healthy" : f);
+    // Unpacked, the folder reads the same.
+    fs::path unpacked = dir / ("unpacked-" + (f.empty() ? "healthy" : f));
+    fs::create_directories(unpacked);
+    ASSERT_TRUE(LocalHost("local").run({"tar", "-xzf", out, "-C", unpacked.string()}, 60s).ok());
+    fs::path top = fs::directory_iterator(unpacked)->path();
+    EXPECT_TRUE(fs::exists(top / "manifest.json"));
+    EXPECT_EQ(conclusions(stackdr({"status", "--json", "--from", top.string()}).out), want);
+    ++compared;
+  }
+  EXPECT_EQ(compared, static_cast<int>(faults.size()));
+
+  // The manifest says what each read was.
+  auto c = stackdr({"collect", "--lab", "--out", (dir / "m.tar.gz").string()});
+  ASSERT_EQ(c.exit_code, 0);
+  fs::create_directories(dir / "m");
+  ASSERT_TRUE(LocalHost("local")
+                  .run({"tar", "-xzf", (dir / "m.tar.gz").string(), "-C", (dir / "m").string()}, 60s)
+                  .ok());
+  std::ifstream in(fs::directory_iterator(dir / "m")->path() / "manifest.json");
+  auto m = nlohmann::json::parse(in);
+  EXPECT_EQ(m["stackdr"], "0.1.0");
+  ASSERT_GT(m["reads"].size(), 20u);
+  for (const auto& r : m["reads"]) {
+    EXPECT_TRUE(r.contains("host") && r.contains("ms") && r.contains("at") && r.contains("file")) << r.dump();
+    if (r["kind"] == "command") {
+      EXPECT_TRUE(r.contains("argv") && r.contains("exit")) << r.dump();
+    }
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Bundle, WhatIsNotABundleIsRefused) {
+  fs::path dir = fs::temp_directory_path() / ("stackdr-notbundle-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "photos");
+  auto folder = stackdr({"status", "--from", dir.string()});
+  EXPECT_EQ(folder.exit_code, 64);
+  EXPECT_NE(folder.err.find("is not a bundle"), std::string::npos) << folder.err;
+  EXPECT_NE(folder.err.find("stackdr collect"), std::string::npos) << folder.err;
+  std::ofstream(dir / "junk.tar.gz") << "not an archive";
+  auto junk = stackdr({"status", "--from", (dir / "junk.tar.gz").string()});
+  EXPECT_EQ(junk.exit_code, 64);
+  EXPECT_NE(junk.err.find("not a bundle"), std::string::npos) << junk.err;
+  auto missing = stackdr({"status", "--from", (dir / "nope.tar.gz").string()});
+  EXPECT_EQ(missing.exit_code, 64);
+  EXPECT_NE(missing.err.find("no such bundle"), std::string::npos) << missing.err;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace stackdr
