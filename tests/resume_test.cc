@@ -15,7 +15,6 @@
 #include <map>
 #include <set>
 
-#include "host/local_host.h"
 #include "recovery_support.h"
 #include "store/host_lock.h"
 
@@ -269,26 +268,6 @@ TEST(HostLock, ALockThatCannotBeMadeIsAnErrorNotLocked) {
   EXPECT_FALSE(held);
   EXPECT_NE(l.error().message.find("cannot create the recovery lock"), std::string::npos)
       << l.error().message;
-  std::filesystem::remove_all(dir);
-}
-
-// The machine stackdr runs on is locked in /run/lock, not in the state directory: a recovery
-// with another --state-dir is refused while one runs (both ran `systemctl start target` at
-// once before). The lock held here is the one a running recovery holds.
-TEST(HostLock, TwoStateDirectoriesCannotRecoverThisMachineAtOnce) {
-  bool held = false;
-  auto running = HostLock::acquire(kMachineLockDir, kMachineLockName, held);
-  ASSERT_TRUE(running) << running.error().message;
-  std::string dir = temp_dir("machine-lock");
-  // config/lab.yaml: every host is this machine (transport: local).
-  auto r =
-      LocalHost("local").run({STACKDR_BINARY, "recover", "--config", testing::kLabConfig, "--state-dir", dir},
-                             std::chrono::seconds(60));
-  EXPECT_EQ(r.exit_code, kLocked) << r.out << r.err;
-  EXPECT_NE(r.err.find(std::string(kMachineLockDir) + "/recover." + kMachineLockName + ".lock"),
-            std::string::npos)
-      << r.err;
-  EXPECT_NE(r.err.find("pid " + std::to_string(::getpid())), std::string::npos) << r.err;
   std::filesystem::remove_all(dir);
 }
 

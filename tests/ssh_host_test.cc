@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ssh_support.h"
+#include "store/host_lock.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -248,6 +249,61 @@ TEST(SshHost, StatusReadsEveryHostOverSsh) {
   EXPECT_EQ(back["findings"], j["findings"]);
   EXPECT_EQ(back["unreadable"], j["unreadable"]);
   EXPECT_EQ(back["code"], j["code"]);
+}
+
+// A machine's recovery lock is a file on that machine: a recovery with another --state-dir
+// here is refused while one runs (both ran `systemctl start target` at once before), and so is
+// one from "another laptop" reaching it over SSH; the lock goes with the holder's connection.
+// (One test: every part takes the same real lock file, /run/lock/stackdr/….)
+TEST(MachineLock, IsHeldOnTheMachineForEveryStateDirectoryAndOverSsh) {
+  bool held = false;
+  {
+    auto running = HostLock::acquire(kMachineLockDir, kMachineLockName, held);
+    ASSERT_TRUE(running) << running.error().message;
+    auto dir =
+        std::filesystem::temp_directory_path() / ("stackdr-machine-lock-" + std::to_string(::getpid()));
+    // config/lab.yaml: every host is this machine (transport: local).
+    auto r = LocalHost("local").run({STACKDR_BINARY, "recover", "--config",
+                                     STACKDR_TESTS_DIR "/../config/lab.yaml", "--state-dir", dir.string()},
+                                    60s);
+    EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+    EXPECT_NE(r.err.find(std::string(kMachineLockDir) + "/recover." + kMachineLockName + ".lock"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find(std::to_string(::getpid())), std::string::npos) << r.err;
+    std::filesystem::remove_all(dir);
+    // Over SSH, the far side's lock file is the same one: held.
+    TestSshd sshd;
+    SshHost far(sshd.target(), control_dir());
+    auto l = far.lock_machine("stackdr pid 1 on another-laptop", held);
+    ASSERT_FALSE(l);
+    EXPECT_TRUE(held) << l.error().message;
+  }
+  TestSshd sshd;
+  {
+    SshHost laptop_a(sshd.target("storage"), control_dir());
+    auto a = laptop_a.lock_machine("stackdr pid 111 on laptop-a", held);
+    ASSERT_TRUE(a) << a.error().message;
+    SshHost laptop_b(sshd.target("storage"), control_dir());
+    auto b = laptop_b.lock_machine("stackdr pid 222 on laptop-b", held);
+    ASSERT_FALSE(b);
+    EXPECT_TRUE(held);
+    EXPECT_NE(b.error().message.find("stackdr pid 111 on laptop-a"), std::string::npos) << b.error().message;
+    // And a stackdr running on that machine itself sees it too.
+    auto local = HostLock::acquire(kMachineLockDir, kMachineLockName, held);
+    EXPECT_FALSE(local);
+    EXPECT_TRUE(held);
+  }  // laptop a lets go (its connection ends)
+  SshHost laptop_b(sshd.target("storage"), control_dir());
+  std::unique_ptr<HeldProcess> b;
+  for (int i = 0; i < 50 && !b; ++i) {  // the far side notices the end of input within moments
+    auto r = laptop_b.lock_machine("stackdr pid 222 on laptop-b", held);
+    if (r)
+      b = std::move(*r);
+    else
+      std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(b) << "the lock outlived its holder";
 }
 
 }  // namespace

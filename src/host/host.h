@@ -59,6 +59,12 @@ class Host {
   }
 };
 
+/// Where a machine's recovery lock lives on that machine (/run/lock/stackdr/recover.this-machine.lock):
+/// the same file whether stackdr runs there or reaches it over SSH, so two stackdr — two state
+/// directories, or two operators on two laptops — never recover one machine at once.
+inline constexpr const char* kMachineLockDir = "/run/lock/stackdr";
+inline constexpr const char* kMachineLockName = "this-machine";
+
 /// Looks up the Host for a topology host name (nullptr: no way to reach it).
 using HostLookup = std::function<Host*(const std::string& name)>;
 

@@ -256,6 +256,41 @@ CommandResult SshHost::run_tracked(const Argv& argv, milliseconds timeout,
   return execute(argv, timeout, started);
 }
 
+Result<std::unique_ptr<HeldProcess>> SshHost::lock_machine(const std::string& holder, bool& held) {
+  held = false;
+  if (auto c = connect(); !c) return c.error();
+  // On the far side: the lock file under flock on fd 9, the holder written into it, "locked",
+  // then `cat` keeps fd 9 (and the lock) until its input ends — when this side lets go or dies.
+  std::string lock = fmt::format("{}/recover.{}.lock", kMachineLockDir, kMachineLockName);
+  std::string script = fmt::format(
+      "mkdir -p {dir} || exit 74; exec 9>>{lock} || exit 74; "
+      "if ! flock -n 9; then echo \"held by: $(cat {lock})\"; exit 75; fi; "
+      "printf '%s\\n' \"$1\" >{lock}; echo locked; exec cat >/dev/null",
+      fmt::arg("dir", kMachineLockDir), fmt::arg("lock", lock));
+  std::string line = "exec ";
+  if (c_.sudo) line += "sudo -n -- ";
+  line += "env -i " + posix_shell_word("PATH=" + c_.command_path) + " LC_ALL=C sh -c " +
+          posix_shell_word(script) + " stackdr-lock " + posix_shell_word(holder);
+  Argv a = base_argv();
+  for (const char* w : {"-o", "ControlMaster=no", "--"}) a.push_back(w);
+  a.push_back(c_.address);
+  a.push_back(line);
+  CommandResult ended;
+  auto p = HeldProcess::start(a, LocalHost::kDefaultPath, "locked", milliseconds(30000), ended);
+  if (p) return p;
+  std::string said = std::string(text::trim(ended.err));
+  if (ended.exit_code == 75) {
+    held = true;
+    return Error{
+        fmt::format("another recovery is running on host {} ({}; lock {} there); wait for it, or look "
+                    "at `stackdr incident list` where it runs",
+                    c_.name, last_line(said), lock)};
+  }
+  if (ended.exit_code == 255) return Error{connection_error(said)};
+  return Error{fmt::format("{}: cannot take the recovery lock {} there: {}", c_.name, lock,
+                           said.empty() ? fmt::format("exit {}", ended.exit_code) : last_line(said))};
+}
+
 Result<std::string> SshHost::read_file(const std::string& path) {
   CommandResult r = execute({"cat", "--", path}, milliseconds(30000), {});
   if (r.ok()) return r.out;

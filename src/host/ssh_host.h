@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "host/held_process.h"
 #include "host/host.h"
 #include "host/local_host.h"
 
@@ -60,6 +61,10 @@ class SshHost : public Host {
   std::optional<bool> running(const ProcessId& p) override;
   bool concurrent() const override { return true; }
 
+  /// Takes this machine's recovery lock on the far side (kMachineLockDir there) and holds it
+  /// until the returned process is destroyed or stackdr dies. Fails with who holds it (`held`
+  /// set), or why it could not be taken.
+  Result<std::unique_ptr<HeldProcess>> lock_machine(const std::string& holder, bool& held);
   /// The ssh client's argv for one remote command (for tests and --dry-run style display).
   Argv client_argv(const Argv& argv, std::chrono::milliseconds timeout, bool report_pid) const;
   /// How long opening the shared connection took (nothing: not opened, or it failed).

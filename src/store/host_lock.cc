@@ -27,13 +27,13 @@ Result<std::unique_ptr<HostLock>> HostLock::acquire(const std::string& state_dir
       ::close(fd);
       return Error{fmt::format("{}: cannot take the recovery lock: {}", path, why)};
     }
-    char buf[32] = {};
+    char buf[160] = {};
     ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
     ::close(fd);
     std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
     return Error{
-        fmt::format("another recovery is running on host {} (pid {}, lock {}); wait for it, or look at "
+        fmt::format("another recovery is running on host {} (held by: {}; lock {}); wait for it, or look at "
                     "`stackdr incident list`",
                     host, pid, path)};
   }

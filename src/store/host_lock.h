@@ -1,10 +1,9 @@
 #pragma once
 /// HostLock: one recovery per host at a time. An exclusive flock(2) on DIR/recover.HOST.lock,
 /// taken without waiting; the kernel drops it when the holder exits or crashes, so a crashed
-/// recovery never leaves a stale lock behind. The machine stackdr runs on is locked in
-/// /run/lock/stackdr (kMachineLockDir), whatever the state directory or topology, so two
-/// state directories cannot recover it at once; a simulated stack's hosts are locked in its
-/// state directory, where that stack lives.
+/// recovery never leaves a stale lock behind. A machine is locked in /run/lock/stackdr there
+/// (host.h's kMachineLockDir; over SSH by SshHost::lock_machine), whatever the state directory
+/// or topology; a simulated stack's hosts are locked in its state directory, where it lives.
 
 #include <memory>
 #include <string>
@@ -12,9 +11,6 @@
 #include "util/result.h"
 
 namespace stackdr {
-
-inline constexpr const char* kMachineLockDir = "/run/lock/stackdr";
-inline constexpr const char* kMachineLockName = "this-machine";
 
 class HostLock {
  public:
