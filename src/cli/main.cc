@@ -19,6 +19,7 @@
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
 #include "drill/drill.h"
+#include "host/ssh_host.h"
 #include "probe/parser_registry.h"
 #include "recover/view.h"
 #include "sim/faults.h"
@@ -138,6 +139,12 @@ int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_vie
       sources.push_back(
           {{"host", s.host}, {"source", s.source}, {"ok", s.ok}, {"ms", std::round(s.ms * 10) / 10}});
     j["sweep"] = {{"ms", std::round(sweep_ms)}, {"sources", sources}};
+    // What opening each SSH connection cost (part of the sweep's time on a first run).
+    nlohmann::json connections = nlohmann::json::array();
+    for (const auto& h : (*ctx)->topology().hosts)
+      if (auto* ssh = dynamic_cast<SshHost*>((*ctx)->hosts()(h.name)); ssh && ssh->connect_ms())
+        connections.push_back({{"host", h.name}, {"ms", std::round(*ssh->connect_ms() * 10) / 10}});
+    j["sweep"]["connections"] = connections;
     std::cout << json_text(j, 2) << "\n";
   } else {
     std::cout << (diagnose_view ? findings_text(findings) + unexplained_text(g)
