@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -132,7 +133,7 @@ TEST(HostilePlan, EveryArgvOfEveryPlanKeepsEachNameWholeAndPastesBackExactly) {
       {"ata-DISK_2.a+b@c=d,e", "DISK_2"},
       {"ata-DISK_3.a+b@c=d,e", "DISK_3"}};
 
-  std::set<Argv> seen;
+  std::set<Argv> seen, acted;  // every argv; those that changed the stack
   int recovered = 0, applicable = 0;
   {
     testing::SimStack healthy(topo.string());
@@ -151,6 +152,7 @@ TEST(HostilePlan, EveryArgvOfEveryPlanKeepsEachNameWholeAndPastesBackExactly) {
     if (out.exit == kRecovered && rc.healthy()) ++recovered;
     for (const auto& h : rc.s.topology.hosts)
       for (const auto& argv : rc.s.log(h.name)) seen.insert(argv);
+    for (const auto& [host, argv] : rc.s.state->actions) acted.insert(argv);
   }
   EXPECT_GE(applicable, 10);
   EXPECT_EQ(recovered, applicable);
@@ -170,10 +172,24 @@ TEST(HostilePlan, EveryArgvOfEveryPlanKeepsEachNameWholeAndPastesBackExactly) {
     EXPECT_EQ(as_the_shell_reads_it(line, dir / "cwd"), argv) << line;
   }
   EXPECT_GT(mountpoint_words, 0) << "no plan used the mountpoint: the test did not test it";
+  // Steps whose tool parses options with getopt end them with "--" before the first name.
+  const std::set<std::string> getopt_tools = {"umount", "mount", "e2fsck", "zfs", "zpool", "systemctl"};
+  int ended = 0;
+  for (const auto& argv : acted) {
+    if (!getopt_tools.count(argv[0])) continue;
+    auto dd = std::find(argv.begin(), argv.end(), "--");
+    EXPECT_NE(dd, argv.end()) << "no -- in " << describe_argv(argv);
+    for (auto w = argv.begin() + 1; w != dd && w != argv.end(); ++w)
+      for (const auto& [n, piece] : names)
+        EXPECT_EQ(w->find(piece), std::string::npos) << "a name before -- in " << describe_argv(argv);
+    ++ended;
+  }
+  EXPECT_GE(ended, 5) << "umount, e2fsck, mount, zpool and zfs steps were run";
   EXPECT_TRUE(fs::is_empty(dir / "cwd")) << "pasting a printed command ran something";
   RecordProperty("argvs", static_cast<int>(seen.size()));
   std::cout << "[ hostile ] " << applicable << " faults recovered with hostile names, " << seen.size()
-            << " distinct argvs checked, the mountpoint in " << mountpoint_words << " words\n";
+            << " distinct argvs checked, the mountpoint in " << mountpoint_words << " words, " << ended
+            << " steps ending options with --\n";
   fs::remove_all(dir);
 }
 

@@ -169,7 +169,7 @@ TEST(Interlock, ExecutorRefusesDestructiveWithoutFlagAndSnapshotsWithIt) {
       if (acts[i].find(what) != std::string::npos) return static_cast<int>(i);
     return -1;
   };
-  ASSERT_GE(pos("zfs snapshot storage/iscsi-test02@stackdr-incident-"), 0);
+  ASSERT_GE(pos("zfs snapshot -- storage/iscsi-test02@stackdr-incident-"), 0);
   EXPECT_LT(pos("zfs snapshot"), pos("--zero-superblock"));
   EXPECT_LT(pos("--zero-superblock"), pos("--add"));
   bool rollback = false;

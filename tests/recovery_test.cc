@@ -173,7 +173,7 @@ TEST(Recovery, AsksBeforeDisruptiveStepsAndStopsWhenTheAnswerIsNo) {
   RecoverOutcome out = rc.run(o);
   EXPECT_EQ(out.exit, kDeclined);
   ASSERT_EQ(asked.size(), 1u);
-  EXPECT_NE(asked[0].find("umount /mnt/raid"), std::string::npos);
+  EXPECT_NE(asked[0].find("umount -- /mnt/raid"), std::string::npos);
   EXPECT_TRUE(rc.actions().empty());
 }
 

@@ -296,7 +296,7 @@ bool Executor::wait_for(const Step& s, View& view, int timeout_s) {
 bool Executor::take_snapshot(const Step& s, int plan_no) {
   if (snapshots_[s.zvol]) return true;
   std::string snap = fmt::format("{}@stackdr-incident-{}", s.zvol, outcome_.incident);
-  Argv argv = {"zfs", "snapshot", snap};
+  Argv argv = {"zfs", "snapshot", "--", snap};
   Host* h = hosts_(t_.storage.host);
   event(EventKind::kStepStarted, plan_no, nullptr, describe_argv(argv), std::nullopt, "",
         "snapshot before " + s.id);

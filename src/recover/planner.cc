@@ -282,7 +282,8 @@ class Planner {
     const std::string& h = t_.storage.host;
     add("zfs.volmode:" + l.zvol, fmt::format("expose zvol {} again (volmode=dev)", l.zvol),
         "Scenario 1, Step 1: if zvol missing (fix volmode)", h, Safety::kSafe,
-        {"zfs", "set", "volmode=dev", l.zvol}, "the zvol has its device node", node_ok(node_id::zvol(l.zvol)))
+        {"zfs", "set", "--", "volmode=dev", l.zvol}, "the zvol has its device node",
+        node_ok(node_id::zvol(l.zvol)))
         .rerun_safe = "setting a property to the value it has changes nothing";
     add("udev.trigger:" + l.zvol, "create the zvol's device node",
         "Scenario 1, Step 1: trigger device creation", h, Safety::kSafe,
@@ -357,7 +358,7 @@ class Planner {
         unit.empty() ? std::string("restore the saved LIO configuration (targetctl restore)")
                      : fmt::format("start {}.service (restores the saved LIO configuration)", unit),
         "Scenario 2, Step 1: verify iSCSI service listening", t_.storage.host, Safety::kSafe,
-        unit.empty() ? Argv{"targetctl", "restore"} : Argv{"systemctl", "start", unit},
+        unit.empty() ? Argv{"targetctl", "restore"} : Argv{"systemctl", "start", "--", unit},
         "LIO is up and listening on the portal", node_ok(node_id::target_service(t_.storage.host)), 30);
   }
 
@@ -536,7 +537,7 @@ class Planner {
 
   void umount(const FilesystemSite& f, const std::string& runbook) {
     add("fs.umount:" + f.host + ":" + f.mountpoint, fmt::format("unmount {} on {}", f.mountpoint, f.owner),
-        runbook, f.host, Safety::kDisruptive, {"umount", f.mountpoint}, f.mountpoint + " is unmounted",
+        runbook, f.host, Safety::kDisruptive, {"umount", "--", f.mountpoint}, f.mountpoint + " is unmounted",
         fs_unmounted(f));
   }
 
@@ -546,14 +547,14 @@ class Planner {
   void fsck_and_mount(const FilesystemSite& f) {
     Step& fsck =
         add("fs.fsck:" + f.host + ":" + f.mountpoint, fmt::format("check {} on {}", f.device, f.owner),
-            "Scenario 4, Step 2: fsck", f.host, Safety::kDisruptive, {"e2fsck", "-fy", f.device},
+            "Scenario 4, Step 2: fsck", f.host, Safety::kDisruptive, {"e2fsck", "-fy", "--", f.device},
             "the filesystem is mounted read-write", node_ok(node_id::filesystem(f)));
     fsck.best_effort = true;
     // Checked twice, an unmounted filesystem is repaired once: the second run finds it clean.
     // (Never beside a running one: --resume first looks for its process.)
     fsck.rerun_safe = "e2fsck -fy on the unmounted filesystem it already repaired finds nothing to fix";
     add("fs.mount:" + f.host + ":" + f.mountpoint, fmt::format("mount {} on {}", f.mountpoint, f.owner),
-        "Scenario 5: remount", f.host, Safety::kSafe, {"mount", f.device, f.mountpoint},
+        "Scenario 5: remount", f.host, Safety::kSafe, {"mount", "--", f.device, f.mountpoint},
         "the filesystem is mounted read-write", node_ok(node_id::filesystem(f)));
   }
 
@@ -649,10 +650,10 @@ class Planner {
   void pool_disk(const std::string& disk, Cause cause) {
     const std::string& h = t_.storage.host;
     std::string id = node_id::pool_disk(t_.storage.pool, disk);
-    Step& c =
-        add("zpool.clear:" + disk, fmt::format("clear the errors of {}", disk),
-            "Scenario 1, Step 1 / Scenario 3: zpool clear", h, Safety::kSafe,
-            {"zpool", "clear", t_.storage.pool, disk}, disk + " is ONLINE without errors", node_ok(id), 10);
+    Step& c = add("zpool.clear:" + disk, fmt::format("clear the errors of {}", disk),
+                  "Scenario 1, Step 1 / Scenario 3: zpool clear", h, Safety::kSafe,
+                  {"zpool", "clear", "--", t_.storage.pool, disk}, disk + " is ONLINE without errors",
+                  node_ok(id), 10);
     c.rerun_safe = "clearing error counts that are already clear changes nothing";
     c.best_effort = cause == Cause::kVdevFaulted;
     if (cause != Cause::kVdevFaulted) return;
@@ -680,7 +681,7 @@ class Planner {
     }
     Step& r = add("zpool.replace:" + disk, fmt::format("replace {} with {}", disk, spare),
                   "Scenario 3, Step 3: resilver new disk (zpool replace)", h, Safety::kDisruptive,
-                  {"zpool", "replace", t_.storage.pool, disk, spare},
+                  {"zpool", "replace", "--", t_.storage.pool, disk, spare},
                   "the resilver finished and the pool is ONLINE", resilvered(id), 48 * 3600);
     r.show_progress = true;
     r.predict = "ZFS resilvers only allocated data onto " + spare;
@@ -698,7 +699,7 @@ class Planner {
   void scrub_pool() {
     Step& scrub = add("zpool.scrub", "scrub the pool to verify every block",
                       "Scenario 3, Step 4: scrub to verify", t_.storage.host, Safety::kSafe,
-                      {"zpool", "scrub", t_.storage.pool}, "a scrub started", Check{}, 0);
+                      {"zpool", "scrub", "--", t_.storage.pool}, "a scrub started", Check{}, 0);
     scrub.best_effort = true;
     scrub.rerun_safe = "zpool refuses a second scrub while one runs, and a scrub only reads";
   }

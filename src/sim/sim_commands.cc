@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "sim/kernel_reaction.h"
 #include "sim/time_passes.h"
@@ -593,7 +594,23 @@ Rendered guest(SimState& s, const std::string& host, const Argv& a) {
 
 }  // namespace
 
-std::optional<Rendered> run_state_command(SimState& s, const std::string& host, const Argv& a) {
+namespace {
+
+// The argv as the tool's getopt leaves it: a "--" that ends the options is not an argument
+// (stackdr's plans end options with it wherever the tool allows, so no name can become one).
+Argv without_end_of_options(const Argv& argv) {
+  static const std::set<std::string> getopt_tools = {"umount", "mount", "e2fsck",
+                                                     "zfs",    "zpool", "systemctl"};
+  Argv a = argv;
+  if (!a.empty() && getopt_tools.count(a[0]))
+    if (auto dd = std::find(a.begin() + 1, a.end(), "--"); dd != a.end()) a.erase(dd);
+  return a;
+}
+
+}  // namespace
+
+std::optional<Rendered> run_state_command(SimState& s, const std::string& host, const Argv& argv) {
+  const Argv a = without_end_of_options(argv);
   if (a.size() < 2 && !(a.size() == 1 && a[0] == "true")) return std::nullopt;
   std::optional<Rendered> r;
   const std::string& c = a[0];
