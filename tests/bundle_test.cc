@@ -11,6 +11,7 @@
 
 #include "host/local_host.h"
 #include "sim/faults.h"
+#include "test_support.h"
 
 namespace stackdr {
 namespace {
@@ -19,8 +20,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 CommandResult stackdr(Argv args) {
-  args.insert(args.begin(), STACKDR_BINARY);
-  return LocalHost("local").run(args, 120s);
+  return testing::run_stackdr(std::move(args));
 }
 
 // What a sweep concluded, without how it was made (mode, timings).

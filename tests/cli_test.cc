@@ -17,8 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 
 CommandResult stackdr(Argv args) {
-  args.insert(args.begin(), STACKDR_BINARY);
-  return LocalHost("local").run(args, 60s);
+  return testing::run_stackdr(std::move(args), 60s);
 }
 
 TEST(Cli, StatusOnHealthyLabExitsZero) {

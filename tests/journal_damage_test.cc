@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "host/local_host.h"
+#include "test_support.h"
 
 namespace stackdr {
 namespace {
@@ -17,8 +18,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 CommandResult stackdr(Argv args) {
-  args.insert(args.begin(), STACKDR_BINARY);
-  return LocalHost("local").run(args, 120s);
+  return testing::run_stackdr(std::move(args));
 }
 
 struct StateDir {

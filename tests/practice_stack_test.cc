@@ -151,8 +151,7 @@ TEST(PracticeStack, ADamagedTapeIsRefusedWithItsLine) {
 // ---- through the real binary ----
 
 CommandResult stackdr(Argv args) {
-  args.insert(args.begin(), STACKDR_BINARY);
-  return LocalHost("local").run(args, 300s);
+  return testing::run_stackdr(std::move(args), 300s);
 }
 
 // Counts a journal's rows while another process writes it (WAL: readers do not block it).

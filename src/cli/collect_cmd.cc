@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/exit_codes.h"
 #include "host/bundle.h"
 #include "host/local_host.h"
 #include "recover/view.h"
@@ -18,21 +19,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kExitUsage = 64;
-constexpr int kExitIo = 74;
-
-int fail(int code, const std::string& m) {
-  std::cerr << "stackdr: " << m << "\n";
-  return code;
-}
-
 std::string stamp() {
-  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-  return buf;
+  return text::format_utc(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()),
+                          "%Y%m%d-%H%M%S");
 }
 
 }  // namespace

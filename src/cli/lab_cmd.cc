@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/exit_codes.h"
 #include "cli/stack_context.h"
 #include "host/clock.h"
 #include "sim/faults.h"
@@ -17,13 +18,6 @@
 namespace stackdr {
 
 namespace {
-
-constexpr int kExitUsage = 64;
-
-int fail(int code, const std::string& m) {
-  std::cerr << "stackdr: " << m << "\n";
-  return code;
-}
 
 int faults(bool json) {
   if (json) {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli/collect_cmd.h"
+#include "cli/exit_codes.h"
 #include "cli/lab_cmd.h"
 #include "cli/recover_cmd.h"
 #include "cli/stack_context.h"
@@ -29,15 +30,6 @@
 
 namespace stackdr {
 namespace {
-
-// Exit codes beyond the monitoring-plugin 0..3 of status/diagnose.
-constexpr int kExitUsage = 64;  // bad arguments or configuration (EX_USAGE)
-constexpr int kExitInput = 65;  // input that could not be parsed (EX_DATAERR)
-
-int fail(int code, const std::string& message) {
-  std::cerr << "stackdr: " << message << "\n";
-  return code;
-}
 
 // A whole number in [lo, hi], with an error a person can act on (CLI11's own prints the
 // range of a double for --count 0).

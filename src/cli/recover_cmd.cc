@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/exit_codes.h"
 #include "cli/incident_report.h"
 #include "cli/signals.h"
 #include "cli/text_report.h"
@@ -27,13 +28,6 @@
 namespace stackdr {
 
 namespace {
-
-constexpr int kExitUsage = 64;
-
-int fail(int code, const std::string& m) {
-  std::cerr << "stackdr: " << m << "\n";
-  return code;
-}
 
 // The journal through its guard (store/journal_file.h); what the guard notes goes to stderr.
 Result<std::unique_ptr<Journal>> open_journal(const std::string& dir, bool write = true) {

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,7 +10,7 @@
 #include <cstring>
 #include <thread>
 
-#include "util/text.h"
+#include "host/local_host.h"
 
 namespace stackdr {
 
@@ -26,24 +25,10 @@ int exit_status(int st) {
 }  // namespace
 
 std::unique_ptr<HeldProcess> HeldProcess::start(const Argv& argv, const std::string& search_path,
+                                                const std::vector<std::string>& extra_env,
                                                 const std::string& ready, std::chrono::milliseconds timeout,
                                                 CommandResult& ended) {
   ended = {};
-  std::string file;
-  for (auto dir : text::split(search_path, ':')) {
-    std::string f = std::string(dir) + "/" + argv[0];
-    if (!dir.empty() && ::access(f.c_str(), X_OK) == 0) {
-      file = f;
-      break;
-    }
-  }
-  if (argv[0].find('/') != std::string::npos) file = argv[0];
-  if (file.empty()) {
-    ended.started = false;
-    ended.exit_code = 127;
-    ended.err = argv[0] + ": not found in " + search_path;
-    return nullptr;
-  }
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return nullptr;
   if (::pipe2(out, O_CLOEXEC) != 0) {
@@ -51,35 +36,18 @@ std::unique_ptr<HeldProcess> HeldProcess::start(const Argv& argv, const std::str
     ::close(in[1]);
     return nullptr;
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own process group: a Ctrl-C meant for stackdr does not drop the lock under it.
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  std::string path_env = "PATH=" + search_path;
-  char* env[] = {path_env.data(), const_cast<char*>("LC_ALL=C"), nullptr};
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, file.c_str(), &fa, &attr, cargv.data(), env);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
+  Result<long> spawned = spawn_process(argv, search_path, extra_env, in[0], out[1], out[1]);
   ::close(in[0]);
   ::close(out[1]);
-  if (rc != 0) {
+  if (!spawned) {
     ::close(in[1]);
     ::close(out[0]);
     ended.started = false;
     ended.exit_code = 127;
-    ended.err = argv[0] + ": " + std::strerror(rc);
+    ended.err = spawned.error().message;
     return nullptr;
   }
+  pid_t pid = static_cast<pid_t>(*spawned);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string output;
   char buf[4096];

@@ -15,10 +15,12 @@ namespace stackdr {
 
 class HeldProcess {
  public:
-  /// Starts `argv` (found in `search_path`) and reads its output until a line equal to
+  /// Starts `argv` (found in `search_path`, with spawn_process's environment plus
+  /// `extra_env`) and reads its output until a line equal to
   /// `ready` (then it is held and returned), or until it ends (then `ended` gets its exit
   /// status and output, and nothing is returned), or until `timeout`.
   static std::unique_ptr<HeldProcess> start(const Argv& argv, const std::string& search_path,
+                                            const std::vector<std::string>& extra_env,
                                             const std::string& ready, std::chrono::milliseconds timeout,
                                             CommandResult& ended);
   ~HeldProcess();  // closes its input and waits for it (a few seconds at most, then kills it)

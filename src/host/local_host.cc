@@ -134,6 +134,41 @@ std::optional<unsigned long long> stat_start_ticks(std::string_view stat) {
   return static_cast<unsigned long long>(*v);
 }
 
+Result<long> spawn_process(const Argv& argv, const std::string& search_path,
+                           const std::vector<std::string>& extra_env, int in_fd, int out_fd, int err_fd) {
+  if (argv.empty()) return Error{"empty argv"};
+  std::optional<std::string> file = find_command(argv[0], search_path);
+  if (!file) return Error{argv[0] + ": not found in " + search_path};
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (in_fd < 0)
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  else
+    posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+  posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+  posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Own process group, so a timeout kills the command and anything it started, and a Ctrl-C
+  // meant for stackdr does not reach it.
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  std::vector<std::string> env_strings = minimal_environment(search_path);
+  env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> env;
+  for (auto& e : env_strings) env.push_back(e.data());
+  env.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, file->c_str(), &fa, &attr, cargv.data(), env.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return Error{argv[0] + ": " + std::strerror(rc)};
+  return static_cast<long>(pid);
+}
+
 std::optional<bool> LocalHost::running(const ProcessId& p) {
   if (p.pid <= 0) return std::nullopt;
   auto now = start_ticks(p.pid);
@@ -176,31 +211,11 @@ CommandResult LocalHost::spawn_and_wait(const Argv& argv, std::chrono::milliseco
   }
   Fd out_r{out_pipe[0]}, out_w{out_pipe[1]}, err_r{err_pipe[0]}, err_w{err_pipe[1]};
 
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out_w.fd, 1);
-  posix_spawn_file_actions_adddup2(&fa, err_w.fd, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Own process group, so a timeout kills the command and anything it started.
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  std::vector<std::string> env_strings = minimal_environment(path_);
-  std::vector<char*> env;
-  for (auto& e : env_strings) env.push_back(e.data());
-  env.push_back(nullptr);
-  std::optional<std::string> file = find_command(argv[0], path_);
-  pid_t pid = 0;
-  int rc = file ? posix_spawn(&pid, file->c_str(), &fa, &attr, cargv.data(), env.data()) : ENOENT;
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
+  Result<long> spawned = spawn_process(argv, path_, extra_env_, -1, out_w.fd, err_w.fd);
   out_w.reset();
   err_w.reset();
+  int rc = spawned ? 0 : ENOENT;
+  pid_t pid = spawned ? static_cast<pid_t>(*spawned) : 0;
   if (rc == 0 && started) {
     // Journaled before the wait: if stackdr dies now, the next run finds this process. Should
     // the journal fail here, the step is already running: it is waited for all the same, and
@@ -211,10 +226,10 @@ CommandResult LocalHost::spawn_and_wait(const Argv& argv, std::chrono::milliseco
       deferred = std::current_exception();
     }
   }
-  if (rc != 0) {
+  if (!spawned) {
     r.started = false;
     r.exit_code = 127;
-    r.err = file ? argv[0] + ": " + std::strerror(rc) : argv[0] + ": not found in " + path_;
+    r.err = spawned.error().message;
     return r;
   }
 

@@ -14,6 +14,12 @@ namespace stackdr {
 /// (nothing for a zombie or a text that is not one).
 std::optional<unsigned long long> stat_start_ticks(std::string_view stat);
 
+/// Starts `argv` (found in `search_path`) in its own process group with the minimal
+/// environment plus `extra_env`; standard input from `in_fd` (-1: /dev/null), output to
+/// `out_fd` and `err_fd`. Returns the pid, or why it could not start.
+Result<long> spawn_process(const Argv& argv, const std::string& search_path,
+                           const std::vector<std::string>& extra_env, int in_fd, int out_fd, int err_fd);
+
 class LocalHost : public Host {
  public:
   /// The search path when the topology gives none.
@@ -32,6 +38,9 @@ class LocalHost : public Host {
                              const std::function<void(const std::string&)>& on_stderr);
   Result<std::string> read_file(const std::string& path) override;
   bool concurrent() const override { return true; }
+  /// Variables passed on to every command besides the minimal environment (the ssh client
+  /// gets SSH_AUTH_SOCK, so the operator's agent holds the keys).
+  void pass_environment(std::vector<std::string> vars) { extra_env_ = std::move(vars); }
 
  private:
   CommandResult spawn_and_wait(const Argv& argv, std::chrono::milliseconds timeout,
@@ -40,6 +49,7 @@ class LocalHost : public Host {
                                std::exception_ptr& deferred);
   std::string name_;
   std::string path_;  // where commands named without a '/' are looked for, in order
+  std::vector<std::string> extra_env_;
 };
 
 }  // namespace stackdr

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "util/text.h"
@@ -80,6 +82,15 @@ SshHost::SshHost(SshTarget target, std::shared_ptr<SshControlDir> dir)
     : c_(std::move(target)), dir_(std::move(dir)), client_(c_.name) {
   // Short, fixed-length names: a unix socket path is limited to 108 bytes.
   socket_ = fmt::format("{}/{:016x}", dir_->path(), text::fnv1a(c_.name));
+  client_.pass_environment(client_environment());
+}
+
+std::vector<std::string> SshHost::client_environment() {
+  // The operator's agent, if stackdr was given one: keys held there work as with their own ssh.
+  std::vector<std::string> env;
+  if (const char* sock = std::getenv("SSH_AUTH_SOCK"); sock && *sock)
+    env.push_back(std::string("SSH_AUTH_SOCK=") + sock);
+  return env;
 }
 
 SshHost::~SshHost() {
@@ -276,7 +287,8 @@ Result<std::unique_ptr<HeldProcess>> SshHost::lock_machine(const std::string& ho
   a.push_back(c_.address);
   a.push_back(line);
   CommandResult ended;
-  auto p = HeldProcess::start(a, LocalHost::kDefaultPath, "locked", milliseconds(30000), ended);
+  auto p = HeldProcess::start(a, LocalHost::kDefaultPath, client_environment(), "locked", milliseconds(30000),
+                              ended);
   if (p) return p;
   std::string said = std::string(text::trim(ended.err));
   if (ended.exit_code == 75) {

@@ -72,6 +72,7 @@ class SshHost : public Host {
 
  private:
   Argv base_argv() const;  // ssh and the options every invocation shares, without the destination
+  static std::vector<std::string> client_environment();  // what the ssh client gets besides the minimum
   /// Opens the shared connection once; later calls return how that went.
   Result<bool> connect();
   CommandResult execute(const Argv& argv, std::chrono::milliseconds timeout,

@@ -42,12 +42,7 @@ constexpr int64_t kStart = 1795589666;  // Wed Nov 25 06:54:26 2026 UTC, the lab
 }  // namespace
 
 std::string ctime_string(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm);
-  return buf;
+  return text::format_utc(t, "%a %b %e %H:%M:%S %Y");
 }
 
 std::string Pool::state() const {

@@ -130,13 +130,17 @@ uint64_t fnv1a(std::string_view s, uint64_t salt) {
   return h;
 }
 
-std::string utc_time(double epoch_seconds) {
+std::string format_utc(int64_t epoch_seconds, const char* format) {
   std::time_t tt = static_cast<std::time_t>(epoch_seconds);
   std::tm tm{};
   gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return std::string(buf) + " UTC";
+  char buf[128];
+  size_t n = std::strftime(buf, sizeof buf, format, &tm);
+  return std::string(buf, n);
+}
+
+std::string utc_time(double epoch_seconds) {
+  return format_utc(static_cast<int64_t>(epoch_seconds), "%Y-%m-%d %H:%M:%S UTC");
 }
 
 }  // namespace stackdr::text

@@ -33,6 +33,8 @@ bool split_key_value(std::string_view line, std::string_view& key, std::string_v
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string lower(std::string_view s);
 /// FNV-1a: a stable 64-bit hash of a string (file names, simulated serials), not a secure one.
+/// Seconds since the epoch in UTC, through strftime's `format`.
+std::string format_utc(int64_t epoch_seconds, const char* format);
 /// Seconds since the epoch as "2026-11-30 04:10:00 UTC".
 std::string utc_time(double epoch_seconds);
 uint64_t fnv1a(std::string_view s, uint64_t salt = 0);
