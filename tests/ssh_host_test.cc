@@ -9,6 +9,7 @@
 
 #include <future>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "ssh_support.h"
@@ -203,6 +204,29 @@ TEST(SshHost, AStepsRemoteProcessIsReportedAndFoundAfterTheConnectionIsLost) {
 // The shipped topology's shape with every host `transport: ssh` to the test's sshd: `status
 // --json` reads each host over SSH — the tools this machine lacks answer with their own exit
 // status, the files it has are read — and never says there is no way to reach a host.
+// A login shell that writes at start-up (an rc file, a banner script) comes before the pid
+// marker on standard error: the step's pid is still found, and the marker is not in its
+// output. (BASH_ENV makes the far side's non-interactive bash source a noisy file.)
+TEST(SshHost, ANoisyLoginShellDoesNotHideTheStepsPid) {
+  auto noise =
+      std::filesystem::temp_directory_path() / ("stackdr-noise-" + std::to_string(::getpid()) + ".sh");
+  std::ofstream(noise) << "echo 'welcome to the storage server' >&2\necho 'pyenv: cannot rehash' >&2\n";
+  TestSshd sshd("SetEnv BASH_ENV=" + noise.string() + "\n");
+  SshHost far(sshd.target(), control_dir());
+  std::optional<ProcessId> reported;
+  CommandResult r = far.run_tracked({"sh", "-c", "echo done; echo oops >&2"}, 20s,
+                                    [&](const ProcessId& p) { reported = p; });
+  ASSERT_TRUE(r.ok()) << r.err;
+  ASSERT_TRUE(reported) << "no pid reported; stderr: " << r.err;
+  EXPECT_GT(reported->pid, 0);
+  EXPECT_EQ(r.out, "done\n");
+  EXPECT_EQ(r.err.find("stackdr-remote-pid"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("welcome to the storage server"), std::string::npos)
+      << "the noise was not made: " << r.err;
+  EXPECT_NE(r.err.find("oops"), std::string::npos) << r.err;
+  std::filesystem::remove(noise);
+}
+
 TEST(SshHost, StatusReadsEveryHostOverSsh) {
   TestSshd sshd;
   std::string text = testing::read_file(STACKDR_DEFAULT_CONFIG);

@@ -25,7 +25,8 @@ namespace stackdr::testing {
 
 class TestSshd {
  public:
-  TestSshd() {
+  /// `extra_config`: more sshd_config lines (e.g. SetEnv for the far side's shell).
+  explicit TestSshd(const std::string& extra_config = "") {
     namespace fs = std::filesystem;
     dir_ = fs::temp_directory_path() /
            ("stackdr-sshd-" + std::to_string(::getpid()) + "-" + std::to_string(++count()));
@@ -51,7 +52,8 @@ class TestSshd {
         << "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
         << "PubkeyAuthentication yes\nPermitRootLogin prohibit-password\n"
         << "UsePAM no\nStrictModes no\nMaxSessions 30\nMaxStartups 30\n"
-        << "LogLevel VERBOSE\n";
+        << "LogLevel VERBOSE\n"
+        << extra_config;
     // sshd -D: in the foreground, as this test's child; -E: its log, where connections show.
     pid_ = ::fork();
     if (pid_ == 0) {

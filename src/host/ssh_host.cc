@@ -37,13 +37,22 @@ std::string last_line(std::string_view s) {
   return last;
 }
 
-// The marker line the remote shell writes first ("stackdr-remote-pid PID START"), if it has
-// arrived whole.
+// Where the marker line the remote shell writes before the command ("stackdr-remote-pid PID
+// START") begins in standard error: not always first, since the login user's shell start-up
+// (~/.bashrc, which Debian's bash reads for sshd's commands) may write before it.
+size_t marker_at(const std::string& err) {
+  if (text::starts_with(err, kPidMarker)) return 0;
+  size_t at = err.find(std::string("\n") + kPidMarker);
+  return at == std::string::npos ? at : at + 1;
+}
+
+// The marker line's process, if it has arrived whole.
 std::optional<ProcessId> remote_pid(const std::string& err) {
-  if (!text::starts_with(err, kPidMarker)) return std::nullopt;
-  size_t nl = err.find('\n');
+  size_t at = marker_at(err);
+  if (at == std::string::npos) return std::nullopt;
+  size_t nl = err.find('\n', at);
   if (nl == std::string::npos) return std::nullopt;
-  auto f = text::fields(std::string_view(err).substr(0, nl));
+  auto f = text::fields(std::string_view(err).substr(at, nl - at));
   if (f.size() != 3) return std::nullopt;
   auto pid = text::to_int(f[1]);
   auto start = text::to_int(f[2]);
@@ -225,7 +234,10 @@ CommandResult SshHost::execute(const Argv& argv, milliseconds timeout,
     if (remote) started(*remote);
   };
   r = client_.run_watching(client_argv(argv, timeout, track), timeout + milliseconds(15000), {}, watch);
-  if (track && text::starts_with(r.err, kPidMarker)) r.err.erase(0, r.err.find('\n') + 1);
+  if (size_t at = track ? marker_at(r.err) : std::string::npos; at != std::string::npos) {
+    size_t nl = r.err.find('\n', at);
+    r.err.erase(at, nl == std::string::npos ? std::string::npos : nl - at + 1);
+  }
   if (!r.started) return r;
   if (r.timed_out) {
     r.err =
