@@ -22,8 +22,8 @@ namespace {
 using namespace std::chrono_literals;
 using testing::TestSshd;
 
-std::shared_ptr<SshControlDir> control_dir() {
-  auto d = SshControlDir::make();
+std::shared_ptr<PrivateDir> control_dir() {
+  auto d = PrivateDir::make("stackdr-ssh-test");
   if (!d) throw std::runtime_error(d.error().message);
   return *d;
 }

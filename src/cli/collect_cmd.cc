@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/exit_codes.h"
 #include "host/bundle.h"
 #include "host/local_host.h"
+#include "host/private_dir.h"
 #include "recover/view.h"
 #include "util/text.h"
 
@@ -34,18 +34,10 @@ int cmd_collect(const ContextOptions& o, const std::string& out_arg) {
   std::error_code ec;
   if (fs::exists(out, ec))
     return fail(kExitUsage, fmt::format("{}: already exists; give another --out", out));
-  const char* tmp = std::getenv("TMPDIR");
-  std::string parent = std::string(tmp && *tmp == '/' ? tmp : "/tmp") + "/stackdr-collect-XXXXXX";
-  if (!::mkdtemp(parent.data())) return fail(kExitIo, parent + ": cannot make a folder to collect into");
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code e;
-      fs::remove_all(dir, e);
-    }
-  } cleanup{parent};
+  auto parent = PrivateDir::make("stackdr-collect");  // removed when collect ends
+  if (!parent) return fail(kExitIo, parent.error().message);
 
-  BundleWriter bundle(fs::path(parent) / name);
+  BundleWriter bundle(fs::path((*parent)->path()) / name);
   const Topology& t = (*ctx)->topology();
   fs::copy_file(t.source, bundle.dir() / "topology.yaml", ec);
   if (ec) return fail(kExitIo, fmt::format("{}: cannot copy into the bundle: {}", t.source, ec.message()));
@@ -63,8 +55,8 @@ int cmd_collect(const ContextOptions& o, const std::string& out_arg) {
                              {"sweep_ms", std::round(ms)},
                              {"status", v.status}});
   if (!done) return fail(kExitIo, done.error().message);
-  CommandResult r = LocalHost("local").run({"tar", "-czf", fs::absolute(out).string(), "-C", parent, name},
-                                           std::chrono::seconds(300));
+  CommandResult r = LocalHost("local").run(
+      {"tar", "-czf", fs::absolute(out).string(), "-C", (*parent)->path(), name}, std::chrono::seconds(300));
   if (!r.ok()) return fail(kExitIo, fmt::format("{}: tar failed: {}", out, std::string(text::trim(r.err))));
   std::cout << fmt::format(
       "{}: {} reads from {} hosts in {:.0f} ms (status {}); read it back with `stackdr status --from {}`\n",

@@ -103,7 +103,7 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
       ctx->hosts_[h.name] = std::make_unique<ReplayHost>(h.name, std::filesystem::path(from) / h.name);
     return ctx;
   }
-  std::shared_ptr<SshControlDir> control;  // one private socket folder for every SSH host
+  std::shared_ptr<PrivateDir> control;  // one private socket folder for every SSH host
   for (const auto& h : ctx->topology_.hosts) {
     if (h.transport == "local") {
       ctx->hosts_[h.name] = h.command_path.empty() ? std::make_unique<LocalHost>(h.name)
@@ -111,7 +111,7 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
       continue;
     }
     if (!control) {
-      auto d = SshControlDir::make();
+      auto d = PrivateDir::make("stackdr-ssh");
       if (!d) return d.error();
       control = *d;
     }
@@ -149,11 +149,7 @@ void StackContext::record_into(BundleWriter& bundle) {
 
 StackContext::~StackContext() {
   recorders_.clear();
-  hosts_.clear();
-  if (!unpacked_.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(unpacked_, ec);
-  }
+  hosts_.clear();  // before unpacked_ goes: replay hosts read from it
 }
 
 Result<std::string> StackContext::open_bundle(const std::string& from) {
@@ -163,10 +159,10 @@ Result<std::string> StackContext::open_bundle(const std::string& from) {
   if (!fs::is_regular_file(from, ec))
     return Error{fmt::format(
         "--from {}: no such bundle (a .tar.gz from `stackdr collect`, or its unpacked folder)", from)};
-  const char* tmp = std::getenv("TMPDIR");
-  std::string dir = std::string(tmp && *tmp == '/' ? tmp : "/tmp") + "/stackdr-bundle-XXXXXX";
-  if (!::mkdtemp(dir.data())) return Error{fmt::format("{}: cannot make a folder to unpack into", dir)};
-  unpacked_ = dir;
+  auto made = PrivateDir::make("stackdr-bundle");
+  if (!made) return Error{"--from " + from + ": " + made.error().message};
+  unpacked_ = *made;
+  const std::string& dir = unpacked_->path();
   // GNU tar refuses members that climb out with '..' and strips a leading '/'.
   CommandResult r =
       LocalHost("local").run({"tar", "-xzf", from, "-C", dir, "--no-same-owner"}, std::chrono::seconds(120));

@@ -12,6 +12,7 @@
 #include "host/bundle.h"
 #include "host/clock.h"
 #include "host/host.h"
+#include "host/private_dir.h"
 #include "observe/observer.h"
 #include "sim/practice_stack.h"
 #include "sim/sim_state.h"
@@ -52,7 +53,7 @@ class StackContext {
   std::string from_;
   std::map<std::string, std::unique_ptr<Host>> hosts_;
   std::map<std::string, std::unique_ptr<Host>> recorders_;  // wrap hosts_ while collecting
-  std::string unpacked_;                                    // a --from archive's folder, removed at the end
+  std::shared_ptr<PrivateDir> unpacked_;                    // a --from archive's folder, removed at the end
   /// The folder of a --from bundle: itself, or a .tar.gz unpacked into a private folder.
   Result<std::string> open_bundle(const std::string& from);
 };

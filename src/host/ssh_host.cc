@@ -1,7 +1,6 @@
 #include "host/ssh_host.h"
 
 #include <fmt/format.h>
-#include <stdlib.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -73,21 +72,7 @@ std::string posix_shell_word(std::string_view word) {
   return out + "'";
 }
 
-Result<std::shared_ptr<SshControlDir>> SshControlDir::make() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmp && *tmp == '/' ? tmp : "/tmp") + "/stackdr-ssh-XXXXXX";
-  if (!::mkdtemp(tmpl.data()))
-    return Error{
-        fmt::format("{}: cannot make a private folder for SSH connections: {}", tmpl, std::strerror(errno))};
-  return std::shared_ptr<SshControlDir>(new SshControlDir(tmpl));
-}
-
-SshControlDir::~SshControlDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-SshHost::SshHost(SshTarget target, std::shared_ptr<SshControlDir> dir)
+SshHost::SshHost(SshTarget target, std::shared_ptr<PrivateDir> dir)
     : c_(std::move(target)), dir_(std::move(dir)), client_(c_.name) {
   // Short, fixed-length names: a unix socket path is limited to 108 bytes.
   socket_ = fmt::format("{}/{:016x}", dir_->path(), text::fnv1a(c_.name));

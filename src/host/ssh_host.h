@@ -21,20 +21,9 @@
 #include "host/held_process.h"
 #include "host/host.h"
 #include "host/local_host.h"
+#include "host/private_dir.h"
 
 namespace stackdr {
-
-/// A private folder (0700) for the hosts' control sockets, removed with this object.
-class SshControlDir {
- public:
-  static Result<std::shared_ptr<SshControlDir>> make();
-  ~SshControlDir();
-  const std::string& path() const { return path_; }
-
- private:
-  explicit SshControlDir(std::string p) : path_(std::move(p)) {}
-  std::string path_;
-};
 
 /// Where and as whom (the topology's host entry, as the ssh client takes it).
 struct SshTarget {
@@ -51,7 +40,7 @@ struct SshTarget {
 
 class SshHost : public Host {
  public:
-  SshHost(SshTarget target, std::shared_ptr<SshControlDir> dir);
+  SshHost(SshTarget target, std::shared_ptr<PrivateDir> dir);
   ~SshHost() override;  // closes the shared connection
   const std::string& name() const override { return c_.name; }
   CommandResult run(const Argv& argv, std::chrono::milliseconds timeout) override;
@@ -81,7 +70,7 @@ class SshHost : public Host {
   std::string connection_error(const std::string& ssh_stderr) const;
 
   SshTarget c_;
-  std::shared_ptr<SshControlDir> dir_;
+  std::shared_ptr<PrivateDir> dir_;
   std::string socket_;
   LocalHost client_;  // runs the ssh client on this machine
   std::mutex connect_mutex_;
