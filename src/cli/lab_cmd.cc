@@ -58,25 +58,11 @@ void close_practice_incidents(const std::string& lab_dir) {
   }
 }
 
-std::string tape_word(const sim::TapeEntry& e) {
-  switch (e.kind) {
-    case sim::TapeEntry::Kind::kMade:
-      return "made";
-    case sim::TapeEntry::Kind::kFault:
-      return "fault";
-    case sim::TapeEntry::Kind::kCommand:
-      return "command";
-    case sim::TapeEntry::Kind::kTime:
-      return "time";
-  }
-  return "?";
-}
-
 nlohmann::json show_json(const sim::PracticeStack& p, const std::filesystem::path& folder) {
   const sim::SimState& s = *p.state();
   nlohmann::json tape = nlohmann::json::array();
   for (const auto& e : p.tape()) {
-    nlohmann::json j{{"kind", tape_word(e)}, {"at", text::utc_time(e.at)}};
+    nlohmann::json j{{"kind", sim::tape_kind_name(e.kind)}, {"at", text::utc_time(e.at)}};
     if (e.kind == sim::TapeEntry::Kind::kMade) j["source"] = e.source;
     if (e.kind == sim::TapeEntry::Kind::kFault) j["fault"] = e.fault;
     if (e.kind == sim::TapeEntry::Kind::kCommand) {

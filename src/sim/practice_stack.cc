@@ -30,22 +30,8 @@ double wall_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-const char* kind_word(TapeEntry::Kind k) {
-  switch (k) {
-    case TapeEntry::Kind::kMade:
-      return "made";
-    case TapeEntry::Kind::kFault:
-      return "fault";
-    case TapeEntry::Kind::kCommand:
-      return "command";
-    case TapeEntry::Kind::kTime:
-      return "time";
-  }
-  return "?";
-}
-
 std::string entry_line(const TapeEntry& e) {
-  nlohmann::json j{{"kind", kind_word(e.kind)}, {"at", e.at}};
+  nlohmann::json j{{"kind", tape_kind_name(e.kind)}, {"at", e.at}};
   switch (e.kind) {
     case TapeEntry::Kind::kMade:
       j["source"] = e.source;
@@ -179,6 +165,20 @@ class PracticeClock : public SimClock {
 };
 
 }  // namespace
+
+const char* tape_kind_name(TapeEntry::Kind k) {
+  switch (k) {
+    case TapeEntry::Kind::kMade:
+      return "made";
+    case TapeEntry::Kind::kFault:
+      return "fault";
+    case TapeEntry::Kind::kCommand:
+      return "command";
+    case TapeEntry::Kind::kTime:
+      return "time";
+  }
+  return "?";
+}
 
 fs::path PracticeStack::folder(const fs::path& lab_state_dir) {
   return lab_state_dir / "practice";

@@ -34,6 +34,9 @@ struct TapeEntry {
   int pace_ms = 0;      // kMade
 };
 
+/// "made", "fault", "command", "time": the tape's word for a kind of entry.
+const char* tape_kind_name(TapeEntry::Kind k);
+
 class PracticeStack {
  public:
   /// The practice stack's folder for a state directory's lab side (STATE/lab/practice).
