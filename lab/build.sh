@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Builds the real-kernel lab guest (shared/docs/lab-recipe.md, Appendix A) into a cache folder:
-# a Debian bookworm rootfs (debootstrap, Debian's kernel, mdadm, targetcli-fb, open-iscsi and
-# the shared libraries stackdr links to), turned into a root disk with mkfs.ext4 -d. Nothing of
-# stackdr is baked in: run.sh hands the binary under test to the guest over 9p each run.
+# Builds the real-kernel lab's guest image (shared/docs/lab-recipe.md, Appendix A) into a cache
+# folder: a Debian bookworm rootfs (debootstrap, Debian's kernel, mdadm, targetcli-fb,
+# open-iscsi, OpenSSH's server and the shared libraries stackdr links to), turned into a root
+# disk with mkfs.ext4 -d. Both lab machines boot copies of this one image; what makes one the
+# storage server and the other the KVM host comes from the kernel command line and the 9p
+# share. Nothing of stackdr and no key is baked in: run.sh hands the binary under test, the
+# host keys and the authorized key to each guest over 9p every run.
 #   LAB_CACHE   where the image lives (default /var/tmp/stackdr-lab)
 # Rebuilds only when the guest files changed or the image is missing.
 set -euo pipefail
@@ -31,11 +34,33 @@ if [ ! -f "$W/rootfs/.debootstrap-done" ]; then
   echo "== debootstrap (about 2 minutes; log in $W/debootstrap.log)"
   rm -rf "$W/rootfs"
   debootstrap --variant=minbase \
-    --include=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,libyaml-cpp0.7,libfmt9,libsqlite3-0,iputils-ping,nftables \
+    --include=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,libyaml-cpp0.7,libfmt9,libsqlite3-0,iputils-ping,nftables,openssh-server \
     bookworm "$W/rootfs" http://deb.debian.org/debian >"$W/debootstrap.log" 2>&1
   touch "$W/rootfs/.debootstrap-done"
 fi
 R=$W/rootfs
+if [ ! -x "$R/usr/sbin/sshd" ]; then  # a rootfs bootstrapped before the lab had two machines
+  echo "== adding openssh-server to the guest"
+  printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"  # start no service inside the chroot
+  chmod +x "$R/usr/sbin/policy-rc.d"
+  { chroot "$R" apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive chroot "$R" apt-get install -y -qq --no-install-recommends openssh-server
+  } >>"$W/debootstrap.log" 2>&1
+  rm -f "$R/usr/sbin/policy-rc.d"
+fi
+# Each run gives every guest its own host key; none is shared through the image.
+rm -f "$R"/etc/ssh/ssh_host_*
+cat >"$R/etc/ssh/sshd_config.d/lab.conf" <<'CONF'
+# The lab's sshd: root by key only (the key run.sh made), no PAM or DNS under a bash PID 1.
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+UseDNS no
+HostKey /run/lab/ssh_host_ed25519_key
+MaxSessions 64
+MaxStartups 64
+CONF
 mkdir -p "$R/lab" "$R/etc/target" "$R/out"
 cp "$here/guest/init" "$R/lab/init"
 chmod +x "$R/lab/init"

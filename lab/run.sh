@@ -1,74 +1,225 @@
 #!/usr/bin/env bash
-# lab/run.sh [SCENARIO...]: the real-kernel lab in one command. Builds stackdr, builds (or
-# reuses) the qemu guest, boots it headless under TCG with the binary under test on a 9p
-# share, runs the scenarios inside (default: all), prints one JSON line per scenario and
-# "N passed, N failed". Scenarios (default: all, in this order): s1-lun s1-backstore s1-logout
-# s2-leg s2-target s4-events s5-fs s2-all s4-superblock; measurements: m-sweep (what one
-# stackdr sweep costs in the guest, and its slowest reads), m-resync (bitmap re-add vs the
-# runbook's zero-superblock + add, same outage), m-stall (write stall on one-leg loss,
-# open-iscsi default timers vs the ones stackdr recommends).
-#   LAB_CACHE    guest image cache (default /var/tmp/stackdr-lab)
-#   LAB_TIMEOUT  seconds before qemu is killed (default 2700; all scenarios took 1,334 s)
-#   LAB_SAVE=1   copy what the guest captured (per scenario and state) into
-#                tests/lab_captures/DATE/, named as the parser tests expect (KIND.STATE.EXT)
+# lab/run.sh [SCENARIO...]: the real-kernel lab in one command, on two machines. Builds
+# stackdr, builds (or reuses) the guest image, boots two qemu guests headless under TCG — a
+# storage server (LIO over two virtio disks) and a KVM host (open-iscsi, MD RAID1, ext4) —
+# joined by two storage links (qemu socket netdevs over UDP on 127.0.0.1, guest addresses in
+# 192.0.2.0/24), each guest with its own sshd reached through a port forward on 127.0.0.1.
+# stackdr runs here, outside both, and reaches each over SSH with a key this script makes.
+# Faults are injected from outside: over SSH, or through qemu's monitor (a storage link taken
+# down is a real link loss). Prints one JSON line per scenario and "N passed, N failed".
+# Scenarios (default: all, in this order): s1-lun s1-backstore s1-logout s2-leg s2-target
+# s4-events s5-fs s2-all s4-superblock; measurements: m-sweep (a sweep over SSH against the
+# same sweep run inside the guests, and what opening the connections costs), m-resync (bitmap
+# re-add vs the runbook's zero-superblock + add, same outage), m-stall (write stall on a
+# one-link loss, open-iscsi default timers vs the ones stackdr recommends).
+#   LAB_CACHE      guest image cache (default /var/tmp/stackdr-lab)
+#   LAB_TIMEOUT    seconds before the guests are killed (default 3000)
+#   LAB_PORT_BASE  first of the loopback ports the lab uses (default 22600; it uses 8 from there)
+#   LAB_SAVE=1     copy what the guests captured (per scenario and state) and the bundles
+#                  stackdr collected into tests/lab_captures/DATE/, named as the tests expect
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 W=${LAB_CACHE:-/var/tmp/stackdr-lab}
 scen=${*:-s1-lun s1-backstore s1-logout s2-leg s2-target s4-events s5-fs s2-all s4-superblock m-sweep m-resync m-stall}
+base=${LAB_PORT_BASE:-22600}
+ssh_port_storage=$base ssh_port_kvm=$((base + 1))
+mon_storage=$((base + 2)) mon_kvm=$((base + 3))
+link_a_storage=$((base + 4)) link_a_kvm=$((base + 5)) link_b_storage=$((base + 6)) link_b_kvm=$((base + 7))
 
 "$repo/dev.sh" build >/dev/null
 "$here/build.sh"
+for p in jq openssh-client; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null
+done
 
 out=$W/out
 rm -rf "$out"
-mkdir -p "$out"
-strip -o "$out/stackdr" "$repo/build/stackdr"  # the guest needs no debug info
-cp "$repo/config/lab.yaml" "$out/lab.yaml"
-cp "$here/guest/scenario.sh" "$out/scenario.sh"
+mkdir -p "$out"/{keys,storage,kvm,captures,bundles,state}
+SD=$out/stackdr
+strip -o "$SD" "$repo/build/stackdr"  # the guests run it too (m-sweep); they need no debug info
+cp "$here/guest/lab.sh" "$out/lab.sh"
+
+# Keys: one client key for stackdr and this script, a host key per machine, known in advance.
+K=$out/keys
+ssh-keygen -q -t ed25519 -N '' -C stackdr-lab -f "$K/client"
+for m in storage kvm; do ssh-keygen -q -t ed25519 -N '' -C "lab-$m" -f "$out/$m/ssh_host_ed25519_key"; done
+echo "[127.0.0.1]:$ssh_port_storage $(cut -d' ' -f1,2 "$out/storage/ssh_host_ed25519_key.pub")" >"$K/known_hosts"
+echo "[127.0.0.1]:$ssh_port_kvm $(cut -d' ' -f1,2 "$out/kvm/ssh_host_ed25519_key.pub")" >>"$K/known_hosts"
+
+# The topology stackdr is given: the two machines over SSH, the storage network's portals.
+ssh_host() {  # ROLE PORT
+  cat <<EOF
+  $1:
+    role: $1
+    address: 127.0.0.1
+    transport: ssh
+    port: $2
+    user: root
+    identity: $K/client
+    ssh_options: [UserKnownHostsFile=$K/known_hosts, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]
+EOF
+}
+topology() {  # the lab's stack; $1 is the hosts section
+  cat <<EOF
+# The two-machine lab (lab/run.sh writes this each run): a storage server exporting two virtio
+# disks through LIO, and a KVM host with MD RAID1 over the two iSCSI disks and ext4 on it.
+# Each LUN has its own storage link and portal, so one link can be lost alone.
+hosts:
+$1
+storage:
+  host: storage
+  portal: 192.0.2.1:3260
+  service: ""                   # the guests run no systemd: LIO is restored with targetctl restore
+initiator:
+  host: kvm
+  iqn: iqn.2024-01.lab.example:initiator01
+luns:
+  - name: test01
+    target: iqn.2003-01.org.linux-iscsi.lab:test01
+    lun: 0
+    device: /dev/vdb
+    backstore: lun01
+  - name: test02
+    target: iqn.2003-01.org.linux-iscsi.lab:test02
+    lun: 0
+    device: /dev/vdc
+    backstore: lun02
+    portal: 192.0.2.65:3260
+arrays:
+  - name: md1
+    host: kvm
+    device: /dev/md1
+    level: raid1
+    members: [test01, test02]
+    mountpoint: /mnt/md1
+EOF
+}
+CFG=$out/lab.yaml
+topology "$(ssh_host storage $ssh_port_storage; ssh_host kvm $ssh_port_kvm)" >"$CFG"
+
+# The machines. Each boots its own copy of the image; the storage server also gets the two
+# LUN disks. Cards: a management card (qemu user networking, isolated from everything but its
+# ssh port forward) and one per storage link, found in the guest by MAC address.
+cp --sparse=always "$W/root.raw" "$W/storage.raw"
+cp --sparse=always "$W/root.raw" "$W/kvm.raw"
 rm -f "$W/lun01.raw" "$W/lun02.raw"
 truncate -s 512M "$W/lun01.raw"
 truncate -s 512M "$W/lun02.raw"
+machine() {  # ROLE SSH_PORT MONITOR_PORT LINK_A_LOCAL LINK_A_PEER LINK_B_LOCAL LINK_B_PEER HOST_OCTET_A HOST_OCTET_B DISKS...
+  local role=$1 sp=$2 mp=$3 al=$4 ap=$5 bl=$6 bp=$7 oa=$8 ob=$9
+  shift 9
+  local n; [ "$role" = storage ] && n=1 || n=2
+  local nics="52:54:00:00:0$n:01=10.0.2.15/24,52:54:00:00:0$n:0a=192.0.2.$oa/26,52:54:00:00:0$n:0b=192.0.2.$ob/26"
+  local drives=()
+  for d in "$@"; do drives+=(-drive "file=$d,format=raw,if=virtio,cache=unsafe"); done
+  timeout "${LAB_TIMEOUT:-3000}" qemu-system-x86_64 -nodefaults -accel tcg -cpu max -smp 1 -m 1024 -name "$role" \
+    -display none -serial "file:$out/$role/serial.log" -no-reboot \
+    -monitor "tcp:127.0.0.1:$mp,server=on,wait=off" \
+    -kernel "$W/vmlinuz" -initrd "$W/initrd.img" \
+    -append "console=ttyS0 root=/dev/vda rw init=/lab/init panic=-1 quiet log_buf_len=4M mitigations=off lab.role=$role lab.nics=$nics" \
+    -drive "file=$W/$role.raw,format=raw,if=virtio,cache=unsafe" "${drives[@]}" \
+    -netdev "user,id=mgmt,restrict=on,hostfwd=tcp:127.0.0.1:$sp-:22" \
+    -device "virtio-net-pci,netdev=mgmt,mac=52:54:00:00:0$n:01" \
+    -netdev "socket,id=linkA,udp=127.0.0.1:$ap,localaddr=127.0.0.1:$al" \
+    -device "virtio-net-pci,netdev=linkA,id=nicA,mac=52:54:00:00:0$n:0a" \
+    -netdev "socket,id=linkB,udp=127.0.0.1:$bp,localaddr=127.0.0.1:$bl" \
+    -device "virtio-net-pci,netdev=linkB,id=nicB,mac=52:54:00:00:0$n:0b" \
+    -virtfs "local,path=$out,mount_tag=out,security_model=none,id=out" \
+    </dev/null >"$out/$role/qemu.log" 2>&1
+}
+t_boot=$(date +%s)
+pids=()
+machine storage $ssh_port_storage $mon_storage $link_a_storage $link_a_kvm $link_b_storage $link_b_kvm 1 65 \
+  "$W/lun01.raw" "$W/lun02.raw" &
+pids+=($!)
+machine kvm $ssh_port_kvm $mon_kvm $link_a_kvm $link_a_storage $link_b_kvm $link_b_storage 2 66 &
+pids+=($!)
+followers=()
+finish() {
+  for p in "${followers[@]}"; do kill "$p" 2>/dev/null || true; done
+  for m in storage kvm; do ssh -O exit -o ControlPath="$K/cm-$m" x 2>/dev/null || true; done
+  monitor storage quit; monitor kvm quit
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap finish EXIT
 
-qemu=(qemu-system-x86_64 -nodefaults -accel tcg -cpu max -smp 2 -m 2048
-  -display none -monitor none -serial stdio -no-reboot -nic none
-  -kernel "$W/vmlinuz" -initrd "$W/initrd.img"
-  -append "console=ttyS0 root=/dev/vda rw init=/lab/init panic=-1 quiet log_buf_len=4M mitigations=off lab.scenarios=${scen// /,}"
-  -drive "file=$W/root.raw,format=raw,if=virtio,cache=unsafe"
-  -drive "file=$W/lun01.raw,format=raw,if=virtio,cache=unsafe"
-  -drive "file=$W/lun02.raw,format=raw,if=virtio,cache=unsafe"
-  -virtfs "local,path=$out,mount_tag=out,security_model=none,id=out")
-t0=$(date +%s)
-echo "== booting the lab guest (TCG; about 20 minutes for all scenarios); serial log: $out/serial.log"
-timeout "${LAB_TIMEOUT:-2700}" "${qemu[@]}" </dev/null >"$out/serial.log" 2>&1 || true
-echo "== guest ran $(($(date +%s) - t0)) s"
+# qemu's human monitor, one command per connection.
+monitor() {  # ROLE COMMAND
+  local port; [ "$1" = storage ] && port=$mon_storage || port=$mon_kvm
+  { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 0
+  printf '%s\n' "$2" >&3
+  timeout 2 head -c 4096 <&3 >/dev/null 2>&1 || true
+  exec 3>&-
+}
+# A command on a lab machine, over one SSH connection per machine kept open for the run.
+on() {  # ROLE COMMAND...
+  local port; [ "$1" = storage ] && port=$ssh_port_storage || port=$ssh_port_kvm
+  local m=$1
+  shift
+  ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$K/known_hosts" \
+    -o IdentitiesOnly=yes -i "$K/client" -o ControlMaster=auto -o ControlPath="$K/cm-$m" -o ControlPersist=3600 \
+    -o ConnectTimeout=10 -p "$port" root@127.0.0.1 "$@"
+}
+lab() { local m=$1; shift; on "$m" bash /out/lab.sh "$@"; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
+
+echo "== booting the two lab machines (TCG; about 25 minutes for all scenarios); logs in $out/{storage,kvm}/"
+for m in storage kvm; do
+  i=0
+  until grep -q "LAB-MARK ready" "$out/$m/serial.log" 2>/dev/null; do
+    i=$((i + 1))
+    if [ $i -gt 600 ]; then echo "== $m did not come up in 120 s; see $out/$m/serial.log"; exit 1; fi
+    sleep 0.2
+  done
+done
+echo "== both machines up in $(($(date +%s) - t_boot)) s; setting the stack up"
+t_setup=$(now)
+lab storage storage_setup
+read -r D1 D2 ARRAY_BYTES < <(lab kvm kvm_setup)
+echo "== stack up in $(since "$t_setup") s: md1 over $D1 $D2, $ARRAY_BYTES bytes"
+lab storage capture clean
+lab kvm capture clean
+# mdadm --monitor's events, stamped with this machine's clock as they arrive.
+on kvm tail -n0 -F /tmp/mdadm-monitor.events 2>/dev/null |
+  while read -r l; do echo "$(now) $l"; done >"$out/mdadm-monitor.events" &
+followers+=($!)
+"$SD" status --config "$CFG" >"$out/status.clean.txt" 2>&1 || true
+
+set +e  # a scenario that fails is reported in its line; the others still run
+. "$here/scenarios.sh"
+
+for NAME in $scen; do
+  echo "LAB-LOG $(date +%T) === $NAME" >>"$out/run.log"
+  run_scenario "$NAME"
+done
+on kvm dmesg >"$out/kvm/dmesg.txt" || true
+on storage dmesg >"$out/storage/dmesg.txt" || true
+echo "== machines ran $(($(date +%s) - t_boot)) s"
 
 pass=0 fail=0 n=0
 for s in $scen; do
-  case $s in
-    m-*)  # a measurement: printed, not judged
-      grep '"measure"' "$out/results.jsonl" 2>/dev/null | grep -q . || echo "{\"measure_name\":\"$s\",\"error\":\"no result (see $out/serial.log)\"}"
-      continue ;;
-  esac
+  case $s in m-*) continue ;; esac
   n=$((n + 1))
-  line=$(grep "\"fault\"" "$out/results.jsonl" 2>/dev/null | sed -n "${n}p" || true)
+  line=$(grep '"fault"' "$out/results.jsonl" 2>/dev/null | sed -n "${n}p" || true)
   if [ -z "$line" ]; then
-    echo "{\"scenario_name\":\"$s\",\"recovered\":false,\"error\":\"no result (see $out/serial.log)\"}"
+    echo "{\"scenario_name\":\"$s\",\"recovered\":false,\"error\":\"no result (see $out/run.log)\"}"
     fail=$((fail + 1))
     continue
   fi
   echo "$line"
-  if echo "$line" | grep -q '"detected":true' && echo "$line" | grep -q '"recovered":true' &&
-     echo "$line" | grep -q '"data_intact":true'; then
+  if [ "$(jq -r '.detected and .recovered and .data_intact and .bundles_match' <<<"$line")" = true ]; then
     pass=$((pass + 1))
   else
     fail=$((fail + 1))
   fi
 done
 grep '"measure"' "$out/results.jsonl" 2>/dev/null || true
-if [ "${LAB_SAVE:-0}" = 1 ] && [ -d "$out/captures" ]; then
+if [ "${LAB_SAVE:-0}" = 1 ]; then
   dest=$repo/tests/lab_captures/$(date +%F)
-  mkdir -p "$dest"
+  mkdir -p "$dest/bundles"
   for f in "$out"/captures/*; do
     b=$(basename "$f")  # STATE[.fault|.recovered].KIND.EXT → KIND.STATE.EXT
     ext=${b##*.}
@@ -77,9 +228,10 @@ if [ "${LAB_SAVE:-0}" = 1 ] && [ -d "$out/captures" ]; then
     state=$(IFS=.; echo "${parts[*]:0:${#parts[@]}-1}")
     cp "$f" "$dest/$kind.$state.$ext"
   done
-  cp "$out/dmesg.txt" "$dest/dmesg.run.txt"
+  cp "$out"/bundles/*.tar.gz "$dest/bundles/"
+  cp "$out/kvm/dmesg.txt" "$dest/dmesg.run.txt"
   cp "$out/results.jsonl" "$dest/results.jsonl"
-  echo "== captures saved in $dest"
+  echo "== captures and bundles saved in $dest"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

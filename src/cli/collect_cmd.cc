@@ -4,13 +4,16 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "cli/exit_codes.h"
+#include "cli/status_json.h"
 #include "host/bundle.h"
 #include "host/local_host.h"
 #include "host/private_dir.h"
 #include "recover/view.h"
+#include "util/json_text.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -48,6 +51,11 @@ int cmd_collect(const ContextOptions& o, const std::string& out_arg) {
   nlohmann::json hosts = nlohmann::json::array();
   for (const auto& h : t.hosts)
     hosts.push_back({{"name", h.name}, {"transport", h.transport}, {"address", h.address}});
+  // The live sweep's view, for whoever reads the bundle back: `status --from` must give it again.
+  std::ofstream status_file(bundle.dir() / "status.json");
+  status_file << json_text(status_json(v, (*ctx)->mode()), 2) << "\n";
+  if (!status_file.flush())
+    return fail(kExitIo, fmt::format("{}: cannot write status.json", bundle.dir().string()));
   auto done = bundle.finish({{"stackdr", "0.1.0"},
                              {"topology", t.source},
                              {"mode", (*ctx)->mode()},

@@ -16,6 +16,7 @@
 #include "cli/lab_cmd.h"
 #include "cli/recover_cmd.h"
 #include "cli/stack_context.h"
+#include "cli/status_json.h"
 #include "cli/text_report.h"
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
@@ -115,16 +116,7 @@ int cmd_status_or_diagnose(const ContextOptions& o, bool json, bool diagnose_vie
   const std::vector<Finding>& findings = v.findings;
   int code = v.status;
   if (json) {
-    nlohmann::json j{{"status", status_word(code)},
-                     {"code", code},
-                     {"mode", (*ctx)->mode()},
-                     {"findings", findings_json(findings)},
-                     {"unexplained", unexplained_json(g)}};
-    if (!diagnose_view) j["nodes"] = graph_json(g);
-    nlohmann::json unreadable = nlohmann::json::array();
-    for (const auto& s : obs.sources)
-      if (!s.ok) unreadable.push_back({{"host", s.host}, {"source", s.source}, {"error", s.error}});
-    j["unreadable"] = unreadable;
+    nlohmann::json j = status_json(v, (*ctx)->mode(), diagnose_view);
     // What the sweep read and how long each read took: where detection time goes.
     nlohmann::json sources = nlohmann::json::array();
     for (const auto& s : obs.sources)

@@ -1,0 +1,179 @@
+#!/bin/bash
+# Runs inside a lab machine, called over SSH by lab/run.sh as `bash /out/lab.sh VERB [ARG...]`:
+# what one machine does by itself (setting its layer up, a capture of its state, the checks
+# of the array and its data). Faults and timing are run.sh's, from outside both machines.
+#   storage machine: LIO exporting the two virtio disks as two targets, test01 on the portal
+#                    192.0.2.1:3260 (storage link A) and test02 on 192.0.2.65:3260 (link B),
+#                    an ACL for the KVM host's initiator, saved where targetctl restore reads.
+#   KVM machine:     open-iscsi logged in to both, MD RAID1 with an internal bitmap over the two
+#                    iSCSI disks, ext4 (errors=remount-ro) on /mnt/md1 with data of known
+#                    checksum, mdadm --monitor logging every event it reports.
+set -u
+IQN1=iqn.2003-01.org.linux-iscsi.lab:test01
+IQN2=iqn.2003-01.org.linux-iscsi.lab:test02
+INI=iqn.2024-01.lab.example:initiator01
+P1=192.0.2.1:3260
+P2=192.0.2.65:3260
+BP1=/dev/disk/by-path/ip-$P1-iscsi-$IQN1-lun-0
+BP2=/dev/disk/by-path/ip-$P2-iscsi-$IQN2-lun-0
+CAP=/out/captures
+
+wait_bypath() { local i=0; while [ ! -e "$1" ] && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done; udevadm settle; [ -e "$1" ]; }
+md_active() { grep -q '^md1 : active' /proc/mdstat; }
+degraded() { grep -A1 '^md1' /proc/mdstat | grep -q '\[U_\]\|\[_U\]'; }
+session_up() { iscsiadm -m session -P 1 2>/dev/null | grep -A3 "Target: $1 " | grep -q 'iSCSI Session State: LOGGED_IN'; }
+member1() { readlink -f $BP1; }
+member2() { readlink -f $BP2; }
+
+storage_setup() {
+  modprobe configfs; mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
+  modprobe -a target_core_mod target_core_iblock target_core_file iscsi_target_mod
+  /lib/systemd/systemd-udevd --daemon; udevadm trigger --action=add; udevadm settle
+  mkdir -p /run/dbus; dbus-uuidgen --ensure; dbus-daemon --system --fork  # targetcli needs it (P1)
+  # One rtslib process instead of fourteen targetcli runs: each starts Python afresh, seconds
+  # apiece under TCG.
+  python3 - $IQN1 $IQN2 $INI <<'EOPY'
+import sys
+from rtslib_fb import RTSRoot, FabricModule, BlockStorageObject, Target, TPG, NetworkPortal, LUN, NodeACL, MappedLUN
+iqns, ini = sys.argv[1:3], sys.argv[3]
+iscsi = FabricModule("iscsi")
+for n, (iqn, ip) in enumerate(zip(iqns, ["192.0.2.1", "192.0.2.65"]), 1):
+    so = BlockStorageObject("lun0%d" % n, dev="/dev/vd" + "bc"[n - 1])
+    tpg = TPG(Target(iscsi, iqn), 1)
+    NetworkPortal(tpg, ip, 3260)
+    lun = LUN(tpg, 0, so)
+    MappedLUN(NodeACL(tpg, ini), 0, lun)
+    tpg.set_attribute("authentication", "0")
+    tpg.enable = True
+RTSRoot().save_to_file()
+EOPY
+}
+
+kvm_setup() {
+  modprobe -a iscsi_tcp md_mod raid1
+  /lib/systemd/systemd-udevd --daemon; udevadm trigger --action=add; udevadm settle
+  mkdir -p /run/lock/iscsi; iscsid; sleep 1  # P2
+  iscsiadm -m discovery -t sendtargets -p $P1 >/dev/null
+  iscsiadm -m discovery -t sendtargets -p $P2 >/dev/null
+  iscsiadm -m node -o update -n node.session.timeo.replacement_timeout -v 15
+  iscsiadm -m node -T $IQN1 -p $P1 --login >/dev/null
+  iscsiadm -m node -T $IQN2 -p $P2 --login >/dev/null
+  wait_bypath $BP1 && wait_bypath $BP2 || { echo "iSCSI disks did not appear" >&2; return 1; }
+  # --assume-clean: both LUNs are fresh zero files, already identical; no initial resync
+  yes | mdadm --create /dev/md1 --run --assume-clean --level=1 --raid-devices=2 --metadata=1.2 \
+    --bitmap=internal "$(member1)" "$(member2)" >/dev/null 2>&1
+  mdadm --wait /dev/md1
+  mkfs.ext4 -q -e remount-ro -E lazy_itable_init=0,lazy_journal_init=0 /dev/md1
+  mkdir -p /mnt/md1; mount /dev/md1 /mnt/md1
+  dd if=/dev/urandom of=/tmp/rand16 bs=1M count=16 status=none
+  for i in 1 2 3 4; do cp /tmp/rand16 /mnt/md1/base$i; done; sync
+  (cd /mnt/md1 && sha256sum base*) >/tmp/base.sha
+  # mdadm --monitor beside stackdr, for the detection-latency comparison: run.sh follows its log.
+  printf '#!/bin/sh\necho "$1 $2 ${3:-}" >> /tmp/mdadm-monitor.events\n' >/tmp/mdevent.sh
+  chmod +x /tmp/mdevent.sh
+  touch /tmp/mdadm-monitor.events
+  mdadm --monitor --scan --daemonise --delay=1 --program=/tmp/mdevent.sh --pid-file=/run/mdadm-monitor.pid >/dev/null 2>&1
+  echo "$(member1) $(member2) $(( $(cat /sys/block/md1/size) * 512 ))"
+}
+
+# The state of one machine, for the parser tests (mdadm can hang while a session recovers: P8).
+capture() {  # NAME
+  local n=$1
+  mkdir -p $CAP
+  if [ "$(hostname)" = kvm ]; then
+    cat /proc/mdstat >$CAP/$n.mdstat.txt
+    timeout 10 mdadm --detail /dev/md1 >$CAP/$n.mdadm-detail.txt 2>&1
+    timeout 10 iscsiadm -m session -P 3 >$CAP/$n.iscsiadm-session-P3.txt 2>&1
+    timeout 10 lsblk -J -o NAME,SIZE,TYPE,MOUNTPOINT,SERIAL,WWN >$CAP/$n.lsblk.json 2>&1
+  else
+    # targetcli ls (Python: ~5 s under TCG) for the clean state only: stackdr reads configfs
+    [ "$n" = clean ] && timeout 20 targetcli ls >$CAP/$n.targetcli-ls.txt 2>&1
+    # LIO as stackdr reads it: configfs itself (the argv of probe_argv::lio_configfs_*)
+    find /sys/kernel/config/target -mindepth 1 \( -name attrib -o -name param -o -name auth -o -name statistics \
+      -o -name fabric_statistics -o -name alua -o -name pr -o -name discovery_auth -o -name wwn \) -prune \
+      -o \( -type d -o -type l \) -printf '%y %P\t%l\n' >$CAP/$n.lio-tree.txt 2>&1
+    grep -rs --include=udev_path --include=enable --include=vpd_unit_serial '' /sys/kernel/config/target >$CAP/$n.lio-values.txt 2>&1
+  fi
+}
+
+# After a recovery: waits for md, then prints "UU SESSIONS RW INTACT BAD_BLOCKS RESYNCS".
+verify() {
+  mdadm --wait /dev/md1 2>/dev/null
+  local uu=false rw=false intact=false
+  grep -A1 '^md1' /proc/mdstat | grep -q '\[UU\]' && uu=true
+  local sessions; sessions=$(iscsiadm -m session -P 1 2>/dev/null | grep -c 'iSCSI Session State: LOGGED_IN')
+  grep -q ' /mnt/md1 ext4 rw' /proc/mounts && rw=true
+  mountpoint -q /mnt/md1 || mount /dev/md1 /mnt/md1 2>/dev/null
+  echo 3 >/proc/sys/vm/drop_caches  # read the data back from the disks, not the page cache
+  (cd /mnt/md1 2>/dev/null && sha256sum -c --quiet /tmp/base.sha >/dev/null 2>&1) && intact=true
+  local bbl; bbl=$(cat /sys/block/md1/md/dev-*/bad_blocks 2>/dev/null | wc -l)
+  echo "$uu $sessions $rw $intact $bbl $(resyncs)"
+}
+resyncs() { dmesg | grep -c 'md: recovery of RAID array md1'; }
+# Bytes md has to copy for a bitmap re-add: dirty chunks on the member that stayed.
+dirty_bytes() {
+  local dirty chunk
+  dirty=$(mdadm -X "$(member1)" 2>/dev/null | grep -o '[0-9]* dirty' | grep -o '[0-9]*')
+  chunk=$(mdadm -X "$(member1)" 2>/dev/null | awk '/Chunksize/ {print $3, $4}')
+  case "$chunk" in
+    *MB) echo $(( dirty * ${chunk%% *} * 1048576 )) ;;
+    *KB) echo $(( dirty * ${chunk%% *} * 1024 )) ;;
+    *) echo null ;;
+  esac
+}
+wait_degraded() { local i=0; while ! degraded && [ $i -lt $(( $1 * 5 )) ]; do sleep 0.2; i=$((i+1)); done; degraded; }
+# The VM keeps writing: md fails a leg on the first write that cannot reach it.
+write() { cp /tmp/rand16 "/mnt/md1/$1"; sync; }
+
+# Takes test02 out and puts it back by hand (measurements only; not stackdr's recovery).
+leg2_out_and_back() {  # NAME
+  iscsiadm -m node -T $IQN2 -p $P2 --logout >/dev/null
+  write "m-$1"
+  wait_degraded 30
+  iscsiadm -m node -T $IQN2 -p $P2 --login >/dev/null; wait_bypath $BP2
+  mdadm /dev/md1 --remove failed >/dev/null 2>&1; mdadm /dev/md1 --remove detached >/dev/null 2>&1
+}
+readd2() { mdadm /dev/md1 --re-add "$(member2)" >/dev/null 2>&1; sleep 1; mdadm --wait /dev/md1; }
+full_add2() { mdadm --zero-superblock "$(member2)" >/dev/null 2>&1; mdadm /dev/md1 --add "$(member2)" >/dev/null 2>&1; sleep 1; mdadm --wait /dev/md1; }
+# Sets test02's timers (and md failfast on its member) and logs in again so they apply.
+stall_timers() {  # replacement_timeout noop_interval noop_timeout failfast(0/1)
+  iscsiadm -m node -T $IQN2 -p $P2 -o update -n node.session.timeo.replacement_timeout -v "$1"
+  iscsiadm -m node -T $IQN2 -p $P2 -o update -n 'node.conn[0].timeo.noop_out_interval' -v "$2"
+  iscsiadm -m node -T $IQN2 -p $P2 -o update -n 'node.conn[0].timeo.noop_out_timeout' -v "$3"
+  leg2_out_and_back "stall-$1"
+  readd2
+  [ "$4" = 1 ] && echo failfast >"/sys/block/md1/md/dev-$(basename "$(member2)")/state"
+  sync; sleep 2
+}
+# One 4 KiB O_DIRECT write; prints its exit status and seconds.
+stall_write() {
+  local t0; t0=$(date +%s.%N)
+  timeout 400 dd if=/tmp/rand16 of="/mnt/md1/stall-$1" bs=4k count=1 oflag=direct conv=fsync status=none
+  local rc=$?
+  echo "$rc $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')"
+}
+stall_after() {
+  local i=0; while ! session_up $IQN2 && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done
+  wait_degraded 30; mdadm /dev/md1 --remove failed >/dev/null 2>&1
+  readd2
+}
+
+# S4 set-ups on the KVM machine.
+stale_events() {  # test01 alone takes a write: test02 falls behind, then both are assembled
+  umount /mnt/md1; mdadm --stop /dev/md1 >/dev/null 2>&1
+  mdadm --assemble /dev/md1 --run "$(member1)" >/dev/null 2>&1
+  mount /dev/md1 /mnt/md1; write s4-events; umount /mnt/md1
+  mdadm --stop /dev/md1 >/dev/null 2>&1
+  mdadm --assemble /dev/md1 "$(member1)" "$(member2)" >/out/kvm/assemble.s4-events.txt 2>&1
+  mount /dev/md1 /mnt/md1
+}
+superblock_overwritten() {
+  umount /mnt/md1; mdadm --stop /dev/md1 >/dev/null 2>&1
+  dd if=/dev/zero of="$(member2)" bs=4096 seek=1 count=1 conv=notrunc status=none; sync
+  mdadm --assemble /dev/md1 "$(member1)" "$(member2)" >/out/kvm/assemble.s4-superblock.txt 2>&1
+}
+# An ext4 error with errors=remount-ro: Linux 6.1 stops writes but /proc/mounts still says rw;
+# stackdr reads the kernel log's "Remounting filesystem read-only".
+fs_error() { echo 1 >/sys/fs/ext4/md1/trigger_fs_error; }
+
+"$@"

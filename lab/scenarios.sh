@@ -1,0 +1,220 @@
+# The lab's scenarios and measurements, sourced by lab/run.sh once both machines are up and the
+# stack is set up (it defines on, lab, monitor, now, since, SD, CFG, out and ARRAY_BYTES). Each
+# scenario injects its fault from outside the machines, times stackdr's detection (a `stackdr
+# diagnose` over SSH, repeated until it names something), runs `stackdr recover --yes` over
+# SSH, checks the array, sessions, mount and data on the KVM machine, and appends one JSON line
+# to $out/results.jsonl. Each state a scenario reaches (fault, recovered) is also collected
+# into a bundle, and `stackdr status --from` that bundle must give the live sweep's findings.
+IQN1=iqn.2003-01.org.linux-iscsi.lab:test01
+IQN2=iqn.2003-01.org.linux-iscsi.lab:test02
+P2=192.0.2.65:3260
+RES=$out/results.jsonl
+: >"$RES"
+
+# A storage link lost and back: the storage server's card on that link, as a pulled cable.
+link() {  # A|B on|off
+  monitor storage "set_link nic$1 $2"
+  echo "LAB-LOG $(date +%T) storage link $1 $2" >>"$out/run.log"
+}
+
+# Polls stackdr diagnose until it names something; sets DETECT_S and DIAG. T0 ($1) is when the
+# fault is in place: taken after the injecting command returned.
+detect() {
+  local t0=$1
+  DIAG='{"scenario":0,"cause":""}'
+  DETECT_S=null
+  while [ "$(since "$t0" | cut -d. -f1)" -lt 120 ]; do  # give up after 2 minutes
+    local j; j=$("$SD" diagnose --config "$CFG" --json 2>/dev/null || true)
+    if [ "$(jq '.findings | length' <<<"$j" 2>/dev/null || echo 0)" -gt 0 ]; then
+      DETECT_S=$(since "$t0")
+      DIAG=$(jq -c '{scenario: .findings[0].scenario, cause: .findings[0].cause}' <<<"$j")
+      printf '%s\n' "$j" >"$out/diagnose.$NAME.json"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Seconds from $1 to mdadm --monitor's first event after it (null if none within $2 s).
+monitor_latency() {
+  local t0=$1 i=0 ev
+  while [ $i -lt $((${2:-20} * 5 + 1)) ]; do
+    ev=$(awk -v t="$t0" '$1 > t {print $1; exit}' "$out/mdadm-monitor.events")
+    if [ -n "$ev" ]; then awk -v a="$t0" -v b="$ev" 'BEGIN{printf "%.2f", b-a}'; return; fi
+    sleep 0.2; i=$((i + 1))
+  done
+  echo null
+}
+
+# Collects the stack's state into a bundle; prints true when `status --from` the bundle gives
+# the nodes, findings and unreadable sources of the live sweep collect ran.
+bundle() {  # STATE
+  local f=$out/bundles/$1.tar.gz
+  if ! "$SD" collect --config "$CFG" --out "$f" >>"$out/run.log" 2>&1; then echo false; return; fi
+  local want got
+  want=$(tar -xzOf "$f" --wildcards '*/status.json' | jq -S '{findings, nodes, unreadable: [.unreadable[] | {host, source}]}')
+  got=$("$SD" status --from "$f" --json 2>/dev/null | jq -S '{findings, nodes, unreadable: [.unreadable[] | {host, source}]}')
+  if [ -n "$want" ] && [ "$want" = "$got" ]; then echo true; else
+    diff <(echo "$want") <(echo "$got") >"$out/bundles/$1.diff"
+    echo false
+  fi
+}
+
+capture() { lab kvm capture "$1"; lab storage capture "$1"; }
+
+# Recovers and verifies; appends the scenario's JSON line. WAIT_DEGRADED=0: recover at once (a
+# fault stackdr can fix before md notices it, e.g. LIO restored within the session timeout).
+recover_and_verify() {  # NAME SCENARIO FAULT DETECTED T0_FAULT
+  local n=$1 num=$2 fault=$3 detected=$4 t0fault=$5 mon
+  if [ "${WAIT_DEGRADED:-1}" = 1 ]; then
+    lab kvm md_active && lab kvm wait_degraded 60
+    mon=$(monitor_latency "$t0fault")
+  else
+    mon=$(monitor_latency "$t0fault" 0)
+  fi
+  capture "$n.fault"
+  local b_fault; b_fault=$(bundle "$n.fault")
+  local dirty; dirty=$(lab kvm dirty_bytes)
+  local resyncs_before; resyncs_before=$(lab kvm resyncs)
+  local t0; t0=$(now)
+  "$SD" recover --config "$CFG" --yes --state-dir "$out/state" >"$out/recover.$n.txt" 2>&1
+  local rc=$?
+  local rec_s; rec_s=$(since "$t0")
+  [ ${#BG[@]} -gt 0 ] && wait "${BG[@]}"  # the scenario's writer and link restore
+  BG=()
+  local uu sessions rw intact bbl resyncs_after
+  read -r uu sessions rw intact bbl resyncs_after < <(lab kvm verify)
+  capture "$n.recovered"
+  local b_rec; b_rec=$(bundle "$n.recovered")
+  local bytes=null
+  if grep -q -- '--re-add' "$out/recover.$n.txt" && ! grep -q -- ' --add ' "$out/recover.$n.txt"; then
+    bytes=$dirty
+  elif grep -q -- ' --add ' "$out/recover.$n.txt"; then
+    bytes=$ARRAY_BYTES
+  elif [ "$resyncs_after" = "$resyncs_before" ]; then
+    bytes=0  # md copied nothing
+  fi
+  local ok=false
+  [ $rc = 0 ] && [ "$uu" = true ] && [ "$sessions" = 2 ] && [ "$intact" = true ] && [ "$rw" = true ] && ok=true
+  local same=false; [ "$b_fault" = true ] && [ "$b_rec" = true ] && same=true
+  printf '{"scenario":%s,"fault":"%s","machines":2,"transport":"ssh","detected":%s,"detect_s":%s,"diagnosis":%s,"mdadm_monitor_s":%s,"recovered":%s,"recover_exit":%s,"recover_s":%s,"bytes_resynced":%s,"array_bytes":%s,"array_uu":%s,"sessions_logged_in":%s,"fs_rw":%s,"bad_block_entries":%s,"data_intact":%s,"bundles_match":%s}\n' \
+    "$num" "$fault" "$detected" "$DETECT_S" "$DIAG" "$mon" "$ok" "$rc" "$rec_s" "$bytes" "$ARRAY_BYTES" \
+    "$uu" "$sessions" "$rw" "$bbl" "$intact" "$same" | tee -a "$RES"
+  rm -rf "$out/state"/*
+}
+
+# What a sweep costs over SSH against the same sweep run inside the machine. For each machine:
+# a topology whose hosts are all that machine, swept by stackdr inside it (transport local)
+# and from here (transport ssh): the same reads on the same kernel, only the transport differs.
+# Then the lab's own two-machine topology over SSH, and what opening its connections costs.
+measure_sweep() {
+  on kvm cp /out/stackdr /tmp/stackdr
+  on storage cp /out/stackdr /tmp/stackdr
+  local m
+  for m in storage kvm; do
+    local port; [ $m = storage ] && port=$ssh_port_storage || port=$ssh_port_kvm
+    topology "$(printf '  storage: {role: storage, address: 127.0.0.1}\n  kvm: {role: kvm, address: 127.0.0.1}\n')" >"$out/same-$m-local.yaml"
+    topology "$(ssh_host storage "$port"; ssh_host kvm "$port")" >"$out/same-$m-ssh.yaml"
+    local i local_ms=() ssh_ms=() open_ms=() conn_ms=()
+    for i in 1 2 3 4 5; do
+      local_ms+=("$(on $m /tmp/stackdr status --config /out/same-$m-local.yaml --json 2>/dev/null | jq '.sweep.ms')")
+      local j; j=$("$SD" status --config "$out/same-$m-ssh.yaml" --json 2>/dev/null)
+      ssh_ms+=("$(jq '.sweep.ms' <<<"$j")")
+      conn_ms+=("$(jq '[.sweep.connections[].ms] | max' <<<"$j")")
+      open_ms+=("$(jq '.sweep.ms - ([.sweep.connections[].ms] | max)' <<<"$j")")
+    done
+    local reads; reads=$(on $m /tmp/stackdr status --config /out/same-$m-local.yaml --json 2>/dev/null | jq '.sweep.sources | length')
+    printf '{"measure":"sweep-same-machine","machine":"%s","reads":%s,"local_ms":[%s],"ssh_ms":[%s],"connect_ms":[%s],"ssh_connections_open_ms":[%s]}\n' \
+      "$m" "$reads" "$(IFS=,; echo "${local_ms[*]}")" "$(IFS=,; echo "${ssh_ms[*]}")" "$(IFS=,; echo "${conn_ms[*]}")" \
+      "$(IFS=,; echo "${open_ms[*]}")" | tee -a "$RES"
+  done
+  for i in 1 2 3; do
+    local t0; t0=$(now)
+    "$SD" status --config "$CFG" --json >"$out/sweep.json" 2>/dev/null
+    jq -c --arg s "$(since "$t0")" '{measure: "sweep-two-machines", process_s: ($s | tonumber), sweep_ms: .sweep.ms,
+        connections: [.sweep.connections[] | [.host, .ms]], reads: (.sweep.sources | length),
+        slowest: ([.sweep.sources[] | [.host, .source, .ms]] | sort_by(-.[2]) | .[:4])}' "$out/sweep.json" | tee -a "$RES"
+  done
+}
+
+# The same outage (test02 logged out while 16 MiB are written), repaired two ways.
+measure_resync() {
+  lab kvm leg2_out_and_back re-add
+  local b; b=$(lab kvm dirty_bytes)
+  local t0; t0=$(now)
+  lab kvm readd2
+  printf '{"measure":"resync","method":"re-add (bitmap)","bytes_resynced":%s,"array_bytes":%s,"seconds_to_UU":%s}\n' "$b" "$ARRAY_BYTES" "$(since "$t0")" | tee -a "$RES"
+  lab kvm leg2_out_and_back full
+  t0=$(now)
+  lab kvm full_add2
+  printf '{"measure":"resync","method":"zero-superblock + add (runbook)","bytes_resynced":%s,"array_bytes":%s,"seconds_to_UU":%s}\n' "$ARRAY_BYTES" "$ARRAY_BYTES" "$(since "$t0")" | tee -a "$RES"
+}
+
+# How long one O_DIRECT write to the array hangs when test02's link is lost, per timer set.
+stall_run() {  # label replacement_timeout noop_interval noop_timeout failfast(0/1)
+  lab kvm stall_timers "$2" "$3" "$4" "$5"
+  link B off
+  local rc stall
+  read -r rc stall < <(lab kvm stall_write "$1")
+  link B on
+  printf '{"measure":"write-stall","timers":"%s","replacement_timeout":%s,"noop_out_interval":%s,"noop_out_timeout":%s,"md_failfast":%s,"write_exit":%s,"stall_s":%s}\n' \
+    "$1" "$2" "$3" "$4" "$5" "$rc" "$stall" | tee -a "$RES"
+  lab kvm stall_after
+}
+
+BG=()
+run_scenario() {  # NAME
+  local d t0
+  case $1 in
+    s1-lun)
+      on storage targetcli "/iscsi/$IQN2/tpg1/luns" delete lun0 >/dev/null; t0=$(now)
+      lab kvm write "$1" & BG+=($!)
+      if detect "$t0"; then d=true; else d=false; fi
+      recover_and_verify "$1" 1 "LUN unmapped from the TPG" $d "$t0" ;;
+    s1-backstore)
+      on storage targetcli /backstores/block delete lun02 >/dev/null; t0=$(now)
+      lab kvm write "$1" & BG+=($!)
+      if detect "$t0"; then d=true; else d=false; fi
+      recover_and_verify "$1" 1 "backstore deleted" $d "$t0" ;;
+    s1-logout)
+      on kvm iscsiadm -m node -T "$IQN2" -p "$P2" --logout >/dev/null; t0=$(now)
+      lab kvm write "$1" & BG+=($!)
+      if detect "$t0"; then d=true; else d=false; fi
+      recover_and_verify "$1" 1 "session logged out" $d "$t0" ;;
+    s2-leg)
+      link B off; t0=$(now)
+      (sleep 45; link B on) & BG+=($!)  # longer than NOP-Out 10 s + replacement_timeout 15 s
+      lab kvm write "$1" & BG+=($!)
+      if detect "$t0"; then d=true; else d=false; fi
+      recover_and_verify "$1" 2 "storage link B down (qemu set_link): test02's portal unreachable" $d "$t0" ;;
+    s2-all)
+      link A off; link B off; t0=$(now)
+      (sleep 45; link A on; link B on) & BG+=($!)  # md keeps the last leg, marks the array broken
+      lab kvm write "$1" & BG+=($!)
+      if detect "$t0"; then d=true; else d=false; fi
+      recover_and_verify "$1" 2 "both storage links down (qemu set_link): whole storage network lost" $d "$t0" ;;
+    s2-target)
+      on storage targetctl clear; t0=$(now)  # what stopping target.service does to configfs
+      lab kvm write "$1" & BG+=($!)
+      if detect "$t0"; then d=true; else d=false; fi
+      WAIT_DEGRADED=0 recover_and_verify "$1" 2 "target service stopped (configfs cleared)" $d "$t0" ;;
+    s4-events)
+      lab kvm stale_events; t0=$(now)
+      if detect "$t0"; then d=true; else d=false; fi
+      WAIT_DEGRADED=0 recover_and_verify "$1" 4 "members assembled with a stale event count" $d "$t0" ;;
+    s5-fs)
+      lab kvm fs_error; t0=$(now)
+      if detect "$t0"; then d=true; else d=false; fi
+      WAIT_DEGRADED=0 recover_and_verify "$1" 5 "the array's filesystem went read-only" $d "$t0" ;;
+    s4-superblock)
+      lab kvm superblock_overwritten; t0=$(now)
+      if detect "$t0"; then d=true; else d=false; fi
+      WAIT_DEGRADED=0 recover_and_verify "$1" 4 "member superblock overwritten" $d "$t0" ;;
+    m-sweep) measure_sweep ;;
+    m-resync) measure_resync ;;
+    m-stall)
+      stall_run recommended 5 2 2 1
+      stall_run open-iscsi-default 120 5 5 0 ;;
+    *) echo "LAB-LOG unknown scenario $1" >>"$out/run.log" ;;
+  esac
+}

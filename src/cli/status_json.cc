@@ -1,0 +1,22 @@
+#include "cli/status_json.h"
+
+#include "diagnose/diagnoser.h"
+#include "diagnose/report_json.h"
+
+namespace stackdr {
+
+nlohmann::json status_json(const View& v, const std::string& mode, bool diagnose_view) {
+  nlohmann::json j{{"status", status_word(v.status)},
+                   {"code", v.status},
+                   {"mode", mode},
+                   {"findings", findings_json(v.findings)},
+                   {"unexplained", unexplained_json(v.graph)}};
+  if (!diagnose_view) j["nodes"] = graph_json(v.graph);
+  nlohmann::json unreadable = nlohmann::json::array();
+  for (const auto& s : v.observation.sources)
+    if (!s.ok) unreadable.push_back({{"host", s.host}, {"source", s.source}, {"error", s.error}});
+  j["unreadable"] = unreadable;
+  return j;
+}
+
+}  // namespace stackdr
