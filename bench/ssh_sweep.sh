@@ -38,7 +38,8 @@ for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && brea
 hosts_local='hosts:\n  storage: {role: storage, address: 127.0.0.1}\n  s01: {role: kvm, address: 127.0.0.1}\n  sjm-explore: {role: vm, address: 127.0.0.1}\n'
 ssh="transport: ssh, address: 127.0.0.1, port: $port, user: root, identity: $dir/client_key, ssh_options: [UserKnownHostsFile=$dir/known_hosts, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]"
 hosts_ssh="hosts:\n  storage: {role: storage, $ssh}\n  s01: {role: kvm, $ssh}\n  sjm-explore: {role: vm, $ssh}\n"
-rest=$(sed -n '/^storage:/,$p' "$config")
+# The runbook's addresses are real machines: the portal the sweep pings is made a loopback one.
+rest=$(sed -n '/^storage:/,$p' "$config" | sed 's/192\.168\.125\./127.0.125./g')
 printf "$hosts_local" > "$dir/local.yaml"; echo "$rest" >> "$dir/local.yaml"
 printf "$hosts_ssh" > "$dir/ssh.yaml"; echo "$rest" >> "$dir/ssh.yaml"
 sweep() {  # sweep CONFIG -> "sweep_ms connect_ms_total reads"

@@ -27,6 +27,9 @@ ssh_port_storage=$base ssh_port_kvm=$((base + 1))
 mon_storage=$((base + 2)) mon_kvm=$((base + 3))
 link_a_storage=$((base + 4)) link_a_kvm=$((base + 5)) link_b_storage=$((base + 6)) link_b_kvm=$((base + 7))
 
+mkdir -p "$W"
+exec 9>"$W/run.lock"  # one lab at a time: a second would take the first one's ports and files
+flock -n 9 || { echo "lab/run.sh: another lab is running ($W/run.lock)"; exit 1; }
 "$repo/dev.sh" build >/dev/null
 "$here/build.sh"
 for p in jq openssh-client; do

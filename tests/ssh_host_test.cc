@@ -105,6 +105,77 @@ TEST(SshHost, ASweepOfTwentyReadsIsOneConnection) {
   EXPECT_EQ(sshd.connections() - before, 1) << testing::read_file(sshd.dir() / "sshd.log");
 }
 
+// Reads go through one session (RemoteRunner), however many run side by side; a step gets a
+// session of its own (its remote pid is journaled).
+TEST(SshHost, ReadsShareOneSessionAndAStepHasItsOwn) {
+  TestSshd sshd;
+  SshHost far(sshd.target(), control_dir());
+  ASSERT_TRUE(far.run({"true"}, 20s).ok());
+  int before = sshd.sessions();
+  std::vector<std::future<CommandResult>> reads;
+  for (int i = 0; i < 20; ++i)
+    reads.push_back(std::async(std::launch::async, [&far, i] {
+      return far.run({"sh", "-c", "sleep 0.2; echo $1; echo err$1 >&2; exit $1", "sh", std::to_string(i)},
+                     20s);
+    }));
+  for (int i = 0; i < 20; ++i) {
+    CommandResult r = reads[static_cast<size_t>(i)].get();
+    EXPECT_EQ(r.exit_code, i) << r.err;
+    EXPECT_EQ(r.out, std::to_string(i) + "\n");
+    EXPECT_EQ(r.err, "err" + std::to_string(i) + "\n");
+  }
+  CommandResult missing = far.run({"no-such-tool-here", "--version"}, 20s);
+  EXPECT_EQ(missing.exit_code, 127);
+  EXPECT_NE(missing.err.find("No such file"), std::string::npos) << missing.err;
+  EXPECT_EQ(sshd.sessions(), before) << "the reads opened sessions of their own";
+  ASSERT_TRUE(far.run_tracked({"true"}, 20s, [](const ProcessId&) {}).ok());
+  EXPECT_EQ(sshd.sessions(), before + 1);
+}
+
+// A far side without perl: every read runs in a session of its own, as before, and gives the
+// same answers.
+TEST(SshHost, WithoutPerlOnTheFarSideReadsRunOneSessionEach) {
+  TestSshd sshd;
+  auto bin = sshd.dir() / "bin";  // the far side's PATH: a few tools, and no perl
+  std::filesystem::create_directories(bin);
+  for (const char* tool : {"timeout", "echo", "cat", "sh"})
+    std::filesystem::create_symlink(std::string("/usr/bin/") + tool, bin / tool);
+  SshTarget t = sshd.target();
+  t.command_path = bin.string();
+  SshHost far(t, control_dir());
+  int before = sshd.sessions();
+  CommandResult r = far.run({"echo", "still read"}, 20s);
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(r.out, "still read\n");
+  auto f = far.read_file((sshd.dir() / "known_hosts").string());
+  ASSERT_TRUE(f) << f.error().message;
+  EXPECT_EQ(sshd.sessions() - before, 3) << "the runner that did not start, then one per read";
+}
+
+// The connection is lost while a read runs through the shared session: the read's result is
+// unknown (exit 255, said so), and the far side ends what it ran.
+TEST(SshHost, AReadInFlightWhenTheConnectionIsLostIsUnknownAndEndedThere) {
+  TestSshd sshd;
+  SshHost far(sshd.target(), control_dir());
+  ASSERT_TRUE(far.run({"true"}, 20s).ok());
+  auto read = std::async(std::launch::async, [&far] { return far.run({"sleep", "43.75"}, 60s); });
+  std::this_thread::sleep_for(1s);
+  Argv stop = far.client_argv({"true"}, 1s, false);
+  stop.erase(stop.end() - 5, stop.end());  // -o ControlMaster=no, --, destination, command
+  for (const char* w : {"-O", "exit", "--", "127.0.0.1"}) stop.push_back(w);
+  LocalHost("local").run(stop, 10s);
+  ASSERT_EQ(read.wait_for(20s), std::future_status::ready) << "the read waited past the lost connection";
+  CommandResult r = read.get();
+  EXPECT_EQ(r.exit_code, 255);
+  EXPECT_NE(r.err.find("result is unknown"), std::string::npos) << r.err;
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    gone = !LocalHost("local").run({"pgrep", "-f", "slee[p] 43.75"}, 10s).ok();
+    if (!gone) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(gone) << "the far side left the read running";
+}
+
 TEST(SshHost, AnUnknownHostKeyIsRefusedAndSaysHowToAddIt) {
   TestSshd sshd;
   std::ofstream(sshd.dir() / "known_hosts", std::ios::trunc) << "";
@@ -239,6 +310,8 @@ TEST(SshHost, StatusReadsEveryHostOverSsh) {
   std::string topo = text.substr(0, hosts) + "hosts:\n  storage:\n    role: storage\n" + ssh +
                      "  s01:\n    role: kvm\n" + ssh + "  sjm-explore:\n    role: vm\n" + ssh +
                      text.substr(storage);
+  // The runbook's addresses are real machines: the portal stackdr pings here is a loopback one.
+  for (size_t at; (at = topo.find("192.168.125.")) != std::string::npos;) topo.replace(at, 12, "127.0.125.");
   auto file = sshd.dir() / "topology.yaml";
   std::ofstream(file) << topo;
   int before = sshd.connections();
@@ -260,6 +333,8 @@ TEST(SshHost, StatusReadsEveryHostOverSsh) {
   EXPECT_GE(j["code"].get<int>(), 2) << j["findings"].dump(2);
   for (const auto& f : j["findings"]) std::cout << "[ ssh status ] finding: " << f["summary"] << "\n";
   EXPECT_EQ(sshd.connections() - before, 3) << "one connection per host";
+  for (const auto& src : j["sweep"]["sources"])
+    EXPECT_EQ(src["source"].get<std::string>().find("192.168.125."), std::string::npos) << src.dump();
 
   // Collected over SSH, the bundle reads back as that sweep: the same findings and the same
   // unreadable sources with their reasons.

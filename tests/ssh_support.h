@@ -79,6 +79,13 @@ class TestSshd {
   const std::filesystem::path& dir() const { return dir_; }
   /// Logins so far: a TCP connection and key exchange each (sshd logs "Accepted publickey"
   /// once per connection; the start-up probes never log in).
+  /// Sessions opened so far (each remote command, or the one reads run through).
+  int sessions() const {
+    std::string log = read_file(dir_ / "sshd.log");
+    int n = 0;
+    for (size_t at = 0; (at = log.find("Starting session:", at)) != std::string::npos; ++at) ++n;
+    return n;
+  }
   int connections() const {
     std::string log = read_file(dir_ / "sshd.log");
     int n = 0;

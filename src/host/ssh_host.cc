@@ -20,7 +20,7 @@ constexpr const char* kPidMarker = "stackdr-remote-pid ";
 // The remote `timeout` gets the command's time; the ssh client a little more, so the far side
 // ends the command (and says 124) before the near side gives up on the connection.
 int remote_seconds(milliseconds timeout) {
-  return static_cast<int>(std::max<long long>(1, (timeout.count() + 999) / 1000));
+  return RemoteRunner::remote_seconds(timeout);
 }
 
 std::string first_line(std::string_view s) {
@@ -88,6 +88,7 @@ std::vector<std::string> SshHost::client_environment() {
 }
 
 SshHost::~SshHost() {
+  runner_.reset();  // before the connection it runs on
   bool open = false;
   {
     std::lock_guard<std::mutex> l(connect_mutex_);
@@ -193,6 +194,7 @@ Result<bool> SshHost::connect() {
   auto t0 = std::chrono::steady_clock::now();
   CommandResult r = client_.run(a, milliseconds((c_.connect_timeout_s + 10) * 1000));
   if (r.ok()) {
+    start_runner();  // part of opening: once per connection, not per sweep
     connect_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     connected_ = Result<bool>(true);
   } else {
@@ -255,7 +257,41 @@ CommandResult SshHost::execute(const Argv& argv, milliseconds timeout,
   return r;
 }
 
+RemoteRunner* SshHost::runner() {
+  if (!connect()) return nullptr;  // execute() says why
+  std::lock_guard<std::mutex> l(connect_mutex_);
+  return runner_.get();
+}
+
+void SshHost::start_runner() {
+  std::string line = "exec ";
+  if (c_.sudo) line += "sudo -n -- ";
+  line += "env -i " + posix_shell_word("PATH=" + c_.command_path) + " LC_ALL=C HOME=/ perl -e " +
+          posix_shell_word(RemoteRunner::script());
+  Argv a = base_argv();
+  for (const char* w : {"-o", "ControlMaster=no", "--"}) a.push_back(w);
+  a.push_back(c_.address);
+  a.push_back(line);
+  std::string why;  // not kept: every read then runs in its own session, which says what fails
+  runner_ = RemoteRunner::start(a, LocalHost::kDefaultPath, client_environment(), milliseconds(20000), why);
+}
+
+CommandResult SshHost::from_runner(const Argv& argv, milliseconds timeout, CommandResult r) const {
+  if (r.timed_out && r.exit_code == -1) {
+    r.err =
+        fmt::format("{}: `{}` gave no answer within {} s (the connection may hang): its result is unknown",
+                    c_.name, describe_argv(argv), remote_seconds(timeout) + 15);
+  } else if (r.exit_code == 255 && text::starts_with(r.err, "lost: ")) {
+    r.err = fmt::format("{} — the connection was lost while `{}` ran: its result is unknown",
+                        connection_error(r.err.substr(6)), describe_argv(argv));
+  }
+  return r;
+}
+
 CommandResult SshHost::run(const Argv& argv, milliseconds timeout) {
+  if (RemoteRunner* rr = runner())
+    if (auto r = rr->run(argv, timeout, milliseconds(15000)))
+      return from_runner(argv, timeout, std::move(*r));
   return execute(argv, timeout, {});
 }
 
@@ -301,7 +337,7 @@ Result<std::unique_ptr<HeldProcess>> SshHost::lock_machine(const std::string& ho
 }
 
 Result<std::string> SshHost::read_file(const std::string& path) {
-  CommandResult r = execute({"cat", "--", path}, milliseconds(30000), {});
+  CommandResult r = run({"cat", "--", path}, milliseconds(30000));
   if (r.ok()) return r.out;
   std::string why = first_line(r.err);
   return Error{fmt::format("{}: {}", path, why.empty() ? fmt::format("cat exited {}", r.exit_code) : why)};
@@ -309,7 +345,7 @@ Result<std::string> SshHost::read_file(const std::string& path) {
 
 std::optional<bool> SshHost::running(const ProcessId& p) {
   if (p.pid <= 0) return std::nullopt;
-  CommandResult r = execute({"cat", "--", fmt::format("/proc/{}/stat", p.pid)}, milliseconds(15000), {});
+  CommandResult r = run({"cat", "--", fmt::format("/proc/{}/stat", p.pid)}, milliseconds(15000));
   if (r.ok()) {
     auto start = stat_start_ticks(r.out);
     return start && *start == p.start;

@@ -12,6 +12,8 @@
 /// argument byte for byte. It runs as `env -i PATH=… LC_ALL=C HOME=/` (the same clean
 /// environment as a local command), under the remote `timeout`, so a command that outlives its
 /// timeout is killed there too, and through `sudo -n` when the host's user is not root.
+/// Reads go through one long-lived session (RemoteRunner) when the far side can run it, so a
+/// sweep does not pay a session and a login shell per read.
 
 #include <memory>
 #include <mutex>
@@ -22,6 +24,7 @@
 #include "host/host.h"
 #include "host/local_host.h"
 #include "host/private_dir.h"
+#include "host/remote_runner.h"
 
 namespace stackdr {
 
@@ -56,7 +59,8 @@ class SshHost : public Host {
   Result<std::unique_ptr<HeldProcess>> lock_machine(const std::string& holder, bool& held);
   /// The ssh client's argv for one remote command (for tests and --dry-run style display).
   Argv client_argv(const Argv& argv, std::chrono::milliseconds timeout, bool report_pid) const;
-  /// How long opening the shared connection took (nothing: not opened, or it failed).
+  /// How long opening the shared connection took, with the session reads run through
+  /// (nothing: not opened, or it failed).
   std::optional<double> connect_ms() const;
 
  private:
@@ -69,6 +73,14 @@ class SshHost : public Host {
   /// What the ssh client's exit 255 means, in words an operator can act on.
   std::string connection_error(const std::string& ssh_stderr) const;
 
+  /// The session the reads run through (RemoteRunner), started once after the connection;
+  /// nothing when the far side cannot run it (no perl, sudo refuses it): reads then run one
+  /// session each, as steps do.
+  RemoteRunner* runner();
+  void start_runner();  // by connect(), under its lock
+  /// A runner's answer in the words execute() uses for the same outcome.
+  CommandResult from_runner(const Argv& argv, std::chrono::milliseconds timeout, CommandResult r) const;
+
   SshTarget c_;
   std::shared_ptr<PrivateDir> dir_;
   std::string socket_;
@@ -76,6 +88,7 @@ class SshHost : public Host {
   std::mutex connect_mutex_;
   std::optional<Result<bool>> connected_;
   std::optional<double> connect_ms_;
+  std::unique_ptr<RemoteRunner> runner_;  // set by connect(); then only read
 };
 
 /// One word for a POSIX shell: single-quoted ('\'' for a quote), so every byte — spaces,
