@@ -29,22 +29,31 @@ if [ -f "$W/root.raw" ] && [ "$(cat "$W/stamp" 2>/dev/null)" = "$stamp" ]; then
   exit 0
 fi
 
+# The guest's packages: the kernel and the stack's tools, OpenSSH's server, and the shared
+# libraries stackdr links to (it runs inside the guests too, for the m-sweep comparison).
+guest_packages=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,libyaml-cpp0.7,libfmt9,libsqlite3-0,libcpp-httplib0.11,libsystemd0,iputils-ping,nftables,openssh-server
 t0=$(date +%s)
 if [ ! -f "$W/rootfs/.debootstrap-done" ]; then
   echo "== debootstrap (about 2 minutes; log in $W/debootstrap.log)"
   rm -rf "$W/rootfs"
   debootstrap --variant=minbase \
-    --include=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,libyaml-cpp0.7,libfmt9,libsqlite3-0,iputils-ping,nftables,openssh-server \
+    --include="$guest_packages" \
     bookworm "$W/rootfs" http://deb.debian.org/debian >"$W/debootstrap.log" 2>&1
   touch "$W/rootfs/.debootstrap-done"
 fi
 R=$W/rootfs
-if [ ! -x "$R/usr/sbin/sshd" ]; then  # a rootfs bootstrapped before the lab had two machines
-  echo "== adding openssh-server to the guest"
+# What a rootfs bootstrapped by an older build.sh lacks (the second machine's sshd, a library
+# stackdr has come to link to) is added to it instead of bootstrapping again.
+missing=()
+for p in ${guest_packages//,/ }; do
+  chroot "$R" dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== adding ${missing[*]} to the guest"
   printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"  # start no service inside the chroot
   chmod +x "$R/usr/sbin/policy-rc.d"
   { chroot "$R" apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive chroot "$R" apt-get install -y -qq --no-install-recommends openssh-server
+    DEBIAN_FRONTEND=noninteractive chroot "$R" apt-get install -y -qq --no-install-recommends "${missing[@]}"
   } >>"$W/debootstrap.log" 2>&1
   rm -f "$R/usr/sbin/policy-rc.d"
 fi

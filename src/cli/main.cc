@@ -18,6 +18,7 @@
 #include "cli/stack_context.h"
 #include "cli/status_json.h"
 #include "cli/text_report.h"
+#include "cli/watch_cmd.h"
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
 #include "drill/drill.h"
@@ -364,6 +365,35 @@ int run(int argc, char** argv) {
                     "standard output is one JSON document (the outcome, or the --dry-run plan); the step log "
                     "goes to standard error");
   recover->callback([&] { code = cmd_recover(rec_opt); });
+
+  WatchCliOptions watch_opt;
+  auto* watch = app.add_subcommand(
+      "watch",
+      "the daemon: sweep on kernel events and every interval, keep incidents, alert, serve /metrics");
+  add_context_options(watch, watch_opt.context);
+  watch->add_option(
+      "--listen", watch_opt.listen,
+      "ADDRESS:PORT for /metrics, /status and /healthz (default 127.0.0.1:9470; port 0: any free one)");
+  watch->add_option("--webhook", watch_opt.webhook,
+                    "POST alerts there in Alertmanager's format (http:// or https:// URL; Alertmanager's own "
+                    "/api/v2/alerts works)");
+  watch->add_option("--mail", watch_opt.mail_to, "mail alerts to this address through sendmail -t");
+  watch->add_option(
+      "--exec", watch_opt.exec,
+      "run this program for each alert, the alert as JSON on its standard input (argv; repeat the "
+      "option for each word)");
+  watch->add_option("--interval", watch_opt.interval,
+                    "seconds between sweeps when nothing happens (default 60)");
+  watch->add_option("--remind", watch_opt.remind,
+                    "seconds between reminders of a failure still there (default 3600)");
+  watch->add_option("--resolve-after", watch_opt.resolve_after,
+                    "seconds a failure must stay gone before it is resolved (default 120)");
+  watch
+      ->add_option("--auto-recover", watch_opt.auto_recover,
+                   "off, safe (default: safe steps only) or disruptive; destructive steps always wait for an "
+                   "operator")
+      ->check(CLI::IsMember({"off", "safe", "disruptive"}));
+  watch->callback([&] { code = cmd_watch(watch_opt); });
 
   IncidentCliOptions inc;
   auto* incident = app.add_subcommand("incident", "the incident journal: list, show N, report N, close N");

@@ -12,6 +12,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/incident_report.h"
+#include "cli/recovery_locks.h"
 #include "cli/signals.h"
 #include "cli/text_report.h"
 #include "diagnose/diagnoser.h"
@@ -146,17 +147,6 @@ int dry_run(const RecoverCliOptions& o, StackContext& ctx, const std::string& di
 
 }  // namespace
 
-namespace {
-
-// Who holds a lock, as the other stackdr will read it: "stackdr pid N on MACHINE".
-std::string lock_holder() {
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  return fmt::format("stackdr pid {} on {}", ::getpid(), host);
-}
-
-}  // namespace
-
 int cmd_recover(const RecoverCliOptions& o) {
   if (!o.context.from.empty() && !o.dry_run)
     return fail(kExitUsage,
@@ -192,37 +182,10 @@ int cmd_recover(const RecoverCliOptions& o) {
   }
   auto journal = open_journal(dir);
   if (!journal) return fail(kExitUsage, journal.error().message);
-  // One recovery per machine: every host's lock, taken in order so two runs cannot deadlock.
-  // A machine is locked on itself (host.h's kMachineLockDir): here for a local host, on the far
-  // side for an SSH host, so another state directory or another operator's laptop sees it.
-  // A simulated stack's hosts are locked in its state directory.
-  std::set<std::pair<std::string, std::string>> lock_keys;  // (folder, name)
-  std::vector<std::string> remote;                          // SSH hosts, by name
-  for (const auto& h : t.hosts) {
-    if ((*ctx)->sim())
-      lock_keys.insert({dir, h.name});
-    else if (h.transport == "local")
-      lock_keys.insert({kMachineLockDir, kMachineLockName});
-    else
-      remote.push_back(h.name);
-  }
-  std::sort(remote.begin(), remote.end());
-  std::vector<std::unique_ptr<HostLock>> locks;
-  for (const auto& [folder, name] : lock_keys) {
-    bool held = false;
-    auto l = HostLock::acquire(folder, name, held);
-    if (!l) return fail(held ? kLocked : kExitUsage, l.error().message);
-    locks.push_back(std::move(*l));
-  }
-  std::vector<std::unique_ptr<HeldProcess>> remote_locks;
-  for (const auto& name : remote) {
-    auto* ssh = dynamic_cast<SshHost*>((*ctx)->hosts()(name));
-    if (!ssh) continue;
-    bool held = false;
-    auto l = ssh->lock_machine(lock_holder(), held);
-    if (!l) return fail(held ? kLocked : kExitUsage, l.error().message);
-    remote_locks.push_back(std::move(*l));
-  }
+  // One recovery per machine (cli/recovery_locks.h).
+  bool held = false;
+  auto locks = take_recovery_locks(**ctx, dir, held);
+  if (!locks) return fail(held ? kLocked : kExitUsage, locks.error().message);
   std::unique_ptr<Clock> clock = (*ctx)->clock();
   // With --json the step log goes to standard error: standard output is one JSON document.
   Executor ex(t, (*ctx)->hosts(), *clock, **journal, o.json ? std::cerr : std::cout);

@@ -1,0 +1,536 @@
+#include "cli/watch_cmd.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "cli/exit_codes.h"
+#include "cli/recovery_locks.h"
+#include "cli/status_json.h"
+#include "diagnose/diagnoser.h"
+#include "diagnose/report_json.h"
+#include "model/cause.h"
+#include "recover/executor.h"
+#include "sim/faults.h"
+#include "sim/time_passes.h"
+#include "store/journal_file.h"
+#include "util/json_text.h"
+#include "watch/alerts.h"
+#include "watch/http_endpoint.h"
+#include "watch/metrics_page.h"
+#include "watch/stack_metrics.h"
+
+namespace stackdr {
+
+namespace {
+
+using WallClock = std::chrono::system_clock;
+
+double wall_now() {
+  return std::chrono::duration<double>(WallClock::now().time_since_epoch()).count();
+}
+
+// Signals arrive as bytes on a pipe the main loop polls: a handler only sets a flag and writes.
+int g_wake[2] = {-1, -1};
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
+
+void on_signal(int sig) {
+  if (sig == SIGHUP)
+    g_reload = true;
+  else
+    g_stop = true;
+  char c = 's';
+  [[maybe_unused]] ssize_t n = ::write(g_wake[1], &c, 1);
+}
+
+void wake() {
+  char c = 'w';
+  [[maybe_unused]] ssize_t n = ::write(g_wake[1], &c, 1);
+}
+
+void log_line(const std::string& s) {
+  std::cerr << "stackdr watch: " << s << "\n" << std::flush;
+}
+
+// What the daemon keeps about one failure while it lasts: its alert's state.
+struct Active {
+  Finding finding;
+  double starts_at = 0;     // wall clock
+  double last_sent = 0;     // wall clock
+  double absent_since = 0;  // 0: seen in the last sweep
+  int incident = 0;
+  int sweeps_seen = 0;  // consecutive sweeps that showed it
+};
+
+std::string finding_key(const Finding& f) {
+  return f.root + "|" + cause_name(f.cause);
+}
+
+}  // namespace
+
+class Watch {
+ public:
+  explicit Watch(const WatchCliOptions& o) : o_(o) {}
+  int run();
+
+ private:
+  Result<bool> open_context();
+  void sweep();
+  void publish(const View& v, double sweep_seconds);
+  long recoveries();
+  void alerts(const View& v, double now);
+  void incidents(const View& v);
+  void recover(const View& v);
+  Alert alert_for(const Active& a, bool firing, double now) const;
+  HttpEndpoint::Reply metrics();
+  HttpEndpoint::Reply status();
+  HttpEndpoint::Reply health();
+  HttpEndpoint::Reply lab_fault(const std::string& name);
+  std::string mode() const;
+
+  WatchCliOptions o_;
+  std::mutex stack_mu_;  // the stack, its context and the journal: one sweep or recovery at a time
+  std::unique_ptr<StackContext> ctx_;
+  std::unique_ptr<Journal> journal_;
+  std::string dir_;
+  std::unique_ptr<AlertSender> sender_;
+  std::map<std::string, Active> active_;     // by finding_key
+  std::map<std::string, double> attempted_;  // finding_key → when auto-recovery last ran for it
+  double healthy_since_ = 0;                 // wall clock; 0: not healthy
+  double last_sim_advance_ = 0;
+  bool unconfirmed_ = false;  // a failure seen once: the next sweep comes sooner, to confirm it
+
+  mutable std::mutex view_mu_;  // what the HTTP threads read
+  std::shared_ptr<const View> view_;
+  double last_sweep_at_ = 0, last_sweep_s_ = 0;
+  long sweeps_ = 0;
+  std::map<std::string, long> events_;      // by source: interval, mdstat, lab, reload
+  std::map<std::string, long> recoveries_;  // by outcome
+  int incidents_open_ = 0;
+  std::string url_;  // where /status is, for alerts' generatorURL
+};
+
+std::string Watch::mode() const {
+  if (ctx_->practice()) return "practice";
+  return ctx_->sim() ? "lab" : "live";
+}
+
+Result<bool> Watch::open_context() {
+  auto c = StackContext::open(o_.context);
+  if (!c) return c.error();
+  ctx_ = std::move(*c);
+  return true;
+}
+
+Alert Watch::alert_for(const Active& a, bool firing, double now) const {
+  const Finding& f = a.finding;
+  Alert al;
+  al.firing = firing;
+  al.labels = {{"alertname", "StackdrFailure"},
+               {"scenario", std::to_string(f.scenario)},
+               {"cause", cause_name(f.cause)},
+               {"root", f.root},
+               {"layer", f.layer},
+               {"host", f.host},
+               {"severity", f.health == Health::kFailed ? "critical" : "warning"},
+               {"mode", mode()}};
+  al.annotations = {{"summary", f.summary}, {"runbook", f.runbook}, {"node", f.root_label}};
+  if (a.incident) al.annotations["incident"] = std::to_string(a.incident);
+  std::string evidence;
+  for (const auto& e : f.evidence) evidence += e.host + " " + e.source + ": " + e.text + "\n";
+  if (!evidence.empty()) al.annotations["evidence"] = evidence;
+  al.starts_at = a.starts_at;
+  // Firing: good until the next reminder (and a few sweeps more), as Prometheus sets endsAt,
+  // so Alertmanager keeps it while the daemon lives and lets it lapse if the daemon dies.
+  al.ends_at = firing ? now + o_.remind + 4.0 * o_.interval : (a.absent_since ? a.absent_since : now);
+  al.generator_url = url_;
+  return al;
+}
+
+void Watch::alerts(const View& v, double now) {
+  std::set<std::string> seen;
+  for (const auto& f : v.findings) {
+    std::string key = finding_key(f);
+    seen.insert(key);
+    auto it = active_.find(key);
+    if (it == active_.end()) {
+      Active a{f, now, now, 0, 0, 1};
+      if (auto open = journal_->latest_open(); open && open->mode == mode()) a.incident = open->id;
+      active_[key] = a;
+      log_line(fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
+      sender_->send(alert_for(a, true, now));
+      continue;
+    }
+    Active& a = it->second;
+    bool changed = a.finding.summary != f.summary || a.finding.health != f.health;
+    a.sweeps_seen = a.absent_since ? 1 : a.sweeps_seen + 1;
+    a.absent_since = 0;
+    a.finding = f;
+    if (!a.incident)
+      if (auto open = journal_->latest_open(); open && open->mode == mode()) a.incident = open->id;
+    if (changed || now - a.last_sent >= o_.remind) {
+      a.last_sent = now;
+      sender_->send(alert_for(a, true, now));
+    }
+  }
+  for (auto it = active_.begin(); it != active_.end();) {
+    Active& a = it->second;
+    if (seen.count(it->first)) {
+      ++it;
+      continue;
+    }
+    if (!a.absent_since) a.absent_since = now;
+    // Gone for resolve_after: resolved. Back before that: the same alert goes on (a flapping
+    // failure does not open a new one every sweep).
+    if (now - a.absent_since >= o_.resolve_after) {
+      log_line(fmt::format("RESOLVED scenario {} / {}: {}", a.finding.scenario, cause_name(a.finding.cause),
+                           a.finding.root_label));
+      sender_->send(alert_for(a, false, now));
+      it = active_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Watch::recover(const View& v) {
+  if (v.findings.empty() || o_.auto_recover == "off") return;
+  const Finding& f = v.findings.front();
+  std::string key = finding_key(f);
+  // Acted on only when a second sweep still shows it: a blip that is gone a moment later (a
+  // session re-logging in by itself, a resync starting) is not repaired over.
+  if (auto it = active_.find(key); it == active_.end() || it->second.sweeps_seen < 2) return;
+  double now = wall_now();
+  // Once per failure, then again only after ten sweep intervals: a plan that did not work
+  // does not run every minute.
+  if (auto it = attempted_.find(key); it != attempted_.end() && now - it->second < 10.0 * o_.interval) return;
+  bool held = false;
+  auto locks = take_recovery_locks(*ctx_, dir_, held);
+  if (!locks) {
+    log_line(held ? "auto-recovery waits: " + locks.error().message
+                  : "auto-recovery cannot take its locks: " + locks.error().message);
+    return;
+  }
+  attempted_[key] = now;
+  RecoverOptions ro;
+  ro.policy.yes = o_.auto_recover == "disruptive";  // safe steps only unless told otherwise
+  ro.policy.allow_data_loss = false;                // destructive steps always wait for an operator
+  auto open = journal_->latest_open();
+  ro.resume = open && open->mode == mode();
+  ro.mode = mode();
+  ro.resumable = true;
+  ro.fingerprint = topology_fingerprint(ctx_->topology());
+  ro.stop_requested = [] { return g_stop.load(); };
+  std::unique_ptr<Clock> clock = ctx_->clock();
+  Executor ex(ctx_->topology(), ctx_->hosts(), *clock, *journal_, std::clog);
+  log_line(fmt::format("auto-recovery ({}) of scenario {} / {}", o_.auto_recover, f.scenario,
+                       cause_name(f.cause)));
+  RecoverOutcome r = ex.run(ro);
+  std::string outcome = r.exit == kRecovered ? "recovered"
+                        : r.exit == kStopped ? "stopped"
+                                             : "needs-operator";
+  {
+    std::lock_guard<std::mutex> l(view_mu_);
+    recoveries_[outcome]++;
+  }
+  if (auto it = active_.find(key); it != active_.end()) it->second.incident = r.incident;
+  log_line(fmt::format("auto-recovery ended (exit {}, incident {}): {}", r.exit, r.incident, r.message));
+}
+
+void Watch::incidents(const View& v) {
+  auto open = journal_->latest_open();
+  if (open && open->mode != mode()) open.reset();
+  double now = ctx_->clock()->now();
+  if (!v.findings.empty()) {
+    healthy_since_ = 0;
+    if (open) return;
+    // Not recovered here (policy off, or the plan stopped short): the incident is opened all
+    // the same, so a hand-run `stackdr recover --resume` continues it and it is written down.
+    const Finding& f = v.findings.front();
+    int id = journal_->open_incident(now, mode(), topology_fingerprint(ctx_->topology()), f.scenario,
+                                     cause_name(f.cause), f.root, f.summary, findings_json(v.findings));
+    JournalEvent e;
+    e.incident = id;
+    e.at = now;
+    e.kind = EventKind::kDetected;
+    e.detail = fmt::format("{} finding(s); status {} (stackdr watch)", v.findings.size(), v.status);
+    journal_->add(e);
+    for (const auto& x : v.findings) {
+      e.kind = EventKind::kDiagnosed;
+      e.detail = fmt::format("scenario {} / {}: {}", x.scenario, cause_name(x.cause), x.summary);
+      journal_->add(e);
+    }
+    log_line(fmt::format("incident {} opened: {}", id, f.summary));
+    return;
+  }
+  if (v.status != 0 || !open) return;
+  double wall = wall_now();
+  if (!healthy_since_) healthy_since_ = wall;
+  if (wall - healthy_since_ < o_.resolve_after) return;
+  JournalEvent e;
+  e.incident = open->id;
+  e.at = std::max(now, open->opened_at);
+  e.kind = EventKind::kResolved;
+  e.detail = "healthy again: every layer OK (seen by stackdr watch)";
+  journal_->add(e);
+  journal_->close_incident(open->id, e.at, "resolved", e.detail);
+  log_line(fmt::format("incident {} resolved: every layer OK", open->id));
+}
+
+void Watch::sweep() {
+  std::lock_guard<std::mutex> stack(stack_mu_);
+  double wall = wall_now();
+  if (ctx_->sim() && !ctx_->practice() && last_sim_advance_ > 0) {
+    // The simulated stack lives in simulated time: the daemon lets as much pass as it waited,
+    // so the VM's writes reach md and resyncs progress as they would.
+    int64_t s = static_cast<int64_t>(wall - last_sim_advance_);
+    if (s > 0) {
+      sim::advance(*ctx_->sim(), s);
+      last_sim_advance_ += static_cast<double>(s);
+    }
+  } else {
+    last_sim_advance_ = wall;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  View v = take_view(ctx_->topology(), ctx_->hosts());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  alerts(v, wall_now());
+  incidents(v);
+  publish(v, secs);  // what it looks like before any repair, for /metrics and /status
+  long before = recoveries();
+  recover(v);
+  if (recoveries() != before) {
+    // What the recovery left: the alerts and the incident follow the stack as it is now.
+    v = take_view(ctx_->topology(), ctx_->hosts());
+    alerts(v, wall_now());
+    incidents(v);
+  }
+  unconfirmed_ = false;
+  for (const auto& f : v.findings)
+    if (auto it = active_.find(finding_key(f)); it != active_.end() && it->second.sweeps_seen < 2)
+      unconfirmed_ = true;
+  publish(v, secs);
+}
+
+long Watch::recoveries() {
+  std::lock_guard<std::mutex> l(view_mu_);
+  long n = 0;
+  for (const auto& [outcome, k] : recoveries_) n += k;
+  return n;
+}
+
+void Watch::publish(const View& v, double secs) {
+  int open = 0;
+  for (const auto& i : journal_->incidents()) open += (i.state == "open" || i.state == "stopped");
+  std::string word = status_word(v.status);
+  size_t findings = v.findings.size();
+  {
+    std::lock_guard<std::mutex> l(view_mu_);
+    view_ = std::make_shared<const View>(v);
+    last_sweep_at_ = wall_now();
+    last_sweep_s_ = secs;
+    sweeps_++;
+    incidents_open_ = open;
+  }
+  sd_notifyf(0, "STATUS=%s: %zu finding(s), %d incident(s) open; last sweep %.2f s", word.c_str(), findings,
+             open, secs);
+}
+
+HttpEndpoint::Reply Watch::metrics() {
+  MetricsPage p;
+  std::lock_guard<std::mutex> l(view_mu_);
+  if (view_) add_stack_metrics(p, *view_, last_sweep_s_);
+  p.family("stackdr_watch_sweeps_total", "counter", "Sweeps the daemon ran since it started.");
+  p.sample("stackdr_watch_sweeps_total", {}, static_cast<double>(sweeps_));
+  p.family("stackdr_watch_last_sweep_timestamp_seconds", "gauge", "When the last sweep ended (unix time).");
+  p.sample("stackdr_watch_last_sweep_timestamp_seconds", {}, std::floor(last_sweep_at_));
+  p.family("stackdr_watch_events_total", "counter", "What woke the daemon for a sweep, by source.");
+  for (const auto& [source, n] : events_) p.sample("stackdr_watch_events_total", {{"source", source}}, n);
+  p.family("stackdr_incidents_open", "gauge", "Incidents open or stopped in the journal.");
+  p.sample("stackdr_incidents_open", {}, incidents_open_);
+  p.family("stackdr_recoveries_total", "counter", "Auto-recoveries the daemon ran, by outcome.");
+  for (const auto& [outcome, n] : recoveries_)
+    p.sample("stackdr_recoveries_total", {{"outcome", outcome}}, n);
+  AlertSender::Counts c = sender_->counts();
+  p.family("stackdr_alerts_sent_total", "counter", "Alerts delivered, by receiver.");
+  for (const auto& [r, n] : c.sent) p.sample("stackdr_alerts_sent_total", {{"receiver", r}}, n);
+  p.family("stackdr_alerts_failed_total", "counter",
+           "Alert deliveries that failed (each retry counts), by receiver.");
+  for (const auto& [r, n] : c.failed) p.sample("stackdr_alerts_failed_total", {{"receiver", r}}, n);
+  p.family("stackdr_alerts_queued", "gauge", "Alert deliveries waiting (retry backoff or rate limit).");
+  p.sample("stackdr_alerts_queued", {}, static_cast<double>(c.queued));
+  return {200, p.text(), "text/plain; version=0.0.4; charset=utf-8"};
+}
+
+HttpEndpoint::Reply Watch::status() {
+  std::lock_guard<std::mutex> l(view_mu_);
+  if (!view_) return {503, "no sweep yet\n"};
+  nlohmann::json j = status_json(*view_, mode());
+  j["sweep"] = {{"ms", std::round(last_sweep_s_ * 1000)}, {"at", last_sweep_at_}, {"count", sweeps_}};
+  return {200, json_text(j, 2) + "\n", "application/json"};
+}
+
+HttpEndpoint::Reply Watch::health() {
+  std::lock_guard<std::mutex> l(view_mu_);
+  double age = wall_now() - last_sweep_at_;
+  if (!view_ || age > 3.0 * o_.interval + 30) return {503, fmt::format("no sweep for {:.0f} s\n", age)};
+  return {200, fmt::format("ok: last sweep {:.0f} s ago, status {}\n", age, status_word(view_->status))};
+}
+
+HttpEndpoint::Reply Watch::lab_fault(const std::string& name) {
+  {
+    std::lock_guard<std::mutex> stack(stack_mu_);
+    if (auto r = sim::inject_fault(*ctx_->sim(), name); !r) return {400, r.error().message + "\n"};
+  }
+  {
+    std::lock_guard<std::mutex> l(view_mu_);
+    events_["lab"]++;
+  }
+  log_line("lab: injected " + name);
+  wake();
+  return {202, "injected " + name + "\n"};
+}
+
+int Watch::run() {
+  if (o_.interval < 1) return fail(kExitUsage, "--interval must be at least 1 second");
+  if (o_.auto_recover != "off" && o_.auto_recover != "safe" && o_.auto_recover != "disruptive")
+    return fail(kExitUsage, "--auto-recover must be off, safe or disruptive");
+  if (!o_.context.from.empty())
+    return fail(kExitUsage, "watch reads live machines or the simulated stack, not --from");
+  if (auto c = open_context(); !c) return fail(kExitUsage, c.error().message);
+  dir_ = state_dir_for(o_.context.state_dir, ctx_->sim() != nullptr);
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  std::vector<std::string> notes;
+  auto j = open_journal_file(dir_, {.write = true}, notes);
+  for (const auto& n : notes) log_line(n);
+  if (!j) return fail(kExitUsage, j.error().message);
+  journal_ = std::move(*j);
+  if (o_.context.lab && ctx_->practice() == nullptr)
+    log_line("on the simulated stack: POST /lab/faults?name=FAULT injects a fault");
+  sender_ = std::make_unique<AlertSender>(Receivers{o_.webhook, o_.mail_to, o_.exec}, log_line);
+
+  if (::pipe2(g_wake, O_CLOEXEC | O_NONBLOCK) != 0)
+    return fail(kExitIo, "pipe: cannot make the wake-up pipe");
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(s, &sa, nullptr);
+
+  HttpEndpoint::Handlers h;
+  h.metrics = [this] { return metrics(); };
+  h.status = [this] { return status(); };
+  h.health = [this] { return health(); };
+  if (ctx_->sim() && !ctx_->practice()) h.lab_fault = [this](const std::string& f) { return lab_fault(f); };
+  auto http = HttpEndpoint::start(o_.listen, h);
+  if (!http) return fail(kExitUsage, http.error().message);
+  {
+    std::string addr;
+    int port = 0;
+    split_listen(o_.listen, addr, port);
+    url_ = fmt::format("http://{}:{}/status", addr.find(':') != std::string::npos ? "[" + addr + "]" : addr,
+                       (*http)->port());
+  }
+  log_line(fmt::format("listening on {} (metrics, status, healthz); sweeping every {} s; auto-recovery: {}",
+                       url_.substr(0, url_.size() - 7), o_.interval, o_.auto_recover));
+  std::cout << "listening on port " << (*http)->port() << "\n" << std::flush;  // for whoever started us
+
+  // md raises POLLPRI on /proc/mdstat at every array event (what mdadm --monitor waits on).
+  int mdstat = -1;
+  if (!ctx_->sim()) {
+    bool local_md = false;
+    for (const auto& a : ctx_->topology().arrays)
+      for (const auto& host : ctx_->topology().hosts)
+        if (host.name == a.host && host.transport == "local") local_md = true;
+    if (local_md) mdstat = ::open("/proc/mdstat", O_RDONLY | O_CLOEXEC);
+  }
+  auto drain_mdstat = [&] {
+    char buf[4096];
+    ::lseek(mdstat, 0, SEEK_SET);
+    while (::read(mdstat, buf, sizeof buf) > 0) {
+    }
+  };
+  if (mdstat >= 0) drain_mdstat();
+
+  sweep();
+  sd_notify(0, "READY=1");
+  std::cout << "ready\n" << std::flush;
+  uint64_t watchdog_usec = 0;
+  bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  auto next = std::chrono::steady_clock::now() + std::chrono::seconds(o_.interval);
+  while (!g_stop) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());
+    int wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
+    if (watchdog) wait_ms = std::min<int>(wait_ms, static_cast<int>(watchdog_usec / 2000));
+    pollfd fds[2] = {{g_wake[0], POLLIN, 0}, {mdstat, POLLPRI, 0}};
+    int n = ::poll(fds, mdstat >= 0 ? 2 : 1, wait_ms);
+    if (watchdog) sd_notify(0, "WATCHDOG=1");
+    if (g_stop) break;
+    std::string why;
+    if (n > 0 && (fds[0].revents & POLLIN)) {
+      char buf[64];
+      while (::read(g_wake[0], buf, sizeof buf) > 0) {
+      }
+      why = "lab";
+    }
+    if (n > 0 && mdstat >= 0 && (fds[1].revents & (POLLPRI | POLLERR))) {
+      drain_mdstat();
+      std::lock_guard<std::mutex> l(view_mu_);
+      events_["mdstat"]++;
+      why = "mdstat";
+    }
+    if (g_reload.exchange(false)) {
+      std::lock_guard<std::mutex> stack(stack_mu_);
+      auto c = StackContext::open(o_.context);
+      if (!c) {
+        log_line("SIGHUP: the topology was not reloaded, the old one stays: " + c.error().message);
+      } else {
+        ctx_ = std::move(*c);
+        log_line("SIGHUP: topology reloaded from " + ctx_->topology().source);
+      }
+      why = "reload";
+    }
+    if (why.empty() && std::chrono::steady_clock::now() < next) continue;
+    if (why.empty()) {
+      std::lock_guard<std::mutex> l(view_mu_);
+      events_["interval"]++;
+    } else {
+      // A burst of events is one sweep: let it settle for a moment.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      char buf[64];
+      while (::read(g_wake[0], buf, sizeof buf) > 0) {
+      }
+      if (mdstat >= 0) drain_mdstat();
+    }
+    sweep();
+    next = std::chrono::steady_clock::now() +
+           std::chrono::seconds(unconfirmed_ ? std::min(o_.interval, 5) : o_.interval);
+  }
+  sd_notify(0, "STOPPING=1");
+  log_line("stopping (signal)");
+  http->reset();
+  sender_.reset();
+  if (mdstat >= 0) ::close(mdstat);
+  return 0;
+}
+
+int cmd_watch(const WatchCliOptions& o) {
+  Watch w(o);
+  return w.run();
+}
+
+}  // namespace stackdr

@@ -1,0 +1,34 @@
+#pragma once
+/// `stackdr watch`: the daemon. It sweeps the stack when the kernel says something changed
+/// (md raises POLLPRI on /proc/mdstat for every array event, as mdadm --monitor uses) and
+/// every interval as a backstop, keeps one incident per failure in the journal (shared with a
+/// hand-run `stackdr recover`, and with its host locks), runs the auto-recovery its policy
+/// allows (default: safe steps only; destructive steps always wait for an operator), sends
+/// alerts on open, change, reminder and resolve, and serves /metrics, /status and /healthz.
+/// Under systemd (Type=notify) it says READY once the first sweep is done, its health in
+/// STATUS, and pings the watchdog. SIGHUP re-reads the topology (a broken file keeps the old
+/// one and says why); SIGTERM and SIGINT end it: a recovery step in flight finishes and is
+/// journaled first.
+
+#include <string>
+#include <vector>
+
+#include "cli/stack_context.h"
+
+namespace stackdr {
+
+struct WatchCliOptions {
+  ContextOptions context;
+  std::string listen = "127.0.0.1:9470";
+  std::string webhook;
+  std::string mail_to;
+  std::vector<std::string> exec;      // argv of a hook; the alert as JSON on its standard input
+  int interval = 60;                  // seconds between sweeps when nothing happens
+  int remind = 3600;                  // seconds between reminders of an alert still firing
+  int resolve_after = 120;            // seconds a failure must stay gone before it is resolved
+  std::string auto_recover = "safe";  // off | safe | disruptive
+};
+
+int cmd_watch(const WatchCliOptions& o);
+
+}  // namespace stackdr

@@ -1,0 +1,66 @@
+#include "watch/metrics_page.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace stackdr {
+
+namespace {
+
+std::string escape(const std::string& s, bool quote) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '"' && quote)
+      out += "\\\"";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{:.0f}", v);
+  return fmt::format("{}", v);
+}
+
+}  // namespace
+
+void MetricsPage::family(const std::string& name, const std::string& type, const std::string& help) {
+  if (index_.count(name)) return;
+  index_[name] = families_.size();
+  families_.push_back({name, type, help, {}});
+}
+
+void MetricsPage::sample(const std::string& name, const Labels& labels, double value) {
+  auto it = index_.find(name);
+  if (it == index_.end()) throw std::logic_error("metric family not declared: " + name);
+  std::string line = name;
+  if (!labels.empty()) {
+    line += "{";
+    for (size_t i = 0; i < labels.size(); ++i)
+      line += fmt::format("{}{}=\"{}\"", i ? "," : "", labels[i].first, escape(labels[i].second, true));
+    line += "}";
+  }
+  // A series appears once: a second sample of the same name and labels is left out.
+  if (!series_.insert(line).second) return;
+  families_[it->second].samples.push_back(line + " " + number(value));
+}
+
+std::string MetricsPage::text() const {
+  std::string out;
+  for (const auto& f : families_) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", f.name, escape(f.help, false), f.name, f.type);
+    for (const auto& s : f.samples) out += s + "\n";
+  }
+  return out;
+}
+
+}  // namespace stackdr
