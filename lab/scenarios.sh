@@ -162,6 +162,31 @@ stall_run() {  # label replacement_timeout noop_interval noop_timeout failfast(0
   lab kvm stall_after
 }
 
+# The daemon against mdadm --monitor, side by side in the KVM machine, on both clocks of that
+# machine: a session logged out (md fails the leg: an md event) and a filesystem error (no md
+# event: the daemon's interval sweep, 60 s, is the backstop). Each fault is then recovered by
+# stackdr from outside.
+measure_watch() {
+  topology "$(printf '  storage:\n    role: storage\n    address: 192.0.2.1\n    transport: ssh\n    user: root\n    identity: /root/.ssh/lab_client\n    ssh_options: [UserKnownHostsFile=/root/.ssh/lab_known_hosts, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]\n  kvm: {role: kvm, address: 127.0.0.1}\n')" >"$out/watch-kvm.yaml"
+  if ! lab kvm watch_start /out/watch-kvm.yaml; then
+    echo '{"measure":"watch","error":"the daemon did not start in the KVM machine"}' | tee -a "$RES"
+    return
+  fi
+  local fault verb t0 daemon mon
+  for fault in session-logout fs-error; do
+    [ $fault = session-logout ] && verb=logout2 || verb=fs_error
+    t0=$(lab kvm $verb | head -1)
+    daemon=$(lab kvm first_after /tmp/watch.log "$t0" FIRING 90)
+    mon=$(lab kvm first_after /tmp/mdadm-monitor.events "$t0" . 20)
+    printf '{"measure":"watch","fault":"%s","daemon_alert_s":%s,"mdadm_monitor_s":%s,"daemon_interval_s":60}\n' \
+      "$fault" "$daemon" "$mon" | tee -a "$RES"
+    "$SD" recover --config "$CFG" --yes --state-dir "$out/state" >"$out/recover.m-watch-$fault.txt" 2>&1
+    rm -rf "$out/state"/*
+  done
+  on kvm cat /tmp/watch.log >"$out/kvm/watch.log"
+  lab kvm watch_stop
+}
+
 BG=()
 run_scenario() {  # NAME
   local d t0
@@ -211,6 +236,7 @@ run_scenario() {  # NAME
       if detect "$t0"; then d=true; else d=false; fi
       WAIT_DEGRADED=0 recover_and_verify "$1" 4 "member superblock overwritten" $d "$t0" ;;
     m-sweep) measure_sweep ;;
+    m-watch) measure_watch ;;
     m-resync) measure_resync ;;
     m-stall)
       stall_run recommended 5 2 2 1

@@ -261,6 +261,36 @@ TEST(Watch, ABrokenTopologyOnSighupKeepsTheOldOne) {
   fs::remove_all(dir);
 }
 
+// On real machines a kernel message about the stack (an md, iSCSI, ext4 line, or anything at
+// warning level or worse) wakes a sweep at once. config/lab.yaml: every host is this machine,
+// its portals on loopback; nothing is repaired (--auto-recover off).
+TEST(Watch, AKernelLogLineWakesASweep) {
+  if (::access("/dev/kmsg", R_OK | W_OK) != 0) GTEST_SKIP() << "/dev/kmsg cannot be read and written here";
+  fs::path dir = fs::temp_directory_path() / ("stackdr-watch-kmsg-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Daemon d(
+      {"watch", "--config", STACKDR_TESTS_DIR "/../config/lab.yaml", "--state-dir", (dir / "state").string(),
+       "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},
+      dir / "watch.log");
+  int port = d.wait_ready(60s);
+  ASSERT_GT(port, 0) << d.output();
+  EXPECT_EQ(get(port, "/metrics").find("source=\"kmsg\""), std::string::npos);
+  std::ofstream("/dev/kmsg") << "<4>md/raid1:md127: stackdr watch test: not a real md message\n";
+  std::string page;
+  EXPECT_TRUE(eventually(30s,
+                         [&] {
+                           page = get(port, "/metrics");
+                           return page.find("stackdr_watch_events_total{source=\"kmsg\"} 1") !=
+                                      std::string::npos &&
+                                  page.find("stackdr_watch_sweeps_total 2") != std::string::npos;
+                         }))
+      << page << d.output();
+  double took = 0;
+  EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();
+  fs::remove_all(dir);
+}
+
 TEST(Watch, MetricsPageEscapesLabelsAndPassesPromtool) {
   MetricsPage p;
   p.family("stackdr_test_thing", "gauge", "A help text with a \\ backslash\nand a newline.");

@@ -69,7 +69,7 @@ kvm_setup() {
   for i in 1 2 3 4; do cp /tmp/rand16 /mnt/md1/base$i; done; sync
   (cd /mnt/md1 && sha256sum base*) >/tmp/base.sha
   # mdadm --monitor beside stackdr, for the detection-latency comparison: run.sh follows its log.
-  printf '#!/bin/sh\necho "$1 $2 ${3:-}" >> /tmp/mdadm-monitor.events\n' >/tmp/mdevent.sh
+  printf '#!/bin/sh\necho "$(date +%%s.%%N) $1 $2 ${3:-}" >> /tmp/mdadm-monitor.events\n' >/tmp/mdevent.sh
   chmod +x /tmp/mdevent.sh
   touch /tmp/mdadm-monitor.events
   mdadm --monitor --scan --daemonise --delay=1 --program=/tmp/mdevent.sh --pid-file=/run/mdadm-monitor.pid >/dev/null 2>&1
@@ -172,8 +172,36 @@ superblock_overwritten() {
   dd if=/dev/zero of="$(member2)" bs=4096 seek=1 count=1 conv=notrunc status=none; sync
   mdadm --assemble /dev/md1 "$(member1)" "$(member2)" >/out/kvm/assemble.s4-superblock.txt 2>&1
 }
+# The daemon inside this machine (m-watch): md's events are local here; the storage server is
+# reached over SSH across storage link A with the lab's key. Its log lines are stamped with this
+# machine's clock as they come, like mdadm --monitor's events.
+watch_start() {  # TOPOLOGY
+  install -m 600 /out/keys/client /root/.ssh/lab_client
+  echo "192.0.2.1 $(cut -d' ' -f1,2 /out/storage/ssh_host_ed25519_key.pub)" >/root/.ssh/lab_known_hosts
+  cp /out/stackdr /tmp/stackdr
+  rm -rf /tmp/watch-state
+  setsid -f sh -c "/tmp/stackdr watch --config $1 --state-dir /tmp/watch-state --listen 127.0.0.1:9470 \
+    --interval 60 --auto-recover off --resolve-after 0 2>&1 | while IFS= read -r l; do echo \"\$(date +%s.%N) \$l\"; done >/tmp/watch.log"
+  local i=0; while ! grep -q ' ready$' /tmp/watch.log 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done
+  grep -q ' ready$' /tmp/watch.log
+}
+watch_stop() { pkill -TERM -f '/tmp/stackdr watch' ; sleep 1; }
+# Seconds from T0 (this machine's clock) to the first line after it matching PATTERN in FILE,
+# waiting up to LIMIT s; null if none.
+first_after() {  # FILE T0 PATTERN LIMIT
+  local i=0 ev
+  while [ $i -lt $(( $4 * 5 + 1 )) ]; do
+    ev=$(awk -v t="$2" -v p="$3" '$1 > t && $0 ~ p {print $1; exit}' "$1" 2>/dev/null)
+    if [ -n "$ev" ]; then awk -v a="$2" -v b="$ev" 'BEGIN{printf "%.2f", b-a}'; return; fi
+    sleep 0.2; i=$((i+1))
+  done
+  echo null
+}
+now() { date +%s.%N; }
+logout2() { iscsiadm -m node -T $IQN2 -p $P2 --logout >/dev/null; now; write m-watch-logout; }
+
 # An ext4 error with errors=remount-ro: Linux 6.1 stops writes but /proc/mounts still says rw;
 # stackdr reads the kernel log's "Remounting filesystem read-only".
-fs_error() { echo 1 >/sys/fs/ext4/md1/trigger_fs_error; }
+fs_error() { echo 1 >/sys/fs/ext4/md1/trigger_fs_error; now; }
 
 "$@"

@@ -7,9 +7,12 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -27,6 +30,7 @@
 #include "sim/time_passes.h"
 #include "store/journal_file.h"
 #include "util/json_text.h"
+#include "util/text.h"
 #include "watch/alerts.h"
 #include "watch/http_endpoint.h"
 #include "watch/metrics_page.h"
@@ -457,6 +461,34 @@ int Watch::run() {
         if (host.name == a.host && host.transport == "local") local_md = true;
     if (local_md) mdstat = ::open("/proc/mdstat", O_RDONLY | O_CLOEXEC);
   }
+  // The kernel log, followed from its end: I/O errors, iSCSI connection errors, md and ext4
+  // messages arrive here before (or without) any md event — a filesystem gone read-only, a
+  // session in recovery.
+  int kmsg = -1;
+  if (!ctx_->sim() && std::any_of(ctx_->topology().hosts.begin(), ctx_->topology().hosts.end(),
+                                  [](const HostConfig& h) { return h.transport == "local"; }))
+    kmsg = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (kmsg >= 0) ::lseek(kmsg, 0, SEEK_END);
+  // True when a record that arrived says something about the stack (what it says is read by
+  // the sweep, from dmesg, like every other fact).
+  auto read_kmsg = [&] {
+    bool relevant = false;
+    char rec[8192];
+    for (;;) {
+      ssize_t n = ::read(kmsg, rec, sizeof rec - 1);
+      if (n < 0 && errno == EPIPE) continue;  // overwritten before it was read: go on with the next
+      if (n <= 0) break;
+      rec[n] = 0;
+      std::string_view r(rec, static_cast<size_t>(n));
+      int level = std::atoi(rec) & 7;  // "PRI,SEQ,TIME,FLAGS;message"
+      size_t semi = r.find(';');
+      std::string_view msg = semi == std::string_view::npos ? r : r.substr(semi + 1);
+      if (level <= 4 || text::contains(msg, "md/") || text::contains(msg, "md: ") ||
+          text::contains(msg, "connection") || text::contains(msg, "EXT4-fs") || text::contains(msg, "iscsi"))
+        relevant = true;
+    }
+    return relevant;
+  };
   auto drain_mdstat = [&] {
     char buf[4096];
     ::lseek(mdstat, 0, SEEK_SET);
@@ -476,8 +508,8 @@ int Watch::run() {
         std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());
     int wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
     if (watchdog) wait_ms = std::min<int>(wait_ms, static_cast<int>(watchdog_usec / 2000));
-    pollfd fds[2] = {{g_wake[0], POLLIN, 0}, {mdstat, POLLPRI, 0}};
-    int n = ::poll(fds, mdstat >= 0 ? 2 : 1, wait_ms);
+    pollfd fds[3] = {{g_wake[0], POLLIN, 0}, {mdstat, POLLPRI, 0}, {kmsg, POLLIN, 0}};
+    int n = ::poll(fds, 3, wait_ms);  // a negative fd is not polled
     if (watchdog) sd_notify(0, "WATCHDOG=1");
     if (g_stop) break;
     std::string why;
@@ -492,6 +524,11 @@ int Watch::run() {
       std::lock_guard<std::mutex> l(view_mu_);
       events_["mdstat"]++;
       why = "mdstat";
+    }
+    if (n > 0 && kmsg >= 0 && (fds[2].revents & POLLIN) && read_kmsg()) {
+      std::lock_guard<std::mutex> l(view_mu_);
+      events_["kmsg"]++;
+      why = "kmsg";
     }
     if (g_reload.exchange(false)) {
       std::lock_guard<std::mutex> stack(stack_mu_);
@@ -515,6 +552,7 @@ int Watch::run() {
       while (::read(g_wake[0], buf, sizeof buf) > 0) {
       }
       if (mdstat >= 0) drain_mdstat();
+      if (kmsg >= 0) read_kmsg();
     }
     sweep();
     next = std::chrono::steady_clock::now() +
@@ -525,6 +563,7 @@ int Watch::run() {
   http->reset();
   sender_.reset();
   if (mdstat >= 0) ::close(mdstat);
+  if (kmsg >= 0) ::close(kmsg);
   return 0;
 }
 
