@@ -187,54 +187,52 @@ measure_watch() {
   lab kvm watch_stop
 }
 
+# Times the detection from T0, then recovers and verifies.
+detect_and_recover() {  # NAME SCENARIO FAULT T0
+  local d=false
+  detect "$4" && d=true
+  recover_and_verify "$1" "$2" "$3" $d "$4"
+}
+
 BG=()
 run_scenario() {  # NAME
-  local d t0
+  local t0
   case $1 in
     s1-lun)
       on storage targetcli "/iscsi/$IQN2/tpg1/luns" delete lun0 >/dev/null; t0=$(now)
       lab kvm write "$1" & BG+=($!)
-      if detect "$t0"; then d=true; else d=false; fi
-      recover_and_verify "$1" 1 "LUN unmapped from the TPG" $d "$t0" ;;
+      detect_and_recover "$1" 1 "LUN unmapped from the TPG" "$t0" ;;
     s1-backstore)
       on storage targetcli /backstores/block delete lun02 >/dev/null; t0=$(now)
       lab kvm write "$1" & BG+=($!)
-      if detect "$t0"; then d=true; else d=false; fi
-      recover_and_verify "$1" 1 "backstore deleted" $d "$t0" ;;
+      detect_and_recover "$1" 1 "backstore deleted" "$t0" ;;
     s1-logout)
       on kvm iscsiadm -m node -T "$IQN2" -p "$P2" --logout >/dev/null; t0=$(now)
       lab kvm write "$1" & BG+=($!)
-      if detect "$t0"; then d=true; else d=false; fi
-      recover_and_verify "$1" 1 "session logged out" $d "$t0" ;;
+      detect_and_recover "$1" 1 "session logged out" "$t0" ;;
     s2-leg)
       link B off; t0=$(now)
       (sleep 45; link B on) & BG+=($!)  # longer than NOP-Out 10 s + replacement_timeout 15 s
       lab kvm write "$1" & BG+=($!)
-      if detect "$t0"; then d=true; else d=false; fi
-      recover_and_verify "$1" 2 "storage link B down (qemu set_link): test02's portal unreachable" $d "$t0" ;;
+      detect_and_recover "$1" 2 "storage link B down (qemu set_link): test02's portal unreachable" "$t0" ;;
     s2-all)
       link A off; link B off; t0=$(now)
       (sleep 45; link A on; link B on) & BG+=($!)  # md keeps the last leg, marks the array broken
       lab kvm write "$1" & BG+=($!)
-      if detect "$t0"; then d=true; else d=false; fi
-      recover_and_verify "$1" 2 "both storage links down (qemu set_link): whole storage network lost" $d "$t0" ;;
+      detect_and_recover "$1" 2 "both storage links down (qemu set_link): whole storage network lost" "$t0" ;;
     s2-target)
       on storage targetctl clear; t0=$(now)  # what stopping target.service does to configfs
       lab kvm write "$1" & BG+=($!)
-      if detect "$t0"; then d=true; else d=false; fi
-      WAIT_DEGRADED=0 recover_and_verify "$1" 2 "target service stopped (configfs cleared)" $d "$t0" ;;
+      WAIT_DEGRADED=0 detect_and_recover "$1" 2 "target service stopped (configfs cleared)" "$t0" ;;
     s4-events)
       lab kvm stale_events; t0=$(now)
-      if detect "$t0"; then d=true; else d=false; fi
-      WAIT_DEGRADED=0 recover_and_verify "$1" 4 "members assembled with a stale event count" $d "$t0" ;;
+      WAIT_DEGRADED=0 detect_and_recover "$1" 4 "members assembled with a stale event count" "$t0" ;;
     s5-fs)
-      lab kvm fs_error; t0=$(now)
-      if detect "$t0"; then d=true; else d=false; fi
-      WAIT_DEGRADED=0 recover_and_verify "$1" 5 "the array's filesystem went read-only" $d "$t0" ;;
+      lab kvm fs_error >/dev/null; t0=$(now)
+      WAIT_DEGRADED=0 detect_and_recover "$1" 5 "the array's filesystem went read-only" "$t0" ;;
     s4-superblock)
       lab kvm superblock_overwritten; t0=$(now)
-      if detect "$t0"; then d=true; else d=false; fi
-      WAIT_DEGRADED=0 recover_and_verify "$1" 4 "member superblock overwritten" $d "$t0" ;;
+      WAIT_DEGRADED=0 detect_and_recover "$1" 4 "member superblock overwritten" "$t0" ;;
     m-sweep) measure_sweep ;;
     m-watch) measure_watch ;;
     m-resync) measure_resync ;;
