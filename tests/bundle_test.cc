@@ -104,5 +104,37 @@ TEST(Bundle, WhatIsNotABundleIsRefused) {
   fs::remove_all(dir);
 }
 
+// The bundles the two-machine lab collected over SSH at every scenario state (LAB_SAVE=1
+// lab/run.sh keeps them in tests/lab_captures/DATE/bundles/): `status --from` each gives the
+// nodes, findings and unreadable sources of the live sweep that wrote it (its status.json).
+TEST(Bundle, EveryLabBundleReadsBackAsTheLiveSweepThatWroteIt) {
+  fs::path root = fs::path(STACKDR_TESTS_DIR) / "lab_captures";
+  auto view = [](const nlohmann::json& j) {
+    nlohmann::json unreadable = nlohmann::json::array();
+    for (const auto& u : j["unreadable"])
+      unreadable.push_back({{"host", u["host"]}, {"source", u["source"]}});
+    return nlohmann::json{
+        {"code", j["code"]}, {"nodes", j["nodes"]}, {"findings", j["findings"]}, {"unreadable", unreadable}};
+  };
+  int compared = 0;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file() || e.path().extension() != ".gz") continue;
+    SCOPED_TRACE(e.path().string());
+    CommandResult live = LocalHost("local").run(
+        {"sh", "-c", "tar -xzOf \"$1\" --wildcards '*/status.json'", "sh", e.path().string()}, 60s);
+    ASSERT_TRUE(live.ok()) << live.err;
+    auto want = nlohmann::json::parse(live.out, nullptr, false);
+    ASSERT_TRUE(want.is_object());
+    auto got =
+        nlohmann::json::parse(stackdr({"status", "--json", "--from", e.path().string()}).out, nullptr, false);
+    ASSERT_TRUE(got.is_object());
+    EXPECT_EQ(view(got), view(want));
+    EXPECT_EQ(want["mode"], "live");
+    ++compared;
+  }
+  EXPECT_GE(compared, 18) << "nine scenarios, two states each";
+  RecordProperty("bundles", compared);
+}
+
 }  // namespace
 }  // namespace stackdr

@@ -82,8 +82,9 @@ capture() {  # NAME
   mkdir -p $CAP
   if [ "$(hostname)" = kvm ]; then
     cat /proc/mdstat >$CAP/$n.mdstat.txt
-    timeout 10 mdadm --detail /dev/md1 >$CAP/$n.mdadm-detail.txt 2>&1
-    timeout 10 iscsiadm -m session -P 3 >$CAP/$n.iscsiadm-session-P3.txt 2>&1
+    # Killed by its timeout, a tool printed nothing that means anything: no file (P8).
+    timeout 10 mdadm --detail /dev/md1 >$CAP/$n.mdadm-detail.txt 2>&1 || [ $? != 124 ] || rm $CAP/$n.mdadm-detail.txt
+    timeout 10 iscsiadm -m session -P 3 >$CAP/$n.iscsiadm-session-P3.txt 2>&1 || [ $? != 124 ] || rm $CAP/$n.iscsiadm-session-P3.txt
     timeout 10 lsblk -J -o NAME,SIZE,TYPE,MOUNTPOINT,SERIAL,WWN >$CAP/$n.lsblk.json 2>&1
   else
     # targetcli ls (Python: ~5 s under TCG) for the clean state only: stackdr reads configfs
