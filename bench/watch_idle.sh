@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the daemon costs when nothing happens: `stackdr watch --lab` (the simulated stack, its
-# default 60 s interval) left alone for SECONDS (default 600), its resident memory (VmRSS,
-# VmHWM) and CPU time read from /proc at the end. Prints one line each.
+# default 60 s interval) left alone for SECONDS (default 600), its resident memory (VmRSS and
+# its parts: RssAnon, the daemon's own; RssFile, pages of its binary and shared libraries that
+# other processes share) and CPU time, read from /proc at the end.
 #   bench/watch_idle.sh [SECONDS] [BINARY]     (the README's daemon figures)
 set -euo pipefail
 secs=${1:-600}
@@ -18,8 +19,9 @@ sleep "$secs"
 c1=$(cpu)
 port=$(awk '/listening on port/ { print $4 }' "$dir/out")
 sweeps=$(curl -s "127.0.0.1:$port/metrics" 2>/dev/null | awk '/^stackdr_watch_sweeps_total/ { print $2 }' || true)
-rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
-hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
 printf 'idle for                 %s s (%s sweeps)\n' "$secs" "${sweeps:-?}"
-printf 'resident memory          %.1f MiB (peak %.1f MiB)\n' "$(echo "$rss / 1024" | bc -l)" "$(echo "$hwm / 1024" | bc -l)"
+awk '/^(VmRSS|VmHWM|RssAnon|RssFile):/ { m[$1] = $2 / 1024 }
+     END { printf "resident memory          %.1f MiB (peak %.1f MiB): its own (RssAnon) %.1f MiB, binary and libraries (RssFile) %.1f MiB\n",
+                  m["VmRSS:"], m["VmHWM:"], m["RssAnon:"], m["RssFile:"] }' "/proc/$pid/status"
+printf 'threads                  %s\n' "$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status")"
 awk -v c="$((c1 - c0))" -v t="$tick" -v s="$secs" 'BEGIN { printf "CPU                      %.2f s = %.4f %% of a core\n", c / t, 100 * c / t / s }'

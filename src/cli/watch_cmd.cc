@@ -311,6 +311,10 @@ void Watch::sweep() {
   auto t0 = std::chrono::steady_clock::now();
   View v = take_view(ctx_->topology(), ctx_->hosts());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  {
+    std::lock_guard<std::mutex> l(view_mu_);
+    sweeps_++;
+  }
   alerts(v, wall_now());
   incidents(v);
   publish(v, secs);  // what it looks like before any repair, for /metrics and /status
@@ -346,7 +350,6 @@ void Watch::publish(const View& v, double secs) {
     view_ = std::make_shared<const View>(v);
     last_sweep_at_ = wall_now();
     last_sweep_s_ = secs;
-    sweeps_++;
     incidents_open_ = open;
   }
   sd_notifyf(0, "STATUS=%s: %zu finding(s), %d incident(s) open; last sweep %.2f s", word.c_str(), findings,

@@ -26,6 +26,8 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const std::string& lis
   std::unique_ptr<HttpEndpoint> e(new HttpEndpoint());
   e->handlers_ = std::move(handlers);
   e->server_ = std::make_unique<httplib::Server>();
+  // Scrapes and health checks are few and short: two worker threads, not one per core.
+  e->server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
   HttpEndpoint* self = e.get();
   auto answer = [](httplib::Response& res, const Reply& r) {
     res.status = r.status;
