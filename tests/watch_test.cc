@@ -291,6 +291,55 @@ TEST(Watch, AKernelLogLineWakesASweep) {
   fs::remove_all(dir);
 }
 
+// The topology's `watch:` section sets what the command line does not: here the interval, and
+// auto-recovery off for one cause — the failure is alerted and opened as an incident, and left
+// for an operator (`recover --resume` continues that incident).
+TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {
+  fs::path dir = fs::temp_directory_path() / ("stackdr-watch-policy-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "stackdr.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG)
+                                      << "\nwatch:\n  interval: 1\n  auto_recover: safe\n"
+                                         "  auto_recover_causes:\n    session-down: off\n";
+  Daemon d({"watch", "--lab", "--config", (dir / "stackdr.yaml").string(), "--state-dir",
+            (dir / "state").string(), "--listen", "127.0.0.1:0"},
+           dir / "watch.log");
+  int port = d.wait_ready(30s);
+  ASSERT_GT(port, 0) << d.output();
+  httplib::Client c("127.0.0.1", port);
+  ASSERT_TRUE(c.Post("/lab/faults?name=session-logout", "", "text/plain"));
+  std::string page;
+  ASSERT_TRUE(eventually(20s,
+                         [&] {
+                           page = get(port, "/metrics");
+                           return page.find("stackdr_watch_sweeps_total 4") !=
+                                  std::string::npos;  // a second each: interval 1
+                         }))
+      << page << d.output();
+  EXPECT_NE(page.find("stackdr_finding{scenario=\"1\",cause=\"session-down\""), std::string::npos) << page;
+  EXPECT_EQ(page.find("stackdr_recoveries_total{"), std::string::npos) << page;
+  EXPECT_EQ(d.output().find("auto-recovery ("), std::string::npos) << d.output();
+  double took = 0;
+  EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();
+  auto list = testing::run_stackdr(
+      {"incident", "list", "--lab", "--state-dir", (dir / "state").string(), "--format", "json"});
+  auto j = nlohmann::json::parse(list.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << list.out << list.err;
+  ASSERT_EQ(j["incidents"].size(), 1u) << list.out;
+  EXPECT_EQ(j["incidents"][0]["state"], "open") << list.out;
+
+  // A policy that is not one is refused before the daemon starts, with the file and line.
+  std::ofstream(dir / "bad.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG)
+                                  << "\nwatch:\n  auto_recover_causes:\n    session-down: always\n";
+  auto bad = testing::run_stackdr({"watch", "--lab", "--config", (dir / "bad.yaml").string(), "--state-dir",
+                                   (dir / "state").string(), "--listen", "127.0.0.1:0"},
+                                  30s);
+  EXPECT_EQ(bad.exit_code, 64) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("bad.yaml:"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("not off, safe or disruptive"), std::string::npos) << bad.err;
+  fs::remove_all(dir);
+}
+
 TEST(Watch, MetricsPageEscapesLabelsAndPassesPromtool) {
   MetricsPage p;
   p.family("stackdr_test_thing", "gauge", "A help text with a \\ backslash\nand a newline.");

@@ -85,9 +85,52 @@ std::string finding_key(const Finding& f) {
 
 }  // namespace
 
+// What the daemon runs with: the command line over the topology's `watch:` over the defaults.
+struct WatchSettings {
+  std::string listen = "127.0.0.1:9470", webhook, mail_to;
+  std::vector<std::string> exec;
+  int interval = 60, remind = 3600, resolve_after = 120;
+  std::string auto_recover = "safe";
+  std::map<std::string, std::string> auto_recover_causes;  // by cause name
+
+  const std::string& policy_for(const std::string& cause) const {
+    auto it = auto_recover_causes.find(cause);
+    return it == auto_recover_causes.end() ? auto_recover : it->second;
+  }
+};
+
+Result<WatchSettings> resolve_settings(const WatchCliOptions& c, const WatchConfig& t) {
+  WatchSettings s;
+  auto pick = [](auto& into, const auto& cli, const auto& topo, const auto& unset) {
+    if (cli != unset)
+      into = cli;
+    else if (topo != unset)
+      into = topo;
+  };
+  pick(s.listen, c.listen, t.listen, std::string());
+  pick(s.webhook, c.webhook, t.webhook, std::string());
+  pick(s.mail_to, c.mail_to, t.mail, std::string());
+  pick(s.exec, c.exec, t.exec, std::vector<std::string>());
+  pick(s.interval, c.interval, t.interval, 0);
+  pick(s.remind, c.remind, t.remind, 0);
+  pick(s.resolve_after, c.resolve_after, t.resolve_after, -1);
+  pick(s.auto_recover, c.auto_recover, t.auto_recover, std::string());
+  s.auto_recover_causes = t.auto_recover_causes;
+  if (s.interval < 1) return Error{"--interval must be at least 1 second"};
+  if (s.remind < 1) return Error{"--remind must be at least 1 second"};
+  if (s.resolve_after < 0) return Error{"--resolve-after cannot be negative"};
+  for (const auto& [cause, policy] : s.auto_recover_causes)
+    if (!cause_from_name(cause) || cause.empty())
+      return Error{
+          fmt::format("watch.auto_recover_causes: unknown cause '{}' (the causes are those `stackdr lab "
+                      "faults` and `diagnose` name, e.g. session-down)",
+                      cause)};
+  return s;
+}
+
 class Watch {
  public:
-  explicit Watch(const WatchCliOptions& o) : o_(o) {}
+  explicit Watch(const WatchCliOptions& o) : cli_(o) {}
   int run();
 
  private:
@@ -105,7 +148,8 @@ class Watch {
   HttpEndpoint::Reply lab_fault(const std::string& name);
   std::string mode() const;
 
-  WatchCliOptions o_;
+  WatchCliOptions cli_;
+  WatchSettings o_;
   std::mutex stack_mu_;  // the stack, its context and the journal: one sweep or recovery at a time
   std::unique_ptr<StackContext> ctx_;
   std::unique_ptr<Journal> journal_;
@@ -133,9 +177,12 @@ std::string Watch::mode() const {
 }
 
 Result<bool> Watch::open_context() {
-  auto c = StackContext::open(o_.context);
+  auto c = StackContext::open(cli_.context);
   if (!c) return c.error();
+  auto s = resolve_settings(cli_, (*c)->topology().watch);
+  if (!s) return Error{(*c)->topology().source + ": " + s.error().message};
   ctx_ = std::move(*c);
+  o_ = std::move(*s);
   return true;
 }
 
@@ -211,8 +258,10 @@ void Watch::alerts(const View& v, double now) {
 }
 
 void Watch::recover(const View& v) {
-  if (v.findings.empty() || o_.auto_recover == "off") return;
+  if (v.findings.empty()) return;
   const Finding& f = v.findings.front();
+  const std::string& policy = o_.policy_for(cause_name(f.cause));
+  if (policy == "off") return;
   std::string key = finding_key(f);
   // Acted on only when a second sweep still shows it: a blip that is gone a moment later (a
   // session re-logging in by itself, a resync starting) is not repaired over.
@@ -230,8 +279,8 @@ void Watch::recover(const View& v) {
   }
   attempted_[key] = now;
   RecoverOptions ro;
-  ro.policy.yes = o_.auto_recover == "disruptive";  // safe steps only unless told otherwise
-  ro.policy.allow_data_loss = false;                // destructive steps always wait for an operator
+  ro.policy.yes = policy == "disruptive";  // safe steps only unless told otherwise
+  ro.policy.allow_data_loss = false;       // destructive steps always wait for an operator
   auto open = journal_->latest_open();
   ro.resume = open && open->mode == mode();
   ro.mode = mode();
@@ -412,13 +461,10 @@ HttpEndpoint::Reply Watch::lab_fault(const std::string& name) {
 }
 
 int Watch::run() {
-  if (o_.interval < 1) return fail(kExitUsage, "--interval must be at least 1 second");
-  if (o_.auto_recover != "off" && o_.auto_recover != "safe" && o_.auto_recover != "disruptive")
-    return fail(kExitUsage, "--auto-recover must be off, safe or disruptive");
-  if (!o_.context.from.empty())
+  if (!cli_.context.from.empty())
     return fail(kExitUsage, "watch reads live machines or the simulated stack, not --from");
   if (auto c = open_context(); !c) return fail(kExitUsage, c.error().message);
-  dir_ = state_dir_for(o_.context.state_dir, ctx_->sim() != nullptr);
+  dir_ = state_dir_for(cli_.context.state_dir, ctx_->sim() != nullptr);
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   std::vector<std::string> notes;
@@ -426,7 +472,7 @@ int Watch::run() {
   for (const auto& n : notes) log_line(n);
   if (!j) return fail(kExitUsage, j.error().message);
   journal_ = std::move(*j);
-  if (o_.context.lab && ctx_->practice() == nullptr)
+  if (cli_.context.lab && ctx_->practice() == nullptr)
     log_line("on the simulated stack: POST /lab/faults?name=FAULT injects a fault");
   sender_ = std::make_unique<AlertSender>(Receivers{o_.webhook, o_.mail_to, o_.exec}, log_line);
 
@@ -451,8 +497,11 @@ int Watch::run() {
     url_ = fmt::format("http://{}:{}/status", addr.find(':') != std::string::npos ? "[" + addr + "]" : addr,
                        (*http)->port());
   }
-  log_line(fmt::format("listening on {} (metrics, status, healthz); sweeping every {} s; auto-recovery: {}",
-                       url_.substr(0, url_.size() - 7), o_.interval, o_.auto_recover));
+  std::string per_cause;
+  for (const auto& [cause, policy] : o_.auto_recover_causes)
+    per_cause += fmt::format(", {}: {}", cause, policy);
+  log_line(fmt::format("listening on {} (metrics, status, healthz); sweeping every {} s; auto-recovery: {}{}",
+                       url_.substr(0, url_.size() - 7), o_.interval, o_.auto_recover, per_cause));
   std::cout << "listening on port " << (*http)->port() << "\n" << std::flush;  // for whoever started us
 
   // md raises POLLPRI on /proc/mdstat at every array event (what mdadm --monitor waits on).
@@ -535,12 +584,19 @@ int Watch::run() {
     }
     if (g_reload.exchange(false)) {
       std::lock_guard<std::mutex> stack(stack_mu_);
-      auto c = StackContext::open(o_.context);
-      if (!c) {
+      WatchSettings before = o_;
+      if (auto c = open_context(); !c) {
         log_line("SIGHUP: the topology was not reloaded, the old one stays: " + c.error().message);
       } else {
-        ctx_ = std::move(*c);
         log_line("SIGHUP: topology reloaded from " + ctx_->topology().source);
+        if (o_.listen != before.listen || o_.webhook != before.webhook || o_.mail_to != before.mail_to ||
+            o_.exec != before.exec) {
+          log_line("SIGHUP: the listen address and the alert receivers change at the next start; these stay");
+          o_.listen = before.listen;
+          o_.webhook = before.webhook;
+          o_.mail_to = before.mail_to;
+          o_.exec = before.exec;
+        }
       }
       why = "reload";
     }

@@ -17,16 +17,18 @@
 
 namespace stackdr {
 
+/// The command line's settings; what is not given comes from the topology's `watch:` section,
+/// then from the defaults below.
 struct WatchCliOptions {
   ContextOptions context;
-  std::string listen = "127.0.0.1:9470";
+  std::string listen;  // default 127.0.0.1:9470
   std::string webhook;
   std::string mail_to;
-  std::vector<std::string> exec;      // argv of a hook; the alert as JSON on its standard input
-  int interval = 60;                  // seconds between sweeps when nothing happens
-  int remind = 3600;                  // seconds between reminders of an alert still firing
-  int resolve_after = 120;            // seconds a failure must stay gone before it is resolved
-  std::string auto_recover = "safe";  // off | safe | disruptive
+  std::vector<std::string> exec;  // argv of a hook; the alert as JSON on its standard input
+  int interval = 0;               // seconds between sweeps when nothing happens (default 60)
+  int remind = 0;                 // seconds between reminders of an alert still firing (default 3600)
+  int resolve_after = -1;         // seconds a failure must stay gone before it is resolved (default 120)
+  std::string auto_recover;       // off | safe | disruptive (default safe)
 };
 
 int cmd_watch(const WatchCliOptions& o);

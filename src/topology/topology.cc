@@ -218,10 +218,47 @@ void ssh_settings(const YAML::Node& n, const std::string& ctx, const Reader& r, 
   h.sudo = sudo == "true";
 }
 
+// The daemon's section: each value checked here, so a typo stops `stackdr watch` at start (and a
+// SIGHUP keeps the old topology) with the file and line, not at the first alert.
+void read_watch(const YAML::Node& n, const Reader& r, WatchConfig& w) {
+  r.map_or_fail(n, "watch");
+  r.only_keys(n,
+              {"listen", "webhook", "mail", "exec", "interval", "remind", "resolve_after", "auto_recover",
+               "auto_recover_causes"},
+              "watch");
+  auto policy = [&](const YAML::Node& at, const std::string& ctx, const std::string& v) {
+    if (v != "off" && v != "safe" && v != "disruptive")
+      r.fail(at, fmt::format("{}: '{}' is not off, safe or disruptive", ctx, printable(v)));
+    return v;
+  };
+  w.listen = r.opt_str(n, "listen", "watch");
+  w.webhook = r.opt_str(n, "webhook", "watch");
+  if (!w.webhook.empty() && !text::starts_with(w.webhook, "http://") &&
+      !text::starts_with(w.webhook, "https://"))
+    r.fail(n["webhook"], "watch.webhook: expected an http:// or https:// URL");
+  w.mail = r.opt_str(n, "mail", "watch");
+  w.exec = r.list(n, "exec", "watch");
+  w.interval = r.integer(n, "interval", "watch", 0, 1, 86400, "seconds between sweeps");
+  w.remind = r.integer(n, "remind", "watch", 0, 1, 604800, "seconds between reminders");
+  w.resolve_after = r.integer(n, "resolve_after", "watch", -1, 0, 86400, "seconds");
+  if (n["auto_recover"])
+    w.auto_recover = policy(n["auto_recover"], "watch.auto_recover", r.opt_str(n, "auto_recover", "watch"));
+  if (YAML::Node c = n["auto_recover_causes"]) {
+    r.map_or_fail(c, "watch.auto_recover_causes");
+    for (const auto& kv : c) {
+      if (!kv.second.IsScalar())
+        r.fail(kv.second, "watch.auto_recover_causes: each cause takes off, safe or disruptive");
+      std::string cause = kv.first.Scalar();
+      w.auto_recover_causes[cause] =
+          policy(kv.second, "watch.auto_recover_causes." + printable(cause), kv.second.Scalar());
+    }
+  }
+}
+
 Topology read(const YAML::Node& root, const Reader& r) {
   Topology t;
   r.map_or_fail(root, "top level");
-  r.only_keys(root, {"hosts", "storage", "initiator", "luns", "arrays", "vms"}, "top level");
+  r.only_keys(root, {"hosts", "storage", "initiator", "luns", "arrays", "vms", "watch"}, "top level");
 
   YAML::Node hosts = root["hosts"];
   if (!hosts) r.fail(root, "missing 'hosts' (the storage server, the KVM host and the VMs, by name)");
@@ -282,6 +319,8 @@ Topology read(const YAML::Node& root, const Reader& r) {
     r.check(st["service"], "storage.service", t.storage.service, name_rules::unit_name);
   if (!t.host(t.storage.host))
     r.fail(st["host"], fmt::format("storage.host: '{}' is not defined under hosts", t.storage.host));
+
+  if (YAML::Node w = root["watch"]) read_watch(w, r, t.watch);
 
   if (YAML::Node in = root["initiator"]) {
     r.map_or_fail(in, "initiator");

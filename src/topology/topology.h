@@ -104,6 +104,16 @@ inline FilesystemSite site_of(const ArrayConfig& a) {
   return {a.host, a.device, a.mountpoint, a.host};
 }
 
+/// The daemon's settings (`watch:`, all optional); `stackdr watch`'s options override each.
+struct WatchConfig {
+  std::string listen, webhook, mail;
+  std::vector<std::string> exec;                           // argv of an alert hook
+  int interval = 0, remind = 0;                            // seconds; 0 = not given
+  int resolve_after = -1;                                  // seconds; -1 = not given
+  std::string auto_recover;                                // off | safe | disruptive; "" = not given
+  std::map<std::string, std::string> auto_recover_causes;  // cause name → off | safe | disruptive
+};
+
 struct Topology {
   std::string source;  // the file it came from
   std::vector<HostConfig> hosts;
@@ -112,6 +122,7 @@ struct Topology {
   std::vector<LunConfig> luns;
   std::vector<ArrayConfig> arrays;
   std::vector<VmConfig> vms;
+  WatchConfig watch;
 
   const HostConfig* host(std::string_view name) const;
   const LunConfig* lun(std::string_view name) const;
