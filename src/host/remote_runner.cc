@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "host/local_host.h"
+#include "host/remote_program.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -19,7 +20,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr const char* kGreeting = "stackdr-runner 1\n";
+constexpr const char* kGreeting = "stackdr-runner 1";
 
 // The far side. Requests on stdin: "ID SECONDS N\n", then N words as "LENGTH\n" + bytes.
 // Answers on stdout: "ID STATUS OUTLENGTH ERRLENGTH\n" + out + err. Integer seconds only:
@@ -130,108 +131,31 @@ int RemoteRunner::remote_seconds(milliseconds timeout) {
 std::unique_ptr<RemoteRunner> RemoteRunner::start(const Argv& client_argv, const std::string& search_path,
                                                   const std::vector<std::string>& extra_env,
                                                   milliseconds timeout, std::string& why) {
-  // Its input is a socket, not a pipe: a send to a far side that is gone fails with EPIPE
-  // (MSG_NOSIGNAL) instead of killing stackdr with SIGPIPE.
-  int in[2], out[2], err[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) {
-    why = std::string("socketpair: ") + std::strerror(errno);
+  auto p = start_remote_program(client_argv, search_path, extra_env, kGreeting, timeout);
+  if (!p) {
+    why = p.error().message;
     return nullptr;
   }
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
-    why = std::string("pipe: ") + std::strerror(errno);
-    ::close(in[0]);
-    ::close(in[1]);
-    return nullptr;
-  }
-  Result<long> spawned = spawn_process(client_argv, search_path, extra_env, in[1], out[1], err[1]);
-  ::close(in[1]);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (!spawned) {
-    why = spawned.error().message;
-    for (int fd : {in[0], out[0], err[0]}) ::close(fd);
-    return nullptr;
-  }
-  pid_t pid = static_cast<pid_t>(*spawned);
-  // The greeting, or whatever the far side says instead.
-  std::string said, errs;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool greeted = false;
-  while (!greeted) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      why = "no greeting from the far side within " + std::to_string(timeout.count() / 1000) + " s";
-      break;
-    }
-    pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    int n = ::poll(p, 2, static_cast<int>(left.count()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) continue;
-    char buf[4096];
-    bool ended = false;
-    for (int i = 0; i < 2; ++i) {
-      if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t got = ::read(p[i].fd, buf, sizeof buf);
-      if (got > 0) {
-        (i == 0 ? said : errs).append(buf, static_cast<size_t>(got));
-      } else if (got == 0 && i == 0) {
-        ended = true;
-      }
-    }
-    // A login shell may print before it (an rc file writing to standard output): skipped.
-    if (("\n" + said).find(std::string("\n") + kGreeting) != std::string::npos) greeted = true;
-    if (!greeted && ended) {
-      why = std::string(text::trim(errs + said));
-      if (why.empty()) why = "the far side ended without a greeting";
-      break;
-    }
-  }
-  if (!greeted) {
-    ::kill(-pid, SIGKILL);
-    for (int fd : {in[0], out[0], err[0]}) ::close(fd);
-    int st = 0;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    return nullptr;
-  }
-  auto r = std::unique_ptr<RemoteRunner>(new RemoteRunner(pid, in[0], out[0], err[0]));
-  r->client_err_ = errs;
+  auto r = std::unique_ptr<RemoteRunner>(new RemoteRunner(std::move(*p)));
   return r;
 }
 
-RemoteRunner::RemoteRunner(pid_t pid, int in_fd, int out_fd, int err_fd)
-    : pid_(pid), in_fd_(in_fd), out_fd_(out_fd), err_fd_(err_fd) {
+RemoteRunner::RemoteRunner(RemoteProgram p) : p_(std::move(p)) {
+  client_err_ = p_.client_err;
   reader_ = std::thread([this] { read_answers(); });
 }
 
 RemoteRunner::~RemoteRunner() {
-  ::shutdown(in_fd_, SHUT_WR);  // the far side sees its input end: it kills what runs and ends
-  // The client ends with it; if it does not within 5 s, it is killed (and so is its output).
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  int st = 0;
-  bool reaped = false;
-  while (std::chrono::steady_clock::now() < deadline) {
-    pid_t w = ::waitpid(pid_, &st, WNOHANG);
-    if (w == pid_ || (w < 0 && errno != EINTR)) {
-      reaped = true;
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  if (!reaped) {
-    ::kill(-pid_, SIGKILL);
-    while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-    }
-  }
+  stop_remote_program(p_, std::chrono::seconds(5));  // the far side kills what still runs
   reader_.join();
-  for (int fd : {in_fd_, out_fd_, err_fd_}) ::close(fd);
+  close_remote_program(p_);
 }
 
 bool RemoteRunner::send(const std::string& bytes) {
   std::lock_guard<std::mutex> l(send_mu_);
   size_t at = 0;
   while (at < bytes.size()) {
-    ssize_t n = ::send(in_fd_, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
+    ssize_t n = ::send(p_.in_fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     at += static_cast<size_t>(n);
@@ -283,12 +207,12 @@ void RemoteRunner::read_answers() {
   char chunk[65536];
   bool out_open = true, err_open = true;
   while (out_open) {
-    pollfd p[2] = {{out_fd_, POLLIN, 0}, {err_open ? err_fd_ : -1, POLLIN, 0}};
+    pollfd p[2] = {{p_.out_fd, POLLIN, 0}, {err_open ? p_.err_fd : -1, POLLIN, 0}};
     int n = ::poll(p, 2, -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) break;
     if (err_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-      ssize_t got = ::read(err_fd_, chunk, sizeof chunk);
+      ssize_t got = ::read(p_.err_fd, chunk, sizeof chunk);
       if (got > 0) {
         std::lock_guard<std::mutex> l(mu_);
         client_err_.append(chunk, static_cast<size_t>(got));
@@ -297,7 +221,7 @@ void RemoteRunner::read_answers() {
       }
     }
     if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-    ssize_t got = ::read(out_fd_, chunk, sizeof chunk);
+    ssize_t got = ::read(p_.out_fd, chunk, sizeof chunk);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
       out_open = false;
@@ -330,7 +254,7 @@ void RemoteRunner::read_answers() {
   // Whatever the client said on its way out (ssh's "Connection to … closed", a lost link).
   if (err_open) {
     ssize_t got;
-    while ((got = ::read(err_fd_, chunk, sizeof chunk)) > 0) {
+    while ((got = ::read(p_.err_fd, chunk, sizeof chunk)) > 0) {
       std::lock_guard<std::mutex> l(mu_);
       client_err_.append(chunk, static_cast<size_t>(got));
     }

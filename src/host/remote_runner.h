@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "host/host.h"
+#include "host/remote_program.h"
 
 namespace stackdr {
 
@@ -56,12 +57,11 @@ class RemoteRunner {
   static int remote_seconds(std::chrono::milliseconds timeout);
 
  private:
-  RemoteRunner(pid_t pid, int in_fd, int out_fd, int err_fd);
+  explicit RemoteRunner(RemoteProgram p);
   void read_answers();  // the reader thread: frames from the far side, until its output ends
   bool send(const std::string& bytes);
 
-  pid_t pid_;
-  int in_fd_, out_fd_, err_fd_;
+  RemoteProgram p_;
   std::mutex send_mu_;
   std::mutex mu_;
   std::condition_variable answered_;
