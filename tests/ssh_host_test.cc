@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <future>
 #include <nlohmann/json.hpp>
@@ -174,6 +175,38 @@ TEST(SshHost, AReadInFlightWhenTheConnectionIsLostIsUnknownAndEndedThere) {
     if (!gone) std::this_thread::sleep_for(100ms);
   }
   EXPECT_TRUE(gone) << "the far side left the read running";
+}
+
+// The far side's kernel events arrive as lines while they happen (the daemon's follower): a
+// record written to /dev/kmsg there comes back as "kmsg LEVEL MESSAGE"; closing the follower
+// ends its far side.
+TEST(SshHost, KernelEventsOfTheFarSideArriveAsTheyHappen) {
+  if (::access("/dev/kmsg", R_OK | W_OK) != 0) GTEST_SKIP() << "/dev/kmsg cannot be read and written here";
+  TestSshd sshd;
+  SshHost far(sshd.target(), control_dir());
+  std::string why;
+  auto f = far.follow(why);
+  ASSERT_TRUE(f) << why;
+  std::string mark = "stackdr follower test " + std::to_string(::getpid());
+  std::ofstream("/dev/kmsg") << "<3>" << mark << "\n";
+  std::vector<std::string> got;
+  auto end = std::chrono::steady_clock::now() + 10s;
+  bool ended = false;
+  while (std::chrono::steady_clock::now() < end && got.empty()) {
+    pollfd p{f->fd(), POLLIN, 0};
+    ::poll(&p, 1, 200);
+    for (auto& l : f->read_lines(ended, why))
+      if (l.find(mark) != std::string::npos) got.push_back(l);
+  }
+  ASSERT_EQ(got.size(), 1u) << "ended: " << ended << " " << why;
+  EXPECT_EQ(got[0], "kmsg 3 " + mark);
+  f.reset();
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    gone = !LocalHost("local").run({"pgrep", "-f", "stackdr-follow[e]r"}, 10s).ok();
+    if (!gone) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(gone) << "the far side's follower outlived its session";
 }
 
 TEST(SshHost, AnUnknownHostKeyIsRefusedAndSaysHowToAddIt) {

@@ -8,6 +8,7 @@
 // unit checked by systemd-analyze verify.
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <poll.h>
@@ -23,6 +24,7 @@
 #include <thread>
 
 #include "host/local_host.h"
+#include "ssh_support.h"
 #include "test_support.h"
 #include "util/text.h"
 #include "watch/alerts.h"
@@ -281,7 +283,7 @@ TEST(Watch, AKernelLogLineWakesASweep) {
   EXPECT_TRUE(eventually(30s,
                          [&] {
                            page = get(port, "/metrics");
-                           return page.find("stackdr_watch_events_total{source=\"kmsg\"} 1") !=
+                           return page.find("stackdr_watch_events_total{source=\"kmsg\",host=\"local\"} 1") !=
                                       std::string::npos &&
                                   page.find("stackdr_watch_sweeps_total 2") != std::string::npos;
                          }))
@@ -337,6 +339,46 @@ TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {
   EXPECT_EQ(bad.exit_code, 64) << bad.out << bad.err;
   EXPECT_NE(bad.err.find("bad.yaml:"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("not off, safe or disruptive"), std::string::npos) << bad.err;
+  fs::remove_all(dir);
+}
+
+// Hosts over SSH: the daemon follows each one's kernel events there (RemoteFollower), so a
+// record about the stack on the far side wakes a sweep as a local one does. config/lab.yaml's
+// stack with both hosts over SSH to the test's own sshd on 127.0.0.1.
+TEST(Watch, AKernelLogLineOnAnSshHostWakesASweep) {
+  if (::access("/dev/kmsg", R_OK | W_OK) != 0) GTEST_SKIP() << "/dev/kmsg cannot be read and written here";
+  testing::TestSshd sshd;
+  fs::path dir = fs::temp_directory_path() / ("stackdr-watch-ssh-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string text = testing::read_file(STACKDR_TESTS_DIR "/../config/lab.yaml");
+  std::string ssh = fmt::format(
+      "    transport: ssh\n    address: 127.0.0.1\n    port: {}\n    user: root\n    identity: {}\n"
+      "    ssh_options: [UserKnownHostsFile={}, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]\n",
+      sshd.port(), (sshd.dir() / "client_key").string(), (sshd.dir() / "known_hosts").string());
+  std::string topo = "hosts:\n  lab:\n    role: kvm\n" + ssh + "  target:\n    role: storage\n" + ssh +
+                     text.substr(text.find("\nstorage:"));
+  std::ofstream(dir / "ssh.yaml") << topo;
+  Daemon d({"watch", "--config", (dir / "ssh.yaml").string(), "--state-dir", (dir / "state").string(),
+            "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},
+           dir / "watch.log");
+  int port = d.wait_ready(60s);
+  ASSERT_GT(port, 0) << d.output();
+  ASSERT_TRUE(eventually(20s, [&] {
+    return d.output().find("following the kernel events of target") != std::string::npos;
+  })) << d.output();
+  std::ofstream("/dev/kmsg") << "<4>md/raid1:md127: stackdr watch ssh test: not a real md message\n";
+  std::string page;
+  EXPECT_TRUE(eventually(30s,
+                         [&] {
+                           page = get(port, "/metrics");
+                           return page.find("stackdr_watch_events_total{source=\"kmsg\",host=\"lab\"}") !=
+                                      std::string::npos &&
+                                  page.find("stackdr_watch_sweeps_total 2") != std::string::npos;
+                         }))
+      << page << d.output();
+  double took = 0;
+  EXPECT_EQ(d.terminate(3000ms, took), 0) << d.output();
   fs::remove_all(dir);
 }
 

@@ -24,6 +24,7 @@
 #include "cli/status_json.h"
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
+#include "host/ssh_host.h"
 #include "model/cause.h"
 #include "recover/executor.h"
 #include "sim/faults.h"
@@ -33,6 +34,7 @@
 #include "util/text.h"
 #include "watch/alerts.h"
 #include "watch/http_endpoint.h"
+#include "watch/kernel_events.h"
 #include "watch/metrics_page.h"
 #include "watch/stack_metrics.h"
 
@@ -165,11 +167,41 @@ class Watch {
   std::shared_ptr<const View> view_;
   double last_sweep_at_ = 0, last_sweep_s_ = 0;
   long sweeps_ = 0;
-  std::map<std::string, long> events_;      // by source: interval, mdstat, lab, reload
-  std::map<std::string, long> recoveries_;  // by outcome
+  std::map<std::pair<std::string, std::string>, long> events_;  // by (source, host): mdstat, kmsg, lab …
+  std::map<std::string, long> recoveries_;                      // by outcome
   int incidents_open_ = 0;
   std::string url_;  // where /status is, for alerts' generatorURL
+  // The kernel events of SSH hosts, by host name (RemoteFollower); a host missing here is
+  // followed again at the next interval sweep. What each last failed with, said once.
+  std::map<std::string, std::unique_ptr<RemoteFollower>> followers_;
+  std::map<std::string, std::string> follow_failed_;
+  void follow_remote_hosts();
+  void count_event(const std::string& source, const std::string& host);
 };
+
+void Watch::count_event(const std::string& source, const std::string& host) {
+  std::lock_guard<std::mutex> l(view_mu_);
+  events_[{source, host}]++;
+}
+
+void Watch::follow_remote_hosts() {
+  if (ctx_->sim()) return;
+  for (const auto& h : ctx_->topology().hosts) {
+    if (h.transport != "ssh" || followers_.count(h.name)) continue;
+    auto* ssh = dynamic_cast<SshHost*>(ctx_->hosts()(h.name));
+    if (!ssh) continue;
+    std::string why;
+    auto f = ssh->follow(why);
+    if (!f) {
+      if (follow_failed_[h.name] != why) log_line(why + " (its failures are seen at the interval sweeps)");
+      follow_failed_[h.name] = why;
+      continue;
+    }
+    log_line("following the kernel events of " + h.name + " over SSH");
+    follow_failed_.erase(h.name);
+    followers_[h.name] = std::move(f);
+  }
+}
 
 std::string Watch::mode() const {
   if (ctx_->practice()) return "practice";
@@ -413,8 +445,10 @@ HttpEndpoint::Reply Watch::metrics() {
   p.sample("stackdr_watch_sweeps_total", {}, static_cast<double>(sweeps_));
   p.family("stackdr_watch_last_sweep_timestamp_seconds", "gauge", "When the last sweep ended (unix time).");
   p.sample("stackdr_watch_last_sweep_timestamp_seconds", {}, std::floor(last_sweep_at_));
-  p.family("stackdr_watch_events_total", "counter", "What woke the daemon for a sweep, by source.");
-  for (const auto& [source, n] : events_) p.sample("stackdr_watch_events_total", {{"source", source}}, n);
+  p.family("stackdr_watch_events_total", "counter",
+           "What woke the daemon for a sweep, by source (mdstat, kmsg, interval, lab, reload) and host.");
+  for (const auto& [k, n] : events_)
+    p.sample("stackdr_watch_events_total", {{"source", k.first}, {"host", k.second}}, n);
   p.family("stackdr_incidents_open", "gauge", "Incidents open or stopped in the journal.");
   p.sample("stackdr_incidents_open", {}, incidents_open_);
   p.family("stackdr_recoveries_total", "counter", "Auto-recoveries the daemon ran, by outcome.");
@@ -451,10 +485,7 @@ HttpEndpoint::Reply Watch::lab_fault(const std::string& name) {
     std::lock_guard<std::mutex> stack(stack_mu_);
     if (auto r = sim::inject_fault(*ctx_->sim(), name); !r) return {400, r.error().message + "\n"};
   }
-  {
-    std::lock_guard<std::mutex> l(view_mu_);
-    events_["lab"]++;
-  }
+  count_event("lab", "");
   log_line("lab: injected " + name);
   wake();
   return {202, "injected " + name + "\n"};
@@ -530,13 +561,10 @@ int Watch::run() {
       ssize_t n = ::read(kmsg, rec, sizeof rec - 1);
       if (n < 0 && errno == EPIPE) continue;  // overwritten before it was read: go on with the next
       if (n <= 0) break;
-      rec[n] = 0;
-      std::string_view r(rec, static_cast<size_t>(n));
-      int level = std::atoi(rec) & 7;  // "PRI,SEQ,TIME,FLAGS;message"
-      size_t semi = r.find(';');
-      std::string_view msg = semi == std::string_view::npos ? r : r.substr(semi + 1);
-      if (level <= 4 || text::contains(msg, "md/") || text::contains(msg, "md: ") ||
-          text::contains(msg, "connection") || text::contains(msg, "EXT4-fs") || text::contains(msg, "iscsi"))
+      int level = 7;
+      std::string_view msg;
+      if (parse_kmsg_record(std::string_view(rec, static_cast<size_t>(n)), level, msg) &&
+          kernel_record_matters(level, msg))
         relevant = true;
     }
     return relevant;
@@ -550,6 +578,7 @@ int Watch::run() {
   if (mdstat >= 0) drain_mdstat();
 
   sweep();
+  follow_remote_hosts();
   sd_notify(0, "READY=1");
   std::cout << "ready\n" << std::flush;
   uint64_t watchdog_usec = 0;
@@ -560,8 +589,13 @@ int Watch::run() {
         std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());
     int wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
     if (watchdog) wait_ms = std::min<int>(wait_ms, static_cast<int>(watchdog_usec / 2000));
-    pollfd fds[3] = {{g_wake[0], POLLIN, 0}, {mdstat, POLLPRI, 0}, {kmsg, POLLIN, 0}};
-    int n = ::poll(fds, 3, wait_ms);  // a negative fd is not polled
+    std::vector<pollfd> fds = {{g_wake[0], POLLIN, 0}, {mdstat, POLLPRI, 0}, {kmsg, POLLIN, 0}};
+    std::vector<std::string> followed;  // host of fds[3 + i]
+    for (const auto& [host, f] : followers_) {
+      fds.push_back({f->fd(), POLLIN, 0});
+      followed.push_back(host);
+    }
+    int n = ::poll(fds.data(), fds.size(), wait_ms);  // a negative fd is not polled
     if (watchdog) sd_notify(0, "WATCHDOG=1");
     if (g_stop) break;
     std::string why;
@@ -573,14 +607,37 @@ int Watch::run() {
     }
     if (n > 0 && mdstat >= 0 && (fds[1].revents & (POLLPRI | POLLERR))) {
       drain_mdstat();
-      std::lock_guard<std::mutex> l(view_mu_);
-      events_["mdstat"]++;
+      count_event("mdstat", "local");
       why = "mdstat";
     }
     if (n > 0 && kmsg >= 0 && (fds[2].revents & POLLIN) && read_kmsg()) {
-      std::lock_guard<std::mutex> l(view_mu_);
-      events_["kmsg"]++;
+      count_event("kmsg", "local");
       why = "kmsg";
+    }
+    for (size_t i = 0; n > 0 && i < followed.size(); ++i) {
+      if (!(fds[3 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      bool ended = false;
+      std::string lost;
+      for (const auto& line : followers_[followed[i]]->read_lines(ended, lost)) {
+        int level = 7;
+        std::string_view msg;
+        if (line == "mdstat") {
+          count_event("mdstat", followed[i]);
+          why = "mdstat";
+        } else if (text::starts_with(line, "kmsg ")) {
+          auto f = text::fields(std::string_view(line).substr(5));
+          level = f.empty() ? 7 : static_cast<int>(text::to_int(f[0]).value_or(7));
+          msg = std::string_view(line).substr(std::min(line.size(), 5 + (f.empty() ? 0 : f[0].size() + 1)));
+          if (kernel_record_matters(level, msg)) {
+            count_event("kmsg", followed[i]);
+            why = "kmsg";
+          }
+        }
+      }
+      if (ended) {
+        log_line("stopped following " + followed[i] + ": " + lost + " (again at the next interval sweep)");
+        followers_.erase(followed[i]);
+      }
     }
     if (g_reload.exchange(false)) {
       std::lock_guard<std::mutex> stack(stack_mu_);
@@ -589,6 +646,9 @@ int Watch::run() {
         log_line("SIGHUP: the topology was not reloaded, the old one stays: " + c.error().message);
       } else {
         log_line("SIGHUP: topology reloaded from " + ctx_->topology().source);
+        followers_.clear();  // they ran on the old hosts' connections
+        follow_failed_.clear();
+        follow_remote_hosts();
         if (o_.listen != before.listen || o_.webhook != before.webhook || o_.mail_to != before.mail_to ||
             o_.exec != before.exec) {
           log_line("SIGHUP: the listen address and the alert receivers change at the next start; these stay");
@@ -602,8 +662,9 @@ int Watch::run() {
     }
     if (why.empty() && std::chrono::steady_clock::now() < next) continue;
     if (why.empty()) {
-      std::lock_guard<std::mutex> l(view_mu_);
-      events_["interval"]++;
+      count_event("interval", "");
+      std::lock_guard<std::mutex> stack(stack_mu_);
+      follow_remote_hosts();
     } else {
       // A burst of events is one sweep: let it settle for a moment.
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -620,6 +681,7 @@ int Watch::run() {
   sd_notify(0, "STOPPING=1");
   log_line("stopping (signal)");
   http->reset();
+  followers_.clear();
   sender_.reset();
   if (mdstat >= 0) ::close(mdstat);
   if (kmsg >= 0) ::close(kmsg);

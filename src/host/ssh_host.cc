@@ -263,17 +263,33 @@ RemoteRunner* SshHost::runner() {
   return runner_.get();
 }
 
-void SshHost::start_runner() {
+Argv SshHost::perl_argv(const std::string& script) const {
   std::string line = "exec ";
   if (c_.sudo) line += "sudo -n -- ";
   line += "env -i " + posix_shell_word("PATH=" + c_.command_path) + " LC_ALL=C HOME=/ perl -e " +
-          posix_shell_word(RemoteRunner::script());
+          posix_shell_word(script);
   Argv a = base_argv();
   for (const char* w : {"-o", "ControlMaster=no", "--"}) a.push_back(w);
   a.push_back(c_.address);
   a.push_back(line);
+  return a;
+}
+
+void SshHost::start_runner() {
   std::string why;  // not kept: every read then runs in its own session, which says what fails
-  runner_ = RemoteRunner::start(a, LocalHost::kDefaultPath, client_environment(), milliseconds(20000), why);
+  runner_ = RemoteRunner::start(perl_argv(RemoteRunner::script()), LocalHost::kDefaultPath,
+                                client_environment(), milliseconds(20000), why);
+}
+
+std::unique_ptr<RemoteFollower> SshHost::follow(std::string& why) {
+  if (auto c = connect(); !c) {
+    why = c.error().message;
+    return nullptr;
+  }
+  auto f = RemoteFollower::start(perl_argv(RemoteFollower::script()), LocalHost::kDefaultPath,
+                                 client_environment(), milliseconds(20000), why);
+  if (!f) why = fmt::format("{}: cannot follow its kernel events: {}", c_.name, why);
+  return f;
 }
 
 CommandResult SshHost::from_runner(const Argv& argv, milliseconds timeout, CommandResult r) const {

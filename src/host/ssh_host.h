@@ -24,6 +24,7 @@
 #include "host/host.h"
 #include "host/local_host.h"
 #include "host/private_dir.h"
+#include "host/remote_follower.h"
 #include "host/remote_runner.h"
 
 namespace stackdr {
@@ -57,6 +58,9 @@ class SshHost : public Host {
   /// until the returned process is destroyed or stackdr dies. Fails with who holds it (`held`
   /// set), or why it could not be taken.
   Result<std::unique_ptr<HeldProcess>> lock_machine(const std::string& holder, bool& held);
+  /// Follows the far side's kernel events (RemoteFollower); nothing, with `why`, when it
+  /// cannot (no connection, no perl, sudo refuses it).
+  std::unique_ptr<RemoteFollower> follow(std::string& why);
   /// The ssh client's argv for one remote command (for tests and --dry-run style display).
   Argv client_argv(const Argv& argv, std::chrono::milliseconds timeout, bool report_pid) const;
   /// How long opening the shared connection took, with the session reads run through
@@ -78,6 +82,8 @@ class SshHost : public Host {
   /// session each, as steps do.
   RemoteRunner* runner();
   void start_runner();  // by connect(), under its lock
+  /// The client's argv for a far-side Perl program, run as a command is (env -i, sudo -n).
+  Argv perl_argv(const std::string& script) const;
   /// A runner's answer in the words execute() uses for the same outcome.
   CommandResult from_runner(const Argv& argv, std::chrono::milliseconds timeout, CommandResult r) const;
 

@@ -1,0 +1,104 @@
+#include "host/remote_follower.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "util/text.h"
+
+namespace stackdr {
+
+namespace {
+
+constexpr const char* kGreeting = "stackdr-follower 1";
+
+// The far side. /proc/mdstat in select's exception set is poll's POLLPRI, what md raises; it is
+// read again from its start after each event (md counts an event as seen once the file is read).
+// /dev/kmsg: one record per read, from the end; EPIPE when records were overwritten before they
+// were read (go on), EAGAIN when there are no more.
+const char* const kScript = R"PERL(
+use strict; use warnings; use Fcntl;
+$SIG{PIPE} = 'IGNORE';
+my ($md, $km, $b);
+if (open($md, '<', '/proc/mdstat')) { while (sysread($md, $b, 65536)) {} } else { undef $md; }
+if (sysopen($km, '/dev/kmsg', O_RDONLY | O_NONBLOCK)) { sysseek($km, 0, 2); } else { undef $km; }
+sub put { my $s = shift; while (length $s) { my $n = syswrite(STDOUT, $s); exit 3 unless defined $n; substr($s, 0, $n) = ''; } }
+put("stackdr-follower 1\n");
+while (1) {
+  my ($r, $e) = ('', '');
+  vec($r, fileno(STDIN), 1) = 1;
+  vec($r, fileno($km), 1) = 1 if $km;
+  vec($e, fileno($md), 1) = 1 if $md;
+  my ($ro, $eo) = ($r, $e);
+  if (select($ro, undef, $eo, undef) <= 0) { next; }
+  if (vec($ro, fileno(STDIN), 1)) { exit 0 unless sysread(STDIN, $b, 4096); }
+  if ($md && vec($eo, fileno($md), 1)) { sysseek($md, 0, 0); while (sysread($md, $b, 65536)) {} put("mdstat\n"); }
+  if ($km && vec($ro, fileno($km), 1)) {
+    my $out = '';
+    while (1) {
+      my $n = sysread($km, $b, 8192);
+      if (!defined $n) { next if $!{EPIPE}; last; }
+      last unless $n;
+      my ($pri, $msg) = $b =~ /^(\d+),[^;]*;([^\n]*)/ or next;
+      $out .= 'kmsg ' . ($pri & 7) . " $msg\n";
+    }
+    put($out) if length $out;
+  }
+}
+)PERL";
+
+}  // namespace
+
+const std::string& RemoteFollower::script() {
+  static const std::string s = kScript;
+  return s;
+}
+
+std::unique_ptr<RemoteFollower> RemoteFollower::start(const Argv& client_argv, const std::string& search_path,
+                                                      const std::vector<std::string>& extra_env,
+                                                      std::chrono::milliseconds timeout, std::string& why) {
+  auto p = start_remote_program(client_argv, search_path, extra_env, kGreeting, timeout);
+  if (!p) {
+    why = p.error().message;
+    return nullptr;
+  }
+  ::fcntl(p->out_fd, F_SETFL, ::fcntl(p->out_fd, F_GETFL) | O_NONBLOCK);
+  ::fcntl(p->err_fd, F_SETFL, ::fcntl(p->err_fd, F_GETFL) | O_NONBLOCK);
+  return std::unique_ptr<RemoteFollower>(new RemoteFollower(std::move(*p)));
+}
+
+RemoteFollower::~RemoteFollower() {
+  stop_remote_program(p_, std::chrono::seconds(2));
+  close_remote_program(p_);
+}
+
+std::vector<std::string> RemoteFollower::read_lines(bool& ended, std::string& why) {
+  ended = false;
+  char chunk[65536];
+  for (;;) {
+    ssize_t n = ::read(p_.out_fd, chunk, sizeof chunk);
+    if (n > 0) {
+      buf_.append(chunk, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) ended = true;
+    break;  // EAGAIN: nothing more for now
+  }
+  if (ended) {
+    ssize_t n;
+    while ((n = ::read(p_.err_fd, chunk, sizeof chunk)) > 0)
+      p_.client_err.append(chunk, static_cast<size_t>(n));
+    why = std::string(text::trim(p_.client_err));
+    if (why.empty()) why = "the session ended";
+  }
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t nl; (nl = buf_.find('\n', start)) != std::string::npos; start = nl + 1)
+    lines.push_back(buf_.substr(start, nl - start));
+  buf_.erase(0, start);
+  return lines;
+}
+
+}  // namespace stackdr

@@ -1,0 +1,26 @@
+#include "watch/kernel_events.h"
+
+#include "util/text.h"
+
+namespace stackdr {
+
+bool kernel_record_matters(int level, std::string_view m) {
+  return level <= 4 || text::contains(m, "md/") || text::starts_with(m, "md") ||
+         text::contains(m, "connection") || text::contains(m, "EXT4-fs") || text::contains(m, "iscsi") ||
+         text::contains(m, "session recovery");
+}
+
+bool parse_kmsg_record(std::string_view r, int& level, std::string_view& message) {
+  size_t comma = r.find(',');
+  size_t semi = r.find(';');
+  if (comma == std::string_view::npos || semi == std::string_view::npos || comma > semi) return false;
+  auto pri = text::to_int(r.substr(0, comma));
+  if (!pri || *pri < 0) return false;
+  level = static_cast<int>(*pri & 7);
+  message = r.substr(semi + 1);
+  size_t nl = message.find('\n');
+  if (nl != std::string_view::npos) message = message.substr(0, nl);
+  return true;
+}
+
+}  // namespace stackdr

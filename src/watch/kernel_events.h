@@ -1,0 +1,18 @@
+#pragma once
+/// Which kernel log records wake the daemon for a sweep, on this machine (/dev/kmsg) or on an
+/// SSH host (RemoteFollower's "kmsg" lines): one rule for both. A record matters when it is at
+/// warning level or worse, or comes from md, the iSCSI initiator or ext4 — the messages that come
+/// before, or instead of, an md event (a filesystem gone read-only, a session in recovery). What
+/// it says is read by the sweep, from dmesg, like every other fact.
+
+#include <string_view>
+
+namespace stackdr {
+
+/// `level`: the record's syslog level (0 emergency … 7 debug).
+bool kernel_record_matters(int level, std::string_view message);
+
+/// A /dev/kmsg record ("PRI,SEQ,TIME,FLAGS;message\n…"): its level and message line.
+bool parse_kmsg_record(std::string_view record, int& level, std::string_view& message);
+
+}  // namespace stackdr
