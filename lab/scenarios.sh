@@ -35,16 +35,9 @@ detect() {
   return 1
 }
 
-# Seconds from $1 to mdadm --monitor's first event after it (null if none within $2 s).
-monitor_latency() {
-  local t0=$1 i=0 ev
-  while [ $i -lt $((${2:-20} * 5 + 1)) ]; do
-    ev=$(awk -v t="$t0" '$1 > t {print $1; exit}' "$out/mdadm-monitor.events")
-    if [ -n "$ev" ]; then awk -v a="$t0" -v b="$ev" 'BEGIN{printf "%.2f", b-a}'; return; fi
-    sleep 0.2; i=$((i + 1))
-  done
-  echo null
-}
+# Seconds from $1 to mdadm --monitor's first event after it (null if none within $2 s): its
+# events as they arrived here (this machine's clock).
+monitor_latency() { bash "$here/guest/lab.sh" first_after "$out/mdadm-monitor.events" "$1" . "${2:-20}"; }
 
 # Collects the stack's state into a bundle; prints true when `status --from` the bundle gives
 # the nodes, findings and unreadable sources of the live sweep collect ran.
@@ -162,29 +155,53 @@ stall_run() {  # label replacement_timeout noop_interval noop_timeout failfast(0
   lab kvm stall_after
 }
 
-# The daemon against mdadm --monitor, side by side in the KVM machine, on both clocks of that
-# machine: a session logged out (md fails the leg: an md event) and a filesystem error (no md
-# event: the daemon's interval sweep, 60 s, is the backstop). Each fault is then recovered by
-# stackdr from outside.
+# The daemon against mdadm --monitor, side by side, fault to alert: a session logged out (md
+# fails the leg: an md event) and a filesystem error (no md event). Twice: the daemon inside the
+# KVM machine (md's events local to it; its clock for both), then here outside both machines,
+# following their kernel events over SSH (this machine's clock for both: mdadm --monitor's
+# events are stamped as they arrive). Its interval is 60 s, the backstop when no event comes.
+# Each fault is recovered by stackdr from outside before the next.
 measure_watch() {
   topology "$(printf '  storage:\n    role: storage\n    address: 192.0.2.1\n    transport: ssh\n    user: root\n    identity: /root/.ssh/lab_client\n    ssh_options: [UserKnownHostsFile=/root/.ssh/lab_known_hosts, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]\n  kvm: {role: kvm, address: 127.0.0.1}\n')" >"$out/watch-kvm.yaml"
-  if ! lab kvm watch_start /out/watch-kvm.yaml; then
-    echo '{"measure":"watch","error":"the daemon did not start in the KVM machine"}' | tee -a "$RES"
-    return
-  fi
-  local fault verb t0 daemon mon
-  for fault in session-logout fs-error; do
-    [ $fault = session-logout ] && verb=logout2 || verb=fs_error
-    t0=$(lab kvm $verb | head -1)
-    daemon=$(lab kvm first_after /tmp/watch.log "$t0" FIRING 90)
-    mon=$(lab kvm first_after /tmp/mdadm-monitor.events "$t0" . 20)
-    printf '{"measure":"watch","fault":"%s","daemon_alert_s":%s,"mdadm_monitor_s":%s,"daemon_interval_s":60}\n' \
-      "$fault" "$daemon" "$mon" | tee -a "$RES"
-    "$SD" recover --config "$CFG" --yes --state-dir "$out/state" >"$out/recover.m-watch-$fault.txt" 2>&1
-    rm -rf "$out/state"/*
+  local where fault t0 daemon mon writer=
+  for where in inside outside; do
+    if [ $where = inside ]; then
+      lab kvm watch_start /out/watch-kvm.yaml || { echo '{"measure":"watch","error":"the daemon did not start in the KVM machine"}' | tee -a "$RES"; continue; }
+    else
+      ("$SD" watch --config "$CFG" --state-dir "$out/watch-state" --listen 127.0.0.1:0 --interval 60 \
+        --auto-recover off --resolve-after 0 2>&1 | while IFS= read -r l; do echo "$(now) $l"; done >"$out/watch-outside.log") &
+      local i=0; while ! grep -q ' ready$' "$out/watch-outside.log" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+    fi
+    for fault in session-logout fs-error; do
+      if [ $where = inside ]; then
+        if [ $fault = session-logout ]; then t0=$(lab kvm logout2 | head -1); else t0=$(lab kvm fs_error); fi
+        daemon=$(lab kvm first_after /tmp/watch.log "$t0" FIRING 90)
+        mon=$(lab kvm first_after /tmp/mdadm-monitor.events "$t0" . 20)
+      else
+        if [ $fault = session-logout ]; then
+          on kvm iscsiadm -m node -T "$IQN2" -p "$P2" --logout >/dev/null; t0=$(now)
+          lab kvm write m-watch-outside &
+          writer=$!
+        else
+          lab kvm fs_error >/dev/null; t0=$(now)
+        fi
+        daemon=$(bash "$here/guest/lab.sh" first_after "$out/watch-outside.log" "$t0" FIRING 90)
+        mon=$(bash "$here/guest/lab.sh" first_after "$out/mdadm-monitor.events" "$t0" . 20)
+        [ -n "$writer" ] && wait "$writer"
+        writer=
+      fi
+      printf '{"measure":"watch","daemon":"%s","fault":"%s","daemon_alert_s":%s,"mdadm_monitor_s":%s,"daemon_interval_s":60}\n' \
+        "$where" "$fault" "$daemon" "$mon" | tee -a "$RES"
+      "$SD" recover --config "$CFG" --yes --state-dir "$out/state" >"$out/recover.m-watch-$where-$fault.txt" 2>&1
+      rm -rf "$out/state"/*
+    done
+    if [ $where = inside ]; then
+      on kvm cat /tmp/watch.log >"$out/kvm/watch.log"
+      lab kvm watch_stop
+    else
+      pkill -TERM -f "$SD watch --config $CFG" || true
+    fi
   done
-  on kvm cat /tmp/watch.log >"$out/kvm/watch.log"
-  lab kvm watch_stop
 }
 
 # Times the detection from T0, then recovers and verifies.

@@ -220,6 +220,10 @@ TEST(Watch, AFaultFromOutsideIsAlertedRecoveredAndResolved) {
               firing[0].contains("generatorURL"));
   auto resolved = alerts_with("resolved");
   EXPECT_EQ(resolved[0]["labels"]["cause"], "session-down");
+  // One failure, one alert: fired once, resolved once (the recovery's intermediate states change
+  // an alert; they do not open new ones).
+  EXPECT_EQ(firing.size(), 1u) << d.output();
+  EXPECT_EQ(resolved.size(), 1u) << d.output();
   EXPECT_NE(d.output().find("auto-recovery ended (exit 0"), std::string::npos) << d.output();
 
   std::string after = get(port, "/metrics");

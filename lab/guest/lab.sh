@@ -182,7 +182,8 @@ watch_start() {  # TOPOLOGY
   cp /out/stackdr /tmp/stackdr
   rm -rf /tmp/watch-state
   setsid -f sh -c "/tmp/stackdr watch --config $1 --state-dir /tmp/watch-state --listen 127.0.0.1:9470 \
-    --interval 60 --auto-recover off --resolve-after 0 2>&1 | while IFS= read -r l; do echo \"\$(date +%s.%N) \$l\"; done >/tmp/watch.log"
+    --interval 60 --auto-recover off --resolve-after 0 2>&1 | while IFS= read -r l; do echo \"\$(date +%s.%N) \$l\"; done >/tmp/watch.log" \
+    </dev/null >/dev/null 2>&1  # nothing of the SSH session kept open: it ends while the daemon runs
   local i=0; while ! grep -q ' ready$' /tmp/watch.log 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done
   grep -q ' ready$' /tmp/watch.log
 }

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "cli/exit_codes.h"
@@ -71,14 +72,14 @@ void log_line(const std::string& s) {
   std::cerr << "stackdr watch: " << s << "\n" << std::flush;
 }
 
-// What the daemon keeps about one failure while it lasts: its alert's state.
+// The alert of the failure under way: what opened it (its labels), what shows now.
 struct Active {
-  Finding finding;
+  Finding first;            // the labels: scenario, cause, root as first seen
+  Finding now;              // the summary and evidence: what is wrong now
   double starts_at = 0;     // wall clock
   double last_sent = 0;     // wall clock
   double absent_since = 0;  // 0: seen in the last sweep
   int incident = 0;
-  int sweeps_seen = 0;  // consecutive sweeps that showed it
 };
 
 std::string finding_key(const Finding& f) {
@@ -141,6 +142,7 @@ class Watch {
   void publish(const View& v, double sweep_seconds);
   long recoveries();
   void alerts(const View& v, double now);
+  void count_sightings(const View& v);
   void incidents(const View& v);
   void recover(const View& v);
   Alert alert_for(const Active& a, bool firing, double now) const;
@@ -157,7 +159,8 @@ class Watch {
   std::unique_ptr<Journal> journal_;
   std::string dir_;
   std::unique_ptr<AlertSender> sender_;
-  std::map<std::string, Active> active_;     // by finding_key
+  std::optional<Active> alert_;              // the failure under way, if any
+  std::map<std::string, int> sightings_;     // by finding_key: consecutive sweeps that showed it
   std::map<std::string, double> attempted_;  // finding_key → when auto-recovery last ran for it
   double healthy_since_ = 0;                 // wall clock; 0: not healthy
   double last_sim_advance_ = 0;
@@ -219,7 +222,7 @@ Result<bool> Watch::open_context() {
 }
 
 Alert Watch::alert_for(const Active& a, bool firing, double now) const {
-  const Finding& f = a.finding;
+  const Finding& f = a.first;
   Alert al;
   al.firing = firing;
   al.labels = {{"alertname", "StackdrFailure"},
@@ -230,10 +233,11 @@ Alert Watch::alert_for(const Active& a, bool firing, double now) const {
                {"host", f.host},
                {"severity", f.health == Health::kFailed ? "critical" : "warning"},
                {"mode", mode()}};
-  al.annotations = {{"summary", f.summary}, {"runbook", f.runbook}, {"node", f.root_label}};
+  al.annotations = {{"summary", a.now.summary}, {"runbook", a.now.runbook}, {"node", a.now.root_label}};
+  if (finding_key(a.now) != finding_key(f)) al.annotations["first_seen_as"] = f.summary;
   if (a.incident) al.annotations["incident"] = std::to_string(a.incident);
   std::string evidence;
-  for (const auto& e : f.evidence) evidence += e.host + " " + e.source + ": " + e.text + "\n";
+  for (const auto& e : a.now.evidence) evidence += e.host + " " + e.source + ": " + e.text + "\n";
   if (!evidence.empty()) al.annotations["evidence"] = evidence;
   al.starts_at = a.starts_at;
   // Firing: good until the next reminder (and a few sweeps more), as Prometheus sets endsAt,
@@ -244,49 +248,54 @@ Alert Watch::alert_for(const Active& a, bool firing, double now) const {
 }
 
 void Watch::alerts(const View& v, double now) {
-  std::set<std::string> seen;
-  for (const auto& f : v.findings) {
-    std::string key = finding_key(f);
-    seen.insert(key);
-    auto it = active_.find(key);
-    if (it == active_.end()) {
-      Active a{f, now, now, 0, 0, 1};
-      if (auto open = journal_->latest_open(); open && open->mode == mode()) a.incident = open->id;
-      active_[key] = a;
+  // One alert per failure, from the first sweep that shows it until every layer has been OK
+  // for resolve_after. What the stack shows on the way (a session down, then its disk missing,
+  // then the member rebuilding while it is repaired) changes that alert — sent again with what
+  // is wrong now — and opens no new one.
+  if (!v.findings.empty()) {
+    const Finding& f = v.findings.front();
+    int incident = 0;
+    if (auto open = journal_->latest_open(); open && open->mode == mode()) incident = open->id;
+    if (!alert_) {
+      alert_ = Active{f, f, now, now, 0, incident};
       log_line(fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
-      sender_->send(alert_for(a, true, now));
-      continue;
+      sender_->send(alert_for(*alert_, true, now));
+      return;
     }
-    Active& a = it->second;
-    bool changed = a.finding.summary != f.summary || a.finding.health != f.health;
-    a.sweeps_seen = a.absent_since ? 1 : a.sweeps_seen + 1;
+    Active& a = *alert_;
+    bool changed = finding_key(a.now) != finding_key(f) || a.now.summary != f.summary;
     a.absent_since = 0;
-    a.finding = f;
-    if (!a.incident)
-      if (auto open = journal_->latest_open(); open && open->mode == mode()) a.incident = open->id;
+    if (!a.incident) a.incident = incident;
+    if (changed) {
+      a.now = f;
+      log_line(fmt::format("CHANGED scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
+    }
     if (changed || now - a.last_sent >= o_.remind) {
       a.last_sent = now;
       sender_->send(alert_for(a, true, now));
     }
+    return;
   }
-  for (auto it = active_.begin(); it != active_.end();) {
-    Active& a = it->second;
-    if (seen.count(it->first)) {
-      ++it;
-      continue;
-    }
-    if (!a.absent_since) a.absent_since = now;
-    // Gone for resolve_after: resolved. Back before that: the same alert goes on (a flapping
-    // failure does not open a new one every sweep).
-    if (now - a.absent_since >= o_.resolve_after) {
-      log_line(fmt::format("RESOLVED scenario {} / {}: {}", a.finding.scenario, cause_name(a.finding.cause),
-                           a.finding.root_label));
-      sender_->send(alert_for(a, false, now));
-      it = active_.erase(it);
-    } else {
-      ++it;
-    }
+  // Not seen is not gone: while some layer is UNKNOWN the alert stays.
+  if (!alert_ || v.status != 0) return;
+  Active& a = *alert_;
+  if (!a.absent_since) a.absent_since = now;
+  // Gone for resolve_after: resolved. Back before that: the same alert goes on (a flapping
+  // failure does not open a new one every sweep).
+  if (now - a.absent_since < o_.resolve_after) return;
+  log_line(fmt::format("RESOLVED scenario {} / {}: {}", a.first.scenario, cause_name(a.first.cause),
+                       a.first.root_label));
+  sender_->send(alert_for(a, false, now));
+  alert_.reset();
+}
+
+void Watch::count_sightings(const View& v) {
+  std::map<std::string, int> now;
+  for (const auto& f : v.findings) {
+    auto it = sightings_.find(finding_key(f));
+    now[finding_key(f)] = it == sightings_.end() ? 1 : it->second + 1;
   }
+  sightings_ = std::move(now);
 }
 
 void Watch::recover(const View& v) {
@@ -297,7 +306,7 @@ void Watch::recover(const View& v) {
   std::string key = finding_key(f);
   // Acted on only when a second sweep still shows it: a blip that is gone a moment later (a
   // session re-logging in by itself, a resync starting) is not repaired over.
-  if (auto it = active_.find(key); it == active_.end() || it->second.sweeps_seen < 2) return;
+  if (auto it = sightings_.find(key); it == sightings_.end() || it->second < 2) return;
   double now = wall_now();
   // Once per failure, then again only after ten sweep intervals: a plan that did not work
   // does not run every minute.
@@ -331,7 +340,7 @@ void Watch::recover(const View& v) {
     std::lock_guard<std::mutex> l(view_mu_);
     recoveries_[outcome]++;
   }
-  if (auto it = active_.find(key); it != active_.end()) it->second.incident = r.incident;
+  if (alert_ && !alert_->incident) alert_->incident = r.incident;
   log_line(fmt::format("auto-recovery ended (exit {}, incident {}): {}", r.exit, r.incident, r.message));
 }
 
@@ -396,20 +405,21 @@ void Watch::sweep() {
     std::lock_guard<std::mutex> l(view_mu_);
     sweeps_++;
   }
-  alerts(v, wall_now());
+  count_sightings(v);
   incidents(v);
+  alerts(v, wall_now());
   publish(v, secs);  // what it looks like before any repair, for /metrics and /status
   long before = recoveries();
   recover(v);
   if (recoveries() != before) {
     // What the recovery left: the alerts and the incident follow the stack as it is now.
     v = take_view(ctx_->topology(), ctx_->hosts());
-    alerts(v, wall_now());
     incidents(v);
+    alerts(v, wall_now());
   }
   unconfirmed_ = false;
   for (const auto& f : v.findings)
-    if (auto it = active_.find(finding_key(f)); it != active_.end() && it->second.sweeps_seen < 2)
+    if (auto it = sightings_.find(finding_key(f)); it == sightings_.end() || it->second < 2)
       unconfirmed_ = true;
   publish(v, secs);
 }
