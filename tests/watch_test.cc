@@ -29,6 +29,7 @@
 #include "util/text.h"
 #include "watch/alerts.h"
 #include "watch/metrics_page.h"
+#include "watch/uevents.h"
 
 namespace stackdr {
 namespace {
@@ -300,6 +301,48 @@ TEST(Watch, AKernelLogLineWakesASweep) {
 // The topology's `watch:` section sets what the command line does not: here the interval, and
 // auto-recovery off for one cause — the failure is alerted and opened as an incident, and left
 // for an operator (`recover --resume` continues that incident).
+// A device event (the kernel's uevent: a disk added, removed or changed) wakes a sweep too.
+// A "change" of a loop device stands in for an iSCSI disk coming or going.
+TEST(Watch, ADeviceEventWakesASweep) {
+  if (::access("/sys/class/block/loop0/uevent", W_OK) != 0 || ::access("/dev/kmsg", R_OK) != 0)
+    GTEST_SKIP() << "no loop0 to send a uevent for, or no /dev/kmsg here";
+  fs::path dir = fs::temp_directory_path() / ("stackdr-watch-uevent-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Daemon d(
+      {"watch", "--config", STACKDR_TESTS_DIR "/../config/lab.yaml", "--state-dir", (dir / "state").string(),
+       "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},
+      dir / "watch.log");
+  int port = d.wait_ready(60s);
+  ASSERT_GT(port, 0) << d.output();
+  if (d.output().find("device events are not followed here") != std::string::npos)
+    GTEST_SKIP() << "the kernel refused the uevent socket here: " << d.output();
+  std::ofstream("/sys/class/block/loop0/uevent") << "change\n";
+  std::string page;
+  EXPECT_TRUE(eventually(30s,
+                         [&] {
+                           page = get(port, "/metrics");
+                           return page.find("stackdr_watch_events_total{source=\"uevent\",host=\"local\"}") !=
+                                  std::string::npos;
+                         }))
+      << page << d.output();
+  double took = 0;
+  EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();
+  fs::remove_all(dir);
+}
+
+TEST(Watch, UeventsAboutTheStacksDevicesMatter) {
+  using namespace std::string_literals;
+  EXPECT_TRUE(
+      uevent_matters("remove@/devices/platform/host3/session1/target3:0:0/3:0:0:0/block/sdc\0"
+                     "ACTION=remove\0SUBSYSTEM=block\0DEVNAME=sdc\0"s));
+  EXPECT_TRUE(
+      uevent_matters("add@/devices/platform/host3/iscsi_host/host3\0ACTION=add\0SUBSYSTEM=iscsi_session\0"s));
+  EXPECT_FALSE(uevent_matters("add@/devices/virtual/net/veth0\0ACTION=add\0SUBSYSTEM=net\0"s));
+  EXPECT_FALSE(uevent_matters("bind@/devices/pci0000:00/0000:00:01.0\0ACTION=bind\0SUBSYSTEM=block\0"s));
+  EXPECT_FALSE(uevent_matters("libudev\0garbage without an action"s));
+}
+
 TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-policy-" + std::to_string(::getpid()));
   fs::remove_all(dir);

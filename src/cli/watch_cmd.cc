@@ -38,6 +38,7 @@
 #include "watch/kernel_events.h"
 #include "watch/metrics_page.h"
 #include "watch/stack_metrics.h"
+#include "watch/uevents.h"
 
 namespace stackdr {
 
@@ -562,6 +563,14 @@ int Watch::run() {
                                   [](const HostConfig& h) { return h.transport == "local"; }))
     kmsg = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (kmsg >= 0) ::lseek(kmsg, 0, SEEK_END);
+  // Device events (a disk or session going away or coming back), on a machine stackdr runs on.
+  std::optional<UeventSocket> uevents;
+  if (kmsg >= 0) {
+    if (auto u = UeventSocket::open())
+      uevents.emplace(std::move(*u));
+    else
+      log_line(u.error().message + ": device events are not followed here");
+  }
   // True when a record that arrived says something about the stack (what it says is read by
   // the sweep, from dmesg, like every other fact).
   auto read_kmsg = [&] {
@@ -599,8 +608,11 @@ int Watch::run() {
         std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());
     int wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
     if (watchdog) wait_ms = std::min<int>(wait_ms, static_cast<int>(watchdog_usec / 2000));
-    std::vector<pollfd> fds = {{g_wake[0], POLLIN, 0}, {mdstat, POLLPRI, 0}, {kmsg, POLLIN, 0}};
-    std::vector<std::string> followed;  // host of fds[3 + i]
+    std::vector<pollfd> fds = {{g_wake[0], POLLIN, 0},
+                               {mdstat, POLLPRI, 0},
+                               {kmsg, POLLIN, 0},
+                               {uevents ? uevents->fd() : -1, POLLIN, 0}};
+    std::vector<std::string> followed;  // host of fds[4 + i]
     for (const auto& [host, f] : followers_) {
       fds.push_back({f->fd(), POLLIN, 0});
       followed.push_back(host);
@@ -624,8 +636,12 @@ int Watch::run() {
       count_event("kmsg", "local");
       why = "kmsg";
     }
+    if (n > 0 && uevents && (fds[3].revents & POLLIN) && uevents->read_relevant()) {
+      count_event("uevent", "local");
+      why = "uevent";
+    }
     for (size_t i = 0; n > 0 && i < followed.size(); ++i) {
-      if (!(fds[3 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (!(fds[4 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       bool ended = false;
       std::string lost;
       for (const auto& line : followers_[followed[i]]->read_lines(ended, lost)) {
@@ -683,6 +699,7 @@ int Watch::run() {
       }
       if (mdstat >= 0) drain_mdstat();
       if (kmsg >= 0) read_kmsg();
+      if (uevents) uevents->read_relevant();
     }
     sweep();
     next = std::chrono::steady_clock::now() +
