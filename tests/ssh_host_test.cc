@@ -209,6 +209,44 @@ TEST(SshHost, KernelEventsOfTheFarSideArriveAsTheyHappen) {
   EXPECT_TRUE(gone) << "the far side's follower outlived its session";
 }
 
+// ZFS events through the follower (`zpool events -H -f`, ZED's source), from now on: what the
+// kernel still holds from before is skipped. No ZFS here: a stand-in `zpool` first in PATH
+// prints two past events, then a new one. The follower runs on this machine for zpool alone,
+// as the daemon runs it on a storage server it is on.
+TEST(RemoteFollower, ZfsEventsArriveFromNowOn) {
+  auto dir = control_dir();
+  std::filesystem::path bin = std::filesystem::path(dir->path()) / "bin";
+  std::filesystem::create_directories(bin);
+  std::ofstream(bin / "zpool")
+      << "#!/bin/sh\n"
+         "echo 'Nov 30 2026 08:00:00.000000001 sysevent.fs.zfs.history_event'\n"
+         "echo 'Nov 30 2026 08:00:00.000000002 resource.fs.zfs.statechange'\n"
+         "[ \"$3\" = -f ] || exit 0\n"
+         "sleep 1; echo 'Nov 30 2026 08:00:03.000000003 ereport.fs.zfs.io'; while :; do sleep 1; done\n";
+  std::filesystem::permissions(bin / "zpool", std::filesystem::perms::owner_all);
+  std::string why;
+  auto f = RemoteFollower::start({"env", "-i", "PATH=" + bin.string() + ":/usr/bin:/bin", "perl", "-e",
+                                  RemoteFollower::script(), "zpool"},
+                                 LocalHost::kDefaultPath, {}, 20s, why);
+  ASSERT_TRUE(f) << why;
+  std::vector<std::string> got;
+  bool ended = false;
+  auto end = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < end && got.empty() && !ended) {
+    pollfd p{f->fd(), POLLIN, 0};
+    ::poll(&p, 1, 200);
+    for (auto& l : f->read_lines(ended, why)) got.push_back(l);
+  }
+  ASSERT_EQ(got, std::vector<std::string>{"zpool Nov 30 2026 08:00:03.000000003 ereport.fs.zfs.io"}) << why;
+  f.reset();
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    gone = !LocalHost("local").run({"pgrep", "-f", (bin / "zpool").string()}, 10s).ok();
+    if (!gone) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(gone) << "zpool events -f outlived its follower";
+}
+
 TEST(SshHost, AnUnknownHostKeyIsRefusedAndSaysHowToAddIt) {
   TestSshd sshd;
   std::ofstream(sshd.dir() / "known_hosts", std::ios::trunc) << "";

@@ -28,6 +28,7 @@
 #include "test_support.h"
 #include "util/text.h"
 #include "watch/alerts.h"
+#include "watch/kernel_events.h"
 #include "watch/metrics_page.h"
 #include "watch/uevents.h"
 
@@ -341,6 +342,15 @@ TEST(Watch, UeventsAboutTheStacksDevicesMatter) {
   EXPECT_FALSE(uevent_matters("add@/devices/virtual/net/veth0\0ACTION=add\0SUBSYSTEM=net\0"s));
   EXPECT_FALSE(uevent_matters("bind@/devices/pci0000:00/0000:00:01.0\0ACTION=bind\0SUBSYSTEM=block\0"s));
   EXPECT_FALSE(uevent_matters("libudev\0garbage without an action"s));
+}
+
+TEST(Watch, ZfsEventsAboutThePoolMatterAndItsHistoryDoesNot) {
+  EXPECT_TRUE(zfs_event_matters("Nov 30 2026 08:00:03.000000003 ereport.fs.zfs.io"));
+  EXPECT_TRUE(zfs_event_matters("Nov 30 2026 08:00:03.000000003\tresource.fs.zfs.statechange"));
+  EXPECT_TRUE(zfs_event_matters("Nov 30 2026 08:00:03.000000003 sysevent.fs.zfs.resilver_start"));
+  EXPECT_FALSE(zfs_event_matters("Nov 30 2026 08:00:03.000000003 sysevent.fs.zfs.history_event"));
+  EXPECT_FALSE(zfs_event_matters("Nov 30 2026 08:00:03.000000003 sysevent.fs.zfs.config_sync"));
+  EXPECT_FALSE(zfs_event_matters("TIME                           CLASS"));
 }
 
 TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {

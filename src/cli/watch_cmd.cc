@@ -25,6 +25,8 @@
 #include "cli/status_json.h"
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
+#include "host/local_host.h"
+#include "host/remote_follower.h"
 #include "host/ssh_host.h"
 #include "model/cause.h"
 #include "recover/executor.h"
@@ -190,7 +192,23 @@ void Watch::count_event(const std::string& source, const std::string& host) {
 
 void Watch::follow_remote_hosts() {
   if (ctx_->sim()) return;
-  for (const auto& h : ctx_->topology().hosts) {
+  // A storage server this daemon runs on: its ZFS events through the same follower, run here
+  // for zpool alone (md and the kernel log are read by the daemon itself).
+  const Topology& t = ctx_->topology();
+  if (const HostConfig* st = t.host(t.storage.host);
+      st && st->transport == "local" && !t.storage.pool.empty() && !followers_.count(st->name)) {
+    bool have_zpool = false;
+    for (auto dir : text::split(LocalHost::kDefaultPath, ':'))
+      have_zpool = have_zpool || ::access((std::string(dir) + "/zpool").c_str(), X_OK) == 0;
+    std::string why;
+    if (have_zpool)
+      if (auto f = RemoteFollower::start({"perl", "-e", RemoteFollower::script(), "zpool"},
+                                         LocalHost::kDefaultPath, {}, std::chrono::seconds(20), why))
+        followers_[st->name] = std::move(f);
+    if (!why.empty() && follow_failed_[st->name] != why) log_line("cannot follow zpool events here: " + why);
+    if (!why.empty()) follow_failed_[st->name] = why;
+  }
+  for (const auto& h : t.hosts) {
     if (h.transport != "ssh" || followers_.count(h.name)) continue;
     auto* ssh = dynamic_cast<SshHost*>(ctx_->hosts()(h.name));
     if (!ssh) continue;
@@ -658,6 +676,12 @@ int Watch::run() {
             count_event("kmsg", followed[i]);
             why = "kmsg";
           }
+        } else if (text::starts_with(line, "zpool ") && zfs_event_matters(std::string_view(line).substr(6))) {
+          count_event("zpool", followed[i]);
+          why = "zpool";
+        } else if (line == "zpool-ended") {
+          log_line("zpool events -f ended on " + followed[i] +
+                   " (ZFS events are seen at the interval sweeps)");
         }
       }
       if (ended) {

@@ -20,15 +20,25 @@ constexpr const char* kGreeting = "stackdr-follower 1";
 const char* const kScript = R"PERL(
 use strict; use warnings; use Fcntl;
 $SIG{PIPE} = 'IGNORE';
-my ($md, $km, $b);
-if (open($md, '<', '/proc/mdstat')) { while (sysread($md, $b, 65536)) {} } else { undef $md; }
-if (sysopen($km, '/dev/kmsg', O_RDONLY | O_NONBLOCK)) { sysseek($km, 0, 2); } else { undef $km; }
+my %want = map { $_ => 1 } (@ARGV ? @ARGV : qw(md kmsg zpool));
+my ($md, $km, $zp, $zpid, $b, $zb) = (undef, undef, undef, 0, '', '');
+if ($want{md} && open($md, '<', '/proc/mdstat')) { while (sysread($md, $b, 65536)) {} } else { undef $md; }
+if ($want{kmsg} && sysopen($km, '/dev/kmsg', O_RDONLY | O_NONBLOCK)) { sysseek($km, 0, 2); } else { undef $km; }
+# zpool events -f starts with every event the kernel still holds: as many lines as a plain
+# `zpool events` printed just before are the past, and skipped.
+my $skip = 0;
+if ($want{zpool} && grep { -x "$_/zpool" } split(/:/, $ENV{PATH} // '')) {
+  if (open(my $h, '-|', 'zpool', 'events', '-H')) { my @old = <$h>; close $h; $skip = @old; }
+  $zpid = open($zp, '-|', 'zpool', 'events', '-H', '-f') or undef $zp;
+}
+END { kill('TERM', $zpid) if $zpid; }
 sub put { my $s = shift; while (length $s) { my $n = syswrite(STDOUT, $s); exit 3 unless defined $n; substr($s, 0, $n) = ''; } }
 put("stackdr-follower 1\n");
 while (1) {
   my ($r, $e) = ('', '');
   vec($r, fileno(STDIN), 1) = 1;
   vec($r, fileno($km), 1) = 1 if $km;
+  vec($r, fileno($zp), 1) = 1 if $zp;
   vec($e, fileno($md), 1) = 1 if $md;
   my ($ro, $eo) = ($r, $e);
   if (select($ro, undef, $eo, undef) <= 0) { next; }
@@ -44,6 +54,11 @@ while (1) {
       $out .= 'kmsg ' . ($pri & 7) . " $msg\n";
     }
     put($out) if length $out;
+  }
+  if ($zp && vec($ro, fileno($zp), 1)) {
+    my $n = sysread($zp, $zb, 65536, length $zb);
+    unless ($n) { close $zp; undef $zp; $zpid = 0; put("zpool-ended\n"); next; }
+    while ($zb =~ s/^([^\n]*)\n//) { if ($skip > 0) { $skip--; next; } put("zpool $1\n"); }
   }
 }
 )PERL";

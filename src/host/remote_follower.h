@@ -2,10 +2,13 @@
 /// RemoteFollower: the kernel's events on an SSH host, as they happen, for the daemon. A small
 /// Perl program on the far side (like RemoteRunner's) waits on what mdadm --monitor waits on —
 /// the exceptional condition md raises on /proc/mdstat at every array event — and on
-/// /dev/kmsg, followed from its end, and prints one line per event: "mdstat", or
-/// "kmsg LEVEL MESSAGE" for each kernel record (which of them matter is the daemon's call, the
-/// same as for a local host's). It ends, and ends nothing else, when its input is closed or the
-/// connection is lost; the daemon then falls back to its interval sweeps and starts it again.
+/// /dev/kmsg, followed from its end, and — where `zpool` is installed — `zpool events -H -f`
+/// (ZED's source), from now on; it prints one line per event: "mdstat", "kmsg LEVEL MESSAGE" for
+/// each kernel record, "zpool TIME CLASS" for each ZFS event (which of them matter is the
+/// daemon's call, the same as for a local host's). Its arguments choose the sources (md, kmsg,
+/// zpool; default all): the daemon also runs it on its own machine for zpool alone. It ends, and ends nothing
+/// else, when its input is closed or the connection is lost; the daemon then falls back to its interval
+/// sweeps and starts it again.
 
 #include <chrono>
 #include <memory>

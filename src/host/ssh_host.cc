@@ -267,7 +267,7 @@ Argv SshHost::perl_argv(const std::string& script) const {
   std::string line = "exec ";
   if (c_.sudo) line += "sudo -n -- ";
   line += "env -i " + posix_shell_word("PATH=" + c_.command_path) + " LC_ALL=C HOME=/ perl -e " +
-          posix_shell_word(script);
+          posix_shell_word(script);  // no arguments: a follower follows every source there is
   Argv a = base_argv();
   for (const char* w : {"-o", "ControlMaster=no", "--"}) a.push_back(w);
   a.push_back(c_.address);

@@ -10,6 +10,18 @@ bool kernel_record_matters(int level, std::string_view m) {
          text::contains(m, "session recovery");
 }
 
+bool zfs_event_matters(std::string_view line) {
+  for (auto f : text::fields(line)) {
+    if (text::starts_with(f, "ereport.") || text::starts_with(f, "resource.")) return true;
+    if (text::starts_with(f, "sysevent.fs.zfs.")) {
+      std::string_view c = f.substr(16);
+      return text::starts_with(c, "vdev_") || text::starts_with(c, "resilver_") ||
+             text::starts_with(c, "scrub_") || text::starts_with(c, "pool_") || c == "statechange";
+    }
+  }
+  return false;
+}
+
 bool parse_kmsg_record(std::string_view r, int& level, std::string_view& message) {
   size_t comma = r.find(',');
   size_t semi = r.find(';');

@@ -1,5 +1,5 @@
 #pragma once
-/// Which kernel log records wake the daemon for a sweep, on this machine (/dev/kmsg) or on an
+/// Which kernel log records and ZFS events wake the daemon for a sweep, on this machine (/dev/kmsg) or on an
 /// SSH host (RemoteFollower's "kmsg" lines): one rule for both. A record matters when it is at
 /// warning level or worse, or comes from md, the iSCSI initiator or ext4 — the messages that come
 /// before, or instead of, an md event (a filesystem gone read-only, a session in recovery). What
@@ -11,6 +11,11 @@ namespace stackdr {
 
 /// `level`: the record's syslog level (0 emergency … 7 debug).
 bool kernel_record_matters(int level, std::string_view message);
+
+/// Whether a ZFS event (a `zpool events -H` line: TIME CLASS) is about the pool's health: an
+/// ereport (I/O, checksum, probe failure), a resource state change, a vdev, resilver, scrub or
+/// pool event — not the history and config-sync events every `zfs`/`zpool` command makes.
+bool zfs_event_matters(std::string_view line);
 
 /// A /dev/kmsg record ("PRI,SEQ,TIME,FLAGS;message\n…"): its level and message line.
 bool parse_kmsg_record(std::string_view record, int& level, std::string_view& message);
