@@ -86,6 +86,8 @@ class TestSshd {
     for (size_t at = 0; (at = log.find("Starting session:", at)) != std::string::npos; ++at) ++n;
     return n;
   }
+  /// The sshd's pid (a far-side process of this server has it among its ancestors).
+  pid_t pid() const { return pid_; }
   int connections() const {
     std::string log = read_file(dir_ / "sshd.log");
     int n = 0;

@@ -318,10 +318,11 @@ TEST(Watch, ADeviceEventWakesASweep) {
   ASSERT_GT(port, 0) << d.output();
   if (d.output().find("device events are not followed here") != std::string::npos)
     GTEST_SKIP() << "the kernel refused the uevent socket here: " << d.output();
-  std::ofstream("/sys/class/block/loop0/uevent") << "change\n";
   std::string page;
   EXPECT_TRUE(eventually(30s,
                          [&] {
+                           // Sent again while it is not seen: a loaded machine may lose one.
+                           std::ofstream("/sys/class/block/loop0/uevent") << "change\n";
                            page = get(port, "/metrics");
                            return page.find("stackdr_watch_events_total{source=\"uevent\",host=\"local\"}") !=
                                   std::string::npos;
