@@ -19,6 +19,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -163,6 +164,17 @@ bool eventually(std::chrono::seconds within, F ok) {
   return ok();
 }
 
+// Pokes (again while nothing shows) until /metrics counts an event whose series starts with
+// `series` and a second sweep; false after 30 s (`page` is the last one read).
+bool woken(int port, const std::string& series, const std::function<void()>& poke, std::string& page) {
+  return eventually(30s, [&] {
+    poke();
+    page = get(port, "/metrics");
+    return page.find(series) != std::string::npos &&
+           page.find("stackdr_watch_sweeps_total 2\n") != std::string::npos;
+  });
+}
+
 TEST(Watch, AFaultFromOutsideIsAlertedRecoveredAndResolved) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -286,22 +298,14 @@ TEST(Watch, AKernelLogLineWakesASweep) {
   EXPECT_EQ(get(port, "/metrics").find("source=\"kmsg\""), std::string::npos);
   std::ofstream("/dev/kmsg") << "<4>md/raid1:md127: stackdr watch test: not a real md message\n";
   std::string page;
-  EXPECT_TRUE(eventually(30s,
-                         [&] {
-                           page = get(port, "/metrics");
-                           return page.find("stackdr_watch_events_total{source=\"kmsg\",host=\"local\"} 1") !=
-                                      std::string::npos &&
-                                  page.find("stackdr_watch_sweeps_total 2") != std::string::npos;
-                         }))
+  EXPECT_TRUE(woken(
+      port, "stackdr_watch_events_total{source=\"kmsg\",host=\"local\"} 1", [] {}, page))
       << page << d.output();
   double took = 0;
   EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();
   fs::remove_all(dir);
 }
 
-// The topology's `watch:` section sets what the command line does not: here the interval, and
-// auto-recovery off for one cause — the failure is alerted and opened as an incident, and left
-// for an operator (`recover --resume` continues that incident).
 // A device event (the kernel's uevent: a disk added, removed or changed) wakes a sweep too.
 // A "change" of a loop device stands in for an iSCSI disk coming or going.
 TEST(Watch, ADeviceEventWakesASweep) {
@@ -319,14 +323,10 @@ TEST(Watch, ADeviceEventWakesASweep) {
   if (d.output().find("device events are not followed here") != std::string::npos)
     GTEST_SKIP() << "the kernel refused the uevent socket here: " << d.output();
   std::string page;
-  EXPECT_TRUE(eventually(30s,
-                         [&] {
-                           // Sent again while it is not seen: a loaded machine may lose one.
-                           std::ofstream("/sys/class/block/loop0/uevent") << "change\n";
-                           page = get(port, "/metrics");
-                           return page.find("stackdr_watch_events_total{source=\"uevent\",host=\"local\"}") !=
-                                  std::string::npos;
-                         }))
+  // Sent again while it is not seen: a loaded machine may lose one.
+  EXPECT_TRUE(woken(
+      port, "stackdr_watch_events_total{source=\"uevent\",host=\"local\"}",
+      [] { std::ofstream("/sys/class/block/loop0/uevent") << "change\n"; }, page))
       << page << d.output();
   double took = 0;
   EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();
@@ -354,6 +354,9 @@ TEST(Watch, ZfsEventsAboutThePoolMatterAndItsHistoryDoesNot) {
   EXPECT_FALSE(zfs_event_matters("TIME                           CLASS"));
 }
 
+// The topology's `watch:` section sets what the command line does not: here the interval, and
+// auto-recovery off for one cause — the failure is alerted and opened as an incident, and left
+// for an operator (`recover --resume` continues that incident).
 TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-policy-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -427,13 +430,8 @@ TEST(Watch, AKernelLogLineOnAnSshHostWakesASweep) {
   })) << d.output();
   std::ofstream("/dev/kmsg") << "<4>md/raid1:md127: stackdr watch ssh test: not a real md message\n";
   std::string page;
-  EXPECT_TRUE(eventually(30s,
-                         [&] {
-                           page = get(port, "/metrics");
-                           return page.find("stackdr_watch_events_total{source=\"kmsg\",host=\"lab\"}") !=
-                                      std::string::npos &&
-                                  page.find("stackdr_watch_sweeps_total 2") != std::string::npos;
-                         }))
+  EXPECT_TRUE(woken(
+      port, "stackdr_watch_events_total{source=\"kmsg\",host=\"lab\"}", [] {}, page))
       << page << d.output();
   double took = 0;
   EXPECT_EQ(d.terminate(3000ms, took), 0) << d.output();
