@@ -381,6 +381,7 @@ TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {
       << page << d.output();
   EXPECT_NE(page.find("stackdr_finding{scenario=\"1\",cause=\"session-down\""), std::string::npos) << page;
   EXPECT_EQ(page.find("stackdr_recoveries_total{"), std::string::npos) << page;
+  EXPECT_NE(page.find("stackdr_incidents_open 1\n"), std::string::npos) << page;
   EXPECT_EQ(d.output().find("auto-recovery ("), std::string::npos) << d.output();
   double took = 0;
   EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();

@@ -451,8 +451,7 @@ long Watch::recoveries() {
 }
 
 void Watch::publish(const View& v, double secs) {
-  int open = 0;
-  for (const auto& i : journal_->incidents()) open += (i.state == "open" || i.state == "stopped");
+  int open = journal_->open_count();
   std::string word = status_word(v.status);
   size_t findings = v.findings.size();
   {

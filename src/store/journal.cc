@@ -235,6 +235,11 @@ std::optional<IncidentRecord> Journal::latest_open() {
   return incident_row(q);
 }
 
+int Journal::open_count() {
+  Stmt q(db_, "SELECT COUNT(*) FROM incidents WHERE state IN ('open','stopped')");
+  return q.step() ? static_cast<int>(q.integer(0)) : 0;
+}
+
 void Journal::close_incident(int id, double at, const std::string& state, const std::string& outcome) {
   // Never before it opened: a report's times read forwards whatever clock wrote them.
   Stmt q(db_, "UPDATE incidents SET closed_at = MAX(?, opened_at), state = ?, outcome = ? WHERE id = ?");

@@ -96,6 +96,8 @@ class Journal {
                     const nlohmann::json& findings);
   /// The newest incident that is still open (a recovery that crashed or stopped).
   std::optional<IncidentRecord> latest_open();
+  /// How many incidents are open or stopped (one query; the daemon asks every sweep).
+  int open_count();
   void close_incident(int id, double at, const std::string& state, const std::string& outcome);
   void add(const JournalEvent& e);
   /// The newest "planned" row of an incident: plan number, and its detail (root|cause).
