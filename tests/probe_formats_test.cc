@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include "probe/lsblk.h"
 #include "probe/mdstat.h"
 #include "probe/targetcli_ls.h"
@@ -33,6 +35,21 @@ TEST(ProbeFormats, ADecimalCommaReadsAsAPoint) {
   ASSERT_TRUE(c->pools.front().scan_percent);
   ASSERT_TRUE(de->pools.front().scan_percent);
   EXPECT_DOUBLE_EQ(*de->pools.front().scan_percent, *c->pools.front().scan_percent);
+}
+
+// mdadm's Update Time is ctime(3) text; the freshest-member rule orders members by it. Each
+// case is checked against strptime + timegm, what the model used before.
+TEST(ProbeFormats, MdadmUpdateTimeReadsAsStrptimeWould) {
+  for (const char* t : {"Sun Nov 29 10:00:00 2026", "Thu Jan  1 00:00:00 1970", "Tue Feb 29 23:59:59 2028",
+                        "Fri Dec 31 12:34:56 1999", "Wed Jul  3 09:05:01 2024"}) {
+    std::tm tm{};
+    ASSERT_NE(strptime(t, "%a %b %e %H:%M:%S %Y", &tm), nullptr) << t;
+    EXPECT_EQ(text::parse_ctime_utc(t), static_cast<int64_t>(timegm(&tm))) << t;
+  }
+  for (const char* bad : {"", "Sun Nov 29 10:00 2026", "Sun Foo 29 10:00:00 2026", "Mon Feb 30 10:00:00 2026",
+                          "Sun Nov 29 24:00:00 2026", "Sun Nov 29 -1:00:00 2026", "Nov 29 10:00:00 2026",
+                          "Sun Nov 29 10:00:00 99999999999999999999"})
+    EXPECT_FALSE(text::parse_ctime_utc(bad)) << bad;
 }
 
 TEST(ProbeFormats, LsblkKeepsNameAndKernelNameApart) {

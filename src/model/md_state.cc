@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <ctime>
 #include <unordered_map>
 
 #include "model/read_index.h"
@@ -13,21 +12,14 @@ namespace stackdr {
 
 namespace {
 
-// mdadm prints times as ctime(3) does, in the machine's time zone; comparing two members of
-// one array read on one host only needs the order, so they are read as UTC.
-std::optional<int64_t> parse_update_time(const std::string& s) {
-  std::tm tm{};
-  const char* end = strptime(s.c_str(), "%a %b %e %H:%M:%S %Y", &tm);
-  if (!end) return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 MdSuperblock superblock_of(const MdadmExamineFacts& e) {
   MdSuperblock s;
   s.array_uuid = e.array_uuid;
   s.events = e.events;
   s.update_time_text = e.update_time;
-  s.update_time = parse_update_time(e.update_time);
+  // mdadm prints times in the machine's time zone; comparing two members of one array read
+  // on one host only needs the order, so they are read as UTC.
+  s.update_time = text::parse_ctime_utc(e.update_time);
   s.role = e.role;
   s.device_role = e.device_role;
   s.bad_blocks = e.bad_blocks_present;
@@ -45,16 +37,16 @@ std::string unread_reason(const ReadIndex& reads, const std::string& host, const
 }
 
 void fill_member(const ReadIndex& reads, const KvmFacts* k, const MdArrayState& a, MdMemberState& m,
-                 const std::map<std::pair<std::string, int>, std::string>& disks, const LunConfig* l) {
+                 const IscsiDiskIndex& disks, const LunConfig* l) {
   const std::string& host = a.config->host;
   if (!k || !k->by_path || !l) {
     m.disk = Seen::kUnknown;
     m.unread = unread_reason(reads, host, "ls -l /dev/disk/by-path");
-  } else if (auto d = disks.find({l->target, l->lun}); d == disks.end()) {
+  } else if (const std::string* d = disks.device(l->target, l->lun); !d) {
     m.disk = Seen::kNo;
   } else {
     m.disk = Seen::kYes;
-    m.device = d->second;
+    m.device = *d;
   }
   if (m.disk == Seen::kYes) {
     auto ex = k->examine.find(m.device);
@@ -88,7 +80,7 @@ void fill_member(const ReadIndex& reads, const KvmFacts* k, const MdArrayState& 
       }
   if (auto det = k->detail.find(a.config->name); det != k->detail.end())
     for (const auto& row : det->second.members)
-      if (row.device == "/dev/" + m.device &&
+      if (text::starts_with(row.device, "/dev/") && std::string_view(row.device).substr(5) == m.device &&
           std::find(row.state.begin(), row.state.end(), "rebuilding") != row.state.end())
         m.rebuilding = true;
 }
@@ -108,11 +100,9 @@ bool MdArrayState::any_failed_slot() const {
 std::map<std::string, MdArrayState> md_states(const Topology& t, const Observation& o) {
   std::map<std::string, MdArrayState> out;
   ReadIndex reads(o);
-  std::map<std::string, std::map<std::pair<std::string, int>, std::string>> disks;  // host → (IQN, LUN) → sdX
+  std::map<std::string, IscsiDiskIndex> disks;  // by host
   for (const auto& [host, k] : o.kvm)
-    if (k.by_path)
-      for (const auto& link : k.by_path->links)
-        if (auto id = parse_iscsi_path_name(link.name)) disks[host][{id->iqn, id->lun}] = link.device;
+    if (k.by_path) disks.emplace(host, IscsiDiskIndex(*k.by_path));
   // /proc/mdstat's arrays by kernel name, per host: a storage host may run thousands.
   std::map<std::string, std::unordered_map<std::string, const MdstatArray*>> mdstat;
   for (const auto& [host, k] : o.kvm)

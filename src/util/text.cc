@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <iterator>
 #include <cstdlib>
 #include <ctime>
 
@@ -141,6 +143,30 @@ std::string format_utc(int64_t epoch_seconds, const char* format) {
 
 std::string utc_time(double epoch_seconds) {
   return format_utc(static_cast<int64_t>(epoch_seconds), "%Y-%m-%d %H:%M:%S UTC");
+}
+
+// Read by hand, not with strptime(3): a sweep reads one per md member, and strptime (locale
+// tables, case-folding compares) was an eighth of a 1,000-array model build.
+std::optional<int64_t> parse_ctime_utc(std::string_view s) {
+  static constexpr std::string_view kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  auto f = fields(s);
+  if (f.size() != 5 || std::find(std::begin(kDays), std::end(kDays), f[0]) == std::end(kDays)) return std::nullopt;
+  auto month = std::find(std::begin(kMonths), std::end(kMonths), f[1]);
+  auto hms = split(f[3], ':');
+  auto day = to_int(f[2]), year = to_int(f[4]);
+  if (month == std::end(kMonths) || hms.size() != 3 || !day || !year || *year < 1970 || *year > 9999)
+    return std::nullopt;
+  auto h = to_int(hms[0]), m = to_int(hms[1]), sec = to_int(hms[2]);
+  auto in = [](std::optional<int64_t> v, int64_t top) { return v && *v >= 0 && *v <= top; };
+  if (!in(h, 23) || !in(m, 59) || !in(sec, 60) || !in(day, 31)) return std::nullopt;
+  std::chrono::year_month_day date{std::chrono::year(static_cast<int>(*year)),
+                                   std::chrono::month(static_cast<unsigned>(month - std::begin(kMonths) + 1)),
+                                   std::chrono::day(static_cast<unsigned>(*day))};
+  if (!date.ok()) return std::nullopt;
+  int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
+  return days * 86400 + *h * 3600 + *m * 60 + *sec;
 }
 
 }  // namespace stackdr::text

@@ -28,6 +28,9 @@ inline std::string_view after(std::string_view s, size_t n) {
 std::optional<int64_t> to_int(std::string_view s);
 /// Whole-string decimal number; a single decimal comma is read as a point ("72,38").
 std::optional<double> to_double(std::string_view s);
+/// "Sun Nov 29 10:00:00 2026" (ctime(3), as mdadm prints Update Time) → seconds since the
+/// epoch, reading the fields as UTC; nullopt when it is not that shape or not a real date.
+std::optional<int64_t> parse_ctime_utc(std::string_view s);
 /// "Key : Value" as printed by mdadm; splits on the first " : " (or ':' at end).
 bool split_key_value(std::string_view line, std::string_view& key, std::string_view& value);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
