@@ -51,6 +51,8 @@ class Builder {
       : t_(t), o_(o), md_(md), reads_(o) {}
 
   StackGraph build() {
+    // About six nodes per LUN (zvol, backstore, LUN, session, disk, member), two per array.
+    g_.reserve(t_.luns.size() * 6 + t_.arrays.size() * 2 + t_.vms.size() * 4 + 16);
     index();
     storage();
     for (const auto& [host, facts] : o_.kvm) kvm(host, facts);
@@ -61,7 +63,7 @@ class Builder {
  private:
   // Lookups by identity, built once so that a build stays linear in the size of the stack.
   struct HostIndex {
-    std::unordered_map<std::string, std::string> device;           // "IQN/LUN" → sdX
+    IscsiDiskIndex device;                                         // (IQN, LUN) → sdX
     std::unordered_map<std::string, const IscsiSession*> session;  // IQN → session
     std::unordered_map<std::string, std::string> disk_state;       // sdX → running / blocked / ...
     std::unordered_map<std::string, const BlockDevice*> block;     // sdX → lsblk row
@@ -70,10 +72,7 @@ class Builder {
   void index() {
     for (const auto& [host, k] : o_.kvm) {
       HostIndex& hi = idx_[host];
-      if (k.by_path)
-        for (const auto& link : k.by_path->links)
-          if (auto id = parse_iscsi_path_name(link.name))
-            hi.device[fmt::format("{}/{}", id->iqn, id->lun)] = link.device;
+      if (k.by_path) hi.device = IscsiDiskIndex(*k.by_path);
       if (k.sessions)
         for (const auto& se : k.sessions->sessions) {
           hi.session[se.target] = &se;
@@ -93,9 +92,9 @@ class Builder {
       for (const auto& t : st.lio->targets) targets_[t.iqn] = &t;
     }
     for (const auto& a : t_.arrays)
-      for (const auto& m : a.members) used_.insert({a.host, m});
+      for (const auto& m : a.members) used_[a.host].insert(m);
     for (const auto& v : t_.vms)
-      for (const auto& d : v.disks) used_.insert({v.host, d.source});
+      for (const auto& d : v.disks) used_[v.host].insert(d.source);
   }
 
   // ---- storage server -------------------------------------------------------------------
@@ -342,7 +341,9 @@ class Builder {
   }
 
   bool uses_lun(const std::string& host, const std::string& lun) const {
-    return used_.count({host, lun}) > 0 || t_.initiator.host == host;
+    if (t_.initiator.host == host) return true;
+    auto h = used_.find(host);
+    return h != used_.end() && h->second.count(lun) > 0;
   }
 
   void klog_evidence(Node& n, const KvmFacts& k, const std::string& host,
@@ -395,9 +396,8 @@ class Builder {
 
   // Today's kernel name of a LUN's disk, from the by-path links (identity → sdX).
   std::string device_of(const std::string& host, const LunConfig& l) {
-    const auto& d = idx_[host].device;
-    auto it = d.find(fmt::format("{}/{}", l.target, l.lun));
-    return it == d.end() ? "" : it->second;
+    const std::string* d = idx_[host].device.device(l.target, l.lun);
+    return d ? *d : "";
   }
 
   void disk(const std::string& host, const KvmFacts& k, const LunConfig& l) {
@@ -704,7 +704,7 @@ class Builder {
   ReadIndex reads_;
   StackGraph g_;
   std::map<std::string, HostIndex> idx_;
-  std::set<std::pair<std::string, std::string>> used_;               // (host, LUN or array) in use
+  std::map<std::string, std::unordered_set<std::string>> used_;      // host → LUNs and arrays in use
   std::unordered_map<std::string, std::string> volmode_;             // zvol → volmode
   std::unordered_set<std::string> zvol_links_;                       // names under /dev/zvol/POOL
   std::unordered_map<std::string, const LioBackstore*> backstores_;  // "block/name" → backstore

@@ -176,10 +176,7 @@ void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFa
   std::map<std::string, const MdstatArray*> arrays;
   if (f.mdstat)
     for (const auto& x : f.mdstat->arrays) arrays[x.name] = &x;
-  std::map<std::pair<std::string, int>, std::string> disks;  // (IQN, LUN) → sdX
-  if (f.by_path)
-    for (const auto& link : f.by_path->links)
-      if (auto id = parse_iscsi_path_name(link.name)) disks[{id->iqn, id->lun}] = link.device;
+  IscsiDiskIndex disks = f.by_path ? IscsiDiskIndex(*f.by_path) : IscsiDiskIndex();
   std::set<std::string> blocked;  // disks whose I/O waits for a recovering session
   if (f.sessions)
     for (const auto& se : f.sessions->sessions)
@@ -193,17 +190,17 @@ void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFa
     std::string unreadable;
     for (const auto& mname : a.members) {
       const LunConfig* l = t.lun(mname);
-      auto disk = l ? disks.find({l->target, l->lun}) : disks.end();
-      if (disk == disks.end()) continue;
+      const std::string* disk = l ? disks.device(l->target, l->lun) : nullptr;
+      if (!disk) continue;
       const std::string& portal = t.portal_of(*l);
       std::string why;
       if (auto ping = slots.pings.find(portal_ip(portal));
           ping != slots.pings.end() && ping->second && !ping->second->reachable)
         why = "its portal " + portal + " does not answer ping";
-      else if (blocked.count(disk->second))
+      else if (blocked.count(*disk))
         why = "its iSCSI disk is blocked while the session recovers";
-      members.emplace_back(disk->second, why);
-      if (!why.empty() && unreadable.empty()) unreadable = "member " + disk->second + ": " + why;
+      members.emplace_back(*disk, why);
+      if (!why.empty() && unreadable.empty()) unreadable = "member " + *disk + ": " + why;
     }
     auto found = arrays.find(a.kernel_name());
     if (found != arrays.end()) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "util/text.h"
@@ -17,6 +18,28 @@ std::optional<IscsiPathId> parse_iscsi_path_name(std::string_view n) {
   if (!num) return std::nullopt;
   return IscsiPathId{std::string(n.substr(3, is - 3)), std::string(n.substr(is + 7, lun - is - 7)),
                      static_cast<int>(*num)};
+}
+
+IscsiDiskIndex::IscsiDiskIndex(const DiskLinksFacts& by_path) {
+  for (const auto& link : by_path.links) {
+    auto id = parse_iscsi_path_name(link.name);
+    if (!id) continue;
+    auto& luns = by_iqn_[id->iqn];
+    // Two links to one LUN (a second portal) keep the last, as a map assignment would.
+    auto same = std::find_if(luns.begin(), luns.end(), [&](const auto& x) { return x.first == id->lun; });
+    if (same != luns.end())
+      same->second = link.device;
+    else
+      luns.emplace_back(id->lun, link.device);
+  }
+}
+
+const std::string* IscsiDiskIndex::device(const std::string& iqn, int lun) const {
+  auto it = by_iqn_.find(iqn);
+  if (it == by_iqn_.end()) return nullptr;
+  for (const auto& [n, dev] : it->second)
+    if (n == lun) return &dev;
+  return nullptr;
 }
 
 Result<DiskLinksFacts> parse_disk_links(std::string_view input, std::string_view source) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "probe/parse_report.h"
@@ -34,5 +35,19 @@ void to_json(nlohmann::json& j, const DiskLinksFacts& f);
 /// "ip-127.0.0.1:3260-iscsi-iqn.2003-01.org.linux-iscsi.lab:test01-lun-0" → parts; partitions
 /// ("-part1") and non-iSCSI links give nullopt.
 std::optional<IscsiPathId> parse_iscsi_path_name(std::string_view name);
+
+/// The iSCSI disks of a by-path listing by identity: (target IQN, LUN) → today's kernel name.
+/// The observer, the md state and the graph each ask it for every LUN of a sweep, so a lookup
+/// hashes the IQN once and builds no key.
+class IscsiDiskIndex {
+ public:
+  IscsiDiskIndex() = default;
+  explicit IscsiDiskIndex(const DiskLinksFacts& by_path);
+  /// The disk's kernel name (sdc), or nullptr when no link names that target and LUN.
+  const std::string* device(const std::string& iqn, int lun) const;
+
+ private:
+  std::unordered_map<std::string, std::vector<std::pair<int, std::string>>> by_iqn_;  // IQN → (LUN, sdX)
+};
 
 }  // namespace stackdr
