@@ -5,10 +5,15 @@
 namespace stackdr {
 
 ReadIndex::ReadIndex(const Observation& o) {
+  HostReads* h_last = nullptr;  // reads come grouped by host: one lookup per run of them
+  const std::string* host_last = nullptr;
   for (const auto& r : o.sources) {
-    HostReads& h = by_host_[r.host];
+    if (!host_last || *host_last != r.host) {
+      h_last = &by_host_[r.host];
+      host_last = &r.host;
+    }
+    HostReads& h = *h_last;
     h.all.push_back(&r);
-    h.any_exact.emplace(r.source, &r);  // keeps the first
     if (r.ok) continue;
     h.failed.push_back(&r);
     h.failed_exact.emplace(r.source, &r);  // keeps the first
@@ -58,6 +63,10 @@ const SourceRecord* ReadIndex::any_starting(const std::string& host_name, const 
   const HostReads* h = host(host_name);
   if (!h) return nullptr;
   // Almost always the whole source: a hash lookup. A real prefix is searched once and kept.
+  if (!h->any_exact_built) {
+    for (const SourceRecord* r : h->all) h->any_exact.emplace(r->source, r);  // keeps the first
+    h->any_exact_built = true;
+  }
   if (auto it = h->any_exact.find(prefix); it != h->any_exact.end()) return it->second;
   return first_match(starting_memo_, host_name, prefix, h->all,
                      [](const std::string& s, const std::string& p) { return text::starts_with(s, p); });

@@ -28,7 +28,11 @@ class ReadIndex {
  private:
   struct HostReads {
     std::vector<const SourceRecord*> all, failed;
-    std::unordered_map<std::string_view, const SourceRecord*> failed_exact, any_exact;
+    std::unordered_map<std::string_view, const SourceRecord*> failed_exact;
+    // Every read by source, made on the first any_starting(): a healthy sweep of a big stack
+    // (thousands of reads, none failed) never asks, and need not pay for it.
+    mutable std::unordered_map<std::string_view, const SourceRecord*> any_exact;
+    mutable bool any_exact_built = false;
   };
   const HostReads* host(const std::string& name) const;
   std::unordered_map<std::string, HostReads> by_host_;

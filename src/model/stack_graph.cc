@@ -61,6 +61,11 @@ Node& StackGraph::add(Node n) {
   return nodes_.back();
 }
 
+void StackGraph::reserve(size_t nodes) {
+  nodes_.reserve(nodes);
+  index_.reserve(nodes);
+}
+
 const Node* StackGraph::find(const std::string& id) const {
   auto it = index_.find(id);
   return it == index_.end() ? nullptr : &nodes_[it->second];

@@ -56,6 +56,7 @@ struct Node {
 class StackGraph {
  public:
   Node& add(Node n);
+  void reserve(size_t nodes);
   const Node* find(const std::string& id) const;
   Node* find(const std::string& id);
   const std::vector<Node>& nodes() const { return nodes_; }

@@ -33,8 +33,10 @@ std::optional<int> numbered(std::string_view name, std::string_view prefix) {
 
 // Targets by IQN, through an index: the tree lists each target's entries many times, and a
 // storage server may export thousands of targets.
-LioTarget& target_named(LioFacts& f, std::unordered_map<std::string, size_t>& index, std::string_view iqn) {
-  auto [it, added] = index.try_emplace(std::string(iqn), f.targets.size());
+// Keys are views into the parsed text, which outlives the parse: a lookup builds no string.
+using TargetIndex = std::unordered_map<std::string_view, size_t>;
+LioTarget& target_named(LioFacts& f, TargetIndex& index, std::string_view iqn) {
+  auto [it, added] = index.try_emplace(iqn, f.targets.size());
   if (added) f.targets.push_back({std::string(iqn), {}});
   return f.targets[it->second];
 }
@@ -67,7 +69,7 @@ std::string relative(std::string_view path) {
 
 Result<LioFacts> parse_lio_tree(std::string_view text, std::string_view source) {
   LioFacts f;
-  std::unordered_map<std::string, size_t> targets;  // IQN → index in f.targets
+  TargetIndex targets;  // IQN → index in f.targets
   int ln = 0;
   bool any = false;
   for (auto line : text::lines(text)) {

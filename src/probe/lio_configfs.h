@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "probe/lio_facts.h"
 
@@ -18,7 +19,7 @@ namespace stackdr {
 
 /// The configfs attribute files `grep` printed: path (relative to the target root) → value.
 struct LioValues {
-  std::map<std::string, std::string> by_path;
+  std::unordered_map<std::string, std::string> by_path;
   ParseWarnings warnings;
 };
 
