@@ -14,6 +14,7 @@
 #include "cli/collect_cmd.h"
 #include "cli/exit_codes.h"
 #include "cli/lab_cmd.h"
+#include "cli/lint_cmd.h"
 #include "cli/recover_cmd.h"
 #include "cli/stack_context.h"
 #include "cli/status_json.h"
@@ -365,6 +366,16 @@ int run(int argc, char** argv) {
                     "standard output is one JSON document (the outcome, or the --dry-run plan); the step log "
                     "goes to standard error");
   recover->callback([&] { code = cmd_recover(rec_opt); });
+
+  LintCliOptions lint_opt;
+  auto* lint_cmd = app.add_subcommand(
+      "lint", "check the stack's settings against what it needs (exit 0 clean, 1 warnings, 3 not all read)");
+  add_context_options(lint_cmd, lint_opt.task.context);
+  lint_cmd->add_flag("--fix", lint_opt.fix, "apply the safe fixes through the step engine (journaled), then check again");
+  lint_cmd->add_flag("--dry-run", lint_opt.task.dry_run, "with --fix: show the steps; change nothing");
+  lint_cmd->add_flag("--yes", lint_opt.task.yes, "with --fix: run disruptive steps without asking");
+  lint_cmd->add_flag("--json", lint_opt.task.json, "standard output is one JSON document");
+  lint_cmd->callback([&] { code = cmd_lint(lint_opt); });
 
   WatchCliOptions watch_opt;
   auto* watch = app.add_subcommand(

@@ -12,6 +12,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/incident_report.h"
+#include "cli/operator_io.h"
 #include "cli/recovery_locks.h"
 #include "cli/signals.h"
 #include "cli/text_report.h"
@@ -27,29 +28,6 @@
 #include "util/json_text.h"
 
 namespace stackdr {
-
-namespace {
-
-// The journal through its guard (store/journal_file.h); what the guard notes goes to stderr.
-Result<std::unique_ptr<Journal>> open_journal(const std::string& dir, bool write = true) {
-  std::error_code ec;
-  if (write) std::filesystem::create_directories(dir, ec);
-  if (ec) return Error{fmt::format("{}: cannot create the state directory: {}", dir, ec.message())};
-  std::vector<std::string> notes;
-  auto j = open_journal_file(dir, {.write = write}, notes);
-  for (const auto& n : notes) std::cerr << "stackdr: " << n << "\n";
-  return j;
-}
-
-bool ask_terminal(const std::string& question) {
-  if (!isatty(STDIN_FILENO)) return false;  // nobody to ask: no
-  std::cerr << question << " [y/N] " << std::flush;
-  std::string line;
-  if (!std::getline(std::cin, line)) return false;
-  return line == "y" || line == "Y" || line == "yes";
-}
-
-}  // namespace
 
 namespace {
 
@@ -85,7 +63,7 @@ int dry_run(const RecoverCliOptions& o, StackContext& ctx, const std::string& di
   PlanContext pc = ro.plan;
   // What the journal remembers (LIO serials) is read if it is there; nothing is created.
   if (journal_recorded(dir)) {
-    if (auto j = open_journal(dir, false))
+    if (auto j = open_state_journal(dir, false))
       pc.known_serials = (*j)->serials();
     else
       std::cerr << "stackdr: the plan is made without the journal's LIO serials: " << j.error().message
@@ -180,7 +158,7 @@ int cmd_recover(const RecoverCliOptions& o) {
     if (!aside) return fail(kExitUsage, aside.error().message);
     std::cerr << "stackdr: started a new journal; the old one is kept as " << *aside << "\n";
   }
-  auto journal = open_journal(dir);
+  auto journal = open_state_journal(dir);
   if (!journal) return fail(kExitUsage, journal.error().message);
   // One recovery per machine (cli/recovery_locks.h).
   bool held = false;
@@ -227,7 +205,7 @@ int cmd_incident(const IncidentCliOptions& o) {
     }
     return fail(kExitUsage, fmt::format("no incident {}: there is no journal in {} yet", id, dir));
   }
-  auto journal = open_journal(dir, verb == "close");
+  auto journal = open_state_journal(dir, verb == "close");
   if (!journal) return fail(kExitUsage, journal.error().message);
   if (verb == "list") {
     auto all = (*journal)->incidents();

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "observe/prober.h"
+#include "probe/lio_saveconfig.h"
 #include "probe/probe_argv.h"
 #include "util/text.h"
 
@@ -83,6 +84,32 @@ void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
       if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
         f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
     });
+  if (!opt.settings) return;
+  b.add(h, name, [&f](Prober& p) {
+    // The first saved config that exists; when neither does, the last read's failure stands.
+    for (std::string_view path : kLioSaveconfigPaths)
+      if (auto v = p.read(std::string(path))) {
+        f.lio_saved = p.parsed(parse_lio_saveconfig(*v, path), std::string(path));
+        f.lio_saved_path = path;
+        return;
+      }
+  });
+  b.add(h, name, [&f, &opt](Prober& p) {
+    // is-enabled exits 1 for disabled (and prints it): an answer, not a failure.
+    if (auto r = p.run(probe_argv::unit_enabled("target"), opt.timeout, {0, 1}))
+      f.target_unit = std::string(text::trim(r->out));
+  });
+  if (!t.storage.pool.empty())
+    b.add(h, name, [&t, &f, &opt](Prober& p) {
+      if (auto r = p.run(probe_argv::zpool_get(t.storage.pool, "failmode,autoreplace"), opt.timeout)) {
+        std::map<std::string, std::string> props;
+        for (auto line : text::lines(r->out)) {
+          auto fields = text::split(line, '\t');
+          if (fields.size() >= 2) props[std::string(fields[0])] = std::string(fields[1]);
+        }
+        f.pool_props = props;
+      }
+    });
 }
 
 // Map entries a KVM host's probes fill; kept apart so that a probe that could not say leaves
@@ -148,6 +175,16 @@ void add_kvm_probes(const Topology& t, Host* h, const std::string& name, KvmFact
       if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
         f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
     });
+  if (!opt.settings) return;
+  b.add(h, name, [&f, &opt](Prober& p) {
+    // Exit 21: no node records at all (an answer: nothing is configured to log in).
+    if (auto r = p.run(probe_argv::iscsiadm_nodes(), opt.timeout, {0, 21}))
+      f.nodes = p.parsed(parse_iscsiadm_node(r->out + r->err, "iscsiadm -m node -o show"),
+                         "iscsiadm -m node -o show");
+  });
+  b.add(h, name, [&f](Prober& p) {
+    if (auto v = p.read("/etc/mdadm/mdadm.conf")) f.mdadm_conf = *v;
+  });
 }
 
 void read_md_sysfs(Prober& p, const MdstatArray& a, MdSysfsFacts& sys) {

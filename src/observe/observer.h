@@ -28,6 +28,9 @@ struct ObserveOptions {
   /// Most probes in flight at once. Probes that do not depend on each other run side by side
   /// on hosts that allow it (a real host does; the simulator runs them one after another).
   int parallel = 8;
+  /// Also read the settings `stackdr lint` checks (node records, saved LIO config, mdadm.conf,
+  /// pool properties, the target unit): not needed to tell health, so not read every sweep.
+  bool settings = false;
 };
 
 Observation observe(const Topology& topology, const HostLookup& hosts, const ObserveOptions& options = {});

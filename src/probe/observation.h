@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "probe/disk_links.h"
+#include "probe/iscsiadm_node.h"
 #include "probe/iscsiadm_session.h"
 #include "probe/kernel_log.h"
 #include "probe/listeners.h"
@@ -42,6 +43,11 @@ struct StorageFacts {
   std::optional<ListenersFacts> listeners;
   std::map<std::string, SmartctlFacts> smart;  // by pool disk name
   std::optional<KernelLogFacts> kmsg;
+  // Settings, read when ObserveOptions::settings asks (`stackdr lint`, `lun`):
+  std::optional<LioFacts> lio_saved;                         // targetcli's saveconfig.json
+  std::string lio_saved_path;                                // which file it was
+  std::optional<std::string> target_unit;                    // `systemctl is-enabled` of the target service
+  std::optional<std::map<std::string, std::string>> pool_props;  // zpool get: property → value
 };
 
 /// `mdadm --examine` of one member disk: its superblock, or the fact that there is none.
@@ -70,6 +76,9 @@ struct KvmFacts {
   std::map<std::string, VirshDomblklistFacts> domblklist;  // by domain
   std::map<std::string, PingResult> pings;                 // by portal IP; absent = ping could not run
   std::optional<KernelLogFacts> kmsg;
+  // Settings, read when ObserveOptions::settings asks:
+  std::optional<IscsiNodeFacts> nodes;    // open-iscsi's node records
+  std::optional<std::string> mdadm_conf;  // /etc/mdadm/mdadm.conf as it is
 };
 
 struct GuestFacts {

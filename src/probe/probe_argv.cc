@@ -104,6 +104,15 @@ std::vector<std::string> smartctl(const std::string& disk) {
 std::vector<std::string> ls_zvols(const std::string& pool) {
   return {"ls", "-l", "/dev/zvol/" + pool};
 }
+std::vector<std::string> iscsiadm_nodes() {
+  return {"iscsiadm", "-m", "node", "-o", "show"};
+}
+std::vector<std::string> zpool_get(const std::string& pool, const std::string& props) {
+  return {"zpool", "get", "-Hp", "-o", "property,value", props, pool};
+}
+std::vector<std::string> unit_enabled(const std::string& unit) {
+  return {"systemctl", "is-enabled", unit};
+}
 }  // namespace probe_argv
 
 }  // namespace stackdr

@@ -25,6 +25,10 @@ std::vector<std::string> ping(const std::string& address);
 std::vector<std::string> dmesg();
 std::vector<std::string> smartctl(const std::string& disk);
 std::vector<std::string> ls_zvols(const std::string& pool);
+// Settings (ObserveOptions::settings):
+std::vector<std::string> iscsiadm_nodes();  // every node record
+std::vector<std::string> zpool_get(const std::string& pool, const std::string& props);
+std::vector<std::string> unit_enabled(const std::string& unit);  // systemctl is-enabled
 }  // namespace probe_argv
 
 }  // namespace stackdr

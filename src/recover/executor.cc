@@ -206,7 +206,7 @@ void remember_serials(const Topology& t, const View& v, Journal& journal, double
 }
 
 View Executor::look() {
-  return take_view(t_, hosts_);
+  return take_view(t_, hosts_, o_.observe);
 }
 
 Result<Argv> Executor::resolve(const Argv& argv, const View& v) const {
@@ -256,7 +256,10 @@ static std::string unreadable_summary(const View& v) {
 }
 
 void Executor::print_plan(const Plan& p, const View& v) {
-  out_ << fmt::format("plan: scenario {} / {} — {}\n", p.scenario, p.cause, p.summary);
+  if (o_.task)
+    out_ << fmt::format("plan: {}\n", p.summary);
+  else
+    out_ << fmt::format("plan: scenario {} / {} — {}\n", p.scenario, p.cause, p.summary);
   for (size_t i = 0; i < p.steps.size(); ++i) {
     const Step& s = p.steps[i];
     auto r = resolve(s.argv, v);
@@ -497,9 +500,94 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   return false;
 }
 
+// A task: plan from a fresh view, run what does not hold yet, look again, until a fresh plan
+// has nothing left to do. An open incident of a recovery comes first: a task never runs beside
+// one (it could change what the recovery is about to act on); an open incident of this same
+// task (an interrupted run) is continued.
+RecoverOutcome Executor::run_task() {
+  const Task& task = *o_.task;
+  View view = look();
+  auto open = o_.resumable ? journal_.latest_open() : std::nullopt;
+  if (open && (open->cause != task.kind || open->summary != task.summary || open->mode != o_.mode ||
+               open->fingerprint != o_.fingerprint)) {
+    outcome_.exit = kLocked;
+    outcome_.incident = open->id;
+    outcome_.message = fmt::format(
+        "incident {} ({}) is open: finish it first (`stackdr recover --resume`), or end it with "
+        "`stackdr incident close {} --why TEXT`",
+        open->id, open->summary, open->id);
+    return outcome_;
+  }
+  if (open) {
+    outcome_.incident = open->id;
+    event(EventKind::kResumed, 0, nullptr, "", std::nullopt, "", "re-observed; continuing the task");
+    out_ << fmt::format("continuing incident {}: {}\n", open->id, open->summary);
+  }
+  std::string previous_key;
+  for (int round = 1; round <= o_.max_rounds; ++round) {
+    outcome_.rounds = round;
+    Plan plan = task.plan(view);
+    if (plan.summary.empty()) plan.summary = task.summary;
+    if (!plan.escalate.empty()) {
+      if (outcome_.incident) {
+        finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + plan.escalate);
+      } else {
+        outcome_.exit = kNeedsOperator;
+        outcome_.message = plan.escalate;
+      }
+      return outcome_;
+    }
+    std::vector<Step> pending;
+    for (const auto& st : plan.steps)
+      if (!st.done || !st.done(view).empty()) pending.push_back(st);
+    if (o_.planned) o_.planned(round, plan, view);
+    if (pending.empty()) {
+      if (outcome_.incident)
+        finish(kRecovered, EventKind::kResolved, "done: " + task.summary);
+      else
+        outcome_.message = "nothing to do: " + task.summary + " already holds";
+      return outcome_;
+    }
+    plan.steps = pending;
+    std::string key;
+    for (const auto& st : plan.steps) key += "#" + st.id;
+    if (key == previous_key) {
+      finish(kNeedsOperator, EventKind::kEscalated,
+             fmt::format("needs an operator: the steps of {} ran, but they still do not hold", task.summary));
+      return outcome_;
+    }
+    previous_key = key;
+    if (!outcome_.incident) {
+      outcome_.incident = journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, 0, task.kind, task.subject,
+                                                 task.summary, nlohmann::json::array());
+      out_ << fmt::format("incident {}: {}\n", outcome_.incident, task.summary);
+    }
+    event(EventKind::kPlanned, round, nullptr, "", std::nullopt, json_text(plan_json(plan)), task.kind);
+    print_plan(plan, view);
+    for (size_t i = 0; i < plan.steps.size(); ++i) {
+      if (o_.stop_requested && o_.stop_requested()) {
+        finish(kStopped, EventKind::kStopped,
+               fmt::format("stopped by a signal before `{}`; every step before it finished and is journaled: "
+                           "run the same command again to continue",
+                           plan.steps[i].title));
+        return outcome_;
+      }
+      if (!run_step(plan, round, i, view)) {
+        if (outcome_.exit == kRecovered) finish(kStopped, EventKind::kStopped, "stopped: " + outcome_.message);
+        return outcome_;
+      }
+    }
+    view = look();
+  }
+  finish(kNeedsOperator, EventKind::kEscalated,
+         fmt::format("needs an operator: {} not done after {} rounds", task.summary, o_.max_rounds));
+  return outcome_;
+}
+
 RecoverOutcome Executor::run(const RecoverOptions& options) {
   o_ = options;
   outcome_ = {};
+  if (o_.task) return run_task();
   View view = look();
   remember_serials(t_, view, journal_, clock_.now());
   for (const auto& [k, v] : journal_.serials()) o_.plan.known_serials.emplace(k, v);

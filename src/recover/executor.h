@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <string>
@@ -46,8 +47,21 @@ struct StepRun {
   int exit_code = 0;
 };
 
+/// A task the step engine runs instead of a recovery (`lint --fix`, `lun create`): journaled as
+/// an incident whose cause is `kind`. `plan` gives the steps from a fresh View; the task is
+/// done when every step of a fresh plan already holds, so running it twice changes nothing.
+struct Task {
+  std::string kind;     // "lint-fix", "lun-create" ...
+  std::string subject;  // what it acts on: "LUN data03"
+  std::string summary;  // one line, in words
+  std::function<Plan(const View&)> plan;
+};
+
 struct RecoverOptions {
   Policy policy;
+  /// Set: run this task, not a recovery. What the sweeps read (a task may need settings).
+  std::optional<Task> task;
+  ObserveOptions observe;
   bool resume = false;
   std::string mode = "live";  // journal's incident mode
   std::string fingerprint;    // topology_fingerprint(): --resume refuses an incident of another
@@ -87,6 +101,7 @@ class Executor {
 
  private:
   View look();
+  RecoverOutcome run_task();
   void print_plan(const Plan& p, const View& v);
   // Runs one step; returns false to stop the plan (outcome_ filled in).
   bool run_step(const Plan& plan, int plan_no, size_t index, View& view);

@@ -31,8 +31,8 @@ View make_view(const Topology& topology, Observation observation) {
   return v;
 }
 
-View take_view(const Topology& topology, const HostLookup& hosts) {
-  return make_view(topology, observe(topology, hosts));
+View take_view(const Topology& topology, const HostLookup& hosts, const ObserveOptions& options) {
+  return make_view(topology, observe(topology, hosts, options));
 }
 
 }  // namespace stackdr

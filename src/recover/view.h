@@ -33,7 +33,7 @@ struct View {
 };
 
 /// One sweep of the stack, and what it shows.
-View take_view(const Topology& topology, const HostLookup& hosts);
+View take_view(const Topology& topology, const HostLookup& hosts, const ObserveOptions& options = {});
 /// The View of an observation already made (a test's, a replayed one, one with sources dropped).
 View make_view(const Topology& topology, Observation observation);
 

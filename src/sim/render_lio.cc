@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "probe/lio_configfs.h"
 #include "sim/renderers.h"
 #include "util/text.h"
@@ -172,6 +174,34 @@ std::string render_ss_listen(const SimState& s) {
       out += fmt::format("LISTEN 0      256    {:>15}:{:<5}     0.0.0.0:*          \n", portal_ip(p),
                          portal_port(p));
   return out;
+}
+
+std::string render_lio_saveconfig(const SimState& s) {
+  // The keys rtslib-fb's save_to_file() writes that stackdr reads (the real file also holds
+  // every attribute and parameter of each object: shared/corpus/lab/saveconfig.json).
+  nlohmann::json j;
+  j["fabric_modules"] = nlohmann::json::array();
+  j["storage_objects"] = nlohmann::json::array();
+  for (const auto& b : s.saved_lio.backstores)
+    j["storage_objects"].push_back(
+        {{"dev", b.device}, {"name", b.name}, {"plugin", b.type}, {"readonly", false}, {"wwn", b.serial}});
+  j["targets"] = nlohmann::json::array();
+  for (const auto& t : s.saved_lio.targets) {
+    nlohmann::json tpg{{"enable", t.tpg_enabled}, {"tag", 1}};
+    tpg["luns"] = nlohmann::json::array();
+    for (const auto& l : t.luns) tpg["luns"].push_back({{"index", l.lun}, {"storage_object", "/backstores/" + l.backstore}});
+    tpg["node_acls"] = nlohmann::json::array();
+    for (const auto& a : t.acls) {
+      nlohmann::json mapped = nlohmann::json::array();
+      for (const auto& l : t.luns) mapped.push_back({{"index", l.lun}, {"tpg_lun", l.lun}, {"write_protect", false}});
+      tpg["node_acls"].push_back({{"mapped_luns", mapped}, {"node_wwn", a}});
+    }
+    tpg["portals"] = nlohmann::json::array();
+    for (const auto& p : t.portals)
+      tpg["portals"].push_back({{"ip_address", portal_ip(p)}, {"iser", false}, {"offload", false}, {"port", portal_port(p)}});
+    j["targets"].push_back({{"fabric", "iscsi"}, {"tpgs", {tpg}}, {"wwn", t.iqn}});
+  }
+  return j.dump(2) + "\n";
 }
 
 }  // namespace stackdr::sim

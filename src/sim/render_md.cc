@@ -282,4 +282,25 @@ std::optional<std::string> render_md_sysfs(const SimState& s, std::string_view p
   return std::nullopt;
 }
 
+std::string render_mdadm_conf(const SimState& s) {
+  // What Debian's mkconf writes, with the ARRAY lines `mdadm --detail --scan` prints.
+  std::string out =
+      "# mdadm.conf\n#\n# !NB! Run update-initramfs -u after updating this file.\n"
+      "# !NB! This will ensure that initramfs has an uptodate copy.\n#\n"
+      "# Please refer to mdadm.conf(5) for information about this file.\n#\n\n"
+      "# by default (built-in), scan all partitions (/proc/partitions) and all\n"
+      "# containers for MD superblocks. alternatively, specify devices to scan, using\n"
+      "# wildcards if desired.\n#DEVICE partitions containers\n\n"
+      "# automatically tag new arrays as belonging to the local system\nHOMEHOST <system>\n\n";
+  if (!s.mailaddr.empty()) out += "# instruct the monitoring daemon where to send mail alerts\nMAILADDR " + s.mailaddr + "\n\n";
+  out += "# definitions of existing MD arrays\n";
+  for (const auto& a : s.arrays)
+    out += fmt::format("ARRAY {} metadata=1.2 name={}:{} UUID={}\n", a.device, a.homehost,
+                       a.kernel_name().substr(a.kernel_name().find_first_of("0123456789") == std::string::npos
+                                                  ? 0
+                                                  : a.kernel_name().find_first_of("0123456789")),
+                       a.uuid);
+  return out;
+}
+
 }  // namespace stackdr::sim

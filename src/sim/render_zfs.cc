@@ -177,4 +177,18 @@ Rendered render_smartctl(const SimState& s, std::string_view device) {
   return {"", "", 2};
 }
 
+Rendered render_zpool_get(const SimState& s, std::string_view props, std::string_view pool) {
+  if (pool != s.pool.name) return {"", fmt::format("cannot open '{}': no such pool\n", pool), 1};
+  std::string out;
+  for (auto p : text::split(props, ',')) {
+    if (p == "failmode")
+      out += "failmode\t" + s.pool.failmode + "\n";
+    else if (p == "autoreplace")
+      out += "autoreplace\t" + s.pool.autoreplace + "\n";
+    else
+      return {"", fmt::format("bad property list: invalid property '{}'\n", p), 2};
+  }
+  return {out, "", 0};
+}
+
 }  // namespace stackdr::sim

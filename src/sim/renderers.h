@@ -31,18 +31,24 @@ Rendered render_zfs_get(const SimState& s, const std::vector<std::string>& prope
                         const std::vector<std::string>& datasets);
 Rendered render_zvol_links(const SimState& s, std::string_view dir);
 Rendered render_smartctl(const SimState& s, std::string_view device);
+Rendered render_zpool_get(const SimState& s, std::string_view props, std::string_view pool);
 
 // LIO (render_lio.cc)
 std::string render_targetcli_ls(const SimState& s);
 std::string render_lio_tree(const SimState& s);  // find over /sys/kernel/config/target
 Rendered render_lio_values(const SimState& s);   // grep -rs of its attribute files
 std::string render_ss_listen(const SimState& s);
+/// targetcli's saveconfig.json of what `targetcli saveconfig` last saved (saved_lio).
+std::string render_lio_saveconfig(const SimState& s);
 
 // open-iscsi and block devices on the KVM host (render_iscsi.cc)
 Rendered render_iscsiadm_session(const SimState& s, int detail_level);
 std::string render_by_path(const SimState& s);
 std::string render_lsblk_json(const SimState& s);
 Rendered render_ping(const SimState& s, std::string_view address);
+// open-iscsi's node records (render_iscsi_node.cc): `iscsiadm -m node [-T IQN -p PORTAL]`.
+std::string render_node_record(const NodeRecord& n);
+Rendered render_iscsiadm_node(const SimState& s, std::string_view target, std::string_view portal);
 
 // libvirt and the guests (render_virt.cc)
 Rendered render_virsh_list(const SimState& s);
@@ -50,5 +56,7 @@ Rendered render_virsh_domblklist(const SimState& s, std::string_view domain);
 Rendered render_virsh_domstate(const SimState& s, std::string_view domain);
 std::string render_guest_mounts(const SimState& s, std::string_view guest_host);
 std::string render_dmesg(const SimState& s, std::string_view host);
+/// /etc/mdadm/mdadm.conf on the KVM host: one ARRAY line per array, and MAILADDR.
+std::string render_mdadm_conf(const SimState& s);
 
 }  // namespace stackdr::sim

@@ -162,12 +162,58 @@ Rendered zfs_set(SimState& s, const Argv& a) {
 
 // --- KVM host: open-iscsi -----------------------------------------------------------------
 
+// iscsiadm -m node -T IQN -p PORTAL -o update -n KEY -v VALUE: the keys the simulated node
+// record keeps; iscsiadm prints nothing when it updated.
+Rendered iscsiadm_update(SimState& s, const Argv& a) {
+  std::string iqn = argv_after(a, "-T"), key = argv_after(a, "-n"), value = argv_after(a, "-v");
+  NodeRecord* n = s.node(iqn);
+  if (!n) return fail("iscsiadm: No records found\n", 21);
+  auto number = text::to_int(value);
+  if (key == "node.startup" || key == "node.conn[0].startup") {
+    if (value != "automatic" && value != "manual" && value != "onboot")
+      return fail(fmt::format("iscsiadm: Cannot modify {}. Invalid value {}\n", key, value), 7);
+    n->startup = value;  // the simulated record keeps one startup for the node and its connection
+  } else if (key == "node.session.timeo.replacement_timeout" && number) {
+    n->replacement_timeout = static_cast<int>(*number);
+  } else if (key == "node.conn[0].timeo.noop_out_interval" && number) {
+    n->noop_interval = static_cast<int>(*number);
+  } else if (key == "node.conn[0].timeo.noop_out_timeout" && number) {
+    n->noop_timeout = static_cast<int>(*number);
+  } else {
+    return fail(fmt::format("iscsiadm: Could not update {}: the simulated record does not keep it\n", key), 7);
+  }
+  return ok();
+}
+
+// iscsiadm -m discovery -t sendtargets -p PORTAL: a node record for every target the portal
+// offers (new ones with the defaults; existing ones keep their settings).
+Rendered iscsiadm_discovery(SimState& s, const Argv& a) {
+  std::string portal = argv_after(a, "-p");
+  if (portal.find(':') == std::string::npos) portal += ":3260";
+  if (!s.reachable(portal_ip(portal)) || !s.lio.running)
+    return fail(fmt::format("iscsiadm: cannot make connection to {}: Connection timed out\n"
+                            "iscsiadm: connection login retries (reopen_max) 5 exceeded\n"
+                            "iscsiadm: Could not perform SendTargets discovery: encountered connection failure\n",
+                            portal_ip(portal)),
+                8);
+  std::string out;
+  for (const auto& t : s.lio.targets) {
+    if (std::find(t.portals.begin(), t.portals.end(), portal) == t.portals.end()) continue;
+    if (!s.node(t.iqn)) s.nodes.push_back(NodeRecord{t.iqn, portal});
+    out += fmt::format("{},1 {}\n", portal, t.iqn);
+  }
+  return ok(out);
+}
+
 Rendered iscsiadm(SimState& s, const Argv& a) {
   std::string mode = argv_after(a, "-m");
+  if (mode == "discovery") return iscsiadm_discovery(s, a);
+  if (mode == "node" && argv_has(a, "update")) return iscsiadm_update(s, a);
   if (mode == "node" && (argv_has(a, "--login") || argv_has(a, "-l"))) {
     std::string iqn = argv_after(a, "-T"), portal = argv_after(a, "-p");
     std::string tag = fmt::format("[iface: default, target: {}, portal: {},{}]", iqn,
                                   text::split(portal, ':')[0], portal.substr(portal.find(':') + 1));
+    if (!s.node(iqn)) return fail("iscsiadm: No records found\n", 21);
     if (Session* se = s.session(iqn); se && se->session_state == "LOGGED_IN")
       return fail(
           "iscsiadm: default: 1 session requested, but 1 already present.\niscsiadm: Could not log into all "
@@ -190,10 +236,12 @@ Rendered iscsiadm(SimState& s, const Argv& a) {
                               "reported error (24 - iSCSI login failed due to authorization failure)\n",
                               tag, tag),
                   24);
+    const NodeRecord* node = s.node(iqn);
     std::erase_if(s.sessions, [&](const Session& x) { return x.target == iqn; });
     Session se;
     se.target = iqn;
     se.portal = portal;
+    if (node) se.recovery_timeout = node->replacement_timeout;
     se.sid = s.next_sid++;
     se.host_no = s.next_host_no++;
     se.login_time = s.now;
@@ -432,6 +480,18 @@ Rendered mdadm(SimState& s, const Argv& a) {
     return ok(fmt::format("mdadm: stopped {}\n", a[2]));
   }
   if (text::starts_with(a[1], "--assemble")) return mdadm_assemble(s, a);
+  // mdadm --grow --bitmap=internal|none DEVICE: adds or removes the write-intent bitmap online.
+  if (a.size() == 4 && a[1] == "--grow" && text::starts_with(a[2], "--bitmap=")) {
+    Array* arr = array_named(s, a[3]);
+    if (!arr || arr->state != "active")
+      return fail(fmt::format("mdadm: error opening {}: No such file or directory\n", a[3]));
+    std::string want = a[2].substr(9);
+    if (want == "internal" && arr->bitmap) return fail("mdadm: bitmap already present on " + a[3] + "\n");
+    if (want == "none" && !arr->bitmap) return fail("mdadm: no bitmap found on " + a[3] + "\n");
+    if (want != "internal" && want != "none") return fail("mdadm: unsupported bitmap " + want + "\n", 2);
+    arr->bitmap = want == "internal";
+    return ok();
+  }
   if (a.size() == 3 && a[1] == "--zero-superblock") {
     auto [arr, m] = member_on(s, a[2]);
     if (m && m->in_array && !m->faulty)
@@ -617,7 +677,10 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
   if (host == s.storage_host) {
     if (c == "targetcli" && !(a.size() == 2 && a[1] == "ls"))
       r = targetcli(s, a);
-    else if (c == "systemctl" && a.size() == 3 && a[2] == "target")
+    else if (c == "systemctl" && a.size() == 3 && a[2] == "target" && (a[1] == "enable" || a[1] == "disable")) {
+      s.target_unit_enabled = a[1] == "enable";
+      r = ok();
+    } else if (c == "systemctl" && a.size() == 3 && a[2] == "target" && a[1] != "is-enabled")
       r = target_service(s, a);
     else if (c == "targetctl" && a.size() == 2)
       r = target_service(s, a);
@@ -633,7 +696,8 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
       r = ok();
   } else if (host == s.kvm_host) {
     if (c == "iscsiadm" && (argv_has(a, "--login") || argv_has(a, "-l") || argv_has(a, "--logout") ||
-                            argv_has(a, "-u") || argv_has(a, "--rescan") || argv_has(a, "-R")))
+                            argv_has(a, "-u") || argv_has(a, "--rescan") || argv_has(a, "-R") ||
+                            argv_has(a, "update") || argv_after(a, "-m") == "discovery"))
       r = iscsiadm(s, a);
     else if (c == "mdadm" && a[1] != "--detail" && a[1] != "--examine" && a[1] != "--examine-badblocks")
       r = mdadm(s, a);

@@ -75,6 +75,9 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
     if (argv == probe_argv::lio_tree()) return from({render_lio_tree(s), "", 0});
     if (argv == probe_argv::lio_values()) return from(render_lio_values(s));
     if (cmd == "ss") return from({render_ss_listen(s), "", 0});
+    if (cmd == "zpool" && argv.size() == 7 && argv[1] == "get") return from(render_zpool_get(s, argv[5], argv[6]));
+    if (argv == probe_argv::unit_enabled("target"))
+      return from(s.target_unit_enabled ? Rendered{"enabled\n", "", 0} : Rendered{"disabled\n", "", 1});
     if (cmd == "smartctl") return from(render_smartctl(s, argv.back()));
     return not_found(argv);
   }
@@ -96,6 +99,8 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
       if (argv[1] == "domstate" && argv.size() == 3) return from(render_virsh_domstate(s, argv[2]));
     }
     if (cmd == "ping") return from(render_ping(s, argv.back()));
+    if (cmd == "iscsiadm" && argv_after(argv, "-m") == "node" && !argv_has(argv, "update"))
+      return from(render_iscsiadm_node(s, argv_after(argv, "-T"), argv_after(argv, "-p")));
     return not_found(argv);
   }
   return not_found(argv);
@@ -106,6 +111,8 @@ Result<std::string> SimHost::read_file(const std::string& path) {
   if (name_ == s.kvm_host && path == "/proc/mdstat") return render_mdstat(s);
   if (name_ == s.kvm_host && text::starts_with(path, "/sys/block/md"))
     if (auto v = render_md_sysfs(s, path)) return *v;
+  if (name_ == s.kvm_host && path == "/etc/mdadm/mdadm.conf") return render_mdadm_conf(s);
+  if (name_ == s.storage_host && path == "/etc/rtslib-fb-target/saveconfig.json") return render_lio_saveconfig(s);
   if (name_ != s.storage_host && (path == "/proc/mounts" || path == "/proc/self/mounts"))
     return render_guest_mounts(s, name_);
   return Error{fmt::format("{}: No such file or directory (simulated host {})", path, name_)};

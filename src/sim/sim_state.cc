@@ -197,6 +197,12 @@ std::string next_sd_name(const SimState& s) {
     if (std::string n = sd_name(i); !used.count(n)) return n;
 }
 
+NodeRecord* SimState::node(std::string_view target) {
+  for (auto& n : nodes)
+    if (n.target == target) return &n;
+  return nullptr;
+}
+
 SimState build_sim_state(const Topology& t) {
   SimState s;
   s.topology = t;
@@ -235,6 +241,7 @@ SimState build_sim_state(const Topology& t) {
                        [&](const LocalDisk& d) { return d.name == n; });
   };
   for (const auto& tg : s.lio.targets) {
+    s.nodes.push_back(NodeRecord{tg.iqn, tg.portals.front()});
     Session se;
     se.target = tg.iqn;
     se.portal = tg.portals.front();

@@ -44,6 +44,7 @@ struct Pool {
   std::string scan = "scrub repaired 0B in 00:21:07 with 0 errors on Sun Nov  8 00:45:08 2026";
   std::optional<PoolScan> scanning;
   int64_t allocated_bytes = 3LL << 40;
+  std::string failmode = "wait", autoreplace = "off";  // zpool properties (OpenZFS defaults)
   std::vector<std::string> spares;  // disks present in the server, in no pool
   std::string state() const;        // derived from the disks, as ZFS does for a mirror
 };
@@ -105,6 +106,14 @@ struct Session {
   int recovery_timeout = 120;          // node.session.timeo.replacement_timeout
   std::string iface_ip;                // the initiator's address on the storage network
   int64_t login_time = 0;
+};
+
+/// open-iscsi's node record of one target on one portal: what the next login uses.
+struct NodeRecord {
+  std::string target, portal;
+  std::string startup = "manual";  // Debian's iscsid.conf default
+  int replacement_timeout = 120;   // open-iscsi's defaults
+  int noop_interval = 5, noop_timeout = 5;
 };
 
 struct Member {
@@ -207,7 +216,10 @@ struct SimState {
   std::set<std::string> blocked_ips;  // single portals unreachable (a portal per leg)
   bool reachable(const std::string& ip) const { return storage_network_up && !blocked_ips.count(ip); }
   std::vector<Session> sessions;
+  std::vector<NodeRecord> nodes;  // iscsiadm's node database on the KVM host
   int next_sid = 1, next_host_no = 2;
+  bool target_unit_enabled = true;  // systemctl is-enabled target
+  std::string mailaddr = "root";    // mdadm.conf MAILADDR ("" = none)
   std::vector<Array> arrays;
   std::vector<Vm> vms;
   std::map<std::string, std::vector<GuestMount>> host_mounts;  // a KVM host's mounts of its arrays
@@ -237,6 +249,7 @@ struct SimState {
   const Zvol* zvol(std::string_view name) const;
   Zvol* zvol(std::string_view name);
   Session* session(std::string_view target);
+  NodeRecord* node(std::string_view target);
   const Session* session(std::string_view target) const;
   Array* array(std::string_view name);
   Vm* vm(std::string_view name);

@@ -1,0 +1,115 @@
+// stackdr lint: open-iscsi's node records read from real captures, the settings checked on the
+// practice stack, and --fix applied through the step engine — journaled, idempotent, and
+// leaving only the findings stackdr does not fix by itself.
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "operate/lint.h"
+#include "probe/iscsiadm_node.h"
+#include "probe/lio_saveconfig.h"
+#include "test_support.h"
+
+namespace stackdr {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+TEST(IscsiNodeRecords, ReadFromTheLabsCaptureBeforeAndAfterAnUpdate) {
+  auto before = parse_iscsiadm_node(testing::corpus("lab/iscsiadm-node.record.default.txt"));
+  ASSERT_TRUE(before) << before.error().message;
+  ASSERT_EQ(before->records.size(), 1u);
+  const IscsiNodeRecord& r = before->records[0];
+  EXPECT_EQ(r.target, "iqn.2003-01.org.linux-iscsi.lab:test01");
+  EXPECT_EQ(r.portal, "127.0.0.1:3260");
+  EXPECT_EQ(r.number("node.session.timeo.replacement_timeout"), 120);
+  EXPECT_EQ(r.number("node.conn[0].timeo.noop_out_interval"), 5);
+  EXPECT_EQ(r.get("node.startup"), "manual");
+  EXPECT_EQ(r.get("iface.net_ifacename"), "");  // <empty>
+  auto after = parse_iscsiadm_node(testing::corpus("lab/iscsiadm-node.record.updated.txt"));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->records[0].number("node.session.timeo.replacement_timeout"), 15);
+}
+
+TEST(IscsiNodeRecords, TwoRecordsFromAnotherProjectsFixture) {
+  auto f = parse_iscsiadm_node(testing::corpus("upstream/iscsiadm/goiscsi-node-op-show-two-records.txt"));
+  ASSERT_TRUE(f) << f.error().message;
+  ASSERT_EQ(f->records.size(), 2u);
+  EXPECT_NE(f->records[0].target, f->records[1].target);
+  EXPECT_EQ(f->records[0].get("node.startup"), "automatic");
+  EXPECT_EQ(f->find(f->records[1].target), &f->records[1]);
+}
+
+TEST(IscsiNodeRecords, TruncatedOrNestedRecordsAreErrorsNoRecordsIsEmpty) {
+  std::string one = testing::corpus("lab/iscsiadm-node.record.default.txt");
+  EXPECT_FALSE(parse_iscsiadm_node(one.substr(0, one.size() / 2)));  // cut before END RECORD
+  EXPECT_FALSE(parse_iscsiadm_node("# BEGIN RECORD 2.1.8\n" + one));
+  EXPECT_FALSE(parse_iscsiadm_node("# BEGIN RECORD 2.1.8\nnode.tpgt = 1\n# END RECORD\n"));  // no node.name
+  auto none = parse_iscsiadm_node("iscsiadm: No records found\n");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->records.empty());
+}
+
+TEST(LioSaveconfig, TheLabsSavedConfigMatchesItsTreeAndADifferenceIsNamed) {
+  auto saved = parse_lio_saveconfig(testing::corpus("lab/saveconfig.json"));
+  ASSERT_TRUE(saved) << saved.error().message;
+  ASSERT_FALSE(saved->backstores.empty());
+  ASSERT_FALSE(saved->targets.empty());
+  EXPECT_TRUE(lio_config_differences(*saved, *saved).empty());
+  LioFacts running = *saved;
+  running.backstores.push_back({"block", "extra", "/dev/zvol/tank/extra", "", "", "", true});
+  running.targets[0].tpgs[0].acls.clear();
+  auto d = lio_config_differences(running, *saved);
+  ASSERT_GE(d.size(), 2u);
+  EXPECT_NE(d[0].find("block/extra is not in the saved config"), std::string::npos) << d[0];
+  EXPECT_FALSE(parse_lio_saveconfig("{\"storage_objects\": 3}"));
+  EXPECT_FALSE(parse_lio_saveconfig("{\"storage_objects\": [{\"name\": 1}]}"));
+}
+
+std::set<std::string> ids(const nlohmann::json& j) {
+  std::set<std::string> out;
+  for (const auto& f : j["findings"]) out.insert(f["id"].get<std::string>());
+  return out;
+}
+
+TEST(Lint, OnThePracticeStackFixesTheTimersThroughTheJournalAndIsIdempotent) {
+  fs::path dir = fs::temp_directory_path() / ("stackdr-lint-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  std::string sd = dir.string();
+  ASSERT_EQ(testing::run_stackdr({"lab", "init", "--state-dir", sd}).exit_code, 0);
+  auto before = testing::run_stackdr({"lint", "--lab", "--state-dir", sd, "--json"});
+  EXPECT_EQ(before.exit_code, 1) << before.err;  // warnings
+  auto b = nlohmann::json::parse(before.out);
+  for (const char* id : {"iscsi.replacement-timeout", "iscsi.noop-out", "iscsi.startup"})
+    EXPECT_TRUE(ids(b).count(id)) << id;
+  EXPECT_TRUE(b["unread"].empty()) << b["unread"].dump();
+
+  auto dry = testing::run_stackdr({"lint", "--lab", "--state-dir", sd, "--fix", "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("-o update -n node.session.timeo.replacement_timeout -v 5"), std::string::npos);
+  auto unchanged = testing::run_stackdr({"lint", "--lab", "--state-dir", sd, "--json"});
+  EXPECT_EQ(ids(nlohmann::json::parse(unchanged.out)), ids(b));  // the dry run changed nothing
+
+  auto fix = testing::run_stackdr({"lint", "--lab", "--state-dir", sd, "--fix", "--yes", "--json"});
+  EXPECT_EQ(fix.exit_code, 0) << fix.err;  // only info findings remain
+  auto a = nlohmann::json::parse(fix.out);
+  for (const auto& f : a["findings"]) {
+    EXPECT_EQ(f["severity"], "info") << f.dump();
+    EXPECT_FALSE(f["fixable"].get<bool>()) << f.dump();
+  }
+  auto again = testing::run_stackdr({"lint", "--lab", "--state-dir", sd, "--fix", "--yes"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("nothing to do"), std::string::npos) << again.out;
+  auto journal = testing::run_stackdr({"incident", "list", "--lab", "--state-dir", sd});
+  EXPECT_NE(journal.out.find("lint"), std::string::npos) << journal.out;  // the fix is on record
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace stackdr
