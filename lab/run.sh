@@ -12,7 +12,8 @@
 # same sweep run inside the guests, and what opening the connections costs), m-resync (bitmap
 # re-add vs the runbook's zero-superblock + add, same outage), m-stall (write stall on a
 # one-link loss, open-iscsi default timers vs the ones stackdr recommends), m-watch (the daemon
-# inside the KVM machine against mdadm --monitor: fault to alert).
+# inside the KVM machine against mdadm --monitor: fault to alert), m-lint (the write stall
+# with the stack as set up, then after `stackdr lint --fix` and the leg's next login).
 #   LAB_CACHE      guest image cache (default /var/tmp/stackdr-lab)
 #   LAB_TIMEOUT    seconds before the guests are killed (default 3000)
 #   LAB_PORT_BASE  first of the loopback ports the lab uses (default 22600; it uses 8 from there)
@@ -22,7 +23,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 W=${LAB_CACHE:-/var/tmp/stackdr-lab}
-scen=${*:-s1-lun s1-backstore s1-logout s2-leg s2-target s4-events s5-fs s2-all s4-superblock m-sweep m-watch m-resync m-stall}
+scen=${*:-s1-lun s1-backstore s1-logout s2-leg s2-target s4-events s5-fs s2-all s4-superblock m-sweep m-watch m-resync m-stall m-lint}
 base=${LAB_PORT_BASE:-22600}
 ssh_port_storage=$base ssh_port_kvm=$((base + 1))
 mon_storage=$((base + 2)) mon_kvm=$((base + 3))

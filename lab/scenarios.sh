@@ -155,6 +155,26 @@ stall_run() {  # label replacement_timeout noop_interval noop_timeout failfast(0
   lab kvm stall_after
 }
 
+# The one-leg write stall with the settings the stack was set up with (open-iscsi's defaults),
+# then after `stackdr lint --fix --yes` run from outside over SSH and the next login of that
+# leg (a node record applies at login). md failfast is as it was: lint does not set it.
+lint_stall() {
+  stall_run lint-before 120 5 5 0
+  "$SD" lint --config "$CFG" --json >"$out/lint.before.json" 2>>"$out/run.log"
+  local fix_rc=0 rc stall
+  "$SD" lint --config "$CFG" --fix --yes --json >"$out/lint.after.json" 2>>"$out/run.log" || fix_rc=$?
+  lab kvm relogin2
+  lab kvm node_timers >"$out/lint.node-timers.txt"
+  link B off
+  read -r rc stall < <(lab kvm stall_write lint-after)
+  link B on
+  printf '{"measure":"write-stall","timers":"after stackdr lint --fix","lint_fix_exit":%s,"warnings_before":%s,"warnings_after":%s,"node_record":"%s","write_exit":%s,"stall_s":%s}\n' \
+    "$fix_rc" "$(jq '[.findings[] | select(.severity == "warning")] | length' "$out/lint.before.json")" \
+    "$(jq '[.findings[] | select(.severity == "warning")] | length' "$out/lint.after.json")" \
+    "$(tr '\n' ' ' <"$out/lint.node-timers.txt")" "$rc" "$stall" | tee -a "$RES"
+  lab kvm stall_after
+}
+
 # The daemon against mdadm --monitor, side by side, fault to alert: a session logged out (md
 # fails the leg: an md event) and a filesystem error (no md event). Twice: the daemon inside the
 # KVM machine (md's events local to it; its clock for both), then here outside both machines,
@@ -256,6 +276,7 @@ run_scenario() {  # NAME
     m-stall)
       stall_run recommended 5 2 2 1
       stall_run open-iscsi-default 120 5 5 0 ;;
+    m-lint) lint_stall ;;
     *) echo "LAB-LOG unknown scenario $1" >>"$out/run.log" ;;
   esac
 }

@@ -136,6 +136,12 @@ leg2_out_and_back() {  # NAME
 }
 readd2() { mdadm /dev/md1 --re-add "$(member2)" >/dev/null 2>&1; sleep 1; mdadm --wait /dev/md1; }
 full_add2() { mdadm --zero-superblock "$(member2)" >/dev/null 2>&1; mdadm /dev/md1 --add "$(member2)" >/dev/null 2>&1; sleep 1; mdadm --wait /dev/md1; }
+# test02 logged out and in again (its node record applies), then re-added.
+relogin2() { leg2_out_and_back relogin; readd2; sync; sleep 2; }
+# test02's node record timers, as iscsiadm shows them.
+node_timers() {
+  iscsiadm -m node -T $IQN2 -p $P2 | grep -E 'replacement_timeout|noop_out_(interval|timeout)|^node.startup'
+}
 # Sets test02's timers (and md failfast on its member) and logs in again so they apply.
 stall_timers() {  # replacement_timeout noop_interval noop_timeout failfast(0/1)
   iscsiadm -m node -T $IQN2 -p $P2 -o update -n node.session.timeo.replacement_timeout -v "$1"
