@@ -15,6 +15,7 @@
 #include "cli/exit_codes.h"
 #include "cli/lab_cmd.h"
 #include "cli/lint_cmd.h"
+#include "operate/lun_list.h"
 #include "cli/recover_cmd.h"
 #include "cli/stack_context.h"
 #include "cli/status_json.h"
@@ -223,6 +224,20 @@ int cmd_drill(const std::string& config, const std::string& which, bool json, bo
   return all_ok ? 0 : 1;
 }
 
+int cmd_lun_list(const ContextOptions& o, bool json) {
+  auto ctx = StackContext::open(o);
+  if (!ctx) return fail(kExitUsage, ctx.error().message);
+  ObserveOptions obs;
+  obs.kernel_log = false;
+  View v = take_view((*ctx)->topology(), (*ctx)->hosts(), obs);
+  auto rows = lun_rows((*ctx)->topology(), v);
+  if (json)
+    std::cout << json_text(lun_rows_json(rows), 2) << "\n";
+  else
+    std::cout << lun_rows_text(rows);
+  return 0;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"stackdr — keeps a ZFS → LIO iSCSI → open-iscsi → MD RAID1 → KVM storage stack alive"};
   app.require_subcommand(1);
@@ -376,6 +391,16 @@ int run(int argc, char** argv) {
   lint_cmd->add_flag("--yes", lint_opt.task.yes, "with --fix: run disruptive steps without asking");
   lint_cmd->add_flag("--json", lint_opt.task.json, "standard output is one JSON document");
   lint_cmd->callback([&] { code = cmd_lint(lint_opt); });
+
+  ContextOptions lun_opt;
+  bool lun_json = false;
+  auto* lun = app.add_subcommand("lun", "the LUNs, joined across the stack");
+  lun->require_subcommand(1);
+  auto* lun_list = lun->add_subcommand(
+      "list", "each LUN: zvol, backstore and serial, target/LUN, ACLs, session, today's sdX, md array and role, VM disk");
+  add_context_options(lun_list, lun_opt);
+  lun_list->add_flag("--json", lun_json, "standard output is one JSON document");
+  lun_list->callback([&] { code = cmd_lun_list(lun_opt, lun_json); });
 
   WatchCliOptions watch_opt;
   auto* watch = app.add_subcommand(
