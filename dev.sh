@@ -10,12 +10,15 @@
 #   ./dev.sh fuzz [S]  every parser under libFuzzer + ASan + UBSan for S seconds each (default
 #                      20), from its seeds in fuzz/corpus/KIND; exit 1 on any crash
 #   ./dev.sh format    check clang-format (exit 1 if a file needs formatting)
+#   ./dev.sh package   a .deb (CPack) with the binary, stackdr(8), completion, unit and example
+#                      topology, installed and tried on a clean Debian root (packaging/install_test.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake ninja-build pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev
           libyaml-cpp-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
-          openssh-client openssh-server procps libcpp-httplib-dev libsystemd-dev prometheus systemd)
+          openssh-client openssh-server procps libcpp-httplib-dev libsystemd-dev prometheus systemd
+          dpkg-dev man-db debootstrap)
 
 install_missing() {
   local missing=()
@@ -34,7 +37,8 @@ build() {  # build DIR [cmake args...]
   local dir=$1; shift
   local target=()
   if [ "${*: -2:1}" = "--target" ]; then target=(--target "${*: -1}"); set -- "${@:1:$#-2}"; fi
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
+    -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON "$@" >/dev/null
   cmake --build "$dir" -j2 "${target[@]}"
 }
 
@@ -97,12 +101,24 @@ case "${1:-demo}" in
     done
     [ "$crashes" -eq 0 ] || { echo "fuzz: $crashes parser(s) crashed"; exit 1; }
     ;;
+  package)
+    # A Debian package of the binary, its manual page, completion, unit and example topology;
+    # then installed on a clean Debian root and tried there (packaging/install_test.sh).
+    install_missing
+    build build --target stackdr_docs  # the test build's binary (stripped into the package)
+    (cd build && cpack -G DEB >/dev/null)
+    deb=$(ls -t build/stackdr_*.deb | head -1)
+    echo "== $deb"
+    dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
+    dpkg-deb --contents "$deb" | awk '{print $NF}'
+    [ "${2:-}" = "--no-install-test" ] || packaging/install_test.sh "$deb"
+    ;;
   format)
     command -v clang-format >/dev/null || { echo "clang-format is not installed"; exit 2; }
     git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
     ;;
   *)
-    echo "usage: $0 demo|build|test|sanitize|bench|fuzz [SECONDS]|format" >&2
+    echo "usage: $0 demo|build|test|sanitize|bench|fuzz [SECONDS]|format|package [--no-install-test]" >&2
     exit 64
     ;;
 esac

@@ -14,6 +14,7 @@
 #include "cli/collect_cmd.h"
 #include "cli/exit_codes.h"
 #include "cli/lab_cmd.h"
+#include "cli/docs_gen.h"
 #include "cli/lint_cmd.h"
 #include "operate/lun_list.h"
 #include "cli/recover_cmd.h"
@@ -241,7 +242,7 @@ int cmd_lun_list(const ContextOptions& o, bool json) {
 int run(int argc, char** argv) {
   CLI::App app{"stackdr — keeps a ZFS → LIO iSCSI → open-iscsi → MD RAID1 → KVM storage stack alive"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "stackdr 0.1.0");
+  app.set_version_flag("--version", "stackdr " STACKDR_VERSION);
   int code = 0;
 
   ContextOptions status_opt, diag_opt;
@@ -468,6 +469,15 @@ int run(int argc, char** argv) {
   });
 
   for (CLI::App* sub : incident->get_subcommands({})) sub->fallthrough();  // incident list --state-dir X
+  // The manual page and the completion are made from this tree at build time (cli/docs_gen.h).
+  if (argc == 2 && std::string_view(argv[1]) == "--man") {
+    std::cout << man_page(app, "stackdr " STACKDR_VERSION);
+    return 0;
+  }
+  if (argc == 2 && std::string_view(argv[1]) == "--bash-completion") {
+    std::cout << bash_completion(app);
+    return 0;
+  }
   if (auto rc = unknown_verb(app, argc, argv)) return *rc;
   try {
     app.parse(argc, argv);

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# packaging/install_test.sh DEB: installs the package on a clean Debian bookworm root (a
+# minbase debootstrap, cached in $PKG_TEST_ROOT, copied afresh for each run) with apt, so its
+# dependencies are resolved as an admin's apt would, then checks there: `stackdr --version`, the
+# manual page through `man -l`, `systemd-analyze verify` of the unit, the conffile, the state
+# directory, and the bash completion loading. Exit 0 when all hold.
+set -euo pipefail
+deb=$(realpath "$1")
+R=${PKG_TEST_ROOT:-/var/tmp/stackdr-pkgtest}
+mkdir -p "$R"
+if [ ! -f "$R/base/.debootstrap-done" ]; then
+  echo "== debootstrap of a clean root (once; log in $R/debootstrap.log)"
+  rm -rf "$R/base"
+  debootstrap --variant=minbase bookworm "$R/base" http://deb.debian.org/debian >"$R/debootstrap.log" 2>&1
+  touch "$R/base/.debootstrap-done"
+fi
+root=$R/root
+cleanup() { umount "$root/proc" 2>/dev/null || true; }
+trap cleanup EXIT
+cleanup
+rm -rf "$root"
+cp -a "$R/base" "$root"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+mount -t proc proc "$root/proc"
+cp "$deb" "$root/tmp/stackdr.deb"
+in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"; }
+echo "== apt-get install ./stackdr.deb (and man-db, systemd to check the page and the unit)"
+in_root apt-get update -qq
+in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  /tmp/stackdr.deb man-db systemd >"$R/install.log" 2>&1 || { tail -20 "$R/install.log"; exit 1; }
+fail=0
+check() {  # WHAT CMD...
+  local what=$1; shift
+  if out=$("$@" 2>&1); then echo "ok    $what"; else echo "FAIL  $what"; echo "$out" | sed 's/^/      /'; fail=1; fi
+}
+check "stackdr --version: $(in_root stackdr --version 2>&1)" in_root stackdr --version
+check "man -l stackdr.8.gz renders" bash -c "chroot '$root' man -l /usr/share/man/man8/stackdr.8.gz | grep -q 'stackdr lint'"
+check "systemd-analyze verify stackdr-watch.service" in_root systemd-analyze verify /lib/systemd/system/stackdr-watch.service
+check "/etc/stackdr/stackdr.yaml is a conffile" bash -c "chroot '$root' dpkg-query -W -f='\${Conffiles}' stackdr | grep -q /etc/stackdr/stackdr.yaml"
+check "/var/lib/stackdr exists, mode 700" bash -c "[ \"\$(stat -c %a '$root/var/lib/stackdr')\" = 700 ]"
+check "bash completion offers the verbs" bash -c "chroot '$root' bash -c 'source /usr/share/bash-completion/completions/stackdr; COMP_WORDS=(stackdr li); COMP_CWORD=1; _stackdr; [ \"\${COMPREPLY[*]}\" = lint ]'"
+check "stackdr status --lab runs with the installed topology" bash -c "chroot '$root' stackdr status --lab >/dev/null"
+check "apt-get remove keeps the conffile" bash -c "chroot '$root' apt-get remove -y -qq stackdr >/dev/null 2>&1 && [ -f '$root/etc/stackdr/stackdr.yaml' ]"
+[ $fail -eq 0 ] && echo "install test: all checks passed on a clean root" || echo "install test: FAILED"
+exit $fail
