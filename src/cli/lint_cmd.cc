@@ -48,15 +48,16 @@ int cmd_lint(const LintCliOptions& o) {
   auto ctx = StackContext::open(o.task.context);
   if (!ctx) return fail(kExitUsage, ctx.error().message);
   const Topology& t = (*ctx)->topology();
+  int fix_code = 0;
   if (o.fix) {
     Task task{"lint-fix", "settings", "apply the safe fixes of stackdr lint",
               [&t](const View& v) { return lint_fix_plan(lint(t, v)); }};
     TaskCliOptions to = o.task;
     to.print_outcome = false;  // the report below is what this prints
-    int code = run_task_cli(to, **ctx, task, lint_observe());
-    if (o.task.dry_run || code != 0) return code;
-    std::ostream& log = o.task.json ? std::cerr : std::cout;
-    log << "after the fixes:\n";
+    fix_code = run_task_cli(to, **ctx, task, lint_observe());
+    if (o.task.dry_run) return fix_code;
+    // What is left, whether or not every fix took.
+    (o.task.json ? std::cerr : std::cout) << (fix_code == 0 ? "after the fixes:\n" : "what is left:\n");
   }
   View v = take_view(t, (*ctx)->hosts(), lint_observe());
   LintReport r = lint(t, v);
@@ -64,6 +65,7 @@ int cmd_lint(const LintCliOptions& o) {
     std::cout << json_text(lint_json(r), 2) << "\n";
   else
     std::cout << lint_text(r);
+  if (fix_code != 0) return fix_code;
   return report_code(r);
 }
 

@@ -12,7 +12,8 @@ struct LintCliOptions {
 };
 
 /// Exit 0: no warning; 1: warnings; 3: no warning, but some settings could not be read;
-/// with --fix, the step engine's status when it did not finish (RecoverExit).
+/// with --fix, the step engine's status when it did not finish (RecoverExit), after the report
+/// of what is left.
 int cmd_lint(const LintCliOptions& o);
 
 }  // namespace stackdr

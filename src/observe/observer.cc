@@ -95,9 +95,20 @@ void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
       }
   });
   b.add(h, name, [&f, &opt](Prober& p) {
-    // is-enabled exits 1 for disabled (and prints it): an answer, not a failure.
-    if (auto r = p.run(probe_argv::unit_enabled("target"), opt.timeout, {0, 1}))
-      f.target_unit = std::string(text::trim(r->out));
+    // The target service is rtslib-fb-targetctl.service on Debian and Ubuntu, target.service on
+    // Red Hat: the first that exists. is-enabled exits 1 for "disabled" (an answer) and for a
+    // unit that does not exist (no state printed: try the next name).
+    for (std::string_view unit : kTargetUnits) {
+      auto r = p.run(probe_argv::unit_enabled(std::string(unit)), opt.timeout, {0, 1});
+      if (!r) return;
+      std::string state(text::trim(r->out));
+      if (state.empty()) continue;
+      f.target_unit = state;
+      f.target_unit_name = unit;
+      return;
+    }
+    f.target_unit_name = "";  // read, and neither unit exists: said as such by lint
+    f.target_unit = "";
   });
   if (!t.storage.pool.empty())
     b.add(h, name, [&t, &f, &opt](Prober& p) {

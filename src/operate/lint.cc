@@ -286,24 +286,31 @@ void check_lio(const Topology& t, const View& v, LintReport& out) {
   }
   if (!s.target_unit) {
     unread(out, "the target unit on " + host);
+  } else if (s.target_unit->empty()) {
+    out.findings.push_back({"lio.no-unit", LintSeverity::kWarning, host, "LIO target service",
+                            "systemctl is-enabled: neither rtslib-fb-targetctl.service nor target.service exists",
+                            "nothing restores the saved LIO configuration at boot: no LUN is exported after a "
+                            "reboot of the storage server",
+                            "install the target service (Debian: python3-rtslib-fb; Red Hat: targetcli)", {}});
   } else if (*s.target_unit != "enabled") {
+    const std::string unit = s.target_unit_name;
     Step st;
     st.id = "lint.target-enabled";
-    st.title = "enable the target service at boot";
+    st.title = "enable " + unit + " at boot (it restores the saved LIO configuration)";
     st.host = host;
     st.safety = Safety::kSafe;
-    st.argv = {"systemctl", "enable", "target"};
-    st.done_when = "systemctl is-enabled target says enabled";
+    st.argv = {"systemctl", "enable", unit};
+    st.done_when = "systemctl is-enabled " + unit + " says enabled";
     st.done = [](const View& v) -> std::string {
       const auto& u = v.observation.storage.target_unit;
-      return u && *u == "enabled" ? "" : "target is " + u.value_or("not read");
+      return u && *u == "enabled" ? "" : "the target unit is " + u.value_or("not read");
     };
     st.settle_s = 5;
     st.rerun_safe = "enabling an enabled unit changes nothing";
-    out.findings.push_back({"lio.unit-disabled", LintSeverity::kWarning, host, "target.service",
-                            "systemctl is-enabled target: " + *s.target_unit,
+    out.findings.push_back({"lio.unit-disabled", LintSeverity::kWarning, host, unit,
+                            "systemctl is-enabled " + unit + ": " + *s.target_unit,
                             "after a reboot of the storage server no LUN is exported until someone starts it",
-                            "systemctl enable target", {st}});
+                            "systemctl enable " + unit, {st}});
   }
 }
 

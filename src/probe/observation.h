@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "probe/disk_links.h"
@@ -34,6 +35,9 @@ struct SourceRecord {
   double ms = 0;  // wall time of the command or read (0 for a parse failure)
 };
 
+/// The LIO target service's unit: Debian and Ubuntu's name, then Red Hat's.
+inline constexpr std::string_view kTargetUnits[] = {"rtslib-fb-targetctl.service", "target.service"};
+
 struct StorageFacts {
   std::string host;
   std::optional<ZpoolStatusFacts> zpool;
@@ -46,7 +50,8 @@ struct StorageFacts {
   // Settings, read when ObserveOptions::settings asks (`stackdr lint`, `lun`):
   std::optional<LioFacts> lio_saved;                         // targetcli's saveconfig.json
   std::string lio_saved_path;                                // which file it was
-  std::optional<std::string> target_unit;                    // `systemctl is-enabled` of the target service
+  std::optional<std::string> target_unit;  // `systemctl is-enabled` of the target service ("" = no such unit)
+  std::string target_unit_name;            // which of kTargetUnits it is
   std::optional<std::map<std::string, std::string>> pool_props;  // zpool get: property → value
 };
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "sim/kernel_reaction.h"
@@ -58,6 +59,33 @@ Rendered targetcli(SimState& s, const Argv& a) {
     b.hba_index = s.lio.free_hba_index();
     s.lio.backstores.push_back(b);
     return ok(fmt::format("Created block storage object {} using {}.\n", name, dev));
+  }
+  // /iscsi create IQN: the target, its tpg1 enabled, and targetcli-fb's default portal.
+  if (a.size() == 4 && a[1] == "/iscsi" && a[2] == "create") {
+    if (s.lio.target(a[3])) return fail("This Target already exists in configFS\n");
+    s.lio.targets.push_back(Target{a[3], true, {}, {}, {"0.0.0.0:3260"}});
+    return ok(fmt::format("Created target {}.\nCreated TPG 1.\nGlobal pref auto_add_default_portal=true\n"
+                          "Created default portal listening on all IPs (0.0.0.0), port 3260.\n",
+                          a[3]));
+  }
+  // /iscsi delete IQN: the target goes; sessions to it lose their connection.
+  if (a.size() == 4 && a[1] == "/iscsi" && a[2] == "delete") {
+    if (!s.lio.target(a[3])) return fail(fmt::format("No such Target in configfs: {}\n", a[3]));
+    std::erase_if(s.lio.targets, [&](const Target& t) { return t.iqn == a[3]; });
+    for (auto& se : s.sessions)
+      if (se.target == a[3]) {
+        se.session_state = "FAILED";
+        se.connection_state = "TRANSPORT WAIT";
+      }
+    return ok(fmt::format("Deleted Target {}.\n", a[3]));
+  }
+  // /backstores/TYPE delete NAME: the storage object, and every LUN that maps it.
+  if (a.size() == 4 && text::starts_with(a[1], "/backstores/") && a[2] == "delete") {
+    std::string bs = a[1].substr(12) + "/" + a[3];
+    if (!s.lio.backstore(bs)) return fail(fmt::format("No storage object named {}.\n", a[3]));
+    std::erase_if(s.lio.backstores, [&](const Backstore& b) { return b.type + "/" + b.name == bs; });
+    for (auto& t : s.lio.targets) std::erase_if(t.luns, [&](const TargetLun& l) { return l.backstore == bs; });
+    return ok(fmt::format("Deleted storage object {}.\n", a[3]));
   }
   // /iscsi/IQN/tpg1/luns create /backstores/block/NAME [LUN]   or   .../acls create INITIATOR
   if (a.size() >= 4 && text::starts_with(a[1], "/iscsi/") && a[2] == "create") {
@@ -150,13 +178,65 @@ Rendered zpool(SimState& s, const Argv& a) {
   return fail("unrecognized command '" + a[1] + "'\n", 2);
 }
 
+// "10G", "512M", "1073741824" → bytes, as zfs reads a size (binary suffixes).
+std::optional<int64_t> zfs_size(const std::string& v) {
+  if (v.empty()) return std::nullopt;
+  int64_t mult = 1;
+  std::string num = v;
+  switch (std::toupper(static_cast<unsigned char>(v.back()))) {
+    case 'K': mult = 1LL << 10; break;
+    case 'M': mult = 1LL << 20; break;
+    case 'G': mult = 1LL << 30; break;
+    case 'T': mult = 1LL << 40; break;
+    default: break;
+  }
+  if (mult != 1) num.pop_back();
+  auto n = text::to_int(num);
+  if (!n || *n <= 0) return std::nullopt;
+  return *n * mult;
+}
+
 Rendered zfs_set(SimState& s, const Argv& a) {
-  // zfs set volmode=dev DATASET
-  if (a.size() != 4 || !text::starts_with(a[2], "volmode="))
-    return fail("usage: zfs set <property=value> ...\n", 2);
+  // zfs set PROPERTY=VALUE DATASET: volmode, volsize, and user properties (module:name).
+  if (a.size() != 4 || a[2].find('=') == std::string::npos) return fail("usage: zfs set <property=value> ...\n", 2);
   Zvol* z = s.zvol(a[3]);
   if (!z) return fail(fmt::format("cannot open '{}': dataset does not exist\n", a[3]));
-  z->volmode = a[2].substr(8);
+  std::string prop = a[2].substr(0, a[2].find('=')), value = a[2].substr(a[2].find('=') + 1);
+  if (prop == "volmode") {
+    z->volmode = value;
+  } else if (prop == "volsize") {
+    auto size = zfs_size(value);
+    if (!size) return fail(fmt::format("cannot set property for '{}': bad numeric value '{}'\n", a[3], value));
+    z->volsize = *size;
+  } else if (prop.find(':') != std::string::npos) {
+    z->user_props[prop] = value;
+  } else {
+    return fail(fmt::format("cannot set property for '{}': invalid property '{}'\n", a[3], prop), 2);
+  }
+  return ok();
+}
+
+// zfs create [-s] -V SIZE [-o PROP=VALUE]... POOL/NAME: a new zvol.
+Rendered zfs_create(SimState& s, const Argv& a) {
+  std::string size = argv_after(a, "-V"), name = a.back();
+  auto bytes = zfs_size(size);
+  if (!bytes) return fail(fmt::format("bad volume size '{}'\n", size), 2);
+  if (name.substr(0, name.find('/')) != s.pool.name)
+    return fail(fmt::format("cannot create '{}': no such pool '{}'\n", name, name.substr(0, name.find('/'))));
+  if (s.zvol(name)) return fail(fmt::format("cannot create '{}': dataset already exists\n", name));
+  Zvol z{name, "default", *bytes, {}};
+  for (size_t i = 1; i + 1 < a.size(); ++i)
+    if (a[i] == "-o" && text::starts_with(a[i + 1], "volmode=")) z.volmode = a[i + 1].substr(8);
+  s.zvols.push_back(z);
+  return ok();
+}
+
+// zfs rename [-p] OLD NEW: the zvol (and its device link) moves.
+Rendered zfs_rename(SimState& s, const Argv& a) {
+  Zvol* z = s.zvol(a[a.size() - 2]);
+  if (!z) return fail(fmt::format("cannot open '{}': dataset does not exist\n", a[a.size() - 2]));
+  if (s.zvol(a.back())) return fail(fmt::format("cannot rename to '{}': dataset already exists\n", a.back()));
+  z->name = a.back();
   return ok();
 }
 
@@ -198,7 +278,10 @@ Rendered iscsiadm_discovery(SimState& s, const Argv& a) {
                 8);
   std::string out;
   for (const auto& t : s.lio.targets) {
-    if (std::find(t.portals.begin(), t.portals.end(), portal) == t.portals.end()) continue;
+    std::string any = "0.0.0.0:" + std::to_string(portal_port(portal));
+    if (std::find(t.portals.begin(), t.portals.end(), portal) == t.portals.end() &&
+        std::find(t.portals.begin(), t.portals.end(), any) == t.portals.end())
+      continue;
     if (!s.node(t.iqn)) s.nodes.push_back(NodeRecord{t.iqn, portal});
     out += fmt::format("{},1 {}\n", portal, t.iqn);
   }
@@ -677,10 +760,11 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
   if (host == s.storage_host) {
     if (c == "targetcli" && !(a.size() == 2 && a[1] == "ls"))
       r = targetcli(s, a);
-    else if (c == "systemctl" && a.size() == 3 && a[2] == "target" && (a[1] == "enable" || a[1] == "disable")) {
+    else if (c == "systemctl" && a.size() == 3 && a[2] == "rtslib-fb-targetctl.service" &&
+             (a[1] == "enable" || a[1] == "disable")) {
       s.target_unit_enabled = a[1] == "enable";
       r = ok();
-    } else if (c == "systemctl" && a.size() == 3 && a[2] == "target" && a[1] != "is-enabled")
+    } else if (c == "systemctl" && a.size() == 3 && a[2] == "target")
       r = target_service(s, a);
     else if (c == "targetctl" && a.size() == 2)
       r = target_service(s, a);
@@ -688,6 +772,10 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
       r = zpool(s, a);
     else if (c == "zfs" && a[1] == "set")
       r = zfs_set(s, a);
+    else if (c == "zfs" && a[1] == "create" && argv_has(a, "-V"))
+      r = zfs_create(s, a);
+    else if (c == "zfs" && a[1] == "rename" && a.size() >= 4)
+      r = zfs_rename(s, a);
     else if (c == "zfs" && a[1] == "snapshot" && a.size() == 3)
       r = s.zvol(a[2].substr(0, a[2].find('@')))
               ? ok()

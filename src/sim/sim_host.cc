@@ -76,8 +76,11 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
     if (argv == probe_argv::lio_values()) return from(render_lio_values(s));
     if (cmd == "ss") return from({render_ss_listen(s), "", 0});
     if (cmd == "zpool" && argv.size() == 7 && argv[1] == "get") return from(render_zpool_get(s, argv[5], argv[6]));
-    if (argv == probe_argv::unit_enabled("target"))
+    // The simulated storage server is Debian: its target service is rtslib-fb-targetctl.
+    if (argv == probe_argv::unit_enabled("rtslib-fb-targetctl.service"))
       return from(s.target_unit_enabled ? Rendered{"enabled\n", "", 0} : Rendered{"disabled\n", "", 1});
+    if (cmd == "systemctl" && argv.size() == 3 && argv[1] == "is-enabled")
+      return from({"", fmt::format("Failed to get unit file state for {}: No such file or directory\n", argv[2]), 1});
     if (cmd == "smartctl") return from(render_smartctl(s, argv.back()));
     return not_found(argv);
   }
