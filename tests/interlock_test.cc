@@ -53,6 +53,36 @@ TEST(Interlock, NeverOverwritesAnInSyncMemberOfARunningArray) {
   }
 }
 
+// A LUN in use is never taken away, whatever the flags: its target, its backstore, its zvol.
+TEST(Interlock, NeverTakesAwayALunAnArrayASessionOrAVmUses) {
+  Recovery rc;
+  View v = take_view(rc.s.topology, rc.s.lookup());
+  for (Argv a : {Argv{"targetcli", "/backstores/block", "delete", "test02"},
+                 Argv{"targetcli", "/iscsi", "delete", "iqn.2003-01.org.linux-iscsi.storage:test02"},
+                 Argv{"zfs", "rename", "-p", "storage/iscsi-test02", "storage/x"},
+                 Argv{"zfs", "destroy", "-r", "storage/iscsi-test02"},
+                 Argv{"targetcli", "/backstores/block", "delete", "lun01"}}) {
+    auto r = check(rc, v, destructive("storage", a), everything(), true);
+    ASSERT_TRUE(r) << describe_argv(a);
+    EXPECT_EQ(r->rule, "lun-in-use") << describe_argv(a);
+  }
+  // Not seen is not absent: with the KVM host's sessions unread, a use cannot be ruled out.
+  Observation o = v.observation;
+  o.kvm.begin()->second.sessions.reset();
+  Topology t = rc.s.topology;
+  LunConfig spare = *t.lun("test02");
+  spare.name = "spare9";
+  spare.target = "iqn.2003-01.org.linux-iscsi.storage:spare9";
+  spare.backstore_name = "spare9";
+  spare.zvol = "storage/iscsi-spare9";
+  t.luns.push_back(spare);
+  t.index();
+  auto r = check_interlocks(t, make_view(t, o), destructive("storage", {"targetcli", "/backstores/block", "delete", "spare9"}),
+                            {"targetcli", "/backstores/block", "delete", "spare9"}, everything(), true);
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->why.find("iscsiadm was not read"), std::string::npos) << r->why;
+}
+
 TEST(Interlock, NeverOverwritesTheMemberWithTheHighestEventCount) {
   Recovery rc;
   rc.s.inject("md-superblock-corrupt");  // md1 inactive; test01 holds the only valid superblock

@@ -16,7 +16,7 @@
 #include "cli/lab_cmd.h"
 #include "cli/docs_gen.h"
 #include "cli/lint_cmd.h"
-#include "operate/lun_list.h"
+#include "cli/lun_cmd.h"
 #include "cli/recover_cmd.h"
 #include "cli/stack_context.h"
 #include "cli/status_json.h"
@@ -225,20 +225,6 @@ int cmd_drill(const std::string& config, const std::string& which, bool json, bo
   return all_ok ? 0 : 1;
 }
 
-int cmd_lun_list(const ContextOptions& o, bool json) {
-  auto ctx = StackContext::open(o);
-  if (!ctx) return fail(kExitUsage, ctx.error().message);
-  ObserveOptions obs;
-  obs.kernel_log = false;
-  View v = take_view((*ctx)->topology(), (*ctx)->hosts(), obs);
-  auto rows = lun_rows((*ctx)->topology(), v);
-  if (json)
-    std::cout << json_text(lun_rows_json(rows), 2) << "\n";
-  else
-    std::cout << lun_rows_text(rows);
-  return 0;
-}
-
 int run(int argc, char** argv) {
   CLI::App app{"stackdr — keeps a ZFS → LIO iSCSI → open-iscsi → MD RAID1 → KVM storage stack alive"};
   app.require_subcommand(1);
@@ -393,15 +379,40 @@ int run(int argc, char** argv) {
   lint_cmd->add_flag("--json", lint_opt.task.json, "standard output is one JSON document");
   lint_cmd->callback([&] { code = cmd_lint(lint_opt); });
 
-  ContextOptions lun_opt;
-  bool lun_json = false;
-  auto* lun = app.add_subcommand("lun", "the LUNs, joined across the stack");
+  LunCliOptions lun_opt;
+  auto* lun = app.add_subcommand("lun", "the LUNs: list them joined across the stack; create, remove, resize");
   lun->require_subcommand(1);
   auto* lun_list = lun->add_subcommand(
       "list", "each LUN: zvol, backstore and serial, target/LUN, ACLs, session, today's sdX, md array and role, VM disk");
-  add_context_options(lun_list, lun_opt);
-  lun_list->add_flag("--json", lun_json, "standard output is one JSON document");
-  lun_list->callback([&] { code = cmd_lun_list(lun_opt, lun_json); });
+  auto* lun_create = lun->add_subcommand(
+      "create", "zvol, backstore with a stable serial, target, LUN, ACL, saveconfig (idempotent)");
+  auto* lun_remove = lun->add_subcommand(
+      "remove", "refused while an array, a session or a VM uses it; the zvol is held, not destroyed");
+  auto* lun_resize = lun->add_subcommand("resize", "grow a LUN's zvol and rescan its session (grow only)");
+  for (CLI::App* sub : {lun_list, lun_create, lun_remove, lun_resize}) {
+    add_context_options(sub, lun_opt.task.context);
+    sub->add_flag("--json", lun_opt.task.json, "standard output is one JSON document");
+    sub->callback([&, sub] {
+      lun_opt.verb = sub->get_name();
+      code = cmd_lun(lun_opt);
+    });
+  }
+  for (CLI::App* sub : {lun_create, lun_remove, lun_resize}) {
+    sub->add_option("NAME", lun_opt.request.name, "the LUN's name")->required();
+    sub->add_flag("--dry-run", lun_opt.task.dry_run, "show the steps; change nothing");
+    sub->add_flag("--yes", lun_opt.task.yes, "run disruptive steps without asking");
+  }
+  for (CLI::App* sub : {lun_create, lun_resize})
+    sub->add_option("--size", lun_opt.size, "size: bytes, or a number with K, M, G or T")->required();
+  lun_create->add_flag("--sparse", lun_opt.request.sparse, "a sparse zvol (no reservation)");
+  lun_create->add_option("--volblocksize", lun_opt.request.volblocksize, "the zvol's volblocksize (default 16K)");
+  lun_create->add_option("--target", lun_opt.request.target, "target IQN (default: named like the topology's)");
+  lun_create->add_option("--zvol", lun_opt.request.zvol, "zvol POOL/NAME (default: named like the topology's)");
+  lun_create->add_option("--lun", lun_opt.request.lun, "LUN number in the target (default 0)")
+      ->check(CLI::Range(0, 16383));
+  lun_create->add_flag("--login", lun_opt.request.login, "also discover and log in on the KVM host");
+  lun_remove->add_option("--keep-days", lun_opt.request.keep_days, "mark the held zvol to be kept N days (default 7)")
+      ->check(CLI::Range(0, 3650));
 
   WatchCliOptions watch_opt;
   auto* watch = app.add_subcommand(

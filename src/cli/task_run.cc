@@ -15,9 +15,10 @@ namespace stackdr {
 
 namespace {
 
-int dry_run(const TaskCliOptions& o, StackContext& ctx, const Task& task, const ObserveOptions& observe) {
+int dry_run(const TaskCliOptions& o, StackContext& ctx, const Topology& t, const Task& task,
+            const ObserveOptions& observe) {
   std::ostream& out = o.print_outcome || !o.json ? std::cout : std::cerr;
-  View v = take_view(ctx.topology(), ctx.hosts(), observe);
+  View v = take_view(t, ctx.hosts(), observe);
   Plan p = task.plan(v);
   nlohmann::json steps = nlohmann::json::array();
   std::string text;
@@ -54,11 +55,12 @@ int dry_run(const TaskCliOptions& o, StackContext& ctx, const Task& task, const 
 
 }  // namespace
 
-int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const ObserveOptions& observe) {
+int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const ObserveOptions& observe,
+                 const Topology* topology) {
+  const Topology& t = topology ? *topology : ctx.topology();
   if (!o.context.from.empty() && !o.dry_run)
     return fail(kExitUsage, "--from replays captured output, which cannot be changed: use --dry-run");
-  if (o.dry_run) return dry_run(o, ctx, task, observe);
-  const Topology& t = ctx.topology();
+  if (o.dry_run) return dry_run(o, ctx, t, task, observe);
   bool practice = ctx.practice() != nullptr;
   std::string dir = state_dir_for(o.context.state_dir, ctx.sim() != nullptr);
   RecoverOptions ro;

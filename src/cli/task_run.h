@@ -19,6 +19,9 @@ struct TaskCliOptions {
 
 /// Runs `task`; returns the executor's exit status (RecoverExit). With --json the step log
 /// goes to standard error and standard output gets one JSON document.
-int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const ObserveOptions& observe);
+/// `topology`: the one the task runs against, when not the context's own (a LUN being created
+/// is in it).
+int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const ObserveOptions& observe,
+                 const Topology* topology = nullptr);
 
 }  // namespace stackdr

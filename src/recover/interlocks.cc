@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "recover/lun_use.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -138,6 +139,12 @@ std::optional<Refusal> check_interlocks(const Topology& t, const View& v, const 
                        fmt::format("{} is mounted on {} on {}", mnt.device, mnt.mountpoint, step.host),
                        "unmount it first (stackdr's plans do)"};
   }
+  if (const LunConfig* l = lun_taken_away(t, argv))
+    if (auto uses = lun_uses(t, v, *l); !uses.empty())
+      return Refusal{"lun-in-use",
+                     fmt::format("{} would take LUN {} away, and {}", describe_argv(argv), l->name,
+                                 text::join(uses, "; ")),
+                     "stop what uses it first (stackdr lun list shows who)"};
   if (step.safety == Safety::kDestructive && !policy.allow_data_loss)
     return Refusal{"destructive-needs-flag",
                    fmt::format("{} is destructive: {}", step.title, describe_argv(argv)),

@@ -10,6 +10,9 @@
 ///   fsck-mounted         never fsck a mounted filesystem;
 ///   snapshot-first       a destructive step on data that sits on a zvol runs only after a
 ///                        snapshot of that zvol was taken for this incident;
+///   lun-in-use           never take a LUN away (targetcli delete, zfs destroy or rename of its
+///                        zvol) while an array, a session or a VM uses it, or while that cannot
+///                        be ruled out (recover/lun_use.h);
 ///   destructive-needs-flag  destructive steps need --allow-data-loss.
 
 #include <optional>

@@ -87,6 +87,17 @@ Rendered targetcli(SimState& s, const Argv& a) {
     for (auto& t : s.lio.targets) std::erase_if(t.luns, [&](const TargetLun& l) { return l.backstore == bs; });
     return ok(fmt::format("Deleted storage object {}.\n", a[3]));
   }
+  // /iscsi/IQN/tpg1/luns delete lunN: the LUN goes from the TPG (and from every ACL's map).
+  if (a.size() == 4 && text::starts_with(a[1], "/iscsi/") && text::ends_with(a[1], "/luns") && a[2] == "delete") {
+    auto parts = text::split(a[1], '/');
+    Target* t = parts.size() >= 5 ? s.lio.target(std::string(parts[2])) : nullptr;
+    auto n = text::starts_with(a[3], "lun") ? text::to_int(a[3].substr(3)) : std::nullopt;
+    if (!t || !n) return fail("No such path " + a[1] + "/" + a[3] + "\n");
+    auto before = t->luns.size();
+    std::erase_if(t->luns, [&](const TargetLun& l) { return l.lun == *n; });
+    if (t->luns.size() == before) return fail(fmt::format("No such LUN: {}\n", a[3]));
+    return ok(fmt::format("Deleted LUN {}.\n", *n));
+  }
   // /iscsi/IQN/tpg1/luns create /backstores/block/NAME [LUN]   or   .../acls create INITIATOR
   if (a.size() >= 4 && text::starts_with(a[1], "/iscsi/") && a[2] == "create") {
     auto parts = text::split(a[1], '/');  // "", iscsi, IQN, tpg1, luns

@@ -224,7 +224,7 @@ SimState build_sim_state(const Topology& t) {
   std::unordered_map<std::string, size_t> target_at;
   for (const auto& l : t.luns) {
     int64_t size = 10LL << 30;  // the runbook's 10G LUNs
-    if (!l.zvol.empty()) s.zvols.push_back(Zvol{l.zvol, "default", size});
+    if (!l.zvol.empty()) s.zvols.push_back(Zvol{l.zvol, "default", size, {}});
     int hba = static_cast<int>(s.lio.backstores.size());  // none freed yet: the next index is free
     s.lio.backstores.push_back(Backstore{l.backstore_type, l.backstore_name, l.device,
                                          lio_serial(l.target + l.backstore_name), size, hba});

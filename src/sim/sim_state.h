@@ -53,6 +53,7 @@ struct Zvol {
   std::string name;  // pool/dataset
   std::string volmode = "default";
   int64_t volsize = 0;
+  std::map<std::string, std::string> user_props;  // module:property=value (zfs set)
   bool device_present() const { return volmode != "none"; }
 };
 
