@@ -109,7 +109,7 @@ case "${1:-demo}" in
     (cd build && cpack -G DEB >/dev/null)
     deb=$(ls -t build/stackdr_*.deb | head -1)
     echo "== $deb"
-    dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
+    dpkg-deb --info "$deb" | sed -n '/^ [A-Z][a-z-]*:/p'
     dpkg-deb --contents "$deb" | awk '{print $NF}'
     [ "${2:-}" = "--no-install-test" ] || packaging/install_test.sh "$deb"
     ;;

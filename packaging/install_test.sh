@@ -35,7 +35,7 @@ check() {  # WHAT CMD...
 }
 check "stackdr --version: $(in_root stackdr --version 2>&1)" in_root stackdr --version
 check "man -l stackdr.8.gz renders" bash -c "chroot '$root' man -l /usr/share/man/man8/stackdr.8.gz | grep -q 'stackdr lint'"
-check "systemd-analyze verify stackdr-watch.service" in_root systemd-analyze verify /lib/systemd/system/stackdr-watch.service
+check "systemd-analyze verify stackdr-watch.service" in_root systemd-analyze verify /usr/lib/systemd/system/stackdr-watch.service
 check "/etc/stackdr/stackdr.yaml is a conffile" bash -c "chroot '$root' dpkg-query -W -f='\${Conffiles}' stackdr | grep -q /etc/stackdr/stackdr.yaml"
 check "/var/lib/stackdr exists, mode 700" bash -c "[ \"\$(stat -c %a '$root/var/lib/stackdr')\" = 700 ]"
 check "bash completion offers the verbs" bash -c "chroot '$root' bash -c 'source /usr/share/bash-completion/completions/stackdr; COMP_WORDS=(stackdr li); COMP_CWORD=1; _stackdr; [ \"\${COMPREPLY[*]}\" = lint ]'"
