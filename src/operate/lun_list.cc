@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "model/node_id.h"
@@ -148,16 +150,25 @@ nlohmann::json lun_rows_json(const std::vector<LunRow>& rows) {
 }
 
 std::string lun_rows_text(const std::vector<LunRow>& rows) {
-  std::string out = fmt::format("{:<10} {:<24} {:<38} {:<44} {:<18} {:<6} {:<12} {}\n", "LUN", "ZVOL (SIZE)",
-                                "BACKSTORE / SERIAL", "TARGET / LUN", "SESSION", "DISK", "ARRAY/ROLE", "VM DISK");
-  for (const auto& r : rows) {
-    std::string size = r.volsize.empty() ? "" : " (" + r.volsize + ")";
-    out += fmt::format("{:<10} {:<24} {:<38} {:<44} {:<18} {:<6} {:<12} {}{}\n", r.name, r.zvol + size,
-                       r.backstore + " " + r.serial, fmt::format("{} / {}", r.target, r.lun), r.session, r.disk,
-                       r.array.empty() ? "-" : r.array + "/" + r.role, r.vm_disk.empty() ? "-" : r.vm_disk,
-                       r.in_topology ? "" : "   (not in the topology)");
+  // One line per LUN, columns as wide as their widest cell.
+  std::vector<std::vector<std::string>> table{
+      {"LUN", "ZVOL", "SIZE", "BACKSTORE", "SERIAL", "TARGET", "LUN#", "SESSION", "DISK", "ARRAY/ROLE", "VM DISK"}};
+  for (const auto& r : rows)
+    table.push_back({r.name + (r.in_topology ? "" : "*"), r.zvol.empty() ? "-" : r.zvol,
+                     r.volsize.empty() ? "-" : r.volsize, r.backstore, r.serial.empty() ? "-" : r.serial,
+                     r.target, std::to_string(r.lun), r.session, r.disk,
+                     r.array.empty() ? "-" : r.array + "/" + r.role, r.vm_disk.empty() ? "-" : r.vm_disk});
+  std::vector<size_t> width(table[0].size(), 0);
+  for (const auto& row : table)
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string out;
+  for (const auto& row : table) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c)
+      line += c + 1 < row.size() ? fmt::format("{:<{}}  ", row[c], width[c]) : row[c];
+    out += line + "\n";
   }
-  out += "? = could not be read (not absent)\n";
+  out += "* = not in the topology; ? = could not be read (not absent)\n";
   return out;
 }
 
