@@ -2,7 +2,7 @@
 # ../shared/docs/LAYOUT.md. Order: a folder comes after everything it uses.
 #   recover → observe: recover/view is the one observe → graph → diagnose pipeline.
 #   model → observe is not allowed: the model is built from an Observation (probe/observation.h).
-set(STACKDR_LAYERS util host probe topology observe model diagnose store recover operate sim drill watch cli)
+set(STACKDR_LAYERS util host probe topology observe model diagnose store recover sim drill operate watch cli)
 set(STACKDR_LAYER_DEPS_util "")
 set(STACKDR_LAYER_DEPS_host util)
 set(STACKDR_LAYER_DEPS_probe util)

@@ -51,7 +51,7 @@ int cmd_lint(const LintCliOptions& o) {
   int fix_code = 0;
   if (o.fix) {
     Task task{"lint-fix", "settings", "apply the safe fixes of stackdr lint",
-              [&t](const View& v) { return lint_fix_plan(lint(t, v)); }};
+              [&t](const View& v) { return lint_fix_plan(lint(t, v)); }, false, nullptr};
     TaskCliOptions to = o.task;
     to.print_outcome = false;  // the report below is what this prints
     fix_code = run_task_cli(to, **ctx, task, lint_observe());

@@ -17,6 +17,7 @@
 #include "cli/docs_gen.h"
 #include "cli/lint_cmd.h"
 #include "cli/lun_cmd.h"
+#include "cli/maintain_cmd.h"
 #include "cli/recover_cmd.h"
 #include "cli/stack_context.h"
 #include "cli/status_json.h"
@@ -413,6 +414,24 @@ int run(int argc, char** argv) {
   lun_create->add_flag("--login", lun_opt.request.login, "also discover and log in on the KVM host");
   lun_remove->add_option("--keep-days", lun_opt.request.keep_days, "mark the held zvol to be kept N days (default 7)")
       ->check(CLI::Range(0, 3650));
+
+  MaintainCliOptions maint_opt;
+  auto* maintain = app.add_subcommand(
+      "maintain", "run a maintenance task (scrub md-check smart config-backup drill), or show the schedule");
+  add_context_options(maintain, maint_opt.task.context);
+  maintain->add_option("TASK", maint_opt.name, "scrub | md-check | smart | config-backup | drill");
+  maintain->add_flag("--schedule", maint_opt.schedule,
+                     "what runs next, when each task last ran, and why one would be skipped now");
+  maintain->add_flag("--no-wait", maint_opt.no_wait, "start a scrub or check and return (do not wait for it)");
+  maintain->add_flag("--dry-run", maint_opt.task.dry_run, "show the steps; change nothing");
+  maintain->add_flag("--json", maint_opt.task.json, "standard output is one JSON document");
+  maintain->callback([&] {
+    if (maint_opt.schedule == !maint_opt.name.empty()) {
+      code = fail(kExitUsage, "give a TASK or --schedule");
+      return;
+    }
+    code = cmd_maintain(maint_opt);
+  });
 
   WatchCliOptions watch_opt;
   auto* watch = app.add_subcommand(

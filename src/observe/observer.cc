@@ -198,13 +198,16 @@ void add_kvm_probes(const Topology& t, Host* h, const std::string& name, KvmFact
   });
 }
 
-void read_md_sysfs(Prober& p, const MdstatArray& a, MdSysfsFacts& sys) {
+// `mismatch`: also the last check's mismatch count (maintenance reads it; a health sweep need not).
+void read_md_sysfs(Prober& p, const MdstatArray& a, MdSysfsFacts& sys, bool mismatch) {
   sys.array = a.name;
   std::string base = "/sys/block/" + a.name + "/md/";
   if (auto v = p.read(base + "array_state"))
     if (auto st = p.parsed(parse_md_array_state(*v, base + "array_state"), base + "array_state"))
       sys.array_state = *st;
   if (auto v = p.read(base + "degraded")) sys.degraded = static_cast<int>(text::to_int(*v).value_or(0));
+  if (mismatch)
+    if (auto v = p.read(base + "mismatch_cnt")) sys.mismatch_cnt = text::to_int(text::trim(*v));
   for (const auto& m : a.members) {
     MdSysfsMember* mem = sys.member(m.device);
     std::string dev = base + "dev-" + m.device + "/";
@@ -254,7 +257,7 @@ void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFa
     if (found != arrays.end()) {
       const MdstatArray* ma = found->second;
       auto& sys = f.md_sysfs[a.name];
-      b.add(h, name, [ma, &sys](Prober& p) { read_md_sysfs(p, *ma, sys); });
+      b.add(h, name, [ma, &sys, &opt](Prober& p) { read_md_sysfs(p, *ma, sys, opt.settings); });
       if (!unreadable.empty()) {
         // The array's I/O waits for that member too (the lab saw --detail hang for 5 s).
         b.add(h, name, [dev = a.device, unreadable](Prober& p) {

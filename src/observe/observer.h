@@ -29,7 +29,8 @@ struct ObserveOptions {
   /// on hosts that allow it (a real host does; the simulator runs them one after another).
   int parallel = 8;
   /// Also read the settings `stackdr lint` checks (node records, saved LIO config, mdadm.conf,
-  /// pool properties, the target unit): not needed to tell health, so not read every sweep.
+  /// pool properties, the target unit) and md's mismatch counts (`maintain md-check`): not
+  /// needed to tell health, so not read every sweep.
   bool settings = false;
 };
 

@@ -26,6 +26,7 @@ struct MdSysfsFacts {
                             // active-idle broken
   std::optional<int> degraded;
   std::string sync_action;  // idle resync recover check repair reshape frozen
+  std::optional<int64_t> mismatch_cnt;  // sectors the last check or repair found differing
   std::vector<MdSysfsMember> members;
   ParseWarnings warnings;
   MdSysfsMember* member(std::string_view dev);

@@ -537,13 +537,16 @@ RecoverOutcome Executor::run_task() {
       }
       return outcome_;
     }
+    // A once-task's steps are acts (a wait for the scrub it starts holds before the start):
+    // each is judged when its turn comes, by run_step.
     std::vector<Step> pending;
     for (const auto& st : plan.steps)
-      if (!st.done || !st.done(view).empty()) pending.push_back(st);
+      if (task.once || !st.done || !st.done(view).empty()) pending.push_back(st);
     if (o_.planned) o_.planned(round, plan, view);
     if (pending.empty()) {
+      std::string found = task.result ? task.result(view) : "";
       if (outcome_.incident)
-        finish(kRecovered, EventKind::kResolved, "done: " + task.summary);
+        finish(kRecovered, EventKind::kResolved, "done: " + task.summary + (found.empty() ? "" : " — " + found));
       else
         outcome_.message = "nothing to do: " + task.summary + " already holds";
       return outcome_;
@@ -578,6 +581,11 @@ RecoverOutcome Executor::run_task() {
       }
     }
     view = look();
+    if (task.once) {
+      std::string found = task.result ? task.result(view) : "";
+      finish(kRecovered, EventKind::kResolved, "done: " + task.summary + (found.empty() ? "" : " — " + found));
+      return outcome_;
+    }
   }
   finish(kNeedsOperator, EventKind::kEscalated,
          fmt::format("needs an operator: {} not done after {} rounds", task.summary, o_.max_rounds));

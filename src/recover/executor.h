@@ -55,6 +55,12 @@ struct Task {
   std::string subject;  // what it acts on: "LUN data03"
   std::string summary;  // one line, in words
   std::function<Plan(const View&)> plan;
+  /// True: the plan is run once, not re-planned until nothing is left (a scrub or a check is
+  /// an act, not a state to reach: its start leaves no trace once it has ended).
+  bool once = false;
+  /// What the task found, read from the view after it (the scrub's result line): journaled
+  /// with the outcome.
+  std::function<std::string(const View&)> result;
 };
 
 struct RecoverOptions {

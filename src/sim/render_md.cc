@@ -257,6 +257,7 @@ std::optional<std::string> render_md_sysfs(const SimState& s, std::string_view p
   }
   if (leaf == "degraded") return std::to_string(a->raid_disks - count_active(*a)) + "\n";
   if (leaf == "sync_action") return a->resync ? a->resync->action + "\n" : "idle\n";
+  if (leaf == "mismatch_cnt") return std::to_string(a->mismatch_cnt) + "\n";
   if (!text::starts_with(leaf, "dev-") || parts.size() < 7) return std::nullopt;
   std::string_view dev = leaf.substr(4);
   for (const auto& m : a->members) {

@@ -608,6 +608,24 @@ Rendered mdadm(SimState& s, const Argv& a) {
   return fail("mdadm: unsupported invocation\n", 2);
 }
 
+// Debian's checkarray DEVICE: starts md's consistency check (sync_action = check), as the
+// monthly cron job does; refused while the array is resyncing or not running.
+Rendered checkarray(SimState& s, const Argv& a) {
+  Array* arr = array_named(s, a.back());
+  if (!arr || arr->state != "active")
+    return fail(fmt::format("checkarray: E: {}: not an active array\n", a.back()), 1);
+  if (arr->resync)
+    return fail(fmt::format("checkarray: W: array {} not idle, skipping...\n", arr->kernel_name()), 0);
+  Resync r;
+  r.action = "check";
+  r.total_kib = r.copy_kib = arr->size_kib;
+  r.speed_kib = 200000;
+  arr->resync = r;
+  arr->mismatch_cnt = 0;
+  s.klog(s.kvm_host, fmt::format("md: data-check of RAID array {}", arr->kernel_name()), 1.0);
+  return ok();
+}
+
 Rendered wipefs(SimState& s, const Argv& a) {
   auto [arr, m] = member_on(s, a.back());
   if (m && m->in_array && !m->faulty)
@@ -781,6 +799,13 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
       r = target_service(s, a);
     else if (c == "zpool" && (a[1] == "clear" || a[1] == "scrub" || a[1] == "replace"))
       r = zpool(s, a);
+    else if (c == "smartctl" && a.size() == 4 && a[1] == "-t" && a[2] == "long")
+      r = std::any_of(s.pool.disks.begin(), s.pool.disks.end(),
+                      [&](const PoolDisk& d) { return "/dev/disk/by-id/" + d.name == a[3]; })
+              ? ok("=== START OF OFFLINE IMMEDIATE AND SELF-TEST SECTION ===\nSending command: \"Execute SMART "
+                   "Extended self-test routine immediately in off-line mode\".\nDrive command \"Execute SMART "
+                   "Extended self-test routine immediately in off-line mode\" successful.\nTesting has begun.\n")
+              : fail(fmt::format("Smartctl open device: {} failed: No such device\n", a[3]), 2);
     else if (c == "zfs" && a[1] == "set")
       r = zfs_set(s, a);
     else if (c == "zfs" && a[1] == "create" && argv_has(a, "-V"))
@@ -802,6 +827,8 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
       r = mdadm(s, a);
     else if (c == "wipefs")
       r = wipefs(s, a);
+    else if (c == "/usr/share/mdadm/checkarray")
+      r = checkarray(s, a);
     else if (c == "virsh" && (a[1] == "attach-disk" || a[1] == "detach-disk" || a[1] == "start"))
       r = virsh(s, a);
     else if (c == "umount" || c == "e2fsck" || c == "mount")

@@ -167,6 +167,7 @@ struct Array {
   int64_t bitmap_chunk_kib = 65536;
   std::vector<Member> members;  // in bind order; mdstat prints the newest first
   std::optional<Resync> resync;
+  int64_t mismatch_cnt = 0;  // what the last check found differing between the legs (sectors)
   bool bitmap = true;
   // Data truth: the generation the running array serves, and the newest one the VM was ever
   // told was written (acknowledged). A recovery that ends with generation < acknowledged lost data.

@@ -60,7 +60,9 @@ void progress_resync(SimState& s, Array& a, int64_t dt) {
     m->dirty_kib = 0;
     m->bad_blocks.clear();
   }
-  s.klog(s.kvm_host, fmt::format("md: {}: {} done.", a.kernel_name(), r.action), static_cast<double>(dt));
+  // The kernel calls a check "data-check" in its log (md.c's md_do_sync).
+  s.klog(s.kvm_host, fmt::format("md: {}: {} done.", a.kernel_name(), r.action == "check" ? "data-check" : r.action),
+         static_cast<double>(dt));
   a.resync.reset();
   md_event(s, a);
 }

@@ -255,10 +255,28 @@ void read_watch(const YAML::Node& n, const Reader& r, WatchConfig& w) {
   }
 }
 
+void read_maintenance(const YAML::Node& n, const Reader& r, MaintenanceConfig& m) {
+  r.map_or_fail(n, "maintenance");
+  r.only_keys(n, {"scrub", "md-check", "smart", "config-backup", "drill", "daemon", "keep_backups"}, "maintenance");
+  for (const char* task : {"scrub", "md-check", "smart", "config-backup", "drill"}) {
+    if (!n[task]) continue;
+    std::string v = r.opt_str(n, task, "maintenance");
+    if (v != "daily" && v != "weekly" && v != "monthly" && v != "quarterly" && v != "off")
+      r.fail(n[task], fmt::format("maintenance.{}: '{}' is not daily, weekly, monthly, quarterly or off", task,
+                                  printable(v)));
+    m.every[task] = v;
+  }
+  std::string daemon = r.opt_str(n, "daemon", "maintenance", "off");
+  if (daemon != "on" && daemon != "off")
+    r.fail(n["daemon"], fmt::format("maintenance.daemon: '{}' is not on or off", printable(daemon)));
+  m.daemon = daemon == "on";
+  m.keep_backups = r.integer(n, "keep_backups", "maintenance", 0, 1, 1000, "configuration backups to keep");
+}
+
 Topology read(const YAML::Node& root, const Reader& r) {
   Topology t;
   r.map_or_fail(root, "top level");
-  r.only_keys(root, {"hosts", "storage", "initiator", "luns", "arrays", "vms", "watch"}, "top level");
+  r.only_keys(root, {"hosts", "storage", "initiator", "luns", "arrays", "vms", "watch", "maintenance"}, "top level");
 
   YAML::Node hosts = root["hosts"];
   if (!hosts) r.fail(root, "missing 'hosts' (the storage server, the KVM host and the VMs, by name)");
@@ -321,6 +339,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
     r.fail(st["host"], fmt::format("storage.host: '{}' is not defined under hosts", t.storage.host));
 
   if (YAML::Node w = root["watch"]) read_watch(w, r, t.watch);
+  if (YAML::Node m = root["maintenance"]) read_maintenance(m, r, t.maintenance);
 
   if (YAML::Node in = root["initiator"]) {
     r.map_or_fail(in, "initiator");

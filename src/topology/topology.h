@@ -114,6 +114,15 @@ struct WatchConfig {
   std::map<std::string, std::string> auto_recover_causes;  // cause name → off | safe | disruptive
 };
 
+/// The maintenance schedule (`maintenance:`, all optional): task → daily | weekly | monthly |
+/// quarterly | off. Tasks: scrub, md-check, smart, config-backup, drill. `daemon: on` lets
+/// `stackdr watch` run what is due.
+struct MaintenanceConfig {
+  std::map<std::string, std::string> every;  // task → period word
+  bool daemon = false;
+  int keep_backups = 0;  // config-backup rotation; 0 = not given
+};
+
 struct Topology {
   std::string source;  // the file it came from
   std::vector<HostConfig> hosts;
@@ -123,6 +132,7 @@ struct Topology {
   std::vector<ArrayConfig> arrays;
   std::vector<VmConfig> vms;
   WatchConfig watch;
+  MaintenanceConfig maintenance;
 
   const HostConfig* host(std::string_view name) const;
   const LunConfig* lun(std::string_view name) const;

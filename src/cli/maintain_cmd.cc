@@ -1,0 +1,159 @@
+#include "cli/maintain_cmd.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/exit_codes.h"
+#include "cli/operator_io.h"
+#include "drill/drill.h"
+#include "host/clock.h"
+#include "operate/config_backup.h"
+#include "operate/maintain.h"
+#include "recover/view.h"
+#include "sim/faults.h"
+#include "store/journal_file.h"
+#include "util/json_text.h"
+#include "util/text.h"
+
+namespace stackdr {
+
+namespace {
+
+ObserveOptions maintain_observe() {
+  ObserveOptions o;
+  o.kernel_log = false;
+  o.settings = true;  // md's mismatch counts
+  return o;
+}
+
+std::vector<IncidentRecord> open_incidents(Journal& j) {
+  std::vector<IncidentRecord> out;
+  for (const auto& i : j.incidents())
+    if (i.state == "open" || i.state == "stopped") out.push_back(i);
+  return out;
+}
+
+// A task that does not go through the step engine (config-backup, drill) is still journaled:
+// an incident of its kind, closed at once with what it did.
+void journal_done(Journal& j, StackContext& ctx, const std::string& task, const std::string& subject,
+                  const std::string& summary, bool ok, const std::string& outcome) {
+  double now = ctx.clock()->now();  // the journal's clock: simulated time on a practice stack
+  std::string mode = ctx.practice() ? "practice" : ctx.sim() ? "lab" : "live";
+  int id = j.open_incident(now, mode, topology_fingerprint(ctx.topology()), 0, maintenance_kind(task), subject,
+                           summary, nlohmann::json::array());
+  j.close_incident(id, now, ok ? "resolved" : "escalated", outcome);
+}
+
+int config_backup(StackContext& ctx, Journal& j, const std::string& dir, std::ostream& log) {
+  const Topology& t = ctx.topology();
+  int keep = t.maintenance.keep_backups > 0 ? t.maintenance.keep_backups : 14;
+  auto b = backup_config(t, ctx.hosts(), (std::filesystem::path(dir) / "config-backups").string(),
+                         ctx.clock()->now(), keep);
+  if (!b) {
+    journal_done(j, ctx, "config-backup", "configuration", "back up the configuration", false, b.error().message);
+    log << "stackdr: " << b.error().message << "\n";
+    return kNeedsOperator;
+  }
+  std::string outcome = fmt::format("{}: {}{}{}", b->dir, text::join(b->saved, ", "),
+                                    b->missing.empty() ? "" : "; missing: " + text::join(b->missing, "; "),
+                                    b->removed.empty() ? "" : fmt::format("; rotated away {}", b->removed.size()));
+  journal_done(j, ctx, "config-backup", "configuration", "back up the configuration", b->missing.empty(), outcome);
+  log << outcome << "\n";
+  return b->missing.empty() ? 0 : kNeedsOperator;
+}
+
+int drill_all(StackContext& ctx, Journal& j, std::ostream& log) {
+  int passed = 0, ran = 0;
+  std::vector<std::string> failed;
+  for (const auto& f : sim::fault_catalog()) {
+    auto r = run_drill(ctx.topology(), f.name);
+    if (!r) continue;  // does not apply to this topology
+    ++ran;
+    if (r->passed())
+      ++passed;
+    else
+      failed.push_back(f.name);
+  }
+  std::string outcome = fmt::format("{} of {} drills passed on the simulated stack of this topology{}", passed, ran,
+                                    failed.empty() ? "" : "; failed: " + text::join(failed, ", "));
+  journal_done(j, ctx, "drill", "the simulated stack", "recovery drills", failed.empty(), outcome);
+  log << outcome << "\n";
+  return failed.empty() ? 0 : kStopped;
+}
+
+}  // namespace
+
+int run_maintenance(StackContext& ctx, const std::string& state_dir, const std::string& task, bool wait,
+                    std::ostream& log) {
+  std::string dir = state_dir_for(state_dir, ctx.sim() != nullptr);
+  auto journal = open_state_journal(dir);
+  if (!journal) {
+    log << "stackdr: " << journal.error().message << "\n";
+    return kExitUsage;
+  }
+  if (task == "config-backup") return config_backup(ctx, **journal, dir, log);
+  if (task == "drill") return drill_all(ctx, **journal, log);
+  View v = take_view(ctx.topology(), ctx.hosts(), maintain_observe());
+  if (auto why = maintenance_skip_reason(ctx.topology(), v, task, open_incidents(**journal)); !why.empty()) {
+    log << fmt::format("skipped {}: {}\n", task, why);
+    return kNeedsOperator;
+  }
+  Task t = maintenance_step_task(ctx.topology(), v, task);
+  if (!wait) {
+    // Started, not waited for: the scrub or check goes on; its result shows in the next sweeps.
+    auto plan = t.plan;
+    t.plan = [plan](const View& v) {
+      Plan p = plan(v);
+      std::erase_if(p.steps, [](const Step& s) { return s.argv.empty(); });
+      return p;
+    };
+    t.result = [](const View&) { return std::string("started; not waited for"); };
+  }
+  journal->reset();  // run_task_cli opens the journal itself
+  TaskCliOptions o;
+  o.context.state_dir = state_dir;
+  return run_task_cli(o, ctx, std::move(t), maintain_observe());
+}
+
+int cmd_maintain(const MaintainCliOptions& o) {
+  auto ctx = StackContext::open(o.task.context);
+  if (!ctx) return fail(kExitUsage, ctx.error().message);
+  const Topology& t = (*ctx)->topology();
+  std::string dir = state_dir_for(o.task.context.state_dir, (*ctx)->sim() != nullptr);
+  if (o.schedule) {
+    std::vector<IncidentRecord> incidents;
+    if (journal_recorded(dir))
+      if (auto j = open_state_journal(dir, false)) incidents = (*j)->incidents();
+    View v = take_view(t, (*ctx)->hosts(), maintain_observe());
+    double now = (*ctx)->clock()->now();  // the journal's clock
+    auto rows = maintenance_schedule(t, incidents, now, v);
+    if (o.task.json)
+      std::cout << json_text(schedule_json(rows), 2) << "\n";
+    else
+      std::cout << schedule_text(rows, now);
+    return 0;
+  }
+  if (!maintenance_task_info(o.name)) {
+    std::vector<std::string> names;
+    for (const auto& i : maintenance_tasks()) names.push_back(i.name);
+    return fail(kExitUsage, fmt::format("no maintenance task '{}': the tasks are {}", o.name, text::join(names, ", ")));
+  }
+  if (o.task.dry_run) {
+    if (o.name == "config-backup" || o.name == "drill") {
+      std::cout << "dry run: " << maintenance_task_info(o.name)->what << "\n";
+      return 0;
+    }
+    View v = take_view(t, (*ctx)->hosts(), maintain_observe());
+    std::vector<IncidentRecord> open;
+    if (journal_recorded(dir))
+      if (auto j = open_state_journal(dir, false)) open = open_incidents(**j);
+    if (auto why = maintenance_skip_reason(t, v, o.name, open); !why.empty())
+      std::cout << "would be skipped now: " << why << "\n";
+    return run_task_cli(o.task, **ctx, maintenance_step_task(t, v, o.name), maintain_observe());
+  }
+  return run_maintenance(**ctx, o.task.context.state_dir, o.name, !o.no_wait, o.task.json ? std::cerr : std::cout);
+}
+
+}  // namespace stackdr
