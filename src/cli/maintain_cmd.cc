@@ -21,13 +21,6 @@ namespace stackdr {
 
 namespace {
 
-ObserveOptions maintain_observe() {
-  ObserveOptions o;
-  o.kernel_log = false;
-  o.settings = true;  // md's mismatch counts
-  return o;
-}
-
 std::vector<IncidentRecord> open_incidents(Journal& j) {
   std::vector<IncidentRecord> out;
   for (const auto& i : j.incidents())
@@ -85,36 +78,31 @@ int drill_all(StackContext& ctx, Journal& j, std::ostream& log) {
 
 }  // namespace
 
-int run_maintenance(StackContext& ctx, const std::string& state_dir, const std::string& task, bool wait,
-                    std::ostream& log) {
-  std::string dir = state_dir_for(state_dir, ctx.sim() != nullptr);
-  auto journal = open_state_journal(dir);
-  if (!journal) {
-    log << "stackdr: " << journal.error().message << "\n";
-    return kExitUsage;
-  }
-  if (task == "config-backup") return config_backup(ctx, **journal, dir, log);
-  if (task == "drill") return drill_all(ctx, **journal, log);
-  View v = take_view(ctx.topology(), ctx.hosts(), maintain_observe());
-  if (auto why = maintenance_skip_reason(ctx.topology(), v, task, open_incidents(**journal)); !why.empty()) {
-    log << fmt::format("skipped {}: {}\n", task, why);
-    return kNeedsOperator;
-  }
-  Task t = maintenance_step_task(ctx.topology(), v, task);
+ObserveOptions maintenance_observe() {
+  ObserveOptions o;
+  o.kernel_log = false;
+  o.settings = true;  // md's mismatch counts
+  return o;
+}
+
+int run_light_maintenance(StackContext& ctx, Journal& journal, const std::string& dir, const std::string& task,
+                          std::ostream& log) {
+  return task == "drill" ? drill_all(ctx, journal, log) : config_backup(ctx, journal, dir, log);
+}
+
+Task heavy_maintenance_task(const Topology& t, const View& v, const std::string& task, bool wait) {
+  Task out = maintenance_step_task(t, v, task);
   if (!wait) {
-    // Started, not waited for: the scrub or check goes on; its result shows in the next sweeps.
-    auto plan = t.plan;
-    t.plan = [plan](const View& v) {
+    // Started, not waited for: the scrub or check goes on; its result shows in later sweeps.
+    auto plan = out.plan;
+    out.plan = [plan](const View& v) {
       Plan p = plan(v);
       std::erase_if(p.steps, [](const Step& s) { return s.argv.empty(); });
       return p;
     };
-    t.result = [](const View&) { return std::string("started; not waited for"); };
+    out.result = [](const View&) { return std::string("started; not waited for"); };
   }
-  journal->reset();  // run_task_cli opens the journal itself
-  TaskCliOptions o;
-  o.context.state_dir = state_dir;
-  return run_task_cli(o, ctx, std::move(t), maintain_observe());
+  return out;
 }
 
 int cmd_maintain(const MaintainCliOptions& o) {
@@ -126,7 +114,7 @@ int cmd_maintain(const MaintainCliOptions& o) {
     std::vector<IncidentRecord> incidents;
     if (journal_recorded(dir))
       if (auto j = open_state_journal(dir, false)) incidents = (*j)->incidents();
-    View v = take_view(t, (*ctx)->hosts(), maintain_observe());
+    View v = take_view(t, (*ctx)->hosts(), maintenance_observe());
     double now = (*ctx)->clock()->now();  // the journal's clock
     auto rows = maintenance_schedule(t, incidents, now, v);
     if (o.task.json)
@@ -145,15 +133,25 @@ int cmd_maintain(const MaintainCliOptions& o) {
       std::cout << "dry run: " << maintenance_task_info(o.name)->what << "\n";
       return 0;
     }
-    View v = take_view(t, (*ctx)->hosts(), maintain_observe());
+    View v = take_view(t, (*ctx)->hosts(), maintenance_observe());
     std::vector<IncidentRecord> open;
     if (journal_recorded(dir))
       if (auto j = open_state_journal(dir, false)) open = open_incidents(**j);
     if (auto why = maintenance_skip_reason(t, v, o.name, open); !why.empty())
       std::cout << "would be skipped now: " << why << "\n";
-    return run_task_cli(o.task, **ctx, maintenance_step_task(t, v, o.name), maintain_observe());
+    return run_task_cli(o.task, **ctx, maintenance_step_task(t, v, o.name), maintenance_observe());
   }
-  return run_maintenance(**ctx, o.task.context.state_dir, o.name, !o.no_wait, o.task.json ? std::cerr : std::cout);
+  std::ostream& log = o.task.json ? std::cerr : std::cout;
+  auto journal = open_state_journal(dir);
+  if (!journal) return fail(kExitUsage, journal.error().message);
+  if (!maintenance_task_info(o.name)->heavy) return run_light_maintenance(**ctx, **journal, dir, o.name, log);
+  View v = take_view(t, (*ctx)->hosts(), maintenance_observe());
+  if (auto why = maintenance_skip_reason(t, v, o.name, open_incidents(**journal)); !why.empty()) {
+    log << fmt::format("skipped {}: {}\n", o.name, why);
+    return kNeedsOperator;
+  }
+  journal->reset();  // run_task_cli opens the journal itself
+  return run_task_cli(o.task, **ctx, heavy_maintenance_task(t, v, o.name, !o.no_wait), maintenance_observe());
 }
 
 }  // namespace stackdr

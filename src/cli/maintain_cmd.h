@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/task_run.h"
+#include "store/journal.h"
 
 namespace stackdr {
 
@@ -18,10 +19,16 @@ struct MaintainCliOptions {
 /// 0 done; 2 skipped (a skip rule holds: said why) or not done; the step engine's status else.
 int cmd_maintain(const MaintainCliOptions& o);
 
-/// Runs `task` now against an open context (the daemon's entry): journaled like a hand run.
-/// `wait`: wait for a scrub or a check to end (false: start it and return).
-/// `state_dir` as given (the lab's folder is chosen inside, as for every verb).
-int run_maintenance(StackContext& ctx, const std::string& state_dir, const std::string& task, bool wait,
-                    std::ostream& log);
+/// What a sweep must read for maintenance (md's mismatch counts too).
+ObserveOptions maintenance_observe();
+
+/// Runs config-backup or drill (tasks that are not steps on a host) against an open context,
+/// journaled in `journal` as an incident of their kind; returns 0 when it did it all.
+int run_light_maintenance(StackContext& ctx, Journal& journal, const std::string& journal_dir,
+                          const std::string& task, std::ostream& log);
+
+/// The step engine's task for scrub, md-check or smart; `wait` false: start it and return
+/// (the daemon's way: a scrub takes hours, and the daemon must go on watching).
+Task heavy_maintenance_task(const Topology& t, const View& v, const std::string& task, bool wait);
 
 }  // namespace stackdr

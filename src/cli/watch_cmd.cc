@@ -19,8 +19,10 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "cli/exit_codes.h"
+#include "cli/maintain_cmd.h"
 #include "cli/recovery_locks.h"
 #include "cli/status_json.h"
 #include "diagnose/diagnoser.h"
@@ -29,6 +31,7 @@
 #include "host/remote_follower.h"
 #include "host/ssh_host.h"
 #include "model/cause.h"
+#include "operate/maintain.h"
 #include "recover/executor.h"
 #include "sim/faults.h"
 #include "sim/time_passes.h"
@@ -148,6 +151,7 @@ class Watch {
   void count_sightings(const View& v);
   void incidents(const View& v);
   void recover(const View& v);
+  void maintain(const View& v);
   Alert alert_for(const Active& a, bool firing, double now) const;
   HttpEndpoint::Reply metrics();
   HttpEndpoint::Reply status();
@@ -175,6 +179,10 @@ class Watch {
   long sweeps_ = 0;
   std::map<std::pair<std::string, std::string>, long> events_;  // by (source, host): mdstat, kmsg, lab …
   std::map<std::string, long> recoveries_;                      // by outcome
+  // Maintenance (topology `maintenance: daemon: on`): the schedule as of the last sweep, and
+  // each task's last skip reason (logged when it changes, not every sweep).
+  std::vector<ScheduleRow> schedule_;
+  std::map<std::string, std::string> skipped_;
   int incidents_open_ = 0;
   std::string url_;  // where /status is, for alerts' generatorURL
   // The kernel events of SSH hosts, by host name (RemoteFollower); a host missing here is
@@ -363,6 +371,51 @@ void Watch::recover(const View& v) {
   log_line(fmt::format("auto-recovery ended (exit {}, incident {}): {}", r.exit, r.incident, r.message));
 }
 
+// Due maintenance, started when nothing is wrong and no rule says to skip it: a scrub or check
+// is started, not waited for (the daemon goes on watching; later sweeps see it run and end).
+void Watch::maintain(const View& v) {
+  const Topology& t = ctx_->topology();
+  double now = ctx_->clock()->now();
+  std::vector<ScheduleRow> rows = maintenance_schedule(t, journal_->incidents(), now, v);
+  for (const auto& r : rows) {
+    if (!t.maintenance.daemon || !r.due) continue;
+    if (!r.skip.empty()) {
+      if (skipped_[r.task] != r.skip) log_line(fmt::format("maintenance: {} is due; skipped: {}", r.task, r.skip));
+      skipped_[r.task] = r.skip;
+      continue;
+    }
+    skipped_.erase(r.task);
+    std::ostringstream out;
+    int code = 0;
+    if (!maintenance_task_info(r.task)->heavy) {
+      code = run_light_maintenance(*ctx_, *journal_, dir_, r.task, out);
+    } else {
+      bool held = false;
+      auto locks = take_recovery_locks(*ctx_, dir_, held);
+      if (!locks) {
+        log_line("maintenance waits: " + locks.error().message);
+        continue;
+      }
+      RecoverOptions ro;
+      ro.mode = mode();
+      ro.fingerprint = topology_fingerprint(t);
+      ro.observe = maintenance_observe();
+      ro.task = heavy_maintenance_task(t, v, r.task, /*wait=*/false);
+      ro.stop_requested = [] { return g_stop.load(); };
+      std::unique_ptr<Clock> clock = ctx_->clock();
+      Executor ex(t, ctx_->hosts(), *clock, *journal_, out);
+      RecoverOutcome o = ex.run(ro);
+      code = o.exit;
+      out << o.message << "\n";
+    }
+    std::string said = out.str();
+    if (!said.empty() && said.back() == '\n') said.pop_back();
+    log_line(fmt::format("maintenance: {} (exit {}): {}", r.task, code, said.substr(said.rfind('\n') + 1)));
+  }
+  std::lock_guard<std::mutex> l(view_mu_);
+  schedule_ = maintenance_schedule(t, journal_->incidents(), ctx_->clock()->now(), v);
+}
+
 void Watch::incidents(const View& v) {
   auto open = journal_->latest_open();
   if (open && open->mode != mode()) open.reset();
@@ -436,6 +489,7 @@ void Watch::sweep() {
     incidents(v);
     alerts(v, wall_now());
   }
+  maintain(v);
   unconfirmed_ = false;
   for (const auto& f : v.findings)
     if (auto it = sightings_.find(finding_key(f)); it == sightings_.end() || it->second < 2)
@@ -488,6 +542,15 @@ HttpEndpoint::Reply Watch::metrics() {
   p.family("stackdr_alerts_failed_total", "counter",
            "Alert deliveries that failed (each retry counts), by receiver.");
   for (const auto& [r, n] : c.failed) p.sample("stackdr_alerts_failed_total", {{"receiver", r}}, n);
+  p.family("stackdr_maintenance_last_run_timestamp_seconds", "gauge",
+           "When each maintenance task last ended done (unix time of the journal's clock; absent: never).");
+  p.family("stackdr_maintenance_due", "gauge", "1 when a maintenance task is due by its schedule.");
+  p.family("stackdr_maintenance_skipped", "gauge", "1 when a due task would be skipped now (a skip rule holds).");
+  for (const auto& r : schedule_) {
+    if (r.last_run) p.sample("stackdr_maintenance_last_run_timestamp_seconds", {{"task", r.task}}, *r.last_run);
+    p.sample("stackdr_maintenance_due", {{"task", r.task}}, r.due ? 1 : 0);
+    p.sample("stackdr_maintenance_skipped", {{"task", r.task}}, r.due && !r.skip.empty() ? 1 : 0);
+  }
   p.family("stackdr_alerts_queued", "gauge", "Alert deliveries waiting (retry backoff or rate limit).");
   p.sample("stackdr_alerts_queued", {}, static_cast<double>(c.queued));
   return {200, p.text(), "text/plain; version=0.0.4; charset=utf-8"};
