@@ -55,26 +55,10 @@ TEST(LunList, ADeletedBackstoreShowsAbsentAndItsMemberFaulty) {
 namespace stackdr {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct PracticeDir {
-  fs::path dir = fs::temp_directory_path() /
-                 ("stackdr-lun-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::string sd = dir.string();
-  PracticeDir() {
-    fs::remove_all(dir);
-    EXPECT_EQ(testing::run_stackdr({"lab", "init", "--state-dir", sd}).exit_code, 0);
-  }
-  ~PracticeDir() { fs::remove_all(dir); }
-  CommandResult run(Argv a) {
-    a.insert(a.end(), {"--lab", "--state-dir", sd});
-    return testing::run_stackdr(std::move(a));
-  }
-};
+using testing::PracticeDir;
 
 TEST(LunOps, CreateShowsInTheListJoinedToItsSerialAndTargetAndRunTwiceChangesNothing) {
-  PracticeDir p;
+  PracticeDir p("lun");
   auto dry = p.run({"lun", "create", "data03", "--size", "1G", "--dry-run"});
   EXPECT_EQ(dry.exit_code, 0) << dry.err;
   EXPECT_NE(dry.out.find("zfs create -V 1073741824 -o volblocksize=16K -o volmode=dev storage/iscsi-data03"),
@@ -101,7 +85,7 @@ TEST(LunOps, CreateShowsInTheListJoinedToItsSerialAndTargetAndRunTwiceChangesNot
 }
 
 TEST(LunOps, RemovingAnArrayMemberIsRefusedWithWhy) {
-  PracticeDir p;
+  PracticeDir p("lun");
   auto r = p.run({"lun", "remove", "test01", "--yes"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("member of array md1"), std::string::npos) << r.err;
@@ -111,7 +95,7 @@ TEST(LunOps, RemovingAnArrayMemberIsRefusedWithWhy) {
 }
 
 TEST(LunOps, RemoveHoldsTheZvolAndResizeOnlyGrows) {
-  PracticeDir p;
+  PracticeDir p("lun");
   ASSERT_EQ(p.run({"lun", "create", "data04", "--size", "512M", "--yes"}).exit_code, 0);
   EXPECT_EQ(p.run({"lun", "resize", "data04", "--size", "256M"}).exit_code, 2);
   auto grown = p.run({"lun", "resize", "data04", "--size", "1G"});

@@ -17,20 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Practice {
-  fs::path dir = fs::temp_directory_path() /
-                 ("stackdr-maintain-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::string sd = dir.string();
-  Practice() {
-    fs::remove_all(dir);
-    EXPECT_EQ(testing::run_stackdr({"lab", "init", "--state-dir", sd}).exit_code, 0);
-  }
-  ~Practice() { fs::remove_all(dir); }
-  CommandResult run(Argv a) {
-    a.insert(a.end(), {"--lab", "--state-dir", sd});
-    return testing::run_stackdr(std::move(a), std::chrono::seconds(300));
-  }
+// A practice stack, and one task's row of `maintain --schedule --json` on it.
+struct Practice : testing::PracticeDir {
+  Practice() : PracticeDir("maintain") {}
   nlohmann::json task(const std::string& name) {
     auto j = nlohmann::json::parse(run({"maintain", "--schedule", "--json"}).out);
     for (const auto& t : j["tasks"])

@@ -52,6 +52,15 @@ TEST(ProbeFormats, MdadmUpdateTimeReadsAsStrptimeWould) {
     EXPECT_FALSE(text::parse_ctime_utc(bad)) << bad;
 }
 
+TEST(ProbeFormats, SizesReadAsZfsReadsThem) {
+  EXPECT_EQ(text::parse_binary_size("1G"), int64_t{1} << 30);
+  EXPECT_EQ(text::parse_binary_size("512m"), int64_t{512} << 20);
+  EXPECT_EQ(text::parse_binary_size("16K"), 16384);
+  EXPECT_EQ(text::parse_binary_size("10737418240"), int64_t{10} << 30);
+  for (const char* bad : {"", "G", "0", "-1G", "1.5G", "1GB", "9999999999999T"})
+    EXPECT_FALSE(text::parse_binary_size(bad)) << bad;
+}
+
 TEST(ProbeFormats, LsblkKeepsNameAndKernelNameApart) {
   auto r = parse_lsblk(
       "KNAME=\"dm-2\" NAME=\"mpathb\" TYPE=\"mpath\" SIZE=\"10G\"\n"

@@ -1,6 +1,9 @@
 #pragma once
 /// Helpers shared by the tests: where the corpus is, reading a file whole, running the binary.
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -30,5 +33,25 @@ inline CommandResult run_stackdr(Argv args, std::chrono::seconds timeout = std::
   args.insert(args.begin(), STACKDR_BINARY);
   return LocalHost("local").run(args, timeout);
 }
+
+/// A practice stack of the test's own (`stackdr lab init`) in a temporary folder named after
+/// the test, removed afterwards; `run` adds `--lab --state-dir` to a verb.
+struct PracticeDir {
+  std::filesystem::path dir;
+  std::string sd;
+  explicit PracticeDir(const std::string& what)
+      : dir(std::filesystem::temp_directory_path() /
+            ("stackdr-" + what + "-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name())),
+        sd(dir.string()) {
+    std::filesystem::remove_all(dir);
+    EXPECT_EQ(run_stackdr({"lab", "init", "--state-dir", sd}).exit_code, 0);
+  }
+  ~PracticeDir() { std::filesystem::remove_all(dir); }
+  CommandResult run(Argv a, std::chrono::seconds timeout = std::chrono::seconds(300)) {
+    a.insert(a.end(), {"--lab", "--state-dir", sd});
+    return run_stackdr(std::move(a), timeout);
+  }
+};
 
 }  // namespace stackdr::testing

@@ -86,20 +86,8 @@ std::string size_text(int64_t bytes) {
 }  // namespace
 
 Result<int64_t> parse_lun_size(const std::string& text) {
-  std::string num = text;
-  int64_t mult = 1;
-  if (!num.empty()) switch (std::toupper(static_cast<unsigned char>(num.back()))) {
-      case 'K': mult = 1LL << 10; break;
-      case 'M': mult = 1LL << 20; break;
-      case 'G': mult = 1LL << 30; break;
-      case 'T': mult = 1LL << 40; break;
-      default: break;
-    }
-  if (mult != 1) num.pop_back();
-  auto n = text::to_int(num);
-  if (!n || *n <= 0 || *n > (int64_t{1} << 62) / mult)
-    return Error{fmt::format("'{}' is not a size: give bytes or a number with K, M, G or T (1G, 512M)", text)};
-  return *n * mult;
+  if (auto n = text::parse_binary_size(text)) return *n;
+  return Error{fmt::format("'{}' is not a size: give bytes or a number with K, M, G or T (1G, 512M)", text)};
 }
 
 Result<LunConfig> lun_for(const Topology& t, const LunRequest& r) {

@@ -189,24 +189,6 @@ Rendered zpool(SimState& s, const Argv& a) {
   return fail("unrecognized command '" + a[1] + "'\n", 2);
 }
 
-// "10G", "512M", "1073741824" → bytes, as zfs reads a size (binary suffixes).
-std::optional<int64_t> zfs_size(const std::string& v) {
-  if (v.empty()) return std::nullopt;
-  int64_t mult = 1;
-  std::string num = v;
-  switch (std::toupper(static_cast<unsigned char>(v.back()))) {
-    case 'K': mult = 1LL << 10; break;
-    case 'M': mult = 1LL << 20; break;
-    case 'G': mult = 1LL << 30; break;
-    case 'T': mult = 1LL << 40; break;
-    default: break;
-  }
-  if (mult != 1) num.pop_back();
-  auto n = text::to_int(num);
-  if (!n || *n <= 0) return std::nullopt;
-  return *n * mult;
-}
-
 Rendered zfs_set(SimState& s, const Argv& a) {
   // zfs set PROPERTY=VALUE DATASET: volmode, volsize, and user properties (module:name).
   if (a.size() != 4 || a[2].find('=') == std::string::npos) return fail("usage: zfs set <property=value> ...\n", 2);
@@ -216,7 +198,7 @@ Rendered zfs_set(SimState& s, const Argv& a) {
   if (prop == "volmode") {
     z->volmode = value;
   } else if (prop == "volsize") {
-    auto size = zfs_size(value);
+    auto size = text::parse_binary_size(value);
     if (!size) return fail(fmt::format("cannot set property for '{}': bad numeric value '{}'\n", a[3], value));
     z->volsize = *size;
   } else if (prop.find(':') != std::string::npos) {
@@ -230,7 +212,7 @@ Rendered zfs_set(SimState& s, const Argv& a) {
 // zfs create [-s] -V SIZE [-o PROP=VALUE]... POOL/NAME: a new zvol.
 Rendered zfs_create(SimState& s, const Argv& a) {
   std::string size = argv_after(a, "-V"), name = a.back();
-  auto bytes = zfs_size(size);
+  auto bytes = text::parse_binary_size(size);
   if (!bytes) return fail(fmt::format("bad volume size '{}'\n", size), 2);
   if (name.substr(0, name.find('/')) != s.pool.name)
     return fail(fmt::format("cannot create '{}': no such pool '{}'\n", name, name.substr(0, name.find('/'))));

@@ -169,4 +169,20 @@ std::optional<int64_t> parse_ctime_utc(std::string_view s) {
   return days * 86400 + *h * 3600 + *m * 60 + *sec;
 }
 
+std::optional<int64_t> parse_binary_size(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  int shift = 0;
+  switch (s.back()) {
+    case 'K': case 'k': shift = 10; break;
+    case 'M': case 'm': shift = 20; break;
+    case 'G': case 'g': shift = 30; break;
+    case 'T': case 't': shift = 40; break;
+    default: break;
+  }
+  if (shift) s.remove_suffix(1);
+  auto n = to_int(s);
+  if (!n || *n <= 0 || *n > (int64_t{1} << (62 - shift))) return std::nullopt;
+  return *n << shift;
+}
+
 }  // namespace stackdr::text

@@ -28,6 +28,9 @@ inline std::string_view after(std::string_view s, size_t n) {
 std::optional<int64_t> to_int(std::string_view s);
 /// Whole-string decimal number; a single decimal comma is read as a point ("72,38").
 std::optional<double> to_double(std::string_view s);
+/// "10G", "512M", "1073741824" → bytes, as zfs and the LUN verbs read a size (binary K, M, G,
+/// T suffixes, either case); nullopt when it is not a positive size that fits.
+std::optional<int64_t> parse_binary_size(std::string_view s);
 /// "Sun Nov 29 10:00:00 2026" (ctime(3), as mdadm prints Update Time) → seconds since the
 /// epoch, reading the fields as UTC; nullopt when it is not that shape or not a real date.
 std::optional<int64_t> parse_ctime_utc(std::string_view s);
