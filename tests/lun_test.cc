@@ -103,6 +103,10 @@ TEST(LunOps, RemoveHoldsTheZvolAndResizeOnlyGrows) {
   EXPECT_EQ(row(nlohmann::json::parse(p.run({"lun", "list", "--json"}).out), "data04")["volsize"], "1073741824");
   auto declined = p.run({"lun", "remove", "data04"});  // disruptive, and nobody to ask
   EXPECT_EQ(declined.exit_code, 3) << declined.err;
+  // The declined task's incident stays open to be continued; recovery does not take it over.
+  auto rec = p.run({"recover", "--yes"});
+  EXPECT_EQ(rec.exit_code, 4) << rec.out << rec.err;
+  EXPECT_NE((rec.out + rec.err).find("is an interrupted task"), std::string::npos) << rec.out << rec.err;
   auto removed = p.run({"lun", "remove", "data04", "--yes"});
   ASSERT_EQ(removed.exit_code, 0) << removed.out << removed.err;
   EXPECT_NE(removed.out.find("zfs rename -p storage/iscsi-data04 storage/stackdr-removed/data04-"), std::string::npos);

@@ -418,7 +418,9 @@ void Watch::maintain(const View& v) {
 
 void Watch::incidents(const View& v) {
   auto open = journal_->latest_open();
-  if (open && open->mode != mode()) open.reset();
+  // Another mode's incident, or an interrupted task's (scenario 0, not a failure's cause), is not
+  // the failure this sweep sees.
+  if (open && (open->mode != mode() || (open->scenario == 0 && !cause_from_name(open->cause)))) open.reset();
   double now = ctx_->clock()->now();
   if (!v.findings.empty()) {
     healthy_since_ = 0;

@@ -508,7 +508,9 @@ RecoverOutcome Executor::run_task() {
   const Task& task = *o_.task;
   View view = look();
   auto open = o_.resumable ? journal_.latest_open() : std::nullopt;
-  if (open && (open->cause != task.kind || open->summary != task.summary || open->mode != o_.mode ||
+  // The same task is the same kind on the same subject (its summary may name a time: a held
+  // zvol's new name).
+  if (open && (open->cause != task.kind || open->root != task.subject || open->mode != o_.mode ||
                open->fingerprint != o_.fingerprint)) {
     outcome_.exit = kLocked;
     outcome_.incident = open->id;
@@ -603,6 +605,17 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   auto open = o_.resumable ? journal_.latest_open() : std::nullopt;
   int plan_no = 0;
   std::string resumed_key;
+  // An interrupted task (lun create, lint --fix, maintain) is not a failure to recover: it is
+  // continued by running it again, or closed; recovery does not take it over.
+  if (open && open->scenario == 0 && !cause_from_name(open->cause)) {
+    outcome_.exit = kLocked;
+    outcome_.incident = open->id;
+    outcome_.message = fmt::format(
+        "incident {} is an interrupted task ({}): run that command again to continue it, or end it with "
+        "`stackdr incident close {} --why TEXT`",
+        open->id, open->summary, open->id);
+    return outcome_;
+  }
   if (open && (open->mode != o_.mode || open->fingerprint != o_.fingerprint)) {
     outcome_.exit = kRefused;
     outcome_.incident = open->id;
