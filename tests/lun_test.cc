@@ -84,6 +84,24 @@ TEST(LunOps, CreateShowsInTheListJoinedToItsSerialAndTargetAndRunTwiceChangesNot
   EXPECT_EQ(other.exit_code, 2) << other.out;  // exists with another size: said, not changed
 }
 
+// Typed names are argv words: the same rules as the topology's names, refused before anything runs.
+TEST(LunOps, HostileNamesAreRefusedBeforeAnythingRuns) {
+  PracticeDir p("lun");
+  for (Argv a : {Argv{"lun", "create", "-rf", "--size", "1G"}, Argv{"lun", "create", "a b", "--size", "1G"},
+                 Argv{"lun", "create", "Data", "--size", "1G"},
+                 Argv{"lun", "create", "x1", "--size", "1G", "--target", "iqn.2003-01.org.x:a b"},
+                 Argv{"lun", "create", "x1", "--size", "1G", "--target", "-o"},
+                 Argv{"lun", "create", "x1", "--size", "1G", "--zvol", "storage/a;b"},
+                 Argv{"lun", "create", "x1", "--size", "1G", "--zvol", "other/x1"},
+                 Argv{"lun", "create", "x1", "--size", "1.5G"}, Argv{"lun", "resize", "nosuch", "--size", "1G"}}) {
+    auto r = p.run(a);
+    EXPECT_EQ(r.exit_code, 64) << describe_argv(a) << "\n" << r.out << r.err;
+    EXPECT_EQ(r.out.find("incident"), std::string::npos) << describe_argv(a);  // nothing journaled, nothing run
+  }
+  auto list = nlohmann::json::parse(p.run({"lun", "list", "--json"}).out);
+  EXPECT_EQ(list["luns"].size(), 3u);
+}
+
 TEST(LunOps, RemovingAnArrayMemberIsRefusedWithWhy) {
   PracticeDir p("lun");
   auto r = p.run({"lun", "remove", "test01", "--yes"});

@@ -7,6 +7,7 @@
 
 #include "probe/lio_saveconfig.h"
 #include "recover/lun_use.h"
+#include "topology/name_rules.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -121,6 +122,11 @@ Result<LunConfig> lun_for(const Topology& t, const LunRequest& r) {
     return Error{fmt::format("--zvol {} is not in pool {}", l.zvol, t.storage.pool)};
   l.device = "/dev/zvol/" + l.zvol;
   l.backstore_name = r.name;
+  // The names become argv words of targetcli, zfs and iscsiadm: held to the rules the
+  // topology's own names are (topology/name_rules.h), whether typed or derived.
+  if (auto why = name_rules::iscsi_name(l.target)) return Error{fmt::format("target '{}': {}", l.target, *why)};
+  if (auto why = name_rules::zfs_dataset(l.zvol)) return Error{fmt::format("zvol '{}': {}", l.zvol, *why)};
+  if (auto why = name_rules::label(l.name)) return Error{fmt::format("LUN name '{}': {}", l.name, *why)};
   return l;
 }
 
