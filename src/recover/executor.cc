@@ -500,6 +500,16 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   return false;
 }
 
+// Ends a run before it starts because another incident is open (exit 4): what it is, and how
+// to end it.
+RecoverOutcome Executor::held_by(const IncidentRecord& open, const std::string& what) {
+  outcome_.exit = kLocked;
+  outcome_.incident = open.id;
+  outcome_.message = fmt::format("incident {} {}, or end it with `stackdr incident close {} --why TEXT`", open.id,
+                                 what, open.id);
+  return outcome_;
+}
+
 // A task: plan from a fresh view, run what does not hold yet, look again, until a fresh plan
 // has nothing left to do. An open incident of a recovery comes first: a task never runs beside
 // one (it could change what the recovery is about to act on); an open incident of this same
@@ -512,13 +522,7 @@ RecoverOutcome Executor::run_task() {
   // zvol's new name).
   if (open && (open->cause != task.kind || open->root != task.subject || open->mode != o_.mode ||
                open->fingerprint != o_.fingerprint)) {
-    outcome_.exit = kLocked;
-    outcome_.incident = open->id;
-    outcome_.message = fmt::format(
-        "incident {} ({}) is open: finish it first (`stackdr recover --resume`), or end it with "
-        "`stackdr incident close {} --why TEXT`",
-        open->id, open->summary, open->id);
-    return outcome_;
+    return held_by(*open, fmt::format("({}) is open: finish it first (`stackdr recover --resume`)", open->summary));
   }
   if (open) {
     outcome_.incident = open->id;
@@ -608,13 +612,8 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   // An interrupted task (lun create, lint --fix, maintain) is not a failure to recover: it is
   // continued by running it again, or closed; recovery does not take it over.
   if (open && open->scenario == 0 && !cause_from_name(open->cause)) {
-    outcome_.exit = kLocked;
-    outcome_.incident = open->id;
-    outcome_.message = fmt::format(
-        "incident {} is an interrupted task ({}): run that command again to continue it, or end it with "
-        "`stackdr incident close {} --why TEXT`",
-        open->id, open->summary, open->id);
-    return outcome_;
+    return held_by(*open,
+                   fmt::format("is an interrupted task ({}): run that command again to continue it", open->summary));
   }
   if (open && (open->mode != o_.mode || open->fingerprint != o_.fingerprint)) {
     outcome_.exit = kRefused;

@@ -108,6 +108,7 @@ class Executor {
  private:
   View look();
   RecoverOutcome run_task();
+  RecoverOutcome held_by(const IncidentRecord& open, const std::string& what);
   void print_plan(const Plan& p, const View& v);
   // Runs one step; returns false to stop the plan (outcome_ filled in).
   bool run_step(const Plan& plan, int plan_no, size_t index, View& view);
