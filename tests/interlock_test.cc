@@ -77,7 +77,8 @@ TEST(Interlock, NeverTakesAwayALunAnArrayASessionOrAVmUses) {
   spare.zvol = "storage/iscsi-spare9";
   t.luns.push_back(spare);
   t.index();
-  auto r = check_interlocks(t, make_view(t, o), destructive("storage", {"targetcli", "/backstores/block", "delete", "spare9"}),
+  auto r = check_interlocks(t, make_view(t, o),
+                            destructive("storage", {"targetcli", "/backstores/block", "delete", "spare9"}),
                             {"targetcli", "/backstores/block", "delete", "spare9"}, everything(), true);
   ASSERT_TRUE(r);
   EXPECT_NE(r->why.find("iscsiadm was not read"), std::string::npos) << r->why;

@@ -2,15 +2,15 @@
 // practice stack, and --fix applied through the step engine — journaled, idempotent, and
 // leaving only the findings stackdr does not fix by itself.
 
-#include <gtest/gtest.h>
+#include "operate/lint.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "operate/lint.h"
 #include "probe/iscsiadm_node.h"
 #include "probe/lio_saveconfig.h"
 #include "test_support.h"

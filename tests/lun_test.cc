@@ -2,7 +2,6 @@
 // its backstore deleted (the serial is gone, the member is faulty: both said, not guessed).
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -87,16 +86,18 @@ TEST(LunOps, CreateShowsInTheListJoinedToItsSerialAndTargetAndRunTwiceChangesNot
 // Typed names are argv words: the same rules as the topology's names, refused before anything runs.
 TEST(LunOps, HostileNamesAreRefusedBeforeAnythingRuns) {
   PracticeDir p("lun");
-  for (Argv a : {Argv{"lun", "create", "-rf", "--size", "1G"}, Argv{"lun", "create", "a b", "--size", "1G"},
-                 Argv{"lun", "create", "Data", "--size", "1G"},
-                 Argv{"lun", "create", "x1", "--size", "1G", "--target", "iqn.2003-01.org.x:a b"},
-                 Argv{"lun", "create", "x1", "--size", "1G", "--target", "-o"},
-                 Argv{"lun", "create", "x1", "--size", "1G", "--zvol", "storage/a;b"},
-                 Argv{"lun", "create", "x1", "--size", "1G", "--zvol", "other/x1"},
-                 Argv{"lun", "create", "x1", "--size", "1.5G"}, Argv{"lun", "resize", "nosuch", "--size", "1G"}}) {
+  for (Argv a :
+       {Argv{"lun", "create", "-rf", "--size", "1G"}, Argv{"lun", "create", "a b", "--size", "1G"},
+        Argv{"lun", "create", "Data", "--size", "1G"},
+        Argv{"lun", "create", "x1", "--size", "1G", "--target", "iqn.2003-01.org.x:a b"},
+        Argv{"lun", "create", "x1", "--size", "1G", "--target", "-o"},
+        Argv{"lun", "create", "x1", "--size", "1G", "--zvol", "storage/a;b"},
+        Argv{"lun", "create", "x1", "--size", "1G", "--zvol", "other/x1"},
+        Argv{"lun", "create", "x1", "--size", "1.5G"}, Argv{"lun", "resize", "nosuch", "--size", "1G"}}) {
     auto r = p.run(a);
     EXPECT_EQ(r.exit_code, 64) << describe_argv(a) << "\n" << r.out << r.err;
-    EXPECT_EQ(r.out.find("incident"), std::string::npos) << describe_argv(a);  // nothing journaled, nothing run
+    EXPECT_EQ(r.out.find("incident"), std::string::npos)
+        << describe_argv(a);  // nothing journaled, nothing run
   }
   auto list = nlohmann::json::parse(p.run({"lun", "list", "--json"}).out);
   EXPECT_EQ(list["luns"].size(), 3u);
@@ -118,7 +119,8 @@ TEST(LunOps, RemoveHoldsTheZvolAndResizeOnlyGrows) {
   EXPECT_EQ(p.run({"lun", "resize", "data04", "--size", "256M"}).exit_code, 2);
   auto grown = p.run({"lun", "resize", "data04", "--size", "1G"});
   EXPECT_EQ(grown.exit_code, 0) << grown.err;
-  EXPECT_EQ(row(nlohmann::json::parse(p.run({"lun", "list", "--json"}).out), "data04")["volsize"], "1073741824");
+  EXPECT_EQ(row(nlohmann::json::parse(p.run({"lun", "list", "--json"}).out), "data04")["volsize"],
+            "1073741824");
   auto declined = p.run({"lun", "remove", "data04"});  // disruptive, and nobody to ask
   EXPECT_EQ(declined.exit_code, 3) << declined.err;
   // The declined task's incident stays open to be continued; recovery does not take it over.
@@ -127,7 +129,8 @@ TEST(LunOps, RemoveHoldsTheZvolAndResizeOnlyGrows) {
   EXPECT_NE((rec.out + rec.err).find("is an interrupted task"), std::string::npos) << rec.out << rec.err;
   auto removed = p.run({"lun", "remove", "data04", "--yes"});
   ASSERT_EQ(removed.exit_code, 0) << removed.out << removed.err;
-  EXPECT_NE(removed.out.find("zfs rename -p storage/iscsi-data04 storage/stackdr-removed/data04-"), std::string::npos);
+  EXPECT_NE(removed.out.find("zfs rename -p storage/iscsi-data04 storage/stackdr-removed/data04-"),
+            std::string::npos);
   EXPECT_EQ(removed.out.find("zfs destroy"), std::string::npos);
   EXPECT_TRUE(row(nlohmann::json::parse(p.run({"lun", "list", "--json"}).out), "data04").is_null());
 }

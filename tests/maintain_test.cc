@@ -52,7 +52,8 @@ TEST(Maintain, NothingHeavyStartsOnADegradedStackOrBesideAnOpenIncident) {
   for (const char* task : {"scrub", "md-check", "smart"}) {
     auto r = p.run({"maintain", task});
     EXPECT_EQ(r.exit_code, 2) << task;
-    EXPECT_NE(r.out.find("skipped " + std::string(task) + ": array md1 is degraded"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("skipped " + std::string(task) + ": array md1 is degraded"), std::string::npos)
+        << r.out;
   }
   EXPECT_EQ(p.task("scrub")["skip"], "array md1 is degraded");
   // The light tasks still run: a backup is most wanted when things break.

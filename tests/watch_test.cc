@@ -414,9 +414,10 @@ TEST(Watch, TheDaemonStartsDueMaintenanceOnlyOnAHealthyStack) {
                                       << "\nwatch:\n  interval: 1\n  auto_recover: off\n"
                                          "maintenance:\n  daemon: on\n  drill: off\n  smart: weekly\n";
   std::string state = (dir / "state").string();
-  ASSERT_EQ(testing::run_stackdr({"lab", "init", "--state-dir", state, "--config", (dir / "stackdr.yaml").string()})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      testing::run_stackdr({"lab", "init", "--state-dir", state, "--config", (dir / "stackdr.yaml").string()})
+          .exit_code,
+      0);
   ASSERT_EQ(testing::run_stackdr({"lab", "inject", "session-logout", "--state-dir", state}).exit_code, 0);
   Daemon d({"watch", "--lab", "--config", (dir / "stackdr.yaml").string(), "--state-dir", state, "--listen",
             "127.0.0.1:0"},
@@ -424,27 +425,36 @@ TEST(Watch, TheDaemonStartsDueMaintenanceOnlyOnAHealthyStack) {
   int port = d.wait_ready(30s);
   ASSERT_GT(port, 0) << d.output();
   std::string page;
-  ASSERT_TRUE(eventually(20s, [&] {
-    page = get(port, "/metrics");
-    return page.find("stackdr_maintenance_skipped{task=\"scrub\"} 1") != std::string::npos;
-  })) << page << d.output();
+  ASSERT_TRUE(eventually(20s,
+                         [&] {
+                           page = get(port, "/metrics");
+                           return page.find("stackdr_maintenance_skipped{task=\"scrub\"} 1") !=
+                                  std::string::npos;
+                         }))
+      << page << d.output();
   EXPECT_NE(d.output().find("maintenance: scrub is due; skipped: "), std::string::npos) << d.output();
   double took = 0;
   EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();
   // Repaired, the stack gets its maintenance: each due task started once, and journaled.
   auto fixed = testing::run_stackdr({"recover", "--lab", "--yes", "--resume", "--state-dir", state});
   ASSERT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
-  Daemon again({"watch", "--lab", "--config", (dir / "stackdr.yaml").string(), "--state-dir", state, "--listen",
-                "127.0.0.1:0"},
+  Daemon again({"watch", "--lab", "--config", (dir / "stackdr.yaml").string(), "--state-dir", state,
+                "--listen", "127.0.0.1:0"},
                dir / "watch2.log");
   port = again.wait_ready(30s);
   ASSERT_GT(port, 0) << again.output();
-  ASSERT_TRUE(eventually(30s, [&] {
-    page = get(port, "/metrics");
-    return page.find("stackdr_maintenance_last_run_timestamp_seconds{task=\"smart\"}") != std::string::npos &&
-           page.find("stackdr_maintenance_last_run_timestamp_seconds{task=\"config-backup\"}") != std::string::npos &&
-           page.find("stackdr_maintenance_last_run_timestamp_seconds{task=\"scrub\"}") != std::string::npos;
-  })) << page << again.output();
+  ASSERT_TRUE(eventually(
+      30s,
+      [&] {
+        page = get(port, "/metrics");
+        return page.find("stackdr_maintenance_last_run_timestamp_seconds{task=\"smart\"}") !=
+                   std::string::npos &&
+               page.find("stackdr_maintenance_last_run_timestamp_seconds{task=\"config-backup\"}") !=
+                   std::string::npos &&
+               page.find("stackdr_maintenance_last_run_timestamp_seconds{task=\"scrub\"}") !=
+                   std::string::npos;
+      }))
+      << page << again.output();
   EXPECT_NE(page.find("stackdr_maintenance_due{task=\"config-backup\"} 0"), std::string::npos) << page;
   EXPECT_NE(again.output().find("maintenance: scrub (exit 0): done: scrub pool storage — started"),
             std::string::npos)

@@ -24,8 +24,8 @@ std::string lint_text(const LintReport& r) {
   std::string out;
   for (const auto& f : r.findings) {
     out += fmt::format("{:<8} {:<26} {} on {}\n", lint_severity_name(f.severity), f.id, f.subject, f.host);
-    out += fmt::format("         seen: {}\n         why:  {}\n         fix:  {}{}\n", f.evidence, f.why, f.fix,
-                       f.steps.empty() ? "" : "   (stackdr lint --fix applies it)");
+    out += fmt::format("         seen: {}\n         why:  {}\n         fix:  {}{}\n", f.evidence, f.why,
+                       f.fix, f.steps.empty() ? "" : "   (stackdr lint --fix applies it)");
   }
   for (const auto& u : r.unread) out += fmt::format("UNKNOWN  not checked: {} could not be read\n", u);
   size_t warnings = 0, fixable = 0;
@@ -50,8 +50,12 @@ int cmd_lint(const LintCliOptions& o) {
   const Topology& t = (*ctx)->topology();
   int fix_code = 0;
   if (o.fix) {
-    Task task{"lint-fix", "settings", "apply the safe fixes of stackdr lint",
-              [&t](const View& v) { return lint_fix_plan(lint(t, v)); }, false, nullptr};
+    Task task{"lint-fix",
+              "settings",
+              "apply the safe fixes of stackdr lint",
+              [&t](const View& v) { return lint_fix_plan(lint(t, v)); },
+              false,
+              nullptr};
     TaskCliOptions to = o.task;
     to.print_outcome = false;  // the report below is what this prints
     fix_code = run_task_cli(to, **ctx, task, lint_observe());

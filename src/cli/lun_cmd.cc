@@ -16,7 +16,7 @@ namespace {
 
 ObserveOptions lun_observe() {
   ObserveOptions o;
-  o.settings = true;      // node records and the saved LIO configuration: steps check them
+  o.settings = true;  // node records and the saved LIO configuration: steps check them
   o.kernel_log = false;
   return o;
 }

@@ -12,9 +12,9 @@
 #include <sstream>
 
 #include "cli/collect_cmd.h"
+#include "cli/docs_gen.h"
 #include "cli/exit_codes.h"
 #include "cli/lab_cmd.h"
-#include "cli/docs_gen.h"
 #include "cli/lint_cmd.h"
 #include "cli/lun_cmd.h"
 #include "cli/maintain_cmd.h"
@@ -374,17 +374,20 @@ int run(int argc, char** argv) {
   auto* lint_cmd = app.add_subcommand(
       "lint", "check the stack's settings against what it needs (exit 0 clean, 1 warnings, 3 not all read)");
   add_context_options(lint_cmd, lint_opt.task.context);
-  lint_cmd->add_flag("--fix", lint_opt.fix, "apply the safe fixes through the step engine (journaled), then check again");
+  lint_cmd->add_flag("--fix", lint_opt.fix,
+                     "apply the safe fixes through the step engine (journaled), then check again");
   lint_cmd->add_flag("--dry-run", lint_opt.task.dry_run, "with --fix: show the steps; change nothing");
   lint_cmd->add_flag("--yes", lint_opt.task.yes, "with --fix: run disruptive steps without asking");
   lint_cmd->add_flag("--json", lint_opt.task.json, "standard output is one JSON document");
   lint_cmd->callback([&] { code = cmd_lint(lint_opt); });
 
   LunCliOptions lun_opt;
-  auto* lun = app.add_subcommand("lun", "the LUNs: list them joined across the stack; create, remove, resize");
+  auto* lun =
+      app.add_subcommand("lun", "the LUNs: list them joined across the stack; create, remove, resize");
   lun->require_subcommand(1);
-  auto* lun_list = lun->add_subcommand(
-      "list", "each LUN: zvol, backstore and serial, target/LUN, ACLs, session, today's sdX, md array and role, VM disk");
+  auto* lun_list = lun->add_subcommand("list",
+                                       "each LUN: zvol, backstore and serial, target/LUN, ACLs, session, "
+                                       "today's sdX, md array and role, VM disk");
   auto* lun_create = lun->add_subcommand(
       "create", "zvol, backstore with a stable serial, target, LUN, ACL, saveconfig (idempotent)");
   auto* lun_remove = lun->add_subcommand(
@@ -406,13 +409,18 @@ int run(int argc, char** argv) {
   for (CLI::App* sub : {lun_create, lun_resize})
     sub->add_option("--size", lun_opt.size, "size: bytes, or a number with K, M, G or T")->required();
   lun_create->add_flag("--sparse", lun_opt.request.sparse, "a sparse zvol (no reservation)");
-  lun_create->add_option("--volblocksize", lun_opt.request.volblocksize, "the zvol's volblocksize (default 16K)");
-  lun_create->add_option("--target", lun_opt.request.target, "target IQN (default: named like the topology's)");
-  lun_create->add_option("--zvol", lun_opt.request.zvol, "zvol POOL/NAME (default: named like the topology's)");
+  lun_create->add_option("--volblocksize", lun_opt.request.volblocksize,
+                         "the zvol's volblocksize (default 16K)");
+  lun_create->add_option("--target", lun_opt.request.target,
+                         "target IQN (default: named like the topology's)");
+  lun_create->add_option("--zvol", lun_opt.request.zvol,
+                         "zvol POOL/NAME (default: named like the topology's)");
   lun_create->add_option("--lun", lun_opt.request.lun, "LUN number in the target (default 0)")
       ->check(CLI::Range(0, 16383));
   lun_create->add_flag("--login", lun_opt.request.login, "also discover and log in on the KVM host");
-  lun_remove->add_option("--keep-days", lun_opt.request.keep_days, "mark the held zvol to be kept N days (default 7)")
+  lun_remove
+      ->add_option("--keep-days", lun_opt.request.keep_days,
+                   "mark the held zvol to be kept N days (default 7)")
       ->check(CLI::Range(0, 3650));
 
   MaintainCliOptions maint_opt;
@@ -422,7 +430,8 @@ int run(int argc, char** argv) {
   maintain->add_option("TASK", maint_opt.name, "scrub | md-check | smart | config-backup | drill");
   maintain->add_flag("--schedule", maint_opt.schedule,
                      "what runs next, when each task last ran, and why one would be skipped now");
-  maintain->add_flag("--no-wait", maint_opt.no_wait, "start a scrub or check and return (do not wait for it)");
+  maintain->add_flag("--no-wait", maint_opt.no_wait,
+                     "start a scrub or check and return (do not wait for it)");
   maintain->add_flag("--dry-run", maint_opt.task.dry_run, "show the steps; change nothing");
   maintain->add_flag("--json", maint_opt.task.json, "standard output is one JSON document");
   maintain->callback([&] {

@@ -34,8 +34,8 @@ void journal_done(Journal& j, StackContext& ctx, const std::string& task, const 
                   const std::string& summary, bool ok, const std::string& outcome) {
   double now = ctx.clock()->now();  // the journal's clock: simulated time on a practice stack
   std::string mode = ctx.practice() ? "practice" : ctx.sim() ? "lab" : "live";
-  int id = j.open_incident(now, mode, topology_fingerprint(ctx.topology()), 0, maintenance_kind(task), subject,
-                           summary, nlohmann::json::array());
+  int id = j.open_incident(now, mode, topology_fingerprint(ctx.topology()), 0, maintenance_kind(task),
+                           subject, summary, nlohmann::json::array());
   j.close_incident(id, now, ok ? "resolved" : "escalated", outcome);
 }
 
@@ -45,14 +45,17 @@ int config_backup(StackContext& ctx, Journal& j, const std::string& dir, std::os
   auto b = backup_config(t, ctx.hosts(), (std::filesystem::path(dir) / "config-backups").string(),
                          ctx.clock()->now(), keep);
   if (!b) {
-    journal_done(j, ctx, "config-backup", "configuration", "back up the configuration", false, b.error().message);
+    journal_done(j, ctx, "config-backup", "configuration", "back up the configuration", false,
+                 b.error().message);
     log << "stackdr: " << b.error().message << "\n";
     return kNeedsOperator;
   }
-  std::string outcome = fmt::format("{}: {}{}{}", b->dir, text::join(b->saved, ", "),
-                                    b->missing.empty() ? "" : "; missing: " + text::join(b->missing, "; "),
-                                    b->removed.empty() ? "" : fmt::format("; rotated away {}", b->removed.size()));
-  journal_done(j, ctx, "config-backup", "configuration", "back up the configuration", b->missing.empty(), outcome);
+  std::string outcome =
+      fmt::format("{}: {}{}{}", b->dir, text::join(b->saved, ", "),
+                  b->missing.empty() ? "" : "; missing: " + text::join(b->missing, "; "),
+                  b->removed.empty() ? "" : fmt::format("; rotated away {}", b->removed.size()));
+  journal_done(j, ctx, "config-backup", "configuration", "back up the configuration", b->missing.empty(),
+               outcome);
   log << outcome << "\n";
   return b->missing.empty() ? 0 : kNeedsOperator;
 }
@@ -69,8 +72,9 @@ int drill_all(StackContext& ctx, Journal& j, std::ostream& log) {
     else
       failed.push_back(f.name);
   }
-  std::string outcome = fmt::format("{} of {} drills passed on the simulated stack of this topology{}", passed, ran,
-                                    failed.empty() ? "" : "; failed: " + text::join(failed, ", "));
+  std::string outcome =
+      fmt::format("{} of {} drills passed on the simulated stack of this topology{}", passed, ran,
+                  failed.empty() ? "" : "; failed: " + text::join(failed, ", "));
   journal_done(j, ctx, "drill", "the simulated stack", "recovery drills", failed.empty(), outcome);
   log << outcome << "\n";
   return failed.empty() ? 0 : kStopped;
@@ -85,8 +89,8 @@ ObserveOptions maintenance_observe() {
   return o;
 }
 
-int run_light_maintenance(StackContext& ctx, Journal& journal, const std::string& dir, const std::string& task,
-                          std::ostream& log) {
+int run_light_maintenance(StackContext& ctx, Journal& journal, const std::string& dir,
+                          const std::string& task, std::ostream& log) {
   return task == "drill" ? drill_all(ctx, journal, log) : config_backup(ctx, journal, dir, log);
 }
 
@@ -126,7 +130,8 @@ int cmd_maintain(const MaintainCliOptions& o) {
   if (!maintenance_task_info(o.name)) {
     std::vector<std::string> names;
     for (const auto& i : maintenance_tasks()) names.push_back(i.name);
-    return fail(kExitUsage, fmt::format("no maintenance task '{}': the tasks are {}", o.name, text::join(names, ", ")));
+    return fail(kExitUsage,
+                fmt::format("no maintenance task '{}': the tasks are {}", o.name, text::join(names, ", ")));
   }
   if (o.task.dry_run) {
     if (o.name == "config-backup" || o.name == "drill") {

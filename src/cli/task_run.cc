@@ -38,13 +38,13 @@ int dry_run(const TaskCliOptions& o, StackContext& ctx, const Topology& t, const
   int code = p.escalate.empty() ? kRecovered : kNeedsOperator;
   if (o.json) {
     out << json_text(nlohmann::json{{"dry_run", true},
-                                          {"task", task.kind},
-                                          {"summary", task.summary},
-                                          {"escalate", p.escalate},
-                                          {"steps", steps},
-                                          {"exit", code}},
-                           2)
-              << "\n";
+                                    {"task", task.kind},
+                                    {"summary", task.summary},
+                                    {"escalate", p.escalate},
+                                    {"steps", steps},
+                                    {"exit", code}},
+                     2)
+        << "\n";
     return code;
   }
   out << "dry run: nothing will be changed\n" << task.summary << "\n" << text;

@@ -380,7 +380,8 @@ void Watch::maintain(const View& v) {
   for (const auto& r : rows) {
     if (!t.maintenance.daemon || !r.due) continue;
     if (!r.skip.empty()) {
-      if (skipped_[r.task] != r.skip) log_line(fmt::format("maintenance: {} is due; skipped: {}", r.task, r.skip));
+      if (skipped_[r.task] != r.skip)
+        log_line(fmt::format("maintenance: {} is due; skipped: {}", r.task, r.skip));
       skipped_[r.task] = r.skip;
       continue;
     }
@@ -547,9 +548,11 @@ HttpEndpoint::Reply Watch::metrics() {
   p.family("stackdr_maintenance_last_run_timestamp_seconds", "gauge",
            "When each maintenance task last ended done (unix time of the journal's clock; absent: never).");
   p.family("stackdr_maintenance_due", "gauge", "1 when a maintenance task is due by its schedule.");
-  p.family("stackdr_maintenance_skipped", "gauge", "1 when a due task would be skipped now (a skip rule holds).");
+  p.family("stackdr_maintenance_skipped", "gauge",
+           "1 when a due task would be skipped now (a skip rule holds).");
   for (const auto& r : schedule_) {
-    if (r.last_run) p.sample("stackdr_maintenance_last_run_timestamp_seconds", {{"task", r.task}}, *r.last_run);
+    if (r.last_run)
+      p.sample("stackdr_maintenance_last_run_timestamp_seconds", {{"task", r.task}}, *r.last_run);
     p.sample("stackdr_maintenance_due", {{"task", r.task}}, r.due ? 1 : 0);
     p.sample("stackdr_maintenance_skipped", {{"task", r.task}}, r.due && !r.skip.empty() ? 1 : 0);
   }

@@ -33,8 +33,8 @@ std::string file_safe(std::string s) {
 
 }  // namespace
 
-Result<ConfigBackup> backup_config(const Topology& t, const HostLookup& hosts, const std::string& root, double now,
-                                   int keep) {
+Result<ConfigBackup> backup_config(const Topology& t, const HostLookup& hosts, const std::string& root,
+                                   double now, int keep) {
   ConfigBackup b;
   std::error_code ec;
   fs::create_directories(root, ec);
@@ -67,7 +67,8 @@ Result<ConfigBackup> backup_config(const Topology& t, const HostLookup& hosts, c
   if (!t.storage.host.empty()) {
     bool got = false;
     for (std::string_view path : kLioSaveconfigPaths)
-      if (!got) got = fetch(t.storage.host, std::string(path), file_safe(t.storage.host) + ".saveconfig.json");
+      if (!got)
+        got = fetch(t.storage.host, std::string(path), file_safe(t.storage.host) + ".saveconfig.json");
     if (!got) b.missing.push_back("LIO's saved configuration on " + t.storage.host + ": not readable");
   }
   for (const auto& host : t.kvm_hosts())

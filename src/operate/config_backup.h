@@ -21,7 +21,7 @@ struct ConfigBackup {
 };
 
 /// Writes under `root` (made if needed; mode 700). Fails only when nothing can be written.
-Result<ConfigBackup> backup_config(const Topology& t, const HostLookup& hosts, const std::string& root, double now,
-                                   int keep);
+Result<ConfigBackup> backup_config(const Topology& t, const HostLookup& hosts, const std::string& root,
+                                   double now, int keep);
 
 }  // namespace stackdr

@@ -71,29 +71,38 @@ void check_node_record(const std::string& host, const LunConfig& l, const std::s
   if (auto rt = r.number("node.session.timeo.replacement_timeout"); rt && *rt > kReplacementTimeoutMax) {
     std::string running;
     if (const Node* n = v.node(node_id::session(host, l, portal)))
-      if (auto a = n->attrs.find("replacement_timeout"); a != n->attrs.end() && a->second != std::to_string(*rt))
+      if (auto a = n->attrs.find("replacement_timeout");
+          a != n->attrs.end() && a->second != std::to_string(*rt))
         running = fmt::format(" (the running session has {})", a->second);
     out.findings.push_back(
-        {"iscsi.replacement-timeout", LintSeverity::kWarning, host, subject,
+        {"iscsi.replacement-timeout",
+         LintSeverity::kWarning,
+         host,
+         subject,
          fmt::format("node.session.timeo.replacement_timeout = {}{} ({})", *rt, running, src),
-         fmt::format("when a leg's link dies, every write to the array waits until the session gives up after "
-                     "{} s, and only then can md fail that leg; {}",
-                     *rt, kStallFigure),
-         fmt::format("replacement_timeout {} (takes effect at the session's next login)", kReplacementTimeout),
-         {node_update_step(host, r, "node.session.timeo.replacement_timeout", std::to_string(kReplacementTimeout),
-                           "fail a dead leg fast")}});
+         fmt::format(
+             "when a leg's link dies, every write to the array waits until the session gives up after "
+             "{} s, and only then can md fail that leg; {}",
+             *rt, kStallFigure),
+         fmt::format("replacement_timeout {} (takes effect at the session's next login)",
+                     kReplacementTimeout),
+         {node_update_step(host, r, "node.session.timeo.replacement_timeout",
+                           std::to_string(kReplacementTimeout), "fail a dead leg fast")}});
   }
   auto interval = r.number("node.conn[0].timeo.noop_out_interval");
   auto timeout = r.number("node.conn[0].timeo.noop_out_timeout");
   if ((interval && *interval > kNoopInterval) || (timeout && *timeout > kNoopTimeout)) {
-    LintFinding f{"iscsi.noop-out", LintSeverity::kWarning, host, subject,
+    LintFinding f{"iscsi.noop-out",
+                  LintSeverity::kWarning,
+                  host,
+                  subject,
                   fmt::format("node.conn[0].timeo.noop_out_interval = {}, noop_out_timeout = {} ({})",
                               interval.value_or(-1), timeout.value_or(-1), src),
                   fmt::format("a dead link is noticed only when a NOP-Out goes unanswered: up to interval + "
                               "timeout seconds before the replacement timeout even starts; {}",
                               kStallFigure),
-                  fmt::format("NOP-Out every {} s, timeout {} s (takes effect at the next login)", kNoopInterval,
-                              kNoopTimeout),
+                  fmt::format("NOP-Out every {} s, timeout {} s (takes effect at the next login)",
+                              kNoopInterval, kNoopTimeout),
                   {}};
     if (interval && *interval > kNoopInterval)
       f.steps.push_back(node_update_step(host, r, "node.conn[0].timeo.noop_out_interval",
@@ -105,13 +114,17 @@ void check_node_record(const std::string& host, const LunConfig& l, const std::s
   }
   auto startup = r.get("node.startup"), conn_startup = r.get("node.conn[0].startup");
   if ((startup && *startup != "automatic") || (conn_startup && *conn_startup != "automatic")) {
-    LintFinding f{"iscsi.startup", LintSeverity::kWarning, host, subject,
-                  fmt::format("node.startup = {}, node.conn[0].startup = {} ({})", startup.value_or("?"),
-                              conn_startup.value_or("?"), src),
-                  "after a reboot of the KVM host the session is not logged in again: the array starts degraded "
-                  "(or not at all) and the VM's disk is missing",
-                  "node.startup = automatic",
-                  {}};
+    LintFinding f{
+        "iscsi.startup",
+        LintSeverity::kWarning,
+        host,
+        subject,
+        fmt::format("node.startup = {}, node.conn[0].startup = {} ({})", startup.value_or("?"),
+                    conn_startup.value_or("?"), src),
+        "after a reboot of the KVM host the session is not logged in again: the array starts degraded "
+        "(or not at all) and the VM's disk is missing",
+        "node.startup = automatic",
+        {}};
     if (startup && *startup != "automatic")
       f.steps.push_back(node_update_step(host, r, "node.startup", "automatic", "log in at boot"));
     if (conn_startup && *conn_startup != "automatic")
@@ -133,7 +146,10 @@ void check_iscsi(const Topology& t, const View& v, LintReport& out) {
     const IscsiNodeRecord* r = k->second.nodes->find(l.target, portal);
     if (!r) r = k->second.nodes->find(l.target);
     if (!r) {
-      out.findings.push_back({"iscsi.no-record", LintSeverity::kWarning, host, "LUN " + l.name,
+      out.findings.push_back({"iscsi.no-record",
+                              LintSeverity::kWarning,
+                              host,
+                              "LUN " + l.name,
                               fmt::format("iscsiadm -m node -o show has no record for {}", l.target),
                               "without a node record the initiator cannot log in to this LUN again (after a "
                               "reboot, or when stackdr re-logs a session)",
@@ -169,11 +185,16 @@ void check_array(const ArrayConfig& a, const View& v, LintReport& out) {
   const MdArrayState& st = v.array(a);
   if (st.assembled != Seen::kYes) return;  // a stopped array's settings are recovery's business
   if (st.bitmap == Seen::kNo)
-    out.findings.push_back({"md.bitmap", LintSeverity::kWarning, a.host, "array " + a.name,
-                            "mdadm --detail " + a.device + " has no Intent Bitmap line",
-                            "without a bitmap every brief outage of one leg resyncs the whole array; the lab "
-                            "re-added 128 MiB in 6.5 s with one, against 511 MiB in 39.2 s for a full rebuild",
-                            "mdadm --grow --bitmap=internal " + a.device, {bitmap_step(a)}});
+    out.findings.push_back(
+        {"md.bitmap",
+         LintSeverity::kWarning,
+         a.host,
+         "array " + a.name,
+         "mdadm --detail " + a.device + " has no Intent Bitmap line",
+         "without a bitmap every brief outage of one leg resyncs the whole array; the lab "
+         "re-added 128 MiB in 6.5 s with one, against 511 MiB in 39.2 s for a full rebuild",
+         "mdadm --grow --bitmap=internal " + a.device,
+         {bitmap_step(a)}});
   auto kit = v.observation.kvm.find(a.host);
   if (kit == v.observation.kvm.end()) return;
   const KvmFacts& k = kit->second;
@@ -185,26 +206,36 @@ void check_array(const ArrayConfig& a, const View& v, LintReport& out) {
     if (auto chunk = bitmap_chunk_kib(*ms->bitmap); chunk && *chunk > 0 && ms->blocks / *chunk < 64) {
       int64_t chunks = std::max<int64_t>(1, ms->blocks / *chunk);
       out.findings.push_back(
-          {"md.bitmap-chunk", LintSeverity::kInfo, a.host, "array " + a.name,
+          {"md.bitmap-chunk",
+           LintSeverity::kInfo,
+           a.host,
+           "array " + a.name,
            fmt::format("/proc/mdstat: bitmap {}, array {} KiB ({} chunks)", *ms->bitmap, ms->blocks, chunks),
-           fmt::format("md resyncs whole chunks: each dirty chunk is {}% of this array (the lab saw a third of a "
-                       "511 MiB array resync after a brief outage with 64 MiB chunks)",
-                       100 / chunks),
-           "mdadm --grow --bitmap=none " + a.device + ", then mdadm --grow --bitmap=internal --bitmap-chunk=1M " +
-               a.device + " (not applied by stackdr: the array has no bitmap between the two)",
+           fmt::format(
+               "md resyncs whole chunks: each dirty chunk is {}% of this array (the lab saw a third of a "
+               "511 MiB array resync after a brief outage with 64 MiB chunks)",
+               100 / chunks),
+           "mdadm --grow --bitmap=none " + a.device +
+               ", then mdadm --grow --bitmap=internal --bitmap-chunk=1M " + a.device +
+               " (not applied by stackdr: the array has no bitmap between the two)",
            {}});
     }
   for (const auto& m : st.members) {
     if (m.in_array != Seen::kYes || m.sysfs_state.empty()) continue;
     if (std::find(m.sysfs_state.begin(), m.sysfs_state.end(), "failfast") != m.sysfs_state.end()) continue;
     out.findings.push_back(
-        {"md.failfast", LintSeverity::kInfo, a.host, fmt::format("array {} member {}", a.name, m.lun),
-         fmt::format("/sys/block/{}/md/dev-{}/state = {}", st.kernel_name, m.device, text::join(m.sysfs_state, ",")),
+        {"md.failfast",
+         LintSeverity::kInfo,
+         a.host,
+         fmt::format("array {} member {}", a.name, m.lun),
+         fmt::format("/sys/block/{}/md/dev-{}/state = {}", st.kernel_name, m.device,
+                     text::join(m.sysfs_state, ",")),
          "with failfast md fails a leg on its first failed I/O instead of retrying it; part of the settings "
          "behind the lab's 6.8 s stall",
-         fmt::format("echo failfast > /sys/block/{}/md/dev-{}/state (not applied by stackdr, which runs commands, "
-                     "not shell writes; a re-added member loses it unless mdadm --re-add --failfast adds it)",
-                     st.kernel_name, m.device),
+         fmt::format(
+             "echo failfast > /sys/block/{}/md/dev-{}/state (not applied by stackdr, which runs commands, "
+             "not shell writes; a re-added member loses it unless mdadm --re-add --failfast adds it)",
+             st.kernel_name, m.device),
          {}});
   }
   if (!k.mdadm_conf) {
@@ -217,14 +248,18 @@ void check_array(const ArrayConfig& a, const View& v, LintReport& out) {
     if (!f.empty() && f[0] == "ARRAY" && !st.uuid.empty() && text::contains(line, st.uuid)) listed = true;
   }
   if (!st.uuid.empty() && !listed)
-    out.findings.push_back({"md.conf-array", LintSeverity::kWarning, a.host, "array " + a.name,
-                            "/etc/mdadm/mdadm.conf has no ARRAY line with UUID " + st.uuid,
-                            "at boot the array is assembled under a name of the kernel's choosing (md127), not " +
-                                a.device + ", and everything that names " + a.device + " breaks",
-                            "mdadm --detail --scan " + a.device +
-                                " >> /etc/mdadm/mdadm.conf, then update-initramfs -u (not applied by stackdr: it "
-                                "edits no configuration file)",
-                            {}});
+    out.findings.push_back(
+        {"md.conf-array",
+         LintSeverity::kWarning,
+         a.host,
+         "array " + a.name,
+         "/etc/mdadm/mdadm.conf has no ARRAY line with UUID " + st.uuid,
+         "at boot the array is assembled under a name of the kernel's choosing (md127), not " + a.device +
+             ", and everything that names " + a.device + " breaks",
+         "mdadm --detail --scan " + a.device +
+             " >> /etc/mdadm/mdadm.conf, then update-initramfs -u (not applied by stackdr: it "
+             "edits no configuration file)",
+         {}});
 }
 
 void check_md(const Topology& t, const View& v, LintReport& out) {
@@ -237,10 +272,15 @@ void check_md(const Topology& t, const View& v, LintReport& out) {
       if (f.size() > 1 && (f[0] == "MAILADDR" || f[0] == "PROGRAM")) mail = true;
     }
     if (!mail)
-      out.findings.push_back({"md.mailaddr", LintSeverity::kInfo, host, "mdadm --monitor",
-                              "/etc/mdadm/mdadm.conf has no MAILADDR or PROGRAM line",
-                              "mdadm --monitor tells nobody when a leg fails (stackdr watch does, if it runs)",
-                              "MAILADDR root (or your address) in /etc/mdadm/mdadm.conf", {}});
+      out.findings.push_back(
+          {"md.mailaddr",
+           LintSeverity::kInfo,
+           host,
+           "mdadm --monitor",
+           "/etc/mdadm/mdadm.conf has no MAILADDR or PROGRAM line",
+           "mdadm --monitor tells nobody when a leg fails (stackdr watch does, if it runs)",
+           "MAILADDR root (or your address) in /etc/mdadm/mdadm.conf",
+           {}});
   }
 }
 
@@ -274,24 +314,33 @@ void check_lio(const Topology& t, const View& v, LintReport& out) {
       return (n.layer == Layer::kBackstore || n.layer == Layer::kLun || n.layer == Layer::kTargetService) &&
              n.health != Health::kOk;
     });
-    LintFinding f{"lio.saveconfig", LintSeverity::kWarning, host, "LIO configuration",
-                  fmt::format("{} differs from configfs: {}", s.lio_saved_path, text::join(diff, "; ")),
-                  "a reboot or `systemctl restart target` restores the saved configuration, not the running one",
-                  lio_ok ? "targetcli saveconfig"
-                         : "repair the LIO findings first (stackdr recover), then targetcli saveconfig: saving now "
-                           "would make the breakage what a reboot restores",
-                  {}};
+    LintFinding f{
+        "lio.saveconfig",
+        LintSeverity::kWarning,
+        host,
+        "LIO configuration",
+        fmt::format("{} differs from configfs: {}", s.lio_saved_path, text::join(diff, "; ")),
+        "a reboot or `systemctl restart target` restores the saved configuration, not the running one",
+        lio_ok ? "targetcli saveconfig"
+               : "repair the LIO findings first (stackdr recover), then targetcli saveconfig: saving now "
+                 "would make the breakage what a reboot restores",
+        {}};
     if (lio_ok) f.steps.push_back(saveconfig_step(host));
     out.findings.push_back(std::move(f));
   }
   if (!s.target_unit) {
     unread(out, "the target unit on " + host);
   } else if (s.target_unit->empty()) {
-    out.findings.push_back({"lio.no-unit", LintSeverity::kWarning, host, "LIO target service",
-                            "systemctl is-enabled: neither rtslib-fb-targetctl.service nor target.service exists",
-                            "nothing restores the saved LIO configuration at boot: no LUN is exported after a "
-                            "reboot of the storage server",
-                            "install the target service (Debian: python3-rtslib-fb; Red Hat: targetcli)", {}});
+    out.findings.push_back(
+        {"lio.no-unit",
+         LintSeverity::kWarning,
+         host,
+         "LIO target service",
+         "systemctl is-enabled: neither rtslib-fb-targetctl.service nor target.service exists",
+         "nothing restores the saved LIO configuration at boot: no LUN is exported after a "
+         "reboot of the storage server",
+         "install the target service (Debian: python3-rtslib-fb; Red Hat: targetcli)",
+         {}});
   } else if (*s.target_unit != "enabled") {
     const std::string unit = s.target_unit_name;
     Step st;
@@ -307,10 +356,14 @@ void check_lio(const Topology& t, const View& v, LintReport& out) {
     };
     st.settle_s = 5;
     st.rerun_safe = "enabling an enabled unit changes nothing";
-    out.findings.push_back({"lio.unit-disabled", LintSeverity::kWarning, host, unit,
+    out.findings.push_back({"lio.unit-disabled",
+                            LintSeverity::kWarning,
+                            host,
+                            unit,
                             "systemctl is-enabled " + unit + ": " + *s.target_unit,
                             "after a reboot of the storage server no LUN is exported until someone starts it",
-                            "systemctl enable " + unit, {st}});
+                            "systemctl enable " + unit,
+                            {st}});
   }
 }
 
@@ -322,9 +375,13 @@ void check_zfs(const Topology& t, const View& v, LintReport& out) {
       for (const auto& p : s.zvols->properties)
         if (!l.zvol.empty() && p.dataset == l.zvol && p.property == "volmode" && p.value != "dev")
           out.findings.push_back(
-              {"zfs.volmode", LintSeverity::kInfo, host, "zvol " + l.zvol,
+              {"zfs.volmode",
+               LintSeverity::kInfo,
+               host,
+               "zvol " + l.zvol,
                fmt::format("zfs get volmode {}: {} ({})", l.zvol, p.value, p.source),
-               "with volmode=default or full the storage server's kernel scans the zvol for partitions and LVM "
+               "with volmode=default or full the storage server's kernel scans the zvol for partitions and "
+               "LVM "
                "and may claim the guest's volumes; the runbook sets volmode=dev",
                "zfs set volmode=dev " + l.zvol +
                    " (not applied by stackdr: it recreates the device nodes of a zvol under a LUN in use)",
@@ -335,12 +392,16 @@ void check_zfs(const Topology& t, const View& v, LintReport& out) {
     return;
   }
   if (auto ar = s.pool_props->find("autoreplace"); ar != s.pool_props->end() && ar->second == "off")
-    out.findings.push_back({"zfs.autoreplace", LintSeverity::kInfo, host, "pool " + t.storage.pool,
-                            "zpool get autoreplace: off",
-                            "a new disk put in a failed disk's slot is not used until someone runs zpool replace "
-                            "(stackdr's Scenario 3 recovery replaces onto a configured spare)",
-                            "zpool set autoreplace=on " + t.storage.pool + " (a choice; not applied by stackdr)",
-                            {}});
+    out.findings.push_back(
+        {"zfs.autoreplace",
+         LintSeverity::kInfo,
+         host,
+         "pool " + t.storage.pool,
+         "zpool get autoreplace: off",
+         "a new disk put in a failed disk's slot is not used until someone runs zpool replace "
+         "(stackdr's Scenario 3 recovery replaces onto a configured spare)",
+         "zpool set autoreplace=on " + t.storage.pool + " (a choice; not applied by stackdr)",
+         {}});
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "model/node_id.h"
@@ -137,22 +136,30 @@ std::vector<LunRow> lun_rows(const Topology& t, const View& v) {
 nlohmann::json lun_rows_json(const std::vector<LunRow>& rows) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& r : rows)
-    a.push_back({{"name", r.name},       {"in_topology", r.in_topology},
-                 {"zvol", r.zvol},       {"volsize", r.volsize},
-                 {"volmode", r.volmode}, {"backstore", r.backstore},
-                 {"device", r.device},   {"serial", r.serial},
-                 {"target", r.target},   {"lun", r.lun},
-                 {"acls", r.acls},       {"session", r.session},
-                 {"disk", r.disk},       {"array", r.array},
-                 {"role", r.role},       {"vm_disk", r.vm_disk},
+    a.push_back({{"name", r.name},
+                 {"in_topology", r.in_topology},
+                 {"zvol", r.zvol},
+                 {"volsize", r.volsize},
+                 {"volmode", r.volmode},
+                 {"backstore", r.backstore},
+                 {"device", r.device},
+                 {"serial", r.serial},
+                 {"target", r.target},
+                 {"lun", r.lun},
+                 {"acls", r.acls},
+                 {"session", r.session},
+                 {"disk", r.disk},
+                 {"array", r.array},
+                 {"role", r.role},
+                 {"vm_disk", r.vm_disk},
                  {"health", r.health}});
   return nlohmann::json{{"luns", a}, {"unread_mark", kNotRead}};
 }
 
 std::string lun_rows_text(const std::vector<LunRow>& rows) {
   // One line per LUN, columns as wide as their widest cell.
-  std::vector<std::vector<std::string>> table{
-      {"LUN", "ZVOL", "SIZE", "BACKSTORE", "SERIAL", "TARGET", "LUN#", "SESSION", "DISK", "ARRAY/ROLE", "VM DISK"}};
+  std::vector<std::vector<std::string>> table{{"LUN", "ZVOL", "SIZE", "BACKSTORE", "SERIAL", "TARGET", "LUN#",
+                                               "SESSION", "DISK", "ARRAY/ROLE", "VM DISK"}};
   for (const auto& r : rows)
     table.push_back({r.name + (r.in_topology ? "" : "*"), r.zvol.empty() ? "-" : r.zvol,
                      r.volsize.empty() ? "-" : r.volsize, r.backstore, r.serial.empty() ? "-" : r.serial,

@@ -17,7 +17,7 @@ namespace stackdr {
 struct LunRow {
   std::string name;
   bool in_topology = true;
-  std::string zvol, volsize, volmode;      // "" when not a zvol; "?" when zfs get was not read
+  std::string zvol, volsize, volmode;     // "" when not a zvol; "?" when zfs get was not read
   std::string backstore, device, serial;  // LIO (configfs)
   std::string target;
   int lun = -1;

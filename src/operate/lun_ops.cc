@@ -15,11 +15,12 @@ namespace stackdr {
 namespace {
 
 bool valid_name(const std::string& n) {
-  if (n.empty() || n.size() > 63 || !(std::islower(static_cast<unsigned char>(n[0])) || std::isdigit(static_cast<unsigned char>(n[0]))))
+  if (n.empty() || n.size() > 63 ||
+      !(std::islower(static_cast<unsigned char>(n[0])) || std::isdigit(static_cast<unsigned char>(n[0]))))
     return false;
   return std::all_of(n.begin(), n.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' ||
-           c == '.' || c == '_';
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+           c == '-' || c == '.' || c == '_';
   });
 }
 
@@ -62,8 +63,8 @@ std::optional<std::string> volsize(const View& v, const std::string& zvol) {
   return z ? z->get(zvol, "volsize") : std::nullopt;
 }
 
-Step step(std::string id, std::string title, std::string host, Safety safety, Argv argv, std::string done_when,
-          Check done, std::string rerun_safe = "") {
+Step step(std::string id, std::string title, std::string host, Safety safety, Argv argv,
+          std::string done_when, Check done, std::string rerun_safe = "") {
   Step s;
   s.id = std::move(id);
   s.title = std::move(title);
@@ -94,10 +95,11 @@ Result<int64_t> parse_lun_size(const std::string& text) {
 Result<LunConfig> lun_for(const Topology& t, const LunRequest& r) {
   if (const LunConfig* l = t.lun(r.name)) return *l;
   if (!valid_name(r.name))
-    return Error{fmt::format("'{}' cannot name a LUN: use 1 to 63 lowercase letters, digits, '-', '.' or '_', "
-                             "starting with a letter or digit (it becomes part of an IQN, a zvol and a configfs "
-                             "path)",
-                             r.name)};
+    return Error{
+        fmt::format("'{}' cannot name a LUN: use 1 to 63 lowercase letters, digits, '-', '.' or '_', "
+                    "starting with a letter or digit (it becomes part of an IQN, a zvol and a configfs "
+                    "path)",
+                    r.name)};
   LunConfig l;
   l.name = r.name;
   l.lun = r.lun;
@@ -124,7 +126,8 @@ Result<LunConfig> lun_for(const Topology& t, const LunRequest& r) {
   l.backstore_name = r.name;
   // The names become argv words of targetcli, zfs and iscsiadm: held to the rules the
   // topology's own names are (topology/name_rules.h), whether typed or derived.
-  if (auto why = name_rules::iscsi_name(l.target)) return Error{fmt::format("target '{}': {}", l.target, *why)};
+  if (auto why = name_rules::iscsi_name(l.target))
+    return Error{fmt::format("target '{}': {}", l.target, *why)};
   if (auto why = name_rules::zfs_dataset(l.zvol)) return Error{fmt::format("zvol '{}': {}", l.zvol, *why)};
   if (auto why = name_rules::label(l.name)) return Error{fmt::format("LUN name '{}': {}", l.name, *why)};
   return l;
@@ -150,7 +153,8 @@ std::string stable_unit_serial(const LunConfig& l) {
 }
 
 std::string topology_snippet(const LunConfig& l) {
-  return fmt::format("  - name: {}\n    target: {}\n    lun: {}\n    zvol: {}\n", l.name, l.target, l.lun, l.zvol);
+  return fmt::format("  - name: {}\n    target: {}\n    lun: {}\n    zvol: {}\n", l.name, l.target, l.lun,
+                     l.zvol);
 }
 
 Task lun_create_task(const Topology& t, const LunConfig& l, const LunRequest& r) {
@@ -166,13 +170,15 @@ Task lun_create_task(const Topology& t, const LunConfig& l, const LunRequest& r)
     Plan p;
     p.summary = task.summary;
     if (!v.observation.storage.zvols || !v.observation.storage.lio) {
-      p.escalate = "the storage server's zvols or LIO could not be read: nothing is created on a partial view";
+      p.escalate =
+          "the storage server's zvols or LIO could not be read: nothing is created on a partial view";
       return p;
     }
     if (auto have = volsize(v, l.zvol); have && text::to_int(*have) != size) {
-      p.escalate = fmt::format("zvol {} exists with volsize {}, not {}: `stackdr lun resize {} --size S` grows it, "
-                               "or choose another name",
-                               l.zvol, *have, size, l.name);
+      p.escalate = fmt::format(
+          "zvol {} exists with volsize {}, not {}: `stackdr lun resize {} --size S` grows it, "
+          "or choose another name",
+          l.zvol, *have, size, l.name);
       return p;
     }
     if (const LioBackstore* b = lio_backstore(v, bs); b && b->device != l.device) {
@@ -185,27 +191,28 @@ Task lun_create_task(const Topology& t, const LunConfig& l, const LunRequest& r)
     }
     Argv create{"zfs", "create"};
     if (r.sparse) create.push_back("-s");
-    for (const std::string& w : {std::string("-V"), std::to_string(size), std::string("-o"),
-                                 "volblocksize=" + r.volblocksize, std::string("-o"), std::string("volmode=dev"), l.zvol})
+    for (const std::string& w :
+         {std::string("-V"), std::to_string(size), std::string("-o"), "volblocksize=" + r.volblocksize,
+          std::string("-o"), std::string("volmode=dev"), l.zvol})
       create.push_back(w);
-    p.steps.push_back(step("lun.zvol:" + l.name, fmt::format("create zvol {} ({}{})", l.zvol, size_text(size),
-                                                              r.sparse ? ", sparse" : ""),
-                           storage, Safety::kSafe, create, "zfs get shows " + l.zvol,
-                           [zvol = l.zvol](const View& v) {
-                             return volsize(v, zvol) ? "" : "zvol " + zvol + " does not exist";
-                           }));
-    p.steps.push_back(step("lun.backstore:" + l.name, "create block backstore " + bs + " with unit serial " + serial,
+    p.steps.push_back(
+        step("lun.zvol:" + l.name,
+             fmt::format("create zvol {} ({}{})", l.zvol, size_text(size), r.sparse ? ", sparse" : ""),
+             storage, Safety::kSafe, create, "zfs get shows " + l.zvol, [zvol = l.zvol](const View& v) {
+               return volsize(v, zvol) ? "" : "zvol " + zvol + " does not exist";
+             }));
+    p.steps.push_back(step(
+        "lun.backstore:" + l.name, "create block backstore " + bs + " with unit serial " + serial, storage,
+        Safety::kSafe,
+        {"targetcli", "/backstores/" + l.backstore_type, "create", "name=" + l.backstore_name,
+         "dev=" + l.device, "wwn=" + serial},
+        "LIO has " + bs, [bs](const View& v) { return lio_backstore(v, bs) ? "" : "no backstore " + bs; }));
+    p.steps.push_back(
+        step("lun.target:" + l.name, "create target " + l.target, storage, Safety::kSafe,
+             {"targetcli", "/iscsi", "create", l.target}, "LIO has target " + l.target,
+             [iqn = l.target](const View& v) { return lio_target(v, iqn) ? "" : "no target " + iqn; }));
+    p.steps.push_back(step("lun.map:" + l.name, fmt::format("map {} as LUN {} of {}", bs, l.lun, l.target),
                            storage, Safety::kSafe,
-                           {"targetcli", "/backstores/" + l.backstore_type, "create", "name=" + l.backstore_name,
-                            "dev=" + l.device, "wwn=" + serial},
-                           "LIO has " + bs, [bs](const View& v) {
-                             return lio_backstore(v, bs) ? "" : "no backstore " + bs;
-                           }));
-    p.steps.push_back(step("lun.target:" + l.name, "create target " + l.target, storage, Safety::kSafe,
-                           {"targetcli", "/iscsi", "create", l.target}, "LIO has target " + l.target,
-                           [iqn = l.target](const View& v) { return lio_target(v, iqn) ? "" : "no target " + iqn; }));
-    p.steps.push_back(step("lun.map:" + l.name, fmt::format("map {} as LUN {} of {}", bs, l.lun, l.target), storage,
-                           Safety::kSafe,
                            {"targetcli", "/iscsi/" + l.target + "/tpg1/luns", "create", "/backstores/" + bs,
                             std::to_string(l.lun)},
                            fmt::format("{} LUN {} maps {}", l.target, l.lun, bs),
@@ -214,48 +221,51 @@ Task lun_create_task(const Topology& t, const LunConfig& l, const LunRequest& r)
                              return x && x->backstore == bs ? "" : fmt::format("{} has no LUN {}", iqn, n);
                            }));
     if (!initiator.empty())
-      p.steps.push_back(step("lun.acl:" + l.name, "let " + initiator + " see " + l.target, storage, Safety::kSafe,
-                             {"targetcli", "/iscsi/" + l.target + "/tpg1/acls", "create", initiator},
-                             "an ACL for " + initiator, [iqn = l.target, initiator](const View& v) -> std::string {
-                               const LioTarget* tg = lio_target(v, iqn);
-                               if (!tg || tg->tpgs.empty()) return "no target " + iqn;
-                               for (const auto& a : tg->tpgs.front().acls)
-                                 if (a.initiator == initiator) return "";
-                               return "no ACL for " + initiator;
-                             }));
-    p.steps.push_back(step("lun.save:" + l.name, "save the LIO configuration (a reboot restores the LUN)", storage,
-                           Safety::kSafe, {"targetcli", "saveconfig"},
-                           fmt::format("the saved configuration has {}, mapped as LUN {} of {}", bs, l.lun, l.target),
-                           [l, bs](const View& v) -> std::string {
-                             const StorageFacts& s = v.observation.storage;
-                             if (!s.lio_saved) return "LIO's saved configuration not read";
-                             bool backstore = false, mapped = false;
-                             for (const auto& b : s.lio_saved->backstores)
-                               backstore = backstore || (b.type + "/" + b.name == bs && b.device == l.device);
-                             for (const auto& tg : s.lio_saved->targets)
-                               for (const auto& g : tg.tpgs)
-                                 for (const auto& x : g.luns)
-                                   mapped = mapped || (tg.iqn == l.target && x.lun == l.lun && x.backstore == bs);
-                             return backstore && mapped ? "" : "the saved configuration lacks " + bs;
-                           },
-                           "saving the same configuration twice writes the same file"));
+      p.steps.push_back(
+          step("lun.acl:" + l.name, "let " + initiator + " see " + l.target, storage, Safety::kSafe,
+               {"targetcli", "/iscsi/" + l.target + "/tpg1/acls", "create", initiator},
+               "an ACL for " + initiator, [iqn = l.target, initiator](const View& v) -> std::string {
+                 const LioTarget* tg = lio_target(v, iqn);
+                 if (!tg || tg->tpgs.empty()) return "no target " + iqn;
+                 for (const auto& a : tg->tpgs.front().acls)
+                   if (a.initiator == initiator) return "";
+                 return "no ACL for " + initiator;
+               }));
+    p.steps.push_back(step(
+        "lun.save:" + l.name, "save the LIO configuration (a reboot restores the LUN)", storage,
+        Safety::kSafe, {"targetcli", "saveconfig"},
+        fmt::format("the saved configuration has {}, mapped as LUN {} of {}", bs, l.lun, l.target),
+        [l, bs](const View& v) -> std::string {
+          const StorageFacts& s = v.observation.storage;
+          if (!s.lio_saved) return "LIO's saved configuration not read";
+          bool backstore = false, mapped = false;
+          for (const auto& b : s.lio_saved->backstores)
+            backstore = backstore || (b.type + "/" + b.name == bs && b.device == l.device);
+          for (const auto& tg : s.lio_saved->targets)
+            for (const auto& g : tg.tpgs)
+              for (const auto& x : g.luns)
+                mapped = mapped || (tg.iqn == l.target && x.lun == l.lun && x.backstore == bs);
+          return backstore && mapped ? "" : "the saved configuration lacks " + bs;
+        },
+        "saving the same configuration twice writes the same file"));
     if (r.login) {
       const std::string kvm = t.initiator.host;
-      p.steps.push_back(step("lun.discover:" + l.name, "discover the targets on " + portal, kvm, Safety::kSafe,
-                             {"iscsiadm", "-m", "discovery", "-t", "sendtargets", "-p", portal},
-                             "a node record for " + l.target,
-                             [kvm, iqn = l.target](const View& v) -> std::string {
-                               auto k = v.observation.kvm.find(kvm);
-                               if (k == v.observation.kvm.end() || !k->second.nodes) return "node records not read";
-                               return k->second.nodes->find(iqn) ? "" : "no node record for " + iqn;
-                             },
-                             "discovery adds records; it keeps the settings of existing ones"));
+      p.steps.push_back(step(
+          "lun.discover:" + l.name, "discover the targets on " + portal, kvm, Safety::kSafe,
+          {"iscsiadm", "-m", "discovery", "-t", "sendtargets", "-p", portal}, "a node record for " + l.target,
+          [kvm, iqn = l.target](const View& v) -> std::string {
+            auto k = v.observation.kvm.find(kvm);
+            if (k == v.observation.kvm.end() || !k->second.nodes) return "node records not read";
+            return k->second.nodes->find(iqn) ? "" : "no node record for " + iqn;
+          },
+          "discovery adds records; it keeps the settings of existing ones"));
       p.steps.push_back(step("lun.login:" + l.name, "log in to " + l.target, kvm, Safety::kSafe,
                              {"iscsiadm", "-m", "node", "-T", l.target, "-p", portal, "--login"},
                              "a session to " + l.target + " with its disk",
                              [kvm, l](const View& v) -> std::string {
                                auto k = v.observation.kvm.find(kvm);
-                               if (k == v.observation.kvm.end() || !k->second.sessions) return "sessions not read";
+                               if (k == v.observation.kvm.end() || !k->second.sessions)
+                                 return "sessions not read";
                                for (const auto& se : k->second.sessions->sessions)
                                  if (se.target == l.target && se.session_state == "LOGGED_IN") return "";
                                return "no session to " + l.target;
@@ -268,7 +278,8 @@ Task lun_create_task(const Topology& t, const LunConfig& l, const LunRequest& r)
 
 Task lun_remove_task(const Topology& t, const LunConfig& l, const LunRequest& r) {
   const std::string storage = t.storage.host, bs = l.backstore();
-  const std::string held = fmt::format("{}/stackdr-removed/{}-{}", t.storage.pool, l.name, static_cast<int64_t>(r.now));
+  const std::string held =
+      fmt::format("{}/stackdr-removed/{}-{}", t.storage.pool, l.name, static_cast<int64_t>(r.now));
   const int64_t hold_until = static_cast<int64_t>(r.now) + int64_t{r.keep_days} * 86400;
   Task task;
   task.kind = "lun-remove";
@@ -288,45 +299,49 @@ Task lun_remove_task(const Topology& t, const LunConfig& l, const LunRequest& r)
     const LioTarget* tg = lio_target(v, l.target);
     bool alone = tg && !tg->tpgs.empty() && tg->tpgs.front().luns.size() <= 1;
     if (alone)
-      p.steps.push_back(step("lun.target-delete:" + l.name, "delete target " + l.target + " (it exports only this LUN)",
-                             storage, Safety::kDisruptive, {"targetcli", "/iscsi", "delete", l.target},
-                             "LIO has no target " + l.target,
-                             [iqn = l.target](const View& v) { return lio_target(v, iqn) ? "target " + iqn + " exists" : ""; }));
+      p.steps.push_back(step(
+          "lun.target-delete:" + l.name, "delete target " + l.target + " (it exports only this LUN)", storage,
+          Safety::kDisruptive, {"targetcli", "/iscsi", "delete", l.target}, "LIO has no target " + l.target,
+          [iqn = l.target](const View& v) { return lio_target(v, iqn) ? "target " + iqn + " exists" : ""; }));
     else if (tg)
-      p.steps.push_back(step("lun.unmap:" + l.name, fmt::format("unmap LUN {} of {}", l.lun, l.target), storage,
-                             Safety::kDisruptive,
-                             {"targetcli", "/iscsi/" + l.target + "/tpg1/luns", "delete", fmt::format("lun{}", l.lun)},
-                             fmt::format("{} has no LUN {}", l.target, l.lun),
-                             [iqn = l.target, n = l.lun](const View& v) {
-                               return lio_lun(lio_target(v, iqn), n) ? fmt::format("{} LUN {} exists", iqn, n) : "";
-                             }));
-    p.steps.push_back(step("lun.backstore-delete:" + l.name, "delete backstore " + bs, storage, Safety::kDisruptive,
-                           {"targetcli", "/backstores/" + l.backstore_type, "delete", l.backstore_name},
-                           "LIO has no backstore " + bs,
-                           [bs](const View& v) { return lio_backstore(v, bs) ? "backstore " + bs + " exists" : ""; }));
-    p.steps.push_back(step("lun.save:" + l.name, "save the LIO configuration (a reboot does not bring it back)", storage,
-                           Safety::kSafe, {"targetcli", "saveconfig"}, "the saved configuration no longer has " + bs,
-                           [l, bs](const View& v) -> std::string {
-                             const StorageFacts& s = v.observation.storage;
-                             if (!s.lio_saved) return "LIO's saved configuration not read";
-                             for (const auto& b : s.lio_saved->backstores)
-                               if (b.type + "/" + b.name == bs) return "the saved configuration still has " + bs;
-                             for (const auto& tg : s.lio_saved->targets)
-                               for (const auto& g : tg.tpgs)
-                                 for (const auto& x : g.luns)
-                                   if (tg.iqn == l.target && x.lun == l.lun)
-                                     return fmt::format("the saved configuration still maps {} LUN {}", l.target, l.lun);
-                             return "";
-                           },
-                           "saving the same configuration twice writes the same file"));
+      p.steps.push_back(
+          step("lun.unmap:" + l.name, fmt::format("unmap LUN {} of {}", l.lun, l.target), storage,
+               Safety::kDisruptive,
+               {"targetcli", "/iscsi/" + l.target + "/tpg1/luns", "delete", fmt::format("lun{}", l.lun)},
+               fmt::format("{} has no LUN {}", l.target, l.lun), [iqn = l.target, n = l.lun](const View& v) {
+                 return lio_lun(lio_target(v, iqn), n) ? fmt::format("{} LUN {} exists", iqn, n) : "";
+               }));
+    p.steps.push_back(
+        step("lun.backstore-delete:" + l.name, "delete backstore " + bs, storage, Safety::kDisruptive,
+             {"targetcli", "/backstores/" + l.backstore_type, "delete", l.backstore_name},
+             "LIO has no backstore " + bs,
+             [bs](const View& v) { return lio_backstore(v, bs) ? "backstore " + bs + " exists" : ""; }));
+    p.steps.push_back(step(
+        "lun.save:" + l.name, "save the LIO configuration (a reboot does not bring it back)", storage,
+        Safety::kSafe, {"targetcli", "saveconfig"}, "the saved configuration no longer has " + bs,
+        [l, bs](const View& v) -> std::string {
+          const StorageFacts& s = v.observation.storage;
+          if (!s.lio_saved) return "LIO's saved configuration not read";
+          for (const auto& b : s.lio_saved->backstores)
+            if (b.type + "/" + b.name == bs) return "the saved configuration still has " + bs;
+          for (const auto& tg : s.lio_saved->targets)
+            for (const auto& g : tg.tpgs)
+              for (const auto& x : g.luns)
+                if (tg.iqn == l.target && x.lun == l.lun)
+                  return fmt::format("the saved configuration still maps {} LUN {}", l.target, l.lun);
+          return "";
+        },
+        "saving the same configuration twice writes the same file"));
     if (!l.zvol.empty() && volsize(v, l.zvol)) {
       // Held, not destroyed: renamed out of the way, marked with when it may go.
-      p.steps.push_back(step("lun.zvol-hold:" + l.name, "hold zvol " + l.zvol + " as " + held, storage,
-                             Safety::kDisruptive, {"zfs", "rename", "-p", l.zvol, held}, "no zvol " + l.zvol,
-                             [zvol = l.zvol](const View& v) { return volsize(v, zvol) ? "zvol " + zvol + " exists" : ""; }));
-      Step mark = step("lun.zvol-mark:" + l.name, fmt::format("mark {} to be kept until {}", held, hold_until), storage,
-                       Safety::kSafe, {"zfs", "set", fmt::format("stackdr:hold-until={}", hold_until), held},
-                       "", nullptr, "setting a property twice leaves it set");
+      p.steps.push_back(step(
+          "lun.zvol-hold:" + l.name, "hold zvol " + l.zvol + " as " + held, storage, Safety::kDisruptive,
+          {"zfs", "rename", "-p", l.zvol, held}, "no zvol " + l.zvol,
+          [zvol = l.zvol](const View& v) { return volsize(v, zvol) ? "zvol " + zvol + " exists" : ""; }));
+      Step mark =
+          step("lun.zvol-mark:" + l.name, fmt::format("mark {} to be kept until {}", held, hold_until),
+               storage, Safety::kSafe, {"zfs", "set", fmt::format("stackdr:hold-until={}", hold_until), held},
+               "", nullptr, "setting a property twice leaves it set");
       p.steps.push_back(mark);
     }
     return p;
@@ -354,13 +369,14 @@ Task lun_resize_task(const Topology& t, const LunConfig& l, int64_t size) {
     }
     auto cur = text::to_int(*have).value_or(0);
     if (size < cur) {
-      p.escalate = fmt::format("refused: {} is {} bytes; {} would shrink it and cut off the data at its end "
-                               "(grow only)",
-                               l.zvol, cur, size);
+      p.escalate = fmt::format(
+          "refused: {} is {} bytes; {} would shrink it and cut off the data at its end "
+          "(grow only)",
+          l.zvol, cur, size);
       return p;
     }
-    p.steps.push_back(step("lun.grow:" + l.name, fmt::format("grow zvol {} to {}", l.zvol, size_text(size)), storage,
-                           Safety::kSafe, {"zfs", "set", fmt::format("volsize={}", size), l.zvol},
+    p.steps.push_back(step("lun.grow:" + l.name, fmt::format("grow zvol {} to {}", l.zvol, size_text(size)),
+                           storage, Safety::kSafe, {"zfs", "set", fmt::format("volsize={}", size), l.zvol},
                            fmt::format("zfs get volsize {} = {}", l.zvol, size),
                            [zvol = l.zvol, size](const View& v) -> std::string {
                              auto s = volsize(v, zvol);

@@ -12,10 +12,13 @@ namespace stackdr {
 const std::vector<MaintenanceTaskInfo>& maintenance_tasks() {
   static const std::vector<MaintenanceTaskInfo> tasks{
       {"scrub", "monthly", "zpool scrub of the pool, waited for, with what it repaired", true},
-      {"md-check", "monthly", "md's consistency check of each array (checkarray), with its mismatch count", true},
+      {"md-check", "monthly", "md's consistency check of each array (checkarray), with its mismatch count",
+       true},
       {"smart", "monthly", "a SMART extended self-test of each pool disk", true},
-      {"config-backup", "daily", "LIO's saved config, mdadm.conf and the topology, kept with rotation", false},
-      {"drill", "quarterly", "every fault injected and recovered on the simulated stack of this topology", false},
+      {"config-backup", "daily", "LIO's saved config, mdadm.conf and the topology, kept with rotation",
+       false},
+      {"drill", "quarterly", "every fault injected and recovered on the simulated stack of this topology",
+       false},
   };
   return tasks;
 }
@@ -51,8 +54,7 @@ std::string maintenance_skip_reason(const Topology& t, const View& v, const std:
   if (!info) return "no task " + task;
   if (!info->heavy) return "";
   for (const auto& i : open_incidents)
-    if (i.cause != maintenance_kind(task))
-      return fmt::format("incident {} is open ({})", i.id, i.summary);
+    if (i.cause != maintenance_kind(task)) return fmt::format("incident {} is open ({})", i.id, i.summary);
   for (const auto& a : t.arrays) {
     const MdArrayState& st = v.array(a);
     if (st.assembled == Seen::kUnknown) return "array " + a.name + ": /proc/mdstat was not read";
@@ -66,7 +68,8 @@ std::string maintenance_skip_reason(const Topology& t, const View& v, const std:
     for (const auto& p : z->pools) {
       if (p.name != t.storage.pool) continue;
       if (!p.scan_kind.empty())
-        return fmt::format("pool {} is running a {} ({:.1f}%)", p.name, p.scan_kind, p.scan_percent.value_or(0));
+        return fmt::format("pool {} is running a {} ({:.1f}%)", p.name, p.scan_kind,
+                           p.scan_percent.value_or(0));
       if (p.state != "ONLINE") return fmt::format("pool {} is {}", p.name, p.state);
     }
   }
@@ -107,7 +110,11 @@ Step wait(std::string id, std::string title, std::string host, std::string done_
 Task scrub_task(const Topology& t, const View& before) {
   const ZpoolPool* p = pool_of(t, before);
   std::string earlier = p ? p->scan : "";  // the last scan's line before this one
-  Task task{maintenance_kind("scrub"), "pool " + t.storage.pool, "scrub pool " + t.storage.pool, nullptr, true,
+  Task task{maintenance_kind("scrub"),
+            "pool " + t.storage.pool,
+            "scrub pool " + t.storage.pool,
+            nullptr,
+            true,
             [t](const View& v) {
               const ZpoolPool* p = pool_of(t, v);
               return p ? p->scan : std::string("pool not read");
@@ -122,7 +129,8 @@ Task scrub_task(const Topology& t, const View& before) {
     auto finished = [t, earlier](const View& v) -> std::string {
       const ZpoolPool* p = pool_of(t, v);
       if (!p) return "pool not read";
-      if (!p->scan_kind.empty()) return fmt::format("{} {:.1f}% done", p->scan_kind, p->scan_percent.value_or(0));
+      if (!p->scan_kind.empty())
+        return fmt::format("{} {:.1f}% done", p->scan_kind, p->scan_percent.value_or(0));
       return text::starts_with(p->scan, "scrub repaired") && p->scan != earlier ? "" : "no new scrub result";
     };
     plan.steps.push_back(act("maintain.scrub-start:" + t.storage.pool, "start a scrub of " + t.storage.pool,
@@ -132,22 +140,27 @@ Task scrub_task(const Topology& t, const View& before) {
                                if (p && p->scan_kind == "scrub") return "";
                                return finished(v);
                              }));
-    plan.steps.push_back(wait("maintain.scrub-wait:" + t.storage.pool, "wait for the scrub to end", t.storage.host,
-                              "zpool status shows the scrub's result", finished));
+    plan.steps.push_back(wait("maintain.scrub-wait:" + t.storage.pool, "wait for the scrub to end",
+                              t.storage.host, "zpool status shows the scrub's result", finished));
     return plan;
   };
   return task;
 }
 
 Task md_check_task(const Topology& t) {
-  Task task{maintenance_kind("md-check"), "arrays", "check the consistency of every array", nullptr, true,
+  Task task{maintenance_kind("md-check"),
+            "arrays",
+            "check the consistency of every array",
+            nullptr,
+            true,
             [t](const View& v) {
               std::vector<std::string> found;
               for (const auto& a : t.arrays) {
                 auto k = v.observation.kvm.find(a.host);
                 const MdSysfsFacts* sys = nullptr;
                 if (k != v.observation.kvm.end())
-                  if (auto it = k->second.md_sysfs.find(a.name); it != k->second.md_sysfs.end()) sys = &it->second;
+                  if (auto it = k->second.md_sysfs.find(a.name); it != k->second.md_sysfs.end())
+                    sys = &it->second;
                 found.push_back(sys && sys->mismatch_cnt
                                     ? fmt::format("{}: mismatch_cnt {}", a.name, *sys->mismatch_cnt)
                                     : a.name + ": mismatch_cnt not read");
@@ -161,7 +174,8 @@ Task md_check_task(const Topology& t) {
       auto checked = [name = a.name](const View& v) -> std::string {
         auto it = v.md.find(name);
         if (it == v.md.end() || it->second.assembled != Seen::kYes) return "array not seen";
-        if (it->second.sync) return fmt::format("{} {:.1f}%", it->second.sync->action, it->second.sync->percent.value_or(0));
+        if (it->second.sync)
+          return fmt::format("{} {:.1f}%", it->second.sync->action, it->second.sync->percent.value_or(0));
         return "";
       };
       if (st.sync && st.sync->action != "check") continue;  // another sync: skip rules said so
@@ -169,13 +183,15 @@ Task md_check_task(const Topology& t) {
                                {"/usr/share/mdadm/checkarray", a.device}, "a check runs or has ended",
                                [name = a.name](const View& v) -> std::string {
                                  auto it = v.md.find(name);
-                                 if (it != v.md.end() && it->second.sync && it->second.sync->action == "check")
+                                 if (it != v.md.end() && it->second.sync &&
+                                     it->second.sync->action == "check")
                                    return "";
                                  return "no check running";
                                }));
       plan.steps.back().rerun_safe = "checkarray skips an array that is not idle";
-      plan.steps.push_back(wait("maintain.md-check-wait:" + a.name, "wait for the check of " + a.device + " to end",
-                                a.host, "no sync action on " + a.device, checked));
+      plan.steps.push_back(wait("maintain.md-check-wait:" + a.name,
+                                "wait for the check of " + a.device + " to end", a.host,
+                                "no sync action on " + a.device, checked));
     }
     return plan;
   };
@@ -183,11 +199,16 @@ Task md_check_task(const Topology& t) {
 }
 
 Task smart_task(const Topology& t) {
-  Task task{maintenance_kind("smart"), "pool disks", "start a SMART extended self-test on each pool disk", nullptr,
-            true, [n = t.storage.disks.size()](const View&) {
-              return fmt::format("started on {} disk(s); each reports in its self-test log (smartctl -l selftest) "
-                                 "when it ends, in hours",
-                                 n);
+  Task task{maintenance_kind("smart"),
+            "pool disks",
+            "start a SMART extended self-test on each pool disk",
+            nullptr,
+            true,
+            [n = t.storage.disks.size()](const View&) {
+              return fmt::format(
+                  "started on {} disk(s); each reports in its self-test log (smartctl -l selftest) "
+                  "when it ends, in hours",
+                  n);
             }};
   task.plan = [t](const View&) {
     Plan plan;
@@ -255,14 +276,18 @@ std::string schedule_text(const std::vector<ScheduleRow>& rows, double now) {
     double d = *at - now;
     double a = std::abs(d);
     if (a < 60) return std::string("just now");
-    std::string span = a < 3600 ? fmt::format("{:.0f} min", a / 60) : a < 2 * 86400 ? fmt::format("{:.0f} h", a / 3600)
-                                                                                  : fmt::format("{:.0f} days", a / 86400);
+    std::string span = a < 3600        ? fmt::format("{:.0f} min", a / 60)
+                       : a < 2 * 86400 ? fmt::format("{:.0f} h", a / 3600)
+                                       : fmt::format("{:.0f} days", a / 86400);
     return d < 0 ? span + " ago" : "in " + span;
   };
-  std::string out = fmt::format("{:<14} {:<10} {:<14} {:<14} {}\n", "TASK", "EVERY", "LAST RUN", "NEXT", "NOW");
+  std::string out =
+      fmt::format("{:<14} {:<10} {:<14} {:<14} {}\n", "TASK", "EVERY", "LAST RUN", "NEXT", "NOW");
   for (const auto& r : rows) {
     std::string next = !r.next_due ? "off" : r.due ? "due" : when(r.next_due);
-    std::string now_word = !r.next_due ? "-" : r.skip.empty() ? (r.due ? "would run" : "-") : "would skip: " + r.skip;
+    std::string now_word = !r.next_due      ? "-"
+                           : r.skip.empty() ? (r.due ? "would run" : "-")
+                                            : "would skip: " + r.skip;
     out += fmt::format("{:<14} {:<10} {:<14} {:<14} {}\n", r.task, r.every, when(r.last_run), next, now_word);
   }
   return out;

@@ -15,10 +15,10 @@
 namespace stackdr {
 
 struct IscsiNodeRecord {
-  std::string target;   // node.name
-  std::string portal;   // node.conn[0].address:node.conn[0].port
-  std::string version;  // from "# BEGIN RECORD 2.1.8"
-  int first_line = 0;   // where the record starts in the output
+  std::string target;                         // node.name
+  std::string portal;                         // node.conn[0].address:node.conn[0].port
+  std::string version;                        // from "# BEGIN RECORD 2.1.8"
+  int first_line = 0;                         // where the record starts in the output
   std::map<std::string, std::string> values;  // every "key = value" line as printed
   /// A value as printed ("<empty>" is empty), nullopt when the record has no such key.
   std::optional<std::string> get(const std::string& key) const;

@@ -100,18 +100,21 @@ std::vector<std::string> lio_config_differences(const LioFacts& running, const L
         continue;
       }
       for (const auto& l : g.luns) {
-        auto sl = std::find_if(sg->luns.begin(), sg->luns.end(), [&](const LioLun& x) { return x.lun == l.lun; });
+        auto sl =
+            std::find_if(sg->luns.begin(), sg->luns.end(), [&](const LioLun& x) { return x.lun == l.lun; });
         if (sl == sg->luns.end())
           out.push_back(fmt::format("{} LUN {} is not in the saved config", t.iqn, l.lun));
         else if (sl->backstore != l.backstore)
-          out.push_back(fmt::format("{} LUN {} maps {} running, {} saved", t.iqn, l.lun, l.backstore, sl->backstore));
+          out.push_back(
+              fmt::format("{} LUN {} maps {} running, {} saved", t.iqn, l.lun, l.backstore, sl->backstore));
       }
       for (const auto& a : g.acls)
         if (std::none_of(sg->acls.begin(), sg->acls.end(),
                          [&](const LioAcl& x) { return x.initiator == a.initiator; }))
           out.push_back(fmt::format("{} ACL for {} is not in the saved config", t.iqn, a.initiator));
       for (const auto& a : sg->acls)
-        if (std::none_of(g.acls.begin(), g.acls.end(), [&](const LioAcl& x) { return x.initiator == a.initiator; }))
+        if (std::none_of(g.acls.begin(), g.acls.end(),
+                         [&](const LioAcl& x) { return x.initiator == a.initiator; }))
           out.push_back(fmt::format("{} ACL for {} is saved but not running", t.iqn, a.initiator));
       for (const auto& l : sg->luns)
         if (std::none_of(g.luns.begin(), g.luns.end(), [&](const LioLun& x) { return x.lun == l.lun; }))

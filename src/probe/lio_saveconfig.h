@@ -13,7 +13,7 @@ namespace stackdr {
 
 /// Where targetcli keeps it on Debian/Ubuntu, then on Red Hat: the first that exists is read.
 inline constexpr std::string_view kLioSaveconfigPaths[] = {"/etc/rtslib-fb-target/saveconfig.json",
-                                                          "/etc/target/saveconfig.json"};
+                                                           "/etc/target/saveconfig.json"};
 
 Result<LioFacts> parse_lio_saveconfig(std::string_view text, std::string_view source = "saveconfig.json");
 

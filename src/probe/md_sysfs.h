@@ -25,7 +25,7 @@ struct MdSysfsFacts {
   std::string array_state;  // clear inactive suspended readonly read-auto clean active write-pending
                             // active-idle broken
   std::optional<int> degraded;
-  std::string sync_action;  // idle resync recover check repair reshape frozen
+  std::string sync_action;              // idle resync recover check repair reshape frozen
   std::optional<int64_t> mismatch_cnt;  // sectors the last check or repair found differing
   std::vector<MdSysfsMember> members;
   ParseWarnings warnings;

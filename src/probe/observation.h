@@ -48,8 +48,8 @@ struct StorageFacts {
   std::map<std::string, SmartctlFacts> smart;  // by pool disk name
   std::optional<KernelLogFacts> kmsg;
   // Settings, read when ObserveOptions::settings asks (`stackdr lint`, `lun`):
-  std::optional<LioFacts> lio_saved;                         // targetcli's saveconfig.json
-  std::string lio_saved_path;                                // which file it was
+  std::optional<LioFacts> lio_saved;       // targetcli's saveconfig.json
+  std::string lio_saved_path;              // which file it was
   std::optional<std::string> target_unit;  // `systemctl is-enabled` of the target service ("" = no such unit)
   std::string target_unit_name;            // which of kTargetUnits it is
   std::optional<std::map<std::string, std::string>> pool_props;  // zpool get: property → value

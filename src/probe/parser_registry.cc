@@ -4,9 +4,9 @@
 #include "probe/iscsi_sysfs.h"
 #include "probe/iscsiadm_node.h"
 #include "probe/iscsiadm_session.h"
-#include "probe/lio_saveconfig.h"
 #include "probe/kernel_log.h"
 #include "probe/lio_configfs.h"
+#include "probe/lio_saveconfig.h"
 #include "probe/listeners.h"
 #include "probe/lsblk.h"
 #include "probe/md_sysfs.h"
@@ -80,7 +80,8 @@ const std::vector<ParserEntry>& parser_registry() {
        as_json(parse_lio_values)},
       {"iscsiadm-session", "iscsiadm -m session [-P 1|2|3]", session_json},
       {"iscsiadm-node", "iscsiadm -m node -o show (open-iscsi's node records)", as_json(parse_iscsiadm_node)},
-      {"lio-saveconfig", "targetcli's saveconfig.json (/etc/rtslib-fb-target/)", as_json(parse_lio_saveconfig)},
+      {"lio-saveconfig", "targetcli's saveconfig.json (/etc/rtslib-fb-target/)",
+       as_json(parse_lio_saveconfig)},
       {"iscsi-sysfs", "/sys/class/iscsi_session/*, /sys/class/iscsi_connection/* dump",
        as_json(parse_iscsi_sysfs)},
       {"lsblk", "lsblk -J -o NAME,SIZE,TYPE,MOUNTPOINT,SERIAL,WWN (also -P and table)", as_json(parse_lsblk)},

@@ -505,8 +505,8 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
 RecoverOutcome Executor::held_by(const IncidentRecord& open, const std::string& what) {
   outcome_.exit = kLocked;
   outcome_.incident = open.id;
-  outcome_.message = fmt::format("incident {} {}, or end it with `stackdr incident close {} --why TEXT`", open.id,
-                                 what, open.id);
+  outcome_.message = fmt::format("incident {} {}, or end it with `stackdr incident close {} --why TEXT`",
+                                 open.id, what, open.id);
   return outcome_;
 }
 
@@ -522,7 +522,8 @@ RecoverOutcome Executor::run_task() {
   // zvol's new name).
   if (open && (open->cause != task.kind || open->root != task.subject || open->mode != o_.mode ||
                open->fingerprint != o_.fingerprint)) {
-    return held_by(*open, fmt::format("({}) is open: finish it first (`stackdr recover --resume`)", open->summary));
+    return held_by(*open,
+                   fmt::format("({}) is open: finish it first (`stackdr recover --resume`)", open->summary));
   }
   if (open) {
     outcome_.incident = open->id;
@@ -552,7 +553,8 @@ RecoverOutcome Executor::run_task() {
     if (pending.empty()) {
       std::string found = task.result ? task.result(view) : "";
       if (outcome_.incident)
-        finish(kRecovered, EventKind::kResolved, "done: " + task.summary + (found.empty() ? "" : " — " + found));
+        finish(kRecovered, EventKind::kResolved,
+               "done: " + task.summary + (found.empty() ? "" : " — " + found));
       else
         outcome_.message = "nothing to do: " + task.summary + " already holds";
       return outcome_;
@@ -567,8 +569,8 @@ RecoverOutcome Executor::run_task() {
     }
     previous_key = key;
     if (!outcome_.incident) {
-      outcome_.incident = journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, 0, task.kind, task.subject,
-                                                 task.summary, nlohmann::json::array());
+      outcome_.incident = journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, 0, task.kind,
+                                                 task.subject, task.summary, nlohmann::json::array());
       out_ << fmt::format("incident {}: {}\n", outcome_.incident, task.summary);
     }
     event(EventKind::kPlanned, round, nullptr, "", std::nullopt, json_text(plan_json(plan)), task.kind);
@@ -582,14 +584,16 @@ RecoverOutcome Executor::run_task() {
         return outcome_;
       }
       if (!run_step(plan, round, i, view)) {
-        if (outcome_.exit == kRecovered) finish(kStopped, EventKind::kStopped, "stopped: " + outcome_.message);
+        if (outcome_.exit == kRecovered)
+          finish(kStopped, EventKind::kStopped, "stopped: " + outcome_.message);
         return outcome_;
       }
     }
     view = look();
     if (task.once) {
       std::string found = task.result ? task.result(view) : "";
-      finish(kRecovered, EventKind::kResolved, "done: " + task.summary + (found.empty() ? "" : " — " + found));
+      finish(kRecovered, EventKind::kResolved,
+             "done: " + task.summary + (found.empty() ? "" : " — " + found));
       return outcome_;
     }
   }
@@ -612,8 +616,8 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   // An interrupted task (lun create, lint --fix, maintain) is not a failure to recover: it is
   // continued by running it again, or closed; recovery does not take it over.
   if (open && open->scenario == 0 && !cause_from_name(open->cause)) {
-    return held_by(*open,
-                   fmt::format("is an interrupted task ({}): run that command again to continue it", open->summary));
+    return held_by(*open, fmt::format("is an interrupted task ({}): run that command again to continue it",
+                                      open->summary));
   }
   if (open && (open->mode != o_.mode || open->fingerprint != o_.fingerprint)) {
     outcome_.exit = kRefused;

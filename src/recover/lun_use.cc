@@ -18,9 +18,10 @@ std::vector<std::string> lun_uses(const Topology& t, const View& v, const LunCon
       else if (ms->in_array == Seen::kYes)
         uses.push_back(fmt::format("it is a member of array {} (/dev/{})", a.name, ms->device));
       else if (v.array(a).assembled != Seen::kNo)
-        uses.push_back(fmt::format("it is a member of array {} in the topology (not in the running array now: "
-                                   "re-add or take it out of the topology first)",
-                                   a.name));
+        uses.push_back(
+            fmt::format("it is a member of array {} in the topology (not in the running array now: "
+                        "re-add or take it out of the topology first)",
+                        a.name));
     }
   for (const auto& vm : t.vms)
     for (const auto& d : vm.disks)
@@ -47,7 +48,8 @@ std::vector<std::string> lun_uses(const Topology& t, const View& v, const LunCon
 const LunConfig* lun_taken_away(const Topology& t, const Argv& a) {
   if (a.size() == 4 && a[0] == "targetcli" && a[2] == "delete") {
     for (const auto& l : t.luns) {
-      if (text::starts_with(a[1], "/backstores/") && a[1].substr(12) == l.backstore_type && a[3] == l.backstore_name)
+      if (text::starts_with(a[1], "/backstores/") && a[1].substr(12) == l.backstore_type &&
+          a[3] == l.backstore_name)
         return &l;
       if (a[1] == "/iscsi" && a[3] == l.target) return &l;
     }

@@ -131,7 +131,8 @@ std::string render_node_record(const NodeRecord& n) {
 Rendered render_iscsiadm_node(const SimState& s, std::string_view target, std::string_view portal) {
   std::string out;
   for (const auto& n : s.nodes)
-    if ((target.empty() || n.target == target) && (portal.empty() || n.portal == portal)) out += render_node_record(n);
+    if ((target.empty() || n.target == target) && (portal.empty() || n.portal == portal))
+      out += render_node_record(n);
   if (out.empty()) return {"", "iscsiadm: No records found\n", 21};
   return {out, "", 0};
 }

@@ -189,16 +189,19 @@ std::string render_lio_saveconfig(const SimState& s) {
   for (const auto& t : s.saved_lio.targets) {
     nlohmann::json tpg{{"enable", t.tpg_enabled}, {"tag", 1}};
     tpg["luns"] = nlohmann::json::array();
-    for (const auto& l : t.luns) tpg["luns"].push_back({{"index", l.lun}, {"storage_object", "/backstores/" + l.backstore}});
+    for (const auto& l : t.luns)
+      tpg["luns"].push_back({{"index", l.lun}, {"storage_object", "/backstores/" + l.backstore}});
     tpg["node_acls"] = nlohmann::json::array();
     for (const auto& a : t.acls) {
       nlohmann::json mapped = nlohmann::json::array();
-      for (const auto& l : t.luns) mapped.push_back({{"index", l.lun}, {"tpg_lun", l.lun}, {"write_protect", false}});
+      for (const auto& l : t.luns)
+        mapped.push_back({{"index", l.lun}, {"tpg_lun", l.lun}, {"write_protect", false}});
       tpg["node_acls"].push_back({{"mapped_luns", mapped}, {"node_wwn", a}});
     }
     tpg["portals"] = nlohmann::json::array();
     for (const auto& p : t.portals)
-      tpg["portals"].push_back({{"ip_address", portal_ip(p)}, {"iser", false}, {"offload", false}, {"port", portal_port(p)}});
+      tpg["portals"].push_back(
+          {{"ip_address", portal_ip(p)}, {"iser", false}, {"offload", false}, {"port", portal_port(p)}});
     j["targets"].push_back({{"fabric", "iscsi"}, {"tpgs", {tpg}}, {"wwn", t.iqn}});
   }
   return j.dump(2) + "\n";

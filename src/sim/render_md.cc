@@ -293,7 +293,8 @@ std::string render_mdadm_conf(const SimState& s) {
       "# containers for MD superblocks. alternatively, specify devices to scan, using\n"
       "# wildcards if desired.\n#DEVICE partitions containers\n\n"
       "# automatically tag new arrays as belonging to the local system\nHOMEHOST <system>\n\n";
-  if (!s.mailaddr.empty()) out += "# instruct the monitoring daemon where to send mail alerts\nMAILADDR " + s.mailaddr + "\n\n";
+  if (!s.mailaddr.empty())
+    out += "# instruct the monitoring daemon where to send mail alerts\nMAILADDR " + s.mailaddr + "\n\n";
   out += "# definitions of existing MD arrays\n";
   for (const auto& a : s.arrays)
     out += fmt::format("ARRAY {} metadata=1.2 name={}:{} UUID={}\n", a.device, a.homehost,

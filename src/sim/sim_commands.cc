@@ -64,9 +64,10 @@ Rendered targetcli(SimState& s, const Argv& a) {
   if (a.size() == 4 && a[1] == "/iscsi" && a[2] == "create") {
     if (s.lio.target(a[3])) return fail("This Target already exists in configFS\n");
     s.lio.targets.push_back(Target{a[3], true, {}, {}, {"0.0.0.0:3260"}});
-    return ok(fmt::format("Created target {}.\nCreated TPG 1.\nGlobal pref auto_add_default_portal=true\n"
-                          "Created default portal listening on all IPs (0.0.0.0), port 3260.\n",
-                          a[3]));
+    return ok(
+        fmt::format("Created target {}.\nCreated TPG 1.\nGlobal pref auto_add_default_portal=true\n"
+                    "Created default portal listening on all IPs (0.0.0.0), port 3260.\n",
+                    a[3]));
   }
   // /iscsi delete IQN: the target goes; sessions to it lose their connection.
   if (a.size() == 4 && a[1] == "/iscsi" && a[2] == "delete") {
@@ -84,11 +85,13 @@ Rendered targetcli(SimState& s, const Argv& a) {
     std::string bs = a[1].substr(12) + "/" + a[3];
     if (!s.lio.backstore(bs)) return fail(fmt::format("No storage object named {}.\n", a[3]));
     std::erase_if(s.lio.backstores, [&](const Backstore& b) { return b.type + "/" + b.name == bs; });
-    for (auto& t : s.lio.targets) std::erase_if(t.luns, [&](const TargetLun& l) { return l.backstore == bs; });
+    for (auto& t : s.lio.targets)
+      std::erase_if(t.luns, [&](const TargetLun& l) { return l.backstore == bs; });
     return ok(fmt::format("Deleted storage object {}.\n", a[3]));
   }
   // /iscsi/IQN/tpg1/luns delete lunN: the LUN goes from the TPG (and from every ACL's map).
-  if (a.size() == 4 && text::starts_with(a[1], "/iscsi/") && text::ends_with(a[1], "/luns") && a[2] == "delete") {
+  if (a.size() == 4 && text::starts_with(a[1], "/iscsi/") && text::ends_with(a[1], "/luns") &&
+      a[2] == "delete") {
     auto parts = text::split(a[1], '/');
     Target* t = parts.size() >= 5 ? s.lio.target(std::string(parts[2])) : nullptr;
     auto n = text::starts_with(a[3], "lun") ? text::to_int(a[3].substr(3)) : std::nullopt;
@@ -191,7 +194,8 @@ Rendered zpool(SimState& s, const Argv& a) {
 
 Rendered zfs_set(SimState& s, const Argv& a) {
   // zfs set PROPERTY=VALUE DATASET: volmode, volsize, and user properties (module:name).
-  if (a.size() != 4 || a[2].find('=') == std::string::npos) return fail("usage: zfs set <property=value> ...\n", 2);
+  if (a.size() != 4 || a[2].find('=') == std::string::npos)
+    return fail("usage: zfs set <property=value> ...\n", 2);
   Zvol* z = s.zvol(a[3]);
   if (!z) return fail(fmt::format("cannot open '{}': dataset does not exist\n", a[3]));
   std::string prop = a[2].substr(0, a[2].find('=')), value = a[2].substr(a[2].find('=') + 1);
@@ -199,7 +203,8 @@ Rendered zfs_set(SimState& s, const Argv& a) {
     z->volmode = value;
   } else if (prop == "volsize") {
     auto size = text::parse_binary_size(value);
-    if (!size) return fail(fmt::format("cannot set property for '{}': bad numeric value '{}'\n", a[3], value));
+    if (!size)
+      return fail(fmt::format("cannot set property for '{}': bad numeric value '{}'\n", a[3], value));
     z->volsize = *size;
   } else if (prop.find(':') != std::string::npos) {
     z->user_props[prop] = value;
@@ -253,7 +258,8 @@ Rendered iscsiadm_update(SimState& s, const Argv& a) {
   } else if (key == "node.conn[0].timeo.noop_out_timeout" && number) {
     n->noop_timeout = static_cast<int>(*number);
   } else {
-    return fail(fmt::format("iscsiadm: Could not update {}: the simulated record does not keep it\n", key), 7);
+    return fail(fmt::format("iscsiadm: Could not update {}: the simulated record does not keep it\n", key),
+                7);
   }
   return ok();
 }
@@ -264,11 +270,12 @@ Rendered iscsiadm_discovery(SimState& s, const Argv& a) {
   std::string portal = argv_after(a, "-p");
   if (portal.find(':') == std::string::npos) portal += ":3260";
   if (!s.reachable(portal_ip(portal)) || !s.lio.running)
-    return fail(fmt::format("iscsiadm: cannot make connection to {}: Connection timed out\n"
-                            "iscsiadm: connection login retries (reopen_max) 5 exceeded\n"
-                            "iscsiadm: Could not perform SendTargets discovery: encountered connection failure\n",
-                            portal_ip(portal)),
-                8);
+    return fail(
+        fmt::format("iscsiadm: cannot make connection to {}: Connection timed out\n"
+                    "iscsiadm: connection login retries (reopen_max) 5 exceeded\n"
+                    "iscsiadm: Could not perform SendTargets discovery: encountered connection failure\n",
+                    portal_ip(portal)),
+        8);
   std::string out;
   for (const auto& t : s.lio.targets) {
     std::string any = "0.0.0.0:" + std::to_string(portal_port(portal));
@@ -784,9 +791,12 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
     else if (c == "smartctl" && a.size() == 4 && a[1] == "-t" && a[2] == "long")
       r = std::any_of(s.pool.disks.begin(), s.pool.disks.end(),
                       [&](const PoolDisk& d) { return "/dev/disk/by-id/" + d.name == a[3]; })
-              ? ok("=== START OF OFFLINE IMMEDIATE AND SELF-TEST SECTION ===\nSending command: \"Execute SMART "
-                   "Extended self-test routine immediately in off-line mode\".\nDrive command \"Execute SMART "
-                   "Extended self-test routine immediately in off-line mode\" successful.\nTesting has begun.\n")
+              ? ok("=== START OF OFFLINE IMMEDIATE AND SELF-TEST SECTION ===\nSending command: \"Execute "
+                   "SMART "
+                   "Extended self-test routine immediately in off-line mode\".\nDrive command \"Execute "
+                   "SMART "
+                   "Extended self-test routine immediately in off-line mode\" successful.\nTesting has "
+                   "begun.\n")
               : fail(fmt::format("Smartctl open device: {} failed: No such device\n", a[3]), 2);
     else if (c == "zfs" && a[1] == "set")
       r = zfs_set(s, a);

@@ -75,12 +75,14 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
     if (argv == probe_argv::lio_tree()) return from({render_lio_tree(s), "", 0});
     if (argv == probe_argv::lio_values()) return from(render_lio_values(s));
     if (cmd == "ss") return from({render_ss_listen(s), "", 0});
-    if (cmd == "zpool" && argv.size() == 7 && argv[1] == "get") return from(render_zpool_get(s, argv[5], argv[6]));
+    if (cmd == "zpool" && argv.size() == 7 && argv[1] == "get")
+      return from(render_zpool_get(s, argv[5], argv[6]));
     // The simulated storage server is Debian: its target service is rtslib-fb-targetctl.
     if (argv == probe_argv::unit_enabled("rtslib-fb-targetctl.service"))
       return from(s.target_unit_enabled ? Rendered{"enabled\n", "", 0} : Rendered{"disabled\n", "", 1});
     if (cmd == "systemctl" && argv.size() == 3 && argv[1] == "is-enabled")
-      return from({"", fmt::format("Failed to get unit file state for {}: No such file or directory\n", argv[2]), 1});
+      return from(
+          {"", fmt::format("Failed to get unit file state for {}: No such file or directory\n", argv[2]), 1});
     if (cmd == "smartctl") return from(render_smartctl(s, argv.back()));
     return not_found(argv);
   }
@@ -115,7 +117,8 @@ Result<std::string> SimHost::read_file(const std::string& path) {
   if (name_ == s.kvm_host && text::starts_with(path, "/sys/block/md"))
     if (auto v = render_md_sysfs(s, path)) return *v;
   if (name_ == s.kvm_host && path == "/etc/mdadm/mdadm.conf") return render_mdadm_conf(s);
-  if (name_ == s.storage_host && path == "/etc/rtslib-fb-target/saveconfig.json") return render_lio_saveconfig(s);
+  if (name_ == s.storage_host && path == "/etc/rtslib-fb-target/saveconfig.json")
+    return render_lio_saveconfig(s);
   if (name_ != s.storage_host && (path == "/proc/mounts" || path == "/proc/self/mounts"))
     return render_guest_mounts(s, name_);
   return Error{fmt::format("{}: No such file or directory (simulated host {})", path, name_)};

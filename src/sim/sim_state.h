@@ -45,8 +45,8 @@ struct Pool {
   std::optional<PoolScan> scanning;
   int64_t allocated_bytes = 3LL << 40;
   std::string failmode = "wait", autoreplace = "off";  // zpool properties (OpenZFS defaults)
-  std::vector<std::string> spares;  // disks present in the server, in no pool
-  std::string state() const;        // derived from the disks, as ZFS does for a mirror
+  std::vector<std::string> spares;                     // disks present in the server, in no pool
+  std::string state() const;                           // derived from the disks, as ZFS does for a mirror
 };
 
 struct Zvol {

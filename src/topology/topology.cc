@@ -257,13 +257,14 @@ void read_watch(const YAML::Node& n, const Reader& r, WatchConfig& w) {
 
 void read_maintenance(const YAML::Node& n, const Reader& r, MaintenanceConfig& m) {
   r.map_or_fail(n, "maintenance");
-  r.only_keys(n, {"scrub", "md-check", "smart", "config-backup", "drill", "daemon", "keep_backups"}, "maintenance");
+  r.only_keys(n, {"scrub", "md-check", "smart", "config-backup", "drill", "daemon", "keep_backups"},
+              "maintenance");
   for (const char* task : {"scrub", "md-check", "smart", "config-backup", "drill"}) {
     if (!n[task]) continue;
     std::string v = r.opt_str(n, task, "maintenance");
     if (v != "daily" && v != "weekly" && v != "monthly" && v != "quarterly" && v != "off")
-      r.fail(n[task], fmt::format("maintenance.{}: '{}' is not daily, weekly, monthly, quarterly or off", task,
-                                  printable(v)));
+      r.fail(n[task], fmt::format("maintenance.{}: '{}' is not daily, weekly, monthly, quarterly or off",
+                                  task, printable(v)));
     m.every[task] = v;
   }
   std::string daemon = r.opt_str(n, "daemon", "maintenance", "off");
@@ -276,7 +277,8 @@ void read_maintenance(const YAML::Node& n, const Reader& r, MaintenanceConfig& m
 Topology read(const YAML::Node& root, const Reader& r) {
   Topology t;
   r.map_or_fail(root, "top level");
-  r.only_keys(root, {"hosts", "storage", "initiator", "luns", "arrays", "vms", "watch", "maintenance"}, "top level");
+  r.only_keys(root, {"hosts", "storage", "initiator", "luns", "arrays", "vms", "watch", "maintenance"},
+              "top level");
 
   YAML::Node hosts = root["hosts"];
   if (!hosts) r.fail(root, "missing 'hosts' (the storage server, the KVM host and the VMs, by name)");

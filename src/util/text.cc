@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <iterator>
 #include <cstdlib>
 #include <ctime>
+#include <iterator>
 
 namespace stackdr::text {
 
@@ -152,7 +152,8 @@ std::optional<int64_t> parse_ctime_utc(std::string_view s) {
   static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   auto f = fields(s);
-  if (f.size() != 5 || std::find(std::begin(kDays), std::end(kDays), f[0]) == std::end(kDays)) return std::nullopt;
+  if (f.size() != 5 || std::find(std::begin(kDays), std::end(kDays), f[0]) == std::end(kDays))
+    return std::nullopt;
   auto month = std::find(std::begin(kMonths), std::end(kMonths), f[1]);
   auto hms = split(f[3], ':');
   auto day = to_int(f[2]), year = to_int(f[4]);
@@ -173,11 +174,24 @@ std::optional<int64_t> parse_binary_size(std::string_view s) {
   if (s.empty()) return std::nullopt;
   int shift = 0;
   switch (s.back()) {
-    case 'K': case 'k': shift = 10; break;
-    case 'M': case 'm': shift = 20; break;
-    case 'G': case 'g': shift = 30; break;
-    case 'T': case 't': shift = 40; break;
-    default: break;
+    case 'K':
+    case 'k':
+      shift = 10;
+      break;
+    case 'M':
+    case 'm':
+      shift = 20;
+      break;
+    case 'G':
+    case 'g':
+      shift = 30;
+      break;
+    case 'T':
+    case 't':
+      shift = 40;
+      break;
+    default:
+      break;
   }
   if (shift) s.remove_suffix(1);
   auto n = to_int(s);
