@@ -7,12 +7,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "probe/iscsiadm_node.h"
 #include "probe/lio_saveconfig.h"
+#include "sim_fixture.h"
 #include "test_support.h"
 
 namespace stackdr {
@@ -70,6 +72,35 @@ TEST(LioSaveconfig, TheLabsSavedConfigMatchesItsTreeAndADifferenceIsNamed) {
   EXPECT_NE(d[0].find("block/extra is not in the saved config"), std::string::npos) << d[0];
   EXPECT_FALSE(parse_lio_saveconfig("{\"storage_objects\": 3}"));
   EXPECT_FALSE(parse_lio_saveconfig("{\"storage_objects\": [{\"name\": 1}]}"));
+}
+
+// A Debian storage server has no target.service: a topology whose storage.service says
+// "target" would have Scenario 2's recovery start a unit that does not exist. Lint says so,
+// from what the server answered (here as the lab's Debian guest answered is-enabled).
+TEST(Lint, ATopologyNamingATargetUnitTheServerLacksIsAWarning) {
+  testing::SimStack s;
+  ObserveOptions o;
+  o.settings = true;
+  Observation obs = observe(s.topology, s.lookup(), o);
+  ASSERT_EQ(obs.storage.target_unit_name, "target.service");  // the simulated server has what it names
+  LintReport fine = lint(s.topology, make_view(s.topology, obs));
+  EXPECT_TRUE(std::none_of(fine.findings.begin(), fine.findings.end(),
+                           [](const LintFinding& f) { return f.id == "lio.service-name"; }));
+  obs.storage.target_unit = "enabled";
+  obs.storage.target_unit_name = "rtslib-fb-targetctl.service";
+  LintReport r = lint(s.topology, make_view(s.topology, obs));
+  auto f = std::find_if(r.findings.begin(), r.findings.end(),
+                        [](const LintFinding& x) { return x.id == "lio.service-name"; });
+  ASSERT_NE(f, r.findings.end());
+  EXPECT_EQ(f->severity, LintSeverity::kWarning);
+  EXPECT_NE(f->fix.find("storage.service: rtslib-fb-targetctl"), std::string::npos) << f->fix;
+  // No systemd named (storage.service ""): the unit is not checked at all.
+  Topology none = s.topology;
+  none.storage.service = "";
+  LintReport n = lint(none, make_view(none, obs));
+  EXPECT_TRUE(std::none_of(n.findings.begin(), n.findings.end(), [](const LintFinding& x) {
+    return x.id.rfind("lio.", 0) == 0 && x.id != "lio.saveconfig";
+  }));
 }
 
 std::set<std::string> ids(const nlohmann::json& j) {

@@ -94,22 +94,28 @@ void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
         return;
       }
   });
-  b.add(h, name, [&f, &opt](Prober& p) {
-    // The target service is rtslib-fb-targetctl.service on Debian and Ubuntu, target.service on
-    // Red Hat: the first that exists. is-enabled exits 1 for "disabled" (an answer) and for a
-    // unit that does not exist (no state printed: try the next name).
-    for (std::string_view unit : kTargetUnits) {
-      auto r = p.run(probe_argv::unit_enabled(std::string(unit)), opt.timeout, {0, 1});
-      if (!r) return;
-      std::string state(text::trim(r->out));
-      if (state.empty()) continue;
-      f.target_unit = state;
-      f.target_unit_name = unit;
-      return;
-    }
-    f.target_unit_name = "";  // read, and neither unit exists: said as such by lint
-    f.target_unit = "";
-  });
+  // The target service: the unit the topology names (storage.service, what recovery starts),
+  // else the one the distribution ships — rtslib-fb-targetctl.service on Debian and Ubuntu,
+  // target.service on Red Hat. is-enabled exits 1 for "disabled" (an answer) and for a unit
+  // that does not exist (no state printed: try the next name). No unit named (no systemd, LIO
+  // restored by targetctl): nothing to read.
+  if (!t.storage.service.empty())
+    b.add(h, name, [&t, &f, &opt](Prober& p) {
+      std::vector<std::string> units{t.storage.service + ".service"};
+      for (std::string_view u : kTargetUnits)
+        if (u != units[0]) units.emplace_back(u);
+      for (const auto& unit : units) {
+        auto r = p.run(probe_argv::unit_enabled(unit), opt.timeout, {0, 1});
+        if (!r) return;
+        std::string state(text::trim(r->out));
+        if (state.empty()) continue;
+        f.target_unit = state;
+        f.target_unit_name = unit;
+        return;
+      }
+      f.target_unit_name = "";  // read, and no such unit exists: said as such by lint
+      f.target_unit = "";
+    });
   if (!t.storage.pool.empty())
     b.add(h, name, [&t, &f, &opt](Prober& p) {
       if (auto r = p.run(probe_argv::zpool_get(t.storage.pool, "failmode,autoreplace"), opt.timeout)) {

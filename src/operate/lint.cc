@@ -328,8 +328,26 @@ void check_lio(const Topology& t, const View& v, LintReport& out) {
     if (lio_ok) f.steps.push_back(saveconfig_step(host));
     out.findings.push_back(std::move(f));
   }
-  if (!s.target_unit) {
+  if (t.storage.service.empty()) {
+    // The topology says there is no systemd: LIO is restored by `targetctl restore`.
+  } else if (!s.target_unit) {
     unread(out, "the target unit on " + host);
+  } else if (!s.target_unit->empty() && s.target_unit_name != t.storage.service + ".service") {
+    out.findings.push_back(
+        {"lio.service-name",
+         LintSeverity::kWarning,
+         host,
+         "storage.service in the topology",
+         fmt::format("storage.service is '{}', but {} has no {}.service; its target unit is {}",
+                     t.storage.service, host, t.storage.service, s.target_unit_name),
+         "Scenario 2's recovery starts the unit the topology names: `systemctl start " + t.storage.service +
+             "` would fail on this server",
+         fmt::format(
+             "storage.service: {} in the topology (not applied by stackdr: it edits no configuration file)",
+             s.target_unit_name.substr(0, s.target_unit_name.rfind(".service"))),
+         {}});
+  }
+  if (t.storage.service.empty() || !s.target_unit) {
   } else if (s.target_unit->empty()) {
     out.findings.push_back(
         {"lio.no-unit",

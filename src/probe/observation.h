@@ -51,7 +51,7 @@ struct StorageFacts {
   std::optional<LioFacts> lio_saved;       // targetcli's saveconfig.json
   std::string lio_saved_path;              // which file it was
   std::optional<std::string> target_unit;  // `systemctl is-enabled` of the target service ("" = no such unit)
-  std::string target_unit_name;            // which of kTargetUnits it is
+  std::string target_unit_name;            // the unit found: storage.service's, else one of kTargetUnits
   std::optional<std::map<std::string, std::string>> pool_props;  // zpool get: property → value
 };
 

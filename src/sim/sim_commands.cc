@@ -778,8 +778,8 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
   if (host == s.storage_host) {
     if (c == "targetcli" && !(a.size() == 2 && a[1] == "ls"))
       r = targetcli(s, a);
-    else if (c == "systemctl" && a.size() == 3 && a[2] == "rtslib-fb-targetctl.service" &&
-             (a[1] == "enable" || a[1] == "disable")) {
+    else if (c == "systemctl" && a.size() == 3 && (a[1] == "enable" || a[1] == "disable") &&
+             a[2] == s.topology.storage.service + ".service") {
       s.target_unit_enabled = a[1] == "enable";
       r = ok();
     } else if (c == "systemctl" && a.size() == 3 && a[2] == "target")

@@ -77,8 +77,11 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
     if (cmd == "ss") return from({render_ss_listen(s), "", 0});
     if (cmd == "zpool" && argv.size() == 7 && argv[1] == "get")
       return from(render_zpool_get(s, argv[5], argv[6]));
-    // The simulated storage server is Debian: its target service is rtslib-fb-targetctl.
-    if (argv == probe_argv::unit_enabled("rtslib-fb-targetctl.service"))
+    // The simulated storage server's target unit is the one its topology names (recovery starts
+    // it: `systemctl start target` works there), or Debian's when the topology names none.
+    if (argv == probe_argv::unit_enabled(s.topology.storage.service.empty()
+                                             ? "rtslib-fb-targetctl.service"
+                                             : s.topology.storage.service + ".service"))
       return from(s.target_unit_enabled ? Rendered{"enabled\n", "", 0} : Rendered{"disabled\n", "", 1});
     if (cmd == "systemctl" && argv.size() == 3 && argv[1] == "is-enabled")
       return from(
