@@ -62,20 +62,19 @@ int cmd_lun(const LunCliOptions& o) {
   }
   if (o.verb != "create" && !t.lun(r.name)) {
     // Remove and resize act on a LUN the topology names or LIO runs: found by its backstore.
-    bool known = false;
     ObserveOptions obs;
     obs.kernel_log = false;
     View v = take_view(t, (*ctx)->hosts(), obs);
-    for (const auto& row : lun_rows(t, v)) known = known || row.name == r.name;
+    // The undeclared LUN as LIO runs it: its target, number and zvol (one join of the sweep).
+    bool known = false;
+    for (const auto& row : lun_rows(t, v))
+      if (row.name == r.name) {
+        known = true;
+        r.target = row.target;
+        r.lun = row.lun;
+        r.zvol = row.zvol;
+      }
     if (!known) return fail(kExitUsage, fmt::format("no LUN {} (see `stackdr lun list`)", r.name));
-    if (o.verb == "resize" || o.verb == "remove") {
-      for (const auto& row : lun_rows(t, v))
-        if (row.name == r.name) {
-          r.target = row.target;
-          r.lun = row.lun;
-          r.zvol = row.zvol;
-        }
-    }
   }
   auto lun = lun_for(t, r);
   if (!lun) return fail(kExitUsage, lun.error().message);
