@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -164,14 +165,22 @@ bool eventually(std::chrono::seconds within, F ok) {
   return ok();
 }
 
+// The daemon's sweep count from a /metrics page (0 when the series is not there).
+long sweeps_total(const std::string& page) {
+  const std::string key = "\nstackdr_watch_sweeps_total ";
+  auto at = page.find(key);
+  return at == std::string::npos ? 0 : std::strtol(page.c_str() + at + key.size(), nullptr, 10);
+}
+
 // Pokes (again while nothing shows) until /metrics counts an event whose series starts with
-// `series` and a second sweep; false after 30 s (`page` is the last one read).
+// `series` and at least a second sweep; false after 30 s (`page` is the last one read). At least,
+// not exactly: on a busy machine other device events (another test's loop device, a udev
+// trigger) wake sweeps of their own, and the CI machine's run counted four.
 bool woken(int port, const std::string& series, const std::function<void()>& poke, std::string& page) {
   return eventually(30s, [&] {
     poke();
     page = get(port, "/metrics");
-    return page.find(series) != std::string::npos &&
-           page.find("stackdr_watch_sweeps_total 2\n") != std::string::npos;
+    return page.find(series) != std::string::npos && sweeps_total(page) >= 2;
   });
 }
 
@@ -299,7 +308,7 @@ TEST(Watch, AKernelLogLineWakesASweep) {
   std::ofstream("/dev/kmsg") << "<4>md/raid1:md127: stackdr watch test: not a real md message\n";
   std::string page;
   EXPECT_TRUE(woken(
-      port, "stackdr_watch_events_total{source=\"kmsg\",host=\"local\"} 1", [] {}, page))
+      port, "stackdr_watch_events_total{source=\"kmsg\",host=\"local\"}", [] {}, page))
       << page << d.output();
   double took = 0;
   EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();
@@ -375,8 +384,7 @@ TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {
   ASSERT_TRUE(eventually(20s,
                          [&] {
                            page = get(port, "/metrics");
-                           return page.find("stackdr_watch_sweeps_total 4") !=
-                                  std::string::npos;  // a second each: interval 1
+                           return sweeps_total(page) >= 4;  // a second each: interval 1
                          }))
       << page << d.output();
   EXPECT_NE(page.find("stackdr_finding{scenario=\"1\",cause=\"session-down\""), std::string::npos) << page;
