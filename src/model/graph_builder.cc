@@ -254,7 +254,7 @@ class Builder {
     Node n{node_id::lun(l),
            Layer::kLun,
            host,
-           fmt::format("LUN {} of {} ({})", l.lun, l.target, l.name),
+           text::cat({"LUN ", std::to_string(l.lun), " of ", l.target, " (", l.name, ")"}),
            Health::kOk,
            Cause::kNone,
            {},
@@ -359,19 +359,21 @@ class Builder {
   }
 
   void session(const std::string& host, const KvmFacts& k, const LunConfig& l) {
-    Node n{node_id::session(host, l, t_.portal_of(l)),
+    std::string id = node_id::session(host, l, t_.portal_of(l));
+    if (g_.find(id)) return;  // one session per target, shared by its LUNs
+    Node n{std::move(id),
            Layer::kSession,
            host,
-           fmt::format("session {} → {}", host, l.target),
+           text::cat({"session ", host, " → ", l.target}),
            Health::kOk,
            Cause::kNone,
            {},
            {node_id::path(host, t_.portal_of(l)), node_id::target_service(t_.storage.host), node_id::lun(l)},
            {}};
-    if (g_.find(n.id)) return;  // one session per target, shared by its LUNs
     if (!unknown_if_missing(n, k.sessions.has_value(), reads_, host, "iscsiadm")) {
-      auto sit = idx_[host].session.find(l.target);
-      const IscsiSession* se = sit == idx_[host].session.end() ? nullptr : sit->second;
+      const HostIndex& hi = idx_[host];
+      auto sit = hi.session.find(l.target);
+      const IscsiSession* se = sit == hi.session.end() ? nullptr : sit->second;
       if (!se) {
         worsen(n, Health::kFailed, Cause::kSessionDown,
                {host, "iscsiadm -m session", "no session to " + l.target + " (logged out)"});
@@ -394,41 +396,39 @@ class Builder {
     g_.add(std::move(n));
   }
 
-  // Today's kernel name of a LUN's disk, from the by-path links (identity → sdX).
-  std::string device_of(const std::string& host, const LunConfig& l) {
-    const std::string* d = idx_[host].device.device(l.target, l.lun);
-    return d ? *d : "";
-  }
-
   void disk(const std::string& host, const KvmFacts& k, const LunConfig& l) {
+    const HostIndex& hi = idx_[host];
+    const std::string* found = hi.device.device(l.target, l.lun);
+    const std::string dev = found ? *found : "";
+    bool listed = k.by_path.has_value();
     Node n{node_id::iscsi_disk(host, l),
            Layer::kIscsiDisk,
            host,
-           fmt::format("iSCSI disk {} lun {} on {}", l.name, l.lun, host),
+           // Named by today's device once the listing shows it.
+           listed && !dev.empty()
+               ? text::cat({"iSCSI disk ", l.name, " (/dev/", dev, ") on ", host})
+               : text::cat({"iSCSI disk ", l.name, " lun ", std::to_string(l.lun), " on ", host}),
            Health::kOk,
            Cause::kNone,
            {},
            {node_id::session(host, l, t_.portal_of(l)), node_id::lun(l)},
            {}};
-    std::string dev = device_of(host, l);
-    if (!unknown_if_missing(n, k.by_path.has_value(), reads_, host, "ls -l /dev/disk/by-path")) {
-      if (dev.empty()) {
+    if (!unknown_if_missing(n, listed, reads_, host, "ls -l /dev/disk/by-path")) {
+      if (dev.empty())
         worsen(
             n, Health::kFailed, Cause::kDiskMissing,
             {host, "ls -l /dev/disk/by-path", fmt::format("no ip-*-iscsi-{}-lun-{} link", l.target, l.lun)});
-      } else {
+      else
         n.attrs["device"] = dev;
-        n.label = fmt::format("iSCSI disk {} (/dev/{}) on {}", l.name, dev, host);
-      }
     }
-    if (auto ds = idx_[host].disk_state.find(dev);
-        !dev.empty() && ds != idx_[host].disk_state.end() && !ds->second.empty() && ds->second != "running")
+    if (auto ds = hi.disk_state.find(dev);
+        !dev.empty() && ds != hi.disk_state.end() && !ds->second.empty() && ds->second != "running")
       worsen(n, Health::kFailed, Cause::kDiskOffline,
              {host, "iscsiadm -m session -P 3",
               fmt::format("Attached scsi disk {} State: {}", dev, ds->second)});
     else if (!dev.empty())  // present, but whether it is running is iscsiadm's to say
       unknown_if_missing(n, k.sessions.has_value(), reads_, host, "iscsiadm");
-    if (auto b = idx_[host].block.find(dev); !dev.empty() && b != idx_[host].block.end()) {
+    if (auto b = hi.block.find(dev); !dev.empty() && b != hi.block.end()) {
       if (b->second->wwn) n.attrs["wwn"] = *b->second->wwn;
       if (b->second->serial) n.attrs["serial"] = *b->second->serial;
     }
@@ -440,7 +440,7 @@ class Builder {
     Node arr{node_id::array(a),
              Layer::kMdArray,
              host,
-             fmt::format("array {} ({})", a.name, a.device),
+             text::cat({"array ", a.name, " (", a.device, ")"}),
              Health::kOk,
              Cause::kNone,
              {},
@@ -456,21 +456,24 @@ class Builder {
         worsen(arr, Health::kFailed, Cause::kArrayInactive,
                {host, mdstat_src, fmt::format("{} : inactive", kn)});
       } else {
-        std::string line = fmt::format("{} : {} {} [{}/{}] [{}]", kn, st.md_state, st.level, st.raid_disks,
-                                       st.active_disks, st.health);
-        std::string state_src = "/sys/block/" + kn + "/md/array_state";
+        // mdstat's line and the state file, written out only when cited (not for a healthy array).
+        auto line = [&] {
+          return fmt::format("{} : {} {} [{}/{}] [{}]", kn, st.md_state, st.level, st.raid_disks,
+                             st.active_disks, st.health);
+        };
+        auto state_src = [&] { return "/sys/block/" + kn + "/md/array_state"; };
         if (st.broken == Seen::kYes)
           worsen(arr, Health::kFailed, Cause::kArrayBroken,
-                 {host, state_src, "broken: md could not fail its last leg; writes are failing"});
+                 {host, state_src(), "broken: md could not fail its last leg; writes are failing"});
         if (st.broken == Seen::kUnknown) {
           // mdstat's [U_] or [UU] says nothing of a broken RAID1 (md keeps its last leg): a
           // degraded array may be failing every write. What is seen is kept as evidence.
-          unknown_if_missing(arr, false, reads_, host, state_src);
-          arr.evidence.push_back({host, mdstat_src, line});
+          unknown_if_missing(arr, false, reads_, host, state_src());
+          arr.evidence.push_back({host, mdstat_src, line()});
         } else if (st.active_disks == 0)
-          worsen(arr, Health::kFailed, Cause::kArrayFailed, {host, mdstat_src, line});
+          worsen(arr, Health::kFailed, Cause::kArrayFailed, {host, mdstat_src, line()});
         else if (st.active_disks < st.raid_disks)
-          worsen(arr, Health::kDegraded, Cause::kArrayDegraded, {host, mdstat_src, line});
+          worsen(arr, Health::kDegraded, Cause::kArrayDegraded, {host, mdstat_src, line()});
         if (st.sync && st.sync->percent) {
           arr.attrs["sync"] = fmt::format("{} {:.1f}%", st.sync->action, *st.sync->percent);
           if (st.sync->finish_minutes)
@@ -493,43 +496,41 @@ class Builder {
   std::string member(const std::string& host, const KvmFacts& k, const MdArrayState& a,
                      const MdMemberState& m, const LunConfig& l, int64_t freshest) {
     const ArrayConfig& ac = *a.config;
+    const std::string& dev = m.device;
     Node n{node_id::member(ac, l.name),
            Layer::kMdMember,
            host,
-           fmt::format("{} member {}", ac.name, l.name),
+           dev.empty() ? text::cat({ac.name, " member ", l.name})
+                       : text::cat({ac.name, " member ", l.name, " (/dev/", dev, ")"}),
            Health::kOk,
            Cause::kNone,
            {},
            {node_id::iscsi_disk(host, l)},
            {}};
-    const std::string& dev = m.device;
-    if (!dev.empty()) {
-      n.attrs["device"] = dev;
-      n.label = fmt::format("{} member {} (/dev/{})", ac.name, l.name, dev);
-    }
+    if (!dev.empty()) n.attrs["device"] = dev;
     if (m.sb) {
       n.attrs["events"] = std::to_string(m.sb->events.value_or(0));
       if (m.sb->role) n.attrs["role"] = std::to_string(*m.sb->role);
     }
     if (m.slot && m.slot->journal) n.attrs["kind"] = "journal";
-    const std::string examine_src = "mdadm --examine /dev/" + dev;
+    auto examine_src = [&] { return "mdadm --examine /dev/" + dev; };  // cited only when not OK
     if (m.disk == Seen::kUnknown) {
       unknown_if_missing(n, false, reads_, host, "ls -l /dev/disk/by-path");
     } else if (m.disk == Seen::kNo) {
       worsen(n, Health::kFailed, Cause::kMemberMissing,
              {host, "ls -l /dev/disk/by-path", "the member's disk is not present"});
     } else if (m.superblock == Seen::kNo) {
-      worsen(n, Health::kFailed, Cause::kSuperblockInvalid, {host, examine_src, m.no_superblock_text});
+      worsen(n, Health::kFailed, Cause::kSuperblockInvalid, {host, examine_src(), m.no_superblock_text});
     } else if (m.slot && m.slot->faulty) {
       worsen(n, Health::kFailed, Cause::kMemberFaulty,
              {host, "/proc/mdstat", fmt::format("{}[{}](F)", m.slot->device, m.slot->role)});
     } else if (m.sb && !m.sb->array_uuid.empty() && ac.uuid && *ac.uuid != m.sb->array_uuid) {
       worsen(n, Health::kFailed, Cause::kSuperblockForeign,
-             {host, examine_src, "Array UUID " + m.sb->array_uuid + " is not " + *ac.uuid});
+             {host, examine_src(), "Array UUID " + m.sb->array_uuid + " is not " + *ac.uuid});
     } else if (m.sb && m.sb->events && *m.sb->events < freshest && (m.in_array != Seen::kYes || !a.active) &&
                a.assembled != Seen::kUnknown) {
       worsen(n, Health::kFailed, Cause::kEventsMismatch,
-             {host, examine_src,
+             {host, examine_src(),
               fmt::format("Events {} < {} (freshest copy); Update Time {}", *m.sb->events, freshest,
                           m.sb->update_time_text)});
     } else if (a.active && m.in_array == Seen::kNo) {
@@ -540,19 +541,19 @@ class Builder {
     } else if (m.superblock == Seen::kUnknown && !a.active) {
       // A stopped or inactive array's member is judged by its superblock alone.
       worsen(n, Health::kUnknown, Cause::kSourceUnreadable,
-             {host, examine_src, "not read: " + m.unread, true});
+             {host, examine_src(), "not read: " + m.unread, true});
     }
     if (m.rebuilding && m.in_array == Seen::kYes && !(m.slot && m.slot->faulty) && a.sync &&
         a.sync->action == "recovery")
       worsen(n, Health::kDegraded, Cause::kRebuilding,
              {host, "mdadm --detail " + ac.device, fmt::format("/dev/{} spare rebuilding", dev)});
-    std::string sys_dev = "/sys/block/" + a.kernel_name + "/md/dev-" + dev;
+    auto sys_dev = [&] { return "/sys/block/" + a.kernel_name + "/md/dev-" + dev; };
     if (std::find(m.sysfs_state.begin(), m.sysfs_state.end(), "write_error") != m.sysfs_state.end())
       worsen(n, Health::kDegraded, Cause::kWriteErrors,
-             {host, sys_dev + "/state", text::join(m.sysfs_state, ",")});
+             {host, sys_dev() + "/state", text::join(m.sysfs_state, ",")});
     if (m.bad_block_ranges)
       worsen(n, Health::kDegraded, Cause::kBadBlocks,
-             {host, sys_dev + "/bad_blocks",
+             {host, sys_dev() + "/bad_blocks",
               fmt::format("{} bad-block ranges recorded (first at sector {})", m.bad_block_ranges,
                           m.first_bad_sector)});
     if (n.health != Health::kOk)

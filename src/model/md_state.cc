@@ -50,9 +50,9 @@ void fill_member(const ReadIndex& reads, const KvmFacts* k, const MdArrayState& 
   }
   if (m.disk == Seen::kYes) {
     auto ex = k->examine.find(m.device);
-    std::string src = "mdadm --examine /dev/" + m.device;
+    auto src = [&] { return "mdadm --examine /dev/" + m.device; };  // named only when not read
     if (ex == k->examine.end()) {
-      m.unread = unread_reason(reads, host, src);
+      m.unread = unread_reason(reads, host, src());
     } else if (ex->second.facts) {
       m.superblock = Seen::kYes;
       m.sb = superblock_of(*ex->second.facts);
@@ -60,7 +60,7 @@ void fill_member(const ReadIndex& reads, const KvmFacts* k, const MdArrayState& 
       m.superblock = Seen::kNo;
       m.no_superblock_text = std::string(text::trim(ex->second.stderr_text));
     } else {
-      m.unread = src + ": " + std::string(text::trim(ex->second.stderr_text));
+      m.unread = src() + ": " + std::string(text::trim(ex->second.stderr_text));
     }
   }
   if (a.assembled == Seen::kNo) m.in_array = Seen::kNo;

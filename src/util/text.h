@@ -3,6 +3,7 @@
 /// whitespace fields and checked integer conversion. Nothing here knows any tool's format.
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,12 +38,15 @@ std::optional<int64_t> parse_ctime_utc(std::string_view s);
 /// "Key : Value" as printed by mdadm; splits on the first " : " (or ':' at end).
 bool split_key_value(std::string_view line, std::string_view& key, std::string_view& value);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+/// The parts end to end, in one allocation. Node identities and labels are built thousands of
+/// times a sweep; fmt's run-time format parsing was a fifth of a 1,000-array graph build.
+std::string cat(std::initializer_list<std::string_view> parts);
 std::string lower(std::string_view s);
-/// FNV-1a: a stable 64-bit hash of a string (file names, simulated serials), not a secure one.
 /// Seconds since the epoch in UTC, through strftime's `format`.
 std::string format_utc(int64_t epoch_seconds, const char* format);
 /// Seconds since the epoch as "2026-11-30 04:10:00 UTC".
 std::string utc_time(double epoch_seconds);
+/// FNV-1a: a stable 64-bit hash of a string (file names, simulated serials), not a secure one.
 uint64_t fnv1a(std::string_view s, uint64_t salt = 0);
 
 }  // namespace stackdr::text
