@@ -398,6 +398,56 @@ TEST(Lsblk, JsonPairsAndTable) {
   EXPECT_EQ(t->find("sda")->children.size(), 6u);
 }
 
+// lsblk -J is read as a stream (no JSON tree): what util-linux 2.37+ prints (booleans, a
+// "mountpoints" list, -b's numeric SIZE, keys stackdr does not read) and shapes it never prints.
+TEST(Lsblk, JsonStreamReadsWhatLsblkPrintsAndRefusesOtherShapes) {
+  auto r = parse_lsblk(R"({"blockdevices": [
+     {"name":"sda", "maj:min":"8:0", "rm":false, "size":21474836480, "ro":false, "type":"disk",
+      "mountpoints":[null], "partflags":{"a":[1,{"b":2}]},
+      "children": [
+         {"name":"sda1", "size":"512M", "type":"part", "mountpoints":["/boot/efi", "/efi"]},
+         {"name":"md1", "kname":"md1", "type":"raid1", "mountpoint":"/mnt/md1", "mountpoints":["/x"],
+          "children": null}
+      ]},
+     {"kname":"dm-2", "type":"mpath", "serial":null, "wwn":"0x6001"}
+  ]})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->blockdevices.size(), 2u);
+  const BlockDevice& sda = r->blockdevices[0];
+  EXPECT_EQ(sda.size, "21474836480");
+  EXPECT_FALSE(sda.mountpoint.has_value());  // [null]: not mounted
+  ASSERT_EQ(sda.children.size(), 2u);
+  EXPECT_EQ(sda.children[0].mountpoint.value_or(""), "/boot/efi");  // the first of the list
+  EXPECT_EQ(sda.children[1].mountpoint.value_or(""), "/mnt/md1");   // MOUNTPOINT wins
+  EXPECT_TRUE(sda.children[1].children.empty());
+  EXPECT_EQ(r->blockdevices[1].name, "dm-2");  // no NAME: the kernel name
+  EXPECT_FALSE(r->blockdevices[1].serial.has_value());
+  EXPECT_EQ(r->blockdevices[1].wwn.value_or(""), "0x6001");
+
+  auto fails = [](const std::string& text) {
+    auto x = parse_lsblk(text);
+    return x.ok() ? std::string("parsed") : x.error().message;
+  };
+  EXPECT_NE(fails(R"({"blockdevices": ["sda"]})").find("a device that is not an object"), std::string::npos);
+  EXPECT_NE(fails(R"({"blockdevices": [{"name": {"x": 1}}]})").find("\"name\" is an object"),
+            std::string::npos);
+  EXPECT_NE(fails(R"({"blockdevices": [{"children": "sdb"}]})").find("\"children\" is not a list"),
+            std::string::npos);
+  EXPECT_NE(fails(R"({"devices": []})").find("no 'blockdevices' array"), std::string::npos);
+  EXPECT_NE(fails(R"({"blockdevices": {}})").find("no 'blockdevices' array"), std::string::npos);
+  EXPECT_NE(fails(R"({"blockdevices": [{"name": "sda")").find("invalid JSON"), std::string::npos);
+  // Nesting: 33 levels of devices are read, the 34th is refused.
+  auto nested = [](int levels) {
+    std::string s = R"({"blockdevices": [)";
+    for (int i = 0; i < levels; ++i) s += R"({"name": "d", "children": [)";
+    s += "]}";
+    for (int i = 1; i < levels; ++i) s += "]}";
+    return s + "]}";
+  };
+  EXPECT_EQ(fails(nested(33)), "parsed");
+  EXPECT_NE(fails(nested(34)).find("children nested more than 32 deep"), std::string::npos);
+}
+
 TEST(DiskLinks, ByPathNamesCarryIqnAndLun) {
   auto r = parse_disk_links(corpus("lab/ls-by-path.clean.txt"));
   ASSERT_TRUE(r.ok());
