@@ -58,16 +58,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   return out;
 }
 
-bool starts_with(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p;
-}
-bool ends_with(std::string_view s, std::string_view x) {
-  return s.size() >= x.size() && s.substr(s.size() - x.size()) == x;
-}
-bool contains(std::string_view s, std::string_view n) {
-  return s.find(n) != std::string_view::npos;
-}
-
 std::optional<int64_t> to_int(std::string_view s) {
   s = trim(s);
   if (s.empty()) return std::nullopt;
