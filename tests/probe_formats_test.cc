@@ -46,9 +46,11 @@ TEST(ProbeFormats, MdadmUpdateTimeReadsAsStrptimeWould) {
     ASSERT_NE(strptime(t, "%a %b %e %H:%M:%S %Y", &tm), nullptr) << t;
     EXPECT_EQ(text::parse_ctime_utc(t), static_cast<int64_t>(timegm(&tm))) << t;
   }
-  for (const char* bad : {"", "Sun Nov 29 10:00 2026", "Sun Foo 29 10:00:00 2026", "Mon Feb 30 10:00:00 2026",
-                          "Sun Nov 29 24:00:00 2026", "Sun Nov 29 -1:00:00 2026", "Nov 29 10:00:00 2026",
-                          "Sun Nov 29 10:00:00 99999999999999999999"})
+  for (const char* bad :
+       {"", "Sun Nov 29 10:00 2026", "Sun Foo 29 10:00:00 2026", "Mon Feb 30 10:00:00 2026",
+        "Sun Nov 29 24:00:00 2026", "Sun Nov 29 -1:00:00 2026", "Nov 29 10:00:00 2026",
+        "Sun Nov 29 10:00:00 99999999999999999999", "Sun Nov 29 10::00 2026", "Sun Nov 29 10:00:00:00 2026",
+        "Sun Nov 29 :10:00 2026", "Sun Nov 29 10:00:00 2026 x"})
     EXPECT_FALSE(text::parse_ctime_utc(bad)) << bad;
 }
 

@@ -150,13 +150,33 @@ std::optional<int64_t> parse_ctime_utc(std::string_view s) {
   static constexpr std::string_view kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  auto f = fields(s);
-  if (f.size() != 5 || std::find(std::begin(kDays), std::end(kDays), f[0]) == std::end(kDays))
+  // Split by hand into fixed slots: every md member's Update Time is read each sweep, and
+  // fields() and split() allocate a vector each.
+  auto cut = [](std::string_view text, auto is_sep, std::string_view* out, size_t max) {
+    size_t n = 0, i = 0;
+    while (i < text.size()) {
+      while (i < text.size() && is_sep(text[i])) ++i;
+      if (i == text.size()) break;
+      size_t b = i;
+      while (i < text.size() && !is_sep(text[i])) ++i;
+      if (n == max) return max + 1;  // more than expected
+      out[n++] = text.substr(b, i - b);
+    }
+    return n;
+  };
+  std::string_view f[5], hms[3];
+  if (cut(
+          s, [](char c) { return c == ' ' || c == '\t'; }, f, 5) != 5 ||
+      std::find(std::begin(kDays), std::end(kDays), f[0]) == std::end(kDays))
     return std::nullopt;
   auto month = std::find(std::begin(kMonths), std::end(kMonths), f[1]);
-  auto hms = split(f[3], ':');
+  // "04:10:00" exactly: an empty part ("04::00") is not skipped as a separator run would be.
+  size_t colons = static_cast<size_t>(std::count(f[3].begin(), f[3].end(), ':'));
+  size_t parts = cut(
+      f[3], [](char c) { return c == ':'; }, hms, 3);
   auto day = to_int(f[2]), year = to_int(f[4]);
-  if (month == std::end(kMonths) || hms.size() != 3 || !day || !year || *year < 1970 || *year > 9999)
+  if (month == std::end(kMonths) || colons != 2 || parts != 3 || !day || !year || *year < 1970 ||
+      *year > 9999)
     return std::nullopt;
   auto h = to_int(hms[0]), m = to_int(hms[1]), sec = to_int(hms[2]);
   auto in = [](std::optional<int64_t> v, int64_t top) { return v && *v >= 0 && *v <= top; };
