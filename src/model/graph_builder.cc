@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <future>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -47,14 +48,18 @@ bool unknown_if_missing(Node& n, bool have, const ReadIndex& reads, const std::s
 
 class Builder {
  public:
-  Builder(const Topology& t, const Observation& o, const std::map<std::string, MdArrayState>& md)
-      : t_(t), o_(o), md_(md), reads_(o) {}
+  Builder(const Topology& t, const Observation& o) : t_(t), o_(o), reads_(o) {}
 
-  StackGraph build() {
+  // In two halves: the storage server's nodes need no md state, so a caller may work the md
+  // states out meanwhile.
+  void build_storage() {
     // About six nodes per LUN (zvol, backstore, LUN, session, disk, member), two per array.
     g_.reserve(t_.luns.size() * 6 + t_.arrays.size() * 2 + t_.vms.size() * 4 + 16);
     index();
     storage();
+  }
+  StackGraph build_rest(const std::map<std::string, MdArrayState>& md) {
+    md_ = &md;
     for (const auto& [host, facts] : o_.kvm) kvm(host, facts);
     vms();
     return std::move(g_);
@@ -436,7 +441,7 @@ class Builder {
   }
 
   void array(const std::string& host, const KvmFacts& k, const ArrayConfig& a) {
-    const MdArrayState& st = md_.at(a.name);
+    const MdArrayState& st = md_->at(a.name);
     Node arr{node_id::array(a),
              Layer::kMdArray,
              host,
@@ -701,7 +706,7 @@ class Builder {
 
   const Topology& t_;
   const Observation& o_;
-  const std::map<std::string, MdArrayState>& md_;
+  const std::map<std::string, MdArrayState>* md_ = nullptr;  // set by build_rest()
   ReadIndex reads_;
   StackGraph g_;
   std::map<std::string, HostIndex> idx_;
@@ -716,11 +721,24 @@ class Builder {
 
 StackGraph build_graph(const Topology& t, const Observation& o,
                        const std::map<std::string, MdArrayState>& md) {
-  return Builder(t, o, md).build();
+  Builder b(t, o);
+  b.build_storage();
+  return b.build_rest(md);
 }
 
 StackGraph build_graph(const Topology& t, const Observation& o) {
-  return build_graph(t, o, md_states(t, o));
+  Builder b(t, o);
+  // On a big stack the md states (a fifth of a build) are worked out on another thread while
+  // the storage server's nodes are added (another fifth): both only read the topology and
+  // the observation. A small stack is not worth a thread's start.
+  constexpr size_t kArraysWorthAThread = 100;
+  if (t.arrays.size() < kArraysWorthAThread) {
+    b.build_storage();
+    return b.build_rest(md_states(t, o));
+  }
+  auto md = std::async(std::launch::async, [&] { return md_states(t, o); });
+  b.build_storage();
+  return b.build_rest(md.get());
 }
 
 }  // namespace stackdr
