@@ -139,18 +139,27 @@ struct KvmSlots {
 };
 
 // The KVM host's first round: everything that does not depend on another probe's answer.
+// What the second round rests on (sessions, by-path links, pings, mdstat) is in the group
+// `second_round`; the rest (lsblk, virsh, dmesg, settings) may still run during it.
 void add_kvm_probes(const Topology& t, Host* h, const std::string& name, KvmFacts& f, KvmSlots& slots,
-                    const ObserveOptions& opt, ProbeBatch& b) {
+                    const ObserveOptions& opt, ProbeBatch& b, int second_round) {
   f.host = name;
-  b.add(h, name, [&f, &opt](Prober& p) {
-    if (auto r = p.run(probe_argv::iscsiadm_sessions(), opt.timeout, {0, 21}))
-      f.sessions = p.parsed(parse_iscsiadm_session(r->out, "iscsiadm -m session -P 3", r->err),
-                            "iscsiadm -m session -P 3");
-  });
-  b.add(h, name, [&f, &opt](Prober& p) {
-    if (auto r = p.run(probe_argv::ls_by_path(), opt.timeout, {0, 2}))
-      f.by_path = p.parsed(parse_disk_links(r->out, "ls -l /dev/disk/by-path"), "ls -l /dev/disk/by-path");
-  });
+  b.add(
+      h, name,
+      [&f, &opt](Prober& p) {
+        if (auto r = p.run(probe_argv::iscsiadm_sessions(), opt.timeout, {0, 21}))
+          f.sessions = p.parsed(parse_iscsiadm_session(r->out, "iscsiadm -m session -P 3", r->err),
+                                "iscsiadm -m session -P 3");
+      },
+      second_round);
+  b.add(
+      h, name,
+      [&f, &opt](Prober& p) {
+        if (auto r = p.run(probe_argv::ls_by_path(), opt.timeout, {0, 2}))
+          f.by_path =
+              p.parsed(parse_disk_links(r->out, "ls -l /dev/disk/by-path"), "ls -l /dev/disk/by-path");
+      },
+      second_round);
   b.add(h, name, [&f, &opt](Prober& p) {
     if (auto r = p.run(probe_argv::lsblk(), opt.timeout))
       f.lsblk = p.parsed(parse_lsblk(r->out, "lsblk"), "lsblk");
@@ -159,19 +168,25 @@ void add_kvm_probes(const Topology& t, Host* h, const std::string& name, KvmFact
     std::string ip = portal_ip(portal);
     if (slots.pings.count(ip)) continue;
     auto& slot = slots.pings[ip];
-    b.add(h, name, [ip, &slot, &opt](Prober& p) {
-      if (auto r = p.run(probe_argv::ping(ip), opt.timeout, {0, 1, 2})) {
-        PingResult pr;
-        pr.reachable = r->exit_code == 0;
-        for (auto l : text::lines(r->out))
-          if (text::contains(l, "packet loss")) pr.summary = std::string(l);
-        slot = pr;
-      }
-    });
+    b.add(
+        h, name,
+        [ip, &slot, &opt](Prober& p) {
+          if (auto r = p.run(probe_argv::ping(ip), opt.timeout, {0, 1, 2})) {
+            PingResult pr;
+            pr.reachable = r->exit_code == 0;
+            for (auto l : text::lines(r->out))
+              if (text::contains(l, "packet loss")) pr.summary = std::string(l);
+            slot = pr;
+          }
+        },
+        second_round);
   }
-  b.add(h, name, [&f](Prober& p) {
-    if (auto v = p.read("/proc/mdstat")) f.mdstat = p.parsed(parse_mdstat(*v), "/proc/mdstat");
-  });
+  b.add(
+      h, name,
+      [&f](Prober& p) {
+        if (auto v = p.read("/proc/mdstat")) f.mdstat = p.parsed(parse_mdstat(*v), "/proc/mdstat");
+      },
+      second_round);
   bool has_vms = std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == name; });
   if (has_vms) {
     b.add(h, name, [&f, &opt](Prober& p) {
@@ -227,7 +242,9 @@ void read_md_sysfs(Prober& p, const MdstatArray& a, MdSysfsFacts& sys, bool mism
 }
 
 // The KVM host's second round: the arrays md knows (from /proc/mdstat) and the member disks
-// present (from the by-path links), each examined.
+// present (from the by-path links), each examined. It runs as the follow-up of the host's
+// `second_round` group, on a worker, while other probes still run: it touches only this
+// host's facts and slots, which no probe still running writes to the same place.
 void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFacts& f, KvmSlots& slots,
                       const ObserveOptions& opt, ProbeBatch& b) {
   std::map<std::string, const MdstatArray*> arrays;
@@ -327,27 +344,31 @@ void keep_filled(std::map<std::string, std::optional<T>>& slots, std::map<std::s
 
 Observation observe(const Topology& t, const HostLookup& hosts, const ObserveOptions& opt) {
   Observation obs;
-  ProbeBatch first;
+  ProbeBatch batch;
   std::map<std::string, std::optional<SmartctlFacts>> smart;
-  add_storage_probes(t, hosts(t.storage.host), obs.storage, smart, opt, first);
+  add_storage_probes(t, hosts(t.storage.host), obs.storage, smart, opt, batch);
   std::map<std::string, KvmSlots> slots;  // by KVM host
-  for (const auto& h : t.kvm_hosts()) add_kvm_probes(t, hosts(h), h, obs.kvm[h], slots[h], opt, first);
+  for (const auto& name : t.kvm_hosts()) {
+    // Looked up here, not in the follow-up: a worker must not insert into these maps.
+    Host* h = hosts(name);
+    KvmFacts& f = obs.kvm[name];
+    KvmSlots& s = slots[name];
+    int second_round = batch.group(
+        [&t, h, name, &f, &s, &opt](ProbeBatch& b) { add_array_probes(t, h, name, f, s, opt, b); });
+    add_kvm_probes(t, h, name, f, s, opt, batch, second_round);
+  }
   for (const auto& v : t.vms) {
     if (v.guest.empty() || obs.guests.count(v.guest)) continue;
-    add_guest_probes(hosts(v.guest), v.guest, obs.guests[v.guest], opt.kernel_log, opt, first);
+    add_guest_probes(hosts(v.guest), v.guest, obs.guests[v.guest], opt.kernel_log, opt, batch);
   }
   // A filesystem mounted straight from an array on its KVM host: that host's mounts too (its
   // kernel log is already in the KVM facts).
   for (const auto& a : t.arrays) {
     if (a.mountpoint.empty() || obs.guests.count(a.host)) continue;
-    add_guest_probes(hosts(a.host), a.host, obs.guests[a.host], false, opt, first);
+    add_guest_probes(hosts(a.host), a.host, obs.guests[a.host], false, opt, batch);
   }
-  first.run(opt.parallel, obs.sources);
+  batch.run(opt.parallel, obs.sources);
   keep_filled(smart, obs.storage.smart);
-
-  ProbeBatch second;
-  for (const auto& h : t.kvm_hosts()) add_array_probes(t, hosts(h), h, obs.kvm[h], slots[h], opt, second);
-  second.run(opt.parallel, obs.sources);
   for (auto& [h, s] : slots) {
     KvmFacts& f = obs.kvm[h];
     keep_filled(s.pings, f.pings);

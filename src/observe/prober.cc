@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
 #include <thread>
 
 #include "util/text.h"
@@ -67,39 +67,119 @@ void Prober::record(const std::string& what, bool ok, const std::string& err, do
   sources_.push_back({name_, what, ok, one_line, ms});
 }
 
-void ProbeBatch::add(Host* host, const std::string& host_name, Probe probe) {
-  entries_.push_back({host, host_name, std::move(probe), {}});
+void ProbeBatch::add(Host* host, const std::string& host_name, Probe probe, int group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_.push_back({host, host_name, std::move(probe), group, {}});
+  if (group != kNoGroup) ++groups_.at(static_cast<size_t>(group)).pending;
+}
+
+int ProbeBatch::group(FollowUp follow_up) {
+  std::lock_guard<std::mutex> lock(mu_);
+  groups_.push_back({std::move(follow_up), 0, false});
+  return static_cast<int>(groups_.size() - 1);
+}
+
+void ProbeBatch::run_one(Entry& e) {
+  Prober p(e.host, e.host_name, e.sources);
+  // A probe that throws (a parser bug, memory) is a read that failed: what it would have
+  // said is not seen, and the sweep goes on. A throw out of a worker thread would abort.
+  try {
+    e.probe(p);
+  } catch (const std::exception& x) {
+    e.sources.push_back(
+        {e.host_name, "probe", false, std::string("internal error while reading: ") + x.what(), 0});
+  }
+}
+
+std::vector<ProbeBatch::FollowUp*> ProbeBatch::due_follow_ups() {
+  std::vector<FollowUp*> due;
+  for (auto& g : groups_)
+    if (!g.followed && g.pending == 0) {
+      g.followed = true;
+      if (g.follow_up) due.push_back(&g.follow_up);
+    }
+  return due;
 }
 
 void ProbeBatch::run(int max_parallel, std::vector<SourceRecord>& sources) {
-  auto run_one = [](Entry& e) {
-    Prober p(e.host, e.host_name, e.sources);
-    // A probe that throws (a parser bug, memory) is a read that failed: what it would have
-    // said is not seen, and the sweep goes on. A throw out of a worker thread would abort.
+  // A follow-up that throws is a round not added: what its probes would read stays unseen,
+  // and the record says why.
+  std::vector<SourceRecord> unplanned;
+  auto follow = [&](FollowUp* f) {
     try {
-      e.probe(p);
+      (*f)(*this);
     } catch (const std::exception& x) {
-      e.sources.push_back(
-          {e.host_name, "probe", false, std::string("internal error while reading: ") + x.what(), 0});
+      std::lock_guard<std::mutex> lock(mu_);
+      unplanned.push_back(
+          {"", "probe", false, std::string("internal error while planning reads: ") + x.what(), 0});
     }
   };
   bool concurrent = std::all_of(entries_.begin(), entries_.end(),
                                 [](const Entry& e) { return !e.host || e.host->concurrent(); });
-  size_t workers =
-      concurrent ? std::min<size_t>(static_cast<size_t>(std::max(max_parallel, 1)), entries_.size()) : 1;
+  size_t workers = concurrent ? static_cast<size_t>(std::max(max_parallel, 1)) : 1;
   if (workers <= 1) {
-    for (auto& e : entries_) run_one(e);
+    // In the order added; a follow-up's probes go behind every probe added before them.
+    std::unique_lock<std::mutex> lock(mu_);
+    for (auto* f : due_follow_ups()) {
+      lock.unlock();
+      follow(f);
+      lock.lock();
+    }
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      Entry& e = entries_[i];
+      lock.unlock();
+      run_one(e);
+      lock.lock();
+      if (e.group != kNoGroup) --groups_[static_cast<size_t>(e.group)].pending;
+      for (auto* f : due_follow_ups()) {
+        lock.unlock();
+        follow(f);
+        lock.lock();
+      }
+    }
   } else {
-    std::atomic<size_t> next{0};
+    std::condition_variable more;  // an entry was added, or the last one ended
+    size_t next = 0, running = 0, following = 0;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      for (auto* f : due_follow_ups()) {  // groups with no probes of their own
+        lock.unlock();
+        follow(f);
+        lock.lock();
+      }
+    }
+    auto worker = [&] {
+      std::unique_lock<std::mutex> lock(mu_);
+      for (;;) {
+        more.wait(lock, [&] { return next < entries_.size() || (running == 0 && following == 0); });
+        if (next >= entries_.size()) return;  // nothing left, and nothing that could add more
+        Entry& e = entries_[next++];
+        ++running;
+        lock.unlock();
+        run_one(e);
+        lock.lock();
+        --running;
+        if (e.group != kNoGroup) --groups_[static_cast<size_t>(e.group)].pending;
+        for (auto* f : due_follow_ups()) {
+          ++following;
+          lock.unlock();
+          follow(f);  // its add()s take the lock themselves
+          lock.lock();
+          --following;
+        }
+        more.notify_all();
+      }
+    };
     std::vector<std::thread> threads;
-    for (size_t w = 0; w < workers; ++w)
-      threads.emplace_back([&] {
-        for (size_t i = next++; i < entries_.size(); i = next++) run_one(entries_[i]);
-      });
+    for (size_t w = 0; w < workers; ++w) threads.emplace_back(worker);
     for (auto& t : threads) t.join();
   }
-  for (auto& e : entries_) sources.insert(sources.end(), e.sources.begin(), e.sources.end());
+  for (auto& e : entries_)
+    sources.insert(sources.end(), std::make_move_iterator(e.sources.begin()),
+                   std::make_move_iterator(e.sources.end()));
+  sources.insert(sources.end(), unplanned.begin(), unplanned.end());
   entries_.clear();
+  groups_.clear();
 }
 
 }  // namespace stackdr

@@ -6,7 +6,9 @@
 /// of them — which matters when `mdadm --examine` blocks for its whole timeout behind an
 /// iSCSI session that is recovering, or `targetcli` needs seconds to start its Python.
 
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,12 +58,26 @@ class Prober {
 /// the batch touches (a field, or a map entry made before the batch runs) and its sources
 /// into its own list; the lists are appended in the order the probes were added, so a sweep's
 /// record reads the same whether the probes ran one by one or side by side.
+///
+/// A probe may belong to a group, and a group may have a follow-up: once every probe of the
+/// group has ended, the follow-up runs (on the worker that ended the last one) and may add
+/// probes, which join the same run behind the others. A KVM host's second round (examine each
+/// member its first round found) so starts while the storage server's reads still run, with
+/// never more than `max_parallel` probes at once. A follow-up adds probes for hosts the batch
+/// already has (whether they take concurrent calls was decided when the run started).
 class ProbeBatch {
  public:
   using Probe = std::function<void(Prober&)>;
-  void add(Host* host, const std::string& host_name, Probe probe);
-  /// Runs every probe, at most `max_parallel` at once (1: one after another; also when a host
-  /// says it cannot take concurrent calls, as the simulator cannot), and appends their sources.
+  using FollowUp = std::function<void(ProbeBatch&)>;
+  static constexpr int kNoGroup = -1;
+
+  void add(Host* host, const std::string& host_name, Probe probe, int group = kNoGroup);
+  /// A new group, whose follow-up runs once all of its probes have ended (at once when it has
+  /// none by the time the run starts).
+  int group(FollowUp follow_up);
+  /// Runs every probe, at most `max_parallel` at once (1: one after another, in the order
+  /// added; also when a host says it cannot take concurrent calls, as the simulator cannot),
+  /// and appends their sources.
   void run(int max_parallel, std::vector<SourceRecord>& sources);
 
  private:
@@ -69,9 +85,21 @@ class ProbeBatch {
     Host* host;
     std::string host_name;
     Probe probe;
+    int group;
     std::vector<SourceRecord> sources;
   };
-  std::vector<Entry> entries_;
+  struct Group {
+    FollowUp follow_up;
+    size_t pending = 0;  // probes of the group not yet ended
+    bool followed = false;
+  };
+  void run_one(Entry& e);
+  // Called with mu_ held; returns the follow-ups that became due (run them without it).
+  std::vector<FollowUp*> due_follow_ups();
+
+  std::deque<Entry> entries_;  // a deque: entries added while running do not move the others
+  std::vector<Group> groups_;
+  std::mutex mu_;
 };
 
 }  // namespace stackdr
