@@ -198,5 +198,52 @@ TEST(ProbeBatch, SourcesKeepTheOrderProbesWereAdded) {
   EXPECT_EQ(out[3].source, "/proc/mdstat");
 }
 
+// A group's follow-up runs once every probe of the group has ended, and the probes it adds
+// join the same run behind the others: one by one (the simulator) and side by side alike.
+// A follow-up that throws is recorded as a failed read, and the run still ends.
+TEST(ProbeBatch, AGroupsFollowUpRunsAfterItsProbesAndAddsToTheSameRun) {
+  for (int parallel : {1, 4}) {
+    testing::SimStack s;
+    Wrapped w;
+    HostLookup l = parallel > 1 ? w.lookup(s.lookup()) : s.lookup();
+    Host* h = l(s.topology.kvm_hosts().front());
+    ProbeBatch b;
+    std::mutex mu;
+    std::vector<std::string> ended;  // probes in the order they ended
+    auto probe = [&](std::string path) {
+      return [&, path](Prober& p) {
+        p.read(path);
+        std::lock_guard<std::mutex> lock(mu);
+        ended.push_back(path);
+      };
+    };
+    std::vector<std::string> seen_by_follow_up;
+    int g = b.group([&](ProbeBatch& batch) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        seen_by_follow_up = ended;
+      }
+      batch.add(h, h->name(), probe("/proc/mounts"));
+    });
+    int empty = b.group([](ProbeBatch&) { throw std::runtime_error("no plan"); });
+    (void)empty;
+    b.add(h, h->name(), probe("/proc/mdstat"), g);
+    b.add(h, h->name(), probe("/nonexistent"), g);
+    b.add(h, h->name(), probe("/proc/mdstat"));
+    std::vector<SourceRecord> out;
+    b.run(parallel, out);
+    // The follow-up saw both probes of its group ended.
+    EXPECT_EQ(std::count(seen_by_follow_up.begin(), seen_by_follow_up.end(), "/nonexistent"), 1) << parallel;
+    ASSERT_EQ(out.size(), 5u) << parallel;
+    EXPECT_EQ(out[0].source, "/proc/mdstat");
+    EXPECT_EQ(out[1].source, "/nonexistent");
+    EXPECT_EQ(out[2].source, "/proc/mdstat");
+    EXPECT_EQ(out[3].source, "/proc/mounts");  // added by the follow-up: behind the others
+    EXPECT_TRUE(out[3].ok);
+    EXPECT_FALSE(out[4].ok);
+    EXPECT_NE(out[4].error.find("no plan"), std::string::npos) << out[4].error;
+  }
+}
+
 }  // namespace
 }  // namespace stackdr
