@@ -3,7 +3,6 @@
 // Run: build/stackdr_bench   (the README's performance section quotes its output)
 
 #include <benchmark/benchmark.h>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
@@ -17,53 +16,10 @@
 #include "probe/targetcli_ls.h"
 #include "sim/renderers.h"
 #include "sim/sim_host.h"
+#include "sim/synthetic_stack.h"
 
 namespace stackdr {
 namespace {
-
-// N arrays, each a RAID1 of two LUNs, each LUN behind its own target (so 2N sessions).
-Topology synthetic_topology(int arrays) {
-  Topology t;
-  t.source = "synthetic";
-  auto host = [](const char* name, HostRole role, const char* address) {
-    HostConfig h;
-    h.name = name;
-    h.role = role;
-    h.address = address;
-    return h;
-  };
-  t.hosts = {host("storage", HostRole::kStorage, "127.0.0.1"), host("kvm", HostRole::kKvm, "127.0.0.2")};
-  t.storage = {"storage", "tank", "127.0.0.1:3260", {"ata-DISK_A", "ata-DISK_B"}, {}};
-  t.initiator = {"kvm", "iqn.2024-01.com.example:kvm"};
-  for (int i = 0; i < arrays; ++i) {
-    ArrayConfig a;
-    a.name = fmt::format("md{}", i);
-    a.host = "kvm";
-    a.device = "/dev/" + a.name;
-    for (int leg = 0; leg < 2; ++leg) {
-      LunConfig l;
-      l.name = fmt::format("a{}l{}", i, leg);
-      l.target = fmt::format("iqn.2003-01.org.linux-iscsi.storage:{}", l.name);
-      l.zvol = "tank/" + l.name;
-      l.device = "/dev/zvol/" + l.zvol;
-      l.backstore_name = l.name;
-      a.members.push_back(l.name);
-      t.luns.push_back(l);
-    }
-    t.arrays.push_back(a);
-  }
-  t.index();
-  return t;
-}
-
-// sdX names run out at 26; the synthetic stack names disks sd<number> like a big SAN host.
-// md's members keep the name they were bound under, so they are renamed with their disks (a
-// healthy stack must stay healthy: the sweep of it finds nothing).
-void rename_disks(sim::SimState& s) {
-  for (size_t i = 0; i < s.sessions.size(); ++i) s.sessions[i].disk = fmt::format("sd{}", i);
-  for (auto& a : s.arrays)
-    for (auto& m : a.members) m.rdev = s.disk_of(m.lun);
-}
 
 // Answers from what a first pass through the simulated host returned, so the timed loop
 // measures parsing, graph and diagnosis — not the simulator's rendering. After warm-up the
@@ -105,9 +61,9 @@ struct Stack {
   Topology topo;
   std::shared_ptr<sim::SimState> state;
   std::map<std::string, std::unique_ptr<CachedHost>> hosts;
-  explicit Stack(int n, int logged_out_every = 0) : topo(synthetic_topology(n)) {
+  explicit Stack(int n, int logged_out_every = 0) : topo(sim::synthetic_topology(n)) {
     state = std::make_shared<sim::SimState>(sim::build_sim_state(topo));
-    rename_disks(*state);
+    sim::number_disks(*state);
     if (logged_out_every > 0)
       for (size_t i = 0; i < state->sessions.size(); i += static_cast<size_t>(logged_out_every))
         state->sessions[i].session_state = "FAILED";
