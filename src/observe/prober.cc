@@ -114,59 +114,53 @@ void ProbeBatch::run(int max_parallel, std::vector<SourceRecord>& sources) {
           {"", "probe", false, std::string("internal error while planning reads: ") + x.what(), 0});
     }
   };
+  size_t following = 0;  // follow-ups running: they may still add probes
+  // Runs, with `lock` (on mu_) released, each follow-up whose group has just ended.
+  auto follow_due = [&](std::unique_lock<std::mutex>& lock) {
+    for (auto* f : due_follow_ups()) {
+      ++following;
+      lock.unlock();
+      follow(f);  // its add()s take the lock themselves
+      lock.lock();
+      --following;
+    }
+  };
+  // A probe has ended: its group has one fewer to wait for.
+  auto ended = [&](const Entry& e, std::unique_lock<std::mutex>& lock) {
+    if (e.group != kNoGroup) --groups_[static_cast<size_t>(e.group)].pending;
+    follow_due(lock);
+  };
   bool concurrent = std::all_of(entries_.begin(), entries_.end(),
                                 [](const Entry& e) { return !e.host || e.host->concurrent(); });
   size_t workers = concurrent ? static_cast<size_t>(std::max(max_parallel, 1)) : 1;
+  std::unique_lock<std::mutex> lock(mu_);
+  follow_due(lock);  // groups with no probes of their own
   if (workers <= 1) {
     // In the order added; a follow-up's probes go behind every probe added before them.
-    std::unique_lock<std::mutex> lock(mu_);
-    for (auto* f : due_follow_ups()) {
-      lock.unlock();
-      follow(f);
-      lock.lock();
-    }
     for (size_t i = 0; i < entries_.size(); ++i) {
       Entry& e = entries_[i];
       lock.unlock();
       run_one(e);
       lock.lock();
-      if (e.group != kNoGroup) --groups_[static_cast<size_t>(e.group)].pending;
-      for (auto* f : due_follow_ups()) {
-        lock.unlock();
-        follow(f);
-        lock.lock();
-      }
+      ended(e, lock);
     }
+    lock.unlock();
   } else {
+    lock.unlock();
     std::condition_variable more;  // an entry was added, or the last one ended
-    size_t next = 0, running = 0, following = 0;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      for (auto* f : due_follow_ups()) {  // groups with no probes of their own
-        lock.unlock();
-        follow(f);
-        lock.lock();
-      }
-    }
+    size_t next = 0, running = 0;
     auto worker = [&] {
-      std::unique_lock<std::mutex> lock(mu_);
+      std::unique_lock<std::mutex> held(mu_);
       for (;;) {
-        more.wait(lock, [&] { return next < entries_.size() || (running == 0 && following == 0); });
+        more.wait(held, [&] { return next < entries_.size() || (running == 0 && following == 0); });
         if (next >= entries_.size()) return;  // nothing left, and nothing that could add more
         Entry& e = entries_[next++];
         ++running;
-        lock.unlock();
+        held.unlock();
         run_one(e);
-        lock.lock();
+        held.lock();
         --running;
-        if (e.group != kNoGroup) --groups_[static_cast<size_t>(e.group)].pending;
-        for (auto* f : due_follow_ups()) {
-          ++following;
-          lock.unlock();
-          follow(f);  // its add()s take the lock themselves
-          lock.lock();
-          --following;
-        }
+        ended(e, held);
         more.notify_all();
       }
     };

@@ -97,8 +97,9 @@ class ProbeBatch {
   // Called with mu_ held; returns the follow-ups that became due (run them without it).
   std::vector<FollowUp*> due_follow_ups();
 
-  std::deque<Entry> entries_;  // a deque: entries added while running do not move the others
-  std::vector<Group> groups_;
+  // Deques: what is added while running does not move what a worker or a follow-up holds.
+  std::deque<Entry> entries_;
+  std::deque<Group> groups_;
   std::mutex mu_;
 };
 
