@@ -5,6 +5,7 @@
 /// unhealthy node is the cause and which are symptoms is diagnosis's job.
 
 #include "model/md_state.h"
+#include "model/node_id.h"  // the identities callers look nodes up by
 #include "model/stack_graph.h"
 #include "probe/observation.h"
 #include "topology/topology.h"
@@ -15,15 +16,5 @@ StackGraph build_graph(const Topology& topology, const Observation& observation)
 /// The same, with the md states of this observation already built (the View has them).
 StackGraph build_graph(const Topology& topology, const Observation& observation,
                        const std::map<std::string, MdArrayState>& md);
-
-namespace node_id {
-std::string pool(const std::string& pool);
-std::string lun(const LunConfig& l);
-std::string session(const std::string& host, const LunConfig& l, const std::string& portal);
-std::string iscsi_disk(const std::string& host, const LunConfig& l);
-std::string array(const ArrayConfig& a);
-std::string member(const ArrayConfig& a, const std::string& lun);
-std::string vm(const VmConfig& v);
-}  // namespace node_id
 
 }  // namespace stackdr
