@@ -112,6 +112,18 @@ void BM_ParseTargetcliLs(benchmark::State& st) {
   st.SetComplexityN(st.range(0));
 }
 
+// The timed body of a sweep, out of line so that a profiler can collect it alone
+// (valgrind --toggle-collect='*one_sweep*'), without the warm-up's simulator.
+[[gnu::noinline]] void one_sweep(Stack& s, int parallel, size_t& findings, size_t& failed_reads) {
+  Observation o = observe(s.topo, s.lookup(), bench_options(parallel));
+  failed_reads = static_cast<size_t>(
+      std::count_if(o.sources.begin(), o.sources.end(), [](const SourceRecord& r) { return !r.ok; }));
+  StackGraph g = build_graph(s.topo, o);
+  auto f = diagnose(g);
+  findings = f.size();
+  benchmark::DoNotOptimize(f);
+}
+
 // One full sweep: every probe parsed, the graph built, diagnosis run. Probes run side by side
 // as the observer runs them on a real host (`parallel` at most); the figure is wall time.
 void sweep(benchmark::State& st, int logged_out_every, int parallel = ObserveOptions{}.parallel) {
@@ -119,15 +131,7 @@ void sweep(benchmark::State& st, int logged_out_every, int parallel = ObserveOpt
   s.warm(bench_options(parallel));
   size_t findings = 0;
   size_t failed_reads = 0;
-  for (auto _ : st) {
-    Observation o = observe(s.topo, s.lookup(), bench_options(parallel));
-    failed_reads = static_cast<size_t>(
-        std::count_if(o.sources.begin(), o.sources.end(), [](const SourceRecord& r) { return !r.ok; }));
-    StackGraph g = build_graph(s.topo, o);
-    auto f = diagnose(g);
-    findings = f.size();
-    benchmark::DoNotOptimize(f);
-  }
+  for (auto _ : st) one_sweep(s, parallel, findings, failed_reads);
   st.counters["findings"] = static_cast<double>(findings);
   st.counters["failed_reads"] = static_cast<double>(failed_reads);  // 0, or the cache missed
   st.SetComplexityN(st.range(0));

@@ -26,14 +26,6 @@ std::vector<std::string_view> lines(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  const char* ws = " \t\r\n";
-  size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(ws);
-  return s.substr(b, e - b + 1);
-}
-
 std::vector<std::string_view> fields(std::string_view s) {
   std::vector<std::string_view> out;
   size_t i = 0;
@@ -86,7 +78,13 @@ std::optional<double> to_double(std::string_view s) {
 }
 
 bool split_key_value(std::string_view line, std::string_view& key, std::string_view& value) {
-  size_t p = line.find(" : ");
+  // " : " found by its colon: find() of a three-byte needle calls memchr at every space, and
+  // mdadm indents each line with a dozen of them.
+  size_t p = line.find(':');
+  while (p != std::string_view::npos &&
+         !(p > 0 && line[p - 1] == ' ' && p + 1 < line.size() && line[p + 1] == ' '))
+    p = line.find(':', p + 1);
+  if (p != std::string_view::npos) --p;  // where " : " starts
   if (p == std::string_view::npos) {
     std::string_view t = trim(line);
     if (ends_with(t, " :")) {

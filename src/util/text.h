@@ -13,7 +13,17 @@ namespace stackdr::text {
 
 /// Lines without their '\n' (a trailing newline does not make an empty last line).
 std::vector<std::string_view> lines(std::string_view s);
-std::string_view trim(std::string_view s);
+// Inline, with its own loop: find_first_not_of(" \t\r\n") calls memchr once per byte, and
+// parsers trim every field of every line (a tenth of a 1,000-array sweep went there).
+inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+inline std::string_view trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && is_space(s[b])) ++b;
+  while (e > b && is_space(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
 /// Fields separated by runs of spaces or tabs.
 std::vector<std::string_view> fields(std::string_view s);
 std::vector<std::string_view> split(std::string_view s, char sep);

@@ -1,0 +1,81 @@
+// The text helpers every parser stands on: trimming, "key : value" lines as mdadm and
+// iscsiadm print them, and numbers as a tool under another locale prints them.
+
+#include "util/text.h"
+
+#include <gtest/gtest.h>
+
+namespace stackdr {
+namespace {
+
+TEST(Text, TrimTakesSpacesTabsAndLineEndsFromBothEndsOnly) {
+  EXPECT_EQ(text::trim("  \t clean \r\n"), "clean");
+  EXPECT_EQ(text::trim("in  side"), "in  side");
+  EXPECT_EQ(text::trim(" \t\r\n "), "");
+  EXPECT_EQ(text::trim(""), "");
+  EXPECT_EQ(text::trim("x"), "x");
+  EXPECT_EQ(text::trim("\vx\f"), "\vx\f");  // not whitespace any tool indents with
+}
+
+TEST(Text, SplitKeyValueCutsAtTheFirstSpacedColon) {
+  std::string_view k, v;
+  // mdadm --examine: the indentation, and colons inside the value (a UUID, a time).
+  ASSERT_TRUE(text::split_key_value("     Array UUID : 3f1c0d2e:5a4b3c2d:1e0f9a8b:7c6d5e4f", k, v));
+  EXPECT_EQ(k, "Array UUID");
+  EXPECT_EQ(v, "3f1c0d2e:5a4b3c2d:1e0f9a8b:7c6d5e4f");
+  ASSERT_TRUE(text::split_key_value("    Update Time : Mon Nov 30 12:00:01 2026", k, v));
+  EXPECT_EQ(k, "Update Time");
+  EXPECT_EQ(v, "Mon Nov 30 12:00:01 2026");
+  // A colon without spaces before the spaced one is part of the key.
+  ASSERT_TRUE(text::split_key_value("  Name : host:data", k, v));
+  EXPECT_EQ(k, "Name");
+  EXPECT_EQ(v, "host:data");
+  ASSERT_TRUE(text::split_key_value("a:b : c", k, v));
+  EXPECT_EQ(k, "a:b");
+  EXPECT_EQ(v, "c");
+  // A key with nothing after it ("Consistency Policy :" on some versions).
+  ASSERT_TRUE(text::split_key_value("    Features :", k, v));
+  EXPECT_EQ(k, "Features");
+  EXPECT_EQ(v, "");
+  ASSERT_TRUE(text::split_key_value("State : ", k, v));
+  EXPECT_EQ(k, "State");
+  EXPECT_EQ(v, "");
+}
+
+TEST(Text, SplitKeyValueRefusesLinesWithoutASpacedColonOrAKey) {
+  std::string_view k, v;
+  EXPECT_FALSE(text::split_key_value("/dev/md0:", k, v));
+  EXPECT_FALSE(text::split_key_value("key:value", k, v));
+  EXPECT_FALSE(text::split_key_value("key :value", k, v));
+  EXPECT_FALSE(text::split_key_value("key: value", k, v));
+  EXPECT_FALSE(text::split_key_value("    Number   Major   Minor   RaidDevice State", k, v));
+  EXPECT_FALSE(text::split_key_value(" : value", k, v));
+  EXPECT_FALSE(text::split_key_value(":", k, v));
+  EXPECT_FALSE(text::split_key_value("", k, v));
+}
+
+TEST(Text, NumbersAreWholeOrNothing) {
+  EXPECT_EQ(text::to_int(" 42\n"), 42);
+  EXPECT_EQ(text::to_int("-7"), -7);
+  EXPECT_FALSE(text::to_int("42x"));
+  EXPECT_FALSE(text::to_int(""));
+  EXPECT_FALSE(text::to_int("99999999999999999999"));
+  EXPECT_EQ(text::to_double("72.38"), 72.38);
+  EXPECT_EQ(text::to_double("72,38"), 72.38);  // a bundle made under de_DE
+  EXPECT_FALSE(text::to_double("1,234.5"));
+  EXPECT_FALSE(text::to_double("1,2,3"));
+}
+
+TEST(Text, LinesDropTheNewlineAndACarriageReturn) {
+  auto l = text::lines("one\r\ntwo\n\nthree");
+  ASSERT_EQ(l.size(), 4u);
+  EXPECT_EQ(l[0], "one");
+  EXPECT_EQ(l[1], "two");
+  EXPECT_EQ(l[2], "");
+  EXPECT_EQ(l[3], "three");
+  EXPECT_EQ(text::lines("last\n").size(), 1u);
+  EXPECT_TRUE(text::lines("").empty());
+}
+
+}  // namespace
+}  // namespace stackdr
