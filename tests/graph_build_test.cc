@@ -1,8 +1,10 @@
 // The graph of a big stack is built in two halves, the md states on a second thread (from 100
-// arrays on): the graph must be the same, node for node, as the one built in one thread.
+// arrays on): the graph must be the same, node for node, as the one built in one thread. Edges
+// are places in the node list, each to a node added before: the graph cannot hold a loop.
 
 #include <gtest/gtest.h>
 
+#include "diagnose/report_json.h"
 #include "model/graph_builder.h"
 #include "model/md_state.h"
 #include "observe/observer.h"
@@ -42,6 +44,56 @@ TEST(GraphBuild, TheMdStatesThreadBuildsTheSameGraphAsOneThread) {
     for (const auto& n : threaded.nodes()) failed += n.health == Health::kFailed;
     EXPECT_EQ(failed > 0, broken);
   }
+}
+
+Node node(std::string id, std::vector<size_t> deps = {}) {
+  Node n;
+  n.id = std::move(id);
+  n.depends_on = std::move(deps);
+  return n;
+}
+
+TEST(GraphBuild, AnEdgeGoesOnlyToANodeAlreadyAdded) {
+  StackGraph g;
+  EXPECT_EQ(g.add(node("pool:tank")), 0u);
+  EXPECT_EQ(g.add(node("zvol:tank/a", {0})), 1u);
+  EXPECT_EQ(g.add(node("zvol:tank/a", {0})), 1u);  // the same identity is one node
+  EXPECT_THROW(g.add(node("lun:x", {2})), std::logic_error);
+  EXPECT_THROW(g.add(node("lun:y", {1, 7})), std::logic_error);
+  EXPECT_EQ(g.nodes().size(), 2u);  // what threw was not added
+  EXPECT_EQ(g.index_of("zvol:tank/a"), 1u);
+  EXPECT_FALSE(g.index_of("lun:x"));
+  ASSERT_EQ(g.dependents("pool:tank").size(), 1u);
+  EXPECT_EQ(g.dependents("pool:tank")[0]->id, "zvol:tank/a");
+}
+
+TEST(GraphBuild, EveryEdgeOfABuiltGraphPointsDownAndJsonNamesItById) {
+  Topology t = sim::synthetic_topology(3);
+  sim::SimStack s(t);
+  sim::number_disks(*s.state);
+  StackGraph g = build_graph(t, observe(t, s.lookup));
+  nlohmann::json j = graph_json(g);
+  ASSERT_EQ(j.size(), g.nodes().size());
+  size_t edges = 0;
+  for (size_t i = 0; i < g.nodes().size(); ++i) {
+    const Node& n = g.nodes()[i];
+    ASSERT_EQ(j[i]["depends_on"].size(), n.depends_on.size()) << n.id;
+    for (size_t k = 0; k < n.depends_on.size(); ++k) {
+      EXPECT_LT(n.depends_on[k], i) << n.id;
+      EXPECT_EQ(j[i]["depends_on"][k], g.node(n.depends_on[k]).id) << n.id;
+      ++edges;
+    }
+  }
+  // A member rests on its iSCSI disk, which rests on its session and its LUN.
+  const Node* member = g.find(node_id::member(t.arrays[0], t.arrays[0].members[0]));
+  ASSERT_TRUE(member);
+  ASSERT_EQ(member->depends_on.size(), 1u);
+  const Node& disk = g.node(member->depends_on[0]);
+  EXPECT_EQ(disk.layer, Layer::kIscsiDisk);
+  ASSERT_EQ(disk.depends_on.size(), 2u);
+  EXPECT_EQ(g.node(disk.depends_on[0]).layer, Layer::kSession);
+  EXPECT_EQ(g.node(disk.depends_on[1]).layer, Layer::kLun);
+  EXPECT_GT(edges, g.nodes().size());
 }
 
 }  // namespace

@@ -96,8 +96,8 @@ bool is_consumer(Layer l) {
 
 // The UNKNOWN node an unhealthy root candidate rests on directly, if any.
 const Node* unknown_below(const StackGraph& g, const Node& n) {
-  for (const auto& d : n.depends_on)
-    if (const Node* dn = g.find(d); dn && dn->health == Health::kUnknown) return dn;
+  for (size_t d : n.depends_on)
+    if (const Node& dn = g.node(d); dn.health == Health::kUnknown) return &dn;
   return nullptr;
 }
 

@@ -17,8 +17,10 @@ nlohmann::json evidence_json(const std::vector<Evidence>& ev) {
 nlohmann::json graph_json(const StackGraph& g) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : g.nodes()) {
+    nlohmann::json deps = nlohmann::json::array();  // by id: what a reader can look up
+    for (size_t d : n.depends_on) deps.push_back(g.node(d).id);
     nlohmann::json j{{"id", n.id},       {"layer", layer_name(n.layer)},    {"host", n.host},
-                     {"label", n.label}, {"health", health_name(n.health)}, {"depends_on", n.depends_on},
+                     {"label", n.label}, {"health", health_name(n.health)}, {"depends_on", deps},
                      {"attrs", n.attrs}};
     j["cause"] = n.cause == Cause::kNone ? nlohmann::json() : nlohmann::json(cause_name(n.cause));
     j["evidence"] = evidence_json(n.evidence);

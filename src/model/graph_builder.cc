@@ -74,6 +74,12 @@ class Builder {
     std::unordered_map<std::string, const BlockDevice*> block;     // sdX → lsblk row
   };
 
+  // A KVM host's nodes that others rest on, by what names them.
+  struct HostNodes {
+    std::unordered_map<std::string, size_t> path;  // portal → network path
+    std::unordered_map<std::string, size_t> disk;  // LUN name → iSCSI disk
+  };
+
   void index() {
     for (const auto& [host, k] : o_.kvm) {
       HostIndex& hi = idx_[host];
@@ -127,12 +133,8 @@ class Builder {
         worsen(lio, Health::kFailed, Cause::kTargetNotListening,
                {host, "ss -Htln",
                 fmt::format("nothing listens on port {} (portal {})", portal_port(portal), portal)});
-    g_.add(std::move(lio));
-    for (const auto& l : t_.luns) {
-      zvol(s, host, l);
-      backstore(s, host, l);
-      lun(s, host, l);
-    }
+    lio_ = g_.add(std::move(lio));
+    for (const auto& l : t_.luns) lun_at_[&l] = lun(s, host, l, backstore(s, host, l, zvol(s, host, l)));
   }
 
   void pool(const StorageFacts& s, const std::string& host) {
@@ -150,13 +152,13 @@ class Builder {
       for (const auto& x : s.zpool->pools)
         if (x.name == t_.storage.pool) zp = &x;
     if (unknown_if_missing(p, s.zpool.has_value(), reads_, host, "zpool status")) {
-      g_.add(std::move(p));
+      pool_ = g_.add(std::move(p));
       return;
     }
     if (!zp) {
       worsen(p, Health::kFailed, Cause::kPoolMissing,
              {host, "zpool status", "pool " + t_.storage.pool + " is not imported"});
-      g_.add(std::move(p));
+      pool_ = g_.add(std::move(p));
       return;
     }
     std::string line = fmt::format("state: {}", zp->state);
@@ -191,23 +193,16 @@ class Builder {
       if (sm != s.smart.end())
         for (const auto& c : sm->second.concerns)
           worsen(d, Health::kDegraded, Cause::kDiskSmartWarning, {host, "smartctl " + leaf->name, c});
-      p.depends_on.push_back(d.id);
-      g_.add(std::move(d));
+      p.depends_on.push_back(g_.add(std::move(d)));
     }
-    g_.add(std::move(p));
+    pool_ = g_.add(std::move(p));
   }
 
-  void zvol(const StorageFacts& s, const std::string& host, const LunConfig& l) {
-    if (l.zvol.empty()) return;
-    Node z{node_id::zvol(l.zvol),
-           Layer::kZvol,
-           host,
-           "zvol " + l.zvol,
-           Health::kOk,
-           Cause::kNone,
-           {},
-           {node_id::pool(t_.storage.pool)},
-           {}};
+  std::optional<size_t> zvol(const StorageFacts& s, const std::string& host, const LunConfig& l) {
+    if (l.zvol.empty()) return std::nullopt;
+    Node z{
+        node_id::zvol(l.zvol), Layer::kZvol, host, "zvol " + l.zvol, Health::kOk, Cause::kNone, {}, {}, {}};
+    if (pool_) z.depends_on.push_back(*pool_);
     if (!unknown_if_missing(z, s.zvols.has_value(), reads_, host, "zfs get")) {
       auto vm = volmode_.find(l.zvol);
       auto volmode = vm == volmode_.end() ? std::optional<std::string>() : vm->second;
@@ -224,10 +219,11 @@ class Builder {
                  {host, "ls -l /dev/zvol", l.device + " does not exist (udev has not created it)"});
       }
     }
-    g_.add(std::move(z));
+    return g_.add(std::move(z));
   }
 
-  void backstore(const StorageFacts& s, const std::string& host, const LunConfig& l) {
+  size_t backstore(const StorageFacts& s, const std::string& host, const LunConfig& l,
+                   std::optional<size_t> zvol) {
     Node b{node_id::backstore(host, l),
            Layer::kBackstore,
            host,
@@ -235,9 +231,9 @@ class Builder {
            Health::kOk,
            Cause::kNone,
            {},
-           {node_id::target_service(host)},
+           {lio_},
            {}};
-    if (!l.zvol.empty()) b.depends_on.push_back(node_id::zvol(l.zvol));
+    if (zvol) b.depends_on.push_back(*zvol);
     if (s.lio) {
       auto it = backstores_.find(l.backstore());
       if (it == backstores_.end())
@@ -252,10 +248,10 @@ class Builder {
     } else {
       unknown_if_missing(b, false, reads_, host, kLio);
     }
-    g_.add(std::move(b));
+    return g_.add(std::move(b));
   }
 
-  void lun(const StorageFacts& s, const std::string& host, const LunConfig& l) {
+  size_t lun(const StorageFacts& s, const std::string& host, const LunConfig& l, size_t backstore) {
     Node n{node_id::lun(l),
            Layer::kLun,
            host,
@@ -263,12 +259,11 @@ class Builder {
            Health::kOk,
            Cause::kNone,
            {},
-           {node_id::backstore(host, l)},
+           {backstore},
            {}};
     if (!s.lio) {
       unknown_if_missing(n, false, reads_, host, kLio);
-      g_.add(std::move(n));
-      return;
+      return g_.add(std::move(n));
     }
     auto found = targets_.find(l.target);
     const LioTarget* t = found == targets_.end() ? nullptr : found->second;
@@ -302,30 +297,30 @@ class Builder {
           std::find(tpg.portals.begin(), tpg.portals.end(), any) == tpg.portals.end())
         worsen(n, Health::kFailed, Cause::kPortalMissing, {host, kLio, "TPG has no portal " + portal});
     }
-    g_.add(std::move(n));
+    return g_.add(std::move(n));
   }
 
   // ---- KVM host -------------------------------------------------------------------------
   void kvm(const std::string& host, const KvmFacts& k) {
+    HostNodes& at = at_[host];
     // One network path per portal: with a portal per leg, one leg's network can fail alone.
     for (const auto& portal : t_.portals()) {
       bool used = false;
       for (const auto& l : t_.luns) used = used || (uses_lun(host, l.name) && t_.portal_of(l) == portal);
-      if (used || portal == t_.storage.portal) network_path(host, k, portal);
+      if (used || portal == t_.storage.portal) at.path[portal] = network_path(host, k, portal);
     }
     for (const auto& l : t_.luns) {
       if (!uses_lun(host, l.name)) continue;
-      session(host, k, l);
-      disk(host, k, l);
+      at.disk[l.name] = disk(host, k, l, session(host, k, l, at));
     }
     for (const auto& a : t_.arrays) {
       if (a.host != host) continue;
-      array(host, k, a);
-      if (!a.mountpoint.empty()) filesystem(site_of(a), {node_id::array(a)});
+      size_t arr = array_at_[&a] = array(host, k, a, at);
+      if (!a.mountpoint.empty()) filesystem(site_of(a), {arr});
     }
   }
 
-  void network_path(const std::string& host, const KvmFacts& k, const std::string& portal) {
+  size_t network_path(const std::string& host, const KvmFacts& k, const std::string& portal) {
     Node path{node_id::path(host, portal),
               Layer::kNetworkPath,
               host,
@@ -342,7 +337,7 @@ class Builder {
       worsen(path, Health::kFailed, Cause::kPortalUnreachable,
              {host, "ping " + portal_ip(portal),
               ping->second.summary.empty() ? "no reply" : ping->second.summary});
-    g_.add(std::move(path));
+    return g_.add(std::move(path));
   }
 
   bool uses_lun(const std::string& host, const std::string& lun) const {
@@ -363,9 +358,10 @@ class Builder {
     n.evidence.insert(n.evidence.end(), lines.rbegin(), lines.rend());
   }
 
-  void session(const std::string& host, const KvmFacts& k, const LunConfig& l) {
-    std::string id = node_id::session(host, l, t_.portal_of(l));
-    if (g_.find(id)) return;  // one session per target, shared by its LUNs
+  size_t session(const std::string& host, const KvmFacts& k, const LunConfig& l, const HostNodes& at) {
+    const std::string& portal = t_.portal_of(l);
+    std::string id = node_id::session(host, l, portal);
+    if (auto i = g_.index_of(id)) return *i;  // one session per target, shared by its LUNs
     Node n{std::move(id),
            Layer::kSession,
            host,
@@ -373,8 +369,11 @@ class Builder {
            Health::kOk,
            Cause::kNone,
            {},
-           {node_id::path(host, t_.portal_of(l)), node_id::target_service(t_.storage.host), node_id::lun(l)},
+           {},
            {}};
+    if (auto p = at.path.find(portal); p != at.path.end()) n.depends_on.push_back(p->second);
+    n.depends_on.push_back(lio_);
+    n.depends_on.push_back(lun_at_.at(&l));
     if (!unknown_if_missing(n, k.sessions.has_value(), reads_, host, "iscsiadm")) {
       const HostIndex& hi = idx_[host];
       auto sit = hi.session.find(l.target);
@@ -398,10 +397,10 @@ class Builder {
         });
       }
     }
-    g_.add(std::move(n));
+    return g_.add(std::move(n));
   }
 
-  void disk(const std::string& host, const KvmFacts& k, const LunConfig& l) {
+  size_t disk(const std::string& host, const KvmFacts& k, const LunConfig& l, size_t session) {
     const HostIndex& hi = idx_[host];
     const std::string* found = hi.device.device(l.target, l.lun);
     const std::string dev = found ? *found : "";
@@ -416,7 +415,7 @@ class Builder {
            Health::kOk,
            Cause::kNone,
            {},
-           {node_id::session(host, l, t_.portal_of(l)), node_id::lun(l)},
+           {session, lun_at_.at(&l)},
            {}};
     if (!unknown_if_missing(n, listed, reads_, host, "ls -l /dev/disk/by-path")) {
       if (dev.empty())
@@ -437,10 +436,10 @@ class Builder {
       if (b->second->wwn) n.attrs["wwn"] = *b->second->wwn;
       if (b->second->serial) n.attrs["serial"] = *b->second->serial;
     }
-    g_.add(std::move(n));
+    return g_.add(std::move(n));
   }
 
-  void array(const std::string& host, const KvmFacts& k, const ArrayConfig& a) {
+  size_t array(const std::string& host, const KvmFacts& k, const ArrayConfig& a, const HostNodes& at) {
     const MdArrayState& st = md_->at(a.name);
     Node arr{node_id::array(a),
              Layer::kMdArray,
@@ -491,15 +490,16 @@ class Builder {
     for (const auto& m : st.members)
       if (m.sb && m.sb->events) freshest = std::max(freshest, *m.sb->events);
     for (const auto& m : st.members)
-      if (const LunConfig* l = t_.lun(m.lun)) arr.depends_on.push_back(member(host, k, st, m, *l, freshest));
-    g_.add(std::move(arr));
+      if (const LunConfig* l = t_.lun(m.lun))
+        arr.depends_on.push_back(member(host, k, st, m, *l, freshest, at));
+    return g_.add(std::move(arr));
   }
 
   // A member's health from what was seen of it. Each branch needs its evidence to have been
   // read: a disk not listed, a superblock not examined or an mdstat not read is UNKNOWN, never
   // "missing".
-  std::string member(const std::string& host, const KvmFacts& k, const MdArrayState& a,
-                     const MdMemberState& m, const LunConfig& l, int64_t freshest) {
+  size_t member(const std::string& host, const KvmFacts& k, const MdArrayState& a, const MdMemberState& m,
+                const LunConfig& l, int64_t freshest, const HostNodes& at) {
     const ArrayConfig& ac = *a.config;
     const std::string& dev = m.device;
     Node n{node_id::member(ac, l.name),
@@ -510,8 +510,9 @@ class Builder {
            Health::kOk,
            Cause::kNone,
            {},
-           {node_id::iscsi_disk(host, l)},
+           {},
            {}};
+    if (auto d = at.disk.find(l.name); d != at.disk.end()) n.depends_on.push_back(d->second);
     if (!dev.empty()) n.attrs["device"] = dev;
     if (m.sb) {
       n.attrs["events"] = std::to_string(m.sb->events.value_or(0));
@@ -565,9 +566,7 @@ class Builder {
       klog_evidence(n, k, host, [&](const KernelEvent& e) {
         return !dev.empty() && e.device == dev && e.kind != "other";
       });
-    std::string id = n.id;
-    g_.add(std::move(n));  // a node's strings are moved, not copied: a sweep adds thousands
-    return id;
+    return g_.add(std::move(n));  // a node's strings are moved, not copied: a sweep adds thousands
   }
 
   // ---- VMs ------------------------------------------------------------------------------
@@ -587,13 +586,27 @@ class Builder {
           worsen(vm, Health::kFailed, Cause::kVmNotRunning,
                  {v.host, "virsh list --all", v.name + " is " + d->state});
       }
-      for (const auto& dc : v.disks) vm.depends_on.push_back(vm_disk(v, dc, k));
+      std::vector<size_t> disks;  // one per v.disks entry
+      for (const auto& dc : v.disks) disks.push_back(vm_disk(v, dc, k));
+      vm.depends_on = disks;
       impact(vm, v);
-      g_.add(std::move(vm));
-      for (const auto& dc : v.disks)
-        if (!dc.mountpoint.empty() && !v.guest.empty())
-          filesystem(site_of(v, dc), {node_id::vm_disk(v, dc), node_id::vm(v)});
+      size_t vm_at = g_.add(std::move(vm));
+      for (size_t i = 0; i < v.disks.size(); ++i)
+        if (!v.disks[i].mountpoint.empty() && !v.guest.empty())
+          filesystem(site_of(v, v.disks[i]), {disks[i], vm_at});
     }
+  }
+
+  // The node a VM disk's source names: an array, or an iSCSI disk on the VM's host.
+  std::optional<size_t> disk_source(const std::string& host, const std::string& source) const {
+    if (const ArrayConfig* a = t_.array(source)) {
+      auto it = array_at_.find(a);
+      if (it != array_at_.end()) return it->second;
+    } else if (auto h = at_.find(host); h != at_.end()) {
+      auto it = h->second.disk.find(source);
+      if (it != h->second.disk.end()) return it->second;
+    }
+    return std::nullopt;
   }
 
   // What a failed disk does to the guest (runbook: VMs freeze when their storage goes): a
@@ -604,11 +617,8 @@ class Builder {
     // Only a VM seen to exist and run can be said to freeze: an UNKNOWN one stays UNKNOWN.
     if (vm.health != Health::kOk) return;
     for (const auto& dc : v.disks) {
-      const Node* src = nullptr;
-      if (const ArrayConfig* a = t_.array(dc.source))
-        src = g_.find(node_id::array(*a));
-      else if (const LunConfig* l = t_.lun(dc.source))
-        src = g_.find(node_id::iscsi_disk(v.host, *l));
+      auto at = disk_source(v.host, dc.source);
+      const Node* src = at ? &g_.node(*at) : nullptr;
       if (!src || src->health != Health::kFailed) continue;
       std::string why = fmt::format("its {} disk {} rests on {}, which is FAILED ({})",
                                     dc.boot ? "boot" : "data", dc.target, src->label, cause_name(src->cause));
@@ -620,7 +630,7 @@ class Builder {
     }
   }
 
-  std::string vm_disk(const VmConfig& v, const VmDiskConfig& dc, const KvmFacts* k) {
+  size_t vm_disk(const VmConfig& v, const VmDiskConfig& dc, const KvmFacts* k) {
     Node n{node_id::vm_disk(v, dc),
            Layer::kVmDisk,
            v.host,
@@ -631,13 +641,11 @@ class Builder {
            {},
            {}};
     std::string expected;
-    if (const ArrayConfig* a = t_.array(dc.source)) {
-      n.depends_on.push_back(node_id::array(*a));
+    if (auto at = disk_source(v.host, dc.source)) n.depends_on.push_back(*at);
+    if (const ArrayConfig* a = t_.array(dc.source))
       expected = a->device;
-    } else if (const LunConfig* l = t_.lun(dc.source)) {
-      n.depends_on.push_back(node_id::iscsi_disk(v.host, *l));
+    else if (const LunConfig* l = t_.lun(dc.source))
       expected = fmt::format("-iscsi-{}-lun-{}", l->target, l->lun);
-    }
     auto b = k ? k->domblklist.find(v.name) : std::map<std::string, VirshDomblklistFacts>::const_iterator{};
     if (!k || b == k->domblklist.end()) {
       unknown_if_missing(n, false, reads_, v.host, "virsh domblklist");
@@ -653,13 +661,11 @@ class Builder {
                {v.host, "virsh domblklist " + v.name,
                 fmt::format("{} is {}, expected {}", dc.target, d->source, expected)});
     }
-    std::string id = n.id;
-    g_.add(std::move(n));  // a node's strings are moved, not copied: a sweep adds thousands
-    return id;
+    return g_.add(std::move(n));
   }
 
   // A filesystem on a VM disk (checked inside the VM) or on an array (checked on its host).
-  void filesystem(const FilesystemSite& f, std::vector<std::string> depends_on) {
+  void filesystem(const FilesystemSite& f, std::vector<size_t> depends_on) {
     Node n{node_id::filesystem(f),
            Layer::kFilesystem,
            f.host,
@@ -709,6 +715,13 @@ class Builder {
   const std::map<std::string, MdArrayState>* md_ = nullptr;  // set by build_rest()
   ReadIndex reads_;
   StackGraph g_;
+  // Where the nodes others rest on were added (their place in g_), so an edge is an index,
+  // never an id to rebuild and look up.
+  size_t lio_ = 0;
+  std::optional<size_t> pool_;
+  std::unordered_map<const LunConfig*, size_t> lun_at_;
+  std::unordered_map<const ArrayConfig*, size_t> array_at_;
+  std::map<std::string, HostNodes> at_;  // by KVM host
   std::map<std::string, HostIndex> idx_;
   std::map<std::string, std::unordered_set<std::string>> used_;      // host → LUNs and arrays in use
   std::unordered_map<std::string, std::string> volmode_;             // zvol → volmode

@@ -1,5 +1,6 @@
 #include "model/stack_graph.h"
 
+#include <stdexcept>
 #include <unordered_set>
 
 namespace stackdr {
@@ -52,13 +53,16 @@ const char* layer_name(Layer l) {
   return "?";
 }
 
-Node& StackGraph::add(Node n) {
+size_t StackGraph::add(Node n) {
   auto it = index_.find(n.id);
-  if (it != index_.end()) return nodes_[it->second];
-  index_[n.id] = nodes_.size();
+  if (it != index_.end()) return it->second;
+  for (size_t d : n.depends_on)
+    if (d >= nodes_.size()) throw std::logic_error("graph node " + n.id + " rests on a node not yet added");
+  size_t i = nodes_.size();
+  index_.emplace(n.id, i);
   nodes_.push_back(std::move(n));
   up_valid_ = false;
-  return nodes_.back();
+  return i;
 }
 
 void StackGraph::reserve(size_t nodes) {
@@ -74,13 +78,16 @@ Node* StackGraph::find(const std::string& id) {
   auto it = index_.find(id);
   return it == index_.end() ? nullptr : &nodes_[it->second];
 }
+std::optional<size_t> StackGraph::index_of(const std::string& id) const {
+  auto it = index_.find(id);
+  return it == index_.end() ? std::nullopt : std::optional<size_t>(it->second);
+}
 
 std::vector<const Node*> StackGraph::dependents(const std::string& id) const {
   if (!up_valid_) {
     up_.assign(nodes_.size(), {});
     for (size_t i = 0; i < nodes_.size(); ++i)
-      for (const auto& d : nodes_[i].depends_on)
-        if (auto it = index_.find(d); it != index_.end()) up_[it->second].push_back(i);
+      for (size_t d : nodes_[i].depends_on) up_[d].push_back(i);
     up_valid_ = true;
   }
   std::vector<const Node*> out;
@@ -103,19 +110,19 @@ std::vector<const Node*> StackGraph::dependents(const std::string& id) const {
 }
 
 bool StackGraph::rests_on_failure(const std::string& id) const {
-  std::unordered_set<const Node*> seen;
-  std::vector<const Node*> below;  // nodes still to look at
-  auto push_below = [&](const Node& n) {
-    for (const auto& d : n.depends_on)
-      if (const Node* dn = find(d)) below.push_back(dn);
-  };
-  if (const Node* n = find(id)) push_below(*n);
+  auto start = index_.find(id);
+  if (start == index_.end()) return false;
+  // A set of the few nodes walked, not a flag per node: diagnosis asks this of every unhealthy
+  // node, and a stack-wide outage makes them all unhealthy.
+  std::unordered_set<size_t> seen;
+  std::vector<size_t> below(nodes_[start->second].depends_on);  // nodes still to look at
   while (!below.empty()) {
-    const Node* n = below.back();
+    size_t i = below.back();
     below.pop_back();
-    if (!seen.insert(n).second || n->health == Health::kDegraded) continue;
-    if (n->health == Health::kFailed) return true;
-    push_below(*n);
+    const Node& n = nodes_[i];
+    if (n.health == Health::kDegraded || !seen.insert(i).second) continue;
+    if (n.health == Health::kFailed) return true;
+    below.insert(below.end(), n.depends_on.begin(), n.depends_on.end());
   }
   return false;
 }
@@ -123,8 +130,8 @@ bool StackGraph::rests_on_failure(const std::string& id) const {
 bool StackGraph::rests_directly_on_degraded(const std::string& id) const {
   const Node* n = find(id);
   if (!n) return false;
-  for (const auto& d : n->depends_on)
-    if (const Node* dn = find(d); dn && dn->health == Health::kDegraded) return true;
+  for (size_t d : n->depends_on)
+    if (nodes_[d].health == Health::kDegraded) return true;
   return false;
 }
 

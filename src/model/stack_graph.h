@@ -5,6 +5,7 @@
 /// (host, source, line) that set it.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -49,17 +50,24 @@ struct Node {
   Health health = Health::kOk;
   Cause cause = Cause::kNone;  // sub-cause when not OK: lun-missing, session-down, ...
   std::vector<Evidence> evidence;
-  std::vector<std::string> depends_on;       // ids of the nodes it rests on
+  /// The nodes it rests on, by their place in StackGraph::nodes(): each was added before this
+  /// one, so the edges can never form a loop (and a graph is walked without hashing ids).
+  std::vector<size_t> depends_on;
   std::map<std::string, std::string> attrs;  // today's names and progress: device=sdc, ...
 };
 
 class StackGraph {
  public:
-  Node& add(Node n);
+  /// Adds `n` and returns its place in nodes(); a node whose id is already there is not added
+  /// again (the place of the first is returned). Throws std::logic_error when `n` rests on a
+  /// node not yet added: a builder bug, never a fact of the stack.
+  size_t add(Node n);
   void reserve(size_t nodes);
   const Node* find(const std::string& id) const;
   Node* find(const std::string& id);
+  std::optional<size_t> index_of(const std::string& id) const;
   const std::vector<Node>& nodes() const { return nodes_; }
+  const Node& node(size_t i) const { return nodes_.at(i); }
   /// Nodes that rest on `id`, directly or through others.
   std::vector<const Node*> dependents(const std::string& id) const;
   /// True when a FAILED node lies below `id` on a path that redundancy did not absorb: the
