@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace stackdr {
 namespace {
 
@@ -64,6 +66,27 @@ TEST(Text, NumbersAreWholeOrNothing) {
   EXPECT_EQ(text::to_double("72,38"), 72.38);  // a bundle made under de_DE
   EXPECT_FALSE(text::to_double("1,234.5"));
   EXPECT_FALSE(text::to_double("1,2,3"));
+}
+
+TEST(Text, PiecesPastSixteenSpillToTheHeapInOrder) {
+  for (size_t n : {0u, 1u, 15u, 16u, 17u, 40u}) {
+    std::string line;
+    for (size_t i = 0; i < n; ++i) line += (i ? "/" : "") + std::to_string(i);
+    auto p = text::split(line, '/');
+    ASSERT_EQ(p.size(), n == 0 ? 1u : n) << n;  // "" is one empty piece
+    for (size_t i = 0; i < n; ++i) EXPECT_EQ(p[i], std::to_string(i)) << n;
+    if (n) {
+      EXPECT_EQ(p.front(), "0");
+      EXPECT_EQ(p.back(), std::to_string(n - 1));
+    }
+    size_t seen = 0;
+    for (auto piece : p) EXPECT_EQ(piece, p[seen++]);
+    EXPECT_EQ(seen, p.size());
+    std::replace(line.begin(), line.end(), '/', ' ');
+    EXPECT_EQ(text::fields("  " + line + "\t").size(), n) << n;
+  }
+  EXPECT_EQ(text::split("a,,b,", ',').size(), 4u);
+  EXPECT_TRUE(text::fields(" \t ").empty());
 }
 
 TEST(Text, LinesDropTheNewlineAndACarriageReturn) {

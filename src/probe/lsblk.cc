@@ -266,7 +266,8 @@ Result<LsblkFacts> parse_table(std::string_view input, std::string_view source) 
     while (name_at < l.size() && std::string_view("|`- ").find(l[name_at]) != std::string_view::npos)
       ++name_at;
     while (name_at < l.size() && static_cast<unsigned char>(l[name_at]) >= 0x80) ++name_at;  // UTF-8 glyphs
-    auto vals = text::fields(l.substr(name_at));
+    auto words = text::fields(l.substr(name_at));
+    std::vector<std::string_view> vals(words.begin(), words.end());
     // util-linux before 2.27 prints a device-mapper row as "mpathb (dm-2)": one name column in
     // two words. Read the kernel name from it instead of shifting every later column.
     std::string dm_kname;

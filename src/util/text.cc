@@ -26,8 +26,8 @@ std::vector<std::string_view> lines(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> fields(std::string_view s) {
-  std::vector<std::string_view> out;
+Pieces fields(std::string_view s) {
+  Pieces out;
   size_t i = 0;
   while (i < s.size()) {
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
@@ -38,8 +38,8 @@ std::vector<std::string_view> fields(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
+Pieces split(std::string_view s, char sep) {
+  Pieces out;
   size_t start = 0;
   for (;;) {
     size_t p = s.find(sep, start);
