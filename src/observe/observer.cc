@@ -176,7 +176,7 @@ void add_kvm_probes(const Topology& t, Host* h, const std::string& name, KvmFact
             pr.reachable = r->exit_code == 0;
             for (auto l : text::lines(r->out))
               if (text::contains(l, "packet loss")) pr.summary = std::string(l);
-            slot = pr;
+            slot = std::move(pr);
           }
         },
         second_round);
@@ -313,7 +313,7 @@ void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFa
                 p.parsed(parse_mdadm_examine(r->out, "mdadm --examine " + dev), "mdadm --examine " + dev);
           else
             e.no_superblock = examine_says_no_superblock(r->err);
-          slot = e;
+          slot = std::move(e);
         }
       });
     }

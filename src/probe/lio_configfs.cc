@@ -60,8 +60,9 @@ LioLun* lun_numbered(LioTpg& g, int lun) {
 }
 
 std::string relative(std::string_view path) {
-  std::string root = std::string(kLioConfigfsRoot) + "/";
-  if (text::starts_with(path, root)) path.remove_prefix(root.size());
+  std::string_view root = kLioConfigfsRoot;
+  if (text::starts_with(path, root) && path.size() > root.size() && path[root.size()] == '/')
+    path.remove_prefix(root.size() + 1);
   return std::string(path);
 }
 
