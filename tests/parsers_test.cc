@@ -436,6 +436,16 @@ TEST(Lsblk, JsonStreamReadsWhatLsblkPrintsAndRefusesOtherShapes) {
   EXPECT_NE(fails(R"({"devices": []})").find("no 'blockdevices' array"), std::string::npos);
   EXPECT_NE(fails(R"({"blockdevices": {}})").find("no 'blockdevices' array"), std::string::npos);
   EXPECT_NE(fails(R"({"blockdevices": [{"name": "sda")").find("invalid JSON"), std::string::npos);
+  // Whatever follows the document, or brackets that do not close, is not JSON.
+  EXPECT_NE(fails(R"({"blockdevices": []} {"blockdevices": []})").find("invalid JSON"), std::string::npos);
+  EXPECT_NE(fails(R"({"blockdevices": []}])").find("invalid JSON"), std::string::npos);
+  EXPECT_NE(fails(R"({"blockdevices": [], "x": [1, 2})").find("invalid JSON"), std::string::npos);
+  EXPECT_NE(fails(R"({"blockdevices": [{"name": "sd\q"}]})").find("invalid JSON"), std::string::npos);
+  EXPECT_NE(fails("{\"blockdevices\": [{\"name\": \"sd\xff\"}]}").find("invalid JSON"), std::string::npos);
+  auto escaped = parse_lsblk(R"({"blockdevices": [{"name": "vg\u002dlv", "serial": "a\"b"}]})");
+  ASSERT_TRUE(escaped.ok()) << escaped.error().message;
+  EXPECT_EQ(escaped->blockdevices[0].name, "vg-lv");
+  EXPECT_EQ(escaped->blockdevices[0].serial.value_or(""), "a\"b");
   // Nesting: 33 levels of devices are read, the 34th is refused.
   auto nested = [](int levels) {
     std::string s = R"({"blockdevices": [)";
