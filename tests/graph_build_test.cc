@@ -34,15 +34,29 @@ TEST(GraphBuild, TheMdStatesThreadBuildsTheSameGraphAsOneThread) {
   Topology t = sim::synthetic_topology(120);
   sim::SimStack s(t);
   sim::number_disks(*s.state);
-  for (bool broken : {false, true}) {
-    if (broken) s.state->sessions[7].session_state = "FAILED";  // one leg of one array
+  // Healthy; one leg of one array failed; then also /proc/mdstat not read (every array and member
+  // UNKNOWN, each asking the read index why).
+  for (int round = 0; round < 3; ++round) {
+    if (round == 1) s.state->sessions[7].session_state = "FAILED";
     Observation o = observe(t, s.lookup);
+    if (round == 2) {
+      o.kvm["kvm"].mdstat.reset();
+      for (auto& r : o.sources)
+        if (r.source == "/proc/mdstat") {
+          r.ok = false;
+          r.error = "Permission denied";
+        }
+    }
     StackGraph threaded = build_graph(t, o);
     StackGraph sequential = build_graph(t, o, md_states(t, o));
     expect_same(threaded, sequential);
-    size_t failed = 0;
-    for (const auto& n : threaded.nodes()) failed += n.health == Health::kFailed;
-    EXPECT_EQ(failed > 0, broken);
+    size_t failed = 0, unknown = 0;
+    for (const auto& n : threaded.nodes()) {
+      failed += n.health == Health::kFailed;
+      unknown += n.health == Health::kUnknown;
+    }
+    EXPECT_EQ(failed > 0, round >= 1) << round;      // the failed leg stays failed
+    EXPECT_EQ(unknown >= 120, round == 2) << round;  // at least every array
   }
 }
 
