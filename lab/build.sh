@@ -23,15 +23,27 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-stamp=$(cat "$here/build.sh" "$here/guest/init" | sha256sum | cut -c1-16)
+# The shared libraries the binary under test links to, as the packages that ship them here:
+# the guests run it too (m-sweep, m-watch), and a list kept by hand once missed the allocator,
+# so the binary did not start inside them and those measures came back empty.
+bin=${STACKDR_BIN:-$here/../build/stackdr}
+[ -x "$bin" ] || { echo "lab/build.sh: $bin not built (run ./dev.sh build first)"; exit 1; }
+owner() {  # the package that ships a library; dpkg knows it under /lib or /usr/lib (usrmerge)
+  dpkg -S "$1" 2>/dev/null || dpkg -S "$(realpath "$1")" 2>/dev/null || dpkg -S "/usr$1" 2>/dev/null ||
+    { echo "lab/build.sh: no package ships $1, which the binary links to" >&2; return 1; }
+}
+lib_packages=$(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | while read -r lib; do owner "$lib"; done |
+  cut -d: -f1 | sort -u | paste -sd, -)
+[ -n "$lib_packages" ] || { echo "lab/build.sh: cannot tell which packages $bin needs"; exit 1; }
+stamp=$( (cat "$here/build.sh" "$here/guest/init"; echo "$lib_packages") | sha256sum | cut -c1-16)
 if [ -f "$W/root.raw" ] && [ "$(cat "$W/stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "== lab guest image is up to date ($W)"
   exit 0
 fi
 
 # The guest's packages: the kernel and the stack's tools, OpenSSH's server, and the shared
-# libraries stackdr links to (it runs inside the guests too, for the m-sweep comparison).
-guest_packages=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,libyaml-cpp0.7,libfmt9,libsqlite3-0,libcpp-httplib0.11,libsystemd0,iputils-ping,nftables,openssh-server
+# libraries stackdr links to (above).
+guest_packages=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,iputils-ping,nftables,openssh-server,$lib_packages
 t0=$(date +%s)
 if [ ! -f "$W/rootfs/.debootstrap-done" ]; then
   echo "== debootstrap (about 2 minutes; log in $W/debootstrap.log)"

@@ -106,6 +106,14 @@ measure_sweep() {
   local m
   for m in storage kvm; do
     local port; [ $m = storage ] && port=$ssh_port_storage || port=$ssh_port_kvm
+    # A binary that cannot start inside (a shared library the image lacks) is said as such,
+    # not measured as empty sweeps.
+    local why
+    if ! why=$(on $m /tmp/stackdr --version 2>&1 >/dev/null); then
+      jq -nc --arg m "$m" --arg why "$why" \
+        '{measure: "sweep-same-machine", machine: $m, error: ("stackdr does not run inside: " + $why)}' | tee -a "$RES"
+      continue
+    fi
     topology "$(printf '  storage: {role: storage, address: 127.0.0.1}\n  kvm: {role: kvm, address: 127.0.0.1}\n')" >"$out/same-$m-local.yaml"
     topology "$(ssh_host storage "$port"; ssh_host kvm "$port")" >"$out/same-$m-ssh.yaml"
     local i local_ms=() ssh_ms=() open_ms=() conn_ms=()
