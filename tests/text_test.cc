@@ -19,41 +19,31 @@ TEST(Text, TrimTakesSpacesTabsAndLineEndsFromBothEndsOnly) {
   EXPECT_EQ(text::trim("\vx\f"), "\vx\f");  // not whitespace any tool indents with
 }
 
-TEST(Text, SplitKeyValueCutsAtTheFirstSpacedColon) {
+// The key and value split_key_value finds, or "refused".
+std::pair<std::string, std::string> kv(std::string_view line) {
   std::string_view k, v;
+  if (!text::split_key_value(line, k, v)) return {"refused", ""};
+  return {std::string(k), std::string(v)};
+}
+using KV = std::pair<std::string, std::string>;
+
+TEST(Text, SplitKeyValueCutsAtTheFirstSpacedColon) {
   // mdadm --examine: the indentation, and colons inside the value (a UUID, a time).
-  ASSERT_TRUE(text::split_key_value("     Array UUID : 3f1c0d2e:5a4b3c2d:1e0f9a8b:7c6d5e4f", k, v));
-  EXPECT_EQ(k, "Array UUID");
-  EXPECT_EQ(v, "3f1c0d2e:5a4b3c2d:1e0f9a8b:7c6d5e4f");
-  ASSERT_TRUE(text::split_key_value("    Update Time : Mon Nov 30 12:00:01 2026", k, v));
-  EXPECT_EQ(k, "Update Time");
-  EXPECT_EQ(v, "Mon Nov 30 12:00:01 2026");
-  // A colon without spaces before the spaced one is part of the key.
-  ASSERT_TRUE(text::split_key_value("  Name : host:data", k, v));
-  EXPECT_EQ(k, "Name");
-  EXPECT_EQ(v, "host:data");
-  ASSERT_TRUE(text::split_key_value("a:b : c", k, v));
-  EXPECT_EQ(k, "a:b");
-  EXPECT_EQ(v, "c");
+  EXPECT_EQ(kv("     Array UUID : 3f1c0d2e:5a4b3c2d:1e0f9a8b:7c6d5e4f"),
+            KV("Array UUID", "3f1c0d2e:5a4b3c2d:1e0f9a8b:7c6d5e4f"));
+  EXPECT_EQ(kv("    Update Time : Mon Nov 30 12:00:01 2026"), KV("Update Time", "Mon Nov 30 12:00:01 2026"));
+  // A colon without spaces before the spaced one is part of the key or the value.
+  EXPECT_EQ(kv("  Name : host:data"), KV("Name", "host:data"));
+  EXPECT_EQ(kv("a:b : c"), KV("a:b", "c"));
   // A key with nothing after it ("Consistency Policy :" on some versions).
-  ASSERT_TRUE(text::split_key_value("    Features :", k, v));
-  EXPECT_EQ(k, "Features");
-  EXPECT_EQ(v, "");
-  ASSERT_TRUE(text::split_key_value("State : ", k, v));
-  EXPECT_EQ(k, "State");
-  EXPECT_EQ(v, "");
+  EXPECT_EQ(kv("    Features :"), KV("Features", ""));
+  EXPECT_EQ(kv("State : "), KV("State", ""));
 }
 
 TEST(Text, SplitKeyValueRefusesLinesWithoutASpacedColonOrAKey) {
-  std::string_view k, v;
-  EXPECT_FALSE(text::split_key_value("/dev/md0:", k, v));
-  EXPECT_FALSE(text::split_key_value("key:value", k, v));
-  EXPECT_FALSE(text::split_key_value("key :value", k, v));
-  EXPECT_FALSE(text::split_key_value("key: value", k, v));
-  EXPECT_FALSE(text::split_key_value("    Number   Major   Minor   RaidDevice State", k, v));
-  EXPECT_FALSE(text::split_key_value(" : value", k, v));
-  EXPECT_FALSE(text::split_key_value(":", k, v));
-  EXPECT_FALSE(text::split_key_value("", k, v));
+  for (std::string_view line : {"/dev/md0:", "key:value", "key :value", "key: value",
+                                "    Number   Major   Minor   RaidDevice State", " : value", ":", ""})
+    EXPECT_EQ(kv(line).first, "refused") << line;
 }
 
 TEST(Text, NumbersAreWholeOrNothing) {

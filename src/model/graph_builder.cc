@@ -726,10 +726,10 @@ class Builder {
   std::map<std::string, HostNodes> at_;  // by KVM host
   std::map<std::string, HostIndex> idx_;
   std::map<std::string, std::unordered_set<std::string_view>> used_;  // host → LUNs and arrays in use
-  std::unordered_map<std::string_view, std::string_view> volmode_;     // zvol → volmode
-  std::unordered_set<std::string_view> zvol_links_;                    // names under /dev/zvol/POOL
-  std::unordered_map<std::string, const LioBackstore*> backstores_;    // "block/name" → backstore
-  std::unordered_map<std::string_view, const LioTarget*> targets_;     // IQN → target
+  std::unordered_map<std::string_view, std::string_view> volmode_;    // zvol → volmode
+  std::unordered_set<std::string_view> zvol_links_;                   // names under /dev/zvol/POOL
+  std::unordered_map<std::string, const LioBackstore*> backstores_;   // "block/name" → backstore
+  std::unordered_map<std::string_view, const LioTarget*> targets_;    // IQN → target
 };
 
 }  // namespace
