@@ -94,27 +94,25 @@ class LsblkJsonReader {
     return true;
   }
 
-  // A scalar as lsblk's field holds it: a string's text, a number's or boolean's JSON text, or
-  // nothing for null. False (with no error of its own) when the value is not a scalar.
-  static bool scalar(simdjson::ondemand::value& v, Type type, std::optional<std::string>& out, bool& ok) {
-    ok = true;
-    if (type == Type::null) {
-      out.reset();
-    } else if (type == Type::string) {
+  static bool is_scalar(Type t) {
+    return t == Type::null || t == Type::string || t == Type::number || t == Type::boolean;
+  }
+  // A scalar (is_scalar) as lsblk's field holds it: a string's text, a number's or boolean's
+  // JSON text, or nothing for null. False when the JSON is broken.
+  static bool scalar(simdjson::ondemand::value& v, Type type, std::optional<std::string>& out) {
+    out.reset();
+    if (type == Type::string) {
       std::string_view s;
-      ok = !v.get_string().get(s);
+      if (v.get_string().get(s)) return false;
       out = std::string(s);
-    } else if (type == Type::number || type == Type::boolean) {
+    } else if (type != Type::null) {
       out = std::string(text::trim(v.raw_json_token()));
-    } else {
-      return false;
     }
     return true;
   }
 
   bool device(simdjson::ondemand::object& o, BlockDevice& d, int depth) {
-    bool mountpoints_seen = false;  // the first scalar of "mountpoints", when there is one
-    std::optional<std::string> first_mountpoint;
+    std::optional<std::optional<std::string>> first_mountpoint;  // of "mountpoints", once seen
     for (auto field : o) {
       std::string_view key;
       simdjson::ondemand::value v;
@@ -135,27 +133,20 @@ class LsblkJsonReader {
       if (key == "mountpoints" && type == Type::array) {
         simdjson::ondemand::array list;
         if (v.get_array().get(list)) return false;
-        mountpoints_seen = false;
         first_mountpoint.reset();
         for (auto element : list) {
           simdjson::ondemand::value e;
           Type et;
           if (element.get(e) || e.type().get(et)) return false;
-          std::optional<std::string> m;
-          bool ok = true;
-          if (!mountpoints_seen && scalar(e, et, m, ok)) {  // objects and lists in it: skipped
-            if (!ok) return false;
-            first_mountpoint = std::move(m);
-            mountpoints_seen = true;
-          }
+          if (first_mountpoint || !is_scalar(et)) continue;  // objects and lists in it: skipped
+          if (!scalar(e, et, first_mountpoint.emplace())) return false;
         }
         continue;
       }
-      std::optional<std::string> value;
-      bool ok = true;
-      if (!scalar(v, type, value, ok))
+      if (!is_scalar(type))
         return fail(quoted(key) + (type == Type::object ? " is an object" : " is a list"));
-      if (!ok) return false;
+      std::optional<std::string> value;
+      if (!scalar(v, type, value)) return false;
       if (key == "name")
         d.name = value.value_or("");
       else if (key == "kname")
@@ -177,7 +168,7 @@ class LsblkJsonReader {
     // NAME falls back to KNAME, MOUNTPOINT to the first of MOUNTPOINTS (util-linux 2.37 and
     // later print the list).
     if (d.name.empty()) d.name = d.kname;
-    if (!d.mountpoint && first_mountpoint) d.mountpoint = std::move(first_mountpoint);
+    if (!d.mountpoint && first_mountpoint) d.mountpoint = std::move(*first_mountpoint);
     return true;
   }
 
