@@ -54,12 +54,11 @@ const char* layer_name(Layer l) {
 }
 
 size_t StackGraph::add(Node n) {
-  auto it = index_.find(n.id);
-  if (it != index_.end()) return it->second;
   for (size_t d : n.depends_on)
     if (d >= nodes_.size()) throw std::logic_error("graph node " + n.id + " rests on a node not yet added");
   size_t i = nodes_.size();
-  index_.emplace(n.id, i);
+  auto [at, added] = index_.try_emplace(n.id, i);  // one hash of the id, not a find and an insert
+  if (!added) return at->second;
   nodes_.push_back(std::move(n));
   up_valid_ = false;
   return i;
