@@ -440,6 +440,12 @@ TEST(Lsblk, JsonStreamReadsWhatLsblkPrintsAndRefusesOtherShapes) {
   EXPECT_NE(fails(R"({"blockdevices": []} {"blockdevices": []})").find("invalid JSON"), std::string::npos);
   EXPECT_NE(fails(R"({"blockdevices": []}])").find("invalid JSON"), std::string::npos);
   EXPECT_NE(fails(R"({"blockdevices": [], "x": [1, 2})").find("invalid JSON"), std::string::npos);
+  // A broken value is "invalid JSON" wherever it is: in a field read, or under a key skipped.
+  EXPECT_NE(fails(R"({"blockdevices": [{"name": "sda", "serial": nnull}]})").find("invalid JSON"),
+            std::string::npos);
+  EXPECT_NE(fails(R"({"blockdevices": [{"name": "sda", "maj:min": oops8:0}]})").find("invalid JSON"),
+            std::string::npos);
+  EXPECT_NE(fails(R"({"x": tru, "blockdevices": []})").find("invalid JSON"), std::string::npos);
   EXPECT_NE(fails(R"({"blockdevices": [{"name": "sd\q"}]})").find("invalid JSON"), std::string::npos);
   EXPECT_NE(fails("{\"blockdevices\": [{\"name\": \"sd\xff\"}]}").find("invalid JSON"), std::string::npos);
   auto escaped = parse_lsblk(R"({"blockdevices": [{"name": "vg\u002dlv", "serial": "a\"b"}]})");

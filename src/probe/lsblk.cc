@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/json_text.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -23,17 +24,19 @@ const BlockDevice* find_in(const std::vector<BlockDevice>& v, std::string_view n
 // broken, and following it would recurse without bound.
 constexpr int kMaxDepth = 32;
 
-// `lsblk -J` read with simdjson's On-Demand API straight into BlockDevices. A host with
-// thousands of iSCSI disks prints a document of megabytes: a tree of it (nlohmann) was a fifth
-// of a 1,000-array sweep's observation, and nlohmann's SAX lexer, which copies every byte into
-// its token buffer, still a fifth of the whole sweep.
+// `lsblk -J` read with simdjson into BlockDevices. A host with thousands of iSCSI disks prints a
+// document of megabytes: a tree of it (nlohmann) was a fifth of a 1,000-array sweep's
+// observation, and nlohmann's SAX lexer, which copies every byte into its token buffer, still a
+// fifth of the whole sweep. simdjson's DOM parser checks every byte of the document (a broken
+// value anywhere, even under a key stackdr does not read, is "invalid JSON"), then the tree is
+// walked here.
 //
 // The shape it accepts is lsblk's: {"blockdevices": [device...]}, each device an object whose
 // "children" (null or absent for none) is a list of devices. A scalar field that is a number
 // or boolean (lsblk -b prints SIZE as a number) is kept as its JSON text; a field that is an
 // object or list, a device that is not an object, or children nested deeper than kMaxDepth
 // is "not the shape lsblk --json writes", an error, never a guess. Keys it does not know are
-// skipped whatever they hold (simdjson checks their brackets, not every byte inside them).
+// skipped whatever they hold.
 class LsblkJsonReader {
  public:
   explicit LsblkJsonReader(LsblkFacts& out) : out_(out) {}
@@ -41,25 +44,18 @@ class LsblkJsonReader {
   // Reads the document; false when it is not JSON or not lsblk's shape (shape() says which).
   bool read(std::string_view text) {
     simdjson::padded_string padded(text);
-    simdjson::ondemand::document doc;
-    simdjson::ondemand::object root;
-    if (parser_.iterate(padded).get(doc) || doc.get_object().get(root)) return false;
-    for (auto field : root) {
-      std::string_view key;
-      simdjson::ondemand::value v;
-      if (field.unescaped_key().get(key) || field.value().get(v)) return false;
-      if (key != "blockdevices") continue;  // another top-level key, skipped whatever it holds
-      simdjson::ondemand::json_type type;
-      if (v.type().get(type)) return false;
-      if (type != simdjson::ondemand::json_type::array) continue;  // found missing at the end
-      simdjson::ondemand::array list;
-      if (v.get_array().get(list)) return false;
+    simdjson::dom::element doc;
+    simdjson::dom::object root;
+    if (parser_.parse(padded).get(doc) || doc.get_object().get(root)) return false;
+    for (auto [key, v] : root) {
+      simdjson::dom::array list;
+      // Another top-level key, or "blockdevices" that is not a list (found missing at the end).
+      if (key != "blockdevices" || v.get_array().get(list)) continue;
       saw_list_ = true;
       out_.blockdevices.clear();  // a repeated key: the last one counts, as a JSON reader's would
       if (!devices(list, out_.blockdevices, 0)) return false;
     }
-    // Nothing may follow the document's object (simdjson says "out of bounds" at its end).
-    return doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
+    return true;
   }
 
   bool shape_error() const { return !shape_.empty(); }
@@ -67,7 +63,7 @@ class LsblkJsonReader {
   bool saw_list() const { return saw_list_; }
 
  private:
-  using Type = simdjson::ondemand::json_type;
+  using Type = simdjson::dom::element_type;
 
   bool fail(std::string what) {
     shape_ = std::move(what);
@@ -79,74 +75,69 @@ class LsblkJsonReader {
            k == "wwn" || k == "fstype" || k == "children" || k == "mountpoints";
   }
 
-  bool devices(simdjson::ondemand::array& list, std::vector<BlockDevice>& into, int depth) {
-    for (auto element : list) {
-      simdjson::ondemand::object o;
-      simdjson::ondemand::value v;
-      Type type;
-      if (element.get(v) || v.type().get(type)) return false;
-      if (type != Type::object) return fail("a device that is not an object");
+  bool devices(simdjson::dom::array list, std::vector<BlockDevice>& into, int depth) {
+    for (simdjson::dom::element v : list) {
+      simdjson::dom::object o;
+      if (v.get_object().get(o)) return fail("a device that is not an object");
       if (depth > kMaxDepth) return fail(fmt::format("children nested more than {} deep", kMaxDepth));
-      if (v.get_object().get(o)) return false;
       into.emplace_back();
       if (!device(o, into.back(), depth)) return false;
     }
     return true;
   }
 
-  static bool is_scalar(Type t) {
-    return t == Type::null || t == Type::string || t == Type::number || t == Type::boolean;
-  }
-  // A scalar (is_scalar) as lsblk's field holds it: a string's text, a number's or boolean's
-  // JSON text, or nothing for null. False when the JSON is broken.
-  static bool scalar(simdjson::ondemand::value& v, Type type, std::optional<std::string>& out) {
+  // A scalar as lsblk's field holds it: a string's text, a number's or boolean's JSON text, or
+  // nothing for null. False when the value is an object or a list.
+  static bool scalar(simdjson::dom::element v, std::optional<std::string>& out) {
     out.reset();
-    if (type == Type::string) {
-      std::string_view s;
-      if (v.get_string().get(s)) return false;
-      out = std::string(s);
-    } else if (type != Type::null) {
-      out = std::string(text::trim(v.raw_json_token()));
+    switch (v.type()) {
+      case Type::NULL_VALUE:
+        return true;
+      case Type::STRING:
+        out = std::string(v.get_string().value_unsafe());
+        return true;
+      case Type::INT64:
+        out = std::to_string(v.get_int64().value_unsafe());
+        return true;
+      case Type::UINT64:
+        out = std::to_string(v.get_uint64().value_unsafe());
+        return true;
+      case Type::DOUBLE:
+        out = json_text(nlohmann::json(v.get_double().value_unsafe()));
+        return true;
+      case Type::BOOL:
+        out = v.get_bool().value_unsafe() ? "true" : "false";
+        return true;
+      case Type::ARRAY:
+      case Type::OBJECT:
+        break;
     }
-    return true;
+    return false;
   }
 
-  bool device(simdjson::ondemand::object& o, BlockDevice& d, int depth) {
+  bool device(simdjson::dom::object o, BlockDevice& d, int depth) {
     std::optional<std::optional<std::string>> first_mountpoint;  // of "mountpoints", once seen
-    for (auto field : o) {
-      std::string_view key;
-      simdjson::ondemand::value v;
-      Type type;
-      if (field.unescaped_key().get(key) || field.value().get(v)) return false;
+    for (auto [key, v] : o) {
       if (!known(key)) continue;  // skipped whatever it holds
-      if (v.type().get(type)) return false;
       if (key == "children") {
-        if (type == Type::null) continue;
-        if (type == Type::object) return fail(quoted(key) + " is an object");
-        if (type != Type::array) return fail("\"children\" is not a list");
-        simdjson::ondemand::array list;
-        if (v.get_array().get(list)) return false;
+        simdjson::dom::array list;
+        if (v.is_null()) continue;
+        if (v.is_object()) return fail(quoted(key) + " is an object");
+        if (v.get_array().get(list)) return fail("\"children\" is not a list");
         d.children.clear();
         if (!devices(list, d.children, depth + 1)) return false;
         continue;
       }
-      if (key == "mountpoints" && type == Type::array) {
-        simdjson::ondemand::array list;
-        if (v.get_array().get(list)) return false;
+      if (simdjson::dom::array list; key == "mountpoints" && !v.get_array().get(list)) {
         first_mountpoint.reset();
-        for (auto element : list) {
-          simdjson::ondemand::value e;
-          Type et;
-          if (element.get(e) || e.type().get(et)) return false;
-          if (first_mountpoint || !is_scalar(et)) continue;  // objects and lists in it: skipped
-          if (!scalar(e, et, first_mountpoint.emplace())) return false;
+        for (simdjson::dom::element e : list) {
+          std::optional<std::string> m;
+          if (!first_mountpoint && scalar(e, m)) first_mountpoint = std::move(m);  // objects, lists: skipped
         }
         continue;
       }
-      if (!is_scalar(type))
-        return fail(quoted(key) + (type == Type::object ? " is an object" : " is a list"));
       std::optional<std::string> value;
-      if (!scalar(v, type, value)) return false;
+      if (!scalar(v, value)) return fail(quoted(key) + (v.is_object() ? " is an object" : " is a list"));
       if (key == "name")
         d.name = value.value_or("");
       else if (key == "kname")
@@ -173,7 +164,7 @@ class LsblkJsonReader {
   }
 
   LsblkFacts& out_;
-  simdjson::ondemand::parser parser_;
+  simdjson::dom::parser parser_;
   std::string shape_;
   bool saw_list_ = false;
 };
