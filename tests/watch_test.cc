@@ -190,7 +190,7 @@ TEST(Watch, AFaultFromOutsideIsAlertedRecoveredAndResolved) {
   fs::create_directories(dir);
   Receiver hook;
   Daemon d({"watch", "--lab", "--state-dir", (dir / "state").string(), "--listen", "127.0.0.1:0",
-            "--interval", "1", "--resolve-after", "0", "--webhook", hook.url()},
+            "--interval", "1", "--resolve-after", "0", "--webhook", hook.url(), "--auto-recover", "safe"},
            dir / "watch.log");
   int port = d.wait_ready(30s);
   ASSERT_GT(port, 0) << d.output();

@@ -42,8 +42,12 @@ int cmd_collect(const ContextOptions& o, const std::string& out_arg) {
 
   BundleWriter bundle(fs::path((*parent)->path()) / name);
   const Topology& t = (*ctx)->topology();
-  fs::copy_file(t.source, bundle.dir() / "topology.yaml", ec);
-  if (ec) return fail(kExitIo, fmt::format("{}: cannot copy into the bundle: {}", t.source, ec.message()));
+  {
+    std::ofstream out(bundle.dir() / "topology.yaml", std::ios::binary | std::ios::trunc);
+    out << (*ctx)->topology_text();
+    out.close();
+    if (!out) return fail(kExitIo, fmt::format("{}: cannot write it into the bundle", t.source));
+  }
   (*ctx)->record_into(bundle);
   auto t0 = std::chrono::steady_clock::now();
   View v = make_view(t, (*ctx)->observe());

@@ -28,7 +28,7 @@ struct WatchCliOptions {
   int interval = 0;               // seconds between sweeps when nothing happens (default 60)
   int remind = 0;                 // seconds between reminders of an alert still firing (default 3600)
   int resolve_after = -1;         // seconds a failure must stay gone before it is resolved (default 120)
-  std::string auto_recover;       // off | safe | disruptive (default safe)
+  std::string auto_recover;       // off | safe | disruptive (default off)
 };
 
 int cmd_watch(const WatchCliOptions& o);

@@ -16,6 +16,7 @@
 #include "sim/sim_clock.h"
 #include "sim/sim_host.h"
 #include "sim/time_passes.h"
+#include "util/bounded_file.h"
 #include "util/json_text.h"
 
 namespace stackdr::sim {
@@ -195,26 +196,38 @@ PracticeStack::~PracticeStack() {
 
 Result<std::unique_ptr<PracticeStack>> PracticeStack::create(const fs::path& folder,
                                                              const std::string& topology_file, int pace_ms) {
+  auto text = read_bounded_file(topology_file, kTopologyMaxBytes);
+  if (!text) return text.error();
+  return create_from_text(folder, *text, fs::absolute(topology_file).string(), pace_ms);
+}
+
+Result<std::unique_ptr<PracticeStack>> PracticeStack::create_from_text(const fs::path& folder,
+                                                                       const std::string& topology_text,
+                                                                       const std::string& source,
+                                                                       int pace_ms) {
   if (exists(folder))
     return Error{fmt::format(
         "{}: a practice stack is already there; `stackdr lab reset` makes it healthy again, `stackdr lab "
         "show` says what was done to it",
         folder.string())};
   if (pace_ms < 0 || pace_ms > 60000) return Error{"--pace: from 0 to 60000 milliseconds"};
-  auto topo = load_topology(topology_file);
+  auto topo = parse_topology(topology_text, source);
   if (!topo) return topo.error();
   std::error_code ec;
   fs::create_directories(folder, ec);
   if (ec) return Error{fmt::format("{}: cannot create: {}", folder.string(), ec.message())};
   // The topology is copied first and the tape written last: a folder without a tape is no
   // practice stack, whatever happened in between.
-  fs::copy_file(topology_file, folder / "topology.yaml", fs::copy_options::overwrite_existing, ec);
-  if (ec)
-    return Error{fmt::format("{}: cannot copy into {}: {}", topology_file, folder.string(), ec.message())};
+  {
+    std::ofstream out(folder / "topology.yaml", std::ios::binary | std::ios::trunc);
+    out << topology_text;
+    out.close();
+    if (!out) return Error{fmt::format("{}: cannot write {}", source, (folder / "topology.yaml").string())};
+  }
   TapeEntry made;
   made.kind = TapeEntry::Kind::kMade;
   made.at = wall_now();
-  made.source = fs::absolute(topology_file).string();
+  made.source = source;
   made.pace_ms = pace_ms;
   fs::path tmp = folder / "tape.jsonl.new";
   int fd = open_tape(tmp, O_CREAT | O_TRUNC);

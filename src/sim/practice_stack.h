@@ -48,6 +48,11 @@ class PracticeStack {
   /// rehearsal can be followed (and a test can kill stackdr inside a step).
   static Result<std::unique_ptr<PracticeStack>> create(const std::filesystem::path& folder,
                                                        const std::string& topology_file, int pace_ms);
+  /// The same from a topology's text; `source` is where it came from (a path, or the built-in
+  /// example), recorded on the tape.
+  static Result<std::unique_ptr<PracticeStack>> create_from_text(const std::filesystem::path& folder,
+                                                                 const std::string& topology_text,
+                                                                 const std::string& source, int pace_ms);
   /// Opens and replays; a damaged tape is an error naming the line.
   static Result<std::unique_ptr<PracticeStack>> open(const std::filesystem::path& folder);
 

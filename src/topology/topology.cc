@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "topology/name_rules.h"
+#include "util/bounded_file.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -481,13 +482,21 @@ Topology read(const YAML::Node& root, const Reader& r) {
 
 Result<Topology> parse_topology(std::string_view yaml_text, std::string_view source) {
   try {
-    YAML::Node root = YAML::Load(std::string(yaml_text));
+    // One document only: yaml-cpp's Load reads the first and drops the rest silently, so a
+    // topology pasted twice (or two joined by ---) would be read in part.
+    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
+    if (docs.size() > 1)
+      return Error{fmt::format(
+          "{}:{}: a second YAML document starts here; a topology is one document (remove the `---` line "
+          "and what follows, or split it into two files)",
+          source, docs[1].Mark().line + 1)};
+    YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
     Topology t = read(root, Reader(source));
     t.source = std::string(source);
     t.index();
     return t;
   } catch (const ConfigError& e) {
-    return Error{e.message + "\nSee config/stackdr.yaml in the stackdr sources for a complete example."};
+    return Error{e.message + "\nA complete example: " + std::string(kExampleTopologyHint) + "."};
   } catch (const YAML::Exception& e) {
     return Error{
         fmt::format("{}:{}:{}: not valid YAML: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg)};
@@ -495,13 +504,11 @@ Result<Topology> parse_topology(std::string_view yaml_text, std::string_view sou
 }
 
 Result<Topology> load_topology(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
-    return Error{fmt::format(
-        "{}: cannot read the topology file; pass --config FILE (an example is config/stackdr.yaml)", path)};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_topology(ss.str(), path);
+  auto text = read_bounded_file(path, kTopologyMaxBytes);
+  if (!text)
+    return Error{text.error().message + "\nGive the topology file with --config FILE; an example: " +
+                 std::string(kExampleTopologyHint) + "."};
+  return parse_topology(*text, path);
 }
 
 std::string topology_fingerprint(const Topology& t) {

@@ -159,6 +159,16 @@ struct Topology {
 /// `recover --resume` refuses an incident opened with another topology.
 std::string topology_fingerprint(const Topology& t);
 
+/// Where a person finds a complete example topology, for error messages.
+inline constexpr std::string_view kExampleTopologyHint =
+    "/usr/share/doc/stackdr/examples/stackdr.yaml (config/stackdr.yaml in the sources)";
+
+/// The example topology (config/stackdr.yaml), compiled in. It names the runbook's real
+/// addresses, so it is only ever used for the simulated stack (`stackdr lab`, `drill`, `--lab`),
+/// never to reach a machine.
+std::string_view example_topology_text();
+inline constexpr std::string_view kExampleTopologySource = "the example topology (built in)";
+
 /// Parses and validates a topology; errors read "FILE:LINE: what is wrong; what to write".
 Result<Topology> parse_topology(std::string_view yaml_text, std::string_view source);
 Result<Topology> load_topology(const std::string& path);
