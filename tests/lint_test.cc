@@ -103,6 +103,62 @@ TEST(Lint, ATopologyNamingATargetUnitTheServerLacksIsAWarning) {
   }));
 }
 
+// The findings of `id` whose subject names `lun`'s target.
+std::vector<LintFinding> findings_for(const LintReport& r, const std::string& id, const std::string& lun) {
+  std::vector<LintFinding> out;
+  for (const auto& f : r.findings)
+    if (f.id == id && f.subject.find(":" + lun + " ") != std::string::npos) out.push_back(f);
+  return out;
+}
+
+// Fast failure is for a LUN md mirrors. lun01 (the VM's boot disk, nothing above it) keeps
+// open-iscsi's long timer; given a fast-fail timer it is a warning whose fix lengthens it. A
+// member is judged mirrored only when /proc/mdstat was read and shows its array.
+TEST(Lint, TimersFollowTheLunsRoleAndALoneLunIsNeverShortened) {
+  testing::SimStack s;
+  ObserveOptions o;
+  o.settings = true;
+  auto lint_now = [&] { return lint(s.topology, make_view(s.topology, observe(s.topology, s.lookup(), o))); };
+  LintReport r = lint_now();
+  EXPECT_TRUE(findings_for(r, "iscsi.replacement-timeout", "lun01").empty());
+  EXPECT_TRUE(findings_for(r, "iscsi.noop-out", "lun01").empty());
+  EXPECT_TRUE(findings_for(r, "iscsi.fast-fail-unmirrored", "lun01").empty());  // 120: long enough
+  auto member = findings_for(r, "iscsi.replacement-timeout", "test01");
+  ASSERT_EQ(member.size(), 1u);
+  EXPECT_NE(member[0].role.find("mirrored: member of md1"), std::string::npos) << member[0].role;
+
+  // Someone gave the boot disk the members' fast-fail timer.
+  Host* kvm = s.lookup()("s01");
+  auto set = kvm->run(
+      {"iscsiadm", "-m", "node", "-T", "iqn.2003-01.org.linux-iscsi.storage:lun01", "-p",
+       "192.168.125.116:3260", "-o", "update", "-n", "node.session.timeo.replacement_timeout", "-v", "5"},
+      std::chrono::seconds(5));
+  ASSERT_TRUE(set.ok()) << set.err;
+  r = lint_now();
+  auto lone = findings_for(r, "iscsi.fast-fail-unmirrored", "lun01");
+  ASSERT_EQ(lone.size(), 1u);
+  EXPECT_EQ(lone[0].severity, LintSeverity::kWarning);
+  EXPECT_NE(lone[0].role.find("not mirrored: VM sjm-explore's boot disk"), std::string::npos) << lone[0].role;
+  ASSERT_EQ(lone[0].steps.size(), 1u);
+  EXPECT_EQ(lone[0].steps[0].argv.back(), "120");  // lengthened, never shortened
+  for (const auto& st : lint_fix_plan(r).steps)
+    if (argv_has(st.argv, "iqn.2003-01.org.linux-iscsi.storage:lun01") &&
+        argv_has(st.argv, "node.session.timeo.replacement_timeout")) {
+      EXPECT_EQ(st.argv.back(), "120") << describe_argv(st.argv);
+    }
+
+  // /proc/mdstat not read: no LUN can be shown mirrored, so no fix shortens a timer.
+  Observation blind = observe(s.topology, s.lookup(), o);
+  blind.kvm.at("s01").mdstat.reset();
+  LintReport b = lint(s.topology, make_view(s.topology, blind));
+  for (const auto& st : lint_fix_plan(b).steps)
+    if (argv_has(st.argv, "node.session.timeo.replacement_timeout")) {
+      EXPECT_NE(st.argv.back(), "5");
+    }
+  for (const auto& f : findings_for(b, "iscsi.fast-fail-unmirrored", "test01"))
+    EXPECT_NE(f.role.find("was not read"), std::string::npos) << f.role;
+}
+
 std::set<std::string> ids(const nlohmann::json& j) {
   std::set<std::string> out;
   for (const auto& f : j["findings"]) out.insert(f["id"].get<std::string>());
@@ -137,6 +193,17 @@ TEST(Lint, OnThePracticeStackFixesTheTimersThroughTheJournalAndIsIdempotent) {
   auto again = testing::run_stackdr({"lint", "--lab", "--state-dir", sd, "--fix", "--yes"});
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("nothing to do"), std::string::npos) << again.out;
+  // The fix set fast-fail timers on md1's members only: the boot disk's record was not touched.
+  auto show = testing::run_stackdr({"lab", "show", "--state-dir", sd});
+  for (const char* lun : {"test01", "test02"})
+    EXPECT_NE(show.out.find(std::string("storage:") + lun +
+                            " -p 192.168.125.116:3260 -o update -n "
+                            "node.session.timeo.replacement_timeout -v 5"),
+              std::string::npos)
+        << show.out;
+  EXPECT_EQ(show.out.find("storage:lun01 -p 192.168.125.116:3260 -o update -n node.session.timeo"),
+            std::string::npos)
+      << show.out;
   auto journal = testing::run_stackdr({"incident", "list", "--lab", "--state-dir", sd});
   EXPECT_NE(journal.out.find("lint"), std::string::npos) << journal.out;  // the fix is on record
   fs::remove_all(dir);

@@ -24,6 +24,7 @@ std::string lint_text(const LintReport& r) {
   std::string out;
   for (const auto& f : r.findings) {
     out += fmt::format("{:<8} {:<26} {} on {}\n", lint_severity_name(f.severity), f.id, f.subject, f.host);
+    if (!f.role.empty()) out += fmt::format("         role: {}\n", f.role);
     out += fmt::format("         seen: {}\n         why:  {}\n         fix:  {}{}\n", f.evidence, f.why,
                        f.fix, f.steps.empty() ? "" : "   (stackdr lint --fix applies it)");
   }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "model/node_id.h"
@@ -64,8 +65,82 @@ std::optional<int64_t> bitmap_chunk_kib(const std::string& line) {
   return text::to_int(line.substr(from, at - from));
 }
 
-void check_node_record(const std::string& host, const LunConfig& l, const std::string& portal,
-                       const IscsiNodeRecord& r, const View& v, LintReport& out) {
+// What a LUN is to the stack, for the timers its session should have. Fast failure is right
+// only where md holds a second copy: there a dead leg must fail quickly so md writes on without
+// it. Anywhere else a short timer turns a network blip into an I/O error on the only copy.
+struct LunRole {
+  bool mirrored = false;
+  std::string why;  // said with every finding that rests on it
+};
+
+// Mirrored only when it can be shown: the topology puts the LUN in a RAID1 array with a second
+// member, and md's own /proc/mdstat, read this sweep, shows that array with two or more slots.
+// Anything less (mdstat not read, the array not assembled) is treated as not mirrored, so no
+// fix ever shortens a timer on a guess.
+LunRole role_of(const Topology& t, const View& v, const LunConfig& l) {
+  for (const auto& a : t.arrays) {
+    if (std::find(a.members.begin(), a.members.end(), l.name) == a.members.end()) continue;
+    if (a.level != "raid1" || a.members.size() < 2)
+      return {false, fmt::format("not mirrored: member of {} ({}, {} member{}), no second copy", a.name,
+                                 a.level, a.members.size(), a.members.size() == 1 ? "" : "s")};
+    std::string others;
+    for (const auto& m : a.members)
+      if (m != l.name) others += (others.empty() ? "" : ", ") + m;
+    auto k = v.observation.kvm.find(a.host);
+    if (k == v.observation.kvm.end() || !k->second.mdstat)
+      return {false,
+              fmt::format("treated as not mirrored: the topology puts it in {} beside {}, but /proc/mdstat "
+                          "on {} was not read, so that cannot be shown",
+                          a.name, others, a.host)};
+    for (const auto& md : k->second.mdstat->arrays)
+      if (md.name == a.kernel_name()) {
+        if (md.raid_disks >= 2)
+          return {true, fmt::format("mirrored: member of {} (raid1, {} slots in /proc/mdstat) beside {}",
+                                    a.name, md.raid_disks, others)};
+        return {false, fmt::format("treated as not mirrored: /proc/mdstat shows {} with {} slot{}", a.name,
+                                   md.raid_disks, md.raid_disks == 1 ? "" : "s")};
+      }
+    return {false,
+            fmt::format("treated as not mirrored: the topology puts it in {}, but /proc/mdstat on {} does "
+                        "not show {} assembled",
+                        a.name, a.host, a.kernel_name())};
+  }
+  for (const auto& vm : t.vms)
+    for (const auto& d : vm.disks)
+      if (d.source == l.name)
+        return {false, fmt::format("not mirrored: VM {}'s {} disk {} sits on it directly, no md array",
+                                   vm.name, d.boot ? "boot" : "data", d.target)};
+  return {false, "not mirrored: no md array in the topology has it as a member"};
+}
+
+// A LUN with no second copy: its I/O must wait out a blip, so a replacement timeout from 0 up to
+// the minimum (0 fails I/O at once) is a warning, and the fix lengthens it (never shortens).
+void check_lone_node_record(const std::string& host, const LunRole& role, const IscsiNodeRecord& r,
+                            LintReport& out) {
+  auto rt = r.number("node.session.timeo.replacement_timeout");
+  if (!rt || *rt < 0 || *rt >= kLoneReplacementTimeoutMin) return;
+  LintFinding f{
+      "iscsi.fast-fail-unmirrored",
+      LintSeverity::kWarning,
+      host,
+      fmt::format("node {} at {}", r.target, r.portal),
+      fmt::format("node.session.timeo.replacement_timeout = {} (iscsiadm -m node -o show)", *rt),
+      fmt::format("nothing mirrors this LUN, so when its session drops for more than {} s (a switch "
+                  "reboot, a bonded link failing over) every I/O waiting on it fails: the only copy "
+                  "returns errors and a filesystem on it goes read-only, a VM booted from it stops",
+                  *rt),
+      fmt::format("replacement_timeout {} (open-iscsi's default: I/O waits for the session to "
+                  "come back; takes effect at the session's next login), or a negative value to "
+                  "queue until it does",
+                  kLoneReplacementTimeoutMin),
+      {node_update_step(host, r, "node.session.timeo.replacement_timeout",
+                        std::to_string(kLoneReplacementTimeoutMin), "ride out a blip: nothing mirrors it")},
+      role.why};
+  out.findings.push_back(std::move(f));
+}
+
+void check_mirrored_timers(const std::string& host, const LunConfig& l, const std::string& portal,
+                           const IscsiNodeRecord& r, const View& v, const LunRole& role, LintReport& out) {
   std::string subject = fmt::format("node {} at {}", r.target, r.portal);
   const std::string src = "iscsiadm -m node -o show";
   if (auto rt = r.number("node.session.timeo.replacement_timeout"); rt && *rt > kReplacementTimeoutMax) {
@@ -87,7 +162,8 @@ void check_node_record(const std::string& host, const LunConfig& l, const std::s
          fmt::format("replacement_timeout {} (takes effect at the session's next login)",
                      kReplacementTimeout),
          {node_update_step(host, r, "node.session.timeo.replacement_timeout",
-                           std::to_string(kReplacementTimeout), "fail a dead leg fast")}});
+                           std::to_string(kReplacementTimeout), "fail a dead leg fast")},
+         role.why});
   }
   auto interval = r.number("node.conn[0].timeo.noop_out_interval");
   auto timeout = r.number("node.conn[0].timeo.noop_out_timeout");
@@ -103,7 +179,8 @@ void check_node_record(const std::string& host, const LunConfig& l, const std::s
                               kStallFigure),
                   fmt::format("NOP-Out every {} s, timeout {} s (takes effect at the next login)",
                               kNoopInterval, kNoopTimeout),
-                  {}};
+                  {},
+                  role.why};
     if (interval && *interval > kNoopInterval)
       f.steps.push_back(node_update_step(host, r, "node.conn[0].timeo.noop_out_interval",
                                          std::to_string(kNoopInterval), "notice a dead link fast"));
@@ -112,6 +189,11 @@ void check_node_record(const std::string& host, const LunConfig& l, const std::s
                                          std::to_string(kNoopTimeout), "notice a dead link fast"));
     out.findings.push_back(std::move(f));
   }
+}
+
+void check_startup(const std::string& host, const IscsiNodeRecord& r, LintReport& out) {
+  std::string subject = fmt::format("node {} at {}", r.target, r.portal);
+  const std::string src = "iscsiadm -m node -o show";
   auto startup = r.get("node.startup"), conn_startup = r.get("node.conn[0].startup");
   if ((startup && *startup != "automatic") || (conn_startup && *conn_startup != "automatic")) {
     LintFinding f{
@@ -133,6 +215,16 @@ void check_node_record(const std::string& host, const LunConfig& l, const std::s
   }
 }
 
+void check_node_record(const std::string& host, const LunConfig& l, const std::string& portal,
+                       const IscsiNodeRecord& r, const View& v, const LunRole& role, LintReport& out) {
+  if (!role.mirrored) {
+    check_lone_node_record(host, role, r, out);
+  } else {
+    check_mirrored_timers(host, l, portal, r, v, role, out);
+  }
+  check_startup(host, r, out);
+}
+
 void check_iscsi(const Topology& t, const View& v, LintReport& out) {
   const std::string& host = t.initiator.host;
   auto k = v.observation.kvm.find(host);
@@ -140,7 +232,10 @@ void check_iscsi(const Topology& t, const View& v, LintReport& out) {
     if (!t.luns.empty()) unread(out, "open-iscsi node records on " + host);
     return;
   }
-  std::vector<const IscsiNodeRecord*> seen;  // one set of findings per record
+  // One set of findings per record. A record that serves a LUN nothing mirrors is judged as
+  // not mirrored, whatever else it serves: the lone copy is what a short timer would hurt.
+  std::map<const IscsiNodeRecord*, std::pair<const LunConfig*, LunRole>> records;
+  std::vector<const IscsiNodeRecord*> order;
   for (const auto& l : t.luns) {
     const std::string& portal = t.portal_of(l);
     const IscsiNodeRecord* r = k->second.nodes->find(l.target, portal);
@@ -157,9 +252,16 @@ void check_iscsi(const Topology& t, const View& v, LintReport& out) {
                               {}});
       continue;
     }
-    if (std::find(seen.begin(), seen.end(), r) != seen.end()) continue;
-    seen.push_back(r);
-    check_node_record(host, l, portal, *r, v, out);
+    LunRole role = role_of(t, v, l);
+    auto [it, added] = records.try_emplace(r, &l, role);
+    if (added)
+      order.push_back(r);
+    else if (it->second.second.mirrored && !role.mirrored)
+      it->second = {&l, role};
+  }
+  for (const IscsiNodeRecord* r : order) {
+    const auto& [l, role] = records.at(r);
+    check_node_record(host, *l, t.portal_of(*l), *r, v, role, out);
   }
 }
 
@@ -463,6 +565,7 @@ nlohmann::json lint_json(const LintReport& r) {
                              {"evidence", f.evidence},
                              {"why", f.why},
                              {"fix", f.fix},
+                             {"role", f.role},
                              {"fixable", !f.steps.empty()},
                              {"steps", steps}});
   }

@@ -28,6 +28,9 @@ struct LintFinding {
   std::string why;          // what it costs, with the measured figure where there is one
   std::string fix;          // what to do, in words or as a command
   std::vector<Step> steps;  // what `lint --fix` runs; empty: no fix stackdr applies by itself
+  /// For settings whose right value depends on what the LUN is: the role assumed and why
+  /// ("mirrored: member 2 of md1 …", "not mirrored: …"); "" for the others.
+  std::string role = {};
 };
 
 struct LintReport {
@@ -49,6 +52,9 @@ namespace lint_recommended {
 inline constexpr int kReplacementTimeout = 5;  // s
 inline constexpr int kNoopInterval = 2, kNoopTimeout = 2;
 inline constexpr int kReplacementTimeoutMax = 15;  // above this, a lost leg stalls writes for long
+/// A LUN nothing mirrors (a VM's boot disk, a lone data disk) must ride out a network blip: its
+/// I/O waits this long (open-iscsi's default) for the session to come back, or queues (< 0).
+inline constexpr int kLoneReplacementTimeoutMin = 120;
 }  // namespace lint_recommended
 
 }  // namespace stackdr
