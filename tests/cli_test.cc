@@ -169,7 +169,8 @@ TEST(Cli, RecoverIncidentsAndReport) {
       stackdr({"incident", "--state-dir", dir, "--lab", "report", "1", "--format", "json"}).out);
   EXPECT_EQ(js["root_cause"]["cause"], "session-down");
   EXPECT_FALSE(js["timeline"].empty());
-  EXPECT_EQ(js["data_loss"]["assessment"], "none: no destructive step ran");
+  EXPECT_EQ(js["data_loss"]["assessment"],
+            "none: no destructive step ran and no filesystem repair changed anything");
   auto missing = stackdr({"incident", "--state-dir", dir, "--lab", "show", "99"});
   EXPECT_EQ(missing.exit_code, 64);
   auto replay = stackdr({"recover", "--from", dir, "--state-dir", dir});
@@ -221,7 +222,8 @@ TEST(Cli, IncidentCloseEndsAStoppedIncident) {
   EXPECT_EQ(d.exit_code, 3) << d.out << d.err;  // declined: nobody at the terminal
   auto resume = stackdr({"recover", "--lab", "--resume", "--state-dir", dir});
   EXPECT_EQ(resume.exit_code, 64);
-  EXPECT_NE(resume.err.find("incident --lab close"), std::string::npos) << resume.err;
+  EXPECT_NE(resume.err.find("incident close N --why TEXT --lab --state-dir"), std::string::npos)
+      << resume.err;
   auto nowhy = stackdr({"incident", "--state-dir", dir, "--lab", "close", "1"});
   EXPECT_EQ(nowhy.exit_code, 64);
   auto c = stackdr({"incident", "--state-dir", dir, "--lab", "close", "1", "--why", "remounted by hand"});

@@ -88,9 +88,27 @@ nlohmann::json incident_json(const IncidentRecord& inc) {
           {"outcome", inc.outcome}};
 }
 
+namespace {
+
+// "No data loss" only when nothing was overwritten and no filesystem check changed anything:
+// a repair that corrected errors may have cleared what was in the damaged blocks.
+std::string data_loss_assessment(const nlohmann::json& destructive, const std::vector<std::string>& repairs) {
+  std::string out;
+  if (!repairs.empty())
+    out = "e2fsck corrected errors: " + text::join(repairs, "; ") +
+          ". What it changed is in the step's output (`incident show`); files it cleared or moved to "
+          "lost+found may be lost. ";
+  if (!destructive.empty()) out += "Destructive steps ran: see the snapshots to roll back.";
+  if (out.empty()) out = "none: no destructive step ran and no filesystem repair changed anything";
+  return std::string(text::trim(out));
+}
+
+}  // namespace
+
 nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector<JournalEvent>& events) {
   nlohmann::json timeline = nlohmann::json::array();
   nlohmann::json destructive = nlohmann::json::array(), snapshots = nlohmann::json::array();
+  std::vector<std::string> repairs;
   std::set<std::string> arrays, vms;
   for (const auto& e : events) {
     timeline.push_back({{"at", e.at},
@@ -104,6 +122,10 @@ nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector
                         {"exit_code", e.exit_code ? nlohmann::json(*e.exit_code) : nlohmann::json()},
                         {"detail", e.detail}});
     if (e.kind == EventKind::kStepFinished && e.safety == "destructive") destructive.push_back(e.argv);
+    // e2fsck's exit status 1-3 says it changed the filesystem: what it corrected may be data.
+    if (e.kind == EventKind::kStepFinished && text::starts_with(e.argv, "e2fsck") &&
+        !text::contains(e.argv, " -n ") && e.exit_code && *e.exit_code >= 1 && *e.exit_code <= 3)
+      repairs.push_back(fmt::format("{} on {} (exit {})", e.argv, e.host, *e.exit_code));
     if (e.kind == EventKind::kSnapshot) snapshots.push_back({{"argv", e.argv}, {"detail", e.detail}});
   }
   nlohmann::json impact = nlohmann::json::array();
@@ -128,8 +150,8 @@ nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector
           {"data_loss",
            {{"destructive_steps_run", destructive},
             {"snapshots", snapshots},
-            {"assessment", destructive.empty() ? "none: no destructive step ran"
-                                               : "destructive steps ran: see the snapshots to roll back"}}},
+            {"filesystem_repairs", repairs},
+            {"assessment", data_loss_assessment(destructive, repairs)}}},
           {"improvements", improvements(inc, events)}};
 }
 

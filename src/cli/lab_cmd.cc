@@ -116,7 +116,7 @@ std::string show_text(const sim::PracticeStack& p, const std::filesystem::path& 
   flush_waits();
   if (tape.size() == 1) out += "  nothing yet: it is healthy as made\n";
   out += fmt::format("\n`stackdr status --lab --state-dir {}` shows it as stackdr sees it.\n",
-                     folder.parent_path().parent_path().string());
+                     hint_word(std::filesystem::absolute(folder.parent_path().parent_path()).string()));
   return out;
 }
 
@@ -126,19 +126,28 @@ int cmd_lab(const LabCliOptions& o) {
   if (o.verb == "faults") return faults(o.json);
   std::string lab_dir = state_dir_for(o.state_dir, true);
   auto folder = sim::PracticeStack::folder(lab_dir);
+  // Every command suggested here names this state directory: a pasted hint must not reach
+  // the default one (or, without --lab, a live stack).
+  ContextOptions practice_options;
+  practice_options.lab = true;
+  practice_options.state_dir = o.state_dir;
+  StackHints hints = stack_hints(practice_options);
+  std::string sd = "--state-dir " + hint_word(hints.journal.back());
   if (o.verb == "init") {
-    auto p = sim::PracticeStack::create(folder, o.config.empty() ? default_config_path() : o.config,
-                                        std::max(o.pace_ms, 0));
+    auto topo = simulated_topology_source(o.config);
+    if (!topo) return fail(kExitUsage, topo.error().message);
+    auto p = sim::PracticeStack::create_from_text(folder, topo->text, topo->source, std::max(o.pace_ms, 0));
     if (!p) return fail(kExitUsage, p.error().message);
     std::cout << fmt::format(
-        "practice stack made in {}: healthy. Break it with `stackdr lab inject FAULT` (`stackdr lab faults` "
-        "lists them); every verb given --lab --state-dir {} works on it.\n",
-        folder.string(), std::filesystem::path(lab_dir).parent_path().string());
+        "practice stack made in {}: healthy. Break it with `stackdr lab inject FAULT {}` (`stackdr lab "
+        "faults` "
+        "lists them); every verb given --lab {} works on it: `{}`.\n",
+        folder.string(), sd, sd, hints.verb("status"));
     return 0;
   }
   if (!sim::PracticeStack::exists(folder))
-    return fail(kExitUsage,
-                fmt::format("no practice stack in {}: make one with `stackdr lab init`", folder.string()));
+    return fail(kExitUsage, fmt::format("no practice stack in {}: make one with `stackdr lab init {}`",
+                                        folder.string(), sd));
   if (o.verb == "reset" && (!o.config.empty() || o.pace_ms >= 0)) {
     // Another topology or pace: the stack is made anew from it.
     int pace = o.pace_ms;
@@ -146,21 +155,23 @@ int cmd_lab(const LabCliOptions& o) {
       auto old = sim::PracticeStack::open(folder);
       pace = old ? (*old)->pace_ms() : 0;
     }
-    std::string config = o.config.empty() ? default_config_path() : o.config;
-    if (auto topo = load_topology(config); !topo) return fail(kExitUsage, topo.error().message);
+    auto topo = simulated_topology_source(o.config);
+    if (!topo) return fail(kExitUsage, topo.error().message);
+    if (auto t = parse_topology(topo->text, topo->source); !t) return fail(kExitUsage, t.error().message);
     std::error_code ec;
     std::filesystem::path aside = folder.string() + ".old";
     std::filesystem::remove_all(aside, ec);
     std::filesystem::rename(folder, aside, ec);
     if (ec) return fail(kExitUsage, fmt::format("{}: cannot set aside: {}", folder.string(), ec.message()));
-    auto p = sim::PracticeStack::create(folder, config, pace);
+    auto p = sim::PracticeStack::create_from_text(folder, topo->text, topo->source, pace);
     if (!p) {
       std::filesystem::rename(aside, folder, ec);  // the old one stays as it was
       return fail(kExitUsage, p.error().message);
     }
     std::filesystem::remove_all(aside, ec);
     close_practice_incidents(lab_dir);
-    std::cout << fmt::format("practice stack in {} made anew from {}: healthy\n", folder.string(), config);
+    std::cout << fmt::format("practice stack in {} made anew from {}: healthy\n", folder.string(),
+                             topo->source);
     return 0;
   }
   auto p = sim::PracticeStack::open(folder);

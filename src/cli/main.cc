@@ -97,7 +97,8 @@ std::optional<int> unknown_verb(const CLI::App& app, int argc, char** argv) {
 void add_context_options(CLI::App* cmd, ContextOptions& o) {
   cmd->add_option(
       "--config", o.config,
-      "topology file (default: $STACKDR_CONFIG, /etc/stackdr/stackdr.yaml, or the shipped example)");
+      "topology file (default: $STACKDR_CONFIG, else /etc/stackdr/stackdr.yaml; none: exit 64, see "
+      "`stackdr init`; --lab alone uses the built-in example)");
   cmd->add_flag("--lab", o.lab, "run against the simulated stack instead of the real machines");
   cmd->add_option("--fault", o.faults,
                   "inject a fault into the simulated stack (repeatable; see `stackdr lab faults`)");
@@ -178,7 +179,7 @@ int cmd_parse(const std::string& kind, const std::string& file, bool json) {
 
 int cmd_drill(const std::string& config, const std::string& which, bool json, bool chaos, uint64_t seed,
               int count) {
-  auto topo = load_topology(config.empty() ? default_config_path() : config);
+  auto topo = simulated_topology(config);  // a drill touches no machine: the example is fine
   if (!topo) return fail(kExitUsage, topo.error().message);
   if (chaos) {
     ChaosResult r = run_chaos(*topo, seed, count);
@@ -465,9 +466,10 @@ int run(int argc, char** argv) {
   watch->add_option("--resolve-after", watch_opt.resolve_after,
                     "seconds a failure must stay gone before it is resolved (default 120)");
   watch
-      ->add_option("--auto-recover", watch_opt.auto_recover,
-                   "off, safe (default: safe steps only) or disruptive; destructive steps always wait for an "
-                   "operator")
+      ->add_option(
+          "--auto-recover", watch_opt.auto_recover,
+          "off (default: alert only), safe (safe steps only) or disruptive; destructive steps always "
+          "wait for an operator")
       ->check(CLI::IsMember({"off", "safe", "disruptive"}));
   watch->callback([&] { code = cmd_watch(watch_opt); });
 
@@ -498,8 +500,9 @@ int run(int argc, char** argv) {
     inc.verb = "report";
     code = cmd_incident(inc);
   });
-  auto* inc_close = incident->add_subcommand(
-      "close", "end an open or stopped incident you dealt with yourself (recorded as closed, not recovered)");
+  auto* inc_close = incident->add_subcommand("close",
+                                             "end an open, stopped or escalated incident you dealt with "
+                                             "yourself (recorded as closed, not recovered)");
   inc_close->add_option("N", inc.id, "incident id")->required();
   inc_close->add_option("--why", inc.why, "what you did about it, for the record")->required();
   inc_close->callback([&] {

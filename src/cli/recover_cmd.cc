@@ -123,6 +123,77 @@ int dry_run(const RecoverCliOptions& o, StackContext& ctx, const std::string& di
   return code;
 }
 
+// The command that resumes an incident of `mode` in the state directory `state`.
+std::string resume_hint_for(const std::string& mode, const std::string& state) {
+  StackHints h;
+  if (mode != "live") h.stack.push_back("--lab");
+  if (mode == "live") h.stack.insert(h.stack.end(), {"--config", "FILE-IT-WAS-OPENED-WITH"});
+  h.stack.insert(h.stack.end(), {"--state-dir", state});
+  return h.resume();
+}
+
+// `--resume` only resumes. Before anything is read or locked: an unfinished incident of this
+// run's own journal, mode and topology goes on to the executor; one of another mode or topology
+// (or in the other journal of this state directory: live beside practice) is named and refused,
+// exit 64; nothing unfinished anywhere is "nothing to resume", exit 0, and nothing runs.
+std::optional<int> resume_preflight(const RecoverCliOptions& o, const RecoverOptions& ro,
+                                    const std::string& dir, bool practice) {
+  namespace fs = std::filesystem;
+  auto open_in = [](const std::string& d) -> std::optional<IncidentRecord> {
+    if (!journal_recorded(d)) return std::nullopt;
+    auto j = open_state_journal(d, false);
+    if (!j) return std::nullopt;
+    return (*j)->latest_open();
+  };
+  std::error_code ec;
+  std::string state =
+      fs::absolute(o.context.state_dir.empty() ? default_state_dir() : o.context.state_dir, ec);
+  auto reply = [&](int code, const std::string& message) {
+    if (o.json)
+      std::cout << json_text(nlohmann::json{{"exit", code},
+                                            {"message", message},
+                                            {"incident", 0},
+                                            {"rounds", 0},
+                                            {"steps", nlohmann::json::array()}},
+                             2)
+                << "\n";
+    else
+      (code == 0 ? std::cout : std::cerr) << (code == 0 ? "" : "stackdr: ") << message << "\n";
+    return code;
+  };
+  if (auto own = open_in(dir)) {
+    if (own->mode == ro.mode && own->fingerprint == ro.fingerprint) return std::nullopt;
+    if (own->mode == "lab" && ro.mode == "practice") {
+      // A throwaway run's incident (its stack is gone) is nothing a practice stack resumes.
+    } else {
+      return reply(
+          kExitUsage,
+          fmt::format("incident {} ({}) in {} is unfinished, but it was opened {}: --resume will not take "
+                      "it over. To continue it: `{}`; to end it: `{}`",
+                      own->id, own->summary, dir,
+                      own->mode != ro.mode
+                          ? fmt::format("on the {} stack and this run is on the {} one", own->mode, ro.mode)
+                          : "with another topology (its fingerprint " + own->fingerprint + ", this one " +
+                                ro.fingerprint + ")",
+                      resume_hint_for(own->mode, state), ro.plan.hints.close(own->id)));
+    }
+  }
+  std::string other = state_dir_for(state, !practice);
+  if (auto elsewhere = open_in(other); elsewhere && elsewhere->mode != "lab") {
+    StackHints close_there;
+    if (elsewhere->mode != "live") close_there.journal.push_back("--lab");
+    close_there.journal.insert(close_there.journal.end(), {"--state-dir", state});
+    return reply(kExitUsage,
+                 fmt::format("nothing to resume in this run's journal ({}, {} stack); incident {} ({}) is "
+                             "unfinished in the {} journal ({}). --resume continues only its own journal's "
+                             "incidents: to continue that one, `{}`; to end it, `{}`",
+                             dir, ro.mode, elsewhere->id, elsewhere->summary, elsewhere->mode, other,
+                             resume_hint_for(elsewhere->mode, state), close_there.close(elsewhere->id)));
+  }
+  return reply(0, fmt::format("nothing to resume: no unfinished incident in {} ({} stack); nothing was run",
+                              dir, ro.mode));
+}
+
 }  // namespace
 
 int cmd_recover(const RecoverCliOptions& o) {
@@ -135,9 +206,11 @@ int cmd_recover(const RecoverCliOptions& o) {
   if ((*ctx)->sim() && !practice && o.resume)
     return fail(
         kExitUsage,
-        "--resume continues an incident on a stack that outlives stackdr; this simulated stack starts anew "
-        "on every run, so its incident cannot be resumed (end it with `stackdr incident --lab close N --why "
-        "TEXT`, or rehearse on a practice stack: `stackdr lab init`)");
+        fmt::format("--resume continues an incident on a stack that outlives stackdr; this simulated stack "
+                    "starts anew on every run, so its incident cannot be resumed (end it with `{}`, or "
+                    "rehearse on a practice stack: `stackdr lab init --state-dir {}`)",
+                    stack_hints(o.context).incident("close N --why TEXT"),
+                    hint_word(stack_hints(o.context).journal.back())));
   const Topology& t = (*ctx)->topology();
   // Simulated runs keep their own journal and locks: they never touch the live incidents.
   std::string dir = state_dir_for(o.context.state_dir, (*ctx)->sim() != nullptr);
@@ -151,6 +224,9 @@ int cmd_recover(const RecoverCliOptions& o) {
   ro.resumable = practice || !(*ctx)->sim();
   ro.fingerprint = topology_fingerprint(t);
   ro.plan.new_disk = o.new_disk;
+  ro.plan.hints = stack_hints(o.context);
+  if (o.resume)
+    if (auto done = resume_preflight(o, ro, dir, practice)) return *done;
   if (o.dry_run) return dry_run(o, **ctx, dir, ro);
 
   if (o.new_journal && journal_recorded(dir)) {
@@ -168,7 +244,7 @@ int cmd_recover(const RecoverCliOptions& o) {
   // With --json the step log goes to standard error: standard output is one JSON document.
   Executor ex(t, (*ctx)->hosts(), *clock, **journal, o.json ? std::cerr : std::cout);
   ro.ask = ask_terminal;
-  signals::install_for_recovery();
+  signals::install_for_recovery("`" + ro.plan.hints.resume() + "` continues");
   ro.stop_requested = signals::stop_requested;
   ro.running = signals::set_running;
   RecoverOutcome r = ex.run(ro);
@@ -219,11 +295,17 @@ int cmd_incident(const IncidentCliOptions& o) {
     return 0;
   }
   auto inc = (*journal)->incident(id);
-  if (!inc) return fail(kExitUsage, fmt::format("no incident {} (see `stackdr incident list`)", id));
+  if (!inc) {
+    StackHints h;
+    if (o.lab) h.journal.push_back("--lab");
+    h.journal.insert(h.journal.end(),
+                     {"--state-dir", std::filesystem::absolute(state_dir_for(o.state_dir, false)).string()});
+    return fail(kExitUsage, fmt::format("no incident {} (see `{}`)", id, h.incident("list")));
+  }
   if (verb == "close") {
     if (o.why.empty())
       return fail(kExitUsage, "incident close needs --why TEXT: what you did about it, for the record");
-    if (inc->state != "open" && inc->state != "stopped")
+    if (inc->state != "open" && inc->state != "stopped" && inc->state != "escalated")
       return fail(kExitUsage, fmt::format("incident {} is already {}", id, inc->state));
     LiveClock clock;
     std::string outcome = "closed by the operator: " + o.why;

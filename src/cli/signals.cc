@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <string>
 
 namespace stackdr::signals {
 
@@ -16,6 +17,8 @@ std::atomic<int> g_signals{0};
 constexpr size_t kBuf = 512;
 char g_text[2][kBuf];
 std::atomic<int> g_shown{0};
+// The first signal's message, written before the handler is installed (it may only write).
+char g_stopping[kBuf * 2];
 
 void say(const char* s) {
   ssize_t ignored = ::write(STDERR_FILENO, s, std::strlen(s));
@@ -24,8 +27,7 @@ void say(const char* s) {
 
 void on_stop(int) {
   if (g_signals.fetch_add(1) == 0) {
-    say("\nstackdr: stopping after the running step (it is finished and journaled first; "
-        "`stackdr recover --resume` continues)\n");
+    say(g_stopping);
     return;
   }
   const char* running = g_text[g_shown.load()];
@@ -40,7 +42,10 @@ void on_stop(int) {
 
 }  // namespace
 
-void install_for_recovery() {
+void install_for_recovery(const std::string& how_to_continue) {
+  std::string m = "\nstackdr: stopping after the running step (it is finished and journaled first; " +
+                  how_to_continue + ")\n";
+  std::strncpy(g_stopping, m.c_str(), sizeof g_stopping - 1);
   struct sigaction ign {};
   ign.sa_handler = SIG_IGN;
   sigaction(SIGHUP, &ign, nullptr);

@@ -9,8 +9,9 @@
 
 namespace stackdr::signals {
 
-/// Installs the handlers for the rest of the process.
-void install_for_recovery();
+/// Installs the handlers for the rest of the process; `how_to_continue` ends the first signal's
+/// message ("`stackdr recover --resume --state-dir D` continues", with this run's options).
+void install_for_recovery(const std::string& how_to_continue);
 /// True once SIGINT or SIGTERM arrived.
 bool stop_requested();
 /// What runs now, for the second signal's message ("" = nothing).

@@ -4,8 +4,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "host/bundle.h"
 #include "host/local_host.h"
@@ -14,14 +12,77 @@
 #include "sim/faults.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_host.h"
+#include "util/bounded_file.h"
 #include "util/text.h"
 
 namespace stackdr {
 
-std::string default_config_path() {
+namespace {
+
+constexpr const char* kInstalledTopology = "/etc/stackdr/stackdr.yaml";
+
+// --config, $STACKDR_CONFIG, /etc/stackdr/stackdr.yaml; "" when none is there.
+std::string searched_topology(const std::string& given) {
+  if (!given.empty()) return given;
   if (const char* env = std::getenv("STACKDR_CONFIG"); env && *env) return env;
-  if (std::filesystem::exists("/etc/stackdr/stackdr.yaml")) return "/etc/stackdr/stackdr.yaml";
-  return STACKDR_DEFAULT_CONFIG;
+  std::error_code ec;
+  if (std::filesystem::exists(kInstalledTopology, ec)) return kInstalledTopology;
+  return "";
+}
+
+}  // namespace
+
+Result<std::string> topology_path(const std::string& given) {
+  std::string p = searched_topology(given);
+  if (!p.empty()) return p;
+  return Error{fmt::format(
+      "no topology: none given (--config FILE), none in $STACKDR_CONFIG, none at {}. stackdr has no "
+      "default, so it never reaches a machine you did not name.\n"
+      "  Write one from what your machines show (read-only): stackdr init --storage [USER@]HOST --kvm "
+      "[USER@]HOST --out {}\n"
+      "  then read it through; an example: {}\n"
+      "  Or try stackdr on a practice stack first, no machine touched: stackdr lab init; stackdr status "
+      "--lab",
+      kInstalledTopology, kInstalledTopology, kExampleTopologyHint)};
+}
+
+Result<TopologySource> simulated_topology_source(const std::string& given) {
+  std::string p = searched_topology(given);
+  if (p.empty())
+    return TopologySource{std::string(example_topology_text()), std::string(kExampleTopologySource)};
+  auto text = read_bounded_file(p, kTopologyMaxBytes);
+  if (!text) return text.error();
+  return TopologySource{std::move(*text), std::filesystem::absolute(p).string()};
+}
+
+Result<Topology> simulated_topology(const std::string& given) {
+  auto s = simulated_topology_source(given);
+  if (!s) return s.error();
+  return parse_topology(s->text, s->source);
+}
+
+StackHints stack_hints(const ContextOptions& o) {
+  namespace fs = std::filesystem;
+  StackHints h;
+  std::error_code ec;
+  std::string state = o.state_dir.empty() ? default_state_dir() : o.state_dir;
+  fs::path abs_state = fs::absolute(state, ec);
+  if (o.lab) {
+    h.stack.push_back("--lab");
+    h.journal.push_back("--lab");
+  }
+  std::string config = searched_topology(o.config);
+  // A practice stack keeps its own copy of the topology: naming a file there is not needed.
+  bool practice = o.lab && sim::PracticeStack::exists(sim::PracticeStack::folder(state_dir_for(state, true)));
+  if (!config.empty() && !practice && o.from.empty()) {
+    h.stack.push_back("--config");
+    h.stack.push_back(fs::absolute(config, ec).string());
+  }
+  for (auto* v : {&h.stack, &h.journal}) {
+    v->push_back("--state-dir");
+    v->push_back(abs_state.string());
+  }
+  return h;
 }
 
 std::string default_state_dir() {
@@ -37,10 +98,8 @@ std::string state_dir_for(const std::string& dir, bool lab) {
 namespace {
 
 std::string file_text(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto t = read_bounded_file(p.string(), kTopologyMaxBytes);
+  return t ? *t : std::string();
 }
 
 }  // namespace
@@ -51,19 +110,27 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
   auto folder = sim::PracticeStack::folder(state_dir_for(o.state_dir, true));
   if (o.lab && sim::PracticeStack::exists(folder)) {
     if (!o.faults.empty())
-      return Error{fmt::format(
-          "{} holds a practice stack: inject into it with `stackdr lab inject FAULT` (--fault is for a "
-          "fresh simulated stack; give another --state-dir for one)",
-          folder.string())};
+      return Error{
+          fmt::format("{} holds a practice stack: inject into it with `stackdr lab inject FAULT --state-dir "
+                      "{}` (--fault is for a "
+                      "fresh simulated stack; give another --state-dir for one)",
+                      folder.string(),
+                      hint_word(std::filesystem::absolute(folder.parent_path().parent_path()).string()))};
     auto p = sim::PracticeStack::open(folder);
     if (!p) return p.error();
-    if (!o.config.empty() && file_text(o.config) != file_text((*p)->topology_path()))
-      return Error{fmt::format(
-          "--config {} is not the topology the practice stack in {} was made from; leave --config out (it "
-          "uses its own copy), or make a new one: `stackdr lab reset --config {}`",
-          o.config, folder.string(), o.config)};
+    if (!o.config.empty()) {
+      auto given = read_bounded_file(o.config, kTopologyMaxBytes);
+      if (!given) return Error{"--config " + given.error().message};
+      if (*given != file_text((*p)->topology_path()))
+        return Error{fmt::format(
+            "--config {} is not the topology the practice stack in {} was made from; leave --config out (it "
+            "uses its own copy), or make a new one: `stackdr lab reset --config {} --state-dir {}`",
+            o.config, folder.string(), hint_word(o.config),
+            hint_word(std::filesystem::absolute(folder.parent_path().parent_path()).string()))};
+    }
     ctx->practice_ = std::move(*p);
     ctx->topology_ = ctx->practice_->topology();
+    ctx->topology_text_ = file_text(ctx->practice_->topology_path());
     ctx->sim_ = ctx->practice_->state();
     for (const auto& h : ctx->topology_.hosts) ctx->hosts_[h.name] = ctx->practice_->host(h.name);
     return ctx;
@@ -80,9 +147,28 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
   if (config.empty() && !from.empty() &&
       std::filesystem::exists(std::filesystem::path(from) / "topology.yaml"))
     config = (std::filesystem::path(from) / "topology.yaml").string();
-  auto topo = load_topology(config.empty() ? default_config_path() : config);
+  // The simulated stack may use the built-in example; anything that reaches machines needs a
+  // topology the admin named.
+  if (!o.faults.empty() && !o.lab)
+    return Error{"--fault needs --lab: faults are injected into the simulated stack only"};
+  if (!from.empty() && config.empty() && !o.lab)
+    if (auto b = check_bundle_folder(from, {}); !b) return Error{"--from " + b.error().message};
+  TopologySource source;
+  if (o.lab) {
+    auto s = simulated_topology_source(config);
+    if (!s) return s.error();
+    source = std::move(*s);
+  } else {
+    auto path = topology_path(config);
+    if (!path) return path.error();
+    auto text = read_bounded_file(*path, kTopologyMaxBytes);
+    if (!text) return Error{text.error().message + " (the topology file)"};
+    source = {std::move(*text), *path};
+  }
+  auto topo = parse_topology(source.text, source.source);
   if (!topo) return topo.error();
   ctx->topology_ = std::move(*topo);
+  ctx->topology_text_ = std::move(source.text);
   if (!o.faults.empty() && !o.lab)
     return Error{"--fault needs --lab: faults are injected into the simulated stack only"};
   if (o.lab && !o.from.empty()) return Error{"--lab and --from exclude each other"};

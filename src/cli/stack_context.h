@@ -14,6 +14,7 @@
 #include "host/host.h"
 #include "host/private_dir.h"
 #include "observe/observer.h"
+#include "recover/stack_hints.h"
 #include "sim/practice_stack.h"
 #include "sim/sim_state.h"
 #include "topology/topology.h"
@@ -21,7 +22,7 @@
 namespace stackdr {
 
 struct ContextOptions {
-  std::string config;               // "" = the default search (see default_config_path)
+  std::string config;               // "" = the default search (see topology_path)
   bool lab = false;                 // use the simulated stack
   std::vector<std::string> faults;  // injected into the simulated stack, in order
   std::string from;                 // replay bundle directory
@@ -33,6 +34,8 @@ class StackContext {
   static Result<std::unique_ptr<StackContext>> open(const ContextOptions& options);
 
   const Topology& topology() const { return topology_; }
+  /// The text the topology was read from (a bundle keeps it).
+  const std::string& topology_text() const { return topology_text_; }
   HostLookup hosts();
   Observation observe(const ObserveOptions& options = {});
   /// The simulated stack, when this context runs on one (nullptr otherwise).
@@ -48,6 +51,7 @@ class StackContext {
 
  private:
   Topology topology_;
+  std::string topology_text_;
   std::shared_ptr<sim::SimState> sim_;
   std::unique_ptr<sim::PracticeStack> practice_;  // before hosts_: its hosts refer to it
   std::string from_;
@@ -58,8 +62,24 @@ class StackContext {
   Result<std::string> open_bundle(const std::string& from);
 };
 
-/// $STACKDR_CONFIG, then /etc/stackdr/stackdr.yaml, then the example shipped with the sources.
-std::string default_config_path();
+/// The topology file of a verb that reaches machines: `given` (--config), else $STACKDR_CONFIG,
+/// else /etc/stackdr/stackdr.yaml. With none of them there is no default: the error says how to
+/// write one (`stackdr init`) and how to try stackdr without touching a machine (exit 64).
+Result<std::string> topology_path(const std::string& given);
+
+/// The topology of a simulated stack (`lab init`, `drill`, `--lab` without a practice stack):
+/// the same search, then the built-in example (harmless there: nothing is reached).
+Result<Topology> simulated_topology(const std::string& given);
+/// The same as text and where it came from, for a practice stack that keeps its own copy.
+struct TopologySource {
+  std::string text, source;
+};
+Result<TopologySource> simulated_topology_source(const std::string& given);
+
+/// The options that select the stack these options select, for every hint a verb prints: the
+/// state directory always (resolved), --lab when on the simulated stack, the topology file
+/// when one was given or found (resolved to an absolute path).
+StackHints stack_hints(const ContextOptions& options);
 
 /// $STACKDR_STATE_DIR, else /var/lib/stackdr.
 std::string default_state_dir();

@@ -71,6 +71,7 @@ int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const Ob
   ro.fingerprint = topology_fingerprint(t);
   ro.observe = observe;
   ro.task = std::move(task);
+  ro.plan.hints = stack_hints(o.context);
   auto journal = open_state_journal(dir);
   if (!journal) return fail(kExitUsage, journal.error().message);
   bool held = false;
@@ -79,7 +80,7 @@ int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const Ob
   std::unique_ptr<Clock> clock = ctx.clock();
   Executor ex(t, ctx.hosts(), *clock, **journal, o.json ? std::cerr : std::cout);
   ro.ask = ask_terminal;
-  signals::install_for_recovery();
+  signals::install_for_recovery("the same command, run again, continues");
   ro.stop_requested = signals::stop_requested;
   ro.running = signals::set_running;
   RecoverOutcome r = ex.run(ro);

@@ -99,7 +99,9 @@ struct WatchSettings {
   std::string listen = "127.0.0.1:9470", webhook, mail_to;
   std::vector<std::string> exec;
   int interval = 60, remind = 3600, resolve_after = 120;
-  std::string auto_recover = "safe";
+  // Off until the admin says otherwise (--auto-recover, or watch.auto_recover in the
+  // topology): a daemon first started on a stack must not change it unasked.
+  std::string auto_recover = "off";
   std::map<std::string, std::string> auto_recover_causes;  // by cause name
 
   const std::string& policy_for(const std::string& cause) const {
@@ -349,6 +351,7 @@ void Watch::recover(const View& v) {
   RecoverOptions ro;
   ro.policy.yes = policy == "disruptive";  // safe steps only unless told otherwise
   ro.policy.allow_data_loss = false;       // destructive steps always wait for an operator
+  ro.plan.hints = stack_hints(cli_.context);
   auto open = journal_->latest_open();
   ro.resume = open && open->mode == mode();
   ro.mode = mode();
@@ -400,6 +403,7 @@ void Watch::maintain(const View& v) {
       RecoverOptions ro;
       ro.mode = mode();
       ro.fingerprint = topology_fingerprint(t);
+      ro.plan.hints = stack_hints(cli_.context);
       ro.observe = maintenance_observe();
       ro.task = heavy_maintenance_task(t, v, r.task, /*wait=*/false);
       ro.stop_requested = [] { return g_stop.load(); };

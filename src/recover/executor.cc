@@ -338,8 +338,8 @@ bool Executor::run_again(const Step& s, const std::string& tag, int plan_no, Ste
   std::string why = fmt::format(
       "`{}` on {} was running when stackdr stopped; its result was not recorded, nothing stackdr reads shows "
       "it, and it is not safe to run twice: check by hand whether it took effect, then end the incident "
-      "(`stackdr incident close {} --why TEXT`) or run the rest yourself",
-      describe_argv(s.argv), s.host, outcome_.incident);
+      "(`{}`) or run the rest yourself",
+      describe_argv(s.argv), s.host, o_.plan.hints.close(outcome_.incident));
   out_ << tag << " NOT RUN AGAIN " << describe_argv(s.argv) << "\n      " << why << "\n";
   event(EventKind::kStepRefused, plan_no, &s, describe_argv(s.argv), std::nullopt, "", why);
   run.result = "refused:interrupted";
@@ -428,7 +428,8 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
         run.result = "declined";
         outcome_.steps.push_back(run);
         finish(kDeclined, EventKind::kStopped,
-               fmt::format("declined: {} ({}); rerun with --yes to allow disruptive steps", s.title, cmd));
+               fmt::format("declined: {} ({}); `{}` continues, allowing disruptive steps", s.title, cmd,
+                           o_.plan.hints.verb("recover --resume --yes")));
         return false;
       }
     }
@@ -497,6 +498,8 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
                                       first_line(r.err.empty() ? r.out : r.err));
   event(EventKind::kStepUnverified, plan_no, &s, cmd, std::nullopt, "", why);
   outcome_.message = why;
+  if (!s.gate.empty())
+    finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + why + ". " + s.gate);
   return false;
 }
 
@@ -505,8 +508,8 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
 RecoverOutcome Executor::held_by(const IncidentRecord& open, const std::string& what) {
   outcome_.exit = kLocked;
   outcome_.incident = open.id;
-  outcome_.message = fmt::format("incident {} {}, or end it with `stackdr incident close {} --why TEXT`",
-                                 open.id, what, open.id);
+  outcome_.message =
+      fmt::format("incident {} {}, or end it with `{}`", open.id, what, o_.plan.hints.close(open.id));
   return outcome_;
 }
 
@@ -522,8 +525,8 @@ RecoverOutcome Executor::run_task() {
   // zvol's new name).
   if (open && (open->cause != task.kind || open->root != task.subject || open->mode != o_.mode ||
                open->fingerprint != o_.fingerprint)) {
-    return held_by(*open,
-                   fmt::format("({}) is open: finish it first (`stackdr recover --resume`)", open->summary));
+    return held_by(
+        *open, fmt::format("({}) is open: finish it first (`{}`)", open->summary, o_.plan.hints.resume()));
   }
   if (open) {
     outcome_.incident = open->id;
@@ -624,21 +627,21 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     outcome_.incident = open->id;
     outcome_.message = fmt::format(
         "incident {} ({}) is still open, but it was opened {}: stackdr will not continue it here. Use the "
-        "topology it was opened with, or end it with `stackdr incident close {} --why TEXT`",
+        "topology it was opened with, or end it with `{}`",
         open->id, open->summary,
         open->mode != o_.mode
             ? fmt::format("on the {} stack and this run is on the {} one", open->mode, o_.mode)
             : fmt::format("with another topology (fingerprint {}, this one {})",
                           open->fingerprint.empty() ? "none" : open->fingerprint, o_.fingerprint),
-        open->id);
+        o_.plan.hints.close(open->id));
     return outcome_;
   }
   if (open && !o_.resume) {
     outcome_.exit = kStopped;
     outcome_.message = fmt::format(
-        "incident {} ({}) was interrupted and is still open: run `stackdr recover --resume` "
-        "to continue it, or `stackdr incident close {} --why TEXT` once you have dealt with it",
-        open->id, open->summary, open->id);
+        "incident {} ({}) was interrupted and is still open: run `{}` to continue it, or `{}` once you have "
+        "dealt with it",
+        open->id, open->summary, o_.plan.hints.resume(), o_.plan.hints.close(open->id));
     outcome_.incident = open->id;
     return outcome_;
   }
@@ -655,13 +658,13 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       outcome_.message =
           alive ? fmt::format(
                       "`{}` from the interrupted run of incident {} is still running on {} (pid {}): "
-                      "wait until it ends, then run `stackdr recover --resume` again",
-                      p.argv, open->id, p.host, p.id.pid)
+                      "wait until it ends, then run `{}` again",
+                      p.argv, open->id, p.host, p.id.pid, o_.plan.hints.resume())
                 : fmt::format(
                       "`{}` from the interrupted run of incident {} was started on {} as pid {}, and "
                       "stackdr cannot tell whether it still runs: check on that host (ps -p {}), then "
-                      "run `stackdr recover --resume` again once it has ended",
-                      p.argv, open->id, p.host, p.id.pid, p.id.pid);
+                      "run `{}` again once it has ended",
+                      p.argv, open->id, p.host, p.id.pid, p.id.pid, o_.plan.hints.resume());
       return outcome_;
     }
     if (auto lp = journal_.last_plan(open->id)) {
@@ -692,6 +695,18 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     if (outcome_.incident) finish(kRecovered, EventKind::kResolved, "healthy");
     outcome_.message = "healthy: nothing to do";
     return outcome_;
+  }
+  if (!outcome_.incident && o_.resumable) {
+    // The same failure escalated last time (an operator was needed): this rerun is that
+    // incident going on, not a second one.
+    const Finding& f = view.findings.front();
+    if (auto esc = journal_.latest_escalated(o_.mode, o_.fingerprint, cause_name(f.cause), f.root)) {
+      journal_.reopen_incident(esc->id);
+      outcome_.incident = esc->id;
+      event(EventKind::kResumed, 0, nullptr, "", std::nullopt, "",
+            "rerun after the escalation: re-observed; continuing the same incident");
+      out_ << fmt::format("continuing incident {} (it needed an operator): {}\n", esc->id, esc->summary);
+    }
   }
   if (!outcome_.incident) {
     const Finding& f = view.findings.front();
@@ -750,8 +765,8 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       if (o_.stop_requested && o_.stop_requested()) {
         finish(kStopped, EventKind::kStopped,
                fmt::format("stopped by a signal before `{}` ({}); every step before it finished and is "
-                           "journaled: `stackdr recover --resume` continues",
-                           plan.steps[i].title, describe_argv(plan.steps[i].argv)));
+                           "journaled: `{}` continues",
+                           plan.steps[i].title, describe_argv(plan.steps[i].argv), o_.plan.hints.resume()));
         return outcome_;
       }
       if (o_.boundary) o_.boundary("before:" + plan.steps[i].id);

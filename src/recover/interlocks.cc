@@ -126,7 +126,14 @@ std::optional<Refusal> check_interlocks(const Topology& t, const View& v, const 
             "--allow-data-loss"};
     }
   }
-  if (!argv.empty() && (argv[0] == "e2fsck" || argv[0] == "fsck" || text::starts_with(argv[0], "fsck."))) {
+  // A read-only check (-n: open read-only, answer no) changes nothing, mounted or not; every
+  // other fsck writes, and never runs on a mounted filesystem.
+  auto read_only_check = [&] {
+    return argv_has(argv, "-n") && !argv_has(argv, "-y") && !argv_has(argv, "-fy") && !argv_has(argv, "-p") &&
+           !argv_has(argv, "-a");
+  };
+  if (!argv.empty() && (argv[0] == "e2fsck" || argv[0] == "fsck" || text::starts_with(argv[0], "fsck.")) &&
+      !read_only_check()) {
     auto g = v.observation.guests.find(step.host);  // a VM, or a KVM host with an array mounted
     if (g == v.observation.guests.end() || !g->second.mounts)
       return Refusal{"fsck-mounted",

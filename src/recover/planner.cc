@@ -451,6 +451,7 @@ class Planner {
       s.array = a.name;
       return;
     }
+    if (!check_kept_copy(a, lun)) return;
     const MdMemberState* ms = v_.array(a).member(lun);
     if (ms && ms->sb && !ms->sb->array_uuid.empty()) {
       Step& z =
@@ -468,13 +469,54 @@ class Planner {
       z.member_lun = lun;
       z.zvol = t_.lun(lun) ? t_.lun(lun)->zvol : "";
     }
+    // A full rebuild writes over every block of the member: whatever copy it held is gone, so
+    // the step is destructive, and its zvol is snapshotted first (the executor, before any
+    // destructive step on a zvol), so the old copy can still be read.
     Step& s = add("md.add:" + a.name + "/" + lun, fmt::format("add {} to {} (full rebuild)", lun, a.name),
-                  "Scenario 1, Step 3: add back to array", a.host, Safety::kDisruptive,
+                  "Scenario 1, Step 3: add back to array", a.host, Safety::kDestructive,
                   {"mdadm", "--manage", a.device, "--add", disk_word(lun)}, "the member is back in the array",
                   member_serving(a, lun));
-    s.predict = "full rebuild of the whole member (" + why_not + ")";
+    s.predict = "full rebuild of the whole member, which overwrites the copy it held (" + why_not + ")";
     s.array = a.name;
     s.member_lun = lun;
+    s.zvol = t_.lun(lun) ? t_.lun(lun)->zvol : "";
+  }
+
+  // Before a full rebuild overwrites `lun`, the copy md keeps (the running array without it) is
+  // checked read-only where its filesystem lives, as the runbook does (Scenario 4, Step 2:
+  // fsck -n): an error there stops the plan for an operator, with both copies still as they
+  // were. With no filesystem named in the topology there is nothing stackdr can check it
+  // with, so it escalates rather than overwrite unchecked. Returns false when it escalated.
+  bool check_kept_copy(const ArrayConfig& a, const std::string& lun) {
+    std::vector<FilesystemSite> sites;
+    for (auto [vm, d] : consumers(t_, a))
+      if (!vm->guest.empty() && !d->mountpoint.empty()) sites.push_back(site_of(*vm, *d));
+    if (!a.mountpoint.empty()) sites.push_back(site_of(a));
+    if (sites.empty()) {
+      p_.escalate = fmt::format(
+          "adding {} back to {} is a full rebuild that overwrites the copy {} holds, and stackdr cannot "
+          "check "
+          "the copy it would keep first: the topology names no filesystem on {} (arrays[].mountpoint, or a "
+          "VM disk's mountpoint). Check {} read-only yourself (fsck -n, or mount -o ro), then add it by hand "
+          "(mdadm --manage {} --add), or name the filesystem and rerun",
+          lun, a.name, lun, a.name, a.device, a.device);
+      p_.steps.clear();
+      return false;
+    }
+    for (const auto& f : sites) {
+      Step& c =
+          add("fs.check-kept:" + f.host + ":" + f.mountpoint + "/" + lun,
+              fmt::format("check the copy {} keeps, read-only, before {} is overwritten", a.name, lun),
+              "Scenario 4, Step 2: verify data is accessible (fsck -n) before the other member is added",
+              f.host, Safety::kRead, {"e2fsck", "-n", "-f", "--", f.device}, "e2fsck -n found no errors", {});
+      c.gate = fmt::format(
+          "The copy {} keeps has filesystem errors, so {} was not overwritten: both copies are as they were. "
+          "Look at both ({} read-only; {}'s data is still on {}) before deciding which to keep",
+          a.name, lun, f.device, lun,
+          t_.lun(lun) && !t_.lun(lun)->zvol.empty() ? t_.lun(lun)->zvol : "its disk");
+      c.rerun_safe = "a read-only check changes nothing";
+    }
+    return true;
   }
 
   void wait_resync(const ArrayConfig& a) {
@@ -674,9 +716,8 @@ class Planner {
       Step& w =
           add("zpool.replace:" + disk, "replace the disk (operator)", "Scenario 3, Step 2: replace disk", h,
               Safety::kRead, {}, disk + " is ONLINE", node_ok(id), 0);
-      w.predict =
-          "no unused spare disk is named in stackdr.yaml: put a new disk in and run `stackdr recover "
-          "--new-disk BY-ID-NAME`";
+      w.predict = fmt::format("no unused spare disk is named in the topology: put a new disk in and run `{}`",
+                              c_.hints.verb("recover --new-disk /dev/disk/by-id/NAME"));
       return;
     }
     Step& r = add("zpool.replace:" + disk, fmt::format("replace {} with {}", disk, spare),

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "diagnose/finding.h"
+#include "recover/stack_hints.h"
 #include "recover/step.h"
 #include "recover/view.h"
 #include "topology/topology.h"
@@ -18,6 +19,8 @@ struct PlanContext {
   std::map<std::string, std::string> known_serials;  // LUN name → LIO unit serial last seen
   std::string new_disk;                              // --new-disk: a pool disk to replace onto
   int incident = 0;                                  // names snapshots
+  /// The options that select this run's stack, carried by every command a message suggests.
+  StackHints hints;
 };
 
 Plan plan_recovery(const Topology& t, const View& v, const Finding& f, const PlanContext& ctx);

@@ -34,7 +34,10 @@ struct Step {
   int settle_s = 30;           // how long `done` may take to hold after the act
   bool best_effort = false;    // if it does not take, go on with the next step (a cheaper try first)
   bool show_progress = false;  // resync / resilver / scrub: draw a progress bar while waiting
-  std::string predict;         // what will happen, when it is not obvious ("re-add: ~768 MiB resync")
+  // A check the rest of the plan rests on (the copy md keeps, checked before the other is
+  // overwritten): when it fails, the plan stops there for an operator (exit 2), with this said.
+  std::string gate;
+  std::string predict;  // what will happen, when it is not obvious ("re-add: ~768 MiB resync")
   // After a crash the journal may show the step started and never finished: its effect may or
   // may not be there. `done` is taken to observe the step's own effect (so a `done` that does
   // not hold says the effect is absent, and the step runs again); where it observes a later

@@ -187,6 +187,7 @@ struct GuestMount {
   bool read_only = false;
   bool mounted = true;
   bool needs_fsck = false;  // the journal aborted: remount rw fails until e2fsck ran
+  bool damaged = false;     // metadata errors: e2fsck -n reports them (exit 4), -fy repairs them
   bool shut_down = false;   // ext4 stopped writes after an error; Linux 6.1 still shows it rw
 };
 

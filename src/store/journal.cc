@@ -235,6 +235,24 @@ std::optional<IncidentRecord> Journal::latest_open() {
   return incident_row(q);
 }
 
+std::optional<IncidentRecord> Journal::latest_escalated(const std::string& mode,
+                                                        const std::string& fingerprint,
+                                                        const std::string& cause, const std::string& root) {
+  Stmt q(db_, (std::string(kIncidentColumns) + " ORDER BY id DESC LIMIT 1").c_str());
+  if (!q.step()) return std::nullopt;
+  IncidentRecord r = incident_row(q);
+  if (r.state != "escalated" || r.mode != mode || r.fingerprint != fingerprint || r.cause != cause ||
+      r.root != root)
+    return std::nullopt;
+  return r;
+}
+
+void Journal::reopen_incident(int id) {
+  Stmt q(db_, "UPDATE incidents SET closed_at = NULL, state = 'open', outcome = '' WHERE id = ?");
+  q.bind(1, id);
+  q.step();
+}
+
 int Journal::open_count() {
   Stmt q(db_, "SELECT COUNT(*) FROM incidents WHERE state IN ('open','stopped')");
   return q.step() ? static_cast<int>(q.integer(0)) : 0;
