@@ -1,0 +1,185 @@
+// Safe on first contact (issue 21): no default reaches a machine, --resume never starts new
+// work, every hint a practice session prints names the practice stack, and a full rebuild
+// checks the copy it keeps before it overwrites the other.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "recovery_support.h"
+#include "test_support.h"
+
+namespace stackdr {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_stackdr;
+
+std::string temp(const std::string& what) {
+  fs::path d = fs::temp_directory_path() / ("stackdr-first-" + what + "-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+TEST(FirstContact, WithoutATopologyEveryVerbThatReadsTheStackStops) {
+  ASSERT_FALSE(fs::exists("/etc/stackdr/stackdr.yaml"))
+      << "this test needs a machine with no installed topology";
+  for (const Argv& a : std::vector<Argv>{{"status"},
+                                         {"diagnose", "--json"},
+                                         {"recover", "--dry-run"},
+                                         {"recover", "--resume"},
+                                         {"lint"},
+                                         {"lun", "list"},
+                                         {"maintain", "--schedule"},
+                                         {"collect"},
+                                         {"watch", "--listen", "127.0.0.1:0"}}) {
+    auto r = run_stackdr(a, std::chrono::seconds(20));
+    EXPECT_EQ(r.exit_code, 64) << describe_argv(a) << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find("no topology"), std::string::npos) << describe_argv(a) << "\n" << r.err;
+    EXPECT_NE(r.err.find("stackdr init"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("stackdr lab init"), std::string::npos) << r.err;
+  }
+  // The simulated stack needs none: it uses the built-in example, which reaches nothing.
+  auto lab = run_stackdr({"status", "--lab"});
+  EXPECT_EQ(lab.exit_code, 0) << lab.err;
+  EXPECT_NE(lab.out.find("the example topology (built in)"), std::string::npos) << lab.out;
+}
+
+TEST(FirstContact, ATopologyThatIsNotAFileIsRefusedByName) {
+  std::string d = temp("notfile");
+  std::string fifo = d + "/fifo.yaml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& p : {fifo, std::string("/dev/zero"), d}) {
+    auto r = run_stackdr({"status", "--config", p}, std::chrono::seconds(10));
+    EXPECT_EQ(r.exit_code, 64) << p << r.err;
+    EXPECT_NE(r.err.find(p + ": "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("not a file"), std::string::npos) << r.err;
+  }
+  std::ofstream(d + "/two.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG) << "---\nhosts: {}\n";
+  auto two = run_stackdr({"status", "--lab", "--config", d + "/two.yaml"});
+  EXPECT_EQ(two.exit_code, 64);
+  EXPECT_NE(two.err.find("two.yaml:85: a second YAML document"), std::string::npos) << two.err;
+  fs::remove_all(d);
+}
+
+// A live --resume with nothing unfinished runs nothing; beside an unfinished practice incident
+// it names that incident and the command that resumes it, and refuses.
+TEST(FirstContact, ResumeOnlyResumes) {
+  std::string d = temp("resume");
+  // A "live" topology whose hosts are local with a PATH of nothing: had anything run, it
+  // would have failed and been journaled.
+  std::ofstream(d + "/live.yaml") << testing::read_file(testing::kLabConfig);
+  auto none =
+      run_stackdr({"recover", "--resume", "--yes", "--config", d + "/live.yaml", "--state-dir", d, "--json"});
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+  auto j = nlohmann::json::parse(none.out);
+  EXPECT_NE(j["message"].get<std::string>().find("nothing to resume"), std::string::npos) << none.out;
+  EXPECT_TRUE(j["steps"].empty());
+  EXPECT_FALSE(fs::exists(d + "/stackdr.db")) << "a resume with nothing to resume created a journal";
+
+  ASSERT_EQ(run_stackdr({"lab", "init", "--state-dir", d}).exit_code, 0);
+  ASSERT_EQ(run_stackdr({"lab", "inject", "target-service-stopped", "--state-dir", d}).exit_code, 0);
+  auto declined = run_stackdr({"recover", "--lab", "--state-dir", d});  // no terminal: declines
+  EXPECT_EQ(declined.exit_code, 3) << declined.out << declined.err;
+  // The decline names the one command that continues, on this practice stack.
+  EXPECT_NE(declined.out.find("`stackdr recover --resume --yes --lab --state-dir " + d + "` continues"),
+            std::string::npos)
+      << declined.out;
+  auto live = run_stackdr({"recover", "--resume", "--yes", "--config", d + "/live.yaml", "--state-dir", d});
+  EXPECT_EQ(live.exit_code, 64) << live.out << live.err;
+  EXPECT_NE(live.err.find("unfinished in the practice journal"), std::string::npos) << live.err;
+  EXPECT_NE(live.err.find("`stackdr recover --resume --lab --state-dir " + d + "`"), std::string::npos)
+      << live.err;
+  EXPECT_FALSE(fs::exists(d + "/stackdr.db")) << "the live journal was written";
+  // The command the decline named does continue it.
+  auto cont = run_stackdr({"recover", "--resume", "--yes", "--lab", "--state-dir", d});
+  EXPECT_EQ(cont.exit_code, 0) << cont.out << cont.err;
+  EXPECT_NE(cont.out.find("resuming incident 1"), std::string::npos) << cont.out;
+  fs::remove_all(d);
+}
+
+// Every command a practice session prints for the operator, run as printed, acts on the
+// practice stack: none reaches the live journal or a live host.
+TEST(FirstContact, EveryHintOfAPracticeSessionStaysOnThePracticeStack) {
+  std::string d = temp("hints");
+  std::string live_state = temp("hints-live");
+  std::vector<std::string> printed;
+  auto keep = [&](const CommandResult& r) { printed.push_back(r.out + r.err); };
+  keep(run_stackdr({"lab", "init", "--state-dir", d}));
+  keep(run_stackdr({"lab", "inject", "target-service-stopped", "--state-dir", d}));
+  keep(run_stackdr({"recover", "--lab", "--state-dir", d}));  // declined
+  keep(run_stackdr({"recover", "--lab", "--state-dir", d}));  // open incident: names resume/close
+  keep(run_stackdr({"lab", "show", "--state-dir", d}));
+  keep(run_stackdr({"status", "--lab", "--fault", "session-logout", "--state-dir", d}));  // practice there
+  keep(run_stackdr({"incident", "show", "9", "--lab", "--state-dir", d}));
+  std::set<std::string> hints;
+  std::regex quoted("`(stackdr [^`]*)`");
+  for (const auto& text : printed)
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), quoted); it != std::sregex_iterator(); ++it)
+      hints.insert((*it)[1]);
+  ASSERT_GE(hints.size(), 5u);
+  for (const auto& h : hints) {
+    SCOPED_TRACE(h);
+    Argv a;
+    std::istringstream words(h);
+    for (std::string w; words >> w;) a.push_back(w);
+    if (h == "stackdr lab faults") continue;  // a list of names: it selects no stack
+    EXPECT_TRUE(argv_has(a, "--state-dir") && argv_after(a, "--state-dir") == d)
+        << "hint without the state dir";
+    if (a[1] != "lab") {
+      EXPECT_TRUE(argv_has(a, "--lab")) << "hint without --lab";
+    }
+    // Placeholders a person fills in.
+    for (auto& w : a) {
+      if (w == "FAULT") w = "session-logout";
+      if (w == "N") w = "1";
+      if (w == "TEXT") w = "hint test";
+    }
+    a.erase(a.begin());
+    // With the live defaults pointed at a folder of its own: nothing may appear there.
+    Argv env_run = {"env", "STACKDR_STATE_DIR=" + live_state, STACKDR_BINARY};
+    env_run.insert(env_run.end(), a.begin(), a.end());
+    auto r = LocalHost("local").run(env_run, std::chrono::seconds(120));
+    EXPECT_NE(r.exit_code, 64) << r.out << r.err;  // a usable command as printed
+    EXPECT_TRUE(fs::is_empty(live_state)) << "the hint wrote into the live state folder";
+  }
+  fs::remove_all(d);
+  fs::remove_all(live_state);
+}
+
+// Scenario 4 on a stack whose kept copy has filesystem errors: the read-only check runs before
+// the other member is overwritten, finds them, and stops for an operator with test02 intact.
+TEST(FirstContact, AFullRebuildChecksTheKeptCopyFirstAndStopsOnErrors) {
+  testing::Recovery rc(":memory:");
+  rc.fault("md-superblock-corrupt");
+  for (auto& m : rc.s.state->vms.front().mounts) m.damaged = true;
+  RecoverOutcome r = rc.run(testing::Recovery::drill_policy());
+  EXPECT_EQ(r.exit, kNeedsOperator) << r.message;
+  EXPECT_NE(r.message.find("filesystem errors"), std::string::npos) << r.message;
+  bool checked = false;
+  for (const auto& a : rc.s.log("sjm-explore"))
+    if (argv_has(a, "-n") && a[0] == "e2fsck") checked = true;
+  EXPECT_TRUE(checked);
+  for (const auto& a : rc.s.log("s01")) EXPECT_FALSE(argv_has(a, "--add")) << describe_argv(a);
+  for (const auto& a : rc.s.log("storage")) EXPECT_FALSE(argv_has(a, "snapshot")) << describe_argv(a);
+
+  // A clean kept copy: checked, then the member's zvol snapshotted, then the rebuild.
+  testing::Recovery ok(":memory:");
+  ok.fault("md-superblock-corrupt");
+  RecoverOutcome good = ok.run(testing::Recovery::drill_policy());
+  EXPECT_EQ(good.exit, kRecovered) << good.message;
+  bool snap = false;
+  for (const auto& a : ok.s.log("storage"))
+    if (argv_has(a, "snapshot") && argv_has(a, "storage/iscsi-test02@stackdr-incident-1")) snap = true;
+  EXPECT_TRUE(snap);
+}
+
+}  // namespace
+}  // namespace stackdr
