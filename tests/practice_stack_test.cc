@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -184,15 +185,19 @@ class JournalPeek {
   sqlite3* db_ = nullptr;
 };
 
-// The state-changing commands on the tape, "host: argv" in order.
+// The state-changing commands on the tape, "host: argv" in order. A snapshot's name carries
+// its incident's number, which differs from run to run: it is compared without it.
 std::vector<std::string> tape_commands(const fs::path& state) {
+  static const std::regex incident_no("@stackdr-incident-[0-9]+");
   std::vector<std::string> out;
   std::ifstream in(state / "lab" / "practice" / "tape.jsonl");
   std::string line;
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_object() && j.value("kind", "") == "command")
-      out.push_back(j["host"].get<std::string>() + ": " + describe_argv(j["argv"].get<Argv>()));
+      out.push_back(
+          std::regex_replace(j["host"].get<std::string>() + ": " + describe_argv(j["argv"].get<Argv>()),
+                             incident_no, "@stackdr-incident-N"));
   }
   return out;
 }
@@ -224,12 +229,13 @@ void kill_every_step(const std::string& fault, const fs::path& state, int pace_m
   std::string sd = state.string();
   ASSERT_EQ(stackdr({"lab", "init", "--state-dir", sd, "--pace", std::to_string(pace_ms)}).exit_code, 0);
   fs::path db = state / "lab" / "stackdr.db";
-  Argv recover = {STACKDR_BINARY, "recover", "--lab", "--yes", "--state-dir", sd};
+  // --allow-data-loss: a full rebuild overwrites the member's copy (destructive, snapshot first).
+  Argv recover = {STACKDR_BINARY, "recover", "--lab", "--yes", "--allow-data-loss", "--state-dir", sd};
   // A run on the healthy stack first: the journal learns the LUNs' serials, as every run
   // before a fault would have let it (a backstore is then recreated with its old serial).
   ASSERT_EQ(stackdr(Argv(recover.begin() + 1, recover.end())).exit_code, 0);
   ASSERT_EQ(stackdr({"lab", "inject", fault, "--state-dir", sd}).exit_code, 0);
-  auto base = stackdr({"recover", "--lab", "--yes", "--state-dir", sd});
+  auto base = stackdr(Argv(recover.begin() + 1, recover.end()));
   if (base.exit_code != 0) return;  // needs an operator (the network is not restored): nothing to resume
   ++tally.plans;
   std::vector<std::string> baseline = tape_commands(state);
@@ -298,7 +304,7 @@ void kill_every_step(const std::string& fault, const fs::path& state, int pace_m
       if (started > finished && changed == finished) ++tally.before_effect;
       if (started > finished && changed > finished) ++tally.after_effect;
     }
-    auto r = stackdr({"recover", "--lab", "--resume", "--yes", "--state-dir", sd});
+    auto r = stackdr({"recover", "--lab", "--resume", "--yes", "--allow-data-loss", "--state-dir", sd});
     EXPECT_EQ(r.exit_code, 0) << where << "\n" << r.out << r.err;
     auto status = stackdr({"status", "--lab", "--state-dir", sd});
     EXPECT_EQ(status.exit_code, 0) << where << "\n" << status.out;

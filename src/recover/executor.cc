@@ -300,10 +300,24 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
   if (snapshots_[s.zvol]) return true;
   std::string snap = fmt::format("{}@stackdr-incident-{}", s.zvol, outcome_.incident);
   Argv argv = {"zfs", "snapshot", "--", snap};
+  // Taken by the run this one resumes: the journal says so, and a second `zfs snapshot` of
+  // the same name would fail (it exists), so it is not taken again.
+  for (const auto& e : journal_.events(outcome_.incident))
+    if (e.kind == EventKind::kSnapshot && e.argv == describe_argv(argv) && e.exit_code == 0) {
+      out_ << fmt::format("      snapshot {} was taken before this run (journaled)\n", snap);
+      return snapshots_[s.zvol] = true;
+    }
   Host* h = hosts_(t_.storage.host);
   event(EventKind::kStepStarted, plan_no, nullptr, describe_argv(argv), std::nullopt, "",
         "snapshot before " + s.id);
   CommandResult r = h ? h->run(argv, kActTimeout) : CommandResult{false, false, 127, "", "no storage host"};
+  // A run killed after `zfs snapshot` and before its record leaves the snapshot there and
+  // the journal silent: the name is this incident's, so one that exists is the one wanted.
+  if (!r.ok() && h &&
+      h->run({"zfs", "list", "-H", "-o", "name", "-t", "snapshot", "--", snap}, kActTimeout).ok()) {
+    r.exit_code = 0;
+    r.err += "(it exists already: taken by the interrupted run of this incident)\n";
+  }
   event(EventKind::kSnapshot, plan_no, nullptr, describe_argv(argv), r.exit_code, r.out + r.err,
         r.ok() ? fmt::format("roll back with: zfs rollback -r {}", snap) : "snapshot failed");
   out_ << fmt::format("      snapshot {} {}\n", snap,

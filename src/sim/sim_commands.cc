@@ -800,6 +800,25 @@ Argv without_end_of_options(const Argv& argv) {
   return a;
 }
 
+// zfs snapshot POOL/ZVOL@NAME: as zfs answers, including for a name already taken.
+Rendered zfs_snapshot(SimState& s, const std::string& full) {
+  size_t at = full.find('@');
+  Zvol* z = at == std::string::npos ? nullptr : s.zvol(full.substr(0, at));
+  if (!z) return fail(fmt::format("cannot open '{}': dataset does not exist\n", full.substr(0, at)));
+  if (!z->snapshots.insert(full.substr(at + 1)).second)
+    return fail(fmt::format("cannot create snapshot '{}': dataset already exists\n", full));
+  return ok();
+}
+
+// zfs list -H -o name -t snapshot POOL/ZVOL@NAME
+Rendered zfs_list_snapshot(SimState& s, const std::string& full) {
+  size_t at = full.find('@');
+  Zvol* z = at == std::string::npos ? nullptr : s.zvol(full.substr(0, at));
+  if (!z || !z->snapshots.count(full.substr(at + 1)))
+    return fail(fmt::format("cannot open '{}': dataset does not exist\n", full));
+  return {full + "\n", "", 0};
+}
+
 }  // namespace
 
 std::optional<Rendered> run_state_command(SimState& s, const std::string& host, const Argv& argv) {
@@ -837,9 +856,10 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
     else if (c == "zfs" && a[1] == "rename" && a.size() >= 4)
       r = zfs_rename(s, a);
     else if (c == "zfs" && a[1] == "snapshot" && a.size() == 3)
-      r = s.zvol(a[2].substr(0, a[2].find('@')))
-              ? ok()
-              : fail(fmt::format("cannot open '{}': dataset does not exist\n", a[2]));
+      r = zfs_snapshot(s, a[2]);
+    else if (c == "zfs" && a[1] == "list" && a.size() == 8 && a[2] == "-H" && a[3] == "-o" &&
+             a[4] == "name" && a[5] == "-t" && a[6] == "snapshot")
+      r = zfs_list_snapshot(s, a[7]);
     else if (c == "udevadm")
       r = ok();
   } else if (host == s.kvm_host) {

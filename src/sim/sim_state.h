@@ -54,6 +54,7 @@ struct Zvol {
   std::string volmode = "default";
   int64_t volsize = 0;
   std::map<std::string, std::string> user_props;  // module:property=value (zfs set)
+  std::set<std::string> snapshots = {};           // the names after '@'
   bool device_present() const { return volmode != "none"; }
 };
 
