@@ -39,7 +39,7 @@ check "stackdr --version: $(in_root stackdr --version 2>&1)" in_root stackdr --v
 check "man -l stackdr.8.gz renders" bash -c "chroot '$root' man -l /usr/share/man/man8/stackdr.8.gz | grep -q 'stackdr lint'"
 check "systemd-analyze verify stackdr-watch.service" in_root systemd-analyze verify /usr/lib/systemd/system/stackdr-watch.service
 check "no topology installed in /etc/stackdr" bash -c "[ ! -e '$root/etc/stackdr/stackdr.yaml' ]"
-check "stackdr status without a topology exits 64 and names stackdr init" bash -c "out=\$(chroot '$root' stackdr status 2>&1); rc=\$?; [ \$rc -eq 64 ] && echo \"\$out\" | grep -q 'stackdr init'"
+check "stackdr status without a topology exits 64 and says how to try it safely" bash -c "out=\$(chroot '$root' stackdr status 2>&1); rc=\$?; [ \$rc -eq 64 ] && echo \"\$out\" | grep -q 'stackdr lab init'"
 check "the unit does not start without /etc/stackdr/stackdr.yaml" grep -qx 'ConditionPathExists=/etc/stackdr/stackdr.yaml' "$root/usr/lib/systemd/system/stackdr-watch.service"
 check "the example topologies are documentation" test -f "$root/usr/share/doc/stackdr/examples/stackdr.yaml"
 check "/var/lib/stackdr exists, mode 700" bash -c "[ \"\$(stat -c %a '$root/var/lib/stackdr')\" = 700 ]"

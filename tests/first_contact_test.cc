@@ -43,7 +43,7 @@ TEST(FirstContact, WithoutATopologyEveryVerbThatReadsTheStackStops) {
     auto r = run_stackdr(a, std::chrono::seconds(20));
     EXPECT_EQ(r.exit_code, 64) << describe_argv(a) << "\n" << r.out << r.err;
     EXPECT_NE(r.err.find("no topology"), std::string::npos) << describe_argv(a) << "\n" << r.err;
-    EXPECT_NE(r.err.find("stackdr init"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("stackdr status --config FILE"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("stackdr lab init"), std::string::npos) << r.err;
   }
   // The simulated stack needs none: it uses the built-in example, which reaches nothing.
@@ -179,6 +179,25 @@ TEST(FirstContact, AFullRebuildChecksTheKeptCopyFirstAndStopsOnErrors) {
   for (const auto& a : ok.s.log("storage"))
     if (argv_has(a, "snapshot") && argv_has(a, "storage/iscsi-test02@stackdr-incident-1")) snap = true;
   EXPECT_TRUE(snap);
+}
+
+// The manual page and --help are written from one table of exit statuses: each row is in both.
+TEST(FirstContact, TheManualPageAndHelpSayTheSameExitStatuses) {
+  auto man = run_stackdr({"--man"});
+  ASSERT_EQ(man.exit_code, 0);
+  std::string page;  // roff's \- back to -
+  for (size_t i = 0; i < man.out.size(); ++i)
+    if (!(man.out[i] == '\\' && i + 1 < man.out.size() && man.out[i + 1] == '-')) page += man.out[i];
+  for (const auto& [verb, row] : std::vector<std::pair<Argv, std::string>>{
+           {{"status", "--help"}, "exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"},
+           {{"diagnose", "--help"}, "exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"},
+           {{"recover", "--help"}, "exit 0 done, 1 stopped, 2 needs an operator, 3 declined, 4 locked"},
+           {{"lint", "--help"}, "exit 0 clean, 1 warnings, 3 not all settings read"}}) {
+    auto help = run_stackdr(verb);
+    EXPECT_NE(help.out.find(row), std::string::npos) << verb[0] << ":\n" << help.out;
+    EXPECT_NE(page.find(row), std::string::npos) << row;
+  }
+  EXPECT_EQ(page.find("1 critical, 2 degraded"), std::string::npos) << "the old, swapped codes";
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "cli/exit_codes.h"
+
 namespace stackdr {
 
 namespace {
@@ -73,16 +75,14 @@ std::string man_page(const CLI::App& app, const std::string& version) {
       "(output captured by \\fBstackdr collect\\fR), so it can be tried before it touches production.\n";
   out += ".SH VERBS\n";
   describe(&app, "", out);
-  out +=
-      ".SH EXIT STATUS\n.TP\n.B status, diagnose\n0 healthy, 1 critical, 2 degraded, 3 unknown (a read "
-      "failed)\n"
-      ".TP\n.B recover, lint \\-\\-fix\n0 done, 1 stopped, 2 needs an operator (an interlock refused, no "
-      "safe plan), "
-      "3 declined, 4 locked, 64 refused (bad usage)\n"
-      ".TP\n.B lint\n0 no warning, 1 warnings, 3 some settings could not be read\n";
+  out += ".SH EXIT STATUS\n";
+  for (const auto& d : kExitStatusDocs) out += ".TP\n.B " + roff(d.verbs) + "\n" + roff(d.meaning) + "\n";
   out +=
       ".SH FILES\n.TP\n.I /etc/stackdr/stackdr.yaml\nthe topology: hosts, pool, LUNs, arrays, VMs, and the "
-      "daemon's settings\n"
+      "daemon's settings. None is installed: without it (or \\fB\\-\\-config\\fR) every verb that reads the "
+      "stack exits 64 (the simulated stack, \\fB\\-\\-lab\\fR, needs none)\n"
+      ".TP\n.I /usr/share/doc/stackdr/examples/\nexample topologies (they name example addresses: never "
+      "install one unedited)\n"
       ".TP\n.I /var/lib/stackdr\nthe incident journal (SQLite), its backups and the per-host locks\n"
       ".TP\n.I /lib/systemd/system/stackdr\\-watch.service\nthe daemon (\\fBstackdr watch\\fR)\n";
   out +=

@@ -236,13 +236,14 @@ int run(int argc, char** argv) {
   ContextOptions status_opt, diag_opt;
   bool status_json = false, diag_json = false;
   auto* status = app.add_subcommand(
-      "status", "each layer and node with its health and why (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)");
+      "status", "each layer and node with its health and why (" + exit_status_of("status") + ")");
   add_context_options(status, status_opt);
   status->add_flag("--json", status_json, "machine-readable output");
   status->callback([&] { code = cmd_status_or_diagnose(status_opt, status_json, false); });
 
   auto* diag = app.add_subcommand("diagnose",
-                                  "the failures in the runbook's terms: scenario, cause, evidence, impact");
+                                  "the failures in the runbook's terms: scenario, cause, evidence, impact (" +
+                                      exit_status_of("status") + ")");
   add_context_options(diag, diag_opt);
   diag->add_flag("--json", diag_json, "machine-readable output");
   diag->callback([&] { code = cmd_status_or_diagnose(diag_opt, diag_json, true); });
@@ -338,9 +339,7 @@ int run(int argc, char** argv) {
   });
 
   RecoverCliOptions rec_opt;
-  auto* recover = app.add_subcommand(
-      "recover",
-      "run the recovery plan: exit 0 recovered, 1 stopped, 2 needs an operator, 3 declined, 4 locked");
+  auto* recover = app.add_subcommand("recover", "run the recovery plan (" + exit_status_of("recover") + ")");
   add_context_options(recover, rec_opt.context);
   recover->add_flag("--dry-run", rec_opt.dry_run,
                     "print every round of the plan with the exact argv per host; change and write nothing");
@@ -372,8 +371,9 @@ int run(int argc, char** argv) {
   recover->callback([&] { code = cmd_recover(rec_opt); });
 
   LintCliOptions lint_opt;
-  auto* lint_cmd = app.add_subcommand(
-      "lint", "check the stack's settings against what it needs (exit 0 clean, 1 warnings, 3 not all read)");
+  auto* lint_cmd = app.add_subcommand("lint", "check the stack's settings against what it needs (" +
+                                                  exit_status_of("lint") +
+                                                  "; with --fix: " + exit_status_of("recover") + ")");
   add_context_options(lint_cmd, lint_opt.task.context);
   lint_cmd->add_flag("--fix", lint_opt.fix,
                      "apply the safe fixes through the step engine (journaled), then check again");

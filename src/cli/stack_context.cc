@@ -38,12 +38,11 @@ Result<std::string> topology_path(const std::string& given) {
   return Error{fmt::format(
       "no topology: none given (--config FILE), none in $STACKDR_CONFIG, none at {}. stackdr has no "
       "default, so it never reaches a machine you did not name.\n"
-      "  Write one from what your machines show (read-only): stackdr init --storage [USER@]HOST --kvm "
-      "[USER@]HOST --out {}\n"
-      "  then read it through; an example: {}\n"
+      "  Write one for your machines, starting from the example at {} (its addresses are the runbook's, not "
+      "yours), and check it read-only with: stackdr status --config FILE\n"
       "  Or try stackdr on a practice stack first, no machine touched: stackdr lab init; stackdr status "
       "--lab",
-      kInstalledTopology, kInstalledTopology, kExampleTopologyHint)};
+      kInstalledTopology, kExampleTopologyHint)};
 }
 
 Result<TopologySource> simulated_topology_source(const std::string& given) {
