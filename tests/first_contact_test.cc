@@ -14,6 +14,7 @@
 
 #include "recovery_support.h"
 #include "test_support.h"
+#include "util/text.h"
 
 namespace stackdr {
 namespace {
@@ -198,6 +199,73 @@ TEST(FirstContact, TheManualPageAndHelpSayTheSameExitStatuses) {
     EXPECT_NE(page.find(row), std::string::npos) << row;
   }
   EXPECT_EQ(page.find("1 critical, 2 degraded"), std::string::npos) << "the old, swapped codes";
+}
+
+}  // namespace
+}  // namespace stackdr
+
+namespace stackdr {
+namespace {
+
+// A bundle is untrusted: each hostile one ends quickly with a message naming what is wrong,
+// creates no device or FIFO, and leaves no unpacked folder behind.
+TEST(FirstContact, HostileBundlesAreRefusedQuicklyAndLeaveNothing) {
+  ASSERT_EQ(::geteuid(), 0u) << "device nodes are made as root";
+  std::string d = temp("hostile");
+  std::string tmp = temp("hostile-tmp");  // the child's TMPDIR: whatever it unpacks goes there
+  LocalHost sh("local");
+  auto run = [&](const std::string& script) {
+    auto r = sh.run({"sh", "-c", script, "sh", d}, std::chrono::seconds(120));
+    ASSERT_TRUE(r.ok()) << script << "\n" << r.err;
+  };
+  // A real bundle to start from, then one hostile change each.
+  ASSERT_EQ(run_stackdr({"collect", "--lab", "--out", d + "/good.tar.gz"}).exit_code, 0);
+  run("cd \"$1\" && mkdir base && tar -xzf good.tar.gz -C base && ls base > top");
+  std::string top = text::trim(testing::read_file(d + "/top")).data();
+  top = std::string(text::trim(top));
+  struct Case {
+    std::string name, make, says;
+  };
+  std::string b = "cd \"$1\" && rm -rf w && cp -a base w && M=w/$(ls base)/s01/fs/proc/mdstat && ";
+  std::string pack = " && tar -czf \"$1\"/case.tar.gz -C w .";
+  std::vector<Case> cases = {
+      {"device node", b + "rm -f $M && mknod $M c 1 5" + pack, "a character device"},
+      {"FIFO", b + "rm -f $M && mkfifo $M" + pack, "a FIFO"},
+      {"link out", b + "ln -s /etc/shadow $M.link" + pack, "a link"},
+      {"climbing member",
+       "cd \"$1\" && printf x > evil && tar -czf case.tar.gz --transform 's,^,../../,' evil", ".."},
+      {"1 GB sparse member", b + "truncate -s 1G $M && tar -czSf \"$1\"/case.tar.gz -C w .", "more than"},
+      {"100,000 files",
+       b + "mkdir w/many && cd w/many && seq 1 100000 | xargs touch && cd \"$1\" && tar -czf case.tar.gz -C "
+           "w .",
+       "more than 50000 members"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    run(c.make);
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = LocalHost("local").run(
+        {"env", "TMPDIR=" + tmp, STACKDR_BINARY, "status", "--from", d + "/case.tar.gz"},
+        std::chrono::seconds(30));
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_LT(s, 10.0);
+    EXPECT_EQ(r.exit_code, 64) << r.out << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_TRUE(fs::is_empty(tmp)) << "an unpacked folder was left behind";
+  }
+  // Unpacked by hand into a folder, a FIFO or a device where mdstat should be is a read that
+  // failed (its nodes UNKNOWN, exit 3), not a hang and not gigabytes read.
+  for (const std::string make : {"mkfifo", "mknod"}) {
+    run("cd \"$1\" && rm -rf f && cp -a base f && M=f/$(ls base)/s01/fs/proc/mdstat && rm -f $M && " +
+        (make == "mkfifo" ? std::string("mkfifo $M") : std::string("mknod -m 600 $M c 1 5")));
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = run_stackdr({"status", "--from", d + "/f/" + top}, std::chrono::seconds(30));
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
+    EXPECT_EQ(r.exit_code, 3) << make << "\n" << r.out << r.err;
+    EXPECT_NE(r.out.find("not a file"), std::string::npos) << r.out;
+  }
+  fs::remove_all(d);
+  fs::remove_all(tmp);
 }
 
 }  // namespace

@@ -248,12 +248,7 @@ Result<std::string> StackContext::open_bundle(const std::string& from) {
   if (!made) return Error{"--from " + from + ": " + made.error().message};
   unpacked_ = *made;
   const std::string& dir = unpacked_->path();
-  // GNU tar refuses members that climb out with '..' and strips a leading '/'.
-  CommandResult r =
-      LocalHost("local").run({"tar", "-xzf", from, "-C", dir, "--no-same-owner"}, std::chrono::seconds(120));
-  if (!r.ok())
-    return Error{fmt::format("--from {}: not a bundle this stackdr can unpack (tar: {})", from,
-                             std::string(text::trim(r.err)))};
+  if (auto u = unpack_bundle_archive(from, dir); !u) return Error{"--from " + u.error().message};
   if (fs::exists(fs::path(dir) / kBundleManifest)) return dir;
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.is_directory() && fs::exists(e.path() / kBundleManifest)) return e.path().string();

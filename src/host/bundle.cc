@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "host/local_host.h"
 #include "host/replay_host.h"
 #include "util/json_text.h"
 #include "util/text.h"
@@ -125,6 +126,78 @@ Result<bool> check_bundle_folder(const fs::path& dir, const std::vector<std::str
       "{} is not a bundle: it has no {} and no folder named after a host of the topology ({}) with cmd/ or "
       "fs/ in it. Make one with `stackdr collect`",
       dir.string(), kBundleManifest, text::join(hosts, ", "))};
+}
+
+}  // namespace stackdr
+
+namespace stackdr {
+
+Result<bool> unpack_bundle_archive(const std::string& archive, const fs::path& dir,
+                                   const BundleLimits& limits) {
+  // GNU tar's verbose listing: "MODE OWNER/GROUP SIZE DATE TIME NAME". The first letter of MODE
+  // is the member's type ('-' file, 'd' folder; 'l' 'h' links, 'c' 'b' devices, 'p' FIFO).
+  LocalHost local("local");
+  CommandResult list = local.run({"tar", "-tvzf", archive, "--numeric-owner", "--quoting-style=escape"},
+                                 std::chrono::seconds(60));
+  if (!list.ok())
+    return Error{fmt::format("{}: not a bundle this stackdr can unpack (tar: {})", archive,
+                             std::string(text::trim(list.err.empty() ? list.out : list.err)))};
+  size_t members = 0;
+  uint64_t total = 0;
+  for (auto line : text::lines(list.out)) {
+    if (line.empty()) continue;
+    auto f = text::fields(line);
+    if (f.size() < 6)
+      return Error{fmt::format("{}: an archive member tar cannot describe: {}", archive, line)};
+    std::string_view name = line.substr(static_cast<size_t>(f[5].data() - line.data()));
+    char type = f[0].empty() ? '?' : f[0][0];
+    if (type != '-' && type != 'd')
+      return Error{
+          fmt::format("{}: member {} is {}: a bundle holds only files and folders; refused, nothing unpacked",
+                      archive, name,
+                      type == 'l' || type == 'h' ? "a link"
+                      : type == 'c'              ? "a character device"
+                      : type == 'b'              ? "a block device"
+                      : type == 'p'              ? "a FIFO"
+                                                 : "not a file")};
+    if (++members > limits.max_members)
+      return Error{
+          fmt::format("{}: more than {} members: not a bundle stackdr wrote; refused, nothing unpacked",
+                      archive, limits.max_members)};
+    auto size = text::to_int(f[2]);
+    if (!size || *size < 0)
+      return Error{fmt::format("{}: member {} has no size tar can say: refused", archive, name)};
+    if (static_cast<uint64_t>(*size) > limits.max_member_bytes)
+      return Error{
+          fmt::format("{}: member {} is {} bytes, more than the {} a captured output may have; refused, "
+                      "nothing unpacked",
+                      archive, name, *size, limits.max_member_bytes)};
+    total += static_cast<uint64_t>(*size);
+    if (total > limits.max_total_bytes)
+      return Error{fmt::format("{}: its members add up to more than {} bytes; refused, nothing unpacked",
+                               archive, limits.max_total_bytes)};
+  }
+  // GNU tar refuses members that climb out with '..' and strips a leading '/'.
+  CommandResult r = local.run({"tar", "-xzf", archive, "-C", dir.string(), "--no-same-owner",
+                               "--no-same-permissions", "--no-overwrite-dir"},
+                              std::chrono::seconds(120));
+  if (!r.ok())
+    return Error{fmt::format("{}: not a bundle this stackdr can unpack (tar: {})", archive,
+                             std::string(text::trim(r.err)))};
+  // What tar wrote is checked again (the archive could differ from its listing only if it
+  // changed in between): only files and folders, none set-id.
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    auto st = it->symlink_status(ec);
+    if (!fs::is_regular_file(st) && !fs::is_directory(st))
+      return Error{fmt::format("{}: {} is not a file or a folder once unpacked; refused", archive,
+                               it->path().string())};
+    fs::permissions(it->path(), fs::perms::set_uid | fs::perms::set_gid | fs::perms::sticky_bit,
+                    fs::perm_options::remove, ec);
+  }
+  if (ec) return Error{fmt::format("{}: cannot check what was unpacked: {}", archive, ec.message())};
+  return true;
 }
 
 }  // namespace stackdr

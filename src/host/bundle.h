@@ -43,6 +43,20 @@ class BundleWriter {
   nlohmann::json reads_ = nlohmann::json::array();
 };
 
+/// The limits an untrusted bundle archive is held to before anything of it is written.
+struct BundleLimits {
+  size_t max_members = 50000;  // a sweep of 1,000 arrays writes about 20,000 files
+  uint64_t max_member_bytes = 64u << 20;
+  uint64_t max_total_bytes = 1u << 30;
+};
+
+/// Unpacks a bundle archive (.tar.gz) into `dir` only if every member is a regular file or a
+/// folder within the limits: device nodes, FIFOs, sockets, links of any kind and oversized or
+/// too many members refuse the whole archive (its listing is checked first, nothing written);
+/// what is unpacked keeps no owner and no set-id bits. The error names the member and the rule.
+Result<bool> unpack_bundle_archive(const std::string& archive, const std::filesystem::path& dir,
+                                   const BundleLimits& limits = {});
+
 /// Whether a folder is a bundle: it has a manifest, or (a bundle made by hand) a folder per
 /// host with cmd/ or fs/ in it. The error says what was expected.
 Result<bool> check_bundle_folder(const std::filesystem::path& dir, const std::vector<std::string>& hosts);

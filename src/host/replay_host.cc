@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "util/bounded_file.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -13,12 +11,22 @@ namespace {
 
 constexpr size_t kMaxName = 200;  // leaves room for the .stderr / .rc suffixes
 
+// A captured output is at most this big (lsblk -J of thousands of disks is a few MiB).
+constexpr size_t kMaxCapture = 64u << 20;
+
+// A bundle's file: nullopt when there is none. One that is there and is not a regular file of
+// at most kMaxCapture (a FIFO, a device, something huge: a bundle is untrusted) is an error.
+Result<std::optional<std::string>> slurp_checked(const std::filesystem::path& p) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::symlink_status(p, ec))) return std::optional<std::string>();
+  auto t = read_bounded_file(p.string(), kMaxCapture);
+  if (!t) return t.error();
+  return std::optional<std::string>(std::move(*t));
+}
+
 std::optional<std::string> slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto r = slurp_checked(p);
+  return r ? *r : std::nullopt;
 }
 
 }  // namespace
@@ -49,7 +57,14 @@ std::string ReplayHost::encode_argv(const Argv& argv) {
 CommandResult ReplayHost::run(const Argv& argv, std::chrono::milliseconds) {
   CommandResult r;
   auto base = dir_ / "cmd" / encode_argv(argv);
-  auto out = slurp(base);
+  auto checked = slurp_checked(base);
+  if (!checked) {  // there, and refused: the read fails with why (its nodes are UNKNOWN)
+    r.started = false;
+    r.exit_code = 127;
+    r.err = "bundle " + dir_.string() + ": " + checked.error().message;
+    return r;
+  }
+  auto out = *checked;
   if (!out) {
     r.started = false;
     r.exit_code = 127;
@@ -67,8 +82,13 @@ CommandResult ReplayHost::run(const Argv& argv, std::chrono::milliseconds) {
 }
 
 Result<std::string> ReplayHost::read_file(const std::string& path) {
-  auto p = dir_ / "fs" / std::filesystem::path(path).relative_path();
-  if (auto s = slurp(p)) return *s;
+  auto rel = std::filesystem::path(path).relative_path().lexically_normal();
+  if (!rel.empty() && *rel.begin() == "..")
+    return Error{path + ": climbs out of the bundle's fs/ folder: refused"};
+  auto p = dir_ / "fs" / rel;
+  auto checked = slurp_checked(p);
+  if (!checked) return Error{"bundle " + dir_.string() + ": " + checked.error().message};
+  if (*checked) return **checked;
   // A read that failed when the bundle was made fails the same way when it is replayed.
   if (auto e = slurp(p.string() + ".error")) return Error{*e};
   return Error{path + ": not in bundle " + dir_.string()};
