@@ -239,6 +239,12 @@ TEST(Watch, AFaultFromOutsideIsAlertedRecoveredAndResolved) {
   EXPECT_EQ(firing[0]["labels"]["scenario"], "1");
   EXPECT_EQ(firing[0]["labels"]["cause"], "session-down");
   EXPECT_EQ(firing[0]["labels"]["alertname"], "StackdrFailure");
+  // One session down: md runs on one leg, stackdr says WARNING, and so does the alert.
+  EXPECT_EQ(firing[0]["labels"]["severity"], "warning") << firing[0].dump();
+  EXPECT_EQ(firing[0]["annotations"]["status"], "WARNING") << firing[0].dump();
+  EXPECT_EQ(firing[0]["annotations"]["runbook_url"],
+            "file:///usr/share/doc/stackdr/runbook.md#step-2-reconnect-on-kvm-host")
+      << firing[0].dump();
   EXPECT_TRUE(firing[0].contains("startsAt") && firing[0].contains("endsAt") &&
               firing[0].contains("generatorURL"));
   auto resolved = alerts_with("resolved");
@@ -579,6 +585,50 @@ TEST(Watch, TheSystemdUnitPassesSystemdAnalyzeVerify) {
   CommandResult r =
       LocalHost("local").run({"systemd-analyze", "verify", (dir / "stackdr-watch.service").string()}, 60s);
   EXPECT_TRUE(r.ok()) << r.exit_code << "\n" << r.out << r.err;
+  fs::remove_all(dir);
+}
+
+// Off loopback the endpoint needs a token (or --listen-insecure said out loud): without one the
+// daemon does not start; a world-readable token file is refused; a request without the token
+// gets 401, with it the page. Receivers that cannot work are refused at start.
+TEST(Watch, AListenerOffLoopbackNeedsAToken) {
+  fs::path dir = fs::temp_directory_path() / ("stackdr-watch-token-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string state = (dir / "state").string();
+  auto open = testing::run_stackdr({"watch", "--lab", "--state-dir", state, "--listen", "0.0.0.0:0"});
+  EXPECT_EQ(open.exit_code, 64);
+  EXPECT_NE(open.err.find("--token-file"), std::string::npos) << open.err;
+  std::string token_file = (dir / "token").string();
+  std::ofstream(token_file) << "0123456789abcdef0123456789abcdef\n";
+  fs::permissions(token_file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+  auto readable = testing::run_stackdr(
+      {"watch", "--lab", "--state-dir", state, "--listen", "0.0.0.0:0", "--token-file", token_file});
+  EXPECT_EQ(readable.exit_code, 64);
+  EXPECT_NE(readable.err.find("readable by everyone"), std::string::npos) << readable.err;
+  fs::permissions(token_file, fs::perms::owner_read | fs::perms::owner_write);
+  auto nomail = testing::run_stackdr(
+      {"watch", "--lab", "--state-dir", state, "--listen", "127.0.0.1:0", "--exec", "/nonexistent/hook"});
+  EXPECT_EQ(nomail.exit_code, 64);
+  EXPECT_NE(nomail.err.find("--exec /nonexistent/hook"), std::string::npos) << nomail.err;
+
+  Daemon d({"watch", "--lab", "--state-dir", state, "--listen", "0.0.0.0:0", "--token-file", token_file},
+           dir / "watch.log");
+  int port = d.wait_ready(30s);
+  ASSERT_GT(port, 0) << d.output();
+  int status = 0;
+  get(port, "/metrics", &status);
+  EXPECT_EQ(status, 401);
+  httplib::Client c("127.0.0.1", port);
+  auto wrong = c.Get("/metrics", {{"Authorization", "Bearer 0123456789abcdef0123456789abcdeX"}});
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  auto right = c.Get("/metrics", {{"Authorization", "Bearer 0123456789abcdef0123456789abcdef"}});
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 200);
+  EXPECT_NE(right->body.find("stackdr_status"), std::string::npos);
+  double took = 0;
+  EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();
   fs::remove_all(dir);
 }
 

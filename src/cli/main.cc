@@ -459,6 +459,11 @@ int run(int argc, char** argv) {
       "--exec", watch_opt.exec,
       "run this program for each alert, the alert as JSON on its standard input (argv; repeat the "
       "option for each word)");
+  watch->add_option("--token-file", watch_opt.token_file,
+                    "a file holding the token every request must carry (Authorization: Bearer); needed to "
+                    "listen on anything but loopback; not world-readable");
+  watch->add_flag("--listen-insecure", watch_opt.listen_insecure,
+                  "listen on a non-loopback address without a token (anyone who reaches it reads the stack)");
   watch->add_option("--interval", watch_opt.interval,
                     "seconds between sweeps when nothing happens (default 60)");
   watch->add_option("--remind", watch_opt.remind,

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -36,12 +38,14 @@
 #include "sim/faults.h"
 #include "sim/time_passes.h"
 #include "store/journal_file.h"
+#include "util/bounded_file.h"
 #include "util/json_text.h"
 #include "util/text.h"
 #include "watch/alerts.h"
 #include "watch/http_endpoint.h"
 #include "watch/kernel_events.h"
 #include "watch/metrics_page.h"
+#include "watch/runbook_link.h"
 #include "watch/stack_metrics.h"
 #include "watch/uevents.h"
 
@@ -86,6 +90,7 @@ struct Active {
   double last_sent = 0;     // wall clock
   double absent_since = 0;  // 0: seen in the last sweep
   int incident = 0;
+  int status = 0;  // the stack's status in the last sweep that showed it: the alert's severity
 };
 
 std::string finding_key(const Finding& f) {
@@ -137,6 +142,63 @@ Result<WatchSettings> resolve_settings(const WatchCliOptions& c, const WatchConf
                       "faults` and `diagnose` name, e.g. session-down)",
                       cause)};
   return s;
+}
+
+// Where `name` would be found by the alert sender (its own PATH), or "" when nowhere.
+std::string find_program(const std::string& name) {
+  namespace fs = std::filesystem;
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
+  for (auto dir : text::split(LocalHost::kDefaultPath, ':')) {
+    std::string p = std::string(dir) + "/" + name;
+    if (::access(p.c_str(), X_OK) == 0 && !fs::is_directory(p)) return p;
+  }
+  return "";
+}
+
+Result<bool> check_receivers(const WatchSettings& o) {
+  if (!o.mail_to.empty() && find_program("sendmail").empty())
+    return Error{fmt::format(
+        "--mail {}: no sendmail in {}; alerts would never be mailed. Install a mail transfer agent (Debian: "
+        "apt-get install msmtp-mta, or postfix), or leave --mail out",
+        o.mail_to, LocalHost::kDefaultPath)};
+  if (!o.exec.empty() && find_program(o.exec[0]).empty())
+    return Error{
+        fmt::format("--exec {}: {}; give the hook's full path (it runs with PATH={})", o.exec[0],
+                    o.exec[0].find('/') == std::string::npos ? "not found in PATH" : "no such executable",
+                    LocalHost::kDefaultPath)};
+  return true;
+}
+
+// The listener's token: none on loopback; elsewhere the one in --token-file (a file nobody but
+// its owner and group may read), or none only with --listen-insecure said out loud.
+Result<std::string> listener_token(const std::string& listen, const WatchCliOptions& c) {
+  std::string addr;
+  int port = 0;
+  if (!split_listen(listen, addr, port))
+    return Error{fmt::format("--listen {}: expected ADDRESS:PORT, such as 127.0.0.1:9470", listen)};
+  if (c.token_file.empty()) {
+    if (is_loopback_address(addr) || c.listen_insecure) return std::string();
+    return Error{fmt::format(
+        "--listen {}: not a loopback address, so anyone who reaches it could read the stack's state (and, on "
+        "the simulated stack, inject faults). Give --token-file FILE (clients send Authorization: Bearer "
+        "TOKEN; Prometheus: authorization.credentials_file), or --listen-insecure if you mean it",
+        listen)};
+  }
+  struct stat st {};
+  if (::stat(c.token_file.c_str(), &st) != 0)
+    return Error{fmt::format("--token-file {}: {}", c.token_file, std::strerror(errno))};
+  if (st.st_mode & S_IROTH)
+    return Error{fmt::format("--token-file {}: readable by everyone (mode {:o}); chmod o-r {} first",
+                             c.token_file, st.st_mode & 07777, c.token_file)};
+  auto text = read_bounded_file(c.token_file, 4096);
+  if (!text) return Error{"--token-file " + text.error().message};
+  std::string token(text::trim(*text));
+  if (token.size() < 16)
+    return Error{
+        fmt::format("--token-file {}: the token is {} characters; use at least 16 (e.g. openssl rand "
+                    "-hex 32)",
+                    c.token_file, token.size())};
+  return token;
 }
 
 class Watch {
@@ -260,9 +322,15 @@ Alert Watch::alert_for(const Active& a, bool firing, double now) const {
                {"root", f.root},
                {"layer", f.layer},
                {"host", f.host},
-               {"severity", f.health == Health::kFailed ? "critical" : "warning"},
+               // What stackdr says of the stack (status WARNING: the array runs on one leg),
+               // not how bad the root node alone is.
+               {"severity", a.status >= 2 ? "critical" : "warning"},
                {"mode", mode()}};
-  al.annotations = {{"summary", a.now.summary}, {"runbook", a.now.runbook}, {"node", a.now.root_label}};
+  al.annotations = {{"summary", a.now.summary},
+                    {"runbook", a.now.runbook},
+                    {"runbook_url", runbook_url(a.now.scenario, a.now.runbook)},
+                    {"status", status_word(a.status)},
+                    {"node", a.now.root_label}};
   if (finding_key(a.now) != finding_key(f)) al.annotations["first_seen_as"] = f.summary;
   if (a.incident) al.annotations["incident"] = std::to_string(a.incident);
   std::string evidence;
@@ -286,13 +354,21 @@ void Watch::alerts(const View& v, double now) {
     int incident = 0;
     if (auto open = journal_->latest_open(); open && open->mode == mode()) incident = open->id;
     if (!alert_) {
-      alert_ = Active{f, f, now, now, 0, incident};
+      alert_ = Active{f, f, now, now, 0, incident, v.status};
       log_line(fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
       sender_->send(alert_for(*alert_, true, now));
       return;
     }
     Active& a = *alert_;
-    bool changed = finding_key(a.now) != finding_key(f) || a.now.summary != f.summary;
+    bool changed = finding_key(a.now) != finding_key(f) || a.now.summary != f.summary || a.status != v.status;
+    if ((a.status >= 2) != (v.status >= 2)) {
+      // The severity label is part of the alert's identity: the one sent with the old
+      // severity is ended (resolved), so no stale copy lingers, and it goes on under the new.
+      a.last_sent = now;
+      sender_->send(alert_for(a, false, now));
+      log_line(fmt::format("SEVERITY {} → {}", status_word(a.status), status_word(v.status)));
+    }
+    a.status = v.status;
     a.absent_since = 0;
     if (!a.incident) a.incident = incident;
     if (changed) {
@@ -595,6 +671,10 @@ int Watch::run() {
   if (!cli_.context.from.empty())
     return fail(kExitUsage, "watch reads live machines or the simulated stack, not --from");
   if (auto c = open_context(); !c) return fail(kExitUsage, c.error().message);
+  // What alerts and serves is checked now, not when the first alert is due.
+  if (auto r = check_receivers(o_); !r) return fail(kExitUsage, r.error().message);
+  auto token = listener_token(o_.listen, cli_);
+  if (!token) return fail(kExitUsage, token.error().message);
   dir_ = state_dir_for(cli_.context.state_dir, ctx_->sim() != nullptr);
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
@@ -619,7 +699,7 @@ int Watch::run() {
   h.status = [this] { return status(); };
   h.health = [this] { return health(); };
   if (ctx_->sim() && !ctx_->practice()) h.lab_fault = [this](const std::string& f) { return lab_fault(f); };
-  auto http = HttpEndpoint::start(o_.listen, h);
+  auto http = HttpEndpoint::start(o_.listen, h, *token);
   if (!http) return fail(kExitUsage, http.error().message);
   {
     std::string addr;

@@ -29,6 +29,8 @@ struct WatchCliOptions {
   int remind = 0;                 // seconds between reminders of an alert still firing (default 3600)
   int resolve_after = -1;         // seconds a failure must stay gone before it is resolved (default 120)
   std::string auto_recover;       // off | safe | disruptive (default off)
+  std::string token_file;         // Authorization: Bearer; needed off loopback (or listen_insecure)
+  bool listen_insecure = false;   // serve a non-loopback address without a token, knowingly
 };
 
 int cmd_watch(const WatchCliOptions& o);

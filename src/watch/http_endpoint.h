@@ -31,7 +31,9 @@ class HttpEndpoint {
     std::function<Reply(const std::string& fault)> lab_fault;  // unset: not the simulated stack
   };
   /// Listens on `listen` ("ADDR:PORT"; port 0 picks a free one). Fails with what was wrong.
-  static Result<std::unique_ptr<HttpEndpoint>> start(const std::string& listen, Handlers handlers);
+  /// With a `token`, every request must carry `Authorization: Bearer TOKEN` (else 401).
+  static Result<std::unique_ptr<HttpEndpoint>> start(const std::string& listen, Handlers handlers,
+                                                     std::string token = "");
   ~HttpEndpoint();  // stops listening; waits for requests in progress
   HttpEndpoint(const HttpEndpoint&) = delete;
   HttpEndpoint& operator=(const HttpEndpoint&) = delete;
@@ -44,6 +46,10 @@ class HttpEndpoint {
   std::thread thread_;
   int port_ = 0;
 };
+
+/// Whether an address is this machine's loopback (127.0.0.0/8, ::1, localhost): only there may
+/// the endpoint serve without a token.
+bool is_loopback_address(const std::string& addr);
 
 /// "ADDR:PORT" → its parts ("[::1]:9470" too); false when it is not that.
 bool split_listen(const std::string& listen, std::string& addr, int& port);
