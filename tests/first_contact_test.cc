@@ -270,3 +270,84 @@ TEST(FirstContact, HostileBundlesAreRefusedQuicklyAndLeaveNothing) {
 
 }  // namespace
 }  // namespace stackdr
+
+namespace stackdr {
+namespace {
+
+// One output contract: every verb and subcommand given --json prints exactly one JSON document
+// on standard output. The list is checked against the manual page, so a new verb without a
+// line here fails this test. `watch` is the daemon (its output is a log); it is left out.
+TEST(FirstContact, EveryVerbsJsonIsOneDocument) {
+  std::string d = temp("json");
+  std::string sd = d + "/state";
+  std::string mdstat =
+      testing::corpus_dir().string() + "/upstream/mdstat/" +
+      fs::directory_iterator(testing::corpus_dir() / "upstream" / "mdstat")->path().filename().string();
+  ASSERT_EQ(run_stackdr({"lab", "init", "--state-dir", sd, "--json"}).exit_code, 0);
+  std::vector<Argv> runs = {
+      {"status", "--lab", "--state-dir", sd, "--json"},
+      {"diagnose", "--lab", "--state-dir", sd, "--json"},
+      {"collect", "--lab", "--state-dir", sd, "--out", d + "/b.tar.gz", "--json"},
+      {"parse", "--kinds", "--json"},
+      {"parse", "mdstat", mdstat, "--json"},
+      {"lab", "faults", "--json"},
+      {"lab", "inject", "session-logout", "--state-dir", sd, "--json"},
+      {"lab", "show", "--state-dir", sd, "--json"},
+      {"recover", "--lab", "--state-dir", sd, "--dry-run", "--json"},
+      {"recover", "--lab", "--state-dir", sd, "--yes", "--json"},
+      {"recover", "--lab", "--state-dir", sd, "--resume", "--json"},
+      {"lab", "reset", "--state-dir", sd, "--json"},
+      {"lab", "init", "--state-dir", d + "/other", "--json"},
+      {"drill", "session-logout", "--json"},
+      {"drill", "--chaos", "--count", "3", "--json"},
+      {"lint", "--lab", "--state-dir", sd, "--json"},
+      {"lint", "--lab", "--state-dir", sd, "--fix", "--dry-run", "--json"},
+      {"lint", "--lab", "--state-dir", sd, "--fix", "--yes", "--json"},
+      {"lun", "list", "--lab", "--state-dir", sd, "--json"},
+      {"lun", "create", "extra", "--size", "1G", "--lab", "--state-dir", sd, "--dry-run", "--json"},
+      {"lun", "resize", "test01", "--size", "2T", "--lab", "--state-dir", sd, "--dry-run", "--json"},
+      {"lun", "remove", "test01", "--lab", "--state-dir", sd, "--dry-run", "--json"},
+      {"maintain", "--schedule", "--lab", "--state-dir", sd, "--json"},
+      {"maintain", "smart", "--lab", "--state-dir", sd, "--json"},
+      {"incident", "list", "--lab", "--state-dir", sd, "--json"},
+      {"incident", "show", "1", "--lab", "--state-dir", sd, "--json"},
+      {"incident", "report", "1", "--lab", "--state-dir", sd, "--json"},
+      {"incident", "list", "--lab", "--state-dir", sd, "--format", "json"},
+  };
+  std::set<std::string> covered;
+  for (const auto& a : runs) {
+    SCOPED_TRACE(describe_argv(a));
+    auto r = run_stackdr(a, std::chrono::seconds(300));
+    EXPECT_NE(r.exit_code, 64) << r.err;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not one JSON document:\n" << r.out;
+    std::string path = a[0];
+    if (a.size() > 1 && a[1][0] != '-' && (a[0] == "lab" || a[0] == "lun" || a[0] == "incident"))
+      path += " " + a[1];
+    covered.insert(path);
+  }
+  // incident close: a stopped incident to close.
+  auto stopped = run_stackdr({"recover", "--lab", "--fault", "vm-fs-readonly", "--state-dir", d + "/close"});
+  EXPECT_EQ(stopped.exit_code, 3);
+  auto close = run_stackdr(
+      {"incident", "close", "1", "--why", "test", "--lab", "--state-dir", d + "/close", "--json"});
+  EXPECT_EQ(close.exit_code, 0) << close.err;
+  EXPECT_FALSE(nlohmann::json::parse(close.out, nullptr, false).is_discarded()) << close.out;
+  covered.insert("incident close");
+  // Every verb the manual page lists is covered, but the daemon.
+  auto man = run_stackdr({"--man"});
+  std::regex ss("\\.SS stackdr (.*)");
+  for (auto it = std::sregex_iterator(man.out.begin(), man.out.end(), ss); it != std::sregex_iterator();
+       ++it) {
+    std::string verb = (*it)[1];
+    std::string plain;
+    for (size_t i = 0; i < verb.size(); ++i)
+      if (!(verb[i] == '\\' && i + 1 < verb.size() && verb[i + 1] == '-')) plain += verb[i];
+    if (plain == "watch" || plain == "lab" || plain == "lun" || plain == "incident") continue;
+    EXPECT_TRUE(covered.count(plain)) << "no --json run of `stackdr " << plain << "` in this test";
+  }
+  fs::remove_all(d);
+}
+
+}  // namespace
+}  // namespace stackdr

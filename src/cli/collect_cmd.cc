@@ -12,6 +12,7 @@
 #include "host/bundle.h"
 #include "host/local_host.h"
 #include "host/private_dir.h"
+#include "recover/stack_hints.h"
 #include "recover/view.h"
 #include "util/json_text.h"
 #include "util/text.h"
@@ -29,7 +30,7 @@ std::string stamp() {
 
 }  // namespace
 
-int cmd_collect(const ContextOptions& o, const std::string& out_arg) {
+int cmd_collect(const ContextOptions& o, const std::string& out_arg, bool json) {
   auto ctx = StackContext::open(o);
   if (!ctx) return fail(kExitUsage, ctx.error().message);
   std::string name = "stackdr-bundle-" + stamp();
@@ -70,9 +71,19 @@ int cmd_collect(const ContextOptions& o, const std::string& out_arg) {
   CommandResult r = LocalHost("local").run(
       {"tar", "-czf", fs::absolute(out).string(), "-C", (*parent)->path(), name}, std::chrono::seconds(300));
   if (!r.ok()) return fail(kExitIo, fmt::format("{}: tar failed: {}", out, std::string(text::trim(r.err))));
-  std::cout << fmt::format(
-      "{}: {} reads from {} hosts in {:.0f} ms (status {}); read it back with `stackdr status --from {}`\n",
-      out, bundle.reads(), t.hosts.size(), ms, v.status, out);
+  std::string read_back = "stackdr status --from " + hint_word(fs::absolute(out).string());
+  if (json)
+    std::cout << json_text(nlohmann::json{{"bundle", fs::absolute(out).string()},
+                                          {"reads", bundle.reads()},
+                                          {"hosts", t.hosts.size()},
+                                          {"ms", std::round(ms)},
+                                          {"status", v.status},
+                                          {"read_back", read_back}},
+                           2)
+              << "\n";
+  else
+    std::cout << fmt::format("{}: {} reads from {} hosts in {:.0f} ms (status {}); read it back with `{}`\n",
+                             out, bundle.reads(), t.hosts.size(), ms, v.status, read_back);
   return 0;
 }
 

@@ -8,6 +8,6 @@
 
 namespace stackdr {
 
-int cmd_collect(const ContextOptions& o, const std::string& out);
+int cmd_collect(const ContextOptions& o, const std::string& out, bool json = false);
 
 }  // namespace stackdr

@@ -35,14 +35,16 @@ int faults(bool json) {
 
 // Incidents opened on a practice stack that no longer exists in that state: closed, said so
 // in the journal, so the next rehearsal is not told to resume them.
-void close_practice_incidents(const std::string& lab_dir) {
-  if (!journal_recorded(lab_dir)) return;
+// Returns what it closed, as lines to show.
+std::vector<std::string> close_practice_incidents(const std::string& lab_dir) {
+  std::vector<std::string> closed;
+  if (!journal_recorded(lab_dir)) return closed;
   std::vector<std::string> notes;
   auto j = open_journal_file(lab_dir, {.write = true}, notes);
   for (const auto& n : notes) std::cerr << "stackdr: " << n << "\n";
   if (!j) {
     std::cerr << "stackdr: the practice stack's open incidents stay open: " << j.error().message << "\n";
-    return;
+    return closed;
   }
   LiveClock clock;
   for (const auto& inc : (*j)->incidents()) {
@@ -54,8 +56,10 @@ void close_practice_incidents(const std::string& lab_dir) {
     e.detail = "closed: the practice stack it was opened on was reset";
     (*j)->add(e);
     (*j)->close_incident(inc.id, e.at, "closed", e.detail);
-    std::cout << fmt::format("incident {} ({}) closed: its practice stack was reset\n", inc.id, inc.summary);
+    closed.push_back(
+        fmt::format("incident {} ({}) closed: its practice stack was reset", inc.id, inc.summary));
   }
+  return closed;
 }
 
 nlohmann::json show_json(const sim::PracticeStack& p, const std::filesystem::path& folder) {
@@ -133,17 +137,28 @@ int cmd_lab(const LabCliOptions& o) {
   practice_options.state_dir = o.state_dir;
   StackHints hints = stack_hints(practice_options);
   std::string sd = "--state-dir " + hint_word(hints.journal.back());
+  // One answer per verb: a line of text, or (--json) one document with the same facts.
+  auto answer = [&](const std::string& text, nlohmann::json j, const std::vector<std::string>& closed = {}) {
+    if (o.json) {
+      j["practice_stack"] = folder.string();
+      j["closed_incidents"] = closed;
+      std::cout << json_text(j, 2) << "\n";
+    } else {
+      for (const auto& c : closed) std::cout << c << "\n";
+      std::cout << text << "\n";
+    }
+    return 0;
+  };
   if (o.verb == "init") {
     auto topo = simulated_topology_source(o.config);
     if (!topo) return fail(kExitUsage, topo.error().message);
     auto p = sim::PracticeStack::create_from_text(folder, topo->text, topo->source, std::max(o.pace_ms, 0));
     if (!p) return fail(kExitUsage, p.error().message);
-    std::cout << fmt::format(
-        "practice stack made in {}: healthy. Break it with `stackdr lab inject FAULT {}` (`stackdr lab "
-        "faults` "
-        "lists them); every verb given --lab {} works on it: `{}`.\n",
-        folder.string(), sd, sd, hints.verb("status"));
-    return 0;
+    return answer(
+        fmt::format("practice stack made in {}: healthy. Break it with `stackdr lab inject FAULT {}` "
+                    "(`stackdr lab faults` lists them); every verb given --lab {} works on it: `{}`.",
+                    folder.string(), sd, sd, hints.verb("status")),
+        {{"made", true}, {"source", topo->source}, {"next", hints.verb("status")}});
   }
   if (!sim::PracticeStack::exists(folder))
     return fail(kExitUsage, fmt::format("no practice stack in {}: make one with `stackdr lab init {}`",
@@ -169,27 +184,30 @@ int cmd_lab(const LabCliOptions& o) {
       return fail(kExitUsage, p.error().message);
     }
     std::filesystem::remove_all(aside, ec);
-    close_practice_incidents(lab_dir);
-    std::cout << fmt::format("practice stack in {} made anew from {}: healthy\n", folder.string(),
-                             topo->source);
-    return 0;
+    auto closed = close_practice_incidents(lab_dir);
+    return answer(
+        fmt::format("practice stack in {} made anew from {}: healthy", folder.string(), topo->source),
+        {{"made", true}, {"source", topo->source}}, closed);
   }
   auto p = sim::PracticeStack::open(folder);
   if (!p) return fail(kExitUsage, p.error().message);
   for (const auto& n : (*p)->notes()) std::cerr << "stackdr: " << n << "\n";
   if (o.verb == "inject") {
+    std::vector<std::string> lines;
+    nlohmann::json injected = nlohmann::json::array();
     for (const auto& f : o.faults) {
       if (auto r = (*p)->inject(f); !r) return fail(kExitUsage, r.error().message);
       const sim::Fault* fault = sim::find_fault(f);
-      std::cout << fmt::format("injected {}: {}\n", f, fault ? fault->description : "");
+      lines.push_back(fmt::format("injected {}: {}", f, fault ? fault->description : ""));
+      injected.push_back({{"fault", f}, {"description", fault ? fault->description : ""}});
     }
-    return 0;
+    return answer(text::join(lines, "\n"), {{"injected", injected}, {"next", hints.verb("diagnose")}});
   }
   if (o.verb == "reset") {
     if (auto r = (*p)->reset(); !r) return fail(kExitUsage, r.error().message);
-    close_practice_incidents(lab_dir);
-    std::cout << fmt::format("practice stack in {} reset: healthy\n", folder.string());
-    return 0;
+    auto closed = close_practice_incidents(lab_dir);
+    return answer(fmt::format("practice stack in {} reset: healthy", folder.string()), {{"reset", true}},
+                  closed);
   }
   // show
   std::cout << (o.json ? json_text(show_json(**p, folder), 2) + "\n" : show_text(**p, folder));

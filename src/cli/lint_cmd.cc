@@ -58,7 +58,9 @@ int cmd_lint(const LintCliOptions& o) {
               false,
               nullptr};
     TaskCliOptions to = o.task;
-    to.print_outcome = false;  // the report below is what this prints
+    // The report below is what a fix prints; a dry run prints its plan (on standard output, as
+    // the one JSON document with --json) and nothing else.
+    to.print_outcome = o.task.dry_run;
     fix_code = run_task_cli(to, **ctx, task, lint_observe());
     if (o.task.dry_run) return fix_code;
     // What is left, whether or not every fix took.

@@ -254,7 +254,10 @@ int run(int argc, char** argv) {
       "collect", "one sweep, every read of every host kept in a .tar.gz bundle (for a ticket, or --from)");
   add_context_options(collect, collect_opt);
   collect->add_option("--out", collect_out, "the bundle file (default stackdr-bundle-TIME.tar.gz here)");
-  collect->callback([&] { code = cmd_collect(collect_opt, collect_out); });
+  bool collect_json = false;
+  collect->add_flag("--json", collect_json,
+                    "standard output is one JSON document (the bundle and its reads)");
+  collect->callback([&] { code = cmd_collect(collect_opt, collect_out, collect_json); });
 
   std::string parse_kind, parse_file;
   bool parse_json = false;
@@ -268,7 +271,14 @@ int run(int argc, char** argv) {
   parse->add_flag("--kinds", list_kinds, "list the parser kinds");
   parse->callback([&] {
     if (list_kinds) {
-      for (const auto& e : parser_registry()) std::cout << fmt::format("{:<24} {}\n", e.kind, e.description);
+      nlohmann::json kinds = nlohmann::json::array();
+      for (const auto& e : parser_registry()) {
+        if (parse_json)
+          kinds.push_back({{"kind", e.kind}, {"description", e.description}});
+        else
+          std::cout << fmt::format("{:<24} {}\n", e.kind, e.description);
+      }
+      if (parse_json) std::cout << json_text(nlohmann::json{{"kinds", kinds}}, 2) << "\n";
       return;
     }
     if (parse_kind.empty() || parse_file.empty()) {
@@ -312,6 +322,8 @@ int run(int argc, char** argv) {
   auto* lab_show =
       lab->add_subcommand("show", "what was done to the practice stack, and whether it lost data");
   lab_show->add_flag("--json", lab_opt.json, "JSON output");
+  for (CLI::App* verb : {lab_init, lab_reset, lab_inject})
+    verb->add_flag("--json", lab_opt.json, "JSON output");
   for (CLI::App* verb : {lab_init, lab_reset, lab_inject, lab_show}) {
     state_dir_option(verb);
     lab_verb(verb);
@@ -484,6 +496,7 @@ int run(int argc, char** argv) {
   incident->add_option("--state-dir", inc.state_dir,
                        "journal location (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
   incident->add_flag("--lab", inc.lab, "the journal of runs on the simulated stack (STATE-DIR/lab)");
+  incident->add_flag("--json", inc.json, "standard output is one JSON document (--format json)");
   auto* inc_list = incident->add_subcommand("list", "every incident");
   inc_list->add_option("--format", inc.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   inc_list->callback([&] {

@@ -268,7 +268,7 @@ int cmd_recover(const RecoverCliOptions& o) {
 
 int cmd_incident(const IncidentCliOptions& o) {
   const std::string& verb = o.verb;
-  const std::string& format = o.format;
+  const std::string format = o.json ? "json" : o.format;
   int id = o.id;
   std::string dir = state_dir_for(o.state_dir, o.lab);
   if (verb != "close" && !journal_recorded(dir)) {
@@ -316,7 +316,11 @@ int cmd_incident(const IncidentCliOptions& o) {
     e.detail = outcome;
     (*journal)->add(e);
     (*journal)->close_incident(id, e.at, "closed", outcome);
-    std::cout << fmt::format("incident {} closed (not recovered by stackdr): {}\n", id, o.why);
+    if (o.json)
+      std::cout << json_text(nlohmann::json{{"incident", id}, {"state", "closed"}, {"outcome", outcome}}, 2)
+                << "\n";
+    else
+      std::cout << fmt::format("incident {} closed (not recovered by stackdr): {}\n", id, o.why);
     return 0;
   }
   auto events = (*journal)->events(id);

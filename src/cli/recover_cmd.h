@@ -23,6 +23,7 @@ struct IncidentCliOptions {
   int id = 0;
   std::string format;  // text md json
   std::string why;     // close: what the operator did
+  bool json = false;   // --json: the same as --format json, and close answers in JSON
 };
 
 int cmd_recover(const RecoverCliOptions& o);
