@@ -573,6 +573,74 @@ TEST(Watch, AWebhookThatFailsIsRetriedAndAHookGetsTheAlertOnStdin) {
   fs::remove(got);
 }
 
+// A receiver that is down for a whole outage loses nothing: the alert is retried (capped
+// backoff) until it goes through; reminders sent meanwhile replace the waiting state instead
+// of piling up. The default run scales the outage and backoff down (6 s, retries capped at
+// 200 ms: about 40 attempts); STACKDR_ALERT_OUTAGE_S=600 runs a real 10-minute outage with the
+// daemon's own backoff (1 s doubling to 5 minutes).
+TEST(Watch, AReceiverDownForAWholeOutageLosesNoAlert) {
+  const char* env = std::getenv("STACKDR_ALERT_OUTAGE_S");
+  bool real = env && *env;
+  auto outage = std::chrono::seconds(real ? std::atoi(env) : 6);
+  std::atomic<bool> down{true};
+  std::mutex mu;
+  std::vector<nlohmann::json> got;
+  httplib::Server server;
+  server.Post("/alerts", [&](const httplib::Request& req, httplib::Response& res) {
+    if (down) {
+      res.status = 503;
+      return;
+    }
+    std::lock_guard<std::mutex> l(mu);
+    got.push_back(nlohmann::json::parse(req.body, nullptr, false));
+    res.status = 200;
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { server.listen_after_bind(); });
+  struct Stop {
+    httplib::Server& s;
+    std::thread& t;
+    ~Stop() {
+      s.stop();
+      t.join();
+    }
+  } stop{server, t};
+  Receivers r;
+  int reminders = 0;
+  r.webhook = "http://127.0.0.1:" + std::to_string(port) + "/alerts";
+  if (!real) {
+    r.first_retry = 10ms;
+    r.max_retry = 200ms;
+    r.per_minute = 1000;  // the scaled retries would otherwise meet the rate limit
+  }
+  {
+    AlertSender s(r, nullptr);
+    Alert a;
+    a.labels = {{"alertname", "StackdrFailure"}, {"cause", "session-down"}};
+    a.annotations = {{"summary", "first"}};
+    a.starts_at = 1796000000;
+    s.send(a);
+    auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < outage) {
+      std::this_thread::sleep_for(outage / 4);
+      a.annotations["summary"] = "reminder " + std::to_string(++reminders);
+      s.send(a);  // what the daemon does at each --remind while the failure stands
+    }
+    down = false;
+    auto deadline = (real ? r.max_retry : std::chrono::milliseconds(2000)) + std::chrono::seconds(10);
+    ASSERT_TRUE(eventually(std::chrono::duration_cast<std::chrono::seconds>(deadline),
+                           [&] { return s.counts().sent.count("webhook") > 0; }));
+    auto c = s.counts();
+    EXPECT_TRUE(c.dropped.empty());
+    EXPECT_GE(c.failed.at("webhook"), real ? 8 : 20);
+    EXPECT_EQ(c.superseded.at("webhook"), reminders);
+    RecordProperty("failed_attempts", static_cast<int>(c.failed.at("webhook")));
+  }
+  std::lock_guard<std::mutex> l(mu);
+  ASSERT_EQ(got.size(), 1u);  // the newest state, once
+  EXPECT_EQ(got[0][0]["annotations"]["summary"], "reminder " + std::to_string(reminders)) << got[0].dump();
+}
+
 TEST(Watch, TheSystemdUnitPassesSystemdAnalyzeVerify) {
   std::string unit = testing::read_file(STACKDR_TESTS_DIR "/../systemd/stackdr-watch.service");
   ASSERT_NE(unit.find("Type=notify"), std::string::npos);

@@ -136,9 +136,29 @@ AlertSender::~AlertSender() {
 void AlertSender::send(const Alert& a) {
   std::lock_guard<std::mutex> l(mu_);
   auto now = Clock::now();
-  if (!r_.webhook.empty()) queue_.push_back({"webhook", a, 0, now});
-  if (!r_.mail_to.empty()) queue_.push_back({"mail", a, 0, now});
-  if (!r_.exec.empty()) queue_.push_back({"exec", a, 0, now});
+  // A newer state of the same alert (same labels) replaces one still waiting for its receiver:
+  // what arrives is what is true now, and the queue stays one entry per alert and receiver.
+  // The replaced one's retry count goes on, so the backoff is not reset by every reminder.
+  std::map<std::string, std::pair<int, Clock::time_point>> attempts;  // receiver → attempts, not_before
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (it->alert.labels == a.labels) {
+      attempts[it->receiver] = {it->attempts, it->not_before};
+      counts_.superseded[it->receiver]++;
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // A first state goes now; one that replaces a failing delivery waits out that one's backoff
+  // (it would fail the same way, and reminders must not hammer a receiver that is down).
+  auto add = [&](const char* receiver) {
+    auto it = attempts.find(receiver);
+    queue_.push_back({receiver, a, it == attempts.end() ? 0 : it->second.first,
+                      it == attempts.end() ? now : it->second.second});
+  };
+  if (!r_.webhook.empty()) add("webhook");
+  if (!r_.mail_to.empty()) add("mail");
+  if (!r_.exec.empty()) add("exec");
   counts_.queued = queue_.size();
   wake_.notify_all();
 }
@@ -223,18 +243,21 @@ void AlertSender::work() {
     } else {
       counts_.failed[d.receiver]++;
       d.attempts++;
-      if (d.attempts >= r_.max_attempts) {
-        counts_.dropped[d.receiver]++;
-        if (log_) log_(fmt::format("alert to {} dropped after {} attempts: {}", d.receiver, d.attempts, why));
-      } else {
-        auto wait = std::min<std::chrono::milliseconds>(r_.first_retry * (1 << (d.attempts - 1)),
-                                                        std::chrono::minutes(5));
-        d.not_before = Clock::now() + wait;
-        if (log_)
-          log_(fmt::format("alert to {} failed (attempt {}): {}; retrying in {} s", d.receiver, d.attempts,
-                           why, wait.count() / 1000.0));
+      auto wait = r_.max_retry;
+      if (d.attempts < 30)
+        wait = std::min<std::chrono::milliseconds>(r_.first_retry * (1LL << (d.attempts - 1)), r_.max_retry);
+      d.not_before = Clock::now() + wait;
+      if (log_)
+        log_(fmt::format("alert to {} failed (attempt {}): {}; retrying in {} s", d.receiver, d.attempts, why,
+                         wait.count() / 1000.0));
+      // Unless a newer state of the same alert arrived meanwhile (it goes instead).
+      bool newer = std::any_of(queue_.begin(), queue_.end(), [&](const Delivery& q) {
+        return q.receiver == d.receiver && q.alert.labels == d.alert.labels;
+      });
+      if (newer)
+        counts_.superseded[d.receiver]++;
+      else
         queue_.push_back(d);
-      }
     }
     counts_.queued = queue_.size();
   }

@@ -38,17 +38,19 @@ nlohmann::json alert_json(const Alert& a);
 std::string alert_mail(const Alert& a, const std::string& to);
 
 struct Receivers {
-  std::string webhook;                          // http(s)://host[:port]/path; "" = none
-  std::string mail_to;                          // "" = none
-  std::vector<std::string> exec;                // argv; empty = none
-  int per_minute = 30;                          // rate limit per receiver
-  int max_attempts = 8;                         // then the delivery is dropped (and logged)
-  std::chrono::milliseconds first_retry{1000};  // doubled after each failure, at most 5 minutes
+  std::string webhook;            // http(s)://host[:port]/path; "" = none
+  std::string mail_to;            // "" = none
+  std::vector<std::string> exec;  // argv; empty = none
+  int per_minute = 30;            // rate limit per receiver
+  // A delivery is retried until it goes through: never dropped while its alert stands. Only a
+  // newer state of the same alert to the same receiver replaces it (superseded, not lost).
+  std::chrono::milliseconds first_retry{1000};  // doubled after each failure ...
+  std::chrono::milliseconds max_retry{300000};  // ... up to this (5 minutes)
 };
 
 class AlertSender {
  public:
-  /// `log` gets one line per failed or dropped delivery (from the sender's thread).
+  /// `log` gets one line per failed delivery (from the sender's thread).
   AlertSender(Receivers r, std::function<void(const std::string&)> log);
   ~AlertSender();  // delivers nothing more; waits for a delivery in progress
   AlertSender(const AlertSender&) = delete;
@@ -58,7 +60,9 @@ class AlertSender {
   void send(const Alert& a);
 
   struct Counts {
-    std::map<std::string, long> sent, failed, dropped;  // by receiver: webhook, mail, exec
+    // By receiver (webhook, mail, exec). `superseded`: queued states replaced by a newer state
+    // of the same alert before they went out; `dropped` stays 0 (nothing is given up).
+    std::map<std::string, long> sent, failed, dropped, superseded;
     size_t queued = 0;
   };
   Counts counts() const;
