@@ -296,6 +296,8 @@ TEST(FirstContact, EveryVerbsJsonIsOneDocument) {
       {"recover", "--lab", "--state-dir", sd, "--dry-run", "--json"},
       {"recover", "--lab", "--state-dir", sd, "--yes", "--json"},
       {"recover", "--lab", "--state-dir", sd, "--resume", "--json"},
+      {"lab", "inject", "storage-network-down", "--state-dir", sd, "--json"},
+      {"lab", "repair", "storage-network", "--state-dir", sd, "--json"},
       {"lab", "reset", "--state-dir", sd, "--json"},
       {"lab", "init", "--state-dir", d + "/other", "--json"},
       {"drill", "session-logout", "--json"},

@@ -204,7 +204,7 @@ TEST(Lint, OnThePracticeStackFixesTheTimersThroughTheJournalAndIsIdempotent) {
   EXPECT_EQ(show.out.find("storage:lun01 -p 192.168.125.116:3260 -o update -n node.session.timeo"),
             std::string::npos)
       << show.out;
-  auto journal = testing::run_stackdr({"incident", "list", "--lab", "--state-dir", sd});
+  auto journal = testing::run_stackdr({"incident", "list", "--tasks", "--lab", "--state-dir", sd});
   EXPECT_NE(journal.out.find("lint"), std::string::npos) << journal.out;  // the fix is on record
   fs::remove_all(dir);
 }

@@ -41,7 +41,7 @@ TEST(Maintain, ScrubAndCheckAreWaitedForAndTheirResultsJournaledThenNotDue) {
   auto s = p.task("scrub");
   EXPECT_FALSE(s["due"].get<bool>());
   EXPECT_NE(s["last_outcome"].get<std::string>().find("with 0 errors"), std::string::npos) << s.dump();
-  auto list = p.run({"incident", "list"});
+  auto list = p.run({"incident", "list", "--tasks"});
   EXPECT_NE(list.out.find("maintain-scrub"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("maintain-md-check"), std::string::npos) << list.out;
 }

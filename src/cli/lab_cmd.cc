@@ -25,18 +25,25 @@ int faults(bool json) {
     for (const auto& f : sim::fault_catalog())
       a.push_back(
           {{"name", f.name}, {"scenario", f.scenario}, {"cause", f.cause}, {"description", f.description}});
-    std::cout << json_text(nlohmann::json{{"faults", a}}, 2) << "\n";
+    nlohmann::json r = nlohmann::json::array();
+    for (const auto& x : sim::repair_catalog())
+      r.push_back({{"name", x.name}, {"after_fault", x.after_fault}, {"description", x.description}});
+    std::cout << json_text(nlohmann::json{{"faults", a}, {"repairs", r}}, 2) << "\n";
     return 0;
   }
   for (const auto& f : sim::fault_catalog())
     std::cout << fmt::format("{:<24} scenario {}  {:<22} {}\n", f.name, f.scenario, f.cause, f.description);
+  std::cout
+      << "\nthe operator's part, for `stackdr lab repair NAME` (what stackdr waits for and cannot do):\n";
+  for (const auto& x : sim::repair_catalog())
+    std::cout << fmt::format("{:<24} after {:<22} {}\n", x.name, x.after_fault, x.description);
   return 0;
 }
 
 // Incidents opened on a practice stack that no longer exists in that state: closed, said so
 // in the journal, so the next rehearsal is not told to resume them.
 // Returns what it closed, as lines to show.
-std::vector<std::string> close_practice_incidents(const std::string& lab_dir) {
+std::vector<std::string> close_practice_incidents(const std::string& lab_dir, const std::string& state_dir) {
   std::vector<std::string> closed;
   if (!journal_recorded(lab_dir)) return closed;
   std::vector<std::string> notes;
@@ -46,12 +53,11 @@ std::vector<std::string> close_practice_incidents(const std::string& lab_dir) {
     std::cerr << "stackdr: the practice stack's open incidents stay open: " << j.error().message << "\n";
     return closed;
   }
-  LiveClock clock;
   for (const auto& inc : (*j)->incidents()) {
     if (inc.mode != "practice" || (inc.state != "open" && inc.state != "stopped")) continue;
     JournalEvent e;
     e.incident = inc.id;
-    e.at = std::max(clock.now(), inc.opened_at);
+    e.at = incident_now(inc, (*j)->events(inc.id), state_dir);
     e.kind = EventKind::kClosed;
     e.detail = "closed: the practice stack it was opened on was reset";
     (*j)->add(e);
@@ -69,6 +75,7 @@ nlohmann::json show_json(const sim::PracticeStack& p, const std::filesystem::pat
     nlohmann::json j{{"kind", sim::tape_kind_name(e.kind)}, {"at", text::utc_time(e.at)}};
     if (e.kind == sim::TapeEntry::Kind::kMade) j["source"] = e.source;
     if (e.kind == sim::TapeEntry::Kind::kFault) j["fault"] = e.fault;
+    if (e.kind == sim::TapeEntry::Kind::kRepair) j["repair"] = e.fault;
     if (e.kind == sim::TapeEntry::Kind::kCommand) {
       j["host"] = e.host;
       j["argv"] = e.argv;
@@ -114,6 +121,8 @@ std::string show_text(const sim::PracticeStack& p, const std::filesystem::path& 
     flush_waits();
     if (e.kind == sim::TapeEntry::Kind::kFault)
       out += fmt::format("  {}  fault {}\n", text::utc_time(e.at), e.fault);
+    else if (e.kind == sim::TapeEntry::Kind::kRepair)
+      out += fmt::format("  {}  operator: {}\n", text::utc_time(e.at), e.fault);
     else
       out += fmt::format("  {}  {}: {}\n", text::utc_time(e.at), e.host, describe_argv(e.argv));
   }
@@ -184,7 +193,7 @@ int cmd_lab(const LabCliOptions& o) {
       return fail(kExitUsage, p.error().message);
     }
     std::filesystem::remove_all(aside, ec);
-    auto closed = close_practice_incidents(lab_dir);
+    auto closed = close_practice_incidents(lab_dir, o.state_dir);
     return answer(
         fmt::format("practice stack in {} made anew from {}: healthy", folder.string(), topo->source),
         {{"made", true}, {"source", topo->source}}, closed);
@@ -203,9 +212,24 @@ int cmd_lab(const LabCliOptions& o) {
     }
     return answer(text::join(lines, "\n"), {{"injected", injected}, {"next", hints.verb("diagnose")}});
   }
+  if (o.verb == "repair") {
+    std::vector<std::string> lines;
+    nlohmann::json done = nlohmann::json::array();
+    for (const auto& name : o.faults) {
+      if (auto r = (*p)->repair(name); !r) return fail(kExitUsage, r.error().message);
+      for (const auto& x : sim::repair_catalog())
+        if (x.name == name) {
+          lines.push_back(fmt::format("repaired {}: {}", name, x.description));
+          done.push_back({{"repair", name}, {"description", x.description}});
+        }
+    }
+    std::string next = hints.verb("recover");
+    lines.push_back(fmt::format("continue the recovery: `{}`", next));
+    return answer(text::join(lines, "\n"), {{"repaired", done}, {"next", next}});
+  }
   if (o.verb == "reset") {
     if (auto r = (*p)->reset(); !r) return fail(kExitUsage, r.error().message);
-    auto closed = close_practice_incidents(lab_dir);
+    auto closed = close_practice_incidents(lab_dir, o.state_dir);
     return answer(fmt::format("practice stack in {} reset: healthy", folder.string()), {{"reset", true}},
                   closed);
   }

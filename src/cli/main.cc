@@ -319,12 +319,16 @@ int run(int argc, char** argv) {
   }
   auto* lab_inject = lab->add_subcommand("inject", "break the practice stack (see `stackdr lab faults`)");
   lab_inject->add_option("FAULT", lab_opt.faults, "one or more faults, injected in order")->required();
+  auto* lab_repair = lab->add_subcommand("repair",
+                                         "do the operator's part on the practice stack (the network back, a "
+                                         "disk put in): see `stackdr lab faults`");
+  lab_repair->add_option("REPAIR", lab_opt.faults, "one or more repairs, in order")->required();
   auto* lab_show =
       lab->add_subcommand("show", "what was done to the practice stack, and whether it lost data");
   lab_show->add_flag("--json", lab_opt.json, "JSON output");
-  for (CLI::App* verb : {lab_init, lab_reset, lab_inject})
+  for (CLI::App* verb : {lab_init, lab_reset, lab_inject, lab_repair})
     verb->add_flag("--json", lab_opt.json, "JSON output");
-  for (CLI::App* verb : {lab_init, lab_reset, lab_inject, lab_show}) {
+  for (CLI::App* verb : {lab_init, lab_reset, lab_inject, lab_repair, lab_show}) {
     state_dir_option(verb);
     lab_verb(verb);
   }
@@ -497,7 +501,9 @@ int run(int argc, char** argv) {
                        "journal location (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
   incident->add_flag("--lab", inc.lab, "the journal of runs on the simulated stack (STATE-DIR/lab)");
   incident->add_flag("--json", inc.json, "standard output is one JSON document (--format json)");
-  auto* inc_list = incident->add_subcommand("list", "every incident");
+  auto* inc_list = incident->add_subcommand(
+      "list", "every incident (failures); --tasks: LUN changes, lint fixes, maintenance");
+  inc_list->add_flag("--tasks", inc.tasks, "list the tasks instead of the failures");
   inc_list->add_option("--format", inc.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   inc_list->callback([&] {
     inc.verb = "list";

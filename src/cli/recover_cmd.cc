@@ -19,6 +19,7 @@
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
 #include "host/ssh_host.h"
+#include "model/cause.h"
 #include "recover/dry_run.h"
 #include "recover/executor.h"
 #include "sim/sim_clock.h"
@@ -284,7 +285,13 @@ int cmd_incident(const IncidentCliOptions& o) {
   auto journal = open_state_journal(dir, verb == "close");
   if (!journal) return fail(kExitUsage, journal.error().message);
   if (verb == "list") {
+    // Failures and tasks share the journal (and its numbers) but not the list: a LUN created or
+    // a scrub run is no incident.
     auto all = (*journal)->incidents();
+    std::erase_if(all, [&](const IncidentRecord& i) {
+      bool task = i.scenario == 0 && !cause_from_name(i.cause);
+      return task != o.tasks;
+    });
     if (format == "json") {
       nlohmann::json a = nlohmann::json::array();
       for (const auto& i : all) a.push_back(incident_json(i));
@@ -307,11 +314,10 @@ int cmd_incident(const IncidentCliOptions& o) {
       return fail(kExitUsage, "incident close needs --why TEXT: what you did about it, for the record");
     if (inc->state != "open" && inc->state != "stopped" && inc->state != "escalated")
       return fail(kExitUsage, fmt::format("incident {} is already {}", id, inc->state));
-    LiveClock clock;
     std::string outcome = "closed by the operator: " + o.why;
     JournalEvent e;
     e.incident = id;
-    e.at = std::max(clock.now(), inc->opened_at);
+    e.at = incident_now(*inc, (*journal)->events(id), o.state_dir);
     e.kind = EventKind::kClosed;
     e.detail = outcome;
     (*journal)->add(e);

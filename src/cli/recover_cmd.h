@@ -24,6 +24,7 @@ struct IncidentCliOptions {
   std::string format;  // text md json
   std::string why;     // close: what the operator did
   bool json = false;   // --json: the same as --format json, and close answers in JSON
+  bool tasks = false;  // list: the tasks (LUN changes, lint fixes, maintenance), not the failures
 };
 
 int cmd_recover(const RecoverCliOptions& o);

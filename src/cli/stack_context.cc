@@ -84,6 +84,19 @@ StackHints stack_hints(const ContextOptions& o) {
   return h;
 }
 
+double incident_now(const IncidentRecord& inc, const std::vector<JournalEvent>& events,
+                    const std::string& state_dir) {
+  double last = inc.opened_at;
+  for (const auto& e : events) last = std::max(last, e.at);
+  if (inc.mode == "live") return std::max(LiveClock().now(), inc.opened_at);
+  if (inc.mode == "practice") {
+    auto folder = sim::PracticeStack::folder(state_dir_for(state_dir, true));
+    if (sim::PracticeStack::exists(folder))
+      if (auto p = sim::PracticeStack::open(folder)) return std::max((*p)->clock()->now(), last);
+  }
+  return last;
+}
+
 std::string default_state_dir() {
   if (const char* e = std::getenv("STACKDR_STATE_DIR"); e && *e) return e;
   return "/var/lib/stackdr";

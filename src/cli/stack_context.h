@@ -17,6 +17,7 @@
 #include "recover/stack_hints.h"
 #include "sim/practice_stack.h"
 #include "sim/sim_state.h"
+#include "store/journal.h"
 #include "topology/topology.h"
 
 namespace stackdr {
@@ -80,6 +81,13 @@ Result<TopologySource> simulated_topology_source(const std::string& given);
 /// state directory always (resolved), --lab when on the simulated stack, the topology file
 /// when one was given or found (resolved to an absolute path).
 StackHints stack_hints(const ContextOptions& options);
+
+/// When an operator's act on an incident happens, on the clock the incident was opened on: a
+/// live incident on real time; a practice one on its practice stack's simulated time (so a
+/// report's downtime is not simulated-open to real-close); a throwaway simulated run's, whose
+/// stack is gone, at its last journaled moment.
+double incident_now(const IncidentRecord& inc, const std::vector<JournalEvent>& events,
+                    const std::string& state_dir);
 
 /// $STACKDR_STATE_DIR, else /var/lib/stackdr.
 std::string default_state_dir();

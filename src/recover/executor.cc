@@ -650,16 +650,9 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
         o_.plan.hints.close(open->id));
     return outcome_;
   }
-  if (open && !o_.resume) {
-    outcome_.exit = kStopped;
-    outcome_.message = fmt::format(
-        "incident {} ({}) was interrupted and is still open: run `{}` to continue it, or `{}` once you have "
-        "dealt with it",
-        open->id, open->summary, o_.plan.hints.resume(), o_.plan.hints.close(open->id));
-    outcome_.incident = open->id;
-    return outcome_;
-  }
-  if (open && o_.resume) {
+  // A rerun beside an open incident of this stack continues it, exactly as --resume does (the
+  // same checks for a step still running): never a second incident for the same failure.
+  if (open) {
     outcome_.incident = open->id;
     const std::vector<JournalEvent> events = journal_.events(open->id);  // read once
     // Never start a step beside its previous instance: a step whose process was journaled and
@@ -714,7 +707,8 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     // The same failure escalated last time (an operator was needed): this rerun is that
     // incident going on, not a second one.
     const Finding& f = view.findings.front();
-    if (auto esc = journal_.latest_escalated(o_.mode, o_.fingerprint, cause_name(f.cause), f.root)) {
+    if (auto esc = journal_.latest_escalated(o_.mode, o_.fingerprint, cause_name(f.cause), f.root,
+                                             clock_.now(), 3600)) {
       journal_.reopen_incident(esc->id);
       outcome_.incident = esc->id;
       event(EventKind::kResumed, 0, nullptr, "", std::nullopt, "",

@@ -211,6 +211,42 @@ const std::vector<Fault>& fault_catalog() {
   return f;
 }
 
+const std::vector<Repair>& repair_catalog() {
+  static const std::vector<Repair> r = {
+      {"storage-network", "the operator brings the storage network back (cable, switch port, VLAN)",
+       "storage-network-down",
+       [](SimState& s) -> Result<bool> {
+         if (s.storage_network_up) return Error{"the storage network is up: nothing to repair"};
+         s.storage_network_up = true;
+         return true;
+       }},
+      {"pool-disk-replaced",
+       std::string("the operator puts a new disk in the storage server (") + kReplacementDisk +
+           "), for `recover --new-disk /dev/disk/by-id/" + kReplacementDisk + "`",
+       "pool-disk-faulted",
+       [](SimState& s) -> Result<bool> {
+         if (s.topology.storage.pool.empty()) return Error{"the topology has no ZFS pool"};
+         if (std::find(s.pool.spares.begin(), s.pool.spares.end(), kReplacementDisk) != s.pool.spares.end())
+           return Error{std::string(kReplacementDisk) + " is in already"};
+         s.pool.spares.push_back(kReplacementDisk);
+         return true;
+       }},
+  };
+  return r;
+}
+
+Result<bool> apply_repair(SimState& s, std::string_view name) {
+  for (const auto& r : repair_catalog())
+    if (r.name == name) {
+      if (auto a = r.apply(s); !a) return a.error();
+      settle(s);
+      return true;
+    }
+  std::vector<std::string> names;
+  for (const auto& r : repair_catalog()) names.push_back(r.name);
+  return Error{fmt::format("unknown repair '{}'; the repairs are: {}", name, text::join(names, ", "))};
+}
+
 const Fault* find_fault(std::string_view name) {
   for (const auto& f : fault_catalog())
     if (f.name == name) return &f;

@@ -41,6 +41,9 @@ std::string entry_line(const TapeEntry& e) {
     case TapeEntry::Kind::kFault:
       j["fault"] = e.fault;
       break;
+    case TapeEntry::Kind::kRepair:
+      j["repair"] = e.fault;
+      break;
     case TapeEntry::Kind::kCommand:
       j["host"] = e.host;
       j["argv"] = e.argv;
@@ -73,6 +76,11 @@ Result<TapeEntry> parse_entry(const std::string& line) {
     e.kind = TapeEntry::Kind::kFault;
     auto f = str("fault");
     if (!f) return Error{"a fault without its name"};
+    e.fault = *f;
+  } else if (*kind == "repair") {
+    e.kind = TapeEntry::Kind::kRepair;
+    auto f = str("repair");
+    if (!f) return Error{"a repair without its name"};
     e.fault = *f;
   } else if (*kind == "command") {
     e.kind = TapeEntry::Kind::kCommand;
@@ -177,6 +185,8 @@ const char* tape_kind_name(TapeEntry::Kind k) {
       return "command";
     case TapeEntry::Kind::kTime:
       return "time";
+    case TapeEntry::Kind::kRepair:
+      return "repair";
   }
   return "?";
 }
@@ -301,6 +311,9 @@ Result<bool> PracticeStack::replay() {
       case TapeEntry::Kind::kFault:
         if (auto r = inject_fault(*state_, e->fault); !r) return bad(r.error().message);
         break;
+      case TapeEntry::Kind::kRepair:
+        if (auto r = apply_repair(*state_, e->fault); !r) return bad(r.error().message);
+        break;
       case TapeEntry::Kind::kCommand: {
         if (!topology_.host(e->host)) return bad(fmt::format("host '{}' is not in the topology", e->host));
         size_t before = state_->actions.size();
@@ -337,6 +350,15 @@ Result<bool> PracticeStack::inject(std::string_view fault) {
   TapeEntry e;
   e.kind = TapeEntry::Kind::kFault;
   e.fault = std::string(fault);
+  record(std::move(e));
+  return true;
+}
+
+Result<bool> PracticeStack::repair(std::string_view name) {
+  if (auto r = apply_repair(*state_, name); !r) return r.error();
+  TapeEntry e;
+  e.kind = TapeEntry::Kind::kRepair;
+  e.fault = std::string(name);
   record(std::move(e));
   return true;
 }

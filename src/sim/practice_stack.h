@@ -23,18 +23,18 @@ namespace stackdr::sim {
 
 /// One line of the tape.
 struct TapeEntry {
-  enum class Kind { kMade, kFault, kCommand, kTime };
+  enum class Kind { kMade, kFault, kCommand, kTime, kRepair };
   Kind kind = Kind::kCommand;
   double at = 0;        // wall-clock seconds since the epoch when it was written
   std::string host;     // kCommand
   Argv argv;            // kCommand
   int64_t seconds = 0;  // kTime
-  std::string fault;    // kFault
+  std::string fault;    // kFault; kRepair: the repair's name
   std::string source;   // kMade: the topology file it was copied from
   int pace_ms = 0;      // kMade
 };
 
-/// "made", "fault", "command", "time": the tape's word for a kind of entry.
+/// "made", "fault", "command", "time", "repair": the tape's word for a kind of entry.
 const char* tape_kind_name(TapeEntry::Kind k);
 
 class PracticeStack {
@@ -71,6 +71,8 @@ class PracticeStack {
 
   /// Injects a fault and records it.
   Result<bool> inject(std::string_view fault);
+  /// Does the operator's part of a repair (sim::repair_catalog) and records it.
+  Result<bool> repair(std::string_view name);
   /// Back to healthy: the tape keeps only its first line. Same topology and pace.
   Result<bool> reset();
 

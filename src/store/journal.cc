@@ -237,13 +237,15 @@ std::optional<IncidentRecord> Journal::latest_open() {
 
 std::optional<IncidentRecord> Journal::latest_escalated(const std::string& mode,
                                                         const std::string& fingerprint,
-                                                        const std::string& cause, const std::string& root) {
+                                                        const std::string& cause, const std::string& root,
+                                                        double now, double window_s) {
   Stmt q(db_, (std::string(kIncidentColumns) + " ORDER BY id DESC LIMIT 1").c_str());
   if (!q.step()) return std::nullopt;
   IncidentRecord r = incident_row(q);
-  if (r.state != "escalated" || r.mode != mode || r.fingerprint != fingerprint || r.cause != cause ||
-      r.root != root)
-    return std::nullopt;
+  if (r.state != "escalated" || r.mode != mode || r.fingerprint != fingerprint) return std::nullopt;
+  bool same = r.cause == cause && r.root == root;
+  bool recent = r.closed_at && now - *r.closed_at <= window_s;
+  if (!same && !recent) return std::nullopt;
   return r;
 }
 

@@ -96,11 +96,13 @@ class Journal {
                     const nlohmann::json& findings);
   /// The newest incident that is still open (a recovery that crashed or stopped).
   std::optional<IncidentRecord> latest_open();
-  /// The newest escalated incident of this failure (same mode, topology, cause and root), when
-  /// it is the newest incident of all: a rerun after an escalation continues it instead of
-  /// opening a duplicate.
+  /// The newest incident of all, when it escalated on this stack (same mode and topology) and
+  /// is this failure (same cause and root) or escalated less than `window_s` before `now` (the
+  /// operator did their part — the network back — and the failure now looks different): a rerun
+  /// continues it instead of opening a duplicate.
   std::optional<IncidentRecord> latest_escalated(const std::string& mode, const std::string& fingerprint,
-                                                 const std::string& cause, const std::string& root);
+                                                 const std::string& cause, const std::string& root,
+                                                 double now, double window_s);
   /// An escalated incident open again (a rerun continues it): closed_at cleared, state open.
   void reopen_incident(int id);
   /// How many incidents are open or stopped (one query; the daemon asks every sweep).
