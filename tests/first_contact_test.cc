@@ -45,6 +45,7 @@ TEST(FirstContact, WithoutATopologyEveryVerbThatReadsTheStackStops) {
     EXPECT_EQ(r.exit_code, 64) << describe_argv(a) << "\n" << r.out << r.err;
     EXPECT_NE(r.err.find("no topology"), std::string::npos) << describe_argv(a) << "\n" << r.err;
     EXPECT_NE(r.err.find("stackdr status --config FILE"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("stackdr init --storage"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("stackdr lab init"), std::string::npos) << r.err;
   }
   // The simulated stack needs none: it uses the built-in example, which reaches nothing.
@@ -286,6 +287,7 @@ TEST(FirstContact, EveryVerbsJsonIsOneDocument) {
   ASSERT_EQ(run_stackdr({"lab", "init", "--state-dir", sd, "--json"}).exit_code, 0);
   std::vector<Argv> runs = {
       {"status", "--lab", "--state-dir", sd, "--json"},
+      {"init", "--lab", "--state-dir", sd, "--json"},
       {"diagnose", "--lab", "--state-dir", sd, "--json"},
       {"collect", "--lab", "--state-dir", sd, "--out", d + "/b.tar.gz", "--json"},
       {"parse", "--kinds", "--json"},

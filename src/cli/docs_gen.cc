@@ -80,7 +80,7 @@ std::string man_page(const CLI::App& app, const std::string& version) {
   out +=
       ".SH FILES\n.TP\n.I /etc/stackdr/stackdr.yaml\nthe topology: hosts, pool, LUNs, arrays, VMs, and the "
       "daemon's settings. None is installed: without it (or \\fB\\-\\-config\\fR) every verb that reads the "
-      "stack exits 64 (the simulated stack, \\fB\\-\\-lab\\fR, needs none)\n"
+      "stack exits 64 (the simulated stack, \\fB\\-\\-lab\\fR, needs none); \\fBstackdr init\\fR drafts one\n"
       ".TP\n.I /usr/share/doc/stackdr/examples/\nexample topologies (they name example addresses: never "
       "install one unedited)\n"
       ".TP\n.I /var/lib/stackdr\nthe incident journal (SQLite), its backups and the per-host locks\n"

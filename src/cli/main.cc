@@ -14,6 +14,7 @@
 #include "cli/collect_cmd.h"
 #include "cli/docs_gen.h"
 #include "cli/exit_codes.h"
+#include "cli/init_cmd.h"
 #include "cli/lab_cmd.h"
 #include "cli/lint_cmd.h"
 #include "cli/lun_cmd.h"
@@ -247,6 +248,22 @@ int run(int argc, char** argv) {
   add_context_options(diag, diag_opt);
   diag->add_flag("--json", diag_json, "machine-readable output");
   diag->callback([&] { code = cmd_status_or_diagnose(diag_opt, diag_json, true); });
+
+  InitCliOptions init_opt;
+  auto* init = app.add_subcommand(
+      "init", "draft a topology from what the machines show, read-only (to standard output, or --out FILE)");
+  init->add_option("--storage", init_opt.storage,
+                   "the storage server: [USER@]HOST[:PORT] over SSH, or local");
+  init->add_option("--kvm", init_opt.kvm, "the KVM host: [USER@]HOST[:PORT] over SSH, or local");
+  init->add_option("--vm", init_opt.vms,
+                   "only this libvirt domain (repeatable; default: every one on the stack)");
+  init->add_option("--identity", init_opt.identity, "the SSH key file for both");
+  init->add_option("--out", init_opt.out, "write the draft here (a new file; never over one)");
+  init->add_flag("--lab", init_opt.lab, "draft the practice stack's topology (of --state-dir)");
+  init->add_option("--state-dir", init_opt.state_dir, "with --lab: where the practice stack is");
+  init->add_flag("--json", init_opt.json,
+                 "standard output is one JSON document (the draft and what is undecided)");
+  init->callback([&] { code = cmd_init(init_opt); });
 
   ContextOptions collect_opt;
   std::string collect_out;

@@ -38,8 +38,9 @@ Result<std::string> topology_path(const std::string& given) {
   return Error{fmt::format(
       "no topology: none given (--config FILE), none in $STACKDR_CONFIG, none at {}. stackdr has no "
       "default, so it never reaches a machine you did not name.\n"
-      "  Write one for your machines, starting from the example at {} (its addresses are the runbook's, not "
-      "yours), and check it read-only with: stackdr status --config FILE\n"
+      "  Draft one from what your machines show (read-only): stackdr init --storage [USER@]HOST --kvm "
+      "[USER@]HOST --out FILE; read it through (an example: {}), then check it with: stackdr status --config "
+      "FILE\n"
       "  Or try stackdr on a practice stack first, no machine touched: stackdr lab init; stackdr status "
       "--lab",
       kInstalledTopology, kExampleTopologyHint)};
@@ -201,11 +202,23 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
       ctx->hosts_[h.name] = std::make_unique<ReplayHost>(h.name, std::filesystem::path(from) / h.name);
     return ctx;
   }
+  if (auto r = ctx->reach_hosts(); !r) return r.error();
+  return ctx;
+}
+
+Result<std::unique_ptr<StackContext>> StackContext::live(Topology topology) {
+  auto ctx = std::unique_ptr<StackContext>(new StackContext());
+  ctx->topology_ = std::move(topology);
+  if (auto r = ctx->reach_hosts(); !r) return r.error();
+  return ctx;
+}
+
+Result<bool> StackContext::reach_hosts() {
   std::shared_ptr<PrivateDir> control;  // one private socket folder for every SSH host
-  for (const auto& h : ctx->topology_.hosts) {
+  for (const auto& h : topology_.hosts) {
     if (h.transport == "local") {
-      ctx->hosts_[h.name] = h.command_path.empty() ? std::make_unique<LocalHost>(h.name)
-                                                   : std::make_unique<LocalHost>(h.name, h.command_path);
+      hosts_[h.name] = h.command_path.empty() ? std::make_unique<LocalHost>(h.name)
+                                              : std::make_unique<LocalHost>(h.name, h.command_path);
       continue;
     }
     if (!control) {
@@ -222,9 +235,9 @@ Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o
     target.options = h.ssh_options;
     target.sudo = h.sudo;
     if (!h.command_path.empty()) target.command_path = h.command_path;
-    ctx->hosts_[h.name] = std::make_unique<SshHost>(std::move(target), control);
+    hosts_[h.name] = std::make_unique<SshHost>(std::move(target), control);
   }
-  return ctx;
+  return true;
 }
 
 std::unique_ptr<Clock> StackContext::clock() {

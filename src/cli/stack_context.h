@@ -33,6 +33,8 @@ struct ContextOptions {
 class StackContext {
  public:
   static Result<std::unique_ptr<StackContext>> open(const ContextOptions& options);
+  /// The live machines of a topology made in memory (`stackdr init`'s skeleton).
+  static Result<std::unique_ptr<StackContext>> live(Topology topology);
 
   const Topology& topology() const { return topology_; }
   /// The text the topology was read from (a bundle keeps it).
@@ -59,6 +61,8 @@ class StackContext {
   std::map<std::string, std::unique_ptr<Host>> hosts_;
   std::map<std::string, std::unique_ptr<Host>> recorders_;  // wrap hosts_ while collecting
   std::shared_ptr<PrivateDir> unpacked_;                    // a --from archive's folder, removed at the end
+  /// A Host for each topology host: here (local) or over OpenSSH.
+  Result<bool> reach_hosts();
   /// The folder of a --from bundle: itself, or a .tar.gz unpacked into a private folder.
   Result<std::string> open_bundle(const std::string& from);
 };
