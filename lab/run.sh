@@ -23,7 +23,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 W=${LAB_CACHE:-/var/tmp/stackdr-lab}
-scen=${*:-s1-lun s1-backstore s1-logout s2-leg s2-target s4-events s5-fs s2-all s4-superblock m-sweep m-watch m-resync m-lint}
+scen=${*:-s1-lun s1-backstore s1-logout s2-leg s2-target s4-events s5-fs s2-all s4-superblock m-init m-sweep m-watch m-resync m-lint}
 base=${LAB_PORT_BASE:-22600}
 ssh_port_storage=$base ssh_port_kvm=$((base + 1))
 mon_storage=$((base + 2)) mon_kvm=$((base + 3))

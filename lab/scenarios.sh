@@ -70,7 +70,9 @@ recover_and_verify() {  # NAME SCENARIO FAULT DETECTED T0_FAULT
   local dirty; dirty=$(lab kvm dirty_bytes)
   local resyncs_before; resyncs_before=$(lab kvm resyncs)
   local t0; t0=$(now)
-  "$SD" recover --config "$CFG" --yes --state-dir "$out/state" >"$out/recover.$n.txt" 2>&1
+  # --allow-data-loss: a full rebuild (Scenario 4) overwrites a member's copy, a destructive step
+  # that runs only when the operator allows it (after the read-only check of the kept copy).
+  "$SD" recover --config "$CFG" --yes --allow-data-loss --state-dir "$out/state" >"$out/recover.$n.txt" 2>&1
   local rc=$?
   local rec_s; rec_s=$(since "$t0")
   [ ${#BG[@]} -gt 0 ] && wait "${BG[@]}"  # the scenario's writer and link restore
@@ -94,6 +96,30 @@ recover_and_verify() {  # NAME SCENARIO FAULT DETECTED T0_FAULT
     "$num" "$fault" "$detected" "$DETECT_S" "$DIAG" "$mon" "$ok" "$rc" "$rec_s" "$bytes" "$ARRAY_BYTES" \
     "$uu" "$sessions" "$rw" "$bbl" "$intact" "$same" | tee -a "$RES"
   rm -rf "$out/state"/*
+}
+
+# stackdr init over SSH on the two machines, read-only: the draft must describe the stack the lab
+# set up (its topology is $CFG, with the same host names): the nodes `stackdr status` builds from
+# each, and their health, are compared.
+measure_init() {
+  local draft=$out/init-draft.yaml t0 rc same=false
+  rm -f "$draft"
+  t0=$(now)
+  "$SD" init --storage "root@127.0.0.1:$ssh_port_storage" --kvm "root@127.0.0.1:$ssh_port_kvm" --identity "$K/client" \
+    --ssh-option "UserKnownHostsFile=$K/known_hosts" --ssh-option GlobalKnownHostsFile=/dev/null \
+    --ssh-option IdentitiesOnly=yes --out "$draft" --json >"$out/init.json" 2>>"$out/run.log"
+  rc=$?
+  local s; s=$(since "$t0")
+  local nodes='[.nodes[] | {id, health}] | sort_by(.id)'
+  local want got
+  want=$("$SD" status --config "$CFG" --json 2>/dev/null | jq -cS "$nodes")
+  got=$("$SD" status --config "$draft" --json 2>/dev/null | jq -cS "$nodes")
+  if [ -n "$want" ] && [ "$want" = "$got" ]; then same=true; else diff <(jq . <<<"$want") <(jq . <<<"$got") >"$out/init.diff"; fi
+  jq -c --argjson rc "$rc" --argjson s "$s" --argjson same "$same" \
+    '{measure: "m-init", machines: 2, transport: "ssh", exit: $rc, seconds: $s, luns, arrays, vms,
+      undecided: (.undecided | length), unread: (.unread | length), same_nodes_as_lab_topology: $same}' \
+    "$out/init.json" 2>/dev/null | tee -a "$RES" ||
+    printf '{"measure":"m-init","exit":%s,"error":"no JSON from stackdr init (see run.log)"}\n' "$rc" | tee -a "$RES"
 }
 
 # What a sweep costs over SSH against the same sweep run inside the machine. For each machine:
@@ -283,6 +309,7 @@ run_scenario() {  # NAME
       lab kvm superblock_overwritten; t0=$(now)
       WAIT_DEGRADED=0 detect_and_recover "$1" 4 "member superblock overwritten" "$t0" ;;
     m-sweep) measure_sweep ;;
+    m-init) measure_init ;;
     m-watch) measure_watch ;;
     m-resync) measure_resync ;;
     m-stall)

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <iostream>
 
+#include <yaml-cpp/yaml.h>
+
 #include "cli/exit_codes.h"
 #include "cli/stack_context.h"
 #include "operate/discover.h"
@@ -21,7 +23,7 @@ namespace {
 
 // "[USER@]HOST[:PORT]" or "local" → a host entry named `name` with `role`.
 Result<HostConfig> host_from(const std::string& spec, const std::string& name, HostRole role,
-                             const std::string& identity, const char* option) {
+                             const InitCliOptions& o, const char* option) {
   HostConfig h;
   h.name = name;
   h.role = role;
@@ -48,9 +50,34 @@ Result<HostConfig> host_from(const std::string& spec, const std::string& name, H
   if (rest.empty() || rest.front() == '-')
     return Error{fmt::format("{} {}: expected [USER@]HOST[:PORT], or local for this machine", option, spec)};
   h.address = rest;
-  h.identity = identity;
+  h.identity = o.identity;
+  h.ssh_options = o.ssh_options;
   h.sudo = !h.user.empty() && h.user != "root";
   return h;
+}
+
+// The hosts as a topology's text, to be checked as one (the rules live in topology/).
+std::string skeleton_yaml(const Topology& t) {
+  YAML::Emitter y;
+  y << YAML::BeginMap << YAML::Key << "hosts" << YAML::Value << YAML::BeginMap;
+  for (const auto& h : t.hosts) {
+    y << YAML::Key << h.name << YAML::Value << YAML::BeginMap;
+    y << YAML::Key << "role" << YAML::Value << (h.role == HostRole::kStorage ? "storage" : "kvm");
+    y << YAML::Key << "transport" << YAML::Value << h.transport;
+    if (!h.address.empty()) y << YAML::Key << "address" << YAML::Value << h.address;
+    if (!h.user.empty()) y << YAML::Key << "user" << YAML::Value << h.user;
+    if (h.port) y << YAML::Key << "port" << YAML::Value << h.port;
+    if (!h.identity.empty()) y << YAML::Key << "identity" << YAML::Value << h.identity;
+    if (!h.ssh_options.empty()) y << YAML::Key << "ssh_options" << YAML::Value << YAML::Flow << h.ssh_options;
+    y << YAML::EndMap;
+  }
+  y << YAML::EndMap;
+  y << YAML::Key << "storage" << YAML::Value << YAML::BeginMap << YAML::Key << "host" << YAML::Value << "storage"
+    << YAML::Key << "portal" << YAML::Value << "0.0.0.0:3260" << YAML::EndMap;
+  y << YAML::Key << "initiator" << YAML::Value << YAML::BeginMap << YAML::Key << "host" << YAML::Value << "kvm"
+    << YAML::EndMap;
+  y << YAML::EndMap;
+  return std::string(y.c_str()) + "\n";
 }
 
 // Writes `text` to a new file (never over one: a topology someone edited is not replaced).
@@ -103,14 +130,17 @@ int cmd_init(const InitCliOptions& o) {
           kExitUsage,
           "stackdr init needs the machines to read: --storage [USER@]HOST[:PORT] --kvm [USER@]HOST[:PORT] "
           "(local for this machine); or --lab for the practice stack");
-    auto s = host_from(o.storage, "storage", HostRole::kStorage, o.identity, "--storage");
+    auto s = host_from(o.storage, "storage", HostRole::kStorage, o, "--storage");
     if (!s) return fail(kExitUsage, s.error().message);
-    auto k = host_from(o.kvm, "kvm", HostRole::kKvm, o.identity, "--kvm");
+    auto k = host_from(o.kvm, "kvm", HostRole::kKvm, o, "--kvm");
     if (!k) return fail(kExitUsage, k.error().message);
     skeleton.hosts = {*s, *k};
     skeleton.storage.host = "storage";
     skeleton.initiator.host = "kvm";
     skeleton.index();
+    // The same checks a topology's hosts get (refused ssh options, names), before any connection.
+    if (auto checked = parse_topology(skeleton_yaml(skeleton), "the --storage/--kvm hosts"); !checked)
+      return fail(kExitUsage, checked.error().message);
     auto opened = StackContext::live(skeleton);
     if (!opened) return fail(kExitUsage, opened.error().message);
     ctx = std::move(*opened);

@@ -258,6 +258,8 @@ int run(int argc, char** argv) {
   init->add_option("--vm", init_opt.vms,
                    "only this libvirt domain (repeatable; default: every one on the stack)");
   init->add_option("--identity", init_opt.identity, "the SSH key file for both");
+  init->add_option("--ssh-option", init_opt.ssh_options,
+                   "an ssh -o Key=Value for both (repeatable; kept in the draft's hosts)");
   init->add_option("--out", init_opt.out, "write the draft here (a new file; never over one)");
   init->add_flag("--lab", init_opt.lab, "draft the practice stack's topology (of --state-dir)");
   init->add_option("--state-dir", init_opt.state_dir, "with --lab: where the practice stack is");

@@ -292,6 +292,7 @@ Result<Draft> discover_topology(const Topology& skeleton, const HostLookup& host
     if (!h.user.empty()) y << YAML::Key << "user" << YAML::Value << h.user;
     if (h.port) y << YAML::Key << "port" << YAML::Value << h.port;
     if (!h.identity.empty()) y << YAML::Key << "identity" << YAML::Value << h.identity;
+    if (!h.ssh_options.empty()) y << YAML::Key << "ssh_options" << YAML::Value << YAML::Flow << h.ssh_options;
     y << YAML::EndMap;
   }
   y << YAML::EndMap;
