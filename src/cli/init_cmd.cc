@@ -3,12 +3,11 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cstring>
 #include <iostream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "cli/exit_codes.h"
 #include "cli/stack_context.h"
@@ -72,10 +71,10 @@ std::string skeleton_yaml(const Topology& t) {
     y << YAML::EndMap;
   }
   y << YAML::EndMap;
-  y << YAML::Key << "storage" << YAML::Value << YAML::BeginMap << YAML::Key << "host" << YAML::Value << "storage"
-    << YAML::Key << "portal" << YAML::Value << "0.0.0.0:3260" << YAML::EndMap;
-  y << YAML::Key << "initiator" << YAML::Value << YAML::BeginMap << YAML::Key << "host" << YAML::Value << "kvm"
-    << YAML::EndMap;
+  y << YAML::Key << "storage" << YAML::Value << YAML::BeginMap << YAML::Key << "host" << YAML::Value
+    << "storage" << YAML::Key << "portal" << YAML::Value << "0.0.0.0:3260" << YAML::EndMap;
+  y << YAML::Key << "initiator" << YAML::Value << YAML::BeginMap << YAML::Key << "host" << YAML::Value
+    << "kvm" << YAML::EndMap;
   y << YAML::EndMap;
   return std::string(y.c_str()) + "\n";
 }
