@@ -656,6 +656,29 @@ TEST(Watch, TheSystemdUnitPassesSystemdAnalyzeVerify) {
   fs::remove_all(dir);
 }
 
+// A daemon on a practice stack sees what `lab inject` (another process) did at once, not at its
+// next interval or SIGHUP; and a repair done meanwhile opens no second incident.
+TEST(Watch, APracticeStacksChangesAreSeenAtOnce) {
+  fs::path dir = fs::temp_directory_path() / ("stackdr-watch-practice-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string state = (dir / "state").string();
+  ASSERT_EQ(testing::run_stackdr({"lab", "init", "--state-dir", state}).exit_code, 0);
+  Daemon d({"watch", "--lab", "--state-dir", state, "--listen", "127.0.0.1:0", "--interval", "3600"},
+           dir / "watch.log");
+  int port = d.wait_ready(30s);
+  ASSERT_GT(port, 0) << d.output();
+  ASSERT_EQ(testing::run_stackdr({"lab", "inject", "session-logout", "--state-dir", state}).exit_code, 0);
+  EXPECT_TRUE(eventually(15s, [&] {
+    return get(port, "/metrics").find("stackdr_finding{scenario=\"1\",cause=\"session-down\"") !=
+           std::string::npos;
+  })) << d.output();
+  EXPECT_NE(d.output().find("the practice stack changed"), std::string::npos) << d.output();
+  double took = 0;
+  EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();
+  fs::remove_all(dir);
+}
+
 // Off loopback the endpoint needs a token (or --listen-insecure said out loud): without one the
 // daemon does not start; a world-readable token file is refused; a request without the token
 // gets 401, with it the page. Receivers that cannot work are refused at start.

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -226,7 +227,9 @@ class Watch {
   WatchCliOptions cli_;
   WatchSettings o_;
   std::mutex stack_mu_;  // the stack, its context and the journal: one sweep or recovery at a time
-  std::unique_ptr<StackContext> ctx_;
+  // Shared: a published view points into its context's topology (an array's config), so the
+  // context it was taken on lives as long as that view, also after a reload replaced ctx_.
+  std::shared_ptr<StackContext> ctx_;
   std::unique_ptr<Journal> journal_;
   std::string dir_;
   std::unique_ptr<AlertSender> sender_;
@@ -235,10 +238,18 @@ class Watch {
   std::map<std::string, double> attempted_;  // finding_key → when auto-recovery last ran for it
   double healthy_since_ = 0;                 // wall clock; 0: not healthy
   double last_sim_advance_ = 0;
+  std::uintmax_t tape_seen_ = 0;  // the practice tape's size when it was last read
+  std::uintmax_t tape_size() const {
+    std::error_code ec;
+    if (!ctx_ || !ctx_->practice()) return 0;
+    auto n = std::filesystem::file_size(ctx_->practice()->topology_path().parent_path() / "tape.jsonl", ec);
+    return ec ? 0 : n;
+  }
   bool unconfirmed_ = false;  // a failure seen once: the next sweep comes sooner, to confirm it
 
   mutable std::mutex view_mu_;  // what the HTTP threads read
   std::shared_ptr<const View> view_;
+  std::shared_ptr<StackContext> view_ctx_;  // the context view_ was taken on
   double last_sweep_at_ = 0, last_sweep_s_ = 0;
   long sweeps_ = 0;
   std::map<std::pair<std::string, std::string>, long> events_;  // by (source, host): mdstat, kmsg, lab …
@@ -594,6 +605,7 @@ void Watch::publish(const View& v, double secs) {
   {
     std::lock_guard<std::mutex> l(view_mu_);
     view_ = std::make_shared<const View>(v);
+    view_ctx_ = ctx_;
     last_sweep_at_ = wall_now();
     last_sweep_s_ = secs;
     incidents_open_ = open;
@@ -611,7 +623,8 @@ HttpEndpoint::Reply Watch::metrics() {
   p.family("stackdr_watch_last_sweep_timestamp_seconds", "gauge", "When the last sweep ended (unix time).");
   p.sample("stackdr_watch_last_sweep_timestamp_seconds", {}, std::floor(last_sweep_at_));
   p.family("stackdr_watch_events_total", "counter",
-           "What woke the daemon for a sweep, by source (mdstat, kmsg, interval, lab, reload) and host.");
+           "What woke the daemon for a sweep, by source (mdstat, kmsg, interval, lab, practice, reload) and "
+           "host.");
   for (const auto& [k, n] : events_)
     p.sample("stackdr_watch_events_total", {{"source", k.first}, {"host", k.second}}, n);
   p.family("stackdr_incidents_open", "gauge", "Incidents open or stopped in the journal.");
@@ -767,6 +780,19 @@ int Watch::run() {
 
   sweep();
   follow_remote_hosts();
+  // Watched before READY: a change made right after the daemon says it is ready is not missed.
+  int tape_watch = -1;
+  if (ctx_->practice()) {
+    tape_watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (tape_watch >= 0 &&
+        ::inotify_add_watch(tape_watch, ctx_->practice()->topology_path().parent_path().c_str(),
+                            IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+      ::close(tape_watch);
+      tape_watch = -1;
+    }
+    if (tape_watch < 0) log_line("cannot watch the practice stack's tape: its changes are seen at SIGHUP");
+  }
+  tape_seen_ = tape_size();
   sd_notify(0, "READY=1");
   std::cout << "ready\n" << std::flush;
   uint64_t watchdog_usec = 0;
@@ -780,8 +806,9 @@ int Watch::run() {
     std::vector<pollfd> fds = {{g_wake[0], POLLIN, 0},
                                {mdstat, POLLPRI, 0},
                                {kmsg, POLLIN, 0},
-                               {uevents ? uevents->fd() : -1, POLLIN, 0}};
-    std::vector<std::string> followed;  // host of fds[4 + i]
+                               {uevents ? uevents->fd() : -1, POLLIN, 0},
+                               {tape_watch, POLLIN, 0}};
+    std::vector<std::string> followed;  // host of fds[5 + i]
     for (const auto& [host, f] : followers_) {
       fds.push_back({f->fd(), POLLIN, 0});
       followed.push_back(host);
@@ -809,8 +836,29 @@ int Watch::run() {
       count_event("uevent", "local");
       why = "uevent";
     }
+    // The practice stack changed under the daemon (`lab inject`, `lab repair`, `lab reset` from
+    // another process): replayed now, so the daemon sees what the operator did, not a stale
+    // copy (a fault repaired meanwhile would otherwise open a second incident).
+    if (n > 0 && tape_watch >= 0 && (fds[4].revents & POLLIN)) {
+      char buf[4096];
+      while (::read(tape_watch, buf, sizeof buf) > 0) {
+      }
+      // Another process's write ends with its close (the daemon keeps its own tape open, so its
+      // steps' lines raise nothing); the daemon's own close, when it reads the stack again, leaves
+      // the size as it was read.
+      if (tape_size() != tape_seen_) {
+        std::lock_guard<std::mutex> stack(stack_mu_);
+        tape_seen_ = tape_size();
+        if (auto c = open_context(); !c)
+          log_line("the practice stack changed and could not be read again: " + c.error().message);
+        else
+          log_line("the practice stack changed (lab inject, repair or reset): read again");
+        count_event("practice", "local");
+        why = "practice";
+      }
+    }
     for (size_t i = 0; n > 0 && i < followed.size(); ++i) {
-      if (!(fds[4 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (!(fds[5 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       bool ended = false;
       std::string lost;
       for (const auto& line : followers_[followed[i]]->read_lines(ended, lost)) {
@@ -880,6 +928,7 @@ int Watch::run() {
     next = std::chrono::steady_clock::now() +
            std::chrono::seconds(unconfirmed_ ? std::min(o_.interval, 5) : o_.interval);
   }
+  if (tape_watch >= 0) ::close(tape_watch);
   sd_notify(0, "STOPPING=1");
   log_line("stopping (signal)");
   http->reset();
