@@ -115,11 +115,15 @@ measure_init() {
   want=$("$SD" status --config "$CFG" --json 2>/dev/null | jq -cS "$nodes")
   got=$("$SD" status --config "$draft" --json 2>/dev/null | jq -cS "$nodes")
   if [ -n "$want" ] && [ "$want" = "$got" ]; then same=true; else diff <(jq . <<<"$want") <(jq . <<<"$got") >"$out/init.diff"; fi
-  jq -c --argjson rc "$rc" --argjson s "$s" --argjson same "$same" \
-    '{measure: "m-init", machines: 2, transport: "ssh", exit: $rc, seconds: $s, luns, arrays, vms,
-      undecided: (.undecided | length), unread: (.unread | length), same_nodes_as_lab_topology: $same}' \
-    "$out/init.json" 2>/dev/null | tee -a "$RES" ||
-    printf '{"measure":"m-init","exit":%s,"error":"no JSON from stackdr init (see run.log)"}\n' "$rc" | tee -a "$RES"
+  if [ -s "$out/init.json" ]; then
+    jq -c --argjson rc "$rc" --argjson s "$s" --argjson same "$same" \
+      '{measure: "m-init", machines: 2, transport: "ssh", exit: $rc, seconds: $s, luns, arrays, vms,
+        undecided: (.undecided | length), unread: (.unread | length), same_nodes_as_lab_topology: $same}' \
+      "$out/init.json" | tee -a "$RES"
+  else
+    jq -nc --argjson rc "$rc" --arg why "$(grep 'stackdr:' "$out/run.log" | tail -1)" \
+      '{measure: "m-init", machines: 2, transport: "ssh", exit: $rc, error: $why}' | tee -a "$RES"
+  fi
 }
 
 # What a sweep costs over SSH against the same sweep run inside the machine. For each machine:

@@ -75,6 +75,7 @@ std::string skeleton_yaml(const Topology& t) {
     << "storage" << YAML::Key << "portal" << YAML::Value << "0.0.0.0:3260" << YAML::EndMap;
   y << YAML::Key << "initiator" << YAML::Value << YAML::BeginMap << YAML::Key << "host" << YAML::Value
     << "kvm" << YAML::EndMap;
+  y << YAML::Key << "luns" << YAML::Value << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
   y << YAML::EndMap;
   return std::string(y.c_str()) + "\n";
 }

@@ -78,9 +78,11 @@ std::string Topology::by_path(const LunConfig& l) const {
   return fmt::format("/dev/disk/by-path/ip-{}-iscsi-{}-lun-{}", portal_of(l), l.target, l.lun);
 }
 std::vector<std::string> Topology::portals() const {
-  std::vector<std::string> out{storage.portal};
+  std::vector<std::string> out;  // none named (a skeleton of `stackdr init`): nothing to reach
+  if (!storage.portal.empty()) out.push_back(storage.portal);
   for (const auto& l : luns)
-    if (std::find(out.begin(), out.end(), portal_of(l)) == out.end()) out.push_back(portal_of(l));
+    if (!portal_of(l).empty() && std::find(out.begin(), out.end(), portal_of(l)) == out.end())
+      out.push_back(portal_of(l));
   return out;
 }
 
