@@ -177,10 +177,35 @@ TEST(FirstContact, AFullRebuildChecksTheKeptCopyFirstAndStopsOnErrors) {
   ok.fault("md-superblock-corrupt");
   RecoverOutcome good = ok.run(testing::Recovery::drill_policy());
   EXPECT_EQ(good.exit, kRecovered) << good.message;
-  bool snap = false;
-  for (const auto& a : ok.s.log("storage"))
+  bool snap = false, held = false;
+  for (const auto& a : ok.s.log("storage")) {
     if (argv_has(a, "snapshot") && argv_has(a, "storage/iscsi-test02@stackdr-incident-1")) snap = true;
+    if (argv_has(a, "hold") && argv_has(a, "storage/iscsi-test02@stackdr-incident-1")) held = true;
+  }
   EXPECT_TRUE(snap);
+  EXPECT_TRUE(held) << "the snapshot is held, as a removed LUN's zvol is kept";
+
+  // A pool without room for the snapshot to keep the whole zvol: said, and asked; nobody to
+  // ask is no, so nothing is overwritten and an operator is needed.
+  testing::Recovery full(":memory:");
+  full.fault("md-superblock-corrupt");
+  full.s.state->pool.available_bytes = 1 << 20;
+  RecoverOutcome r2 = full.run(testing::Recovery::drill_policy());
+  EXPECT_EQ(r2.exit, kNeedsOperator) << r2.message;
+  EXPECT_NE(full.out.str().find("can fill the pool"), std::string::npos) << full.out.str();
+  for (const auto& a : full.s.log("s01")) EXPECT_FALSE(argv_has(a, "--add")) << describe_argv(a);
+  // Asked and answered yes, it goes on.
+  testing::Recovery yes(":memory:");
+  yes.fault("md-superblock-corrupt");
+  yes.s.state->pool.available_bytes = 1 << 20;
+  auto o = testing::Recovery::drill_policy();
+  std::string asked;
+  o.ask = [&](const std::string& q) {
+    asked = q;
+    return true;
+  };
+  EXPECT_EQ(yes.run(o).exit, kRecovered);
+  EXPECT_NE(asked.find("anyway?"), std::string::npos) << asked;
 }
 
 // The manual page and --help are written from one table of exit statuses: each row is in both.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "diagnose/report_json.h"
+#include "probe/zfs_get.h"
 #include "recover/progress.h"
 #include "util/json_text.h"
 #include "util/text.h"
@@ -296,6 +297,26 @@ bool Executor::wait_for(const Step& s, View& view, int timeout_s) {
   }
 }
 
+std::string Executor::snapshot_room(const std::string& zvol, Host* h) {
+  if (!h) return "the storage host cannot be reached, so the pool's free space is not known";
+  CommandResult r = h->run(
+      {"zfs", "get", "-Hp", "-o", "name,property,value,source", "available,referenced", zvol}, kActTimeout);
+  auto f = r.ok() ? parse_zfs_get(r.out) : Result<ZfsGetFacts>(Error{first_line(r.err)});
+  std::optional<int64_t> avail, ref;
+  if (f) {
+    if (auto v = f->get(zvol, "available")) avail = text::to_int(*v);
+    if (auto v = f->get(zvol, "referenced")) ref = text::to_int(*v);
+  }
+  if (!avail || !ref)
+    return fmt::format("the pool's free space for a snapshot of {} could not be read ({})", zvol,
+                       f ? "zfs get printed no number" : f.error().message);
+  if (*avail >= *ref) return "";
+  return fmt::format(
+      "the pool has {} bytes free and {} references {}: rewriting it while the snapshot keeps the old blocks "
+      "can fill the pool, and every zvol in it then fails writes",
+      *avail, zvol, *ref);
+}
+
 bool Executor::take_snapshot(const Step& s, int plan_no) {
   if (snapshots_[s.zvol]) return true;
   std::string snap = fmt::format("{}@stackdr-incident-{}", s.zvol, outcome_.incident);
@@ -308,6 +329,19 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
       return snapshots_[s.zvol] = true;
     }
   Host* h = hosts_(t_.storage.host);
+  // Room first: while the rebuild rewrites the whole zvol the snapshot keeps every old block, up
+  // to what the zvol references; a pool that fills fails writes to every zvol in it. Short of
+  // room, or not known: said, and asked (nobody to ask is no: no snapshot, so the interlock
+  // stops the step for an operator).
+  if (std::string short_of = snapshot_room(s.zvol, h); !short_of.empty()) {
+    std::string q = fmt::format("{}\nTake the snapshot {} anyway?", short_of, snap);
+    out_ << "      " << short_of << "\n";
+    if (!o_.ask || !o_.ask(q)) {
+      event(EventKind::kSnapshot, plan_no, nullptr, describe_argv(argv), std::nullopt, "",
+            "snapshot not taken: " + short_of);
+      return snapshots_[s.zvol] = false;
+    }
+  }
   event(EventKind::kStepStarted, plan_no, nullptr, describe_argv(argv), std::nullopt, "",
         "snapshot before " + s.id);
   CommandResult r = h ? h->run(argv, kActTimeout) : CommandResult{false, false, 127, "", "no storage host"};
@@ -322,6 +356,12 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
         r.ok() ? fmt::format("roll back with: zfs rollback -r {}", snap) : "snapshot failed");
   out_ << fmt::format("      snapshot {} {}\n", snap,
                       r.ok() ? "taken (undo: zfs rollback -r " + snap + ")" : "FAILED");
+  // Held, as a removed LUN's zvol is kept: `zfs destroy` refuses it until `zfs release`.
+  if (r.ok() && h) {
+    CommandResult held = h->run({"zfs", "hold", "stackdr", snap}, kActTimeout);
+    out_ << fmt::format("      {} (zfs release stackdr {} lets it go)\n",
+                        held.ok() ? "held" : "NOT held: " + first_line(held.err), snap);
+  }
   snapshots_[s.zvol] = r.ok();
   return r.ok();
 }

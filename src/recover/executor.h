@@ -109,6 +109,9 @@ class Executor {
   View look();
   RecoverOutcome run_task();
   RecoverOutcome held_by(const IncidentRecord& open, const std::string& what);
+  /// "" when the pool has room for a snapshot of `zvol` to keep every block the rebuild
+  /// rewrites; else what is short, or not known.
+  std::string snapshot_room(const std::string& zvol, Host* storage);
   void print_plan(const Plan& p, const View& v);
   // Runs one step; returns false to stop the plan (outcome_ filled in).
   bool run_step(const Plan& plan, int plan_no, size_t index, View& view);

@@ -115,6 +115,10 @@ Rendered render_zfs_get(const SimState& s, const std::vector<std::string>& props
                              z->volmode == "default" ? "default" : "local");
       else if (p == "volsize")
         r.out += fmt::format("{}\tvolsize\t{}\tlocal\n", ds, z->volsize);
+      else if (p == "available")
+        r.out += fmt::format("{}\tavailable\t{}\t-\n", ds, s.pool.available_bytes);
+      else if (p == "referenced")  // a zvol written end to end: it references its whole size
+        r.out += fmt::format("{}\treferenced\t{}\t-\n", ds, z->volsize);
       else
         r.out += fmt::format("{}\t{}\t-\t-\n", ds, p);
     }

@@ -857,6 +857,10 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
       r = zfs_rename(s, a);
     else if (c == "zfs" && a[1] == "snapshot" && a.size() == 3)
       r = zfs_snapshot(s, a[2]);
+    else if (c == "zfs" && a[1] == "hold" && a.size() == 4)
+      r = zfs_list_snapshot(s, a[3]).rc == 0
+              ? ok()
+              : fail(fmt::format("cannot hold snapshot '{}': dataset does not exist\n", a[3]));
     else if (c == "zfs" && a[1] == "list" && a.size() == 8 && a[2] == "-H" && a[3] == "-o" &&
              a[4] == "name" && a[5] == "-t" && a[6] == "snapshot")
       r = zfs_list_snapshot(s, a[7]);

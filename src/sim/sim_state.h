@@ -39,6 +39,7 @@ struct PoolScan {
 
 struct Pool {
   std::string name;
+  int64_t available_bytes = int64_t{6} << 40;  // free space zfs reports (`available`): 6 TiB
   std::string vdev = "mirror-0";
   std::vector<PoolDisk> disks;
   std::string scan = "scrub repaired 0B in 00:21:07 with 0 errors on Sun Nov  8 00:45:08 2026";
