@@ -299,8 +299,9 @@ bool Executor::wait_for(const Step& s, View& view, int timeout_s) {
 
 std::string Executor::snapshot_room(const std::string& zvol, Host* h) {
   if (!h) return "the storage host cannot be reached, so the pool's free space is not known";
-  CommandResult r = h->run(
-      {"zfs", "get", "-Hp", "-o", "name,property,value,source", "available,referenced", zvol}, kActTimeout);
+  CommandResult r =
+      h->run({"zfs", "get", "-Hp", "-o", "name,property,value,source", "available,referenced", "--", zvol},
+             kActTimeout);
   auto f = r.ok() ? parse_zfs_get(r.out) : Result<ZfsGetFacts>(Error{first_line(r.err)});
   std::optional<int64_t> avail, ref;
   if (f) {
@@ -358,7 +359,7 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
                       r.ok() ? "taken (undo: zfs rollback -r " + snap + ")" : "FAILED");
   // Held, as a removed LUN's zvol is kept: `zfs destroy` refuses it until `zfs release`.
   if (r.ok() && h) {
-    CommandResult held = h->run({"zfs", "hold", "stackdr", snap}, kActTimeout);
+    CommandResult held = h->run({"zfs", "hold", "--", "stackdr", snap}, kActTimeout);
     out_ << fmt::format("      {} (zfs release stackdr {} lets it go)\n",
                         held.ok() ? "held" : "NOT held: " + first_line(held.err), snap);
   }

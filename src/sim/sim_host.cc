@@ -66,7 +66,9 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
       if (i >= argv.size()) return usage(argv);
       std::vector<std::string> props;
       for (auto p : text::split(argv[i], ',')) props.emplace_back(p);
-      return from(render_zfs_get(s, props, Argv(argv.begin() + static_cast<long>(i) + 1, argv.end())));
+      Argv datasets(argv.begin() + static_cast<long>(i) + 1, argv.end());
+      std::erase(datasets, "--");  // the end of options, as zfs's getopt takes it
+      return from(render_zfs_get(s, props, datasets));
     }
     if (cmd == "ls" && argv.size() == 3 && argv[1] == "-l" && text::starts_with(argv[2], "/dev/zvol/"))
       return from(render_zvol_links(s, argv[2]));
