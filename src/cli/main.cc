@@ -497,6 +497,9 @@ int run(int argc, char** argv) {
   watch->add_option("--token-file", watch_opt.token_file,
                     "a file holding the token every request must carry (Authorization: Bearer); needed to "
                     "listen on anything but loopback; not world-readable");
+  watch->add_flag(
+      "--json", watch_opt.json,
+      "a stream of JSON lines on standard output (listening, ready, each log line), nothing else there");
   watch->add_flag("--listen-insecure", watch_opt.listen_insecure,
                   "listen on a non-loopback address without a token (anyone who reaches it reads the stack)");
   watch->add_option("--interval", watch_opt.interval,

@@ -79,7 +79,19 @@ void wake() {
   [[maybe_unused]] ssize_t n = ::write(g_wake[1], &c, 1);
 }
 
+// --json: the daemon's lines are a stream of JSON objects on standard output, one per line.
+std::atomic<bool> g_json{false};
+std::mutex g_out_mu;  // lines come from the loop and the alert sender's thread
+
+void json_line(nlohmann::json j) {
+  j["at"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::lock_guard<std::mutex> l(g_out_mu);
+  std::cout << json_text(j) << "\n" << std::flush;
+}
+
 void log_line(const std::string& s) {
+  if (g_json) return json_line({{"event", "log"}, {"message", s}});
+  std::lock_guard<std::mutex> l(g_out_mu);
   std::cerr << "stackdr watch: " << s << "\n" << std::flush;
 }
 
@@ -726,7 +738,10 @@ int Watch::run() {
     per_cause += fmt::format(", {}: {}", cause, policy);
   log_line(fmt::format("listening on {} (metrics, status, healthz); sweeping every {} s; auto-recovery: {}{}",
                        url_.substr(0, url_.size() - 7), o_.interval, o_.auto_recover, per_cause));
-  std::cout << "listening on port " << (*http)->port() << "\n" << std::flush;  // for whoever started us
+  if (g_json)
+    json_line({{"event", "listening"}, {"port", (*http)->port()}, {"url", url_.substr(0, url_.size() - 7)}});
+  else
+    std::cout << "listening on port " << (*http)->port() << "\n" << std::flush;  // for whoever started us
 
   // md raises POLLPRI on /proc/mdstat at every array event (what mdadm --monitor waits on).
   int mdstat = -1;
@@ -794,7 +809,10 @@ int Watch::run() {
   }
   tape_seen_ = tape_size();
   sd_notify(0, "READY=1");
-  std::cout << "ready\n" << std::flush;
+  if (g_json)
+    json_line({{"event", "ready"}});
+  else
+    std::cout << "ready\n" << std::flush;
   uint64_t watchdog_usec = 0;
   bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
   auto next = std::chrono::steady_clock::now() + std::chrono::seconds(o_.interval);
@@ -940,6 +958,7 @@ int Watch::run() {
 }
 
 int cmd_watch(const WatchCliOptions& o) {
+  g_json = o.json;
   Watch w(o);
   return w.run();
 }
