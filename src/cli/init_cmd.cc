@@ -58,19 +58,8 @@ Result<HostConfig> host_from(const std::string& spec, const std::string& name, H
 // The hosts as a topology's text, to be checked as one (the rules live in topology/).
 std::string skeleton_yaml(const Topology& t) {
   YAML::Emitter y;
-  y << YAML::BeginMap << YAML::Key << "hosts" << YAML::Value << YAML::BeginMap;
-  for (const auto& h : t.hosts) {
-    y << YAML::Key << h.name << YAML::Value << YAML::BeginMap;
-    y << YAML::Key << "role" << YAML::Value << (h.role == HostRole::kStorage ? "storage" : "kvm");
-    y << YAML::Key << "transport" << YAML::Value << h.transport;
-    if (!h.address.empty()) y << YAML::Key << "address" << YAML::Value << h.address;
-    if (!h.user.empty()) y << YAML::Key << "user" << YAML::Value << h.user;
-    if (h.port) y << YAML::Key << "port" << YAML::Value << h.port;
-    if (!h.identity.empty()) y << YAML::Key << "identity" << YAML::Value << h.identity;
-    if (!h.ssh_options.empty()) y << YAML::Key << "ssh_options" << YAML::Value << YAML::Flow << h.ssh_options;
-    y << YAML::EndMap;
-  }
-  y << YAML::EndMap;
+  y << YAML::BeginMap << YAML::Key << "hosts" << YAML::Value;
+  emit_hosts(y, t.hosts);
   y << YAML::Key << "storage" << YAML::Value << YAML::BeginMap << YAML::Key << "host" << YAML::Value
     << "storage" << YAML::Key << "portal" << YAML::Value << "0.0.0.0:3260" << YAML::EndMap;
   y << YAML::Key << "initiator" << YAML::Value << YAML::BeginMap << YAML::Key << "host" << YAML::Value

@@ -34,6 +34,25 @@ std::string safe_name(std::string s) {
 
 }  // namespace
 
+void emit_hosts(YAML::Emitter& y, const std::vector<HostConfig>& hosts) {
+  y << YAML::BeginMap;
+  for (const auto& h : hosts) {
+    y << YAML::Key << h.name << YAML::Value << YAML::BeginMap;
+    y << YAML::Key << "role" << YAML::Value
+      << (h.role == HostRole::kStorage ? "storage"
+          : h.role == HostRole::kKvm   ? "kvm"
+                                       : "vm");
+    if (!h.address.empty()) y << YAML::Key << "address" << YAML::Value << h.address;
+    y << YAML::Key << "transport" << YAML::Value << h.transport;
+    if (!h.user.empty()) y << YAML::Key << "user" << YAML::Value << h.user;
+    if (h.port) y << YAML::Key << "port" << YAML::Value << h.port;
+    if (!h.identity.empty()) y << YAML::Key << "identity" << YAML::Value << h.identity;
+    if (!h.ssh_options.empty()) y << YAML::Key << "ssh_options" << YAML::Value << YAML::Flow << h.ssh_options;
+    y << YAML::EndMap;
+  }
+  y << YAML::EndMap;
+}
+
 Result<Draft> discover_topology(const Topology& skeleton, const HostLookup& hosts,
                                 const DiscoveryOptions& o) {
   Draft d;
@@ -280,22 +299,8 @@ Result<Draft> discover_topology(const Topology& skeleton, const HostLookup& host
   y << YAML::Newline
     << YAML::Comment("Read it through: whatever is marked \"not decided\" is yours to fill in.");
   y << YAML::BeginMap;
-  y << YAML::Key << "hosts" << YAML::Value << YAML::BeginMap;
-  for (const auto& h : skeleton.hosts) {
-    y << YAML::Key << h.name << YAML::Value << YAML::BeginMap;
-    y << YAML::Key << "role" << YAML::Value
-      << (h.role == HostRole::kStorage ? "storage"
-          : h.role == HostRole::kKvm   ? "kvm"
-                                       : "vm");
-    if (!h.address.empty()) y << YAML::Key << "address" << YAML::Value << h.address;
-    y << YAML::Key << "transport" << YAML::Value << h.transport;
-    if (!h.user.empty()) y << YAML::Key << "user" << YAML::Value << h.user;
-    if (h.port) y << YAML::Key << "port" << YAML::Value << h.port;
-    if (!h.identity.empty()) y << YAML::Key << "identity" << YAML::Value << h.identity;
-    if (!h.ssh_options.empty()) y << YAML::Key << "ssh_options" << YAML::Value << YAML::Flow << h.ssh_options;
-    y << YAML::EndMap;
-  }
-  y << YAML::EndMap;
+  y << YAML::Key << "hosts" << YAML::Value;
+  emit_hosts(y, skeleton.hosts);
   y << YAML::Key << "storage" << YAML::Value << YAML::BeginMap;
   y << YAML::Key << "host" << YAML::Value << skeleton.storage.host;
   if (!pool.empty()) y << YAML::Key << "pool" << YAML::Value << pool;

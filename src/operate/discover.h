@@ -8,6 +8,8 @@
 /// disk only when no serial is there), never by its sdX name alone. What it cannot decide is
 /// left out of the topology and said, as a comment in the draft and in `undecided`.
 
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 #include <vector>
 
@@ -26,6 +28,9 @@ struct Draft {
   std::vector<std::string> undecided;  // what the operator must decide or check
   std::vector<std::string> unread;     // reads that failed: what rests on them is left out
 };
+
+/// The `hosts:` map of a topology, as the draft writes it (and `init` checks its skeleton with).
+void emit_hosts(YAML::Emitter& y, const std::vector<HostConfig>& hosts);
 
 /// `skeleton`: hosts only (with storage.host and initiator.host set). Fails only when the draft
 /// it makes does not parse as a topology (a bug); everything else is said in the draft.
