@@ -138,7 +138,7 @@ TEST(FirstContact, EveryHintOfAPracticeSessionStaysOnThePracticeStack) {
     if (a[1] != "lab") {
       EXPECT_TRUE(argv_has(a, "--lab")) << "hint without --lab";
     }
-    // Placeholders a person fills in.
+    // The words a hint leaves for the person to choose get values here.
     for (auto& w : a) {
       if (w == "FAULT") w = "session-logout";
       if (w == "N") w = "1";

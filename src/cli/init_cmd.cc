@@ -7,11 +7,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/exit_codes.h"
 #include "cli/stack_context.h"
 #include "operate/discover.h"
+#include "recover/stack_hints.h"
 #include "topology/name_rules.h"
 #include "util/json_text.h"
 #include "util/text.h"
@@ -158,7 +160,7 @@ int cmd_init(const InitCliOptions& o) {
         "{}: {} LUNs, {} arrays, {} VMs; {} thing(s) to decide (marked \"not decided\"), {} "
         "read(s) failed. Check it read-only with `stackdr status --config {}`\n",
         o.out, draft->topology.luns.size(), draft->topology.arrays.size(), draft->topology.vms.size(),
-        draft->undecided.size(), draft->unread.size(), o.out);
+        draft->undecided.size(), draft->unread.size(), hint_word(std::filesystem::absolute(o.out).string()));
   }
   return draft->unread.empty() ? 0 : 3;
 }

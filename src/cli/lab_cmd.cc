@@ -33,8 +33,8 @@ int faults(bool json) {
   }
   for (const auto& f : sim::fault_catalog())
     std::cout << fmt::format("{:<24} scenario {}  {:<22} {}\n", f.name, f.scenario, f.cause, f.description);
-  std::cout
-      << "\nthe operator's part, for `stackdr lab repair NAME` (what stackdr waits for and cannot do):\n";
+  std::cout << "\nthe operator's part, for `stackdr lab repair NAME --state-dir DIR` (what stackdr waits for "
+               "and cannot do):\n";
   for (const auto& x : sim::repair_catalog())
     std::cout << fmt::format("{:<24} after {:<22} {}\n", x.name, x.after_fault, x.description);
   return 0;
