@@ -533,6 +533,49 @@ TEST(KernelLog, ClassifiesStorageEvents) {
   EXPECT_NE(fail->text.find("Operation continuing on 1 devices"), std::string::npos);
 }
 
+// Every form of a block device's name the kernel prints, in the messages stackdr classifies
+// (the lab's kernel names iSCSI disks sdX; other machines put md on partitions, NVMe,
+// device-mapper, zvols, and past sdz).
+TEST(KernelLog, EveryDeviceNameFormIsReadWhole) {
+  struct Case {
+    std::string line, kind, device;
+  };
+  const std::vector<Case> cases = {
+      {"md/raid1:md1: Disk failure on sdb, disabling device.", "md-disk-failure", "sdb"},
+      {"md/raid1:md1: Disk failure on sdaa, disabling device.", "md-disk-failure", "sdaa"},
+      {"md/raid1:md1: Disk failure on sdb1, disabling device.", "md-disk-failure", "sdb1"},
+      {"md/raid1:md127: Disk failure on nvme0n1p2, disabling device.", "md-disk-failure", "nvme0n1p2"},
+      {"md/raid1:md1: Disk failure on dm-3, disabling device.", "md-disk-failure", "dm-3"},
+      {"md/raid1:md1: Disk failure on zd16, disabling device.", "md-disk-failure", "zd16"},
+      {"md: kicking non-fresh dm-12 from array!", "md-kick-non-fresh", "dm-12"},
+      {"md: kicking non-fresh sdab1 from array!", "md-kick-non-fresh", "sdab1"},
+      {"I/O error, dev nvme1n1, sector 2048 op 0x1:(WRITE) flags 0x800 phys_seg 1 prio class 2", "io-error",
+       "nvme1n1"},
+      {"blk_update_request: I/O error, dev sdzz, sector 8 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0",
+       "io-error", "sdzz"},
+      {"critical target error, dev dm-0, sector 4096 op 0x1:(WRITE) flags 0x0 phys_seg 1 prio class 2",
+       "io-error", "dm-0"},
+      {"Buffer I/O error on dev nvme0n1p1, logical block 0, async page read", "io-error", "nvme0n1p1"},
+      {"Buffer I/O error on dev dm-3, logical block 7, lost async page write", "io-error", "dm-3"},
+      {"Buffer I/O error on dev zd32p1, logical block 0, async page read", "io-error", "zd32p1"},
+      {"Aborting journal on device dm-3-8.", "fs-journal-abort", "dm-3-8"},
+      {"EXT4-fs (nvme0n1p3): Remounting filesystem read-only", "fs-remount-ro", "nvme0n1p3"},
+      {"EXT4-fs error (device dm-1): ext4_journal_check_start:83: comm dd: Detected aborted journal",
+       "fs-error", "dm-1"},
+      {"EXT4-fs (md127): mounted filesystem with ordered data mode. Quota mode: none.", "fs-mounted",
+       "md127"},
+      {"sd 7:0:0:0: [sdaa] tag#0 FAILED Result: hostbyte=DID_TRANSPORT_DISRUPTED driverbyte=DRIVER_OK",
+       "other", "sdaa"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_kernel_log("[  100.000000] " + c.line + "\n");
+    ASSERT_TRUE(r.ok()) << c.line;
+    ASSERT_EQ(r->events.size(), 1u) << c.line;
+    EXPECT_EQ(r->events[0].kind, c.kind) << c.line;
+    EXPECT_EQ(r->events[0].device, c.device) << c.line;
+  }
+}
+
 TEST(Mounts, ReadOnlyFilesystem) {
   auto r = parse_mounts("/dev/vda1 / ext4 rw,relatime 0 0\n/dev/vdb /mnt/raid ext4 ro,relatime 0 0\n");
   ASSERT_TRUE(r.ok());

@@ -17,10 +17,14 @@ struct Rule {
   int device = 0, array = 0, session = 0;  // capture group numbers (0 = none)
 };
 
+// A block device's name as the kernel prints it: sdb, sdaa (past sdz), sdb1, nvme0n1p2, dm-3,
+// zd16 (a zvol), vdb, xvda, loop0, cciss!c0d0. It ends at the comma, space or full stop after it.
+#define DEV R"(([\w!-]+))"
+
 const std::vector<Rule>& rules() {
   static const std::vector<Rule> r = {
-      {"md-disk-failure", std::regex(R"(md/raid\d*:(md\w+): Disk failure on (\w+))"), 2, 1, 0},
-      {"md-kick-non-fresh", std::regex(R"(md: kicking non-fresh (\w+) from array)"), 1, 0, 0},
+      {"md-disk-failure", std::regex(R"(md/raid\d*:(md\w+): Disk failure on )" DEV), 2, 1, 0},
+      {"md-kick-non-fresh", std::regex(R"(md: kicking non-fresh )" DEV " from array"), 1, 0, 0},
       {"md-recovery-start", std::regex(R"(md: (recovery|resync|data-check) of RAID array (md\w+))"), 0, 2, 0},
       {"md-recovery-done", std::regex(R"(md: (md\w+): (recovery|resync|data-check) (done|interrupted))"), 0,
        1, 0},
@@ -28,17 +32,18 @@ const std::vector<Rule>& rules() {
       {"iscsi-ping-timeout", std::regex(R"((connection\d+:\d+): ping timeout)"), 0, 0, 1},
       {"iscsi-conn-error", std::regex(R"((connection\d+:\d+): detected conn error \((\d+)\))"), 0, 0, 1},
       {"iscsi-recovery-timeout", std::regex(R"((session\d+): session recovery timed out)"), 0, 0, 1},
-      {"io-error", std::regex(R"((?:I/O error|critical target error|critical medium error), dev (\w+))"), 1,
-       0, 0},
-      {"io-error", std::regex(R"(Buffer I/O error on dev (\w+))"), 1, 0, 0},
+      {"io-error", std::regex(R"((?:I/O error|critical target error|critical medium error), dev )" DEV), 1, 0,
+       0},
+      {"io-error", std::regex("Buffer I/O error on dev " DEV), 1, 0, 0},
       {"scsi-offline", std::regex(R"(\[?(sd\w+)?\]?.*rejecting I/O to offline device)"), 1, 0, 0},
-      {"fs-journal-abort", std::regex(R"(Aborting journal on device ([\w-]+))"), 1, 0, 0},
-      {"fs-remount-ro", std::regex(R"(EXT4-fs \(([\w-]+)\).*[Rr]emounting filesystem read-only)"), 1, 0, 0},
-      {"fs-error", std::regex(R"(EXT4-fs error \(device ([\w-]+)\))"), 1, 0, 0},
-      {"fs-mounted", std::regex(R"(EXT4-fs \(([\w-]+)\): mounted filesystem)"), 1, 0, 0},
+      {"fs-journal-abort", std::regex("Aborting journal on device " DEV), 1, 0, 0},
+      {"fs-remount-ro", std::regex(R"(EXT4-fs \()" DEV R"(\).*[Rr]emounting filesystem read-only)"), 1, 0, 0},
+      {"fs-error", std::regex(R"(EXT4-fs error \(device )" DEV R"(\))"), 1, 0, 0},
+      {"fs-mounted", std::regex(R"(EXT4-fs \()" DEV R"(\): mounted filesystem)"), 1, 0, 0},
   };
   return r;
 }
+#undef DEV
 
 // Splits "[   73.715597] msg", "[Wed Nov 25 06:54:56 2026] msg" or "6,123,456,-;msg".
 bool split_stamp(std::string_view line, std::string& time, std::string_view& msg) {
