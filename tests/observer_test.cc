@@ -180,6 +180,22 @@ TEST(Observer, ABlockedDiskIsNotReadNorIsItsArraysDetail) {
   }
 }
 
+TEST(Observer, APoolWithNoneOfTheLunsZvolsYetIsReadAsHavingNone) {
+  // Before `lun create` the pool has none of the topology's zvols: zfs get prints nothing on
+  // stdout and exits 1, naming each as not existing. That is a read (found on the first real
+  // pool), not an unreadable source: the zvols are missing, not UNKNOWN.
+  testing::SimStack s;
+  s.state->zvols.clear();
+  Observation o = s.observe();
+  ASSERT_TRUE(o.storage.zvols.has_value());
+  EXPECT_TRUE(o.storage.zvols->properties.empty());
+  StackGraph g = build_graph(s.topology, o);
+  const Node* z = g.find(node_id::zvol(s.topology.luns.front().zvol));
+  ASSERT_NE(z, nullptr);
+  EXPECT_EQ(z->health, Health::kFailed);
+  EXPECT_EQ(z->cause, Cause::kZvolMissing);
+}
+
 TEST(ProbeBatch, SourcesKeepTheOrderProbesWereAdded) {
   testing::SimStack s;
   Wrapped w;

@@ -22,6 +22,23 @@ namespace {
 // Each probe below writes into its own field (or a map entry made before the batch runs):
 // the batch may run them side by side.
 
+// Whether zfs's stderr says of each dataset asked for that it does not exist (and nothing else).
+bool none_exist(std::string_view err, const std::vector<std::string>& datasets) {
+  std::set<std::string> missing;
+  for (auto line : text::lines(err)) {
+    if (text::trim(line).empty()) continue;
+    // cannot open 'storage/iscsi-test01': dataset does not exist
+    constexpr std::string_view kOpen = "cannot open '", kEnd = "': dataset does not exist";
+    if (!text::starts_with(line, kOpen) || line.size() <= kOpen.size() + kEnd.size() ||
+        line.substr(line.size() - kEnd.size()) != kEnd)
+      return false;
+    missing.insert(std::string(line.substr(kOpen.size(), line.size() - kOpen.size() - kEnd.size())));
+  }
+  for (const auto& d : datasets)
+    if (!missing.count(d)) return false;
+  return true;
+}
+
 void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
                         std::map<std::string, std::optional<SmartctlFacts>>& smart, const ObserveOptions& opt,
                         ProbeBatch& b) {
@@ -37,9 +54,15 @@ void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
       if (!l.zvol.empty()) zvols.push_back(l.zvol);
     if (!zvols.empty()) {
       b.add(h, name, [zvols, &f, &opt](Prober& p) {
-        // A missing dataset makes zfs exit 1 but still print the others.
-        if (auto r = p.run(probe_argv::zfs_get_volumes(zvols), opt.timeout, {0, 1}))
-          f.zvols = p.parsed(parse_zfs_get(r->out, "zfs get"), "zfs get");
+        // A missing dataset makes zfs exit 1 but still print the others. When none of them
+        // exists (a new pool, before `lun create`) it prints nothing on stdout: that is a read
+        // saying so, when stderr names every one of them as not existing.
+        if (auto r = p.run(probe_argv::zfs_get_volumes(zvols), opt.timeout, {0, 1})) {
+          if (r->exit_code == 1 && text::trim(r->out).empty() && none_exist(r->err, zvols))
+            f.zvols = ZfsGetFacts{};
+          else
+            f.zvols = p.parsed(parse_zfs_get(r->out, "zfs get"), "zfs get");
+        }
       });
       b.add(h, name, [&t, &f, &opt](Prober& p) {
         if (auto r = p.run(probe_argv::ls_zvols(t.storage.pool), opt.timeout, {0, 2}))
