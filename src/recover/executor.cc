@@ -75,7 +75,8 @@ Result<Argv> resolve_step_argv(const Topology& t, const View& v, const Argv& arg
 namespace {
 
 // A plan as the journal keeps it: enough to finish, after a crash, the steps whose effect
-// cannot be observed (they have no check; e.g. `targetcli saveconfig`, `zpool scrub`).
+// cannot be observed (they have no check; e.g. `targetcli saveconfig`) and the follow-ups whose
+// check the planner rebuilds by name (the scrub after a resilver).
 nlohmann::json plan_json(const Plan& p) {
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& s : p.steps)
@@ -86,6 +87,8 @@ nlohmann::json plan_json(const Plan& p) {
                      {"safety", safety_name(s.safety)},
                      {"argv", s.argv},
                      {"checked", static_cast<bool>(s.done)},
+                     {"done_when", s.done_when},
+                     {"resume_check", s.resume_check},
                      {"best_effort", s.best_effort},
                      {"rerun_safe", s.rerun_safe}});
   return {{"scenario", p.scenario},
@@ -142,7 +145,7 @@ std::set<std::string> interrupted_steps(const std::vector<JournalEvent>& events)
 }
 
 // The unchecked steps of the interrupted plan that had not finished: they run first on resume.
-Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::string, int>& done,
+Plan unfinished_unchecked(const Topology& t, const std::string& plan_text, const std::map<std::string, int>& done,
                           const std::set<std::string>& interrupted) {
   Plan p;
   auto j = nlohmann::json::parse(plan_text, nullptr, false);
@@ -158,7 +161,8 @@ Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::stri
   }
   if (!any_started) return p;
   for (const auto& s : j["steps"]) {
-    if (s.value("checked", true) || done.count(s.value("id", ""))) continue;
+    std::string resume_check = s.value("resume_check", "");
+    if ((s.value("checked", true) && resume_check.empty()) || done.count(s.value("id", ""))) continue;
     Step st;
     st.id = s.value("id", "");
     st.title = s.value("title", "");
@@ -173,6 +177,10 @@ Plan unfinished_unchecked(const std::string& plan_text, const std::map<std::stri
     st.done_when = "exit status 0";
     st.best_effort = s.value("best_effort", false);
     st.rerun_safe = s.value("rerun_safe", "");
+    if (!resume_check.empty()) {
+      st.done_when = s.value("done_when", st.done_when);
+      if (!restore_check(t, st, resume_check)) continue;  // a journal from another version
+    }
     if (!st.argv.empty()) p.steps.push_back(std::move(st));
   }
   return p;
@@ -280,6 +288,7 @@ bool Executor::wait_for(const Step& s, View& view, int timeout_s) {
   while (true) {
     std::string why = s.done(view);
     if (why.empty()) return true;
+    if (s.gave_up && !s.gave_up(view).empty()) return false;
     if (clock_.now() - start >= timeout_s) return false;
     clock_.sleep(interval);
     // Look often at first (most steps take seconds), then less: a six-hour rebuild needs no
@@ -541,7 +550,7 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   }
   run.result = r.ok() ? "unverified" : "failed";
   outcome_.steps.push_back(run);
-  std::string seen = s.done ? s.done(view) : "it failed";
+  std::string seen = s.gave_up && !s.gave_up(view).empty() ? s.gave_up(view) : s.done ? s.done(view) : "it failed";
   if (s.best_effort) {
     event(EventKind::kStepUnverified, plan_no, &s, cmd, std::nullopt, "", seen);
     out_ << "      did not take (" << seen << "); going on with the next step\n";
@@ -727,7 +736,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     std::string plan_text;
     for (const auto& e : events)
       if (e.kind == EventKind::kPlanned && e.plan == plan_no) plan_text = e.output;
-    unfinished_ = unfinished_unchecked(plan_text, done_before_, interrupted_);
+    unfinished_ = unfinished_unchecked(t_, plan_text, done_before_, interrupted_);
     unfinished_plan_ = plan_no;
   }
   if (view.findings.empty() && view.status != 0) {

@@ -207,6 +207,32 @@ bool pool_has(const View& v, const std::string& disk) {
   return false;
 }
 
+// Where the pool's last scrub stands, for the step that follows one to its end.
+struct ScrubState {
+  std::string waiting;  // "" = finished clean
+  std::string failed;   // non-empty: finished with errors (or stopped)
+};
+ScrubState scrub_state(const View& v, const std::string& pool) {
+  const auto& z = v.observation.storage.zpool;
+  if (!z) return {"zpool status was not read", ""};
+  for (const auto& p : z->pools) {
+    if (p.name != pool) continue;
+    if (!p.scan_kind.empty())
+      return {fmt::format("{} {:.2f}% done", p.scan_kind, p.scan_percent.value_or(0)), ""};
+    // "scrub repaired 0B in 00:00:01 with 0 errors on Sun Dec  6 14:31:07 2026"
+    if (text::starts_with(p.scan, "scrub repaired")) {
+      if (p.scan.find(" with 0 errors") != std::string::npos) return {"", ""};
+      return {p.scan, fmt::format("the scrub found errors ({}): `zpool status -v {}` lists the damaged "
+                                  "files",
+                                  p.scan, pool)};
+    }
+    if (text::starts_with(p.scan, "scrub canceled"))
+      return {p.scan, "the scrub was canceled (" + p.scan + ")"};
+    return {"no scrub has run since: " + (p.scan.empty() ? std::string("none") : p.scan), ""};
+  }
+  return {"pool " + pool + " is not in zpool status", ""};
+}
+
 class Planner {
  public:
   Planner(const Topology& t, const View& v, const PlanContext& c) : t_(t), v_(v), c_(c) {}
@@ -737,11 +763,19 @@ class Planner {
     };
   }
 
+  // Scenario 3, Step 4, followed to its end: the replaced disk's data and every other block are
+  // read back. A scrub that finds errors stops the plan: ZFS lists the damaged files in
+  // `zpool status -v`, which an operator reads before anything else is done.
   void scrub_pool() {
+    const std::string pool = t_.storage.pool;
     Step& scrub = add("zpool.scrub", "scrub the pool to verify every block",
                       "Scenario 3, Step 4: scrub to verify", t_.storage.host, Safety::kSafe,
-                      {"zpool", "scrub", "--", t_.storage.pool}, "a scrub started", Check{}, 0);
-    scrub.best_effort = true;
+                      {"zpool", "scrub", "--", pool}, "the scrub finished with no errors",
+                      [pool](const View& v) { return scrub_state(v, pool).waiting; }, 48 * 3600);
+    scrub.gave_up = [pool](const View& v) { return scrub_state(v, pool).failed; };
+    scrub.show_progress = true;
+    scrub.resume_check = "scrub-finished";
+    // A `zpool scrub` refused because one runs already is fine: the check follows that one.
     scrub.rerun_safe = "zpool refuses a second scrub while one runs, and a scrub only reads";
   }
 
@@ -799,6 +833,19 @@ const char* safety_name(Safety s) {
       return "destructive";
   }
   return "?";
+}
+
+bool restore_check(const Topology& t, Step& s, const std::string& name) {
+  if (name == "scrub-finished") {
+    const std::string pool = t.storage.pool;
+    s.done = [pool](const View& v) { return scrub_state(v, pool).waiting; };
+    s.gave_up = [pool](const View& v) { return scrub_state(v, pool).failed; };
+    s.show_progress = true;
+    s.settle_s = 48 * 3600;
+    s.resume_check = name;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace stackdr

@@ -25,4 +25,8 @@ struct PlanContext {
 
 Plan plan_recovery(const Topology& t, const View& v, const Finding& f, const PlanContext& ctx);
 
+/// Gives a step read back from the journal the check named by its `resume_check` (the planner
+/// made it; a closure is not journaled). False when the name is not one this version knows.
+bool restore_check(const Topology& t, Step& s, const std::string& name);
+
 }  // namespace stackdr

@@ -32,6 +32,13 @@ struct Step {
   std::string done_when;       // the check, in words
   Check done;                  // empty: nothing to observe; the exit status alone verifies the step
   int settle_s = 30;           // how long `done` may take to hold after the act
+  // Non-empty when what `done` waits for can no longer come (a scrub that ended with errors):
+  // the wait stops there and the step failed, instead of waiting out `settle_s`.
+  Check gave_up;
+  // A step that must still run after a crash although what it follows up is healthy by then
+  // (the scrub after a resilver: the pool reads ONLINE, so no finding plans it again). Names
+  // the check `restore_check` (planner.h) rebuilds for it when the interrupted plan resumes.
+  std::string resume_check;
   bool best_effort = false;    // if it does not take, go on with the next step (a cheaper try first)
   bool show_progress = false;  // resync / resilver / scrub: draw a progress bar while waiting
   // A check the rest of the plan rests on (the copy md keeps, checked before the other is
