@@ -165,6 +165,44 @@ TEST(Interlock, NoDisruptiveStepOnAPartialView) {
   EXPECT_TRUE(rc.actions().empty());
 }
 
+// A host that cannot answer one kind of command; everything else is the simulated host.
+class WithoutCommand : public Host {
+ public:
+  WithoutCommand(Host* inner, std::string cmd) : inner_(inner), cmd_(std::move(cmd)) {}
+  const std::string& name() const override { return inner_->name(); }
+  CommandResult run(const Argv& argv, std::chrono::milliseconds t) override {
+    if (!argv.empty() && argv[0] == cmd_)
+      return {true, false, 1, "", "/dev/disk/by-id/x: Unable to detect device type"};
+    return inner_->run(argv, t);
+  }
+  Result<std::string> read_file(const std::string& path) override { return inner_->read_file(path); }
+
+ private:
+  Host* inner_;
+  std::string cmd_;
+};
+
+// SMART that cannot be read (a pulled disk, a virtio disk: the lab's real Scenario 3) does not
+// hold up the replacement of a faulted pool disk, and what SMART would have said is still not
+// made up: the sweep lists the reads as failed.
+TEST(Interlock, AnUnreadableSmartDoesNotHoldUpAPoolDiskReplacement) {
+  Recovery rc;
+  rc.fault("pool-disk-faulted");
+  WithoutCommand no_smart(rc.s.sim.hosts.at("storage").get(), "smartctl");
+  HostLookup inner = rc.s.sim.lookup;
+  rc.s.sim.lookup = [&](const std::string& n) -> Host* { return n == "storage" ? &no_smart : inner(n); };
+  RecoverOutcome out = rc.run(Recovery::drill_policy());
+  EXPECT_EQ(out.exit, kRecovered) << out.message << rc.out.str();
+  bool replaced = false;
+  for (const auto& a : rc.actions()) replaced = replaced || a.find("zpool replace") != std::string::npos;
+  EXPECT_TRUE(replaced) << rc.out.str();
+  Observation o = observe(rc.s.topology, rc.s.sim.lookup);
+  bool smart_unread = false;
+  for (const auto& src : o.sources)
+    smart_unread = smart_unread || (!src.ok && src.source.rfind("smartctl ", 0) == 0);
+  EXPECT_TRUE(smart_unread);
+}
+
 // Nothing failed that stackdr can see, but part of the stack could not be read: not "healthy".
 TEST(Interlock, AnUnreadableStackIsNotCalledHealthy) {
   Recovery rc;

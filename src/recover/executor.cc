@@ -98,6 +98,15 @@ nlohmann::json plan_json(const Plan& p) {
           {"steps", steps}};
 }
 
+// SMART is a forecast: no node's state and no step rests on it (a pool disk whose SMART cannot
+// be read stays as zpool status shows it), and a disk that has died or been pulled, or a
+// virtio disk, never answers smartctl. So an unreadable SMART leaves the view whole for a step;
+// found when the lab's first real Scenario 3 refused to replace the pulled disk for want of its
+// SMART.
+bool forecast_only(const std::string& source) {
+  return text::starts_with(source, "smartctl ");
+}
+
 // A step's process as the journal keeps it: "HOST pid PID start TICKS".
 std::string process_detail(const std::string& host, const ProcessId& p) {
   return fmt::format("{} pid {} start {}", host, p.pid, p.start);
@@ -466,7 +475,7 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   if (s.safety == Safety::kDisruptive || s.safety == Safety::kDestructive) {
     std::vector<std::string> unread;
     for (const auto& src : view.observation.sources)
-      if (!src.ok && src.host == s.host) unread.push_back(src.source);
+      if (!src.ok && src.host == s.host && !forecast_only(src.source)) unread.push_back(src.source);
     if (!unread.empty()) {
       std::string msg = fmt::format(
           "needs an operator: stackdr could not read {} on {} and will not run a {} step on a partial view "
