@@ -34,7 +34,7 @@ std::vector<std::string> improvements(const IncidentRecord& inc, const std::vect
     return false;
   };
   if (any({"session-down", "portal-unreachable", "target-not-listening", "disk-offline", "lun-missing",
-           "backstore-missing", "zvol-missing"}))
+           "backstore-missing", "zvol-missing", "zvol-renamed"}))
     out.push_back(
         "iSCSI timers decide how long the VM stalls before md fails a leg: with open-iscsi's defaults "
         "(NOP-Out 5 s + 5 s, node.session.timeo.replacement_timeout = 120 s) a write hung 128 s in our lab; "
@@ -47,6 +47,10 @@ std::vector<std::string> improvements(const IncidentRecord& inc, const std::vect
         "it.");
   if (any({"zvol-missing"}))
     out.push_back("A zvol's volmode changed under an exported LUN: find who ran `zfs set`.");
+  if (any({"zvol-renamed"}))
+    out.push_back(
+        "A zvol under an exported LUN was renamed: `zpool history` on the storage server says who ran "
+        "`zfs rename`.");
   if (any({"portal-unreachable"}))
     out.push_back(
         "Both legs of the mirror shared one storage network path, so one outage took every leg at once (md "

@@ -34,6 +34,8 @@ const std::map<Cause, CauseInfo>& causes() {
       {Cause::kBackstoreWrongDevice,
        {1, "Scenario 1, Step 1: recreate backstore", "the backstore points at the wrong device"}},
       {Cause::kZvolMissing, {1, "Scenario 1, Step 1: if zvol missing", "the zvol has no device node"}},
+      {Cause::kZvolRenamed,
+       {1, "Scenario 1, Step 1: if zvol missing", "the zvol was renamed: the backstore's device path is gone"}},
       {Cause::kSessionDown,
        {1, "Scenario 1, Step 2: reconnect on KVM host",
         "the iSCSI session is down while its target is fine"}},

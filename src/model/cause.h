@@ -23,6 +23,7 @@ namespace stackdr {
   X(kVdevErrors, "vdev-errors")                      \
   X(kDiskSmartWarning, "disk-smart-warning")         \
   X(kZvolMissing, "zvol-missing")                    \
+  X(kZvolRenamed, "zvol-renamed")                    \
   X(kTargetNotListening, "target-not-listening")     \
   X(kBackstoreMissing, "backstore-missing")          \
   X(kBackstoreWrongDevice, "backstore-wrong-device") \

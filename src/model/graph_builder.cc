@@ -200,6 +200,19 @@ class Builder {
     pool_ = g_.add(std::move(p));
   }
 
+  // The volume whose stackdr:lun names this LUN, when it is not the topology's zvol ("" = none
+  // read, or more than one: which is the LUN's is then a person's call).
+  static std::string renamed_to(const StorageFacts& s, const LunConfig& l) {
+    if (!s.zvol_owners) return "";
+    std::string found;
+    for (const auto& p : s.zvol_owners->properties) {
+      if (p.property != "stackdr:lun" || p.value != l.name || p.dataset == l.zvol) continue;
+      if (!found.empty()) return "";
+      found = p.dataset;
+    }
+    return found;
+  }
+
   std::optional<size_t> zvol(const StorageFacts& s, const std::string& host, const LunConfig& l) {
     if (l.zvol.empty()) return std::nullopt;
     Node z{
@@ -208,9 +221,21 @@ class Builder {
     if (!unknown_if_missing(z, s.zvols.has_value(), reads_, host, "zfs get")) {
       auto vm = volmode_.find(l.zvol);
       auto volmode = vm == volmode_.end() ? std::optional<std::string_view>() : vm->second;
-      if (!volmode)
-        worsen(z, Health::kFailed, Cause::kZvolMissing,
-               {host, "zfs get", "dataset " + l.zvol + " does not exist"});
+      if (!volmode) {
+        std::string moved = renamed_to(s, l);
+        if (!moved.empty()) {
+          worsen(z, Health::kFailed, Cause::kZvolRenamed,
+                 {host, "zfs get stackdr:lun",
+                  fmt::format("dataset {} does not exist; {} is the volume made for LUN {} (stackdr:lun={})",
+                              l.zvol, moved, l.name, l.name)});
+          z.attrs["renamed_to"] = moved;
+        } else {
+          worsen(z, Health::kFailed, Cause::kZvolMissing,
+                 {host, "zfs get",
+                  "dataset " + l.zvol + " does not exist" +
+                      (s.zvol_owners ? "; no volume in the pool has stackdr:lun=" + l.name : "")});
+        }
+      }
       else if (*volmode == "none")
         worsen(z, Health::kFailed, Cause::kZvolMissing,
                {host, "zfs get volmode",

@@ -53,6 +53,20 @@ void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
     for (const auto& l : t.luns)
       if (!l.zvol.empty()) zvols.push_back(l.zvol);
     if (!zvols.empty()) {
+      // A zvol that does not exist may have been renamed: then the volume whose stackdr:lun
+      // names the LUN is where it went (read after zfs get, only then).
+      int owners = b.group([h, name, zvols, &t, &f, &opt](ProbeBatch& more) {
+        if (!f.zvols) return;
+        bool missing = false;
+        for (const auto& z : zvols) missing = missing || !f.zvols->get(z, "volsize");
+        if (!missing) return;
+        more.add(h, name, [&t, &f, &opt](Prober& p) {
+          if (auto r = p.run(probe_argv::zfs_get_lun_owners(t.storage.pool), opt.timeout))
+            f.zvol_owners = text::trim(r->out).empty()  // a pool with no volume at all
+                                ? ZfsGetFacts{}
+                                : p.parsed(parse_zfs_get(r->out, "zfs get stackdr:lun"), "zfs get stackdr:lun");
+        });
+      });
       b.add(h, name, [zvols, &f, &opt](Prober& p) {
         // A missing dataset makes zfs exit 1 but still print the others. When none of them
         // exists (a new pool, before `lun create`) it prints nothing on stdout: that is a read
@@ -63,7 +77,7 @@ void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
           else
             f.zvols = p.parsed(parse_zfs_get(r->out, "zfs get"), "zfs get");
         }
-      });
+      }, owners);
       b.add(h, name, [&t, &f, &opt](Prober& p) {
         if (auto r = p.run(probe_argv::ls_zvols(t.storage.pool), opt.timeout, {0, 2}))
           f.zvol_links = p.parsed(parse_disk_links(r->out, "ls -l /dev/zvol"), "ls -l /dev/zvol");

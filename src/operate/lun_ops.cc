@@ -193,7 +193,7 @@ Task lun_create_task(const Topology& t, const LunConfig& l, const LunRequest& r)
     if (r.sparse) create.push_back("-s");
     for (const std::string& w :
          {std::string("-V"), std::to_string(size), std::string("-o"), "volblocksize=" + r.volblocksize,
-          std::string("-o"), std::string("volmode=dev"), l.zvol})
+          std::string("-o"), std::string("volmode=dev"), std::string("-o"), "stackdr:lun=" + l.name, l.zvol})
       create.push_back(w);
     p.steps.push_back(
         step("lun.zvol:" + l.name,
@@ -341,7 +341,7 @@ Task lun_remove_task(const Topology& t, const LunConfig& l, const LunRequest& r)
       Step mark =
           step("lun.zvol-mark:" + l.name, fmt::format("mark {} to be kept until {}", held, hold_until),
                storage, Safety::kSafe, {"zfs", "set", fmt::format("stackdr:hold-until={}", hold_until), held},
-               "", nullptr, "setting a property twice leaves it set");
+               "exit status 0", nullptr, "setting a property twice leaves it set");
       p.steps.push_back(mark);
     }
     return p;

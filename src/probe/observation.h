@@ -43,6 +43,8 @@ struct StorageFacts {
   std::optional<ZpoolStatusFacts> zpool;
   std::optional<ZfsGetFacts> zvols;
   std::optional<DiskLinksFacts> zvol_links;
+  // stackdr:lun of every volume in the pool: read only when a LUN's zvol does not exist.
+  std::optional<ZfsGetFacts> zvol_owners;
   std::optional<LioFacts> lio;
   std::optional<ListenersFacts> listeners;
   std::map<std::string, SmartctlFacts> smart;  // by pool disk name

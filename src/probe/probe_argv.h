@@ -11,6 +11,9 @@ namespace stackdr {
 namespace probe_argv {
 std::vector<std::string> zpool_status(const std::string& pool);
 std::vector<std::string> zfs_get_volumes(const std::vector<std::string>& zvols);
+/// Which LUN each volume of the pool was made for (`stackdr:lun`, set by `lun create`; a user
+/// property follows a zvol through `zfs rename`), read when a LUN's zvol is not where it was.
+std::vector<std::string> zfs_get_lun_owners(const std::string& pool);
 std::vector<std::string> lio_tree();    // find over /sys/kernel/config/target (lio_configfs.h)
 std::vector<std::string> lio_values();  // grep -rs of its udev_path, enable and vpd_unit_serial files
 std::vector<std::string> ss_listen();

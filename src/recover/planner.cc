@@ -246,6 +246,8 @@ class Planner {
     const Cause c = f.cause;
     if (c == Cause::kZvolMissing && s.lun)
       zvol(*s.lun);
+    else if (c == Cause::kZvolRenamed && s.lun)
+      zvol_back(*s.lun);
     else if ((c == Cause::kBackstoreMissing || c == Cause::kBackstoreWrongDevice) && s.lun)
       backstore(*s.lun, c);
     else if (c == Cause::kLunMissing && s.lun)
@@ -316,6 +318,24 @@ class Planner {
         {"udevadm", "trigger", "--action=add", "--subsystem-match=block"}, "the zvol has its device node",
         node_ok(node_id::zvol(l.zvol)))
         .rerun_safe = "udev handles the same add event again and creates the same links";
+  }
+
+  // A LUN's zvol renamed away (found by its stackdr:lun property): renamed back, so the path
+  // LIO's backstore was made with exists again. LIO kept the device open, so the initiator may
+  // not have noticed; a restart of the target would not find it.
+  void zvol_back(const LunConfig& l) {
+    const Node* z = v_.node(node_id::zvol(l.zvol));
+    auto it = z ? z->attrs.find("renamed_to") : decltype(z->attrs)::const_iterator{};
+    if (!z || it == z->attrs.end()) {
+      p_.escalate = "zvol " + l.zvol + " was renamed, but where to was not read again";
+      return;
+    }
+    Step& s = add("zfs.rename:" + l.zvol, fmt::format("rename {} back to {}", it->second, l.zvol),
+                  "Scenario 1, Step 1: if zvol missing (the backstore's device path)", t_.storage.host,
+                  Safety::kDisruptive, {"zfs", "rename", "--", it->second, l.zvol},
+                  "the zvol has its name and device node again", node_ok(node_id::zvol(l.zvol)));
+    s.predict = fmt::format("{} has stackdr:lun={}: it is the volume lun create made for {}", it->second,
+                            l.name, l.name);
   }
 
   std::string serial_of(const LunConfig& l) {

@@ -65,6 +65,19 @@ Result<bool> zvol_hidden(SimState& s) {
   return true;
 }
 
+// Someone renames a member's zvol (tidying names): LIO keeps serving the device it opened, so
+// the initiator and md notice nothing, but the backstore's path is gone and a restart of the
+// target would not find it.
+Result<bool> zvol_renamed(SimState& s) {
+  auto l = member_lun(s);
+  if (!l) return l.error();
+  Zvol* z = s.zvol((*l)->zvol);
+  if (!z) return Error{fmt::format("LUN {} is not backed by a zvol", (*l)->name)};
+  z->opened_as = z->name;
+  z->name = s.pool.name + "/renamed-" + (*l)->name;
+  return true;
+}
+
 Result<bool> session_logout(SimState& s) {
   auto l = member_lun(s);
   if (!l) return l.error();
@@ -193,6 +206,8 @@ const std::vector<Fault>& fault_catalog() {
        "a member's LIO backstore is deleted (and with it its LUN)", backstore_deleted},
       {"zvol-hidden", 1, "zvol-missing", "a member's zvol gets volmode=none: its device node disappears",
        zvol_hidden},
+      {"zvol-renamed", 1, "zvol-renamed",
+       "a member's zvol is renamed while LIO serves it: the backstore's device path is gone", zvol_renamed},
       {"session-logout", 1, "session-down", "the KVM host's session to a member's target is logged out",
        session_logout},
       {"target-service-stopped", 2, "target-not-listening",

@@ -119,6 +119,8 @@ Rendered render_zfs_get(const SimState& s, const std::vector<std::string>& props
         r.out += fmt::format("{}\tavailable\t{}\t-\n", ds, s.pool.available_bytes);
       else if (p == "referenced")  // a zvol written end to end: it references its whole size
         r.out += fmt::format("{}\treferenced\t{}\t-\n", ds, z->volsize);
+      else if (auto u = z->user_props.find(p); u != z->user_props.end())
+        r.out += fmt::format("{}\t{}\t{}\tlocal\n", ds, p, u->second);
       else
         r.out += fmt::format("{}\t{}\t-\t-\n", ds, p);
     }

@@ -223,8 +223,15 @@ Rendered zfs_create(SimState& s, const Argv& a) {
     return fail(fmt::format("cannot create '{}': no such pool '{}'\n", name, name.substr(0, name.find('/'))));
   if (s.zvol(name)) return fail(fmt::format("cannot create '{}': dataset already exists\n", name));
   Zvol z{name, "default", *bytes, {}};
-  for (size_t i = 1; i + 1 < a.size(); ++i)
-    if (a[i] == "-o" && text::starts_with(a[i + 1], "volmode=")) z.volmode = a[i + 1].substr(8);
+  for (size_t i = 1; i + 1 < a.size(); ++i) {
+    if (a[i] != "-o") continue;
+    std::string_view o = a[i + 1];
+    size_t eq = o.find('=');
+    if (text::starts_with(o, "volmode="))
+      z.volmode = o.substr(8);
+    else if (eq != std::string_view::npos && o.substr(0, eq).find(':') != std::string_view::npos)
+      z.user_props[std::string(o.substr(0, eq))] = std::string(o.substr(eq + 1));
+  }
   s.zvols.push_back(z);
   return ok();
 }
@@ -234,6 +241,8 @@ Rendered zfs_rename(SimState& s, const Argv& a) {
   Zvol* z = s.zvol(a[a.size() - 2]);
   if (!z) return fail(fmt::format("cannot open '{}': dataset does not exist\n", a[a.size() - 2]));
   if (s.zvol(a.back())) return fail(fmt::format("cannot rename to '{}': dataset already exists\n", a.back()));
+  if (z->opened_as.empty()) z->opened_as = z->name;
+  if (z->opened_as == a.back()) z->opened_as.clear();
   z->name = a.back();
   return ok();
 }

@@ -62,12 +62,20 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
     if (cmd == "zfs" && argv.size() >= 6 && argv[1] == "get") {
       // zfs get -Hp -o name,property,value,source PROPS DATASET...
       size_t i = 2;
-      while (i < argv.size() && argv[i][0] == '-') i += argv[i] == "-o" ? 2 : 1;
+      while (i < argv.size() && argv[i][0] == '-') i += argv[i] == "-o" || argv[i] == "-t" ? 2 : 1;
       if (i >= argv.size()) return usage(argv);
       std::vector<std::string> props;
       for (auto p : text::split(argv[i], ',')) props.emplace_back(p);
       Argv datasets(argv.begin() + static_cast<long>(i) + 1, argv.end());
       std::erase(datasets, "--");  // the end of options, as zfs's getopt takes it
+      if (argv_has(argv, "-r")) {  // -r -t volume POOL: every volume under it
+        Argv under;
+        for (const auto& d : datasets)
+          for (const auto& z : s.zvols)
+            if (text::starts_with(z.name, d + "/")) under.push_back(z.name);
+        datasets = under;
+        if (datasets.empty()) return from({"", "", 0});
+      }
       return from(render_zfs_get(s, props, datasets));
     }
     if (cmd == "ls" && argv.size() == 3 && argv[1] == "-l" && text::starts_with(argv[2], "/dev/zvol/"))

@@ -151,6 +151,8 @@ std::string SimState::io_path_fault(const LunConfig& l) const {
   if (!l.zvol.empty()) {
     if (ps == "UNAVAIL" || ps == "FAULTED" || ps == "SUSPENDED") return "pool " + pool.name + " is " + ps;
     const Zvol* z = zvol(l.zvol);
+    for (const auto& x : zvols)
+      if (!z && x.opened_as == l.zvol && lio.backstore(l.backstore())) z = &x;  // renamed while open
     if (!z || !z->device_present()) return "zvol " + l.zvol + " has no device node";
   }
   if (!lio.running) return "target service stopped";
@@ -224,7 +226,8 @@ SimState build_sim_state(const Topology& t) {
   std::unordered_map<std::string, size_t> target_at;
   for (const auto& l : t.luns) {
     int64_t size = 10LL << 30;  // the runbook's 10G LUNs
-    if (!l.zvol.empty()) s.zvols.push_back(Zvol{l.zvol, "default", size, {}});
+    // As `stackdr lun create` makes them: the LUN's name in stackdr:lun.
+    if (!l.zvol.empty()) s.zvols.push_back(Zvol{l.zvol, "default", size, {{"stackdr:lun", l.name}}});
     int hba = static_cast<int>(s.lio.backstores.size());  // none freed yet: the next index is free
     s.lio.backstores.push_back(Backstore{l.backstore_type, l.backstore_name, l.device,
                                          lio_serial(l.target + l.backstore_name), size, hba});

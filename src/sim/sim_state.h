@@ -56,6 +56,9 @@ struct Zvol {
   int64_t volsize = 0;
   std::map<std::string, std::string> user_props;  // module:property=value (zfs set)
   std::set<std::string> snapshots = {};           // the names after '@'
+  // The name it had when LIO opened it, if renamed since: an open device follows the dataset,
+  // so the backstore keeps serving it although its path is gone.
+  std::string opened_as = {};
   bool device_present() const { return volmode != "none"; }
 };
 
