@@ -4,8 +4,12 @@
 # open-iscsi, OpenSSH's server and the shared libraries stackdr links to), turned into a root
 # disk with mkfs.ext4 -d. Both lab machines boot copies of this one image; what makes one the
 # storage server and the other the KVM host comes from the kernel command line and the 9p
-# share. Nothing of stackdr and no key is baked in: run.sh hands the binary under test, the
-# host keys and the authorized key to each guest over 9p every run.
+# share. OpenZFS (Debian contrib) is in the image: its tools and zed from the package, its
+# modules built by zfs-dkms in a build chroot (the rootfs plus the kernel headers and a
+# compiler, none of which the image carries) and cached per (ZFS version, kernel) in
+# $W/zfs-modules/, so a rebuilt image reuses them. Nothing of stackdr and no key is baked in:
+# run.sh hands the binary under test, the host keys and the authorized key to each guest over
+# 9p every run.
 #   LAB_CACHE   where the image lives (default /var/tmp/stackdr-lab)
 # Rebuilds only when the guest files changed or the image is missing.
 set -euo pipefail
@@ -35,7 +39,7 @@ owner() {  # the package that ships a library; dpkg knows it under /lib or /usr/
 lib_packages=$(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | while read -r lib; do owner "$lib"; done |
   cut -d: -f1 | sort -u | paste -sd, -)
 [ -n "$lib_packages" ] || { echo "lab/build.sh: cannot tell which packages $bin needs"; exit 1; }
-stamp=$( (cat "$here/build.sh" "$here/guest/init"; echo "$lib_packages") | sha256sum | cut -c1-16)
+stamp=$( (cat "$here/build.sh" "$here/guest/init" "$here/guest/zed-stamp.sh" "$here/zfs-modules.sh"; echo "$lib_packages") | sha256sum | cut -c1-16)
 if [ -f "$W/root.raw" ] && [ "$(cat "$W/stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "== lab guest image is up to date ($W)"
   exit 0
@@ -43,17 +47,19 @@ fi
 
 # The guest's packages: the kernel and the stack's tools, OpenSSH's server, and the shared
 # libraries stackdr links to (above).
-guest_packages=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,iputils-ping,nftables,openssh-server,$lib_packages
+guest_packages=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,iputils-ping,nftables,openssh-server,zfsutils-linux,zfs-zed,smartmontools,$lib_packages
 t0=$(date +%s)
 if [ ! -f "$W/rootfs/.debootstrap-done" ]; then
   echo "== debootstrap (about 2 minutes; log in $W/debootstrap.log)"
   rm -rf "$W/rootfs"
-  debootstrap --variant=minbase \
+  debootstrap --variant=minbase --components=main,contrib \
     --include="$guest_packages" \
     bookworm "$W/rootfs" http://deb.debian.org/debian >"$W/debootstrap.log" 2>&1
   touch "$W/rootfs/.debootstrap-done"
 fi
 R=$W/rootfs
+# contrib serves OpenZFS; a rootfs bootstrapped before it was in the image has main alone.
+echo "deb http://deb.debian.org/debian bookworm main contrib" >"$R/etc/apt/sources.list"
 # What a rootfs bootstrapped by an older build.sh lacks (the second machine's sshd, a library
 # stackdr has come to link to) is added to it instead of bootstrapping again.
 missing=()
@@ -90,6 +96,15 @@ ln -sf /dev/null "$R/etc/udev/rules.d/64-md-raid-assembly.rules"  # no udev-driv
 echo lab >"$R/etc/hostname"
 rm -rf "$R"/var/cache/apt/archives/*.deb
 K=$(ls "$R/lib/modules/")
+zfs_ver=$(chroot "$R" dpkg-query -W -f='${Version}' zfsutils-linux)
+"$here/zfs-modules.sh" "$R" "$K" "$zfs_ver" "$W/zfs-modules"
+mkdir -p "$R/lib/modules/$K/updates/dkms"
+cp "$W/zfs-modules/$zfs_ver-$K/"*.ko "$R/lib/modules/$K/updates/dkms/"
+chroot "$R" depmod "$K"
+# A lab machine has 1 GiB: ZFS's cache would take half of it by default.
+echo "options zfs zfs_arc_max=201326592" >"$R/etc/modprobe.d/zfs.conf"
+# zed's events, stamped as they come (the lab times stackdr against zed): every event class.
+install -m 755 "$here/guest/zed-stamp.sh" "$R/etc/zfs/zed.d/all-stackdr-lab-stamp.sh"
 cp "$R/boot/vmlinuz-$K" "$W/vmlinuz"
 cp "$R/boot/initrd.img-$K" "$W/initrd.img"
 rm -f "$W/root.raw"

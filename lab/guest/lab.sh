@@ -2,7 +2,9 @@
 # Runs inside a lab machine, called over SSH by lab/run.sh as `bash /out/lab.sh VERB [ARG...]`:
 # what one machine does by itself (setting its layer up, a capture of its state, the checks
 # of the array and its data). Faults and timing are run.sh's, from outside both machines.
-#   storage machine: LIO exporting the two virtio disks as two targets, test01 on the portal
+#   storage machine: OpenZFS with the pool `storage` (a mirror of two virtio disks, a third
+#                    unused as the spare) and zed; LIO (made by `stackdr lun create` from
+#                    outside) exporting two zvols as two targets, test01 on the portal
 #                    192.0.2.1:3260 (storage link A) and test02 on 192.0.2.65:3260 (link B),
 #                    an ACL for the KVM host's initiator, saved where targetctl restore reads.
 #   KVM machine:     open-iscsi logged in to both, MD RAID1 with an internal bitmap over the two
@@ -14,6 +16,7 @@ IQN2=iqn.2003-01.org.linux-iscsi.lab:test02
 INI=iqn.2024-01.lab.example:initiator01
 P1=192.0.2.1:3260
 P2=192.0.2.65:3260
+POOL_A=virtio-pool-a POOL_B=virtio-pool-b POOL_SPARE=virtio-pool-c  # the pool's disks, by id (and virtio-pool-d)
 BP1=/dev/disk/by-path/ip-$P1-iscsi-$IQN1-lun-0
 BP2=/dev/disk/by-path/ip-$P2-iscsi-$IQN2-lun-0
 CAP=/out/captures
@@ -27,24 +30,30 @@ member2() { readlink -f $BP2; }
 
 storage_setup() {
   modprobe configfs; mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
-  modprobe -a target_core_mod target_core_iblock target_core_file iscsi_target_mod
+  modprobe -a target_core_mod target_core_iblock target_core_file iscsi_target_mod zfs
   /lib/systemd/systemd-udevd --daemon; udevadm trigger --action=add; udevadm settle
   mkdir -p /run/dbus; dbus-uuidgen --ensure; dbus-daemon --system --fork  # targetcli needs it (P1)
-  # One rtslib process instead of fourteen targetcli runs: each starts Python afresh, seconds
-  # apiece under TCG.
-  python3 - $IQN1 $IQN2 $INI <<'EOPY'
+  # The pool as the runbook has it: `storage`, a mirror of two whole disks named by id; the
+  # other two stay out of it, installed and unused, what Scenario 3 replaces onto.
+  zpool create -f -o ashift=12 -o cachefile=none storage mirror /dev/disk/by-id/$POOL_A /dev/disk/by-id/$POOL_B
+  zed -p /run/zed.pid  # ZFS's event daemon, as zfs-zed.service runs it
+  zfs version | head -1 | sed 's/^zfs-//'
+}
+
+# After `stackdr lun create` made the LUNs (zvol, block backstore, target, LUN, ACL, saved):
+# each target listens on its own storage link only, so a link lost takes one leg; in the lab the
+# portal is the one thing not left as stackdr made it (targetcli's default 0.0.0.0:3260).
+storage_pin_portals() {
+  python3 - $IQN1 $IQN2 <<'EOPY'
 import sys
-from rtslib_fb import RTSRoot, FabricModule, BlockStorageObject, Target, TPG, NetworkPortal, LUN, NodeACL, MappedLUN
-iqns, ini = sys.argv[1:3], sys.argv[3]
+from rtslib_fb import RTSRoot, Target, FabricModule, NetworkPortal
 iscsi = FabricModule("iscsi")
-for n, (iqn, ip) in enumerate(zip(iqns, ["192.0.2.1", "192.0.2.65"]), 1):
-    so = BlockStorageObject("lun0%d" % n, dev="/dev/vd" + "bc"[n - 1])
-    tpg = TPG(Target(iscsi, iqn), 1)
+tpgs = [next(Target(iscsi, iqn, mode="lookup").tpgs) for iqn in sys.argv[1:3]]
+for tpg in tpgs:  # all first: an address cannot listen while 0.0.0.0 holds the port
+    for p in list(tpg.network_portals):
+        p.delete()
+for tpg, ip in zip(tpgs, ["192.0.2.1", "192.0.2.65"]):
     NetworkPortal(tpg, ip, 3260)
-    lun = LUN(tpg, 0, so)
-    MappedLUN(NodeACL(tpg, ini), 0, lun)
-    tpg.set_attribute("authentication", "0")
-    tpg.enable = True
 RTSRoot().save_to_file()
 EOPY
 }
@@ -94,6 +103,11 @@ capture() {  # NAME
       -o -name fabric_statistics -o -name alua -o -name pr -o -name discovery_auth -o -name wwn \) -prune \
       -o \( -type d -o -type l \) -printf '%y %P\t%l\n' >$CAP/$n.lio-tree.txt 2>&1
     grep -rs --include=udev_path --include=enable --include=vpd_unit_serial '' /sys/kernel/config/target >$CAP/$n.lio-values.txt 2>&1
+    # OpenZFS as stackdr reads it (probe_argv: zpool_status, zfs_get_volumes) and its events.
+    zpool status -v storage >$CAP/$n.zpool-status.txt 2>&1
+    zfs get -Hp -o name,property,value,source volmode,volsize storage/iscsi-test01 storage/iscsi-test02 \
+      >$CAP/$n.zfs-get.txt 2>&1
+    zpool events -H >$CAP/$n.zpool-events.txt 2>&1
   fi
 }
 
@@ -109,6 +123,15 @@ verify() {
   (cd /mnt/md1 2>/dev/null && sha256sum -c --quiet /tmp/base.sha >/dev/null 2>&1) && intact=true
   local bbl; bbl=$(cat /sys/block/md1/md/dev-*/bad_blocks 2>/dev/null | wc -l)
   echo "$uu $sessions $rw $intact $bbl $(resyncs)"
+}
+# The pool after a recovery: "HEALTH SPARE_IN_POOL SCRUB_CLEAN" (the spare now holds a side of
+# the mirror; the last scan was a scrub that found nothing).
+pool_verify() {
+  local st spare=false clean=false
+  st=$(zpool status storage 2>&1)
+  grep -q "virtio-pool-[cd]" <<<"$st" && spare=true
+  grep -q 'scan: scrub repaired .* with 0 errors' <<<"$st" && clean=true
+  echo "$(zpool list -H -o health storage 2>/dev/null || echo unread) $spare $clean"
 }
 resyncs() { dmesg | grep -c 'md: recovery of RAID array md1'; }
 # Bytes md has to copy for a bitmap re-add: dirty chunks on the member that stayed.
