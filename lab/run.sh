@@ -23,7 +23,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 W=${LAB_CACHE:-/var/tmp/stackdr-lab}
-scen=${*:-s1-lun s1-backstore s1-logout s2-leg s2-target s4-events s5-fs s2-all s4-superblock m-init m-sweep m-watch m-resync m-lint}
+scen=${*:-s1-lun s1-backstore s1-logout s1-zvol-renamed s1-zvol-volmode s2-leg s2-target s4-events s5-fs s2-all s4-superblock s3-pool-disk m-lun m-runbook m-init m-sweep m-watch m-resync m-lint}
 base=${LAB_PORT_BASE:-22600}
 ssh_port_storage=$base ssh_port_kvm=$((base + 1))
 mon_storage=$((base + 2)) mon_kvm=$((base + 3))
@@ -68,15 +68,19 @@ EOF
 }
 topology() {  # the lab's stack; $1 is the hosts section
   cat <<EOF
-# The two-machine lab (lab/run.sh writes this each run): a storage server exporting two virtio
-# disks through LIO, and a KVM host with MD RAID1 over the two iSCSI disks and ext4 on it.
+# The two-machine lab (lab/run.sh writes this each run): a storage server with an OpenZFS
+# mirror pool exporting two zvols through LIO, and a KVM host with MD RAID1 over the two iSCSI
+# disks and ext4 on it.
 # Each LUN has its own storage link and portal, so one link can be lost alone.
 hosts:
 $1
 storage:
   host: storage
+  pool: storage
   portal: 192.0.2.1:3260
   service: ""                   # the guests run no systemd: LIO is restored with targetctl restore
+  disks: [virtio-pool-a, virtio-pool-b]   # the mirror, by id (qemu gives each disk a serial)
+  spare_disks: [virtio-pool-c, virtio-pool-d]   # installed, in no pool
 initiator:
   host: kvm
   iqn: iqn.2024-01.lab.example:initiator01
@@ -84,12 +88,12 @@ luns:
   - name: test01
     target: iqn.2003-01.org.linux-iscsi.lab:test01
     lun: 0
-    device: /dev/vdb
+    zvol: storage/iscsi-test01
     backstore: lun01
   - name: test02
     target: iqn.2003-01.org.linux-iscsi.lab:test02
     lun: 0
-    device: /dev/vdc
+    zvol: storage/iscsi-test02
     backstore: lun02
     portal: 192.0.2.65:3260
 arrays:
@@ -104,27 +108,34 @@ EOF
 CFG=$out/lab.yaml
 topology "$(ssh_host storage $ssh_port_storage; ssh_host kvm $ssh_port_kvm)" >"$CFG"
 
-# The machines. Each boots its own copy of the image; the storage server also gets the two
-# LUN disks. Cards: a management card (qemu user networking, isolated from everything but its
+# The machines. Each boots its own copy of the image; the storage server also gets the pool's
+# four disks (two in the mirror, two spares: s3-pool-disk and m-watch each pull one), each with a serial (its /dev/disk/by-id name) and
+# a qemu id, so a disk can be pulled out from under the guest through qemu's monitor. Cards: a management card (qemu user networking, isolated from everything but its
 # ssh port forward) and one per storage link, found in the guest by MAC address.
 cp --sparse=always "$W/root.raw" "$W/storage.raw"
 cp --sparse=always "$W/root.raw" "$W/kvm.raw"
-rm -f "$W/lun01.raw" "$W/lun02.raw"
-truncate -s 512M "$W/lun01.raw"
-truncate -s 512M "$W/lun02.raw"
+rm -f "$W"/lun0?.raw "$W"/pool-?.raw
+for d in pool-a pool-b pool-c pool-d; do truncate -s 2G "$W/$d.raw"; done
 machine() {  # ROLE SSH_PORT MONITOR_PORT LINK_A_LOCAL LINK_A_PEER LINK_B_LOCAL LINK_B_PEER HOST_OCTET_A HOST_OCTET_B DISKS...
   local role=$1 sp=$2 mp=$3 al=$4 ap=$5 bl=$6 bp=$7 oa=$8 ob=$9
   shift 9
   local n; [ "$role" = storage ] && n=1 || n=2
   local nics="52:54:00:00:0$n:01=10.0.2.15/24,52:54:00:00:0$n:0a=192.0.2.$oa/26,52:54:00:00:0$n:0b=192.0.2.$ob/26"
+  # Every disk an explicit device, the root first: qemu adds if=virtio drives after all
+  # -device ones, so the root would not be vda.
   local drives=()
-  for d in "$@"; do drives+=(-drive "file=$d,format=raw,if=virtio,cache=unsafe"); done
+  for d in "$@"; do
+    local id; id=$(basename "$d" .raw)
+    drives+=(-drive "file=$d,format=raw,if=none,id=drive-$id,cache=unsafe"
+      -device "virtio-blk-pci,drive=drive-$id,id=$id,serial=$id")
+  done
   timeout "${LAB_TIMEOUT:-3000}" qemu-system-x86_64 -nodefaults -accel tcg -cpu max -smp 1 -m 1024 -name "$role" \
     -display none -serial "file:$out/$role/serial.log" -no-reboot \
     -monitor "tcp:127.0.0.1:$mp,server=on,wait=off" \
     -kernel "$W/vmlinuz" -initrd "$W/initrd.img" \
     -append "console=ttyS0 root=/dev/vda rw init=/lab/init panic=-1 quiet log_buf_len=4M mitigations=off lab.role=$role lab.nics=$nics" \
-    -drive "file=$W/$role.raw,format=raw,if=virtio,cache=unsafe" "${drives[@]}" \
+    -drive "file=$W/$role.raw,format=raw,if=none,id=drive-root,cache=unsafe" \
+    -device virtio-blk-pci,drive=drive-root,id=root "${drives[@]}" \
     -netdev "user,id=mgmt,restrict=on,hostfwd=tcp:127.0.0.1:$sp-:22" \
     -device "virtio-net-pci,netdev=mgmt,mac=52:54:00:00:0$n:01" \
     -netdev "socket,id=linkA,udp=127.0.0.1:$ap,localaddr=127.0.0.1:$al" \
@@ -137,7 +148,7 @@ machine() {  # ROLE SSH_PORT MONITOR_PORT LINK_A_LOCAL LINK_A_PEER LINK_B_LOCAL 
 t_boot=$(date +%s)
 pids=()
 machine storage $ssh_port_storage $mon_storage $link_a_storage $link_a_kvm $link_b_storage $link_b_kvm 1 65 \
-  "$W/lun01.raw" "$W/lun02.raw" &
+  "$W/pool-a.raw" "$W/pool-b.raw" "$W/pool-c.raw" "$W/pool-d.raw" &
 pids+=($!)
 machine kvm $ssh_port_kvm $mon_kvm $link_a_kvm $link_a_storage $link_b_kvm $link_b_storage 2 66 &
 pids+=($!)
@@ -182,14 +193,27 @@ for m in storage kvm; do
 done
 echo "== both machines up in $(($(date +%s) - t_boot)) s; setting the stack up"
 t_setup=$(now)
-lab storage storage_setup
+ZFS_VERSION=$(lab storage storage_setup | tail -1)
+# The LUNs as an admin makes them: stackdr, from here over SSH (zvol, backstore, target, LUN,
+# ACL, saved configuration).
+for l in test01 test02; do
+  "$SD" lun create "$l" --size 512M --config "$CFG" --yes --state-dir "$out/state" >>"$out/lun-create.txt" 2>&1 ||
+    { echo "== stackdr lun create $l failed; see $out/lun-create.txt"; exit 1; }
+done
+rm -rf "$out/state"/*
+lab storage storage_pin_portals
 read -r D1 D2 ARRAY_BYTES < <(lab kvm kvm_setup)
-echo "== stack up in $(since "$t_setup") s: md1 over $D1 $D2, $ARRAY_BYTES bytes"
+echo "== stack up in $(since "$t_setup") s: OpenZFS $ZFS_VERSION, md1 over $D1 $D2, $ARRAY_BYTES bytes"
 lab storage capture clean
 lab kvm capture clean
 # mdadm --monitor's events, stamped with this machine's clock as they arrive.
 on kvm tail -n0 -F /tmp/mdadm-monitor.events 2>/dev/null |
   while read -r l; do echo "$(now) $l"; done >"$out/mdadm-monitor.events" &
+followers+=($!)
+# zed's events (the lab's zedlet), stamped here the same way: ZFS's own event daemon, timed
+# beside stackdr's.
+on storage tail -n0 -F /tmp/zed.events 2>/dev/null |
+  while read -r l; do echo "$(now) $l"; done >"$out/zed.events" &
 followers+=($!)
 "$SD" status --config "$CFG" >"$out/status.clean.txt" 2>&1 || true
 

@@ -89,12 +89,14 @@ recover_and_verify() {  # NAME SCENARIO FAULT DETECTED T0_FAULT
   elif [ "$resyncs_after" = "$resyncs_before" ]; then
     bytes=0  # md copied nothing
   fi
+  local pool_health spare_used scrub_clean
+  read -r pool_health spare_used scrub_clean < <(lab storage pool_verify)
   local ok=false
-  [ $rc = 0 ] && [ "$uu" = true ] && [ "$sessions" = 2 ] && [ "$intact" = true ] && [ "$rw" = true ] && ok=true
+  [ "$pool_health" = ONLINE ] && [ $rc = 0 ] && [ "$uu" = true ] && [ "$sessions" = 2 ] && [ "$intact" = true ] && [ "$rw" = true ] && ok=true
   local same=false; [ "$b_fault" = true ] && [ "$b_rec" = true ] && same=true
-  printf '{"scenario":%s,"fault":"%s","machines":2,"transport":"ssh","detected":%s,"detect_s":%s,"diagnosis":%s,"mdadm_monitor_s":%s,"recovered":%s,"recover_exit":%s,"recover_s":%s,"bytes_resynced":%s,"array_bytes":%s,"array_uu":%s,"sessions_logged_in":%s,"fs_rw":%s,"bad_block_entries":%s,"data_intact":%s,"bundles_match":%s}\n' \
-    "$num" "$fault" "$detected" "$DETECT_S" "$DIAG" "$mon" "$ok" "$rc" "$rec_s" "$bytes" "$ARRAY_BYTES" \
-    "$uu" "$sessions" "$rw" "$bbl" "$intact" "$same" | tee -a "$RES"
+  printf '{"scenario":%s,"fault":"%s","machines":2,"transport":"ssh","zfs":"%s","detected":%s,"detect_s":%s,"diagnosis":%s,"mdadm_monitor_s":%s,"recovered":%s,"recover_exit":%s,"recover_s":%s,"bytes_resynced":%s,"array_bytes":%s,"array_uu":%s,"sessions_logged_in":%s,"fs_rw":%s,"bad_block_entries":%s,"data_intact":%s,"pool":"%s","spare_in_pool":%s,"last_scrub_clean":%s,"bundles_match":%s}\n' \
+    "$num" "$fault" "$ZFS_VERSION" "$detected" "$DETECT_S" "$DIAG" "$mon" "$ok" "$rc" "$rec_s" "$bytes" "$ARRAY_BYTES" \
+    "$uu" "$sessions" "$rw" "$bbl" "$intact" "$pool_health" "$spare_used" "$scrub_clean" "$same" | tee -a "$RES"
   rm -rf "$out/state"/*
 }
 
@@ -124,6 +126,77 @@ measure_init() {
     jq -nc --argjson rc "$rc" --arg why "$(grep 'stackdr:' "$out/run.log" | tail -1)" \
       '{measure: "m-init", machines: 2, transport: "ssh", exit: $rc, error: $why}' | tee -a "$RES"
   fi
+}
+
+# A LUN made and removed by stackdr on the real storage server: `lun create` (zvol with
+# volmode=dev, volblocksize=16K and stackdr:lun, backstore, target, LUN, ACL, saved) and `lun
+# remove`, which keeps the zvol, renamed under POOL/stackdr-removed/ with a hold-until date.
+measure_lun() {
+  local t0 c_rc r_rc c_s r_s held
+  t0=$(now)
+  "$SD" lun create scratch --size 64M --config "$CFG" --yes --state-dir "$out/state" >"$out/lun-scratch-create.txt" 2>&1
+  c_rc=$? c_s=$(since "$t0")
+  local props; props=$(on storage zfs get -Hp -o property,value volmode,volblocksize,stackdr:lun storage/iscsi-scratch | tr '\t\n' '= ')
+  t0=$(now)
+  "$SD" lun remove scratch --config "$CFG" --yes --state-dir "$out/state" >"$out/lun-scratch-remove.txt" 2>&1
+  r_rc=$? r_s=$(since "$t0")
+  held=$(on storage zfs list -H -o name,stackdr:hold-until -r storage/stackdr-removed 2>/dev/null | grep scratch | tr '\t' ' ')
+  local lio_gone=false
+  on storage test -e /sys/kernel/config/target/core/iblock_*/scratch || lio_gone=true
+  jq -nc --argjson c "$c_rc" --arg cs "$c_s" --arg props "$props" --argjson r "$r_rc" --arg rs "$r_s" --arg held "$held" \
+    --argjson gone "$lio_gone" --arg zfs "$ZFS_VERSION" \
+    '{measure: "m-lun", machines: 2, transport: "ssh", zfs: $zfs, create_exit: $c, create_s: ($cs | tonumber),
+      zvol_properties: $props, remove_exit: $r, remove_s: ($rs | tonumber), held_zvol: $held, backstore_gone: $gone}' | tee -a "$RES"
+  rm -rf "$out/state"/*
+}
+
+# The runbook's own diagnosis commands for the whole stack (Scenarios 1-5, in its order, the
+# lab's names filled in; the VM's and `tail -f` left out: the lab has no VM) as a person runs
+# them, each a fresh SSH login, against one stackdr sweep of the same two machines over SSH, and
+# against the same commands run inside each machine in one go (what the reads cost without the
+# logins). Only the machines' time is measured; a person also reads and types.
+measure_runbook() {
+  local d1 d2
+  read -r d1 d2 < <(on kvm 'readlink -f /dev/disk/by-path/*test01-lun-0; readlink -f /dev/disk/by-path/*test02-lun-0' | paste -sd' ')
+  local kvm_cmds=(
+    "cat /proc/mdstat" "mdadm --detail /dev/md1" "dmesg | grep -i error | tail -20"
+    "iscsiadm -m session -P 3 | grep -E 'Target:|State:|Attached'" "iscsiadm -m session" "ping -c 1 192.0.2.1"
+    "mdadm --examine $d1" "mdadm --examine $d2")
+  local storage_cmds=(
+    "zpool status storage" "targetcli ls /iscsi" "ls -lh /dev/zvol/storage/iscsi-*" "zpool status -v storage"
+    "dmesg | grep -i 'ata\|scsi\|error'" "smartctl -a /dev/disk/by-id/virtio-pool-a"
+    "ls -lh /dev/disk/by-id/ | grep pool")
+  # The runbook's order: Scenario 1 (KVM host, then storage), 2, 3, 4: kvm 0-3, storage 0-2,
+  # kvm 4-5, storage 3-6, kvm 6-7.
+  local order=(k0 k1 k2 k3 s0 s1 s2 k4 k5 s3 s4 s5 s6 k6 k7)
+  fresh() {  # ROLE COMMAND: a new SSH login, as a person opening a terminal for it
+    local port; [ "$1" = storage ] && port=$ssh_port_storage || port=$ssh_port_kvm
+    ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$K/known_hosts" \
+      -o IdentitiesOnly=yes -i "$K/client" -o ControlMaster=no -o ControlPath=none -p "$port" root@127.0.0.1 "$2" >/dev/null 2>&1
+  }
+  local t0 i c per=()
+  t0=$(now)
+  for i in "${order[@]}"; do
+    local t1; t1=$(now)
+    if [ "${i:0:1}" = k ]; then fresh kvm "${kvm_cmds[${i:1}]}"; else fresh storage "${storage_cmds[${i:1}]}"; fi
+    per+=("$(since "$t1")")
+  done
+  local person; person=$(since "$t0")
+  local inside_kvm inside_storage script
+  script=$(printf '%s >/dev/null 2>&1\n' "${kvm_cmds[@]}")
+  inside_kvm=$(on kvm "t0=\$(date +%s.%N); $script t1=\$(date +%s.%N); awk -v a=\$t0 -v b=\$t1 'BEGIN{printf \"%.2f\", b-a}'")
+  script=$(printf '%s >/dev/null 2>&1\n' "${storage_cmds[@]}")
+  inside_storage=$(on storage "t0=\$(date +%s.%N); $script t1=\$(date +%s.%N); awk -v a=\$t0 -v b=\$t1 'BEGIN{printf \"%.2f\", b-a}'")
+  t0=$(now)
+  "$SD" status --config "$CFG" --json >"$out/runbook-sweep.json" 2>/dev/null
+  local sweep_s; sweep_s=$(since "$t0")
+  jq -c --argjson n "${#order[@]}" --argjson person "$person" --argjson per "[$(IFS=,; echo "${per[*]}")]" \
+    --argjson ik "$inside_kvm" --argjson is "$inside_storage" --argjson ss "$sweep_s" --arg zfs "$ZFS_VERSION" \
+    '{measure: "m-runbook", machines: 2, transport: "ssh", zfs: $zfs, runbook_commands: $n,
+      person_fresh_ssh_s: $person, per_command_s: $per,
+      same_commands_inside_s: {kvm: $ik, storage: $is},
+      stackdr_sweep_process_s: $ss, stackdr_sweep_ms: .sweep.ms, stackdr_reads: (.sweep.sources | length),
+      stackdr_status: .status, stackdr_findings: (.findings | length)}' "$out/runbook-sweep.json" | tee -a "$RES"
 }
 
 # What a sweep costs over SSH against the same sweep run inside the machine. For each machine:
@@ -225,7 +298,7 @@ lint_stall() {
 # Each fault is recovered by stackdr from outside before the next.
 measure_watch() {
   topology "$(printf '  storage:\n    role: storage\n    address: 192.0.2.1\n    transport: ssh\n    user: root\n    identity: /root/.ssh/lab_client\n    ssh_options: [UserKnownHostsFile=/root/.ssh/lab_known_hosts, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]\n  kvm: {role: kvm, address: 127.0.0.1}\n')" >"$out/watch-kvm.yaml"
-  local where fault t0 daemon mon writer=
+  local where fault t0 daemon mon zed= writer=
   for where in inside outside; do
     if [ $where = inside ]; then
       lab kvm watch_start /out/watch-kvm.yaml || { echo '{"measure":"watch","error":"the daemon did not start in the KVM machine"}' | tee -a "$RES"; continue; }
@@ -234,7 +307,9 @@ measure_watch() {
         --auto-recover off --resolve-after 0 2>&1 | while IFS= read -r l; do echo "$(now) $l"; done >"$out/watch-outside.log") &
       local i=0; while ! grep -q ' ready$' "$out/watch-outside.log" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
     fi
-    for fault in session-logout fs-error; do
+    local faults="session-logout fs-error"
+    [ $where = outside ] && faults="$faults pool-disk"  # one pool disk left to pull
+    for fault in $faults; do
       if [ $where = inside ]; then
         if [ $fault = session-logout ]; then t0=$(lab kvm logout2 | head -1); else t0=$(lab kvm fs_error); fi
         daemon=$(lab kvm first_after /tmp/watch.log "$t0" FIRING 90)
@@ -244,16 +319,24 @@ measure_watch() {
           on kvm iscsiadm -m node -T "$IQN2" -p "$P2" --logout >/dev/null; t0=$(now)
           lab kvm write m-watch-outside &
           writer=$!
+        elif [ $fault = pool-disk ]; then
+          # The other side of the mirror s3-pool-disk left (or pool-a when it did not run).
+          local pull=pool-a; on storage zpool status storage | grep -q virtio-pool-a || pull=pool-c
+          monitor storage "device_del $pull"; t0=$(now)
+          lab kvm write m-watch-pool &
+          writer=$!
         else
           lab kvm fs_error >/dev/null; t0=$(now)
         fi
         daemon=$(bash "$here/guest/lab.sh" first_after "$out/watch-outside.log" "$t0" FIRING 90)
         mon=$(bash "$here/guest/lab.sh" first_after "$out/mdadm-monitor.events" "$t0" . 20)
+        zed=$(bash "$here/guest/lab.sh" first_after "$out/zed.events" "$t0" . 20)
         [ -n "$writer" ] && wait "$writer"
         writer=
       fi
-      printf '{"measure":"watch","daemon":"%s","fault":"%s","daemon_alert_s":%s,"mdadm_monitor_s":%s,"daemon_interval_s":60}\n' \
-        "$where" "$fault" "$daemon" "$mon" | tee -a "$RES"
+      printf '{"measure":"watch","daemon":"%s","fault":"%s","zfs":"%s","daemon_alert_s":%s,"mdadm_monitor_s":%s,"zed_s":%s,"daemon_interval_s":60}\n' \
+        "$where" "$fault" "$ZFS_VERSION" "$daemon" "$mon" "${zed:-null}" | tee -a "$RES"
+      zed=
       "$SD" recover --config "$CFG" --yes --state-dir "$out/state" >"$out/recover.m-watch-$where-$fault.txt" 2>&1
       rm -rf "$out/state"/*
     done
@@ -285,6 +368,18 @@ run_scenario() {  # NAME
       on storage targetcli /backstores/block delete lun02 >/dev/null; t0=$(now)
       lab kvm write "$1" & BG+=($!)
       detect_and_recover "$1" 1 "backstore deleted" "$t0" ;;
+    s1-zvol-renamed)
+      # Someone tidies names: LIO keeps serving the zvol it opened, md notices nothing, but the
+      # backstore's path is gone (a restart of the target would not find it).
+      on storage zfs rename storage/iscsi-test02 storage/tidy-test02; t0=$(now)
+      lab kvm write "$1" & BG+=($!)
+      WAIT_DEGRADED=0 detect_and_recover "$1" 1 "zvol renamed while LIO serves it (zfs rename)" "$t0" ;;
+    s1-zvol-volmode)
+      # What a storage server's restart does after someone set volmode=none: LIO lets go of the
+      # zvol (its backstore gone), the device node goes, nothing can open it again.
+      on storage "targetcli /backstores/block delete lun02 >/dev/null && zfs set volmode=none storage/iscsi-test02"; t0=$(now)
+      lab kvm write "$1" & BG+=($!)
+      detect_and_recover "$1" 1 "zvol volmode=none under a deleted backstore (its device node gone)" "$t0" ;;
     s1-logout)
       on kvm iscsiadm -m node -T "$IQN2" -p "$P2" --logout >/dev/null; t0=$(now)
       lab kvm write "$1" & BG+=($!)
@@ -309,9 +404,17 @@ run_scenario() {  # NAME
     s5-fs)
       lab kvm fs_error >/dev/null; t0=$(now)
       WAIT_DEGRADED=0 detect_and_recover "$1" 5 "the array's filesystem went read-only" "$t0" ;;
+    s3-pool-disk)
+      # One side of the pool's mirror pulled out from under the guest (PCI hot-unplug through
+      # qemu's monitor): ZFS loses the disk, the zvols and everything above keep running.
+      monitor storage "device_del pool-b"; t0=$(now)
+      lab kvm write "$1" & BG+=($!)
+      WAIT_DEGRADED=0 detect_and_recover "$1" 3 "pool disk pulled (qemu device_del): one side of the mirror gone" "$t0" ;;
     s4-superblock)
       lab kvm superblock_overwritten; t0=$(now)
       WAIT_DEGRADED=0 detect_and_recover "$1" 4 "member superblock overwritten" "$t0" ;;
+    m-lun) measure_lun ;;
+    m-runbook) measure_runbook ;;
     m-sweep) measure_sweep ;;
     m-init) measure_init ;;
     m-watch) measure_watch ;;
