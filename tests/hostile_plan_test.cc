@@ -177,6 +177,13 @@ TEST(HostilePlan, EveryArgvOfEveryPlanKeepsEachNameWholeAndPastesBackExactly) {
   int ended = 0;
   for (const auto& argv : acted) {
     if (!getopt_tools.count(argv[0])) continue;
+    if (argv[0] == "zfs" && argv.size() > 1 && argv[1] == "set") {
+      // OpenZFS 2.1's `zfs set` has no getopt and refuses "--" (the real pool in the lab said
+      // so): its dataset follows a literal PROPERTY=VALUE and begins with the pool's letter.
+      EXPECT_EQ(std::find(argv.begin(), argv.end(), "--"), argv.end()) << describe_argv(argv);
+      EXPECT_TRUE(std::isalpha(static_cast<unsigned char>(argv.back().front()))) << describe_argv(argv);
+      continue;
+    }
     auto dd = std::find(argv.begin(), argv.end(), "--");
     EXPECT_NE(dd, argv.end()) << "no -- in " << describe_argv(argv);
     for (auto w = argv.begin() + 1; w != dd && w != argv.end(); ++w)

@@ -310,7 +310,10 @@ class Planner {
     const std::string& h = t_.storage.host;
     add("zfs.volmode:" + l.zvol, fmt::format("expose zvol {} again (volmode=dev)", l.zvol),
         "Scenario 1, Step 1: if zvol missing (fix volmode)", h, Safety::kSafe,
-        {"zfs", "set", "--", "volmode=dev", l.zvol}, "the zvol has its device node",
+        // No "--": OpenZFS 2.1's `zfs set` takes no options and refuses it (found on the lab's
+        // real pool); a dataset name begins with its pool's letter (name_rules), so it cannot be
+        // read as an option.
+        {"zfs", "set", "volmode=dev", l.zvol}, "the zvol has its device node",
         node_ok(node_id::zvol(l.zvol)))
         .rerun_safe = "setting a property to the value it has changes nothing";
     add("udev.trigger:" + l.zvol, "create the zvol's device node",

@@ -858,6 +858,8 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
                    "Extended self-test routine immediately in off-line mode\" successful.\nTesting has "
                    "begun.\n")
               : fail(fmt::format("Smartctl open device: {} failed: No such device\n", a[3]), 2);
+    else if (c == "zfs" && a[1] == "set" && std::find(argv.begin(), argv.end(), "--") != argv.end())
+      r = fail("invalid option '-'\n", 2);  // OpenZFS 2.1's zfs set has no getopt: "--" is refused
     else if (c == "zfs" && a[1] == "set")
       r = zfs_set(s, a);
     else if (c == "zfs" && a[1] == "create" && argv_has(a, "-V"))
