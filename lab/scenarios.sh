@@ -182,11 +182,14 @@ measure_runbook() {
     per+=("$(since "$t1")")
   done
   local person; person=$(since "$t0")
-  local inside_kvm inside_storage script
-  script=$(printf '%s >/dev/null 2>&1\n' "${kvm_cmds[@]}")
-  inside_kvm=$(on kvm "t0=\$(date +%s.%N); $script t1=\$(date +%s.%N); awk -v a=\$t0 -v b=\$t1 'BEGIN{printf \"%.2f\", b-a}'")
-  script=$(printf '%s >/dev/null 2>&1\n' "${storage_cmds[@]}")
-  inside_storage=$(on storage "t0=\$(date +%s.%N); $script t1=\$(date +%s.%N); awk -v a=\$t0 -v b=\$t1 'BEGIN{printf \"%.2f\", b-a}'")
+  # The same commands inside each machine, one after another in one login, timed there.
+  local inside_kvm inside_storage
+  { echo 't0=$(date +%s.%N)'; printf '%s >/dev/null 2>&1\n' "${kvm_cmds[@]}"
+    echo 'awk -v a="$t0" -v b="$(date +%s.%N)" '"'"'BEGIN{printf "%.2f", b-a}'"'"; } >"$out/runbook-kvm.sh"
+  { echo 't0=$(date +%s.%N)'; printf '%s >/dev/null 2>&1\n' "${storage_cmds[@]}"
+    echo 'awk -v a="$t0" -v b="$(date +%s.%N)" '"'"'BEGIN{printf "%.2f", b-a}'"'"; } >"$out/runbook-storage.sh"
+  inside_kvm=$(on kvm bash /out/runbook-kvm.sh)
+  inside_storage=$(on storage bash /out/runbook-storage.sh)
   t0=$(now)
   "$SD" status --config "$CFG" --json >"$out/runbook-sweep.json" 2>/dev/null
   local sweep_s; sweep_s=$(since "$t0")
