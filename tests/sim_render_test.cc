@@ -161,5 +161,67 @@ TEST(SimRender, ByPathAndLsblkMatchLab) {
   EXPECT_EQ(render_lsblk_json(s), corpus("lab/lsblk.clean.json"));
 }
 
+// The two-machine lab's real pool (OpenZFS 2.1.11, 2026-12-06, tests/lab_captures): `storage`,
+// a mirror of two virtio disks, two spares; zvols made by `lun create`.
+SimState lab_pool_state() {
+  auto topo = parse_topology(R"(
+hosts:
+  storage: {role: storage, address: 127.0.0.1}
+  kvm: {role: kvm, address: 127.0.0.1}
+storage:
+  host: storage
+  pool: storage
+  portal: 192.0.2.1:3260
+  disks: [virtio-pool-a, virtio-pool-b]
+  spare_disks: [virtio-pool-c, virtio-pool-d]
+initiator: {host: kvm, iqn: iqn.2024-01.lab.example:initiator01}
+luns:
+  - {name: test01, target: iqn.2003-01.org.linux-iscsi.lab:test01, lun: 0, zvol: storage/iscsi-test01, backstore: lun01}
+  - {name: test02, target: iqn.2003-01.org.linux-iscsi.lab:test02, lun: 0, zvol: storage/iscsi-test02, backstore: lun02}
+arrays:
+  - {name: md1, host: kvm, device: /dev/md1, level: raid1, members: [test01, test02]}
+)",
+                           "lab.yaml");
+  EXPECT_TRUE(topo.ok()) << topo.error().message;
+  SimState s = build_sim_state(*topo);
+  s.pool.scan.clear();  // a new pool: never scrubbed
+  for (auto& z : s.zvols) {
+    z.volmode = "dev";  // as lun create makes them
+    z.volsize = 512LL << 20;
+  }
+  return s;
+}
+
+std::string lab_capture(const std::string& name) {
+  std::ifstream in(std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-12-06/" + name);
+  EXPECT_TRUE(in.good()) << name;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(SimRender, ZpoolStatusMatchesTheLabsRealPoolInEachState) {
+  SimState s = lab_pool_state();
+  EXPECT_EQ(render_zpool_status(s, "storage").out, lab_capture("zpool-status.clean.txt"));
+  // s3-pool-disk: one side pulled out from under the guest (qemu device_del)
+  s.pool.disks[1].state = "REMOVED";
+  EXPECT_EQ(render_zpool_status(s, "storage").out, lab_capture("zpool-status.s3-pool-disk.fault.txt"));
+  // replaced onto the first spare, resilvered, scrubbed
+  s.pool.disks[1] = PoolDisk{};
+  s.pool.disks[1].name = "virtio-pool-c";
+  s.pool.scan = "scrub repaired 0B in 00:00:16 with 0 errors on Sun Dec  6 14:36:20 2026";
+  EXPECT_EQ(render_zpool_status(s, "storage").out, lab_capture("zpool-status.s3-pool-disk.recovered.txt"));
+}
+
+TEST(SimRender, ZfsGetMatchesTheLabsRealZvols) {
+  SimState s = lab_pool_state();
+  const std::vector<std::string> props = {"volmode", "volsize"};
+  const std::vector<std::string> zvols = {"storage/iscsi-test01", "storage/iscsi-test02"};
+  EXPECT_EQ(render_zfs_get(s, props, zvols).out, lab_capture("zfs-get.clean.txt"));
+  // s1-zvol-renamed: test02's zvol renamed away; zfs names it on stderr and prints the other
+  s.zvols[1].name = "storage/tidy-test02";
+  Rendered r = render_zfs_get(s, props, zvols);
+  EXPECT_EQ(r.err + r.out, lab_capture("zfs-get.s1-zvol-renamed.fault.txt"));
+  EXPECT_EQ(r.rc, 1);
+}
+
 }  // namespace
 }  // namespace stackdr::sim

@@ -51,8 +51,11 @@ Rendered render_zpool_status(const SimState& s, std::string_view pool) {
   if (!pool.empty() && pool != p.name) return {"", fmt::format("cannot open '{}': no such pool\n", pool), 1};
   std::string state = p.state();
   std::string out = fmt::format("  pool: {}\n state: {}\n", p.name, state);
-  bool faulted = false;
-  for (const auto& d : p.disks) faulted = faulted || d.state == "FAULTED";
+  bool faulted = false, removed = false;
+  for (const auto& d : p.disks) {
+    faulted = faulted || d.state == "FAULTED";
+    removed = removed || d.state == "REMOVED";
+  }
   if (state != "ONLINE" && faulted) {
     out +=
         "status: One or more devices are faulted in response to persistent errors.\n"
@@ -60,6 +63,14 @@ Rendered render_zpool_status(const SimState& s, std::string_view pool) {
         "\tdegraded state.\n"
         "action: Replace the faulted device, or use 'zpool clear' to mark the device\n"
         "\trepaired.\n";
+  } else if (state != "ONLINE" && removed) {
+    // As OpenZFS 2.1 prints it, its missing quote before "zpool online" included.
+    out +=
+        "status: One or more devices has been removed by the administrator.\n"
+        "\tSufficient replicas exist for the pool to continue functioning in a\n"
+        "\tdegraded state.\n"
+        "action: Online the device using zpool online' or replace the device with\n"
+        "\t'zpool replace'.\n";
   } else if (state != "ONLINE") {
     out +=
         "status: One or more devices could not be used because the label is missing or\n"
@@ -68,7 +79,10 @@ Rendered render_zpool_status(const SimState& s, std::string_view pool) {
         "action: Replace the device using 'zpool replace'.\n"
         "   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-4J\n";
   }
-  out += fmt::format("  scan: {}\nconfig:\n\n", p.scanning ? scan_progress(*p.scanning) : p.scan);
+  // A pool never scrubbed nor resilvered has no scan line at all.
+  if (p.scanning || !p.scan.empty())
+    out += fmt::format("  scan: {}\n", p.scanning ? scan_progress(*p.scanning) : p.scan);
+  out += "config:\n\n";
   std::string replacing = p.scanning ? p.scanning->replacing : "";
   size_t width = std::max<size_t>(p.name.size(), 2 + p.vdev.size());
   for (const auto& d : p.disks) width = std::max(width, (replacing.empty() ? 4 : 6) + d.name.size());
