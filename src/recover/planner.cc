@@ -811,11 +811,18 @@ class Planner {
       src = a->device;
     else if (const LunConfig* l = t_.lun(d.source))
       src = t_.by_path(*l);
-    add("virsh.attach:" + vm.name + "/" + d.target,
-        fmt::format("attach {} to {} as {}", src, vm.name, d.target),
-        "Scenario 5: VM cannot access storage (re-attach)", vm.host, Safety::kSafe,
-        {"virsh", "attach-disk", vm.name, src, d.target, "--targetbus", "virtio", "--live"},
-        d.target + " is attached", node_ok(node_id::vm_disk(vm, d)));
+    // The bus the target's name says, as libvirt reads it (vdX virtio, sdX SCSI: the VM's
+    // virtio-scsi controller); the runbook's cache='none'. What `virsh attach-disk` cannot
+    // carry (error_policy) is said, not dropped silently: the definition keeps it, and the
+    // next start of the VM applies it.
+    std::string bus = text::starts_with(d.target, "sd") ? "scsi" : text::starts_with(d.target, "hd") ? "ide" : "virtio";
+    Step& s = add("virsh.attach:" + vm.name + "/" + d.target,
+                  fmt::format("attach {} to {} as {}", src, vm.name, d.target),
+                  "Scenario 5, Step 3: VM attachment issue (reattach)", vm.host, Safety::kSafe,
+                  {"virsh", "attach-disk", vm.name, src, d.target, "--targetbus", bus, "--cache", "none", "--live"},
+                  d.target + " is attached", node_ok(node_id::vm_disk(vm, d)));
+    s.predict = "attached live with cache=none; an error_policy in the VM's definition applies again from its next "
+                "start (virsh attach-disk cannot set it)";
   }
 
   void vm_disk(const VmConfig& vm, const VmDiskConfig& d) { attach(vm, d); }
@@ -827,9 +834,26 @@ class Planner {
     fsck_and_mount(f);
   }
 
+  // A VM that is shut off is started; one paused (libvirt's error_policy='stop' pauses it on an
+  // I/O error, so the guest never sees the error) is resumed, once the disks under it are
+  // healthy again: the write it stopped on is then retried and succeeds.
   void vm_start(const VmConfig& vm) {
+    if (domain_state(vm) == "paused") {
+      add("virsh.resume:" + vm.name, "resume " + vm.name + " (paused on an I/O error)",
+          "Scenario 2, Step 5: recover VMs", vm.host, Safety::kSafe, {"virsh", "resume", vm.name},
+          vm.name + " is running", node_ok(node_id::vm(vm)));
+      return;
+    }
     add("virsh.start:" + vm.name, "start " + vm.name, "Scenario 2, Step 5: recover VMs", vm.host,
         Safety::kSafe, {"virsh", "start", vm.name}, vm.name + " is running", node_ok(node_id::vm(vm)));
+  }
+
+  std::string domain_state(const VmConfig& vm) const {
+    auto k = v_.observation.kvm.find(vm.host);
+    if (k == v_.observation.kvm.end() || !k->second.domains) return "";
+    for (const auto& d : k->second.domains->domains)
+      if (d.name == vm.name) return d.state;
+    return "";
   }
 
   const Topology& t_;

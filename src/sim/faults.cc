@@ -78,6 +78,16 @@ Result<bool> zvol_renamed(SimState& s) {
   return true;
 }
 
+// The VM paused by libvirt on an I/O error (error_policy='stop'): its disk failed for a while
+// and is back, but the guest stays stopped until someone resumes it.
+Result<bool> vm_paused(SimState& s) {
+  if (s.topology.vms.empty()) return Error{"the topology has no VM"};
+  Vm* v = s.vm(s.topology.vms.front().name);
+  if (!v) return Error{"no domain for " + s.topology.vms.front().name};
+  v->state = "paused";
+  return true;
+}
+
 Result<bool> session_logout(SimState& s) {
   auto l = member_lun(s);
   if (!l) return l.error();
@@ -221,6 +231,8 @@ const std::vector<Fault>& fault_catalog() {
        "the array was assembled with a member whose event count is stale", md_events_mismatch},
       {"vm-disk-detached", 5, "vm-disk-detached", "the array's virtio disk is detached from the VM",
        vm_disk_detached},
+      {"vm-paused", 5, "vm-not-running",
+       "the VM is paused on an I/O error (error_policy=stop); its disk is healthy again", vm_paused},
       {"vm-fs-readonly", 5, "fs-readonly", "the VM's filesystem on the array went read-only", vm_fs_readonly},
   };
   return f;

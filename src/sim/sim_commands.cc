@@ -662,8 +662,15 @@ Rendered virsh(SimState& s, const Argv& a) {
       }
     return fail(fmt::format("error: No disk found whose source path or target is {}\n", a[3]));
   }
+  if (a[1] == "resume") {
+    if (v->state != "paused")
+      return fail("error: Failed to resume domain '" + v->name +
+                  "'\nerror: Requested operation is not valid: domain is not running\n");
+    v->state = "running";
+    return ok(fmt::format("Domain '{}' resumed\n\n", v->name));
+  }
   if (a[1] == "start") {
-    if (v->state == "running")
+    if (v->state == "running" || v->state == "paused")  // a paused domain is active
       return fail("error: Failed to start domain '" + v->name +
                   "'\nerror: Requested operation is not valid: domain is already running\n");
     v->state = "running";
@@ -888,7 +895,8 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
       r = wipefs(s, a);
     else if (c == "/usr/share/mdadm/checkarray")
       r = checkarray(s, a);
-    else if (c == "virsh" && (a[1] == "attach-disk" || a[1] == "detach-disk" || a[1] == "start"))
+    else if (c == "virsh" &&
+             (a[1] == "attach-disk" || a[1] == "detach-disk" || a[1] == "start" || a[1] == "resume"))
       r = virsh(s, a);
     else if (c == "umount" || c == "e2fsck" || c == "mount")
       r = guest(s, host, a);
