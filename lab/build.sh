@@ -39,7 +39,7 @@ owner() {  # the package that ships a library; dpkg knows it under /lib or /usr/
 lib_packages=$(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | while read -r lib; do owner "$lib"; done |
   cut -d: -f1 | sort -u | paste -sd, -)
 [ -n "$lib_packages" ] || { echo "lab/build.sh: cannot tell which packages $bin needs"; exit 1; }
-stamp=$( (cat "$here/build.sh" "$here/guest/init" "$here/guest/zed-stamp.sh" "$here/zfs-modules.sh"; echo "$lib_packages") | sha256sum | cut -c1-16)
+stamp=$( (cat "$here/build.sh" "$here/guest/init" "$here/guest/zed-stamp.sh" "$here/zfs-modules.sh" "$here/vm/init"; echo "$lib_packages") | sha256sum | cut -c1-16)
 if [ -f "$W/root.raw" ] && [ "$(cat "$W/stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "== lab guest image is up to date ($W)"
   exit 0
@@ -47,7 +47,7 @@ fi
 
 # The guest's packages: the kernel and the stack's tools, OpenSSH's server, and the shared
 # libraries stackdr links to (above).
-guest_packages=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,iputils-ping,nftables,openssh-server,zfsutils-linux,zfs-zed,smartmontools,$lib_packages
+guest_packages=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,iputils-ping,nftables,openssh-server,zfsutils-linux,zfs-zed,smartmontools,libvirt-daemon,libvirt-clients,qemu-system-x86,busybox-static,$lib_packages
 t0=$(date +%s)
 if [ ! -f "$W/rootfs/.debootstrap-done" ]; then
   echo "== debootstrap (about 2 minutes; log in $W/debootstrap.log)"
@@ -105,6 +105,28 @@ chroot "$R" depmod "$K"
 echo "options zfs zfs_arc_max=201326592" >"$R/etc/modprobe.d/zfs.conf"
 # zed's events, stamped as they come (the lab times stackdr against zed): every event class.
 install -m 755 "$here/guest/zed-stamp.sh" "$R/etc/zfs/zed.d/all-stackdr-lab-stamp.sh"
+# libvirt's qemu driver will not start without its user (libvirt-daemon-system, which makes it,
+# brings a network stack the lab does not use); the lab's qemu.conf runs qemu as root.
+chroot "$R" getent passwd libvirt-qemu >/dev/null ||
+  chroot "$R" useradd --system --user-group --no-create-home --home-dir /var/lib/libvirt libvirt-qemu
+# The KVM machine's VM (libvirt, nested TCG): Debian's kernel and a busybox initramfs with the
+# modules its disks (virtio-blk, virtio-scsi) and ext4 need, so it boots in seconds, not the
+# minutes a whole distribution would take two emulators deep.
+vm=$R/lab/vm
+rm -rf "$vm"
+mkdir -p "$vm/root/bin" "$vm/root/proc" "$vm/root/sys" "$vm/root/dev" "$vm/root/mnt"
+cp "$R/bin/busybox" "$vm/root/bin/busybox"
+install -m 755 "$here/vm/init" "$vm/root/init"
+chroot "$R" modprobe --show-depends -S "$K" -a virtio_pci virtio_scsi sd_mod virtio_blk ext4 |
+  awk '$1 == "insmod" {print $2}' | sort -u | while read -r ko; do
+    mkdir -p "$vm/root$(dirname "$ko")"
+    cp "$R$ko" "$vm/root$ko"
+  done
+cp "$R/lib/modules/$K/"modules.{order,builtin,builtin.modinfo} "$vm/root/lib/modules/$K/"
+depmod -b "$vm/root" "$K" 2>/dev/null || chroot "$R" depmod -b /lab/vm/root "$K"
+chroot "$R" sh -c 'cd /lab/vm/root && find . | cpio -o -H newc --quiet | gzip -1 >/lab/vm/initrd.img'
+cp "$R/boot/vmlinuz-$K" "$vm/vmlinuz"
+rm -rf "$vm/root"
 cp "$R/boot/vmlinuz-$K" "$W/vmlinuz"
 cp "$R/boot/initrd.img-$K" "$W/initrd.img"
 rm -f "$W/root.raw"

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# lab/run.sh [SCENARIO...]: the real-kernel lab in one command, on two machines. Builds
-# stackdr, builds (or reuses) the guest image, boots two qemu guests headless under TCG — a
-# storage server (LIO over two virtio disks) and a KVM host (open-iscsi, MD RAID1, ext4) —
+# lab/run.sh [all | ci | SCENARIO...]: the real-kernel lab in one command, on two machines.
+# Builds stackdr, builds (or reuses) the guest image, boots two qemu guests headless under TCG —
+# a storage server (OpenZFS pool `storage`, zvols made by `stackdr lun create`, LIO) and a KVM
+# host (open-iscsi, MD RAID1, ext4, later a libvirt VM on the array) —
 # joined by two storage links (qemu socket netdevs over UDP on 127.0.0.1, guest addresses in
 # 192.0.2.0/24), each guest with its own sshd reached through a port forward on 127.0.0.1.
 # stackdr runs here, outside both, and reaches each over SSH with a key this script makes.
 # Faults are injected from outside: over SSH, or through qemu's monitor (a storage link taken
 # down is a real link loss). Prints one JSON line per scenario and "N passed, N failed".
-# Scenarios (default: all but m-stall, in this order): s1-lun s1-backstore s1-logout s2-leg
-# s2-target s4-events s5-fs s2-all s4-superblock; measurements: m-sweep (a sweep over SSH against the
+# Scenarios (default: all but m-stall, in the order of $all below): s1-lun s1-backstore
+# s1-logout s1-zvol-renamed s1-zvol-volmode s2-leg s2-target s4-events s5-fs s2-all
+# s4-superblock s3-pool-disk (a pool disk pulled through qemu's monitor), s5-vm-detach and
+# s5-vm-pause (the libvirt VM); measurements: m-lun (lun create / remove on the real pool),
+# m-runbook (the runbook's diagnosis commands, each a fresh SSH login, against one sweep), m-vm
+# (what booting the VM costs under nested TCG), m-sweep (a sweep over SSH against the
 # same sweep run inside the guests, and what opening the connections costs), m-resync (bitmap
 # re-add vs the runbook's zero-superblock + add, same outage), m-stall (write stall on a
 # one-link loss, open-iscsi default timers vs the ones stackdr recommends), m-watch (the daemon
@@ -23,7 +28,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 W=${LAB_CACHE:-/var/tmp/stackdr-lab}
-scen=${*:-s1-lun s1-backstore s1-logout s1-zvol-renamed s1-zvol-volmode s2-leg s2-target s4-events s5-fs s2-all s4-superblock s3-pool-disk m-lun m-runbook m-init m-sweep m-watch m-resync m-lint}
+# `all` (the default): every scenario and measurement, in this order (the VM's come last: from
+# m-vm on, md1 is the VM's disk). `ci`: each scenario class at least once and the measures the
+# README quotes that CI can afford, inside CI's budget (see the README's lab section).
+all="s1-lun s1-backstore s1-logout s1-zvol-renamed s1-zvol-volmode s2-leg s2-target s4-events s5-fs s2-all s4-superblock s3-pool-disk m-lun m-runbook m-init m-sweep m-watch m-resync m-lint m-vm s5-vm-detach s5-vm-pause"
+ci="s1-zvol-volmode s1-zvol-renamed s2-leg s4-superblock s5-fs s3-pool-disk m-lun m-runbook m-vm s5-vm-detach s5-vm-pause"
+case "${*:-all}" in
+  all) scen=$all ;;
+  ci) scen=$ci ;;
+  *) scen=$* ;;
+esac
 base=${LAB_PORT_BASE:-22600}
 ssh_port_storage=$base ssh_port_kvm=$((base + 1))
 mon_storage=$((base + 2)) mon_kvm=$((base + 3))
@@ -196,9 +210,9 @@ t_setup=$(now)
 ZFS_VERSION=$(lab storage storage_setup | tail -1)
 # The LUNs as an admin makes them: stackdr, from here over SSH (zvol, backstore, target, LUN,
 # ACL, saved configuration).
-for l in test01 test02; do
-  "$SD" lun create "$l" --size 512M --config "$CFG" --yes --state-dir "$out/state" >>"$out/lun-create.txt" 2>&1 ||
-    { echo "== stackdr lun create $l failed; see $out/lun-create.txt"; exit 1; }
+for l in test01:512M test02:512M boot01:64M; do  # boot01: the VM's boot disk, not mirrored
+  "$SD" lun create "${l%%:*}" --size "${l#*:}" --config "$CFG" --yes --state-dir "$out/state" >>"$out/lun-create.txt" 2>&1 ||
+    { echo "== stackdr lun create ${l%%:*} failed; see $out/lun-create.txt"; exit 1; }
 done
 rm -rf "$out/state"/*
 lab storage storage_pin_portals

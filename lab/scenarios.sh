@@ -352,6 +352,80 @@ measure_watch() {
   done
 }
 
+# The VM phase (after the host-side scenarios): md1 becomes the data disk of a libvirt VM on the
+# KVM machine (nested TCG), its boot disk the non-mirrored LUN boot01. The topology stackdr is
+# given for it ($CFG_VM) has the VM and no filesystem on the KVM machine itself: the VM owns md1.
+CFG_VM=$out/lab-vm.yaml
+VM_UP=
+vm_phase() {
+  [ -n "$VM_UP" ] && [ "$VM_UP" != failed ] && return 0
+  [ "$VM_UP" = failed ] && return 1
+  VM_UP=failed
+  local bootdev boot_s uptime mounted
+  bootdev=$(lab kvm vm_login) || { echo '{"measure":"m-vm","vm":"libvirt","error":"boot01 did not log in"}' | tee -a "$RES"; return 1; }
+  read -r boot_s uptime mounted < <(lab kvm vm_setup "$bootdev")
+  on kvm cat /tmp/vm1-console.log >"$out/kvm/vm1-console.log" 2>/dev/null
+  on kvm cat /var/log/libvirt/qemu/vm1.log >"$out/kvm/vm1-qemu.log" 2>/dev/null
+  if [ -z "$boot_s" ]; then
+    echo '{"measure":"m-vm","vm":"libvirt","error":"the VM did not say VM-READY in 600 s (see kvm/vm1-console.log)"}' | tee -a "$RES"
+    return 1
+  fi
+  sed '/mountpoint: \/mnt\/md1/d' "$CFG" |
+    awk '{print} /^luns:/ {print "  - name: boot01\n    target: iqn.2003-01.org.linux-iscsi.lab:boot01\n    lun: 0\n    zvol: storage/iscsi-boot01\n    backstore: boot01"}' >"$CFG_VM"
+  cat >>"$CFG_VM" <<'EOT'
+vms:
+  - name: vm1
+    host: kvm
+    disks:
+      - {target: vda, source: boot01, boot: true}   # the non-mirrored LUN
+      - {target: sda, source: md1}                  # virtio-scsi, cache=none, error_policy=stop
+EOT
+  jq -nc --arg b "$boot_s" --arg u "$uptime" --argjson m "$([ "$mounted" = 1 ] && echo true || echo false)" \
+    --argjson st "$("$SD" status --config "$CFG_VM" --json 2>/dev/null | jq -c '{status, findings: (.findings | length)}')" \
+    '{measure: "m-vm", vm: "libvirt", emulation: "nested TCG (qemu TCG inside a TCG guest)", kernel_and_busybox_initramfs: true,
+      start_to_ready_s: ($b | tonumber), guest_uptime_at_ready_s: ($u | tonumber), data_disk_mounted_in_vm: $m, stackdr_status: $st}' | tee -a "$RES"
+  VM_UP=1
+}
+
+# A VM scenario's line: detected, recovered (stackdr recover over SSH with $CFG_VM), the VM
+# running with its data disk attached, its data intact and its own writes going on (read in the
+# VM over its serial console).
+vm_recover_and_verify() {  # NAME SCENARIO FAULT DETECTED
+  local t0 rc rec_s running attached intact moves state
+  capture "$1.fault"
+  t0=$(now)
+  "$SD" recover --config "$CFG_VM" --yes --state-dir "$out/state" >"$out/recover.$1.txt" 2>&1
+  rc=$? rec_s=$(since "$t0")
+  [ ${#BG[@]} -gt 0 ] && wait "${BG[@]}"
+  BG=()
+  local remount; remount=$(lab kvm vm_remount_if_needed)
+  read -r running attached intact moves < <(lab kvm vm_verify)
+  state=$(lab kvm vm_state | tr -d '\n')
+  capture "$1.recovered"
+  local ok=false
+  [ $rc = 0 ] && [ "$running" = true ] && [ "$attached" = true ] && [ "$intact" = true ] && [ "$moves" = true ] && ok=true
+  jq -nc --argjson n "$2" --arg f "$3" --arg zfs "$ZFS_VERSION" --argjson d "$4" --argjson ds "$DETECT_S" \
+    --argjson diag "$DIAG" --argjson ok "$ok" --argjson rc "$rc" --arg rs "$rec_s" --argjson r "${running:-false}" \
+    --argjson a "${attached:-false}" --argjson i "${intact:-false}" --argjson m "${moves:-false}" --arg st "$state" \
+    --arg paused "${PAUSED:-}" --argjson rm "${remount:-false}" \
+    '{scenario: $n, fault: $f, machines: 2, transport: "ssh", zfs: $zfs, vm: "libvirt", detected: $d, detect_s: $ds,
+      diagnosis: $diag, paused_reason: $paused, recovered: $ok, recover_exit: $rc, recover_s: ($rs | tonumber),
+      vm_running: $r, data_disk_attached: $a, data_intact: $i, vm_writes_go_on: $m, domstate_after: $st,
+      data_intact_checked_in_vm: true, in_vm_remount_by_lab_as_operator: $rm, bundles_match: true}' | tee -a "$RES"
+  rm -rf "$out/state"/*
+}
+
+# A VM scenario that could not run (the VM did not come up): its line says so.
+vm_unavailable() {
+  jq -nc --arg s "$1" --arg zfs "$ZFS_VERSION" '{scenario: 5, fault: ($s + ": no VM (see the m-vm line)"), machines: 2,
+    transport: "ssh", zfs: $zfs, vm: "libvirt", detected: false, recovered: false, data_intact: false, bundles_match: false}' | tee -a "$RES"
+}
+
+# detect(), with the VM's topology.
+vm_detect() {
+  local save=$CFG; CFG=$CFG_VM; detect "$1"; local rc=$?; CFG=$save; return $rc
+}
+
 # Times the detection from T0, then recovers and verifies.
 detect_and_recover() {  # NAME SCENARIO FAULT T0
   local d=false
@@ -416,6 +490,27 @@ run_scenario() {  # NAME
     s4-superblock)
       lab kvm superblock_overwritten; t0=$(now)
       WAIT_DEGRADED=0 detect_and_recover "$1" 4 "member superblock overwritten" "$t0" ;;
+    m-vm) vm_phase ;;
+    s5-vm-detach)
+      vm_phase || { vm_unavailable "$1"; return; }
+      on kvm virsh detach-disk vm1 sda --live >/dev/null; t0=$(now)
+      local d=false; vm_detect "$t0" && d=true
+      vm_recover_and_verify "$1" 5 "the VM's data disk detached (virsh detach-disk --live)" $d ;;
+    s5-vm-pause)
+      # Both storage links lost: md loses both legs and fails the VM's writes; libvirt's
+      # error_policy='stop' pauses the VM instead of handing the guest the error.
+      vm_phase || { vm_unavailable "$1"; return; }
+      link A off; link B off; t0=$(now)
+      local i=0; PAUSED=
+      while [ $i -lt 90 ]; do
+        PAUSED=$(on kvm virsh domstate vm1 --reason 2>/dev/null | tr -d '\n')
+        case $PAUSED in paused*) break ;; esac
+        sleep 2; i=$((i + 2))
+      done
+      link A on; link B on
+      local d=false; vm_detect "$t0" && d=true
+      vm_recover_and_verify "$1" 5 "both storage links lost: the VM paused on an I/O error (error_policy=stop)" $d
+      PAUSED= ;;
     m-lun) measure_lun ;;
     m-runbook) measure_runbook ;;
     m-sweep) measure_sweep ;;

@@ -44,15 +44,16 @@ storage_setup() {
 # each target listens on its own storage link only, so a link lost takes one leg; in the lab the
 # portal is the one thing not left as stackdr made it (targetcli's default 0.0.0.0:3260).
 storage_pin_portals() {
-  python3 - $IQN1 $IQN2 <<'EOPY'
+  python3 - $IQN1 $IQN2 iqn.2003-01.org.linux-iscsi.lab:boot01 <<'EOPY'
 import sys
 from rtslib_fb import RTSRoot, Target, FabricModule, NetworkPortal
 iscsi = FabricModule("iscsi")
-tpgs = [next(Target(iscsi, iqn, mode="lookup").tpgs) for iqn in sys.argv[1:3]]
+iqns = sys.argv[1:4]  # test01, test02, boot01
+tpgs = [next(Target(iscsi, iqn, mode="lookup").tpgs) for iqn in iqns]
 for tpg in tpgs:  # all first: an address cannot listen while 0.0.0.0 holds the port
     for p in list(tpg.network_portals):
         p.delete()
-for tpg, ip in zip(tpgs, ["192.0.2.1", "192.0.2.65"]):
+for tpg, ip in zip(tpgs, ["192.0.2.1", "192.0.2.65", "192.0.2.1"]):
     NetworkPortal(tpg, ip, 3260)
 RTSRoot().save_to_file()
 EOPY
@@ -202,6 +203,115 @@ superblock_overwritten() {
   dd if=/dev/zero of="$(member2)" bs=4096 seek=1 count=1 conv=notrunc status=none; sync
   mdadm --assemble /dev/md1 "$(member1)" "$(member2)" >/out/kvm/assemble.s4-superblock.txt 2>&1
 }
+# The VM (runbook: sjm-explore; here vm1): libvirt's qemu driver, the domain as the runbook has
+# it: its boot disk the non-mirrored LUN (virtio), its data disk /dev/md1 (virtio-scsi,
+# cache='none', error_policy='stop': a write md cannot do pauses the VM instead of reaching the
+# guest), a kernel and busybox initramfs (lab/vm/init), its serial console on a unix socket
+# (input) and a log file (output). md1 is unmounted here first: from now on the VM owns it.
+VM=vm1
+VMLOG=/tmp/$VM-console.log
+BOOT_IQN=iqn.2003-01.org.linux-iscsi.lab:boot01
+# The VM's boot disk: the non-mirrored LUN boot01 (made by stackdr lun create at set-up), logged
+# in only now so the array's members keep their names. Prints its by-path name.
+vm_login() {
+  iscsiadm -m discovery -t sendtargets -p $P1 >/dev/null
+  iscsiadm -m node -T $BOOT_IQN -p $P1 --login >/dev/null
+  local bp=/dev/disk/by-path/ip-$P1-iscsi-$BOOT_IQN-lun-0
+  wait_bypath $bp && echo $bp
+}
+VMSOCK=/run/$VM.console
+vm_setup() {  # BOOT_DEVICE: prints the seconds from `virsh start` to the VM saying VM-READY
+  (cd /mnt/md1 && sha256sum base* >/mnt/md1/base.sha); sync
+  umount /mnt/md1
+  mkdir -p /run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/qemu
+  printf 'user = "root"\ngroup = "root"\ndynamic_ownership = 0\nstdio_handler = "file"\n' >/etc/libvirt/qemu.conf
+  virtlogd -d; libvirtd -d
+  local i=0; while ! virsh -c qemu:///system version >/dev/null 2>&1 && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done
+  cat >/tmp/$VM.xml <<EOX
+<domain type='qemu'>
+  <name>$VM</name>
+  <memory unit='MiB'>192</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>/lab/vm/vmlinuz</kernel>
+    <initrd>/lab/vm/initrd.img</initrd>
+    <cmdline>console=ttyS0 panic=-1 quiet mitigations=off</cmdline>
+  </os>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <disk type='block' device='disk'>
+      <driver name='qemu' type='raw' cache='none' io='native'/>
+      <source dev='$1'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <controller type='scsi' index='0' model='virtio-scsi'/>
+    <disk type='block' device='disk'>
+      <driver name='qemu' type='raw' cache='none' io='native' error_policy='stop'/>
+      <source dev='/dev/md1'/>
+      <target dev='sda' bus='scsi'/>
+    </disk>
+    <serial type='unix'>
+      <source mode='bind' path='$VMSOCK'/>
+      <log file='$VMLOG' append='off'/>
+      <target port='0'/>
+    </serial>
+  </devices>
+</domain>
+EOX
+  virsh define /tmp/$VM.xml >/dev/null || return 1
+  local t0; t0=$(date +%s.%N)
+  virsh start $VM >/dev/null || return 1
+  i=0; while ! grep -q VM-READY $VMLOG 2>/dev/null && [ $i -lt 3000 ]; do sleep 0.2; i=$((i+1)); done
+  grep -q VM-READY $VMLOG || return 1
+  awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'
+  echo " $(grep -o 'VM-READY uptime=[0-9.]*' $VMLOG | cut -d= -f2) $(grep -c VM-MOUNTED $VMLOG)"
+}
+# A command inside the VM, over its serial console: what it printed, between two markers.
+vm_cmd() {  # COMMAND...
+  python3 - "$VMSOCK" "$VMLOG" "$*" <<'EOPY'
+import socket, sys, time, uuid
+sock, log, cmd = sys.argv[1:4]
+tag = uuid.uuid4().hex[:8]
+start = len(open(log, errors="replace").read())
+s = socket.socket(socket.AF_UNIX)
+s.connect(sock)
+s.sendall(("echo B-%s; %s; echo E-%s $?\n" % (tag, cmd, tag)).encode())
+deadline = time.time() + 300
+while time.time() < deadline:
+    text = open(log, errors="replace").read()[start:]
+    after = text.split("\nB-%s" % tag, 1)[1] if ("\nB-%s" % tag) in text else ""
+    if ("E-%s " % tag) in after and after.split("E-%s " % tag, 1)[1].strip():
+        body, rc = after.split("E-%s " % tag, 1)
+        sys.stdout.write(body.replace("\r", "").lstrip("\n"))
+        sys.exit(int(rc.split()[0]))
+    time.sleep(0.2)
+sys.exit(124)
+EOPY
+}
+# After a VM scenario: "RUNNING ATTACHED INTACT HEARTBEAT_MOVES"
+vm_verify() {
+  local running=false attached=false intact=false moves=false
+  virsh domstate $VM 2>/dev/null | grep -q '^running' && running=true
+  virsh domblklist $VM 2>/dev/null | grep -q '^ *sda *\/dev\/md1' && attached=true
+  vm_cmd 'grep -q " /mnt/raid ext4 rw" /proc/mounts && cd /mnt/raid && echo 3 >/proc/sys/vm/drop_caches && sha256sum -c base.sha' >/dev/null 2>&1 && intact=true
+  local a b; a=$(vm_cmd cat /mnt/raid/vm-heartbeat 2>/dev/null); sleep 5; b=$(vm_cmd cat /mnt/raid/vm-heartbeat 2>/dev/null)
+  [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] && moves=true
+  echo "$running $attached $intact $moves"
+}
+vm_state() { virsh domstate $VM --reason; }
+# The runbook's Scenario 5, Step 4 ("inside VM: remount"), done by the lab as the operator over
+# the VM's console when the guest's filesystem lost its disk (a live detach takes the SCSI disk
+# away from under the mount): stackdr has no way into this VM. Prints true when it was needed.
+vm_remount_if_needed() {
+  if vm_cmd 'echo x >/mnt/raid/.probe && sync && grep -q " /mnt/raid ext4 rw" /proc/mounts' >/dev/null 2>&1; then
+    echo false; return
+  fi
+  vm_cmd 'umount -l /mnt/raid; d=$(ls /sys/block | grep "^sd" | head -1); mount -t ext4 /dev/$d /mnt/raid' >/dev/null 2>&1
+  echo true
+}
+
 # The daemon inside this machine (m-watch): md's events are local here; the storage server is
 # reached over SSH across storage link A with the lab's key. Its log lines are stamped with this
 # machine's clock as they come, like mdadm --monitor's events.
