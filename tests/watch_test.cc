@@ -372,6 +372,16 @@ TEST(Watch, ZfsEventsAboutThePoolMatterAndItsHistoryDoesNot) {
 // The topology's `watch:` section sets what the command line does not: here the interval, and
 // auto-recovery off for one cause — the failure is alerted and opened as an incident, and left
 // for an operator (`recover --resume` continues that incident).
+TEST(Watch, LibvirtEventsAboutAVmMatter) {
+  // As virsh 9.0 prints them (`virsh event --all --loop`).
+  EXPECT_TRUE(virsh_event_matters("event 'lifecycle' for domain 'vm1': Suspended I/O Error"));
+  EXPECT_TRUE(virsh_event_matters("event 'io-error' for domain 'vm1': /dev/md1 (ua-sda) pause"));
+  EXPECT_TRUE(virsh_event_matters("event 'device-removed' for domain 'vm1': scsi0-0-0-0"));
+  EXPECT_FALSE(virsh_event_matters("event 'reboot' for domain 'vm1'"));
+  EXPECT_FALSE(virsh_event_matters("events received: 3"));
+  EXPECT_FALSE(virsh_event_matters(""));
+}
+
 TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-policy-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -508,6 +518,43 @@ TEST(Watch, AKernelLogLineOnAnSshHostWakesASweep) {
   std::string page;
   EXPECT_TRUE(woken(
       port, "stackdr_watch_events_total{source=\"kmsg\",host=\"lab\"}", [] {}, page))
+      << page << d.output();
+  double took = 0;
+  EXPECT_EQ(d.terminate(3000ms, took), 0) << d.output();
+  fs::remove_all(dir);
+}
+
+// libvirt's events reach the daemon through the SSH host's follower: a stand-in `virsh` (first
+// in the host's command_path) prints one event line as virsh 9.0 does, which wakes a sweep.
+TEST(Watch, ALibvirtEventOnAnSshHostWakesASweep) {
+  testing::TestSshd sshd;
+  fs::path dir = fs::temp_directory_path() / ("stackdr-watch-virsh-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "bin");
+  std::ofstream(dir / "bin" / "virsh") << "#!/bin/sh\n"
+                                          "[ \"$1\" = event ] || exit 1\n"
+                                          "sleep 3\n"
+                                          "echo \"event 'lifecycle' for domain 'vm1': Suspended I/O Error\"\n"
+                                          "exec sleep 3600\n";
+  fs::permissions(dir / "bin" / "virsh", fs::perms::owner_all);
+  std::string text = testing::read_file(STACKDR_TESTS_DIR "/../config/lab.yaml");
+  std::string ssh = fmt::format(
+      "    transport: ssh\n    address: 127.0.0.1\n    port: {}\n    user: root\n    identity: {}\n"
+      "    command_path: {}:/usr/sbin:/usr/bin:/sbin:/bin\n"
+      "    ssh_options: [UserKnownHostsFile={}, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]\n",
+      sshd.port(), (sshd.dir() / "client_key").string(), (dir / "bin").string(),
+      (sshd.dir() / "known_hosts").string());
+  std::string topo = "hosts:\n  lab:\n    role: kvm\n" + ssh + "  target:\n    role: storage\n" + ssh +
+                     text.substr(text.find("\nstorage:"));
+  std::ofstream(dir / "ssh.yaml") << topo;
+  Daemon d({"watch", "--config", (dir / "ssh.yaml").string(), "--state-dir", (dir / "state").string(),
+            "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},
+           dir / "watch.log");
+  int port = d.wait_ready(60s);
+  ASSERT_GT(port, 0) << d.output();
+  std::string page;
+  EXPECT_TRUE(woken(
+      port, "stackdr_watch_events_total{source=\"virsh\",host=\"lab\"}", [] {}, page))
       << page << d.output();
   double took = 0;
   EXPECT_EQ(d.terminate(3000ms, took), 0) << d.output();

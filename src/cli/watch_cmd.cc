@@ -287,21 +287,28 @@ void Watch::count_event(const std::string& source, const std::string& host) {
 
 void Watch::follow_remote_hosts() {
   if (ctx_->sim()) return;
-  // A storage server this daemon runs on: its ZFS events through the same follower, run here
-  // for zpool alone (md and the kernel log are read by the daemon itself).
+  // Machines this daemon runs on: their ZFS events (a storage server) and libvirt's (a KVM host
+  // with VMs) through the same follower, run here for those alone (md and the kernel log are
+  // read by the daemon itself).
   const Topology& t = ctx_->topology();
-  if (const HostConfig* st = t.host(t.storage.host);
-      st && st->transport == "local" && !t.storage.pool.empty() && !followers_.count(st->name)) {
-    bool have_zpool = false;
+  auto installed = [](const char* tool) {
     for (auto dir : text::split(LocalHost::kDefaultPath, ':'))
-      have_zpool = have_zpool || ::access((std::string(dir) + "/zpool").c_str(), X_OK) == 0;
+      if (::access((std::string(dir) + "/" + tool).c_str(), X_OK) == 0) return true;
+    return false;
+  };
+  for (const auto& h : t.hosts) {
+    if (h.transport != "local" || followers_.count(h.name)) continue;
+    Argv argv = {"perl", "-e", RemoteFollower::script()};
+    if (h.name == t.storage.host && !t.storage.pool.empty() && installed("zpool")) argv.push_back("zpool");
+    bool runs_vms = std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == h.name; });
+    if (runs_vms && installed("virsh")) argv.push_back("virsh");
+    if (argv.size() == 3) continue;
     std::string why;
-    if (have_zpool)
-      if (auto f = RemoteFollower::start({"perl", "-e", RemoteFollower::script(), "zpool"},
-                                         LocalHost::kDefaultPath, {}, std::chrono::seconds(20), why))
-        followers_[st->name] = std::move(f);
-    if (!why.empty() && follow_failed_[st->name] != why) log_line("cannot follow zpool events here: " + why);
-    if (!why.empty()) follow_failed_[st->name] = why;
+    if (auto f = RemoteFollower::start(argv, LocalHost::kDefaultPath, {}, std::chrono::seconds(20), why))
+      followers_[h.name] = std::move(f);
+    if (!why.empty() && follow_failed_[h.name] != why)
+      log_line("cannot follow " + text::join(Argv(argv.begin() + 3, argv.end()), " and ") + " events here: " + why);
+    if (!why.empty()) follow_failed_[h.name] = why;
   }
   for (const auto& h : t.hosts) {
     if (h.transport != "ssh" || followers_.count(h.name)) continue;
@@ -896,6 +903,11 @@ int Watch::run() {
         } else if (text::starts_with(line, "zpool ") && zfs_event_matters(std::string_view(line).substr(6))) {
           count_event("zpool", followed[i]);
           why = "zpool";
+        } else if (text::starts_with(line, "virsh ") && virsh_event_matters(std::string_view(line).substr(6))) {
+          count_event("virsh", followed[i]);
+          why = "virsh";
+        } else if (line == "virsh-ended") {
+          log_line("virsh event ended on " + followed[i] + " (VM events are seen at the interval sweeps)");
         } else if (line == "zpool-ended") {
           log_line("zpool events -f ended on " + followed[i] +
                    " (ZFS events are seen at the interval sweeps)");

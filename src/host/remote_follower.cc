@@ -20,29 +20,38 @@ constexpr const char* kGreeting = "stackdr-follower 1";
 const char* const kScript = R"PERL(
 use strict; use warnings; use Fcntl;
 $SIG{PIPE} = 'IGNORE';
-my %want = map { $_ => 1 } (@ARGV ? @ARGV : qw(md kmsg zpool));
-my ($md, $km, $zp, $zpid, $b, $zb) = (undef, undef, undef, 0, '', '');
+# Ended by its input's end or a signal (sshd's hangup, a kill), it ends what it started first:
+# a `virsh event --loop` left behind would run on the host for ever, and perl's exit waits for
+# a piped child before any END block could stop it.
+my ($zpid, $vpid) = (0, 0);
+sub finish { kill('TERM', $zpid) if $zpid; kill('TERM', $vpid) if $vpid; exit($_[0] // 0); }
+$SIG{$_} = sub { finish(0); } for qw(TERM HUP INT);
+my %want = map { $_ => 1 } (@ARGV ? @ARGV : qw(md kmsg zpool virsh));
+my ($md, $km, $zp, $vi, $b, $zb, $vb) = (undef, undef, undef, undef, '', '', '');
+sub have { my $t = shift; return grep { -x "$_/$t" } split(/:/, $ENV{PATH} // ''); }
 if ($want{md} && open($md, '<', '/proc/mdstat')) { while (sysread($md, $b, 65536)) {} } else { undef $md; }
 if ($want{kmsg} && sysopen($km, '/dev/kmsg', O_RDONLY | O_NONBLOCK)) { sysseek($km, 0, 2); } else { undef $km; }
 # zpool events -f starts with every event the kernel still holds: as many lines as a plain
 # `zpool events` printed just before are the past, and skipped.
 my $skip = 0;
-if ($want{zpool} && grep { -x "$_/zpool" } split(/:/, $ENV{PATH} // '')) {
+if ($want{zpool} && have('zpool')) {
   if (open(my $h, '-|', 'zpool', 'events', '-H')) { my @old = <$h>; close $h; $skip = @old; }
   $zpid = open($zp, '-|', 'zpool', 'events', '-H', '-f') or undef $zp;
 }
-END { kill('TERM', $zpid) if $zpid; }
-sub put { my $s = shift; while (length $s) { my $n = syswrite(STDOUT, $s); exit 3 unless defined $n; substr($s, 0, $n) = ''; } }
+# libvirt's domain events (a VM paused on an I/O error, a disk removed) as virsh prints them.
+if ($want{virsh} && have('virsh')) { $vpid = open($vi, '-|', 'virsh', 'event', '--all', '--loop') or undef $vi; }
+sub put { my $s = shift; while (length $s) { my $n = syswrite(STDOUT, $s); finish(3) unless defined $n; substr($s, 0, $n) = ''; } }
 put("stackdr-follower 1\n");
 while (1) {
   my ($r, $e) = ('', '');
   vec($r, fileno(STDIN), 1) = 1;
   vec($r, fileno($km), 1) = 1 if $km;
   vec($r, fileno($zp), 1) = 1 if $zp;
+  vec($r, fileno($vi), 1) = 1 if $vi;
   vec($e, fileno($md), 1) = 1 if $md;
   my ($ro, $eo) = ($r, $e);
   if (select($ro, undef, $eo, undef) <= 0) { next; }
-  if (vec($ro, fileno(STDIN), 1)) { exit 0 unless sysread(STDIN, $b, 4096); }
+  if (vec($ro, fileno(STDIN), 1)) { finish() unless sysread(STDIN, $b, 4096); }
   if ($md && vec($eo, fileno($md), 1)) { sysseek($md, 0, 0); while (sysread($md, $b, 65536)) {} put("mdstat\n"); }
   if ($km && vec($ro, fileno($km), 1)) {
     my $out = '';
@@ -59,6 +68,11 @@ while (1) {
     my $n = sysread($zp, $zb, 65536, length $zb);
     unless ($n) { close $zp; undef $zp; $zpid = 0; put("zpool-ended\n"); next; }
     while ($zb =~ s/^([^\n]*)\n//) { if ($skip > 0) { $skip--; next; } put("zpool $1\n"); }
+  }
+  if ($vi && vec($ro, fileno($vi), 1)) {
+    my $n = sysread($vi, $vb, 65536, length $vb);
+    unless ($n) { close $vi; undef $vi; $vpid = 0; put("virsh-ended\n"); next; }
+    while ($vb =~ s/^([^\n]*)\n//) { put("virsh $1\n") if length $1; }
   }
 }
 )PERL";

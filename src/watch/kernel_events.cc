@@ -22,6 +22,13 @@ bool zfs_event_matters(std::string_view line) {
   return false;
 }
 
+bool virsh_event_matters(std::string_view line) {
+  for (std::string_view kind : {"lifecycle", "io-error", "io-error-reason", "device-removed", "device-added",
+                                "device-removal-failed"})
+    if (text::starts_with(line, "event '" + std::string(kind) + "' for domain ")) return true;
+  return false;
+}
+
 bool parse_kmsg_record(std::string_view r, int& level, std::string_view& message) {
   size_t comma = r.find(',');
   size_t semi = r.find(';');

@@ -17,6 +17,11 @@ bool kernel_record_matters(int level, std::string_view message);
 /// pool event — not the history and config-sync events every `zfs`/`zpool` command makes.
 bool zfs_event_matters(std::string_view line);
 
+/// Whether a line of `virsh event --all --loop` is one a sweep should follow at once: a domain's
+/// lifecycle (paused on an I/O error, stopped, resumed), an I/O error, a device removed or added.
+/// "event 'lifecycle' for domain 'vm1': Suspended I/O Error"
+bool virsh_event_matters(std::string_view line);
+
 /// A /dev/kmsg record ("PRI,SEQ,TIME,FLAGS;message\n…"): its level and message line.
 bool parse_kmsg_record(std::string_view record, int& level, std::string_view& message);
 
