@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "operate/discover.h"
 #include "sim_fixture.h"
 #include "test_support.h"
 
@@ -77,6 +78,43 @@ INSTANTIATE_TEST_SUITE_P(Topologies, InitDrafts,
                          ::testing::Values(Case{"example", STACKDR_DEFAULT_CONFIG},
                                            Case{"lab", testing::kLabConfig}),
                          [](const auto& info) { return info.param.name; });
+
+// A host whose libvirt is installed and not running: virsh prints two "error:" lines.
+class VirshDown : public Host {
+ public:
+  explicit VirshDown(Host* inner) : inner_(inner) {}
+  const std::string& name() const override { return inner_->name(); }
+  CommandResult run(const Argv& argv, std::chrono::milliseconds t) override {
+    if (!argv.empty() && argv[0] == "virsh")
+      return {true, false, 1, "",
+              "error: failed to connect to the hypervisor\nerror: Failed to connect socket to "
+              "'/var/run/libvirt/libvirt-sock': No such file or directory\n"};
+    return inner_->run(argv, t);
+  }
+  Result<std::string> read_file(const std::string& path) override { return inner_->read_file(path); }
+
+ private:
+  Host* inner_;
+};
+
+// A read's message of several lines stays in the draft's comments: the lab's KVM machine (libvirt
+// installed, not running) made a draft that did not parse.
+TEST(Init, AMessageOfSeveralLinesStaysAComment) {
+  testing::SimStack s;
+  Topology skeleton;
+  skeleton.hosts = s.topology.hosts;
+  skeleton.storage.host = s.topology.storage.host;
+  skeleton.initiator.host = s.topology.initiator.host;
+  VirshDown down(s.sim.hosts.at(s.topology.initiator.host).get());
+  HostLookup inner = s.lookup();
+  HostLookup hosts = [&](const std::string& n) -> Host* {
+    return n == s.topology.initiator.host ? &down : inner(n);
+  };
+  auto d = discover_topology(skeleton, hosts);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_NE(d->yaml.find("#   error: Failed to connect socket"), std::string::npos) << d->yaml;
+  EXPECT_FALSE(d->unread.empty());
+}
 
 TEST(Init, ItNeedsTheMachinesToRead) {
   auto none = run_stackdr({"init"});

@@ -370,15 +370,26 @@ Result<Draft> discover_topology(const Topology& skeleton, const HostLookup& host
   y << YAML::EndSeq;
   y << YAML::EndMap;
   d.yaml = std::string(y.c_str()) + "\n";
+  // A comment per line: a tool's message may span several (virsh's two "error:" lines, found
+  // when the lab's KVM machine had libvirt installed and not running), and a line after a
+  // newline without its '#' is YAML, not a comment.
   std::string tail;
+  auto comment = [&tail](const std::string& lead, const std::string& text) {
+    std::string indent = "# " + lead;
+    for (auto line : text::lines(text)) {
+      tail += indent + std::string(line) + "\n";
+      indent = "#   ";
+    }
+  };
   for (const auto& a : arrays)
-    for (const auto& n : a.notes) tail += "# " + n + "\n";
-  for (const auto& u : d.undecided) tail += "# not decided: " + u + "\n";
-  for (const auto& u : d.unread) tail += "# not read (what rests on it is left out): " + u + "\n";
+    for (const auto& n : a.notes) comment("", n);
+  for (const auto& u : d.undecided) comment("not decided: ", u);
+  for (const auto& u : d.unread) comment("not read (what rests on it is left out): ", u);
   d.yaml += tail;
   auto parsed = parse_topology(d.yaml, "the draft");
-  if (!parsed)
-    return Error{"the draft does not parse as a topology (a stackdr bug): " + parsed.error().message};
+  if (!parsed)  // the draft itself goes with the message: it is what a bug report needs
+    return Error{"the draft does not parse as a topology (a stackdr bug): " + parsed.error().message +
+                 "\n--- the draft ---\n" + d.yaml};
   d.topology = std::move(*parsed);
   return d;
 }
