@@ -32,6 +32,7 @@ std::string kind_for(const std::string& rel) {
       {std::regex(R"(^upstream/virsh/.*-list-)"), "virsh-list"},
       {std::regex(R"(^upstream/virsh/.*-(dominfo|error)-)"), "virsh-dominfo"},
       {std::regex(R"((^|/)mdstat\.[^/]*\.txt$)"), "mdstat"},
+      {std::regex(R"((^|/)zpool-status\.[^/]*\.txt$)"), "zpool-status"},
       {std::regex(R"((^|/)mdadm-detail\.[^/]*\.txt$)"), "mdadm-detail"},
       {std::regex(R"((^|/)mdadm-examine\.[^/]*\.txt$)"), "mdadm-examine"},
       {std::regex(R"((^|/)mdadm-examine-badblocks\.[^/]*\.txt$)"), "mdadm-examine-badblocks"},
