@@ -207,7 +207,7 @@ TEST(SimRender, ZpoolStatusMatchesTheLabsRealPoolInEachState) {
   // replaced onto the first spare, resilvered, scrubbed
   s.pool.disks[1] = PoolDisk{};
   s.pool.disks[1].name = "virtio-pool-c";
-  s.pool.scan = "scrub repaired 0B in 00:00:16 with 0 errors on Sun Dec  6 14:36:20 2026";
+  s.pool.scan = "scrub repaired 0B in 00:00:36 with 0 errors on Sun Dec  6 15:47:05 2026";
   EXPECT_EQ(render_zpool_status(s, "storage").out, lab_capture("zpool-status.s3-pool-disk.recovered.txt"));
 }
 
