@@ -19,7 +19,9 @@ namespace stackdr {
 
 namespace {
 
-int faults(bool json) {
+// `sd`: the state directory's option as the repair hint must carry it (pasted, it repairs this
+// practice stack and no other).
+int faults(bool json, const std::string& sd) {
   if (json) {
     nlohmann::json a = nlohmann::json::array();
     for (const auto& f : sim::fault_catalog())
@@ -33,8 +35,8 @@ int faults(bool json) {
   }
   for (const auto& f : sim::fault_catalog())
     std::cout << fmt::format("{:<24} scenario {}  {:<22} {}\n", f.name, f.scenario, f.cause, f.description);
-  std::cout << "\nthe operator's part, for `stackdr lab repair NAME --state-dir DIR` (what stackdr waits for "
-               "and cannot do):\n";
+  std::cout << "\nthe operator's part, for `stackdr lab repair NAME " << sd
+            << "` (what stackdr waits for and cannot do):\n";
   for (const auto& x : sim::repair_catalog())
     std::cout << fmt::format("{:<24} after {:<22} {}\n", x.name, x.after_fault, x.description);
   return 0;
@@ -136,7 +138,6 @@ std::string show_text(const sim::PracticeStack& p, const std::filesystem::path& 
 }  // namespace
 
 int cmd_lab(const LabCliOptions& o) {
-  if (o.verb == "faults") return faults(o.json);
   std::string lab_dir = state_dir_for(o.state_dir, true);
   auto folder = sim::PracticeStack::folder(lab_dir);
   // Every command suggested here names this state directory: a pasted hint must not reach
@@ -146,6 +147,7 @@ int cmd_lab(const LabCliOptions& o) {
   practice_options.state_dir = o.state_dir;
   StackHints hints = stack_hints(practice_options);
   std::string sd = "--state-dir " + hint_word(hints.journal.back());
+  if (o.verb == "faults") return faults(o.json, sd);
   // One answer per verb: a line of text, or (--json) one document with the same facts.
   auto answer = [&](const std::string& text, nlohmann::json j, const std::vector<std::string>& closed = {}) {
     if (o.json) {

@@ -317,14 +317,15 @@ int run(int argc, char** argv) {
       code = cmd_lab(lab_opt);
     });
   };
-  auto* faults = lab->add_subcommand("faults", "list the faults --fault and `lab inject` can inject");
-  faults->add_flag("--json", lab_opt.json, "JSON output");
-  lab_verb(faults);
   auto state_dir_option = [&](CLI::App* verb) {
     verb->add_option("--state-dir", lab_opt.state_dir,
                      "where the practice stack is kept, in lab/practice (default $STACKDR_STATE_DIR or "
                      "/var/lib/stackdr)");
   };
+  auto* faults = lab->add_subcommand("faults", "list the faults --fault and `lab inject` can inject");
+  faults->add_flag("--json", lab_opt.json, "JSON output");
+  state_dir_option(faults);  // the repair hint it prints names the practice stack's folder
+  lab_verb(faults);
   auto* lab_init = lab->add_subcommand(
       "init", "make a healthy practice stack that every verb given --lab uses until `lab reset`");
   auto* lab_reset = lab->add_subcommand(
