@@ -342,12 +342,30 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
   Argv argv = {"zfs", "snapshot", "--", snap};
   // Taken by the run this one resumes: the journal says so, and a second `zfs snapshot` of
   // the same name would fail (it exists), so it is not taken again.
-  for (const auto& e : journal_.events(outcome_.incident))
-    if (e.kind == EventKind::kSnapshot && e.argv == describe_argv(argv) && e.exit_code == 0) {
+  bool started_before = false;
+  for (const auto& e : journal_.events(outcome_.incident)) {
+    if (e.argv != describe_argv(argv)) continue;
+    if (e.kind == EventKind::kSnapshot && e.exit_code == 0) {
       out_ << fmt::format("      snapshot {} was taken before this run (journaled)\n", snap);
+      // Its hold comes after the record: a run killed between the two left it unheld.
+      if (Host* h = hosts_(t_.storage.host)) hold_snapshot(h, snap);
       return snapshots_[s.zvol] = true;
     }
+    if (e.kind == EventKind::kStepStarted) started_before = true;
+  }
   Host* h = hosts_(t_.storage.host);
+  // Started by the run this one resumes, which was killed before it recorded the result: the
+  // snapshot may be there with the journal silent. The name is this incident's, so one that
+  // exists is the one wanted; it is looked for before `zfs snapshot` runs a second time.
+  if (started_before && h &&
+      h->run({"zfs", "list", "-H", "-o", "name", "-t", "snapshot", "--", snap}, kActTimeout).ok()) {
+    event(EventKind::kSnapshot, plan_no, nullptr, describe_argv(argv), 0,
+          "(it exists already: taken by the interrupted run of this incident)\n",
+          fmt::format("roll back with: zfs rollback -r {}", snap));
+    out_ << fmt::format("      snapshot {} was taken by the interrupted run (found on the pool)\n", snap);
+    hold_snapshot(h, snap);
+    return snapshots_[s.zvol] = true;
+  }
   // Room first: while the rebuild rewrites the whole zvol the snapshot keeps every old block, up
   // to what the zvol references; a pool that fills fails writes to every zvol in it. Short of
   // room, or not known: said, and asked (nobody to ask is no: no snapshot, so the interlock
@@ -364,25 +382,33 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
   event(EventKind::kStepStarted, plan_no, nullptr, describe_argv(argv), std::nullopt, "",
         "snapshot before " + s.id);
   CommandResult r = h ? h->run(argv, kActTimeout) : CommandResult{false, false, 127, "", "no storage host"};
-  // A run killed after `zfs snapshot` and before its record leaves the snapshot there and
-  // the journal silent: the name is this incident's, so one that exists is the one wanted.
-  if (!r.ok() && h &&
-      h->run({"zfs", "list", "-H", "-o", "name", "-t", "snapshot", "--", snap}, kActTimeout).ok()) {
-    r.exit_code = 0;
-    r.err += "(it exists already: taken by the interrupted run of this incident)\n";
-  }
+  if (o_.boundary) o_.boundary("acted:snapshot " + snap);
   event(EventKind::kSnapshot, plan_no, nullptr, describe_argv(argv), r.exit_code, r.out + r.err,
         r.ok() ? fmt::format("roll back with: zfs rollback -r {}", snap) : "snapshot failed");
   out_ << fmt::format("      snapshot {} {}\n", snap,
                       r.ok() ? "taken (undo: zfs rollback -r " + snap + ")" : "FAILED");
-  // Held, as a removed LUN's zvol is kept: `zfs destroy` refuses it until `zfs release`.
-  if (r.ok() && h) {
-    CommandResult held = h->run({"zfs", "hold", "--", "stackdr", snap}, kActTimeout);
-    out_ << fmt::format("      {} (zfs release stackdr {} lets it go)\n",
-                        held.ok() ? "held" : "NOT held: " + first_line(held.err), snap);
-  }
+  if (r.ok() && h) hold_snapshot(h, snap);
   snapshots_[s.zvol] = r.ok();
   return r.ok();
+}
+
+void Executor::hold_snapshot(Host* storage, const std::string& snap) {
+  // Held, as a removed LUN's zvol is kept: `zfs destroy` refuses it until `zfs release`. The
+  // holds are read first: a run this one resumes may have placed it (and `zfs hold` of a tag
+  // the snapshot has is an error, not a no-op).
+  CommandResult holds = storage->run({"zfs", "holds", "-Hp", "--", snap}, kActTimeout);
+  if (holds.ok())
+    for (auto line : text::lines(holds.out)) {
+      auto f = text::split(line, '\t');
+      if (f.size() >= 2 && f[0] == snap && f[1] == "stackdr") {
+        out_ << fmt::format("      held already (zfs release stackdr {} lets it go)\n", snap);
+        return;
+      }
+    }
+  CommandResult held = storage->run({"zfs", "hold", "--", "stackdr", snap}, kActTimeout);
+  if (o_.boundary) o_.boundary("acted:hold " + snap);
+  out_ << fmt::format("      {} (zfs release stackdr {} lets it go)\n",
+                      held.ok() ? "held" : "NOT held: " + first_line(held.err), snap);
 }
 
 bool Executor::finish_interrupted(View& view) {

@@ -826,16 +826,37 @@ Rendered zfs_snapshot(SimState& s, const std::string& full) {
   return ok();
 }
 
-// zfs list -H -o name -t snapshot POOL/ZVOL@NAME
-Rendered zfs_list_snapshot(SimState& s, const std::string& full) {
+// zfs hold TAG POOL/ZVOL@NAME: as zfs answers, including for a tag the snapshot holds already.
+Rendered zfs_hold(SimState& s, const std::string& tag, const std::string& full) {
+  if (zfs_list_snapshot(s, full).rc != 0)
+    return fail(fmt::format("cannot hold snapshot '{}': dataset does not exist\n", full));
   size_t at = full.find('@');
-  Zvol* z = at == std::string::npos ? nullptr : s.zvol(full.substr(0, at));
+  auto& tags = s.zvol(full.substr(0, at))->holds[full.substr(at + 1)];
+  if (!tags.emplace(tag, s.now).second)
+    return fail(fmt::format("cannot hold snapshot '{}': tag already exists on this dataset\n", full));
+  return ok();
+}
+
+}  // namespace
+
+Rendered zfs_holds(const SimState& s, const std::string& full) {
+  if (zfs_list_snapshot(s, full).rc != 0)
+    return fail(fmt::format("cannot open '{}': dataset does not exist\n", full));
+  size_t at = full.find('@');
+  const Zvol* z = s.zvol(full.substr(0, at));
+  std::string out;
+  if (auto h = z->holds.find(full.substr(at + 1)); h != z->holds.end())
+    for (const auto& [tag, when] : h->second) out += fmt::format("{}\t{}\t{}\n", full, tag, when);
+  return {out, "", 0};
+}
+
+Rendered zfs_list_snapshot(const SimState& s, const std::string& full) {
+  size_t at = full.find('@');
+  const Zvol* z = at == std::string::npos ? nullptr : s.zvol(full.substr(0, at));
   if (!z || !z->snapshots.count(full.substr(at + 1)))
     return fail(fmt::format("cannot open '{}': dataset does not exist\n", full));
   return {full + "\n", "", 0};
 }
-
-}  // namespace
 
 std::optional<Rendered> run_state_command(SimState& s, const std::string& host, const Argv& argv) {
   const Argv a = without_end_of_options(argv);
@@ -876,12 +897,7 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
     else if (c == "zfs" && a[1] == "snapshot" && a.size() == 3)
       r = zfs_snapshot(s, a[2]);
     else if (c == "zfs" && a[1] == "hold" && a.size() == 4)
-      r = zfs_list_snapshot(s, a[3]).rc == 0
-              ? ok()
-              : fail(fmt::format("cannot hold snapshot '{}': dataset does not exist\n", a[3]));
-    else if (c == "zfs" && a[1] == "list" && a.size() == 8 && a[2] == "-H" && a[3] == "-o" &&
-             a[4] == "name" && a[5] == "-t" && a[6] == "snapshot")
-      r = zfs_list_snapshot(s, a[7]);
+      r = zfs_hold(s, a[2], a[3]);
     else if (c == "udevadm")
       r = ok();
   } else if (host == s.kvm_host) {

@@ -17,4 +17,12 @@ namespace stackdr::sim {
 /// nullopt when `argv` is not a command that changes state on that host.
 std::optional<Rendered> run_state_command(SimState& s, const std::string& host, const Argv& argv);
 
+/// `zfs list -H -o name -t snapshot POOL/ZVOL@NAME`: a read (it changes nothing), also what
+/// `zfs hold` checks before it answers.
+Rendered zfs_list_snapshot(const SimState& s, const std::string& full);
+
+/// `zfs holds -Hp SNAPSHOT`: one line per tag, "SNAPSHOT<TAB>TAG<TAB>EPOCH-SECONDS", as
+/// OpenZFS prints it scripted (-H) with exact numbers (-p).
+Rendered zfs_holds(const SimState& s, const std::string& full);
+
 }  // namespace stackdr::sim

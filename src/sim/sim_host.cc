@@ -59,6 +59,19 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
                      2});
       return from(render_zpool_status(s, argv.back() == "status" || argv.back() == "-v" ? "" : argv.back()));
     }
+    if (cmd == "zfs" && argv.size() >= 8 && argv[1] == "list" && argv[2] == "-H" && argv[3] == "-o" &&
+        argv[4] == "name" && argv[5] == "-t" && argv[6] == "snapshot") {
+      Argv names(argv.begin() + 7, argv.end());
+      std::erase(names, "--");  // the end of options, as zfs's getopt takes it
+      if (names.size() != 1) return usage(argv);
+      return from(zfs_list_snapshot(s, names[0]));
+    }
+    if (cmd == "zfs" && argv.size() >= 4 && argv[1] == "holds" && argv[2] == "-Hp") {
+      Argv names(argv.begin() + 3, argv.end());
+      std::erase(names, "--");
+      if (names.size() != 1) return usage(argv);
+      return from(zfs_holds(s, names[0]));
+    }
     if (cmd == "zfs" && argv.size() >= 6 && argv[1] == "get") {
       // zfs get -Hp -o name,property,value,source PROPS DATASET...
       size_t i = 2;

@@ -56,6 +56,8 @@ struct Zvol {
   int64_t volsize = 0;
   std::map<std::string, std::string> user_props;  // module:property=value (zfs set)
   std::set<std::string> snapshots = {};           // the names after '@'
+  // `zfs hold`s: snapshot name → tag → when it was placed (epoch seconds).
+  std::map<std::string, std::map<std::string, int64_t>> holds = {};
   // The name it had when LIO opened it, if renamed since: an open device follows the dataset,
   // so the backstore keeps serving it although its path is gone.
   std::string opened_as = {};
