@@ -15,5 +15,5 @@ set(STACKDR_LAYER_DEPS_recover diagnose model store host observe probe topology 
 set(STACKDR_LAYER_DEPS_operate recover diagnose model store host observe probe topology util)
 set(STACKDR_LAYER_DEPS_sim host probe topology util)
 set(STACKDR_LAYER_DEPS_drill sim recover diagnose model observe store host probe topology util)
-set(STACKDR_LAYER_DEPS_watch recover diagnose model observe store host probe topology util)
+set(STACKDR_LAYER_DEPS_watch operate recover diagnose model observe store host probe topology util)
 set(STACKDR_LAYER_DEPS_cli operate watch drill recover diagnose model observe sim store host probe topology util)

@@ -60,7 +60,8 @@ TEST(LunOps, CreateShowsInTheListJoinedToItsSerialAndTargetAndRunTwiceChangesNot
   PracticeDir p("lun");
   auto dry = p.run({"lun", "create", "data03", "--size", "1G", "--dry-run"});
   EXPECT_EQ(dry.exit_code, 0) << dry.err;
-  EXPECT_NE(dry.out.find("zfs create -V 1073741824 -o volblocksize=16K -o volmode=dev -o stackdr:lun=data03 storage/iscsi-data03"),
+  EXPECT_NE(dry.out.find("zfs create -V 1073741824 -o volblocksize=16K -o volmode=dev -o stackdr:lun=data03 "
+                         "storage/iscsi-data03"),
             std::string::npos)
       << dry.out;
   EXPECT_EQ(dry.out.find("already holds"), std::string::npos) << dry.out;  // every step is still to do

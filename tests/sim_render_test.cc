@@ -181,7 +181,7 @@ luns:
 arrays:
   - {name: md1, host: kvm, device: /dev/md1, level: raid1, members: [test01, test02]}
 )",
-                           "lab.yaml");
+                             "lab.yaml");
   EXPECT_TRUE(topo.ok()) << topo.error().message;
   SimState s = build_sim_state(*topo);
   s.pool.scan.clear();  // a new pool: never scrubbed

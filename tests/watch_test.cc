@@ -30,7 +30,6 @@
 #include "test_support.h"
 #include "util/text.h"
 #include "watch/alerts.h"
-#include "watch/kernel_events.h"
 #include "watch/metrics_page.h"
 #include "watch/uevents.h"
 
@@ -310,11 +309,21 @@ TEST(Watch, AKernelLogLineWakesASweep) {
       dir / "watch.log");
   int port = d.wait_ready(60s);
   ASSERT_GT(port, 0) << d.output();
-  EXPECT_EQ(get(port, "/metrics").find("source=\"kmsg\""), std::string::npos);
+  // The machine's own kernel records may wake it too (a lab beside the tests adds network
+  // devices): the count must grow after ours, whatever it was.
+  const std::string series = "stackdr_watch_events_total{source=\"kmsg\",host=\"local\"} ";
+  auto count = [&](const std::string& page) {
+    size_t at = page.find(series);
+    return at == std::string::npos ? 0.0 : std::stod(page.substr(at + series.size()));
+  };
+  double before = count(get(port, "/metrics"));
   std::ofstream("/dev/kmsg") << "<4>md/raid1:md127: stackdr watch test: not a real md message\n";
   std::string page;
-  EXPECT_TRUE(woken(
-      port, "stackdr_watch_events_total{source=\"kmsg\",host=\"local\"}", [] {}, page))
+  EXPECT_TRUE(eventually(30s,
+                         [&] {
+                           page = get(port, "/metrics");
+                           return count(page) > before && sweeps_total(page) >= 2;
+                         }))
       << page << d.output();
   double took = 0;
   EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();
@@ -360,28 +369,9 @@ TEST(Watch, UeventsAboutTheStacksDevicesMatter) {
   EXPECT_FALSE(uevent_matters("libudev\0garbage without an action"s));
 }
 
-TEST(Watch, ZfsEventsAboutThePoolMatterAndItsHistoryDoesNot) {
-  EXPECT_TRUE(zfs_event_matters("Nov 30 2026 08:00:03.000000003 ereport.fs.zfs.io"));
-  EXPECT_TRUE(zfs_event_matters("Nov 30 2026 08:00:03.000000003\tresource.fs.zfs.statechange"));
-  EXPECT_TRUE(zfs_event_matters("Nov 30 2026 08:00:03.000000003 sysevent.fs.zfs.resilver_start"));
-  EXPECT_FALSE(zfs_event_matters("Nov 30 2026 08:00:03.000000003 sysevent.fs.zfs.history_event"));
-  EXPECT_FALSE(zfs_event_matters("Nov 30 2026 08:00:03.000000003 sysevent.fs.zfs.config_sync"));
-  EXPECT_FALSE(zfs_event_matters("TIME                           CLASS"));
-}
-
 // The topology's `watch:` section sets what the command line does not: here the interval, and
 // auto-recovery off for one cause — the failure is alerted and opened as an incident, and left
 // for an operator (`recover --resume` continues that incident).
-TEST(Watch, LibvirtEventsAboutAVmMatter) {
-  // As virsh 9.0 prints them (`virsh event --all --loop`).
-  EXPECT_TRUE(virsh_event_matters("event 'lifecycle' for domain 'vm1': Suspended I/O Error"));
-  EXPECT_TRUE(virsh_event_matters("event 'io-error' for domain 'vm1': /dev/md1 (ua-sda) pause"));
-  EXPECT_TRUE(virsh_event_matters("event 'device-removed' for domain 'vm1': scsi0-0-0-0"));
-  EXPECT_FALSE(virsh_event_matters("event 'reboot' for domain 'vm1'"));
-  EXPECT_FALSE(virsh_event_matters("events received: 3"));
-  EXPECT_FALSE(virsh_event_matters(""));
-}
-
 TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-policy-" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -8,11 +8,11 @@
 #include <iostream>
 
 #include "cli/exit_codes.h"
-#include "cli/status_json.h"
 #include "host/bundle.h"
 #include "host/local_host.h"
 #include "host/private_dir.h"
 #include "recover/stack_hints.h"
+#include "recover/status_json.h"
 #include "recover/view.h"
 #include "util/json_text.h"
 #include "util/text.h"

@@ -33,7 +33,7 @@ std::vector<IncidentRecord> open_incidents(Journal& j) {
 void journal_done(Journal& j, StackContext& ctx, const std::string& task, const std::string& subject,
                   const std::string& summary, bool ok, const std::string& outcome) {
   double now = ctx.clock()->now();  // the journal's clock: simulated time on a practice stack
-  std::string mode = ctx.practice() ? "practice" : ctx.sim() ? "lab" : "live";
+  std::string mode = ctx.journal_mode();
   int id = j.open_incident(now, mode, topology_fingerprint(ctx.topology()), 0, maintenance_kind(task),
                            subject, summary, nlohmann::json::array());
   j.close_incident(id, now, ok ? "resolved" : "escalated", outcome);
@@ -82,31 +82,11 @@ int drill_all(StackContext& ctx, Journal& j, std::ostream& log) {
 
 }  // namespace
 
-ObserveOptions maintenance_observe() {
-  ObserveOptions o;
-  o.kernel_log = false;
-  o.settings = true;  // md's mismatch counts
-  return o;
-}
-
-int run_light_maintenance(StackContext& ctx, Journal& journal, const std::string& dir,
-                          const std::string& task, std::ostream& log) {
-  return task == "drill" ? drill_all(ctx, journal, log) : config_backup(ctx, journal, dir, log);
-}
-
-Task heavy_maintenance_task(const Topology& t, const View& v, const std::string& task, bool wait) {
-  Task out = maintenance_step_task(t, v, task);
-  if (!wait) {
-    // Started, not waited for: the scrub or check goes on; its result shows in later sweeps.
-    auto plan = out.plan;
-    out.plan = [plan](const View& v) {
-      Plan p = plan(v);
-      std::erase_if(p.steps, [](const Step& s) { return s.argv.empty(); });
-      return p;
-    };
-    out.result = [](const View&) { return std::string("started; not waited for"); };
-  }
-  return out;
+// A StackContext's light maintenance lives here, beside the tasks it runs (drill/ and the
+// config backup are cli/'s to reach; the daemon reaches them through Stack).
+int StackContext::run_light_maintenance(Journal& journal, const std::string& dir, const std::string& task,
+                                        std::ostream& log) {
+  return task == "drill" ? drill_all(*this, journal, log) : config_backup(*this, journal, dir, log);
 }
 
 int cmd_maintain(const MaintainCliOptions& o) {
@@ -149,7 +129,8 @@ int cmd_maintain(const MaintainCliOptions& o) {
   std::ostream& log = o.task.json ? std::cerr : std::cout;
   auto journal = open_state_journal(dir);
   if (!journal) return fail(kExitUsage, journal.error().message);
-  if (!maintenance_task_info(o.name)->heavy) return run_light_maintenance(**ctx, **journal, dir, o.name, log);
+  if (!maintenance_task_info(o.name)->heavy)
+    return (*ctx)->run_light_maintenance(**journal, dir, o.name, log);
   View v = take_view(t, (*ctx)->hosts(), maintenance_observe());
   if (auto why = maintenance_skip_reason(t, v, o.name, open_incidents(**journal)); !why.empty()) {
     log << fmt::format("skipped {}: {}\n", o.name, why);

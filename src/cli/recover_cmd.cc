@@ -13,13 +13,13 @@
 #include "cli/exit_codes.h"
 #include "cli/incident_report.h"
 #include "cli/operator_io.h"
-#include "cli/recovery_locks.h"
 #include "cli/signals.h"
 #include "cli/text_report.h"
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
 #include "host/ssh_host.h"
 #include "model/cause.h"
+#include "operate/recovery_locks.h"
 #include "recover/dry_run.h"
 #include "recover/executor.h"
 #include "sim/sim_clock.h"
@@ -221,7 +221,7 @@ int cmd_recover(const RecoverCliOptions& o) {
   ro.resume = o.resume;
   // A practice stack keeps its state like a real one, so its incidents resume like live ones,
   // and only on it: a throwaway lab run's open incident is never continued there.
-  ro.mode = practice ? "practice" : (*ctx)->sim() ? "lab" : "live";
+  ro.mode = (*ctx)->journal_mode();
   ro.resumable = practice || !(*ctx)->sim();
   ro.fingerprint = topology_fingerprint(t);
   ro.plan.new_disk = o.new_disk;
@@ -237,9 +237,9 @@ int cmd_recover(const RecoverCliOptions& o) {
   }
   auto journal = open_state_journal(dir);
   if (!journal) return fail(kExitUsage, journal.error().message);
-  // One recovery per machine (cli/recovery_locks.h).
+  // One recovery per machine (operate/recovery_locks.h).
   bool held = false;
-  auto locks = take_recovery_locks(**ctx, dir, held);
+  auto locks = take_recovery_locks((*ctx)->topology(), (*ctx)->hosts(), (*ctx)->sim() != nullptr, dir, held);
   if (!locks) return fail(held ? kLocked : kExitUsage, locks.error().message);
   std::unique_ptr<Clock> clock = (*ctx)->clock();
   // With --json the step log goes to standard error: standard output is one JSON document.

@@ -12,6 +12,7 @@
 #include "sim/faults.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_host.h"
+#include "sim/time_passes.h"
 #include "util/bounded_file.h"
 #include "util/text.h"
 
@@ -284,6 +285,27 @@ Result<std::string> StackContext::open_bundle(const std::string& from) {
 
 Observation StackContext::observe(const ObserveOptions& options) {
   return stackdr::observe(topology_, hosts(), options);
+}
+
+std::string StackContext::journal_mode() const {
+  if (practice_) return "practice";
+  return sim_ ? "lab" : "live";
+}
+
+std::string StackContext::practice_folder() const {
+  return practice_ ? practice_->topology_path().parent_path().string() : "";
+}
+
+Result<bool> StackContext::inject_fault(const std::string& name) {
+  if (!sim_ || practice_)
+    return Error{
+        "faults are injected here only into this process's simulated stack (--lab without a practice "
+        "stack; a practice stack takes them from `stackdr lab inject`)"};
+  return sim::inject_fault(*sim_, name);
+}
+
+void StackContext::let_time_pass(int64_t seconds) {
+  if (sim_ && !practice_ && seconds > 0) sim::advance(*sim_, seconds);
 }
 
 std::string StackContext::mode() const {

@@ -14,6 +14,7 @@
 #include "host/host.h"
 #include "host/private_dir.h"
 #include "observe/observer.h"
+#include "operate/stack.h"
 #include "recover/stack_hints.h"
 #include "sim/practice_stack.h"
 #include "sim/sim_state.h"
@@ -30,27 +31,35 @@ struct ContextOptions {
   std::string state_dir;            // "" = $STACKDR_STATE_DIR or /var/lib/stackdr
 };
 
-class StackContext {
+/// Made from the command line's options; the Stack every verb and the daemon work on.
+class StackContext : public Stack {
  public:
   static Result<std::unique_ptr<StackContext>> open(const ContextOptions& options);
   /// The live machines of a topology made in memory (`stackdr init`'s skeleton).
   static Result<std::unique_ptr<StackContext>> live(Topology topology);
 
-  const Topology& topology() const { return topology_; }
+  const Topology& topology() const override { return topology_; }
   /// The text the topology was read from (a bundle keeps it).
   const std::string& topology_text() const { return topology_text_; }
-  HostLookup hosts();
+  HostLookup hosts() override;
   Observation observe(const ObserveOptions& options = {});
   /// The simulated stack, when this context runs on one (nullptr otherwise).
   std::shared_ptr<sim::SimState> sim() const { return sim_; }
   /// The practice stack this context runs on (nullptr: none; see sim::PracticeStack).
   sim::PracticeStack* practice() const { return practice_.get(); }
   /// The clock a recovery waits on: real time, or the (practice) stack's simulated time.
-  std::unique_ptr<Clock> clock();
+  std::unique_ptr<Clock> clock() override;
+  std::string journal_mode() const override;
+  bool simulated() const override { return sim_ != nullptr; }
+  std::string practice_folder() const override;
+  Result<bool> inject_fault(const std::string& name) override;
+  void let_time_pass(int64_t seconds) override;
+  int run_light_maintenance(Journal& journal, const std::string& state_dir, const std::string& task,
+                            std::ostream& log) override;
   std::string mode() const;  // "lab (simulated stack)", "practice stack DIR", "replay DIR", "live"
   /// From now on every host answers through `bundle`, which keeps each read (stackdr collect).
   void record_into(BundleWriter& bundle);
-  ~StackContext();
+  ~StackContext() override;
 
  private:
   Topology topology_;

@@ -6,8 +6,8 @@
 
 #include "cli/exit_codes.h"
 #include "cli/operator_io.h"
-#include "cli/recovery_locks.h"
 #include "cli/signals.h"
+#include "operate/recovery_locks.h"
 #include "recover/view.h"
 #include "util/json_text.h"
 
@@ -66,7 +66,7 @@ int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const Ob
   RecoverOptions ro;
   ro.policy.yes = o.yes;
   ro.policy.allow_data_loss = o.allow_data_loss;
-  ro.mode = practice ? "practice" : ctx.sim() ? "lab" : "live";
+  ro.mode = ctx.journal_mode();
   ro.resumable = practice || !ctx.sim();
   ro.fingerprint = topology_fingerprint(t);
   ro.observe = observe;
@@ -75,7 +75,7 @@ int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const Ob
   auto journal = open_state_journal(dir);
   if (!journal) return fail(kExitUsage, journal.error().message);
   bool held = false;
-  auto locks = take_recovery_locks(ctx, dir, held);
+  auto locks = take_recovery_locks(ctx.topology(), ctx.hosts(), ctx.sim() != nullptr, dir, held);
   if (!locks) return fail(held ? kLocked : kExitUsage, locks.error().message);
   std::unique_ptr<Clock> clock = ctx.clock();
   Executor ex(t, ctx.hosts(), *clock, **journal, o.json ? std::cerr : std::cout);

@@ -1,14 +1,6 @@
 #pragma once
-/// `stackdr watch`: the daemon. It sweeps the stack when the kernel says something changed
-/// (md raises POLLPRI on /proc/mdstat for every array event, as mdadm --monitor uses; a
-/// /dev/kmsg record about md, iSCSI or ext4) and every interval as a backstop, keeps one
-/// incident per failure in the journal (shared with a hand-run `stackdr recover`, and with its
-/// host locks), runs the auto-recovery its policy allows (default: safe steps only;
-/// destructive steps always wait for an operator), sends alerts on open, change, reminder and
-/// resolve, and serves /metrics, /status and /healthz. Under systemd (Type=notify) it says
-/// READY once the first sweep is done, its health in STATUS, and pings the watchdog. SIGHUP
-/// re-reads the topology (a broken file keeps the old one and says why); SIGTERM and SIGINT
-/// end it: a recovery step in flight finishes and is journaled first.
+/// `stackdr watch`: the command line of the daemon (watch/daemon.h), which it opens the stack
+/// for and starts.
 
 #include <string>
 #include <vector>

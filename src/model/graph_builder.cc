@@ -235,8 +235,7 @@ class Builder {
                   "dataset " + l.zvol + " does not exist" +
                       (s.zvol_owners ? "; no volume in the pool has stackdr:lun=" + l.name : "")});
         }
-      }
-      else if (*volmode == "none")
+      } else if (*volmode == "none")
         worsen(z, Health::kFailed, Cause::kZvolMissing,
                {host, "zfs get volmode",
                 l.zvol + " volmode=none: no device node (runbook: zfs set volmode=dev)"});

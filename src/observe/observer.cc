@@ -62,22 +62,26 @@ void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
         if (!missing) return;
         more.add(h, name, [&t, &f, &opt](Prober& p) {
           if (auto r = p.run(probe_argv::zfs_get_lun_owners(t.storage.pool), opt.timeout))
-            f.zvol_owners = text::trim(r->out).empty()  // a pool with no volume at all
-                                ? ZfsGetFacts{}
-                                : p.parsed(parse_zfs_get(r->out, "zfs get stackdr:lun"), "zfs get stackdr:lun");
+            f.zvol_owners =
+                text::trim(r->out).empty()  // a pool with no volume at all
+                    ? ZfsGetFacts{}
+                    : p.parsed(parse_zfs_get(r->out, "zfs get stackdr:lun"), "zfs get stackdr:lun");
         });
       });
-      b.add(h, name, [zvols, &f, &opt](Prober& p) {
-        // A missing dataset makes zfs exit 1 but still print the others. When none of them
-        // exists (a new pool, before `lun create`) it prints nothing on stdout: that is a read
-        // saying so, when stderr names every one of them as not existing.
-        if (auto r = p.run(probe_argv::zfs_get_volumes(zvols), opt.timeout, {0, 1})) {
-          if (r->exit_code == 1 && text::trim(r->out).empty() && none_exist(r->err, zvols))
-            f.zvols = ZfsGetFacts{};
-          else
-            f.zvols = p.parsed(parse_zfs_get(r->out, "zfs get"), "zfs get");
-        }
-      }, owners);
+      b.add(
+          h, name,
+          [zvols, &f, &opt](Prober& p) {
+            // A missing dataset makes zfs exit 1 but still print the others. When none of them
+            // exists (a new pool, before `lun create`) it prints nothing on stdout: that is a read
+            // saying so, when stderr names every one of them as not existing.
+            if (auto r = p.run(probe_argv::zfs_get_volumes(zvols), opt.timeout, {0, 1})) {
+              if (r->exit_code == 1 && text::trim(r->out).empty() && none_exist(r->err, zvols))
+                f.zvols = ZfsGetFacts{};
+              else
+                f.zvols = p.parsed(parse_zfs_get(r->out, "zfs get"), "zfs get");
+            }
+          },
+          owners);
       b.add(h, name, [&t, &f, &opt](Prober& p) {
         if (auto r = p.run(probe_argv::ls_zvols(t.storage.pool), opt.timeout, {0, 2}))
           f.zvol_links = p.parsed(parse_disk_links(r->out, "ls -l /dev/zvol"), "ls -l /dev/zvol");

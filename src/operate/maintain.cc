@@ -293,4 +293,26 @@ std::string schedule_text(const std::vector<ScheduleRow>& rows, double now) {
   return out;
 }
 
+ObserveOptions maintenance_observe() {
+  ObserveOptions o;
+  o.kernel_log = false;
+  o.settings = true;  // md's mismatch counts
+  return o;
+}
+
+Task heavy_maintenance_task(const Topology& t, const View& v, const std::string& task, bool wait) {
+  Task out = maintenance_step_task(t, v, task);
+  if (!wait) {
+    // Started, not waited for: the scrub or check goes on; its result shows in later sweeps.
+    auto plan = out.plan;
+    out.plan = [plan](const View& v) {
+      Plan p = plan(v);
+      std::erase_if(p.steps, [](const Step& s) { return s.argv.empty(); });
+      return p;
+    };
+    out.result = [](const View&) { return std::string("started; not waited for"); };
+  }
+  return out;
+}
+
 }  // namespace stackdr

@@ -58,4 +58,11 @@ std::string schedule_text(const std::vector<ScheduleRow>& rows, double now);
 /// The journal's incident kind ("cause") of a maintenance task's runs.
 std::string maintenance_kind(const std::string& task);
 
+/// What a sweep must read for maintenance (md's mismatch counts too).
+ObserveOptions maintenance_observe();
+
+/// The step engine's task for scrub, md-check or smart; `wait` false: start it and return
+/// (the daemon's way: a scrub takes hours, and the daemon must go on watching).
+Task heavy_maintenance_task(const Topology& t, const View& v, const std::string& task, bool wait);
+
 }  // namespace stackdr

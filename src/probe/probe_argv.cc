@@ -9,7 +9,8 @@ std::vector<std::string> zpool_status(const std::string& pool) {
   return {"zpool", "status", "-v", pool};
 }
 std::vector<std::string> zfs_get_lun_owners(const std::string& pool) {
-  return {"zfs", "get", "-Hp", "-r", "-t", "volume", "-o", "name,property,value,source", "stackdr:lun", "--", pool};
+  return {"zfs",         "get", "-Hp", "-r", "-t", "volume", "-o", "name,property,value,source",
+          "stackdr:lun", "--",  pool};
 }
 std::vector<std::string> zfs_get_volumes(const std::vector<std::string>& zvols) {
   std::vector<std::string> a{"zfs", "get", "-Hp", "-o", "name,property,value,source", "volmode,volsize"};

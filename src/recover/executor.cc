@@ -154,8 +154,8 @@ std::set<std::string> interrupted_steps(const std::vector<JournalEvent>& events)
 }
 
 // The unchecked steps of the interrupted plan that had not finished: they run first on resume.
-Plan unfinished_unchecked(const Topology& t, const std::string& plan_text, const std::map<std::string, int>& done,
-                          const std::set<std::string>& interrupted) {
+Plan unfinished_unchecked(const Topology& t, const std::string& plan_text,
+                          const std::map<std::string, int>& done, const std::set<std::string>& interrupted) {
   Plan p;
   auto j = nlohmann::json::parse(plan_text, nullptr, false);
   if (!j.is_object() || !j.contains("steps")) return p;
@@ -585,7 +585,9 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   }
   run.result = r.ok() ? "unverified" : "failed";
   outcome_.steps.push_back(run);
-  std::string seen = s.gave_up && !s.gave_up(view).empty() ? s.gave_up(view) : s.done ? s.done(view) : "it failed";
+  std::string seen = s.gave_up && !s.gave_up(view).empty() ? s.gave_up(view)
+                     : s.done                              ? s.done(view)
+                                                           : "it failed";
   if (s.best_effort) {
     event(EventKind::kStepUnverified, plan_no, &s, cmd, std::nullopt, "", seen);
     out_ << "      did not take (" << seen << "); going on with the next step\n";

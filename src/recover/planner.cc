@@ -313,8 +313,7 @@ class Planner {
         // No "--": OpenZFS 2.1's `zfs set` takes no options and refuses it (found on the lab's
         // real pool); a dataset name begins with its pool's letter (name_rules), so it cannot be
         // read as an option.
-        {"zfs", "set", "volmode=dev", l.zvol}, "the zvol has its device node",
-        node_ok(node_id::zvol(l.zvol)))
+        {"zfs", "set", "volmode=dev", l.zvol}, "the zvol has its device node", node_ok(node_id::zvol(l.zvol)))
         .rerun_safe = "setting a property to the value it has changes nothing";
     add("udev.trigger:" + l.zvol, "create the zvol's device node",
         "Scenario 1, Step 1: trigger device creation", h, Safety::kSafe,
@@ -791,10 +790,10 @@ class Planner {
   // `zpool status -v`, which an operator reads before anything else is done.
   void scrub_pool() {
     const std::string pool = t_.storage.pool;
-    Step& scrub = add("zpool.scrub", "scrub the pool to verify every block",
-                      "Scenario 3, Step 4: scrub to verify", t_.storage.host, Safety::kSafe,
-                      {"zpool", "scrub", "--", pool}, "the scrub finished with no errors",
-                      [pool](const View& v) { return scrub_state(v, pool).waiting; }, 48 * 3600);
+    Step& scrub = add(
+        "zpool.scrub", "scrub the pool to verify every block", "Scenario 3, Step 4: scrub to verify",
+        t_.storage.host, Safety::kSafe, {"zpool", "scrub", "--", pool}, "the scrub finished with no errors",
+        [pool](const View& v) { return scrub_state(v, pool).waiting; }, 48 * 3600);
     scrub.gave_up = [pool](const View& v) { return scrub_state(v, pool).failed; };
     scrub.show_progress = true;
     scrub.resume_check = "scrub-finished";
@@ -815,14 +814,18 @@ class Planner {
     // virtio-scsi controller); the runbook's cache='none'. What `virsh attach-disk` cannot
     // carry (error_policy) is said, not dropped silently: the definition keeps it, and the
     // next start of the VM applies it.
-    std::string bus = text::starts_with(d.target, "sd") ? "scsi" : text::starts_with(d.target, "hd") ? "ide" : "virtio";
-    Step& s = add("virsh.attach:" + vm.name + "/" + d.target,
-                  fmt::format("attach {} to {} as {}", src, vm.name, d.target),
-                  "Scenario 5, Step 3: VM attachment issue (reattach)", vm.host, Safety::kSafe,
-                  {"virsh", "attach-disk", vm.name, src, d.target, "--targetbus", bus, "--cache", "none", "--live"},
-                  d.target + " is attached", node_ok(node_id::vm_disk(vm, d)));
-    s.predict = "attached live with cache=none; an error_policy in the VM's definition applies again from its next "
-                "start (virsh attach-disk cannot set it)";
+    std::string bus = text::starts_with(d.target, "sd")   ? "scsi"
+                      : text::starts_with(d.target, "hd") ? "ide"
+                                                          : "virtio";
+    Step& s =
+        add("virsh.attach:" + vm.name + "/" + d.target,
+            fmt::format("attach {} to {} as {}", src, vm.name, d.target),
+            "Scenario 5, Step 3: VM attachment issue (reattach)", vm.host, Safety::kSafe,
+            {"virsh", "attach-disk", vm.name, src, d.target, "--targetbus", bus, "--cache", "none", "--live"},
+            d.target + " is attached", node_ok(node_id::vm_disk(vm, d)));
+    s.predict =
+        "attached live with cache=none; an error_policy in the VM's definition applies again from its next "
+        "start (virsh attach-disk cannot set it)";
   }
 
   void vm_disk(const VmConfig& vm, const VmDiskConfig& d) { attach(vm, d); }

@@ -28,10 +28,10 @@ struct Step {
   std::string runbook;  // the runbook step it implements (or improves on)
   std::string host;
   Safety safety = Safety::kSafe;
-  Argv argv;                   // empty: wait until `done` holds
-  std::string done_when;       // the check, in words
-  Check done;                  // empty: nothing to observe; the exit status alone verifies the step
-  int settle_s = 30;           // how long `done` may take to hold after the act
+  Argv argv;              // empty: wait until `done` holds
+  std::string done_when;  // the check, in words
+  Check done;             // empty: nothing to observe; the exit status alone verifies the step
+  int settle_s = 30;      // how long `done` may take to hold after the act
   // Non-empty when what `done` waits for can no longer come (a scrub that ended with errors):
   // the wait stops there and the step failed, instead of waiting out `settle_s`.
   Check gave_up;

@@ -42,4 +42,26 @@ bool parse_kmsg_record(std::string_view r, int& level, std::string_view& message
   return true;
 }
 
+FollowerLine parse_follower_line(std::string_view line) {
+  FollowerLine out;
+  if (line == "mdstat") {
+    out.wakes = "mdstat";
+  } else if (text::starts_with(line, "kmsg ")) {
+    std::string_view rest = line.substr(5);
+    size_t sp = rest.find(' ');
+    std::string_view lvl = rest.substr(0, sp);
+    // A level that is not a number is read as debug: the rest of the rule still decides.
+    int level = static_cast<int>(text::to_int(lvl).value_or(7));
+    std::string_view msg = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+    if (kernel_record_matters(level, msg)) out.wakes = "kmsg";
+  } else if (text::starts_with(line, "zpool ")) {
+    if (zfs_event_matters(line.substr(6))) out.wakes = "zpool";
+  } else if (text::starts_with(line, "virsh ")) {
+    if (virsh_event_matters(line.substr(6))) out.wakes = "virsh";
+  } else if (line == "zpool-ended" || line == "virsh-ended") {
+    out.ended = std::string(line.substr(0, 5));
+  }
+  return out;
+}
+
 }  // namespace stackdr

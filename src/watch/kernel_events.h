@@ -5,6 +5,7 @@
 /// before, or instead of, an md event (a filesystem gone read-only, a session in recovery). What
 /// it says is read by the sweep, from dmesg, like every other fact.
 
+#include <string>
 #include <string_view>
 
 namespace stackdr {
@@ -24,5 +25,20 @@ bool virsh_event_matters(std::string_view line);
 
 /// A /dev/kmsg record ("PRI,SEQ,TIME,FLAGS;message\n…"): its level and message line.
 bool parse_kmsg_record(std::string_view record, int& level, std::string_view& message);
+
+/// One line of a RemoteFollower (host/remote_follower.h) read: what woke, or what ended.
+///   "mdstat"              an md event (POLLPRI on the far /proc/mdstat)
+///   "kmsg LEVEL MESSAGE"  a kernel log record
+///   "zpool TIME CLASS"    a ZFS event (`zpool events -f -H`)
+///   "virsh EVENT…"        a libvirt event (`virsh event --all --loop`)
+///   "zpool-ended", "virsh-ended"  that source stopped (its facts wait for interval sweeps)
+struct FollowerLine {
+  /// The source that woke the daemon ("mdstat", "kmsg", "zpool", "virsh"), or "" when the line
+  /// asks for no sweep (a record that does not matter, a line not understood).
+  std::string wakes;
+  /// The source that ended ("zpool", "virsh"), or "".
+  std::string ended;
+};
+FollowerLine parse_follower_line(std::string_view line);
 
 }  // namespace stackdr

@@ -1,4 +1,4 @@
-#include "cli/recovery_locks.h"
+#include "operate/recovery_locks.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -21,13 +21,13 @@ std::string lock_holder() {
 
 }  // namespace
 
-Result<RecoveryLocks> take_recovery_locks(StackContext& ctx, const std::string& dir, bool& held) {
+Result<RecoveryLocks> take_recovery_locks(const Topology& t, const HostLookup& hosts, bool simulated,
+                                          const std::string& dir, bool& held) {
   held = false;
-  const Topology& t = ctx.topology();
   std::set<std::pair<std::string, std::string>> keys;  // (folder, name)
   std::vector<std::string> remote;                     // SSH hosts, by name
   for (const auto& h : t.hosts) {
-    if (ctx.sim())
+    if (simulated)
       keys.insert({dir, h.name});
     else if (h.transport == "local")
       keys.insert({kMachineLockDir, kMachineLockName});
@@ -42,7 +42,7 @@ Result<RecoveryLocks> take_recovery_locks(StackContext& ctx, const std::string& 
     locks.local.push_back(std::move(*l));
   }
   for (const auto& name : remote) {
-    auto* ssh = dynamic_cast<SshHost*>(ctx.hosts()(name));
+    auto* ssh = dynamic_cast<SshHost*>(hosts(name));
     if (!ssh) continue;
     auto l = ssh->lock_machine(lock_holder(), held);
     if (!l) return l.error();

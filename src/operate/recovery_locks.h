@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "cli/stack_context.h"
 #include "host/held_process.h"
+#include "host/host.h"
 #include "store/host_lock.h"
+#include "topology/topology.h"
 #include "util/result.h"
 
 namespace stackdr {
@@ -22,7 +23,9 @@ struct RecoveryLocks {
 };
 
 /// Every lock, or the first that could not be taken (`held`: another recovery holds it, and
-/// the error says who).
-Result<RecoveryLocks> take_recovery_locks(StackContext& ctx, const std::string& state_dir, bool& held);
+/// the error says who). `simulated`: the topology's hosts are a simulated stack's, locked in
+/// `state_dir` (they are not machines).
+Result<RecoveryLocks> take_recovery_locks(const Topology& t, const HostLookup& hosts, bool simulated,
+                                          const std::string& state_dir, bool& held);
 
 }  // namespace stackdr

@@ -1,4 +1,4 @@
-#include "cli/status_json.h"
+#include "recover/status_json.h"
 
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"

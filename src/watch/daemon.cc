@@ -1,0 +1,853 @@
+#include "watch/daemon.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "diagnose/diagnoser.h"
+#include "diagnose/report_json.h"
+#include "host/local_host.h"
+#include "host/remote_follower.h"
+#include "host/ssh_host.h"
+#include "model/cause.h"
+#include "operate/maintain.h"
+#include "operate/recovery_locks.h"
+#include "recover/executor.h"
+#include "recover/status_json.h"
+#include "store/journal_file.h"
+#include "util/json_text.h"
+#include "util/text.h"
+#include "watch/alerts.h"
+#include "watch/http_endpoint.h"
+#include "watch/kernel_events.h"
+#include "watch/metrics_page.h"
+#include "watch/runbook_link.h"
+#include "watch/stack_metrics.h"
+#include "watch/uevents.h"
+
+namespace stackdr {
+
+namespace {
+
+using WallClock = std::chrono::system_clock;
+
+double wall_now() {
+  return std::chrono::duration<double>(WallClock::now().time_since_epoch()).count();
+}
+
+// Signals arrive as bytes on a pipe the main loop polls: a handler only sets a flag and writes.
+int g_wake[2] = {-1, -1};
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
+
+void on_signal(int sig) {
+  if (sig == SIGHUP)
+    g_reload = true;
+  else
+    g_stop = true;
+  char c = 's';
+  [[maybe_unused]] ssize_t n = ::write(g_wake[1], &c, 1);
+}
+
+void wake() {
+  char c = 'w';
+  [[maybe_unused]] ssize_t n = ::write(g_wake[1], &c, 1);
+}
+
+// --json: the daemon's lines are a stream of JSON objects on standard output, one per line.
+std::atomic<bool> g_json{false};
+std::mutex g_out_mu;  // lines come from the loop and the alert sender's thread
+
+void json_line(nlohmann::json j) {
+  j["at"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::lock_guard<std::mutex> l(g_out_mu);
+  std::cout << json_text(j) << "\n" << std::flush;
+}
+
+void log_line(const std::string& s) {
+  if (g_json) return json_line({{"event", "log"}, {"message", s}});
+  std::lock_guard<std::mutex> l(g_out_mu);
+  std::cerr << "stackdr watch: " << s << "\n" << std::flush;
+}
+
+// The alert of the failure under way: what opened it (its labels), what shows now.
+struct Active {
+  Finding first;            // the labels: scenario, cause, root as first seen
+  Finding now;              // the summary and evidence: what is wrong now
+  double starts_at = 0;     // wall clock
+  double last_sent = 0;     // wall clock
+  double absent_since = 0;  // 0: seen in the last sweep
+  int incident = 0;
+  int status = 0;  // the stack's status in the last sweep that showed it: the alert's severity
+};
+
+std::string finding_key(const Finding& f) {
+  return f.root + "|" + cause_name(f.cause);
+}
+
+}  // namespace
+
+/// The daemon's state between sweeps: the stack, the journal, the alert under way, what the
+/// HTTP threads read.
+class Daemon {
+ public:
+  explicit Daemon(const DaemonOptions& o) : opt_(o) {}
+  Result<bool> run();
+
+ private:
+  Result<bool> open_context();
+  void sweep();
+  void publish(const View& v, double sweep_seconds);
+  long recoveries();
+  void alerts(const View& v, double now);
+  void count_sightings(const View& v);
+  void incidents(const View& v);
+  void recover(const View& v);
+  void maintain(const View& v);
+  Alert alert_for(const Active& a, bool firing, double now) const;
+  HttpEndpoint::Reply metrics();
+  HttpEndpoint::Reply status();
+  HttpEndpoint::Reply health();
+  HttpEndpoint::Reply lab_fault(const std::string& name);
+  std::string mode() const;
+
+  DaemonOptions opt_;
+  WatchSettings o_;
+  std::mutex stack_mu_;  // the stack, its context and the journal: one sweep or recovery at a time
+  // Shared: a published view points into its context's topology (an array's config), so the
+  // context it was taken on lives as long as that view, also after a reload replaced stack_.
+  std::shared_ptr<Stack> stack_;
+  std::unique_ptr<Journal> journal_;
+  std::string dir_;
+  std::unique_ptr<AlertSender> sender_;
+  std::optional<Active> alert_;              // the failure under way, if any
+  std::map<std::string, int> sightings_;     // by finding_key: consecutive sweeps that showed it
+  std::map<std::string, double> attempted_;  // finding_key → when auto-recovery last ran for it
+  double healthy_since_ = 0;                 // wall clock; 0: not healthy
+  double last_sim_advance_ = 0;
+  std::uintmax_t tape_seen_ = 0;  // the practice tape's size when it was last read
+  std::uintmax_t tape_size() const {
+    std::error_code ec;
+    if (!stack_ || stack_->practice_folder().empty()) return 0;
+    auto n = std::filesystem::file_size(std::filesystem::path(stack_->practice_folder()) / "tape.jsonl", ec);
+    return ec ? 0 : n;
+  }
+  bool unconfirmed_ = false;  // a failure seen once: the next sweep comes sooner, to confirm it
+
+  mutable std::mutex view_mu_;  // what the HTTP threads read
+  std::shared_ptr<const View> view_;
+  std::shared_ptr<Stack> view_stack_;  // the context view_ was taken on
+  double last_sweep_at_ = 0, last_sweep_s_ = 0;
+  long sweeps_ = 0;
+  std::map<std::pair<std::string, std::string>, long> events_;  // by (source, host): mdstat, kmsg, lab …
+  std::map<std::string, long> recoveries_;                      // by outcome
+  // Maintenance (topology `maintenance: daemon: on`): the schedule as of the last sweep, and
+  // each task's last skip reason (logged when it changes, not every sweep).
+  std::vector<ScheduleRow> schedule_;
+  std::map<std::string, std::string> skipped_;
+  int incidents_open_ = 0;
+  std::string url_;  // where /status is, for alerts' generatorURL
+  // The kernel events of SSH hosts, by host name (RemoteFollower); a host missing here is
+  // followed again at the next interval sweep. What each last failed with, said once.
+  std::map<std::string, std::unique_ptr<RemoteFollower>> followers_;
+  std::map<std::string, std::string> follow_failed_;
+  void follow_remote_hosts();
+  void count_event(const std::string& source, const std::string& host);
+};
+
+void Daemon::count_event(const std::string& source, const std::string& host) {
+  std::lock_guard<std::mutex> l(view_mu_);
+  events_[{source, host}]++;
+}
+
+void Daemon::follow_remote_hosts() {
+  if (stack_->simulated()) return;
+  // Machines this daemon runs on: their ZFS events (a storage server) and libvirt's (a KVM host
+  // with VMs) through the same follower, run here for those alone (md and the kernel log are
+  // read by the daemon itself).
+  const Topology& t = stack_->topology();
+  auto installed = [](const char* tool) {
+    for (auto dir : text::split(LocalHost::kDefaultPath, ':'))
+      if (::access((std::string(dir) + "/" + tool).c_str(), X_OK) == 0) return true;
+    return false;
+  };
+  for (const auto& h : t.hosts) {
+    if (h.transport != "local" || followers_.count(h.name)) continue;
+    Argv argv = {"perl", "-e", RemoteFollower::script()};
+    if (h.name == t.storage.host && !t.storage.pool.empty() && installed("zpool")) argv.push_back("zpool");
+    bool runs_vms = std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == h.name; });
+    if (runs_vms && installed("virsh")) argv.push_back("virsh");
+    if (argv.size() == 3) continue;
+    std::string why;
+    if (auto f = RemoteFollower::start(argv, LocalHost::kDefaultPath, {}, std::chrono::seconds(20), why))
+      followers_[h.name] = std::move(f);
+    if (!why.empty() && follow_failed_[h.name] != why)
+      log_line("cannot follow " + text::join(Argv(argv.begin() + 3, argv.end()), " and ") + " events here: " + why);
+    if (!why.empty()) follow_failed_[h.name] = why;
+  }
+  for (const auto& h : t.hosts) {
+    if (h.transport != "ssh" || followers_.count(h.name)) continue;
+    auto* ssh = dynamic_cast<SshHost*>(stack_->hosts()(h.name));
+    if (!ssh) continue;
+    std::string why;
+    auto f = ssh->follow(why);
+    if (!f) {
+      if (follow_failed_[h.name] != why) log_line(why + " (its failures are seen at the interval sweeps)");
+      follow_failed_[h.name] = why;
+      continue;
+    }
+    log_line("following the kernel events of " + h.name + " over SSH");
+    follow_failed_.erase(h.name);
+    followers_[h.name] = std::move(f);
+  }
+}
+
+std::string Daemon::mode() const {
+  return stack_->journal_mode();
+}
+
+Result<bool> Daemon::open_context() {
+  auto c = opt_.open_stack();
+  if (!c) return c.error();
+  auto s = resolve_watch_settings(opt_.overrides, (*c)->topology().watch);
+  if (!s) return Error{(*c)->topology().source + ": " + s.error().message};
+  stack_ = std::move(*c);
+  o_ = std::move(*s);
+  return true;
+}
+
+Alert Daemon::alert_for(const Active& a, bool firing, double now) const {
+  const Finding& f = a.first;
+  Alert al;
+  al.firing = firing;
+  al.labels = {{"alertname", "StackdrFailure"},
+               {"scenario", std::to_string(f.scenario)},
+               {"cause", cause_name(f.cause)},
+               {"root", f.root},
+               {"layer", f.layer},
+               {"host", f.host},
+               // What stackdr says of the stack (status WARNING: the array runs on one leg),
+               // not how bad the root node alone is.
+               {"severity", a.status >= 2 ? "critical" : "warning"},
+               {"mode", mode()}};
+  al.annotations = {{"summary", a.now.summary},
+                    {"runbook", a.now.runbook},
+                    {"runbook_url", runbook_url(a.now.scenario, a.now.runbook)},
+                    {"status", status_word(a.status)},
+                    {"node", a.now.root_label}};
+  if (finding_key(a.now) != finding_key(f)) al.annotations["first_seen_as"] = f.summary;
+  if (a.incident) al.annotations["incident"] = std::to_string(a.incident);
+  std::string evidence;
+  for (const auto& e : a.now.evidence) evidence += e.host + " " + e.source + ": " + e.text + "\n";
+  if (!evidence.empty()) al.annotations["evidence"] = evidence;
+  al.starts_at = a.starts_at;
+  // Firing: good until the next reminder (and a few sweeps more), as Prometheus sets endsAt,
+  // so Alertmanager keeps it while the daemon lives and lets it lapse if the daemon dies.
+  al.ends_at = firing ? now + o_.remind + 4.0 * o_.interval : (a.absent_since ? a.absent_since : now);
+  al.generator_url = url_;
+  return al;
+}
+
+void Daemon::alerts(const View& v, double now) {
+  // One alert per failure, from the first sweep that shows it until every layer has been OK
+  // for resolve_after. What the stack shows on the way (a session down, then its disk missing,
+  // then the member rebuilding while it is repaired) changes that alert — sent again with what
+  // is wrong now — and opens no new one.
+  if (!v.findings.empty()) {
+    const Finding& f = v.findings.front();
+    int incident = 0;
+    if (auto open = journal_->latest_open(); open && open->mode == mode()) incident = open->id;
+    if (!alert_) {
+      alert_ = Active{f, f, now, now, 0, incident, v.status};
+      log_line(fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
+      sender_->send(alert_for(*alert_, true, now));
+      return;
+    }
+    Active& a = *alert_;
+    bool changed = finding_key(a.now) != finding_key(f) || a.now.summary != f.summary || a.status != v.status;
+    if ((a.status >= 2) != (v.status >= 2)) {
+      // The severity label is part of the alert's identity: the one sent with the old
+      // severity is ended (resolved), so no stale copy lingers, and it goes on under the new.
+      a.last_sent = now;
+      sender_->send(alert_for(a, false, now));
+      log_line(fmt::format("SEVERITY {} → {}", status_word(a.status), status_word(v.status)));
+    }
+    a.status = v.status;
+    a.absent_since = 0;
+    if (!a.incident) a.incident = incident;
+    if (changed) {
+      a.now = f;
+      log_line(fmt::format("CHANGED scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
+    }
+    if (changed || now - a.last_sent >= o_.remind) {
+      a.last_sent = now;
+      sender_->send(alert_for(a, true, now));
+    }
+    return;
+  }
+  // Not seen is not gone: while some layer is UNKNOWN the alert stays.
+  if (!alert_ || v.status != 0) return;
+  Active& a = *alert_;
+  if (!a.absent_since) a.absent_since = now;
+  // Gone for resolve_after: resolved. Back before that: the same alert goes on (a flapping
+  // failure does not open a new one every sweep).
+  if (now - a.absent_since < o_.resolve_after) return;
+  log_line(fmt::format("RESOLVED scenario {} / {}: {}", a.first.scenario, cause_name(a.first.cause),
+                       a.first.root_label));
+  sender_->send(alert_for(a, false, now));
+  alert_.reset();
+}
+
+void Daemon::count_sightings(const View& v) {
+  std::map<std::string, int> now;
+  for (const auto& f : v.findings) {
+    auto it = sightings_.find(finding_key(f));
+    now[finding_key(f)] = it == sightings_.end() ? 1 : it->second + 1;
+  }
+  sightings_ = std::move(now);
+}
+
+void Daemon::recover(const View& v) {
+  if (v.findings.empty()) return;
+  const Finding& f = v.findings.front();
+  const std::string& policy = o_.policy_for(cause_name(f.cause));
+  if (policy == "off") return;
+  std::string key = finding_key(f);
+  // Acted on only when a second sweep still shows it: a blip that is gone a moment later (a
+  // session re-logging in by itself, a resync starting) is not repaired over.
+  if (auto it = sightings_.find(key); it == sightings_.end() || it->second < 2) return;
+  double now = wall_now();
+  // Once per failure, then again only after ten sweep intervals: a plan that did not work
+  // does not run every minute.
+  if (auto it = attempted_.find(key); it != attempted_.end() && now - it->second < 10.0 * o_.interval) return;
+  bool held = false;
+  auto locks = take_recovery_locks(stack_->topology(), stack_->hosts(), stack_->simulated(), dir_, held);
+  if (!locks) {
+    log_line(held ? "auto-recovery waits: " + locks.error().message
+                  : "auto-recovery cannot take its locks: " + locks.error().message);
+    return;
+  }
+  attempted_[key] = now;
+  RecoverOptions ro;
+  ro.policy.yes = policy == "disruptive";  // safe steps only unless told otherwise
+  ro.policy.allow_data_loss = false;       // destructive steps always wait for an operator
+  ro.plan.hints = opt_.hints;
+  auto open = journal_->latest_open();
+  ro.resume = open && open->mode == mode();
+  ro.mode = mode();
+  ro.resumable = true;
+  ro.fingerprint = topology_fingerprint(stack_->topology());
+  ro.stop_requested = [] { return g_stop.load(); };
+  std::unique_ptr<Clock> clock = stack_->clock();
+  Executor ex(stack_->topology(), stack_->hosts(), *clock, *journal_, std::clog);
+  log_line(fmt::format("auto-recovery ({}) of scenario {} / {}", o_.auto_recover, f.scenario,
+                       cause_name(f.cause)));
+  RecoverOutcome r = ex.run(ro);
+  std::string outcome = r.exit == kRecovered ? "recovered"
+                        : r.exit == kStopped ? "stopped"
+                                             : "needs-operator";
+  {
+    std::lock_guard<std::mutex> l(view_mu_);
+    recoveries_[outcome]++;
+  }
+  if (alert_ && !alert_->incident) alert_->incident = r.incident;
+  log_line(fmt::format("auto-recovery ended (exit {}, incident {}): {}", r.exit, r.incident, r.message));
+}
+
+// Due maintenance, started when nothing is wrong and no rule says to skip it: a scrub or check
+// is started, not waited for (the daemon goes on watching; later sweeps see it run and end).
+void Daemon::maintain(const View& v) {
+  const Topology& t = stack_->topology();
+  double now = stack_->clock()->now();
+  std::vector<ScheduleRow> rows = maintenance_schedule(t, journal_->incidents(), now, v);
+  for (const auto& r : rows) {
+    if (!t.maintenance.daemon || !r.due) continue;
+    if (!r.skip.empty()) {
+      if (skipped_[r.task] != r.skip)
+        log_line(fmt::format("maintenance: {} is due; skipped: {}", r.task, r.skip));
+      skipped_[r.task] = r.skip;
+      continue;
+    }
+    skipped_.erase(r.task);
+    std::ostringstream out;
+    int code = 0;
+    if (!maintenance_task_info(r.task)->heavy) {
+      code = stack_->run_light_maintenance(*journal_, dir_, r.task, out);
+    } else {
+      bool held = false;
+      auto locks = take_recovery_locks(stack_->topology(), stack_->hosts(), stack_->simulated(), dir_, held);
+      if (!locks) {
+        log_line("maintenance waits: " + locks.error().message);
+        continue;
+      }
+      RecoverOptions ro;
+      ro.mode = mode();
+      ro.fingerprint = topology_fingerprint(t);
+      ro.plan.hints = opt_.hints;
+      ro.observe = maintenance_observe();
+      ro.task = heavy_maintenance_task(t, v, r.task, /*wait=*/false);
+      ro.stop_requested = [] { return g_stop.load(); };
+      std::unique_ptr<Clock> clock = stack_->clock();
+      Executor ex(t, stack_->hosts(), *clock, *journal_, out);
+      RecoverOutcome o = ex.run(ro);
+      code = o.exit;
+      out << o.message << "\n";
+    }
+    std::string said = out.str();
+    if (!said.empty() && said.back() == '\n') said.pop_back();
+    log_line(fmt::format("maintenance: {} (exit {}): {}", r.task, code, said.substr(said.rfind('\n') + 1)));
+  }
+  std::lock_guard<std::mutex> l(view_mu_);
+  schedule_ = maintenance_schedule(t, journal_->incidents(), stack_->clock()->now(), v);
+}
+
+void Daemon::incidents(const View& v) {
+  auto open = journal_->latest_open();
+  // Another mode's incident, or an interrupted task's (scenario 0, not a failure's cause), is not
+  // the failure this sweep sees.
+  if (open && (open->mode != mode() || (open->scenario == 0 && !cause_from_name(open->cause)))) open.reset();
+  double now = stack_->clock()->now();
+  if (!v.findings.empty()) {
+    healthy_since_ = 0;
+    if (open) return;
+    // Not recovered here (policy off, or the plan stopped short): the incident is opened all
+    // the same, so a hand-run `stackdr recover --resume` continues it and it is written down.
+    const Finding& f = v.findings.front();
+    int id = journal_->open_incident(now, mode(), topology_fingerprint(stack_->topology()), f.scenario,
+                                     cause_name(f.cause), f.root, f.summary, findings_json(v.findings));
+    JournalEvent e;
+    e.incident = id;
+    e.at = now;
+    e.kind = EventKind::kDetected;
+    e.detail = fmt::format("{} finding(s); status {} (stackdr watch)", v.findings.size(), v.status);
+    journal_->add(e);
+    for (const auto& x : v.findings) {
+      e.kind = EventKind::kDiagnosed;
+      e.detail = fmt::format("scenario {} / {}: {}", x.scenario, cause_name(x.cause), x.summary);
+      journal_->add(e);
+    }
+    log_line(fmt::format("incident {} opened: {}", id, f.summary));
+    return;
+  }
+  if (v.status != 0 || !open) return;
+  double wall = wall_now();
+  if (!healthy_since_) healthy_since_ = wall;
+  if (wall - healthy_since_ < o_.resolve_after) return;
+  JournalEvent e;
+  e.incident = open->id;
+  e.at = std::max(now, open->opened_at);
+  e.kind = EventKind::kResolved;
+  e.detail = "healthy again: every layer OK (seen by stackdr watch)";
+  journal_->add(e);
+  journal_->close_incident(open->id, e.at, "resolved", e.detail);
+  log_line(fmt::format("incident {} resolved: every layer OK", open->id));
+}
+
+void Daemon::sweep() {
+  std::lock_guard<std::mutex> stack(stack_mu_);
+  double wall = wall_now();
+  if (stack_->simulated() && stack_->practice_folder().empty() && last_sim_advance_ > 0) {
+    // The simulated stack lives in simulated time: the daemon lets as much pass as it waited,
+    // so the VM's writes reach md and resyncs progress as they would.
+    int64_t s = static_cast<int64_t>(wall - last_sim_advance_);
+    if (s > 0) {
+      stack_->let_time_pass(s);
+      last_sim_advance_ += static_cast<double>(s);
+    }
+  } else {
+    last_sim_advance_ = wall;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  View v = take_view(stack_->topology(), stack_->hosts());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  {
+    std::lock_guard<std::mutex> l(view_mu_);
+    sweeps_++;
+  }
+  count_sightings(v);
+  incidents(v);
+  alerts(v, wall_now());
+  publish(v, secs);  // what it looks like before any repair, for /metrics and /status
+  long before = recoveries();
+  recover(v);
+  if (recoveries() != before) {
+    // What the recovery left: the alerts and the incident follow the stack as it is now.
+    v = take_view(stack_->topology(), stack_->hosts());
+    incidents(v);
+    alerts(v, wall_now());
+  }
+  maintain(v);
+  unconfirmed_ = false;
+  for (const auto& f : v.findings)
+    if (auto it = sightings_.find(finding_key(f)); it == sightings_.end() || it->second < 2)
+      unconfirmed_ = true;
+  publish(v, secs);
+}
+
+long Daemon::recoveries() {
+  std::lock_guard<std::mutex> l(view_mu_);
+  long n = 0;
+  for (const auto& [outcome, k] : recoveries_) n += k;
+  return n;
+}
+
+void Daemon::publish(const View& v, double secs) {
+  int open = journal_->open_count();
+  std::string word = status_word(v.status);
+  size_t findings = v.findings.size();
+  {
+    std::lock_guard<std::mutex> l(view_mu_);
+    view_ = std::make_shared<const View>(v);
+    view_stack_ = stack_;
+    last_sweep_at_ = wall_now();
+    last_sweep_s_ = secs;
+    incidents_open_ = open;
+  }
+  sd_notifyf(0, "STATUS=%s: %zu finding(s), %d incident(s) open; last sweep %.2f s", word.c_str(), findings,
+             open, secs);
+}
+
+HttpEndpoint::Reply Daemon::metrics() {
+  MetricsPage p;
+  std::lock_guard<std::mutex> l(view_mu_);
+  if (view_) add_stack_metrics(p, *view_, last_sweep_s_);
+  p.family("stackdr_watch_sweeps_total", "counter", "Sweeps the daemon ran since it started.");
+  p.sample("stackdr_watch_sweeps_total", {}, static_cast<double>(sweeps_));
+  p.family("stackdr_watch_last_sweep_timestamp_seconds", "gauge", "When the last sweep ended (unix time).");
+  p.sample("stackdr_watch_last_sweep_timestamp_seconds", {}, std::floor(last_sweep_at_));
+  p.family("stackdr_watch_events_total", "counter",
+           "What woke the daemon for a sweep, by source (mdstat, kmsg, interval, lab, practice, reload) and "
+           "host.");
+  for (const auto& [k, n] : events_)
+    p.sample("stackdr_watch_events_total", {{"source", k.first}, {"host", k.second}}, n);
+  p.family("stackdr_incidents_open", "gauge", "Incidents open or stopped in the journal.");
+  p.sample("stackdr_incidents_open", {}, incidents_open_);
+  p.family("stackdr_recoveries_total", "counter", "Auto-recoveries the daemon ran, by outcome.");
+  for (const auto& [outcome, n] : recoveries_)
+    p.sample("stackdr_recoveries_total", {{"outcome", outcome}}, n);
+  AlertSender::Counts c = sender_->counts();
+  p.family("stackdr_alerts_sent_total", "counter", "Alerts delivered, by receiver.");
+  for (const auto& [r, n] : c.sent) p.sample("stackdr_alerts_sent_total", {{"receiver", r}}, n);
+  p.family("stackdr_alerts_failed_total", "counter",
+           "Alert deliveries that failed (each retry counts), by receiver.");
+  for (const auto& [r, n] : c.failed) p.sample("stackdr_alerts_failed_total", {{"receiver", r}}, n);
+  p.family("stackdr_maintenance_last_run_timestamp_seconds", "gauge",
+           "When each maintenance task last ended done (unix time of the journal's clock; absent: never).");
+  p.family("stackdr_maintenance_due", "gauge", "1 when a maintenance task is due by its schedule.");
+  p.family("stackdr_maintenance_skipped", "gauge",
+           "1 when a due task would be skipped now (a skip rule holds).");
+  for (const auto& r : schedule_) {
+    if (r.last_run)
+      p.sample("stackdr_maintenance_last_run_timestamp_seconds", {{"task", r.task}}, *r.last_run);
+    p.sample("stackdr_maintenance_due", {{"task", r.task}}, r.due ? 1 : 0);
+    p.sample("stackdr_maintenance_skipped", {{"task", r.task}}, r.due && !r.skip.empty() ? 1 : 0);
+  }
+  p.family("stackdr_alerts_queued", "gauge", "Alert deliveries waiting (retry backoff or rate limit).");
+  p.sample("stackdr_alerts_queued", {}, static_cast<double>(c.queued));
+  return {200, p.text(), "text/plain; version=0.0.4; charset=utf-8"};
+}
+
+HttpEndpoint::Reply Daemon::status() {
+  std::lock_guard<std::mutex> l(view_mu_);
+  if (!view_) return {503, "no sweep yet\n"};
+  nlohmann::json j = status_json(*view_, mode());
+  j["sweep"] = {{"ms", std::round(last_sweep_s_ * 1000)}, {"at", last_sweep_at_}, {"count", sweeps_}};
+  return {200, json_text(j, 2) + "\n", "application/json"};
+}
+
+HttpEndpoint::Reply Daemon::health() {
+  std::lock_guard<std::mutex> l(view_mu_);
+  double age = wall_now() - last_sweep_at_;
+  if (!view_ || age > 3.0 * o_.interval + 30) return {503, fmt::format("no sweep for {:.0f} s\n", age)};
+  return {200, fmt::format("ok: last sweep {:.0f} s ago, status {}\n", age, status_word(view_->status))};
+}
+
+HttpEndpoint::Reply Daemon::lab_fault(const std::string& name) {
+  {
+    std::lock_guard<std::mutex> stack(stack_mu_);
+    if (auto r = stack_->inject_fault(name); !r) return {400, r.error().message + "\n"};
+  }
+  count_event("lab", "");
+  log_line("lab: injected " + name);
+  wake();
+  return {202, "injected " + name + "\n"};
+}
+
+Result<bool> Daemon::run() {
+  if (auto c = open_context(); !c) return c.error();
+  // What alerts and serves is checked now, not when the first alert is due.
+  if (auto r = check_receivers(o_); !r) return r.error();
+  auto token = listener_token(o_.listen, opt_.token_file, opt_.listen_insecure);
+  if (!token) return token.error();
+  dir_ = opt_.state_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  std::vector<std::string> notes;
+  auto j = open_journal_file(dir_, {.write = true}, notes);
+  for (const auto& n : notes) log_line(n);
+  if (!j) return j.error();
+  journal_ = std::move(*j);
+  if (stack_->simulated() && stack_->practice_folder().empty())
+    log_line("on the simulated stack: POST /lab/faults?name=FAULT injects a fault");
+  sender_ = std::make_unique<AlertSender>(Receivers{o_.webhook, o_.mail_to, o_.exec}, log_line);
+
+  if (::pipe2(g_wake, O_CLOEXEC | O_NONBLOCK) != 0)
+    return Error{std::string("pipe: cannot make the wake-up pipe: ") + std::strerror(errno)};
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(s, &sa, nullptr);
+
+  HttpEndpoint::Handlers h;
+  h.metrics = [this] { return metrics(); };
+  h.status = [this] { return status(); };
+  h.health = [this] { return health(); };
+  if (stack_->simulated() && stack_->practice_folder().empty()) h.lab_fault = [this](const std::string& f) { return lab_fault(f); };
+  auto http = HttpEndpoint::start(o_.listen, h, *token);
+  if (!http) return http.error();
+  {
+    std::string addr;
+    int port = 0;
+    split_listen(o_.listen, addr, port);
+    url_ = fmt::format("http://{}:{}/status", addr.find(':') != std::string::npos ? "[" + addr + "]" : addr,
+                       (*http)->port());
+  }
+  std::string per_cause;
+  for (const auto& [cause, policy] : o_.auto_recover_causes)
+    per_cause += fmt::format(", {}: {}", cause, policy);
+  log_line(fmt::format("listening on {} (metrics, status, healthz); sweeping every {} s; auto-recovery: {}{}",
+                       url_.substr(0, url_.size() - 7), o_.interval, o_.auto_recover, per_cause));
+  if (g_json)
+    json_line({{"event", "listening"}, {"port", (*http)->port()}, {"url", url_.substr(0, url_.size() - 7)}});
+  else
+    std::cout << "listening on port " << (*http)->port() << "\n" << std::flush;  // for whoever started us
+
+  // md raises POLLPRI on /proc/mdstat at every array event (what mdadm --monitor waits on).
+  int mdstat = -1;
+  if (!stack_->simulated()) {
+    bool local_md = false;
+    for (const auto& a : stack_->topology().arrays)
+      for (const auto& host : stack_->topology().hosts)
+        if (host.name == a.host && host.transport == "local") local_md = true;
+    if (local_md) mdstat = ::open("/proc/mdstat", O_RDONLY | O_CLOEXEC);
+  }
+  // The kernel log, followed from its end: I/O errors, iSCSI connection errors, md and ext4
+  // messages arrive here before (or without) any md event — a filesystem gone read-only, a
+  // session in recovery.
+  int kmsg = -1;
+  if (!stack_->simulated() && std::any_of(stack_->topology().hosts.begin(), stack_->topology().hosts.end(),
+                                  [](const HostConfig& h) { return h.transport == "local"; }))
+    kmsg = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (kmsg >= 0) ::lseek(kmsg, 0, SEEK_END);
+  // Device events (a disk or session going away or coming back), on a machine stackdr runs on.
+  std::optional<UeventSocket> uevents;
+  if (kmsg >= 0) {
+    if (auto u = UeventSocket::open())
+      uevents.emplace(std::move(*u));
+    else
+      log_line(u.error().message + ": device events are not followed here");
+  }
+  // True when a record that arrived says something about the stack (what it says is read by
+  // the sweep, from dmesg, like every other fact).
+  auto read_kmsg = [&] {
+    bool relevant = false;
+    char rec[8192];
+    for (;;) {
+      ssize_t n = ::read(kmsg, rec, sizeof rec - 1);
+      if (n < 0 && errno == EPIPE) continue;  // overwritten before it was read: go on with the next
+      if (n <= 0) break;
+      int level = 7;
+      std::string_view msg;
+      if (parse_kmsg_record(std::string_view(rec, static_cast<size_t>(n)), level, msg) &&
+          kernel_record_matters(level, msg))
+        relevant = true;
+    }
+    return relevant;
+  };
+  auto drain_mdstat = [&] {
+    char buf[4096];
+    ::lseek(mdstat, 0, SEEK_SET);
+    while (::read(mdstat, buf, sizeof buf) > 0) {
+    }
+  };
+  if (mdstat >= 0) drain_mdstat();
+
+  sweep();
+  follow_remote_hosts();
+  // Watched before READY: a change made right after the daemon says it is ready is not missed.
+  int tape_watch = -1;
+  if (!stack_->practice_folder().empty()) {
+    tape_watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (tape_watch >= 0 &&
+        ::inotify_add_watch(tape_watch, stack_->practice_folder().c_str(),
+                            IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+      ::close(tape_watch);
+      tape_watch = -1;
+    }
+    if (tape_watch < 0) log_line("cannot watch the practice stack's tape: its changes are seen at SIGHUP");
+  }
+  tape_seen_ = tape_size();
+  sd_notify(0, "READY=1");
+  if (g_json)
+    json_line({{"event", "ready"}});
+  else
+    std::cout << "ready\n" << std::flush;
+  uint64_t watchdog_usec = 0;
+  bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  auto next = std::chrono::steady_clock::now() + std::chrono::seconds(o_.interval);
+  while (!g_stop) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());
+    int wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
+    if (watchdog) wait_ms = std::min<int>(wait_ms, static_cast<int>(watchdog_usec / 2000));
+    std::vector<pollfd> fds = {{g_wake[0], POLLIN, 0},
+                               {mdstat, POLLPRI, 0},
+                               {kmsg, POLLIN, 0},
+                               {uevents ? uevents->fd() : -1, POLLIN, 0},
+                               {tape_watch, POLLIN, 0}};
+    std::vector<std::string> followed;  // host of fds[5 + i]
+    for (const auto& [host, f] : followers_) {
+      fds.push_back({f->fd(), POLLIN, 0});
+      followed.push_back(host);
+    }
+    int n = ::poll(fds.data(), fds.size(), wait_ms);  // a negative fd is not polled
+    if (watchdog) sd_notify(0, "WATCHDOG=1");
+    if (g_stop) break;
+    std::string why;
+    if (n > 0 && (fds[0].revents & POLLIN)) {
+      char buf[64];
+      while (::read(g_wake[0], buf, sizeof buf) > 0) {
+      }
+      why = "lab";
+    }
+    if (n > 0 && mdstat >= 0 && (fds[1].revents & (POLLPRI | POLLERR))) {
+      drain_mdstat();
+      count_event("mdstat", "local");
+      why = "mdstat";
+    }
+    if (n > 0 && kmsg >= 0 && (fds[2].revents & POLLIN) && read_kmsg()) {
+      count_event("kmsg", "local");
+      why = "kmsg";
+    }
+    if (n > 0 && uevents && (fds[3].revents & POLLIN) && uevents->read_relevant()) {
+      count_event("uevent", "local");
+      why = "uevent";
+    }
+    // The practice stack changed under the daemon (`lab inject`, `lab repair`, `lab reset` from
+    // another process): replayed now, so the daemon sees what the operator did, not a stale
+    // copy (a fault repaired meanwhile would otherwise open a second incident).
+    if (n > 0 && tape_watch >= 0 && (fds[4].revents & POLLIN)) {
+      char buf[4096];
+      while (::read(tape_watch, buf, sizeof buf) > 0) {
+      }
+      // Another process's write ends with its close (the daemon keeps its own tape open, so its
+      // steps' lines raise nothing); the daemon's own close, when it reads the stack again, leaves
+      // the size as it was read.
+      if (tape_size() != tape_seen_) {
+        std::lock_guard<std::mutex> stack(stack_mu_);
+        tape_seen_ = tape_size();
+        if (auto c = open_context(); !c)
+          log_line("the practice stack changed and could not be read again: " + c.error().message);
+        else
+          log_line("the practice stack changed (lab inject, repair or reset): read again");
+        count_event("practice", "local");
+        why = "practice";
+      }
+    }
+    for (size_t i = 0; n > 0 && i < followed.size(); ++i) {
+      if (!(fds[5 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      bool ended = false;
+      std::string lost;
+      for (const auto& line : followers_[followed[i]]->read_lines(ended, lost)) {
+        FollowerLine fl = parse_follower_line(line);
+        if (!fl.wakes.empty()) {
+          count_event(fl.wakes, followed[i]);
+          why = fl.wakes;
+        }
+        if (fl.ended == "virsh")
+          log_line("virsh event ended on " + followed[i] + " (VM events are seen at the interval sweeps)");
+        if (fl.ended == "zpool")
+          log_line("zpool events -f ended on " + followed[i] + " (ZFS events are seen at the interval sweeps)");
+      }
+      if (ended) {
+        log_line("stopped following " + followed[i] + ": " + lost + " (again at the next interval sweep)");
+        followers_.erase(followed[i]);
+      }
+    }
+    if (g_reload.exchange(false)) {
+      std::lock_guard<std::mutex> stack(stack_mu_);
+      WatchSettings before = o_;
+      if (auto c = open_context(); !c) {
+        log_line("SIGHUP: the topology was not reloaded, the old one stays: " + c.error().message);
+      } else {
+        log_line("SIGHUP: topology reloaded from " + stack_->topology().source);
+        followers_.clear();  // they ran on the old hosts' connections
+        follow_failed_.clear();
+        follow_remote_hosts();
+        if (o_.listen != before.listen || o_.webhook != before.webhook || o_.mail_to != before.mail_to ||
+            o_.exec != before.exec) {
+          log_line("SIGHUP: the listen address and the alert receivers change at the next start; these stay");
+          o_.listen = before.listen;
+          o_.webhook = before.webhook;
+          o_.mail_to = before.mail_to;
+          o_.exec = before.exec;
+        }
+      }
+      why = "reload";
+    }
+    if (why.empty() && std::chrono::steady_clock::now() < next) continue;
+    if (why.empty()) {
+      count_event("interval", "");
+      std::lock_guard<std::mutex> stack(stack_mu_);
+      follow_remote_hosts();
+    } else {
+      // A burst of events is one sweep: let it settle for a moment.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      char buf[64];
+      while (::read(g_wake[0], buf, sizeof buf) > 0) {
+      }
+      if (mdstat >= 0) drain_mdstat();
+      if (kmsg >= 0) read_kmsg();
+      if (uevents) uevents->read_relevant();
+    }
+    sweep();
+    next = std::chrono::steady_clock::now() +
+           std::chrono::seconds(unconfirmed_ ? std::min(o_.interval, 5) : o_.interval);
+  }
+  if (tape_watch >= 0) ::close(tape_watch);
+  sd_notify(0, "STOPPING=1");
+  log_line("stopping (signal)");
+  http->reset();
+  followers_.clear();
+  sender_.reset();
+  if (mdstat >= 0) ::close(mdstat);
+  if (kmsg >= 0) ::close(kmsg);
+  return true;
+}
+
+Result<bool> run_daemon(const DaemonOptions& o) {
+  g_json = o.json;
+  Daemon d(o);
+  return d.run();
+}
+
+}  // namespace stackdr
