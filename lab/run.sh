@@ -11,7 +11,7 @@
 # Scenarios (default: all but m-stall, in the order of $all below): s1-lun s1-backstore
 # s1-logout s1-zvol-renamed s1-zvol-volmode s2-leg s2-target s4-events s5-fs s2-all
 # s4-superblock s3-pool-disk (a pool disk pulled through qemu's monitor), s5-vm-detach (the
-# libvirt VM; s5-vm-pause by name only: the VM does not pause, see the README); measurements: m-lun (lun create / remove on the real pool),
+# libvirt VM), s5-vm-pause (both links lost: the VM paused on an I/O error); measurements: m-lun (lun create / remove on the real pool),
 # m-runbook (the runbook's diagnosis commands, each a fresh SSH login, against one sweep), m-vm
 # (what booting the VM costs under nested TCG), m-sweep (a sweep over SSH against the
 # same sweep run inside the guests, and what opening the connections costs), m-resync (bitmap
@@ -31,7 +31,7 @@ W=${LAB_CACHE:-/var/tmp/stackdr-lab}
 # `all` (the default): every scenario and measurement, in this order (the VM's come last: from
 # m-vm on, md1 is the VM's disk). `ci`: each scenario class at least once and the measures the
 # README quotes that CI can afford, inside CI's budget (see the README's lab section).
-all="s1-lun s1-backstore s1-logout s1-zvol-renamed s1-zvol-volmode s2-leg s2-target s4-events s5-fs s2-all s4-superblock s3-pool-disk m-lun m-runbook m-init m-sweep m-watch m-resync m-lint m-vm s5-vm-detach"
+all="s1-lun s1-backstore s1-logout s1-zvol-renamed s1-zvol-volmode s2-leg s2-target s4-events s5-fs s2-all s4-superblock s3-pool-disk m-lun m-runbook m-init m-sweep m-watch m-resync m-lint m-vm s5-vm-detach s5-vm-pause"
 ci="s1-zvol-volmode s1-zvol-renamed s2-leg s4-events s5-fs s3-pool-disk m-lun m-runbook m-vm s5-vm-detach"
 case "${*:-all}" in
   all) scen=$all ;;

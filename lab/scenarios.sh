@@ -500,11 +500,6 @@ run_scenario() {  # NAME
       # Both storage links lost: md loses both legs and fails the VM's writes; libvirt's
       # error_policy='stop' pauses the VM instead of handing the guest the error.
       vm_phase || { vm_unavailable "$1"; return; }
-      # md keeps its last leg in the array and records the failed writes in its bad-block log
-      # (the VM never saw an error, measured: it stayed running 90 s). fail_last_dev (Linux
-      # 5.5+) lets md fail the last leg too, so the VM's writes return EIO: what an array
-      # without a bad-block log, or a kernel before bad-block logs, does.
-      on kvm sh -c 'echo 1 >/sys/block/md1/md/fail_last_dev'
       link A off; link B off; t0=$(now)
       local i=0; PAUSED=
       while [ $i -lt 90 ]; do
