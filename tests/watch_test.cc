@@ -479,6 +479,20 @@ TEST(Watch, TheDaemonStartsDueMaintenanceOnlyOnAHealthyStack) {
   fs::remove_all(dir);
 }
 
+// config/lab.yaml's stack with both hosts over SSH to the test's own sshd on 127.0.0.1;
+// `command_path`: where the far side looks for its tools ("" = its default).
+std::string lab_topology_over_ssh(testing::TestSshd& sshd, const std::string& command_path = "") {
+  std::string text = testing::read_file(STACKDR_TESTS_DIR "/../config/lab.yaml");
+  std::string ssh = fmt::format(
+      "    transport: ssh\n    address: 127.0.0.1\n    port: {}\n    user: root\n    identity: {}\n{}"
+      "    ssh_options: [UserKnownHostsFile={}, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]\n",
+      sshd.port(), (sshd.dir() / "client_key").string(),
+      command_path.empty() ? "" : "    command_path: " + command_path + "\n",
+      (sshd.dir() / "known_hosts").string());
+  return "hosts:\n  lab:\n    role: kvm\n" + ssh + "  target:\n    role: storage\n" + ssh +
+         text.substr(text.find("\nstorage:"));
+}
+
 // Hosts over SSH: the daemon follows each one's kernel events there (RemoteFollower), so a
 // record about the stack on the far side wakes a sweep as a local one does. config/lab.yaml's
 // stack with both hosts over SSH to the test's own sshd on 127.0.0.1.
@@ -488,13 +502,7 @@ TEST(Watch, AKernelLogLineOnAnSshHostWakesASweep) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-ssh-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::string text = testing::read_file(STACKDR_TESTS_DIR "/../config/lab.yaml");
-  std::string ssh = fmt::format(
-      "    transport: ssh\n    address: 127.0.0.1\n    port: {}\n    user: root\n    identity: {}\n"
-      "    ssh_options: [UserKnownHostsFile={}, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]\n",
-      sshd.port(), (sshd.dir() / "client_key").string(), (sshd.dir() / "known_hosts").string());
-  std::string topo = "hosts:\n  lab:\n    role: kvm\n" + ssh + "  target:\n    role: storage\n" + ssh +
-                     text.substr(text.find("\nstorage:"));
+  std::string topo = lab_topology_over_ssh(sshd);
   std::ofstream(dir / "ssh.yaml") << topo;
   Daemon d({"watch", "--config", (dir / "ssh.yaml").string(), "--state-dir", (dir / "state").string(),
             "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},
@@ -527,15 +535,7 @@ TEST(Watch, ALibvirtEventOnAnSshHostWakesASweep) {
                                           "echo \"event 'lifecycle' for domain 'vm1': Suspended I/O Error\"\n"
                                           "exec sleep 3600\n";
   fs::permissions(dir / "bin" / "virsh", fs::perms::owner_all);
-  std::string text = testing::read_file(STACKDR_TESTS_DIR "/../config/lab.yaml");
-  std::string ssh = fmt::format(
-      "    transport: ssh\n    address: 127.0.0.1\n    port: {}\n    user: root\n    identity: {}\n"
-      "    command_path: {}:/usr/sbin:/usr/bin:/sbin:/bin\n"
-      "    ssh_options: [UserKnownHostsFile={}, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]\n",
-      sshd.port(), (sshd.dir() / "client_key").string(), (dir / "bin").string(),
-      (sshd.dir() / "known_hosts").string());
-  std::string topo = "hosts:\n  lab:\n    role: kvm\n" + ssh + "  target:\n    role: storage\n" + ssh +
-                     text.substr(text.find("\nstorage:"));
+  std::string topo = lab_topology_over_ssh(sshd, (dir / "bin").string() + ":/usr/sbin:/usr/bin:/sbin:/bin");
   std::ofstream(dir / "ssh.yaml") << topo;
   Daemon d({"watch", "--config", (dir / "ssh.yaml").string(), "--state-dir", (dir / "state").string(),
             "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},

@@ -297,10 +297,14 @@ std::string StackContext::practice_folder() const {
 }
 
 Result<bool> StackContext::inject_fault(const std::string& name) {
-  if (!sim_ || practice_)
-    return Error{
-        "faults are injected here only into this process's simulated stack (--lab without a practice "
-        "stack; a practice stack takes them from `stackdr lab inject`)"};
+  // The practice stack's folder is STATE/lab/practice (PracticeStack::folder of state_dir_for).
+  if (practice_)
+    return Error{fmt::format(
+        "a practice stack takes its faults from `stackdr lab inject {} --state-dir {}`", hint_word(name),
+        hint_word(
+            std::filesystem::absolute(std::filesystem::path(practice_folder()).parent_path().parent_path())
+                .string()))};
+  if (!sim_) return Error{"faults are injected only into a simulated stack (--lab); this one is live"};
   return sim::inject_fault(*sim_, name);
 }
 

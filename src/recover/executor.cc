@@ -348,7 +348,7 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
     if (e.kind == EventKind::kSnapshot && e.exit_code == 0) {
       out_ << fmt::format("      snapshot {} was taken before this run (journaled)\n", snap);
       // Its hold comes after the record: a run killed between the two left it unheld.
-      if (Host* h = hosts_(t_.storage.host)) hold_snapshot(h, snap);
+      if (Host* h = hosts_(t_.storage.host)) hold_snapshot(h, snap, /*resumed=*/true);
       return snapshots_[s.zvol] = true;
     }
     if (e.kind == EventKind::kStepStarted) started_before = true;
@@ -363,7 +363,7 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
           "(it exists already: taken by the interrupted run of this incident)\n",
           fmt::format("roll back with: zfs rollback -r {}", snap));
     out_ << fmt::format("      snapshot {} was taken by the interrupted run (found on the pool)\n", snap);
-    hold_snapshot(h, snap);
+    hold_snapshot(h, snap, /*resumed=*/true);
     return snapshots_[s.zvol] = true;
   }
   // Room first: while the rebuild rewrites the whole zvol the snapshot keeps every old block, up
@@ -387,24 +387,25 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
         r.ok() ? fmt::format("roll back with: zfs rollback -r {}", snap) : "snapshot failed");
   out_ << fmt::format("      snapshot {} {}\n", snap,
                       r.ok() ? "taken (undo: zfs rollback -r " + snap + ")" : "FAILED");
-  if (r.ok() && h) hold_snapshot(h, snap);
+  if (r.ok() && h) hold_snapshot(h, snap, /*resumed=*/false);
   snapshots_[s.zvol] = r.ok();
   return r.ok();
 }
 
-void Executor::hold_snapshot(Host* storage, const std::string& snap) {
-  // Held, as a removed LUN's zvol is kept: `zfs destroy` refuses it until `zfs release`. The
-  // holds are read first: a run this one resumes may have placed it (and `zfs hold` of a tag
-  // the snapshot has is an error, not a no-op).
-  CommandResult holds = storage->run({"zfs", "holds", "-Hp", "--", snap}, kActTimeout);
-  if (holds.ok())
-    for (auto line : text::lines(holds.out)) {
+void Executor::hold_snapshot(Host* storage, const std::string& snap, bool resumed) {
+  // Held, as a removed LUN's zvol is kept: `zfs destroy` refuses it until `zfs release`. A
+  // snapshot a killed run took may hold the tag already (and `zfs hold` of a tag the snapshot
+  // has is an error, not a no-op), so its holds are read first; a fresh one has none.
+  if (resumed) {
+    CommandResult holds = storage->run({"zfs", "holds", "-Hp", "--", snap}, kActTimeout);
+    for (auto line : holds.ok() ? text::lines(holds.out) : std::vector<std::string_view>{}) {
       auto f = text::split(line, '\t');
       if (f.size() >= 2 && f[0] == snap && f[1] == "stackdr") {
         out_ << fmt::format("      held already (zfs release stackdr {} lets it go)\n", snap);
         return;
       }
     }
+  }
   CommandResult held = storage->run({"zfs", "hold", "--", "stackdr", snap}, kActTimeout);
   if (o_.boundary) o_.boundary("acted:hold " + snap);
   out_ << fmt::format("      {} (zfs release stackdr {} lets it go)\n",

@@ -122,8 +122,9 @@ class Executor {
   bool wait_for(const Step& s, View& view, int timeout_s);
   Result<Argv> resolve(const Argv& argv, const View& v) const;
   bool take_snapshot(const Step& s, int plan_no);
-  /// `zfs hold stackdr SNAP`, said in the output.
-  void hold_snapshot(Host* storage, const std::string& snap);
+  /// `zfs hold stackdr SNAP`, said in the output; `resumed`: the snapshot is one a killed run
+  /// took, which may hold the tag already.
+  void hold_snapshot(Host* storage, const std::string& snap, bool resumed);
   void event(EventKind kind, int plan, const Step* s, const std::string& argv, std::optional<int> rc,
              const std::string& output, const std::string& detail);
   void finish(int exit, EventKind state, const std::string& message);

@@ -816,6 +816,14 @@ Argv without_end_of_options(const Argv& argv) {
   return a;
 }
 
+// POOL/ZVOL@NAME: the zvol and the name after '@' when that snapshot exists, else nullptr.
+std::pair<const Zvol*, std::string> find_snapshot(const SimState& s, const std::string& full) {
+  size_t at = full.find('@');
+  const Zvol* z = at == std::string::npos ? nullptr : s.zvol(full.substr(0, at));
+  std::string name = at == std::string::npos ? "" : full.substr(at + 1);
+  return {z && z->snapshots.count(name) ? z : nullptr, name};
+}
+
 // zfs snapshot POOL/ZVOL@NAME: as zfs answers, including for a name already taken.
 Rendered zfs_snapshot(SimState& s, const std::string& full) {
   size_t at = full.find('@');
@@ -828,11 +836,9 @@ Rendered zfs_snapshot(SimState& s, const std::string& full) {
 
 // zfs hold TAG POOL/ZVOL@NAME: as zfs answers, including for a tag the snapshot holds already.
 Rendered zfs_hold(SimState& s, const std::string& tag, const std::string& full) {
-  if (zfs_list_snapshot(s, full).rc != 0)
-    return fail(fmt::format("cannot hold snapshot '{}': dataset does not exist\n", full));
-  size_t at = full.find('@');
-  auto& tags = s.zvol(full.substr(0, at))->holds[full.substr(at + 1)];
-  if (!tags.emplace(tag, s.now).second)
+  auto [z, name] = find_snapshot(s, full);
+  if (!z) return fail(fmt::format("cannot hold snapshot '{}': dataset does not exist\n", full));
+  if (!s.zvol(z->name)->holds[name].emplace(tag, s.now).second)
     return fail(fmt::format("cannot hold snapshot '{}': tag already exists on this dataset\n", full));
   return ok();
 }
@@ -840,20 +846,16 @@ Rendered zfs_hold(SimState& s, const std::string& tag, const std::string& full) 
 }  // namespace
 
 Rendered zfs_holds(const SimState& s, const std::string& full) {
-  if (zfs_list_snapshot(s, full).rc != 0)
-    return fail(fmt::format("cannot open '{}': dataset does not exist\n", full));
-  size_t at = full.find('@');
-  const Zvol* z = s.zvol(full.substr(0, at));
+  auto [z, name] = find_snapshot(s, full);
+  if (!z) return fail(fmt::format("cannot open '{}': dataset does not exist\n", full));
   std::string out;
-  if (auto h = z->holds.find(full.substr(at + 1)); h != z->holds.end())
+  if (auto h = z->holds.find(name); h != z->holds.end())
     for (const auto& [tag, when] : h->second) out += fmt::format("{}\t{}\t{}\n", full, tag, when);
   return {out, "", 0};
 }
 
 Rendered zfs_list_snapshot(const SimState& s, const std::string& full) {
-  size_t at = full.find('@');
-  const Zvol* z = at == std::string::npos ? nullptr : s.zvol(full.substr(0, at));
-  if (!z || !z->snapshots.count(full.substr(at + 1)))
+  if (!find_snapshot(s, full).first)
     return fail(fmt::format("cannot open '{}': dataset does not exist\n", full));
   return {full + "\n", "", 0};
 }
