@@ -194,14 +194,16 @@ void Daemon::follow_remote_hosts() {
     if (h.transport != "local" || followers_.count(h.name)) continue;
     Argv argv = {"perl", "-e", RemoteFollower::script()};
     if (h.name == t.storage.host && !t.storage.pool.empty() && installed("zpool")) argv.push_back("zpool");
-    bool runs_vms = std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == h.name; });
+    bool runs_vms =
+        std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == h.name; });
     if (runs_vms && installed("virsh")) argv.push_back("virsh");
     if (argv.size() == 3) continue;
     std::string why;
     if (auto f = RemoteFollower::start(argv, LocalHost::kDefaultPath, {}, std::chrono::seconds(20), why))
       followers_[h.name] = std::move(f);
     if (!why.empty() && follow_failed_[h.name] != why)
-      log_line("cannot follow " + text::join(Argv(argv.begin() + 3, argv.end()), " and ") + " events here: " + why);
+      log_line("cannot follow " + text::join(Argv(argv.begin() + 3, argv.end()), " and ") +
+               " events here: " + why);
     if (!why.empty()) follow_failed_[h.name] = why;
   }
   for (const auto& h : t.hosts) {
@@ -621,7 +623,8 @@ Result<bool> Daemon::run() {
   h.metrics = [this] { return metrics(); };
   h.status = [this] { return status(); };
   h.health = [this] { return health(); };
-  if (stack_->simulated() && stack_->practice_folder().empty()) h.lab_fault = [this](const std::string& f) { return lab_fault(f); };
+  if (stack_->simulated() && stack_->practice_folder().empty())
+    h.lab_fault = [this](const std::string& f) { return lab_fault(f); };
   auto http = HttpEndpoint::start(o_.listen, h, *token);
   if (!http) return http.error();
   {
@@ -655,7 +658,7 @@ Result<bool> Daemon::run() {
   // session in recovery.
   int kmsg = -1;
   if (!stack_->simulated() && std::any_of(stack_->topology().hosts.begin(), stack_->topology().hosts.end(),
-                                  [](const HostConfig& h) { return h.transport == "local"; }))
+                                          [](const HostConfig& h) { return h.transport == "local"; }))
     kmsg = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (kmsg >= 0) ::lseek(kmsg, 0, SEEK_END);
   // Device events (a disk or session going away or coming back), on a machine stackdr runs on.
@@ -697,9 +700,8 @@ Result<bool> Daemon::run() {
   int tape_watch = -1;
   if (!stack_->practice_folder().empty()) {
     tape_watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (tape_watch >= 0 &&
-        ::inotify_add_watch(tape_watch, stack_->practice_folder().c_str(),
-                            IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+    if (tape_watch >= 0 && ::inotify_add_watch(tape_watch, stack_->practice_folder().c_str(),
+                                               IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
       ::close(tape_watch);
       tape_watch = -1;
     }
@@ -786,7 +788,8 @@ Result<bool> Daemon::run() {
         if (fl.ended == "virsh")
           log_line("virsh event ended on " + followed[i] + " (VM events are seen at the interval sweeps)");
         if (fl.ended == "zpool")
-          log_line("zpool events -f ended on " + followed[i] + " (ZFS events are seen at the interval sweeps)");
+          log_line("zpool events -f ended on " + followed[i] +
+                   " (ZFS events are seen at the interval sweeps)");
       }
       if (ended) {
         log_line("stopped following " + followed[i] + ": " + lost + " (again at the next interval sweep)");
