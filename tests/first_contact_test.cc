@@ -339,6 +339,7 @@ TEST(FirstContact, EveryVerbsJsonIsOneDocument) {
       {"maintain", "--schedule", "--lab", "--state-dir", sd, "--json"},
       {"maintain", "smart", "--lab", "--state-dir", sd, "--json"},
       {"incident", "list", "--lab", "--state-dir", sd, "--json"},
+      {"journal", "verify", "--lab", "--state-dir", sd, "--json"},
       {"incident", "show", "1", "--lab", "--state-dir", sd, "--json"},
       {"incident", "report", "1", "--lab", "--state-dir", sd, "--json"},
       {"incident", "list", "--lab", "--state-dir", sd, "--format", "json"},
@@ -351,7 +352,8 @@ TEST(FirstContact, EveryVerbsJsonIsOneDocument) {
     auto j = nlohmann::json::parse(r.out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << "not one JSON document:\n" << r.out;
     std::string path = a[0];
-    if (a.size() > 1 && a[1][0] != '-' && (a[0] == "lab" || a[0] == "lun" || a[0] == "incident"))
+    if (a.size() > 1 && a[1][0] != '-' &&
+        (a[0] == "lab" || a[0] == "lun" || a[0] == "incident" || a[0] == "journal"))
       path += " " + a[1];
     covered.insert(path);
   }
@@ -385,7 +387,8 @@ TEST(FirstContact, EveryVerbsJsonIsOneDocument) {
     std::string plain;
     for (size_t i = 0; i < verb.size(); ++i)
       if (!(verb[i] == '\\' && i + 1 < verb.size() && verb[i + 1] == '-')) plain += verb[i];
-    if (plain == "lab" || plain == "lun" || plain == "incident") continue;  // their subcommands are
+    if (plain == "lab" || plain == "lun" || plain == "incident" || plain == "journal")
+      continue;  // their subcommands are
     EXPECT_TRUE(covered.count(plain)) << "no --json run of `stackdr " << plain << "` in this test";
   }
   fs::remove_all(d);

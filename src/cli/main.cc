@@ -15,6 +15,7 @@
 #include "cli/docs_gen.h"
 #include "cli/exit_codes.h"
 #include "cli/init_cmd.h"
+#include "cli/journal_cmd.h"
 #include "cli/lab_cmd.h"
 #include "cli/lint_cmd.h"
 #include "cli/lun_cmd.h"
@@ -516,6 +517,19 @@ int run(int argc, char** argv) {
           "wait for an operator")
       ->check(CLI::IsMember({"off", "safe", "disruptive"}));
   watch->callback([&] { code = cmd_watch(watch_opt); });
+
+  IncidentCliOptions jopt;
+  auto* journal = app.add_subcommand("journal", "the incident journal itself: verify its records' seals");
+  journal->require_subcommand(1);
+  journal->add_option("--state-dir", jopt.state_dir,
+                      "journal location (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
+  journal->add_flag("--lab", jopt.lab, "the journal of runs on the simulated stack (STATE-DIR/lab)");
+  journal->add_flag("--json", jopt.json, "standard output is one JSON document");
+  journal
+      ->add_subcommand(
+          "verify", "every record against its seal, read-only; exit 65 naming the first that does not match")
+      ->callback([&] { code = cmd_journal_verify(jopt); })
+      ->fallthrough();  // journal verify --state-dir X
 
   IncidentCliOptions inc;
   auto* incident = app.add_subcommand("incident", "the incident journal: list, show N, report N, close N");

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "store/journal_file.h"
+#include "store/sqlite_stmt.h"
 #include "util/enum_names.h"
 #include "util/json_text.h"
 
@@ -26,7 +27,8 @@ CREATE TABLE IF NOT EXISTS incidents (
   summary TEXT NOT NULL,
   findings TEXT NOT NULL,
   outcome TEXT NOT NULL DEFAULT '',
-  fingerprint TEXT NOT NULL DEFAULT ''
+  fingerprint TEXT NOT NULL DEFAULT '',
+  hash TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY,
@@ -40,57 +42,43 @@ CREATE TABLE IF NOT EXISTS events (
   argv TEXT NOT NULL DEFAULT '',
   exit_code INTEGER,
   output TEXT NOT NULL DEFAULT '',
-  detail TEXT NOT NULL DEFAULT ''
+  detail TEXT NOT NULL DEFAULT '',
+  hash TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS events_by_incident ON events(incident, id);
 CREATE TABLE IF NOT EXISTS known_serials (
   lun TEXT PRIMARY KEY,
   serial TEXT NOT NULL,
-  seen_at REAL NOT NULL
+  seen_at REAL NOT NULL,
+  hash TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS chain (
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  events INTEGER NOT NULL,
+  head TEXT NOT NULL
 );
 )sql";
 
-// A prepared statement that finalizes itself; errors here are bugs or a broken disk, so they throw.
-class Stmt {
+// BEGIN IMMEDIATE … COMMIT: a record and its seal are written together, and the seal of the
+// event before it is read under the same write lock (another stackdr may append meanwhile).
+class WriteTx {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
-      throw JournalError(fmt::format("journal: {}: {}", sql, sqlite3_errmsg(db)));
+  explicit WriteTx(sqlite3* db) : db_(db) { run("BEGIN IMMEDIATE"); }
+  ~WriteTx() {
+    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
+  void commit() {
+    run("COMMIT");
+    done_ = true;
   }
-  Stmt& bind(int i, double v) {
-    sqlite3_bind_double(s_, i, v);
-    return *this;
-  }
-  Stmt& bind(int i, int v) {
-    sqlite3_bind_int(s_, i, v);
-    return *this;
-  }
-  Stmt& bind_null(int i) {
-    sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  bool step() {
-    int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw JournalError(fmt::format("journal: {}", sqlite3_errmsg(db_)));
-  }
-  std::string text(int c) {
-    auto p = sqlite3_column_text(s_, c);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-  double real(int c) { return sqlite3_column_double(s_, c); }
-  int integer(int c) { return sqlite3_column_int(s_, c); }
-  bool null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
 
  private:
+  void run(const char* sql) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+      throw JournalError(fmt::format("journal: {}: {}", sql, sqlite3_errmsg(db_)));
+  }
   sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
+  bool done_ = false;
 };
 
 IncidentRecord incident_row(Stmt& q) {
@@ -163,11 +151,26 @@ Result<std::unique_ptr<Journal>> Journal::open_readonly(const std::string& path)
   return std::unique_ptr<Journal>(new Journal(db));
 }
 
-// Journals written before a column existed get it, with its default.
+// Journals written before a column existed get it, with its default; a journal from before
+// seals is sealed as it is (once: a seal found empty later is a break, not a gap to fill).
 void Journal::migrate() {
-  Stmt q(db_, "SELECT COUNT(*) FROM pragma_table_info('incidents') WHERE name = 'fingerprint'");
-  if (q.step() && q.integer(0) == 0)
+  auto has = [&](const char* table, const char* column) {
+    Stmt q(
+        db_,
+        fmt::format("SELECT COUNT(*) FROM pragma_table_info('{}') WHERE name = '{}'", table, column).c_str());
+    return q.step() && q.integer(0) > 0;
+  };
+  if (!has("incidents", "fingerprint"))
     exec("ALTER TABLE incidents ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''");
+  std::vector<const char*> unsealed;
+  for (const char* table : {"incidents", "events", "known_serials"})
+    if (!has(table, "hash")) unsealed.push_back(table);
+  if (unsealed.empty()) return;
+  WriteTx tx(db_);
+  for (const char* table : unsealed)
+    exec(fmt::format("ALTER TABLE {} ADD COLUMN hash TEXT NOT NULL DEFAULT ''", table).c_str());
+  seal_all_unsealed();
+  tx.commit();
 }
 
 Journal::~Journal() {
@@ -210,6 +213,7 @@ std::string Journal::journal_mode() {
 int Journal::open_incident(double at, const std::string& mode, const std::string& fingerprint, int scenario,
                            const std::string& cause, const std::string& root, const std::string& summary,
                            const nlohmann::json& findings) {
+  WriteTx tx(db_);
   Stmt q(
       db_,
       "INSERT INTO incidents(opened_at, state, mode, fingerprint, scenario, cause, root, summary, findings) "
@@ -224,7 +228,9 @@ int Journal::open_incident(double at, const std::string& mode, const std::string
       .bind(8, json_text(findings));
   q.step();
   int id = static_cast<int>(sqlite3_last_insert_rowid(db_));
-  if (!high_water_file_.empty()) write_high_water(high_water_file_, id);
+  seal_incident(id);
+  tx.commit();
+  if (!high_water_file_.empty()) write_high_water(high_water_file_, id, chain_end());
   return id;
 }
 
@@ -250,9 +256,12 @@ std::optional<IncidentRecord> Journal::latest_escalated(const std::string& mode,
 }
 
 void Journal::reopen_incident(int id) {
+  WriteTx tx(db_);
   Stmt q(db_, "UPDATE incidents SET closed_at = NULL, state = 'open', outcome = '' WHERE id = ?");
   q.bind(1, id);
   q.step();
+  seal_incident(id);
+  tx.commit();
 }
 
 int Journal::open_count() {
@@ -262,12 +271,17 @@ int Journal::open_count() {
 
 void Journal::close_incident(int id, double at, const std::string& state, const std::string& outcome) {
   // Never before it opened: a report's times read forwards whatever clock wrote them.
+  WriteTx tx(db_);
   Stmt q(db_, "UPDATE incidents SET closed_at = MAX(?, opened_at), state = ?, outcome = ? WHERE id = ?");
   q.bind(1, at).bind(2, state).bind(3, outcome).bind(4, id);
   q.step();
+  seal_incident(id);
+  tx.commit();
+  if (!high_water_file_.empty()) write_high_water(high_water_file_, highest_incident(), chain_end());
 }
 
 void Journal::add(const JournalEvent& e) {
+  WriteTx tx(db_);
   Stmt q(db_,
          "INSERT INTO events(incident, at, kind, plan, step, host, safety, argv, exit_code, output, detail) "
          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -284,6 +298,8 @@ void Journal::add(const JournalEvent& e) {
     q.bind_null(9);
   q.bind(10, e.output).bind(11, e.detail);
   q.step();
+  seal_event(sqlite3_last_insert_rowid(db_));
+  tx.commit();
 }
 
 std::optional<JournalEvent> Journal::last_plan(int incident) {
@@ -342,8 +358,11 @@ void Journal::remember_serial(const std::string& lun, const std::string& serial,
   Stmt q(db_,
          "INSERT INTO known_serials(lun, serial, seen_at) VALUES(?, ?, ?) "
          "ON CONFLICT(lun) DO UPDATE SET serial = excluded.serial, seen_at = excluded.seen_at");
+  WriteTx tx(db_);
   q.bind(1, lun).bind(2, serial).bind(3, at);
   q.step();
+  seal_serial(lun);
+  tx.commit();
 }
 
 std::map<std::string, std::string> Journal::serials() {

@@ -82,6 +82,26 @@ class JournalError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Where the chain of event seals ended at some moment: the last event's id and its seal (kept
+/// in the high-water file, outside the database, so a journal cut short or rewritten before
+/// that event shows).
+struct ChainMark {
+  int64_t event = 0;
+  std::string seal;
+};
+
+/// What Journal::verify() found. Every record carries a seal: a hash of what the views read of
+/// it (each value tagged and length-prefixed); an event's seal also covers the seal of the
+/// event before it, so the events form one chain. The hash is 64-bit FNV-1a: it finds rot,
+/// a changed byte, a record removed or moved, not a forger who recomputes the seals.
+struct JournalCheck {
+  bool sealed = true;  // false: a journal from before seals, opened read-only (not checked)
+  std::string broken;  // the first record that does not match its seal, and how; "" = intact
+  int incidents = 0, events = 0, serials = 0;
+  ChainMark end;  // the chain's end as verified
+  bool intact() const { return broken.empty(); }
+};
+
 class Journal {
  public:
   static Result<std::unique_ptr<Journal>> open(const std::string& path);
@@ -129,11 +149,21 @@ class Journal {
   void set_high_water_file(std::string path) { high_water_file_ = std::move(path); }
   /// A consistent copy of the whole journal at `path` (VACUUM INTO).
   void backup_to(const std::string& path);
+  /// Every record against its seal, the events' chain against the chain row, and (given) the
+  /// mark the high-water file kept. Reads the whole journal once.
+  JournalCheck verify(const std::optional<ChainMark>& mark = std::nullopt);
+  /// The last event and its seal (event 0 and "" while there is none).
+  ChainMark chain_end();
 
  private:
   explicit Journal(sqlite3* db) : db_(db) {}
   void exec(const char* sql);
   void migrate();
+  // Seals (journal_seal.cc): each write seals the record it made, in the write's transaction.
+  void seal_incident(int id);
+  void seal_event(int64_t id);
+  void seal_serial(const std::string& lun);
+  void seal_all_unsealed();  // a journal from before seals, when it gets them
   sqlite3* db_;
   std::string high_water_file_;
 };

@@ -75,11 +75,12 @@ void back_up_journal(Journal& j, const std::string& dir, std::vector<std::string
   for (size_t i = 0; i + kBackupsKept < b.size(); ++i) fs::remove(b[i], ec);
 }
 
-void write_high_water(const std::string& path, int id) {
+void write_high_water(const std::string& path, int id, const ChainMark& mark) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream o(tmp, std::ios::trunc);
     o << id << "\n";
+    if (mark.event > 0) o << "chain " << mark.event << " " << mark.seal << "\n";
     if (!o.flush()) throw JournalError(fmt::format("{}: cannot write the incident count", tmp));
   }
   std::error_code ec;
@@ -95,6 +96,17 @@ std::optional<int> read_high_water(const std::string& path) {
   auto n = text::to_int(text::trim(line));
   if (!n || *n < 0) return 0;  // unreadable: claims nothing
   return static_cast<int>(*n);
+}
+
+std::optional<ChainMark> read_chain_mark(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);                            // the incident count
+  if (!std::getline(in, line)) return std::nullopt;  // written before seals, or no event yet
+  auto f = text::fields(line);
+  auto event = f.size() == 3 && f[0] == "chain" ? text::to_int(f[1]) : std::nullopt;
+  if (!event || *event <= 0) return std::nullopt;  // unreadable: claims nothing
+  return ChainMark{*event, std::string(f[2])};
 }
 
 bool journal_recorded(const std::string& dir) {
@@ -138,8 +150,16 @@ Result<std::unique_ptr<Journal>> open_journal_file(const std::string& dir, const
           refusal(dir, fmt::format("holds incidents up to #{}, but #{} was recorded here (truncated, "
                                    "replaced, or its write-ahead log was lost)",
                                    held, *recorded))};
+    // After the incident count: a journal that lost incidents is said so in those words.
+    JournalCheck check = (*j)->verify(read_chain_mark(high_water_path(dir)));
+    if (!check.intact())
+      return Error{
+          refusal(dir, "does not match its seals: " + check.broken +
+                           " (`stackdr journal verify` says the same; the record was changed outside "
+                           "stackdr, or the disk rotted)")};
     if (o.write) {
-      if (!recorded && held > 0) write_high_water(high_water_path(dir), held);  // a journal from before
+      if (!recorded && held > 0)
+        write_high_water(high_water_path(dir), held, check.end);  // a journal from before
       (*j)->set_high_water_file(high_water_path(dir));
       back_up_journal(**j, dir, notes);  // a restore point before this run writes
     }
@@ -147,6 +167,20 @@ Result<std::unique_ptr<Journal>> open_journal_file(const std::string& dir, const
     return Error{refusal(dir, std::string("is not readable: ") + e.what())};
   }
   return j;
+}
+
+Result<JournalCheck> check_journal_file(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(db_path(dir), ec)) return Error{fmt::format("{}: there is no journal here", db_path(dir))};
+  auto j = Journal::open_readonly(db_path(dir));
+  if (!j) return j.error();
+  try {
+    if (std::string qc = (*j)->quick_check(); qc != "ok")
+      return Error{fmt::format("{}: damaged (SQLite quick_check: {})", db_path(dir), qc)};
+    return (*j)->verify(read_chain_mark(high_water_path(dir)));
+  } catch (const JournalError& e) {
+    return Error{fmt::format("{}: not readable: {}", db_path(dir), e.what())};
+  }
 }
 
 }  // namespace stackdr

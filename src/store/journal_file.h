@@ -7,6 +7,8 @@
 /// in a small file beside the database (STATE/stackdr.db.incidents), and a database that holds
 /// fewer incidents than that file — or is missing while that file exists — is refused; a
 /// journal opened for writing is first copied to STATE/backups/ (the newest five are kept).
+/// Every open verifies the records' seals (Journal::verify) against the chain mark the same file
+/// keeps: a record changed by a byte is refused, naming it.
 /// A refusal says what happened and the two ways on: restore a backup, or `--new-journal`,
 /// which sets the old files aside (never deletes them) and starts empty.
 
@@ -31,14 +33,19 @@ Result<std::unique_ptr<Journal>> open_journal_file(const std::string& state_dir,
 /// Copies the journal to STATE_DIR/backups/stackdr-TIME.db unless the newest copy is newer than
 /// it; keeps the newest five. A copy that fails is noted, never fatal.
 void back_up_journal(Journal& j, const std::string& state_dir, std::vector<std::string>& notes);
+/// The journal's seals checked read-only (`stackdr journal verify`): what verify() found, or
+/// why it could not be read at all.
+Result<JournalCheck> check_journal_file(const std::string& state_dir);
 /// True when the state directory has a journal or says it had one.
 bool journal_recorded(const std::string& state_dir);
 /// Renames the journal's files to NAME.set-aside-TIME and returns the new database name; the
 /// next open starts a new journal.
 Result<std::string> set_journal_aside(const std::string& state_dir);
 
-/// The high-water file: the highest incident number this journal ever held.
-void write_high_water(const std::string& path, int id);
+/// The high-water file: the highest incident number this journal ever held, and where the
+/// chain of event seals ended when it was written ("chain EVENT SEAL", absent before any event).
+void write_high_water(const std::string& path, int id, const ChainMark& mark);
 std::optional<int> read_high_water(const std::string& path);
+std::optional<ChainMark> read_chain_mark(const std::string& path);
 
 }  // namespace stackdr
