@@ -110,6 +110,22 @@ bool unhealthy(const Node& n) {
 
 }  // namespace
 
+Finding finding_of(Cause cause, const std::string& root, const std::string& label, Layer layer,
+                   const std::string& host, Health health) {
+  Finding f;
+  f.cause = cause;
+  f.root = root;
+  f.root_label = label;
+  f.layer = layer_name(layer);
+  f.host = host;
+  f.health = health;
+  auto info = causes().find(cause);
+  f.scenario = info == causes().end() ? 0 : info->second.scenario;
+  f.runbook = info == causes().end() ? "" : info->second.runbook;
+  f.summary = fmt::format("{}: {}", label, info == causes().end() ? cause_name(cause) : info->second.words);
+  return f;
+}
+
 int scenario_of(Cause cause) {
   auto it = causes().find(cause);
   return it == causes().end() ? 0 : it->second.scenario;
@@ -132,18 +148,7 @@ std::vector<Finding> diagnose(const StackGraph& g) {
     if (unknown_below(g, n)) continue;       // its cause may be what could not be read
     // A degraded node directly on a degraded one is explained by it (array ← rebuilding member).
     if (n.health == Health::kDegraded && g.rests_directly_on_degraded(n.id)) continue;
-    Finding f;
-    f.cause = n.cause;
-    f.root = n.id;
-    f.root_label = n.label;
-    f.layer = layer_name(n.layer);
-    f.host = n.host;
-    f.health = n.health;
-    auto info = causes().find(n.cause);
-    f.scenario = info == causes().end() ? 0 : info->second.scenario;
-    f.runbook = info == causes().end() ? "" : info->second.runbook;
-    f.summary =
-        fmt::format("{}: {}", n.label, info == causes().end() ? cause_name(n.cause) : info->second.words);
+    Finding f = finding_of(n.cause, n.id, n.label, n.layer, n.host, n.health);
     for (const auto& e : n.evidence)
       if (!e.unread) f.evidence.push_back(e);
     for (const Node* d : g.dependents(n.id)) {

@@ -34,4 +34,9 @@ const char* status_word(int code);
 /// The runbook scenario a sub-cause belongs to (0 = not one of the five).
 int scenario_of(Cause cause);
 
+/// A finding of `cause` at a node: its scenario, runbook section and summary from the one table
+/// of causes (diagnose() makes its findings with it; the daemon's md-first look too).
+Finding finding_of(Cause cause, const std::string& root, const std::string& label, Layer layer,
+                   const std::string& host, Health health);
+
 }  // namespace stackdr

@@ -37,6 +37,7 @@
 #include "util/json_text.h"
 #include "util/text.h"
 #include "watch/alerts.h"
+#include "watch/first_look.h"
 #include "watch/http_endpoint.h"
 #include "watch/kernel_events.h"
 #include "watch/metrics_page.h"
@@ -172,11 +173,30 @@ class Daemon {
   std::map<std::string, std::string> follow_failed_;
   void follow_remote_hosts();
   void count_event(const std::string& source, const std::string& host);
+  void md_first(const std::string& host);
 };
 
 void Daemon::count_event(const std::string& source, const std::string& host) {
   std::lock_guard<std::mutex> l(view_mu_);
   events_[{source, host}]++;
+}
+
+// md said something changed on `host`: /proc/mdstat there alone, and an alert at once when it
+// already shows an array lost a member (watch/first_look.h). The sweep that follows confirms it
+// and updates the same alert; a read that fails proves nothing and raises nothing.
+void Daemon::md_first(const std::string& host) {
+  std::lock_guard<std::mutex> stack(stack_mu_);
+  if (alert_) return;  // already alerted: the sweep brings it up to date
+  Host* h = stack_->hosts()(host);
+  auto text = h ? h->read_file("/proc/mdstat") : Result<std::string>(Error{"no such host"});
+  if (!text) return;
+  View v;
+  v.findings = md_first_look(stack_->topology(), host, *text);
+  if (v.findings.empty()) return;
+  v.status = 1;
+  for (const auto& f : v.findings)
+    if (f.health == Health::kFailed) v.status = 2;
+  alerts(v, wall_now());
 }
 
 void Daemon::follow_remote_hosts() {
@@ -745,6 +765,8 @@ Result<bool> Daemon::run() {
       drain_mdstat();
       count_event("mdstat", "local");
       why = "mdstat";
+      for (const auto& host : stack_->topology().hosts)
+        if (host.transport == "local") md_first(host.name);
     }
     if (n > 0 && kmsg >= 0 && (fds[2].revents & POLLIN) && read_kmsg()) {
       count_event("kmsg", "local");
@@ -785,6 +807,7 @@ Result<bool> Daemon::run() {
           count_event(fl.wakes, followed[i]);
           why = fl.wakes;
         }
+        if (fl.wakes == "mdstat") md_first(followed[i]);
         if (fl.ended == "virsh")
           log_line("virsh event ended on " + followed[i] + " (VM events are seen at the interval sweeps)");
         if (fl.ended == "zpool")
