@@ -245,3 +245,34 @@ TEST(Topology, DuplicateVmNamesAndKeysAreRefused) {
 
 }  // namespace
 }  // namespace stackdr
+
+namespace stackdr {
+namespace {
+
+// The runbook's escalation levels: `after` in s, m, h, d or seconds; the team's default is the
+// runbook's 30 minutes; a level without a timer refuses one; nonsense is refused with the line.
+TEST(Topology, EscalationLevelsReadAsTheRunbookSaysThem) {
+  auto t = parse_topology(std::string(kBase) +
+                              "escalation:\n  team:\n    after: 45m\n    mail: storage-team@example.org\n"
+                              "  vendor:\n    webhook: http://127.0.0.1:9093/api/v2/alerts\n",
+                          "t.yaml");
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->escalation.team.after, 2700);
+  EXPECT_EQ(t->escalation.team.mail, "storage-team@example.org");
+  EXPECT_EQ(t->escalation.vendor.webhook, "http://127.0.0.1:9093/api/v2/alerts");
+  auto none = parse_topology(kBase, "t.yaml");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->escalation.team.after, 1800);  // >30 minutes without progress
+  EXPECT_NE(error_of(std::string(kBase) + "escalation:\n  team:\n    after: soon\n").find("t.yaml:"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kBase) + "escalation:\n  team:\n    after: soon\n").find("30m, 2h or 90"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(std::string(kBase) + "escalation:\n  vendor:\n    after: 1h\n").find("unknown key 'after'"),
+      std::string::npos);
+  EXPECT_NE(error_of(std::string(kBase) + "escalation:\n  team:\n    webhook: ftp://x\n").find("http://"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace stackdr

@@ -372,6 +372,54 @@ TEST(Watch, UeventsAboutTheStacksDevicesMatter) {
 // The topology's `watch:` section sets what the command line does not: here the interval, and
 // auto-recovery off for one cause — the failure is alerted and opened as an incident, and left
 // for an operator (`recover --resume` continues that incident).
+// The runbook's escalation: an incident left without progress past `escalation.team.after`
+// reaches Level 2 once, and a pool disk FAULTED (hardware suspected) Level 3 once, each to its
+// own receivers and recorded in the incident.
+TEST(Watch, AnIncidentWithoutProgressGoesToTheTeamAndHardwareToTheVendorOnce) {
+  fs::path dir = fs::temp_directory_path() / ("stackdr-watch-escalation-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Receiver team, vendor;
+  std::ofstream(dir / "stackdr.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG)
+                                      << "\nwatch:\n  interval: 1\n  auto_recover: off\n"
+                                         "escalation:\n  team:\n    after: 2s\n    webhook: "
+                                      << team.url() << "\n  vendor:\n    webhook: " << vendor.url() << "\n";
+  Daemon d({"watch", "--lab", "--config", (dir / "stackdr.yaml").string(), "--state-dir",
+            (dir / "state").string(), "--listen", "127.0.0.1:0"},
+           dir / "watch.log");
+  int port = d.wait_ready(30s);
+  ASSERT_GT(port, 0) << d.output();
+  httplib::Client c("127.0.0.1", port);
+  ASSERT_TRUE(c.Post("/lab/faults?name=session-logout", "", "text/plain"));
+  ASSERT_TRUE(eventually(20s, [&] { return !team.bodies().empty(); })) << d.output();
+  auto level_of = [](const nlohmann::json& body) { return body[0]["labels"].value("level", ""); };
+  EXPECT_EQ(level_of(team.bodies()[0]), "2") << team.bodies()[0].dump();
+  EXPECT_NE(team.bodies()[0][0]["annotations"].value("summary", "").find("no progress"), std::string::npos)
+      << team.bodies()[0].dump();
+  EXPECT_TRUE(vendor.bodies().empty());
+  ASSERT_TRUE(c.Post("/lab/faults?name=pool-disk-faulted", "", "text/plain"));
+  ASSERT_TRUE(eventually(20s, [&] { return !vendor.bodies().empty(); })) << d.output();
+  EXPECT_EQ(level_of(vendor.bodies()[0]), "3") << vendor.bodies()[0].dump();
+  std::this_thread::sleep_for(3s);  // three more sweeps: neither level is sent again
+  EXPECT_EQ(team.bodies().size(), 1u);
+  EXPECT_EQ(vendor.bodies().size(), 1u);
+  double took = 0;
+  EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();
+  auto show = testing::run_stackdr(
+      {"incident", "show", "1", "--lab", "--state-dir", (dir / "state").string(), "--format", "json"});
+  auto j = nlohmann::json::parse(show.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << show.out << show.err;
+  int escalations = 0;
+  for (const auto& e : j["timeline"])
+    if (e.value("kind", "") == "escalation") ++escalations;
+  EXPECT_EQ(escalations, 2) << show.out;
+  auto report =
+      testing::run_stackdr({"incident", "report", "1", "--lab", "--state-dir", (dir / "state").string()});
+  EXPECT_NE(report.out.find("## Escalation\n\n- "), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("level 3 (vendor): hardware failure suspected"), std::string::npos) << report.out;
+  fs::remove_all(dir);
+}
+
 TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-policy-" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -112,6 +112,7 @@ std::string data_loss_assessment(const nlohmann::json& destructive, const std::v
 nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector<JournalEvent>& events) {
   nlohmann::json timeline = nlohmann::json::array();
   nlohmann::json destructive = nlohmann::json::array(), snapshots = nlohmann::json::array();
+  nlohmann::json escalations = nlohmann::json::array();  // the runbook's Level 2 and 3, as reached
   std::vector<std::string> repairs;
   std::set<std::string> arrays, vms;
   for (const auto& e : events) {
@@ -131,6 +132,7 @@ nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector
         !text::contains(e.argv, " -n ") && e.exit_code && *e.exit_code >= 1 && *e.exit_code <= 3)
       repairs.push_back(fmt::format("{} on {} (exit {})", e.argv, e.host, *e.exit_code));
     if (e.kind == EventKind::kSnapshot) snapshots.push_back({{"argv", e.argv}, {"detail", e.detail}});
+    if (e.kind == EventKind::kEscalation) escalations.push_back({{"time", when(e.at)}, {"detail", e.detail}});
   }
   nlohmann::json impact = nlohmann::json::array();
   if (inc.findings.is_array())
@@ -149,6 +151,7 @@ nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector
             {"root", inc.root},
             {"summary", inc.summary},
             {"findings", inc.findings}}},
+          {"escalations", escalations},
           {"impact", {{"arrays", arrays}, {"vms_and_filesystems", vms}}},
           {"downtime_s", end - inc.opened_at},
           {"data_loss",
@@ -186,6 +189,10 @@ std::string incident_report_markdown(const IncidentRecord& inc, const std::vecto
         out +=
             fmt::format("  - {} `{}`: {}\n", e.value("host", ""), e.value("source", ""), e.value("text", ""));
     }
+  out += "\n## Escalation\n\n";
+  if (j["escalations"].empty()) out += "none beyond Level 1 (stackdr and the runbook)\n";
+  for (const auto& e : j["escalations"])
+    out += fmt::format("- {}: {}\n", e["time"].get<std::string>(), e["detail"].get<std::string>());
   out += "\n## Impact\n\n";
   // A list in words: "array md1 (/dev/md1), VM sjm-explore" — never a JSON list in prose.
   auto words = [](const nlohmann::json& list) {

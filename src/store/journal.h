@@ -48,6 +48,7 @@ struct IncidentRecord {
   X(kSnapshot, "snapshot")              \
   X(kResolved, "resolved")              \
   X(kEscalated, "escalated")            \
+  X(kEscalation, "escalation")          \
   X(kStopped, "stopped")                \
   X(kResumed, "resumed")                \
   X(kNote, "note")                      \

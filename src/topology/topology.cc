@@ -221,6 +221,45 @@ void ssh_settings(const YAML::Node& n, const std::string& ctx, const Reader& r, 
   h.sudo = sudo == "true";
 }
 
+// `after: 30m` (s, m, h, d) or a number of seconds.
+int read_after(const YAML::Node& n, const Reader& r, const std::string& ctx) {
+  if (!n) return EscalationLevel{}.after;
+  std::string v = n.IsScalar() ? n.Scalar() : "";
+  int unit = 1;
+  if (!v.empty() && std::string("smhd").find(v.back()) != std::string::npos) {
+    unit = v.back() == 's' ? 1 : v.back() == 'm' ? 60 : v.back() == 'h' ? 3600 : 86400;
+    v.pop_back();
+  }
+  auto x = text::to_int(v);
+  if (!x || *x < 1 || *x * unit > 30 * 86400)
+    r.fail(n, fmt::format("{}.after: expected a time such as 30m, 2h or 90 (seconds), from 1 s to 30 days",
+                          ctx));
+  return static_cast<int>(*x * unit);
+}
+
+void read_escalation(const YAML::Node& n, const Reader& r, EscalationConfig& e) {
+  r.map_or_fail(n, "escalation");
+  r.only_keys(n, {"team", "vendor"}, "escalation");
+  for (auto [key, level] :
+       {std::pair<const char*, EscalationLevel*>{"team", &e.team}, {"vendor", &e.vendor}}) {
+    YAML::Node l = n[key];
+    if (!l) continue;
+    std::string ctx = std::string("escalation.") + key;
+    r.map_or_fail(l, ctx);
+    if (std::string(key) == "team")
+      r.only_keys(l, {"after", "webhook", "mail", "exec"}, ctx);
+    else
+      r.only_keys(l, {"webhook", "mail", "exec"}, ctx);  // Level 3 has no timer: hardware is its reason
+    level->after = read_after(l["after"], r, ctx);
+    level->webhook = r.opt_str(l, "webhook", ctx);
+    if (!level->webhook.empty() && !text::starts_with(level->webhook, "http://") &&
+        !text::starts_with(level->webhook, "https://"))
+      r.fail(l["webhook"], ctx + ".webhook: expected an http:// or https:// URL");
+    level->mail = r.opt_str(l, "mail", ctx);
+    level->exec = r.list(l, "exec", ctx);
+  }
+}
+
 // The daemon's section: each value checked here, so a typo stops `stackdr watch` at start (and a
 // SIGHUP keeps the old topology) with the file and line, not at the first alert.
 void read_watch(const YAML::Node& n, const Reader& r, WatchConfig& w) {
@@ -280,8 +319,9 @@ void read_maintenance(const YAML::Node& n, const Reader& r, MaintenanceConfig& m
 Topology read(const YAML::Node& root, const Reader& r) {
   Topology t;
   r.map_or_fail(root, "top level");
-  r.only_keys(root, {"hosts", "storage", "initiator", "luns", "arrays", "vms", "watch", "maintenance"},
-              "top level");
+  r.only_keys(
+      root, {"hosts", "storage", "initiator", "luns", "arrays", "vms", "watch", "maintenance", "escalation"},
+      "top level");
 
   YAML::Node hosts = root["hosts"];
   if (!hosts) r.fail(root, "missing 'hosts' (the storage server, the KVM host and the VMs, by name)");
@@ -345,6 +385,7 @@ Topology read(const YAML::Node& root, const Reader& r) {
 
   if (YAML::Node w = root["watch"]) read_watch(w, r, t.watch);
   if (YAML::Node m = root["maintenance"]) read_maintenance(m, r, t.maintenance);
+  if (YAML::Node e = root["escalation"]) read_escalation(e, r, t.escalation);
 
   if (YAML::Node in = root["initiator"]) {
     r.map_or_fail(in, "initiator");

@@ -114,6 +114,21 @@ struct WatchConfig {
   std::map<std::string, std::string> auto_recover_causes;  // cause name → off | safe | disruptive
 };
 
+/// One level of the runbook's "Emergency Contacts and Escalation": who hears of it (receivers
+/// as watch: has them; none given: the daemon's own) and, for Level 2, after how long without
+/// progress.
+struct EscalationLevel {
+  int after = 1800;  // seconds without a step finished while the stack is not healthy (Level 2)
+  std::string webhook, mail;
+  std::vector<std::string> exec;
+};
+
+/// `escalation: {team: {after: 30m, webhook…}, vendor: {webhook…}}`: Level 2 (the storage team:
+/// no progress, or a data-loss risk) and Level 3 (the vendors: hardware failure suspected).
+struct EscalationConfig {
+  EscalationLevel team, vendor;
+};
+
 /// The maintenance schedule (`maintenance:`, all optional): task → daily | weekly | monthly |
 /// quarterly | off. Tasks: scrub, md-check, smart, config-backup, drill. `daemon: on` lets
 /// `stackdr watch` run what is due.
@@ -133,6 +148,7 @@ struct Topology {
   std::vector<VmConfig> vms;
   WatchConfig watch;
   MaintenanceConfig maintenance;
+  EscalationConfig escalation;
 
   const HostConfig* host(std::string_view name) const;
   const LunConfig* lun(std::string_view name) const;

@@ -37,6 +37,7 @@
 #include "util/json_text.h"
 #include "util/text.h"
 #include "watch/alerts.h"
+#include "watch/escalation.h"
 #include "watch/first_look.h"
 #include "watch/http_endpoint.h"
 #include "watch/kernel_events.h"
@@ -174,6 +175,16 @@ class Daemon {
   void follow_remote_hosts();
   void count_event(const std::string& source, const std::string& host);
   void md_first(const std::string& host);
+  void escalate(const View& v);
+  Alert escalation_alert(const IncidentRecord& inc, const EscalationDue& due, bool firing, double now) const;
+  AlertSender& sender_for(int level);
+  void end_escalations(int incident, double now);
+  // Escalation (watch/escalation.h): each level's receivers (none given: the daemon's own),
+  // when each open incident last made progress, and the alerts sent, resolved with it.
+  std::unique_ptr<AlertSender> team_sender_, vendor_sender_;
+  std::map<int, int> finished_seen_;   // incident → steps finished, as last counted
+  std::map<int, double> progress_at_;  // incident → wall clock of its last progress
+  std::map<int, std::vector<std::pair<int, Alert>>> escalation_alerts_;  // incident → (level, alert)
 };
 
 void Daemon::count_event(const std::string& source, const std::string& host) {
@@ -197,6 +208,84 @@ void Daemon::md_first(const std::string& host) {
   for (const auto& f : v.findings)
     if (f.health == Health::kFailed) v.status = 2;
   alerts(v, wall_now());
+}
+
+AlertSender& Daemon::sender_for(int level) {
+  if (level == 2 && team_sender_) return *team_sender_;
+  if (level == 3 && vendor_sender_) return *vendor_sender_;
+  return *sender_;
+}
+
+Alert Daemon::escalation_alert(const IncidentRecord& inc, const EscalationDue& due, bool firing,
+                               double now) const {
+  Alert al;
+  al.firing = firing;
+  al.labels = {{"alertname", "StackdrEscalation"},
+               {"level", std::to_string(due.level)},
+               {"contact", due.contact},
+               {"incident", std::to_string(inc.id)},
+               {"cause", inc.cause},
+               {"root", inc.root},
+               {"severity", "critical"},
+               {"mode", mode()}};
+  al.annotations = {{"summary", due.reason},
+                    {"incident_summary", inc.summary},
+                    {"runbook", "Emergency Contacts and Escalation"},
+                    {"runbook_url", fmt::format("file://{}#{}", kRunbookInstalled,
+                                                heading_slug("Emergency Contacts and Escalation"))}};
+  al.starts_at = now;
+  al.ends_at = firing ? now + o_.remind + 4.0 * o_.interval : now;
+  al.generator_url = url_;
+  return al;
+}
+
+// The open incident against the runbook's escalation levels: each reached once, journaled,
+// alerted to its level's receivers. Progress is a step finished (or the stack healthy), as this
+// daemon counts it on its own clock: the journal's may be a simulated one.
+// An incident closed (resolved here, or by a recovery or an operator elsewhere): its
+// escalation alerts end with it.
+void Daemon::end_escalations(int incident, double now) {
+  for (auto& [level, al] : escalation_alerts_[incident]) {
+    al.firing = false;
+    al.ends_at = now;
+    sender_for(level).send(al);
+  }
+  escalation_alerts_.erase(incident);
+  finished_seen_.erase(incident);
+  progress_at_.erase(incident);
+}
+
+void Daemon::escalate(const View& v) {
+  auto open = journal_->latest_open();
+  if (open && (open->mode != mode() || (open->scenario == 0 && !cause_from_name(open->cause)))) open.reset();
+  std::vector<int> ended;
+  for (const auto& [id, alerts] : escalation_alerts_)
+    if (!open || open->id != id) ended.push_back(id);
+  for (int id : ended) end_escalations(id, wall_now());
+  if (!open) return;
+  std::vector<JournalEvent> events = journal_->events(open->id);
+  int finished = static_cast<int>(std::count_if(events.begin(), events.end(), [](const JournalEvent& e) {
+    return e.kind == EventKind::kStepFinished || e.kind == EventKind::kStepVerified;
+  }));
+  double wall = wall_now();
+  auto [seen, fresh] = finished_seen_.try_emplace(open->id, finished);
+  if (fresh || seen->second != finished || v.status == 0) {
+    seen->second = finished;
+    progress_at_[open->id] = wall;
+  }
+  for (const EscalationDue& due :
+       escalations_due(stack_->topology().escalation, events, v, wall - progress_at_[open->id])) {
+    JournalEvent e;
+    e.incident = open->id;
+    e.at = std::max(stack_->clock()->now(), open->opened_at);
+    e.kind = EventKind::kEscalation;
+    e.detail = escalation_detail(due);
+    journal_->add(e);
+    log_line(fmt::format("ESCALATED incident {} to {}", open->id, e.detail));
+    Alert al = escalation_alert(*open, due, true, wall);
+    sender_for(due.level).send(al);
+    escalation_alerts_[open->id].emplace_back(due.level, std::move(al));
+  }
 }
 
 void Daemon::follow_remote_hosts() {
@@ -481,6 +570,7 @@ void Daemon::incidents(const View& v) {
   e.detail = "healthy again: every layer OK (seen by stackdr watch)";
   journal_->add(e);
   journal_->close_incident(open->id, e.at, "resolved", e.detail);
+  end_escalations(open->id, wall);
   log_line(fmt::format("incident {} resolved: every layer OK", open->id));
 }
 
@@ -508,6 +598,7 @@ void Daemon::sweep() {
   count_sightings(v);
   incidents(v);
   alerts(v, wall_now());
+  escalate(v);
   publish(v, secs);  // what it looks like before any repair, for /metrics and /status
   long before = recoveries();
   recover(v);
@@ -631,6 +722,15 @@ Result<bool> Daemon::run() {
   if (stack_->simulated() && stack_->practice_folder().empty())
     log_line("on the simulated stack: POST /lab/faults?name=FAULT injects a fault");
   sender_ = std::make_unique<AlertSender>(Receivers{o_.webhook, o_.mail_to, o_.exec}, log_line);
+  for (auto [level, into] : {std::pair{&stack_->topology().escalation.team, &team_sender_},
+                             std::pair{&stack_->topology().escalation.vendor, &vendor_sender_}}) {
+    if (level->webhook.empty() && level->mail.empty() && level->exec.empty()) continue;
+    WatchSettings r;
+    r.mail_to = level->mail;
+    r.exec = level->exec;
+    if (auto ok = check_receivers(r); !ok) return Error{"escalation: " + ok.error().message};
+    *into = std::make_unique<AlertSender>(Receivers{level->webhook, level->mail, level->exec}, log_line);
+  }
 
   if (::pipe2(g_wake, O_CLOEXEC | O_NONBLOCK) != 0)
     return Error{std::string("pipe: cannot make the wake-up pipe: ") + std::strerror(errno)};
@@ -864,6 +964,8 @@ Result<bool> Daemon::run() {
   log_line("stopping (signal)");
   http->reset();
   followers_.clear();
+  team_sender_.reset();
+  vendor_sender_.reset();
   sender_.reset();
   if (mdstat >= 0) ::close(mdstat);
   if (kmsg >= 0) ::close(kmsg);
