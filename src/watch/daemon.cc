@@ -141,7 +141,16 @@ class Daemon {
   std::unique_ptr<Journal> journal_;
   std::string dir_;
   std::unique_ptr<AlertSender> sender_;
-  std::optional<Active> alert_;              // the failure under way, if any
+  // alert_ and the settings alert_for reads: the loop and the md-first thread both raise alerts.
+  std::mutex alert_mu_;
+  std::optional<Active> alert_;  // the failure under way, if any
+  // md first on this machine runs on a thread of its own (watch_local_md), so an md event is
+  // looked at while a sweep is under way: the topology it reads, and the pipe that stops it.
+  std::string mode_;  // the stack's journal mode (live, lab, practice)
+  std::mutex topology_mu_;
+  std::shared_ptr<const Topology> topology_;
+  std::thread md_thread_;
+  int md_stop_[2] = {-1, -1};
   std::map<std::string, int> sightings_;     // by finding_key: consecutive sweeps that showed it
   std::map<std::string, double> attempted_;  // finding_key → when auto-recovery last ran for it
   double healthy_since_ = 0;                 // wall clock; 0: not healthy
@@ -175,6 +184,8 @@ class Daemon {
   void follow_remote_hosts();
   void count_event(const std::string& source, const std::string& host);
   void md_first(const std::string& host);
+  void raise_first(const std::vector<Finding>& findings);
+  void watch_local_md();
   void escalate(const View& v);
   Alert escalation_alert(const IncidentRecord& inc, const EscalationDue& due, bool firing, double now) const;
   AlertSender& sender_for(int level);
@@ -197,17 +208,58 @@ void Daemon::count_event(const std::string& source, const std::string& host) {
 // and updates the same alert; a read that fails proves nothing and raises nothing.
 void Daemon::md_first(const std::string& host) {
   std::lock_guard<std::mutex> stack(stack_mu_);
-  if (alert_) return;  // already alerted: the sweep brings it up to date
   Host* h = stack_->hosts()(host);
   auto text = h ? h->read_file("/proc/mdstat") : Result<std::string>(Error{"no such host"});
-  if (!text) return;
-  View v;
-  v.findings = md_first_look(stack_->topology(), host, *text);
-  if (v.findings.empty()) return;
-  v.status = 1;
-  for (const auto& f : v.findings)
-    if (f.health == Health::kFailed) v.status = 2;
-  alerts(v, wall_now());
+  if (text) raise_first(md_first_look(stack_->topology(), host, *text));
+}
+
+// The first look's alert, unless one is under way (the sweep brings that one up to date). Its
+// incident is the sweep's to open and to name.
+void Daemon::raise_first(const std::vector<Finding>& findings) {
+  if (findings.empty()) return;
+  std::lock_guard<std::mutex> l(alert_mu_);
+  if (alert_) return;
+  const Finding& f = findings.front();
+  int status = 1;
+  for (const auto& x : findings)
+    if (x.health == Health::kFailed) status = 2;
+  double now = wall_now();
+  alert_ = Active{f, f, now, now, 0, 0, status};
+  log_line(fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
+  sender_->send(alert_for(*alert_, true, now));
+}
+
+// md first on this machine: its own open /proc/mdstat (each open file keeps its own event
+// count), polled on this thread until md_stop_ says stop.
+void Daemon::watch_local_md() {
+  int fd = ::open("/proc/mdstat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  auto read_all = [fd] {
+    std::string text;
+    char buf[4096];
+    ::lseek(fd, 0, SEEK_SET);
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+    return text;
+  };
+  read_all();
+  for (;;) {
+    pollfd p[2] = {{fd, POLLPRI, 0}, {md_stop_[0], POLLIN, 0}};
+    if (::poll(p, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (p[1].revents) break;
+    if (!(p[0].revents & (POLLPRI | POLLERR))) continue;
+    std::string text = read_all();
+    std::shared_ptr<const Topology> t;
+    {
+      std::lock_guard<std::mutex> l(topology_mu_);
+      t = topology_;
+    }
+    for (const auto& host : t->hosts)
+      if (host.transport == "local") raise_first(md_first_look(*t, host.name, text));
+  }
+  ::close(fd);
 }
 
 AlertSender& Daemon::sender_for(int level) {
@@ -333,7 +385,7 @@ void Daemon::follow_remote_hosts() {
 }
 
 std::string Daemon::mode() const {
-  return stack_->journal_mode();
+  return mode_;  // set with the stack, under alert_mu_: the md-first thread's alerts read it too
 }
 
 Result<bool> Daemon::open_context() {
@@ -342,7 +394,13 @@ Result<bool> Daemon::open_context() {
   auto s = resolve_watch_settings(opt_.overrides, (*c)->topology().watch);
   if (!s) return Error{(*c)->topology().source + ": " + s.error().message};
   stack_ = std::move(*c);
-  o_ = std::move(*s);
+  {
+    std::lock_guard<std::mutex> l(alert_mu_);
+    o_ = std::move(*s);
+    mode_ = stack_->journal_mode();
+  }
+  std::lock_guard<std::mutex> l(topology_mu_);
+  topology_ = std::make_shared<const Topology>(stack_->topology());
   return true;
 }
 
@@ -379,6 +437,7 @@ Alert Daemon::alert_for(const Active& a, bool firing, double now) const {
 }
 
 void Daemon::alerts(const View& v, double now) {
+  std::lock_guard<std::mutex> l(alert_mu_);
   // One alert per failure, from the first sweep that shows it until every layer has been OK
   // for resolve_after. What the stack shows on the way (a session down, then its disk missing,
   // then the member rebuilding while it is repaired) changes that alert — sent again with what
@@ -772,6 +831,7 @@ Result<bool> Daemon::run() {
       for (const auto& host : stack_->topology().hosts)
         if (host.name == a.host && host.transport == "local") local_md = true;
     if (local_md) mdstat = ::open("/proc/mdstat", O_RDONLY | O_CLOEXEC);
+    if (local_md && ::pipe2(md_stop_, O_CLOEXEC) == 0) md_thread_ = std::thread([this] { watch_local_md(); });
   }
   // The kernel log, followed from its end: I/O errors, iSCSI connection errors, md and ext4
   // messages arrive here before (or without) any md event — a filesystem gone read-only, a
@@ -864,9 +924,7 @@ Result<bool> Daemon::run() {
     if (n > 0 && mdstat >= 0 && (fds[1].revents & (POLLPRI | POLLERR))) {
       drain_mdstat();
       count_event("mdstat", "local");
-      why = "mdstat";
-      for (const auto& host : stack_->topology().hosts)
-        if (host.transport == "local") md_first(host.name);
+      why = "mdstat";  // the md-first thread has looked already
     }
     if (n > 0 && kmsg >= 0 && (fds[2].revents & POLLIN) && read_kmsg()) {
       count_event("kmsg", "local");
@@ -967,6 +1025,13 @@ Result<bool> Daemon::run() {
   team_sender_.reset();
   vendor_sender_.reset();
   sender_.reset();
+  if (md_thread_.joinable()) {
+    char c = 's';
+    [[maybe_unused]] ssize_t w = ::write(md_stop_[1], &c, 1);
+    md_thread_.join();
+  }
+  for (int& fd : md_stop_)
+    if (fd >= 0) ::close(fd);
   if (mdstat >= 0) ::close(mdstat);
   if (kmsg >= 0) ::close(kmsg);
   return true;
