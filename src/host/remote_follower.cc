@@ -52,7 +52,12 @@ while (1) {
   my ($ro, $eo) = ($r, $e);
   if (select($ro, undef, $eo, undef) <= 0) { next; }
   if (vec($ro, fileno(STDIN), 1)) { finish() unless sysread(STDIN, $b, 4096); }
-  if ($md && vec($eo, fileno($md), 1)) { sysseek($md, 0, 0); while (sysread($md, $b, 65536)) {} put("mdstat\n"); }
+  if ($md && vec($eo, fileno($md), 1)) {
+    sysseek($md, 0, 0); my $t = ''; while (sysread($md, $b, 65536)) { $t .= $b; }
+    # What md shows now, on the same line (backslash and newline escaped): the daemon's first
+    # look needs no second read over SSH. A very large one is left for that read.
+    if (length($t) <= 262144) { $t =~ s/\\/\\\\/g; $t =~ s/\n/\\n/g; put("mdstat $t\n"); } else { put("mdstat\n"); }
+  }
   if ($km && vec($ro, fileno($km), 1)) {
     my $out = '';
     while (1) {

@@ -965,7 +965,10 @@ Result<bool> Daemon::run() {
           count_event(fl.wakes, followed[i]);
           why = fl.wakes;
         }
-        if (fl.wakes == "mdstat") md_first(followed[i]);
+        if (fl.wakes == "mdstat" && !fl.mdstat.empty())
+          raise_first(md_first_look(stack_->topology(), followed[i], fl.mdstat));  // no second read
+        else if (fl.wakes == "mdstat")
+          md_first(followed[i]);
         if (fl.ended == "virsh")
           log_line("virsh event ended on " + followed[i] + " (VM events are seen at the interval sweeps)");
         if (fl.ended == "zpool")

@@ -46,6 +46,17 @@ FollowerLine parse_follower_line(std::string_view line) {
   FollowerLine out;
   if (line == "mdstat") {
     out.wakes = "mdstat";
+  } else if (text::starts_with(line, "mdstat ")) {
+    out.wakes = "mdstat";
+    std::string_view esc = line.substr(7);
+    for (size_t i = 0; i < esc.size(); ++i) {
+      if (esc[i] != '\\' || i + 1 == esc.size()) {
+        out.mdstat += esc[i];
+        continue;
+      }
+      char next = esc[++i];
+      out.mdstat += next == 'n' ? '\n' : next;  // \n a newline, \\ a backslash
+    }
   } else if (text::starts_with(line, "kmsg ")) {
     std::string_view rest = line.substr(5);
     size_t sp = rest.find(' ');

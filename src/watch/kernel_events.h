@@ -27,7 +27,8 @@ bool virsh_event_matters(std::string_view line);
 bool parse_kmsg_record(std::string_view record, int& level, std::string_view& message);
 
 /// One line of a RemoteFollower (host/remote_follower.h) read: what woke, or what ended.
-///   "mdstat"              an md event (POLLPRI on the far /proc/mdstat)
+///   "mdstat[ TEXT]"       an md event (POLLPRI on the far /proc/mdstat), with what the file
+///                         shows now (newline as \n, backslash as \\) unless it was too large
 ///   "kmsg LEVEL MESSAGE"  a kernel log record
 ///   "zpool TIME CLASS"    a ZFS event (`zpool events -f -H`)
 ///   "virsh EVENT…"        a libvirt event (`virsh event --all --loop`)
@@ -38,6 +39,8 @@ struct FollowerLine {
   std::string wakes;
   /// The source that ended ("zpool", "virsh"), or "".
   std::string ended;
+  /// An md event's /proc/mdstat as the far side read it ("" when the line did not carry it).
+  std::string mdstat;
 };
 FollowerLine parse_follower_line(std::string_view line);
 

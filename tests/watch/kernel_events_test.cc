@@ -53,6 +53,21 @@ TEST(KernelEvents, AKmsgRecordGivesItsLevelAndFirstLine) {
 }
 
 // Each kind of follower line, as RemoteFollower prints it: what wakes a sweep, what ends.
+// An md event carries what /proc/mdstat showed on the far side, escaped onto one line.
+TEST(KernelEvents, AnMdEventCarriesTheFarMdstat) {
+  FollowerLine f = parse_follower_line(
+      "mdstat Personalities : [raid1] \\nmd1 : active raid1 sdb[1](F) sda[0]\\n      523264 blocks super 1.2 "
+      "[2/1] [U_]\\n\\nunused devices: <none>\\n");
+  EXPECT_EQ(f.wakes, "mdstat");
+  EXPECT_EQ(
+      f.mdstat,
+      "Personalities : [raid1] \nmd1 : active raid1 sdb[1](F) sda[0]\n      523264 blocks super 1.2 [2/1] "
+      "[U_]\n\nunused devices: <none>\n");
+  EXPECT_EQ(parse_follower_line("mdstat a\\\\b\\").mdstat,
+            "a\\b\\");                                  // an escaped backslash; one left at the end
+  EXPECT_EQ(parse_follower_line("mdstat").mdstat, "");  // too large to carry: read again
+}
+
 TEST(KernelEvents, TheFollowerProtocolLineByLine) {
   struct Case {
     const char* line;
@@ -73,7 +88,8 @@ TEST(KernelEvents, TheFollowerProtocolLineByLine) {
            Case{"zpool-ended", "", "zpool"},
            Case{"virsh-ended", "", "virsh"},
            Case{"", "", ""},
-           Case{"mdstat trailing", "", ""},
+           Case{"mdstat trailing", "mdstat",
+                ""},  // the file's text, here not md's: the first look finds nothing
            Case{"MDSTAT", "", ""},
        }) {
     FollowerLine f = parse_follower_line(c.line);
