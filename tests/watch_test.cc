@@ -372,6 +372,15 @@ TEST(Watch, UeventsAboutTheStacksDevicesMatter) {
 // The topology's `watch:` section sets what the command line does not: here the interval, and
 // auto-recovery off for one cause — the failure is alerted and opened as an incident, and left
 // for an operator (`recover --resume` continues that incident).
+// `watch --lab` on the example topology with `extra` appended (a watch: or escalation: section),
+// its state and log in `dir`.
+std::unique_ptr<Daemon> lab_daemon(const fs::path& dir, const std::string& extra) {
+  std::ofstream(dir / "stackdr.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG) << extra;
+  return std::make_unique<Daemon>(Argv{"watch", "--lab", "--config", (dir / "stackdr.yaml").string(),
+                                       "--state-dir", (dir / "state").string(), "--listen", "127.0.0.1:0"},
+                                  dir / "watch.log");
+}
+
 // The runbook's escalation: an incident left without progress past `escalation.team.after`
 // reaches Level 2 once, and a pool disk FAULTED (hardware suspected) Level 3 once, each to its
 // own receivers and recorded in the incident.
@@ -380,13 +389,12 @@ TEST(Watch, AnIncidentWithoutProgressGoesToTheTeamAndHardwareToTheVendorOnce) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   Receiver team, vendor;
-  std::ofstream(dir / "stackdr.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG)
-                                      << "\nwatch:\n  interval: 1\n  auto_recover: off\n"
-                                         "escalation:\n  team:\n    after: 2s\n    webhook: "
-                                      << team.url() << "\n  vendor:\n    webhook: " << vendor.url() << "\n";
-  Daemon d({"watch", "--lab", "--config", (dir / "stackdr.yaml").string(), "--state-dir",
-            (dir / "state").string(), "--listen", "127.0.0.1:0"},
-           dir / "watch.log");
+  auto daemon =
+      lab_daemon(dir,
+                 "\nwatch:\n  interval: 1\n  auto_recover: off\nescalation:\n  team:\n    after: 2s\n"
+                 "    webhook: " +
+                     team.url() + "\n  vendor:\n    webhook: " + vendor.url() + "\n");
+  Daemon& d = *daemon;
   int port = d.wait_ready(30s);
   ASSERT_GT(port, 0) << d.output();
   httplib::Client c("127.0.0.1", port);
@@ -424,12 +432,9 @@ TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-policy-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::ofstream(dir / "stackdr.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG)
-                                      << "\nwatch:\n  interval: 1\n  auto_recover: safe\n"
-                                         "  auto_recover_causes:\n    session-down: off\n";
-  Daemon d({"watch", "--lab", "--config", (dir / "stackdr.yaml").string(), "--state-dir",
-            (dir / "state").string(), "--listen", "127.0.0.1:0"},
-           dir / "watch.log");
+  auto daemon = lab_daemon(
+      dir, "\nwatch:\n  interval: 1\n  auto_recover: safe\n  auto_recover_causes:\n    session-down: off\n");
+  Daemon& d = *daemon;
   int port = d.wait_ready(30s);
   ASSERT_GT(port, 0) << d.output();
   httplib::Client c("127.0.0.1", port);
