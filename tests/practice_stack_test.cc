@@ -24,6 +24,7 @@
 
 #include "host/local_host.h"
 #include "recover/executor.h"
+#include "recover/recover_text.h"
 #include "sim/faults.h"
 #include "sim/renderers.h"
 #include "sim/sim_stack.h"
@@ -69,7 +70,8 @@ TEST(PracticeStack, ReopenedAfterARecoveryItIsTheSameStack) {
   std::ostringstream log;
   RecoverOptions o;
   o.policy.yes = true;
-  Executor ex((*p)->topology(), lookup, *clock, **journal, log);
+  RecoverText text(log);
+  Executor ex((*p)->topology(), lookup, *clock, **journal, text);
   ASSERT_EQ(ex.run(o).exit, 0) << log.str();
   ASSERT_TRUE(sim::arrays_in_sync(*(*p)->state()));
   std::string before = everything(*(*p)->state());

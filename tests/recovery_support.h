@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "recover/executor.h"
+#include "recover/recover_text.h"
 #include "sim/sim_clock.h"
 #include "sim/time_passes.h"
 #include "sim_fixture.h"
@@ -40,7 +41,12 @@ struct Recovery {
     sim::advance(*s.state, 1);
   }
   RecoverOutcome run(RecoverOptions o) {
-    Executor ex(s.topology, s.lookup(), clock, *journal, out);
+    RecoverText text(out);
+    return run(std::move(o), text);
+  }
+  /// The same, telling `events` what happens instead of printing it.
+  RecoverOutcome run(RecoverOptions o, RecoverEvents& events) {
+    Executor ex(s.topology, s.lookup(), clock, *journal, events);
     return ex.run(o);
   }
   static RecoverOptions drill_policy() {

@@ -89,7 +89,7 @@ TEST(Recovery, EveryLegLostIsRecoveredInOrderFromTheFreshestMember) {
   ASSERT_EQ(out.exit, kRecovered) << out.message << "\n" << rc.out.str();
   std::vector<std::string> order;
   for (const auto& s : out.steps)
-    if (s.result == "ok" || s.result == "failed-best-effort")
+    if (s.result == StepResult::kOk || s.result == StepResult::kFailedBestEffort)
       order.push_back(s.step.substr(0, s.step.find(':')));
   std::vector<std::string> want = {"fs.umount", "virsh.detach", "md.stop", "md.assemble",
                                    "md.re-add", "virsh.attach", "fs.fsck", "fs.mount"};
@@ -121,7 +121,7 @@ TEST(Recovery, OneLegsPortalLostIsWaitedForThenOnlyThatLegIsReAdded) {
   RecoverOutcome out = rc.run(Recovery::drill_policy());
   ASSERT_EQ(out.exit, kRecovered) << out.message << "\n" << rc.out.str();
   std::vector<std::string> ran;
-  for (const auto& s : out.steps) ran.push_back(s.step + " " + s.result);
+  for (const auto& s : out.steps) ran.push_back(s.step + " " + step_run_result(s));
   EXPECT_EQ(ran.front(), "net.wait:127.0.0.2:3260 waited") << rc.out.str();
   for (const auto& a : rc.actions()) {
     EXPECT_EQ(a.find("--add"), std::string::npos) << a;

@@ -11,6 +11,7 @@
 #include <future>
 
 #include "host/local_host.h"
+#include "recover/recover_text.h"
 #include "recovery_support.h"
 
 namespace stackdr {
@@ -102,7 +103,8 @@ TEST(StepProcess, ResumeRefusesWhileTheInterruptedStepStillRunsThenContinues) {
   resume.resume = true;
   size_t actions_before = rc.actions().size();
   {
-    Executor ex(rc.s.topology, lookup, rc.clock, *rc.journal, rc.out);
+    RecoverText text(rc.out);
+    Executor ex(rc.s.topology, lookup, rc.clock, *rc.journal, text);
     RecoverOutcome r = ex.run(resume);
     EXPECT_EQ(r.exit, kLocked) << r.message;
     EXPECT_NE(r.message.find("pid " + std::to_string(p.pid)), std::string::npos) << r.message;
@@ -113,7 +115,8 @@ TEST(StepProcess, ResumeRefusesWhileTheInterruptedStepStillRunsThenContinues) {
   ::kill(static_cast<pid_t>(p.pid), SIGKILL);
   child.get();  // reaped: the pid is gone
   {
-    Executor ex(rc.s.topology, lookup, rc.clock, *rc.journal, rc.out);
+    RecoverText text(rc.out);
+    Executor ex(rc.s.topology, lookup, rc.clock, *rc.journal, text);
     RecoverOutcome r = ex.run(resume);
     EXPECT_EQ(r.exit, kRecovered) << r.message << "\n" << rc.out.str();
   }
@@ -145,7 +148,8 @@ TEST(StepProcess, AProcessOnAHostThatCannotTellBlocksTheResume) {
   HostLookup lookup = wrapped(rc, hosts);
   auto resume = Recovery::drill_policy();
   resume.resume = true;
-  Executor ex(rc.s.topology, lookup, rc.clock, *rc.journal, rc.out);
+  RecoverText text(rc.out);
+  Executor ex(rc.s.topology, lookup, rc.clock, *rc.journal, text);
   RecoverOutcome r = ex.run(resume);
   EXPECT_EQ(r.exit, kLocked);
   EXPECT_NE(r.message.find("cannot tell whether it still runs"), std::string::npos) << r.message;

@@ -258,6 +258,13 @@ TEST(Watch, AFaultFromOutsideIsAlertedRecoveredAndResolved) {
   EXPECT_EQ(promtool_check(after), "") << after;
   EXPECT_NE(after.find("stackdr_status 0\n"), std::string::npos) << after;
   EXPECT_NE(after.find("stackdr_recoveries_total{outcome=\"recovered\"} 1"), std::string::npos) << after;
+  // /status carries the recovery step by step, as the step engine reported it.
+  auto st = nlohmann::json::parse(get(port, "/status"), nullptr, false);
+  ASSERT_TRUE(st.contains("recovery")) << st.dump(2);
+  EXPECT_EQ(st["recovery"]["running"], false);
+  EXPECT_EQ(st["recovery"]["exit"], 0);
+  ASSERT_FALSE(st["recovery"]["plan"]["steps"].empty()) << st.dump(2);
+  for (const auto& step : st["recovery"]["plan"]["steps"]) EXPECT_NE(step["state"], "pending") << step.dump();
 
   double took = 0;
   EXPECT_EQ(d.terminate(2000ms, took), 0) << d.output();

@@ -22,6 +22,7 @@
 #include "operate/recovery_locks.h"
 #include "recover/dry_run.h"
 #include "recover/executor.h"
+#include "recover/recover_text.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_host.h"
 #include "store/host_lock.h"
@@ -54,7 +55,8 @@ std::vector<PlannedRound> predict_on_copy(StackContext& ctx, const RecoverOption
   o.planned = [&](int round, const Plan& p, const View& v) {
     rounds.push_back(planned_round(t, v, round, p));
   };
-  Executor ex(t, lookup, clock, **journal, log);
+  RecoverText text(log);
+  Executor ex(t, lookup, clock, **journal, text);
   outcome = ex.run(o);
   return rounds;
 }
@@ -243,7 +245,8 @@ int cmd_recover(const RecoverCliOptions& o) {
   if (!locks) return fail(held ? kLocked : kExitUsage, locks.error().message);
   std::unique_ptr<Clock> clock = (*ctx)->clock();
   // With --json the step log goes to standard error: standard output is one JSON document.
-  Executor ex(t, (*ctx)->hosts(), *clock, **journal, o.json ? std::cerr : std::cout);
+  RecoverText text(o.json ? std::cerr : std::cout);
+  Executor ex(t, (*ctx)->hosts(), *clock, **journal, text);
   ro.ask = ask_terminal;
   signals::install_for_recovery("`" + ro.plan.hints.resume() + "` continues");
   ro.stop_requested = signals::stop_requested;

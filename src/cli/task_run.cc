@@ -8,6 +8,7 @@
 #include "cli/operator_io.h"
 #include "cli/signals.h"
 #include "operate/recovery_locks.h"
+#include "recover/recover_text.h"
 #include "recover/view.h"
 #include "util/json_text.h"
 
@@ -78,7 +79,8 @@ int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const Ob
   auto locks = take_recovery_locks(ctx.topology(), ctx.hosts(), ctx.sim() != nullptr, dir, held);
   if (!locks) return fail(held ? kLocked : kExitUsage, locks.error().message);
   std::unique_ptr<Clock> clock = ctx.clock();
-  Executor ex(t, ctx.hosts(), *clock, **journal, o.json ? std::cerr : std::cout);
+  RecoverText text(o.json ? std::cerr : std::cout);
+  Executor ex(t, ctx.hosts(), *clock, **journal, text);
   ro.ask = ask_terminal;
   signals::install_for_recovery("the same command, run again, continues");
   ro.stop_requested = signals::stop_requested;

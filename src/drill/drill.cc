@@ -8,6 +8,7 @@
 
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
+#include "recover/recover_text.h"
 #include "sim/faults.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_stack.h"
@@ -81,7 +82,8 @@ Result<DrillResult> run_drill(const Topology& topology, const std::string& fault
 
   int64_t recover_from = st.state->now;
   std::ostringstream out;
-  Executor ex(topology, st.lookup, clock, **journal, out);
+  RecoverText text(out);
+  Executor ex(topology, st.lookup, clock, **journal, text);
   RecoverOptions o;
   o.policy.yes = true;
   o.policy.allow_data_loss = true;  // the drill policy: every class may run; interlocks still apply
@@ -174,8 +176,8 @@ std::string drill_text(const std::vector<DrillResult>& results) {
                           : fmt::format("{} / {}", r.findings[0].scenario, r.findings[0].cause);
     size_t acts = 0;
     for (const auto& s : r.recovery.steps)
-      acts += s.result == "ok" || s.result == "failed-best-effort" || s.result == "unverified" ||
-              s.result == "waited";
+      acts += s.result == StepResult::kOk || s.result == StepResult::kFailedBestEffort ||
+              s.result == StepResult::kUnverified || s.result == StepResult::kWaited;
     out += fmt::format(
         "{:<23} {:<27} {:>5} {:>9} {:>8.0f}ms {:>9} {:>9} {:<14} {}\n", r.fault, got, acts,
         human_bytes(r.bytes_resynced), r.detect_ms + r.recover_ms + r.verify_ms,
@@ -214,7 +216,8 @@ ChaosResult run_chaos(const Topology& topology, uint64_t seed, int count) {
     }
     int acts_until_strike = static_cast<int>(rng() % 6);
     std::ostringstream out;
-    Executor ex(topology, st.lookup, clock, **journal, out);
+    RecoverText text(out);
+    Executor ex(topology, st.lookup, clock, **journal, text);
     RecoverOptions o;
     o.policy.yes = true;
     o.policy.allow_data_loss = true;

@@ -195,7 +195,21 @@ Plan unfinished_unchecked(const Topology& t, const std::string& plan_text,
   return p;
 }
 
+// How a step ended when its command did not run (skipped, refused, waited for).
+StepEnd ended_as(StepResult result, std::string detail, std::string refusal = "") {
+  StepEnd e;
+  e.result = result;
+  e.detail = std::move(detail);
+  e.refusal = std::move(refusal);
+  return e;
+}
+
 }  // namespace
+
+std::string step_run_result(const StepRun& r) {
+  std::string name = step_result_name(r.result);
+  return r.refusal.empty() ? name : name + ":" + r.refusal;
+}
 
 nlohmann::json steps_json(const std::vector<StepRun>& steps) {
   nlohmann::json a = nlohmann::json::array();
@@ -205,7 +219,7 @@ nlohmann::json steps_json(const std::vector<StepRun>& steps) {
                  {"host", s.host},
                  {"safety", s.safety},
                  {"argv", s.argv},
-                 {"result", s.result},
+                 {"result", step_run_result(s)},
                  {"exit_code", s.exit_code}});
   return a;
 }
@@ -273,21 +287,15 @@ static std::string unreadable_summary(const View& v) {
   return text::join(out, "; ");
 }
 
-void Executor::print_plan(const Plan& p, const View& v) {
-  if (o_.task)
-    out_ << fmt::format("plan: {}\n", p.summary);
-  else
-    out_ << fmt::format("plan: scenario {} / {} — {}\n", p.scenario, p.cause, p.summary);
-  for (size_t i = 0; i < p.steps.size(); ++i) {
-    const Step& s = p.steps[i];
+void Executor::announce_plan(int round, const Plan& p, const View& v) {
+  std::vector<std::string> commands;
+  for (const Step& s : p.steps) {
     auto r = resolve(s.argv, v);
-    std::string cmd = s.argv.empty() ? "(wait: " + s.done_when + ")"
-                      : r            ? describe_argv(*r)
-                                     : describe_argv(s.argv);
-    out_ << fmt::format("  {:>2}. {:<11} {:<12} {}\n", i + 1, safety_name(s.safety), s.host, cmd);
-    out_ << fmt::format("      {} [{}]\n", s.title, s.runbook);
-    if (!s.predict.empty()) out_ << "      " << s.predict << "\n";
+    commands.push_back(s.argv.empty() ? "(wait: " + s.done_when + ")"
+                       : r            ? describe_argv(*r)
+                                      : describe_argv(s.argv));
   }
+  events_.plan_made(round, p, commands, o_.task.has_value());
 }
 
 bool Executor::wait_for(const Step& s, View& view, int timeout_s) {
@@ -310,7 +318,7 @@ bool Executor::wait_for(const Step& s, View& view, int timeout_s) {
         if (!p.eta_s && it != last.end() && p.percent > it->second.second)
           p.eta_s = (100.0 - p.percent) * (clock_.now() - it->second.first) / (p.percent - it->second.second);
         last[p.what] = {clock_.now(), p.percent};
-        out_ << "      " << progress_bar(p) << "\n";
+        events_.progress(p);
       }
   }
 }
@@ -346,7 +354,7 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
   for (const auto& e : journal_.events(outcome_.incident)) {
     if (e.argv != describe_argv(argv)) continue;
     if (e.kind == EventKind::kSnapshot && e.exit_code == 0) {
-      out_ << fmt::format("      snapshot {} was taken before this run (journaled)\n", snap);
+      events_.snapshot({SnapshotEvent::kFoundInJournal, snap, ""});
       // Its hold comes after the record: a run killed between the two left it unheld.
       if (Host* h = hosts_(t_.storage.host)) hold_snapshot(h, snap, /*resumed=*/true);
       return snapshots_[s.zvol] = true;
@@ -362,7 +370,7 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
     event(EventKind::kSnapshot, plan_no, nullptr, describe_argv(argv), 0,
           "(it exists already: taken by the interrupted run of this incident)\n",
           fmt::format("roll back with: zfs rollback -r {}", snap));
-    out_ << fmt::format("      snapshot {} was taken by the interrupted run (found on the pool)\n", snap);
+    events_.snapshot({SnapshotEvent::kFoundOnPool, snap, ""});
     hold_snapshot(h, snap, /*resumed=*/true);
     return snapshots_[s.zvol] = true;
   }
@@ -372,7 +380,7 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
   // stops the step for an operator).
   if (std::string short_of = snapshot_room(s.zvol, h); !short_of.empty()) {
     std::string q = fmt::format("{}\nTake the snapshot {} anyway?", short_of, snap);
-    out_ << "      " << short_of << "\n";
+    events_.snapshot({SnapshotEvent::kShortOfRoom, snap, short_of});
     if (!o_.ask || !o_.ask(q)) {
       event(EventKind::kSnapshot, plan_no, nullptr, describe_argv(argv), std::nullopt, "",
             "snapshot not taken: " + short_of);
@@ -385,8 +393,7 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
   if (o_.boundary) o_.boundary("acted:snapshot " + snap);
   event(EventKind::kSnapshot, plan_no, nullptr, describe_argv(argv), r.exit_code, r.out + r.err,
         r.ok() ? fmt::format("roll back with: zfs rollback -r {}", snap) : "snapshot failed");
-  out_ << fmt::format("      snapshot {} {}\n", snap,
-                      r.ok() ? "taken (undo: zfs rollback -r " + snap + ")" : "FAILED");
+  events_.snapshot({r.ok() ? SnapshotEvent::kTaken : SnapshotEvent::kFailed, snap, ""});
   if (r.ok() && h) hold_snapshot(h, snap, /*resumed=*/false);
   snapshots_[s.zvol] = r.ok();
   return r.ok();
@@ -401,15 +408,15 @@ void Executor::hold_snapshot(Host* storage, const std::string& snap, bool resume
     for (auto line : holds.ok() ? text::lines(holds.out) : std::vector<std::string_view>{}) {
       auto f = text::split(line, '\t');
       if (f.size() >= 2 && f[0] == snap && f[1] == "stackdr") {
-        out_ << fmt::format("      held already (zfs release stackdr {} lets it go)\n", snap);
+        events_.snapshot({SnapshotEvent::kAlreadyHeld, snap, ""});
         return;
       }
     }
   }
   CommandResult held = storage->run({"zfs", "hold", "--", "stackdr", snap}, kActTimeout);
   if (o_.boundary) o_.boundary("acted:hold " + snap);
-  out_ << fmt::format("      {} (zfs release stackdr {} lets it go)\n",
-                      held.ok() ? "held" : "NOT held: " + first_line(held.err), snap);
+  events_.snapshot({held.ok() ? SnapshotEvent::kHeld : SnapshotEvent::kNotHeld, snap,
+                    held.ok() ? "" : first_line(held.err)});
 }
 
 bool Executor::finish_interrupted(View& view) {
@@ -418,20 +425,26 @@ bool Executor::finish_interrupted(View& view) {
   unfinished_ = {};
   std::erase_if(rest.steps, [&](const Step& s) { return ran_.count(s.id) > 0; });
   if (rest.steps.empty()) return true;
-  out_ << "finishing the interrupted plan:\n";
+  events_.finishing_interrupted();
   for (size_t i = 0; i < rest.steps.size(); ++i)
     if (!run_step(rest, unfinished_plan_, i, view) && outcome_.exit != kRecovered) return false;
   view = look();
   return true;
 }
 
-bool Executor::run_again(const Step& s, const std::string& tag, int plan_no, StepRun& run) {
+void Executor::step_ended(const StepEvent& e, StepRun& run, StepEnd end) {
+  run.result = end.result;
+  run.refusal = end.refusal;
+  outcome_.steps.push_back(run);
+  events_.step_finished(e, end);
+}
+
+bool Executor::run_again(const StepEvent& e, StepRun& run) {
+  const Step& s = *e.step;
   // Reached only when `done` does not hold: where `done` observes the step's own effect, that
   // says the effect is not there, and the step runs. Otherwise only a step harmless twice may.
   if (!s.rerun_safe.empty()) {
-    out_ << tag
-         << " interrupted before its result was recorded; running it again is harmless: " << s.rerun_safe
-         << "\n";
+    events_.step_rerun(e, s.rerun_safe);
     return true;
   }
   if (s.done) return true;
@@ -440,169 +453,185 @@ bool Executor::run_again(const Step& s, const std::string& tag, int plan_no, Ste
       "it, and it is not safe to run twice: check by hand whether it took effect, then end the incident "
       "(`{}`) or run the rest yourself",
       describe_argv(s.argv), s.host, o_.plan.hints.close(outcome_.incident));
-  out_ << tag << " NOT RUN AGAIN " << describe_argv(s.argv) << "\n      " << why << "\n";
-  event(EventKind::kStepRefused, plan_no, &s, describe_argv(s.argv), std::nullopt, "", why);
-  run.result = "refused:interrupted";
-  outcome_.steps.push_back(run);
+  event(EventKind::kStepRefused, e.plan, &s, describe_argv(s.argv), std::nullopt, "", why);
+  StepEvent shown = e;
+  shown.command = describe_argv(s.argv);
+  step_ended(shown, run, ended_as(StepResult::kRefused, why, "interrupted"));
   finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + why);
+  return false;
+}
+
+bool Executor::skip_if_done(const StepEvent& e, StepRun& run, const View& view) {
+  const Step& s = *e.step;
+  if (auto d = done_before_.find(s.id); d != done_before_.end() && d->second > 0) {
+    --d->second;
+    event(EventKind::kStepSkipped, e.plan, &s, "", std::nullopt, "", "done before the interruption");
+    step_ended(e, run, ended_as(StepResult::kDoneEarlier, "done before the interruption"));
+    return true;
+  }
+  if (s.done && s.done(view).empty() && !s.argv.empty()) {
+    event(EventKind::kStepSkipped, e.plan, &s, "", std::nullopt, "", "already holds: " + s.done_when);
+    step_ended(e, run, ended_as(StepResult::kSkipped, s.done_when));
+    return true;
+  }
+  return false;
+}
+
+bool Executor::run_wait(const StepEvent& e, StepRun& run, View& view) {
+  const Step& s = *e.step;
+  events_.step_started(e);
+  event(EventKind::kStepStarted, e.plan, &s, "", std::nullopt, "", "waiting until " + s.done_when);
+  bool ok = wait_for(s, view, s.settle_s);
+  std::string seen = ok ? s.done_when : s.done(view);
+  event(ok ? EventKind::kStepFinished : EventKind::kStepUnverified, e.plan, &s, "",
+        ok ? std::optional<int>(0) : std::nullopt, "", seen);
+  step_ended(e, run, ended_as(ok ? StepResult::kWaited : StepResult::kTimedOut, seen));
+  if (ok) return true;
+  finish(kNeedsOperator, EventKind::kEscalated,
+         s.settle_s == 0 && !s.predict.empty()
+             ? "needs an operator: " + s.predict
+             : fmt::format("needs an operator: {} did not happen within {} s ({})", s.done_when, s.settle_s,
+                           s.done(view)));
+  return false;
+}
+
+bool Executor::refuse(const StepEvent& e, StepRun& run, const std::string& rule, const std::string& msg) {
+  event(EventKind::kStepRefused, e.plan, e.step, e.command, std::nullopt, "", msg);
+  step_ended(e, run, ended_as(StepResult::kRefused, msg, rule));
+  finish(kNeedsOperator, EventKind::kEscalated,
+         text::starts_with(msg, "needs an operator") ? msg : "needs an operator: " + msg);
+  return false;
+}
+
+bool Executor::allowed_to_run(const StepEvent& e, StepRun& run, const Argv& argv, const View& view) {
+  const Step& s = *e.step;
+  const std::string& cmd = e.command;
+  bool costly = s.safety == Safety::kDisruptive || s.safety == Safety::kDestructive;
+  // A disruptive or destructive step never runs on a partial view of its host: what could
+  // not be read might be exactly what makes the step wrong.
+  if (costly) {
+    std::vector<std::string> unread;
+    for (const auto& src : view.observation.sources)
+      if (!src.ok && src.host == s.host && !forecast_only(src.source)) unread.push_back(src.source);
+    if (!unread.empty())
+      return refuse(
+          e, run, "partial-view",
+          fmt::format("needs an operator: stackdr could not read {} on {} and will not run a {} step on "
+                      "a partial view ({}); restore access and rerun, or run it by hand after checking",
+                      text::join(unread, ", "), s.host, safety_name(s.safety), cmd));
+  }
+  // Policy: what may run without asking. A destructive step without --allow-data-loss is not
+  // asked about: the interlock below refuses it.
+  bool allowed =
+      s.safety == Safety::kDisruptive ? o_.policy.yes : (o_.policy.yes && o_.policy.allow_data_loss);
+  if (costly && !allowed && !(s.safety == Safety::kDestructive && !o_.policy.allow_data_loss)) {
+    std::string q =
+        fmt::format("{} step on {}: {}\n  {}\nRun it?", safety_name(s.safety), s.host, s.title, cmd);
+    if (!o_.ask || !o_.ask(q)) {
+      event(EventKind::kStepRefused, e.plan, &s, cmd, std::nullopt, "", "declined by the operator");
+      step_ended(e, run, ended_as(StepResult::kDeclined, "declined by the operator"));
+      finish(kDeclined, EventKind::kStopped,
+             fmt::format("declined: {} ({}); `{}` continues, allowing disruptive steps", s.title, cmd,
+                         o_.plan.hints.verb("recover --resume --yes")));
+      return false;
+    }
+  }
+  bool snap = s.zvol.empty() || snapshots_[s.zvol];
+  if (s.safety == Safety::kDestructive && !s.zvol.empty() && o_.policy.allow_data_loss)
+    snap = take_snapshot(s, e.plan);
+  if (auto refusal = check_interlocks(t_, view, s, argv, o_.policy, snap))
+    return refuse(
+        e, run, refusal->rule,
+        fmt::format("refused by interlock {}: {}. {}", refusal->rule, refusal->why, refusal->what_to_do));
+  return true;
+}
+
+CommandResult Executor::act(const StepEvent& e, const Argv& argv) {
+  const Step& s = *e.step;
+  const std::string& cmd = e.command;
+  event(EventKind::kStepStarted, e.plan, &s, cmd, std::nullopt, "", s.title);
+  if (o_.boundary) o_.boundary("started:" + s.id);
+  events_.step_started(e);
+  Host* h = hosts_(s.host);
+  if (o_.running) o_.running(fmt::format("{} on {}", cmd, s.host));
+  // The process is journaled as soon as it exists: after a crash, --resume finds it.
+  auto journal_process = [&](const ProcessId& p) {
+    event(EventKind::kStepProcess, e.plan, &s, cmd, std::nullopt, "", process_detail(s.host, p));
+    if (o_.running) o_.running(fmt::format("{} on {} (pid {})", cmd, s.host, p.pid));
+  };
+  CommandResult r = h ? h->run_tracked(argv, kActTimeout, journal_process)
+                      : CommandResult{false, false, 127, "", "host " + s.host + " is not reachable"};
+  if (o_.running) o_.running("");
+  // The worst instant to die: the command did its work and the journal does not know.
+  if (o_.boundary) o_.boundary("acted:" + s.id);
+  event(EventKind::kStepFinished, e.plan, &s, cmd, r.started ? std::optional<int>(r.exit_code) : std::nullopt,
+        r.out + r.err, r.timed_out ? "timed out" : "");
+  if (o_.after_act) o_.after_act(s);
+  return r;
+}
+
+bool Executor::verify(const StepEvent& e, StepRun& run, const Argv& argv, const CommandResult& r,
+                      View& view) {
+  const Step& s = *e.step;
+  const std::string& cmd = e.command;
+  StepEnd end;
+  end.exit_code = r.exit_code;
+  end.command_failed = !r.ok();
+  if (!r.ok()) {
+    end.exit_meaning = exit_meaning(argv, r.exit_code);
+    end.error_line = first_line(r.err.empty() ? r.out : r.err);
+  }
+  view = look();
+  if (!r.ok() && s.best_effort) {
+    end.result = StepResult::kFailedBestEffort;
+    step_ended(e, run, end);
+    return true;
+  }
+  bool verified = s.done ? (s.done(view).empty() || wait_for(s, view, s.settle_s)) : r.ok();
+  if (verified) {
+    event(EventKind::kStepVerified, e.plan, &s, cmd, std::nullopt, "", s.done_when);
+    end.result = StepResult::kOk;
+    end.detail = s.done_when;
+    step_ended(e, run, end);
+    return true;
+  }
+  end.result = r.ok() ? StepResult::kUnverified : StepResult::kFailed;
+  end.detail = s.gave_up && !s.gave_up(view).empty() ? s.gave_up(view) : s.done ? s.done(view) : "it failed";
+  step_ended(e, run, end);
+  if (s.best_effort) {
+    event(EventKind::kStepUnverified, e.plan, &s, cmd, std::nullopt, "", end.detail);
+    return true;
+  }
+  std::string why =
+      r.ok() ? fmt::format("after `{}` on {}, expected {} but {}", cmd, s.host, s.done_when, end.detail)
+             : fmt::format("`{}` on {} failed (exit {}): {}", cmd, s.host, r.exit_code, end.error_line);
+  event(EventKind::kStepUnverified, e.plan, &s, cmd, std::nullopt, "", why);
+  outcome_.message = why;
+  if (!s.gate.empty())
+    finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + why + ". " + s.gate);
   return false;
 }
 
 bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view) {
   const Step& s = plan.steps[index];
   ran_.insert(s.id);
-  std::string tag =
-      fmt::format("  {:>2}/{} {:<11} {:<12}", index + 1, plan.steps.size(), safety_name(s.safety), s.host);
-  StepRun run{plan_no, s.id, s.host, safety_name(s.safety), "", "", 0};
-  if (auto d = done_before_.find(s.id); d != done_before_.end() && d->second > 0) {
-    --d->second;
-    out_ << tag << " done before the interruption (journal): " << s.title << "\n";
-    event(EventKind::kStepSkipped, plan_no, &s, "", std::nullopt, "", "done before the interruption");
-    run.result = "done-earlier";
-    outcome_.steps.push_back(run);
-    return true;
-  }
-  if (s.done && s.done(view).empty() && !s.argv.empty()) {
-    out_ << tag << " already holds: " << s.done_when << "\n";
-    event(EventKind::kStepSkipped, plan_no, &s, "", std::nullopt, "", "already holds: " + s.done_when);
-    run.result = "skipped";
-    outcome_.steps.push_back(run);
-    return true;
-  }
-  if (interrupted_.erase(s.id) && !s.argv.empty() && !run_again(s, tag, plan_no, run)) return false;
-  if (s.argv.empty()) {  // a wait: the operator, a resync, a resilver
-    out_ << tag << " waiting: " << s.title << "\n";
-    if (!s.predict.empty()) out_ << "      " << s.predict << "\n";
-    event(EventKind::kStepStarted, plan_no, &s, "", std::nullopt, "", "waiting until " + s.done_when);
-    bool ok = wait_for(s, view, s.settle_s);
-    event(ok ? EventKind::kStepFinished : EventKind::kStepUnverified, plan_no, &s, "",
-          ok ? std::optional<int>(0) : std::nullopt, "", ok ? s.done_when : s.done(view));
-    run.result = ok ? "waited" : "timed-out";
-    outcome_.steps.push_back(run);
-    if (ok) return true;
-    finish(kNeedsOperator, EventKind::kEscalated,
-           s.settle_s == 0 && !s.predict.empty()
-               ? "needs an operator: " + s.predict
-               : fmt::format("needs an operator: {} did not happen within {} s ({})", s.done_when, s.settle_s,
-                             s.done(view)));
-    return false;
-  }
+  StepEvent e{plan_no, index, plan.steps.size(), &s, ""};
+  StepRun run{plan_no, s.id, s.host, safety_name(s.safety), "", StepResult::kOk, "", 0};
+  if (skip_if_done(e, run, view)) return true;
+  if (interrupted_.erase(s.id) && !s.argv.empty() && !run_again(e, run)) return false;
+  if (s.argv.empty()) return run_wait(e, run, view);  // a wait: the operator, a resync, a resilver
   auto argv = resolve(s.argv, view);
   if (!argv) {  // the stack moved since planning (a disk went away): the caller re-observes
     outcome_.message = fmt::format("before {}: {}", s.id, argv.error().message);
     event(EventKind::kStepUnverified, plan_no, &s, "", std::nullopt, "", outcome_.message);
-    run.result = "unresolved";
-    outcome_.steps.push_back(run);
+    step_ended(e, run, ended_as(StepResult::kUnresolved, outcome_.message));
     return false;
   }
-  std::string cmd = describe_argv(*argv);
-  run.argv = cmd;
-  // A disruptive or destructive step never runs on a partial view of its host: what could
-  // not be read might be exactly what makes the step wrong.
-  if (s.safety == Safety::kDisruptive || s.safety == Safety::kDestructive) {
-    std::vector<std::string> unread;
-    for (const auto& src : view.observation.sources)
-      if (!src.ok && src.host == s.host && !forecast_only(src.source)) unread.push_back(src.source);
-    if (!unread.empty()) {
-      std::string msg = fmt::format(
-          "needs an operator: stackdr could not read {} on {} and will not run a {} step on a partial view "
-          "({}); restore access and rerun, or run it by hand after checking",
-          text::join(unread, ", "), s.host, safety_name(s.safety), cmd);
-      out_ << tag << " REFUSED " << cmd << "\n      " << msg << "\n";
-      event(EventKind::kStepRefused, plan_no, &s, cmd, std::nullopt, "", msg);
-      run.result = "refused:partial-view";
-      outcome_.steps.push_back(run);
-      finish(kNeedsOperator, EventKind::kEscalated, msg);
-      return false;
-    }
-  }
-  // Policy: what may run without asking.
-  if (s.safety == Safety::kDisruptive || s.safety == Safety::kDestructive) {
-    bool allowed =
-        s.safety == Safety::kDisruptive ? o_.policy.yes : (o_.policy.yes && o_.policy.allow_data_loss);
-    if (!allowed && !(s.safety == Safety::kDestructive && !o_.policy.allow_data_loss)) {
-      std::string q =
-          fmt::format("{} step on {}: {}\n  {}\nRun it?", safety_name(s.safety), s.host, s.title, cmd);
-      if (!o_.ask || !o_.ask(q)) {
-        event(EventKind::kStepRefused, plan_no, &s, cmd, std::nullopt, "", "declined by the operator");
-        run.result = "declined";
-        outcome_.steps.push_back(run);
-        finish(kDeclined, EventKind::kStopped,
-               fmt::format("declined: {} ({}); `{}` continues, allowing disruptive steps", s.title, cmd,
-                           o_.plan.hints.verb("recover --resume --yes")));
-        return false;
-      }
-    }
-  }
-  bool snap = s.zvol.empty() || snapshots_[s.zvol];
-  if (s.safety == Safety::kDestructive && !s.zvol.empty() && o_.policy.allow_data_loss)
-    snap = take_snapshot(s, plan_no);
-  if (auto refusal = check_interlocks(t_, view, s, *argv, o_.policy, snap)) {
-    std::string msg =
-        fmt::format("refused by interlock {}: {}. {}", refusal->rule, refusal->why, refusal->what_to_do);
-    out_ << tag << " REFUSED " << cmd << "\n      " << msg << "\n";
-    event(EventKind::kStepRefused, plan_no, &s, cmd, std::nullopt, "", msg);
-    run.result = "refused:" + refusal->rule;
-    outcome_.steps.push_back(run);
-    finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + msg);
-    return false;
-  }
-  event(EventKind::kStepStarted, plan_no, &s, cmd, std::nullopt, "", s.title);
-  if (o_.boundary) o_.boundary("started:" + s.id);
-  Host* h = hosts_(s.host);
-  if (o_.running) o_.running(fmt::format("{} on {}", cmd, s.host));
-  // The process is journaled as soon as it exists: after a crash, --resume finds it.
-  auto journal_process = [&](const ProcessId& p) {
-    event(EventKind::kStepProcess, plan_no, &s, cmd, std::nullopt, "", process_detail(s.host, p));
-    if (o_.running) o_.running(fmt::format("{} on {} (pid {})", cmd, s.host, p.pid));
-  };
-  CommandResult r = h ? h->run_tracked(*argv, kActTimeout, journal_process)
-                      : CommandResult{false, false, 127, "", "host " + s.host + " is not reachable"};
-  if (o_.running) o_.running("");
-  // The worst instant to die: the command did its work and the journal does not know.
-  if (o_.boundary) o_.boundary("acted:" + s.id);
-  event(EventKind::kStepFinished, plan_no, &s, cmd,
-        r.started ? std::optional<int>(r.exit_code) : std::nullopt, r.out + r.err,
-        r.timed_out ? "timed out" : "");
-  if (o_.after_act) o_.after_act(s);
+  e.command = run.argv = describe_argv(*argv);
+  if (!allowed_to_run(e, run, *argv, view)) return false;
+  CommandResult r = act(e, *argv);
   run.exit_code = r.exit_code;
-  out_ << tag << " " << cmd << "\n";
-  if (!r.ok())
-    out_ << "      exit " << r.exit_code << exit_meaning(*argv, r.exit_code) << ": "
-         << first_line(r.err.empty() ? r.out : r.err) << "\n";
-  view = look();
-  if (!r.ok() && s.best_effort) {
-    run.result = "failed-best-effort";
-    outcome_.steps.push_back(run);
-    return true;
-  }
-  bool verified = s.done ? (s.done(view).empty() || wait_for(s, view, s.settle_s)) : r.ok();
-  if (verified) {
-    event(EventKind::kStepVerified, plan_no, &s, cmd, std::nullopt, "", s.done_when);
-    out_ << "      ok: " << s.done_when << "\n";
-    run.result = "ok";
-    outcome_.steps.push_back(run);
-    return true;
-  }
-  run.result = r.ok() ? "unverified" : "failed";
-  outcome_.steps.push_back(run);
-  std::string seen = s.gave_up && !s.gave_up(view).empty() ? s.gave_up(view)
-                     : s.done                              ? s.done(view)
-                                                           : "it failed";
-  if (s.best_effort) {
-    event(EventKind::kStepUnverified, plan_no, &s, cmd, std::nullopt, "", seen);
-    out_ << "      did not take (" << seen << "); going on with the next step\n";
-    return true;
-  }
-  std::string why = r.ok()
-                        ? fmt::format("after `{}` on {}, expected {} but {}", cmd, s.host, s.done_when, seen)
-                        : fmt::format("`{}` on {} failed (exit {}): {}", cmd, s.host, r.exit_code,
-                                      first_line(r.err.empty() ? r.out : r.err));
-  event(EventKind::kStepUnverified, plan_no, &s, cmd, std::nullopt, "", why);
-  outcome_.message = why;
-  if (!s.gate.empty())
-    finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + why + ". " + s.gate);
-  return false;
+  return verify(e, run, *argv, r, view);
 }
 
 // Ends a run before it starts because another incident is open (exit 4): what it is, and how
@@ -633,7 +662,7 @@ RecoverOutcome Executor::run_task() {
   if (open) {
     outcome_.incident = open->id;
     event(EventKind::kResumed, 0, nullptr, "", std::nullopt, "", "re-observed; continuing the task");
-    out_ << fmt::format("continuing incident {}: {}\n", open->id, open->summary);
+    events_.incident(open->id, IncidentStart::kContinued, open->summary);
   }
   std::string previous_key;
   for (int round = 1; round <= o_.max_rounds; ++round) {
@@ -676,10 +705,10 @@ RecoverOutcome Executor::run_task() {
     if (!outcome_.incident) {
       outcome_.incident = journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, 0, task.kind,
                                                  task.subject, task.summary, nlohmann::json::array());
-      out_ << fmt::format("incident {}: {}\n", outcome_.incident, task.summary);
+      events_.incident(outcome_.incident, IncidentStart::kOpened, task.summary);
     }
     event(EventKind::kPlanned, round, nullptr, "", std::nullopt, json_text(plan_json(plan)), task.kind);
-    print_plan(plan, view);
+    announce_plan(round, plan, view);
     for (size_t i = 0; i < plan.steps.size(); ++i) {
       if (o_.stop_requested && o_.stop_requested()) {
         finish(kStopped, EventKind::kStopped,
@@ -770,7 +799,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       if (e.kind == EventKind::kStepFinished && !e.step.empty() && !e.argv.empty()) done_before_[e.step]++;
     interrupted_ = interrupted_steps(events);
     event(EventKind::kResumed, plan_no, nullptr, "", std::nullopt, "", "re-observed; continuing");
-    out_ << fmt::format("resuming incident {}: {}\n", open->id, open->summary);
+    events_.incident(open->id, IncidentStart::kResumed, open->summary);
     std::string plan_text;
     for (const auto& e : events)
       if (e.kind == EventKind::kPlanned && e.plan == plan_no) plan_text = e.output;
@@ -801,7 +830,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       outcome_.incident = esc->id;
       event(EventKind::kResumed, 0, nullptr, "", std::nullopt, "",
             "rerun after the escalation: re-observed; continuing the same incident");
-      out_ << fmt::format("continuing incident {} (it needed an operator): {}\n", esc->id, esc->summary);
+      events_.incident(esc->id, IncidentStart::kAfterOperator, esc->summary);
     }
   }
   if (!outcome_.incident) {
@@ -814,7 +843,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     for (const auto& x : view.findings)
       event(EventKind::kDiagnosed, 0, nullptr, "", std::nullopt, "",
             fmt::format("scenario {} / {}: {}", x.scenario, x.cause, x.summary));
-    out_ << fmt::format("incident {}: {}\n", outcome_.incident, f.summary);
+    events_.incident(outcome_.incident, IncidentStart::kOpened, f.summary);
   }
   o_.plan.incident = outcome_.incident;
 
@@ -851,7 +880,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       event(EventKind::kPlanned, plan_no, nullptr, "", std::nullopt, json_text(plan_json(plan)), key);
     }
     resumed_key.clear();
-    print_plan(plan, view);
+    announce_plan(round, plan, view);
     if (!plan.escalate.empty()) {
       finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + plan.escalate);
       return outcome_;
@@ -884,7 +913,7 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
         finish(kStopped, EventKind::kStopped, "stopped: " + outcome_.message);
         return outcome_;
       }
-      out_ << "the stack changed during the plan (" << outcome_.message << "): planning again\n";
+      events_.replanning(outcome_.message);
       event(EventKind::kNote, plan_no, nullptr, "", std::nullopt, "", "re-planning: " + outcome_.message);
       previous_key.clear();
       continue;

@@ -12,7 +12,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,6 +20,7 @@
 #include "observe/observer.h"
 #include "recover/interlocks.h"
 #include "recover/planner.h"
+#include "recover/recover_events.h"
 #include "store/journal.h"
 #include "topology/topology.h"
 
@@ -43,9 +43,13 @@ struct CrashInjected {
 
 struct StepRun {
   int plan = 0;
-  std::string step, host, safety, argv, result;  // result: ok, failed, skipped, done-earlier, refused, ...
+  std::string step, host, safety, argv;
+  StepResult result = StepResult::kOk;
+  std::string refusal;  // the rule that refused it, when result is kRefused
   int exit_code = 0;
 };
+/// "ok", "skipped", "refused:partial-view" …: a step's result as the JSON and drills say it.
+std::string step_run_result(const StepRun& r);
 
 /// A task the step engine runs instead of a recovery (`lint --fix`, `lun create`): journaled as
 /// an incident whose cause is `kind`. `plan` gives the steps from a fresh View; the task is
@@ -101,8 +105,9 @@ struct RecoverOutcome {
 
 class Executor {
  public:
-  Executor(const Topology& t, HostLookup hosts, Clock& clock, Journal& journal, std::ostream& out)
-      : t_(t), hosts_(std::move(hosts)), clock_(clock), journal_(journal), out_(out) {}
+  /// `events` hears what the engine does (the command line draws it as text: RecoverText).
+  Executor(const Topology& t, HostLookup hosts, Clock& clock, Journal& journal, RecoverEvents& events)
+      : t_(t), hosts_(std::move(hosts)), clock_(clock), journal_(journal), events_(events) {}
   RecoverOutcome run(const RecoverOptions& options);
 
  private:
@@ -112,14 +117,29 @@ class Executor {
   /// "" when the pool has room for a snapshot of `zvol` to keep every block the rebuild
   /// rewrites; else what is short, or not known.
   std::string snapshot_room(const std::string& zvol, Host* storage);
-  void print_plan(const Plan& p, const View& v);
-  // Runs one step; returns false to stop the plan (outcome_ filled in).
+  /// Tells events_ of a plan about to run, each step's command resolved against `v`.
+  void announce_plan(int round, const Plan& p, const View& v);
+  // Runs one step; returns false to stop the plan (outcome_ filled in). Its parts, in order:
   bool run_step(const Plan& plan, int plan_no, size_t index, View& view);
+  /// True when the step needs no run: the interrupted run finished it, or what it makes holds.
+  bool skip_if_done(const StepEvent& e, StepRun& run, const View& view);
+  /// A step with no command: waits until its check holds (a resync, a resilver, an operator).
+  bool run_wait(const StepEvent& e, StepRun& run, View& view);
+  /// The partial-view rule, the policy (asking), the snapshot and the interlocks: true to run.
+  bool allowed_to_run(const StepEvent& e, StepRun& run, const Argv& argv, const View& view);
+  /// Ends the step as refused by `rule` and the recovery as needing an operator; false.
+  bool refuse(const StepEvent& e, StepRun& run, const std::string& rule, const std::string& msg);
+  /// Runs the command, journaled before it starts, as its process exists and when it ends.
+  CommandResult act(const StepEvent& e, const Argv& argv);
+  /// Looks again and judges the step by its check; false to stop the plan.
+  bool verify(const StepEvent& e, StepRun& run, const Argv& argv, const CommandResult& r, View& view);
   /// A step the crashed run started and never finished, whose `done` does not hold: true to
   /// run it again; false when nothing shows whether it ran and it is not harmless twice (then
   /// the incident waits for an operator).
-  bool run_again(const Step& s, const std::string& tag, int plan_no, StepRun& run);
+  bool run_again(const StepEvent& e, StepRun& run);
   bool wait_for(const Step& s, View& view, int timeout_s);
+  /// Records how a step ended: in the outcome and to events_.
+  void step_ended(const StepEvent& e, StepRun& run, StepEnd end);
   Result<Argv> resolve(const Argv& argv, const View& v) const;
   bool take_snapshot(const Step& s, int plan_no);
   /// `zfs hold stackdr SNAP`, said in the output; `resumed`: the snapshot is one a killed run
@@ -133,7 +153,7 @@ class Executor {
   HostLookup hosts_;
   Clock& clock_;
   Journal& journal_;
-  std::ostream& out_;
+  RecoverEvents& events_;
   RecoverOptions o_;
   RecoverOutcome outcome_;
   std::map<std::string, bool> snapshots_;  // zvol → taken for this incident

@@ -32,6 +32,7 @@
 #include "operate/maintain.h"
 #include "operate/recovery_locks.h"
 #include "recover/executor.h"
+#include "recover/recover_text.h"
 #include "recover/status_json.h"
 #include "store/journal_file.h"
 #include "util/json_text.h"
@@ -42,6 +43,7 @@
 #include "watch/http_endpoint.h"
 #include "watch/kernel_events.h"
 #include "watch/metrics_page.h"
+#include "watch/recovery_status.h"
 #include "watch/runbook_link.h"
 #include "watch/stack_metrics.h"
 #include "watch/uevents.h"
@@ -171,6 +173,8 @@ class Daemon {
   long sweeps_ = 0;
   std::map<std::pair<std::string, std::string>, long> events_;  // by (source, host): mdstat, kmsg, lab …
   std::map<std::string, long> recoveries_;                      // by outcome
+  // The auto-recovery running now or last, as the step engine reports it (its own lock).
+  RecoveryStatus recovery_{[](const std::string& line) { log_line(line); }, [] { return wall_now(); }};
   // Maintenance (topology `maintenance: daemon: on`): the schedule as of the last sweep, and
   // each task's last skip reason (logged when it changes, not every sweep).
   std::vector<ScheduleRow> schedule_;
@@ -528,10 +532,12 @@ void Daemon::recover(const View& v) {
   ro.fingerprint = topology_fingerprint(stack_->topology());
   ro.stop_requested = [] { return g_stop.load(); };
   std::unique_ptr<Clock> clock = stack_->clock();
-  Executor ex(stack_->topology(), stack_->hosts(), *clock, *journal_, std::clog);
+  Executor ex(stack_->topology(), stack_->hosts(), *clock, *journal_, recovery_);
   log_line(fmt::format("auto-recovery ({}) of scenario {} / {}", o_.auto_recover, f.scenario,
                        cause_name(f.cause)));
+  recovery_.begin(fmt::format("auto-recovery of scenario {} / {}", f.scenario, cause_name(f.cause)));
   RecoverOutcome r = ex.run(ro);
+  recovery_.end(r);
   std::string outcome = r.exit == kRecovered ? "recovered"
                         : r.exit == kStopped ? "stopped"
                                              : "needs-operator";
@@ -577,7 +583,8 @@ void Daemon::maintain(const View& v) {
       ro.task = heavy_maintenance_task(t, v, r.task, /*wait=*/false);
       ro.stop_requested = [] { return g_stop.load(); };
       std::unique_ptr<Clock> clock = stack_->clock();
-      Executor ex(t, stack_->hosts(), *clock, *journal_, out);
+      RecoverText text(out);
+      Executor ex(t, stack_->hosts(), *clock, *journal_, text);
       RecoverOutcome o = ex.run(ro);
       code = o.exit;
       out << o.message << "\n";
@@ -743,6 +750,8 @@ HttpEndpoint::Reply Daemon::status() {
   if (!view_) return {503, "no sweep yet\n"};
   nlohmann::json j = status_json(*view_, mode());
   j["sweep"] = {{"ms", std::round(last_sweep_s_ * 1000)}, {"at", last_sweep_at_}, {"count", sweeps_}};
+  // The recovery running now, or the last one, step by step (watch/recovery_status.h).
+  if (auto r = recovery_.json(); !r.is_null()) j["recovery"] = std::move(r);
   return {200, json_text(j, 2) + "\n", "application/json"};
 }
 
