@@ -19,6 +19,20 @@ namespace stackdr {
 
 namespace {
 
+// The setters of the typed facts code reads back (NodeFacts), each writing the text reports
+// show beside it.
+void set_device(Node& n, const std::string& dev) {
+  n.facts.device = n.attrs["device"] = dev;
+}
+
+// attrs[key]: "recovery 42.0%" (md, one decimal as mdstat prints it) or "scrub 12.34%" (zpool
+// status prints two); md's estimate as "finish": "12.3min".
+void set_progress(Node& n, const char* key, Progressing p, int decimals) {
+  n.attrs[key] = fmt::format("{} {:.{}f}%", p.action, p.percent, decimals);
+  if (p.finish_minutes) n.attrs["finish"] = fmt::format("{:.1f}min", *p.finish_minutes);
+  n.facts.progress = std::move(p);
+}
+
 void worsen(Node& n, Health h, Cause cause, Evidence e) {
   auto rank = [](Health x) {
     return x == Health::kOk ? 0 : x == Health::kUnknown ? 1 : x == Health::kDegraded ? 2 : 3;
@@ -169,7 +183,7 @@ class Builder {
     else if (zp->state != "ONLINE")
       worsen(p, Health::kFailed, Cause::kPoolFaulted,
              {host, "zpool status", line + (zp->status.empty() ? "" : " — " + zp->status)});
-    if (zp->scan_percent) p.attrs["scan"] = fmt::format("{} {:.2f}%", zp->scan_kind, *zp->scan_percent);
+    if (zp->scan_percent) set_progress(p, "scan", {zp->scan_kind, *zp->scan_percent, std::nullopt}, 2);
     for (const ZpoolVdev* leaf : zpool_leaves(zp->root)) {
       if (leaf->group == "spares") continue;
       Node d{node_id::pool_disk(zp->name, leaf->name),
@@ -228,7 +242,7 @@ class Builder {
                  {host, "zfs get stackdr:lun",
                   fmt::format("dataset {} does not exist; {} is the volume made for LUN {} (stackdr:lun={})",
                               l.zvol, moved, l.name, l.name)});
-          z.attrs["renamed_to"] = moved;
+          z.facts.renamed_to = z.attrs["renamed_to"] = moved;
         } else {
           worsen(z, Health::kFailed, Cause::kZvolMissing,
                  {host, "zfs get",
@@ -270,7 +284,7 @@ class Builder {
                {host, kLio,
                 fmt::format("{} is backed by {}, expected {}", l.backstore(), it->second->device, l.device)});
       else
-        b.attrs["device"] = it->second->device;
+        set_device(b, it->second->device);
     } else {
       unknown_if_missing(b, false, reads_, host, kLio);
     }
@@ -408,8 +422,12 @@ class Builder {
         worsen(n, Health::kFailed, Cause::kSessionDown,
                {host, "iscsiadm -m session", "no session to " + l.target + " (logged out)"});
       } else {
+        n.facts.sid = se->sid;
         n.attrs["sid"] = se->sid ? std::to_string(*se->sid) : "";
-        if (se->recovery_timeout) n.attrs["replacement_timeout"] = std::to_string(*se->recovery_timeout);
+        if (se->recovery_timeout) {
+          n.facts.replacement_timeout = *se->recovery_timeout;
+          n.attrs["replacement_timeout"] = std::to_string(*se->recovery_timeout);
+        }
         if (!se->session_state.empty() && se->session_state != "LOGGED_IN")
           worsen(n, Health::kFailed, Cause::kSessionDown,
                  {host, "iscsiadm -m session -P 3",
@@ -417,7 +435,7 @@ class Builder {
                               se->session_state, se->connection_state)});
       }
       if (n.health != Health::kOk) {
-        std::string sid = n.attrs.count("sid") ? n.attrs["sid"] : "";
+        std::string sid = n.facts.sid ? std::to_string(*n.facts.sid) : "";
         klog_evidence(n, k, host, [&](const KernelEvent& e) {
           return !sid.empty() && (e.session == "session" + sid || e.session == "connection" + sid + ":0");
         });
@@ -449,7 +467,7 @@ class Builder {
             n, Health::kFailed, Cause::kDiskMissing,
             {host, "ls -l /dev/disk/by-path", fmt::format("no ip-*-iscsi-{}-lun-{} link", l.target, l.lun)});
       else
-        n.attrs["device"] = dev;
+        set_device(n, dev);
     }
     if (auto ds = hi.disk_state.find(dev);
         !dev.empty() && ds != hi.disk_state.end() && !ds->second.empty() && ds->second != "running")
@@ -460,7 +478,7 @@ class Builder {
       unknown_if_missing(n, k.sessions.has_value(), reads_, host, "iscsiadm");
     if (auto b = hi.block.find(dev); !dev.empty() && b != hi.block.end()) {
       if (b->second->wwn) n.attrs["wwn"] = *b->second->wwn;
-      if (b->second->serial) n.attrs["serial"] = *b->second->serial;
+      if (b->second->serial) n.facts.serial = n.attrs["serial"] = *b->second->serial;
     }
     return g_.add(std::move(n));
   }
@@ -505,9 +523,7 @@ class Builder {
         else if (st.active_disks < st.raid_disks)
           worsen(arr, Health::kDegraded, Cause::kArrayDegraded, {host, mdstat_src, line()});
         if (st.sync && st.sync->percent) {
-          arr.attrs["sync"] = fmt::format("{} {:.1f}%", st.sync->action, *st.sync->percent);
-          if (st.sync->finish_minutes)
-            arr.attrs["finish"] = fmt::format("{:.1f}min", *st.sync->finish_minutes);
+          set_progress(arr, "sync", {st.sync->action, *st.sync->percent, st.sync->finish_minutes}, 1);
         }
       }
     }
@@ -539,7 +555,7 @@ class Builder {
            {},
            {}};
     if (auto d = at.disk.find(l.name); d != at.disk.end()) n.depends_on.push_back(d->second);
-    if (!dev.empty()) n.attrs["device"] = dev;
+    if (!dev.empty()) set_device(n, dev);
     if (m.sb) {
       n.attrs["events"] = std::to_string(m.sb->events.value_or(0));
       if (m.sb->role) n.attrs["role"] = std::to_string(*m.sb->role);

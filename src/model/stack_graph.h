@@ -42,6 +42,25 @@ struct Evidence {
   bool unread = false;  // "could not read": why a node is UNKNOWN, never proof of anything
 };
 
+/// What is under way on a node: an md resync or recovery, a pool's resilver or scrub.
+struct Progressing {
+  std::string action;  // md: resync recovery check repair reshape; pool: resilver scrub
+  double percent = 0;
+  std::optional<double> finish_minutes;  // md's own estimate (mdstat finish=)
+};
+
+/// The facts of a node that code reads back, typed as the probes gave them. The graph builder
+/// sets them through its setters, which also write the text in `Node::attrs` that reports
+/// show; nothing parses that text back.
+struct NodeFacts {
+  std::string device;                      // kernel name today: sdc (iSCSI disk, member), backstore device
+  std::optional<int> sid;                  // iSCSI session id
+  std::optional<int> replacement_timeout;  // the session's recovery timeout, seconds
+  std::string serial;                      // the disk's SCSI unit serial (LIO's, through the session)
+  std::string renamed_to;                  // a zvol found under another name (its stackdr:lun property)
+  std::optional<Progressing> progress;     // a resync, resilver or scrub under way
+};
+
 struct Node {
   std::string id;  // stable identity, e.g. "lun:iqn.2003-01...:test02/0"
   Layer layer = Layer::kPool;
@@ -53,7 +72,8 @@ struct Node {
   /// The nodes it rests on, by their place in StackGraph::nodes(): each was added before this
   /// one, so the edges can never form a loop (and a graph is walked without hashing ids).
   std::vector<size_t> depends_on;
-  std::map<std::string, std::string> attrs;  // today's names and progress: device=sdc, ...
+  std::map<std::string, std::string> attrs;  // what reports show: device=sdc, sync=recovery 42.0% …
+  NodeFacts facts = {};
 };
 
 class StackGraph {

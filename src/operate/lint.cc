@@ -146,9 +146,8 @@ void check_mirrored_timers(const std::string& host, const LunConfig& l, const st
   if (auto rt = r.number("node.session.timeo.replacement_timeout"); rt && *rt > kReplacementTimeoutMax) {
     std::string running;
     if (const Node* n = v.node(node_id::session(host, l, portal)))
-      if (auto a = n->attrs.find("replacement_timeout");
-          a != n->attrs.end() && a->second != std::to_string(*rt))
-        running = fmt::format(" (the running session has {})", a->second);
+      if (n->facts.replacement_timeout && *n->facts.replacement_timeout != *rt)
+        running = fmt::format(" (the running session has {})", *n->facts.replacement_timeout);
     out.findings.push_back(
         {"iscsi.replacement-timeout",
          LintSeverity::kWarning,

@@ -61,10 +61,8 @@ Result<Argv> resolve_step_argv(const Topology& t, const View& v, const Argv& arg
       out.push_back("/dev/" + d);
     } else if (kind == "sid") {
       const Node* n = v.node(node_id::session(t.initiator.host, *l, t.portal_of(*l)));
-      auto it = n ? n->attrs.find("sid") : decltype(n->attrs.end())();
-      if (!n || it == n->attrs.end() || it->second.empty())
-        return Error{fmt::format("no session to {} now", l->target)};
-      out.push_back(it->second);
+      if (!n || !n->facts.sid) return Error{fmt::format("no session to {} now", l->target)};
+      out.push_back(std::to_string(*n->facts.sid));
     } else {
       return Error{"unknown placeholder " + w};
     }
@@ -228,8 +226,7 @@ std::map<std::string, std::string> visible_serials(const Topology& t, const View
   std::map<std::string, std::string> out;
   for (const auto& l : t.luns)
     if (const Node* n = v.node(node_id::iscsi_disk(t.initiator.host, l)))
-      if (auto it = n->attrs.find("serial"); it != n->attrs.end() && !it->second.empty())
-        out[l.name] = it->second;
+      if (!n->facts.serial.empty()) out[l.name] = n->facts.serial;
   return out;
 }
 

@@ -327,17 +327,17 @@ class Planner {
   // not have noticed; a restart of the target would not find it.
   void zvol_back(const LunConfig& l) {
     const Node* z = v_.node(node_id::zvol(l.zvol));
-    auto it = z ? z->attrs.find("renamed_to") : decltype(z->attrs)::const_iterator{};
-    if (!z || it == z->attrs.end()) {
+    if (!z || z->facts.renamed_to.empty()) {
       p_.escalate = "zvol " + l.zvol + " was renamed, but where to was not read again";
       return;
     }
-    Step& s = add("zfs.rename:" + l.zvol, fmt::format("rename {} back to {}", it->second, l.zvol),
+    const std::string& moved = z->facts.renamed_to;
+    Step& s = add("zfs.rename:" + l.zvol, fmt::format("rename {} back to {}", moved, l.zvol),
                   "Scenario 1, Step 1: if zvol missing (the backstore's device path)", t_.storage.host,
-                  Safety::kDisruptive, {"zfs", "rename", "--", it->second, l.zvol},
+                  Safety::kDisruptive, {"zfs", "rename", "--", moved, l.zvol},
                   "the zvol has its name and device node again", node_ok(node_id::zvol(l.zvol)));
-    s.predict = fmt::format("{} has stackdr:lun={}: it is the volume lun create made for {}", it->second,
-                            l.name, l.name);
+    s.predict =
+        fmt::format("{} has stackdr:lun={}: it is the volume lun create made for {}", moved, l.name, l.name);
   }
 
   std::string serial_of(const LunConfig& l) {

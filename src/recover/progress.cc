@@ -8,37 +8,14 @@
 
 namespace stackdr {
 
-namespace {
-
-// "recovery 42.0%" → {"recovery", 42.0}
-std::optional<std::pair<std::string, double>> kind_percent(const std::string& s) {
-  auto sp = s.rfind(' ');
-  if (sp == std::string::npos || s.empty() || s.back() != '%') return std::nullopt;
-  auto pct = text::to_double(s.substr(sp + 1, s.size() - sp - 2));
-  if (!pct) return std::nullopt;
-  return std::make_pair(s.substr(0, sp), *pct);
-}
-
-}  // namespace
-
 std::vector<Progress> progress_of(const View& v) {
   std::vector<Progress> out;
   for (const Node& n : v.graph.nodes()) {
-    if (n.layer == Layer::kMdArray) {
-      auto s = n.attrs.find("sync");
-      if (s == n.attrs.end()) continue;
-      auto kp = kind_percent(s->second);
-      if (!kp) continue;
-      Progress p{n.label + " " + kp->first, kp->second, std::nullopt};
-      if (auto f = n.attrs.find("finish"); f != n.attrs.end())
-        if (auto m = text::to_double(f->second.substr(0, f->second.find("min")))) p.eta_s = *m * 60;
-      out.push_back(p);
-    } else if (n.layer == Layer::kPool) {
-      auto s = n.attrs.find("scan");
-      if (s == n.attrs.end()) continue;
-      if (auto kp = kind_percent(s->second))
-        out.push_back({n.label + " " + kp->first, kp->second, std::nullopt});
-    }
+    if ((n.layer != Layer::kMdArray && n.layer != Layer::kPool) || !n.facts.progress) continue;
+    const Progressing& p = *n.facts.progress;
+    std::optional<double> eta;
+    if (p.finish_minutes) eta = *p.finish_minutes * 60;
+    out.push_back({n.label + " " + p.action, p.percent, eta});
   }
   return out;
 }

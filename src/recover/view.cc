@@ -17,8 +17,7 @@ std::string View::not_ok(const std::string& id) const {
 std::string View::disk_of(const Topology& t, const LunConfig& lun) const {
   const Node* n = graph.find(node_id::iscsi_disk(t.initiator.host, lun));
   if (!n) return "";
-  auto it = n->attrs.find("device");
-  return it == n->attrs.end() ? "" : it->second;
+  return n->facts.device;
 }
 
 View make_view(const Topology& topology, Observation observation) {
