@@ -55,7 +55,7 @@ int cmd_collect(const ContextOptions& o, const std::string& out_arg, bool json) 
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json hosts = nlohmann::json::array();
   for (const auto& h : t.hosts)
-    hosts.push_back({{"name", h.name}, {"transport", h.transport}, {"address", h.address}});
+    hosts.push_back({{"name", h.name}, {"transport", transport_name(h.transport)}, {"address", h.address}});
   // The live sweep's view, for whoever reads the bundle back: `status --from` must give it again.
   std::ofstream status_file(bundle.dir() / "status.json");
   status_file << json_text(status_json(v, (*ctx)->mode()), 2) << "\n";

@@ -29,10 +29,10 @@ Result<HostConfig> host_from(const std::string& spec, const std::string& name, H
   h.name = name;
   h.role = role;
   if (spec == "local") {
-    h.transport = "local";
+    h.transport = Transport::kLocal;
     return h;
   }
-  h.transport = "ssh";
+  h.transport = Transport::kSsh;
   std::string rest = spec;
   if (auto at = rest.find('@'); at != std::string::npos) {
     h.user = rest.substr(0, at);

@@ -217,7 +217,7 @@ Result<std::unique_ptr<StackContext>> StackContext::live(Topology topology) {
 Result<bool> StackContext::reach_hosts() {
   std::shared_ptr<PrivateDir> control;  // one private socket folder for every SSH host
   for (const auto& h : topology_.hosts) {
-    if (h.transport == "local") {
+    if (h.transport == Transport::kLocal) {
       hosts_[h.name] = h.command_path.empty() ? std::make_unique<LocalHost>(h.name)
                                               : std::make_unique<LocalHost>(h.name, h.command_path);
       continue;

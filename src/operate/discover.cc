@@ -43,7 +43,7 @@ void emit_hosts(YAML::Emitter& y, const std::vector<HostConfig>& hosts) {
           : h.role == HostRole::kKvm   ? "kvm"
                                        : "vm");
     if (!h.address.empty()) y << YAML::Key << "address" << YAML::Value << h.address;
-    y << YAML::Key << "transport" << YAML::Value << h.transport;
+    y << YAML::Key << "transport" << YAML::Value << transport_name(h.transport);
     if (!h.user.empty()) y << YAML::Key << "user" << YAML::Value << h.user;
     if (h.port) y << YAML::Key << "port" << YAML::Value << h.port;
     if (!h.identity.empty()) y << YAML::Key << "identity" << YAML::Value << h.identity;

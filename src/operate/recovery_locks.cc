@@ -29,7 +29,7 @@ Result<RecoveryLocks> take_recovery_locks(const Topology& t, const HostLookup& h
   for (const auto& h : t.hosts) {
     if (simulated)
       keys.insert({dir, h.name});
-    else if (h.transport == "local")
+    else if (h.transport == Transport::kLocal)
       keys.insert({kMachineLockDir, kMachineLockName});
     else
       remote.push_back(h.name);

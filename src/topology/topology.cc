@@ -21,6 +21,10 @@ int portal_port(const std::string& portal) {
   auto p = text::to_int(std::string_view(portal).substr(portal.rfind(':') + 1));
   return p ? static_cast<int>(*p) : 3260;
 }
+const char* transport_name(Transport t) {
+  return t == Transport::kSsh ? "ssh" : "local";
+}
+
 std::string StorageConfig::portal_ip() const {
   return stackdr::portal_ip(portal);
 }
@@ -201,10 +205,11 @@ class Reader {
 
 // A host's SSH settings, checked: each becomes an argument of the ssh client.
 void ssh_settings(const YAML::Node& n, const std::string& ctx, const Reader& r, HostConfig& h) {
-  bool ssh = h.transport == "ssh";
+  bool ssh = h.transport == Transport::kSsh;
   for (const char* key : {"user", "port", "identity", "ssh_options", "sudo"})
     if (n[key] && !ssh)
-      r.fail(n[key], fmt::format("{}.{}: only for transport: ssh (this host is {})", ctx, key, h.transport));
+      r.fail(n[key], fmt::format("{}.{}: only for transport: ssh (this host is {})", ctx, key,
+                                 transport_name(h.transport)));
   if (!ssh) return;
   if (h.address.empty()) r.fail(n, fmt::format("{}: transport ssh needs an address", ctx));
   h.user = r.opt_str(n, "user", ctx);
@@ -347,16 +352,18 @@ Topology read(const YAML::Node& root, const Reader& r) {
       r.fail(kv.second["role"], fmt::format("{}.role: '{}' is not one of storage, kvm, vm", ctx, role));
     h.address = r.opt_str(kv.second, "address", ctx);
     if (!h.address.empty()) r.check(kv.second["address"], ctx + ".address", h.address, name_rules::address);
-    h.transport = r.opt_str(kv.second, "transport", ctx, "local");
+    std::string transport = r.opt_str(kv.second, "transport", ctx, "local");
+    if (transport == "ssh")
+      h.transport = Transport::kSsh;
+    else if (transport != "local")
+      r.fail(kv.second["transport"],
+             fmt::format("{}.transport: '{}' is not one of local, ssh", ctx, printable(transport)));
     h.command_path = r.opt_str(kv.second, "command_path", ctx);
     for (auto dir : text::split(h.command_path, ':'))
       if (!h.command_path.empty() && (dir.empty() || dir.front() != '/'))
         r.fail(kv.second["command_path"],
                fmt::format("{}.command_path: '{}' must be absolute directories separated by ':'", ctx,
                            printable(h.command_path)));
-    if (h.transport != "local" && h.transport != "ssh")
-      r.fail(kv.second["transport"],
-             fmt::format("{}.transport: '{}' is not one of local, ssh", ctx, h.transport));
     ssh_settings(kv.second, ctx, r, h);
     t.hosts.push_back(std::move(h));
   }
@@ -562,7 +569,7 @@ std::string topology_fingerprint(const Topology& t) {
     c.push_back('\n');
   };
   for (const auto& h : t.hosts)
-    line({"host", h.name, std::to_string(static_cast<int>(h.role)), h.address, h.transport});
+    line({"host", h.name, std::to_string(static_cast<int>(h.role)), h.address, transport_name(h.transport)});
   const StorageConfig& st = t.storage;
   line({"storage", st.host, st.pool, st.portal, st.service});
   for (const auto& d : st.disks) line({"disk", d});

@@ -14,12 +14,16 @@ namespace stackdr {
 
 enum class HostRole { kStorage, kKvm, kVm };
 
+/// How stackdr reaches a host: this machine's own commands, or OpenSSH.
+enum class Transport { kLocal, kSsh };
+const char* transport_name(Transport t);  // local ssh
+
 struct HostConfig {
   std::string name;
   HostRole role = HostRole::kKvm;
   std::string address;
-  std::string transport = "local";  // local | ssh
-  std::string command_path;         // where commands are found; "" = /usr/sbin:/usr/bin:/sbin:/bin
+  Transport transport = Transport::kLocal;
+  std::string command_path;  // where commands are found; "" = /usr/sbin:/usr/bin:/sbin:/bin
   // transport: ssh — through the system OpenSSH client, so ~/.ssh/config, keys, the agent,
   // ProxyJump and known_hosts apply as the operator set them.
   std::string user;                      // "" = as ~/.ssh/config (or the local user) says

@@ -261,7 +261,7 @@ void Daemon::watch_local_md() {
       t = topology_;
     }
     for (const auto& host : t->hosts)
-      if (host.transport == "local") raise_first(md_first_look(*t, host.name, text));
+      if (host.transport == Transport::kLocal) raise_first(md_first_look(*t, host.name, text));
   }
   ::close(fd);
 }
@@ -356,7 +356,7 @@ void Daemon::follow_remote_hosts() {
     return false;
   };
   for (const auto& h : t.hosts) {
-    if (h.transport != "local" || followers_.count(h.name)) continue;
+    if (h.transport != Transport::kLocal || followers_.count(h.name)) continue;
     Argv argv = {"perl", "-e", RemoteFollower::script()};
     if (h.name == t.storage.host && !t.storage.pool.empty() && installed("zpool")) argv.push_back("zpool");
     bool runs_vms =
@@ -372,7 +372,7 @@ void Daemon::follow_remote_hosts() {
     if (!why.empty()) follow_failed_[h.name] = why;
   }
   for (const auto& h : t.hosts) {
-    if (h.transport != "ssh" || followers_.count(h.name)) continue;
+    if (h.transport != Transport::kSsh || followers_.count(h.name)) continue;
     auto* ssh = dynamic_cast<SshHost*>(stack_->hosts()(h.name));
     if (!ssh) continue;
     std::string why;
@@ -838,7 +838,7 @@ Result<bool> Daemon::run() {
     bool local_md = false;
     for (const auto& a : stack_->topology().arrays)
       for (const auto& host : stack_->topology().hosts)
-        if (host.name == a.host && host.transport == "local") local_md = true;
+        if (host.name == a.host && host.transport == Transport::kLocal) local_md = true;
     if (local_md) mdstat = ::open("/proc/mdstat", O_RDONLY | O_CLOEXEC);
     if (local_md && ::pipe2(md_stop_, O_CLOEXEC) == 0) md_thread_ = std::thread([this] { watch_local_md(); });
   }
@@ -846,8 +846,9 @@ Result<bool> Daemon::run() {
   // messages arrive here before (or without) any md event — a filesystem gone read-only, a
   // session in recovery.
   int kmsg = -1;
-  if (!stack_->simulated() && std::any_of(stack_->topology().hosts.begin(), stack_->topology().hosts.end(),
-                                          [](const HostConfig& h) { return h.transport == "local"; }))
+  if (!stack_->simulated() &&
+      std::any_of(stack_->topology().hosts.begin(), stack_->topology().hosts.end(),
+                  [](const HostConfig& h) { return h.transport == Transport::kLocal; }))
     kmsg = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (kmsg >= 0) ::lseek(kmsg, 0, SEEK_END);
   // Device events (a disk or session going away or coming back), on a machine stackdr runs on.
