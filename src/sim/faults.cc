@@ -93,7 +93,8 @@ Result<bool> session_logout(SimState& s) {
   if (!l) return l.error();
   Session* se = s.session((*l)->target);
   if (!se) return Error{"no session to log out"};
-  s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] Synchronizing SCSI cache", se->host_no, se->disk), 2.0);
+  s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] Synchronizing SCSI cache", se->host_no, se->disk), 2.0,
+         5);
   std::string disk = se->disk;
   std::erase_if(s.sessions, [&](const Session& x) { return x.target == (*l)->target; });
   return true;
@@ -123,12 +124,15 @@ Result<bool> pool_disk_faulted(SimState& s) {
   s.klog(
       s.storage_host,
       fmt::format("sd 1:0:0:0: [sdb] tag#3 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=30s"),
-      5.0);
+      5.0, 6);
   s.klog(
       s.storage_host,
-      "critical medium error, dev sdb, sector 182347264 op 0x1:(WRITE) flags 0x700 phys_seg 1 prio class 2");
-  s.klog(s.storage_host, "zio pool=" + s.pool.name + " vdev=/dev/disk/by-id/" + d.name +
-                             "-part1 error=5 type=2 offset=93361799168 size=4096 flags=180880");
+      "critical medium error, dev sdb, sector 182347264 op 0x1:(WRITE) flags 0x700 phys_seg 1 prio class 2",
+      0.001, 3);
+  s.klog(s.storage_host,
+         "zio pool=" + s.pool.name + " vdev=/dev/disk/by-id/" + d.name +
+             "-part1 error=5 type=2 offset=93361799168 size=4096 flags=180880",
+         0.001, 4);
   return true;
 }
 
@@ -143,8 +147,9 @@ Result<bool> md_superblock_corrupt(SimState& s) {
   (*a)->state = "inactive";
   for (auto& m : (*a)->members)
     if (m.superblock_ok) m.in_array = true;
-  s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->kernel_name()), 3.0);
-  s.klog(s.kvm_host, fmt::format("md: {} has no superblock - assembly aborted", s.disk_of(bad.lun)));
+  s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->kernel_name()), 3.0, 6);
+  s.klog(s.kvm_host, fmt::format("md: {} has no superblock - assembly aborted", s.disk_of(bad.lun)), 0.001,
+         4);
   return true;
 }
 
@@ -164,10 +169,11 @@ Result<bool> md_events_mismatch(SimState& s) {
   (*a)->acknowledged = (*a)->generation;
   for (auto& m : (*a)->members)
     if (&m != &stale) m.held = (*a)->generation;
-  s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->kernel_name()), 3.0);
-  s.klog(s.kvm_host, fmt::format("md: kicking non-fresh {} from array!", disk));
+  s.klog(s.kvm_host, fmt::format("md: {} stopped.", (*a)->kernel_name()), 3.0, 6);
+  s.klog(s.kvm_host, fmt::format("md: kicking non-fresh {} from array!", disk), 0.001, 4);
   s.klog(s.kvm_host,
-         fmt::format("md/raid1:{}: active with 1 out of {} mirrors", (*a)->kernel_name(), (*a)->raid_disks));
+         fmt::format("md/raid1:{}: active with 1 out of {} mirrors", (*a)->kernel_name(), (*a)->raid_disks),
+         0.001, 6);
   ++(*a)->events;
   for (auto& m : (*a)->members)
     if (m.in_array) {

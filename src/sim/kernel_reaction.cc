@@ -32,7 +32,7 @@ void settle_sessions(SimState& s) {
       se.connection_state = "LOGGED IN";
       se.internal_state = "NO CHANGE";
       se.disk_state = "running";
-      s.klog(s.kvm_host, fmt::format(" session{}: session recovered", se.sid), 1.0);
+      s.klog(s.kvm_host, fmt::format(" session{}: session recovered", se.sid), 1.0, 6);
     }
   }
   if (lost.empty()) return;
@@ -46,15 +46,15 @@ void settle_sessions(SimState& s) {
              fmt::format(" {}: ping timeout of 5 secs expired, recv timeout 5, last rx 4294928343, last ping "
                          "4294929595, now 4294930880",
                          conn),
-             i == 0 ? first : 0.0001);
+             i == 0 ? first : 0.0001, 3);
     s.klog(s.kvm_host, fmt::format(" {}: detected conn error ({})", conn, net ? 1022 : 1020),
-           i == 0 && !net ? first : 0.0001);
+           i == 0 && !net ? first : 0.0001, 6);
   }
   for (size_t i = 0; i < lost.size(); ++i) {
     Session& se = *lost[i];
     s.klog(s.kvm_host,
            fmt::format(" session{}: session recovery timed out after {} secs", se.sid, se.recovery_timeout),
-           i == 0 ? se.recovery_timeout : 0.0001);
+           i == 0 ? se.recovery_timeout : 0.0001, 6);
     se.session_state = "FREE";
     se.connection_state = "TRANSPORT WAIT";
     se.internal_state = "REOPEN";
@@ -65,25 +65,28 @@ void settle_sessions(SimState& s) {
 void log_io_failure(SimState& s, const std::string& disk, const std::string& why, int host_no) {
   if (disk.empty()) return;
   if (unreachable(why)) {
-    s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: rejecting I/O to offline device", host_no));
+    s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: rejecting I/O to offline device", host_no), 0.001, 3);
     s.klog(s.kvm_host,
            fmt::format("I/O error, dev {}, sector 16 op 0x1:(WRITE) flags 0x29800 phys_seg 1 prio class 2",
-                       disk));
-    s.klog(s.kvm_host, "md: super_written gets error=-5");
+                       disk),
+           0.001, 3);
+    s.klog(s.kvm_host, "md: super_written gets error=-5", 0.001, 3);
   } else {
     s.klog(
         s.kvm_host,
         fmt::format("sd {}:0:0:0: [{}] tag#32 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=0s",
                     host_no, disk),
-        2.0);
+        2.0, 6);
     s.klog(s.kvm_host,
-           fmt::format("sd {}:0:0:0: [{}] tag#32 Sense Key : Data Protect [current] ", host_no, disk));
+           fmt::format("sd {}:0:0:0: [{}] tag#32 Sense Key : Data Protect [current] ", host_no, disk), 0.001,
+           6);
     s.klog(
         s.kvm_host,
         fmt::format(
             "critical target error, dev {}, sector 16 op 0x1:(WRITE) flags 0x29800 phys_seg 1 prio class 2",
-            disk));
-    s.klog(s.kvm_host, "md: super_written gets error=-121");
+            disk),
+        0.001, 3);
+    s.klog(s.kvm_host, "md: super_written gets error=-121", 0.001, 3);
   }
 }
 
@@ -108,7 +111,8 @@ void settle_arrays(SimState& s) {
         s.klog(s.kvm_host,
                fmt::format("md/raid1:{}: Disk failure on {}, disabling device.\nmd/raid1:{}: "
                            "Operation continuing on {} devices.",
-                           a.kernel_name(), disk.empty() ? m.lun : disk, a.kernel_name(), working - 1));
+                           a.kernel_name(), disk.empty() ? m.lun : disk, a.kernel_name(), working - 1),
+               0.001, 2);
         changed = true;
       } else if (!a.broken) {
         // The last leg is never failed: md marks the array broken and records the failed
@@ -119,7 +123,8 @@ void settle_arrays(SimState& s) {
         s.klog(s.kvm_host,
                fmt::format(
                    "I/O error, dev {}, sector 346114 op 0x1:(WRITE) flags 0x800 phys_seg 256 prio class 2",
-                   disk));
+                   disk),
+               0.001, 3);
         changed = true;
       }
     }
@@ -204,8 +209,8 @@ void ext4_shut_down(SimState& s, const std::string& host, GuestMount& m, const s
   m.shut_down = true;
   if (host.empty()) return;
   std::string dev = m.device.substr(m.device.rfind('/') + 1);
-  s.klog(host, fmt::format("EXT4-fs error (device {}): {}", dev, error_line), after_s);
-  s.klog(host, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev));
+  s.klog(host, fmt::format("EXT4-fs error (device {}): {}", dev, error_line), after_s, 2);
+  s.klog(host, fmt::format("EXT4-fs ({}): Remounting filesystem read-only", dev), 0.001, 2);
 }
 
 }  // namespace stackdr::sim

@@ -56,6 +56,13 @@ Rendered render_virsh_domblklist(const SimState& s, std::string_view domain);
 Rendered render_virsh_domstate(const SimState& s, std::string_view domain);
 std::string render_guest_mounts(const SimState& s, std::string_view guest_host);
 std::string render_dmesg(const SimState& s, std::string_view host);
+
+// System records (render_system.cc)
+/// `journalctl [-k | -u UNIT] -o json [-p LEVEL] [--since @T] [--until @T]`: the kernel's lines
+/// with their printk levels; the simulated services log nothing of their own.
+Rendered render_journalctl(const SimState& s, const std::string& host, const std::vector<std::string>& argv);
+/// /proc/spl/kstat/zfs/arcstats of the storage host.
+std::string render_arcstats(const SimState& s);
 /// /etc/mdadm/mdadm.conf on the KVM host: one ARRAY line per array, and MAILADDR.
 std::string render_mdadm_conf(const SimState& s);
 

@@ -340,8 +340,9 @@ Rendered iscsiadm(SimState& s, const Argv& a) {
     bool mapped = !t->luns.empty();
     se.disk = mapped ? next_sd_name(s) : "";
     s.sessions.push_back(se);
-    s.klog(s.kvm_host, fmt::format("scsi host{}: iSCSI Initiator over TCP/IP", se.host_no), 1.0);
-    if (mapped) s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] Attached SCSI disk", se.host_no, se.disk));
+    s.klog(s.kvm_host, fmt::format("scsi host{}: iSCSI Initiator over TCP/IP", se.host_no), 1.0, 6);
+    if (mapped)
+      s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] Attached SCSI disk", se.host_no, se.disk), 0.001, 5);
     return ok(fmt::format("Logging in to {}\nLogin to {} successful.\n", tag, tag));
   }
   if (mode == "node" && (argv_has(a, "--logout") || argv_has(a, "-u"))) {
@@ -360,7 +361,7 @@ Rendered iscsiadm(SimState& s, const Argv& a) {
       const Target* t = s.lio.target(se.target);
       if (se.disk.empty() && t && !t->luns.empty() && se.session_state == "LOGGED_IN") {
         se.disk = next_sd_name(s);
-        s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] Attached SCSI disk", se.host_no, se.disk), 1.0);
+        s.klog(s.kvm_host, fmt::format("sd {}:0:0:0: [{}] Attached SCSI disk", se.host_no, se.disk), 1.0, 5);
       }
       return ok(fmt::format("Rescanning session [sid: {}, target: {}, portal: {}]\n", se.sid, se.target,
                             se.portal));
@@ -568,7 +569,7 @@ Rendered mdadm(SimState& s, const Argv& a) {
       m.in_array = false;
       if (!m.in_sync) m.held = 0;  // an unfinished rebuild leaves a partial copy
     }
-    s.klog(s.kvm_host, fmt::format("md: {} stopped.", arr->name), 1.0);
+    s.klog(s.kvm_host, fmt::format("md: {} stopped.", arr->name), 1.0, 6);
     return ok(fmt::format("mdadm: stopped {}\n", a[2]));
   }
   if (text::starts_with(a[1], "--assemble")) return mdadm_assemble(s, a);
@@ -620,7 +621,7 @@ Rendered checkarray(SimState& s, const Argv& a) {
   r.speed_kib = 200000;
   arr->resync = r;
   arr->mismatch_cnt = 0;
-  s.klog(s.kvm_host, fmt::format("md: data-check of RAID array {}", arr->kernel_name()), 1.0);
+  s.klog(s.kvm_host, fmt::format("md: data-check of RAID array {}", arr->kernel_name()), 1.0, 6);
   return ok();
 }
 
@@ -794,8 +795,10 @@ Rendered guest(SimState& s, const std::string& host, const Argv& a) {
     m->mounted = true;
     m->read_only = m->needs_fsck;  // ext4 with errors=remount-ro and a dirty journal
     m->shut_down = false;
-    s.klog(host, fmt::format("EXT4-fs ({}): mounted filesystem with ordered data mode. Quota mode: none.",
-                             a[1].substr(a[1].rfind('/') + 1)));
+    s.klog(host,
+           fmt::format("EXT4-fs ({}): mounted filesystem with ordered data mode. Quota mode: none.",
+                       a[1].substr(a[1].rfind('/') + 1)),
+           0.001, 6);
     return ok();
   }
   return fail(a[0] + ": unsupported invocation\n", 1);

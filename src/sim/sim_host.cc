@@ -50,6 +50,7 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
   const std::string& cmd = argv[0];
   bool storage = name_ == s.storage_host, kvm = name_ == s.kvm_host;
   if (cmd == "dmesg") return from({render_dmesg(s, name_), "", 0});
+  if (cmd == "journalctl") return from(render_journalctl(s, name_, argv));
   if (storage) {
     if (cmd == "zpool" && argv.size() >= 2 && argv[1] == "status") {
       if (argv_has(argv, "-j"))
@@ -143,6 +144,7 @@ Result<std::string> SimHost::read_file(const std::string& path) {
   if (name_ == s.kvm_host && text::starts_with(path, "/sys/block/md"))
     if (auto v = render_md_sysfs(s, path)) return *v;
   if (name_ == s.kvm_host && path == "/etc/mdadm/mdadm.conf") return render_mdadm_conf(s);
+  if (name_ == s.storage_host && path == "/proc/spl/kstat/zfs/arcstats") return render_arcstats(s);
   if (name_ == s.storage_host && path == "/etc/rtslib-fb-target/saveconfig.json")
     return render_lio_saveconfig(s);
   if (name_ != s.storage_host && (path == "/proc/mounts" || path == "/proc/self/mounts"))

@@ -171,7 +171,7 @@ std::string SimState::io_path_fault(const LunConfig& l) const {
   return "";
 }
 
-void SimState::klog(const std::string& host, const std::string& message, double after_s) {
+void SimState::klog(const std::string& host, const std::string& message, double after_s, int priority) {
   double& t = uptime[host];
   t += after_s;
   auto lines = text::lines(message);
@@ -179,6 +179,8 @@ void SimState::klog(const std::string& host, const std::string& message, double 
   for (size_t i = 0; i < lines.size(); ++i)
     kernel_log[host].push_back(i == 0 ? stamp + std::string(lines[i])
                                       : std::string(stamp.size(), ' ') + std::string(lines[i]));
+  for (size_t i = 0; i < lines.size(); ++i)
+    kernel_log_meta[host].push_back({static_cast<double>(now) + after_s, priority});
 }
 
 std::string sd_name(size_t index) {

@@ -235,7 +235,13 @@ struct SimState {
   std::map<std::string, std::vector<GuestMount>> host_mounts;  // a KVM host's mounts of its arrays
   std::vector<LocalDisk> local_disks;                          // the KVM host's own disks
   std::map<std::string, std::vector<std::string>> kernel_log;  // host → dmesg lines
-  std::map<std::string, double> uptime;                        // host → seconds since boot
+  /// Each kernel_log line's wall-clock time (epoch seconds) and printk level, for the journal.
+  struct KernelLineMeta {
+    double at = 0;
+    int priority = 6;
+  };
+  std::map<std::string, std::vector<KernelLineMeta>> kernel_log_meta;
+  std::map<std::string, double> uptime;  // host → seconds since boot
   Lio saved_lio;  // /etc/target/saveconfig.json: what `systemctl start target` restores
   // Accounting for drills: bytes md copied while resyncing, and every action that destroyed
   // the newest copy of some data (must stay empty).
@@ -274,8 +280,9 @@ struct SimState {
   std::string rdev_name(const Member& m) const;
   /// Why I/O to a LUN from the KVM host fails right now ("" = it works).
   std::string io_path_fault(const LunConfig& lun) const;
-  /// Appends a kernel log line on a host, with a dmesg timestamp, advancing that host's clock.
-  void klog(const std::string& host, const std::string& message, double after_s = 0.001);
+  /// Appends a kernel log line on a host, with a dmesg timestamp, advancing that host's clock;
+  /// `priority` is the printk level the real kernel logs that message at (3 err, 4 warning …).
+  void klog(const std::string& host, const std::string& message, double after_s = 0.001, int priority = 6);
 };
 
 /// The healthy stack the topology describes, deterministic for a given topology.

@@ -63,7 +63,7 @@ void progress_resync(SimState& s, Array& a, int64_t dt) {
   // The kernel calls a check "data-check" in its log (md.c's md_do_sync).
   s.klog(s.kvm_host,
          fmt::format("md: {}: {} done.", a.kernel_name(), r.action == "check" ? "data-check" : r.action),
-         static_cast<double>(dt));
+         static_cast<double>(dt), 6);
   a.resync.reset();
   md_event(s, a);
 }
