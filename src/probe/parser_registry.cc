@@ -1,9 +1,11 @@
 #include "probe/parser_registry.h"
 
+#include "probe/arcstats.h"
 #include "probe/disk_links.h"
 #include "probe/iscsi_sysfs.h"
 #include "probe/iscsiadm_node.h"
 #include "probe/iscsiadm_session.h"
+#include "probe/journal_json.h"
 #include "probe/kernel_log.h"
 #include "probe/lio_configfs.h"
 #include "probe/lio_saveconfig.h"
@@ -93,6 +95,8 @@ const std::vector<ParserEntry>& parser_registry() {
       {"virsh-dominfo", "virsh dominfo DOMAIN", as_json(parse_virsh_dominfo)},
       {"kmsg", "dmesg / dmesg -T / /dev/kmsg records", as_json(parse_kernel_log)},
       {"mounts", "/proc/mounts", as_json(parse_mounts)},
+      {"journal-json", "journalctl -o json (one object per line)", as_json(parse_journal_json)},
+      {"arcstats", "/proc/spl/kstat/zfs/arcstats", as_json(parse_arcstats)},
       {"ss-listen", "ss -Htln", as_json(parse_ss_listeners)},
   };
   return r;
