@@ -462,10 +462,12 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(0, 3650));
 
   MaintainCliOptions maint_opt;
-  auto* maintain = app.add_subcommand(
-      "maintain", "run a maintenance task (scrub md-check smart config-backup drill), or show the schedule");
+  auto* maintain = app.add_subcommand("maintain",
+                                      "run a maintenance task (scrub md-check smart config-backup drill "
+                                      "log-review arc), or show the schedule");
   add_context_options(maintain, maint_opt.task.context);
-  maintain->add_option("TASK", maint_opt.name, "scrub | md-check | smart | config-backup | drill");
+  maintain->add_option("TASK", maint_opt.name,
+                       "scrub | md-check | smart | config-backup | drill | log-review | arc");
   maintain->add_flag("--schedule", maint_opt.schedule,
                      "what runs next, when each task last ran, and why one would be skipped now");
   maintain->add_flag("--no-wait", maint_opt.no_wait,

@@ -10,6 +10,7 @@
 #include "drill/drill.h"
 #include "host/clock.h"
 #include "operate/config_backup.h"
+#include "operate/light_maintenance.h"
 #include "operate/maintain.h"
 #include "recover/view.h"
 #include "sim/faults.h"
@@ -28,15 +29,23 @@ std::vector<IncidentRecord> open_incidents(Journal& j) {
   return out;
 }
 
-// A task that does not go through the step engine (config-backup, drill) is still journaled:
-// an incident of its kind, closed at once with what it did.
+// Where a light task runs (operate/light_maintenance.h): this stack, its journal and clock.
+LightTaskContext light_context(StackContext& ctx, Journal& j, const std::string& dir) {
+  // The journal's clock: simulated time on a practice stack.
+  return {ctx.topology(),
+          ctx.hosts(),
+          j,
+          ctx.clock()->now(),
+          ctx.journal_mode(),
+          topology_fingerprint(ctx.topology()),
+          dir};
+}
+
+// A task that does not go through the step engine is still journaled: an incident of its kind,
+// closed at once with what it did.
 void journal_done(Journal& j, StackContext& ctx, const std::string& task, const std::string& subject,
                   const std::string& summary, bool ok, const std::string& outcome) {
-  double now = ctx.clock()->now();  // the journal's clock: simulated time on a practice stack
-  std::string mode = ctx.journal_mode();
-  int id = j.open_incident(now, mode, topology_fingerprint(ctx.topology()), 0, maintenance_kind(task),
-                           subject, summary, nlohmann::json::array());
-  j.close_incident(id, now, ok ? "resolved" : "escalated", outcome);
+  journal_task_done(light_context(ctx, j, ""), task, subject, summary, ok, outcome);
 }
 
 int config_backup(StackContext& ctx, Journal& j, const std::string& dir, std::ostream& log) {
@@ -86,7 +95,10 @@ int drill_all(StackContext& ctx, Journal& j, std::ostream& log) {
 // config backup are cli/'s to reach; the daemon reaches them through Stack).
 int StackContext::run_light_maintenance(Journal& journal, const std::string& dir, const std::string& task,
                                         std::ostream& log) {
-  return task == "drill" ? drill_all(*this, journal, log) : config_backup(*this, journal, dir, log);
+  if (task == "drill") return drill_all(*this, journal, log);
+  if (task == "log-review") return run_log_review(light_context(*this, journal, dir), log);
+  if (task == "arc") return run_arc_sample(light_context(*this, journal, dir), log);
+  return config_backup(*this, journal, dir, log);
 }
 
 int cmd_maintain(const MaintainCliOptions& o) {
@@ -114,7 +126,7 @@ int cmd_maintain(const MaintainCliOptions& o) {
                 fmt::format("no maintenance task '{}': the tasks are {}", o.name, text::join(names, ", ")));
   }
   if (o.task.dry_run) {
-    if (o.name == "config-backup" || o.name == "drill") {
+    if (!maintenance_task_info(o.name)->heavy) {
       std::cout << "dry run: " << maintenance_task_info(o.name)->what << "\n";
       return 0;
     }

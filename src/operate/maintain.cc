@@ -19,6 +19,12 @@ const std::vector<MaintenanceTaskInfo>& maintenance_tasks() {
        false},
       {"drill", "quarterly", "every fault injected and recovered on the simulated stack of this topology",
        false},
+      {"log-review", "weekly",
+       "the target's and iscsid's journal and the kernel's messages since the last review: errors and "
+       "warnings, "
+       "grouped",
+       false},
+      {"arc", "monthly", "a sample of the ZFS ARC: its size and the hit ratio since the last sample", false},
   };
   return tasks;
 }

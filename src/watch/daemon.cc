@@ -42,6 +42,7 @@
 #include "watch/first_look.h"
 #include "watch/http_endpoint.h"
 #include "watch/kernel_events.h"
+#include "watch/maintenance_metrics.h"
 #include "watch/metrics_page.h"
 #include "watch/recovery_status.h"
 #include "watch/runbook_link.h"
@@ -709,6 +710,7 @@ HttpEndpoint::Reply Daemon::metrics() {
   MetricsPage p;
   std::lock_guard<std::mutex> l(view_mu_);
   if (view_) add_stack_metrics(p, *view_, last_sweep_s_);
+  add_maintenance_metrics(p, dir_);
   p.family("stackdr_watch_sweeps_total", "counter", "Sweeps the daemon ran since it started.");
   p.sample("stackdr_watch_sweeps_total", {}, static_cast<double>(sweeps_));
   p.family("stackdr_watch_last_sweep_timestamp_seconds", "gauge", "When the last sweep ended (unix time).");
