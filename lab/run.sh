@@ -15,7 +15,8 @@
 # m-runbook (the runbook's diagnosis commands, each a fresh SSH login, against one sweep), m-vm
 # (what booting the VM costs under nested TCG), m-sweep (a sweep over SSH against the
 # same sweep run inside the guests, and what opening the connections costs), m-resync (bitmap
-# re-add vs the runbook's zero-superblock + add, same outage), m-stall (write stall on a
+# re-add vs the runbook's zero-superblock + add, same outage), m-maintain (maintain log-review
+# and arc on the real machines), m-stall (write stall on a
 # one-link loss, open-iscsi default timers vs the ones stackdr recommends), m-watch (the daemon
 # inside the KVM machine against mdadm --monitor: fault to alert), m-lint (the write stall
 # with the stack as set up, then after `stackdr lint --fix` and the leg's next login).
@@ -31,7 +32,7 @@ W=${LAB_CACHE:-/var/tmp/stackdr-lab}
 # `all` (the default): every scenario and measurement, in this order (the VM's come last: from
 # m-vm on, md1 is the VM's disk). `ci`: each scenario class at least once and the measures the
 # README quotes that CI can afford, inside CI's budget (see the README's lab section).
-all="s1-lun s1-backstore s1-logout s1-zvol-renamed s1-zvol-volmode s2-leg s2-target s4-events s5-fs s2-all s4-superblock s3-pool-disk m-lun m-runbook m-init m-sweep m-watch m-resync m-lint m-vm s5-vm-detach s5-vm-pause"
+all="s1-lun s1-backstore s1-logout s1-zvol-renamed s1-zvol-volmode s2-leg s2-target s4-events s5-fs s2-all s4-superblock s3-pool-disk m-lun m-maintain m-runbook m-init m-sweep m-watch m-resync m-lint m-vm s5-vm-detach s5-vm-pause"
 ci="s1-zvol-volmode s1-zvol-renamed s2-leg s4-events s5-fs s3-pool-disk m-lun m-runbook m-vm s5-vm-detach"
 case "${*:-all}" in
   all) scen=$all ;;

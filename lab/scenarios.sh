@@ -150,6 +150,32 @@ measure_lun() {
   rm -rf "$out/state"/*
 }
 
+# The runbook's weekly log review and monthly ARC sample on the real machines: `maintain
+# log-review` and `maintain arc` over SSH (arc twice, with reads of a zvol between), and their
+# raw reads captured for the parser tests. The lab's machines run a bash init, not systemd: no
+# journald, so the review must say its journals were not read (exit 2), never "0 errors".
+measure_maintain() {
+  local lr ar1 ar2 jerr
+  on kvm journalctl --no-pager -o json -p warning -k -n 200 >"$out/captures/journalctl-json.kvm.txt" \
+    2>"$out/captures/journalctl-json.kvm.err" || true
+  jerr=$(head -c 300 "$out/captures/journalctl-json.kvm.err")
+  on storage cat /proc/spl/kstat/zfs/arcstats >"$out/captures/arcstats.storage.txt" 2>/dev/null || true
+  "$SD" maintain log-review --config "$CFG" --state-dir "$out/state" >"$out/maintain-log-review.txt" 2>&1
+  lr=$?
+  "$SD" maintain arc --config "$CFG" --state-dir "$out/state" >"$out/maintain-arc.txt" 2>&1
+  ar1=$?
+  on storage dd if=/dev/zvol/storage/iscsi-test01 of=/dev/null bs=1M count=64 2>/dev/null || true
+  on storage dd if=/dev/zvol/storage/iscsi-test01 of=/dev/null bs=1M count=64 2>/dev/null || true
+  "$SD" maintain arc --config "$CFG" --state-dir "$out/state" >>"$out/maintain-arc.txt" 2>&1
+  ar2=$?
+  jq -nc --argjson lr "$lr" --argjson ar1 "$ar1" --argjson ar2 "$ar2" --arg jerr "$jerr" \
+    --arg review "$(head -1 "$out/maintain-log-review.txt")" --arg unread "$(grep -c 'NOT READ' "$out/maintain-log-review.txt")" \
+    --arg arc "$(tail -1 "$out/maintain-arc.txt")" --arg zfs "$ZFS_VERSION" \
+    '{measure: "m-maintain", machines: 2, transport: "ssh", zfs: $zfs, log_review_exit: $lr, log_review: $review,
+      journals_not_read: ($unread | tonumber), journalctl_stderr: $jerr, arc_exits: [$ar1, $ar2], arc: $arc}' | tee -a "$RES"
+  rm -rf "$out/state"/*
+}
+
 # The runbook's own diagnosis commands for the whole stack (Scenarios 1-5, in its order, the
 # lab's names filled in; the VM's and `tail -f` left out: the lab has no VM) as a person runs
 # them, each a fresh SSH login, against one stackdr sweep of the same two machines over SSH, and
@@ -512,6 +538,7 @@ run_scenario() {  # NAME
       vm_recover_and_verify "$1" 5 "both storage links lost: the VM paused on an I/O error (error_policy=stop)" $d
       PAUSED= ;;
     m-lun) measure_lun ;;
+    m-maintain) measure_maintain ;;
     m-runbook) measure_runbook ;;
     m-sweep) measure_sweep ;;
     m-init) measure_init ;;

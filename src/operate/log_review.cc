@@ -22,19 +22,14 @@ std::string unit_name(const std::string& unit) {
 }
 
 Argv journal_argv(double since, double until, const std::string& unit) {
-  Argv a = {"journalctl",
-            "--no-pager",
-            "-q",
-            "-o",
-            "json",
-            "-p",
-            "warning",
-            "--since",
-            fmt::format("@{:.0f}", since),
-            "--until",
-            fmt::format("@{:.0f}", until),
-            "-n",
-            std::to_string(kMaxEntries)};
+  // Not -q: it would also hide "No journal files were found.", which is how a machine without
+  // a journal (journald not running) answers, with exit 0 and nothing on standard output.
+  Argv a = {"journalctl", "--no-pager",
+            "-o",         "json",
+            "-p",         "warning",
+            "--since",    fmt::format("@{:.0f}", since),
+            "--until",    fmt::format("@{:.0f}", until),
+            "-n",         std::to_string(kMaxEntries)};
   if (unit.empty()) {
     a.push_back("-k");  // the kernel's messages (this boot)
   } else {
@@ -108,6 +103,11 @@ LogReview review_logs(const Topology& t, const HostLookup& hosts, double since, 
     if (!c.ok()) {
       std::string err(text::trim(c.err.empty() ? c.out : c.err));
       r.unread.push_back(fmt::format("{}: exit {}: {}", what, c.exit_code, err.substr(0, err.find('\n'))));
+      continue;
+    }
+    if (c.err.find("No journal files were found") != std::string::npos) {
+      r.unread.push_back(
+          what + ": no journal on this machine (\"No journal files were found.\": is journald running?)");
       continue;
     }
     auto facts = parse_journal_json(c.out, describe_argv(read.argv));

@@ -101,6 +101,33 @@ TEST(LogReview, AJournalNotReadIsSaidAndItsWindowIsLeftToTheNextReview) {
       << "the unread hour is read by the next review";
 }
 
+// A machine without a journal (journald not running, as under the lab's bash init): journalctl
+// says so on standard error and exits 0 with nothing on standard output.
+class NoJournalHost : public Host {
+ public:
+  explicit NoJournalHost(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const override { return name_; }
+  CommandResult run(const Argv&, std::chrono::milliseconds) override {
+    return {true, false, 0, "", "No journal files were found.\n"};
+  }
+  Result<std::string> read_file(const std::string& path) override { return Error{path + ": not here"}; }
+
+ private:
+  std::string name_;
+};
+
+TEST(LogReview, AMachineWithoutAJournalIsNotReadNotQuiet) {
+  LightRun r;
+  NoJournalHost none(r.s.topology.initiator.host);
+  HostLookup real = r.s.lookup();
+  HostLookup lookup = [&](const std::string& name) -> Host* {
+    return name == none.name() ? &none : real(name);
+  };
+  LogReview review = review_logs(r.s.topology, lookup, 0, static_cast<double>(r.s.state->now));
+  ASSERT_EQ(review.unread.size(), 2u) << log_review_text(review);  // iscsid and the kernel
+  EXPECT_NE(review.unread[0].find("no journal on this machine"), std::string::npos) << review.unread[0];
+}
+
 TEST(ArcSample, TheHitRatioIsTakenBetweenSamples) {
   LightRun r;
   ASSERT_EQ(run_arc_sample(r.context(), r.log), 0) << r.log.str();
