@@ -47,7 +47,9 @@ fi
 
 # The guest's packages: the kernel and the stack's tools, OpenSSH's server, and the shared
 # libraries stackdr links to (above).
-guest_packages=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,iputils-ping,nftables,openssh-server,zfsutils-linux,zfs-zed,smartmontools,libvirt-daemon,libvirt-clients,qemu-system-x86,busybox-static,$lib_packages
+# zfs-zed comes after the ZFS modules are in the image (below): it depends on zfs-modules |
+# zfs-dkms, which debootstrap does not resolve (a fresh bootstrap with it failed to configure).
+guest_packages=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,iputils-ping,nftables,openssh-server,zfsutils-linux,smartmontools,libvirt-daemon,libvirt-clients,qemu-system-x86,busybox-static,$lib_packages
 t0=$(date +%s)
 if [ ! -f "$W/rootfs/.debootstrap-done" ]; then
   echo "== debootstrap (about 2 minutes; log in $W/debootstrap.log)"
@@ -101,6 +103,29 @@ zfs_ver=$(chroot "$R" dpkg-query -W -f='${Version}' zfsutils-linux)
 mkdir -p "$R/lib/modules/$K/updates/dkms"
 cp "$W/zfs-modules/$zfs_ver-$K/"*.ko "$R/lib/modules/$K/updates/dkms/"
 chroot "$R" depmod "$K"
+# zed: the modules above are what zfs-zed's "zfs-modules | zfs-dkms" asks for, so a package
+# that says so (and ships nothing) stands for them, and zed is installed from the archive.
+if ! chroot "$R" dpkg-query -W -f='${Status}' zfs-zed 2>/dev/null | grep -q "install ok installed"; then
+  echo "== adding zfs-zed to the guest"
+  pkg=$W/lab-zfs-modules
+  rm -rf "$pkg"
+  mkdir -p "$pkg/DEBIAN"
+  cat >"$pkg/DEBIAN/control" <<CTRL
+Package: stackdr-lab-zfs-modules
+Version: $zfs_ver
+Architecture: all
+Maintainer: stackdr lab <root@localhost>
+Provides: zfs-modules (= $zfs_ver)
+Description: the lab's ZFS modules for $K, built by zfs-dkms in a build chroot (lab/zfs-modules.sh)
+CTRL
+  dpkg-deb --build "$pkg" "$R/tmp/stackdr-lab-zfs-modules.deb" >/dev/null
+  printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"  # start no service inside the chroot
+  chmod +x "$R/usr/sbin/policy-rc.d"
+  { chroot "$R" dpkg -i /tmp/stackdr-lab-zfs-modules.deb && chroot "$R" apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive chroot "$R" apt-get install -y -qq --no-install-recommends zfs-zed
+  } >>"$W/debootstrap.log" 2>&1 || { echo "lab/build.sh: zfs-zed did not install (see $W/debootstrap.log)"; exit 1; }
+  rm -f "$R/usr/sbin/policy-rc.d" "$R/tmp/stackdr-lab-zfs-modules.deb"
+fi
 # A lab machine has 1 GiB: ZFS's cache would take half of it by default.
 echo "options zfs zfs_arc_max=201326592" >"$R/etc/modprobe.d/zfs.conf"
 # zed's events, stamped as they come (the lab times stackdr against zed): every event class.
