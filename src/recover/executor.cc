@@ -645,6 +645,24 @@ RecoverOutcome Executor::held_by(const IncidentRecord& open, const std::string& 
 // has nothing left to do. An open incident of a recovery comes first: a task never runs beside
 // one (it could change what the recovery is about to act on); an open incident of this same
 // task (an interrupted run) is continued.
+// A task's plan, step by step; false when it stopped (outcome_ says why).
+bool Executor::run_task_plan(const Plan& plan, int round, View& view) {
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    if (o_.stop_requested && o_.stop_requested()) {
+      finish(kStopped, EventKind::kStopped,
+             fmt::format("stopped by a signal before `{}`; every step before it finished and is journaled: "
+                         "run the same command again to continue",
+                         plan.steps[i].title));
+      return false;
+    }
+    if (!run_step(plan, round, i, view)) {
+      if (outcome_.exit == kRecovered) finish(kStopped, EventKind::kStopped, "stopped: " + outcome_.message);
+      return false;
+    }
+  }
+  return true;
+}
+
 RecoverOutcome Executor::run_task() {
   const Task& task = *o_.task;
   View view = look();
@@ -706,20 +724,7 @@ RecoverOutcome Executor::run_task() {
     }
     event(EventKind::kPlanned, round, nullptr, "", std::nullopt, json_text(plan_json(plan)), task.kind);
     announce_plan(round, plan, view);
-    for (size_t i = 0; i < plan.steps.size(); ++i) {
-      if (o_.stop_requested && o_.stop_requested()) {
-        finish(kStopped, EventKind::kStopped,
-               fmt::format("stopped by a signal before `{}`; every step before it finished and is journaled: "
-                           "run the same command again to continue",
-                           plan.steps[i].title));
-        return outcome_;
-      }
-      if (!run_step(plan, round, i, view)) {
-        if (outcome_.exit == kRecovered)
-          finish(kStopped, EventKind::kStopped, "stopped: " + outcome_.message);
-        return outcome_;
-      }
-    }
+    if (!run_task_plan(plan, round, view)) return outcome_;
     view = look();
     if (task.once) {
       std::string found = task.result ? task.result(view) : "";
@@ -740,68 +745,9 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
   View view = look();
   remember_serials(t_, view, journal_, clock_.now());
   for (const auto& [k, v] : journal_.serials()) o_.plan.known_serials.emplace(k, v);
-
-  auto open = o_.resumable ? journal_.latest_open() : std::nullopt;
-  int plan_no = 0;
-  std::string resumed_key;
-  // An interrupted task (lun create, lint --fix, maintain) is not a failure to recover: it is
-  // continued by running it again, or closed; recovery does not take it over.
-  if (open && open->scenario == 0 && !cause_from_name(open->cause)) {
-    return held_by(*open, fmt::format("is an interrupted task ({}): run that command again to continue it",
-                                      open->summary));
-  }
-  if (open && (open->mode != o_.mode || open->fingerprint != o_.fingerprint)) {
-    outcome_.exit = kRefused;
-    outcome_.incident = open->id;
-    outcome_.message = fmt::format(
-        "incident {} ({}) is still open, but it was opened {}: stackdr will not continue it here. Use the "
-        "topology it was opened with, or end it with `{}`",
-        open->id, open->summary,
-        open->mode != o_.mode
-            ? fmt::format("on the {} stack and this run is on the {} one", open->mode, o_.mode)
-            : fmt::format("with another topology (fingerprint {}, this one {})",
-                          open->fingerprint.empty() ? "none" : open->fingerprint, o_.fingerprint),
-        o_.plan.hints.close(open->id));
-    return outcome_;
-  }
-  // A rerun beside an open incident of this stack continues it, exactly as --resume does (the
-  // same checks for a step still running): never a second incident for the same failure.
-  if (open) {
-    outcome_.incident = open->id;
-    const std::vector<JournalEvent> events = journal_.events(open->id);  // read once
-    // Never start a step beside its previous instance: a step whose process was journaled and
-    // never finished is looked for on its host first.
-    for (const auto& p : unfinished_processes(events)) {
-      Host* h = hosts_(p.host);
-      std::optional<bool> alive = h ? h->running(p.id) : std::nullopt;
-      if (alive && !*alive) continue;
-      outcome_.exit = kLocked;
-      outcome_.message =
-          alive ? fmt::format(
-                      "`{}` from the interrupted run of incident {} is still running on {} (pid {}): "
-                      "wait until it ends, then run `{}` again",
-                      p.argv, open->id, p.host, p.id.pid, o_.plan.hints.resume())
-                : fmt::format(
-                      "`{}` from the interrupted run of incident {} was started on {} as pid {}, and "
-                      "stackdr cannot tell whether it still runs: check on that host (ps -p {}), then "
-                      "run `{}` again once it has ended",
-                      p.argv, open->id, p.host, p.id.pid, p.id.pid, o_.plan.hints.resume());
-      return outcome_;
-    }
-    if (auto lp = journal_.last_plan(open->id)) {
-      plan_no = lp->plan;
-      resumed_key = lp->detail;
-    }
-    for (const auto& e : events)
-      if (e.kind == EventKind::kStepFinished && !e.step.empty() && !e.argv.empty()) done_before_[e.step]++;
-    interrupted_ = interrupted_steps(events);
-    event(EventKind::kResumed, plan_no, nullptr, "", std::nullopt, "", "re-observed; continuing");
-    events_.incident(open->id, IncidentStart::kResumed, open->summary);
-    std::string plan_text;
-    for (const auto& e : events)
-      if (e.kind == EventKind::kPlanned && e.plan == plan_no) plan_text = e.output;
-    unfinished_ = unfinished_unchecked(t_, plan_text, done_before_, interrupted_);
-    unfinished_plan_ = plan_no;
+  Resumed resumed;
+  if (auto open = o_.resumable ? journal_.latest_open() : std::nullopt) {
+    if (auto ended = take_up(*open, resumed)) return *ended;
   }
   if (view.findings.empty() && view.status != 0) {
     outcome_.exit = kNeedsOperator;
@@ -817,10 +763,86 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
     outcome_.message = "healthy: nothing to do";
     return outcome_;
   }
-  if (!outcome_.incident && o_.resumable) {
-    // The same failure escalated last time (an operator was needed): this rerun is that
-    // incident going on, not a second one.
-    const Finding& f = view.findings.front();
+  open_incident_for(view);
+  o_.plan.incident = outcome_.incident;
+  return run_rounds(view, resumed);
+}
+
+// An open incident of this journal: an interrupted task (not ours to take over), one of another
+// mode or topology (refused), or this stack's (continued exactly as --resume does: never a
+// second incident for the same failure, never a step beside its previous instance). Returns the
+// outcome when the run ends here.
+std::optional<RecoverOutcome> Executor::take_up(const IncidentRecord& open, Resumed& resumed) {
+  // An interrupted task (lun create, lint --fix, maintain) is not a failure to recover: it is
+  // continued by running it again, or closed; recovery does not take it over.
+  if (open.scenario == 0 && !cause_from_name(open.cause)) {
+    return held_by(open, fmt::format("is an interrupted task ({}): run that command again to continue it",
+                                     open.summary));
+  }
+  if (open.mode != o_.mode || open.fingerprint != o_.fingerprint) {
+    outcome_.exit = kRefused;
+    outcome_.incident = open.id;
+    outcome_.message = fmt::format(
+        "incident {} ({}) is still open, but it was opened {}: stackdr will not continue it here. Use the "
+        "topology it was opened with, or end it with `{}`",
+        open.id, open.summary,
+        open.mode != o_.mode
+            ? fmt::format("on the {} stack and this run is on the {} one", open.mode, o_.mode)
+            : fmt::format("with another topology (fingerprint {}, this one {})",
+                          open.fingerprint.empty() ? "none" : open.fingerprint, o_.fingerprint),
+        o_.plan.hints.close(open.id));
+    return outcome_;
+  }
+  outcome_.incident = open.id;
+  const std::vector<JournalEvent> events = journal_.events(open.id);  // read once
+  if (auto still = still_running(open, events)) return *still;
+  if (auto lp = journal_.last_plan(open.id)) {
+    resumed.plan_no = lp->plan;
+    resumed.key = lp->detail;
+  }
+  for (const auto& e : events)
+    if (e.kind == EventKind::kStepFinished && !e.step.empty() && !e.argv.empty()) done_before_[e.step]++;
+  interrupted_ = interrupted_steps(events);
+  event(EventKind::kResumed, resumed.plan_no, nullptr, "", std::nullopt, "", "re-observed; continuing");
+  events_.incident(open.id, IncidentStart::kResumed, open.summary);
+  std::string plan_text;
+  for (const auto& e : events)
+    if (e.kind == EventKind::kPlanned && e.plan == resumed.plan_no) plan_text = e.output;
+  unfinished_ = unfinished_unchecked(t_, plan_text, done_before_, interrupted_);
+  unfinished_plan_ = resumed.plan_no;
+  return std::nullopt;
+}
+
+// A step whose process was journaled and never finished is looked for on its host first: the
+// run ends (exit 4) while it runs, or while nobody can tell.
+std::optional<RecoverOutcome> Executor::still_running(const IncidentRecord& open,
+                                                      const std::vector<JournalEvent>& events) {
+  for (const auto& p : unfinished_processes(events)) {
+    Host* h = hosts_(p.host);
+    std::optional<bool> alive = h ? h->running(p.id) : std::nullopt;
+    if (alive && !*alive) continue;
+    outcome_.exit = kLocked;
+    outcome_.message =
+        alive ? fmt::format(
+                    "`{}` from the interrupted run of incident {} is still running on {} (pid {}): "
+                    "wait until it ends, then run `{}` again",
+                    p.argv, open.id, p.host, p.id.pid, o_.plan.hints.resume())
+              : fmt::format(
+                    "`{}` from the interrupted run of incident {} was started on {} as pid {}, and "
+                    "stackdr cannot tell whether it still runs: check on that host (ps -p {}), then "
+                    "run `{}` again once it has ended",
+                    p.argv, open.id, p.host, p.id.pid, p.id.pid, o_.plan.hints.resume());
+    return outcome_;
+  }
+  return std::nullopt;
+}
+
+// The incident this failure is recorded in: the one continued, the same failure's that needed
+// an operator within the hour (reopened), or a new one.
+void Executor::open_incident_for(const View& view) {
+  if (outcome_.incident) return;
+  const Finding& f = view.findings.front();
+  if (o_.resumable)
     if (auto esc = journal_.latest_escalated(o_.mode, o_.fingerprint, cause_name(f.cause), f.root,
                                              clock_.now(), 3600)) {
       journal_.reopen_incident(esc->id);
@@ -828,22 +850,22 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       event(EventKind::kResumed, 0, nullptr, "", std::nullopt, "",
             "rerun after the escalation: re-observed; continuing the same incident");
       events_.incident(esc->id, IncidentStart::kAfterOperator, esc->summary);
+      return;
     }
-  }
-  if (!outcome_.incident) {
-    const Finding& f = view.findings.front();
-    outcome_.incident =
-        journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, f.scenario, cause_name(f.cause), f.root,
-                               f.summary, findings_json(view.findings));
-    event(EventKind::kDetected, 0, nullptr, "", std::nullopt, "",
-          fmt::format("{} finding(s); status {}", view.findings.size(), view.status));
-    for (const auto& x : view.findings)
-      event(EventKind::kDiagnosed, 0, nullptr, "", std::nullopt, "",
-            fmt::format("scenario {} / {}: {}", x.scenario, x.cause, x.summary));
-    events_.incident(outcome_.incident, IncidentStart::kOpened, f.summary);
-  }
-  o_.plan.incident = outcome_.incident;
+  outcome_.incident =
+      journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, f.scenario, cause_name(f.cause), f.root,
+                             f.summary, findings_json(view.findings));
+  event(EventKind::kDetected, 0, nullptr, "", std::nullopt, "",
+        fmt::format("{} finding(s); status {}", view.findings.size(), view.status));
+  for (const auto& x : view.findings)
+    event(EventKind::kDiagnosed, 0, nullptr, "", std::nullopt, "",
+          fmt::format("scenario {} / {}: {}", x.scenario, x.cause, x.summary));
+  events_.incident(outcome_.incident, IncidentStart::kOpened, f.summary);
+}
 
+// Plans for the lowest finding and runs the plan, then looks again, until nothing is found, a
+// plan is refused or stops, or the same plan comes twice for the same finding.
+RecoverOutcome Executor::run_rounds(View& view, Resumed& resumed) {
   std::string previous_key;
   for (int round = 1; round <= o_.max_rounds; ++round) {
     outcome_.rounds = round;
@@ -872,48 +894,26 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
       return outcome_;
     }
     if (o_.planned) o_.planned(round, plan, view);
-    if (key != resumed_key) {
-      ++plan_no;
-      event(EventKind::kPlanned, plan_no, nullptr, "", std::nullopt, json_text(plan_json(plan)), key);
+    if (key != resumed.key) {
+      ++resumed.plan_no;
+      event(EventKind::kPlanned, resumed.plan_no, nullptr, "", std::nullopt, json_text(plan_json(plan)), key);
     }
-    resumed_key.clear();
+    resumed.key.clear();
     announce_plan(round, plan, view);
     if (!plan.escalate.empty()) {
       finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + plan.escalate);
       return outcome_;
     }
-    bool completed = true;
-    for (size_t i = 0; i < plan.steps.size(); ++i) {
-      if (o_.stop_requested && o_.stop_requested()) {
-        finish(kStopped, EventKind::kStopped,
-               fmt::format("stopped by a signal before `{}` ({}); every step before it finished and is "
-                           "journaled: `{}` continues",
-                           plan.steps[i].title, describe_argv(plan.steps[i].argv), o_.plan.hints.resume()));
+    switch (run_plan(plan, resumed.plan_no, key, view)) {
+      case PlanEnd::kEnded:
         return outcome_;
-      }
-      if (o_.boundary) o_.boundary("before:" + plan.steps[i].id);
-      if (!run_step(plan, plan_no, i, view)) {
-        completed = false;
+      case PlanEnd::kReplan:
+        previous_key.clear();
+        continue;
+      case PlanEnd::kLookAgain:
+        continue;
+      case PlanEnd::kCompleted:
         break;
-      }
-      if (o_.boundary) o_.boundary("after:" + plan.steps[i].id);
-    }
-    if (!completed && outcome_.exit != kRecovered) return outcome_;  // refused, declined, escalated
-    if (!completed) {
-      // The plan met an unexpected state. If the stack changed under it (a new failure), plan
-      // again from what is there now; if not, stop and say what was seen.
-      view = look();
-      bool changed =
-          !view.findings.empty() && root_key(view.findings.front().root, view.findings.front().cause) != key;
-      if (!changed || view.findings.empty()) {
-        if (view.findings.empty()) continue;
-        finish(kStopped, EventKind::kStopped, "stopped: " + outcome_.message);
-        return outcome_;
-      }
-      events_.replanning(outcome_.message);
-      event(EventKind::kNote, plan_no, nullptr, "", std::nullopt, "", "re-planning: " + outcome_.message);
-      previous_key.clear();
-      continue;
     }
     previous_key = plan_key;
     view = look();
@@ -922,6 +922,37 @@ RecoverOutcome Executor::run(const RecoverOptions& options) {
          fmt::format("needs an operator: not healthy after {} plans ({})", o_.max_rounds,
                      view.findings.empty() ? "?" : view.findings.front().summary));
   return outcome_;
+}
+
+// Runs a plan's steps in order. A step that stops the plan: refused, declined or escalated ends
+// the run; otherwise the stack is looked at again — a new failure (another root or cause) is
+// planned for, nothing left is fine, and the same failure stops the run with what was seen.
+Executor::PlanEnd Executor::run_plan(const Plan& plan, int plan_no, const std::string& key, View& view) {
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    if (o_.stop_requested && o_.stop_requested()) {
+      finish(kStopped, EventKind::kStopped,
+             fmt::format("stopped by a signal before `{}` ({}); every step before it finished and is "
+                         "journaled: `{}` continues",
+                         plan.steps[i].title, describe_argv(plan.steps[i].argv), o_.plan.hints.resume()));
+      return PlanEnd::kEnded;
+    }
+    if (o_.boundary) o_.boundary("before:" + plan.steps[i].id);
+    if (run_step(plan, plan_no, i, view)) {
+      if (o_.boundary) o_.boundary("after:" + plan.steps[i].id);
+      continue;
+    }
+    if (outcome_.exit != kRecovered) return PlanEnd::kEnded;  // refused, declined, escalated
+    view = look();
+    if (view.findings.empty()) return PlanEnd::kLookAgain;
+    if (root_key(view.findings.front().root, view.findings.front().cause) == key) {
+      finish(kStopped, EventKind::kStopped, "stopped: " + outcome_.message);
+      return PlanEnd::kEnded;
+    }
+    events_.replanning(outcome_.message);
+    event(EventKind::kNote, plan_no, nullptr, "", std::nullopt, "", "re-planning: " + outcome_.message);
+    return PlanEnd::kReplan;
+  }
+  return PlanEnd::kCompleted;
 }
 
 }  // namespace stackdr

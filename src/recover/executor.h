@@ -111,8 +111,22 @@ class Executor {
   RecoverOutcome run(const RecoverOptions& options);
 
  private:
+  /// Where a resumed incident's plans stand: the last plan's number and key.
+  struct Resumed {
+    int plan_no = 0;
+    std::string key;
+  };
+  enum class PlanEnd { kCompleted, kEnded, kReplan, kLookAgain };
   View look();
   RecoverOutcome run_task();
+  bool run_task_plan(const Plan& plan, int round, View& view);
+  // run()'s parts, in order.
+  std::optional<RecoverOutcome> take_up(const IncidentRecord& open, Resumed& resumed);
+  std::optional<RecoverOutcome> still_running(const IncidentRecord& open,
+                                              const std::vector<JournalEvent>& events);
+  void open_incident_for(const View& view);
+  RecoverOutcome run_rounds(View& view, Resumed& resumed);
+  PlanEnd run_plan(const Plan& plan, int plan_no, const std::string& key, View& view);
   RecoverOutcome held_by(const IncidentRecord& open, const std::string& what);
   /// "" when the pool has room for a snapshot of `zvol` to keep every block the rebuild
   /// rewrites; else what is short, or not known.
