@@ -120,6 +120,19 @@ class Daemon {
 
  private:
   Result<bool> open_context();
+  // run()'s parts, in order: prepare, listen, open_event_sources, watch_practice_tape, loop.
+  Result<bool> prepare();
+  Result<std::unique_ptr<HttpEndpoint>> listen(const std::string& token);
+  void open_event_sources();
+  void watch_practice_tape();
+  void loop();
+  std::string wait_for_event(int wait_ms);
+  void settle();
+  bool read_kmsg();
+  void drain_mdstat();
+  bool practice_changed();
+  std::string read_follower(const std::string& host);
+  void reload();
   void sweep();
   void publish(const View& v, double sweep_seconds);
   long recoveries();
@@ -165,6 +178,11 @@ class Daemon {
     auto n = std::filesystem::file_size(std::filesystem::path(stack_->practice_folder()) / "tape.jsonl", ec);
     return ec ? 0 : n;
   }
+  // This machine's event sources (-1 / empty: not followed here).
+  struct EventSources {
+    int mdstat = -1, kmsg = -1, tape_watch = -1;
+    std::optional<UeventSocket> uevents;
+  } src_;
   bool unconfirmed_ = false;  // a failure seen once: the next sweep comes sooner, to confirm it
 
   mutable std::mutex view_mu_;  // what the HTTP threads read
@@ -775,12 +793,12 @@ HttpEndpoint::Reply Daemon::lab_fault(const std::string& name) {
   return {202, "injected " + name + "\n"};
 }
 
-Result<bool> Daemon::run() {
+// The journal, the alert senders (the daemon's and each escalation level's), the wake-up pipe
+// and the signals: what must work before the daemon listens.
+Result<bool> Daemon::prepare() {
   if (auto c = open_context(); !c) return c.error();
   // What alerts and serves is checked now, not when the first alert is due.
   if (auto r = check_receivers(o_); !r) return r.error();
-  auto token = listener_token(o_.listen, opt_.token_file, opt_.listen_insecure);
-  if (!token) return token.error();
   dir_ = opt_.state_dir;
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
@@ -801,29 +819,31 @@ Result<bool> Daemon::run() {
     if (auto ok = check_receivers(r); !ok) return Error{"escalation: " + ok.error().message};
     *into = std::make_unique<AlertSender>(Receivers{level->webhook, level->mail, level->exec}, log_line);
   }
-
   if (::pipe2(g_wake, O_CLOEXEC | O_NONBLOCK) != 0)
     return Error{std::string("pipe: cannot make the wake-up pipe: ") + std::strerror(errno)};
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   for (int s : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(s, &sa, nullptr);
+  return true;
+}
 
+// /metrics, /status, /healthz (and POST /lab/faults on the simulated stack), said on standard
+// output for whoever started the daemon.
+Result<std::unique_ptr<HttpEndpoint>> Daemon::listen(const std::string& token) {
   HttpEndpoint::Handlers h;
   h.metrics = [this] { return metrics(); };
   h.status = [this] { return status(); };
   h.health = [this] { return health(); };
   if (stack_->simulated() && stack_->practice_folder().empty())
     h.lab_fault = [this](const std::string& f) { return lab_fault(f); };
-  auto http = HttpEndpoint::start(o_.listen, h, *token);
+  auto http = HttpEndpoint::start(o_.listen, h, token);
   if (!http) return http.error();
-  {
-    std::string addr;
-    int port = 0;
-    split_listen(o_.listen, addr, port);
-    url_ = fmt::format("http://{}:{}/status", addr.find(':') != std::string::npos ? "[" + addr + "]" : addr,
-                       (*http)->port());
-  }
+  std::string addr;
+  int port = 0;
+  split_listen(o_.listen, addr, port);
+  url_ = fmt::format("http://{}:{}/status", addr.find(':') != std::string::npos ? "[" + addr + "]" : addr,
+                     (*http)->port());
   std::string per_cause;
   for (const auto& [cause, policy] : o_.auto_recover_causes)
     per_cause += fmt::format(", {}: {}", cause, policy);
@@ -833,78 +853,206 @@ Result<bool> Daemon::run() {
     json_line({{"event", "listening"}, {"port", (*http)->port()}, {"url", url_.substr(0, url_.size() - 7)}});
   else
     std::cout << "listening on port " << (*http)->port() << "\n" << std::flush;  // for whoever started us
+  return std::move(*http);
+}
 
-  // md raises POLLPRI on /proc/mdstat at every array event (what mdadm --monitor waits on).
-  int mdstat = -1;
+// What wakes the daemon on this machine: md's POLLPRI, the kernel log, device events, the
+// practice stack's tape.
+void Daemon::open_event_sources() {
+  const Topology& t = stack_->topology();
   if (!stack_->simulated()) {
+    // md raises POLLPRI on /proc/mdstat at every array event (what mdadm --monitor waits on).
     bool local_md = false;
-    for (const auto& a : stack_->topology().arrays)
-      for (const auto& host : stack_->topology().hosts)
+    for (const auto& a : t.arrays)
+      for (const auto& host : t.hosts)
         if (host.name == a.host && host.transport == Transport::kLocal) local_md = true;
-    if (local_md) mdstat = ::open("/proc/mdstat", O_RDONLY | O_CLOEXEC);
+    if (local_md) src_.mdstat = ::open("/proc/mdstat", O_RDONLY | O_CLOEXEC);
     if (local_md && ::pipe2(md_stop_, O_CLOEXEC) == 0) md_thread_ = std::thread([this] { watch_local_md(); });
+    // The kernel log, followed from its end: I/O errors, iSCSI connection errors, md and ext4
+    // messages arrive here before (or without) any md event — a filesystem gone read-only, a
+    // session in recovery.
+    if (std::any_of(t.hosts.begin(), t.hosts.end(),
+                    [](const HostConfig& h) { return h.transport == Transport::kLocal; }))
+      src_.kmsg = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   }
-  // The kernel log, followed from its end: I/O errors, iSCSI connection errors, md and ext4
-  // messages arrive here before (or without) any md event — a filesystem gone read-only, a
-  // session in recovery.
-  int kmsg = -1;
-  if (!stack_->simulated() &&
-      std::any_of(stack_->topology().hosts.begin(), stack_->topology().hosts.end(),
-                  [](const HostConfig& h) { return h.transport == Transport::kLocal; }))
-    kmsg = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (kmsg >= 0) ::lseek(kmsg, 0, SEEK_END);
+  if (src_.kmsg >= 0) ::lseek(src_.kmsg, 0, SEEK_END);
   // Device events (a disk or session going away or coming back), on a machine stackdr runs on.
-  std::optional<UeventSocket> uevents;
-  if (kmsg >= 0) {
+  if (src_.kmsg >= 0) {
     if (auto u = UeventSocket::open())
-      uevents.emplace(std::move(*u));
+      src_.uevents.emplace(std::move(*u));
     else
       log_line(u.error().message + ": device events are not followed here");
   }
-  // True when a record that arrived says something about the stack (what it says is read by
-  // the sweep, from dmesg, like every other fact).
-  auto read_kmsg = [&] {
-    bool relevant = false;
-    char rec[8192];
-    for (;;) {
-      ssize_t n = ::read(kmsg, rec, sizeof rec - 1);
-      if (n < 0 && errno == EPIPE) continue;  // overwritten before it was read: go on with the next
-      if (n <= 0) break;
-      int level = 7;
-      std::string_view msg;
-      if (parse_kmsg_record(std::string_view(rec, static_cast<size_t>(n)), level, msg) &&
-          kernel_record_matters(level, msg))
-        relevant = true;
-    }
-    return relevant;
-  };
-  auto drain_mdstat = [&] {
-    char buf[4096];
-    ::lseek(mdstat, 0, SEEK_SET);
-    while (::read(mdstat, buf, sizeof buf) > 0) {
-    }
-  };
-  if (mdstat >= 0) drain_mdstat();
+  if (src_.mdstat >= 0) drain_mdstat();
+}
 
-  sweep();
-  follow_remote_hosts();
-  // Watched before READY: a change made right after the daemon says it is ready is not missed.
-  int tape_watch = -1;
+// Watched before READY: a change made right after the daemon says it is ready is not missed.
+void Daemon::watch_practice_tape() {
   if (!stack_->practice_folder().empty()) {
-    tape_watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (tape_watch >= 0 && ::inotify_add_watch(tape_watch, stack_->practice_folder().c_str(),
-                                               IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
-      ::close(tape_watch);
-      tape_watch = -1;
+    src_.tape_watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (src_.tape_watch >= 0 && ::inotify_add_watch(src_.tape_watch, stack_->practice_folder().c_str(),
+                                                    IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+      ::close(src_.tape_watch);
+      src_.tape_watch = -1;
     }
-    if (tape_watch < 0) log_line("cannot watch the practice stack's tape: its changes are seen at SIGHUP");
+    if (src_.tape_watch < 0)
+      log_line("cannot watch the practice stack's tape: its changes are seen at SIGHUP");
   }
   tape_seen_ = tape_size();
-  sd_notify(0, "READY=1");
-  if (g_json)
-    json_line({{"event", "ready"}});
+}
+
+// True when a kernel record that arrived says something about the stack (what it says is read
+// by the sweep, from dmesg, like every other fact).
+bool Daemon::read_kmsg() {
+  bool relevant = false;
+  char rec[8192];
+  for (;;) {
+    ssize_t n = ::read(src_.kmsg, rec, sizeof rec - 1);
+    if (n < 0 && errno == EPIPE) continue;  // overwritten before it was read: go on with the next
+    if (n <= 0) break;
+    int level = 7;
+    std::string_view msg;
+    if (parse_kmsg_record(std::string_view(rec, static_cast<size_t>(n)), level, msg) &&
+        kernel_record_matters(level, msg))
+      relevant = true;
+  }
+  return relevant;
+}
+
+void Daemon::drain_mdstat() {
+  char buf[4096];
+  ::lseek(src_.mdstat, 0, SEEK_SET);
+  while (::read(src_.mdstat, buf, sizeof buf) > 0) {
+  }
+}
+
+// The practice stack changed under the daemon (`lab inject`, `lab repair`, `lab reset` from
+// another process): replayed now, so the daemon sees what the operator did, not a stale copy (a
+// fault repaired meanwhile would otherwise open a second incident). True when it changed.
+bool Daemon::practice_changed() {
+  char buf[4096];
+  while (::read(src_.tape_watch, buf, sizeof buf) > 0) {
+  }
+  // Another process's write ends with its close (the daemon keeps its own tape open, so its
+  // steps' lines raise nothing); the daemon's own close, when it reads the stack again, leaves
+  // the size as it was read.
+  if (tape_size() == tape_seen_) return false;
+  std::lock_guard<std::mutex> stack(stack_mu_);
+  tape_seen_ = tape_size();
+  if (auto c = open_context(); !c)
+    log_line("the practice stack changed and could not be read again: " + c.error().message);
   else
-    std::cout << "ready\n" << std::flush;
+    log_line("the practice stack changed (lab inject, repair or reset): read again");
+  count_event("practice", "local");
+  return true;
+}
+
+// The lines a far host's follower sent: what wakes a sweep, md events looked at first. Returns
+// why a sweep is due ("" when nothing).
+std::string Daemon::read_follower(const std::string& host) {
+  std::string why;
+  bool ended = false;
+  std::string lost;
+  for (const auto& line : followers_[host]->read_lines(ended, lost)) {
+    FollowerLine fl = parse_follower_line(line);
+    if (!fl.wakes.empty()) {
+      count_event(fl.wakes, host);
+      why = fl.wakes;
+    }
+    if (fl.wakes == "mdstat" && !fl.mdstat.empty())
+      raise_first(md_first_look(stack_->topology(), host, fl.mdstat));  // no second read
+    else if (fl.wakes == "mdstat")
+      md_first(host);
+    if (fl.ended == "virsh")
+      log_line("virsh event ended on " + host + " (VM events are seen at the interval sweeps)");
+    if (fl.ended == "zpool")
+      log_line("zpool events -f ended on " + host + " (ZFS events are seen at the interval sweeps)");
+  }
+  if (ended) {
+    log_line("stopped following " + host + ": " + lost + " (again at the next interval sweep)");
+    followers_.erase(host);
+  }
+  return why;
+}
+
+// SIGHUP: the topology read again; the listen address and the receivers stay until a restart.
+void Daemon::reload() {
+  std::lock_guard<std::mutex> stack(stack_mu_);
+  WatchSettings before = o_;
+  if (auto c = open_context(); !c) {
+    log_line("SIGHUP: the topology was not reloaded, the old one stays: " + c.error().message);
+    return;
+  }
+  log_line("SIGHUP: topology reloaded from " + stack_->topology().source);
+  followers_.clear();  // they ran on the old hosts' connections
+  follow_failed_.clear();
+  follow_remote_hosts();
+  if (o_.listen != before.listen || o_.webhook != before.webhook || o_.mail_to != before.mail_to ||
+      o_.exec != before.exec) {
+    log_line("SIGHUP: the listen address and the alert receivers change at the next start; these stay");
+    o_.listen = before.listen;
+    o_.webhook = before.webhook;
+    o_.mail_to = before.mail_to;
+    o_.exec = before.exec;
+  }
+}
+
+// Waits until something wakes the daemon or `wait_ms` passes; returns why a sweep is due now
+// ("" when only the time passed, or nothing that matters arrived).
+std::string Daemon::wait_for_event(int wait_ms) {
+  std::vector<pollfd> fds = {{g_wake[0], POLLIN, 0},
+                             {src_.mdstat, POLLPRI, 0},
+                             {src_.kmsg, POLLIN, 0},
+                             {src_.uevents ? src_.uevents->fd() : -1, POLLIN, 0},
+                             {src_.tape_watch, POLLIN, 0}};
+  std::vector<std::string> followed;  // host of fds[5 + i]
+  for (const auto& [host, f] : followers_) {
+    fds.push_back({f->fd(), POLLIN, 0});
+    followed.push_back(host);
+  }
+  int n = ::poll(fds.data(), fds.size(), wait_ms);  // a negative fd is not polled
+  if (n <= 0 || g_stop) return "";
+  std::string why;
+  if (fds[0].revents & POLLIN) {
+    char buf[64];
+    while (::read(g_wake[0], buf, sizeof buf) > 0) {
+    }
+    why = "lab";
+  }
+  if (src_.mdstat >= 0 && (fds[1].revents & (POLLPRI | POLLERR))) {
+    drain_mdstat();
+    count_event("mdstat", "local");
+    why = "mdstat";  // the md-first thread has looked already
+  }
+  if (src_.kmsg >= 0 && (fds[2].revents & POLLIN) && read_kmsg()) {
+    count_event("kmsg", "local");
+    why = "kmsg";
+  }
+  if (src_.uevents && (fds[3].revents & POLLIN) && src_.uevents->read_relevant()) {
+    count_event("uevent", "local");
+    why = "uevent";
+  }
+  if (src_.tape_watch >= 0 && (fds[4].revents & POLLIN) && practice_changed()) why = "practice";
+  for (size_t i = 0; i < followed.size(); ++i)
+    if (fds[5 + i].revents & (POLLIN | POLLHUP | POLLERR))
+      if (std::string w = read_follower(followed[i]); !w.empty()) why = w;
+  return why;
+}
+
+// A burst of events is one sweep: let it settle for a moment, and take what came meanwhile.
+void Daemon::settle() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  char buf[64];
+  while (::read(g_wake[0], buf, sizeof buf) > 0) {
+  }
+  if (src_.mdstat >= 0) drain_mdstat();
+  if (src_.kmsg >= 0) read_kmsg();
+  if (src_.uevents) src_.uevents->read_relevant();
+}
+
+// The loop: a sweep when something wakes the daemon or the interval has passed (sooner while a
+// failure seen once waits to be confirmed), the systemd watchdog fed.
+void Daemon::loop() {
   uint64_t watchdog_usec = 0;
   bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
   auto next = std::chrono::steady_clock::now() + std::chrono::seconds(o_.interval);
@@ -913,104 +1061,11 @@ Result<bool> Daemon::run() {
         std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());
     int wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
     if (watchdog) wait_ms = std::min<int>(wait_ms, static_cast<int>(watchdog_usec / 2000));
-    std::vector<pollfd> fds = {{g_wake[0], POLLIN, 0},
-                               {mdstat, POLLPRI, 0},
-                               {kmsg, POLLIN, 0},
-                               {uevents ? uevents->fd() : -1, POLLIN, 0},
-                               {tape_watch, POLLIN, 0}};
-    std::vector<std::string> followed;  // host of fds[5 + i]
-    for (const auto& [host, f] : followers_) {
-      fds.push_back({f->fd(), POLLIN, 0});
-      followed.push_back(host);
-    }
-    int n = ::poll(fds.data(), fds.size(), wait_ms);  // a negative fd is not polled
+    std::string why = wait_for_event(wait_ms);
     if (watchdog) sd_notify(0, "WATCHDOG=1");
     if (g_stop) break;
-    std::string why;
-    if (n > 0 && (fds[0].revents & POLLIN)) {
-      char buf[64];
-      while (::read(g_wake[0], buf, sizeof buf) > 0) {
-      }
-      why = "lab";
-    }
-    if (n > 0 && mdstat >= 0 && (fds[1].revents & (POLLPRI | POLLERR))) {
-      drain_mdstat();
-      count_event("mdstat", "local");
-      why = "mdstat";  // the md-first thread has looked already
-    }
-    if (n > 0 && kmsg >= 0 && (fds[2].revents & POLLIN) && read_kmsg()) {
-      count_event("kmsg", "local");
-      why = "kmsg";
-    }
-    if (n > 0 && uevents && (fds[3].revents & POLLIN) && uevents->read_relevant()) {
-      count_event("uevent", "local");
-      why = "uevent";
-    }
-    // The practice stack changed under the daemon (`lab inject`, `lab repair`, `lab reset` from
-    // another process): replayed now, so the daemon sees what the operator did, not a stale
-    // copy (a fault repaired meanwhile would otherwise open a second incident).
-    if (n > 0 && tape_watch >= 0 && (fds[4].revents & POLLIN)) {
-      char buf[4096];
-      while (::read(tape_watch, buf, sizeof buf) > 0) {
-      }
-      // Another process's write ends with its close (the daemon keeps its own tape open, so its
-      // steps' lines raise nothing); the daemon's own close, when it reads the stack again, leaves
-      // the size as it was read.
-      if (tape_size() != tape_seen_) {
-        std::lock_guard<std::mutex> stack(stack_mu_);
-        tape_seen_ = tape_size();
-        if (auto c = open_context(); !c)
-          log_line("the practice stack changed and could not be read again: " + c.error().message);
-        else
-          log_line("the practice stack changed (lab inject, repair or reset): read again");
-        count_event("practice", "local");
-        why = "practice";
-      }
-    }
-    for (size_t i = 0; n > 0 && i < followed.size(); ++i) {
-      if (!(fds[5 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      bool ended = false;
-      std::string lost;
-      for (const auto& line : followers_[followed[i]]->read_lines(ended, lost)) {
-        FollowerLine fl = parse_follower_line(line);
-        if (!fl.wakes.empty()) {
-          count_event(fl.wakes, followed[i]);
-          why = fl.wakes;
-        }
-        if (fl.wakes == "mdstat" && !fl.mdstat.empty())
-          raise_first(md_first_look(stack_->topology(), followed[i], fl.mdstat));  // no second read
-        else if (fl.wakes == "mdstat")
-          md_first(followed[i]);
-        if (fl.ended == "virsh")
-          log_line("virsh event ended on " + followed[i] + " (VM events are seen at the interval sweeps)");
-        if (fl.ended == "zpool")
-          log_line("zpool events -f ended on " + followed[i] +
-                   " (ZFS events are seen at the interval sweeps)");
-      }
-      if (ended) {
-        log_line("stopped following " + followed[i] + ": " + lost + " (again at the next interval sweep)");
-        followers_.erase(followed[i]);
-      }
-    }
     if (g_reload.exchange(false)) {
-      std::lock_guard<std::mutex> stack(stack_mu_);
-      WatchSettings before = o_;
-      if (auto c = open_context(); !c) {
-        log_line("SIGHUP: the topology was not reloaded, the old one stays: " + c.error().message);
-      } else {
-        log_line("SIGHUP: topology reloaded from " + stack_->topology().source);
-        followers_.clear();  // they ran on the old hosts' connections
-        follow_failed_.clear();
-        follow_remote_hosts();
-        if (o_.listen != before.listen || o_.webhook != before.webhook || o_.mail_to != before.mail_to ||
-            o_.exec != before.exec) {
-          log_line("SIGHUP: the listen address and the alert receivers change at the next start; these stay");
-          o_.listen = before.listen;
-          o_.webhook = before.webhook;
-          o_.mail_to = before.mail_to;
-          o_.exec = before.exec;
-        }
-      }
+      reload();
       why = "reload";
     }
     if (why.empty() && std::chrono::steady_clock::now() < next) continue;
@@ -1019,20 +1074,31 @@ Result<bool> Daemon::run() {
       std::lock_guard<std::mutex> stack(stack_mu_);
       follow_remote_hosts();
     } else {
-      // A burst of events is one sweep: let it settle for a moment.
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      char buf[64];
-      while (::read(g_wake[0], buf, sizeof buf) > 0) {
-      }
-      if (mdstat >= 0) drain_mdstat();
-      if (kmsg >= 0) read_kmsg();
-      if (uevents) uevents->read_relevant();
+      settle();
     }
     sweep();
     next = std::chrono::steady_clock::now() +
            std::chrono::seconds(unconfirmed_ ? std::min(o_.interval, 5) : o_.interval);
   }
-  if (tape_watch >= 0) ::close(tape_watch);
+}
+
+Result<bool> Daemon::run() {
+  if (auto ok = prepare(); !ok) return ok.error();
+  auto token = listener_token(o_.listen, opt_.token_file, opt_.listen_insecure);
+  if (!token) return token.error();
+  auto http = listen(*token);
+  if (!http) return http.error();
+  open_event_sources();
+  sweep();
+  follow_remote_hosts();
+  watch_practice_tape();
+  sd_notify(0, "READY=1");
+  if (g_json)
+    json_line({{"event", "ready"}});
+  else
+    std::cout << "ready\n" << std::flush;
+  loop();
+  if (src_.tape_watch >= 0) ::close(src_.tape_watch);
   sd_notify(0, "STOPPING=1");
   log_line("stopping (signal)");
   http->reset();
@@ -1047,8 +1113,8 @@ Result<bool> Daemon::run() {
   }
   for (int& fd : md_stop_)
     if (fd >= 0) ::close(fd);
-  if (mdstat >= 0) ::close(mdstat);
-  if (kmsg >= 0) ::close(kmsg);
+  if (src_.mdstat >= 0) ::close(src_.mdstat);
+  if (src_.kmsg >= 0) ::close(src_.kmsg);
   return true;
 }
 
