@@ -336,11 +336,19 @@ measure_watch() {
         --auto-recover off --resolve-after 0 2>&1 | while IFS= read -r l; do echo "$(now) $l"; done >"$out/watch-outside.log") &
       local i=0; while ! grep -q ' ready$' "$out/watch-outside.log" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
     fi
-    local faults="session-logout fs-error"
+    # LAB_WATCH_RUNS: how many times the md faults (a session logout, a member failed by mdadm
+    # --fail) are timed in each place; the README quotes their medians.
+    local faults="" r
+    for r in $(seq "${LAB_WATCH_RUNS:-1}"); do faults="$faults session-logout member-fail"; done
+    faults="$faults fs-error"
     [ $where = outside ] && faults="$faults pool-disk"  # one pool disk left to pull
     for fault in $faults; do
       if [ $where = inside ]; then
-        if [ $fault = session-logout ]; then t0=$(lab kvm logout2 | head -1); else t0=$(lab kvm fs_error); fi
+        case $fault in
+          session-logout) t0=$(lab kvm logout2 | head -1) ;;
+          member-fail) t0=$(lab kvm fail2) ;;
+          *) t0=$(lab kvm fs_error) ;;
+        esac
         daemon=$(lab kvm first_after /tmp/watch.log "$t0" FIRING 90)
         mon=$(lab kvm first_after /tmp/mdadm-monitor.events "$t0" . 20)
       else
@@ -348,6 +356,8 @@ measure_watch() {
           on kvm iscsiadm -m node -T "$IQN2" -p "$P2" --logout >/dev/null; t0=$(now)
           lab kvm write m-watch-outside &
           writer=$!
+        elif [ $fault = member-fail ]; then
+          on kvm 'mdadm /dev/md1 --fail "$(readlink -f /dev/disk/by-path/*test02-lun-0)"' >/dev/null 2>&1; t0=$(now)
         elif [ $fault = pool-disk ]; then
           # The other side of the mirror s3-pool-disk left (or pool-a when it did not run).
           local pull=pool-a; on storage zpool status storage | grep -q virtio-pool-a || pull=pool-c
