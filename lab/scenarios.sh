@@ -357,7 +357,8 @@ measure_watch() {
           lab kvm write m-watch-outside &
           writer=$!
         elif [ $fault = member-fail ]; then
-          on kvm 'mdadm /dev/md1 --fail "$(readlink -f /dev/disk/by-path/*test02-lun-0)"' >/dev/null 2>&1; t0=$(now)
+          # The time is taken before the command goes (the alert may come before it returns).
+          t0=$(now); on kvm 'mdadm /dev/md1 --fail "$(readlink -f /dev/disk/by-path/*test02-lun-0)"' >/dev/null 2>&1
         elif [ $fault = pool-disk ]; then
           # The other side of the mirror s3-pool-disk left (or pool-a when it did not run).
           local pull=pool-a; on storage zpool status storage | grep -q virtio-pool-a || pull=pool-c

@@ -340,8 +340,10 @@ first_after() {  # FILE T0 PATTERN LIMIT
 }
 now() { date +%s.%N; }
 logout2() { iscsiadm -m node -T $IQN2 -p $P2 --logout >/dev/null; now; write m-watch-logout; }
-# md fails test02's member by hand (mdadm --fail), its path healthy: the "member failure" of m-watch.
-fail2() { mdadm /dev/md1 --fail "$(readlink -f /dev/disk/by-path/*test02-lun-0)" >/dev/null 2>&1; now; }
+# md fails test02's member by hand (mdadm --fail), its path healthy: the "member failure" of
+# m-watch. The time is taken before: md fails the member while mdadm runs, and the daemon's
+# alert can come before mdadm has returned (the first lab run timed it after, and missed it).
+fail2() { local d; d=$(readlink -f /dev/disk/by-path/*test02-lun-0); now; mdadm /dev/md1 --fail "$d" >/dev/null 2>&1; }
 
 # An ext4 error with errors=remount-ro: Linux 6.1 stops writes but /proc/mounts still says rw;
 # stackdr reads the kernel log's "Remounting filesystem read-only".

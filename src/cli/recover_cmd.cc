@@ -270,6 +270,66 @@ int cmd_recover(const RecoverCliOptions& o) {
   return r.exit;
 }
 
+namespace {
+
+// Failures and tasks share the journal (and its numbers) but not the list: a LUN created or a
+// scrub run is no incident.
+int incident_list(const IncidentCliOptions& o, const std::string& format, Journal& journal) {
+  auto all = journal.incidents();
+  std::erase_if(all, [&](const IncidentRecord& i) {
+    bool task = i.scenario == 0 && !cause_from_name(i.cause);
+    return task != o.tasks;
+  });
+  if (format == "json") {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& i : all) a.push_back(incident_json(i));
+    std::cout << json_text(nlohmann::json{{"incidents", a}}, 2) << "\n";
+  } else {
+    std::cout << incident_list_text(all);
+  }
+  return 0;
+}
+
+// An incident ended by the operator, with why, for the record.
+int incident_close(const IncidentCliOptions& o, Journal& journal, const IncidentRecord& inc) {
+  if (o.why.empty())
+    return fail(kExitUsage, "incident close needs --why TEXT: what you did about it, for the record");
+  if (inc.state != "open" && inc.state != "stopped" && inc.state != "escalated")
+    return fail(kExitUsage, fmt::format("incident {} is already {}", inc.id, inc.state));
+  std::string outcome = "closed by the operator: " + o.why;
+  JournalEvent e;
+  e.incident = inc.id;
+  e.at = incident_now(inc, journal.events(inc.id), o.state_dir);
+  e.kind = EventKind::kClosed;
+  e.detail = outcome;
+  journal.add(e);
+  journal.close_incident(inc.id, e.at, "closed", outcome);
+  if (o.json)
+    std::cout << json_text(nlohmann::json{{"incident", inc.id}, {"state", "closed"}, {"outcome", outcome}}, 2)
+              << "\n";
+  else
+    std::cout << fmt::format("incident {} closed (not recovered by stackdr): {}\n", inc.id, o.why);
+  return 0;
+}
+
+int incident_show(const std::string& format, const IncidentRecord& inc,
+                  const std::vector<JournalEvent>& events) {
+  if (format == "json") {
+    nlohmann::json j = incident_report_json(inc, events);
+    std::cout << json_text(nlohmann::json{{"incident", j["incident"]}, {"timeline", j["timeline"]}}, 2)
+              << "\n";
+    return 0;
+  }
+  std::cout << incident_list_text({inc});
+  for (const auto& e : events)
+    std::cout << fmt::format("  {:>8.0f}s  {:<15} {:<28} {:<12} {}{}\n", e.at - inc.opened_at,
+                             event_kind_name(e.kind), e.step, e.host, e.argv.empty() ? e.detail : e.argv,
+                             e.exit_code ? fmt::format(" → exit {}", *e.exit_code) : "");
+  return 0;
+}
+
+}  // namespace
+
 int cmd_incident(const IncidentCliOptions& o) {
   const std::string& verb = o.verb;
   const std::string format = o.json ? "json" : o.format;
@@ -287,23 +347,7 @@ int cmd_incident(const IncidentCliOptions& o) {
   }
   auto journal = open_state_journal(dir, verb == "close");
   if (!journal) return fail(kExitUsage, journal.error().message);
-  if (verb == "list") {
-    // Failures and tasks share the journal (and its numbers) but not the list: a LUN created or
-    // a scrub run is no incident.
-    auto all = (*journal)->incidents();
-    std::erase_if(all, [&](const IncidentRecord& i) {
-      bool task = i.scenario == 0 && !cause_from_name(i.cause);
-      return task != o.tasks;
-    });
-    if (format == "json") {
-      nlohmann::json a = nlohmann::json::array();
-      for (const auto& i : all) a.push_back(incident_json(i));
-      std::cout << json_text(nlohmann::json{{"incidents", a}}, 2) << "\n";
-    } else {
-      std::cout << incident_list_text(all);
-    }
-    return 0;
-  }
+  if (verb == "list") return incident_list(o, format, **journal);
   auto inc = (*journal)->incident(id);
   if (!inc) {
     StackHints h;
@@ -312,41 +356,9 @@ int cmd_incident(const IncidentCliOptions& o) {
                      {"--state-dir", std::filesystem::absolute(state_dir_for(o.state_dir, false)).string()});
     return fail(kExitUsage, fmt::format("no incident {} (see `{}`)", id, h.incident("list")));
   }
-  if (verb == "close") {
-    if (o.why.empty())
-      return fail(kExitUsage, "incident close needs --why TEXT: what you did about it, for the record");
-    if (inc->state != "open" && inc->state != "stopped" && inc->state != "escalated")
-      return fail(kExitUsage, fmt::format("incident {} is already {}", id, inc->state));
-    std::string outcome = "closed by the operator: " + o.why;
-    JournalEvent e;
-    e.incident = id;
-    e.at = incident_now(*inc, (*journal)->events(id), o.state_dir);
-    e.kind = EventKind::kClosed;
-    e.detail = outcome;
-    (*journal)->add(e);
-    (*journal)->close_incident(id, e.at, "closed", outcome);
-    if (o.json)
-      std::cout << json_text(nlohmann::json{{"incident", id}, {"state", "closed"}, {"outcome", outcome}}, 2)
-                << "\n";
-    else
-      std::cout << fmt::format("incident {} closed (not recovered by stackdr): {}\n", id, o.why);
-    return 0;
-  }
+  if (verb == "close") return incident_close(o, **journal, *inc);
   auto events = (*journal)->events(id);
-  if (verb == "show") {
-    if (format == "json") {
-      nlohmann::json j = incident_report_json(*inc, events);
-      std::cout << json_text(nlohmann::json{{"incident", j["incident"]}, {"timeline", j["timeline"]}}, 2)
-                << "\n";
-    } else {
-      std::cout << incident_list_text({*inc});
-      for (const auto& e : events)
-        std::cout << fmt::format("  {:>8.0f}s  {:<15} {:<28} {:<12} {}{}\n", e.at - inc->opened_at,
-                                 event_kind_name(e.kind), e.step, e.host, e.argv.empty() ? e.detail : e.argv,
-                                 e.exit_code ? fmt::format(" → exit {}", *e.exit_code) : "");
-    }
-    return 0;
-  }
+  if (verb == "show") return incident_show(format, *inc, events);
   if (verb == "report") {
     if (format == "json")
       std::cout << json_text(incident_report_json(*inc, events), 2) << "\n";

@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "probe/dmesg_raw.h"
 #include "probe/journal_json.h"
 #include "util/text.h"
 
@@ -87,11 +88,103 @@ std::vector<LogRead> log_reads(const Topology& t, double since, double until) {
   return out;
 }
 
+// "" when `h` keeps a journal; else why its reads would say nothing. A running journald's
+// journal is never empty (it logs its own start), while journalctl on a machine without one
+// (journald not running: a container, a bare init) prints nothing and exits 0 for every query
+// in -o json — which must not pass for a quiet week. Found in the lab, whose machines run a
+// bash init: the kernel had logged "md: super_written gets error=-5" and the review said 0.
+std::string journal_missing(Host* h) {
+  CommandResult c = h->run({"journalctl", "--no-pager", "-o", "json", "-n", "1"}, kReadTimeout);
+  if (!c.ok()) {
+    std::string err(text::trim(c.err.empty() ? c.out : c.err));
+    return fmt::format("journalctl -n 1: exit {}: {}", c.exit_code, err.substr(0, err.find('\n')));
+  }
+  if (c.err.find("No journal files were found") != std::string::npos || text::trim(c.out).empty())
+    return "no journal on this machine (journalctl shows no entry at all: is journald running?)";
+  return "";
+}
+
+namespace {
+
+// Like messages counted together: by host, source, level and shape.
+class Grouper {
+ public:
+  void add(const std::string& host, const std::string& source, int priority, double at,
+           const std::string& message) {
+    if (priority > 4)
+      return;  // warnings and worse only (journalctl -p warning already; dmesg is not filtered)
+    std::string shape = message_shape(message);
+    LogGroup& g = groups_[{host, source, priority, shape}];
+    if (g.count == 0) g = {host, source, priority, shape, message, 0, at, at};
+    ++g.count;
+    g.first = std::min(g.first, at);
+    if (at >= g.last) {
+      g.last = at;
+      g.example = message;
+    }
+  }
+  // Most severe first, then the most frequent.
+  std::vector<LogGroup> sorted() {
+    std::vector<LogGroup> out;
+    for (auto& [k, g] : groups_) out.push_back(std::move(g));
+    std::stable_sort(out.begin(), out.end(), [](const LogGroup& a, const LogGroup& b) {
+      return a.priority != b.priority ? a.priority < b.priority : a.count > b.count;
+    });
+    return out;
+  }
+
+ private:
+  std::map<std::tuple<std::string, std::string, int, std::string>, LogGroup> groups_;
+};
+
+// One journalctl read; "" when read, else why not.
+std::string read_journal(Host* h, const LogRead& read, LogReview& r, Grouper& groups) {
+  CommandResult c = h->run(read.argv, kReadTimeout);
+  if (!c.ok()) {
+    std::string err(text::trim(c.err.empty() ? c.out : c.err));
+    return fmt::format("exit {}: {}", c.exit_code, err.substr(0, err.find('\n')));
+  }
+  auto facts = parse_journal_json(c.out, describe_argv(read.argv));
+  if (!facts) return facts.error().message;
+  r.read.push_back(read.host + " " + read.source);
+  if (facts->entries.size() >= static_cast<size_t>(kMaxEntries))
+    r.unread.push_back(fmt::format("{}: {} entries or more; only the latest {} were read", read.host,
+                                   kMaxEntries, kMaxEntries));
+  for (const auto& e : facts->entries) groups.add(read.host, read.source, e.priority, e.at, e.message);
+  return "";
+}
+
+// A machine with no journal still has the kernel's ring buffer: `dmesg --raw`, its times made
+// wall-clock ones with /proc/stat's btime. "" when read, else why not.
+std::string read_dmesg(Host* h, const LogRead& read, LogReview& r, Grouper& groups) {
+  auto stat = h->read_file("/proc/stat");
+  std::optional<double> boot = stat ? boot_time(*stat) : std::nullopt;
+  if (!boot) return "/proc/stat's btime could not be read, so dmesg's times cannot be placed";
+  CommandResult c = h->run({"dmesg", "--raw"}, kReadTimeout);
+  if (!c.ok()) return fmt::format("dmesg --raw: exit {}", c.exit_code);
+  auto facts = parse_dmesg_raw(c.out);
+  if (!facts) return facts.error().message;
+  r.read.push_back(read.host + " kernel (dmesg: no journal)");
+  if (!facts->records.empty() && *boot + facts->records.front().since_boot > r.since)
+    r.notes.push_back(
+        fmt::format("{}: the kernel's ring buffer begins {:.0f} s after the review's start: older "
+                    "messages are gone from it",
+                    read.host, *boot + facts->records.front().since_boot - r.since));
+  for (const auto& rec : facts->records) {
+    double at = *boot + rec.since_boot;
+    if (at >= r.since && at <= r.until) groups.add(read.host, "kernel", rec.priority, at, rec.message);
+  }
+  return "";
+}
+
+}  // namespace
+
 LogReview review_logs(const Topology& t, const HostLookup& hosts, double since, double until) {
   LogReview r;
   r.since = since;
   r.until = until;
-  std::map<std::tuple<std::string, std::string, int, std::string>, LogGroup> groups;
+  Grouper groups;
+  std::map<std::string, std::string> missing;  // host → why it has no journal to read
   for (const auto& read : log_reads(t, since, until)) {
     std::string what = fmt::format("{}: {}", read.host, describe_argv(read.argv));
     Host* h = hosts(read.host);
@@ -99,45 +192,17 @@ LogReview review_logs(const Topology& t, const HostLookup& hosts, double since, 
       r.unread.push_back(what + ": the host cannot be reached");
       continue;
     }
-    CommandResult c = h->run(read.argv, kReadTimeout);
-    if (!c.ok()) {
-      std::string err(text::trim(c.err.empty() ? c.out : c.err));
-      r.unread.push_back(fmt::format("{}: exit {}: {}", what, c.exit_code, err.substr(0, err.find('\n'))));
-      continue;
-    }
-    if (c.err.find("No journal files were found") != std::string::npos) {
-      r.unread.push_back(
-          what + ": no journal on this machine (\"No journal files were found.\": is journald running?)");
-      continue;
-    }
-    auto facts = parse_journal_json(c.out, describe_argv(read.argv));
-    if (!facts) {
-      r.unread.push_back(what + ": " + facts.error().message);
-      continue;
-    }
-    r.read.push_back(read.host + " " + read.source);
-    if (facts->entries.size() >= static_cast<size_t>(kMaxEntries))
-      r.unread.push_back(fmt::format("{}: {} entries or more; only the latest {} were read", what,
-                                     kMaxEntries, kMaxEntries));
-    for (const auto& e : facts->entries) {
-      if (e.priority > 4) continue;  // -p warning already; a journal that ignored it is filtered here
-      std::string shape = message_shape(e.message);
-      LogGroup& g = groups[{read.host, read.source, e.priority, shape}];
-      if (g.count == 0) {
-        g = {read.host, read.source, e.priority, shape, e.message, 0, e.at, e.at};
-      }
-      ++g.count;
-      g.first = std::min(g.first, e.at);
-      if (e.at >= g.last) {
-        g.last = e.at;
-        g.example = e.message;
-      }
-    }
+    if (!missing.count(read.host)) missing[read.host] = journal_missing(h);
+    std::string why;
+    if (missing[read.host].empty())
+      why = read_journal(h, read, r, groups);
+    else if (read.source == "kernel")
+      why = read_dmesg(h, read, r, groups).empty() ? "" : missing[read.host];
+    else
+      why = missing[read.host];
+    if (!why.empty()) r.unread.push_back(what + ": " + why);
   }
-  for (auto& [k, g] : groups) r.groups.push_back(std::move(g));
-  std::stable_sort(r.groups.begin(), r.groups.end(), [](const LogGroup& a, const LogGroup& b) {
-    return a.priority != b.priority ? a.priority < b.priority : a.count > b.count;
-  });
+  r.groups = groups.sorted();
   return r;
 }
 
@@ -154,7 +219,7 @@ nlohmann::json log_review_json(const LogReview& r) {
                       {"first", g.first},
                       {"last", g.last}});
   return {{"since", r.since}, {"until", r.until}, {"errors", r.errors()}, {"warnings", r.warnings()},
-          {"groups", groups}, {"read", r.read},   {"unread", r.unread}};
+          {"groups", groups}, {"notes", r.notes}, {"read", r.read},       {"unread", r.unread}};
 }
 
 std::string log_review_text(const LogReview& r) {
@@ -165,6 +230,7 @@ std::string log_review_text(const LogReview& r) {
     out += fmt::format("  {:<7} {:>5}x {:<10} {:<16} {}\n", priority_name(g.priority), g.count, g.host,
                        g.source, g.example);
   for (const auto& u : r.unread) out += "  NOT READ " + u + "\n";
+  for (const auto& n : r.notes) out += "  note: " + n + "\n";
   return out;
 }
 

@@ -4,7 +4,8 @@
 /// (the storage server's target unit, each KVM host's iscsid) and the kernel's messages, from
 /// the last review to now, at warning or worse; groups like messages (the same host, source,
 /// level and text with its numbers taken out) and counts them. A journal that could not be read
-/// is named, never counted as quiet.
+/// is named, never counted as quiet; on a machine with no journal at all the kernel's messages
+/// are still read, from its ring buffer (dmesg --raw).
 
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -30,6 +31,7 @@ struct LogReview {
   std::vector<LogGroup> groups;     // most severe first, then the most frequent
   std::vector<std::string> unread;  // "kvm01: journalctl -u iscsid: exit 1: …"
   std::vector<std::string> read;    // "kvm01 kernel", "storage target.service": what was read
+  std::vector<std::string> notes;   // what was read, but not all of the window (a ring buffer that rotated)
   long errors() const;              // messages at err or worse
   long warnings() const;            // messages at warning
 };

@@ -157,120 +157,133 @@ std::string topology_snippet(const LunConfig& l) {
                      l.zvol);
 }
 
-Task lun_create_task(const Topology& t, const LunConfig& l, const LunRequest& r) {
-  const std::string storage = t.storage.host, portal = t.portal_of(l);
-  const std::string bs = l.backstore(), serial = stable_unit_serial(l);
+namespace {
+
+// What on the storage server stands in the way of creating `l` as asked ("" = nothing): the
+// reads it rests on missing, or a zvol, backstore or LUN of that name that is something else.
+std::string lun_create_conflict(const View& v, const LunConfig& l, int64_t size) {
+  const std::string bs = l.backstore();
+  if (!v.observation.storage.zvols || !v.observation.storage.lio)
+    return "the storage server's zvols or LIO could not be read: nothing is created on a partial view";
+  if (auto have = volsize(v, l.zvol); have && text::to_int(*have) != size)
+    return fmt::format(
+        "zvol {} exists with volsize {}, not {}: `stackdr lun resize {} --size S` grows it, or choose "
+        "another name",
+        l.zvol, *have, size, l.name);
+  if (const LioBackstore* b = lio_backstore(v, bs); b && b->device != l.device)
+    return fmt::format("backstore {} exists on {}, not {}", bs, b->device, l.device);
+  if (const LioLun* x = lio_lun(lio_target(v, l.target), l.lun); x && x->backstore != bs)
+    return fmt::format("{} LUN {} maps {}, not {}", l.target, l.lun, x->backstore, bs);
+  return "";
+}
+
+Step zvol_create_step(const Topology& t, const LunConfig& l, const LunRequest& r, int64_t size) {
+  Argv create{"zfs", "create"};
+  if (r.sparse) create.push_back("-s");
+  for (const std::string& w :
+       {std::string("-V"), std::to_string(size), std::string("-o"), "volblocksize=" + r.volblocksize,
+        std::string("-o"), std::string("volmode=dev"), std::string("-o"), "stackdr:lun=" + l.name, l.zvol})
+    create.push_back(w);
+  return step(
+      "lun.zvol:" + l.name,
+      fmt::format("create zvol {} ({}{})", l.zvol, size_text(size), r.sparse ? ", sparse" : ""),
+      t.storage.host, Safety::kSafe, create, "zfs get shows " + l.zvol,
+      [zvol = l.zvol](const View& v) { return volsize(v, zvol) ? "" : "zvol " + zvol + " does not exist"; });
+}
+
+// The backstore (with its stable unit serial), the target, the LUN, the ACL and the save.
+void add_lio_steps(Plan& p, const Topology& t, const LunConfig& l) {
+  const std::string storage = t.storage.host, bs = l.backstore(), serial = stable_unit_serial(l);
   const std::string initiator = t.initiator.iqn;
+  p.steps.push_back(step(
+      "lun.backstore:" + l.name, "create block backstore " + bs + " with unit serial " + serial, storage,
+      Safety::kSafe,
+      {"targetcli", "/backstores/" + l.backstore_type, "create", "name=" + l.backstore_name,
+       "dev=" + l.device, "wwn=" + serial},
+      "LIO has " + bs, [bs](const View& v) { return lio_backstore(v, bs) ? "" : "no backstore " + bs; }));
+  p.steps.push_back(
+      step("lun.target:" + l.name, "create target " + l.target, storage, Safety::kSafe,
+           {"targetcli", "/iscsi", "create", l.target}, "LIO has target " + l.target,
+           [iqn = l.target](const View& v) { return lio_target(v, iqn) ? "" : "no target " + iqn; }));
+  p.steps.push_back(step(
+      "lun.map:" + l.name, fmt::format("map {} as LUN {} of {}", bs, l.lun, l.target), storage, Safety::kSafe,
+      {"targetcli", "/iscsi/" + l.target + "/tpg1/luns", "create", "/backstores/" + bs,
+       std::to_string(l.lun)},
+      fmt::format("{} LUN {} maps {}", l.target, l.lun, bs), [iqn = l.target, n = l.lun, bs](const View& v) {
+        const LioLun* x = lio_lun(lio_target(v, iqn), n);
+        return x && x->backstore == bs ? "" : fmt::format("{} has no LUN {}", iqn, n);
+      }));
+  if (!initiator.empty())
+    p.steps.push_back(
+        step("lun.acl:" + l.name, "let " + initiator + " see " + l.target, storage, Safety::kSafe,
+             {"targetcli", "/iscsi/" + l.target + "/tpg1/acls", "create", initiator},
+             "an ACL for " + initiator, [iqn = l.target, initiator](const View& v) -> std::string {
+               const LioTarget* tg = lio_target(v, iqn);
+               if (!tg || tg->tpgs.empty()) return "no target " + iqn;
+               for (const auto& a : tg->tpgs.front().acls)
+                 if (a.initiator == initiator) return "";
+               return "no ACL for " + initiator;
+             }));
+  p.steps.push_back(step(
+      "lun.save:" + l.name, "save the LIO configuration (a reboot restores the LUN)", storage, Safety::kSafe,
+      {"targetcli", "saveconfig"},
+      fmt::format("the saved configuration has {}, mapped as LUN {} of {}", bs, l.lun, l.target),
+      [l, bs](const View& v) -> std::string {
+        const StorageFacts& s = v.observation.storage;
+        if (!s.lio_saved) return "LIO's saved configuration not read";
+        bool backstore = false, mapped = false;
+        for (const auto& b : s.lio_saved->backstores)
+          backstore = backstore || (b.type + "/" + b.name == bs && b.device == l.device);
+        for (const auto& tg : s.lio_saved->targets)
+          for (const auto& g : tg.tpgs)
+            for (const auto& x : g.luns)
+              mapped = mapped || (tg.iqn == l.target && x.lun == l.lun && x.backstore == bs);
+        return backstore && mapped ? "" : "the saved configuration lacks " + bs;
+      },
+      "saving the same configuration twice writes the same file"));
+}
+
+// --login: the KVM host discovers the portal and logs in to the new target.
+void add_login_steps(Plan& p, const Topology& t, const LunConfig& l) {
+  const std::string kvm = t.initiator.host, portal = t.portal_of(l);
+  p.steps.push_back(step(
+      "lun.discover:" + l.name, "discover the targets on " + portal, kvm, Safety::kSafe,
+      {"iscsiadm", "-m", "discovery", "-t", "sendtargets", "-p", portal}, "a node record for " + l.target,
+      [kvm, iqn = l.target](const View& v) -> std::string {
+        auto k = v.observation.kvm.find(kvm);
+        if (k == v.observation.kvm.end() || !k->second.nodes) return "node records not read";
+        return k->second.nodes->find(iqn) ? "" : "no node record for " + iqn;
+      },
+      "discovery adds records; it keeps the settings of existing ones"));
+  p.steps.push_back(step("lun.login:" + l.name, "log in to " + l.target, kvm, Safety::kSafe,
+                         {"iscsiadm", "-m", "node", "-T", l.target, "-p", portal, "--login"},
+                         "a session to " + l.target + " with its disk",
+                         [kvm, l](const View& v) -> std::string {
+                           auto k = v.observation.kvm.find(kvm);
+                           if (k == v.observation.kvm.end() || !k->second.sessions)
+                             return "sessions not read";
+                           for (const auto& se : k->second.sessions->sessions)
+                             if (se.target == l.target && se.session_state == "LOGGED_IN") return "";
+                           return "no session to " + l.target;
+                         }));
+}
+
+}  // namespace
+
+Task lun_create_task(const Topology& t, const LunConfig& l, const LunRequest& r) {
   const int64_t size = r.size.value_or(0);
   Task task;
   task.kind = "lun-create";
   task.subject = "LUN " + l.name;
-  task.summary = fmt::format("create LUN {} ({}) on {}", l.name, size_text(size), storage);
-  task.plan = [=](const View& v) {
+  task.summary = fmt::format("create LUN {} ({}) on {}", l.name, size_text(size), t.storage.host);
+  task.plan = [=, summary = task.summary](const View& v) {
     Plan p;
-    p.summary = task.summary;
-    if (!v.observation.storage.zvols || !v.observation.storage.lio) {
-      p.escalate =
-          "the storage server's zvols or LIO could not be read: nothing is created on a partial view";
-      return p;
-    }
-    if (auto have = volsize(v, l.zvol); have && text::to_int(*have) != size) {
-      p.escalate = fmt::format(
-          "zvol {} exists with volsize {}, not {}: `stackdr lun resize {} --size S` grows it, "
-          "or choose another name",
-          l.zvol, *have, size, l.name);
-      return p;
-    }
-    if (const LioBackstore* b = lio_backstore(v, bs); b && b->device != l.device) {
-      p.escalate = fmt::format("backstore {} exists on {}, not {}", bs, b->device, l.device);
-      return p;
-    }
-    if (const LioLun* x = lio_lun(lio_target(v, l.target), l.lun); x && x->backstore != bs) {
-      p.escalate = fmt::format("{} LUN {} maps {}, not {}", l.target, l.lun, x->backstore, bs);
-      return p;
-    }
-    Argv create{"zfs", "create"};
-    if (r.sparse) create.push_back("-s");
-    for (const std::string& w :
-         {std::string("-V"), std::to_string(size), std::string("-o"), "volblocksize=" + r.volblocksize,
-          std::string("-o"), std::string("volmode=dev"), std::string("-o"), "stackdr:lun=" + l.name, l.zvol})
-      create.push_back(w);
-    p.steps.push_back(
-        step("lun.zvol:" + l.name,
-             fmt::format("create zvol {} ({}{})", l.zvol, size_text(size), r.sparse ? ", sparse" : ""),
-             storage, Safety::kSafe, create, "zfs get shows " + l.zvol, [zvol = l.zvol](const View& v) {
-               return volsize(v, zvol) ? "" : "zvol " + zvol + " does not exist";
-             }));
-    p.steps.push_back(step(
-        "lun.backstore:" + l.name, "create block backstore " + bs + " with unit serial " + serial, storage,
-        Safety::kSafe,
-        {"targetcli", "/backstores/" + l.backstore_type, "create", "name=" + l.backstore_name,
-         "dev=" + l.device, "wwn=" + serial},
-        "LIO has " + bs, [bs](const View& v) { return lio_backstore(v, bs) ? "" : "no backstore " + bs; }));
-    p.steps.push_back(
-        step("lun.target:" + l.name, "create target " + l.target, storage, Safety::kSafe,
-             {"targetcli", "/iscsi", "create", l.target}, "LIO has target " + l.target,
-             [iqn = l.target](const View& v) { return lio_target(v, iqn) ? "" : "no target " + iqn; }));
-    p.steps.push_back(step("lun.map:" + l.name, fmt::format("map {} as LUN {} of {}", bs, l.lun, l.target),
-                           storage, Safety::kSafe,
-                           {"targetcli", "/iscsi/" + l.target + "/tpg1/luns", "create", "/backstores/" + bs,
-                            std::to_string(l.lun)},
-                           fmt::format("{} LUN {} maps {}", l.target, l.lun, bs),
-                           [iqn = l.target, n = l.lun, bs](const View& v) {
-                             const LioLun* x = lio_lun(lio_target(v, iqn), n);
-                             return x && x->backstore == bs ? "" : fmt::format("{} has no LUN {}", iqn, n);
-                           }));
-    if (!initiator.empty())
-      p.steps.push_back(
-          step("lun.acl:" + l.name, "let " + initiator + " see " + l.target, storage, Safety::kSafe,
-               {"targetcli", "/iscsi/" + l.target + "/tpg1/acls", "create", initiator},
-               "an ACL for " + initiator, [iqn = l.target, initiator](const View& v) -> std::string {
-                 const LioTarget* tg = lio_target(v, iqn);
-                 if (!tg || tg->tpgs.empty()) return "no target " + iqn;
-                 for (const auto& a : tg->tpgs.front().acls)
-                   if (a.initiator == initiator) return "";
-                 return "no ACL for " + initiator;
-               }));
-    p.steps.push_back(step(
-        "lun.save:" + l.name, "save the LIO configuration (a reboot restores the LUN)", storage,
-        Safety::kSafe, {"targetcli", "saveconfig"},
-        fmt::format("the saved configuration has {}, mapped as LUN {} of {}", bs, l.lun, l.target),
-        [l, bs](const View& v) -> std::string {
-          const StorageFacts& s = v.observation.storage;
-          if (!s.lio_saved) return "LIO's saved configuration not read";
-          bool backstore = false, mapped = false;
-          for (const auto& b : s.lio_saved->backstores)
-            backstore = backstore || (b.type + "/" + b.name == bs && b.device == l.device);
-          for (const auto& tg : s.lio_saved->targets)
-            for (const auto& g : tg.tpgs)
-              for (const auto& x : g.luns)
-                mapped = mapped || (tg.iqn == l.target && x.lun == l.lun && x.backstore == bs);
-          return backstore && mapped ? "" : "the saved configuration lacks " + bs;
-        },
-        "saving the same configuration twice writes the same file"));
-    if (r.login) {
-      const std::string kvm = t.initiator.host;
-      p.steps.push_back(step(
-          "lun.discover:" + l.name, "discover the targets on " + portal, kvm, Safety::kSafe,
-          {"iscsiadm", "-m", "discovery", "-t", "sendtargets", "-p", portal}, "a node record for " + l.target,
-          [kvm, iqn = l.target](const View& v) -> std::string {
-            auto k = v.observation.kvm.find(kvm);
-            if (k == v.observation.kvm.end() || !k->second.nodes) return "node records not read";
-            return k->second.nodes->find(iqn) ? "" : "no node record for " + iqn;
-          },
-          "discovery adds records; it keeps the settings of existing ones"));
-      p.steps.push_back(step("lun.login:" + l.name, "log in to " + l.target, kvm, Safety::kSafe,
-                             {"iscsiadm", "-m", "node", "-T", l.target, "-p", portal, "--login"},
-                             "a session to " + l.target + " with its disk",
-                             [kvm, l](const View& v) -> std::string {
-                               auto k = v.observation.kvm.find(kvm);
-                               if (k == v.observation.kvm.end() || !k->second.sessions)
-                                 return "sessions not read";
-                               for (const auto& se : k->second.sessions->sessions)
-                                 if (se.target == l.target && se.session_state == "LOGGED_IN") return "";
-                               return "no session to " + l.target;
-                             }));
-    }
+    p.summary = summary;
+    p.escalate = lun_create_conflict(v, l, size);
+    if (!p.escalate.empty()) return p;
+    p.steps.push_back(zvol_create_step(t, l, r, size));
+    add_lio_steps(p, t, l);
+    if (r.login) add_login_steps(p, t, l);
     return p;
   };
   return task;

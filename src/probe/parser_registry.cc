@@ -2,6 +2,7 @@
 
 #include "probe/arcstats.h"
 #include "probe/disk_links.h"
+#include "probe/dmesg_raw.h"
 #include "probe/iscsi_sysfs.h"
 #include "probe/iscsiadm_node.h"
 #include "probe/iscsiadm_session.h"
@@ -97,6 +98,7 @@ const std::vector<ParserEntry>& parser_registry() {
       {"mounts", "/proc/mounts", as_json(parse_mounts)},
       {"journal-json", "journalctl -o json (one object per line)", as_json(parse_journal_json)},
       {"arcstats", "/proc/spl/kstat/zfs/arcstats", as_json(parse_arcstats)},
+      {"dmesg-raw", "dmesg --raw (priority and time since boot per record)", as_json(parse_dmesg_raw)},
       {"ss-listen", "ss -Htln", as_json(parse_ss_listeners)},
   };
   return r;

@@ -61,8 +61,19 @@ Rendered render_journalctl(const SimState& s, const std::string& host, const std
   }
   if (!json) return {"", "the simulated journalctl prints only -o json\n", 1};
   std::string out;
-  // The simulated hosts log nothing through their services' units: only the kernel speaks.
-  if (!kernel || !unit.empty()) return {out, "", 0};
+  // The simulated hosts log nothing through their services' units: only journald (its start,
+  // as a real journal always holds) and the kernel speak.
+  if (!unit.empty()) return {out, "", 0};
+  auto up = s.uptime.find(host);
+  double boot = static_cast<double>(s.now) - (up == s.uptime.end() ? 0.0 : up->second);
+  if (!kernel && limit >= 6 && boot >= since && boot <= until)
+    out +=
+        json_text(nlohmann::json{{"__REALTIME_TIMESTAMP", std::to_string(static_cast<int64_t>(boot * 1e6))},
+                                 {"PRIORITY", "6"},
+                                 {"SYSLOG_IDENTIFIER", "systemd-journald"},
+                                 {"_HOSTNAME", host},
+                                 {"MESSAGE", "Journal started"}}) +
+        "\n";
   auto lines = s.kernel_log.find(host);
   auto meta = s.kernel_log_meta.find(host);
   if (lines == s.kernel_log.end() || meta == s.kernel_log_meta.end()) return {out, "", 0};

@@ -2,10 +2,11 @@
 // arrays on): the graph must be the same, node for node, as the one built in one thread. Edges
 // are places in the node list, each to a node added before: the graph cannot hold a loop.
 
+#include "model/graph_builder.h"
+
 #include <gtest/gtest.h>
 
 #include "diagnose/report_json.h"
-#include "model/graph_builder.h"
 #include "model/md_state.h"
 #include "observe/observer.h"
 #include "sim/sim_stack.h"

@@ -2,6 +2,8 @@
 // made from (the example's, with ZFS and a VM; the lab's, with plain devices, a portal per leg
 // and a mounted array), `status` reads the draft as healthy, and init writes over nothing.
 
+#include "operate/discover.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,7 +11,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "operate/discover.h"
 #include "sim_fixture.h"
 #include "test_support.h"
 

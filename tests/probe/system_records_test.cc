@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "probe/arcstats.h"
+#include "probe/dmesg_raw.h"
 #include "probe/journal_json.h"
 
 namespace stackdr {
@@ -77,6 +78,26 @@ TEST(Arcstats, OtherInputIsAnErrorOrAWarning) {
   EXPECT_EQ(a->warnings.size(), 2u);
   EXPECT_FALSE(a->hits());
   EXPECT_EQ(a->misses(), 3u);
+}
+
+TEST(DmesgRaw, RecordsWithTheirLevelAndTimeAndTheirSecondLines) {
+  auto f = parse_dmesg_raw(
+      "<6>[    0.000000] Linux version 6.1.0-50-amd64\n"
+      "<11>[  200.683897] md: super_written gets error=-5\n"
+      "<2>[  201.500000] md/raid1:md1: Disk failure on sdb, disabling device.\n"
+      "               md/raid1:md1: Operation continuing on 1 devices.\n"
+      "garbage\n");
+  ASSERT_TRUE(f) << f.error().message;
+  ASSERT_EQ(f->records.size(), 3u);
+  EXPECT_EQ(f->records[1].priority, 3) << "facility 1 (user) level 3: the level is kept";
+  EXPECT_DOUBLE_EQ(f->records[1].since_boot, 200.683897);
+  EXPECT_EQ(f->records[2].message,
+            "md/raid1:md1: Disk failure on sdb, disabling device.\nmd/raid1:md1: Operation continuing on 1 "
+            "devices.");
+  EXPECT_EQ(f->warnings.size(), 1u);
+  EXPECT_FALSE(parse_dmesg_raw("[  200.683897] md: no level\n")) << "plain dmesg is not --raw";
+  EXPECT_EQ(boot_time("cpu  1 2\nbtime 1733500000\nprocesses 5\n"), 1733500000.0);
+  EXPECT_FALSE(boot_time("cpu 1 2\n"));
 }
 
 }  // namespace

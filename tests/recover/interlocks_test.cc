@@ -2,9 +2,10 @@
 // flags; and the whole chain through the executor: a destructive step runs only with
 // --allow-data-loss, after a snapshot of the zvol beneath it.
 
+#include "recover/interlocks.h"
+
 #include <gtest/gtest.h>
 
-#include "recover/interlocks.h"
 #include "recovery_support.h"
 
 namespace stackdr {
