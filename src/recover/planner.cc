@@ -572,6 +572,19 @@ class Planner {
                   "Scenario 1, Step 4: wait for rebuild, status [UU]", a.host, Safety::kRead, {},
                   a.name + " is in sync", array_in_sync(a, node_id::array(a)), 6 * 3600);
     s.show_progress = true;
+    // A rebuild that md gave up leaves nothing to wait for: a member failed again (its session
+    // reset by the SCSI error handler mid-rebuild, as in the lab under load) or the array broke.
+    // Without this the wait sat out its six hours; the lab's m-watch hung on it.
+    s.gave_up = [a](const View& v) -> std::string {
+      const MdArrayState& st = v.array(a);
+      if (st.assembled != Seen::kYes || st.sync) return "";  // not read, or a resync still runs
+      if (st.broken == Seen::kYes)
+        return a.name + " is broken (sysfs array_state): the rebuild cannot finish";
+      if (st.any_failed_slot())
+        return fmt::format("{} shows a failed member and no resync runs ({}): md gave the rebuild up", a.name,
+                           st.health);
+      return "";
+    };
   }
 
   bool array_running(const ArrayConfig& a) const {

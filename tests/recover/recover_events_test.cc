@@ -125,3 +125,33 @@ TEST(RecoverText, DrawsEachStepsLinesFromItsEvents) {
 
 }  // namespace
 }  // namespace stackdr
+
+namespace stackdr {
+namespace {
+
+// The resync wait stops when md has given the rebuild up (a member failed again, no resync
+// running) instead of sitting out its six hours: the lab's m-watch hung on it when both legs'
+// sessions were reset by the SCSI error handler mid-rebuild.
+TEST(ResyncWait, GivesUpWhenAMemberFailedAndNothingResyncs) {
+  Recovery rc;
+  rc.fault("session-logout");
+  std::vector<std::string> while_faulty;
+  Check gave_up;
+  RecoverOptions o = Recovery::drill_policy();
+  o.planned = [&](int, const Plan& p, const View& v) {
+    for (const auto& s : p.steps)
+      if (s.id.starts_with("md.wait:") && s.gave_up) {
+        gave_up = s.gave_up;
+        while_faulty.push_back(s.gave_up(v));  // planned while md still shows the failed member
+      }
+  };
+  RecoverOutcome out = rc.run(o);
+  ASSERT_EQ(out.exit, kRecovered) << out.message << "\n" << rc.out.str();
+  ASSERT_FALSE(while_faulty.empty()) << "the member's plan has a resync wait";
+  EXPECT_NE(while_faulty.front().find("failed member and no resync runs"), std::string::npos)
+      << while_faulty.front();
+  EXPECT_EQ(gave_up(take_view(rc.s.topology, rc.s.lookup())), "") << "in sync: nothing to give up";
+}
+
+}  // namespace
+}  // namespace stackdr
