@@ -118,35 +118,39 @@ std::string file_text(const std::filesystem::path& p) {
 
 }  // namespace
 
+// --lab with a practice stack in the state directory: that stack, as the tape left it.
+Result<bool> StackContext::open_practice(const ContextOptions& o, const std::filesystem::path& folder) {
+  if (!o.faults.empty())
+    return Error{fmt::format(
+        "{} holds a practice stack: inject into it with `stackdr lab inject FAULT --state-dir "
+        "{}` (--fault is for a "
+        "fresh simulated stack; give another --state-dir for one)",
+        folder.string(), hint_word(std::filesystem::absolute(folder.parent_path().parent_path()).string()))};
+  auto p = sim::PracticeStack::open(folder);
+  if (!p) return p.error();
+  if (!o.config.empty()) {
+    auto given = read_bounded_file(o.config, kTopologyMaxBytes);
+    if (!given) return Error{"--config " + given.error().message};
+    if (*given != file_text((*p)->topology_path()))
+      return Error{fmt::format(
+          "--config {} is not the topology the practice stack in {} was made from; leave --config out (it "
+          "uses its own copy), or make a new one: `stackdr lab reset --config {} --state-dir {}`",
+          o.config, folder.string(), hint_word(o.config),
+          hint_word(std::filesystem::absolute(folder.parent_path().parent_path()).string()))};
+  }
+  practice_ = std::move(*p);
+  topology_ = practice_->topology();
+  topology_text_ = file_text(practice_->topology_path());
+  sim_ = practice_->state();
+  for (const auto& h : topology_.hosts) hosts_[h.name] = practice_->host(h.name);
+  return true;
+}
+
 Result<std::unique_ptr<StackContext>> StackContext::open(const ContextOptions& o) {
   auto ctx = std::unique_ptr<StackContext>(new StackContext());
-  // --lab with a practice stack in the state directory: that stack, as the tape left it.
   auto folder = sim::PracticeStack::folder(state_dir_for(o.state_dir, true));
   if (o.lab && sim::PracticeStack::exists(folder)) {
-    if (!o.faults.empty())
-      return Error{
-          fmt::format("{} holds a practice stack: inject into it with `stackdr lab inject FAULT --state-dir "
-                      "{}` (--fault is for a "
-                      "fresh simulated stack; give another --state-dir for one)",
-                      folder.string(),
-                      hint_word(std::filesystem::absolute(folder.parent_path().parent_path()).string()))};
-    auto p = sim::PracticeStack::open(folder);
-    if (!p) return p.error();
-    if (!o.config.empty()) {
-      auto given = read_bounded_file(o.config, kTopologyMaxBytes);
-      if (!given) return Error{"--config " + given.error().message};
-      if (*given != file_text((*p)->topology_path()))
-        return Error{fmt::format(
-            "--config {} is not the topology the practice stack in {} was made from; leave --config out (it "
-            "uses its own copy), or make a new one: `stackdr lab reset --config {} --state-dir {}`",
-            o.config, folder.string(), hint_word(o.config),
-            hint_word(std::filesystem::absolute(folder.parent_path().parent_path()).string()))};
-    }
-    ctx->practice_ = std::move(*p);
-    ctx->topology_ = ctx->practice_->topology();
-    ctx->topology_text_ = file_text(ctx->practice_->topology_path());
-    ctx->sim_ = ctx->practice_->state();
-    for (const auto& h : ctx->topology_.hosts) ctx->hosts_[h.name] = ctx->practice_->host(h.name);
+    if (auto r = ctx->open_practice(o, folder); !r) return r.error();
     return ctx;
   }
   // --from: a bundle file is unpacked into a private folder first; a bundle brings its own

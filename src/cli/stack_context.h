@@ -4,6 +4,7 @@
 /// is one, else a fresh healthy stack with the --fault given), a captured bundle (--from DIR),
 /// or the real machines (LocalHost here, SshHost over OpenSSH for `transport: ssh`).
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -72,6 +73,7 @@ class StackContext : public Stack {
   std::shared_ptr<PrivateDir> unpacked_;                    // a --from archive's folder, removed at the end
   /// A Host for each topology host: here (local) or over OpenSSH.
   Result<bool> reach_hosts();
+  Result<bool> open_practice(const ContextOptions& o, const std::filesystem::path& folder);
   /// The folder of a --from bundle: itself, or a .tar.gz unpacked into a private folder.
   Result<std::string> open_bundle(const std::string& from);
 };

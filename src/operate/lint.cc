@@ -404,31 +404,10 @@ Step saveconfig_step(const std::string& host) {
   return st;
 }
 
-void check_lio(const Topology& t, const View& v, LintReport& out) {
+// The systemd unit that restores LIO at boot: the one the topology names, present and enabled.
+void check_target_unit(const Topology& t, const View& v, LintReport& out) {
   const StorageFacts& s = v.observation.storage;
   const std::string& host = t.storage.host;
-  if (!s.lio || !s.lio_saved) {
-    unread(out, "LIO's saved configuration on " + host);
-  } else if (auto diff = lio_config_differences(*s.lio, *s.lio_saved); !diff.empty()) {
-    // Saving a broken running configuration would make the breakage what a reboot restores.
-    bool lio_ok = std::none_of(v.graph.nodes().begin(), v.graph.nodes().end(), [](const Node& n) {
-      return (n.layer == Layer::kBackstore || n.layer == Layer::kLun || n.layer == Layer::kTargetService) &&
-             n.health != Health::kOk;
-    });
-    LintFinding f{
-        "lio.saveconfig",
-        LintSeverity::kWarning,
-        host,
-        "LIO configuration",
-        fmt::format("{} differs from configfs: {}", s.lio_saved_path, text::join(diff, "; ")),
-        "a reboot or `systemctl restart target` restores the saved configuration, not the running one",
-        lio_ok ? "targetcli saveconfig"
-               : "repair the LIO findings first (stackdr recover), then targetcli saveconfig: saving now "
-                 "would make the breakage what a reboot restores",
-        {}};
-    if (lio_ok) f.steps.push_back(saveconfig_step(host));
-    out.findings.push_back(std::move(f));
-  }
   if (t.storage.service.empty()) {
     // The topology says there is no systemd: LIO is restored by `targetctl restore`.
   } else if (!s.target_unit) {
@@ -484,6 +463,34 @@ void check_lio(const Topology& t, const View& v, LintReport& out) {
                             "systemctl enable " + unit,
                             {st}});
   }
+}
+
+void check_lio(const Topology& t, const View& v, LintReport& out) {
+  const StorageFacts& s = v.observation.storage;
+  const std::string& host = t.storage.host;
+  if (!s.lio || !s.lio_saved) {
+    unread(out, "LIO's saved configuration on " + host);
+  } else if (auto diff = lio_config_differences(*s.lio, *s.lio_saved); !diff.empty()) {
+    // Saving a broken running configuration would make the breakage what a reboot restores.
+    bool lio_ok = std::none_of(v.graph.nodes().begin(), v.graph.nodes().end(), [](const Node& n) {
+      return (n.layer == Layer::kBackstore || n.layer == Layer::kLun || n.layer == Layer::kTargetService) &&
+             n.health != Health::kOk;
+    });
+    LintFinding f{
+        "lio.saveconfig",
+        LintSeverity::kWarning,
+        host,
+        "LIO configuration",
+        fmt::format("{} differs from configfs: {}", s.lio_saved_path, text::join(diff, "; ")),
+        "a reboot or `systemctl restart target` restores the saved configuration, not the running one",
+        lio_ok ? "targetcli saveconfig"
+               : "repair the LIO findings first (stackdr recover), then targetcli saveconfig: saving now "
+                 "would make the breakage what a reboot restores",
+        {}};
+    if (lio_ok) f.steps.push_back(saveconfig_step(host));
+    out.findings.push_back(std::move(f));
+  }
+  check_target_unit(t, v, out);
 }
 
 void check_zfs(const Topology& t, const View& v, LintReport& out) {

@@ -165,11 +165,18 @@ std::string read_dmesg(Host* h, const LogRead& read, LogReview& r, Grouper& grou
   auto facts = parse_dmesg_raw(c.out);
   if (!facts) return facts.error().message;
   r.read.push_back(read.host + " kernel (dmesg: no journal)");
-  if (!facts->records.empty() && *boot + facts->records.front().since_boot > r.since)
-    r.notes.push_back(
-        fmt::format("{}: the kernel's ring buffer begins {:.0f} s after the review's start: older "
-                    "messages are gone from it",
-                    read.host, *boot + facts->records.front().since_boot - r.since));
+  // The ring buffer holds this boot at most, and may have rotated: what it no longer holds of
+  // the window is said (a journal would have kept it).
+  if (!facts->records.empty() && *boot + facts->records.front().since_boot > r.since) {
+    double first = facts->records.front().since_boot;
+    r.notes.push_back(first < 60
+                          ? fmt::format("{}: the kernel's messages are this boot's only (it booted {:.0f} s "
+                                        "after the review's start)",
+                                        read.host, *boot - r.since)
+                          : fmt::format("{}: the kernel's ring buffer has rotated: it begins {:.0f} s after "
+                                        "boot, and older messages are gone from it",
+                                        read.host, first));
+  }
   for (const auto& rec : facts->records) {
     double at = *boot + rec.since_boot;
     if (at >= r.since && at <= r.until) groups.add(read.host, "kernel", rec.priority, at, rec.message);
