@@ -328,7 +328,8 @@ lint_stall() {
 measure_watch() {
   topology "$(printf '  storage:\n    role: storage\n    address: 192.0.2.1\n    transport: ssh\n    user: root\n    identity: /root/.ssh/lab_client\n    ssh_options: [UserKnownHostsFile=/root/.ssh/lab_known_hosts, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]\n  kvm: {role: kvm, address: 127.0.0.1}\n')" >"$out/watch-kvm.yaml"
   local where fault t0 daemon mon zed= writer=
-  for where in inside outside; do
+  # LAB_WATCH_WHERE: where the daemon runs, "inside outside" by default.
+  for where in ${LAB_WATCH_WHERE:-inside outside}; do
     if [ $where = inside ]; then
       lab kvm watch_start /out/watch-kvm.yaml || { echo '{"measure":"watch","error":"the daemon did not start in the KVM machine"}' | tee -a "$RES"; continue; }
     else
