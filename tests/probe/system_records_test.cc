@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "probe/arcstats.h"
 #include "probe/dmesg_raw.h"
 #include "probe/journal_json.h"
@@ -68,6 +70,21 @@ TEST(Arcstats, TheCountersByNameAndTheTypedOnes) {
   EXPECT_EQ(a->get("memory_available_bytes"), 0u) << "a negative signed counter is kept as 0";
   EXPECT_EQ(a->get("arc_meta_max"), 18446744073709551615u);
   EXPECT_TRUE(a->warnings.empty());
+}
+
+// The lab's storage server (OpenZFS 2.1.11, zfs_arc_max 192 MiB), read by m-maintain.
+TEST(Arcstats, TheLabsRealArcstatsParseWhole) {
+  std::ifstream f(STACKDR_TESTS_DIR "/lab_captures/2026-12-06/arcstats.storage.txt");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(text.empty());
+  auto a = parse_arcstats(text, "arcstats.storage.txt");
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_TRUE(a->warnings.empty()) << a->warnings.front().text;
+  EXPECT_EQ(a->counters.size(), 123u);  // every row of the kstat (its header says 123)
+  EXPECT_EQ(a->ceiling(), 201326592u);
+  EXPECT_EQ(a->hits(), 21745u);
+  EXPECT_EQ(a->misses(), 3u);
+  EXPECT_EQ(a->size(), 203749216u);
 }
 
 TEST(Arcstats, OtherInputIsAnErrorOrAWarning) {
