@@ -11,7 +11,10 @@ namespace stackdr {
 
 class RecoverText : public RecoverEvents {
  public:
-  explicit RecoverText(std::ostream& out) : out_(out) {}
+  /// `out` is made unit-buffered: a recovery written to a file (`stackdr recover >log`, the lab)
+  /// is there line by line while it runs, not when it ends — in the lab a hung wait left its
+  /// log empty for 15 minutes.
+  explicit RecoverText(std::ostream& out) : out_(out) { out_.setf(std::ios::unitbuf); }
   void incident(int id, IncidentStart how, const std::string& summary) override;
   void plan_made(int round, const Plan& plan, const std::vector<std::string>& commands, bool task) override;
   void finishing_interrupted() override;
