@@ -6,12 +6,9 @@
 
 #include "operate/maintain.h"
 #include "operate/maintenance_records.h"
+#include "recover/executor.h"
 
 namespace stackdr {
-
-namespace {
-constexpr int kNeedsOperatorExit = 2;  // as `stackdr recover`'s: an operator should look
-}  // namespace
 
 void journal_task_done(const LightTaskContext& c, const std::string& task, const std::string& subject,
                        const std::string& summary, bool ok, const std::string& outcome) {
@@ -42,7 +39,7 @@ int run_log_review(const LightTaskContext& c, std::ostream& log) {
   bool ok = r.unread.empty() && static_cast<bool>(kept);
   journal_task_done(c, "log-review", "the stack's journals", "review the logs", ok, outcome);
   if (!kept) log << "stackdr: " << kept.error().message << "\n";
-  return ok ? 0 : kNeedsOperatorExit;
+  return ok ? 0 : kNeedsOperator;
 }
 
 int run_arc_sample(const LightTaskContext& c, std::ostream& log) {
@@ -51,7 +48,7 @@ int run_arc_sample(const LightTaskContext& c, std::ostream& log) {
     journal_task_done(c, "arc", "the ARC of " + c.topology.storage.host, "sample the ARC", false,
                       s.error().message);
     log << "stackdr: " << s.error().message << "\n";
-    return kNeedsOperatorExit;
+    return kNeedsOperator;
   }
   std::vector<ArcSample> before = arc_samples(c.state_dir);
   std::optional<ArcSample> last = before.empty() ? std::nullopt : std::optional<ArcSample>(before.back());
@@ -67,7 +64,7 @@ int run_arc_sample(const LightTaskContext& c, std::ostream& log) {
   journal_task_done(c, "arc", "the ARC of " + c.topology.storage.host, "sample the ARC",
                     static_cast<bool>(kept), outcome);
   log << outcome << "\n";
-  return kept ? 0 : kNeedsOperatorExit;
+  return kept ? 0 : kNeedsOperator;
 }
 
 }  // namespace stackdr

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "probe/journal_json.h"
 #include "sim/renderers.h"
 #include "util/json_text.h"
 #include "util/text.h"
@@ -15,10 +16,9 @@ namespace {
 // -p's value: a level name or number, or a range "FROM..TO"; the most severe level shown is 0,
 // the least severe `to`.
 std::optional<int> priority_limit(std::string_view p) {
-  static const char* names[] = {"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"};
   if (auto dots = p.find(".."); dots != std::string_view::npos) p = p.substr(dots + 2);
   for (int i = 0; i < 8; ++i)
-    if (p == names[i] || p == std::to_string(i)) return i;
+    if (p == priority_name(i) || p == std::to_string(i)) return i;
   return std::nullopt;
 }
 
