@@ -295,16 +295,29 @@ void Executor::announce_plan(int round, const Plan& p, const View& v) {
   events_.plan_made(round, p, commands, o_.task.has_value());
 }
 
-bool Executor::wait_for(const Step& s, View& view, int timeout_s) {
+Executor::WaitEnd Executor::wait_for(const Step& s, View& view, int timeout_s, bool stoppable) {
+  // What gave up must still say so this long after it first did: md shows a re-added member
+  // as neither failed nor rebuilding for a moment before its recovery starts.
+  constexpr double kGaveUpGrace = 30;
   double start = clock_.now();
+  std::optional<double> gave_up_since;
   std::map<std::string, std::pair<double, double>> last;  // what → (time, percent), for an ETA
   int interval = clock_.poll_interval();
+  auto stop = [&] { return stoppable && o_.stop_requested && o_.stop_requested(); };
   while (true) {
     std::string why = s.done(view);
-    if (why.empty()) return true;
-    if (s.gave_up && !s.gave_up(view).empty()) return false;
-    if (clock_.now() - start >= timeout_s) return false;
-    clock_.sleep(interval);
+    if (why.empty()) return WaitEnd::kHolds;
+    if (s.gave_up && !s.gave_up(view).empty()) {
+      if (!gave_up_since) gave_up_since = clock_.now();
+      if (clock_.now() - *gave_up_since >= kGaveUpGrace) return WaitEnd::kGaveUp;
+    } else {
+      gave_up_since.reset();
+    }
+    if (clock_.now() - start >= timeout_s) return WaitEnd::kTimedOut;
+    // Slept in short pieces so that a signal ends a six-hour wait within one of them.
+    for (int slept = 0; slept < interval && !stop(); slept += clock_.poll_interval())
+      clock_.sleep(std::min(clock_.poll_interval(), interval - slept));
+    if (stop()) return WaitEnd::kStopped;
     // Look often at first (most steps take seconds), then less: a six-hour rebuild needs no
     // full sweep every two seconds.
     interval = std::min(interval * 3 / 2 + 1, 15 * clock_.poll_interval());
@@ -478,17 +491,34 @@ bool Executor::run_wait(const StepEvent& e, StepRun& run, View& view) {
   const Step& s = *e.step;
   events_.step_started(e);
   event(EventKind::kStepStarted, e.plan, &s, "", std::nullopt, "", "waiting until " + s.done_when);
-  bool ok = wait_for(s, view, s.settle_s);
-  std::string seen = ok ? s.done_when : s.done(view);
-  event(ok ? EventKind::kStepFinished : EventKind::kStepUnverified, e.plan, &s, "",
-        ok ? std::optional<int>(0) : std::nullopt, "", seen);
-  step_ended(e, run, ended_as(ok ? StepResult::kWaited : StepResult::kTimedOut, seen));
-  if (ok) return true;
-  finish(kNeedsOperator, EventKind::kEscalated,
-         s.settle_s == 0 && !s.predict.empty()
-             ? "needs an operator: " + s.predict
-             : fmt::format("needs an operator: {} did not happen within {} s ({})", s.done_when, s.settle_s,
-                           s.done(view)));
+  WaitEnd end = wait_for(s, view, s.settle_s, true);
+  if (end == WaitEnd::kHolds) {
+    event(EventKind::kStepFinished, e.plan, &s, "", 0, "", s.done_when);
+    step_ended(e, run, ended_as(StepResult::kWaited, s.done_when));
+    return true;
+  }
+  std::string seen = end == WaitEnd::kGaveUp ? s.gave_up(view) : s.done(view);
+  event(EventKind::kStepUnverified, e.plan, &s, "", std::nullopt, "", seen);
+  switch (end) {
+    case WaitEnd::kStopped:
+      step_ended(e, run, ended_as(StepResult::kStopped, seen));
+      finish(kStopped, EventKind::kStopped,
+             fmt::format("stopped by a signal while waiting until {} ({}); the wait changed nothing: `{}` "
+                         "continues",
+                         s.done_when, seen, o_.plan.hints.resume()));
+      break;
+    case WaitEnd::kGaveUp:
+      step_ended(e, run, ended_as(StepResult::kGaveUp, seen));
+      finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + seen);
+      break;
+    default:
+      step_ended(e, run, ended_as(StepResult::kTimedOut, seen));
+      finish(kNeedsOperator, EventKind::kEscalated,
+             s.settle_s == 0 && !s.predict.empty()
+                 ? "needs an operator: " + s.predict
+                 : fmt::format("needs an operator: {} did not happen within {} s ({})", s.done_when,
+                               s.settle_s, seen));
+  }
   return false;
 }
 
@@ -584,7 +614,8 @@ bool Executor::verify(const StepEvent& e, StepRun& run, const Argv& argv, const 
     step_ended(e, run, end);
     return true;
   }
-  bool verified = s.done ? (s.done(view).empty() || wait_for(s, view, s.settle_s)) : r.ok();
+  bool verified =
+      s.done ? (s.done(view).empty() || wait_for(s, view, s.settle_s) == WaitEnd::kHolds) : r.ok();
   if (verified) {
     event(EventKind::kStepVerified, e.plan, &s, cmd, std::nullopt, "", s.done_when);
     end.result = StepResult::kOk;

@@ -151,7 +151,12 @@ class Executor {
   /// run it again; false when nothing shows whether it ran and it is not harmless twice (then
   /// the incident waits for an operator).
   bool run_again(const StepEvent& e, StepRun& run);
-  bool wait_for(const Step& s, View& view, int timeout_s);
+  /// How a wait for a step's check ended.
+  enum class WaitEnd { kHolds, kGaveUp, kTimedOut, kStopped };
+  /// Looks again until `s.done` holds, `s.gave_up` says it cannot (for kGaveUpGrace seconds
+  /// on end: a look taken as md starts a rebuild may see neither), `timeout_s` passed, or —
+  /// with `stoppable`, for waits that change nothing — a signal asked to stop.
+  WaitEnd wait_for(const Step& s, View& view, int timeout_s, bool stoppable = false);
   /// Records how a step ended: in the outcome and to events_.
   void step_ended(const StepEvent& e, StepRun& run, StepEnd end);
   Result<Argv> resolve(const Argv& argv, const View& v) const;

@@ -581,8 +581,11 @@ class Planner {
       if (st.broken == Seen::kYes)
         return a.name + " is broken (sysfs array_state): the rebuild cannot finish";
       if (st.any_failed_slot())
-        return fmt::format("{} shows a failed member and no resync runs ({}): md gave the rebuild up", a.name,
-                           st.health);
+        return fmt::format("{} shows a failed member and no resync runs ([{}]): md gave the rebuild up",
+                           a.name, st.health);
+      if (st.health.find('_') != std::string::npos)
+        return fmt::format("{} is degraded ([{}]) and no rebuild runs: nothing brings it back in sync",
+                           a.name, st.health);
       return "";
     };
   }

@@ -14,6 +14,10 @@ const char* step_result_name(StepResult r) {
       return "waited";
     case StepResult::kTimedOut:
       return "timed-out";
+    case StepResult::kGaveUp:
+      return "gave-up";
+    case StepResult::kStopped:
+      return "stopped";
     case StepResult::kUnresolved:
       return "unresolved";
     case StepResult::kRefused:

@@ -29,6 +29,8 @@ enum class StepResult {
   kDoneEarlier,       // the interrupted run finished it (journal); not run again
   kWaited,            // a wait whose condition came
   kTimedOut,          // a wait whose condition did not come in time
+  kGaveUp,            // a wait ended early: what it waited for can no longer come (md gave a rebuild up)
+  kStopped,           // a wait ended by a signal; it changed nothing, and --resume waits again
   kUnresolved,        // its {disk:…}/{sid:…} no longer names anything: the stack moved
   kRefused,           // an interlock, a partial view, or an unrecorded interrupted run refused it
   kDeclined,          // the operator said no (or nobody was there to ask)

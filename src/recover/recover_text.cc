@@ -89,6 +89,8 @@ void RecoverText::step_finished(const StepEvent& e, const StepEnd& end) {
       return;
     case StepResult::kWaited:
     case StepResult::kTimedOut:
+    case StepResult::kGaveUp:
+    case StepResult::kStopped:
     case StepResult::kUnresolved:
     case StepResult::kDeclined:
       return;  // the wait's end, and why a plan stopped, are the outcome's to say

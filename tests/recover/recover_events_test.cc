@@ -153,5 +153,60 @@ TEST(ResyncWait, GivesUpWhenAMemberFailedAndNothingResyncs) {
   EXPECT_EQ(gave_up(take_view(rc.s.topology, rc.s.lookup())), "") << "in sync: nothing to give up";
 }
 
+// The member leaves again as the wait starts, removed rather than failed (as when its session
+// went and the SCSI layer deleted the disk): md shows [U_] with nothing to rebuild. The wait
+// says so after its grace, not after six hours.
+TEST(ResyncWait, GivesUpWhenTheArrayIsDegradedAndNothingRebuilds) {
+  Recovery rc;
+  rc.fault("session-logout");
+  Recorder rec;
+  RecoverOptions o = Recovery::drill_policy();
+  double wait_started = 0;
+  o.boundary = [&](const std::string& at) {
+    if (!at.starts_with("before:md.wait:")) return;
+    wait_started = rc.clock.now();
+    sim::Array& a = rc.s.state->arrays.front();
+    a.resync.reset();
+    for (auto& m : a.members)
+      if (!m.in_sync) m.in_array = false;  // the member being rebuilt, gone from the array
+  };
+  RecoverOutcome out = rc.run(o, rec);
+  ASSERT_GT(wait_started, 0) << "the plan had a resync wait";
+  EXPECT_EQ(out.exit, kNeedsOperator) << out.message;
+  EXPECT_NE(out.message.find("is degraded ([U_]) and no rebuild runs"), std::string::npos) << out.message;
+  ASSERT_FALSE(rec.ends.empty());
+  EXPECT_EQ(rec.ends.back().result, StepResult::kGaveUp);
+  double waited = rc.clock.now() - wait_started;
+  EXPECT_GE(waited, 30) << "a look as md starts a rebuild is not taken as giving up";
+  EXPECT_LT(waited, 300) << "not the six hours the wait allows a rebuild";
+}
+
+// A signal during a wait ends it at the next piece of sleep: the wait changed nothing, the
+// step is "stopped", the run exits as stopped, and running again finishes the recovery.
+TEST(ResyncWait, ASignalEndsTheWaitAndTheNextRunFinishes) {
+  Recovery rc;
+  rc.fault("session-logout");
+  Recorder rec;
+  RecoverOptions o = Recovery::drill_policy();
+  bool signalled = false;
+  double wait_started = 0;
+  o.boundary = [&](const std::string& at) {
+    if (at.starts_with("before:md.wait:")) signalled = true, wait_started = rc.clock.now();
+  };
+  o.stop_requested = [&] { return signalled; };
+  RecoverOutcome out = rc.run(o, rec);
+  ASSERT_TRUE(signalled) << "the plan had a resync wait";
+  EXPECT_EQ(out.exit, kStopped) << out.message;
+  EXPECT_NE(out.message.find("stopped by a signal while waiting until md1 is in sync"), std::string::npos)
+      << out.message;
+  ASSERT_FALSE(rec.ends.empty());
+  EXPECT_EQ(rec.ends.back().result, StepResult::kStopped);
+  EXPECT_LE(rc.clock.now() - wait_started, rc.clock.poll_interval()) << "within one piece of sleep";
+  RecoverOutcome again = rc.run(Recovery::drill_policy());
+  EXPECT_EQ(again.exit, kRecovered) << again.message << "\n" << rc.out.str();
+  EXPECT_EQ(again.incident, out.incident) << "the same incident, continued";
+  EXPECT_TRUE(rc.healthy());
+}
+
 }  // namespace
 }  // namespace stackdr
