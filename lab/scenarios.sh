@@ -72,7 +72,11 @@ recover_and_verify() {  # NAME SCENARIO FAULT DETECTED T0_FAULT
   local t0; t0=$(now)
   # --allow-data-loss: a full rebuild (Scenario 4) overwrites a member's copy, a destructive step
   # that runs only when the operator allows it (after the read-only check of the kept copy).
-  "$SD" recover --config "$CFG" --yes --allow-data-loss --state-dir "$out/state" >"$out/recover.$n.txt" 2>&1
+  # A recovery that does not end in LAB_RECOVER_TIMEOUT s (default 900; the longest seen here
+  # took 209 s) is stopped the way an operator would (SIGTERM: stackdr stops after the running
+  # step, or at once in a wait) and counted as failed, so one hang does not eat the whole run.
+  timeout -k 60 "${LAB_RECOVER_TIMEOUT:-900}" \
+    "$SD" recover --config "$CFG" --yes --allow-data-loss --state-dir "$out/state" >"$out/recover.$n.txt" 2>&1
   local rc=$?
   local rec_s; rec_s=$(since "$t0")
   [ ${#BG[@]} -gt 0 ] && wait "${BG[@]}"  # the scenario's writer and link restore
@@ -378,7 +382,8 @@ measure_watch() {
       printf '{"measure":"watch","daemon":"%s","fault":"%s","zfs":"%s","daemon_alert_s":%s,"mdadm_monitor_s":%s,"zed_s":%s,"daemon_interval_s":60}\n' \
         "$where" "$fault" "$ZFS_VERSION" "$daemon" "$mon" "${zed:-null}" | tee -a "$RES"
       zed=
-      "$SD" recover --config "$CFG" --yes --state-dir "$out/state" >"$out/recover.m-watch-$where-$fault.txt" 2>&1
+      timeout -k 60 "${LAB_RECOVER_TIMEOUT:-900}" \
+        "$SD" recover --config "$CFG" --yes --state-dir "$out/state" >"$out/recover.m-watch-$where-$fault.txt" 2>&1
       rm -rf "$out/state"/*
     done
     if [ $where = inside ]; then
@@ -432,7 +437,8 @@ vm_recover_and_verify() {  # NAME SCENARIO FAULT DETECTED
   local t0 rc rec_s running attached intact moves state
   capture "$1.fault"
   t0=$(now)
-  "$SD" recover --config "$CFG_VM" --yes --state-dir "$out/state" >"$out/recover.$1.txt" 2>&1
+  timeout -k 60 "${LAB_RECOVER_TIMEOUT:-900}" \
+    "$SD" recover --config "$CFG_VM" --yes --state-dir "$out/state" >"$out/recover.$1.txt" 2>&1
   rc=$? rec_s=$(since "$t0")
   [ ${#BG[@]} -gt 0 ] && wait "${BG[@]}"
   BG=()
