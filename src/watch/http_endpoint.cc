@@ -1,9 +1,14 @@
 #include "watch/http_endpoint.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 #include "util/text.h"
 
@@ -35,7 +40,85 @@ bool same_secret(std::string_view a, std::string_view b) {
   return diff == 0 && !b.empty();
 }
 
+// A request's body is read and dropped (no endpoint takes one); more than this closes it.
+constexpr uintptr_t kBodyBytes = 64 * 1024;
+
+std::string value_of(MHD_Connection* c, MHD_ValueKind kind, const char* key) {
+  const char* v = MHD_lookup_connection_value(c, kind, key);
+  return v ? v : "";
+}
+
+// libmicrohttpd calls this once when the headers are in, then once per piece of a body, then
+// once more with none left. `*state` counts the body's bytes (plus one, so it is never null
+// once the request began).
+MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char* method, const char*,
+                      const char*, size_t* upload_size, void** state) {
+  auto* self = static_cast<const HttpEndpoint*>(cls);
+  auto seen = reinterpret_cast<uintptr_t>(*state);
+  if (seen == 0) {
+    *state = reinterpret_cast<void*>(uintptr_t{1});
+    if (value_of(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH).empty() &&
+        value_of(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING).empty())
+      seen = 1;  // no body comes: answer now
+    else
+      return MHD_YES;
+  } else if (*upload_size > 0) {
+    seen += *upload_size;
+    *upload_size = 0;
+    *state = reinterpret_cast<void*>(seen);
+    return seen > kBodyBytes + 1 ? MHD_NO : MHD_YES;
+  }
+  HttpEndpoint::Reply r =
+      self->answer(method, url, value_of(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+                   value_of(c, MHD_GET_ARGUMENT_KIND, "name"));
+  MHD_Response* res =
+      MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
+  if (!res) return MHD_NO;
+  MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, r.type.c_str());
+  MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+  if (r.status == MHD_HTTP_UNAUTHORIZED)
+    MHD_add_response_header(res, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"stackdr\"");
+  if (r.status == MHD_HTTP_METHOD_NOT_ALLOWED)
+    MHD_add_response_header(res, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST");
+  MHD_Result ok = MHD_queue_response(c, static_cast<unsigned>(r.status), res);
+  MHD_destroy_response(res);
+  return ok;
+}
+
+// Enough descriptors for every connection the endpoint holds (systemd's default soft limit is
+// 1,024), within the hard limit.
+void raise_descriptor_limit(rlim_t want) {
+  rlimit l{};
+  if (getrlimit(RLIMIT_NOFILE, &l) != 0 || l.rlim_cur >= want) return;
+  l.rlim_cur = l.rlim_max == RLIM_INFINITY ? want : std::min(want, l.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &l);
+}
+
 }  // namespace
+
+HttpEndpoint::Reply HttpEndpoint::answer(const std::string& method, const std::string& path,
+                                         const std::string& authorization, const std::string& fault) const {
+  if (!token_.empty() &&
+      !(text::starts_with(authorization, "Bearer ") && same_secret(authorization.substr(7), token_)))
+    return {401, "401: this endpoint needs Authorization: Bearer TOKEN (the token in --token-file)\n"};
+  bool get = method == "GET" || method == "HEAD";
+  if (path == "/metrics" || path == "/status" || path == "/healthz") {
+    if (!get) return {405, "405: " + path + " answers GET and HEAD\n"};
+    return path == "/metrics"  ? handlers_.metrics()
+           : path == "/status" ? handlers_.status()
+                               : handlers_.health();
+  }
+  if (path == "/lab/faults") {
+    if (method != "POST") return {405, "405: POST /lab/faults?name=FAULT\n"};
+    if (!handlers_.lab_fault)
+      return {404, "not the simulated stack: faults are injected only with `stackdr watch --lab`\n"};
+    if (fault.empty()) return {400, "POST /lab/faults?name=FAULT (see `stackdr lab faults`)\n"};
+    return handlers_.lab_fault(fault);
+  }
+  if (!get && method != "POST") return {405, "405: this endpoint answers GET, HEAD and POST\n"};
+  return {404, "404: not here; the endpoints are /metrics, /status and /healthz\n"};
+}
 
 Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const std::string& listen, Handlers handlers,
                                                           std::string token) {
@@ -43,69 +126,39 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const std::string& lis
   int port = 0;
   if (!split_listen(listen, addr, port))
     return Error{fmt::format("--listen {}: expected ADDRESS:PORT, such as 127.0.0.1:9470", listen)};
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(addr.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || !found)
+    return Error{fmt::format("--listen {}: {} is not an address of this machine", listen, addr)};
+  sockaddr_storage where{};
+  std::memcpy(&where, found->ai_addr, std::min<size_t>(found->ai_addrlen, sizeof where));
+  bool v6 = found->ai_family == AF_INET6;
+  freeaddrinfo(found);
   std::unique_ptr<HttpEndpoint> e(new HttpEndpoint());
   e->handlers_ = std::move(handlers);
-  e->server_ = std::make_unique<httplib::Server>();
-  // Scrapes and health checks are few and short: two worker threads, not one per core.
-  e->server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
-  HttpEndpoint* self = e.get();
-  if (!token.empty())
-    e->server_->set_pre_routing_handler([token](const httplib::Request& req, httplib::Response& res) {
-      std::string got = req.get_header_value("Authorization");
-      if (text::starts_with(got, "Bearer ") && same_secret(got.substr(7), token))
-        return httplib::Server::HandlerResponse::Unhandled;
-      res.status = 401;
-      res.set_header("WWW-Authenticate", "Bearer realm=\"stackdr\"");
-      res.set_content("401: this endpoint needs Authorization: Bearer TOKEN (the token in --token-file)\n",
-                      "text/plain; charset=utf-8");
-      return httplib::Server::HandlerResponse::Handled;
-    });
-  // cpp-httplib 0.11 (Debian bookworm) answers a POST without Content-Length with 400 before
-  // any handler runs (fixed upstream later): at least the answer says what to send.
-  e->server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.status == 400 && res.body.empty())
-      res.set_content(
-          "400: the request could not be read. A POST needs a Content-Length header, even 0 "
-          "(curl -X POST -d '' URL)\n",
-          "text/plain; charset=utf-8");
-  });
-  auto answer = [](httplib::Response& res, const Reply& r) {
-    res.status = r.status;
-    res.set_content(r.body, r.type.c_str());
-  };
-  e->server_->Get("/metrics", [self, answer](const httplib::Request&, httplib::Response& res) {
-    answer(res, self->handlers_.metrics());
-  });
-  e->server_->Get("/status", [self, answer](const httplib::Request&, httplib::Response& res) {
-    answer(res, self->handlers_.status());
-  });
-  e->server_->Get("/healthz", [self, answer](const httplib::Request&, httplib::Response& res) {
-    answer(res, self->handlers_.health());
-  });
-  e->server_->Post("/lab/faults", [self, answer](const httplib::Request& req, httplib::Response& res) {
-    if (!self->handlers_.lab_fault) {
-      answer(res, {404, "not the simulated stack: faults are injected only with `stackdr watch --lab`\n"});
-      return;
-    }
-    if (!req.has_param("name")) {
-      answer(res, {400, "POST /lab/faults?name=FAULT (see `stackdr lab faults`)\n"});
-      return;
-    }
-    answer(res, self->handlers_.lab_fault(req.get_param_value("name")));
-  });
-  bool bound =
-      port == 0 ? (port = e->server_->bind_to_any_port(addr)) > 0 : e->server_->bind_to_port(addr, port);
-  if (!bound)
+  e->token_ = std::move(token);
+  raise_descriptor_limit(kConnections + 256);
+  // Two event threads: a handler that waits (the lab's fault injection takes the stack's lock)
+  // holds only the connections of its thread.
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0);
+  e->daemon_ = MHD_start_daemon(
+      flags, static_cast<uint16_t>(port), nullptr, nullptr, &on_request, e.get(), MHD_OPTION_SOCK_ADDR,
+      reinterpret_cast<sockaddr*>(&where), MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_LIMIT,
+      kConnections, MHD_OPTION_CONNECTION_TIMEOUT, kIdleSeconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      kHeaderBytes, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+  if (!e->daemon_)
     return Error{
         fmt::format("--listen {}: cannot listen there (in use, or not an address of this machine)", listen)};
-  e->port_ = port;
-  e->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(e->daemon_, MHD_DAEMON_INFO_BIND_PORT);
+  e->port_ = info ? info->port : port;
   return e;
 }
 
 HttpEndpoint::~HttpEndpoint() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (daemon_) MHD_stop_daemon(daemon_);
 }
 
 }  // namespace stackdr

@@ -1,21 +1,25 @@
 #pragma once
-/// HttpEndpoint: the daemon's HTTP listener (cpp-httplib), on its own threads. GET /metrics
+/// HttpEndpoint: the daemon's HTTP listener (GNU libmicrohttpd), on its own threads. GET /metrics
 /// (Prometheus text format), GET /status (the last sweep as `status --json` prints it),
 /// GET /healthz (200 while sweeps keep coming, 503 when they stopped), and — only on the
 /// simulated stack — POST /lab/faults?name=FAULT, which injects a fault so the whole loop can be
-/// driven from outside without root. Anything else is 404.
+/// driven from outside without root. Anything else is 404; a method other than GET, HEAD and
+/// that POST is 405.
+///
+/// Why libmicrohttpd: connections wait in epoll, not in threads. cpp-httplib gave each
+/// connection a worker until it ended, so 20 clients sending a header line every 2 s held both
+/// workers and every scrape timed out while they stayed. Here a held connection costs a file
+/// descriptor and its buffer (headers are capped at kHeaderBytes: more is 431), an idle one is
+/// closed after kIdleSeconds, and requests are answered by two event threads.
 
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "util/result.h"
 
-namespace httplib {
-class Server;
-}
+struct MHD_Daemon;
 
 namespace stackdr {
 
@@ -39,11 +43,22 @@ class HttpEndpoint {
   HttpEndpoint& operator=(const HttpEndpoint&) = delete;
   int port() const { return port_; }
 
+  /// What one connection may hold for its request line and headers.
+  static constexpr size_t kHeaderBytes = 16 * 1024;
+  /// A connection that sends nothing for this long is closed.
+  static constexpr unsigned kIdleSeconds = 10;
+  /// Connections held at once (the descriptor limit is raised to fit at start).
+  static constexpr unsigned kConnections = 4096;
+
+  /// Routes one request (public for libmicrohttpd's C callback, which has no other way in).
+  Reply answer(const std::string& method, const std::string& path, const std::string& authorization,
+               const std::string& fault) const;
+
  private:
   HttpEndpoint() = default;
-  std::unique_ptr<httplib::Server> server_;
+  MHD_Daemon* daemon_ = nullptr;
   Handlers handlers_;
-  std::thread thread_;
+  std::string token_;
   int port_ = 0;
 };
 
