@@ -98,6 +98,9 @@ recover_and_verify() {  # NAME SCENARIO FAULT DETECTED T0_FAULT
   local ok=false
   [ "$pool_health" = ONLINE ] && [ $rc = 0 ] && [ "$uu" = true ] && [ "$sessions" = 2 ] && [ "$intact" = true ] && [ "$rw" = true ] && ok=true
   local same=false; [ "$b_fault" = true ] && [ "$b_rec" = true ] && same=true
+  # A failed scenario shows its recovery's last lines where CI's log keeps them (the files in
+  # $out are gone with the machine).
+  [ $ok = true ] || tail -n 40 "$out/recover.$n.txt" | sed "s/^/  recover.$n| /"
   printf '{"scenario":%s,"fault":"%s","machines":2,"transport":"ssh","zfs":"%s","detected":%s,"detect_s":%s,"diagnosis":%s,"mdadm_monitor_s":%s,"recovered":%s,"recover_exit":%s,"recover_s":%s,"bytes_resynced":%s,"array_bytes":%s,"array_uu":%s,"sessions_logged_in":%s,"fs_rw":%s,"bad_block_entries":%s,"data_intact":%s,"pool":"%s","spare_in_pool":%s,"last_scrub_clean":%s,"bundles_match":%s}\n' \
     "$num" "$fault" "$ZFS_VERSION" "$detected" "$DETECT_S" "$DIAG" "$mon" "$ok" "$rc" "$rec_s" "$bytes" "$ARRAY_BYTES" \
     "$uu" "$sessions" "$rw" "$bbl" "$intact" "$pool_health" "$spare_used" "$scrub_clean" "$same" | tee -a "$RES"
