@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "cli/exit_codes.h"
-#include "cli/incident_report.h"
+#include "store/incident_report.h"
 #include "cli/operator_io.h"
 #include "cli/signals.h"
 #include "cli/text_report.h"

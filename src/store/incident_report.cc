@@ -1,4 +1,4 @@
-#include "cli/incident_report.h"
+#include "store/incident_report.h"
 
 #include <fmt/format.h>
 
