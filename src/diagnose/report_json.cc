@@ -24,6 +24,11 @@ nlohmann::json graph_json(const StackGraph& g) {
                      {"attrs", n.attrs}};
     j["cause"] = n.cause == Cause::kNone ? nlohmann::json() : nlohmann::json(cause_name(n.cause));
     j["evidence"] = evidence_json(n.evidence);
+    // A resync, resilver or scrub under way, as numbers (the dashboard draws its bar from them).
+    if (const auto& p = n.facts.progress) {
+      j["progress"] = {{"action", p->action}, {"percent", p->percent}};
+      if (p->finish_minutes) j["progress"]["finish_minutes"] = *p->finish_minutes;
+    }
     nodes.push_back(j);
   }
   return nodes;
