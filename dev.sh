@@ -18,7 +18,8 @@ cd "$(dirname "$0")"
 PACKAGES=(build-essential cmake ninja-build pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev
           libyaml-cpp-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
           openssh-client openssh-server procps libcpp-httplib-dev libmicrohttpd-dev libsystemd-dev prometheus systemd
-          dpkg-dev man-db debootstrap libmimalloc-dev libsimdjson-dev)
+          dpkg-dev man-db debootstrap libmimalloc-dev libsimdjson-dev
+          chromium python3-websocket fonts-dejavu-core)
 
 install_missing() {
   local missing=()

@@ -34,10 +34,12 @@
 #include "recover/executor.h"
 #include "recover/recover_text.h"
 #include "recover/status_json.h"
+#include "store/incident_report.h"
 #include "store/journal_file.h"
 #include "util/json_text.h"
 #include "util/text.h"
 #include "watch/alerts.h"
+#include "watch/dashboard.h"
 #include "watch/escalation.h"
 #include "watch/first_look.h"
 #include "watch/http_endpoint.h"
@@ -146,6 +148,11 @@ class Daemon {
   HttpEndpoint::Reply status();
   HttpEndpoint::Reply health();
   HttpEndpoint::Reply lab_fault(const std::string& name);
+  HttpEndpoint::Reply page(const std::string& part);
+  HttpEndpoint::Reply incident_page(int id, const std::string& what);
+  nlohmann::json status_document() const;  // view_mu_ held
+  /// Something the dashboard shows changed: its clients hear of it over /events.
+  void changed();
   std::string mode() const;
 
   DaemonOptions opt_;
@@ -193,7 +200,17 @@ class Daemon {
   std::map<std::pair<std::string, std::string>, long> events_;  // by (source, host): mdstat, kmsg, lab …
   std::map<std::string, long> recoveries_;                      // by outcome
   // The auto-recovery running now or last, as the step engine reports it (its own lock).
-  RecoveryStatus recovery_{[](const std::string& line) { log_line(line); }, [] { return wall_now(); }};
+  RecoveryStatus recovery_{[this](const std::string& line) {
+                             log_line(line);
+                             changed();
+                           },
+                           [] { return wall_now(); }};
+  // The dashboard: what it shows besides the view (copied at each publish), and where its
+  // clients are told of a change (set while the listener runs).
+  std::vector<IncidentRecord> incidents_seen_;  // newest first
+  std::optional<DashboardData::Alert> alert_seen_;
+  std::atomic<long> version_{0};
+  HttpEndpoint* http_ = nullptr;
   // Maintenance (topology `maintenance: daemon: on`): the schedule as of the last sweep, and
   // each task's last skip reason (logged when it changes, not every sweep).
   std::vector<ScheduleRow> schedule_;
@@ -692,6 +709,7 @@ void Daemon::sweep() {
     v = take_view(stack_->topology(), stack_->hosts());
     incidents(v);
     alerts(v, wall_now());
+    publish(v, secs);  // and the page and /status show what it left
   }
   maintain(v);
   unconfirmed_ = false;
@@ -719,7 +737,17 @@ void Daemon::publish(const View& v, double secs) {
     last_sweep_at_ = wall_now();
     last_sweep_s_ = secs;
     incidents_open_ = open;
+    incidents_seen_ = journal_->incidents();
+    std::reverse(incidents_seen_.begin(), incidents_seen_.end());
+    std::lock_guard<std::mutex> a(alert_mu_);
+    if (alert_)
+      alert_seen_ =
+          DashboardData::Alert{true, alert_->now.summary, alert_->status >= 2 ? "critical" : "warning",
+                               alert_->starts_at, alert_->incident};
+    else if (alert_seen_)
+      alert_seen_->firing = false;
   }
+  changed();
   sd_notifyf(0, "STATUS=%s: %zu finding(s), %d incident(s) open; last sweep %.2f s", word.c_str(), findings,
              open, secs);
 }
@@ -765,14 +793,56 @@ HttpEndpoint::Reply Daemon::metrics() {
   return {200, p.text(), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
-HttpEndpoint::Reply Daemon::status() {
-  std::lock_guard<std::mutex> l(view_mu_);
-  if (!view_) return {503, "no sweep yet\n"};
+nlohmann::json Daemon::status_document() const {
   nlohmann::json j = status_json(*view_, mode());
   j["sweep"] = {{"ms", std::round(last_sweep_s_ * 1000)}, {"at", last_sweep_at_}, {"count", sweeps_}};
   // The recovery running now, or the last one, step by step (watch/recovery_status.h).
   if (auto r = recovery_.json(); !r.is_null()) j["recovery"] = std::move(r);
-  return {200, json_text(j, 2) + "\n", "application/json"};
+  return j;
+}
+
+HttpEndpoint::Reply Daemon::status() {
+  std::lock_guard<std::mutex> l(view_mu_);
+  if (!view_) return {503, "no sweep yet\n"};
+  return {200, json_text(status_document(), 2) + "\n", "application/json"};
+}
+
+void Daemon::changed() {
+  long v = ++version_;
+  if (http_) http_->publish("update", std::to_string(v));
+}
+
+HttpEndpoint::Reply Daemon::page(const std::string& part) {
+  DashboardData d;
+  d.hints = opt_.hints;
+  d.now = wall_now();
+  d.version = version_;
+  {
+    std::lock_guard<std::mutex> l(view_mu_);
+    if (view_) d.status = status_document();
+    d.sweep_at = last_sweep_at_;
+    d.sweeps = sweeps_;
+    d.incidents = incidents_seen_;
+    d.alert = alert_seen_;
+    d.schedule = schedule_;
+  }
+  if (sender_) d.deliveries = sender_->counts();
+  const char* html = "text/html; charset=utf-8";
+  return {200, part == "main" ? dashboard_main(d) : dashboard_page(d), html};
+}
+
+// An incident's page or report, from the journal opened read-only for the request (the loop
+// keeps writing to it meanwhile: SQLite's WAL lets a reader see the last commit).
+HttpEndpoint::Reply Daemon::incident_page(int id, const std::string& what) {
+  auto j = Journal::open_readonly(dir_ + "/stackdr.db");
+  if (!j) return {503, "the journal could not be read: " + j.error().message + "\n"};
+  auto inc = (*j)->incident(id);
+  if (!inc) return {404, fmt::format("404: the journal holds no incident {}\n", id)};
+  auto events = (*j)->events(id);
+  if (what == "md") return {200, incident_report_markdown(*inc, events), "text/markdown; charset=utf-8"};
+  if (what == "json")
+    return {200, json_text(incident_report_json(*inc, events), 2) + "\n", "application/json"};
+  return {200, stackdr::incident_page(*inc, events, opt_.hints, wall_now()), "text/html; charset=utf-8"};
 }
 
 HttpEndpoint::Reply Daemon::health() {
@@ -835,6 +905,8 @@ Result<std::unique_ptr<HttpEndpoint>> Daemon::listen(const std::string& token) {
   h.metrics = [this] { return metrics(); };
   h.status = [this] { return status(); };
   h.health = [this] { return health(); };
+  h.page = [this](const std::string& part) { return page(part); };
+  h.incident = [this](int id, const std::string& what) { return incident_page(id, what); };
   if (stack_->simulated() && stack_->practice_folder().empty())
     h.lab_fault = [this](const std::string& f) { return lab_fault(f); };
   auto http = HttpEndpoint::start(o_.listen, h, token);
@@ -1088,6 +1160,7 @@ Result<bool> Daemon::run() {
   if (!token) return token.error();
   auto http = listen(*token);
   if (!http) return http.error();
+  http_ = http->get();
   open_event_sources();
   sweep();
   follow_remote_hosts();
@@ -1101,6 +1174,7 @@ Result<bool> Daemon::run() {
   if (src_.tape_watch >= 0) ::close(src_.tape_watch);
   sd_notify(0, "STOPPING=1");
   log_line("stopping (signal)");
+  http_ = nullptr;
   http->reset();
   followers_.clear();
   team_sender_.reset();

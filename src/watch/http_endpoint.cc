@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "util/text.h"
+#include "watch/dashboard.h"
 
 namespace stackdr {
 
@@ -53,7 +54,7 @@ std::string value_of(MHD_Connection* c, MHD_ValueKind kind, const char* key) {
 // once the request began).
 MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char* method, const char*,
                       const char*, size_t* upload_size, void** state) {
-  auto* self = static_cast<const HttpEndpoint*>(cls);
+  auto* self = static_cast<HttpEndpoint*>(cls);
   auto seen = reinterpret_cast<uintptr_t>(*state);
   if (seen == 0) {
     *state = reinterpret_cast<void*>(uintptr_t{1});
@@ -68,9 +69,20 @@ MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char*
     *state = reinterpret_cast<void*>(seen);
     return seen > kBodyBytes + 1 ? MHD_NO : MHD_YES;
   }
+  HttpEndpoint::Request req{method, url, value_of(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+                            value_of(c, MHD_GET_ARGUMENT_KIND, "name"),
+                            value_of(c, MHD_GET_ARGUMENT_KIND, "part")};
+  bool stream = req.path == "/events" && req.method == "GET" && self->authorized(req.authorization);
+  if (stream)
+    if (MHD_Response* events = self->events().open(c)) {
+      MHD_add_response_header(events, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+      MHD_add_response_header(events, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+      MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, events);
+      MHD_destroy_response(events);
+      return ok;
+    }
   HttpEndpoint::Reply r =
-      self->answer(method, url, value_of(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-                   value_of(c, MHD_GET_ARGUMENT_KIND, "name"));
+      stream ? HttpEndpoint::Reply{503, "503: too many event streams open\n"} : self->answer(req);
   MHD_Response* res =
       MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
   if (!res) return MHD_NO;
@@ -97,27 +109,56 @@ void raise_descriptor_limit(rlim_t want) {
 
 }  // namespace
 
-HttpEndpoint::Reply HttpEndpoint::answer(const std::string& method, const std::string& path,
-                                         const std::string& authorization, const std::string& fault) const {
-  if (!token_.empty() &&
-      !(text::starts_with(authorization, "Bearer ") && same_secret(authorization.substr(7), token_)))
+bool HttpEndpoint::authorized(const std::string& authorization) const {
+  return token_.empty() ||
+         (text::starts_with(authorization, "Bearer ") && same_secret(authorization.substr(7), token_));
+}
+
+void HttpEndpoint::publish(const std::string& event, const std::string& data) {
+  if (events_) events_->publish(event, data);
+}
+
+namespace {
+
+// "/incidents/12" → 12 and "html"; "/incidents/12/report.md" → 12 and "md"; else 0.
+int incident_path(const std::string& path, std::string& what) {
+  static const std::string prefix = "/incidents/";
+  if (!text::starts_with(path, prefix)) return 0;
+  std::string rest = path.substr(prefix.size());
+  size_t slash = rest.find('/');
+  std::string id = rest.substr(0, slash);
+  std::string tail = slash == std::string::npos ? "" : rest.substr(slash);
+  what = tail.empty() ? "html" : tail == "/report.md" ? "md" : tail == "/report.json" ? "json" : "";
+  auto n = text::to_int(id);
+  if (what.empty() || !n || *n <= 0 || *n >= 1000000000 || std::to_string(*n) != id) return 0;
+  return static_cast<int>(*n);
+}
+
+}  // namespace
+
+HttpEndpoint::Reply HttpEndpoint::answer(const Request& r) const {
+  if (!authorized(r.authorization))
     return {401, "401: this endpoint needs Authorization: Bearer TOKEN (the token in --token-file)\n"};
-  bool get = method == "GET" || method == "HEAD";
-  if (path == "/metrics" || path == "/status" || path == "/healthz") {
-    if (!get) return {405, "405: " + path + " answers GET and HEAD\n"};
-    return path == "/metrics"  ? handlers_.metrics()
-           : path == "/status" ? handlers_.status()
-                               : handlers_.health();
-  }
-  if (path == "/lab/faults") {
-    if (method != "POST") return {405, "405: POST /lab/faults?name=FAULT\n"};
+  bool get = r.method == "GET" || r.method == "HEAD";
+  if (r.path == "/lab/faults") {
+    if (r.method != "POST") return {405, "405: POST /lab/faults?name=FAULT\n"};
     if (!handlers_.lab_fault)
       return {404, "not the simulated stack: faults are injected only with `stackdr watch --lab`\n"};
-    if (fault.empty()) return {400, "POST /lab/faults?name=FAULT (see `stackdr lab faults`)\n"};
-    return handlers_.lab_fault(fault);
+    if (r.name.empty()) return {400, "POST /lab/faults?name=FAULT (see `stackdr lab faults`)\n"};
+    return handlers_.lab_fault(r.name);
   }
-  if (!get && method != "POST") return {405, "405: this endpoint answers GET, HEAD and POST\n"};
-  return {404, "404: not here; the endpoints are /metrics, /status and /healthz\n"};
+  if (!get) return {405, "405: " + r.path + " answers GET and HEAD\n"};
+  if (r.path == "/metrics") return handlers_.metrics();
+  if (r.path == "/status") return handlers_.status();
+  if (r.path == "/healthz") return handlers_.health();
+  if (r.path == "/assets/dashboard.css")
+    return {200, std::string(dashboard_css()), "text/css; charset=utf-8"};
+  if (r.path == "/assets/dashboard.js")
+    return {200, std::string(dashboard_js()), "text/javascript; charset=utf-8"};
+  if (r.path == "/" && handlers_.page) return handlers_.page(r.part);
+  std::string what;
+  if (int id = incident_path(r.path, what); id && handlers_.incident) return handlers_.incident(id, what);
+  return {404, "404: not here; the endpoints are /, /metrics, /status, /healthz and /events\n"};
 }
 
 Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const std::string& listen, Handlers handlers,
@@ -143,7 +184,8 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const std::string& lis
   raise_descriptor_limit(kConnections + 256);
   // Two event threads: a handler that waits (the lab's fault injection takes the stack's lock)
   // holds only the connections of its thread.
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0);
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
+  e->events_ = std::make_unique<EventStream>();
   e->daemon_ = MHD_start_daemon(
       flags, static_cast<uint16_t>(port), nullptr, nullptr, &on_request, e.get(), MHD_OPTION_SOCK_ADDR,
       reinterpret_cast<sockaddr*>(&where), MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_LIMIT,
@@ -158,6 +200,7 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const std::string& lis
 }
 
 HttpEndpoint::~HttpEndpoint() {
+  events_.reset();  // resumes and ends every stream: a suspended one would keep the stop waiting
   if (daemon_) MHD_stop_daemon(daemon_);
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 /// HttpEndpoint: the daemon's HTTP listener (GNU libmicrohttpd), on its own threads. GET /metrics
 /// (Prometheus text format), GET /status (the last sweep as `status --json` prints it),
-/// GET /healthz (200 while sweeps keep coming, 503 when they stopped), and — only on the
-/// simulated stack — POST /lab/faults?name=FAULT, which injects a fault so the whole loop can be
-/// driven from outside without root. Anything else is 404; a method other than GET, HEAD and
-/// that POST is 405.
+/// GET /healthz (200 while sweeps keep coming, 503 when they stopped), the dashboard (GET /,
+/// its /assets/, GET /incidents/N and its /report.md and /report.json; watch/dashboard.h), GET
+/// /events (Server-Sent Events that say when the dashboard changed; watch/event_stream.h), and —
+/// only on the simulated stack — POST /lab/faults?name=FAULT, which injects a fault so the whole
+/// loop can be driven from outside without root. Anything else is 404; a method other than GET,
+/// HEAD and that POST is 405.
 ///
 /// Why libmicrohttpd: connections wait in epoll, not in threads. cpp-httplib gave each
 /// connection a worker until it ended, so 20 clients sending a header line every 2 s held both
@@ -18,6 +20,7 @@
 #include <utility>
 
 #include "util/result.h"
+#include "watch/event_stream.h"
 
 struct MHD_Daemon;
 
@@ -33,6 +36,15 @@ class HttpEndpoint {
   struct Handlers {
     std::function<Reply()> metrics, status, health;
     std::function<Reply(const std::string& fault)> lab_fault;  // unset: not the simulated stack
+    /// The dashboard: the whole page, or (part "main") its <main> alone. Unset: 404.
+    std::function<Reply(const std::string& part)> page;
+    /// An incident's page ("html"), or its report ("md", "json").
+    std::function<Reply(int id, const std::string& what)> incident;
+  };
+  /// A request as the routes read it.
+  struct Request {
+    std::string method, path, authorization;
+    std::string name, part;  // the query's name= (POST /lab/faults) and part= (GET /)
   };
   /// Listens on `listen` ("ADDR:PORT"; port 0 picks a free one). Fails with what was wrong.
   /// With a `token`, every request must carry `Authorization: Bearer TOKEN` (else 401).
@@ -51,12 +63,17 @@ class HttpEndpoint {
   static constexpr unsigned kConnections = 4096;
 
   /// Routes one request (public for libmicrohttpd's C callback, which has no other way in).
-  Reply answer(const std::string& method, const std::string& path, const std::string& authorization,
-               const std::string& fault) const;
+  Reply answer(const Request& r) const;
+  /// True when the request may read: the token, when there is one, is the right one.
+  bool authorized(const std::string& authorization) const;
+  /// Tells every /events client that `event` happened.
+  void publish(const std::string& event, const std::string& data);
+  EventStream& events() { return *events_; }
 
  private:
   HttpEndpoint() = default;
   MHD_Daemon* daemon_ = nullptr;
+  std::unique_ptr<EventStream> events_;  // declared after daemon_: ended before it stops
   Handlers handlers_;
   std::string token_;
   int port_ = 0;

@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""The dashboard in a real browser (Debian's chromium, headless, driven over the DevTools
+protocol): `stackdr watch --lab` on loopback, the page loaded, a fault injected through the
+lab API, and the rendered DOM checked as it changes without a reload — the failed chain node,
+the finding, the incident and its steps, then all of it resolved — and again after a reload
+with JavaScript off. Screenshots of each view are written to docs/screenshots/ (the README
+shows them) and the figures (page weight, first paint, event-to-DOM latency) are printed.
+
+Usage: dashboard_test.py STACKDR_BINARY [SCREENSHOT_DIR]. Exit 0 when every check held.
+"""
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import websocket  # Debian: python3-websocket
+
+STACKDR = sys.argv[1]
+SHOTS = sys.argv[2] if len(sys.argv) > 2 else None
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def wait_for(pred, timeout, step=0.1):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return None
+
+
+class Browser:
+    """One headless Chromium and one page of it, over the DevTools protocol."""
+
+    def __init__(self, profile):
+        self.proc = subprocess.Popen(
+            ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-extensions", "--disable-background-networking", "--remote-debugging-port=0",
+             "--remote-allow-origins=*", f"--user-data-dir={profile}", "--window-size=1280,900", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file = os.path.join(profile, "DevToolsActivePort")
+        if not wait_for(lambda: os.path.exists(port_file) and open(port_file).read().strip(), 30):
+            raise RuntimeError("chromium did not open its DevTools port")
+        port = int(open(port_file).read().split()[0])
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
+        page = next(t for t in targets if t["type"] == "page")
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
+        self.next_id = 0
+        self.call("Page.enable")
+        self.call("Runtime.enable")
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            m = json.loads(self.ws.recv())
+            if m.get("id") == self.next_id:
+                if "error" in m:
+                    raise RuntimeError(f"{method}: {m['error']}")
+                return m.get("result", {})
+
+    def eval(self, expr):
+        r = self.call("Runtime.evaluate", expression=expr, returnByValue=True)
+        return r.get("result", {}).get("value")
+
+    def load(self, url):
+        self.call("Page.navigate", url=url)
+        wait_for(lambda: self.eval("document.readyState") == "complete", 30)
+
+    def screenshot(self, name, width=1280):
+        if not SHOTS:
+            return
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1,
+                  mobile=width < 700)
+        h = self.eval("Math.min(document.documentElement.scrollHeight, 4000)") or 900
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=int(h), deviceScaleFactor=1,
+                  mobile=width < 700)
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        with open(os.path.join(SHOTS, name), "wb") as f:
+            f.write(base64.b64decode(data))
+        self.call("Emulation.clearDeviceMetricsOverride")
+        print(f"     screenshot {name} ({width} px)", flush=True)
+
+    def close(self):
+        try:
+            self.ws.close()
+        finally:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="stackdr-browser-")
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+    daemon = subprocess.Popen(
+        [STACKDR, "watch", "--lab", "--state-dir", os.path.join(work, "state"), "--listen", "127.0.0.1:0",
+         "--interval", "2", "--resolve-after", "0", "--auto-recover", "safe"],
+        stdout=subprocess.PIPE, stderr=open(os.path.join(work, "daemon.log"), "w"), text=True)
+    port = None
+    for line in daemon.stdout:
+        if line.startswith("listening on port "):
+            port = int(line.split()[-1])
+            break
+    check(port is not None, "the daemon listens")
+    base = f"http://127.0.0.1:{port}"
+    browser = Browser(os.path.join(work, "profile"))
+    try:
+        t0 = time.time()
+        browser.load(base + "/")
+        paint = wait_for(lambda: browser.eval(
+            "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: 0}).startTime"), 5)
+        dom = browser.eval("(() => { const n = performance.getEntriesByType('navigation')[0];"
+                           " return n ? n.domContentLoadedEventEnd : -1; })()")
+        weight = sum(len(urllib.request.urlopen(base + p).read())
+                     for p in ["/", "/assets/dashboard.css", "/assets/dashboard.js"])
+        print(f"     page weight {weight} bytes (page, stylesheet, script); first contentful paint "
+              f"{paint or -1:.0f} ms; DOM ready {dom:.0f} ms; loaded in {time.time() - t0:.2f} s", flush=True)
+        check(browser.eval("document.querySelectorAll('tr.node').length") > 10, "the stack's chains are drawn")
+        check(browser.eval("document.querySelectorAll('tr.node[data-health=\"FAILED\"]').length") == 0,
+              "healthy: no failed node")
+        check(wait_for(lambda: browser.eval("document.querySelector('.live').textContent") == "live", 10)
+              is not None, "the page says it is live (its /events stream is open)")
+        browser.screenshot("dashboard-healthy.png")
+
+        # A fault, injected from outside; the page must show it without a reload.
+        marker = browser.eval("window.__same_page = Math.random()")
+        t_fault = time.time()
+        req = urllib.request.Request(base + "/lab/faults?name=session-logout", data=b"", method="POST")
+        check(urllib.request.urlopen(req).status == 202, "the fault is injected through the lab API")
+        seen = wait_for(lambda: browser.eval(
+            "document.querySelector('tr.node[data-health=\"FAILED\"][data-id^=\"session:\"]') !== null"), 30)
+        latency = time.time() - t_fault
+        check(seen is not None, "the failed session appears in its chain without a reload")
+        print(f"     fault to DOM: {latency:.2f} s (the daemon sweeps on the lab's event, then /events, "
+              f"then the page fetches its main)", flush=True)
+        check(wait_for(lambda: browser.eval(
+            "document.querySelector('#findings').textContent.includes('session-down')"), 30) is not None,
+              "the finding names its cause")
+        check(wait_for(lambda: browser.eval("document.querySelectorAll('tr.incident').length") > 0, 30)
+              is not None, "the incident is listed")
+        browser.screenshot("dashboard-fault.png")
+        check(wait_for(lambda: browser.eval(
+            "document.querySelectorAll('#recovery li.step').length") > 0, 60) is not None,
+              "the recovery's steps are shown")
+        browser.screenshot("dashboard-recovery.png")
+        check(wait_for(lambda: browser.eval(
+            "document.querySelectorAll('tr.node[data-health=\"FAILED\"], tr.node[data-health=\"DEGRADED\"]')"
+            ".length === 0 && document.querySelector('.top .badge').textContent === 'OK'"), 120) is not None,
+              "then every node is OK again")
+        check(wait_for(lambda: browser.eval(
+            "[...document.querySelectorAll('tr.incident')].some(r => r.dataset.state === 'resolved')"), 60)
+              is not None, "and the incident resolved")
+        check(browser.eval("window.__same_page") == marker, "all of it without a reload")
+        browser.screenshot("dashboard-resolved.png")
+        browser.screenshot("dashboard-phone.png", width=390)
+
+        # The incident's own page: its timeline and the report downloads.
+        browser.load(base + "/incidents/1")
+        check(browser.eval("document.querySelectorAll('table.timeline tbody tr').length") > 3,
+              "the incident's timeline lists its steps")
+        check(browser.eval("document.body.textContent.includes('iscsiadm')"), "with each step's command")
+        md = urllib.request.urlopen(base + "/incidents/1/report.md").read().decode()
+        check("Timeline" in md or "timeline" in md, "the Markdown report downloads")
+        rj = json.load(urllib.request.urlopen(base + "/incidents/1/report.json"))
+        check(isinstance(rj, dict) and rj, "the JSON report downloads")
+        browser.screenshot("incident.png")
+
+        # JavaScript off: the same page, rendered by the server, after a reload.
+        req = urllib.request.Request(base + "/lab/faults?name=session-logout", data=b"", method="POST")
+        urllib.request.urlopen(req)
+        time.sleep(3)
+        browser.call("Emulation.setScriptExecutionDisabled", value=True)
+        browser.load(base + "/")
+        has_failed = "tr.node[data-health=\"FAILED\"]"
+        shown = wait_for(lambda: (browser.load(base + "/") or True) and browser.eval(
+            f"document.querySelector('{has_failed}') !== null"), 20, step=1)
+        check(shown is not None, "without JavaScript, a reload shows the failed node")
+        check(browser.eval("document.querySelector('.live').textContent") == "", "and the page is not live")
+        browser.screenshot("dashboard-no-javascript.png")
+    finally:
+        browser.close()
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(30)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{len(failures)} check(s) failed" if failures else "every check held")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
