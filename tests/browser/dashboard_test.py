@@ -156,7 +156,6 @@ def main():
         check(wait_for(lambda: browser.eval(
             "document.querySelectorAll('#recovery li.step').length") > 0, 60) is not None,
               "the recovery's steps are shown")
-        browser.screenshot("dashboard-recovery.png")
         check(wait_for(lambda: browser.eval(
             "document.querySelectorAll('tr.node[data-health=\"FAILED\"], tr.node[data-health=\"DEGRADED\"]')"
             ".length === 0 && document.querySelector('.top .badge').textContent === 'OK'"), 120) is not None,
