@@ -501,6 +501,10 @@ int run(int argc, char** argv) {
   watch->add_option("--token-file", watch_opt.token_file,
                     "a file holding the token every request must carry (Authorization: Bearer); needed to "
                     "listen on anything but loopback; not world-readable");
+  watch->add_option("--tls-cert", watch_opt.tls_cert,
+                    "serve HTTPS with this certificate (PEM, the chain after it); needs --tls-key");
+  watch->add_option("--tls-key", watch_opt.tls_key,
+                    "the certificate's private key (PEM, not world-readable); needs --tls-cert");
   watch->add_flag(
       "--json", watch_opt.json,
       "a stream of JSON lines on standard output (listening, ready, each log line), nothing else there");

@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "cli/exit_codes.h"
-#include "store/incident_report.h"
 #include "cli/operator_io.h"
 #include "cli/signals.h"
 #include "cli/text_report.h"
@@ -26,6 +25,7 @@
 #include "sim/sim_clock.h"
 #include "sim/sim_host.h"
 #include "store/host_lock.h"
+#include "store/incident_report.h"
 #include "store/journal_file.h"
 #include "util/json_text.h"
 

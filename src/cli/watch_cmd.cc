@@ -17,6 +17,8 @@ int cmd_watch(const WatchCliOptions& o) {
   d.overrides = {o.listen,   o.webhook, o.mail_to,       o.exec,
                  o.interval, o.remind,  o.resolve_after, o.auto_recover};
   d.token_file = o.token_file;
+  d.tls_cert = o.tls_cert;
+  d.tls_key = o.tls_key;
   d.listen_insecure = o.listen_insecure;
   d.json = o.json;
   // --lab is the simulated stack (a practice stack or this process's own): its journal and

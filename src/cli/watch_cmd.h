@@ -22,6 +22,7 @@ struct WatchCliOptions {
   int resolve_after = -1;         // seconds a failure must stay gone before it is resolved (default 120)
   std::string auto_recover;       // off | safe | disruptive (default off)
   std::string token_file;         // Authorization: Bearer; needed off loopback (or listen_insecure)
+  std::string tls_cert, tls_key;  // HTTPS
   bool listen_insecure = false;   // serve a non-loopback address without a token, knowingly
   bool json = false;              // JSON lines on standard output instead of log lines on standard error
 };

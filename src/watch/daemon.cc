@@ -124,7 +124,7 @@ class Daemon {
   Result<bool> open_context();
   // run()'s parts, in order: prepare, listen, open_event_sources, watch_practice_tape, loop.
   Result<bool> prepare();
-  Result<std::unique_ptr<HttpEndpoint>> listen(const std::string& token);
+  Result<std::unique_ptr<HttpEndpoint>> listen(const std::string& token, HttpEndpoint::Tls tls);
   void open_event_sources();
   void watch_practice_tape();
   void loop();
@@ -900,7 +900,7 @@ Result<bool> Daemon::prepare() {
 
 // /metrics, /status, /healthz (and POST /lab/faults on the simulated stack), said on standard
 // output for whoever started the daemon.
-Result<std::unique_ptr<HttpEndpoint>> Daemon::listen(const std::string& token) {
+Result<std::unique_ptr<HttpEndpoint>> Daemon::listen(const std::string& token, HttpEndpoint::Tls tls) {
   HttpEndpoint::Handlers h;
   h.metrics = [this] { return metrics(); };
   h.status = [this] { return status(); };
@@ -909,18 +909,21 @@ Result<std::unique_ptr<HttpEndpoint>> Daemon::listen(const std::string& token) {
   h.incident = [this](int id, const std::string& what) { return incident_page(id, what); };
   if (stack_->simulated() && stack_->practice_folder().empty())
     h.lab_fault = [this](const std::string& f) { return lab_fault(f); };
-  auto http = HttpEndpoint::start(o_.listen, h, token);
+  bool https = !tls.cert_pem.empty();
+  auto http = HttpEndpoint::start(o_.listen, h, token, std::move(tls));
   if (!http) return http.error();
   std::string addr;
   int port = 0;
   split_listen(o_.listen, addr, port);
-  url_ = fmt::format("http://{}:{}/status", addr.find(':') != std::string::npos ? "[" + addr + "]" : addr,
-                     (*http)->port());
+  url_ = fmt::format("{}://{}:{}/status", https ? "https" : "http",
+                     addr.find(':') != std::string::npos ? "[" + addr + "]" : addr, (*http)->port());
   std::string per_cause;
   for (const auto& [cause, policy] : o_.auto_recover_causes)
     per_cause += fmt::format(", {}: {}", cause, policy);
-  log_line(fmt::format("listening on {} (metrics, status, healthz); sweeping every {} s; auto-recovery: {}{}",
-                       url_.substr(0, url_.size() - 7), o_.interval, o_.auto_recover, per_cause));
+  log_line(
+      fmt::format("listening on {} (dashboard, events, metrics, status, healthz); sweeping every {} s; "
+                  "auto-recovery: {}{}",
+                  url_.substr(0, url_.size() - 7), o_.interval, o_.auto_recover, per_cause));
   if (g_json)
     json_line({{"event", "listening"}, {"port", (*http)->port()}, {"url", url_.substr(0, url_.size() - 7)}});
   else
@@ -1158,7 +1161,9 @@ Result<bool> Daemon::run() {
   if (auto ok = prepare(); !ok) return ok.error();
   auto token = listener_token(o_.listen, opt_.token_file, opt_.listen_insecure);
   if (!token) return token.error();
-  auto http = listen(*token);
+  auto tls = listener_tls(opt_.tls_cert, opt_.tls_key);
+  if (!tls) return tls.error();
+  auto http = listen(*token, std::move(*tls));
   if (!http) return http.error();
   http_ = http->get();
   open_event_sources();

@@ -25,8 +25,9 @@ namespace stackdr {
 struct DaemonOptions {
   /// Opens the stack: at start, at SIGHUP, and when a practice stack changed under the daemon.
   std::function<Result<std::shared_ptr<Stack>>()> open_stack;
-  WatchOverrides overrides;  // the command line's settings (over the topology's `watch:`)
-  std::string token_file;    // Authorization: Bearer; needed off loopback (or listen_insecure)
+  WatchOverrides overrides;       // the command line's settings (over the topology's `watch:`)
+  std::string token_file;         // Authorization: Bearer; needed off loopback (or listen_insecure)
+  std::string tls_cert, tls_key;  // PEM files: HTTPS instead of HTTP (both or neither)
   bool listen_insecure = false;
   bool json = false;      // JSON lines on standard output instead of log lines on standard error
   std::string state_dir;  // the journal and the locks of a simulated stack's hosts

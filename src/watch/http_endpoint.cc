@@ -162,7 +162,7 @@ HttpEndpoint::Reply HttpEndpoint::answer(const Request& r) const {
 }
 
 Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const std::string& listen, Handlers handlers,
-                                                          std::string token) {
+                                                          std::string token, Tls tls) {
   std::string addr;
   int port = 0;
   if (!split_listen(listen, addr, port))
@@ -181,19 +181,26 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const std::string& lis
   std::unique_ptr<HttpEndpoint> e(new HttpEndpoint());
   e->handlers_ = std::move(handlers);
   e->token_ = std::move(token);
+  e->tls_ = std::move(tls);
+  bool https = !e->tls_.cert_pem.empty();
   raise_descriptor_limit(kConnections + 256);
   // Two event threads: a handler that waits (the lab's fault injection takes the stack's lock)
   // holds only the connections of its thread.
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0) |
+                   (https ? MHD_USE_TLS : 0);
   e->events_ = std::make_unique<EventStream>();
   e->daemon_ = MHD_start_daemon(
       flags, static_cast<uint16_t>(port), nullptr, nullptr, &on_request, e.get(), MHD_OPTION_SOCK_ADDR,
       reinterpret_cast<sockaddr*>(&where), MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_LIMIT,
       kConnections, MHD_OPTION_CONNECTION_TIMEOUT, kIdleSeconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-      kHeaderBytes, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+      kHeaderBytes, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+      // Without TLS these two are skipped: MHD_OPTION_END ends the list early.
+      https ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, e->tls_.cert_pem.c_str(), MHD_OPTION_HTTPS_MEM_KEY,
+      e->tls_.key_pem.c_str(), MHD_OPTION_END);
   if (!e->daemon_)
     return Error{
-        fmt::format("--listen {}: cannot listen there (in use, or not an address of this machine)", listen)};
+        fmt::format("--listen {}: cannot listen there (in use, or not an address of this machine{})", listen,
+                    https ? "; or the certificate and key do not load as PEM, or do not match" : "")};
   const MHD_DaemonInfo* info = MHD_get_daemon_info(e->daemon_, MHD_DAEMON_INFO_BIND_PORT);
   e->port_ = info ? info->port : port;
   return e;

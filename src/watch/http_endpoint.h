@@ -46,10 +46,14 @@ class HttpEndpoint {
     std::string method, path, authorization;
     std::string name, part;  // the query's name= (POST /lab/faults) and part= (GET /)
   };
+  /// HTTPS: a certificate (chain) and its private key, PEM. Empty: plain HTTP.
+  struct Tls {
+    std::string cert_pem, key_pem;
+  };
   /// Listens on `listen` ("ADDR:PORT"; port 0 picks a free one). Fails with what was wrong.
   /// With a `token`, every request must carry `Authorization: Bearer TOKEN` (else 401).
   static Result<std::unique_ptr<HttpEndpoint>> start(const std::string& listen, Handlers handlers,
-                                                     std::string token = "");
+                                                     std::string token = "", Tls tls = {});
   ~HttpEndpoint();  // stops listening; waits for requests in progress
   HttpEndpoint(const HttpEndpoint&) = delete;
   HttpEndpoint& operator=(const HttpEndpoint&) = delete;
@@ -76,6 +80,7 @@ class HttpEndpoint {
   std::unique_ptr<EventStream> events_;  // declared after daemon_: ended before it stops
   Handlers handlers_;
   std::string token_;
+  Tls tls_;  // kept while the daemon runs: libmicrohttpd reads it from here
   int port_ = 0;
 };
 

@@ -104,4 +104,27 @@ Result<std::string> listener_token(const std::string& listen, const std::string&
   return token;
 }
 
+Result<HttpEndpoint::Tls> listener_tls(const std::string& cert_file, const std::string& key_file) {
+  if (cert_file.empty() && key_file.empty()) return HttpEndpoint::Tls{};
+  if (cert_file.empty() || key_file.empty())
+    return Error{"--tls-cert and --tls-key go together: give both (or neither, for plain HTTP)"};
+  struct stat st {};
+  if (::stat(key_file.c_str(), &st) != 0)
+    return Error{fmt::format("--tls-key {}: {}", key_file, std::strerror(errno))};
+  if (st.st_mode & S_IROTH)
+    return Error{fmt::format("--tls-key {}: readable by everyone (mode {:o}); chmod o-r {} first", key_file,
+                             st.st_mode & 07777, key_file)};
+  auto cert = read_bounded_file(cert_file, 1 << 20);
+  if (!cert) return Error{"--tls-cert " + cert.error().message};
+  auto key = read_bounded_file(key_file, 1 << 20);
+  if (!key) return Error{"--tls-key " + key.error().message};
+  if (cert->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    return Error{
+        fmt::format("--tls-cert {}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)", cert_file)};
+  if (key->find("PRIVATE KEY-----") == std::string::npos)
+    return Error{
+        fmt::format("--tls-key {}: no PEM private key in it (-----BEGIN … PRIVATE KEY-----)", key_file)};
+  return HttpEndpoint::Tls{*cert, *key};
+}
+
 }  // namespace stackdr

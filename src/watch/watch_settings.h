@@ -9,6 +9,7 @@
 
 #include "topology/topology.h"
 #include "util/result.h"
+#include "watch/http_endpoint.h"
 
 namespace stackdr {
 
@@ -45,5 +46,8 @@ Result<bool> check_receivers(const WatchSettings& s);
 /// The listener's token: none on loopback; elsewhere the one in `token_file` (a file nobody but
 /// its owner and group may read, 16 characters at least), or none only when `insecure` says so.
 Result<std::string> listener_token(const std::string& listen, const std::string& token_file, bool insecure);
+/// HTTPS from --tls-cert and --tls-key (PEM files; the key not world-readable): both or
+/// neither (an empty Tls: plain HTTP).
+Result<HttpEndpoint::Tls> listener_tls(const std::string& cert_file, const std::string& key_file);
 
 }  // namespace stackdr

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -21,6 +22,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "host/local_host.h"
+#include "test_support.h"
+#include "watch/watch_settings.h"
 
 namespace stackdr {
 namespace {
@@ -224,6 +229,41 @@ TEST(HttpEndpoint, AnAddressThatIsNotThisMachinesIsRefusedWithWhatToFix) {
   auto taken = HttpEndpoint::start("127.0.0.1:" + std::to_string((*e)->port()), handlers());
   ASSERT_FALSE(taken);
   EXPECT_NE(taken.error().message.find("cannot listen there"), std::string::npos) << taken.error().message;
+}
+
+// HTTPS with a certificate made for 127.0.0.1: a client that checks it against that
+// certificate reads /metrics; plain HTTP on the same port gets nothing.
+TEST(HttpEndpoint, ServesHttpsWithTheGivenCertificate) {
+  auto dir = std::filesystem::temp_directory_path() / "stackdr-tls-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  CommandResult made = LocalHost("local").run(
+      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+       "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert},
+      std::chrono::seconds(60));
+  ASSERT_TRUE(made.ok()) << made.err;
+  std::filesystem::permissions(key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto tls = listener_tls(cert, key);
+  ASSERT_TRUE(tls) << tls.error().message;
+  auto e = HttpEndpoint::start("127.0.0.1:0", handlers(), "", *tls);
+  ASSERT_TRUE(e) << e.error().message;
+  httplib::SSLClient c("127.0.0.1", (*e)->port());
+  c.set_ca_cert_path(cert.c_str());
+  c.enable_server_certificate_verification(true);
+  auto r = c.Get("/metrics");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "stackdr_status 0\n");
+  std::string plain = round_trip((*e)->port(), get("/metrics"));
+  EXPECT_NE(status_of(plain), 200) << "plain HTTP on the HTTPS port: " << plain;
+
+  // What is wrong with the files is said before anything listens.
+  EXPECT_NE(listener_tls(cert, "").error().message.find("go together"), std::string::npos);
+  EXPECT_NE(listener_tls(key, key).error().message.find("no PEM certificate"), std::string::npos);
+  std::filesystem::permissions(key, std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  EXPECT_NE(listener_tls(cert, key).error().message.find("readable by everyone"), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
