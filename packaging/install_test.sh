@@ -42,6 +42,7 @@ check "no topology installed in /etc/stackdr" bash -c "[ ! -e '$root/etc/stackdr
 check "stackdr status without a topology exits 64 and says how to try it safely" bash -c "out=\$(chroot '$root' stackdr status 2>&1); rc=\$?; [ \$rc -eq 64 ] && echo \"\$out\" | grep -q 'stackdr lab init'"
 check "the unit does not start without /etc/stackdr/stackdr.yaml" grep -qx 'ConditionPathExists=/etc/stackdr/stackdr.yaml' "$root/usr/lib/systemd/system/stackdr-watch.service"
 check "the example topologies are documentation" test -f "$root/usr/share/doc/stackdr/examples/stackdr.yaml"
+check "the alert rules and the Grafana board are installed" test -f "$root/usr/share/stackdr/prometheus/stackdr-rules.yml" -a -f "$root/usr/share/stackdr/grafana/stackdr.json"
 check "/var/lib/stackdr exists, mode 700" bash -c "[ \"\$(stat -c %a '$root/var/lib/stackdr')\" = 700 ]"
 check "bash completion offers the verbs" bash -c "chroot '$root' bash -c 'source /usr/share/bash-completion/completions/stackdr; COMP_WORDS=(stackdr li); COMP_CWORD=1; _stackdr; [ \"\${COMPREPLY[*]}\" = lint ]'"
 check "stackdr status --lab runs on the built-in example (simulated)" bash -c "chroot '$root' stackdr status --lab >/dev/null"
