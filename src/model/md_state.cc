@@ -85,6 +85,18 @@ void fill_member(const ReadIndex& reads, const KvmFacts* k, const MdArrayState& 
         m.rebuilding = true;
 }
 
+// "1/4 pages [4KB], 65536KB chunk" → 1 and 4; anything else leaves them unset.
+void bitmap_pages(const std::string& line, MdArrayState& a) {
+  size_t slash = line.find('/'), pages = line.find(" pages");
+  if (slash == std::string::npos || pages == std::string::npos || slash > pages) return;
+  auto used = text::to_int(text::trim(line.substr(0, slash)));
+  auto total = text::to_int(line.substr(slash + 1, pages - slash - 1));
+  if (used && total && *used >= 0 && *total > 0) {
+    a.bitmap_pages_used = used;
+    a.bitmap_pages = total;
+  }
+}
+
 }  // namespace
 
 const MdMemberState* MdArrayState::member(const std::string& lun) const {
@@ -126,7 +138,9 @@ std::map<std::string, MdArrayState> md_states(const Topology& t, const Observati
         a.raid_disks = ms->raid_disks;
         a.active_disks = ms->active_disks;
         a.health = ms->health;
-        if (ms->sync) a.sync = MdSync{ms->sync->action, ms->sync->percent, ms->sync->finish_minutes};
+        if (ms->sync)
+          a.sync = MdSync{ms->sync->action, ms->sync->percent, ms->sync->finish_minutes, ms->sync->speed_kib};
+        if (ms->bitmap) bitmap_pages(*ms->bitmap, a);
         for (const auto& x : ms->members) a.slots.push_back(slot_of(x));
       }
     }

@@ -63,6 +63,7 @@ struct MdSync {
   std::string action;  // resync, recovery, check, repair, reshape
   std::optional<double> percent;
   std::optional<double> finish_minutes;
+  std::optional<int64_t> speed_kib;  // md's current rate, KiB/s
 };
 
 struct MdArrayState {
@@ -82,7 +83,9 @@ struct MdArrayState {
   /// From `mdadm --detail` when it was read.
   bool detail_read = false;
   std::optional<int64_t> detail_events;
-  Seen bitmap = Seen::kUnknown;        // an internal write-intent bitmap
+  Seen bitmap = Seen::kUnknown;  // an internal write-intent bitmap
+  /// /proc/mdstat's "bitmap: USED/TOTAL pages": how much of the bitmap marks dirty chunks.
+  std::optional<int64_t> bitmap_pages_used, bitmap_pages;
   std::string uuid;                    // pinned in the topology, else as mdadm reports it
   std::vector<MdMemberState> members;  // in topology order
 

@@ -788,6 +788,10 @@ HttpEndpoint::Reply Daemon::metrics() {
     p.sample("stackdr_maintenance_due", {{"task", r.task}}, r.due ? 1 : 0);
     p.sample("stackdr_maintenance_skipped", {{"task", r.task}}, r.due && !r.skip.empty() ? 1 : 0);
   }
+  p.family("stackdr_recovery_step_duration_seconds", "histogram",
+           "How long the steps of the daemon's recoveries took (wall clock), by how they ended.");
+  for (const auto& [result, h] : recovery_.step_seconds())
+    p.histogram("stackdr_recovery_step_duration_seconds", {{"result", result}}, h);
   p.family("stackdr_alerts_queued", "gauge", "Alert deliveries waiting (retry backoff or rate limit).");
   p.sample("stackdr_alerts_queued", {}, static_cast<double>(c.queued));
   return {200, p.text(), "text/plain; version=0.0.4; charset=utf-8"};

@@ -236,9 +236,12 @@ std::string recovery_html(const DashboardData& d) {
             html_escape(state), html_escape(state), html_escape(str(s, "title")), html_escape(str(s, "host")),
             html_escape(str(s, "runbook")),
             str(s, "command").empty() ? "" : "<br><code>" + html_escape(str(s, "command")) + "</code>",
-            str(s, "detail").empty()
-                ? ""
-                : "<br><span class=\"quiet\">" + html_escape(str(s, "detail")) + "</span>");
+            (str(s, "detail").empty()
+                 ? ""
+                 : "<br><span class=\"quiet\">" + html_escape(str(s, "detail")) + "</span>") +
+                (s.contains("seconds")
+                     ? fmt::format(" <span class=\"quiet\">({:.1f} s)</span>", s["seconds"].get<double>())
+                     : ""));
       }
       out += "</ol>";
     }

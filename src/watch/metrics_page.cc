@@ -54,6 +54,35 @@ void MetricsPage::sample(const std::string& name, const Labels& labels, double v
   families_[it->second].samples.push_back(line + " " + number(value));
 }
 
+void Histogram::observe(double v) {
+  for (size_t i = 0; i < bounds.size(); ++i)
+    if (v <= bounds[i]) counts[i]++;
+  sum += v;
+  count++;
+}
+
+void MetricsPage::histogram(const std::string& name, const Labels& labels, const Histogram& h) {
+  auto it = index_.find(name);
+  if (it == index_.end()) throw std::logic_error("metric family not declared: " + name);
+  auto line = [&](const std::string& suffix, const Labels& l, double v) {
+    std::string s = name + suffix;
+    if (!l.empty()) {
+      s += "{";
+      for (size_t i = 0; i < l.size(); ++i)
+        s += fmt::format("{}{}=\"{}\"", i ? "," : "", l[i].first, escape(l[i].second, true));
+      s += "}";
+    }
+    if (series_.insert(s).second) families_[it->second].samples.push_back(s + " " + number(v));
+  };
+  for (size_t i = 0; i <= h.bounds.size(); ++i) {
+    Labels l = labels;
+    l.emplace_back("le", i < h.bounds.size() ? number(h.bounds[i]) : "+Inf");
+    line("_bucket", l, static_cast<double>(i < h.bounds.size() ? h.counts[i] : h.count));
+  }
+  line("_sum", labels, h.sum);
+  line("_count", labels, static_cast<double>(h.count));
+}
+
 std::string MetricsPage::text() const {
   std::string out;
   for (const auto& f : families_) {

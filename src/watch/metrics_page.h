@@ -10,6 +10,17 @@
 
 namespace stackdr {
 
+/// Observations counted into fixed buckets, as a Prometheus histogram is exposed: each bucket
+/// counts the observations at or below its bound, `+Inf` all of them.
+struct Histogram {
+  std::vector<double> bounds;  // ascending upper bounds, without +Inf
+  std::vector<long> counts;    // per bound, cumulative
+  double sum = 0;
+  long count = 0;
+  explicit Histogram(std::vector<double> b = {}) : bounds(std::move(b)), counts(bounds.size(), 0) {}
+  void observe(double v);
+};
+
 class MetricsPage {
  public:
   using Labels = std::vector<std::pair<std::string, std::string>>;
@@ -17,6 +28,9 @@ class MetricsPage {
   void family(const std::string& name, const std::string& type, const std::string& help);
   /// A sample of a declared family.
   void sample(const std::string& name, const Labels& labels, double value);
+  /// A declared histogram family's series: NAME_bucket{…,le="…"} per bound and +Inf, NAME_sum,
+  /// NAME_count.
+  void histogram(const std::string& name, const Labels& labels, const Histogram& h);
   std::string text() const;
 
  private:

@@ -1,5 +1,7 @@
 #include "watch/recovery_status.h"
 
+#include <cmath>
+
 #include "util/text.h"
 
 namespace stackdr {
@@ -140,13 +142,28 @@ void RecoveryStatus::step_finished(const StepEvent& e, const StepEnd& end) {
   text_.step_finished(e, end);
   flush_text();
   std::lock_guard<std::mutex> l(mu_);
+  double took = -1;
+  if (j_.contains("step") && j_["step"].value("id", "") == e.step->id)
+    took = now_() - j_["step"].value("started_at", now_());
+  if (took >= 0) {
+    // A second to six hours: a command, a resync, a resilver.
+    auto [it, fresh] = step_seconds_.try_emplace(step_result_name(end.result),
+                                                 Histogram({1, 5, 15, 60, 300, 1800, 7200, 21600}));
+    it->second.observe(took);
+  }
   if (auto* s = plan_step(e)) {
     (*s)["state"] = step_result_name(end.result);
+    if (took >= 0) (*s)["seconds"] = std::round(took * 10) / 10;
     if (end.exit_code) (*s)["exit_code"] = *end.exit_code;
     if (!end.detail.empty()) (*s)["detail"] = end.detail;
     if (!end.refusal.empty()) (*s)["refusal"] = end.refusal;
   }
   j_.erase("step");
+}
+
+std::map<std::string, Histogram> RecoveryStatus::step_seconds() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return step_seconds_;
 }
 
 void RecoveryStatus::progress(const Progress& p) {

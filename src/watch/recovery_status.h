@@ -5,6 +5,7 @@
 /// "recovery"; each event is also drawn as the text `stackdr recover` prints, one log line each.
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -12,6 +13,7 @@
 
 #include "recover/executor.h"
 #include "recover/recover_text.h"
+#include "watch/metrics_page.h"
 
 namespace stackdr {
 
@@ -26,6 +28,8 @@ class RecoveryStatus : public RecoverEvents {
   void end(const RecoverOutcome& outcome);
   /// A copy of the record, for another thread (the HTTP endpoint). Null before any run.
   nlohmann::json json() const;
+  /// How long the steps of every run took, wall clock, by how they ended (ok, failed, waited …).
+  std::map<std::string, Histogram> step_seconds() const;
 
   void incident(int id, IncidentStart how, const std::string& summary) override;
   void plan_made(int round, const Plan& plan, const std::vector<std::string>& commands, bool task) override;
@@ -47,6 +51,7 @@ class RecoveryStatus : public RecoverEvents {
   RecoverText text_{buffer_};
   mutable std::mutex mu_;
   nlohmann::json j_;  // null before the first run
+  std::map<std::string, Histogram> step_seconds_;
 };
 
 }  // namespace stackdr

@@ -30,6 +30,11 @@ void add_md(MetricsPage& p, const View& v) {
   p.family("stackdr_md_sync_progress_ratio", "gauge",
            "Progress of the md array's running sync action, 0 to 1.");
   p.family("stackdr_md_bitmap", "gauge", "1 when the md array has an internal write-intent bitmap.");
+  p.family("stackdr_md_sync_speed_bytes_per_second", "gauge",
+           "The md array's running sync action's rate, from /proc/mdstat (speed=).");
+  p.family(
+      "stackdr_md_bitmap_pages", "gauge",
+      "Pages of the md array's write-intent bitmap, in use (dirty chunks) and in all, from /proc/mdstat.");
   for (const auto& [name, a] : v.md) {
     if (a.assembled != Seen::kYes) continue;  // not listed, or /proc/mdstat not read: no sample
     std::string host = a.config ? a.config->host : "";
@@ -52,6 +57,13 @@ void add_md(MetricsPage& p, const View& v) {
     if (a.sync && a.sync->percent)
       p.sample("stackdr_md_sync_progress_ratio", with("action", a.sync->action), *a.sync->percent / 100.0);
     if (a.bitmap != Seen::kUnknown) p.sample("stackdr_md_bitmap", id, a.bitmap == Seen::kYes ? 1 : 0);
+    if (a.sync && a.sync->speed_kib)
+      p.sample("stackdr_md_sync_speed_bytes_per_second", with("action", a.sync->action),
+               static_cast<double>(*a.sync->speed_kib) * 1024);
+    if (a.bitmap_pages) {
+      p.sample("stackdr_md_bitmap_pages", with("state", "used"), static_cast<double>(*a.bitmap_pages_used));
+      p.sample("stackdr_md_bitmap_pages", with("state", "all"), static_cast<double>(*a.bitmap_pages));
+    }
   }
 }
 
