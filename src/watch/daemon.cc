@@ -48,6 +48,7 @@
 #include "watch/metrics_page.h"
 #include "watch/recovery_status.h"
 #include "watch/runbook_link.h"
+#include "watch/session_history.h"
 #include "watch/stack_metrics.h"
 #include "watch/uevents.h"
 
@@ -210,6 +211,7 @@ class Daemon {
   std::vector<IncidentRecord> incidents_seen_;  // newest first
   std::optional<DashboardData::Alert> alert_seen_;
   std::atomic<long> version_{0};
+  SessionHistory sessions_seen_;  // iSCSI sessions across sweeps (view_mu_)
   HttpEndpoint* http_ = nullptr;
   // Maintenance (topology `maintenance: daemon: on`): the schedule as of the last sweep, and
   // each task's last skip reason (logged when it changes, not every sweep).
@@ -737,6 +739,7 @@ void Daemon::publish(const View& v, double secs) {
     last_sweep_at_ = wall_now();
     last_sweep_s_ = secs;
     incidents_open_ = open;
+    sessions_seen_.see(v.observation, last_sweep_at_);
     incidents_seen_ = journal_->incidents();
     std::reverse(incidents_seen_.begin(), incidents_seen_.end());
     std::lock_guard<std::mutex> a(alert_mu_);
@@ -756,6 +759,7 @@ HttpEndpoint::Reply Daemon::metrics() {
   MetricsPage p;
   std::lock_guard<std::mutex> l(view_mu_);
   if (view_) add_stack_metrics(p, *view_, last_sweep_s_);
+  sessions_seen_.add_metrics(p);
   add_maintenance_metrics(p, dir_);
   p.family("stackdr_watch_sweeps_total", "counter", "Sweeps the daemon ran since it started.");
   p.sample("stackdr_watch_sweeps_total", {}, static_cast<double>(sweeps_));
@@ -792,6 +796,14 @@ HttpEndpoint::Reply Daemon::metrics() {
            "How long the steps of the daemon's recoveries took (wall clock), by how they ended.");
   for (const auto& [result, h] : recovery_.step_seconds())
     p.histogram("stackdr_recovery_step_duration_seconds", {{"result", result}}, h);
+  p.family(
+      "stackdr_alert_deliveries_total", "counter",
+      "Alert deliveries by receiver and result: sent, failed (each failed try), superseded (a newer state "
+      "of the same alert went instead).");
+  for (const auto& [result, by] :
+       {std::pair{"sent", &c.sent}, {"failed", &c.failed}, {"superseded", &c.superseded}})
+    for (const auto& [r, n] : *by)
+      p.sample("stackdr_alert_deliveries_total", {{"receiver", r}, {"result", result}}, n);
   p.family("stackdr_alerts_queued", "gauge", "Alert deliveries waiting (retry backoff or rate limit).");
   p.sample("stackdr_alerts_queued", {}, static_cast<double>(c.queued));
   return {200, p.text(), "text/plain; version=0.0.4; charset=utf-8"};
