@@ -190,7 +190,7 @@ std::string stack_html(const DashboardData& d) {
         worst == "OK" ? "" : " open", badge(worst), html_escape(str(n, "label")));
     for (const json* c : chain)
       out += fmt::format(
-          R"(<tr class="node" data-id="{}" data-health="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="quiet">{}</td></tr>)",
+          R"(<tr class="node" data-id="{}" data-health="{}"><td data-label="layer">{}</td><td data-label="node">{}</td><td data-label="host">{}</td><td data-label="health">{}</td><td data-label="why">{}</td><td data-label="fact" class="quiet">{}</td></tr>)",
           html_escape(str(*c, "id")), html_escape(str(*c, "health")), html_escape(str(*c, "layer")),
           html_escape(str(*c, "label")), html_escape(str(*c, "host")), badge(str(*c, "health")),
           evidence_html(*c, unreadable), seen);
@@ -284,7 +284,7 @@ std::string incidents_html(const DashboardData& d) {
   for (const auto& i : d.incidents) {
     if (++shown > 20) break;
     out += fmt::format(
-        R"(<tr class="incident" data-state="{1}"><td><a href="/incidents/{0}">{0}</a></td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td></tr>)",
+        R"(<tr class="incident" data-state="{1}"><td data-label="#"><a href="/incidents/{0}">{0}</a></td><td data-label="state">{2}</td><td data-label="opened">{3}</td><td data-label="took">{4}</td><td data-label="scenario">{5}</td><td data-label="what">{6}</td></tr>)",
         i.id, html_escape(i.state),
         badge(i.state == "resolved" || i.state == "closed" ? "OK"
               : i.state == "open"                          ? "FAILED"
@@ -319,8 +319,10 @@ std::string alerts_html(const DashboardData& d) {
     out += R"(<table><thead><tr><th>receiver</th><th>sent</th><th>failed tries</th></tr></thead><tbody>)";
     for (const auto& r : receivers) {
       auto get = [&](const std::map<std::string, long>& m) { return m.count(r) ? m.at(r) : 0L; };
-      out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", html_escape(r), get(d.deliveries.sent),
-                         get(d.deliveries.failed));
+      out += fmt::format(
+          "<tr><td data-label=\"receiver\">{}</td><td data-label=\"sent\">{}</td><td data-label=\"failed "
+          "tries\">{}</td></tr>",
+          html_escape(r), get(d.deliveries.sent), get(d.deliveries.failed));
     }
     out += fmt::format("</tbody></table><p>{} deliver{} waiting to be retried.</p>", d.deliveries.queued,
                        d.deliveries.queued == 1 ? "y" : "ies");
@@ -336,13 +338,15 @@ std::string maintenance_html(const DashboardData& d) {
   std::string out =
       R"(<table><thead><tr><th>task</th><th>every</th><th>last run</th><th>result</th><th>next due</th><th></th></tr></thead><tbody>)";
   for (const auto& r : d.schedule)
-    out +=
-        fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    html_escape(r.task), html_escape(r.every), r.last_run ? clock_time(*r.last_run) : "never",
-                    html_escape(r.last_outcome), r.next_due ? clock_time(*r.next_due) : "off",
-                    r.due ? (r.skip.empty() ? std::string(R"(<span class="badge h-WARNING">DUE</span>)")
-                                            : "due, skipped: " + html_escape(r.skip))
-                          : "");
+    out += fmt::format(
+        "<tr><td data-label=\"task\">{}</td><td data-label=\"every\">{}</td><td data-label=\"last "
+        "run\">{}</td><td data-label=\"result\">{}</td><td data-label=\"next due\">{}</td><td "
+        "data-label=\"due\">{}</td></tr>",
+        html_escape(r.task), html_escape(r.every), r.last_run ? clock_time(*r.last_run) : "never",
+        html_escape(r.last_outcome), r.next_due ? clock_time(*r.next_due) : "off",
+        r.due ? (r.skip.empty() ? std::string(R"(<span class="badge h-WARNING">DUE</span>)")
+                                : "due, skipped: " + html_escape(r.skip))
+              : "");
   out += "</tbody></table>";
   return section("maintenance", "Maintenance", out);
 }
@@ -356,8 +360,10 @@ std::string history_html(const DashboardData& d) {
   std::string rows;
   for (const auto& i : d.incidents)
     if (i.closed_at)
-      rows += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", i.id,
-                          clock_time(i.opened_at), age(*i.closed_at - i.opened_at), html_escape(i.outcome));
+      rows += fmt::format(
+          "<tr><td data-label=\"#\">{}</td><td data-label=\"opened\">{}</td><td data-label=\"open "
+          "for\">{}</td><td data-label=\"outcome\">{}</td></tr>",
+          i.id, clock_time(i.opened_at), age(*i.closed_at - i.opened_at), html_escape(i.outcome));
   if (!rows.empty())
     out +=
         R"(<table><thead><tr><th>#</th><th>opened</th><th>open for</th><th>outcome</th></tr></thead><tbody>)" +
@@ -425,7 +431,9 @@ std::string incident_page(const IncidentRecord& inc, const std::vector<JournalEv
         started.count(e.step))
       took = fmt::format(" ({:.1f} s)", e.at - started[e.step]);
     out += fmt::format(
-        "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
+        "<tr><td data-label=\"time\">{}</td><td data-label=\"what\">{}{}</td><td "
+        "data-label=\"step\">{}</td><td data-label=\"host\">{}</td><td data-label=\"command\">{}</td><td "
+        "data-label=\"exit\">{}</td><td data-label=\"detail\">{}{}</td></tr>",
         clock_time(e.at), html_escape(event_kind_name(e.kind)), took, html_escape(e.step),
         html_escape(e.host), e.argv.empty() ? "" : "<code>" + html_escape(e.argv) + "</code>",
         e.exit_code ? std::to_string(*e.exit_code) : "", html_escape(e.detail),
