@@ -187,7 +187,7 @@ TEST(HttpEndpoint, HostileRequestsGetAnAnswerOrAClosedConnectionAndTheNextScrape
       {"a body larger than the limit",
        "POST /lab/faults HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n" + std::string(200000, 'b'),
        {0, 404, 413}},
-      {"bytes that are not HTTP", std::string("\x00\xff\x16\x03\x01garbage\r\n\r\n", 20), {400, 0}},
+      {"bytes that are not HTTP", std::string("\x00\xff\x16\x03\x01garbage\r\n\r\n", 16), {400, 0}},
       {"HTTP/1.1 without Host", "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n", {400}},
   };
   for (const auto& c : cases) {
