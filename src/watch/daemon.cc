@@ -29,6 +29,7 @@
 #include "host/remote_follower.h"
 #include "host/ssh_host.h"
 #include "model/cause.h"
+#include "operate/lint.h"
 #include "operate/maintain.h"
 #include "operate/recovery_locks.h"
 #include "recover/executor.h"
@@ -144,6 +145,9 @@ class Daemon {
   void incidents(const View& v);
   void recover(const View& v);
   void maintain(const View& v);
+  /// The settings checked (`stackdr lint`) from the second sweep on and then hourly, for the
+  /// dashboard and /metrics: one more look, with the settings' sources.
+  void check_settings();
   Alert alert_for(const Active& a, bool firing, double now) const;
   HttpEndpoint::Reply metrics();
   HttpEndpoint::Reply status();
@@ -212,6 +216,8 @@ class Daemon {
   std::optional<DashboardData::Alert> alert_seen_;
   std::atomic<long> version_{0};
   SessionHistory sessions_seen_;  // iSCSI sessions across sweeps (view_mu_)
+  nlohmann::json lint_seen_;      // lint_json of the last settings check (view_mu_); null: none yet
+  double lint_at_ = 0;            // wall clock of the last settings check
   HttpEndpoint* http_ = nullptr;
   // Maintenance (topology `maintenance: daemon: on`): the schedule as of the last sweep, and
   // each task's last skip reason (logged when it changes, not every sweep).
@@ -589,6 +595,26 @@ void Daemon::recover(const View& v) {
 
 // Due maintenance, started when nothing is wrong and no rule says to skip it: a scrub or check
 // is started, not waited for (the daemon goes on watching; later sweeps see it run and end).
+void Daemon::check_settings() {
+  constexpr double kEvery = 3600;
+  double now = wall_now();
+  {
+    std::lock_guard<std::mutex> l(view_mu_);
+    if (sweeps_ < 2 || (lint_at_ > 0 && now - lint_at_ < kEvery)) return;
+  }
+  ObserveOptions settings;
+  settings.settings = true;
+  settings.kernel_log = false;
+  View v = take_view(stack_->topology(), stack_->hosts(), settings);
+  nlohmann::json j = lint_json(lint(stack_->topology(), v));
+  {
+    std::lock_guard<std::mutex> l(view_mu_);
+    lint_seen_ = std::move(j);
+    lint_at_ = now;
+  }
+  changed();
+}
+
 void Daemon::maintain(const View& v) {
   const Topology& t = stack_->topology();
   double now = stack_->clock()->now();
@@ -714,6 +740,7 @@ void Daemon::sweep() {
     publish(v, secs);  // and the page and /status show what it left
   }
   maintain(v);
+  check_settings();
   unconfirmed_ = false;
   for (const auto& f : v.findings)
     if (auto it = sightings_.find(finding_key(f)); it == sightings_.end() || it->second < 2)
@@ -841,6 +868,8 @@ HttpEndpoint::Reply Daemon::page(const std::string& part) {
     d.incidents = incidents_seen_;
     d.alert = alert_seen_;
     d.schedule = schedule_;
+    d.lint = lint_seen_;
+    d.lint_at = lint_at_;
   }
   if (sender_) d.deliveries = sender_->counts();
   const char* html = "text/html; charset=utf-8";

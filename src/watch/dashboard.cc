@@ -330,11 +330,37 @@ std::string alerts_html(const DashboardData& d) {
   return section("alerts", "Alerts", out);
 }
 
+// The settings `stackdr lint` checks, as the daemon last read them: each finding with what was
+// read, what it costs and the fix, and what could not be read.
+std::string lint_html(const DashboardData& d) {
+  if (!d.lint.is_object())
+    return "<h3>Settings</h3><p class=\"quiet\">Not checked yet (the daemon checks them from its second "
+           "sweep on, "
+           "hourly).</p>";
+  std::string out = fmt::format(
+      "<h3>Settings</h3><p class=\"quiet\">checked {} ago; <code>{}</code> applies the safe fixes</p>",
+      age(d.now - d.lint_at), html_escape(d.hints.verb("lint --fix")));
+  const json& findings = d.lint.value("findings", json::array());
+  if (findings.empty()) out += "<p>No setting needs changing.</p>";
+  for (const auto& f : findings)
+    out += fmt::format(
+        R"(<article class="lint">{} <strong>{}</strong> on {} · {}<div class="ev">{}</div><div class="ev">{}</div><div class="ev">fix: {}</div></article>)",
+        str(f, "severity") == "warning" ? std::string(R"(<span class="badge h-WARNING">WARNING</span>)")
+                                        : std::string(R"(<span class="badge h-OK">INFO</span>)"),
+        html_escape(str(f, "id")), html_escape(str(f, "host")), html_escape(str(f, "subject")),
+        html_escape(str(f, "evidence")), html_escape(str(f, "why")), html_escape(str(f, "fix")));
+  for (const auto& u : d.lint.value("unread", json::array()))
+    out += fmt::format(R"(<div class="ev unread">not checked: {}</div>)",
+                       html_escape(u.is_string() ? u.get<std::string>() : u.dump()));
+  return out;
+}
+
 std::string maintenance_html(const DashboardData& d) {
   if (d.schedule.empty())
     return section(
         "maintenance", "Maintenance",
-        R"(<p class="quiet">No maintenance schedule read yet (topology <code>maintenance:</code>).</p>)");
+        R"(<p class="quiet">No maintenance schedule read yet (topology <code>maintenance:</code>).</p>)" +
+            lint_html(d));
   std::string out =
       R"(<table><thead><tr><th>task</th><th>every</th><th>last run</th><th>result</th><th>next due</th><th></th></tr></thead><tbody>)";
   for (const auto& r : d.schedule)
@@ -348,7 +374,7 @@ std::string maintenance_html(const DashboardData& d) {
                                 : "due, skipped: " + html_escape(r.skip))
               : "");
   out += "</tbody></table>";
-  return section("maintenance", "Maintenance", out);
+  return section("maintenance", "Maintenance", out + lint_html(d));
 }
 
 std::string history_html(const DashboardData& d) {

@@ -34,6 +34,8 @@ struct DashboardData {
   std::optional<Alert> alert;  // the failure under way, or the last one (resolved)
   AlertSender::Counts deliveries;
   std::vector<ScheduleRow> schedule;
+  nlohmann::json lint;  // lint_json of the daemon's last settings check (null: none yet)
+  double lint_at = 0;
   StackHints hints;  // the options that select this stack, in every command shown
   double now = 0;
   long version = 0;  // changes whenever anything above may have

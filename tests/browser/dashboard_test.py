@@ -134,6 +134,9 @@ def main():
               "healthy: no failed node")
         check(wait_for(lambda: browser.eval("document.querySelector('.live').textContent") == "live", 10)
               is not None, "the page says it is live (its /events stream is open)")
+        check(wait_for(lambda: browser.eval(
+            "document.querySelector('#maintenance').textContent.includes('lint --fix')"), 30) is not None,
+              "the settings check is shown, with the command that applies its fixes")
         browser.screenshot("dashboard-healthy.png")
 
         # A fault, injected from outside; the page must show it without a reload.

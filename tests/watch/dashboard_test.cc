@@ -78,6 +78,30 @@ TEST(Dashboard, ALunsChainHoldsWhatItRestsOnAndWhatRestsOnIt) {
       << "a chain with a node not OK is open, with its worst word";
 }
 
+TEST(Dashboard, TheSettingsCheckIsShownWithEachFixAndWhatWasNotRead) {
+  DashboardData d = stack_with_a_hostile_name();
+  std::string before = dashboard_main(d);
+  EXPECT_NE(before.find("Not checked yet"), std::string::npos);
+  d.lint = {{"findings",
+             {{{"id", "iscsi.replacement-timeout"},
+               {"severity", "warning"},
+               {"host", "kvm01"},
+               {"subject", "node <iqn>"},
+               {"evidence", "node.session.timeo.replacement_timeout = 120"},
+               {"why", "a lost leg stalls writes for 120 s"},
+               {"fix", "set it to 5"}}}},
+            {"unread", {"kvm01: iscsiadm -m node -o show: timed out"}}};
+  d.lint_at = 950;
+  d.hints.stack = {"--config", "/etc/stackdr/a.yaml"};
+  std::string after = dashboard_main(d);
+  EXPECT_NE(after.find("checked 50 s ago"), std::string::npos) << after;
+  EXPECT_NE(after.find("<strong>iscsi.replacement-timeout</strong> on kvm01 · node &lt;iqn&gt;"),
+            std::string::npos);
+  EXPECT_NE(after.find("fix: set it to 5"), std::string::npos);
+  EXPECT_NE(after.find("not checked: kvm01: iscsiadm -m node -o show: timed out"), std::string::npos);
+  EXPECT_NE(after.find("stackdr lint --fix --config /etc/stackdr/a.yaml"), std::string::npos) << after;
+}
+
 TEST(Dashboard, AnIncidentsPageShowsItsStepsEscapedAndTheCommandsThatContinueIt) {
   IncidentRecord inc;
   inc.id = 4;
