@@ -3,12 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
-#include <ctime>
 #include <map>
 #include <set>
 
-#include "store/incident_report.h"
+#include "util/text.h"
 
 namespace stackdr {
 
@@ -58,13 +56,7 @@ std::string age(double seconds) {
 }
 
 std::string clock_time(double at) {
-  if (at <= 0) return "never";
-  std::time_t t = static_cast<std::time_t>(at);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
+  return at <= 0 ? "never" : text::utc_time(at);
 }
 
 // A health word with its colour: the word is always there, the colour only repeats it.
@@ -92,20 +84,20 @@ std::vector<const json*> chain_of(const json& nodes, const std::string& lun_id) 
       users[d.get<std::string>()].push_back(str(n, "id"));
   }
   std::set<std::string> in{lun_id};
-  std::vector<std::string> todo{lun_id};
-  while (!todo.empty()) {  // down: what it rests on
-    std::string id = todo.back();
-    todo.pop_back();
+  std::vector<std::string> pending{lun_id};
+  while (!pending.empty()) {  // down: what it rests on
+    std::string id = pending.back();
+    pending.pop_back();
     if (!by_id.count(id)) continue;
     for (const auto& d : by_id[id]->value("depends_on", json::array()))
-      if (in.insert(d.get<std::string>()).second) todo.push_back(d.get<std::string>());
+      if (in.insert(d.get<std::string>()).second) pending.push_back(d.get<std::string>());
   }
-  todo = {lun_id};
-  while (!todo.empty()) {  // up: what rests on it
-    std::string id = todo.back();
-    todo.pop_back();
+  pending = {lun_id};
+  while (!pending.empty()) {  // up: what rests on it
+    std::string id = pending.back();
+    pending.pop_back();
     for (const auto& u : users[id])
-      if (in.insert(u).second) todo.push_back(u);
+      if (in.insert(u).second) pending.push_back(u);
   }
   std::vector<const json*> out;
   for (const auto& id : in)
