@@ -314,6 +314,14 @@ std::optional<JournalEvent> Journal::last_plan(int incident) {
   return e;
 }
 
+std::vector<IncidentRecord> Journal::recent_incidents(int limit) {
+  Stmt q(db_, (std::string(kIncidentColumns) + " ORDER BY id DESC LIMIT ?").c_str());
+  q.bind(1, limit);
+  std::vector<IncidentRecord> out;
+  while (q.step()) out.push_back(incident_row(q));
+  return out;
+}
+
 std::vector<IncidentRecord> Journal::incidents() {
   Stmt q(db_, (std::string(kIncidentColumns) + " ORDER BY id").c_str());
   std::vector<IncidentRecord> out;

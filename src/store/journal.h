@@ -134,6 +134,9 @@ class Journal {
   std::optional<JournalEvent> last_plan(int incident);
 
   std::vector<IncidentRecord> incidents();
+  /// The newest `limit` incidents, newest first (the daemon's page, every sweep: not the
+  /// whole journal).
+  std::vector<IncidentRecord> recent_incidents(int limit);
   std::optional<IncidentRecord> incident(int id);
   std::vector<JournalEvent> events(int incident);
 

@@ -212,7 +212,7 @@ class Daemon {
                            [] { return wall_now(); }};
   // The dashboard: what it shows besides the view (copied at each publish), and where its
   // clients are told of a change (set while the listener runs).
-  std::vector<IncidentRecord> incidents_seen_;  // newest first
+  std::vector<IncidentRecord> incidents_seen_;  // the newest 50, newest first
   std::optional<DashboardData::Alert> alert_seen_;
   std::atomic<long> version_{0};
   SessionHistory sessions_seen_;  // iSCSI sessions across sweeps (view_mu_)
@@ -757,6 +757,7 @@ long Daemon::recoveries() {
 
 void Daemon::publish(const View& v, double secs) {
   int open = journal_->open_count();
+  std::vector<IncidentRecord> recent = journal_->recent_incidents(50);  // read before taking view_mu_
   std::string word = status_word(v.status);
   size_t findings = v.findings.size();
   {
@@ -767,8 +768,7 @@ void Daemon::publish(const View& v, double secs) {
     last_sweep_s_ = secs;
     incidents_open_ = open;
     sessions_seen_.see(v.observation, last_sweep_at_);
-    incidents_seen_ = journal_->incidents();
-    std::reverse(incidents_seen_.begin(), incidents_seen_.end());
+    incidents_seen_ = std::move(recent);
     std::lock_guard<std::mutex> a(alert_mu_);
     if (alert_)
       alert_seen_ =
