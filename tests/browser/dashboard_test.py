@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -21,25 +20,12 @@ import urllib.request
 
 import websocket  # Debian: python3-websocket
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from lab_daemon import Checks, LabDaemon, wait_for  # noqa: E402
+
 STACKDR = sys.argv[1]
 SHOTS = sys.argv[2] if len(sys.argv) > 2 else None
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def wait_for(pred, timeout, step=0.1):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return None
+check = Checks()
 
 
 class Browser:
@@ -103,21 +89,13 @@ class Browser:
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="stackdr-browser-")
     if SHOTS:
         os.makedirs(SHOTS, exist_ok=True)
-    daemon = subprocess.Popen(
-        [STACKDR, "watch", "--lab", "--state-dir", os.path.join(work, "state"), "--listen", "127.0.0.1:0",
-         "--interval", "2", "--resolve-after", "0", "--auto-recover", "safe"],
-        stdout=subprocess.PIPE, stderr=open(os.path.join(work, "daemon.log"), "w"), text=True)
-    port = None
-    for line in daemon.stdout:
-        if line.startswith("listening on port "):
-            port = int(line.split()[-1])
-            break
-    check(port is not None, "the daemon listens")
-    base = f"http://127.0.0.1:{port}"
-    browser = Browser(os.path.join(work, "profile"))
+    daemon = LabDaemon(STACKDR, "--interval", "2", "--resolve-after", "0", "--auto-recover", "safe")
+    check(daemon.port is not None, "the daemon listens")
+    base = daemon.base
+    profile = tempfile.mkdtemp(prefix="stackdr-chromium-")
+    browser = Browser(profile)
     try:
         t0 = time.time()
         browser.load(base + "/")
@@ -142,8 +120,7 @@ def main():
         # A fault, injected from outside; the page must show it without a reload.
         marker = browser.eval("window.__same_page = Math.random()")
         t_fault = time.time()
-        req = urllib.request.Request(base + "/lab/faults?name=session-logout", data=b"", method="POST")
-        check(urllib.request.urlopen(req).status == 202, "the fault is injected through the lab API")
+        check(daemon.inject("session-logout") == 202, "the fault is injected through the lab API")
         seen = wait_for(lambda: browser.eval(
             "document.querySelector('tr.node[data-health=\"FAILED\"][data-id^=\"session:\"]') !== null"), 30)
         latency = time.time() - t_fault
@@ -182,8 +159,7 @@ def main():
         browser.screenshot("incident.png")
 
         # JavaScript off: the same page, rendered by the server, after a reload.
-        req = urllib.request.Request(base + "/lab/faults?name=session-logout", data=b"", method="POST")
-        urllib.request.urlopen(req)
+        daemon.inject("session-logout")
         time.sleep(3)
         browser.call("Emulation.setScriptExecutionDisabled", value=True)
         browser.load(base + "/")
@@ -195,12 +171,9 @@ def main():
         browser.screenshot("dashboard-no-javascript.png")
     finally:
         browser.close()
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(30)
-        shutil.rmtree(work, ignore_errors=True)
-    print(f"{len(failures)} check(s) failed" if failures else "every check held")
-    return 1 if failures else 0
-
+        shutil.rmtree(profile, ignore_errors=True)
+        check(daemon.stop(), "the daemon stops on SIGTERM")
+    return check.exit_code()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,27 +9,21 @@ Usage: daemon_under_load.py STACKDR_BINARY. Exit 0 when every check held."""
 import os
 import re
 import resource
-import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from lab_daemon import Checks, LabDaemon  # noqa: E402
 
 stackdr = sys.argv[1]
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 16384), hard))
 room = min(hard, 16384)
 SLOW, IDLE = 200, 2000 if room > 2600 else max(100, room - 600)
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
+check = Checks()
 
 
 def request(port, raw, timeout=5.0):
@@ -56,13 +50,10 @@ def scrape(port):
     return time.time() - t0, r.startswith(b"HTTP/1.1 200"), int(m.group(1)) if m else None
 
 
-work = tempfile.mkdtemp(prefix="stackdr-load-")
-daemon = subprocess.Popen([stackdr, "watch", "--lab", "--state-dir", os.path.join(work, "state"), "--listen",
-                           "127.0.0.1:0", "--interval", "1"], stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, text=True)
+daemon = LabDaemon(stackdr, "--interval", "1", stderr_to=subprocess.DEVNULL)
 held = []
 try:
-    port = next(int(l.split()[-1]) for l in daemon.stdout if l.startswith("listening on port "))
+    port = daemon.port
     _, ok, before = scrape(port)
     check(ok and before is not None, "a scrape before the load")
     for i in range(SLOW):
@@ -117,15 +108,9 @@ try:
           f"the sweeps went on: {after - before if after else 0} in {elapsed:.1f} s at an interval of 1 s")
     print(f"     slowest scrape {slowest:.3f} s; {len(answered)} hostile requests sent, "
           f"{sum(1 for a in answered if a.startswith(b'HTTP/1.1 4'))} answered 4xx, the rest closed", flush=True)
-    check(daemon.poll() is None, "the daemon is still running")
+    check(daemon.proc.poll() is None, "the daemon is still running")
 finally:
     for s in held:
         s.close()
-    daemon.send_signal(signal.SIGTERM)
-    try:
-        daemon.wait(30)
-    except subprocess.TimeoutExpired:
-        daemon.kill()
-        failures.append("the daemon did not stop on SIGTERM within 30 s")
-    shutil.rmtree(work, ignore_errors=True)
-sys.exit(1 if failures else 0)
+    check(daemon.stop(), "the daemon stops on SIGTERM within 30 s")
+sys.exit(check.exit_code())
