@@ -19,7 +19,7 @@ PACKAGES=(build-essential cmake ninja-build pkg-config libcli11-dev nlohmann-jso
           libyaml-cpp-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
           openssh-client openssh-server procps libcpp-httplib-dev libmicrohttpd-dev libsystemd-dev prometheus systemd
           dpkg-dev man-db debootstrap libmimalloc-dev libsimdjson-dev
-          chromium python3-websocket fonts-dejavu-core openssl ccache)
+          chromium python3-websocket fonts-dejavu-core openssl ccache etcd-server)
 
 install_missing() {
   local missing=()

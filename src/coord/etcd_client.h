@@ -1,0 +1,73 @@
+#pragma once
+/// EtcdClient: the few calls of etcd's v3 API that leader election needs (lease grant,
+/// keep-alive and revoke, a compare-and-put transaction, a read), spoken as JSON over HTTP
+/// through etcd's own gateway (`/v3/...`, etcd 3.4 as Debian packages it), so no gRPC stack is
+/// linked. A call goes to the endpoint that answered last and, when that one does not, to the
+/// next: a cluster keeps serving while a minority of its members is down.
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace stackdr::coord {
+
+/// A lease etcd granted: its id and the TTL it really gave (etcd raises one below its minimum).
+struct Lease {
+  int64_t id = 0;
+  int64_t ttl_s = 0;
+};
+
+/// A key as etcd holds it. `create_revision` is 0 when the key does not exist.
+struct KeyValue {
+  std::string value;
+  int64_t create_revision = 0;
+  int64_t lease = 0;
+};
+
+/// What a "put if absent" transaction found: whether this caller put the key, and the key as it
+/// is now (this caller's, or the one that was there).
+struct PutIfAbsent {
+  bool put = false;
+  KeyValue now;
+};
+
+class EtcdClient {
+ public:
+  /// `endpoints`: http://HOST:PORT URLs (checked by parse_endpoints). `timeout`: for each
+  /// request to one endpoint (connect and answer).
+  EtcdClient(std::vector<std::string> endpoints, std::chrono::milliseconds timeout);
+
+  Result<Lease> grant(int64_t ttl_s);
+  /// Renews a lease; its TTL after renewal, 0 when etcd no longer has it (expired or revoked).
+  Result<int64_t> keep_alive(int64_t lease);
+  Result<bool> revoke(int64_t lease);
+  /// Puts `key` = `value` attached to `lease` if the key does not exist; else reads it.
+  Result<PutIfAbsent> put_if_absent(const std::string& key, const std::string& value, int64_t lease);
+  Result<KeyValue> get(const std::string& key);
+
+  /// The endpoint that answered last (for messages).
+  const std::string& endpoint() const { return endpoints_[current_]; }
+
+ private:
+  /// POSTs `body` to `path` on the current endpoint, then on each other one; the first answer
+  /// wins. An HTTP error status from etcd is an answer (returned as an error, not retried).
+  Result<nlohmann::json> call(const std::string& path, const nlohmann::json& body);
+
+  std::vector<std::string> endpoints_;
+  std::chrono::milliseconds timeout_;
+  size_t current_ = 0;
+};
+
+/// Checks a list of etcd endpoints ("http://127.0.0.1:2379,http://…" or one per element): each
+/// an http:// URL with a host and a port. https is refused for now with what to do.
+Result<std::vector<std::string>> parse_endpoints(const std::vector<std::string>& given);
+
+/// etcd's JSON gateway carries keys and values as base64.
+std::string base64_encode(std::string_view in);
+Result<std::string> base64_decode(std::string_view in);
+
+}  // namespace stackdr::coord
