@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/fence.h"
 #include "util/result.h"
 
 namespace stackdr {
@@ -57,7 +58,25 @@ class Host {
     (void)p;
     return std::nullopt;
   }
+
+  /// Fencing (host/fence.h). Records a leadership's token on this machine for its stack,
+  /// unless the machine has seen a higher one (then an error naming it); returns the token
+  /// recorded before. The default keeps it in fence_dir().
+  virtual Result<int64_t> raise_fence(const Fence& f);
+  /// run_tracked() under a fence: when this machine has seen a higher token for the stack (or
+  /// cannot tell), the command is not started (`started` false, exit kFenceRefusedExit) and
+  /// `err` says why. The default checks fence_dir() here, then calls run_tracked().
+  virtual CommandResult run_fenced(const Fence& f, const Argv& argv, std::chrono::milliseconds timeout,
+                                   const std::function<void(const ProcessId&)>& started);
+
+ protected:
+  /// Where this machine keeps its fence files; nothing: it cannot keep them (a replayed
+  /// bundle), and fenced commands are refused.
+  virtual std::optional<std::string> fence_dir() const { return std::nullopt; }
 };
+
+/// The result of a command a fence refused: not started, kFenceRefusedExit, `why`.
+CommandResult fence_refused(const std::string& why);
 
 /// Where a machine's recovery lock lives on that machine (/run/lock/stackdr/recover.this-machine.lock):
 /// the same file whether stackdr runs there or reaches it over SSH, so two stackdr — two state

@@ -42,6 +42,10 @@ class LocalHost : public Host {
   /// gets SSH_AUTH_SOCK, so the operator's agent holds the keys).
   void pass_environment(std::vector<std::string> vars) { extra_env_ = std::move(vars); }
 
+ protected:
+  /// This machine's fence files sit beside its recovery lock.
+  std::optional<std::string> fence_dir() const override { return std::string(kMachineLockDir); }
+
  private:
   CommandResult spawn_and_wait(const Argv& argv, std::chrono::milliseconds timeout,
                                const std::function<void(const ProcessId&)>& started,

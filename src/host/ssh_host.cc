@@ -135,10 +135,12 @@ Argv SshHost::base_argv() const {
   return a;
 }
 
-Argv SshHost::client_argv(const Argv& argv, milliseconds timeout, bool report_pid) const {
+Argv SshHost::client_argv(const Argv& argv, milliseconds timeout, bool report_pid, const Fence* fence) const {
   // The far side's shell reads this line: every word of the argv single-quoted, the
   // environment emptied and set, the command under `timeout`, through `sudo -n` if asked.
+  // A fence is checked first, so a refused command never reports a process.
   std::string line;
+  if (fence) line += fence_check_shell(kMachineLockDir, *fence);
   if (report_pid) line += fmt::format("echo \"{}$$ $(cut -d' ' -f22 /proc/$$/stat)\" >&2; ", kPidMarker);
   line += "exec ";
   if (c_.sudo) line += "sudo -n -- ";
@@ -205,7 +207,7 @@ Result<bool> SshHost::connect() {
 }
 
 CommandResult SshHost::execute(const Argv& argv, milliseconds timeout,
-                               const std::function<void(const ProcessId&)>& started) {
+                               const std::function<void(const ProcessId&)>& started, const Fence* fence) {
   CommandResult r;
   if (auto c = connect(); !c) {
     r.started = false;
@@ -220,7 +222,8 @@ CommandResult SshHost::execute(const Argv& argv, milliseconds timeout,
     remote = remote_pid(err);
     if (remote) started(*remote);
   };
-  r = client_.run_watching(client_argv(argv, timeout, track), timeout + milliseconds(15000), {}, watch);
+  r = client_.run_watching(client_argv(argv, timeout, track, fence), timeout + milliseconds(15000), {},
+                           watch);
   if (size_t at = track ? marker_at(r.err) : std::string::npos; at != std::string::npos) {
     size_t nl = r.err.find('\n', at);
     r.err.erase(at, nl == std::string::npos ? std::string::npos : nl - at + 1);
@@ -350,6 +353,37 @@ Result<std::unique_ptr<HeldProcess>> SshHost::lock_machine(const std::string& ho
   if (ended.exit_code == 255) return Error{connection_error(said)};
   return Error{fmt::format("{}: cannot take the recovery lock {} there: {}", c_.name, lock,
                            said.empty() ? fmt::format("exit {}", ended.exit_code) : last_line(said))};
+}
+
+Result<int64_t> SshHost::raise_fence(const Fence& f) {
+  if (!fence_stack_name_ok(f.stack))
+    return Error{fmt::format("'{}' is not a stack name a fence can carry", f.stack)};
+  CommandResult r = execute({"sh", "-c", fence_raise_shell(kMachineLockDir, f)}, milliseconds(30000), {});
+  std::string out(text::trim(r.out));
+  if (r.ok() && text::starts_with(out, "raised "))
+    if (auto v = text::to_int(out.substr(7))) return *v;
+  if (r.started && !r.timed_out && r.exit_code == kFenceRefusedExit && text::starts_with(out, "higher "))
+    return Error{fmt::format("{}: a newer leader's token {} is recorded for stack {} ({}); this one's is {}",
+                             c_.name, out.substr(7), f.stack, fence_file(kMachineLockDir, f.stack), f.token)};
+  if (r.exit_code == 255 && !r.timed_out) return Error{r.err};
+  return Error{fmt::format("{}: cannot record the fencing token in {}: {}", c_.name, kMachineLockDir,
+                           last_line(std::string(text::trim(r.err + r.out))))};
+}
+
+CommandResult SshHost::run_fenced(const Fence& f, const Argv& argv, milliseconds timeout,
+                                  const std::function<void(const ProcessId&)>& started) {
+  if (!fence_stack_name_ok(f.stack))
+    return fence_refused(fmt::format("'{}' is not a stack name a fence can carry", f.stack));
+  CommandResult r = execute(argv, timeout, started, &f);
+  auto at = r.err.find(kFenceRefusedMarker);
+  if (r.started && !r.timed_out && r.exit_code == kFenceRefusedExit && at != std::string::npos) {
+    std::string seen(text::trim(r.err.substr(at + std::string_view(kFenceRefusedMarker).size())));
+    seen = seen.substr(0, seen.find('\n'));
+    bool token = !seen.empty() && seen.find_first_not_of("0123456789") == std::string::npos;
+    return fence_refused(token ? fence_refusal(c_.name, f, seen)
+                               : fmt::format("{}: {}; `{}` not run", c_.name, seen, describe_argv(argv)));
+  }
+  return r;
 }
 
 Result<std::string> SshHost::read_file(const std::string& path) {

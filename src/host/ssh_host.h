@@ -62,7 +62,13 @@ class SshHost : public Host {
   /// cannot (no connection, no perl, sudo refuses it).
   std::unique_ptr<RemoteFollower> follow(std::string& why);
   /// The ssh client's argv for one remote command (for tests and --dry-run style display).
-  Argv client_argv(const Argv& argv, std::chrono::milliseconds timeout, bool report_pid) const;
+  /// `fence`: the far side's shell checks it (host/fence.h) before anything else.
+  Argv client_argv(const Argv& argv, std::chrono::milliseconds timeout, bool report_pid,
+                   const Fence* fence = nullptr) const;
+  /// Fencing on the far side, in kMachineLockDir there (the recovery lock's folder).
+  Result<int64_t> raise_fence(const Fence& f) override;
+  CommandResult run_fenced(const Fence& f, const Argv& argv, std::chrono::milliseconds timeout,
+                           const std::function<void(const ProcessId&)>& started) override;
   /// How long opening the shared connection took, with the session reads run through
   /// (nothing: not opened, or it failed).
   std::optional<double> connect_ms() const;
@@ -73,7 +79,7 @@ class SshHost : public Host {
   /// Opens the shared connection once; later calls return how that went.
   Result<bool> connect();
   CommandResult execute(const Argv& argv, std::chrono::milliseconds timeout,
-                        const std::function<void(const ProcessId&)>& started);
+                        const std::function<void(const ProcessId&)>& started, const Fence* fence = nullptr);
   /// What the ssh client's exit 255 means, in words an operator can act on.
   std::string connection_error(const std::string& ssh_stderr) const;
 

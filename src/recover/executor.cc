@@ -146,7 +146,9 @@ std::set<std::string> interrupted_steps(const std::vector<JournalEvent>& events)
   for (const auto& e : events) {
     if (e.step.empty()) continue;
     if (e.kind == EventKind::kStepStarted && !e.argv.empty()) out.insert(e.step);
-    if (e.kind == EventKind::kStepFinished) out.erase(e.step);
+    // Finished, or refused by a machine's fencing token after its start was journaled (it ran
+    // nothing there).
+    if (e.kind == EventKind::kStepFinished || e.kind == EventKind::kStepRefused) out.erase(e.step);
   }
   return out;
 }
@@ -399,7 +401,7 @@ bool Executor::take_snapshot(const Step& s, int plan_no) {
   }
   event(EventKind::kStepStarted, plan_no, nullptr, describe_argv(argv), std::nullopt, "",
         "snapshot before " + s.id);
-  CommandResult r = h ? h->run(argv, kActTimeout) : CommandResult{false, false, 127, "", "no storage host"};
+  CommandResult r = h ? change(h, argv, {}) : CommandResult{false, false, 127, "", "no storage host"};
   if (o_.boundary) o_.boundary("acted:snapshot " + snap);
   event(EventKind::kSnapshot, plan_no, nullptr, describe_argv(argv), r.exit_code, r.out + r.err,
         r.ok() ? fmt::format("roll back with: zfs rollback -r {}", snap) : "snapshot failed");
@@ -423,7 +425,7 @@ void Executor::hold_snapshot(Host* storage, const std::string& snap, bool resume
       }
     }
   }
-  CommandResult held = storage->run({"zfs", "hold", "--", "stackdr", snap}, kActTimeout);
+  CommandResult held = change(storage, {"zfs", "hold", "--", "stackdr", snap}, {});
   if (o_.boundary) o_.boundary("acted:hold " + snap);
   events_.snapshot({held.ok() ? SnapshotEvent::kHeld : SnapshotEvent::kNotHeld, snap,
                     held.ok() ? "" : first_line(held.err)});
@@ -573,9 +575,22 @@ bool Executor::allowed_to_run(const StepEvent& e, StepRun& run, const Argv& argv
   return true;
 }
 
+CommandResult Executor::change(Host* h, const Argv& argv,
+                               const std::function<void(const ProcessId&)>& started) {
+  if (!o_.leadership) return started ? h->run_tracked(argv, kActTimeout, started) : h->run(argv, kActTimeout);
+  // Under coordination: only while this process leads, and with its token, which the machine
+  // checks before the command starts (a newer leader's token there refuses it).
+  auto fence = o_.leadership();
+  if (!fence) return fence_refused(fence.error().message);
+  return h->run_fenced(*fence, argv, kActTimeout, started);
+}
+
 CommandResult Executor::act(const StepEvent& e, const Argv& argv) {
   const Step& s = *e.step;
   const std::string& cmd = e.command;
+  // Not leading any more: the step is not started at all (nothing journaled as begun).
+  if (o_.leadership)
+    if (auto f = o_.leadership(); !f) return fence_refused(f.error().message);
   event(EventKind::kStepStarted, e.plan, &s, cmd, std::nullopt, "", s.title);
   if (o_.boundary) o_.boundary("started:" + s.id);
   events_.step_started(e);
@@ -586,9 +601,12 @@ CommandResult Executor::act(const StepEvent& e, const Argv& argv) {
     event(EventKind::kStepProcess, e.plan, &s, cmd, std::nullopt, "", process_detail(s.host, p));
     if (o_.running) o_.running(fmt::format("{} on {} (pid {})", cmd, s.host, p.pid));
   };
-  CommandResult r = h ? h->run_tracked(argv, kActTimeout, journal_process)
+  CommandResult r = h ? change(h, argv, journal_process)
                       : CommandResult{false, false, 127, "", "host " + s.host + " is not reachable"};
   if (o_.running) o_.running("");
+  // Refused by the machine's fence: nothing ran. The caller journals the refusal, which ends
+  // the start (interrupted_steps), and no "finished" makes a resume take it for done.
+  if (!r.started && r.exit_code == kFenceRefusedExit) return r;
   // The worst instant to die: the command did its work and the journal does not know.
   if (o_.boundary) o_.boundary("acted:" + s.id);
   event(EventKind::kStepFinished, e.plan, &s, cmd, r.started ? std::optional<int>(r.exit_code) : std::nullopt,
@@ -659,6 +677,13 @@ bool Executor::run_step(const Plan& plan, int plan_no, size_t index, View& view)
   if (!allowed_to_run(e, run, *argv, view)) return false;
   CommandResult r = act(e, *argv);
   run.exit_code = r.exit_code;
+  if (!r.started && r.exit_code == kFenceRefusedExit) {
+    // Not this process's stack to act on any more: nothing ran, and the leader takes it up.
+    event(EventKind::kStepRefused, plan_no, &s, e.command, std::nullopt, "", r.err);
+    step_ended(e, run, ended_as(StepResult::kRefused, r.err, "fence"));
+    finish(kLocked, EventKind::kStopped, "stopped: " + r.err);
+    return false;
+  }
   return verify(e, run, *argv, r, view);
 }
 

@@ -93,6 +93,11 @@ struct RecoverOptions {
   std::function<bool()> stop_requested;
   /// Told what is running now ("" when nothing is), for whoever asks (a second signal).
   std::function<void(const std::string&)> running;
+  /// Set when the stack is under coordination (coord/election.h): asked before each step and
+  /// each command that changes a machine. An error (this process no longer leads) stops the
+  /// run there, exit kLocked; a Fence goes with the command, and the machine refuses it when
+  /// a newer leader has been there (host/fence.h).
+  std::function<Result<Fence>()> leadership;
 };
 
 struct RecoverOutcome {
@@ -145,6 +150,8 @@ class Executor {
   bool refuse(const StepEvent& e, StepRun& run, const std::string& rule, const std::string& msg);
   /// Runs the command, journaled before it starts, as its process exists and when it ends.
   CommandResult act(const StepEvent& e, const Argv& argv);
+  /// Runs a command that changes a machine: fenced under coordination (o_.leadership).
+  CommandResult change(Host* h, const Argv& argv, const std::function<void(const ProcessId&)>& started);
   /// Looks again and judges the step by its check; false to stop the plan.
   bool verify(const StepEvent& e, StepRun& run, const Argv& argv, const CommandResult& r, View& view);
   /// A step the crashed run started and never finished, whose `done` does not hold: true to

@@ -136,6 +136,10 @@ class PracticeHost : public Host {
   // A simulated command ends inside run(): none can outlive the stackdr that ran it.
   std::optional<bool> running(const ProcessId&) override { return false; }
 
+ protected:
+  // Its machines are the practice stack's folder: every stackdr sharing it sees one fence.
+  std::optional<std::string> fence_dir() const override { return stack_.dir().string(); }
+
  private:
   CommandResult perform(const Argv& argv, std::chrono::milliseconds timeout, bool step) {
     auto half = std::chrono::milliseconds(step ? stack_.pace_ms() / 2 : 0);

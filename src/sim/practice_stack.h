@@ -63,6 +63,7 @@ class PracticeStack {
   const Topology& topology() const { return topology_; }
   /// The topology file's path inside the folder, and its text.
   std::filesystem::path topology_path() const { return folder_ / "topology.yaml"; }
+  const std::filesystem::path& dir() const { return folder_; }
   std::shared_ptr<SimState> state() const { return state_; }
   const std::vector<TapeEntry>& tape() const { return tape_; }
   int pace_ms() const { return pace_ms_; }
