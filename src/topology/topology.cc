@@ -321,12 +321,59 @@ void read_maintenance(const YAML::Node& n, const Reader& r, MaintenanceConfig& m
   m.keep_backups = r.integer(n, "keep_backups", "maintenance", 0, 1, 1000, "configuration backups to keep");
 }
 
+// Checked here so that a daemon of a fleet with a typo stops at start with the line, instead of
+// acting alone because it never joined the election.
+void read_coordination(const YAML::Node& n, const Reader& r, Topology& t) {
+  r.map_or_fail(n, "coordination");
+  r.only_keys(n, {"etcd"}, "coordination");
+  YAML::Node e = n["etcd"];
+  if (!e) r.fail(n, "coordination: missing 'etcd' (endpoints, and optionally prefix, ttl, keepalive)");
+  r.map_or_fail(e, "coordination.etcd");
+  r.only_keys(e, {"endpoints", "prefix", "ttl", "keepalive", "ca", "cert", "key"}, "coordination.etcd");
+  for (const char* tls : {"ca", "cert", "key"})
+    if (e[tls])
+      r.fail(e[tls],
+             fmt::format("coordination.etcd.{}: TLS to etcd is not supported yet; reach etcd over http:// "
+                         "on a trusted network (loopback or a private VLAN) and leave out ca, cert and key",
+                         tls));
+  CoordinationConfig& c = t.coordination;
+  c.endpoints = r.list(e, "endpoints", "coordination.etcd");
+  if (c.endpoints.empty())
+    r.fail(e, "coordination.etcd.endpoints: name etcd's members, e.g. [http://10.0.0.1:2379]");
+  for (const auto& ep : c.endpoints)
+    if (!text::starts_with(ep, "http://"))
+      r.fail(e["endpoints"],
+             fmt::format("coordination.etcd.endpoints: '{}' is not http://HOST:PORT", printable(ep)));
+  c.prefix = r.opt_str(e, "prefix", "coordination.etcd", "/stackdr");
+  if (c.prefix.empty() || c.prefix.front() != '/' || text::contains(c.prefix, "//") ||
+      c.prefix.find_first_of(" \t\n") != std::string::npos)
+    r.fail(e["prefix"], "coordination.etcd.prefix: an absolute key prefix such as /stackdr");
+  c.ttl = r.integer(e, "ttl", "coordination.etcd", 10, 2, 3600, "seconds a leader's lease lasts unrenewed");
+  c.keepalive = r.integer(e, "keepalive", "coordination.etcd", 3, 1, 1200, "seconds between renewals");
+  if (c.keepalive * 2 > c.ttl)
+    r.fail(e["keepalive"] ? e["keepalive"] : e,
+           fmt::format(
+               "coordination.etcd.keepalive: {} s is more than half the ttl ({} s): one late renewal would "
+               "lose the leadership; renew at most every ttl/3 seconds",
+               c.keepalive, c.ttl));
+  if (t.name.empty())
+    r.fail(n,
+           "coordination: the stack needs a name (`name: NAME` at the top level): its election and fencing "
+           "tokens are kept under it");
+}
+
 Topology read(const YAML::Node& root, const Reader& r) {
   Topology t;
   r.map_or_fail(root, "top level");
-  r.only_keys(
-      root, {"hosts", "storage", "initiator", "luns", "arrays", "vms", "watch", "maintenance", "escalation"},
-      "top level");
+  r.only_keys(root,
+              {"name", "site", "hosts", "storage", "initiator", "luns", "arrays", "vms", "watch",
+               "maintenance", "escalation", "coordination"},
+              "top level");
+  t.name = r.opt_str(root, "name", "top level");
+  if (!t.name.empty()) r.check(root["name"], "name", t.name, name_rules::label);
+  t.site = r.opt_str(root, "site", "top level");
+  if (!t.site.empty()) r.check(root["site"], "site", t.site, name_rules::label);
+  if (YAML::Node c = root["coordination"]) read_coordination(c, r, t);
 
   YAML::Node hosts = root["hosts"];
   if (!hosts) r.fail(root, "missing 'hosts' (the storage server, the KVM host and the VMs, by name)");

@@ -142,8 +142,20 @@ struct MaintenanceConfig {
   int keep_backups = 0;  // config-backup rotation; 0 = not given
 };
 
+/// `coordination: {etcd: {endpoints: [...], prefix, ttl, keepalive}}`: several `stackdr watch`
+/// daemons watch this stack and only the one holding its etcd leader key acts (coord/).
+struct CoordinationConfig {
+  std::vector<std::string> endpoints;  // http://HOST:PORT of etcd's members; empty: not coordinated
+  std::string prefix = "/stackdr";     // keys live under PREFIX/stacks/NAME/
+  int ttl = 10;                        // the leader lease's TTL, seconds
+  int keepalive = 3;                   // seconds between its renewals
+};
+
 struct Topology {
   std::string source;  // the file it came from
+  std::string name;    // the stack's name (`name:`): metrics, alerts, fencing and election keys carry it
+  std::string site;    // where it is (`site:`), for people and labels
+  CoordinationConfig coordination;
   std::vector<HostConfig> hosts;
   StorageConfig storage;
   InitiatorConfig initiator;
