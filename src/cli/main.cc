@@ -505,6 +505,13 @@ int run(int argc, char** argv) {
                     "serve HTTPS with this certificate (PEM, the chain after it); needs --tls-key");
   watch->add_option("--tls-key", watch_opt.tls_key,
                     "the certificate's private key (PEM, not world-readable); needs --tls-cert");
+  watch
+      ->add_option(
+          "--etcd", watch_opt.etcd,
+          "etcd's client URLs (http://HOST:PORT, comma-separated or repeated), over the topology's "
+          "coordination: section: of the daemons watching this stack, only the one holding its leader "
+          "key acts (incidents, alerts, recovery, maintenance); the others watch")
+      ->delimiter(',');
   watch->add_flag(
       "--json", watch_opt.json,
       "a stream of JSON lines on standard output (listening, ready, each log line), nothing else there");

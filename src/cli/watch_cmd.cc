@@ -20,6 +20,7 @@ int cmd_watch(const WatchCliOptions& o) {
   d.tls_cert = o.tls_cert;
   d.tls_key = o.tls_key;
   d.listen_insecure = o.listen_insecure;
+  d.etcd = o.etcd;
   d.json = o.json;
   // --lab is the simulated stack (a practice stack or this process's own): its journal and
   // locks live in the state folder's lab/ part, never beside the live ones.

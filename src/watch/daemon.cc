@@ -23,6 +23,7 @@
 #include <sstream>
 #include <thread>
 
+#include "coord/election.h"
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
 #include "host/local_host.h"
@@ -144,7 +145,7 @@ class Daemon {
   void count_sightings(const View& v);
   void incidents(const View& v);
   void recover(const View& v);
-  void maintain(const View& v);
+  void maintain(const View& v, bool act);
   /// The settings checked (`stackdr lint`) from the second sweep on and then hourly, for the
   /// dashboard and /metrics: one more look, with the settings' sources.
   void check_settings();
@@ -159,8 +160,17 @@ class Daemon {
   /// Something the dashboard shows changed: its clients hear of it over /events.
   void changed();
   std::string mode() const;
+  // Coordination (coord/election.h): with etcd endpoints, only the leader of the stack acts.
+  Result<bool> start_election();
+  /// Whether this daemon may act on the stack now (always, without coordination). Says when
+  /// that changed, and on becoming leader raises its fencing token on every host first.
+  bool acting();
+  Result<Fence> leadership() const;
 
   DaemonOptions opt_;
+  std::unique_ptr<coord::Election> election_;
+  bool was_leading_ = false;
+  std::string follow_said_;  // the last "not leading" line logged, said again only when it changes
   WatchSettings o_;
   std::mutex stack_mu_;  // the stack, its context and the journal: one sweep or recovery at a time
   // Shared: a published view points into its context's topology (an array's config), so the
@@ -265,6 +275,7 @@ void Daemon::md_first(const std::string& host) {
 // incident is the sweep's to open and to name.
 void Daemon::raise_first(const std::vector<Finding>& findings) {
   if (findings.empty()) return;
+  if (election_ && !election_->state().leading) return;  // the leader alerts
   std::lock_guard<std::mutex> l(alert_mu_);
   if (alert_) return;
   const Finding& f = findings.front();
@@ -575,6 +586,7 @@ void Daemon::recover(const View& v) {
   ro.resumable = true;
   ro.fingerprint = topology_fingerprint(stack_->topology());
   ro.stop_requested = [] { return g_stop.load(); };
+  if (election_) ro.leadership = [this] { return leadership(); };
   std::unique_ptr<Clock> clock = stack_->clock();
   Executor ex(stack_->topology(), stack_->hosts(), *clock, *journal_, recovery_);
   log_line(fmt::format("auto-recovery ({}) of scenario {} / {}", o_.auto_recover, f.scenario,
@@ -615,12 +627,12 @@ void Daemon::check_settings() {
   changed();
 }
 
-void Daemon::maintain(const View& v) {
+void Daemon::maintain(const View& v, bool act) {
   const Topology& t = stack_->topology();
   double now = stack_->clock()->now();
   std::vector<ScheduleRow> rows = maintenance_schedule(t, journal_->incidents(), now, v);
   for (const auto& r : rows) {
-    if (!t.maintenance.daemon || !r.due) continue;
+    if (!t.maintenance.daemon || !r.due || !act) continue;
     if (!r.skip.empty()) {
       if (skipped_[r.task] != r.skip)
         log_line(fmt::format("maintenance: {} is due; skipped: {}", r.task, r.skip));
@@ -646,6 +658,7 @@ void Daemon::maintain(const View& v) {
       ro.observe = maintenance_observe();
       ro.task = heavy_maintenance_task(t, v, r.task, /*wait=*/false);
       ro.stop_requested = [] { return g_stop.load(); };
+      if (election_) ro.leadership = [this] { return leadership(); };
       std::unique_ptr<Clock> clock = stack_->clock();
       RecoverText text(out);
       Executor ex(t, stack_->hosts(), *clock, *journal_, text);
@@ -726,12 +739,18 @@ void Daemon::sweep() {
     sweeps_++;
   }
   count_sightings(v);
-  incidents(v);
-  alerts(v, wall_now());
-  escalate(v);
+  // Under coordination a follower watches, serves its page and metrics, and acts in nothing:
+  // the leader keeps the incidents, alerts and recovers. A follower that becomes leader finds
+  // a failure still open in its next sweep and alerts then (Alertmanager merges the two).
+  bool act = acting();
+  if (act) {
+    incidents(v);
+    alerts(v, wall_now());
+    escalate(v);
+  }
   publish(v, secs);  // what it looks like before any repair, for /metrics and /status
   long before = recoveries();
-  recover(v);
+  if (act) recover(v);
   if (recoveries() != before) {
     // What the recovery left: the alerts and the incident follow the stack as it is now.
     v = take_view(stack_->topology(), stack_->hosts());
@@ -739,7 +758,7 @@ void Daemon::sweep() {
     alerts(v, wall_now());
     publish(v, secs);  // and the page and /status show what it left
   }
-  maintain(v);
+  maintain(v, act);
   check_settings();
   unconfirmed_ = false;
   for (const auto& f : v.findings)
@@ -797,6 +816,12 @@ HttpEndpoint::Reply Daemon::metrics() {
            "host.");
   for (const auto& [k, n] : events_)
     p.sample("stackdr_watch_events_total", {{"source", k.first}, {"host", k.second}}, n);
+  if (election_) {
+    p.family("stackdr_leader", "gauge",
+             "1 when this daemon holds the stack's etcd leader key and acts on it; 0 when it only watches.");
+    p.sample("stackdr_leader", {{"stack", view_stack_ ? view_stack_->topology().name : ""}},
+             election_->state().leading ? 1 : 0);
+  }
   p.family("stackdr_incidents_open", "gauge", "Incidents open or stopped in the journal.");
   p.sample("stackdr_incidents_open", {}, incidents_open_);
   p.family("stackdr_recoveries_total", "counter", "Auto-recoveries the daemon ran, by outcome.");
@@ -836,8 +861,89 @@ HttpEndpoint::Reply Daemon::metrics() {
   return {200, p.text(), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
+Result<bool> Daemon::start_election() {
+  const Topology& t = stack_->topology();
+  CoordinationConfig c = t.coordination;
+  if (!opt_.etcd.empty()) c.endpoints = opt_.etcd;
+  if (c.endpoints.empty()) return true;  // not coordinated: this daemon acts alone
+  auto endpoints = coord::parse_endpoints(c.endpoints);
+  if (!endpoints) return endpoints.error();
+  if (t.name.empty())
+    return Error{t.source +
+                 ": with etcd the stack needs a name (`name: NAME` at the top level): its election "
+                 "and its fencing tokens are kept under it"};
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  coord::ElectionSettings e;
+  e.key = c.prefix + "/stacks/" + t.name + "/leader";
+  e.holder = fmt::format("stackdr watch pid {} on {}", ::getpid(), host);
+  e.ttl_s = c.ttl;
+  e.keepalive_s = c.keepalive;
+  election_ =
+      std::make_unique<coord::Election>(coord::EtcdClient(*endpoints, std::chrono::milliseconds(2000)), e);
+  election_->start();
+  log_line(
+      fmt::format("coordinated through etcd ({}): acting on stack {} only while holding {} (lease {} s, "
+                  "renewed every {} s)",
+                  text::join(*endpoints, ","), t.name, e.key, c.ttl, c.keepalive));
+  return true;
+}
+
+Result<Fence> Daemon::leadership() const {
+  auto t = election_->may_act();
+  if (!t) return t.error();
+  return Fence{stack_->topology().name, *t};
+}
+
+bool Daemon::acting() {
+  if (!election_) return true;
+  coord::Leadership s = election_->state();
+  if (s.leading && !was_leading_) {
+    // Every host learns the new token before this daemon acts: from now on a former leader's
+    // steps are refused there, even one that does not know yet that it lost.
+    Fence f{stack_->topology().name, s.token};
+    for (const auto& h : stack_->topology().hosts) {
+      Host* host = stack_->hosts()(h.name);
+      if (!host) continue;
+      if (auto r = host->raise_fence(f); !r) {
+        log_line(fmt::format("leading stack {} (token {}), but {}: not acting until it is recorded", f.stack,
+                             f.token, r.error().message));
+        return false;
+      }
+    }
+    was_leading_ = true;
+    follow_said_.clear();
+    log_line(fmt::format("leading stack {} (token {}): this daemon acts on it", f.stack, f.token));
+    changed();
+  } else if (!s.leading) {
+    std::string said =
+        s.holder.empty() ? "nobody leads it yet"
+        : s.holder == election_->settings().holder
+            ? "its lease ran out here before a renewal came back (this process was paused or cut off "
+              "from etcd); asking etcd again"
+            : s.holder + " leads it (token " + std::to_string(s.holder_token) + ")";
+    if (!s.error.empty()) said += "; etcd: " + s.error;
+    if (was_leading_ || said != follow_said_) {
+      log_line(fmt::format("not acting on stack {}: {}", stack_->topology().name, said));
+      follow_said_ = said;
+      changed();
+    }
+    was_leading_ = false;
+  }
+  return s.leading;
+}
+
 nlohmann::json Daemon::status_document() const {
   nlohmann::json j = status_json(*view_, mode());
+  if (election_) {
+    coord::Leadership s = election_->state();
+    j["coordination"] = {{"stack", view_stack_ ? view_stack_->topology().name : ""},
+                         {"leader", s.leading},
+                         {"holder", s.holder},
+                         {"token", s.leading ? s.token : s.holder_token},
+                         {"key", election_->settings().key}};
+    if (!s.error.empty()) j["coordination"]["error"] = s.error;
+  }
   j["sweep"] = {{"ms", std::round(last_sweep_s_ * 1000)}, {"at", last_sweep_at_}, {"count", sweeps_}};
   // The recovery running now, or the last one, step by step (watch/recovery_status.h).
   if (auto r = recovery_.json(); !r.is_null()) j["recovery"] = std::move(r);
@@ -912,6 +1018,7 @@ HttpEndpoint::Reply Daemon::lab_fault(const std::string& name) {
 // and the signals: what must work before the daemon listens.
 Result<bool> Daemon::prepare() {
   if (auto c = open_context(); !c) return c.error();
+  if (auto e = start_election(); !e) return e.error();
   // What alerts and serves is checked now, not when the first alert is due.
   if (auto r = check_receivers(o_); !r) return r.error();
   dir_ = opt_.state_dir;
@@ -1224,6 +1331,7 @@ Result<bool> Daemon::run() {
   if (src_.tape_watch >= 0) ::close(src_.tape_watch);
   sd_notify(0, "STOPPING=1");
   log_line("stopping (signal)");
+  election_.reset();  // resigns: a standby need not wait out the lease
   http_ = nullptr;
   http->reset();
   followers_.clear();

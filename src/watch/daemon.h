@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "operate/stack.h"
 #include "recover/stack_hints.h"
@@ -32,6 +33,9 @@ struct DaemonOptions {
   bool json = false;      // JSON lines on standard output instead of log lines on standard error
   std::string state_dir;  // the journal and the locks of a simulated stack's hosts
   StackHints hints;       // the options that select this stack, for every hint a plan prints
+  /// etcd's client URLs (`--etcd`): over the topology's `coordination:` endpoints. With either,
+  /// the daemon acts on the stack only while it holds the stack's leader key (coord/election.h).
+  std::vector<std::string> etcd;
 };
 
 /// Runs until SIGTERM or SIGINT; an error when it could not start (the message says what to
