@@ -12,6 +12,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/operator_io.h"
+#include "cli/run_leadership.h"
 #include "cli/signals.h"
 #include "cli/text_report.h"
 #include "diagnose/diagnoser.h"
@@ -243,6 +244,10 @@ int cmd_recover(const RecoverCliOptions& o) {
   bool held = false;
   auto locks = take_recovery_locks((*ctx)->topology(), (*ctx)->hosts(), (*ctx)->sim() != nullptr, dir, held);
   if (!locks) return fail(held ? kLocked : kExitUsage, locks.error().message);
+  // A coordinated stack: this run leads it while it lasts, or refuses (cli/run_leadership.h).
+  auto leadership = RunLeadership::take(t, (*ctx)->hosts(), "recover", ro.plan.hints.verb("recover"));
+  if (!leadership) return fail(kLocked, leadership.error().message);
+  if (*leadership) ro.leadership = [l = leadership->get()] { return l->fence(); };
   std::unique_ptr<Clock> clock = (*ctx)->clock();
   // With --json the step log goes to standard error: standard output is one JSON document.
   RecoverText text(o.json ? std::cerr : std::cout);

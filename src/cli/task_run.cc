@@ -6,6 +6,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/operator_io.h"
+#include "cli/run_leadership.h"
 #include "cli/signals.h"
 #include "operate/recovery_locks.h"
 #include "recover/recover_text.h"
@@ -78,6 +79,10 @@ int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const Ob
   bool held = false;
   auto locks = take_recovery_locks(ctx.topology(), ctx.hosts(), ctx.sim() != nullptr, dir, held);
   if (!locks) return fail(held ? kLocked : kExitUsage, locks.error().message);
+  // A coordinated stack: the task leads it while it runs, or refuses (cli/run_leadership.h).
+  auto leadership = RunLeadership::take(ctx.topology(), ctx.hosts(), ro.task->kind, "");
+  if (!leadership) return fail(kLocked, leadership.error().message);
+  if (*leadership) ro.leadership = [l = leadership->get()] { return l->fence(); };
   std::unique_ptr<Clock> clock = ctx.clock();
   RecoverText text(o.json ? std::cerr : std::cout);
   Executor ex(t, ctx.hosts(), *clock, **journal, text);

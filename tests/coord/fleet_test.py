@@ -181,6 +181,18 @@ def main():
         check(took, f"the first daemon leads again {failover_kill:.2f} s after the leader was killed (SIGKILL)")
         inject("session-logout")
         check(wait_for(healthy, 60), "and recovers the next fault")
+        # An operator's `stackdr recover` while a daemon leads: refused, naming the daemon.
+        r = subprocess.run([stackdr, "recover", "--lab", "--state-dir", state], capture_output=True, text=True)
+        check(r.returncode == 4 and "is led by stackdr watch pid" in r.stdout + r.stderr,
+              "a hand-run recover while a daemon leads is refused (exit 4) naming the daemon: " +
+              (r.stdout + r.stderr).strip().splitlines()[-1][:160] if (r.stdout + r.stderr).strip() else "(nothing said)")
+        # The daemon stopped (it resigns): the operator's run takes the leadership and recovers.
+        leader.proc.terminate()
+        leader.proc.wait(20)
+        inject("session-logout")
+        r = subprocess.run([stackdr, "recover", "--lab", "--state-dir", state], capture_output=True, text=True)
+        check(r.returncode == 0 and healthy(), f"with no daemon left, a hand-run recover leads and recovers "
+              f"(exit {r.returncode})")
         print(f"[ figures  ] failover after SIGSTOP {failover_pause:.2f} s, after SIGKILL {failover_kill:.2f} s "
               f"(lease ttl {TTL} s, renewed every {KEEPALIVE} s)", flush=True)
     finally:
