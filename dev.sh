@@ -5,7 +5,7 @@
 #                      the simulated stack, one drill's step log, and a chaos drill
 #   ./dev.sh build     install what is missing and build (lab/run.sh uses it)
 #   ./dev.sh test      all tests (ctest), the default build
-#   ./dev.sh sanitize  all tests under AddressSanitizer + UBSan
+#   ./dev.sh sanitize  all tests but the soak label (100 fleet runs) under AddressSanitizer + UBSan
 #   ./dev.sh bench     the Google Benchmark figures quoted in the README
 #   ./dev.sh fuzz [S]  every parser under libFuzzer + ASan + UBSan for S seconds each (default
 #                      20), from its seeds in fuzz/corpus/KIND; exit 1 on any crash
@@ -78,8 +78,10 @@ case "${1:-demo}" in
   sanitize)
     install_missing
     build build-asan -DSTACKDR_SANITIZE=ON -DSTACKDR_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
+    # The soak tests (100 randomised fleet runs) run in the release build only: the same code
+    # paths run under the sanitizers in the shorter fleet and election tests.
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-      ctest --test-dir build-asan --output-on-failure -j2
+      ctest --test-dir build-asan --output-on-failure -j2 -LE soak
     ;;
   bench)
     install_missing

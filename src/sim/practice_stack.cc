@@ -47,6 +47,7 @@ std::string entry_line(const TapeEntry& e) {
     case TapeEntry::Kind::kCommand:
       j["host"] = e.host;
       j["argv"] = e.argv;
+      if (e.token) j["token"] = e.token;
       break;
     case TapeEntry::Kind::kTime:
       j["seconds"] = e.seconds;
@@ -92,6 +93,11 @@ Result<TapeEntry> parse_entry(const std::string& line) {
       if (!a.is_string()) return Error{"an argv word that is not a string"};
       e.argv.push_back(a.get<std::string>());
     }
+    if (j.contains("token")) {
+      if (!j["token"].is_number_integer() || j["token"].get<int64_t>() <= 0)
+        return Error{"a fencing token that is not a positive whole number"};
+      e.token = j["token"].get<int64_t>();
+    }
   } else if (*kind == "time") {
     e.kind = TapeEntry::Kind::kTime;
     if (!j.contains("seconds") || !j["seconds"].is_number_integer() || j["seconds"].get<int64_t>() < 0)
@@ -132,6 +138,15 @@ class PracticeHost : public Host {
                             const std::function<void(const ProcessId&)>&) override {
     return perform(argv, timeout, true);
   }
+  // Checked as a machine checks it (Host's), and the token the command ran under is written on
+  // the tape: a fleet test reads which leadership ran each step.
+  CommandResult run_fenced(const Fence& f, const Argv& argv, std::chrono::milliseconds timeout,
+                           const std::function<void(const ProcessId&)>& started) override {
+    token_ = f.token;
+    CommandResult r = Host::run_fenced(f, argv, timeout, started);
+    token_ = 0;
+    return r;
+  }
   Result<std::string> read_file(const std::string& path) override { return sim_.read_file(path); }
   // A simulated command ends inside run(): none can outlive the stackdr that ran it.
   std::optional<bool> running(const ProcessId&) override { return false; }
@@ -151,6 +166,7 @@ class PracticeHost : public Host {
       e.kind = TapeEntry::Kind::kCommand;
       e.host = sim_.name();
       e.argv = argv;
+      e.token = token_;
       stack_.record(std::move(e));
     }
     if (half.count() > 0) std::this_thread::sleep_for(half);
@@ -159,6 +175,7 @@ class PracticeHost : public Host {
 
   PracticeStack& stack_;
   SimHost sim_;
+  int64_t token_ = 0;  // the fencing token of the command running now (0: not fenced)
 };
 
 /// The practice stack's clock: simulated time that passes is written to the tape.

@@ -32,6 +32,7 @@ struct TapeEntry {
   std::string fault;    // kFault; kRepair: the repair's name
   std::string source;   // kMade: the topology file it was copied from
   int pace_ms = 0;      // kMade
+  int64_t token = 0;    // kCommand: the fencing token it ran under (0: not coordinated)
 };
 
 /// "made", "fault", "command", "time", "repair": the tape's word for a kind of entry.

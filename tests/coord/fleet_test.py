@@ -3,112 +3,23 @@
 etcd cluster on loopback (Debian's etcd-server): exactly one leads and recovers; the leader
 paused past its lease (SIGSTOP) is replaced, the new leader raises its fencing token and
 recovers the next fault, and the old one on waking (SIGCONT) acts in nothing; a leader killed
-(SIGKILL) is replaced the same way. Prints the failover times (leader gone -> the other leads).
+(SIGKILL) is replaced the same way; a hand-run recover is refused while a daemon leads.
+Prints the failover times (leader gone -> the other leads).
 
 usage: fleet_test.py STACKDR TOPOLOGY"""
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from fleet import Daemon, Etcd, healthy as stack_healthy, inject as stack_inject, make_practice, stop_all  # noqa: E402
 from lab_daemon import Checks, wait_for  # noqa: E402
 
 TTL, KEEPALIVE = 3, 1
-
-
-def free_ports(n):
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
-
-
-class Etcd:
-    """Three etcd members on loopback, each a child process with its own data folder."""
-
-    def __init__(self, work):
-        p = free_ports(6)
-        self.client, self.peer = p[:3], p[3:]
-        cluster = ",".join(f"m{i}=http://127.0.0.1:{self.peer[i]}" for i in range(3))
-        self.procs = []
-        for i in range(3):
-            log = open(os.path.join(work, f"etcd-m{i}.log"), "w")
-            self.procs.append(subprocess.Popen(
-                ["etcd", "--name", f"m{i}", "--data-dir", os.path.join(work, f"etcd-m{i}"),
-                 "--listen-client-urls", self.endpoint(i), "--advertise-client-urls", self.endpoint(i),
-                 "--listen-peer-urls", f"http://127.0.0.1:{self.peer[i]}",
-                 "--initial-advertise-peer-urls", f"http://127.0.0.1:{self.peer[i]}",
-                 "--initial-cluster", cluster, "--initial-cluster-state", "new",
-                 "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-level", "warn"],
-                stdout=log, stderr=log))
-
-    def endpoint(self, i):
-        return f"http://127.0.0.1:{self.client[i]}"
-
-    def healthy(self):
-        for i in range(3):
-            try:
-                body = urllib.request.urlopen(self.endpoint(i) + "/health", timeout=1).read()
-                if json.loads(body).get("health") == "true":
-                    return True
-            except Exception:
-                pass
-        return False
-
-    def stop(self):
-        for p in self.procs:
-            p.kill()
-            p.wait()
-
-
-class Daemon:
-    def __init__(self, stackdr, state, work, name):
-        self.name = name
-        self.log = os.path.join(work, f"{name}.log")
-        self.proc = subprocess.Popen(
-            [stackdr, "watch", "--lab", "--state-dir", state, "--listen", "127.0.0.1:0", "--auto-recover", "safe",
-             "--interval", "1"], stdout=subprocess.PIPE, stderr=open(self.log, "w"), text=True)
-        self.port = next((int(l.split()[-1]) for l in self.proc.stdout if l.startswith("listening on port ")), None)
-
-    def coordination(self):
-        try:
-            body = urllib.request.urlopen(f"http://127.0.0.1:{self.port}/status", timeout=2).read()
-            return json.loads(body).get("coordination", {})
-        except Exception:
-            return {}
-
-    def leading(self):
-        return self.coordination().get("leader") is True
-
-    def said(self, text):
-        with open(self.log) as f:
-            return text in f.read()
-
-    def count(self, text):
-        with open(self.log) as f:
-            return f.read().count(text)
-
-    def leader_metric(self):
-        try:
-            body = urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2).read().decode()
-        except Exception:
-            return None
-        for line in body.splitlines():
-            if line.startswith('stackdr_leader{stack="practice"}'):
-                return float(line.split()[-1])
-        return None
 
 
 def main():
@@ -119,24 +30,13 @@ def main():
     daemons = []
     try:
         check(wait_for(etcd.healthy, 30), "a three-member etcd cluster is up on loopback")
-        topo = os.path.join(work, "topology.yaml")
-        with open(config) as f, open(topo, "w") as out:
-            out.write("name: practice\nsite: test\n")
-            out.write(f.read())
-            out.write("coordination:\n  etcd:\n    endpoints: [%s]\n    ttl: %d\n    keepalive: %d\n" %
-                      (", ".join(etcd.endpoint(i) for i in range(3)), TTL, KEEPALIVE))
-        state = os.path.join(work, "state")
-        subprocess.run([stackdr, "lab", "init", "--config", topo, "--state-dir", state, "--pace", "0"], check=True,
-                       stdout=subprocess.DEVNULL)
+        state = make_practice(stackdr, config, work, etcd, TTL, KEEPALIVE)
 
         def inject(fault):
-            subprocess.run([stackdr, "lab", "inject", fault, "--state-dir", state], check=True,
-                           stdout=subprocess.DEVNULL)
+            stack_inject(stackdr, state, fault)
 
         def healthy():
-            r = subprocess.run([stackdr, "status", "--lab", "--state-dir", state], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-            return r.returncode == 0
+            return stack_healthy(stackdr, state)
 
         daemons = [Daemon(stackdr, state, work, "a"), Daemon(stackdr, state, work, "b")]
         check(all(d.port for d in daemons), "both daemons listen")
@@ -196,15 +96,7 @@ def main():
         print(f"[ figures  ] failover after SIGSTOP {failover_pause:.2f} s, after SIGKILL {failover_kill:.2f} s "
               f"(lease ttl {TTL} s, renewed every {KEEPALIVE} s)", flush=True)
     finally:
-        for d in daemons:
-            if d.proc.poll() is None:
-                d.proc.send_signal(signal.SIGCONT)
-                d.proc.terminate()
-                try:
-                    d.proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    d.proc.kill()
-        etcd.stop()
+        stop_all(daemons, etcd)
         if not check.failures:
             shutil.rmtree(work, ignore_errors=True)
         else:
