@@ -42,7 +42,7 @@ class TestSshd {
       if (!r.ok()) throw std::runtime_error("ssh-keygen: " + r.err);
     }
     fs::copy_file(dir_ / "client_key.pub", dir_ / "authorized_keys");
-    port_ = free_port();
+    port_ = free_loopback_port();
     std::ofstream(dir_ / "known_hosts") << "[127.0.0.1]:" << port_ << " " << read_file(dir_ / "host_key.pub");
     std::ofstream(dir_ / "sshd_config")
         << "Port " << port_ << "\nListenAddress 127.0.0.1\n"
@@ -111,17 +111,6 @@ class TestSshd {
   static int& count() {
     static int n = 0;
     return n;
-  }
-  static int free_port() {
-    int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(s);
-    return ntohs(a.sin_port);
   }
   bool accepting() const {
     int s = ::socket(AF_INET, SOCK_STREAM, 0);

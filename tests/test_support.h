@@ -1,7 +1,10 @@
 #pragma once
 /// Helpers shared by the tests: where the corpus is, reading a file whole, running the binary.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -15,6 +18,20 @@ namespace stackdr::testing {
 
 inline std::filesystem::path corpus_dir() {
   return STACKDR_CORPUS_DIR;
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick for port 0): for a
+/// server a test starts (sshd, etcd).
+inline int free_loopback_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
 }
 
 inline std::string read_file(const std::filesystem::path& p) {

@@ -144,12 +144,8 @@ void Election::resign() {
   {
     std::lock_guard<std::mutex> l(mu_);
     if (resigned_) return;
-    resigned_ = true;
     lease = lease_;
-    key_is_ours_ = false;
-    token_ = 0;
-    deadline_ = {};
-    lease_ = 0;
+    forget();
   }
   wake_.notify_all();
   if (lease != 0) (void)client_.revoke(lease);  // best effort: unrevoked, it ends with its TTL
@@ -158,13 +154,17 @@ void Election::resign() {
 void Election::abandon() {
   {
     std::lock_guard<std::mutex> l(mu_);
-    resigned_ = true;
-    key_is_ours_ = false;
-    token_ = 0;
-    deadline_ = {};
-    lease_ = 0;
+    forget();
   }
   wake_.notify_all();
+}
+
+void Election::forget() {
+  resigned_ = true;
+  key_is_ours_ = false;
+  token_ = 0;
+  deadline_ = {};
+  lease_ = 0;
 }
 
 Leadership Election::state() const {

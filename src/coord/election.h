@@ -77,6 +77,7 @@ class Election {
   void loop();
   void campaign(SteadyClock::time_point sent);
   void renew(SteadyClock::time_point sent);
+  void forget();  // mu_ held: no lease, no leadership, no more campaigning
 
   EtcdClient client_;
   ElectionSettings s_;

@@ -69,69 +69,73 @@ TEST(FenceFile, ADamagedFileOrABadStackNameRefusesInsteadOfGuessing) {
   fs::remove_all(dir);
 }
 
+// A practice stack with a session logged out, its hosts, a journal and its clock: a recovery on
+// it under a given leadership.
+struct Practice {
+  explicit Practice(const std::string& what) : dir(scratch(what)) {
+    auto p = sim::PracticeStack::create(dir, STACKDR_DEFAULT_CONFIG, 0);
+    if (!p) throw std::runtime_error(p.error().message);
+    stack = std::move(*p);
+    if (!stack->inject("session-logout")) throw std::runtime_error("inject");
+    for (const auto& h : stack->topology().hosts) hosts[h.name] = stack->host(h.name);
+    auto j = Journal::open(":memory:");
+    if (!j) throw std::runtime_error(j.error().message);
+    journal = std::move(*j);
+    clock = stack->clock();
+  }
+  ~Practice() { fs::remove_all(dir); }
+  RecoverOutcome recover(std::function<Result<Fence>()> leadership) {
+    RecoverOptions o;
+    o.policy.yes = true;
+    o.leadership = std::move(leadership);
+    RecoverText text(log);
+    HostLookup lookup = [this](const std::string& n) { return hosts.count(n) ? hosts[n].get() : nullptr; };
+    Executor ex(stack->topology(), lookup, *clock, *journal, text);
+    return ex.run(o);
+  }
+  fs::path dir;
+  std::unique_ptr<sim::PracticeStack> stack;
+  std::map<std::string, std::unique_ptr<Host>> hosts;
+  std::unique_ptr<Journal> journal;
+  std::unique_ptr<Clock> clock;
+  std::ostringstream log;
+};
+
 // A former leader (token 3) of a practice stack whose new leader raised 4 there: the first step
 // of its recovery is refused, nothing is run, the run stops with exit 4 and says why.
 TEST(Fence, AFormerLeadersRecoveryIsRefusedAtItsFirstStepAndRunsNothing) {
-  fs::path dir = scratch("practice");
-  auto p = sim::PracticeStack::create(dir, STACKDR_DEFAULT_CONFIG, 0);
-  ASSERT_TRUE(p) << p.error().message;
-  ASSERT_TRUE((*p)->inject("session-logout"));
-  std::map<std::string, std::unique_ptr<Host>> hosts;
-  for (const auto& h : (*p)->topology().hosts) hosts[h.name] = (*p)->host(h.name);
-  HostLookup lookup = [&](const std::string& n) { return hosts.count(n) ? hosts[n].get() : nullptr; };
-  for (auto& [name, h] : hosts) ASSERT_TRUE(h->raise_fence({"practice", 4})) << name;
-  size_t tape = (*p)->tape().size();
-  auto journal = Journal::open(":memory:");
-  ASSERT_TRUE(journal);
-  auto clock = (*p)->clock();
-  std::ostringstream log;
-  RecoverOptions o;
-  o.policy.yes = true;
-  o.leadership = [] { return Result<Fence>(Fence{"practice", 3}); };
-  RecoverText text(log);
-  Executor ex((*p)->topology(), lookup, *clock, **journal, text);
-  RecoverOutcome out = ex.run(o);
-  EXPECT_EQ(out.exit, kLocked) << log.str();
-  EXPECT_EQ((*p)->tape().size(), tape) << "a refused step changes nothing";
+  Practice p("practice");
+  for (auto& [name, h] : p.hosts) ASSERT_TRUE(h->raise_fence({"practice", 4})) << name;
+  size_t tape = p.stack->tape().size();
+  RecoverOutcome out = p.recover([] { return Result<Fence>(Fence{"practice", 3}); });
+  EXPECT_EQ(out.exit, kLocked) << p.log.str();
+  EXPECT_EQ(p.stack->tape().size(), tape) << "a refused step changes nothing";
   EXPECT_NE(out.message.find("refused by the fencing token"), std::string::npos) << out.message;
   EXPECT_NE(out.message.find("it has seen token 4 for stack practice, and this process carries 3"),
             std::string::npos)
       << out.message;
   std::printf("[ refusal  ] %s\n", out.message.c_str());
-  // The leader (token 4) recovers the same stack.
-  o.leadership = [] { return Result<Fence>(Fence{"practice", 4}); };
-  Executor leader((*p)->topology(), lookup, *clock, **journal, text);
-  RecoverOutcome led = leader.run(o);
-  EXPECT_EQ(led.exit, kRecovered) << led.message << "\n" << log.str();
-  fs::remove_all(dir);
+  // The leader (token 4) recovers the same stack: the refused step is run, not taken for done.
+  RecoverOutcome led = p.recover([] { return Result<Fence>(Fence{"practice", 4}); });
+  EXPECT_EQ(led.exit, kRecovered) << led.message << "\n" << p.log.str();
+  int commands = 0;
+  for (const auto& e : p.stack->tape())
+    if (e.kind == sim::TapeEntry::Kind::kCommand) {
+      ++commands;
+      EXPECT_EQ(e.token, 4) << describe_argv(e.argv);
+    }
+  EXPECT_GT(commands, 0);
 }
 
 // A process that no longer leads (the election says so) runs no step at all.
 TEST(Fence, ARecoveryStopsBeforeAStepWhenThisProcessNoLongerLeads) {
-  fs::path dir = scratch("noleader");
-  auto p = sim::PracticeStack::create(dir, STACKDR_DEFAULT_CONFIG, 0);
-  ASSERT_TRUE(p) << p.error().message;
-  ASSERT_TRUE((*p)->inject("session-logout"));
-  std::map<std::string, std::unique_ptr<Host>> hosts;
-  for (const auto& h : (*p)->topology().hosts) hosts[h.name] = (*p)->host(h.name);
-  HostLookup lookup = [&](const std::string& n) { return hosts.count(n) ? hosts[n].get() : nullptr; };
-  size_t tape = (*p)->tape().size();
-  auto journal = Journal::open(":memory:");
-  ASSERT_TRUE(journal);
-  auto clock = (*p)->clock();
-  std::ostringstream log;
-  RecoverOptions o;
-  o.policy.yes = true;
-  o.leadership = [] {
-    return Result<Fence>(Error{"this process does not lead the stack (daemon b holds it)"});
-  };
-  RecoverText text(log);
-  Executor ex((*p)->topology(), lookup, *clock, **journal, text);
-  RecoverOutcome out = ex.run(o);
-  EXPECT_EQ(out.exit, kLocked) << log.str();
-  EXPECT_EQ((*p)->tape().size(), tape);
+  Practice p("noleader");
+  size_t tape = p.stack->tape().size();
+  RecoverOutcome out = p.recover(
+      [] { return Result<Fence>(Error{"this process does not lead the stack (daemon b holds it)"}); });
+  EXPECT_EQ(out.exit, kLocked) << p.log.str();
+  EXPECT_EQ(p.stack->tape().size(), tape);
   EXPECT_NE(out.message.find("daemon b holds it"), std::string::npos) << out.message;
-  fs::remove_all(dir);
 }
 
 // Over SSH the far side checks: its shell refuses before the command starts.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "coord/etcd_client.h"
+#include "test_support.h"
 
 namespace stackdr::testing {
 
@@ -37,7 +38,7 @@ class EtcdCluster {
     std::set<int> taken;
     auto fresh = [&] {
       int p;
-      do p = free_port();
+      do p = free_loopback_port();
       while (!taken.insert(p).second);
       return p;
     };
@@ -128,17 +129,6 @@ class EtcdCluster {
     pid_t pid;
   };
   static std::string name(int i) { return "m" + std::to_string(i); }
-  static int free_port() {
-    int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(s);
-    return ntohs(a.sin_port);
-  }
 
   std::filesystem::path dir_;
   std::vector<Member> members_;
