@@ -49,9 +49,6 @@ class EtcdClient {
   Result<PutIfAbsent> put_if_absent(const std::string& key, const std::string& value, int64_t lease);
   Result<KeyValue> get(const std::string& key);
 
-  /// The endpoint that answered last (for messages).
-  const std::string& endpoint() const { return endpoints_[current_]; }
-
  private:
   /// POSTs `body` to `path` on the current endpoint, then on each other one; the first answer
   /// wins. An HTTP error status from etcd is an answer (returned as an error, not retried).

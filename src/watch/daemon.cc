@@ -51,6 +51,7 @@
 #include "watch/recovery_status.h"
 #include "watch/runbook_link.h"
 #include "watch/session_history.h"
+#include "watch/stack_election.h"
 #include "watch/stack_metrics.h"
 #include "watch/uevents.h"
 
@@ -862,30 +863,16 @@ HttpEndpoint::Reply Daemon::metrics() {
 }
 
 Result<bool> Daemon::start_election() {
-  const Topology& t = stack_->topology();
-  CoordinationConfig c = t.coordination;
-  if (!opt_.etcd.empty()) c.endpoints = opt_.etcd;
-  if (c.endpoints.empty()) return true;  // not coordinated: this daemon acts alone
-  auto endpoints = coord::parse_endpoints(c.endpoints);
-  if (!endpoints) return endpoints.error();
-  if (t.name.empty())
-    return Error{t.source +
-                 ": with etcd the stack needs a name (`name: NAME` at the top level): its election "
-                 "and its fencing tokens are kept under it"};
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  coord::ElectionSettings e;
-  e.key = c.prefix + "/stacks/" + t.name + "/leader";
-  e.holder = fmt::format("stackdr watch pid {} on {}", ::getpid(), host);
-  e.ttl_s = c.ttl;
-  e.keepalive_s = c.keepalive;
-  election_ =
-      std::make_unique<coord::Election>(coord::EtcdClient(*endpoints, std::chrono::milliseconds(2000)), e);
+  auto e = stack_election(stack_->topology(), opt_.etcd, "watch");
+  if (!e) return e.error();
+  if (!*e) return true;  // not coordinated: this daemon acts alone
+  election_ = std::move(*e);
   election_->start();
+  const coord::ElectionSettings& s = election_->settings();
   log_line(
-      fmt::format("coordinated through etcd ({}): acting on stack {} only while holding {} (lease {} s, "
-                  "renewed every {} s)",
-                  text::join(*endpoints, ","), t.name, e.key, c.ttl, c.keepalive));
+      fmt::format("coordinated through etcd: acting on stack {} only while holding {} (lease {} s, renewed "
+                  "every {} s)",
+                  stack_->topology().name, s.key, s.ttl_s, s.keepalive_s));
   return true;
 }
 
@@ -902,14 +889,10 @@ bool Daemon::acting() {
     // Every host learns the new token before this daemon acts: from now on a former leader's
     // steps are refused there, even one that does not know yet that it lost.
     Fence f{stack_->topology().name, s.token};
-    for (const auto& h : stack_->topology().hosts) {
-      Host* host = stack_->hosts()(h.name);
-      if (!host) continue;
-      if (auto r = host->raise_fence(f); !r) {
-        log_line(fmt::format("leading stack {} (token {}), but {}: not acting until it is recorded", f.stack,
-                             f.token, r.error().message));
-        return false;
-      }
+    if (auto r = raise_fence_on_hosts(stack_->topology(), stack_->hosts(), f); !r) {
+      log_line(fmt::format("leading stack {} (token {}), but {}: not acting until it is recorded", f.stack,
+                           f.token, r.error().message));
+      return false;
     }
     was_leading_ = true;
     follow_said_.clear();

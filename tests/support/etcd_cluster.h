@@ -5,11 +5,8 @@
 /// resumed, so a test can take a cluster's quorum away and give it back. Nothing of the
 /// machine's etcd (if any) is used or changed.
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
