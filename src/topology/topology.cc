@@ -371,6 +371,8 @@ Topology read(const YAML::Node& root, const Reader& r) {
               "top level");
   t.name = r.opt_str(root, "name", "top level");
   if (!t.name.empty()) r.check(root["name"], "name", t.name, name_rules::label);
+  // A stack's name is a folder of its own under the state directory (stacks/NAME).
+  if (t.name == "." || t.name == "..") r.fail(root["name"], "name: '" + t.name + "' is not a stack name");
   t.site = r.opt_str(root, "site", "top level");
   if (!t.site.empty()) r.check(root["site"], "site", t.site, name_rules::label);
   if (YAML::Node c = root["coordination"]) read_coordination(c, r, t);
