@@ -13,7 +13,7 @@ namespace stackdr {
 void journal_task_done(const LightTaskContext& c, const std::string& task, const std::string& subject,
                        const std::string& summary, bool ok, const std::string& outcome) {
   int id = c.journal.open_incident(c.now, c.mode, c.fingerprint, 0, maintenance_kind(task), subject, summary,
-                                   nlohmann::json::array());
+                                   nlohmann::json::array(), c.topology.name, c.topology.site);
   c.journal.close_incident(id, c.now, ok ? "resolved" : "escalated", outcome);
 }
 

@@ -774,8 +774,9 @@ RecoverOutcome Executor::run_task() {
     }
     previous_key = key;
     if (!outcome_.incident) {
-      outcome_.incident = journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, 0, task.kind,
-                                                 task.subject, task.summary, nlohmann::json::array());
+      outcome_.incident =
+          journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, 0, task.kind, task.subject,
+                                 task.summary, nlohmann::json::array(), t_.name, t_.site);
       events_.incident(outcome_.incident, IncidentStart::kOpened, task.summary);
     }
     event(EventKind::kPlanned, round, nullptr, "", std::nullopt, json_text(plan_json(plan)), task.kind);
@@ -910,7 +911,7 @@ void Executor::open_incident_for(const View& view) {
     }
   outcome_.incident =
       journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, f.scenario, cause_name(f.cause), f.root,
-                             f.summary, findings_json(view.findings));
+                             f.summary, findings_json(view.findings), t_.name, t_.site);
   event(EventKind::kDetected, 0, nullptr, "", std::nullopt, "",
         fmt::format("{} finding(s); status {}", view.findings.size(), view.status));
   for (const auto& x : view.findings)

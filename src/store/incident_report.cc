@@ -80,6 +80,8 @@ std::vector<std::string> improvements(const IncidentRecord& inc, const std::vect
 
 nlohmann::json incident_json(const IncidentRecord& inc) {
   return {{"id", inc.id},
+          {"stack", inc.stack},
+          {"site", inc.site},
           {"opened_at", inc.opened_at},
           {"closed_at", inc.closed_at ? nlohmann::json(*inc.closed_at) : nlohmann::json()},
           {"state", inc.state},
@@ -165,6 +167,8 @@ nlohmann::json incident_report_json(const IncidentRecord& inc, const std::vector
 std::string incident_report_markdown(const IncidentRecord& inc, const std::vector<JournalEvent>& events) {
   nlohmann::json j = incident_report_json(inc, events);
   std::string out = fmt::format("# Post-incident review: incident {}\n\n", inc.id);
+  if (!inc.stack.empty())
+    out += fmt::format("- **Stack:** {}{}\n", inc.stack, inc.site.empty() ? "" : " (site " + inc.site + ")");
   out += fmt::format("- **State:** {} ({})\n- **Opened:** {}\n- **Closed:** {}\n- **Mode:** {}\n\n",
                      inc.state, inc.outcome, when(inc.opened_at),
                      inc.closed_at ? when(*inc.closed_at) : "still open", inc.mode);

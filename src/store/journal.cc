@@ -28,7 +28,9 @@ CREATE TABLE IF NOT EXISTS incidents (
   findings TEXT NOT NULL,
   outcome TEXT NOT NULL DEFAULT '',
   fingerprint TEXT NOT NULL DEFAULT '',
-  hash TEXT NOT NULL DEFAULT ''
+  hash TEXT NOT NULL DEFAULT '',
+  stack TEXT NOT NULL DEFAULT '',
+  site TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY,
@@ -95,12 +97,14 @@ IncidentRecord incident_row(Stmt& q) {
   r.findings = nlohmann::json::parse(q.text(9), nullptr, false);
   r.outcome = q.text(10);
   r.fingerprint = q.text(11);
+  r.stack = q.text(12);
+  r.site = q.text(13);
   return r;
 }
 
 const char* kIncidentColumns =
     "SELECT id, opened_at, closed_at, state, mode, scenario, cause, root, summary, findings, outcome, "
-    "fingerprint FROM incidents";
+    "fingerprint, stack, site FROM incidents";
 
 constexpr const char* kKindNames[] = {
 #define STACKDR_EVENT_KIND_NAME(e, n) n,
@@ -148,7 +152,29 @@ Result<std::unique_ptr<Journal>> Journal::open_readonly(const std::string& path)
     return Error{fmt::format("{}: cannot read the incident journal: {}", path, why)};
   }
   sqlite3_busy_timeout(db, 5000);
-  return std::unique_ptr<Journal>(new Journal(db));
+  std::unique_ptr<Journal> j(new Journal(db));
+  // A journal from before incidents named their stack is read as it is (a reader migrates
+  // nothing): a temporary view of the same name, which SQLite finds before the table, adds the
+  // two columns empty, as the migration would. A journal too damaged to say is left as it is:
+  // its first read says what is wrong, as before.
+  if (j->lacks_stack_columns())
+    sqlite3_exec(db, "CREATE TEMP VIEW incidents AS SELECT *, '' AS stack, '' AS site FROM main.incidents",
+                 nullptr, nullptr, nullptr);
+  return j;
+}
+
+bool Journal::lacks_stack_columns() {
+  sqlite3_stmt* q = nullptr;
+  const char* sql =
+      "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'incidents'), "
+      "(SELECT COUNT(*) FROM pragma_table_info('incidents') WHERE name = 'stack')";
+  if (sqlite3_prepare_v2(db_, sql, -1, &q, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(q);
+    return false;
+  }
+  bool lacks = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) > 0 && sqlite3_column_int(q, 1) == 0;
+  sqlite3_finalize(q);
+  return lacks;
 }
 
 // Journals written before a column existed get it, with its default; a journal from before
@@ -162,6 +188,11 @@ void Journal::migrate() {
   };
   if (!has("incidents", "fingerprint"))
     exec("ALTER TABLE incidents ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''");
+  // A stack of a folder names itself in each incident; older rows keep '' (and their seals hold:
+  // an empty stack and site are not part of what is sealed).
+  for (const char* column : {"stack", "site"})
+    if (!has("incidents", column))
+      exec(fmt::format("ALTER TABLE incidents ADD COLUMN {} TEXT NOT NULL DEFAULT ''", column).c_str());
   std::vector<const char*> unsealed;
   for (const char* table : {"incidents", "events", "known_serials"})
     if (!has(table, "hash")) unsealed.push_back(table);
@@ -212,12 +243,13 @@ std::string Journal::journal_mode() {
 
 int Journal::open_incident(double at, const std::string& mode, const std::string& fingerprint, int scenario,
                            const std::string& cause, const std::string& root, const std::string& summary,
-                           const nlohmann::json& findings) {
+                           const nlohmann::json& findings, const std::string& stack,
+                           const std::string& site) {
   WriteTx tx(db_);
   Stmt q(
       db_,
-      "INSERT INTO incidents(opened_at, state, mode, fingerprint, scenario, cause, root, summary, findings) "
-      "VALUES(?, 'open', ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO incidents(opened_at, state, mode, fingerprint, scenario, cause, root, summary, findings, "
+      "stack, site) VALUES(?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   q.bind(1, at)
       .bind(2, mode)
       .bind(3, fingerprint)
@@ -225,7 +257,9 @@ int Journal::open_incident(double at, const std::string& mode, const std::string
       .bind(5, cause)
       .bind(6, root)
       .bind(7, summary)
-      .bind(8, json_text(findings));
+      .bind(8, json_text(findings))
+      .bind(9, stack)
+      .bind(10, site);
   q.step();
   int id = static_cast<int>(sqlite3_last_insert_rowid(db_));
   seal_incident(id);

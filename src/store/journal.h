@@ -26,6 +26,7 @@ struct IncidentRecord {
   std::string state;        // open, resolved, escalated, stopped, closed (by the operator)
   std::string mode;         // live, lab
   std::string fingerprint;  // topology_fingerprint() of the topology it was opened with
+  std::string stack, site;  // the topology's name and site ("" when it names none)
   int scenario = 0;
   std::string cause, root, summary;
   nlohmann::json findings;  // as `stackdr diagnose --json` prints them
@@ -114,7 +115,8 @@ class Journal {
 
   int open_incident(double at, const std::string& mode, const std::string& fingerprint, int scenario,
                     const std::string& cause, const std::string& root, const std::string& summary,
-                    const nlohmann::json& findings);
+                    const nlohmann::json& findings, const std::string& stack = "",
+                    const std::string& site = "");
   /// The newest incident that is still open (a recovery that crashed or stopped).
   std::optional<IncidentRecord> latest_open();
   /// The newest incident of all, when it escalated on this stack (same mode and topology) and
@@ -161,6 +163,8 @@ class Journal {
 
  private:
   explicit Journal(sqlite3* db) : db_(db) {}
+  /// A journal from before incidents had `stack` and `site` (false when it cannot be told).
+  bool lacks_stack_columns();
   void exec(const char* sql);
   void migrate();
   // Seals (journal_seal.cc): each write seals the record it made, in the write's transaction.

@@ -47,7 +47,7 @@ class Canon {
 // The columns each table is sealed over, in the order the views read them; the seal last.
 constexpr const char* kIncidentSealed =
     "SELECT id, opened_at, closed_at, state, mode, scenario, cause, root, summary, findings, outcome, "
-    "fingerprint, hash FROM incidents";
+    "fingerprint, hash, stack, site FROM incidents";
 constexpr const char* kEventSealed =
     "SELECT id, incident, at, kind, plan, step, host, safety, argv, exit_code, output, detail, hash FROM "
     "events";
@@ -59,6 +59,9 @@ Canon incident_canon(Stmt& q) {
   q.null(2) ? c.null() : c.real(q.real(2));
   c.text(q.text(3)).text(q.text(4)).integer(q.integer64(5));
   for (int col = 6; col <= 11; ++col) c.text(q.text(col));
+  // The stack and site, when there are: sealed too, and an incident from before they existed
+  // (or of an unnamed stack) is sealed as it always was.
+  if (!q.text(13).empty() || !q.text(14).empty()) c.text(q.text(13)).text(q.text(14));
   return c;
 }
 
