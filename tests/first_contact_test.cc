@@ -58,12 +58,17 @@ TEST(FirstContact, ATopologyThatIsNotAFileIsRefusedByName) {
   std::string d = temp("notfile");
   std::string fifo = d + "/fifo.yaml";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  for (const std::string& p : {fifo, std::string("/dev/zero"), d}) {
+  for (const std::string& p : {fifo, std::string("/dev/zero")}) {
     auto r = run_stackdr({"status", "--config", p}, std::chrono::seconds(10));
     EXPECT_EQ(r.exit_code, 64) << p << r.err;
     EXPECT_NE(r.err.find(p + ": "), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("not a file"), std::string::npos) << r.err;
   }
+  // A folder is a topology folder (stacks.d): the FIFO in it is refused by its name too.
+  auto folder = run_stackdr({"status", "--config", d}, std::chrono::seconds(10));
+  EXPECT_EQ(folder.exit_code, 64) << folder.err;
+  EXPECT_NE(folder.err.find(fifo + ": "), std::string::npos) << folder.err;
+  EXPECT_NE(folder.err.find("not a file"), std::string::npos) << folder.err;
   std::ofstream(d + "/two.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG) << "---\nhosts: {}\n";
   auto two = run_stackdr({"status", "--lab", "--config", d + "/two.yaml"});
   EXPECT_EQ(two.exit_code, 64);

@@ -12,7 +12,9 @@
 namespace stackdr {
 
 int cmd_journal_verify(const IncidentCliOptions& o) {
-  std::string dir = state_dir_for(o.state_dir, o.lab);
+  auto root = journal_state_dir(o.state_dir, o.stack);  // a stack of a folder keeps its own journal
+  if (!root) return fail(kExitUsage, root.error().message);
+  std::string dir = state_dir_for(*root, o.lab);
   auto c = check_journal_file(dir);
   if (!c) return fail(kExitUsage, c.error().message);
   if (o.json) {

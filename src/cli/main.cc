@@ -96,11 +96,25 @@ std::optional<int> unknown_verb(const CLI::App& app, int argc, char** argv) {
   return std::nullopt;
 }
 
-void add_context_options(CLI::App* cmd, ContextOptions& o) {
+// A topology folder's stack chosen once the verb's options are read, before it runs: every
+// verb below works on the one stack (`watch` without --stack takes them all; cli/watch_cmd.cc).
+struct StackSelectionError : CLI::ParseError {
+  explicit StackSelectionError(const std::string& what)
+      : CLI::ParseError("StackSelectionError", what, kExitUsage) {}
+};
+
+void add_context_options(CLI::App* cmd, ContextOptions& o, bool every_stack = false) {
+  cmd->add_option("--stack", o.stack,
+                  "the stack, by its name: required when the topology is a folder of several (stacks.d)");
+  if (!every_stack)
+    cmd->parse_complete_callback([&o] {
+      if (auto r = select_stack(o); !r) throw StackSelectionError(r.error().message);
+    });
   cmd->add_option(
       "--config", o.config,
-      "topology file (default: $STACKDR_CONFIG, else /etc/stackdr/stackdr.yaml; none: exit 64, see "
-      "`stackdr init`; --lab alone uses the built-in example)");
+      "topology file, or a folder of them, one stack each (default: $STACKDR_CONFIG, else "
+      "/etc/stackdr/stackdr.yaml, else /etc/stackdr/stacks.d; none: exit 64, see `stackdr init`; --lab alone "
+      "uses the built-in example)");
   cmd->add_flag("--lab", o.lab, "run against the simulated stack instead of the real machines");
   cmd->add_option("--fault", o.faults,
                   "inject a fault into the simulated stack (repeatable; see `stackdr lab faults`)");
@@ -486,7 +500,7 @@ int run(int argc, char** argv) {
   auto* watch = app.add_subcommand(
       "watch",
       "the daemon: sweep on kernel events and every interval, keep incidents, alert, serve /metrics");
-  add_context_options(watch, watch_opt.context);
+  add_context_options(watch, watch_opt.context, true);
   watch->add_option(
       "--listen", watch_opt.listen,
       "ADDRESS:PORT for /metrics, /status and /healthz (default 127.0.0.1:9470; port 0: any free one)");
@@ -536,6 +550,8 @@ int run(int argc, char** argv) {
   journal->require_subcommand(1);
   journal->add_option("--state-dir", jopt.state_dir,
                       "journal location (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
+  journal->add_option("--stack", jopt.stack,
+                      "the journal of this stack of a topology folder (STATE-DIR/stacks/NAME)");
   journal->add_flag("--lab", jopt.lab, "the journal of runs on the simulated stack (STATE-DIR/lab)");
   journal->add_flag("--json", jopt.json, "standard output is one JSON document");
   journal
@@ -549,6 +565,8 @@ int run(int argc, char** argv) {
   incident->require_subcommand(1);
   incident->add_option("--state-dir", inc.state_dir,
                        "journal location (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
+  incident->add_option("--stack", inc.stack,
+                       "the journal of this stack of a topology folder (STATE-DIR/stacks/NAME)");
   incident->add_flag("--lab", inc.lab, "the journal of runs on the simulated stack (STATE-DIR/lab)");
   incident->add_flag("--json", inc.json, "standard output is one JSON document (--format json)");
   auto* inc_list = incident->add_subcommand(
@@ -597,6 +615,8 @@ int run(int argc, char** argv) {
   if (auto rc = unknown_verb(app, argc, argv)) return *rc;
   try {
     app.parse(argc, argv);
+  } catch (const StackSelectionError& e) {
+    return fail(kExitUsage, e.what());
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : kExitUsage;

@@ -335,7 +335,11 @@ int incident_show(const std::string& format, const IncidentRecord& inc,
 
 }  // namespace
 
-int cmd_incident(const IncidentCliOptions& o) {
+int cmd_incident(const IncidentCliOptions& given) {
+  IncidentCliOptions o = given;
+  auto root = journal_state_dir(o.state_dir, o.stack);  // a stack of a folder keeps its own journal
+  if (!root) return fail(kExitUsage, root.error().message);
+  o.state_dir = *root;
   const std::string& verb = o.verb;
   const std::string format = o.json ? "json" : o.format;
   int id = o.id;
@@ -357,8 +361,16 @@ int cmd_incident(const IncidentCliOptions& o) {
   if (!inc) {
     StackHints h;
     if (o.lab) h.journal.push_back("--lab");
-    h.journal.insert(h.journal.end(),
-                     {"--state-dir", std::filesystem::absolute(state_dir_for(o.state_dir, false)).string()});
+    if (!given.stack.empty())
+      h.journal.insert(
+          h.journal.end(),
+          {"--stack", given.stack, "--state-dir",
+           std::filesystem::absolute(given.state_dir.empty() ? default_state_dir() : given.state_dir)
+               .string()});
+    else
+      h.journal.insert(
+          h.journal.end(),
+          {"--state-dir", std::filesystem::absolute(state_dir_for(o.state_dir, false)).string()});
     return fail(kExitUsage, fmt::format("no incident {} (see `{}`)", id, h.incident("list")));
   }
   if (verb == "close") return incident_close(o, **journal, *inc);

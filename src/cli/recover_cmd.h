@@ -18,6 +18,7 @@ struct RecoverCliOptions {
 
 struct IncidentCliOptions {
   std::string state_dir;  // "" = the default
+  std::string stack;      // --stack NAME: that stack's journal (STATE/stacks/NAME)
   bool lab = false;       // the simulated runs' journal
   std::string verb;       // list show report close
   int id = 0;

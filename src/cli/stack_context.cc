@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -13,6 +14,7 @@
 #include "sim/sim_clock.h"
 #include "sim/sim_host.h"
 #include "sim/time_passes.h"
+#include "topology/name_rules.h"
 #include "util/bounded_file.h"
 #include "util/text.h"
 
@@ -21,17 +23,102 @@ namespace stackdr {
 namespace {
 
 constexpr const char* kInstalledTopology = "/etc/stackdr/stackdr.yaml";
+constexpr const char* kInstalledFolder = "/etc/stackdr/stacks.d";
 
-// --config, $STACKDR_CONFIG, /etc/stackdr/stackdr.yaml; "" when none is there.
+// --config, $STACKDR_CONFIG, /etc/stackdr/stackdr.yaml, /etc/stackdr/stacks.d; "" when none is
+// there. The single file, when there is one, is the topology (as before the folder existed).
 std::string searched_topology(const std::string& given) {
   if (!given.empty()) return given;
   if (const char* env = std::getenv("STACKDR_CONFIG"); env && *env) return env;
   std::error_code ec;
   if (std::filesystem::exists(kInstalledTopology, ec)) return kInstalledTopology;
+  if (std::filesystem::is_directory(kInstalledFolder, ec)) return kInstalledFolder;
   return "";
 }
 
+bool is_folder(const std::string& path) {
+  std::error_code ec;
+  return !path.empty() && std::filesystem::is_directory(path, ec);
+}
+
+std::string absolute(const std::string& path) {
+  std::error_code ec;
+  auto a = std::filesystem::absolute(path, ec);
+  return ec ? path : a.lexically_normal().string();
+}
+
 }  // namespace
+
+Result<std::vector<FolderStack>> chosen_stacks(const ContextOptions& o) {
+  std::string config = searched_topology(o.config);
+  if (!is_folder(config)) return std::vector<FolderStack>{};
+  auto all = list_stack_folder(config);
+  if (!all) return all.error();
+  if (o.stack.empty()) return all;
+  for (const auto& s : *all)
+    if (s.name == o.stack) return std::vector<FolderStack>{s};
+  return Error{
+      fmt::format("--stack {}: no such stack in {}; its stacks are {}", o.stack, config, stack_names(*all))};
+}
+
+std::string stack_state_dir(const std::string& state_root, const std::string& stack) {
+  return (std::filesystem::path(state_root.empty() ? default_state_dir() : state_root) / "stacks" / stack)
+      .string();
+}
+
+ContextOptions stack_options(const ContextOptions& o, const FolderStack& s) {
+  ContextOptions one = o;
+  one.stack = s.name;
+  one.stacks_folder = absolute(searched_topology(o.config));
+  one.state_root = absolute(o.state_dir.empty() ? default_state_dir() : o.state_dir);
+  one.config = s.file;
+  one.state_dir = stack_state_dir(one.state_root, s.name);
+  return one;
+}
+
+Result<bool> select_stack(ContextOptions& o) {
+  if (!o.stacks_folder.empty()) return true;  // chosen already
+  auto chosen = chosen_stacks(o);
+  if (!chosen) return chosen.error();
+  if (chosen->size() > 1)
+    return Error{fmt::format("{} holds {} stacks ({}): say which with --stack NAME",
+                             searched_topology(o.config), chosen->size(), stack_names(*chosen))};
+  if (chosen->size() == 1) {
+    o = stack_options(o, chosen->front());
+    return true;
+  }
+  if (o.stack.empty() || !o.from.empty()) return true;
+  // One file: --stack must be its name (a typo must not fall through to another stack).
+  std::string config = searched_topology(o.config);
+  if (config.empty()) return true;  // the example (simulated); the next error, if any, says more
+  auto t = load_topology(config);
+  if (!t) return t.error();
+  if (t->name != o.stack)
+    return Error{fmt::format(
+        "--stack {}: {} is the stack {}", o.stack, config,
+        t->name.empty() ? "without a name (write `name: " + o.stack + "` in it)" : "'" + t->name + "'")};
+  return true;
+}
+
+Result<std::string> journal_state_dir(const std::string& state_dir, const std::string& stack) {
+  std::string root = state_dir.empty() ? default_state_dir() : state_dir;
+  if (!stack.empty()) {
+    if (auto e = name_rules::label(stack); e || stack == "." || stack == "..")
+      return Error{fmt::format("--stack {}: not a stack name ({})", stack, e ? *e : "a folder of its own")};
+    return stack_state_dir(root, stack);
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(fs::path(root) / "stackdr.db", ec) && fs::is_directory(fs::path(root) / "stacks", ec)) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(fs::path(root) / "stacks", ec))
+      names.push_back(e.path().filename());
+    std::sort(names.begin(), names.end());
+    return Error{fmt::format("{} keeps one journal per stack ({}): say which with --stack NAME", root,
+                             text::join(names, ", "))};
+  }
+  return root;
+}
 
 Result<std::string> topology_path(const std::string& given) {
   std::string p = searched_topology(given);
@@ -71,6 +158,13 @@ StackHints stack_hints(const ContextOptions& o) {
   if (o.lab) {
     h.stack.push_back("--lab");
     h.journal.push_back("--lab");
+  }
+  if (!o.stacks_folder.empty()) {
+    // A stack of a folder: named as the operator named it, whatever the file and folder.
+    h.stack.insert(h.stack.end(),
+                   {"--config", o.stacks_folder, "--stack", o.stack, "--state-dir", o.state_root});
+    h.journal.insert(h.journal.end(), {"--stack", o.stack, "--state-dir", o.state_root});
+    return h;
   }
   std::string config = searched_topology(o.config);
   // A practice stack keeps its own copy of the topology: naming a file there is not needed.

@@ -20,6 +20,7 @@
 #include "sim/practice_stack.h"
 #include "sim/sim_state.h"
 #include "store/journal.h"
+#include "topology/stack_folder.h"
 #include "topology/topology.h"
 
 namespace stackdr {
@@ -30,6 +31,11 @@ struct ContextOptions {
   std::vector<std::string> faults;  // injected into the simulated stack, in order
   std::string from;                 // replay bundle directory
   std::string state_dir;            // "" = $STACKDR_STATE_DIR or /var/lib/stackdr
+  std::string stack;                // --stack NAME: one stack of a topology folder
+  /// Set by select_stack when the stack came from a folder: the folder and the state directory
+  /// it was chosen in (config and state_dir then name the stack's own file and folder), so every
+  /// hint names the stack the way the operator did (--config DIR --stack NAME --state-dir DIR).
+  std::string stacks_folder, state_root;
 };
 
 /// Made from the command line's options; the Stack every verb and the daemon work on.
@@ -78,9 +84,25 @@ class StackContext : public Stack {
   Result<std::string> open_bundle(const std::string& from);
 };
 
+/// The stacks the options select when the topology is a folder (--config DIR, $STACKDR_CONFIG,
+/// or /etc/stackdr/stacks.d): all of them, or the one --stack names. Empty when the topology is
+/// one file (--stack must then be that file's `name:`). Errors say which stacks there are.
+Result<std::vector<FolderStack>> chosen_stacks(const ContextOptions& options);
+/// The options of one stack of a folder: its file, its own state folder (STATE/stacks/NAME),
+/// and what the hints need to name it again.
+ContextOptions stack_options(const ContextOptions& options, const FolderStack& stack);
+/// For a verb that works on one stack: with a folder, `options` become that stack's
+/// (--stack required when the folder holds several); with a file, --stack is checked.
+Result<bool> select_stack(ContextOptions& options);
+/// Where a stack of a folder keeps its journal and locks: STATE/stacks/NAME.
+std::string stack_state_dir(const std::string& state_root, const std::string& stack);
+/// A journal verb's state folder (`incident`, `journal`): --stack NAME's, or the state directory's
+/// own; an error when that holds no journal but stacks/ does (which stack is then a guess).
+Result<std::string> journal_state_dir(const std::string& state_dir, const std::string& stack);
+
 /// The topology file of a verb that reaches machines: `given` (--config), else $STACKDR_CONFIG,
-/// else /etc/stackdr/stackdr.yaml. With none of them there is no default: the error says how to
-/// write one (`stackdr init`) and how to try stackdr without touching a machine (exit 64).
+/// else /etc/stackdr/stackdr.yaml, else /etc/stackdr/stacks.d. With none of them there is no default: the
+/// error says how to write one (`stackdr init`) and how to try stackdr without touching a machine (exit 64).
 Result<std::string> topology_path(const std::string& given);
 
 /// The topology of a simulated stack (`lab init`, `drill`, `--lab` without a practice stack):
