@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -39,9 +40,22 @@ void MetricsPage::family(const std::string& name, const std::string& type, const
   families_.push_back({name, type, help, {}});
 }
 
-void MetricsPage::sample(const std::string& name, const Labels& labels, double value) {
+void MetricsPage::set_common_labels(Labels labels) {
+  common_ = std::move(labels);
+}
+
+MetricsPage::Labels MetricsPage::with_common(const Labels& labels) const {
+  Labels all = common_;
+  for (const auto& l : labels)
+    if (std::none_of(common_.begin(), common_.end(), [&](const auto& c) { return c.first == l.first; }))
+      all.push_back(l);
+  return all;
+}
+
+void MetricsPage::sample(const std::string& name, const Labels& own, double value) {
   auto it = index_.find(name);
   if (it == index_.end()) throw std::logic_error("metric family not declared: " + name);
+  Labels labels = with_common(own);
   std::string line = name;
   if (!labels.empty()) {
     line += "{";
@@ -61,9 +75,10 @@ void Histogram::observe(double v) {
   count++;
 }
 
-void MetricsPage::histogram(const std::string& name, const Labels& labels, const Histogram& h) {
+void MetricsPage::histogram(const std::string& name, const Labels& own, const Histogram& h) {
   auto it = index_.find(name);
   if (it == index_.end()) throw std::logic_error("metric family not declared: " + name);
+  Labels labels = with_common(own);
   auto line = [&](const std::string& suffix, const Labels& l, double v) {
     std::string s = name + suffix;
     if (!l.empty()) {

@@ -1,7 +1,8 @@
 #pragma once
 /// MetricsPage: a page in the Prometheus text exposition format (version 0.0.4), as
 /// node_exporter serves it: per family one HELP and one TYPE line, then its samples, label
-/// values escaped (backslash, double quote, newline). Families print in the order first added.
+/// values escaped (backslash, double quote, newline). Families print in the order first added,
+/// each with all of its samples, whichever order they were added in.
 
 #include <map>
 #include <set>
@@ -32,8 +33,14 @@ class MetricsPage {
   /// NAME_count.
   void histogram(const std::string& name, const Labels& labels, const Histogram& h);
   std::string text() const;
+  /// Labels every sample added from now on carries first (a daemon watching several stacks
+  /// sets stack and site before each stack adds its samples). A sample's own label of the same
+  /// name gives way to the common one.
+  void set_common_labels(Labels labels);
 
  private:
+  Labels with_common(const Labels& labels) const;
+  Labels common_;
   struct Family {
     std::string name, type, help;
     std::vector<std::string> samples;  // rendered lines

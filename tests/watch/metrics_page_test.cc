@@ -50,3 +50,28 @@ TEST(StackMetrics, ARebuildShowsMdsRateAndTheDirtyBitmap) {
 
 }  // namespace
 }  // namespace stackdr
+
+namespace stackdr {
+namespace {
+
+TEST(MetricsPage, CommonLabelsComeFirstAndEachFamilyKeepsItsSamplesTogether) {
+  // Two stacks add the same families in turn: each family prints once, with both stacks'
+  // samples under it, every sample labelled with its stack and site.
+  MetricsPage p;
+  for (const char* stack : {"a", "b"}) {
+    p.set_common_labels({{"stack", stack}, {"site", "dc1"}});
+    p.family("stackdr_status", "gauge", "The stack's status.");
+    p.sample("stackdr_status", {}, 0);
+    p.family("stackdr_leader", "gauge", "Leads.");
+    p.sample("stackdr_leader", {{"stack", "ignored"}}, 1);  // the common label wins
+  }
+  p.set_common_labels({});
+  EXPECT_EQ(p.text(),
+            "# HELP stackdr_status The stack's status.\n# TYPE stackdr_status gauge\n"
+            "stackdr_status{stack=\"a\",site=\"dc1\"} 0\nstackdr_status{stack=\"b\",site=\"dc1\"} 0\n"
+            "# HELP stackdr_leader Leads.\n# TYPE stackdr_leader gauge\n"
+            "stackdr_leader{stack=\"a\",site=\"dc1\"} 1\nstackdr_leader{stack=\"b\",site=\"dc1\"} 1\n");
+}
+
+}  // namespace
+}  // namespace stackdr
