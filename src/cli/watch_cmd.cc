@@ -9,11 +9,35 @@ int cmd_watch(const WatchCliOptions& o) {
   if (!o.context.from.empty())
     return fail(kExitUsage, "watch reads live machines or the simulated stack, not --from");
   DaemonOptions d;
-  d.open_stack = [context = o.context]() -> Result<std::shared_ptr<Stack>> {
-    auto c = StackContext::open(context);
-    if (!c) return c.error();
-    return std::shared_ptr<Stack>(std::move(*c));
-  };
+  // A topology folder: every stack in it (or --stack's one), each with its own file, journal
+  // and hints. One file: that stack.
+  auto chosen = chosen_stacks(o.context);
+  if (!chosen) return fail(kExitUsage, chosen.error().message);
+  std::vector<ContextOptions> contexts;
+  for (const auto& s : *chosen) contexts.push_back(stack_options(o.context, s));
+  if (chosen->empty()) {
+    ContextOptions one = o.context;
+    if (auto r = select_stack(one); !r) return fail(kExitUsage, r.error().message);
+    contexts.push_back(one);
+  }
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    const ContextOptions& c = contexts[i];
+    WatchedStack w;
+    if (i < chosen->size()) {
+      w.name = (*chosen)[i].name;
+      w.site = (*chosen)[i].site;
+    }
+    w.open_stack = [c]() -> Result<std::shared_ptr<Stack>> {
+      auto s = StackContext::open(c);
+      if (!s) return s.error();
+      return std::shared_ptr<Stack>(std::move(*s));
+    };
+    // --lab is the simulated stack (a practice stack or this process's own): its journal and
+    // locks live in the state folder's lab/ part, never beside the live ones.
+    w.state_dir = state_dir_for(c.state_dir, c.lab);
+    w.hints = stack_hints(c);
+    d.stacks.push_back(std::move(w));
+  }
   d.overrides = {o.listen,   o.webhook, o.mail_to,       o.exec,
                  o.interval, o.remind,  o.resolve_after, o.auto_recover};
   d.token_file = o.token_file;
@@ -22,10 +46,6 @@ int cmd_watch(const WatchCliOptions& o) {
   d.listen_insecure = o.listen_insecure;
   d.etcd = o.etcd;
   d.json = o.json;
-  // --lab is the simulated stack (a practice stack or this process's own): its journal and
-  // locks live in the state folder's lab/ part, never beside the live ones.
-  d.state_dir = state_dir_for(o.context.state_dir, o.context.lab);
-  d.hints = stack_hints(o.context);
   auto r = run_daemon(d);
   return r ? 0 : fail(kExitUsage, r.error().message);
 }

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/inotify.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -12,61 +11,23 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <map>
-#include <mutex>
-#include <optional>
-#include <set>
-#include <sstream>
-#include <thread>
+#include <memory>
 
-#include "coord/election.h"
-#include "diagnose/diagnoser.h"
-#include "diagnose/report_json.h"
-#include "host/local_host.h"
-#include "host/remote_follower.h"
-#include "host/ssh_host.h"
-#include "model/cause.h"
-#include "operate/lint.h"
-#include "operate/maintain.h"
-#include "operate/recovery_locks.h"
-#include "recover/executor.h"
-#include "recover/recover_text.h"
-#include "recover/status_json.h"
-#include "store/incident_report.h"
-#include "store/journal_file.h"
 #include "util/json_text.h"
-#include "util/text.h"
-#include "watch/alerts.h"
+#include "watch/daemon_log.h"
 #include "watch/dashboard.h"
-#include "watch/escalation.h"
-#include "watch/first_look.h"
 #include "watch/http_endpoint.h"
-#include "watch/kernel_events.h"
-#include "watch/maintenance_metrics.h"
 #include "watch/metrics_page.h"
-#include "watch/recovery_status.h"
-#include "watch/runbook_link.h"
-#include "watch/session_history.h"
-#include "watch/stack_election.h"
-#include "watch/stack_metrics.h"
-#include "watch/uevents.h"
 
 namespace stackdr {
 
 namespace {
 
-using WallClock = std::chrono::system_clock;
-
-double wall_now() {
-  return std::chrono::duration<double>(WallClock::now().time_since_epoch()).count();
-}
-
-// Signals arrive as bytes on a pipe the main loop polls: a handler only sets a flag and writes.
-int g_wake[2] = {-1, -1};
+// Signals arrive as bytes on a pipe the main thread polls: a handler only sets a flag and writes.
+int g_signal_pipe[2] = {-1, -1};
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_reload{false};
 
@@ -76,956 +37,162 @@ void on_signal(int sig) {
   else
     g_stop = true;
   char c = 's';
-  [[maybe_unused]] ssize_t n = ::write(g_wake[1], &c, 1);
+  [[maybe_unused]] ssize_t n = ::write(g_signal_pipe[1], &c, 1);
 }
 
-void wake() {
-  char c = 'w';
-  [[maybe_unused]] ssize_t n = ::write(g_wake[1], &c, 1);
+double wall_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// --json: the daemon's lines are a stream of JSON objects on standard output, one per line.
-std::atomic<bool> g_json{false};
-std::mutex g_out_mu;  // lines come from the loop and the alert sender's thread
-
-void json_line(nlohmann::json j) {
-  j["at"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  std::lock_guard<std::mutex> l(g_out_mu);
-  std::cout << json_text(j) << "\n" << std::flush;
-}
-
-void log_line(const std::string& s) {
-  if (g_json) return json_line({{"event", "log"}, {"message", s}});
-  std::lock_guard<std::mutex> l(g_out_mu);
-  std::cerr << "stackdr watch: " << s << "\n" << std::flush;
-}
-
-// The alert of the failure under way: what opened it (its labels), what shows now.
-struct Active {
-  Finding first;            // the labels: scenario, cause, root as first seen
-  Finding now;              // the summary and evidence: what is wrong now
-  double starts_at = 0;     // wall clock
-  double last_sent = 0;     // wall clock
-  double absent_since = 0;  // 0: seen in the last sweep
-  int incident = 0;
-  int status = 0;  // the stack's status in the last sweep that showed it: the alert's severity
-};
-
-std::string finding_key(const Finding& f) {
-  return f.root + "|" + cause_name(f.cause);
+double steady_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
 
-/// The daemon's state between sweeps: the stack, the journal, the alert under way, what the
-/// HTTP threads read.
+/// The process around the stacks: their threads, the listener, the signals, systemd.
 class Daemon {
  public:
   explicit Daemon(const DaemonOptions& o) : opt_(o) {}
   Result<bool> run();
 
  private:
-  Result<bool> open_context();
-  // run()'s parts, in order: prepare, listen, open_event_sources, watch_practice_tape, loop.
   Result<bool> prepare();
+  Result<std::string> listen_address() const;
   Result<std::unique_ptr<HttpEndpoint>> listen(const std::string& token, HttpEndpoint::Tls tls);
-  void open_event_sources();
-  void watch_practice_tape();
-  void loop();
-  std::string wait_for_event(int wait_ms);
-  void settle();
-  bool read_kmsg();
-  void drain_mdstat();
-  bool practice_changed();
-  std::string read_follower(const std::string& host);
-  void reload();
-  void sweep();
-  void publish(const View& v, double sweep_seconds);
-  long recoveries();
-  void alerts(const View& v, double now);
-  void count_sightings(const View& v);
-  void incidents(const View& v);
-  void recover(const View& v);
-  void maintain(const View& v, bool act);
-  /// The settings checked (`stackdr lint`) from the second sweep on and then hourly, for the
-  /// dashboard and /metrics: one more look, with the settings' sources.
-  void check_settings();
-  Alert alert_for(const Active& a, bool firing, double now) const;
-  HttpEndpoint::Reply metrics();
-  HttpEndpoint::Reply status();
-  HttpEndpoint::Reply health();
-  HttpEndpoint::Reply lab_fault(const std::string& name);
-  HttpEndpoint::Reply page(const std::string& part);
-  HttpEndpoint::Reply incident_page(int id, const std::string& what);
-  nlohmann::json status_document() const;  // view_mu_ held
-  /// Something the dashboard shows changed: its clients hear of it over /events.
+  void wait_for_signals();
   void changed();
-  std::string mode() const;
-  // Coordination (coord/election.h): with etcd endpoints, only the leader of the stack acts.
-  Result<bool> start_election();
-  /// Whether this daemon may act on the stack now (always, without coordination). Says when
-  /// that changed, and on becoming leader raises its fencing token on every host first.
-  bool acting();
-  Result<Fence> leadership() const;
+  /// The stack a page asks for: "" is the only one (nullptr when there are several).
+  StackWatch* find(const std::string& name) const;
+  HttpEndpoint::Reply no_such_stack(const std::string& name) const;
+  HttpEndpoint::Reply metrics();
+  HttpEndpoint::Reply status(const std::string& stack);
+  HttpEndpoint::Reply health();
+  HttpEndpoint::Reply page(const std::string& stack, const std::string& part);
+  std::vector<StackSummary> summaries() const;
 
   DaemonOptions opt_;
-  std::unique_ptr<coord::Election> election_;
-  bool was_leading_ = false;
-  std::string follow_said_;  // the last "not leading" line logged, said again only when it changes
-  WatchSettings o_;
-  std::mutex stack_mu_;  // the stack, its context and the journal: one sweep or recovery at a time
-  // Shared: a published view points into its context's topology (an array's config), so the
-  // context it was taken on lives as long as that view, also after a reload replaced stack_.
-  std::shared_ptr<Stack> stack_;
-  std::unique_ptr<Journal> journal_;
-  std::string dir_;
-  std::unique_ptr<AlertSender> sender_;
-  // alert_ and the settings alert_for reads: the loop and the md-first thread both raise alerts.
-  std::mutex alert_mu_;
-  std::optional<Active> alert_;  // the failure under way, if any
-  // md first on this machine runs on a thread of its own (watch_local_md), so an md event is
-  // looked at while a sweep is under way: the topology it reads, and the pipe that stops it.
-  std::string mode_;  // the stack's journal mode (live, lab, practice)
-  std::mutex topology_mu_;
-  std::shared_ptr<const Topology> topology_;
-  std::thread md_thread_;
-  int md_stop_[2] = {-1, -1};
-  std::map<std::string, int> sightings_;     // by finding_key: consecutive sweeps that showed it
-  std::map<std::string, double> attempted_;  // finding_key → when auto-recovery last ran for it
-  double healthy_since_ = 0;                 // wall clock; 0: not healthy
-  double last_sim_advance_ = 0;
-  std::uintmax_t tape_seen_ = 0;  // the practice tape's size when it was last read
-  std::uintmax_t tape_size() const {
-    std::error_code ec;
-    if (!stack_ || stack_->practice_folder().empty()) return 0;
-    auto n = std::filesystem::file_size(std::filesystem::path(stack_->practice_folder()) / "tape.jsonl", ec);
-    return ec ? 0 : n;
-  }
-  // This machine's event sources (-1 / empty: not followed here).
-  struct EventSources {
-    int mdstat = -1, kmsg = -1, tape_watch = -1;
-    std::optional<UeventSocket> uevents;
-  } src_;
-  bool unconfirmed_ = false;  // a failure seen once: the next sweep comes sooner, to confirm it
-
-  mutable std::mutex view_mu_;  // what the HTTP threads read
-  std::shared_ptr<const View> view_;
-  std::shared_ptr<Stack> view_stack_;  // the context view_ was taken on
-  double last_sweep_at_ = 0, last_sweep_s_ = 0;
-  long sweeps_ = 0;
-  std::map<std::pair<std::string, std::string>, long> events_;  // by (source, host): mdstat, kmsg, lab …
-  std::map<std::string, long> recoveries_;                      // by outcome
-  // The auto-recovery running now or last, as the step engine reports it (its own lock).
-  RecoveryStatus recovery_{[this](const std::string& line) {
-                             log_line(line);
-                             changed();
-                           },
-                           [] { return wall_now(); }};
-  // The dashboard: what it shows besides the view (copied at each publish), and where its
-  // clients are told of a change (set while the listener runs).
-  std::vector<IncidentRecord> incidents_seen_;  // the newest 50, newest first
-  std::optional<DashboardData::Alert> alert_seen_;
+  std::vector<std::unique_ptr<StackWatch>> stacks_;
+  std::map<std::string, StackWatch*> by_name_;
   std::atomic<long> version_{0};
-  SessionHistory sessions_seen_;  // iSCSI sessions across sweeps (view_mu_)
-  nlohmann::json lint_seen_;      // lint_json of the last settings check (view_mu_); null: none yet
-  double lint_at_ = 0;            // wall clock of the last settings check
   HttpEndpoint* http_ = nullptr;
-  // Maintenance (topology `maintenance: daemon: on`): the schedule as of the last sweep, and
-  // each task's last skip reason (logged when it changes, not every sweep).
-  std::vector<ScheduleRow> schedule_;
-  std::map<std::string, std::string> skipped_;
-  int incidents_open_ = 0;
-  std::string url_;  // where /status is, for alerts' generatorURL
-  // The kernel events of SSH hosts, by host name (RemoteFollower); a host missing here is
-  // followed again at the next interval sweep. What each last failed with, said once.
-  std::map<std::string, std::unique_ptr<RemoteFollower>> followers_;
-  std::map<std::string, std::string> follow_failed_;
-  void follow_remote_hosts();
-  void count_event(const std::string& source, const std::string& host);
-  void md_first(const std::string& host);
-  void raise_first(const std::vector<Finding>& findings);
-  void watch_local_md();
-  void escalate(const View& v);
-  Alert escalation_alert(const IncidentRecord& inc, const EscalationDue& due, bool firing, double now) const;
-  AlertSender& sender_for(int level);
-  void end_escalations(int incident, double now);
-  // Escalation (watch/escalation.h): each level's receivers (none given: the daemon's own),
-  // when each open incident last made progress, and the alerts sent, resolved with it.
-  std::unique_ptr<AlertSender> team_sender_, vendor_sender_;
-  std::map<int, int> finished_seen_;   // incident → steps finished, as last counted
-  std::map<int, double> progress_at_;  // incident → wall clock of its last progress
-  std::map<int, std::vector<std::pair<int, Alert>>> escalation_alerts_;  // incident → (level, alert)
+  bool ready_ = false;
 };
 
-void Daemon::count_event(const std::string& source, const std::string& host) {
-  std::lock_guard<std::mutex> l(view_mu_);
-  events_[{source, host}]++;
+StackWatch* Daemon::find(const std::string& name) const {
+  if (name.empty()) return stacks_.size() == 1 ? stacks_.front().get() : nullptr;
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
 }
 
-// md said something changed on `host`: /proc/mdstat there alone, and an alert at once when it
-// already shows an array lost a member (watch/first_look.h). The sweep that follows confirms it
-// and updates the same alert; a read that fails proves nothing and raises nothing.
-void Daemon::md_first(const std::string& host) {
-  std::lock_guard<std::mutex> stack(stack_mu_);
-  Host* h = stack_->hosts()(host);
-  auto text = h ? h->read_file("/proc/mdstat") : Result<std::string>(Error{"no such host"});
-  if (text) raise_first(md_first_look(stack_->topology(), host, *text));
+HttpEndpoint::Reply Daemon::no_such_stack(const std::string& name) const {
+  std::string names;
+  for (const auto& [n, w] : by_name_) names += (names.empty() ? "" : ", ") + n;
+  if (name.empty())
+    return {404, fmt::format("404: this daemon watches {} stacks ({}): ask for one at /stacks/NAME/\n",
+                             stacks_.size(), names)};
+  return {404, fmt::format("404: no stack '{}' here; the stacks are {}\n", name, names)};
 }
 
-// The first look's alert, unless one is under way (the sweep brings that one up to date). Its
-// incident is the sweep's to open and to name.
-void Daemon::raise_first(const std::vector<Finding>& findings) {
-  if (findings.empty()) return;
-  if (election_ && !election_->state().leading) return;  // the leader alerts
-  std::lock_guard<std::mutex> l(alert_mu_);
-  if (alert_) return;
-  const Finding& f = findings.front();
-  int status = 1;
-  for (const auto& x : findings)
-    if (x.health == Health::kFailed) status = 2;
-  double now = wall_now();
-  alert_ = Active{f, f, now, now, 0, 0, status};
-  log_line(fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
-  sender_->send(alert_for(*alert_, true, now));
-}
-
-// md first on this machine: its own open /proc/mdstat (each open file keeps its own event
-// count), polled on this thread until md_stop_ says stop.
-void Daemon::watch_local_md() {
-  int fd = ::open("/proc/mdstat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  auto read_all = [fd] {
-    std::string text;
-    char buf[4096];
-    ::lseek(fd, 0, SEEK_SET);
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-    return text;
-  };
-  read_all();
-  for (;;) {
-    pollfd p[2] = {{fd, POLLPRI, 0}, {md_stop_[0], POLLIN, 0}};
-    if (::poll(p, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (p[1].revents) break;
-    if (!(p[0].revents & (POLLPRI | POLLERR))) continue;
-    std::string text = read_all();
-    std::shared_ptr<const Topology> t;
-    {
-      std::lock_guard<std::mutex> l(topology_mu_);
-      t = topology_;
-    }
-    for (const auto& host : t->hosts)
-      if (host.transport == Transport::kLocal) raise_first(md_first_look(*t, host.name, text));
-  }
-  ::close(fd);
-}
-
-AlertSender& Daemon::sender_for(int level) {
-  if (level == 2 && team_sender_) return *team_sender_;
-  if (level == 3 && vendor_sender_) return *vendor_sender_;
-  return *sender_;
-}
-
-Alert Daemon::escalation_alert(const IncidentRecord& inc, const EscalationDue& due, bool firing,
-                               double now) const {
-  Alert al;
-  al.firing = firing;
-  al.labels = {{"alertname", "StackdrEscalation"},
-               {"level", std::to_string(due.level)},
-               {"contact", due.contact},
-               {"incident", std::to_string(inc.id)},
-               {"cause", inc.cause},
-               {"root", inc.root},
-               {"severity", "critical"},
-               {"mode", mode()}};
-  al.annotations = {{"summary", due.reason},
-                    {"incident_summary", inc.summary},
-                    {"runbook", "Emergency Contacts and Escalation"},
-                    {"runbook_url", fmt::format("file://{}#{}", kRunbookInstalled,
-                                                heading_slug("Emergency Contacts and Escalation"))}};
-  al.starts_at = now;
-  al.ends_at = firing ? now + o_.remind + 4.0 * o_.interval : now;
-  al.generator_url = url_;
-  return al;
-}
-
-// The open incident against the runbook's escalation levels: each reached once, journaled,
-// alerted to its level's receivers. Progress is a step finished (or the stack healthy), as this
-// daemon counts it on its own clock: the journal's may be a simulated one.
-// An incident closed (resolved here, or by a recovery or an operator elsewhere): its
-// escalation alerts end with it.
-void Daemon::end_escalations(int incident, double now) {
-  for (auto& [level, al] : escalation_alerts_[incident]) {
-    al.firing = false;
-    al.ends_at = now;
-    sender_for(level).send(al);
-  }
-  escalation_alerts_.erase(incident);
-  finished_seen_.erase(incident);
-  progress_at_.erase(incident);
-}
-
-void Daemon::escalate(const View& v) {
-  auto open = journal_->latest_open();
-  if (open && (open->mode != mode() || (open->scenario == 0 && !cause_from_name(open->cause)))) open.reset();
-  std::vector<int> ended;
-  for (const auto& [id, alerts] : escalation_alerts_)
-    if (!open || open->id != id) ended.push_back(id);
-  for (int id : ended) end_escalations(id, wall_now());
-  if (!open) return;
-  std::vector<JournalEvent> events = journal_->events(open->id);
-  int finished = static_cast<int>(std::count_if(events.begin(), events.end(), [](const JournalEvent& e) {
-    return e.kind == EventKind::kStepFinished || e.kind == EventKind::kStepVerified;
-  }));
-  double wall = wall_now();
-  auto [seen, fresh] = finished_seen_.try_emplace(open->id, finished);
-  if (fresh || seen->second != finished || v.status == 0) {
-    seen->second = finished;
-    progress_at_[open->id] = wall;
-  }
-  for (const EscalationDue& due :
-       escalations_due(stack_->topology().escalation, events, v, wall - progress_at_[open->id])) {
-    JournalEvent e;
-    e.incident = open->id;
-    e.at = std::max(stack_->clock()->now(), open->opened_at);
-    e.kind = EventKind::kEscalation;
-    e.detail = escalation_detail(due);
-    journal_->add(e);
-    log_line(fmt::format("ESCALATED incident {} to {}", open->id, e.detail));
-    Alert al = escalation_alert(*open, due, true, wall);
-    sender_for(due.level).send(al);
-    escalation_alerts_[open->id].emplace_back(due.level, std::move(al));
-  }
-}
-
-void Daemon::follow_remote_hosts() {
-  if (stack_->simulated()) return;
-  // Machines this daemon runs on: their ZFS events (a storage server) and libvirt's (a KVM host
-  // with VMs) through the same follower, run here for those alone (md and the kernel log are
-  // read by the daemon itself).
-  const Topology& t = stack_->topology();
-  auto installed = [](const char* tool) {
-    for (auto dir : text::split(LocalHost::kDefaultPath, ':'))
-      if (::access((std::string(dir) + "/" + tool).c_str(), X_OK) == 0) return true;
-    return false;
-  };
-  for (const auto& h : t.hosts) {
-    if (h.transport != Transport::kLocal || followers_.count(h.name)) continue;
-    Argv argv = {"perl", "-e", RemoteFollower::script()};
-    if (h.name == t.storage.host && !t.storage.pool.empty() && installed("zpool")) argv.push_back("zpool");
-    bool runs_vms =
-        std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == h.name; });
-    if (runs_vms && installed("virsh")) argv.push_back("virsh");
-    if (argv.size() == 3) continue;
-    std::string why;
-    if (auto f = RemoteFollower::start(argv, LocalHost::kDefaultPath, {}, std::chrono::seconds(20), why))
-      followers_[h.name] = std::move(f);
-    if (!why.empty() && follow_failed_[h.name] != why)
-      log_line("cannot follow " + text::join(Argv(argv.begin() + 3, argv.end()), " and ") +
-               " events here: " + why);
-    if (!why.empty()) follow_failed_[h.name] = why;
-  }
-  for (const auto& h : t.hosts) {
-    if (h.transport != Transport::kSsh || followers_.count(h.name)) continue;
-    auto* ssh = dynamic_cast<SshHost*>(stack_->hosts()(h.name));
-    if (!ssh) continue;
-    std::string why;
-    auto f = ssh->follow(why);
-    if (!f) {
-      if (follow_failed_[h.name] != why) log_line(why + " (its failures are seen at the interval sweeps)");
-      follow_failed_[h.name] = why;
-      continue;
-    }
-    log_line("following the kernel events of " + h.name + " over SSH");
-    follow_failed_.erase(h.name);
-    followers_[h.name] = std::move(f);
-  }
-}
-
-std::string Daemon::mode() const {
-  return mode_;  // set with the stack, under alert_mu_: the md-first thread's alerts read it too
-}
-
-Result<bool> Daemon::open_context() {
-  auto c = opt_.open_stack();
-  if (!c) return c.error();
-  auto s = resolve_watch_settings(opt_.overrides, (*c)->topology().watch);
-  if (!s) return Error{(*c)->topology().source + ": " + s.error().message};
-  stack_ = std::move(*c);
-  {
-    std::lock_guard<std::mutex> l(alert_mu_);
-    o_ = std::move(*s);
-    mode_ = stack_->journal_mode();
-  }
-  std::lock_guard<std::mutex> l(topology_mu_);
-  topology_ = std::make_shared<const Topology>(stack_->topology());
-  return true;
-}
-
-Alert Daemon::alert_for(const Active& a, bool firing, double now) const {
-  const Finding& f = a.first;
-  Alert al;
-  al.firing = firing;
-  al.labels = {{"alertname", "StackdrFailure"},
-               {"scenario", std::to_string(f.scenario)},
-               {"cause", cause_name(f.cause)},
-               {"root", f.root},
-               {"layer", f.layer},
-               {"host", f.host},
-               // What stackdr says of the stack (status WARNING: the array runs on one leg),
-               // not how bad the root node alone is.
-               {"severity", a.status >= 2 ? "critical" : "warning"},
-               {"mode", mode()}};
-  al.annotations = {{"summary", a.now.summary},
-                    {"runbook", a.now.runbook},
-                    {"runbook_url", runbook_url(a.now.scenario, a.now.runbook)},
-                    {"status", status_word(a.status)},
-                    {"node", a.now.root_label}};
-  if (finding_key(a.now) != finding_key(f)) al.annotations["first_seen_as"] = f.summary;
-  if (a.incident) al.annotations["incident"] = std::to_string(a.incident);
-  std::string evidence;
-  for (const auto& e : a.now.evidence) evidence += e.host + " " + e.source + ": " + e.text + "\n";
-  if (!evidence.empty()) al.annotations["evidence"] = evidence;
-  al.starts_at = a.starts_at;
-  // Firing: good until the next reminder (and a few sweeps more), as Prometheus sets endsAt,
-  // so Alertmanager keeps it while the daemon lives and lets it lapse if the daemon dies.
-  al.ends_at = firing ? now + o_.remind + 4.0 * o_.interval : (a.absent_since ? a.absent_since : now);
-  al.generator_url = url_;
-  return al;
-}
-
-void Daemon::alerts(const View& v, double now) {
-  std::lock_guard<std::mutex> l(alert_mu_);
-  // One alert per failure, from the first sweep that shows it until every layer has been OK
-  // for resolve_after. What the stack shows on the way (a session down, then its disk missing,
-  // then the member rebuilding while it is repaired) changes that alert — sent again with what
-  // is wrong now — and opens no new one.
-  if (!v.findings.empty()) {
-    const Finding& f = v.findings.front();
-    int incident = 0;
-    if (auto open = journal_->latest_open(); open && open->mode == mode()) incident = open->id;
-    if (!alert_) {
-      alert_ = Active{f, f, now, now, 0, incident, v.status};
-      log_line(fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
-      sender_->send(alert_for(*alert_, true, now));
-      return;
-    }
-    Active& a = *alert_;
-    bool changed = finding_key(a.now) != finding_key(f) || a.now.summary != f.summary || a.status != v.status;
-    if ((a.status >= 2) != (v.status >= 2)) {
-      // The severity label is part of the alert's identity: the one sent with the old
-      // severity is ended (resolved), so no stale copy lingers, and it goes on under the new.
-      a.last_sent = now;
-      sender_->send(alert_for(a, false, now));
-      log_line(fmt::format("SEVERITY {} → {}", status_word(a.status), status_word(v.status)));
-    }
-    a.status = v.status;
-    a.absent_since = 0;
-    if (!a.incident) a.incident = incident;
-    if (changed) {
-      a.now = f;
-      log_line(fmt::format("CHANGED scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
-    }
-    if (changed || now - a.last_sent >= o_.remind) {
-      a.last_sent = now;
-      sender_->send(alert_for(a, true, now));
-    }
+// Every stack's page changed or not, one version: the dashboards' clients hear of each change.
+void Daemon::changed() {
+  long v = ++version_;
+  if (http_) http_->publish("update", std::to_string(v));
+  if (!ready_) {
+    // A stack's first sweep may be the last one READY waits for: the main thread looks now.
+    char c = 'r';
+    [[maybe_unused]] ssize_t n = ::write(g_signal_pipe[1], &c, 1);
     return;
   }
-  // Not seen is not gone: while some layer is UNKNOWN the alert stays.
-  if (!alert_ || v.status != 0) return;
-  Active& a = *alert_;
-  if (!a.absent_since) a.absent_since = now;
-  // Gone for resolve_after: resolved. Back before that: the same alert goes on (a flapping
-  // failure does not open a new one every sweep).
-  if (now - a.absent_since < o_.resolve_after) return;
-  log_line(fmt::format("RESOLVED scenario {} / {}: {}", a.first.scenario, cause_name(a.first.cause),
-                       a.first.root_label));
-  sender_->send(alert_for(a, false, now));
-  alert_.reset();
-}
-
-void Daemon::count_sightings(const View& v) {
-  std::map<std::string, int> now;
-  for (const auto& f : v.findings) {
-    auto it = sightings_.find(finding_key(f));
-    now[finding_key(f)] = it == sightings_.end() ? 1 : it->second + 1;
-  }
-  sightings_ = std::move(now);
-}
-
-void Daemon::recover(const View& v) {
-  if (v.findings.empty()) return;
-  const Finding& f = v.findings.front();
-  const std::string& policy = o_.policy_for(cause_name(f.cause));
-  if (policy == "off") return;
-  std::string key = finding_key(f);
-  // Acted on only when a second sweep still shows it: a blip that is gone a moment later (a
-  // session re-logging in by itself, a resync starting) is not repaired over.
-  if (auto it = sightings_.find(key); it == sightings_.end() || it->second < 2) return;
-  double now = wall_now();
-  // Once per failure, then again only after ten sweep intervals: a plan that did not work
-  // does not run every minute.
-  if (auto it = attempted_.find(key); it != attempted_.end() && now - it->second < 10.0 * o_.interval) return;
-  bool held = false;
-  auto locks = take_recovery_locks(stack_->topology(), stack_->hosts(), stack_->simulated(), dir_, held);
-  if (!locks) {
-    log_line(held ? "auto-recovery waits: " + locks.error().message
-                  : "auto-recovery cannot take its locks: " + locks.error().message);
-    return;
-  }
-  attempted_[key] = now;
-  RecoverOptions ro;
-  ro.policy.yes = policy == "disruptive";  // safe steps only unless told otherwise
-  ro.policy.allow_data_loss = false;       // destructive steps always wait for an operator
-  ro.plan.hints = opt_.hints;
-  auto open = journal_->latest_open();
-  ro.resume = open && open->mode == mode();
-  ro.mode = mode();
-  ro.resumable = true;
-  ro.fingerprint = topology_fingerprint(stack_->topology());
-  ro.stop_requested = [] { return g_stop.load(); };
-  if (election_) ro.leadership = [this] { return leadership(); };
-  std::unique_ptr<Clock> clock = stack_->clock();
-  Executor ex(stack_->topology(), stack_->hosts(), *clock, *journal_, recovery_);
-  log_line(fmt::format("auto-recovery ({}) of scenario {} / {}", o_.auto_recover, f.scenario,
-                       cause_name(f.cause)));
-  recovery_.begin(fmt::format("auto-recovery of scenario {} / {}", f.scenario, cause_name(f.cause)));
-  RecoverOutcome r = ex.run(ro);
-  recovery_.end(r);
-  std::string outcome = r.exit == kRecovered ? "recovered"
-                        : r.exit == kStopped ? "stopped"
-                                             : "needs-operator";
-  {
-    std::lock_guard<std::mutex> l(view_mu_);
-    recoveries_[outcome]++;
-  }
-  if (alert_ && !alert_->incident) alert_->incident = r.incident;
-  log_line(fmt::format("auto-recovery ended (exit {}, incident {}): {}", r.exit, r.incident, r.message));
-}
-
-// Due maintenance, started when nothing is wrong and no rule says to skip it: a scrub or check
-// is started, not waited for (the daemon goes on watching; later sweeps see it run and end).
-void Daemon::check_settings() {
-  constexpr double kEvery = 3600;
-  double now = wall_now();
-  {
-    std::lock_guard<std::mutex> l(view_mu_);
-    if (sweeps_ < 2 || (lint_at_ > 0 && now - lint_at_ < kEvery)) return;
-  }
-  ObserveOptions settings;
-  settings.settings = true;
-  settings.kernel_log = false;
-  View v = take_view(stack_->topology(), stack_->hosts(), settings);
-  nlohmann::json j = lint_json(lint(stack_->topology(), v));
-  {
-    std::lock_guard<std::mutex> l(view_mu_);
-    lint_seen_ = std::move(j);
-    lint_at_ = now;
-  }
-  changed();
-}
-
-void Daemon::maintain(const View& v, bool act) {
-  const Topology& t = stack_->topology();
-  double now = stack_->clock()->now();
-  std::vector<ScheduleRow> rows = maintenance_schedule(t, journal_->incidents(), now, v);
-  for (const auto& r : rows) {
-    if (!t.maintenance.daemon || !r.due || !act) continue;
-    if (!r.skip.empty()) {
-      if (skipped_[r.task] != r.skip)
-        log_line(fmt::format("maintenance: {} is due; skipped: {}", r.task, r.skip));
-      skipped_[r.task] = r.skip;
-      continue;
-    }
-    skipped_.erase(r.task);
-    std::ostringstream out;
-    int code = 0;
-    if (!maintenance_task_info(r.task)->heavy) {
-      code = stack_->run_light_maintenance(*journal_, dir_, r.task, out);
-    } else {
-      bool held = false;
-      auto locks = take_recovery_locks(stack_->topology(), stack_->hosts(), stack_->simulated(), dir_, held);
-      if (!locks) {
-        log_line("maintenance waits: " + locks.error().message);
-        continue;
-      }
-      RecoverOptions ro;
-      ro.mode = mode();
-      ro.fingerprint = topology_fingerprint(t);
-      ro.plan.hints = opt_.hints;
-      ro.observe = maintenance_observe();
-      ro.task = heavy_maintenance_task(t, v, r.task, /*wait=*/false);
-      ro.stop_requested = [] { return g_stop.load(); };
-      if (election_) ro.leadership = [this] { return leadership(); };
-      std::unique_ptr<Clock> clock = stack_->clock();
-      RecoverText text(out);
-      Executor ex(t, stack_->hosts(), *clock, *journal_, text);
-      RecoverOutcome o = ex.run(ro);
-      code = o.exit;
-      out << o.message << "\n";
-    }
-    std::string said = out.str();
-    if (!said.empty() && said.back() == '\n') said.pop_back();
-    log_line(fmt::format("maintenance: {} (exit {}): {}", r.task, code, said.substr(said.rfind('\n') + 1)));
-  }
-  std::lock_guard<std::mutex> l(view_mu_);
-  schedule_ = maintenance_schedule(t, journal_->incidents(), stack_->clock()->now(), v);
-}
-
-void Daemon::incidents(const View& v) {
-  auto open = journal_->latest_open();
-  // Another mode's incident, or an interrupted task's (scenario 0, not a failure's cause), is not
-  // the failure this sweep sees.
-  if (open && (open->mode != mode() || (open->scenario == 0 && !cause_from_name(open->cause)))) open.reset();
-  double now = stack_->clock()->now();
-  if (!v.findings.empty()) {
-    healthy_since_ = 0;
-    if (open) return;
-    // Not recovered here (policy off, or the plan stopped short): the incident is opened all
-    // the same, so a hand-run `stackdr recover --resume` continues it and it is written down.
-    const Finding& f = v.findings.front();
-    int id = journal_->open_incident(now, mode(), topology_fingerprint(stack_->topology()), f.scenario,
-                                     cause_name(f.cause), f.root, f.summary, findings_json(v.findings));
-    JournalEvent e;
-    e.incident = id;
-    e.at = now;
-    e.kind = EventKind::kDetected;
-    e.detail = fmt::format("{} finding(s); status {} (stackdr watch)", v.findings.size(), v.status);
-    journal_->add(e);
-    for (const auto& x : v.findings) {
-      e.kind = EventKind::kDiagnosed;
-      e.detail = fmt::format("scenario {} / {}: {}", x.scenario, cause_name(x.cause), x.summary);
-      journal_->add(e);
-    }
-    log_line(fmt::format("incident {} opened: {}", id, f.summary));
-    return;
-  }
-  if (v.status != 0 || !open) return;
-  double wall = wall_now();
-  if (!healthy_since_) healthy_since_ = wall;
-  if (wall - healthy_since_ < o_.resolve_after) return;
-  JournalEvent e;
-  e.incident = open->id;
-  e.at = std::max(now, open->opened_at);
-  e.kind = EventKind::kResolved;
-  e.detail = "healthy again: every layer OK (seen by stackdr watch)";
-  journal_->add(e);
-  journal_->close_incident(open->id, e.at, "resolved", e.detail);
-  end_escalations(open->id, wall);
-  log_line(fmt::format("incident {} resolved: every layer OK", open->id));
-}
-
-void Daemon::sweep() {
-  std::lock_guard<std::mutex> stack(stack_mu_);
-  double wall = wall_now();
-  if (stack_->simulated() && stack_->practice_folder().empty() && last_sim_advance_ > 0) {
-    // The simulated stack lives in simulated time: the daemon lets as much pass as it waited,
-    // so the VM's writes reach md and resyncs progress as they would.
-    int64_t s = static_cast<int64_t>(wall - last_sim_advance_);
-    if (s > 0) {
-      stack_->let_time_pass(s);
-      last_sim_advance_ += static_cast<double>(s);
-    }
+  std::string status;
+  if (stacks_.size() == 1) {
+    status = stacks_.front()->status_line();
   } else {
-    last_sim_advance_ = wall;
+    std::vector<StackSummary> all = summaries();
+    int bad =
+        static_cast<int>(std::count_if(all.begin(), all.end(), [](const auto& s) { return s.status != 0; }));
+    status = fmt::format("{} stacks, {} not OK", all.size(), bad);
   }
-  auto t0 = std::chrono::steady_clock::now();
-  View v = take_view(stack_->topology(), stack_->hosts());
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  {
-    std::lock_guard<std::mutex> l(view_mu_);
-    sweeps_++;
-  }
-  count_sightings(v);
-  // Under coordination a follower watches, serves its page and metrics, and acts in nothing:
-  // the leader keeps the incidents, alerts and recovers. A follower that becomes leader finds
-  // a failure still open in its next sweep and alerts then (Alertmanager merges the two).
-  bool act = acting();
-  if (act) {
-    incidents(v);
-    alerts(v, wall_now());
-    escalate(v);
-  }
-  publish(v, secs);  // what it looks like before any repair, for /metrics and /status
-  long before = recoveries();
-  if (act) recover(v);
-  if (recoveries() != before) {
-    // What the recovery left: the alerts and the incident follow the stack as it is now.
-    v = take_view(stack_->topology(), stack_->hosts());
-    incidents(v);
-    alerts(v, wall_now());
-    publish(v, secs);  // and the page and /status show what it left
-  }
-  maintain(v, act);
-  check_settings();
-  unconfirmed_ = false;
-  for (const auto& f : v.findings)
-    if (auto it = sightings_.find(finding_key(f)); it == sightings_.end() || it->second < 2)
-      unconfirmed_ = true;
-  publish(v, secs);
+  sd_notifyf(0, "STATUS=%s", status.c_str());
 }
 
-long Daemon::recoveries() {
-  std::lock_guard<std::mutex> l(view_mu_);
-  long n = 0;
-  for (const auto& [outcome, k] : recoveries_) n += k;
-  return n;
-}
-
-void Daemon::publish(const View& v, double secs) {
-  int open = journal_->open_count();
-  std::vector<IncidentRecord> recent = journal_->recent_incidents(50);  // read before taking view_mu_
-  std::string word = status_word(v.status);
-  size_t findings = v.findings.size();
-  {
-    std::lock_guard<std::mutex> l(view_mu_);
-    view_ = std::make_shared<const View>(v);
-    view_stack_ = stack_;
-    last_sweep_at_ = wall_now();
-    last_sweep_s_ = secs;
-    incidents_open_ = open;
-    sessions_seen_.see(v.observation, last_sweep_at_);
-    incidents_seen_ = std::move(recent);
-    std::lock_guard<std::mutex> a(alert_mu_);
-    if (alert_)
-      alert_seen_ =
-          DashboardData::Alert{true, alert_->now.summary, alert_->status >= 2 ? "critical" : "warning",
-                               alert_->starts_at, alert_->incident};
-    else if (alert_seen_)
-      alert_seen_->firing = false;
-  }
-  changed();
-  sd_notifyf(0, "STATUS=%s: %zu finding(s), %d incident(s) open; last sweep %.2f s", word.c_str(), findings,
-             open, secs);
+std::vector<StackSummary> Daemon::summaries() const {
+  std::vector<StackSummary> all;
+  for (const auto& w : stacks_) all.push_back(w->summary());
+  return all;
 }
 
 HttpEndpoint::Reply Daemon::metrics() {
   MetricsPage p;
-  std::lock_guard<std::mutex> l(view_mu_);
-  if (view_) add_stack_metrics(p, *view_, last_sweep_s_);
-  sessions_seen_.add_metrics(p);
-  add_maintenance_metrics(p, dir_);
-  p.family("stackdr_watch_sweeps_total", "counter", "Sweeps the daemon ran since it started.");
-  p.sample("stackdr_watch_sweeps_total", {}, static_cast<double>(sweeps_));
-  p.family("stackdr_watch_last_sweep_timestamp_seconds", "gauge", "When the last sweep ended (unix time).");
-  p.sample("stackdr_watch_last_sweep_timestamp_seconds", {}, std::floor(last_sweep_at_));
-  p.family("stackdr_watch_events_total", "counter",
-           "What woke the daemon for a sweep, by source (mdstat, kmsg, interval, lab, practice, reload) and "
-           "host.");
-  for (const auto& [k, n] : events_)
-    p.sample("stackdr_watch_events_total", {{"source", k.first}, {"host", k.second}}, n);
-  if (election_) {
-    p.family("stackdr_leader", "gauge",
-             "1 when this daemon holds the stack's etcd leader key and acts on it; 0 when it only watches.");
-    p.sample("stackdr_leader", {{"stack", view_stack_ ? view_stack_->topology().name : ""}},
-             election_->state().leading ? 1 : 0);
-  }
-  p.family("stackdr_incidents_open", "gauge", "Incidents open or stopped in the journal.");
-  p.sample("stackdr_incidents_open", {}, incidents_open_);
-  p.family("stackdr_recoveries_total", "counter", "Auto-recoveries the daemon ran, by outcome.");
-  for (const auto& [outcome, n] : recoveries_)
-    p.sample("stackdr_recoveries_total", {{"outcome", outcome}}, n);
-  AlertSender::Counts c = sender_->counts();
-  p.family("stackdr_alerts_sent_total", "counter", "Alerts delivered, by receiver.");
-  for (const auto& [r, n] : c.sent) p.sample("stackdr_alerts_sent_total", {{"receiver", r}}, n);
-  p.family("stackdr_alerts_failed_total", "counter",
-           "Alert deliveries that failed (each retry counts), by receiver.");
-  for (const auto& [r, n] : c.failed) p.sample("stackdr_alerts_failed_total", {{"receiver", r}}, n);
-  p.family("stackdr_maintenance_last_run_timestamp_seconds", "gauge",
-           "When each maintenance task last ended done (unix time of the journal's clock; absent: never).");
-  p.family("stackdr_maintenance_due", "gauge", "1 when a maintenance task is due by its schedule.");
-  p.family("stackdr_maintenance_skipped", "gauge",
-           "1 when a due task would be skipped now (a skip rule holds).");
-  for (const auto& r : schedule_) {
-    if (r.last_run)
-      p.sample("stackdr_maintenance_last_run_timestamp_seconds", {{"task", r.task}}, *r.last_run);
-    p.sample("stackdr_maintenance_due", {{"task", r.task}}, r.due ? 1 : 0);
-    p.sample("stackdr_maintenance_skipped", {{"task", r.task}}, r.due && !r.skip.empty() ? 1 : 0);
-  }
-  p.family("stackdr_recovery_step_duration_seconds", "histogram",
-           "How long the steps of the daemon's recoveries took (wall clock), by how they ended.");
-  for (const auto& [result, h] : recovery_.step_seconds())
-    p.histogram("stackdr_recovery_step_duration_seconds", {{"result", result}}, h);
-  p.family(
-      "stackdr_alert_deliveries_total", "counter",
-      "Alert deliveries by receiver and result: sent, failed (each failed try), superseded (a newer state "
-      "of the same alert went instead).");
-  for (const auto& [result, by] :
-       {std::pair{"sent", &c.sent}, {"failed", &c.failed}, {"superseded", &c.superseded}})
-    for (const auto& [r, n] : *by)
-      p.sample("stackdr_alert_deliveries_total", {{"receiver", r}, {"result", result}}, n);
-  p.family("stackdr_alerts_queued", "gauge", "Alert deliveries waiting (retry backoff or rate limit).");
-  p.sample("stackdr_alerts_queued", {}, static_cast<double>(c.queued));
+  p.family("stackdr_watch_stacks", "gauge", "Stacks this daemon watches.");
+  p.sample("stackdr_watch_stacks", {}, static_cast<double>(stacks_.size()));
+  for (const auto& w : stacks_) w->add_metrics(p);
   return {200, p.text(), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
-Result<bool> Daemon::start_election() {
-  auto e = stack_election(stack_->topology(), opt_.etcd, "watch");
-  if (!e) return e.error();
-  if (!*e) return true;  // not coordinated: this daemon acts alone
-  election_ = std::move(*e);
-  election_->start();
-  const coord::ElectionSettings& s = election_->settings();
-  log_line(
-      fmt::format("coordinated through etcd: acting on stack {} only while holding {} (lease {} s, renewed "
-                  "every {} s)",
-                  stack_->topology().name, s.key, s.ttl_s, s.keepalive_s));
-  return true;
-}
-
-Result<Fence> Daemon::leadership() const {
-  auto t = election_->may_act();
-  if (!t) return t.error();
-  return Fence{stack_->topology().name, *t};
-}
-
-bool Daemon::acting() {
-  if (!election_) return true;
-  coord::Leadership s = election_->state();
-  if (s.leading && !was_leading_) {
-    // Every host learns the new token before this daemon acts: from now on a former leader's
-    // steps are refused there, even one that does not know yet that it lost.
-    Fence f{stack_->topology().name, s.token};
-    if (auto r = raise_fence_on_hosts(stack_->topology(), stack_->hosts(), f); !r) {
-      log_line(fmt::format("leading stack {} (token {}), but {}: not acting until it is recorded", f.stack,
-                           f.token, r.error().message));
-      return false;
-    }
-    was_leading_ = true;
-    follow_said_.clear();
-    log_line(fmt::format("leading stack {} (token {}): this daemon acts on it", f.stack, f.token));
-    changed();
-  } else if (!s.leading) {
-    std::string said =
-        s.holder.empty() ? "nobody leads it yet"
-        : s.holder == election_->settings().holder
-            ? "its lease ran out here before a renewal came back (this process was paused or cut off "
-              "from etcd); asking etcd again"
-            : s.holder + " leads it (token " + std::to_string(s.holder_token) + ")";
-    if (!s.error.empty()) said += "; etcd: " + s.error;
-    if (was_leading_ || said != follow_said_) {
-      log_line(fmt::format("not acting on stack {}: {}", stack_->topology().name, said));
-      follow_said_ = said;
-      changed();
-    }
-    was_leading_ = false;
+// One stack's document; with several and none named, every stack's, worst first.
+HttpEndpoint::Reply Daemon::status(const std::string& stack) {
+  if (StackWatch* w = find(stack)) return w->status();
+  if (!stack.empty()) return no_such_stack(stack);
+  nlohmann::json list = nlohmann::json::array();
+  std::vector<StackSummary> all = summaries();
+  auto rank = [](int status) { return status == 2 ? 0 : status == 3 ? 1 : status == 1 ? 2 : 3; };
+  std::stable_sort(all.begin(), all.end(),
+                   [&](const auto& a, const auto& b) { return rank(a.status) < rank(b.status); });
+  for (const auto& s : all) {
+    nlohmann::json j = {{"stack", s.name},
+                        {"site", s.site},
+                        {"status", s.status},
+                        {"findings", s.findings},
+                        {"incidents_open", s.incidents_open},
+                        {"first", s.first},
+                        {"sweep_at", s.sweep_at},
+                        {"url", "/stacks/" + s.name + "/status"}};
+    if (s.leads) j["leader"] = *s.leads;
+    list.push_back(std::move(j));
   }
-  return s.leading;
+  return {200, json_text({{"stacks", list}}, 2) + "\n", "application/json"};
 }
 
-nlohmann::json Daemon::status_document() const {
-  nlohmann::json j = status_json(*view_, mode());
-  if (election_) {
-    coord::Leadership s = election_->state();
-    j["coordination"] = {{"stack", view_stack_ ? view_stack_->topology().name : ""},
-                         {"leader", s.leading},
-                         {"holder", s.holder},
-                         {"token", s.leading ? s.token : s.holder_token},
-                         {"key", election_->settings().key}};
-    if (!s.error.empty()) j["coordination"]["error"] = s.error;
-  }
-  j["sweep"] = {{"ms", std::round(last_sweep_s_ * 1000)}, {"at", last_sweep_at_}, {"count", sweeps_}};
-  // The recovery running now, or the last one, step by step (watch/recovery_status.h).
-  if (auto r = recovery_.json(); !r.is_null()) j["recovery"] = std::move(r);
-  return j;
-}
-
-HttpEndpoint::Reply Daemon::status() {
-  std::lock_guard<std::mutex> l(view_mu_);
-  if (!view_) return {503, "no sweep yet\n"};
-  return {200, json_text(status_document(), 2) + "\n", "application/json"};
-}
-
-void Daemon::changed() {
-  long v = ++version_;
-  if (http_) http_->publish("update", std::to_string(v));
-}
-
-HttpEndpoint::Reply Daemon::page(const std::string& part) {
-  DashboardData d;
-  d.hints = opt_.hints;
-  d.now = wall_now();
-  d.version = version_;
-  {
-    std::lock_guard<std::mutex> l(view_mu_);
-    if (view_) d.status = status_document();
-    d.sweep_at = last_sweep_at_;
-    d.sweeps = sweeps_;
-    d.incidents = incidents_seen_;
-    d.alert = alert_seen_;
-    d.schedule = schedule_;
-    d.lint = lint_seen_;
-    d.lint_at = lint_at_;
-  }
-  if (sender_) d.deliveries = sender_->counts();
-  const char* html = "text/html; charset=utf-8";
-  return {200, part == "main" ? dashboard_main(d) : dashboard_page(d), html};
-}
-
-// An incident's page or report, from the journal opened read-only for the request (the loop
-// keeps writing to it meanwhile: SQLite's WAL lets a reader see the last commit).
-HttpEndpoint::Reply Daemon::incident_page(int id, const std::string& what) {
-  auto j = Journal::open_readonly(dir_ + "/stackdr.db");
-  if (!j) return {503, "the journal could not be read: " + j.error().message + "\n"};
-  auto inc = (*j)->incident(id);
-  if (!inc) return {404, fmt::format("404: the journal holds no incident {}\n", id)};
-  auto events = (*j)->events(id);
-  if (what == "md") return {200, incident_report_markdown(*inc, events), "text/markdown; charset=utf-8"};
-  if (what == "json")
-    return {200, json_text(incident_report_json(*inc, events), 2) + "\n", "application/json"};
-  return {200, stackdr::incident_page(*inc, events, opt_.hints, wall_now()), "text/html; charset=utf-8"};
-}
-
+// Healthy while every stack's sweeps keep coming; the body names each stack that is not.
 HttpEndpoint::Reply Daemon::health() {
-  std::lock_guard<std::mutex> l(view_mu_);
-  double age = wall_now() - last_sweep_at_;
-  if (!view_ || age > 3.0 * o_.interval + 30) return {503, fmt::format("no sweep for {:.0f} s\n", age)};
-  return {200, fmt::format("ok: last sweep {:.0f} s ago, status {}\n", age, status_word(view_->status))};
-}
-
-HttpEndpoint::Reply Daemon::lab_fault(const std::string& name) {
-  {
-    std::lock_guard<std::mutex> stack(stack_mu_);
-    if (auto r = stack_->inject_fault(name); !r) return {400, r.error().message + "\n"};
+  if (stacks_.size() == 1) return stacks_.front()->health();
+  int code = 200;
+  std::string body;
+  for (const auto& w : stacks_) {
+    HttpEndpoint::Reply r = w->health();
+    if (r.status != 200) code = r.status;
+    if (r.status != 200) body += w->stack().name + ": " + r.body;
   }
-  count_event("lab", "");
-  log_line("lab: injected " + name);
-  wake();
-  return {202, "injected " + name + "\n"};
+  if (code == 200)
+    return {200, fmt::format("ok: {} stacks, each swept within its interval\n", stacks_.size())};
+  return {code, body};
 }
 
-// The journal, the alert senders (the daemon's and each escalation level's), the wake-up pipe
-// and the signals: what must work before the daemon listens.
+HttpEndpoint::Reply Daemon::page(const std::string& stack, const std::string& part) {
+  if (StackWatch* w = find(stack))
+    return w->page(part, stacks_.size() == 1 ? "/" : "/stacks/" + w->stack().name + "/");
+  if (!stack.empty()) return no_such_stack(stack);
+  const char* html = "text/html; charset=utf-8";
+  std::vector<StackSummary> all = summaries();
+  long v = version_;
+  return {200, part == "main" ? stacks_main(all, wall_now(), v) : stacks_page(all, wall_now(), v), html};
+}
+
+// Every stack opened, checked and ready to alert before anything listens; then the signals.
 Result<bool> Daemon::prepare() {
-  if (auto c = open_context(); !c) return c.error();
-  if (auto e = start_election(); !e) return e.error();
-  // What alerts and serves is checked now, not when the first alert is due.
-  if (auto r = check_receivers(o_); !r) return r.error();
-  dir_ = opt_.state_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
-  std::vector<std::string> notes;
-  auto j = open_journal_file(dir_, {.write = true}, notes);
-  for (const auto& n : notes) log_line(n);
-  if (!j) return j.error();
-  journal_ = std::move(*j);
-  if (stack_->simulated() && stack_->practice_folder().empty())
-    log_line("on the simulated stack: POST /lab/faults?name=FAULT injects a fault");
-  sender_ = std::make_unique<AlertSender>(Receivers{o_.webhook, o_.mail_to, o_.exec}, log_line);
-  for (auto [level, into] : {std::pair{&stack_->topology().escalation.team, &team_sender_},
-                             std::pair{&stack_->topology().escalation.vendor, &vendor_sender_}}) {
-    if (level->webhook.empty() && level->mail.empty() && level->exec.empty()) continue;
-    WatchSettings r;
-    r.mail_to = level->mail;
-    r.exec = level->exec;
-    if (auto ok = check_receivers(r); !ok) return Error{"escalation: " + ok.error().message};
-    *into = std::make_unique<AlertSender>(Receivers{level->webhook, level->mail, level->exec}, log_line);
+  bool several = opt_.stacks.size() > 1;
+  for (const auto& spec : opt_.stacks) {
+    StackWatchShared shared{opt_.overrides, opt_.etcd, several, [this] { changed(); },
+                            [this] { return version_.load(); }};
+    auto w = std::make_unique<StackWatch>(spec, std::move(shared));
+    if (auto r = w->prepare(); !r)
+      return several ? Error{"stack " + spec.name + ": " + r.error().message} : r.error();
+    by_name_[w->stack().name] = w.get();
+    stacks_.push_back(std::move(w));
   }
-  if (::pipe2(g_wake, O_CLOEXEC | O_NONBLOCK) != 0)
-    return Error{std::string("pipe: cannot make the wake-up pipe: ") + std::strerror(errno)};
+  if (::pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+    return Error{std::string("pipe: cannot make the signal pipe: ") + std::strerror(errno)};
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
@@ -1033,308 +200,132 @@ Result<bool> Daemon::prepare() {
   return true;
 }
 
-// /metrics, /status, /healthz (and POST /lab/faults on the simulated stack), said on standard
-// output for whoever started the daemon.
+// One listener for every stack: --listen, else the stacks' `watch: listen:` when they agree.
+Result<std::string> Daemon::listen_address() const {
+  const std::string& first = stacks_.front()->settings().listen;
+  for (const auto& w : stacks_)
+    if (w->settings().listen != first)
+      return Error{
+          fmt::format("stacks {} and {} listen on different addresses ({} and {}): one daemon listens once; "
+                      "give --listen "
+                      "ADDR:PORT or make their `watch: listen:` agree",
+                      stacks_.front()->stack().name, w->stack().name, first, w->settings().listen)};
+  return first;
+}
+
+// /metrics, /status, /healthz, the dashboards (and POST /lab/faults on the simulated stack),
+// said on standard output for whoever started the daemon.
 Result<std::unique_ptr<HttpEndpoint>> Daemon::listen(const std::string& token, HttpEndpoint::Tls tls) {
+  auto address = listen_address();
+  if (!address) return address.error();
   HttpEndpoint::Handlers h;
   h.metrics = [this] { return metrics(); };
-  h.status = [this] { return status(); };
+  h.status = [this](const std::string& s) { return status(s); };
   h.health = [this] { return health(); };
-  h.page = [this](const std::string& part) { return page(part); };
-  h.incident = [this](int id, const std::string& what) { return incident_page(id, what); };
-  if (stack_->simulated() && stack_->practice_folder().empty())
-    h.lab_fault = [this](const std::string& f) { return lab_fault(f); };
+  h.page = [this](const std::string& s, const std::string& part) { return page(s, part); };
+  h.incident = [this](const std::string& s, int id, const std::string& what) -> HttpEndpoint::Reply {
+    StackWatch* w = find(s);
+    if (!w) return no_such_stack(s);
+    return w->incident_page(id, what, stacks_.size() == 1 ? "/" : "/stacks/" + w->stack().name + "/");
+  };
+  if (std::any_of(stacks_.begin(), stacks_.end(), [](const auto& w) { return w->takes_lab_faults(); }))
+    h.lab_fault = [this](const std::string& s, const std::string& fault) -> HttpEndpoint::Reply {
+      StackWatch* w = find(s);
+      if (!w)
+        return s.empty()
+                   ? HttpEndpoint::Reply{400, "POST /lab/faults?stack=NAME&name=FAULT: say which stack\n"}
+                   : no_such_stack(s);
+      if (!w->takes_lab_faults())
+        return {404, "not the simulated stack: faults are injected only with --lab\n"};
+      return w->lab_fault(fault);
+    };
   bool https = !tls.cert_pem.empty();
-  auto http = HttpEndpoint::start(o_.listen, h, token, std::move(tls));
+  auto http = HttpEndpoint::start(*address, h, token, std::move(tls));
   if (!http) return http.error();
   std::string addr;
   int port = 0;
-  split_listen(o_.listen, addr, port);
-  url_ = fmt::format("{}://{}:{}/status", https ? "https" : "http",
-                     addr.find(':') != std::string::npos ? "[" + addr + "]" : addr, (*http)->port());
+  split_listen(*address, addr, port);
+  std::string base =
+      fmt::format("{}://{}:{}", https ? "https" : "http",
+                  addr.find(':') != std::string::npos ? "[" + addr + "]" : addr, (*http)->port());
+  for (const auto& w : stacks_)
+    w->set_url(stacks_.size() == 1 ? base + "/status" : base + "/stacks/" + w->stack().name + "/status");
+  const WatchSettings& o = stacks_.front()->settings();
   std::string per_cause;
-  for (const auto& [cause, policy] : o_.auto_recover_causes)
+  for (const auto& [cause, policy] : o.auto_recover_causes)
     per_cause += fmt::format(", {}: {}", cause, policy);
-  log_line(
-      fmt::format("listening on {} (dashboard, events, metrics, status, healthz); sweeping every {} s; "
-                  "auto-recovery: {}{}",
-                  url_.substr(0, url_.size() - 7), o_.interval, o_.auto_recover, per_cause));
-  if (g_json)
-    json_line({{"event", "listening"}, {"port", (*http)->port()}, {"url", url_.substr(0, url_.size() - 7)}});
+  daemon_log(
+      stacks_.size() == 1
+          ? fmt::format("listening on {} (dashboard, events, metrics, status, healthz); sweeping every {} s; "
+                        "auto-recovery: {}{}",
+                        base, o.interval, o.auto_recover, per_cause)
+          : fmt::format("listening on {} (stacks, dashboards, events, metrics, status, healthz); watching {} "
+                        "stacks, each on its own schedule",
+                        base, stacks_.size()));
+  if (daemon_json())
+    daemon_json_line({{"event", "listening"}, {"port", (*http)->port()}, {"url", base}});
   else
     std::cout << "listening on port " << (*http)->port() << "\n" << std::flush;  // for whoever started us
   return std::move(*http);
 }
 
-// What wakes the daemon on this machine: md's POLLPRI, the kernel log, device events, the
-// practice stack's tape.
-void Daemon::open_event_sources() {
-  const Topology& t = stack_->topology();
-  if (!stack_->simulated()) {
-    // md raises POLLPRI on /proc/mdstat at every array event (what mdadm --monitor waits on).
-    bool local_md = false;
-    for (const auto& a : t.arrays)
-      for (const auto& host : t.hosts)
-        if (host.name == a.host && host.transport == Transport::kLocal) local_md = true;
-    if (local_md) src_.mdstat = ::open("/proc/mdstat", O_RDONLY | O_CLOEXEC);
-    if (local_md && ::pipe2(md_stop_, O_CLOEXEC) == 0) md_thread_ = std::thread([this] { watch_local_md(); });
-    // The kernel log, followed from its end: I/O errors, iSCSI connection errors, md and ext4
-    // messages arrive here before (or without) any md event — a filesystem gone read-only, a
-    // session in recovery.
-    if (std::any_of(t.hosts.begin(), t.hosts.end(),
-                    [](const HostConfig& h) { return h.transport == Transport::kLocal; }))
-      src_.kmsg = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  }
-  if (src_.kmsg >= 0) ::lseek(src_.kmsg, 0, SEEK_END);
-  // Device events (a disk or session going away or coming back), on a machine stackdr runs on.
-  if (src_.kmsg >= 0) {
-    if (auto u = UeventSocket::open())
-      src_.uevents.emplace(std::move(*u));
-    else
-      log_line(u.error().message + ": device events are not followed here");
-  }
-  if (src_.mdstat >= 0) drain_mdstat();
-}
-
-// Watched before READY: a change made right after the daemon says it is ready is not missed.
-void Daemon::watch_practice_tape() {
-  if (!stack_->practice_folder().empty()) {
-    src_.tape_watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (src_.tape_watch >= 0 && ::inotify_add_watch(src_.tape_watch, stack_->practice_folder().c_str(),
-                                                    IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
-      ::close(src_.tape_watch);
-      src_.tape_watch = -1;
-    }
-    if (src_.tape_watch < 0)
-      log_line("cannot watch the practice stack's tape: its changes are seen at SIGHUP");
-  }
-  tape_seen_ = tape_size();
-}
-
-// True when a kernel record that arrived says something about the stack (what it says is read
-// by the sweep, from dmesg, like every other fact).
-bool Daemon::read_kmsg() {
-  bool relevant = false;
-  char rec[8192];
-  for (;;) {
-    ssize_t n = ::read(src_.kmsg, rec, sizeof rec - 1);
-    if (n < 0 && errno == EPIPE) continue;  // overwritten before it was read: go on with the next
-    if (n <= 0) break;
-    int level = 7;
-    std::string_view msg;
-    if (parse_kmsg_record(std::string_view(rec, static_cast<size_t>(n)), level, msg) &&
-        kernel_record_matters(level, msg))
-      relevant = true;
-  }
-  return relevant;
-}
-
-void Daemon::drain_mdstat() {
-  char buf[4096];
-  ::lseek(src_.mdstat, 0, SEEK_SET);
-  while (::read(src_.mdstat, buf, sizeof buf) > 0) {
-  }
-}
-
-// The practice stack changed under the daemon (`lab inject`, `lab repair`, `lab reset` from
-// another process): replayed now, so the daemon sees what the operator did, not a stale copy (a
-// fault repaired meanwhile would otherwise open a second incident). True when it changed.
-bool Daemon::practice_changed() {
-  char buf[4096];
-  while (::read(src_.tape_watch, buf, sizeof buf) > 0) {
-  }
-  // Another process's write ends with its close (the daemon keeps its own tape open, so its
-  // steps' lines raise nothing); the daemon's own close, when it reads the stack again, leaves
-  // the size as it was read.
-  if (tape_size() == tape_seen_) return false;
-  std::lock_guard<std::mutex> stack(stack_mu_);
-  tape_seen_ = tape_size();
-  if (auto c = open_context(); !c)
-    log_line("the practice stack changed and could not be read again: " + c.error().message);
-  else
-    log_line("the practice stack changed (lab inject, repair or reset): read again");
-  count_event("practice", "local");
-  return true;
-}
-
-// The lines a far host's follower sent: what wakes a sweep, md events looked at first. Returns
-// why a sweep is due ("" when nothing).
-std::string Daemon::read_follower(const std::string& host) {
-  std::string why;
-  bool ended = false;
-  std::string lost;
-  for (const auto& line : followers_[host]->read_lines(ended, lost)) {
-    FollowerLine fl = parse_follower_line(line);
-    if (!fl.wakes.empty()) {
-      count_event(fl.wakes, host);
-      why = fl.wakes;
-    }
-    if (fl.wakes == "mdstat" && !fl.mdstat.empty())
-      raise_first(md_first_look(stack_->topology(), host, fl.mdstat));  // no second read
-    else if (fl.wakes == "mdstat")
-      md_first(host);
-    if (fl.ended == "virsh")
-      log_line("virsh event ended on " + host + " (VM events are seen at the interval sweeps)");
-    if (fl.ended == "zpool")
-      log_line("zpool events -f ended on " + host + " (ZFS events are seen at the interval sweeps)");
-  }
-  if (ended) {
-    log_line("stopped following " + host + ": " + lost + " (again at the next interval sweep)");
-    followers_.erase(host);
-  }
-  return why;
-}
-
-// SIGHUP: the topology read again; the listen address and the receivers stay until a restart.
-void Daemon::reload() {
-  std::lock_guard<std::mutex> stack(stack_mu_);
-  WatchSettings before = o_;
-  if (auto c = open_context(); !c) {
-    log_line("SIGHUP: the topology was not reloaded, the old one stays: " + c.error().message);
-    return;
-  }
-  log_line("SIGHUP: topology reloaded from " + stack_->topology().source);
-  followers_.clear();  // they ran on the old hosts' connections
-  follow_failed_.clear();
-  follow_remote_hosts();
-  if (o_.listen != before.listen || o_.webhook != before.webhook || o_.mail_to != before.mail_to ||
-      o_.exec != before.exec) {
-    log_line("SIGHUP: the listen address and the alert receivers change at the next start; these stay");
-    o_.listen = before.listen;
-    o_.webhook = before.webhook;
-    o_.mail_to = before.mail_to;
-    o_.exec = before.exec;
-  }
-}
-
-// Waits until something wakes the daemon or `wait_ms` passes; returns why a sweep is due now
-// ("" when only the time passed, or nothing that matters arrived).
-std::string Daemon::wait_for_event(int wait_ms) {
-  std::vector<pollfd> fds = {{g_wake[0], POLLIN, 0},
-                             {src_.mdstat, POLLPRI, 0},
-                             {src_.kmsg, POLLIN, 0},
-                             {src_.uevents ? src_.uevents->fd() : -1, POLLIN, 0},
-                             {src_.tape_watch, POLLIN, 0}};
-  std::vector<std::string> followed;  // host of fds[5 + i]
-  for (const auto& [host, f] : followers_) {
-    fds.push_back({f->fd(), POLLIN, 0});
-    followed.push_back(host);
-  }
-  int n = ::poll(fds.data(), fds.size(), wait_ms);  // a negative fd is not polled
-  if (n <= 0 || g_stop) return "";
-  std::string why;
-  if (fds[0].revents & POLLIN) {
-    char buf[64];
-    while (::read(g_wake[0], buf, sizeof buf) > 0) {
-    }
-    why = "lab";
-  }
-  if (src_.mdstat >= 0 && (fds[1].revents & (POLLPRI | POLLERR))) {
-    drain_mdstat();
-    count_event("mdstat", "local");
-    why = "mdstat";  // the md-first thread has looked already
-  }
-  if (src_.kmsg >= 0 && (fds[2].revents & POLLIN) && read_kmsg()) {
-    count_event("kmsg", "local");
-    why = "kmsg";
-  }
-  if (src_.uevents && (fds[3].revents & POLLIN) && src_.uevents->read_relevant()) {
-    count_event("uevent", "local");
-    why = "uevent";
-  }
-  if (src_.tape_watch >= 0 && (fds[4].revents & POLLIN) && practice_changed()) why = "practice";
-  for (size_t i = 0; i < followed.size(); ++i)
-    if (fds[5 + i].revents & (POLLIN | POLLHUP | POLLERR))
-      if (std::string w = read_follower(followed[i]); !w.empty()) why = w;
-  return why;
-}
-
-// A burst of events is one sweep: let it settle for a moment, and take what came meanwhile.
-void Daemon::settle() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  char buf[64];
-  while (::read(g_wake[0], buf, sizeof buf) > 0) {
-  }
-  if (src_.mdstat >= 0) drain_mdstat();
-  if (src_.kmsg >= 0) read_kmsg();
-  if (src_.uevents) src_.uevents->read_relevant();
-}
-
-// The loop: a sweep when something wakes the daemon or the interval has passed (sooner while a
-// failure seen once waits to be confirmed), the systemd watchdog fed.
-void Daemon::loop() {
+// The main thread: signals, the watchdog (fed while every stack's loop comes round), until told
+// to stop.
+void Daemon::wait_for_signals() {
   uint64_t watchdog_usec = 0;
   bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
-  auto next = std::chrono::steady_clock::now() + std::chrono::seconds(o_.interval);
+  double limit = watchdog ? static_cast<double>(watchdog_usec) / 1e6 : 0;
+  bool said_ready = false;
   while (!g_stop) {
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());
-    int wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
-    if (watchdog) wait_ms = std::min<int>(wait_ms, static_cast<int>(watchdog_usec / 2000));
-    std::string why = wait_for_event(wait_ms);
-    if (watchdog) sd_notify(0, "WATCHDOG=1");
+    pollfd p{g_signal_pipe[0], POLLIN, 0};
+    ::poll(&p, 1, watchdog ? std::min<int>(1000, static_cast<int>(watchdog_usec / 2000)) : 500);
+    char buf[64];
+    while (::read(g_signal_pipe[0], buf, sizeof buf) > 0) {
+    }
     if (g_stop) break;
-    if (g_reload.exchange(false)) {
-      reload();
-      why = "reload";
+    if (g_reload.exchange(false))
+      for (const auto& w : stacks_) w->reload();
+    bool all_ready = std::all_of(stacks_.begin(), stacks_.end(), [](const auto& w) { return w->ready(); });
+    if (all_ready && !said_ready) {
+      said_ready = ready_ = true;
+      sd_notify(0, "READY=1");
+      changed();
+      if (daemon_json())
+        daemon_json_line({{"event", "ready"}, {"stacks", stacks_.size()}});
+      else
+        std::cout << "ready\n" << std::flush;
     }
-    if (why.empty() && std::chrono::steady_clock::now() < next) continue;
-    if (why.empty()) {
-      count_event("interval", "");
-      std::lock_guard<std::mutex> stack(stack_mu_);
-      follow_remote_hosts();
-    } else {
-      settle();
-    }
-    sweep();
-    next = std::chrono::steady_clock::now() +
-           std::chrono::seconds(unconfirmed_ ? std::min(o_.interval, 5) : o_.interval);
+    double now = steady_now();
+    if (watchdog && std::all_of(stacks_.begin(), stacks_.end(),
+                                [&](const auto& w) { return now - w->heartbeat() < limit; }))
+      sd_notify(0, "WATCHDOG=1");
   }
 }
 
 Result<bool> Daemon::run() {
   if (auto ok = prepare(); !ok) return ok.error();
-  auto token = listener_token(o_.listen, opt_.token_file, opt_.listen_insecure);
+  auto token = listener_token(stacks_.front()->settings().listen, opt_.token_file, opt_.listen_insecure);
   if (!token) return token.error();
   auto tls = listener_tls(opt_.tls_cert, opt_.tls_key);
   if (!tls) return tls.error();
   auto http = listen(*token, std::move(*tls));
   if (!http) return http.error();
   http_ = http->get();
-  open_event_sources();
-  sweep();
-  follow_remote_hosts();
-  watch_practice_tape();
-  sd_notify(0, "READY=1");
-  if (g_json)
-    json_line({{"event", "ready"}});
-  else
-    std::cout << "ready\n" << std::flush;
-  loop();
-  if (src_.tape_watch >= 0) ::close(src_.tape_watch);
+  for (const auto& w : stacks_) w->start();
+  wait_for_signals();
   sd_notify(0, "STOPPING=1");
-  log_line("stopping (signal)");
-  election_.reset();  // resigns: a standby need not wait out the lease
+  daemon_log("stopping (signal)");
+  for (const auto& w : stacks_) w->request_stop();  // all at once: each finishes its step in flight
+  for (const auto& w : stacks_) w->stop();
   http_ = nullptr;
   http->reset();
-  followers_.clear();
-  team_sender_.reset();
-  vendor_sender_.reset();
-  sender_.reset();
-  if (md_thread_.joinable()) {
-    char c = 's';
-    [[maybe_unused]] ssize_t w = ::write(md_stop_[1], &c, 1);
-    md_thread_.join();
-  }
-  for (int& fd : md_stop_)
-    if (fd >= 0) ::close(fd);
-  if (src_.mdstat >= 0) ::close(src_.mdstat);
-  if (src_.kmsg >= 0) ::close(src_.kmsg);
+  stacks_.clear();
   return true;
 }
 
 Result<bool> run_daemon(const DaemonOptions& o) {
-  g_json = o.json;
+  set_daemon_json(o.json);
+  if (o.stacks.empty()) return Error{"no stack to watch"};
   Daemon d(o);
   return d.run();
 }

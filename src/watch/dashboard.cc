@@ -210,15 +210,16 @@ std::string recovery_html(const DashboardData& d) {
   const json& r = d.status.value("recovery", json());
   if (r.is_object()) {
     bool running = r.value("running", false);
-    out += fmt::format(R"(<p>{} {} {}</p>)",
-                       running ? R"(<span class="badge h-DEGRADED">RUNNING</span>)"
-                               : fmt::format(R"(<span class="badge h-{0}">{1}</span>)",
-                                             r.value("exit", 0) == 0 ? "OK" : "FAILED",
-                                             r.value("exit", 0) == 0 ? "DONE" : "STOPPED"),
-                       html_escape(str(r, "what")),
-                       r.contains("incident") ? fmt::format(R"(— <a href="/incidents/{0}">incident {0}</a>)",
-                                                            r["incident"].get<int>())
-                                              : "");
+    out +=
+        fmt::format(R"(<p>{} {} {}</p>)",
+                    running ? R"(<span class="badge h-DEGRADED">RUNNING</span>)"
+                            : fmt::format(R"(<span class="badge h-{0}">{1}</span>)",
+                                          r.value("exit", 0) == 0 ? "OK" : "FAILED",
+                                          r.value("exit", 0) == 0 ? "DONE" : "STOPPED"),
+                    html_escape(str(r, "what")),
+                    r.contains("incident") ? fmt::format(R"(— <a href="{1}incidents/{0}">incident {0}</a>)",
+                                                         r["incident"].get<int>(), html_escape(d.base))
+                                           : "");
     if (r.contains("plan")) {
       out += R"(<ol class="steps">)";
       for (const auto& s : r["plan"].value("steps", json::array())) {
@@ -276,14 +277,14 @@ std::string incidents_html(const DashboardData& d) {
   for (const auto& i : d.incidents) {
     if (++shown > 20) break;
     out += fmt::format(
-        R"(<tr class="incident" data-state="{1}"><td data-label="#"><a href="/incidents/{0}">{0}</a></td><td data-label="state">{2}</td><td data-label="opened">{3}</td><td data-label="took">{4}</td><td data-label="scenario">{5}</td><td data-label="what">{6}</td></tr>)",
+        R"(<tr class="incident" data-state="{1}"><td data-label="#"><a href="{7}incidents/{0}">{0}</a></td><td data-label="state">{2}</td><td data-label="opened">{3}</td><td data-label="took">{4}</td><td data-label="scenario">{5}</td><td data-label="what">{6}</td></tr>)",
         i.id, html_escape(i.state),
         badge(i.state == "resolved" || i.state == "closed" ? "OK"
               : i.state == "open"                          ? "FAILED"
                                                            : "DEGRADED") +
             " " + html_escape(i.state),
         clock_time(i.opened_at), open_for(i, d.now), i.scenario ? std::to_string(i.scenario) : "–",
-        html_escape(i.summary));
+        html_escape(i.summary), html_escape(d.base));
   }
   out += "</tbody></table>";
   for (const auto& i : d.incidents)
@@ -416,14 +417,61 @@ std::string dashboard_main(const DashboardData& d) {
 
 std::string dashboard_page(const DashboardData& d) {
   std::string status = str(d.status, "status");
+  std::string name = d.stack.empty() ? "" : " " + d.stack;
   return document(
-      "stackdr — " + (status.empty() ? std::string("no sweep yet") : status),
-      R"(<a href="/" class="brand">stackdr</a> <nav><a href="#stack">stack</a> <a href="#recovery">recovery</a> <a href="#incidents">incidents</a> <a href="#alerts">alerts</a> <a href="#maintenance">maintenance</a> <a href="#history">history</a> · <a href="/metrics">metrics</a> <a href="/status">status JSON</a></nav>)",
+      "stackdr" + name + " — " + (status.empty() ? std::string("no sweep yet") : status),
+      fmt::format(
+          R"(<a href="/" class="brand">stackdr</a>{2} <nav><a href="#stack">stack</a> <a href="#recovery">recovery</a> <a href="#incidents">incidents</a> <a href="#alerts">alerts</a> <a href="#maintenance">maintenance</a> <a href="#history">history</a> · <a href="/metrics">metrics</a> <a href="{0}status">status JSON</a>{1}</nav>)",
+          html_escape(d.base), d.base == "/" ? "" : R"( · <a href="/">all stacks</a>)",
+          d.stack.empty() ? "" : " <strong>" + html_escape(d.stack) + "</strong>"),
       dashboard_main(d));
 }
 
+// The stacks one daemon watches, worst first: each with its status, what is wrong, its open
+// incidents, its last sweep and (under coordination) whether this daemon leads it.
+std::string stacks_main(const std::vector<StackSummary>& stacks, double now, long version) {
+  std::vector<StackSummary> order = stacks;
+  // Worst first: FAILED, then UNKNOWN (not seen is not healthy), DEGRADED, OK; then by name.
+  auto rank = [](int status) { return status == 2 ? 0 : status == 3 ? 1 : status == 1 ? 2 : 3; };
+  std::stable_sort(order.begin(), order.end(), [&](const StackSummary& a, const StackSummary& b) {
+    return rank(a.status) != rank(b.status) ? rank(a.status) < rank(b.status) : a.name < b.name;
+  });
+  std::map<int, int> count;
+  for (const auto& s : stacks) count[s.status]++;
+  std::string head = fmt::format(
+      R"(<div class="top"><span>{} stacks</span> <span class="quiet">{} failed · {} unknown · {} degraded · {} OK</span> <span class="live quiet" aria-live="polite"></span></div>)",
+      stacks.size(), count[2], count[3], count[1], count[0]);
+  std::string rows;
+  for (const auto& s : order) {
+    std::string word = s.status == 0   ? "OK"
+                       : s.status == 1 ? "DEGRADED"
+                       : s.status == 2 ? "FAILED"
+                                       : "UNKNOWN";
+    rows += fmt::format(
+        R"(<tr class="stack" data-status="{1}"><td data-label="stack"><a href="/stacks/{0}/">{0}</a></td><td data-label="site">{2}</td><td data-label="status">{3}</td><td data-label="what">{4}</td><td data-label="incidents">{5}</td><td data-label="swept">{6}</td><td data-label="acts">{7}</td></tr>)",
+        html_escape(s.name), word, html_escape(s.site), badge(word),
+        s.first.empty() ? (s.status == 3 ? "no sweep yet" : "") : html_escape(s.first), s.incidents_open,
+        s.sweep_at > 0 ? age(now - s.sweep_at) + " ago" : "–",
+        !s.leads   ? "yes"
+        : *s.leads ? "leads"
+                   : "follows");
+  }
+  return fmt::format(
+      R"(<main id="main" data-version="{}">{}<section id="stacks"><h2>Stacks</h2><table><thead><tr><th>stack</th><th>site</th><th>status</th><th>what is wrong</th><th>incidents open</th><th>last sweep</th><th>acts</th></tr></thead><tbody>{}</tbody></table></section></main>)",
+      version, head, rows);
+}
+
+std::string stacks_page(const std::vector<StackSummary>& stacks, double now, long version) {
+  int failing = 0;
+  for (const auto& s : stacks) failing += s.status != 0;
+  return document(
+      fmt::format("stackdr — {} stacks, {} not OK", stacks.size(), failing),
+      R"(<a href="/" class="brand">stackdr</a> <nav><a href="/metrics">metrics</a> <a href="/status">status JSON</a></nav>)",
+      stacks_main(stacks, now, version));
+}
+
 std::string incident_page(const IncidentRecord& inc, const std::vector<JournalEvent>& events,
-                          const StackHints& hints, double now) {
+                          const StackHints& hints, double now, const std::string& base) {
   std::string out = fmt::format(
       R"(<main id="main"><h1>Incident {} {}</h1><p>{}</p><p class="quiet">opened {}{}; scenario {}, cause {}</p>)",
       inc.id, badge(inc.closed_at ? "OK" : "FAILED"), html_escape(inc.summary), clock_time(inc.opened_at),
@@ -433,8 +481,8 @@ std::string incident_page(const IncidentRecord& inc, const std::vector<JournalEv
       inc.scenario, html_escape(inc.cause));
   if (!inc.outcome.empty()) out += "<p><strong>" + html_escape(inc.outcome) + "</strong></p>";
   out += fmt::format(
-      R"(<p><a href="/incidents/{0}/report.md" download>report (Markdown)</a> · <a href="/incidents/{0}/report.json" download>report (JSON)</a></p>)",
-      inc.id);
+      R"(<p><a href="{1}incidents/{0}/report.md" download>report (Markdown)</a> · <a href="{1}incidents/{0}/report.json" download>report (JSON)</a></p>)",
+      inc.id, html_escape(base));
   if (!inc.closed_at)
     out += "<p>To continue it:</p>" + command_box(hints.resume()) + "<p>Or end it:</p>" +
            command_box(hints.close(inc.id));
@@ -458,8 +506,11 @@ std::string incident_page(const IncidentRecord& inc, const std::vector<JournalEv
         e.output.empty() ? "" : "<pre>" + html_escape(e.output) + "</pre>");
   }
   out += "</tbody></table></main>";
-  return document(fmt::format("stackdr — incident {}", inc.id),
-                  R"(<a href="/" class="brand">stackdr</a> <nav><a href="/">dashboard</a></nav>)", out);
+  return document(
+      fmt::format("stackdr — incident {}", inc.id),
+      fmt::format(R"(<a href="/" class="brand">stackdr</a> <nav><a href="{}">dashboard</a></nav>)",
+                  html_escape(base)),
+      out);
 }
 
 }  // namespace stackdr

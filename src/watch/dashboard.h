@@ -38,17 +38,34 @@ struct DashboardData {
   double lint_at = 0;
   StackHints hints;  // the options that select this stack, in every command shown
   double now = 0;
-  long version = 0;  // changes whenever anything above may have
+  long version = 0;        // changes whenever anything above may have
+  std::string stack;       // the stack's name ("" when it has none)
+  std::string base = "/";  // where this stack's pages are: "/", or "/stacks/NAME/" in a daemon of several
+};
+
+/// One stack in the list of a daemon that watches several.
+struct StackSummary {
+  std::string name, site;
+  int status = 3;  // 0 OK, 1 degraded, 2 failed, 3 unknown (no sweep yet)
+  size_t findings = 0;
+  int incidents_open = 0;
+  std::string first;          // the first finding's summary ("" when none)
+  double sweep_at = 0;        // wall clock of the last sweep (0: none)
+  std::optional<bool> leads;  // under coordination: whether this daemon leads the stack
 };
 
 /// The whole page.
 std::string dashboard_page(const DashboardData& d);
 /// Its `<main>` element alone, for the live update.
 std::string dashboard_main(const DashboardData& d);
+/// The list of stacks (a daemon of several serves it at `/`), worst first; each links to its
+/// own dashboard at /stacks/NAME/. The page, and its `<main>` alone for the live update.
+std::string stacks_page(const std::vector<StackSummary>& stacks, double now, long version);
+std::string stacks_main(const std::vector<StackSummary>& stacks, double now, long version);
 /// One incident: its timeline (every step's command, output and duration), the report, and the
 /// command that continues it.
 std::string incident_page(const IncidentRecord& inc, const std::vector<JournalEvent>& events,
-                          const StackHints& hints, double now);
+                          const StackHints& hints, double now, const std::string& base = "/");
 
 /// The stylesheet and the script, compiled into the binary (no CDN, no build step).
 std::string_view dashboard_css();

@@ -69,9 +69,12 @@ MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char*
     *state = reinterpret_cast<void*>(seen);
     return seen > kBodyBytes + 1 ? MHD_NO : MHD_YES;
   }
-  HttpEndpoint::Request req{method, url, value_of(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+  HttpEndpoint::Request req{method,
+                            url,
+                            value_of(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
                             value_of(c, MHD_GET_ARGUMENT_KIND, "name"),
-                            value_of(c, MHD_GET_ARGUMENT_KIND, "part")};
+                            value_of(c, MHD_GET_ARGUMENT_KIND, "part"),
+                            value_of(c, MHD_GET_ARGUMENT_KIND, "stack")};
   bool stream = req.path == "/events" && req.method == "GET" && self->authorized(req.authorization);
   if (stream)
     if (MHD_Response* events = self->events().open(c)) {
@@ -145,19 +148,28 @@ HttpEndpoint::Reply HttpEndpoint::answer(const Request& r) const {
     if (!handlers_.lab_fault)
       return {404, "not the simulated stack: faults are injected only with `stackdr watch --lab`\n"};
     if (r.name.empty()) return {400, "POST /lab/faults?name=FAULT (see `stackdr lab faults`)\n"};
-    return handlers_.lab_fault(r.name);
+    return handlers_.lab_fault(r.stack, r.name);
   }
   if (!get) return {405, "405: " + r.path + " answers GET and HEAD\n"};
-  if (r.path == "/metrics") return handlers_.metrics();
-  if (r.path == "/status") return handlers_.status();
-  if (r.path == "/healthz") return handlers_.health();
+  // /stacks/NAME/…: the same pages, of one stack of several.
+  std::string stack, path = r.path;
+  if (text::starts_with(path, "/stacks/")) {
+    size_t slash = path.find('/', 8);
+    stack = path.substr(8, slash == std::string::npos ? std::string::npos : slash - 8);
+    path = slash == std::string::npos ? "/" : path.substr(slash);
+    if (stack.empty()) return {404, "404: /stacks/NAME/ is a stack's dashboard; the list is at /\n"};
+  }
+  if (path == "/metrics" && stack.empty()) return handlers_.metrics();
+  if (path == "/status") return handlers_.status(stack);
+  if (path == "/healthz" && stack.empty()) return handlers_.health();
   if (r.path == "/assets/dashboard.css")
     return {200, std::string(dashboard_css()), "text/css; charset=utf-8"};
   if (r.path == "/assets/dashboard.js")
     return {200, std::string(dashboard_js()), "text/javascript; charset=utf-8"};
-  if (r.path == "/" && handlers_.page) return handlers_.page(r.part);
+  if (path == "/" && handlers_.page) return handlers_.page(stack, r.part);
   std::string what;
-  if (int id = incident_path(r.path, what); id && handlers_.incident) return handlers_.incident(id, what);
+  if (int id = incident_path(path, what); id && handlers_.incident)
+    return handlers_.incident(stack, id, what);
   return {404, "404: not here; the endpoints are /, /metrics, /status, /healthz and /events\n"};
 }
 

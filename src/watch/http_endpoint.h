@@ -5,8 +5,9 @@
 /// its /assets/, GET /incidents/N and its /report.md and /report.json; watch/dashboard.h), GET
 /// /events (Server-Sent Events that say when the dashboard changed; watch/event_stream.h), and —
 /// only on the simulated stack — POST /lab/faults?name=FAULT, which injects a fault so the whole
-/// loop can be driven from outside without root. Anything else is 404; a method other than GET,
-/// HEAD and that POST is 405.
+/// loop can be driven from outside without root. A daemon of several stacks serves each one's
+/// dashboard, status, health and incidents under /stacks/NAME/ (and `stack=NAME` on the POST). Anything else
+/// is 404; a method other than GET, HEAD and that POST is 405.
 ///
 /// Why libmicrohttpd: connections wait in epoll, not in threads. cpp-httplib gave each
 /// connection a worker until it ended, so 20 clients sending a header line every 2 s held both
@@ -33,18 +34,23 @@ class HttpEndpoint {
     std::string body;
     std::string type = "text/plain; charset=utf-8";
   };
+  /// Each handler gets the stack a path names (/stacks/NAME/…, or ?stack=NAME on POST
+  /// /lab/faults); "" is the daemon's own page (its one stack, or the list of several).
   struct Handlers {
-    std::function<Reply()> metrics, status, health;
-    std::function<Reply(const std::string& fault)> lab_fault;  // unset: not the simulated stack
+    std::function<Reply()> metrics, health;
+    std::function<Reply(const std::string& stack)> status;
+    /// Injects a fault into the simulated stack. Unset: not the simulated stack (404).
+    std::function<Reply(const std::string& stack, const std::string& fault)> lab_fault;
     /// The dashboard: the whole page, or (part "main") its <main> alone. Unset: 404.
-    std::function<Reply(const std::string& part)> page;
+    std::function<Reply(const std::string& stack, const std::string& part)> page;
     /// An incident's page ("html"), or its report ("md", "json").
-    std::function<Reply(int id, const std::string& what)> incident;
+    std::function<Reply(const std::string& stack, int id, const std::string& what)> incident;
   };
   /// A request as the routes read it.
   struct Request {
     std::string method, path, authorization;
     std::string name, part;  // the query's name= (POST /lab/faults) and part= (GET /)
+    std::string stack;       // the query's stack= (POST /lab/faults)
   };
   /// HTTPS: a certificate (chain) and its private key, PEM. Empty: plain HTTP.
   struct Tls {

@@ -100,7 +100,7 @@ class Daemon:
         except Exception:
             return None
         for line in body.splitlines():
-            if line.startswith('stackdr_leader{stack="practice"}'):
+            if line.startswith('stackdr_leader{stack="practice",site="test"}'):
                 return float(line.split()[-1])
         return None
 

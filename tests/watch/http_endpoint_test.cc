@@ -25,6 +25,7 @@
 
 #include "host/local_host.h"
 #include "test_support.h"
+#include "util/text.h"
 #include "watch/watch_settings.h"
 
 namespace stackdr {
@@ -99,7 +100,7 @@ std::string get(const std::string& path, const std::string& extra = "") {
 HttpEndpoint::Handlers handlers() {
   HttpEndpoint::Handlers h;
   h.metrics = [] { return HttpEndpoint::Reply{200, "stackdr_status 0\n"}; };
-  h.status = [] { return HttpEndpoint::Reply{200, "{}\n", "application/json"}; };
+  h.status = [](const std::string&) { return HttpEndpoint::Reply{200, "{}\n", "application/json"}; };
   h.health = [] { return HttpEndpoint::Reply{200, "ok\n"}; };
   return h;
 }
@@ -218,6 +219,47 @@ TEST(HttpEndpoint, WithATokenEveryPathNeedsIt) {
   std::string ok = round_trip(port, get("/metrics", "Authorization: Bearer s3cret-token\r\n"));
   EXPECT_EQ(status_of(ok), 200) << ok;
   EXPECT_NE(ok.find("Cache-Control: no-store"), std::string::npos) << ok;
+}
+
+TEST(HttpEndpoint, AStacksPathsReachItsHandlersWithItsName) {
+  HttpEndpoint::Handlers h = handlers();
+  h.status = [](const std::string& stack) { return HttpEndpoint::Reply{200, "status of [" + stack + "]"}; };
+  h.page = [](const std::string& stack, const std::string& part) {
+    return HttpEndpoint::Reply{200, "page of [" + stack + "] part [" + part + "]"};
+  };
+  h.incident = [](const std::string& stack, int id, const std::string& what) {
+    return HttpEndpoint::Reply{200, "incident " + std::to_string(id) + " " + what + " of [" + stack + "]"};
+  };
+  h.lab_fault = [](const std::string& stack, const std::string& fault) {
+    return HttpEndpoint::Reply{202, "fault " + fault + " into [" + stack + "]"};
+  };
+  auto e = HttpEndpoint::start("127.0.0.1:0", h);
+  ASSERT_TRUE(e) << e.error().message;
+  auto body = [&](const std::string& method, const std::string& path) {
+    HttpEndpoint::Request r{method, path, "", "", "", ""};
+    size_t q = path.find('?');
+    if (q != std::string::npos) {
+      r.path = path.substr(0, q);
+      std::string query = path.substr(q + 1);
+      for (auto kv : text::split(query, '&')) {
+        std::string k(kv.substr(0, kv.find('='))), v(kv.substr(kv.find('=') + 1));
+        (k == "name" ? r.name : k == "part" ? r.part : r.stack) = v;
+      }
+    }
+    HttpEndpoint::Reply reply = (*e)->answer(r);
+    return std::to_string(reply.status) + " " + reply.body;
+  };
+  EXPECT_EQ(body("GET", "/status"), "200 status of []");
+  EXPECT_EQ(body("GET", "/stacks/beta/status"), "200 status of [beta]");
+  EXPECT_EQ(body("GET", "/stacks/beta/"), "200 page of [beta] part []");
+  EXPECT_EQ(body("GET", "/stacks/beta"), "200 page of [beta] part []");
+  EXPECT_EQ(body("GET", "/stacks/beta/?part=main"), "200 page of [beta] part [main]");
+  EXPECT_EQ(body("GET", "/stacks/beta/incidents/7/report.md"), "200 incident 7 md of [beta]");
+  EXPECT_EQ(body("POST", "/lab/faults?stack=beta&name=session-logout"),
+            "202 fault session-logout into [beta]");
+  EXPECT_EQ(body("GET", "/stacks//status").substr(0, 3), "404");
+  EXPECT_EQ(body("GET", "/stacks/beta/metrics").substr(0, 3), "404");  // one page for every stack: /metrics
+  EXPECT_EQ(body("GET", "/stacks/beta/nope").substr(0, 3), "404");
 }
 
 TEST(HttpEndpoint, AnAddressThatIsNotThisMachinesIsRefusedWithWhatToFix) {

@@ -11,7 +11,7 @@
     if (fetching) { again = true; return; }
     fetching = true;
     try {
-      const r = await fetch("/?part=main", { cache: "no-store" });
+      const r = await fetch(location.pathname + "?part=main", { cache: "no-store" });
       if (r.ok) {
         const html = await r.text();
         const open = new Set([...document.querySelectorAll("details[open] > summary")].map(s => s.textContent));
