@@ -340,8 +340,8 @@ void StackWatch::alerts(const View& v, double now) {
     if (auto open = journal_->latest_open(); open && open->mode == mode()) incident = open->id;
     if (!alert_) {
       alert_ = Active{f, f, now, now, 0, incident, v.status};
-      log_line(fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
-      sender_->send(alert_for(*alert_, true, now));
+      log_line(held_word() + fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
+      send_alert(alert_for(*alert_, true, now));
       return;
     }
     Active& a = *alert_;
@@ -350,19 +350,19 @@ void StackWatch::alerts(const View& v, double now) {
       // The severity label is part of the alert's identity: the one sent with the old
       // severity is ended (resolved), so no stale copy lingers, and it goes on under the new.
       a.last_sent = now;
-      sender_->send(alert_for(a, false, now));
-      log_line(fmt::format("SEVERITY {} → {}", status_word(a.status), status_word(v.status)));
+      send_alert(alert_for(a, false, now));
+      log_line(held_word() + fmt::format("SEVERITY {} → {}", status_word(a.status), status_word(v.status)));
     }
     a.status = v.status;
     a.absent_since = 0;
     if (!a.incident) a.incident = incident;
     if (changed) {
       a.now = f;
-      log_line(fmt::format("CHANGED scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
+      log_line(held_word() + fmt::format("CHANGED scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
     }
     if (changed || now - a.last_sent >= o_.remind) {
       a.last_sent = now;
-      sender_->send(alert_for(a, true, now));
+      send_alert(alert_for(a, true, now));
     }
     return;
   }
@@ -373,10 +373,21 @@ void StackWatch::alerts(const View& v, double now) {
   // Gone for resolve_after: resolved. Back before that: the same alert goes on (a flapping
   // failure does not open a new one every sweep).
   if (now - a.absent_since < o_.resolve_after) return;
-  log_line(fmt::format("RESOLVED scenario {} / {}: {}", a.first.scenario, cause_name(a.first.cause),
+  log_line(held_word() + fmt::format("RESOLVED scenario {} / {}: {}", a.first.scenario, cause_name(a.first.cause),
                        a.first.root_label));
-  sender_->send(alert_for(a, false, now));
+  send_alert(alert_for(a, false, now));
   alert_.reset();
+}
+
+// A follower keeps its alert as the leader would (alert_mu_ held) and sends nothing: should it
+// become leader while the failure is still open, it sends that alert then, with the time the
+// failure was first seen (Alertmanager merges it with the old leader's: the same labels).
+void StackWatch::send_alert(const Alert& al) {
+  if (!holding_) sender_->send(al);
+}
+
+std::string StackWatch::held_word() const {
+  return holding_ ? "held (another daemon leads): " : "";
 }
 
 void StackWatch::count_sightings(const View& v) {
@@ -581,6 +592,12 @@ void StackWatch::sweep() {
     incidents(v);
     alerts(v, wall_now());
     escalate(v);
+  } else {
+    {
+      std::lock_guard<std::mutex> l(alert_mu_);
+      holding_ = true;  // also when leading but the fencing token is not recorded yet
+    }
+    alerts(v, wall_now());  // held: kept, not sent
   }
   publish(v, secs);  // what it looks like before any repair, for /metrics and /status
   long before = recoveries();
@@ -757,6 +774,17 @@ bool StackWatch::acting() {
     was_leading_ = true;
     follow_said_.clear();
     log_line(fmt::format("leading stack {} (token {}): this daemon acts on it", f.stack, f.token));
+    std::lock_guard<std::mutex> l(alert_mu_);
+    holding_ = false;
+    if (alert_ && !alert_->absent_since) {
+      double now = wall_now();
+      alert_->last_sent = now;
+      log_line(fmt::format("sending the alert held while following: scenario {} / {}: {}", alert_->now.scenario,
+                           cause_name(alert_->now.cause), alert_->now.summary));
+      sender_->send(alert_for(*alert_, true, now));
+    } else if (alert_) {
+      alert_.reset();  // gone already: the old leader resolved it, or its endsAt lets it lapse
+    }
     changed();
   } else if (!s.leading) {
     std::string said =
@@ -766,6 +794,10 @@ bool StackWatch::acting() {
               "from etcd); asking etcd again"
             : s.holder + " leads it (token " + std::to_string(s.holder_token) + ")";
     if (!s.error.empty()) said += "; etcd: " + s.error;
+    {
+      std::lock_guard<std::mutex> l(alert_mu_);
+      holding_ = true;
+    }
     if (was_leading_ || said != follow_said_) {
       log_line(fmt::format("not acting on stack {}: {}", stack_->topology().name, said));
       follow_said_ = said;

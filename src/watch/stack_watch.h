@@ -139,6 +139,9 @@ class StackWatch {
   /// dashboard and /metrics: one more look, with the settings' sources.
   void check_settings();
   Alert alert_for(const Active& a, bool firing, double now) const;
+  /// Sends an alert, unless this daemon follows (holding_): then it is only kept.
+  void send_alert(const Alert& al);
+  std::string held_word() const;
   /// The labels every alert of this stack carries: stack and site (when the topology names them).
   void label_alert(Alert& al) const;
   nlohmann::json status_document() const;  // view_mu_ held
@@ -180,6 +183,7 @@ class StackWatch {
   // alert_ and the settings alert_for reads: the loop and the md-first thread both raise alerts.
   std::mutex alert_mu_;
   std::optional<Active> alert_;  // the failure under way, if any
+  bool holding_ = false;         // following under coordination: alerts are kept, not sent
   // md first on this machine runs on a thread of its own (watch_local_md), so an md event is
   // looked at while a sweep is under way: the topology it reads, and the pipe that stops it.
   std::string mode_;  // the stack's journal mode (live, lab, practice)

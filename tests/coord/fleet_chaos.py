@@ -51,7 +51,7 @@ def main():
             what = rng.choice(["pause", "kill", "etcd-member", "none"])
             kinds[what] = kinds.get(what, 0) + 1
             before_tape = len(tape(state))
-            firing_before = sum(d.count("FIRING") for d in daemons)
+            firing_before = sum(d.alerts_sent() for d in daemons)
             early = rng.random() < 0.5  # the disturbance before the fault, or while it is repaired
             if not early:
                 inject(stackdr, state, "session-logout")
@@ -88,7 +88,7 @@ def main():
             # A run's commands: none twice.
             cmds = [(e["host"], tuple(e["argv"])) for e in tape(state)[before_tape:] if e["kind"] == "command"]
             twice += len(cmds) - len(set(cmds))
-            alerts_extra += max(0, sum(d.count("FIRING") for d in daemons) - firing_before - 1)
+            alerts_extra += max(0, sum(d.alerts_sent() for d in daemons) - firing_before - 1)
         # Over the whole tape: every command fenced, and the tokens never going back.
         highest, stale, unfenced, fenced = 0, 0, 0, 0
         for e in tape(state):

@@ -54,6 +54,10 @@ def main():
         check(wait_for(healthy, 60), "the leader recovers a logged-out session")
         check(wait_for(lambda: leader.said("auto-recovery ended (exit 0"), 10) and not other.said("auto-recovery ("),
               "the leader ran the recovery and the follower did not")
+        check(leader.alerts_sent() == 1 and other.alerts_sent() == 0 and
+              other.said("held (another daemon leads): FIRING"),
+              f"the leader alerted once; the follower held its alert and sent none "
+              f"({leader.alerts_sent()} and {other.alerts_sent()} sent)")
 
         # The leader paused past its lease: the follower takes over with a higher token.
         token_before = c.get("token", 0)
@@ -93,6 +97,22 @@ def main():
         r = subprocess.run([stackdr, "recover", "--lab", "--state-dir", state], capture_output=True, text=True)
         check(r.returncode == 0 and healthy(), f"with no daemon left, a hand-run recover leads and recovers "
               f"(exit {r.returncode})")
+        # A failure the daemons may not repair (a disruptive step; their policy is safe) stays
+        # open: the follower holds its alert, and sends it when the leader dies.
+        daemons += [Daemon(stackdr, state, work, "c"), Daemon(stackdr, state, work, "d")]
+        pair = daemons[-2:]
+        one = wait_for(lambda: [d for d in pair if d.leading()], 20)
+        check(one and len(one) == 1, "of two fresh daemons one leads")
+        first = one[0] if one else pair[0]
+        second = pair[1] if first is pair[0] else pair[0]
+        inject("md-superblock-corrupt")
+        check(wait_for(lambda: first.alerts_sent() == 1 and second.said("held (another daemon leads): FIRING"), 30),
+              "the leader alerts the open failure and the follower holds it")
+        first.proc.kill()
+        first.proc.wait()
+        check(wait_for(lambda: second.said("sending the alert held while following"), TTL * 5),
+              "the follower, leading now, sends the alert it held (the failure is still open)")
+        check(second.alerts_sent() == 1, f"once ({second.alerts_sent()} sent)")
         print(f"[ figures  ] failover after SIGSTOP {failover_pause:.2f} s, after SIGKILL {failover_kill:.2f} s "
               f"(lease ttl {TTL} s, renewed every {KEEPALIVE} s)", flush=True)
     finally:

@@ -94,6 +94,12 @@ class Daemon:
         with open(self.log) as f:
             return f.read().count(text)
 
+    def alerts_sent(self):
+        """Firing alerts this daemon sent: its FIRING lines, less those it held while following,
+        plus the held ones it sent on becoming leader."""
+        return (self.count("FIRING") - self.count("held (another daemon leads): FIRING")
+                + self.count("sending the alert held while following"))
+
     def leader_metric(self):
         try:
             body = urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2).read().decode()
