@@ -340,7 +340,8 @@ void StackWatch::alerts(const View& v, double now) {
     if (auto open = journal_->latest_open(); open && open->mode == mode()) incident = open->id;
     if (!alert_) {
       alert_ = Active{f, f, now, now, 0, incident, v.status};
-      log_line(held_word() + fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
+      log_line(held_word() +
+               fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
       send_alert(alert_for(*alert_, true, now));
       return;
     }
@@ -358,7 +359,8 @@ void StackWatch::alerts(const View& v, double now) {
     if (!a.incident) a.incident = incident;
     if (changed) {
       a.now = f;
-      log_line(held_word() + fmt::format("CHANGED scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
+      log_line(held_word() +
+               fmt::format("CHANGED scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
     }
     if (changed || now - a.last_sent >= o_.remind) {
       a.last_sent = now;
@@ -373,8 +375,8 @@ void StackWatch::alerts(const View& v, double now) {
   // Gone for resolve_after: resolved. Back before that: the same alert goes on (a flapping
   // failure does not open a new one every sweep).
   if (now - a.absent_since < o_.resolve_after) return;
-  log_line(held_word() + fmt::format("RESOLVED scenario {} / {}: {}", a.first.scenario, cause_name(a.first.cause),
-                       a.first.root_label));
+  log_line(held_word() + fmt::format("RESOLVED scenario {} / {}: {}", a.first.scenario,
+                                     cause_name(a.first.cause), a.first.root_label));
   send_alert(alert_for(a, false, now));
   alert_.reset();
 }
@@ -779,8 +781,8 @@ bool StackWatch::acting() {
     if (alert_ && !alert_->absent_since) {
       double now = wall_now();
       alert_->last_sent = now;
-      log_line(fmt::format("sending the alert held while following: scenario {} / {}: {}", alert_->now.scenario,
-                           cause_name(alert_->now.cause), alert_->now.summary));
+      log_line(fmt::format("sending the alert held while following: scenario {} / {}: {}",
+                           alert_->now.scenario, cause_name(alert_->now.cause), alert_->now.summary));
       sender_->send(alert_for(*alert_, true, now));
     } else if (alert_) {
       alert_.reset();  // gone already: the old leader resolved it, or its endsAt lets it lapse
