@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "diagnose/diagnoser.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -431,7 +432,7 @@ std::string dashboard_page(const DashboardData& d) {
 // incidents, its last sweep and (under coordination) whether this daemon leads it.
 std::string stacks_main(const std::vector<StackSummary>& stacks, double now, long version) {
   std::vector<StackSummary> order = stacks;
-  // Worst first: FAILED, then UNKNOWN (not seen is not healthy), DEGRADED, OK; then by name.
+  // Worst first: CRITICAL, then UNKNOWN (not seen is not healthy), WARNING, OK; then by name.
   auto rank = [](int status) { return status == 2 ? 0 : status == 3 ? 1 : status == 1 ? 2 : 3; };
   std::stable_sort(order.begin(), order.end(), [&](const StackSummary& a, const StackSummary& b) {
     return rank(a.status) != rank(b.status) ? rank(a.status) < rank(b.status) : a.name < b.name;
@@ -439,14 +440,11 @@ std::string stacks_main(const std::vector<StackSummary>& stacks, double now, lon
   std::map<int, int> count;
   for (const auto& s : stacks) count[s.status]++;
   std::string head = fmt::format(
-      R"(<div class="top"><span>{} stacks</span> <span class="quiet">{} failed · {} unknown · {} degraded · {} OK</span> <span class="live quiet" aria-live="polite"></span></div>)",
+      R"(<div class="top"><span>{} stacks</span> <span class="quiet">{} critical · {} unknown · {} warning · {} OK</span> <span class="live quiet" aria-live="polite"></span></div>)",
       stacks.size(), count[2], count[3], count[1], count[0]);
   std::string rows;
   for (const auto& s : order) {
-    std::string word = s.status == 0   ? "OK"
-                       : s.status == 1 ? "DEGRADED"
-                       : s.status == 2 ? "FAILED"
-                                       : "UNKNOWN";
+    std::string word = status_word(s.status);  // as the stack's own page says it
     rows += fmt::format(
         R"(<tr class="stack" data-status="{1}"><td data-label="stack"><a href="/stacks/{0}/">{0}</a></td><td data-label="site">{2}</td><td data-label="status">{3}</td><td data-label="what">{4}</td><td data-label="incidents">{5}</td><td data-label="swept">{6}</td><td data-label="acts">{7}</td></tr>)",
         html_escape(s.name), word, html_escape(s.site), badge(word),

@@ -3,7 +3,8 @@
 protocol): `stackdr watch --lab` on loopback, the page loaded, a fault injected through the
 lab API, and the rendered DOM checked as it changes without a reload — the failed chain node,
 the finding, the incident and its steps, then all of it resolved — and again after a reload
-with JavaScript off. Screenshots of each view are written to docs/screenshots/ (the README
+with JavaScript off. Then a daemon over a folder of three stacks: the list, a fault moving its
+stack to the top without a reload, and that stack's own dashboard. Screenshots of each view are written to docs/screenshots/ (the README
 shows them) and the figures (page weight, first paint, event-to-DOM latency) are printed.
 
 Usage: dashboard_test.py STACKDR_BINARY [SCREENSHOT_DIR]. Exit 0 when every check held.
@@ -169,11 +170,50 @@ def main():
         check(shown is not None, "without JavaScript, a reload shows the failed node")
         check(browser.eval("document.querySelector('.live').textContent") == "", "and the page is not live")
         browser.screenshot("dashboard-no-javascript.png")
+        browser.call("Emulation.setScriptExecutionDisabled", value=False)
+        stacks_page(browser)
     finally:
         browser.close()
         shutil.rmtree(profile, ignore_errors=True)
         check(daemon.stop(), "the daemon stops on SIGTERM")
     return check.exit_code()
+
+
+def stacks_page(browser):
+    """A daemon over a folder of three stacks: the list, worst first, live; a stack's own page."""
+    folder = tempfile.mkdtemp(prefix="stackdr-stacks-")
+    example = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config",
+                                "stackdr.yaml")).read()
+    for name, site in (("alpha", "dc1"), ("beta", "dc2"), ("gamma", "dc1")):
+        with open(os.path.join(folder, name + ".yaml"), "w") as f:
+            f.write(f"name: {name}\nsite: {site}\n" + example)
+    many = LabDaemon(STACKDR, "--config", folder, "--interval", "2")
+    try:
+        check(many.port is not None, "a daemon over three stacks listens")
+        browser.load(many.base + "/")
+        rows = "[...document.querySelectorAll('tr.stack')]"
+        check(wait_for(lambda: browser.eval(f"{rows}.length") == 3, 10) is not None, "the list shows three stacks")
+        req = urllib.request.Request(f"{many.base}/lab/faults?stack=gamma&name=md-superblock-corrupt", data=b"",
+                                     method="POST")
+        check(urllib.request.urlopen(req).status == 202, "a fault is injected into gamma")
+        check(wait_for(lambda: browser.eval(
+            f"{rows}[0].textContent.startsWith('gamma') && {rows}[0].dataset.status === 'CRITICAL'"), 30)
+              is not None, "gamma moves to the top, CRITICAL, without a reload")
+        check(browser.eval(f"{rows}.slice(1).every(r => r.dataset.status === 'OK')"), "alpha and beta stay OK")
+        browser.screenshot("stacks.png")
+        browser.eval("document.querySelector('a[href=\"/stacks/gamma/\"]').click()")
+        check(wait_for(lambda: browser.eval(
+            "location.pathname === '/stacks/gamma/' && document.querySelector('header strong') !== null &&"
+            " document.querySelector('header strong').textContent === 'gamma'"), 10) is not None,
+              "its link opens gamma's own dashboard")
+        check(wait_for(lambda: browser.eval(
+            "document.querySelector('#findings').textContent.includes('superblock')"), 10) is not None,
+              "which shows gamma's finding")
+        check(browser.eval("[...document.querySelectorAll('header a')].some(a => a.textContent === 'all stacks')"),
+              "and a way back to the list")
+    finally:
+        check(many.stop(), "the daemon of three stacks stops on SIGTERM")
+        shutil.rmtree(folder, ignore_errors=True)
 
 if __name__ == "__main__":
     sys.exit(main())
