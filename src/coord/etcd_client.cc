@@ -2,8 +2,13 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "util/text.h"
@@ -89,36 +94,113 @@ Result<std::vector<std::string>> parse_endpoints(const std::vector<std::string>&
     for (const auto& part : text::split(item, ',')) {
       std::string e(text::trim(part));
       if (e.empty()) continue;
-      if (text::starts_with(e, "https://"))
+      std::string scheme = text::starts_with(e, "https://")  ? "https://"
+                           : text::starts_with(e, "http://") ? "http://"
+                                                             : "";
+      if (scheme.empty())
+        return Error{fmt::format(
+            "etcd endpoint {}: write it as http://HOST:PORT or https://HOST:PORT (etcd's client URL)", e)};
+      if (!out.empty() && !text::starts_with(out.front(), scheme))
         return Error{
-            fmt::format("etcd endpoint {}: https is not supported yet; reach etcd over http:// on a "
-                        "trusted network (loopback or a private VLAN) until TLS is added",
-                        e)};
-      if (!text::starts_with(e, "http://"))
-        return Error{fmt::format("etcd endpoint {}: write it as http://HOST:PORT (etcd's client URL)", e)};
-      std::string rest = e.substr(7);
+            fmt::format("etcd endpoint {}: the endpoints are all http:// or all https://, not both", e)};
+      std::string rest = e.substr(scheme.size());
       while (!rest.empty() && rest.back() == '/') rest.pop_back();
       auto colon = rest.rfind(':');
       if (colon == std::string::npos || colon == 0 || !text::to_int(rest.substr(colon + 1)) ||
           rest.find('/') != std::string::npos)
-        return Error{fmt::format("etcd endpoint {}: write it as http://HOST:PORT (etcd's client URL)", e)};
-      out.push_back("http://" + rest);
+        return Error{fmt::format("etcd endpoint {}: write it as {}HOST:PORT (etcd's client URL)", e, scheme)};
+      out.push_back(scheme + rest);
     }
   if (out.empty()) return Error{"no etcd endpoint given: name at least one as http://HOST:PORT"};
   return out;
 }
 
-EtcdClient::EtcdClient(std::vector<std::string> endpoints, std::chrono::milliseconds timeout)
-    : endpoints_(std::move(endpoints)), timeout_(timeout) {
+Result<bool> check_tls(const std::vector<std::string>& endpoints, const EtcdTls& tls) {
+  bool https = !endpoints.empty() && text::starts_with(endpoints.front(), "https://");
+  if (!https && (!tls.ca.empty() || !tls.cert.empty() || !tls.key.empty()))
+    return Error{
+        "etcd: ca, cert and key are for https:// endpoints; these are http:// (write the endpoints as "
+        "https://HOST:PORT, or leave the TLS files out)"};
+  if (https && tls.ca.empty())
+    return Error{
+        "etcd: https:// endpoints need the CA that signed etcd's certificates (coordination.etcd.ca): a "
+        "member is "
+        "never trusted unchecked"};
+  if (tls.cert.empty() != tls.key.empty())
+    return Error{
+        "etcd: a client certificate comes with its key (coordination.etcd.cert and key, both or neither)"};
+  for (auto [what, path] : {std::pair{"ca", &tls.ca}, {"cert", &tls.cert}, {"key", &tls.key}}) {
+    if (path->empty()) continue;
+    std::ifstream f(*path);
+    if (!f) return Error{fmt::format("etcd {} {}: cannot be read: {}", what, *path, std::strerror(errno))};
+  }
+  return true;
+}
+
+EtcdClient::EtcdClient(std::vector<std::string> endpoints, std::chrono::milliseconds timeout, EtcdTls tls)
+    : endpoints_(std::move(endpoints)), timeout_(timeout), tls_(std::move(tls)) {
   if (endpoints_.empty()) endpoints_.push_back("http://127.0.0.1:2379");
 }
 
+namespace {
+
+// OpenSSL writes to its socket with write(), not send(MSG_NOSIGNAL): a member that ends the
+// connection mid-request (refusing this client's certificate) would end the whole daemon with
+// SIGPIPE. Blocked on this thread for the call; one it raised is taken before unblocking.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_, &before_);
+  }
+  ~SigpipeBlocked() {
+    timespec now{0, 0};
+    while (sigtimedwait(&pipe_, nullptr, &now) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &before_, nullptr);
+  }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t pipe_, before_;
+};
+
+// What went wrong reaching a member, as an admin reads it (httplib's names are its enum's).
+std::string reach_error(httplib::Error e) {
+  switch (e) {
+    case httplib::Error::SSLServerVerification:
+      return "SSL server verification failed: its certificate is not signed by the CA given (ca:) or is "
+             "not for this address";
+    case httplib::Error::SSLConnection:
+      return "the TLS handshake failed (etcd refused this client's certificate or asked for one, or the "
+             "port does not speak TLS)";
+    case httplib::Error::SSLLoadingCerts:
+      return "the CA, certificate or key could not be loaded (not PEM, or the key does not match)";
+    case httplib::Error::ConnectionTimeout:
+      return "no answer within the timeout";
+    default:
+      return httplib::to_string(e);
+  }
+}
+
+}  // namespace
+
 Result<nlohmann::json> EtcdClient::call(const std::string& path, const nlohmann::json& body) {
+  SigpipeBlocked quiet;
   std::string text = body.dump();
   std::vector<std::string> tried;
   for (size_t n = 0; n < endpoints_.size(); ++n) {
     size_t i = (current_ + n) % endpoints_.size();
-    httplib::Client c(endpoints_[i]);
+    // https: the member's certificate and name checked against the CA; this client's own
+    // certificate shown when there is one.
+    httplib::Client c = tls_.cert.empty() ? httplib::Client(endpoints_[i])
+                                          : httplib::Client(endpoints_[i], tls_.cert, tls_.key);
+    if (!tls_.ca.empty()) {
+      c.set_ca_cert_path(tls_.ca.c_str());
+      c.enable_server_certificate_verification(true);
+    }
     auto secs = std::chrono::duration_cast<std::chrono::seconds>(timeout_);
     auto usecs = std::chrono::duration_cast<std::chrono::microseconds>(timeout_ - secs);
     c.set_connection_timeout(secs.count(), usecs.count());
@@ -126,7 +208,7 @@ Result<nlohmann::json> EtcdClient::call(const std::string& path, const nlohmann:
     c.set_write_timeout(secs.count(), usecs.count());
     auto res = c.Post(path, text, "application/json");
     if (!res) {
-      tried.push_back(fmt::format("{}: {}", endpoints_[i], httplib::to_string(res.error())));
+      tried.push_back(fmt::format("{}: {}", endpoints_[i], reach_error(res.error())));
       continue;
     }
     // A member that lost its cluster's quorum answers 503 or times out; try the others.

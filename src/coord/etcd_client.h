@@ -35,11 +35,18 @@ struct PutIfAbsent {
   KeyValue now;
 };
 
+/// TLS to etcd (https:// endpoints): the CA that signed the members' certificates (each member's
+/// certificate and name are checked against it), and this client's certificate and key when
+/// etcd asks for one (`--client-cert-auth`). PEM files; empty: not given.
+struct EtcdTls {
+  std::string ca, cert, key;
+};
+
 class EtcdClient {
  public:
-  /// `endpoints`: http://HOST:PORT URLs (checked by parse_endpoints). `timeout`: for each
-  /// request to one endpoint (connect and answer).
-  EtcdClient(std::vector<std::string> endpoints, std::chrono::milliseconds timeout);
+  /// `endpoints`: http:// or https:// HOST:PORT URLs (checked by parse_endpoints, `tls` by
+  /// check_tls). `timeout`: for each request to one endpoint (connect and answer).
+  EtcdClient(std::vector<std::string> endpoints, std::chrono::milliseconds timeout, EtcdTls tls = {});
 
   Result<Lease> grant(int64_t ttl_s);
   /// Renews a lease; its TTL after renewal, 0 when etcd no longer has it (expired or revoked).
@@ -56,12 +63,17 @@ class EtcdClient {
 
   std::vector<std::string> endpoints_;
   std::chrono::milliseconds timeout_;
+  EtcdTls tls_;
   size_t current_ = 0;
 };
 
 /// Checks a list of etcd endpoints ("http://127.0.0.1:2379,http://…" or one per element): each
-/// an http:// URL with a host and a port. https is refused for now with what to do.
+/// an http:// or https:// URL with a host and a port, all of one kind.
 Result<std::vector<std::string>> parse_endpoints(const std::vector<std::string>& given);
+/// TLS settings against the endpoints: https needs the CA (a member is never trusted unchecked);
+/// a client certificate comes with its key; http takes none of them (a CA given for http would
+/// be a mistake that leaves the traffic in the clear). Each file must be readable now.
+Result<bool> check_tls(const std::vector<std::string>& endpoints, const EtcdTls& tls);
 
 /// etcd's JSON gateway carries keys and values as base64.
 std::string base64_encode(std::string_view in);

@@ -330,20 +330,29 @@ void read_coordination(const YAML::Node& n, const Reader& r, Topology& t) {
   if (!e) r.fail(n, "coordination: missing 'etcd' (endpoints, and optionally prefix, ttl, keepalive)");
   r.map_or_fail(e, "coordination.etcd");
   r.only_keys(e, {"endpoints", "prefix", "ttl", "keepalive", "ca", "cert", "key"}, "coordination.etcd");
-  for (const char* tls : {"ca", "cert", "key"})
-    if (e[tls])
-      r.fail(e[tls],
-             fmt::format("coordination.etcd.{}: TLS to etcd is not supported yet; reach etcd over http:// "
-                         "on a trusted network (loopback or a private VLAN) and leave out ca, cert and key",
-                         tls));
   CoordinationConfig& c = t.coordination;
   c.endpoints = r.list(e, "endpoints", "coordination.etcd");
   if (c.endpoints.empty())
-    r.fail(e, "coordination.etcd.endpoints: name etcd's members, e.g. [http://10.0.0.1:2379]");
+    r.fail(e, "coordination.etcd.endpoints: name etcd's members, e.g. [https://10.0.0.1:2379]");
+  bool https = text::starts_with(c.endpoints.front(), "https://");
   for (const auto& ep : c.endpoints)
-    if (!text::starts_with(ep, "http://"))
+    if (!text::starts_with(ep, https ? "https://" : "http://"))
       r.fail(e["endpoints"],
-             fmt::format("coordination.etcd.endpoints: '{}' is not http://HOST:PORT", printable(ep)));
+             fmt::format("coordination.etcd.endpoints: '{}' is not {}HOST:PORT (all of one kind)",
+                         printable(ep), https ? "https://" : "http://"));
+  // TLS: files by absolute path (the daemon's working folder is /); the files themselves are
+  // read when the election starts, where a missing one is named.
+  for (auto [key, into] : {std::pair{"ca", &c.ca}, {"cert", &c.cert}, {"key", &c.key}}) {
+    *into = r.opt_str(e, key, "coordination.etcd");
+    if (!into->empty())
+      r.check(e[key], std::string("coordination.etcd.") + key, *into, name_rules::local_path);
+  }
+  if (https && c.ca.empty())
+    r.fail(e, "coordination.etcd.ca: https:// endpoints need the CA that signed etcd's certificates");
+  if (!https && (!c.ca.empty() || !c.cert.empty() || !c.key.empty()))
+    r.fail(e, "coordination.etcd: ca, cert and key are for https:// endpoints; these are http://");
+  if (c.cert.empty() != c.key.empty())
+    r.fail(e, "coordination.etcd: cert and key come together (the client's certificate and its key)");
   c.prefix = r.opt_str(e, "prefix", "coordination.etcd", "/stackdr");
   if (c.prefix.empty() || c.prefix.front() != '/' || text::contains(c.prefix, "//") ||
       c.prefix.find_first_of(" \t\n") != std::string::npos)

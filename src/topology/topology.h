@@ -142,13 +142,15 @@ struct MaintenanceConfig {
   int keep_backups = 0;  // config-backup rotation; 0 = not given
 };
 
-/// `coordination: {etcd: {endpoints: [...], prefix, ttl, keepalive}}`: several `stackdr watch`
-/// daemons watch this stack and only the one holding its etcd leader key acts (coord/).
+/// `coordination: {etcd: {endpoints: [...], prefix, ttl, keepalive, ca, cert, key}}`: several
+/// `stackdr watch` daemons watch this stack and only the one holding its etcd leader key acts
+/// (coord/).
 struct CoordinationConfig {
-  std::vector<std::string> endpoints;  // http://HOST:PORT of etcd's members; empty: not coordinated
-  std::string prefix = "/stackdr";     // keys live under PREFIX/stacks/NAME/
-  int ttl = 10;                        // the leader lease's TTL, seconds
-  int keepalive = 3;                   // seconds between its renewals
+  std::vector<std::string> endpoints;  // http(s)://HOST:PORT of etcd's members; empty: not coordinated
+  std::string ca, cert, key;        // https: the CA of etcd's certificates; this client's certificate and key
+  std::string prefix = "/stackdr";  // keys live under PREFIX/stacks/NAME/
+  int ttl = 10;                     // the leader lease's TTL, seconds
+  int keepalive = 3;                // seconds between its renewals
 };
 
 struct Topology {

@@ -13,6 +13,8 @@ Result<std::unique_ptr<coord::Election>> stack_election(const Topology& t,
   if (given.empty()) return std::unique_ptr<coord::Election>();
   auto parsed = coord::parse_endpoints(given);
   if (!parsed) return parsed.error();
+  coord::EtcdTls tls{c.ca, c.cert, c.key};
+  if (auto ok = coord::check_tls(*parsed, tls); !ok) return Error{t.source + ": " + ok.error().message};
   if (t.name.empty())
     return Error{t.source +
                  ": with etcd the stack needs a name (`name: NAME` at the top level): its election "
@@ -24,7 +26,8 @@ Result<std::unique_ptr<coord::Election>> stack_election(const Topology& t,
   s.holder = fmt::format("stackdr {} pid {} on {}", role, ::getpid(), host);
   s.ttl_s = c.ttl;
   s.keepalive_s = c.keepalive;
-  return std::make_unique<coord::Election>(coord::EtcdClient(*parsed, std::chrono::milliseconds(2000)), s);
+  return std::make_unique<coord::Election>(coord::EtcdClient(*parsed, std::chrono::milliseconds(2000), tls),
+                                           s);
 }
 
 Result<bool> raise_fence_on_hosts(const Topology& t, const HostLookup& hosts, const Fence& f) {

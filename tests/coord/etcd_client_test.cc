@@ -19,11 +19,15 @@ TEST(EtcdEndpoints, WhatIsNotAnEtcdClientUrlIsRefusedSayingHowToWriteIt) {
                           "unix:///run/etcd.sock"}) {
     auto e = parse_endpoints({bad});
     ASSERT_FALSE(e) << bad;
-    EXPECT_NE(e.error().message.find("http://HOST:PORT"), std::string::npos) << e.error().message;
+    EXPECT_NE(e.error().message.find("HOST:PORT"), std::string::npos) << e.error().message;
   }
-  auto tls = parse_endpoints({"https://127.0.0.1:2379"});
-  ASSERT_FALSE(tls);
-  EXPECT_NE(tls.error().message.find("https is not supported yet"), std::string::npos);
+  auto tls = parse_endpoints({"https://127.0.0.1:2379/", "https://127.0.0.2:2379"});
+  ASSERT_TRUE(tls) << tls.error().message;
+  EXPECT_EQ(tls->front(), "https://127.0.0.1:2379");
+  auto mixed = parse_endpoints({"https://127.0.0.1:2379,http://127.0.0.2:2379"});
+  ASSERT_FALSE(mixed);
+  EXPECT_NE(mixed.error().message.find("all http:// or all https://"), std::string::npos)
+      << mixed.error().message;
   auto none = parse_endpoints({" , "});
   ASSERT_FALSE(none);
   EXPECT_NE(none.error().message.find("no etcd endpoint"), std::string::npos);

@@ -276,3 +276,38 @@ TEST(Topology, EscalationLevelsReadAsTheRunbookSaysThem) {
 
 }  // namespace
 }  // namespace stackdr
+
+namespace stackdr {
+namespace {
+
+TEST(Topology, CoordinationThroughEtcdOverHttpOrTls) {
+  std::string named = std::string("name: rack-a\nsite: dc1\n") + kBase;
+  auto coordinated = [&](const std::string& etcd) { return named + "coordination:\n  etcd: " + etcd + "\n"; };
+  auto t = parse_topology(
+      coordinated("{endpoints: [https://10.0.0.1:2379, https://10.0.0.2:2379], ca: /etc/stackdr/etcd-ca.pem, "
+                  "cert: /etc/stackdr/client.pem, key: /etc/stackdr/client.key, ttl: 12, keepalive: 4}"),
+      "t.yaml");
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->coordination.endpoints.size(), 2u);
+  EXPECT_EQ(t->coordination.ca, "/etc/stackdr/etcd-ca.pem");
+  EXPECT_EQ(t->coordination.key, "/etc/stackdr/client.key");
+  EXPECT_EQ(t->coordination.ttl, 12);
+  EXPECT_EQ(error_of(coordinated("{endpoints: [http://10.0.0.1:2379]}")), "");
+  for (auto [etcd, said] :
+       {std::pair{"{endpoints: [https://10.0.0.1:2379]}", "need the CA"},
+        {"{endpoints: [http://10.0.0.1:2379], ca: /etc/ca.pem}", "are for https:// endpoints"},
+        {"{endpoints: [https://10.0.0.1:2379, http://10.0.0.2:2379], ca: /etc/ca.pem}", "(all of one kind)"},
+        {"{endpoints: [https://10.0.0.1:2379], ca: ca.pem}", "coordination.etcd.ca"},
+        {"{endpoints: [https://10.0.0.1:2379], ca: /etc/ca.pem, cert: /etc/c.pem}",
+         "cert and key come together"},
+        {"{endpoints: [http://10.0.0.1:2379], ttl: 4, keepalive: 3}", "more than half the ttl"}}) {
+    std::string e = error_of(coordinated(etcd));
+    EXPECT_NE(e.find(said), std::string::npos) << etcd << ": " << e;
+  }
+  EXPECT_NE(error_of(std::string(kBase) + "coordination:\n  etcd: {endpoints: [http://10.0.0.1:2379]}\n")
+                .find("the stack needs a name"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace stackdr
