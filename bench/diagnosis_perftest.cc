@@ -195,7 +195,7 @@ BENCHMARK(BM_GraphAndDiagnoseOnly)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FullSweepHealthy)
     ->RangeMultiplier(10)
-    ->Range(10, 1000)
+    ->Range(10, 10000)  // 10,000 arrays: 20,000 LUNs and sessions, the fleet issue's large stack
     ->Complexity(benchmark::oN)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

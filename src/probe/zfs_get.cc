@@ -9,9 +9,33 @@
 
 namespace stackdr {
 
+namespace {
+
+std::string index_key(std::string_view dataset, std::string_view property) {
+  std::string k;
+  k.reserve(dataset.size() + property.size() + 1);
+  k.append(dataset).push_back('\x1f');  // a byte no dataset or property name holds
+  k.append(property);
+  return k;
+}
+
+}  // namespace
+
+void ZfsGetFacts::build_index() {
+  index_.clear();
+  index_.reserve(properties.size());
+  for (size_t i = 0; i < properties.size(); ++i)
+    index_.emplace(index_key(properties[i].dataset, properties[i].property), i);  // the first row stays
+  indexed_ = properties.size();
+}
+
 std::optional<std::string> ZfsGetFacts::get(std::string_view dataset, std::string_view property) const {
-  for (const auto& p : properties)
-    if (p.dataset == dataset && p.property == property) return p.value;
+  if (indexed_ > 0) {
+    auto it = index_.find(index_key(dataset, property));
+    if (it != index_.end()) return properties[it->second].value;
+  }
+  for (size_t i = indexed_; i < properties.size(); ++i)
+    if (properties[i].dataset == dataset && properties[i].property == property) return properties[i].value;
   return std::nullopt;
 }
 
@@ -38,6 +62,7 @@ Result<ZfsGetFacts> parse_json(std::string_view input, std::string_view source) 
   } catch (const nlohmann::json::exception& e) {  // a value of another type than zfs writes
     return parse_error(source, 0, fmt::format("not the shape zfs get -j writes: {}", e.what()));
   }
+  f.build_index();
   return f;
 }
 
@@ -82,6 +107,7 @@ Result<ZfsGetFacts> parse_zfs_get(std::string_view input, std::string_view sourc
     return parse_error(source, ln, fmt::format("not a zfs get row: '{}'", line));
   }
   if (f.properties.empty() && !header) return parse_error(source, 0, "no properties (empty output)");
+  f.build_index();
   return f;
 }
 
