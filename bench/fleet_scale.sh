@@ -18,6 +18,7 @@ config=$(realpath "$(dirname "$0")/../config/stackdr.yaml")
 dir=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 # The webhook receiver: the arrival time of each alert's body, one line each.
 cat > "$dir/receiver.py" <<'PY'
@@ -69,10 +70,7 @@ sleep "$secs"
 c1=$(cpu_ticks "$many")
 curl -s "127.0.0.1:$port/metrics" >"$dir/after"
 # Each stack's sweeps in the window (from its stackdr_watch_sweeps_total): all, fewest, most.
-read -r swept counted fewest most < <(awk '/^stackdr_watch_sweeps_total\{/ {
-    if (FILENAME ~ /before$/) b[$1] = $2; else d[$1] = $2 - b[$1] }
-  END { min = -1; for (k in d) { s += d[k]; n++; if (min < 0 || d[k] < min) min = d[k]; if (d[k] > max) max = d[k] }
-        print s + 0, n + 0, min, max + 0 }' "$dir/before" "$dir/after")
+read -r swept counted fewest most < <(sweeps_between "$dir/before" "$dir/after")
 now=$(date +%s)
 oldest=$(curl -s "127.0.0.1:$port/metrics" |
   awk -v now="$now" '/^stackdr_watch_last_sweep_timestamp_seconds\{/ { a = now - $2; if (a > m) m = a } END { print m + 0 }')

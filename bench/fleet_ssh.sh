@@ -18,29 +18,9 @@ config=$(realpath "$(dirname "$0")/../config/stackdr.yaml")
 dir=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
-mkdir -p /run/sshd "$dir/stacks.d"
-ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$dir/client_key"
-cp "$dir/client_key.pub" "$dir/authorized_keys"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-sshd() {  # sshd PORT: one more sshd on 127.0.0.1
-  cat > "$dir/sshd-$1.conf" <<CONF
-Port $1
-ListenAddress 127.0.0.1
-HostKey $dir/host_key
-PidFile $dir/sshd-$1.pid
-AuthorizedKeysFile $dir/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-UsePAM no
-StrictModes no
-MaxSessions 64
-CONF
-  /usr/sbin/sshd -D -f "$dir/sshd-$1.conf" -E "$dir/sshd-$1.log" &
-  pids+=($!)
-  echo "[127.0.0.1]:$1 $(cat "$dir/host_key.pub")" >> "$dir/known_hosts"
-}
+mkdir -p "$dir/stacks.d"
+. "$(dirname "$0")/lib.sh"
+ssh_keys "$dir"
 # The runbook's addresses are real machines: the portal the sweep pings is made a loopback one.
 rest=$(sed -n '/^storage:/,$p' "$config" | sed 's/192\.168\.125\./127.0.125./g')
 hosts=0
@@ -48,7 +28,7 @@ for i in $(seq -w 1 "$m"); do
   printf 'name: ssh-%s\nsite: lab\nhosts:\n' "$i" > "$dir/stacks.d/ssh-$i.yaml"
   for h in "storage: {role: storage" "s01: {role: kvm" "sjm-explore: {role: vm"; do
     p=$(free_port)
-    sshd "$p"
+    pids+=("$(start_sshd "$dir" "$p")")
     hosts=$((hosts + 1))
     echo "  $h, transport: ssh, address: 127.0.0.1, port: $p, user: root, identity: $dir/client_key, ssh_options: [UserKnownHostsFile=$dir/known_hosts, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]}" \
       >> "$dir/stacks.d/ssh-$i.yaml"
@@ -83,10 +63,7 @@ sleep "$secs"
 d1=$(all_ticks "$daemon")
 k1=$(ticks "${kids[@]}")
 curl -s "127.0.0.1:$port/metrics" >"$dir/after"
-read -r swept counted fewest most < <(awk '/^stackdr_watch_sweeps_total\{/ {
-    if (FILENAME ~ /before$/) b[$1] = $2; else d[$1] = $2 - b[$1] }
-  END { min = -1; for (k in d) { s += d[k]; n++; if (min < 0 || d[k] < min) min = d[k]; if (d[k] > max) max = d[k] }
-        print s + 0, n + 0, min, max + 0 }' "$dir/before" "$dir/after")
+read -r swept counted fewest most < <(sweeps_between "$dir/before" "$dir/after")
 slowest=$(awk '/^stackdr_sweep_duration_seconds\{/ { if ($2 > m) m = $2 } END { print m + 0 }' "$dir/after")
 tick=$(getconf CLK_TCK)
 logins=$(cat "$dir"/sshd-*.log | grep -c "Accepted publickey" || true)

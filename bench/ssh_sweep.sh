@@ -12,27 +12,10 @@ config=$(realpath "$(dirname "$0")/../config/stackdr.yaml")
 dir=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-mkdir -p /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$dir/client_key"
-cp "$dir/client_key.pub" "$dir/authorized_keys"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-echo "[127.0.0.1]:$port $(cat "$dir/host_key.pub")" > "$dir/known_hosts"
-cat > "$dir/sshd_config" <<CONF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $dir/host_key
-PidFile $dir/sshd.pid
-AuthorizedKeysFile $dir/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-UsePAM no
-StrictModes no
-MaxSessions 30
-CONF
-/usr/sbin/sshd -D -f "$dir/sshd_config" -E "$dir/sshd.log" &
-pid=$!
+. "$(dirname "$0")/lib.sh"
+ssh_keys "$dir"
+port=$(free_port)
+pid=$(start_sshd "$dir" "$port")
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 # The shipped topology with every host local, and with every host over SSH.
 hosts_local='hosts:\n  storage: {role: storage, address: 127.0.0.1}\n  s01: {role: kvm, address: 127.0.0.1}\n  sjm-explore: {role: vm, address: 127.0.0.1}\n'
@@ -56,7 +39,7 @@ reads=$(awk 'NR == 1 { print $3 }' "$dir/local.runs")
 local_ms=$(cut -d' ' -f1 "$dir/local.runs" | median)
 ssh_ms=$(cut -d' ' -f1 "$dir/ssh.runs" | median)
 connect_ms=$(cut -d' ' -f2 "$dir/ssh.runs" | median)
-logins=$(grep -c "Accepted publickey" "$dir/sshd.log" || true)
+logins=$(grep -c "Accepted publickey" "$dir/sshd-$port.log" || true)
 printf 'reads per sweep          %s (3 hosts)\n' "$reads"
 printf 'local sweep, median      %s ms\n' "$local_ms"
 printf 'SSH sweep, median        %s ms (opening 3 connections: %s ms of it)\n' "$ssh_ms" "$connect_ms"

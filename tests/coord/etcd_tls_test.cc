@@ -1,22 +1,19 @@
-// etcd over TLS, for real: a one-member etcd (Debian's etcd-server) on loopback serving https with
+// etcd over TLS, for real: a one-member etcd (Debian's etcd-server, tests/support/etcd_cluster.h)
+// on loopback serving https with
 // a certificate of a CA made here (openssl), asking clients for theirs (--client-cert-auth).
 // The client with the CA and its certificate grants, puts and reads; without its certificate,
 // or trusting another CA, it is refused and says so; the settings are checked before any
 // connection (https without a CA, a CA for http, a certificate without its key, a file missing).
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "coord/etcd_client.h"
 #include "host/local_host.h"
+#include "support/etcd_cluster.h"
 #include "test_support.h"
 #include "util/text.h"
 
@@ -64,71 +61,27 @@ class EtcdTlsTest : public ::testing::Test {
     fs::create_directories(dir_ / "other");
     make_certificates(dir_, "stackdr-test-ca");
     make_certificates(dir_ / "other", "another-ca");
-    client_ = testing::free_loopback_port();
-    int peer = testing::free_loopback_port();
-    endpoint_ = "https://127.0.0.1:" + std::to_string(client_);
-    std::string peer_url = "http://127.0.0.1:" + std::to_string(peer);
-    std::vector<std::string> args = {"etcd",
-                                     "--name",
-                                     "m0",
-                                     "--data-dir",
-                                     (dir_ / "data").string(),
-                                     "--listen-client-urls",
-                                     endpoint_,
-                                     "--advertise-client-urls",
-                                     endpoint_,
-                                     "--listen-peer-urls",
-                                     peer_url,
-                                     "--initial-advertise-peer-urls",
-                                     peer_url,
-                                     "--initial-cluster",
-                                     "m0=" + peer_url,
-                                     "--cert-file",
-                                     (dir_ / "server.pem").string(),
-                                     "--key-file",
-                                     (dir_ / "server.key").string(),
-                                     "--trusted-ca-file",
-                                     (dir_ / "ca.pem").string(),
-                                     "--client-cert-auth",
-                                     "--logger",
-                                     "zap",
-                                     "--log-level",
-                                     "warn"};
-    std::string log = (dir_ / "etcd.log").string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a test that dies leaves no etcd behind
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execvp("etcd", argv.data());
-      ::_exit(127);
-    }
+    etcd_ = std::make_unique<testing::EtcdCluster>(
+        1, testing::EtcdClusterTls{(dir_ / "ca.pem").string(), (dir_ / "server.pem").string(),
+                                   (dir_ / "server.key").string(), true, good()});
+    endpoint_ = etcd_->endpoint(0);
   }
   void TearDown() override {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
+    etcd_.reset();
     fs::remove_all(dir_);
   }
   EtcdTls good() const {
     return {(dir_ / "ca.pem").string(), (dir_ / "client.pem").string(), (dir_ / "client.key").string()};
   }
   fs::path dir_;
-  int client_ = 0;
+  std::unique_ptr<testing::EtcdCluster> etcd_;
   std::string endpoint_;
-  pid_t pid_ = -1;
 };
 
 TEST_F(EtcdTlsTest, TheRightCaAndCertificateWorkAndAnythingLessIsRefused) {
   EtcdClient c({endpoint_}, 2000ms, good());
-  Result<Lease> lease = Error{"not tried"};
-  for (int i = 0; i < 100 && !(lease = c.grant(5)); ++i) std::this_thread::sleep_for(100ms);
-  ASSERT_TRUE(lease) << lease.error().message << "\n" << testing::read_file(dir_ / "etcd.log");
+  auto lease = c.grant(5);  // the cluster was healthy through TLS before the test began
+  ASSERT_TRUE(lease) << lease.error().message;
   auto put = c.put_if_absent("/stackdr/stacks/t/leader", "me", lease->id);
   ASSERT_TRUE(put) << put.error().message;
   EXPECT_TRUE(put->put);
@@ -149,7 +102,7 @@ TEST_F(EtcdTlsTest, TheRightCaAndCertificateWorkAndAnythingLessIsRefused) {
   ASSERT_FALSE(w);
   EXPECT_NE(w.error().message.find("SSL server verification failed"), std::string::npos) << w.error().message;
   // Plain HTTP to a TLS port: no answer that passes for etcd's.
-  EtcdClient plain({"http://127.0.0.1:" + std::to_string(client_)}, 2000ms);
+  EtcdClient plain({"http" + endpoint_.substr(5)}, 2000ms);
   EXPECT_FALSE(plain.grant(5));
 }
 

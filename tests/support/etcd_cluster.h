@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -24,9 +25,19 @@
 
 namespace stackdr::testing {
 
+/// TLS for the cluster's clients: the members serve https with `server` (certificate and key),
+/// and with `client_cert_auth` ask clients for a certificate signed by `ca`. `client` is what
+/// the cluster's own health check shows etcd.
+struct EtcdClusterTls {
+  std::string ca, server_cert, server_key;
+  bool client_cert_auth = false;
+  coord::EtcdTls client;
+};
+
 class EtcdCluster {
  public:
-  explicit EtcdCluster(int members = 3) {
+  explicit EtcdCluster(int members = 3, std::optional<EtcdClusterTls> tls = std::nullopt)
+      : tls_(std::move(tls)) {
     namespace fs = std::filesystem;
     static int count = 0;
     dir_ = fs::temp_directory_path() /
@@ -53,7 +64,9 @@ class EtcdCluster {
   EtcdCluster& operator=(const EtcdCluster&) = delete;
 
   int size() const { return static_cast<int>(members_.size()); }
-  std::string endpoint(int i) const { return "http://127.0.0.1:" + std::to_string(members_[i].client); }
+  std::string endpoint(int i) const {
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(members_[i].client);
+  }
   std::vector<std::string> endpoints() const {
     std::vector<std::string> e;
     for (int i = 0; i < size(); ++i) e.push_back(endpoint(i));
@@ -75,6 +88,11 @@ class EtcdCluster {
         first ? "new" : "existing", "--initial-cluster-token", "stackdr-test-" + std::to_string(::getpid()),
         // A quick cluster: a member lost is noticed in half a second, not the default second.
         "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-level", "warn"};
+    if (tls_) {
+      args.insert(args.end(), {"--cert-file", tls_->server_cert, "--key-file", tls_->server_key});
+      if (tls_->client_cert_auth)
+        args.insert(args.end(), {"--trusted-ca-file", tls_->ca, "--client-cert-auth"});
+    }
     std::string log = (dir_ / (name(i) + ".log")).string();
     m.pid = ::fork();
     if (m.pid == 0) {
@@ -111,7 +129,8 @@ class EtcdCluster {
   bool wait_healthy(std::chrono::seconds within) {
     auto end = std::chrono::steady_clock::now() + within;
     while (std::chrono::steady_clock::now() < end) {
-      coord::EtcdClient c(endpoints(), std::chrono::milliseconds(500));
+      coord::EtcdClient c(endpoints(), std::chrono::milliseconds(500),
+                          tls_ ? tls_->client : coord::EtcdTls{});
       if (auto g = c.grant(5)) {
         (void)c.revoke(g->id);
         return true;
@@ -131,6 +150,7 @@ class EtcdCluster {
 
   std::filesystem::path dir_;
   std::vector<Member> members_;
+  std::optional<EtcdClusterTls> tls_;
 };
 
 }  // namespace stackdr::testing
