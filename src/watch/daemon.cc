@@ -76,7 +76,7 @@ class Daemon {
   std::map<std::string, StackWatch*> by_name_;
   std::atomic<long> version_{0};
   HttpEndpoint* http_ = nullptr;
-  bool ready_ = false;
+  std::atomic<bool> ready_{false};  // every stack swept once (READY said); read by the stacks' threads
 };
 
 StackWatch* Daemon::find(const std::string& name) const {
@@ -316,9 +316,10 @@ Result<bool> Daemon::run() {
   sd_notify(0, "STOPPING=1");
   daemon_log("stopping (signal)");
   for (const auto& w : stacks_) w->request_stop();  // all at once: each finishes its step in flight
-  for (const auto& w : stacks_) w->stop();
+  for (const auto& w : stacks_) w->join();
   http_ = nullptr;
-  http->reset();
+  http->reset();  // no page reads a stack from here on
+  for (const auto& w : stacks_) w->stop();
   stacks_.clear();
   return true;
 }

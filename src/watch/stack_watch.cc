@@ -281,6 +281,7 @@ Result<bool> StackWatch::open_context() {
   auto s = resolve_watch_settings(shared_.overrides, (*c)->topology().watch);
   if (!s) return Error{(*c)->topology().source + ": " + s.error().message};
   stack_ = std::move(*c);
+  lab_faults_ = stack_->simulated() && stack_->practice_folder().empty();
   if (spec_.name.empty() && !sweeps_) {  // one file: the stack is named as its topology names it
     spec_.name = stack_->topology().name;
     spec_.site = stack_->topology().site;
@@ -776,18 +777,20 @@ bool StackWatch::acting() {
     was_leading_ = true;
     follow_said_.clear();
     log_line(fmt::format("leading stack {} (token {}): this daemon acts on it", f.stack, f.token));
-    std::lock_guard<std::mutex> l(alert_mu_);
-    holding_ = false;
-    if (alert_ && !alert_->absent_since) {
-      double now = wall_now();
-      alert_->last_sent = now;
-      log_line(fmt::format("sending the alert held while following: scenario {} / {}: {}",
-                           alert_->now.scenario, cause_name(alert_->now.cause), alert_->now.summary));
-      sender_->send(alert_for(*alert_, true, now));
-    } else if (alert_) {
-      alert_.reset();  // gone already: the old leader resolved it, or its endsAt lets it lapse
+    {
+      std::lock_guard<std::mutex> l(alert_mu_);
+      holding_ = false;
+      if (alert_ && !alert_->absent_since) {
+        double now = wall_now();
+        alert_->last_sent = now;
+        log_line(fmt::format("sending the alert held while following: scenario {} / {}: {}",
+                             alert_->now.scenario, cause_name(alert_->now.cause), alert_->now.summary));
+        sender_->send(alert_for(*alert_, true, now));
+      } else if (alert_) {
+        alert_.reset();  // gone already: the old leader resolved it, or its endsAt lets it lapse
+      }
     }
-    changed();
+    changed();  // with no lock of this stack held: the daemon reads every stack's summary
   } else if (!s.leading) {
     std::string said =
         s.holder.empty() ? "nobody leads it yet"
@@ -895,7 +898,7 @@ HttpEndpoint::Reply StackWatch::lab_fault(const std::string& name) {
 }
 
 bool StackWatch::takes_lab_faults() const {
-  return stack_ && stack_->simulated() && stack_->practice_folder().empty();
+  return lab_faults_;
 }
 
 // The journal, the alert senders (the stack's and each escalation level's) and the wake-up
@@ -1211,9 +1214,13 @@ void StackWatch::request_stop() {
   if (wake_[1] >= 0) wake();
 }
 
-void StackWatch::stop() {
+void StackWatch::join() {
   request_stop();
   if (thread_.joinable()) thread_.join();
+}
+
+void StackWatch::stop() {
+  join();
   election_.reset();  // resigns: a standby need not wait out the lease
   followers_.clear();
   team_sender_.reset();

@@ -84,7 +84,10 @@ class StackWatch {
   double heartbeat() const { return heartbeat_; }
   /// Tells the loop to end (a recovery step in flight finishes and is journaled first).
   void request_stop();
-  /// Ends the loop and waits for it, resigns the election, stops the followers.
+  /// Ends the loop and waits for it (the pages still read what it left).
+  void join();
+  /// join(), then resigns the election, stops the followers and the alert senders: after the
+  /// daemon stopped listening (a scrape reads the senders' counts).
   void stop();
   /// SIGHUP: the topology read again at the loop's next turn.
   void reload();
@@ -167,6 +170,7 @@ class StackWatch {
   StackWatchShared shared_;
   std::thread thread_;
   std::atomic<bool> stop_{false}, reload_{false}, ready_{false};
+  std::atomic<bool> lab_faults_{false};  // takes_lab_faults(), kept as the stack is (re)opened
   std::atomic<double> heartbeat_{0};
   int wake_[2] = {-1, -1};  // lab faults, stop and reload wake the loop through this pipe
   std::unique_ptr<coord::Election> election_;
