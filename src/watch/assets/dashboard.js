@@ -6,6 +6,7 @@
   const live = () => document.querySelector(".live");
   let version = document.getElementById("main") ? document.getElementById("main").dataset.version : null;
   let fetching = false, again = false;
+  let said = "";  // what the status line says of the event stream
 
   async function refresh() {
     if (fetching) { again = true; return; }
@@ -22,6 +23,8 @@
           next.querySelectorAll("details > summary").forEach(s => { if (open.has(s.textContent)) s.parentElement.open = true; });
           main.replaceWith(next);
           version = next.dataset.version;
+          // The new <main> comes with an empty status line: say again what the stream is.
+          if (live()) live().textContent = said;
         }
       }
     } catch (e) {
@@ -37,8 +40,8 @@
   if (window.EventSource && version !== null && version !== undefined) {
     const es = new EventSource("/events");
     es.addEventListener("update", ev => { if (ev.data !== version) refresh(); });
-    es.onopen = () => { if (live()) live().textContent = "live"; };
-    es.onerror = () => { if (live()) live().textContent = "reconnecting…"; };
+    es.onopen = () => { said = "live"; if (live()) live().textContent = said; };
+    es.onerror = () => { said = "reconnecting…"; if (live()) live().textContent = said; };
   }
 
   document.addEventListener("click", ev => {
