@@ -316,10 +316,9 @@ Result<bool> Daemon::run() {
   sd_notify(0, "STOPPING=1");
   daemon_log("stopping (signal)");
   for (const auto& w : stacks_) w->request_stop();  // all at once: each finishes its step in flight
-  for (const auto& w : stacks_) w->join();
-  http_ = nullptr;
-  http->reset();  // no page reads a stack from here on
   for (const auto& w : stacks_) w->stop();
+  http_ = nullptr;
+  http->reset();
   stacks_.clear();
   return true;
 }

@@ -708,7 +708,7 @@ void StackWatch::add_metrics(MetricsPage& p) {
   p.family("stackdr_recoveries_total", "counter", "Auto-recoveries the daemon ran, by outcome.");
   for (const auto& [outcome, n] : recoveries_)
     p.sample("stackdr_recoveries_total", {{"outcome", outcome}}, n);
-  AlertSender::Counts c = sender_->counts();
+  AlertSender::Counts c = sender_ ? sender_->counts() : AlertSender::Counts{};  // none once the stack stopped
   p.family("stackdr_alerts_sent_total", "counter", "Alerts delivered, by receiver.");
   for (const auto& [r, n] : c.sent) p.sample("stackdr_alerts_sent_total", {{"receiver", r}}, n);
   p.family("stackdr_alerts_failed_total", "counter",
