@@ -135,11 +135,7 @@ HttpEndpoint::Reply Daemon::status(const std::string& stack) {
   if (StackWatch* w = find(stack)) return w->status();
   if (!stack.empty()) return no_such_stack(stack);
   nlohmann::json list = nlohmann::json::array();
-  std::vector<StackSummary> all = summaries();
-  auto rank = [](int status) { return status == 2 ? 0 : status == 3 ? 1 : status == 1 ? 2 : 3; };
-  std::stable_sort(all.begin(), all.end(),
-                   [&](const auto& a, const auto& b) { return rank(a.status) < rank(b.status); });
-  for (const auto& s : all) {
+  for (const auto& s : worst_first(summaries())) {
     nlohmann::json j = {{"stack", s.name},
                         {"site", s.site},
                         {"status", s.status},

@@ -431,12 +431,7 @@ std::string dashboard_page(const DashboardData& d) {
 // The stacks one daemon watches, worst first: each with its status, what is wrong, its open
 // incidents, its last sweep and (under coordination) whether this daemon leads it.
 std::string stacks_main(const std::vector<StackSummary>& stacks, double now, long version) {
-  std::vector<StackSummary> order = stacks;
-  // Worst first: CRITICAL, then UNKNOWN (not seen is not healthy), WARNING, OK; then by name.
-  auto rank = [](int status) { return status == 2 ? 0 : status == 3 ? 1 : status == 1 ? 2 : 3; };
-  std::stable_sort(order.begin(), order.end(), [&](const StackSummary& a, const StackSummary& b) {
-    return rank(a.status) != rank(b.status) ? rank(a.status) < rank(b.status) : a.name < b.name;
-  });
+  std::vector<StackSummary> order = worst_first(stacks);
   std::map<int, int> count;
   for (const auto& s : stacks) count[s.status]++;
   std::string head = fmt::format(
@@ -457,6 +452,15 @@ std::string stacks_main(const std::vector<StackSummary>& stacks, double now, lon
   return fmt::format(
       R"(<main id="main" data-version="{}">{}<section id="stacks"><h2>Stacks</h2><table><thead><tr><th>stack</th><th>site</th><th>status</th><th>what is wrong</th><th>incidents open</th><th>last sweep</th><th>acts</th></tr></thead><tbody>{}</tbody></table></section></main>)",
       version, head, rows);
+}
+
+std::vector<StackSummary> worst_first(std::vector<StackSummary> stacks) {
+  // CRITICAL, then UNKNOWN (not seen is not healthy), WARNING, OK; then by name.
+  auto rank = [](int status) { return status == 2 ? 0 : status == 3 ? 1 : status == 1 ? 2 : 3; };
+  std::stable_sort(stacks.begin(), stacks.end(), [&](const StackSummary& a, const StackSummary& b) {
+    return rank(a.status) != rank(b.status) ? rank(a.status) < rank(b.status) : a.name < b.name;
+  });
+  return stacks;
 }
 
 std::string stacks_page(const std::vector<StackSummary>& stacks, double now, long version) {

@@ -61,6 +61,8 @@ std::string dashboard_main(const DashboardData& d);
 /// The list of stacks (a daemon of several serves it at `/`), worst first; each links to its
 /// own dashboard at /stacks/NAME/. The page, and its `<main>` alone for the live update.
 std::string stacks_page(const std::vector<StackSummary>& stacks, double now, long version);
+/// The stacks in the list's order: CRITICAL, UNKNOWN, WARNING, OK, then by name (/ and /status).
+std::vector<StackSummary> worst_first(std::vector<StackSummary> stacks);
 std::string stacks_main(const std::vector<StackSummary>& stacks, double now, long version);
 /// One incident: its timeline (every step's command, output and duration), the report, and the
 /// command that continues it.
