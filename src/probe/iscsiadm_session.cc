@@ -47,7 +47,11 @@ Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view input, std::st
   IscsiSessionFacts f;
   auto lines = text::lines(input);
   std::string target;
-  IscsiSession* cur = nullptr;
+  // The session being described, as an index: f.sessions grows (and moves) as lines come, so a
+  // pointer into it would dangle after the next session is added.
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  size_t cur_index = kNone;
+  auto current = [&]() -> IscsiSession& { return f.sessions[cur_index]; };
   bool in_disks = false;
   int cur_lun = -1, cur_host = -1;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -62,15 +66,15 @@ Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view input, std::st
     if (text::starts_with(t, "Target: ")) {
       if (f.detail_level == 0) f.detail_level = 1;
       target = std::string(strip_flash(t.substr(8)));
-      cur = nullptr;
+      cur_index = kNone;
       continue;
     }
     if (text::starts_with(t, "Current Portal:")) {
-      f.sessions.emplace_back();
-      cur = &f.sessions.back();
-      cur->target = target;
-      cur->transport = "tcp";
-      split_portal(text::trim(t.substr(15)), cur->portal, cur->tpgt);
+      cur_index = f.sessions.size();
+      IscsiSession& s = f.sessions.emplace_back();
+      s.target = target;
+      s.transport = "tcp";
+      split_portal(text::trim(t.substr(15)), s.portal, s.tpgt);
       in_disks = false;
       continue;
     }
@@ -86,7 +90,7 @@ Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view input, std::st
       }
       return parse_error(source, ln, fmt::format("expected 'tcp: [SID] PORTAL,TPGT TARGET', got '{}'", t));
     }
-    if (!cur) {
+    if (cur_index == kNone) {
       f.warnings.push_back({ln, std::string(line), "line outside a session"});
       continue;
     }
@@ -104,12 +108,13 @@ Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view input, std::st
       } else if (text::starts_with(t, "Attached scsi disk") && w.size() >= 4) {
         IscsiDisk d{cur_host, cur_lun, std::string(w[3]), ""};
         if (w.size() >= 6 && w[4] == "State:") d.state = std::string(w[5]);
-        cur->disks.push_back(d);
+        current().disks.push_back(d);
       } else {
         f.warnings.push_back({ln, std::string(line), "unknown line among attached devices"});
       }
       continue;
     }
+    IscsiSession& cur = current();
     size_t colon = t.find(": ");
     std::string_view key = colon == std::string_view::npos
                                ? text::trim(t.substr(0, t.size() - (t.back() == ':')))
@@ -117,19 +122,19 @@ Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view input, std::st
     std::string_view value =
         colon == std::string_view::npos ? std::string_view() : text::trim(t.substr(colon + 2));
     if (key == "Persistent Portal")
-      cur->persistent_portal = std::string(value.substr(0, value.rfind(',')));
+      cur.persistent_portal = std::string(value.substr(0, value.rfind(',')));
     else if (key == "SID")
-      cur->sid = static_cast<int>(text::to_int(value).value_or(-1));
+      cur.sid = static_cast<int>(text::to_int(value).value_or(-1));
     else if (key == "iSCSI Connection State")
-      cur->connection_state = value;
+      cur.connection_state = value;
     else if (key == "iSCSI Session State")
-      cur->session_state = value;
+      cur.session_state = value;
     else if (key == "Internal iscsid Session State")
-      cur->internal_state = value;
+      cur.internal_state = value;
     else if (key == "Iface IPaddress")
-      cur->iface_ip = value;
+      cur.iface_ip = value;
     else if (key == "Recovery Timeout") {
-      cur->recovery_timeout = static_cast<int>(text::to_int(value).value_or(-1));
+      cur.recovery_timeout = static_cast<int>(text::to_int(value).value_or(-1));
       f.detail_level = std::max(f.detail_level, 2);
     }
     // Interface, timeout, CHAP and negotiated-parameter lines are known and not needed here.
