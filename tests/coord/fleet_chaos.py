@@ -15,7 +15,9 @@ healthy. It counts, over every run:
   alerts: FIRING lines across the daemons beyond one per run (a pause or kill can make the new
     leader alert a failure the old one already did: Alertmanager merges those).
 
-usage: fleet_chaos.py STACKDR TOPOLOGY [RUNS] [SEED]   (exit 1 when a count that must be 0 is not)"""
+usage: fleet_chaos.py STACKDR TOPOLOGY [RUNS] [SEED]   (exit 1 when a count that must be 0 is not)
+The runs are split between $FLEET_CHAOS_FLEETS (default 2) fleets that run at once; fleet i
+takes seed SEED+i."""
 import os
 import random
 import shutil
@@ -23,6 +25,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
@@ -32,24 +35,42 @@ from lab_daemon import wait_for  # noqa: E402
 TTL, KEEPALIVE = 2, 1
 
 
-def main():
-    stackdr, config = sys.argv[1], sys.argv[2]
-    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 20
-    rng = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 20261207)
-    work = tempfile.mkdtemp(prefix="stackdr-fleet-chaos-")
+class Counts:
+    """What one fleet's runs counted (see the module's docstring)."""
+
+    def __init__(self):
+        self.runs, self.kinds, self.failovers = 0, {}, []
+        self.unrecovered = self.twice = self.alerts_extra = 0
+        self.stale = self.unfenced = self.fenced = 0
+        self.failed_setup = False
+
+    def add(self, o):
+        self.runs += o.runs
+        for k, v in o.kinds.items():
+            self.kinds[k] = self.kinds.get(k, 0) + v
+        self.failovers += o.failovers
+        for f in ("unrecovered", "twice", "alerts_extra", "stale", "unfenced", "fenced"):
+            setattr(self, f, getattr(self, f) + getattr(o, f))
+        self.failed_setup |= o.failed_setup
+
+
+def fleet(stackdr, config, runs, seed, tag, work, counts):
+    """`runs` randomised runs on one fleet (its own etcd cluster, practice stack and daemons)."""
+    rng = random.Random(seed)
     etcd = Etcd(work)
     daemons = []
-    failovers, unrecovered, twice, alerts_extra, kinds = [], 0, 0, 0, {}
     try:
         if not wait_for(etcd.healthy, 30):
-            print("FAIL the etcd cluster did not come up")
-            return 1
+            print(f"FAIL {tag}: the etcd cluster did not come up", flush=True)
+            counts.failed_setup = True
+            return
         state = make_practice(stackdr, config, work, etcd, TTL, KEEPALIVE)
         daemons = [Daemon(stackdr, state, work, n) for n in ("a", "b", "c")]
         wait_for(lambda: any(d.leading() for d in daemons), 20)
         for run in range(runs):
             what = rng.choice(["pause", "kill", "etcd-member", "none"])
-            kinds[what] = kinds.get(what, 0) + 1
+            counts.kinds[what] = counts.kinds.get(what, 0) + 1
+            counts.runs += 1
             before_tape = len(tape(state))
             firing_before = sum(d.alerts_sent() for d in daemons)
             early = rng.random() < 0.5  # the disturbance before the fault, or while it is repaired
@@ -66,7 +87,7 @@ def main():
                     leader.proc.wait()
                 t0 = time.time()
                 if wait_for(lambda: any(d.leading() for d in others), TTL * 6):
-                    failovers.append(time.time() - t0)
+                    counts.failovers.append(time.time() - t0)
                 if what == "pause":
                     time.sleep(rng.uniform(0, 1))
                     leader.proc.send_signal(signal.SIGCONT)
@@ -80,38 +101,67 @@ def main():
             if early:
                 inject(stackdr, state, "session-logout")
             if not wait_for(lambda: healthy(stackdr, state), 90, step=0.5):
-                unrecovered += 1
-                print(f"run {run}: {what}: not healthy within 90 s", flush=True)
+                counts.unrecovered += 1
+                print(f"{tag} run {run}: {what}: not healthy within 90 s", flush=True)
             if what == "etcd-member":
                 etcd.restart(m)
                 wait_for(etcd.healthy, 20)
             # A run's commands: none twice.
             cmds = [(e["host"], tuple(e["argv"])) for e in tape(state)[before_tape:] if e["kind"] == "command"]
-            twice += len(cmds) - len(set(cmds))
-            alerts_extra += max(0, sum(d.alerts_sent() for d in daemons) - firing_before - 1)
+            counts.twice += len(cmds) - len(set(cmds))
+            counts.alerts_extra += max(0, sum(d.alerts_sent() for d in daemons) - firing_before - 1)
         # Over the whole tape: every command fenced, and the tokens never going back.
-        highest, stale, unfenced, fenced = 0, 0, 0, 0
+        highest = 0
         for e in tape(state):
             if e["kind"] != "command":
                 continue
             t = e.get("token", 0)
             if t == 0:
-                unfenced += 1
+                counts.unfenced += 1
             elif t < highest:
-                stale += 1
+                counts.stale += 1
             else:
-                fenced += 1
+                counts.fenced += 1
             highest = max(highest, t)
+    except Exception as e:  # a broken harness must fail the test, not pass with fewer runs
+        print(f"FAIL {tag}: {type(e).__name__}: {e}", flush=True)
+        counts.failed_setup = True
     finally:
         stop_all(daemons, etcd)
-    fo = sorted(failovers)
-    print(f"[ figures  ] {runs} runs ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}); "
-          f"{fenced + stale + unfenced} commands: by a non-leader {stale + unfenced} (stale token {stale}, "
-          f"unfenced {unfenced}); twice {twice}; unrecovered {unrecovered}; extra alerts {alerts_extra}; "
+
+
+def main():
+    stackdr, config = sys.argv[1], sys.argv[2]
+    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+    seed = int(sys.argv[4]) if len(sys.argv) > 4 else 20261207
+    # The runs are shared between independent fleets that run at once (each its own etcd
+    # cluster, practice stack and three daemons): a run is mostly waiting (leases, sweeps,
+    # the repair), so two fleets take half the time on two cores without slowing each other.
+    fleets = max(1, min(runs, int(os.environ.get("FLEET_CHAOS_FLEETS", "2"))))
+    work = tempfile.mkdtemp(prefix="stackdr-fleet-chaos-")
+    per = [runs // fleets + (1 if i < runs % fleets else 0) for i in range(fleets)]
+    counts = [Counts() for _ in range(fleets)]
+    threads = []
+    for i in range(fleets):
+        sub = os.path.join(work, f"fleet{i}")
+        os.makedirs(sub)
+        t = threading.Thread(target=fleet, args=(stackdr, config, per[i], seed + i, f"fleet{i}", sub, counts[i]))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    c = Counts()
+    for x in counts:
+        c.add(x)
+    fo = sorted(c.failovers)
+    print(f"[ figures  ] {c.runs} runs in {fleets} fleets at once "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(c.kinds.items()))}); "
+          f"{c.fenced + c.stale + c.unfenced} commands: by a non-leader {c.stale + c.unfenced} (stale token {c.stale}, "
+          f"unfenced {c.unfenced}); twice {c.twice}; unrecovered {c.unrecovered}; extra alerts {c.alerts_extra}; "
           f"failover median {statistics.median(fo) if fo else 0:.2f} s, max {max(fo) if fo else 0:.2f} s "
           f"over {len(fo)} (lease ttl {TTL} s)", flush=True)
-    bad = stale + unfenced + twice + unrecovered
-    if bad == 0:
+    bad = c.stale + c.unfenced + c.twice + c.unrecovered
+    if bad == 0 and not c.failed_setup and c.runs == runs:
         shutil.rmtree(work, ignore_errors=True)
         print("every count that must be 0 is 0")
         return 0
