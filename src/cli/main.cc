@@ -522,10 +522,17 @@ int run(int argc, char** argv) {
   watch
       ->add_option(
           "--etcd", watch_opt.etcd,
-          "etcd's client URLs (http://HOST:PORT, comma-separated or repeated), over the topology's "
-          "coordination: section: of the daemons watching this stack, only the one holding its leader "
-          "key acts (incidents, alerts, recovery, maintenance); the others watch")
+          "etcd's client URLs (http://HOST:PORT or https://, comma-separated or repeated), over the "
+          "topology's coordination: section: of the daemons watching this stack, only the one holding "
+          "its leader key acts (incidents, alerts, recovery, maintenance); the others watch")
       ->delimiter(',');
+  watch->add_option("--etcd-ca", watch_opt.etcd_ca,
+                    "with https:// endpoints: the CA that signed etcd's certificates (PEM), over the "
+                    "topology's coordination.etcd.ca");
+  watch->add_option("--etcd-cert", watch_opt.etcd_cert,
+                    "this daemon's client certificate for etcd's --client-cert-auth (PEM); needs --etcd-key");
+  watch->add_option("--etcd-key", watch_opt.etcd_key,
+                    "the client certificate's private key (PEM, not world-readable); needs --etcd-cert");
   watch->add_flag(
       "--json", watch_opt.json,
       "a stream of JSON lines on standard output (listening, ready, each log line), nothing else there");

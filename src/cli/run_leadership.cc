@@ -10,7 +10,7 @@ namespace stackdr {
 Result<std::unique_ptr<RunLeadership>> RunLeadership::take(const Topology& t, const HostLookup& hosts,
                                                            const std::string& verb,
                                                            const std::string& again) {
-  auto made = stack_election(t, {}, verb + " (by hand)");
+  auto made = stack_election(t, EtcdOverride{}, verb + " (by hand)");
   if (!made) return made.error();
   if (!*made) return std::unique_ptr<RunLeadership>();
   std::unique_ptr<coord::Election> e = std::move(*made);

@@ -44,7 +44,7 @@ int cmd_watch(const WatchCliOptions& o) {
   d.tls_cert = o.tls_cert;
   d.tls_key = o.tls_key;
   d.listen_insecure = o.listen_insecure;
-  d.etcd = o.etcd;
+  d.etcd = {o.etcd, {o.etcd_ca, o.etcd_cert, o.etcd_key}};
   d.json = o.json;
   auto r = run_daemon(d);
   return r ? 0 : fail(kExitUsage, r.error().message);

@@ -24,6 +24,7 @@ struct WatchCliOptions {
   std::string token_file;         // Authorization: Bearer; needed off loopback (or listen_insecure)
   std::string tls_cert, tls_key;  // HTTPS
   std::vector<std::string> etcd;  // --etcd: etcd's client URLs (coordination)
+  std::string etcd_ca, etcd_cert, etcd_key;  // --etcd-ca/cert/key: https to etcd
   bool listen_insecure = false;   // serve a non-loopback address without a token, knowingly
   bool json = false;              // JSON lines on standard output instead of log lines on standard error
 };

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "util/result.h"
+#include "watch/stack_election.h"
 #include "watch/stack_watch.h"
 #include "watch/watch_settings.h"
 
@@ -26,9 +27,10 @@ struct DaemonOptions {
   std::string tls_cert, tls_key;     // PEM files: HTTPS instead of HTTP (both or neither)
   bool listen_insecure = false;
   bool json = false;  // JSON lines on standard output instead of log lines on standard error
-  /// etcd's client URLs (`--etcd`): over each topology's `coordination:` endpoints. With either,
-  /// the daemon acts on a stack only while it holds the stack's leader key (coord/election.h).
-  std::vector<std::string> etcd;
+  /// etcd's client URLs (`--etcd`) and TLS files (`--etcd-ca/cert/key`): over each topology's
+  /// `coordination:`. With endpoints from either, the daemon acts on a stack only while it holds
+  /// the stack's leader key (coord/election.h).
+  EtcdOverride etcd;
 };
 
 /// Runs until SIGTERM or SIGINT; an error when it could not start (the message says what to

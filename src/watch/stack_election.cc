@@ -5,16 +5,19 @@
 
 namespace stackdr {
 
-Result<std::unique_ptr<coord::Election>> stack_election(const Topology& t,
-                                                        const std::vector<std::string>& endpoints,
+Result<std::unique_ptr<coord::Election>> stack_election(const Topology& t, const EtcdOverride& given,
                                                         const std::string& role) {
   const CoordinationConfig& c = t.coordination;
-  const std::vector<std::string>& given = endpoints.empty() ? c.endpoints : endpoints;
-  if (given.empty()) return std::unique_ptr<coord::Election>();
-  auto parsed = coord::parse_endpoints(given);
+  const std::vector<std::string>& endpoints = given.endpoints.empty() ? c.endpoints : given.endpoints;
+  if (endpoints.empty()) return std::unique_ptr<coord::Election>();
+  auto parsed = coord::parse_endpoints(endpoints);
   if (!parsed) return parsed.error();
-  coord::EtcdTls tls{c.ca, c.cert, c.key};
-  if (auto ok = coord::check_tls(*parsed, tls); !ok) return Error{t.source + ": " + ok.error().message};
+  auto pick = [](const std::string& flag, const std::string& topo) { return flag.empty() ? topo : flag; };
+  coord::EtcdTls tls{pick(given.tls.ca, c.ca), pick(given.tls.cert, c.cert), pick(given.tls.key, c.key)};
+  bool from_flags = !given.endpoints.empty() || !given.tls.ca.empty() || !given.tls.cert.empty() ||
+                    !given.tls.key.empty();
+  if (auto ok = coord::check_tls(*parsed, tls); !ok)
+    return Error{(from_flags ? t.source + " with --etcd options: " : t.source + ": ") + ok.error().message};
   if (t.name.empty())
     return Error{t.source +
                  ": with etcd the stack needs a name (`name: NAME` at the top level): its election "

@@ -15,10 +15,17 @@
 
 namespace stackdr {
 
+/// The command line's etcd settings (`--etcd`, `--etcd-ca`, `--etcd-cert`, `--etcd-key`): each
+/// one given replaces the topology's `coordination.etcd` value of that name, the rest are the
+/// topology's.
+struct EtcdOverride {
+  std::vector<std::string> endpoints;
+  coord::EtcdTls tls;
+};
+
 /// Nothing (a null pointer) when the stack is not coordinated: no endpoints in its topology
-/// and none in `endpoints` (the command line's, over the topology's). Not started.
-Result<std::unique_ptr<coord::Election>> stack_election(const Topology& t,
-                                                        const std::vector<std::string>& endpoints,
+/// and none in `given`. Not started.
+Result<std::unique_ptr<coord::Election>> stack_election(const Topology& t, const EtcdOverride& given,
                                                         const std::string& role);
 /// Records `f` on every host of the stack; the first refusal (a newer leader's token there, or
 /// the host could not be asked) as an error.

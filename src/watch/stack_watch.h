@@ -36,6 +36,7 @@
 #include "watch/metrics_page.h"
 #include "watch/recovery_status.h"
 #include "watch/session_history.h"
+#include "watch/stack_election.h"
 #include "watch/uevents.h"
 #include "watch/watch_settings.h"
 
@@ -53,7 +54,7 @@ struct WatchedStack {
 /// The settings and services the daemon gives every stack it watches.
 struct StackWatchShared {
   WatchOverrides overrides;       // the command line's settings (over each topology's `watch:`)
-  std::vector<std::string> etcd;  // --etcd: over each topology's coordination endpoints
+  EtcdOverride etcd;              // --etcd and its TLS files: over each topology's coordination
   bool name_in_logs = false;      // several stacks: each log line names its stack
   std::function<void()> changed;  // something a page shows changed (the dashboard's clients hear)
   std::function<long()> version;  // the pages' version now (one for the whole daemon)

@@ -16,6 +16,7 @@
 #include "support/etcd_cluster.h"
 #include "test_support.h"
 #include "util/text.h"
+#include "watch/stack_election.h"
 
 namespace stackdr::coord {
 namespace {
@@ -104,6 +105,40 @@ TEST_F(EtcdTlsTest, TheRightCaAndCertificateWorkAndAnythingLessIsRefused) {
   // Plain HTTP to a TLS port: no answer that passes for etcd's.
   EtcdClient plain({"http" + endpoint_.substr(5)}, 2000ms);
   EXPECT_FALSE(plain.grant(5));
+}
+
+// `stackdr watch --etcd https://… --etcd-ca … --etcd-cert … --etcd-key …` on a topology without a
+// coordination section: the command line's endpoints and files make the election, and it leads
+// through TLS. A CA without https, or https without a CA, is refused naming the options.
+TEST_F(EtcdTlsTest, TheCommandLinesTlsFilesStandForTheTopologys) {
+  Topology t;
+  t.source = "/etc/stackdr/stacks.d/alpha.yaml";
+  t.name = "alpha";
+  auto made = stack_election(t, EtcdOverride{{endpoint_}, good()}, "watch");
+  ASSERT_TRUE(made) << made.error().message;
+  ASSERT_TRUE(*made);
+  (*made)->tick();
+  Leadership l = (*made)->state();
+  EXPECT_TRUE(l.leading) << l.error;
+  EXPECT_GT(l.token, 0);
+  (*made)->resign();
+
+  auto no_ca = stack_election(t, EtcdOverride{{endpoint_}, {}}, "watch");
+  ASSERT_FALSE(no_ca);
+  EXPECT_NE(no_ca.error().message.find("alpha.yaml with --etcd options: etcd: https:// endpoints need the CA"),
+            std::string::npos)
+      << no_ca.error().message;
+  // A flag's file over the topology's: the topology names a CA that is not there, the flag one
+  // that is.
+  t.coordination.endpoints = {endpoint_};
+  t.coordination.ca = "/nonexistent/ca.pem";
+  EXPECT_FALSE(stack_election(t, EtcdOverride{}, "watch"));
+  EtcdOverride ca_only{{}, good()};
+  auto over = stack_election(t, ca_only, "watch");
+  EXPECT_TRUE(over) << over.error().message;
+  auto for_http = stack_election(t, EtcdOverride{{"http://127.0.0.1:2379"}, good()}, "watch");
+  ASSERT_FALSE(for_http);
+  EXPECT_NE(for_http.error().message.find("are for https:// endpoints"), std::string::npos);
 }
 
 TEST(EtcdTlsSettings, AreCheckedBeforeAnyConnection) {
