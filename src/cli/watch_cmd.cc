@@ -5,21 +5,21 @@
 
 namespace stackdr {
 
-int cmd_watch(const WatchCliOptions& o) {
-  if (!o.context.from.empty())
-    return fail(kExitUsage, "watch reads live machines or the simulated stack, not --from");
-  DaemonOptions d;
-  // A topology folder: every stack in it (or --stack's one), each with its own file, journal
-  // and hints. One file: that stack.
-  auto chosen = chosen_stacks(o.context);
-  if (!chosen) return fail(kExitUsage, chosen.error().message);
+namespace {
+
+// The stacks the options select, each with what opens it: a folder's (all of them, or --stack's
+// one), else the one file's.
+Result<std::vector<WatchedStack>> watched_stacks(const ContextOptions& context) {
+  auto chosen = chosen_stacks(context);
+  if (!chosen) return chosen.error();
   std::vector<ContextOptions> contexts;
-  for (const auto& s : *chosen) contexts.push_back(stack_options(o.context, s));
+  for (const auto& s : *chosen) contexts.push_back(stack_options(context, s));
   if (chosen->empty()) {
-    ContextOptions one = o.context;
-    if (auto r = select_stack(one); !r) return fail(kExitUsage, r.error().message);
+    ContextOptions one = context;
+    if (auto r = select_stack(one); !r) return r.error();
     contexts.push_back(one);
   }
+  std::vector<WatchedStack> out;
   for (size_t i = 0; i < contexts.size(); ++i) {
     const ContextOptions& c = contexts[i];
     WatchedStack w;
@@ -36,8 +36,26 @@ int cmd_watch(const WatchCliOptions& o) {
     // locks live in the state folder's lab/ part, never beside the live ones.
     w.state_dir = state_dir_for(c.state_dir, c.lab);
     w.hints = stack_hints(c);
-    d.stacks.push_back(std::move(w));
+    out.push_back(std::move(w));
   }
+  return out;
+}
+
+}  // namespace
+
+int cmd_watch(const WatchCliOptions& o) {
+  if (!o.context.from.empty())
+    return fail(kExitUsage, "watch reads live machines or the simulated stack, not --from");
+  DaemonOptions d;
+  // A topology folder: every stack in it (or --stack's one), each with its own file, journal
+  // and hints. One file: that stack.
+  auto stacks = watched_stacks(o.context);
+  if (!stacks) return fail(kExitUsage, stacks.error().message);
+  d.stacks = std::move(*stacks);
+  // A whole folder is listed again at SIGHUP: a stack file added is watched, one removed is not.
+  auto folder = chosen_stacks(o.context);
+  if (folder && !folder->empty() && o.context.stack.empty())
+    d.relist = [context = o.context] { return watched_stacks(context); };
   d.overrides = {o.listen,   o.webhook, o.mail_to,       o.exec,
                  o.interval, o.remind,  o.resolve_after, o.auto_recover};
   d.token_file = o.token_file;

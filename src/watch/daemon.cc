@@ -15,6 +15,9 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
 
 #include "util/json_text.h"
 #include "watch/daemon_log.h"
@@ -58,13 +61,27 @@ class Daemon {
 
  private:
   Result<bool> prepare();
+  /// One stack made and checked (not started): its journal, settings and election.
+  Result<std::shared_ptr<StackWatch>> open_one(const WatchedStack& spec, bool several);
+  /// SIGHUP: every stack re-opened; a folder's stacks added are started and the removed ended.
+  void reload();
+  void add_stack(const WatchedStack& spec);
+  void remove_stack(const std::string& name);
+  /// Each stack's own status URL, said in its alerts: it moves when the daemon goes from one
+  /// stack to several (/status becomes /stacks/NAME/status).
+  void set_urls();
+  /// The stacks now: the HTTP threads and the stacks' threads read a copy, the main thread
+  /// changes the list at SIGHUP.
+  std::vector<std::shared_ptr<StackWatch>> all() const;
   Result<std::string> listen_address() const;
   Result<std::unique_ptr<HttpEndpoint>> listen(const std::string& token, HttpEndpoint::Tls tls);
   void wait_for_signals();
   void changed();
   /// The stack a page asks for: "" is the only one (nullptr when there are several).
-  StackWatch* find(const std::string& name) const;
+  std::shared_ptr<StackWatch> find(const std::string& name) const;
   HttpEndpoint::Reply no_such_stack(const std::string& name) const;
+  /// Where a stack's pages are: / when it is the only one, else /stacks/NAME/.
+  std::string base_path(const StackWatch& w) const;
   HttpEndpoint::Reply metrics();
   HttpEndpoint::Reply status(const std::string& stack);
   HttpEndpoint::Reply health();
@@ -72,25 +89,39 @@ class Daemon {
   std::vector<StackSummary> summaries() const;
 
   DaemonOptions opt_;
-  std::vector<std::unique_ptr<StackWatch>> stacks_;
-  std::map<std::string, StackWatch*> by_name_;
+  mutable std::shared_mutex list_mu_;  // guards stacks_ and by_name_
+  std::vector<std::shared_ptr<StackWatch>> stacks_;
+  std::map<std::string, std::shared_ptr<StackWatch>> by_name_;
+  std::string listen_;    // the address listened on; a stack added later must agree with it
+  std::string base_url_;  // http(s)://ADDR:PORT
   std::atomic<long> version_{0};
   HttpEndpoint* http_ = nullptr;
   std::atomic<bool> ready_{false};  // every stack swept once (READY said); read by the stacks' threads
 };
 
-StackWatch* Daemon::find(const std::string& name) const {
-  if (name.empty()) return stacks_.size() == 1 ? stacks_.front().get() : nullptr;
+std::vector<std::shared_ptr<StackWatch>> Daemon::all() const {
+  std::shared_lock lock(list_mu_);
+  return stacks_;
+}
+
+std::shared_ptr<StackWatch> Daemon::find(const std::string& name) const {
+  std::shared_lock lock(list_mu_);
+  if (name.empty()) return stacks_.size() == 1 ? stacks_.front() : nullptr;
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;
 }
 
 HttpEndpoint::Reply Daemon::no_such_stack(const std::string& name) const {
   std::string names;
-  for (const auto& [n, w] : by_name_) names += (names.empty() ? "" : ", ") + n;
+  size_t count = 0;
+  {
+    std::shared_lock lock(list_mu_);
+    for (const auto& [n, w] : by_name_) names += (names.empty() ? "" : ", ") + n;
+    count = stacks_.size();
+  }
   if (name.empty())
-    return {404, fmt::format("404: this daemon watches {} stacks ({}): ask for one at /stacks/NAME/\n",
-                             stacks_.size(), names)};
+    return {404, fmt::format("404: this daemon watches {} stacks ({}): ask for one at /stacks/NAME/\n", count,
+                             names)};
   return {404, fmt::format("404: no stack '{}' here; the stacks are {}\n", name, names)};
 }
 
@@ -105,8 +136,9 @@ void Daemon::changed() {
     return;
   }
   std::string status;
-  if (stacks_.size() == 1) {
-    status = stacks_.front()->status_line();
+  auto stacks = all();
+  if (stacks.size() == 1) {
+    status = stacks.front()->status_line();
   } else {
     std::vector<StackSummary> all = summaries();
     int bad =
@@ -118,21 +150,22 @@ void Daemon::changed() {
 
 std::vector<StackSummary> Daemon::summaries() const {
   std::vector<StackSummary> all;
-  for (const auto& w : stacks_) all.push_back(w->summary());
+  for (const auto& w : this->all()) all.push_back(w->summary());
   return all;
 }
 
 HttpEndpoint::Reply Daemon::metrics() {
   MetricsPage p;
   p.family("stackdr_watch_stacks", "gauge", "Stacks this daemon watches.");
-  p.sample("stackdr_watch_stacks", {}, static_cast<double>(stacks_.size()));
-  for (const auto& w : stacks_) w->add_metrics(p);
+  auto stacks = all();
+  p.sample("stackdr_watch_stacks", {}, static_cast<double>(stacks.size()));
+  for (const auto& w : stacks) w->add_metrics(p);
   return {200, p.text(), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
 // One stack's document; with several and none named, every stack's, worst first.
 HttpEndpoint::Reply Daemon::status(const std::string& stack) {
-  if (StackWatch* w = find(stack)) return w->status();
+  if (auto w = find(stack)) return w->status();
   if (!stack.empty()) return no_such_stack(stack);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& s : worst_first(summaries())) {
@@ -152,22 +185,22 @@ HttpEndpoint::Reply Daemon::status(const std::string& stack) {
 
 // Healthy while every stack's sweeps keep coming; the body names each stack that is not.
 HttpEndpoint::Reply Daemon::health() {
-  if (stacks_.size() == 1) return stacks_.front()->health();
+  auto stacks = all();
+  if (stacks.size() == 1) return stacks.front()->health();
   int code = 200;
   std::string body;
-  for (const auto& w : stacks_) {
+  for (const auto& w : stacks) {
     HttpEndpoint::Reply r = w->health();
     if (r.status != 200) code = r.status;
     if (r.status != 200) body += w->stack().name + ": " + r.body;
   }
   if (code == 200)
-    return {200, fmt::format("ok: {} stacks, each swept within its interval\n", stacks_.size())};
+    return {200, fmt::format("ok: {} stacks, each swept within its interval\n", stacks.size())};
   return {code, body};
 }
 
 HttpEndpoint::Reply Daemon::page(const std::string& stack, const std::string& part) {
-  if (StackWatch* w = find(stack))
-    return w->page(part, stacks_.size() == 1 ? "/" : "/stacks/" + w->stack().name + "/");
+  if (auto w = find(stack)) return w->page(part, base_path(*w));
   if (!stack.empty()) return no_such_stack(stack);
   const char* html = "text/html; charset=utf-8";
   std::vector<StackSummary> all = summaries();
@@ -179,13 +212,10 @@ HttpEndpoint::Reply Daemon::page(const std::string& stack, const std::string& pa
 Result<bool> Daemon::prepare() {
   bool several = opt_.stacks.size() > 1;
   for (const auto& spec : opt_.stacks) {
-    StackWatchShared shared{opt_.overrides, opt_.etcd, several, [this] { changed(); },
-                            [this] { return version_.load(); }};
-    auto w = std::make_unique<StackWatch>(spec, std::move(shared));
-    if (auto r = w->prepare(); !r)
-      return several ? Error{"stack " + spec.name + ": " + r.error().message} : r.error();
-    by_name_[w->stack().name] = w.get();
-    stacks_.push_back(std::move(w));
+    auto w = open_one(spec, several);
+    if (!w) return w.error();
+    by_name_[(*w)->stack().name] = *w;
+    stacks_.push_back(std::move(*w));
   }
   if (::pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
     return Error{std::string("pipe: cannot make the signal pipe: ") + std::strerror(errno)};
@@ -194,6 +224,96 @@ Result<bool> Daemon::prepare() {
   sigemptyset(&sa.sa_mask);
   for (int s : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(s, &sa, nullptr);
   return true;
+}
+
+Result<std::shared_ptr<StackWatch>> Daemon::open_one(const WatchedStack& spec, bool several) {
+  StackWatchShared shared{opt_.overrides, opt_.etcd, several, [this] { changed(); },
+                          [this] { return version_.load(); }};
+  auto w = std::make_shared<StackWatch>(spec, std::move(shared));
+  if (auto r = w->prepare(); !r)
+    return several ? Error{"stack " + spec.name + ": " + r.error().message} : r.error();
+  return w;
+}
+
+std::string Daemon::base_path(const StackWatch& w) const {
+  std::shared_lock lock(list_mu_);
+  return stacks_.size() == 1 ? "/" : "/stacks/" + w.stack().name + "/";
+}
+
+void Daemon::set_urls() {
+  std::shared_lock lock(list_mu_);
+  for (const auto& w : stacks_)
+    w->set_url(stacks_.size() == 1 ? base_url_ + "/status"
+                                   : base_url_ + "/stacks/" + w->stack().name + "/status");
+}
+
+// A stack file added to the folder: checked, then watched like the others. One that cannot be
+// watched (a broken file is caught by the folder's listing; a journal that will not open, a
+// listen address of its own) is left out with the reason in the log, and the rest go on.
+void Daemon::add_stack(const WatchedStack& spec) {
+  auto w = open_one(spec, true);
+  if (!w) {
+    daemon_log("SIGHUP: not watching the new " + w.error().message);
+    return;
+  }
+  if (opt_.overrides.listen.empty() && (*w)->settings().listen != listen_) {
+    daemon_log(fmt::format(
+        "SIGHUP: not watching the new stack {}: its `watch: listen:` is {}, this daemon listens on {} "
+        "(one listener for every stack: make them agree, or start the daemon with --listen)",
+        spec.name, (*w)->settings().listen, listen_));
+    return;
+  }
+  {
+    std::unique_lock lock(list_mu_);
+    by_name_[(*w)->stack().name] = *w;
+    stacks_.push_back(*w);
+  }
+  set_urls();
+  (*w)->start();
+  daemon_log("SIGHUP: stack " + spec.name + " added to the folder: watched from now on");
+}
+
+// A stack file gone from the folder: its loop ends (a step in flight finishes and is journaled
+// first), its leadership is given up, its journal stays where it was.
+void Daemon::remove_stack(const std::string& name) {
+  std::shared_ptr<StackWatch> w;
+  {
+    std::unique_lock lock(list_mu_);
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) return;
+    w = it->second;
+    by_name_.erase(it);
+    stacks_.erase(std::remove(stacks_.begin(), stacks_.end(), w), stacks_.end());
+  }
+  w->request_stop();
+  w->stop();
+  set_urls();
+  daemon_log("SIGHUP: stack " + name +
+             " is no longer in the folder: not watched any more (its journal is kept)");
+}
+
+void Daemon::reload() {
+  std::set<std::string> removed;
+  std::vector<WatchedStack> added;
+  if (opt_.relist) {
+    auto listed = opt_.relist();
+    if (!listed) {
+      daemon_log("SIGHUP: the stacks folder could not be listed again (" + listed.error().message +
+                 "); the stacks watched stay as they were");
+    } else {
+      std::set<std::string> names;
+      for (const auto& spec : *listed) {
+        names.insert(spec.name);
+        if (!find(spec.name)) added.push_back(spec);
+      }
+      for (const auto& w : all())
+        if (!names.count(w->stack().name)) removed.insert(w->stack().name);
+    }
+  }
+  for (const auto& name : removed) remove_stack(name);
+  for (const auto& w : all()) w->reload();
+  for (const auto& spec : added) add_stack(spec);
+  changed();
 }
 
 // One listener for every stack: --listen, else the stacks' `watch: listen:` when they agree.
@@ -220,13 +340,13 @@ Result<std::unique_ptr<HttpEndpoint>> Daemon::listen(const std::string& token, H
   h.health = [this] { return health(); };
   h.page = [this](const std::string& s, const std::string& part) { return page(s, part); };
   h.incident = [this](const std::string& s, int id, const std::string& what) -> HttpEndpoint::Reply {
-    StackWatch* w = find(s);
+    auto w = find(s);
     if (!w) return no_such_stack(s);
-    return w->incident_page(id, what, stacks_.size() == 1 ? "/" : "/stacks/" + w->stack().name + "/");
+    return w->incident_page(id, what, base_path(*w));
   };
   if (std::any_of(stacks_.begin(), stacks_.end(), [](const auto& w) { return w->takes_lab_faults(); }))
     h.lab_fault = [this](const std::string& s, const std::string& fault) -> HttpEndpoint::Reply {
-      StackWatch* w = find(s);
+      auto w = find(s);
       if (!w)
         return s.empty()
                    ? HttpEndpoint::Reply{400, "POST /lab/faults?stack=NAME&name=FAULT: say which stack\n"}
@@ -244,8 +364,9 @@ Result<std::unique_ptr<HttpEndpoint>> Daemon::listen(const std::string& token, H
   std::string base =
       fmt::format("{}://{}:{}", https ? "https" : "http",
                   addr.find(':') != std::string::npos ? "[" + addr + "]" : addr, (*http)->port());
-  for (const auto& w : stacks_)
-    w->set_url(stacks_.size() == 1 ? base + "/status" : base + "/stacks/" + w->stack().name + "/status");
+  listen_ = *address;
+  base_url_ = base;
+  set_urls();
   const WatchSettings& o = stacks_.front()->settings();
   std::string per_cause;
   for (const auto& [cause, policy] : o.auto_recover_causes)
@@ -279,20 +400,20 @@ void Daemon::wait_for_signals() {
     while (::read(g_signal_pipe[0], buf, sizeof buf) > 0) {
     }
     if (g_stop) break;
-    if (g_reload.exchange(false))
-      for (const auto& w : stacks_) w->reload();
-    bool all_ready = std::all_of(stacks_.begin(), stacks_.end(), [](const auto& w) { return w->ready(); });
+    if (g_reload.exchange(false)) reload();
+    auto stacks = all();
+    bool all_ready = std::all_of(stacks.begin(), stacks.end(), [](const auto& w) { return w->ready(); });
     if (all_ready && !said_ready) {
       said_ready = ready_ = true;
       sd_notify(0, "READY=1");
       changed();
       if (daemon_json())
-        daemon_json_line({{"event", "ready"}, {"stacks", stacks_.size()}});
+        daemon_json_line({{"event", "ready"}, {"stacks", stacks.size()}});
       else
         std::cout << "ready\n" << std::flush;
     }
     double now = steady_now();
-    if (watchdog && std::all_of(stacks_.begin(), stacks_.end(),
+    if (watchdog && std::all_of(stacks.begin(), stacks.end(),
                                 [&](const auto& w) { return now - w->heartbeat() < limit; }))
       sd_notify(0, "WATCHDOG=1");
   }
@@ -311,11 +432,16 @@ Result<bool> Daemon::run() {
   wait_for_signals();
   sd_notify(0, "STOPPING=1");
   daemon_log("stopping (signal)");
-  for (const auto& w : stacks_) w->request_stop();  // all at once: each finishes its step in flight
-  for (const auto& w : stacks_) w->stop();
+  auto stacks = all();
+  for (const auto& w : stacks) w->request_stop();  // all at once: each finishes its step in flight
+  for (const auto& w : stacks) w->stop();
   http_ = nullptr;
   http->reset();
-  stacks_.clear();
+  {
+    std::unique_lock lock(list_mu_);
+    by_name_.clear();
+    stacks_.clear();
+  }
   return true;
 }
 

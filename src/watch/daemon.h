@@ -7,9 +7,11 @@
 /// each stack's under /stacks/NAME/), and systemd's notifications. Under systemd (Type=notify)
 /// it says READY once every stack's first sweep is done, its health in STATUS, and pings the
 /// watchdog while every stack's loop comes round. SIGHUP re-opens every stack (a broken
-/// topology keeps the old one and says why); SIGTERM and SIGINT end it: a recovery step in
+/// topology keeps the old one and says why) and, for a folder, starts the stacks added and ends
+/// the ones removed; SIGTERM and SIGINT end it: a recovery step in
 /// flight finishes and is journaled first.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,9 @@ struct DaemonOptions {
   /// `coordination:`. With endpoints from either, the daemon acts on a stack only while it holds
   /// the stack's leader key (coord/election.h).
   EtcdOverride etcd;
+  /// A topology folder watched whole: lists its stacks again at SIGHUP (a file added is then
+  /// watched, one removed no longer is). Empty for one file or one stack of a folder.
+  std::function<Result<std::vector<WatchedStack>>()> relist;
 };
 
 /// Runs until SIGTERM or SIGINT; an error when it could not start (the message says what to

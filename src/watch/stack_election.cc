@@ -14,8 +14,8 @@ Result<std::unique_ptr<coord::Election>> stack_election(const Topology& t, const
   if (!parsed) return parsed.error();
   auto pick = [](const std::string& flag, const std::string& topo) { return flag.empty() ? topo : flag; };
   coord::EtcdTls tls{pick(given.tls.ca, c.ca), pick(given.tls.cert, c.cert), pick(given.tls.key, c.key)};
-  bool from_flags = !given.endpoints.empty() || !given.tls.ca.empty() || !given.tls.cert.empty() ||
-                    !given.tls.key.empty();
+  bool from_flags =
+      !given.endpoints.empty() || !given.tls.ca.empty() || !given.tls.cert.empty() || !given.tls.key.empty();
   if (auto ok = coord::check_tls(*parsed, tls); !ok)
     return Error{(from_flags ? t.source + " with --etcd options: " : t.source + ": ") + ok.error().message};
   if (t.name.empty())

@@ -125,8 +125,9 @@ TEST_F(EtcdTlsTest, TheCommandLinesTlsFilesStandForTheTopologys) {
 
   auto no_ca = stack_election(t, EtcdOverride{{endpoint_}, {}}, "watch");
   ASSERT_FALSE(no_ca);
-  EXPECT_NE(no_ca.error().message.find("alpha.yaml with --etcd options: etcd: https:// endpoints need the CA"),
-            std::string::npos)
+  EXPECT_NE(
+      no_ca.error().message.find("alpha.yaml with --etcd options: etcd: https:// endpoints need the CA"),
+      std::string::npos)
       << no_ca.error().message;
   // A flag's file over the topology's: the topology names a CA that is not there, the flag one
   // that is.

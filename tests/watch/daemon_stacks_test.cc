@@ -117,6 +117,83 @@ TEST(WatchStacks, OneDaemonWatchesAFolderAndAFaultIsItsStacksAlone) {
   fs::remove_all(dir);
 }
 
+// SIGHUP on a folder: a stack file added is watched (its pages, samples and alerts), one removed
+// is not (404, no samples), a broken file added is refused by name while the others go on, and
+// going from one stack to several moves the one's pages under /stacks/NAME/.
+TEST(WatchStacks, SighupWatchesTheStacksAddedAndEndsTheOnesRemoved) {
+  fs::path dir = fs::temp_directory_path() / ("stackdr-stacks-hup-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::path folder = stack_folder(dir);
+  fs::path spare = dir / "spare";
+  fs::create_directories(spare);
+  fs::rename(folder / "beta.yaml", spare / "beta.yaml");
+  fs::rename(folder / "gamma.yaml", spare / "gamma.yaml");
+  std::string state = (dir / "state").string();
+  Receiver hook;
+  Daemon d({"watch", "--lab", "--config", folder.string(), "--state-dir", state, "--listen", "127.0.0.1:0",
+            "--interval", "1", "--resolve-after", "0", "--webhook", hook.url()},
+           dir / "watch.log");
+  int port = d.wait_ready(60s);
+  ASSERT_GT(port, 0) << d.output();
+  // One stack: its own dashboard at /, its status at /status.
+  auto one = nlohmann::json::parse(get(port, "/status"), nullptr, false);
+  EXPECT_FALSE(one.contains("stacks")) << one.dump(2);
+
+  fs::copy_file(spare / "beta.yaml", folder / "beta.yaml");
+  fs::copy_file(spare / "gamma.yaml", folder / "gamma.yaml");
+  ::kill(d.pid(), SIGHUP);
+  nlohmann::json list;
+  ASSERT_TRUE(eventually(30s,
+                         [&] {
+                           list = nlohmann::json::parse(get(port, "/status"), nullptr, false);
+                           return list.contains("stacks") && list["stacks"].size() == 3u;
+                         }))
+      << list.dump(2) << d.output();
+  EXPECT_NE(d.output().find("stack gamma added to the folder: watched from now on"), std::string::npos);
+  int code = 0;
+  get(port, "/stacks/alpha/status", &code);
+  EXPECT_EQ(code, 200);
+  // The new stack is swept and alerts like the others.
+  httplib::Client c("127.0.0.1", port);
+  auto r = c.Post("/lab/faults?stack=gamma&name=session-logout", "", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  ASSERT_TRUE(eventually(30s, [&] { return !hook.bodies().empty(); })) << d.output();
+  nlohmann::json alert = hook.bodies().front()[0];
+  EXPECT_EQ(alert["labels"]["stack"], "gamma") << alert.dump();
+  EXPECT_NE(alert["generatorURL"].get<std::string>().find("/stacks/gamma/status"), std::string::npos);
+
+  // beta removed, and a broken file added: beta ends, the broken one is named, alpha and gamma
+  // stay watched.
+  fs::remove(folder / "beta.yaml");
+  ::kill(d.pid(), SIGHUP);
+  ASSERT_TRUE(eventually(30s,
+                         [&] {
+                           list = nlohmann::json::parse(get(port, "/status"), nullptr, false);
+                           return list.contains("stacks") && list["stacks"].size() == 2u;
+                         }))
+      << list.dump(2) << d.output();
+  get(port, "/stacks/beta/status", &code);
+  EXPECT_EQ(code, 404);
+  std::string metrics = get(port, "/metrics");
+  EXPECT_EQ(metrics.find("stack=\"beta\""), std::string::npos);
+  EXPECT_NE(metrics.find("stackdr_watch_stacks 2\n"), std::string::npos) << metrics;
+  EXPECT_NE(d.output().find("stack beta is no longer in the folder"), std::string::npos) << d.output();
+
+  std::ofstream(folder / "delta.yaml") << "name: delta\nhosts: [\n";
+  ::kill(d.pid(), SIGHUP);
+  ASSERT_TRUE(eventually(30s, [&] {
+    return d.output().find("could not be listed again") != std::string::npos;
+  })) << d.output();
+  EXPECT_NE(d.output().find("delta.yaml"), std::string::npos) << d.output();
+  list = nlohmann::json::parse(get(port, "/status"), nullptr, false);
+  EXPECT_EQ(list["stacks"].size(), 2u) << list.dump(2);
+
+  double took = 0;
+  EXPECT_EQ(d.terminate(30s, took), 0) << d.output();
+  fs::remove_all(dir);
+}
+
 TEST(WatchStacks, AVerbOnAFolderOfSeveralNeedsStackAndHintsNameIt) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-stacks-verb-" + std::to_string(::getpid()));
   fs::remove_all(dir);
