@@ -25,8 +25,8 @@ struct WatchCliOptions {
   std::string tls_cert, tls_key;  // HTTPS
   std::vector<std::string> etcd;  // --etcd: etcd's client URLs (coordination)
   std::string etcd_ca, etcd_cert, etcd_key;  // --etcd-ca/cert/key: https to etcd
-  bool listen_insecure = false;   // serve a non-loopback address without a token, knowingly
-  bool json = false;              // JSON lines on standard output instead of log lines on standard error
+  bool listen_insecure = false;              // serve a non-loopback address without a token, knowingly
+  bool json = false;  // JSON lines on standard output instead of log lines on standard error
 };
 
 int cmd_watch(const WatchCliOptions& o);
