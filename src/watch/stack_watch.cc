@@ -708,7 +708,7 @@ void StackWatch::add_metrics(MetricsPage& p) {
   p.family("stackdr_recoveries_total", "counter", "Auto-recoveries the daemon ran, by outcome.");
   for (const auto& [outcome, n] : recoveries_)
     p.sample("stackdr_recoveries_total", {{"outcome", outcome}}, n);
-  AlertSender::Counts c = sender_ ? sender_->counts() : AlertSender::Counts{};  // none once the stack stopped
+  AlertSender::Counts c = sender_ ? sender_->counts() : AlertSender::Counts{};  // none before prepare()
   p.family("stackdr_alerts_sent_total", "counter", "Alerts delivered, by receiver.");
   for (const auto& [r, n] : c.sent) p.sample("stackdr_alerts_sent_total", {{"receiver", r}}, n);
   p.family("stackdr_alerts_failed_total", "counter",
@@ -1221,11 +1221,12 @@ void StackWatch::join() {
 
 void StackWatch::stop() {
   join();
-  election_.reset();  // resigns: a standby need not wait out the lease
+  // The leadership is given up at once (a standby need not wait out the lease). The election
+  // and the alert senders live as long as this object: a page served on another thread may
+  // still read them (the daemon drops a stack removed at SIGHUP while requests are in flight,
+  // and at shutdown stops every stack before its listener).
+  if (election_) election_->resign();
   followers_.clear();
-  team_sender_.reset();
-  vendor_sender_.reset();
-  sender_.reset();
   if (md_thread_.joinable()) {
     char c = 's';
     [[maybe_unused]] ssize_t w = ::write(md_stop_[1], &c, 1);
