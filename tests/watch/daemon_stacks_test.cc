@@ -34,15 +34,19 @@ fs::path stack_folder(const fs::path& dir) {
   return folder;
 }
 
+// `stackdr watch` on a folder's simulated stacks: a sweep a second, alerts to `hook` at once.
+Argv watch_args(const fs::path& folder, const std::string& state, Receiver& hook) {
+  return {"watch",       "--lab",      "--config", folder.string(),   "--state-dir", state,       "--listen",
+          "127.0.0.1:0", "--interval", "1",        "--resolve-after", "0",           "--webhook", hook.url()};
+}
+
 TEST(WatchStacks, OneDaemonWatchesAFolderAndAFaultIsItsStacksAlone) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-stacks-watch-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::path folder = stack_folder(dir);
   std::string state = (dir / "state").string();
   Receiver hook;
-  Daemon d({"watch", "--lab", "--config", folder.string(), "--state-dir", state, "--listen", "127.0.0.1:0",
-            "--interval", "1", "--resolve-after", "0", "--webhook", hook.url()},
-           dir / "watch.log");
+  Daemon d(watch_args(folder, state, hook), dir / "watch.log");
   int port = d.wait_ready(60s);
   ASSERT_GT(port, 0) << d.output();
 
@@ -130,9 +134,7 @@ TEST(WatchStacks, SighupWatchesTheStacksAddedAndEndsTheOnesRemoved) {
   fs::rename(folder / "gamma.yaml", spare / "gamma.yaml");
   std::string state = (dir / "state").string();
   Receiver hook;
-  Daemon d({"watch", "--lab", "--config", folder.string(), "--state-dir", state, "--listen", "127.0.0.1:0",
-            "--interval", "1", "--resolve-after", "0", "--webhook", hook.url()},
-           dir / "watch.log");
+  Daemon d(watch_args(folder, state, hook), dir / "watch.log");
   int port = d.wait_ready(60s);
   ASSERT_GT(port, 0) << d.output();
   // One stack: its own dashboard at /, its status at /status.
