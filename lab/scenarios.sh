@@ -430,6 +430,7 @@ EOT
     --argjson st "$("$SD" status --config "$CFG_VM" --json 2>/dev/null | jq -c '{status, findings: (.findings | length)}')" \
     '{measure: "m-vm", vm: "libvirt", emulation: "nested TCG (qemu TCG inside a TCG guest)", kernel_and_busybox_initramfs: true,
       start_to_ready_s: ($b | tonumber), guest_uptime_at_ready_s: ($u | tonumber), data_disk_mounted_in_vm: $m, stackdr_status: $st}' | tee -a "$RES"
+  capture vm-running  # the VM up on md1, before any VM fault: the state the others start from
   VM_UP=1
 }
 

@@ -96,6 +96,13 @@ capture() {  # NAME
     timeout 10 mdadm --detail /dev/md1 >$CAP/$n.mdadm-detail.txt 2>&1 || [ $? != 124 ] || rm $CAP/$n.mdadm-detail.txt
     timeout 10 iscsiadm -m session -P 3 >$CAP/$n.iscsiadm-session-P3.txt 2>&1 || [ $? != 124 ] || rm $CAP/$n.iscsiadm-session-P3.txt
     timeout 10 lsblk -J -o NAME,SIZE,TYPE,MOUNTPOINT,SERIAL,WWN >$CAP/$n.lsblk.json 2>&1
+    # libvirt's view of the VM, once there is one: what stackdr reads (virsh list --all,
+    # domblklist) and the state with its reason (a pause on an I/O error).
+    if pidof libvirtd >/dev/null && timeout 10 virsh dominfo vm1 >/dev/null 2>&1; then
+      timeout 10 virsh list --all >$CAP/$n.virsh-list.txt 2>&1
+      timeout 10 virsh domblklist vm1 >$CAP/$n.virsh-domblklist.txt 2>&1
+      timeout 10 virsh domstate vm1 --reason >$CAP/$n.virsh-domstate-reason.txt 2>&1
+    fi
   else
     # targetcli ls (Python: ~5 s under TCG) for the clean state only: stackdr reads configfs
     [ "$n" = clean ] && timeout 20 targetcli ls >$CAP/$n.targetcli-ls.txt 2>&1

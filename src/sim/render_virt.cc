@@ -1,5 +1,9 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "sim/renderers.h"
 #include "util/text.h"
 
@@ -17,30 +21,46 @@ Rendered no_domain(std::string_view name) {
   return {"", fmt::format("error: failed to get domain '{}'\n\n", name), 1};
 }
 
+// virsh's tables (libvirt's vsh-table), as its list and domblklist print them: each column as
+// wide as its widest cell or header, three spaces between, a space before the first, the last
+// left unpadded; under the header a rule of dashes as long as the widest line plus two; an
+// empty line after the rows.
+std::string vsh_table(const std::vector<std::string>& header,
+                      const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> w;
+  for (const auto& h : header) w.push_back(h.size());
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], r[i].size());
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t i = 0; i < cells.size(); ++i)
+      out += i + 1 < cells.size() ? fmt::format(" {:<{}}  ", cells[i], w[i]) : " " + cells[i];
+    return out + "\n";
+  };
+  size_t width = 1 + 3 * (w.size() - 1);
+  for (size_t x : w) width += x;
+  std::string out = line(header) + std::string(width + 2, '-') + "\n";
+  for (const auto& r : rows) out += line(r);
+  return out + "\n";
+}
+
 }  // namespace
 
 Rendered render_virsh_list(const SimState& s) {
-  size_t w = 4;
-  for (const auto& v : s.vms) w = std::max(w, v.name.size());
-  std::string out = fmt::format(" {:<4} {:<{}}   State\n", "Id", "Name", w);
-  out += std::string(out.size() - 1 + 2, '-') + "\n";
+  std::vector<std::vector<std::string>> rows;
   for (const auto& v : s.vms)
-    out += fmt::format(" {:<4} {:<{}}   {}\n",
-                       v.state == "running" || v.state == "paused" ? std::to_string(v.id) : "-", v.name, w,
-                       v.state);
-  return {out + "\n", "", 0};
+    rows.push_back(
+        {v.state == "running" || v.state == "paused" ? std::to_string(v.id) : "-", v.name, v.state});
+  return {vsh_table({"Id", "Name", "State"}, rows), "", 0};
 }
 
 Rendered render_virsh_domblklist(const SimState& s, std::string_view domain) {
   const Vm* v = find_vm(s, domain);
   if (!v) return no_domain(domain);
-  size_t w = 6;
-  for (const auto& d : v->disks) w = std::max(w, d.target.size());
-  std::string out = fmt::format(" {:<{}}   Source\n", "Target", w);
-  out += std::string(w + 40, '-') + "\n";
+  std::vector<std::vector<std::string>> rows;
   for (const auto& d : v->disks)
-    if (d.attached) out += fmt::format(" {:<{}}   {}\n", d.target, w, d.source);
-  return {out + "\n", "", 0};
+    if (d.attached) rows.push_back({d.target, d.source});
+  return {vsh_table({"Target", "Source"}, rows), "", 0};
 }
 
 Rendered render_virsh_domstate(const SimState& s, std::string_view domain) {

@@ -223,5 +223,45 @@ TEST(SimRender, ZfsGetMatchesTheLabsRealZvols) {
   EXPECT_EQ(r.rc, 1);
 }
 
+// The lab's VM (lab/run.sh m-vm): vm1 on the KVM host, its boot disk the non-mirrored LUN boot01
+// (virtio, pinned to link A's portal), its data disk md1 (virtio-scsi). What libvirt 9.0 printed
+// for it on 2026-12-07 — running, and its data disk detached (s5-vm-detach) — is what the
+// simulator prints for the same states, the fault made by the simulator's own catalog. (A paused
+// VM is not among them: in that run the VM stayed running through both links lost.)
+TEST(SimRender, VirshMatchesTheLabsRealLibvirtInEachState) {
+  auto topo = parse_topology(R"(
+hosts:
+  storage: {role: storage, address: 127.0.0.1}
+  kvm: {role: kvm, address: 127.0.0.1}
+storage: {host: storage, pool: storage, portal: 192.0.2.1:3260, disks: [virtio-pool-a, virtio-pool-b]}
+initiator: {host: kvm, iqn: iqn.2024-01.lab.example:initiator01}
+luns:
+  - {name: test01, target: iqn.2003-01.org.linux-iscsi.lab:test01, lun: 0, zvol: storage/iscsi-test01, backstore: lun01}
+  - {name: test02, target: iqn.2003-01.org.linux-iscsi.lab:test02, lun: 0, zvol: storage/iscsi-test02, backstore: lun02}
+  - {name: boot01, target: iqn.2003-01.org.linux-iscsi.lab:boot01, lun: 0, zvol: storage/iscsi-boot01, backstore: boot01}
+arrays:
+  - {name: md1, host: kvm, device: /dev/md1, level: raid1, members: [test01, test02]}
+vms:
+  - name: vm1
+    host: kvm
+    disks:
+      - {target: vda, source: boot01, boot: true}
+      - {target: sda, source: md1}
+)",
+                             "lab-vm.yaml");
+  ASSERT_TRUE(topo.ok()) << topo.error().message;
+  auto capture = [](const std::string& name) {
+    return testing::read_file(std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-12-07/" + name);
+  };
+  SimState running = build_sim_state(*topo);
+  EXPECT_EQ(render_virsh_list(running).out, capture("virsh-list.vm-running.txt"));
+  EXPECT_EQ(render_virsh_domblklist(running, "vm1").out, capture("virsh-domblklist.vm-running.txt"));
+
+  SimState detached = build_sim_state(*topo);
+  ASSERT_TRUE(inject_fault(detached, "vm-disk-detached"));
+  EXPECT_EQ(render_virsh_list(detached).out, capture("virsh-list.s5-vm-detach.fault.txt"));
+  EXPECT_EQ(render_virsh_domblklist(detached, "vm1").out, capture("virsh-domblklist.s5-vm-detach.fault.txt"));
+}
+
 }  // namespace
 }  // namespace stackdr::sim
