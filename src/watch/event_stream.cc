@@ -24,8 +24,14 @@ void on_free(void* cls) {
 EventStream::EventStream() : keep_alive_([this] { keep_alive(); }) {}
 
 EventStream::~EventStream() {
+  shut();
+  keep_alive_.join();
+}
+
+void EventStream::shut() {
   {
     std::lock_guard<std::mutex> l(mu_);
+    if (closing_) return;
     closing_ = true;
     // A suspended connection must be resumed before the daemon stops: it then reads the end.
     for (Client* c : clients_)
@@ -35,7 +41,6 @@ EventStream::~EventStream() {
       }
   }
   stop_cv_.notify_all();
-  keep_alive_.join();
 }
 
 void EventStream::send(Client& c, const std::string& text) {

@@ -23,7 +23,12 @@ class EventStream {
   static constexpr size_t kClients = 256;  // more get 503: a page needs one
 
   EventStream();
-  ~EventStream();  // ends every stream (resumed, then told end of stream)
+  ~EventStream();  // shut(), then the keep-alive thread joined
+  /// Every stream told to end: each suspended one resumed, the next read says end of stream,
+  /// no new client taken. The daemon must still be running (a resume needs it); the clients'
+  /// responses are freed by the daemon as it stops, which calls close(): so the stream must
+  /// live until the daemon has stopped.
+  void shut();
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;
 

@@ -218,9 +218,14 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const std::string& lis
   return e;
 }
 
+// The streams are ended first (a suspended one would keep the stop waiting), then the daemon
+// stops, freeing each stream's response through EventStream::close, and only then does the
+// EventStream go. Destroying it before the stop left the daemon's frees calling into a freed
+// object: a daemon stopped with a dashboard open hung in MHD_stop_daemon, or corrupted the heap.
 HttpEndpoint::~HttpEndpoint() {
-  events_.reset();  // resumes and ends every stream: a suspended one would keep the stop waiting
+  if (events_) events_->shut();
   if (daemon_) MHD_stop_daemon(daemon_);
+  events_.reset();
 }
 
 }  // namespace stackdr

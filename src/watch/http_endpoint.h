@@ -83,7 +83,7 @@ class HttpEndpoint {
  private:
   HttpEndpoint() = default;
   MHD_Daemon* daemon_ = nullptr;
-  std::unique_ptr<EventStream> events_;  // declared after daemon_: ended before it stops
+  std::unique_ptr<EventStream> events_;  // shut before daemon_ stops, destroyed after
   Handlers handlers_;
   std::string token_;
   Tls tls_;  // kept while the daemon runs: libmicrohttpd reads it from here
