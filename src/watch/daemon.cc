@@ -235,16 +235,21 @@ Result<std::shared_ptr<StackWatch>> Daemon::open_one(const WatchedStack& spec, b
   return w;
 }
 
+namespace {
+// Where a stack's pages are when the daemon watches `count` stacks: / for the only one.
+std::string pages_of(size_t count, const std::string& stack) {
+  return count == 1 ? "/" : "/stacks/" + stack + "/";
+}
+}  // namespace
+
 std::string Daemon::base_path(const StackWatch& w) const {
   std::shared_lock lock(list_mu_);
-  return stacks_.size() == 1 ? "/" : "/stacks/" + w.stack().name + "/";
+  return pages_of(stacks_.size(), w.stack().name);
 }
 
 void Daemon::set_urls() {
   std::shared_lock lock(list_mu_);
-  for (const auto& w : stacks_)
-    w->set_url(stacks_.size() == 1 ? base_url_ + "/status"
-                                   : base_url_ + "/stacks/" + w->stack().name + "/status");
+  for (const auto& w : stacks_) w->set_url(base_url_ + pages_of(stacks_.size(), w->stack().name) + "status");
 }
 
 // A stack file added to the folder: checked, then watched like the others. One that cannot be
