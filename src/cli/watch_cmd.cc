@@ -53,9 +53,9 @@ int cmd_watch(const WatchCliOptions& o) {
   if (!stacks) return fail(kExitUsage, stacks.error().message);
   d.stacks = std::move(*stacks);
   // A whole folder is listed again at SIGHUP: a stack file added is watched, one removed is not.
-  auto folder = chosen_stacks(o.context);
-  if (folder && !folder->empty() && o.context.stack.empty())
-    d.relist = [context = o.context] { return watched_stacks(context); };
+  // (Only a folder's stacks come named here; one file's stack has no name from the folder.)
+  bool folder = !d.stacks.empty() && !d.stacks.front().name.empty();
+  if (folder && o.context.stack.empty()) d.relist = [context = o.context] { return watched_stacks(context); };
   d.overrides = {o.listen,   o.webhook, o.mail_to,       o.exec,
                  o.interval, o.remind,  o.resolve_after, o.auto_recover};
   d.token_file = o.token_file;
