@@ -383,14 +383,14 @@ TEST(IscsiadmSession, OneLineFormsAndNoSessions) {
 // move it), then a detail header and a key line that belongs to the first block. The key must land
 // on that first session, not on memory the list has since left.
 TEST(IscsiadmSession, DetailAfterOneLineSessionsWritesTheRightSession) {
-  std::string input = "Current Portal: 10.0.0.1:3260,1\n";
+  std::string input = "Current Portal: 127.0.0.1:3260,1\n";
   for (int i = 1; i <= 40; ++i)
-    input += fmt::format("tcp: [{}] 10.0.0.{}:3260,1 iqn.2026-12.test:t{} (non-flash)\n", i, i, i);
+    input += fmt::format("tcp: [{}] 127.0.1.{}:3260,1 iqn.2026-12.test:t{} (non-flash)\n", i, i, i);
   input += "iSCSI Transport Class version 2.0-870\n\t\tiSCSI Session State: LOGGED_IN\n";
   auto r = parse_iscsiadm_session(input);
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->sessions.size(), 41u);
-  EXPECT_EQ(r->sessions[0].portal, "10.0.0.1:3260");
+  EXPECT_EQ(r->sessions[0].portal, "127.0.0.1:3260");
   EXPECT_EQ(r->sessions[0].session_state, "LOGGED_IN");
   EXPECT_EQ(r->sessions[40].session_state, "");
 }
