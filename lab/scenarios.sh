@@ -416,6 +416,11 @@ vm_phase() {
     echo '{"measure":"m-vm","vm":"libvirt","error":"the VM did not say VM-READY in 600 s (see kvm/vm1-console.log)"}' | tee -a "$RES"
     return 1
   fi
+  # The VM's SCSI command timeout (30 s by default) is shorter than a path failure on the host
+  # (NOP-Out 10 s + replacement_timeout 15 s, then md's own handling): the guest would abort the
+  # write the host is about to fail, and the error would never reach libvirt's error_policy.
+  # Hypervisor vendors set 180 s in their Linux guests for this reason.
+  GUEST_TIMEOUT=$(lab kvm vm_cmd 'echo 180 >/sys/block/sda/device/timeout && cat /sys/block/sda/device/timeout' 2>/dev/null | tr -dc 0-9)
   sed '/mountpoint: \/mnt\/md1/d' "$CFG" |
     awk '{print} /^luns:/ {print "  - name: boot01\n    target: iqn.2003-01.org.linux-iscsi.lab:boot01\n    lun: 0\n    zvol: storage/iscsi-boot01\n    backstore: boot01"}' >"$CFG_VM"
   cat >>"$CFG_VM" <<'EOT'
@@ -426,10 +431,11 @@ vms:
       - {target: vda, source: boot01, boot: true}   # the non-mirrored LUN
       - {target: sda, source: md1}                  # virtio-scsi, cache=none, error_policy=stop
 EOT
-  jq -nc --arg b "$boot_s" --arg u "$uptime" --argjson m "$([ "$mounted" = 1 ] && echo true || echo false)" \
+  jq -nc --arg b "$boot_s" --arg u "$uptime" --arg gt "${GUEST_TIMEOUT:-}" --argjson m "$([ "$mounted" = 1 ] && echo true || echo false)" \
     --argjson st "$("$SD" status --config "$CFG_VM" --json 2>/dev/null | jq -c '{status, findings: (.findings | length)}')" \
     '{measure: "m-vm", vm: "libvirt", emulation: "nested TCG (qemu TCG inside a TCG guest)", kernel_and_busybox_initramfs: true,
-      start_to_ready_s: ($b | tonumber), guest_uptime_at_ready_s: ($u | tonumber), data_disk_mounted_in_vm: $m, stackdr_status: $st}' | tee -a "$RES"
+      start_to_ready_s: ($b | tonumber), guest_uptime_at_ready_s: ($u | tonumber), data_disk_mounted_in_vm: $m,
+      guest_scsi_timeout_s: ($gt | tonumber? // null), stackdr_status: $st}' | tee -a "$RES"
   capture vm-running  # the VM up on md1, before any VM fault: the state the others start from
   VM_UP=1
 }

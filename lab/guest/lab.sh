@@ -102,6 +102,8 @@ capture() {  # NAME
       timeout 10 virsh list --all >$CAP/$n.virsh-list.txt 2>&1
       timeout 10 virsh domblklist vm1 >$CAP/$n.virsh-domblklist.txt 2>&1
       timeout 10 virsh domstate vm1 --reason >$CAP/$n.virsh-domstate-reason.txt 2>&1
+      # What the VM's own kernel said (its console): an I/O error it saw, a remount read-only.
+      cp $VMLOG $CAP/$n.vm-console.txt 2>/dev/null
     fi
   else
     # targetcli ls (Python: ~5 s under TCG) for the clean state only: stackdr reads configfs
