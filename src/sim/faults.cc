@@ -133,6 +133,25 @@ Result<bool> pool_disk_faulted(SimState& s) {
          "zio pool=" + s.pool.name + " vdev=/dev/disk/by-id/" + d.name +
              "-part1 error=5 type=2 offset=93361799168 size=4096 flags=180880",
          0.001, 4);
+  // An ereport per failed write, then ZED's diagnosis faults the disk (a state change) and the
+  // pool's configuration is written out (OpenZFS's zfs_ereport_post, zfs_post_state_change).
+  for (int i = 0; i < 3; ++i) s.zevent("ereport.fs.zfs.io");
+  s.zevent("resource.fs.zfs.statechange");
+  s.zevent("sysevent.fs.zfs.config_sync");
+  return true;
+}
+
+// One side of the pool's mirror pulled out from under the server (the lab's qemu device_del, a
+// hot-unplugged disk): ZFS marks it REMOVED and serves from the other, as the lab's pool did.
+Result<bool> pool_disk_removed(SimState& s) {
+  if (s.topology.storage.pool.empty()) return Error{"the topology has no ZFS pool"};
+  if (s.pool.disks.size() < 2) return Error{"the pool needs a mirror of two disks"};
+  PoolDisk& d = s.pool.disks.back();
+  d.state = "REMOVED";
+  d.dead = true;
+  s.zevent("resource.fs.zfs.statechange");
+  s.zevent("resource.fs.zfs.removed");
+  s.zevent("sysevent.fs.zfs.config_sync");
   return true;
 }
 
@@ -231,6 +250,8 @@ const std::vector<Fault>& fault_catalog() {
       {"storage-network-down", 2, "portal-unreachable",
        "the storage network between KVM host and portal is down", storage_network_down},
       {"pool-disk-faulted", 3, "vdev-faulted", "one disk of the pool's mirror is FAULTED", pool_disk_faulted},
+      {"pool-disk-removed", 3, "vdev-faulted", "one disk of the pool's mirror is pulled out: REMOVED",
+       pool_disk_removed},
       {"md-superblock-corrupt", 4, "superblock-invalid",
        "one member's md superblock is overwritten; the array is inactive", md_superblock_corrupt},
       {"md-events-mismatch", 4, "events-mismatch",

@@ -32,6 +32,8 @@ Rendered render_zfs_get(const SimState& s, const std::vector<std::string>& prope
 Rendered render_zvol_links(const SimState& s, std::string_view dir);
 Rendered render_smartctl(const SimState& s, std::string_view device);
 Rendered render_zpool_get(const SimState& s, std::string_view props, std::string_view pool);
+/// `zpool events [-H] [POOL]`: the pool's event queue, oldest first ("" = every pool).
+Rendered render_zpool_events(const SimState& s, bool scripted, std::string_view pool);
 
 // LIO (render_lio.cc)
 std::string render_targetcli_ls(const SimState& s);

@@ -162,15 +162,21 @@ Rendered zpool(SimState& s, const Argv& a) {
   if (a[1] == "clear" && a.size() >= 3) {
     for (auto& d : p.disks) {
       if (a.size() >= 4 && d.name != a[3]) continue;
+      // OpenZFS's vdev_clear: a removed disk is left alone; a faulted or erroring one is
+      // reopened, and that is posted (vdev_clear).
+      bool reopened = d.state != "REMOVED" && (d.state != "ONLINE" || d.read_errors || d.write_errors);
       d.read_errors = d.write_errors = d.cksum_errors = 0;
       d.note.clear();
       if (!d.dead) d.state = "ONLINE";
+      if (reopened) s.zevent("sysevent.fs.zfs.vdev_clear");
     }
+    s.zevent("sysevent.fs.zfs.config_sync");  // the configuration is written either way (lab, 2.1.11)
     return ok();
   }
   if (a[1] == "scrub" && a.size() == 3) {
     if (p.scanning) return fail(fmt::format("cannot scrub {}: currently {}ing\n", p.name, p.scanning->kind));
     p.scanning = PoolScan{"scrub", s.now, 0, p.allocated_bytes, 512LL << 20, ""};
+    s.zevent("sysevent.fs.zfs.scrub_start");
     return ok();
   }
   if (a[1] == "replace" && a.size() == 5) {
@@ -187,6 +193,9 @@ Rendered zpool(SimState& s, const Argv& a) {
     PoolDisk n{a[4], "ONLINE", 0, 0, 0, "", a[4].substr(a[4].rfind('_') + 1)};
     p.disks.insert(old + 1, n);
     p.scanning = PoolScan{"resilver", s.now, 0, p.allocated_bytes, 512LL << 20, a[3]};
+    s.zevent("sysevent.fs.zfs.vdev_attach");
+    s.zevent("sysevent.fs.zfs.resilver_start");
+    s.zevent("sysevent.fs.zfs.config_sync");
     return ok();
   }
   return fail("unrecognized command '" + a[1] + "'\n", 2);

@@ -99,6 +99,13 @@ CommandResult SimHost::run(const Argv& argv, std::chrono::milliseconds) {
     if (argv == probe_argv::lio_tree()) return from({render_lio_tree(s), "", 0});
     if (argv == probe_argv::lio_values()) return from(render_lio_values(s));
     if (cmd == "ss") return from({render_ss_listen(s), "", 0});
+    if (cmd == "zpool" && argv.size() >= 2 && argv.size() <= 4 && argv[1] == "events") {
+      Argv rest(argv.begin() + 2, argv.end());
+      bool scripted = argv_has(rest, "-H");
+      std::erase(rest, "-H");
+      if (rest.size() > 1 || (!rest.empty() && rest[0][0] == '-')) return usage(argv);  // -v, -f: not simulated
+      return from(render_zpool_events(s, scripted, rest.empty() ? "" : rest[0]));
+    }
     if (cmd == "zpool" && argv.size() == 7 && argv[1] == "get")
       return from(render_zpool_get(s, argv[5], argv[6]));
     // The simulated storage server's target unit is the one its topology names (recovery starts

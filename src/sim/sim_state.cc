@@ -183,6 +183,13 @@ void SimState::klog(const std::string& host, const std::string& message, double 
     kernel_log_meta[host].push_back({static_cast<double>(now) + after_s, priority});
 }
 
+void SimState::zevent(std::string cls) {
+  int64_t nsec = 0;
+  if (!zfs_events.empty() && zfs_events.back().sec == now)
+    nsec = std::min<int64_t>(zfs_events.back().nsec + 4'000'000, 999'999'999);
+  zfs_events.push_back({now, nsec, std::move(cls)});
+}
+
 std::string sd_name(size_t index) {
   // The kernel's sd_format_disk_name(): bijective base 26, sda..sdz, sdaa..sdzz, sdaaa...
   std::string letters;
@@ -313,6 +320,10 @@ SimState build_sim_state(const Topology& t) {
       s.host_mounts[a.host].push_back(GuestMount{a.device, a.mountpoint, "ext4", false});
   s.saved_lio = s.lio;
   s.pool.spares = t.storage.spare_disks;
+  if (!s.pool.name.empty()) {  // what `zpool create` posted
+    s.zevent("sysevent.fs.zfs.pool_create");
+    s.zevent("sysevent.fs.zfs.config_sync");
+  }
   s.now += 30;
   return s;
 }

@@ -242,6 +242,14 @@ struct SimState {
   };
   std::map<std::string, std::vector<KernelLineMeta>> kernel_log_meta;
   std::map<std::string, double> uptime;  // host → seconds since boot
+  /// One event in the ZFS module's event queue, as `zpool events` lists it: when, and its class
+  /// (sysevent.fs.zfs.*, resource.fs.zfs.*, ereport.fs.zfs.*). The command history's
+  /// history_event records are not kept: the simulator has no `zpool history`.
+  struct ZfsEvent {
+    int64_t sec = 0, nsec = 0;
+    std::string cls;
+  };
+  std::vector<ZfsEvent> zfs_events;
   Lio saved_lio;  // /etc/target/saveconfig.json: what `systemctl start target` restores
   // Accounting for drills: bytes md copied while resyncing, and every action that destroyed
   // the newest copy of some data (must stay empty).
@@ -283,6 +291,9 @@ struct SimState {
   /// Appends a kernel log line on a host, with a dmesg timestamp, advancing that host's clock;
   /// `priority` is the printk level the real kernel logs that message at (3 err, 4 warning …).
   void klog(const std::string& host, const std::string& message, double after_s = 0.001, int priority = 6);
+  /// Posts a ZFS event now: events within one simulated second are 4 ms apart, as the
+  /// lab's real pool stamped them (the kernel's tick).
+  void zevent(std::string cls);
 };
 
 /// The healthy stack the topology describes, deterministic for a given topology.

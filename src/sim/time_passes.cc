@@ -75,7 +75,8 @@ void progress_scan(SimState& s, int64_t dt) {
   if (sc.done_bytes < sc.total_bytes) return;
   int64_t took = sc.speed_bytes ? sc.total_bytes / sc.speed_bytes : 0;
   std::string when = ctime_string(s.now);
-  if (sc.kind == "resilver") {
+  bool resilver = sc.kind == "resilver";
+  if (resilver) {
     std::erase_if(s.pool.disks, [&](const PoolDisk& d) { return d.name == sc.replacing; });
     s.pool.scan = fmt::format("resilvered {}G in {:02}:{:02}:{:02} with 0 errors on {}", sc.total_bytes >> 30,
                               took / 3600, took / 60 % 60, took % 60, when);
@@ -84,6 +85,12 @@ void progress_scan(SimState& s, int64_t dt) {
                               took / 60 % 60, took % 60, when);
   }
   s.pool.scanning.reset();
+  // The replaced disk leaves the mirror when its resilver is done (vdev_remove), as on the lab's pool.
+  s.zevent(resilver ? "sysevent.fs.zfs.resilver_finish" : "sysevent.fs.zfs.scrub_finish");
+  if (resilver) {
+    s.zevent("sysevent.fs.zfs.vdev_remove");
+    s.zevent("sysevent.fs.zfs.config_sync");
+  }
 }
 
 }  // namespace

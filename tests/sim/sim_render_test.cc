@@ -8,8 +8,11 @@
 
 #include "sim/faults.h"
 #include "sim/renderers.h"
+#include "sim/sim_host.h"
+#include "sim/time_passes.h"
 #include "test_support.h"
 #include "topology/topology.h"
+#include "util/text.h"
 
 namespace stackdr::sim {
 namespace {
@@ -221,6 +224,53 @@ TEST(SimRender, ZfsGetMatchesTheLabsRealZvols) {
   Rendered r = render_zfs_get(s, props, zvols);
   EXPECT_EQ(r.err + r.out, lab_capture("zfs-get.s1-zvol-renamed.fault.txt"));
   EXPECT_EQ(r.rc, 1);
+}
+
+// What OpenZFS 2.1.11 queued on the lab's pool (`zpool events -H`, 2026-12-07) from its creation
+// through s3-pool-disk — one side of the mirror pulled out (qemu device_del), then what stackdr
+// ran: `zpool clear`, `zpool replace` onto the first spare, the resilver, a scrub — against the
+// simulator's queue through the same fault (its own catalog) and the same commands. Every line
+// has the real lines' shape, and the classes come in the same order. The real history_event
+// records are left out: they are ZFS's command history (`zpool history -i`, 37 of them for the
+// pool's and zvols' creation alone), which the simulator does not keep.
+TEST(SimRender, ZpoolEventsMatchTheLabsRealPoolThroughFaultAndRecovery) {
+  const std::regex shape(R"([A-Z][a-z]{2} [ 1-3][0-9] \d{4} \d\d:\d\d:\d\d\.\d{9}\t[a-z_.]+)");
+  auto classes = [&](const std::string& scripted) {
+    std::vector<std::string> out;
+    for (auto line : text::lines(scripted)) {
+      EXPECT_TRUE(std::regex_match(std::string(line), shape)) << line;
+      std::string cls(line.substr(line.find('\t') + 1));
+      if (cls != "sysevent.fs.zfs.history_event") out.push_back(cls);
+    }
+    return out;
+  };
+  auto real = [&](const std::string& name) {
+    return classes(testing::read_file(std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-12-07/" + name));
+  };
+  auto s = std::make_shared<SimState>(lab_pool_state());
+  SimHost storage("storage", s);
+  auto events = [&] {
+    auto r = storage.run({"zpool", "events", "-H", "storage"}, std::chrono::seconds(5));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return classes(r.out);
+  };
+  EXPECT_EQ(events(), real("zpool-events.clean.txt"));
+  ASSERT_TRUE(inject_fault(*s, "pool-disk-removed"));
+  EXPECT_EQ(render_zpool_status(*s, "storage").out, lab_capture("zpool-status.s3-pool-disk.fault.txt"));
+  EXPECT_EQ(events(), real("zpool-events.s3-pool-disk.fault.txt"));
+  for (Argv step : {Argv{"zpool", "clear", "storage", "virtio-pool-b"},
+                    Argv{"zpool", "replace", "storage", "virtio-pool-b", "virtio-pool-c"}})
+    EXPECT_EQ(storage.run(step, std::chrono::seconds(5)).exit_code, 0) << describe_argv(step);
+  advance(*s, 3 * 3600);  // the resilver done
+  EXPECT_EQ(storage.run({"zpool", "scrub", "storage"}, std::chrono::seconds(5)).exit_code, 0);
+  advance(*s, 3 * 3600);  // the scrub done
+  EXPECT_EQ(events(), real("zpool-events.s3-pool-disk.recovered.txt"));
+
+  // Without -H: zpool's header, a space before the class; another pool's name is refused.
+  auto plain = storage.run({"zpool", "events"}, std::chrono::seconds(5)).out;
+  EXPECT_EQ(plain.substr(0, plain.find('\n') + 1), "TIME                           CLASS\n");
+  EXPECT_TRUE(std::regex_search(plain, std::regex(R"(\n[A-Z][a-z]{2} [ 1-3][0-9] \d{4} [0-9:]{8}\.\d{9} sysevent\.fs\.zfs\.pool_create\n)")));
+  EXPECT_EQ(storage.run({"zpool", "events", "tank"}, std::chrono::seconds(5)).err, "cannot open 'tank': no such pool\n");
 }
 
 // The lab's VM (lab/run.sh m-vm): vm1 on the KVM host, its boot disk the non-mirrored LUN boot01
