@@ -40,6 +40,51 @@ bool parse_one_line(std::string_view line, IscsiSession& s) {
   return true;
 }
 
+// A line of a session's "Attached SCSI devices:" block (-P 3): its host number, a LUN, the
+// LUN's disk. False: none of those.
+bool attached_device_line(std::string_view t, int& host, int& lun, IscsiSession& s) {
+  auto w = text::fields(t);
+  if (text::starts_with(t, "Host Number:") && w.size() >= 3) {
+    host = static_cast<int>(text::to_int(w[2]).value_or(-1));
+  } else if (w.size() >= 7 && text::starts_with(w[0], "scsi") && w[5] == "Lun:") {
+    lun = static_cast<int>(text::to_int(w[6]).value_or(-1));
+  } else if (text::starts_with(t, "Attached scsi disk") && w.size() >= 4) {
+    IscsiDisk d{host, lun, std::string(w[3]), ""};
+    if (w.size() >= 6 && w[4] == "State:") d.state = std::string(w[5]);
+    s.disks.push_back(d);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// A "Key: value" line of a session's detail (-P 1 and up); the keys not needed are passed over.
+void session_field(std::string_view t, IscsiSession& cur, int& detail_level) {
+  size_t colon = t.find(": ");
+  std::string_view key = colon == std::string_view::npos
+                             ? text::trim(t.substr(0, t.size() - (t.back() == ':')))
+                             : t.substr(0, colon);
+  std::string_view value =
+      colon == std::string_view::npos ? std::string_view() : text::trim(t.substr(colon + 2));
+  if (key == "Persistent Portal")
+    cur.persistent_portal = std::string(value.substr(0, value.rfind(',')));
+  else if (key == "SID")
+    cur.sid = static_cast<int>(text::to_int(value).value_or(-1));
+  else if (key == "iSCSI Connection State")
+    cur.connection_state = value;
+  else if (key == "iSCSI Session State")
+    cur.session_state = value;
+  else if (key == "Internal iscsid Session State")
+    cur.internal_state = value;
+  else if (key == "Iface IPaddress")
+    cur.iface_ip = value;
+  else if (key == "Recovery Timeout") {
+    cur.recovery_timeout = static_cast<int>(text::to_int(value).value_or(-1));
+    detail_level = std::max(detail_level, 2);
+  }
+  // Interface, timeout, CHAP and negotiated-parameter lines are known and not needed here.
+}
+
 }  // namespace
 
 Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view input, std::string_view source,
@@ -100,44 +145,11 @@ Result<IscsiSessionFacts> parse_iscsiadm_session(std::string_view input, std::st
       continue;
     }
     if (in_disks) {
-      auto w = text::fields(t);
-      if (text::starts_with(t, "Host Number:") && w.size() >= 3) {
-        cur_host = static_cast<int>(text::to_int(w[2]).value_or(-1));
-      } else if (w.size() >= 7 && text::starts_with(w[0], "scsi") && w[5] == "Lun:") {
-        cur_lun = static_cast<int>(text::to_int(w[6]).value_or(-1));
-      } else if (text::starts_with(t, "Attached scsi disk") && w.size() >= 4) {
-        IscsiDisk d{cur_host, cur_lun, std::string(w[3]), ""};
-        if (w.size() >= 6 && w[4] == "State:") d.state = std::string(w[5]);
-        current().disks.push_back(d);
-      } else {
+      if (!attached_device_line(t, cur_host, cur_lun, current()))
         f.warnings.push_back({ln, std::string(line), "unknown line among attached devices"});
-      }
       continue;
     }
-    IscsiSession& cur = current();
-    size_t colon = t.find(": ");
-    std::string_view key = colon == std::string_view::npos
-                               ? text::trim(t.substr(0, t.size() - (t.back() == ':')))
-                               : t.substr(0, colon);
-    std::string_view value =
-        colon == std::string_view::npos ? std::string_view() : text::trim(t.substr(colon + 2));
-    if (key == "Persistent Portal")
-      cur.persistent_portal = std::string(value.substr(0, value.rfind(',')));
-    else if (key == "SID")
-      cur.sid = static_cast<int>(text::to_int(value).value_or(-1));
-    else if (key == "iSCSI Connection State")
-      cur.connection_state = value;
-    else if (key == "iSCSI Session State")
-      cur.session_state = value;
-    else if (key == "Internal iscsid Session State")
-      cur.internal_state = value;
-    else if (key == "Iface IPaddress")
-      cur.iface_ip = value;
-    else if (key == "Recovery Timeout") {
-      cur.recovery_timeout = static_cast<int>(text::to_int(value).value_or(-1));
-      f.detail_level = std::max(f.detail_level, 2);
-    }
-    // Interface, timeout, CHAP and negotiated-parameter lines are known and not needed here.
+    session_field(t, current(), f.detail_level);
   }
   if (f.sessions.empty() && !text::contains(err, "No active sessions") && !text::trim(input).empty())
     return parse_error(source, 0, "no session found in non-empty output");

@@ -66,6 +66,47 @@ std::string relative(std::string_view path) {
   return std::string(path);
 }
 
+// An entry under iscsi/IQN/tpgt_N/: a portal (np/IP:PORT), a LUN and its link to the backstore
+// (lun/lun_N), an ACL and its mapped LUNs (acls/IQN/lun_M → the TPG's lun_N).
+void tpg_entry(LioTpg& g, const text::Pieces& p, bool link, std::string_view target, int ln,
+               std::string_view line, ParseWarnings& warnings) {
+  if (p[3] == "np" && p.size() == 5 && !link) {
+    g.portals.push_back(std::string(p[4]));
+  } else if (p[3] == "lun") {
+    auto n = numbered(p[4], "lun_");
+    if (!n) return;
+    if (p.size() == 5 && !link && !lun_numbered(g, *n)) g.luns.push_back(LioLun{*n, "", ""});
+    if (p.size() == 6 && link) {
+      // ../../../../../../target/core/iblock_1/lun02 → block/lun02
+      auto tp = text::split(target, '/');
+      if (tp.size() >= 2 && !hba_type(tp[tp.size() - 2]).empty()) {
+        LioLun* l = lun_numbered(g, *n);
+        if (!l) {
+          g.luns.push_back(LioLun{*n, "", ""});
+          l = &g.luns.back();
+        }
+        l->backstore = hba_type(tp[tp.size() - 2]) + "/" + std::string(tp.back());
+      } else {
+        warnings.push_back({ln, std::string(line), "a LUN link that does not point at a backstore"});
+      }
+    }
+  } else if (p[3] == "acls") {
+    LioAcl* a = acl_named(g, p[4]);
+    if (!a) {
+      g.acls.push_back(LioAcl{std::string(p[4]), {}});
+      a = &g.acls.back();
+    }
+    if (p.size() == 6 && !link)
+      if (auto m = numbered(p[5], "lun_")) a->mapped_luns.push_back({*m, -1});
+    // acls/IQN/lun_N/<link> → ../../../../../../target/iscsi/IQN/tpgt_1/lun/lun_M: the TPG LUN.
+    if (p.size() == 7 && link && !a->mapped_luns.empty())
+      if (auto m = numbered(p[5], "lun_"); m && *m == a->mapped_luns.back().mapped) {
+        auto tp = text::split(target, '/');
+        if (auto t = numbered(tp.back(), "lun_")) a->mapped_luns.back().tpg_lun = *t;
+      }
+  }
+}
+
 }  // namespace
 
 Result<LioFacts> parse_lio_tree(std::string_view text, std::string_view source) {
@@ -123,41 +164,7 @@ Result<LioFacts> parse_lio_tree(std::string_view text, std::string_view source) 
       g->tag = *tag;
     }
     if (p.size() < 5) continue;  // tpgt_N/lun, tpgt_N/acls, tpgt_N/np themselves
-    if (p[3] == "np" && p.size() == 5 && !link) {
-      g->portals.push_back(std::string(p[4]));
-    } else if (p[3] == "lun") {
-      auto n = numbered(p[4], "lun_");
-      if (!n) continue;
-      if (p.size() == 5 && !link && !lun_numbered(*g, *n)) g->luns.push_back(LioLun{*n, "", ""});
-      if (p.size() == 6 && link) {
-        // ../../../../../../target/core/iblock_1/lun02 → block/lun02
-        auto tp = text::split(target, '/');
-        if (tp.size() >= 2 && !hba_type(tp[tp.size() - 2]).empty()) {
-          LioLun* l = lun_numbered(*g, *n);
-          if (!l) {
-            g->luns.push_back(LioLun{*n, "", ""});
-            l = &g->luns.back();
-          }
-          l->backstore = hba_type(tp[tp.size() - 2]) + "/" + std::string(tp.back());
-        } else {
-          f.warnings.push_back({ln, std::string(line), "a LUN link that does not point at a backstore"});
-        }
-      }
-    } else if (p[3] == "acls") {
-      LioAcl* a = acl_named(*g, p[4]);
-      if (!a) {
-        g->acls.push_back(LioAcl{std::string(p[4]), {}});
-        a = &g->acls.back();
-      }
-      if (p.size() == 6 && !link)
-        if (auto m = numbered(p[5], "lun_")) a->mapped_luns.push_back({*m, -1});
-      // acls/IQN/lun_N/<link> → ../../../../../../target/iscsi/IQN/tpgt_1/lun/lun_M: the TPG LUN.
-      if (p.size() == 7 && link && !a->mapped_luns.empty())
-        if (auto m = numbered(p[5], "lun_"); m && *m == a->mapped_luns.back().mapped) {
-          auto tp = text::split(target, '/');
-          if (auto t = numbered(tp.back(), "lun_")) a->mapped_luns.back().tpg_lun = *t;
-        }
-    }
+    tpg_entry(*g, p, link, target, ln, line, f.warnings);
   }
   if (!any && ln > 0) return parse_error(source, 1, "no configfs entries");
   return f;

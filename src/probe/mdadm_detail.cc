@@ -63,6 +63,61 @@ bool parse_member_row(std::string_view line, MdadmDetailMember& m) {
   return true;
 }
 
+// One "Key : Value" line of the header; `seen_level` is set by the Raid Level line (the one
+// every real --detail has).
+void detail_field(MdadmDetailFacts& d, int ln, std::string_view line, std::string_view key,
+                  std::string_view value, bool& seen_level) {
+  if (key == "Version")
+    d.version = value;
+  else if (key == "Raid Level") {
+    d.raid_level = value;
+    seen_level = true;
+  } else if (key == "State")
+    d.state = comma_words(value);
+  else if (key == "Raid Devices")
+    d.raid_devices = opt_int(value);
+  else if (key == "Total Devices")
+    d.total_devices = opt_int(value);
+  else if (key == "Active Devices")
+    d.active_devices = opt_int(value);
+  else if (key == "Working Devices")
+    d.working_devices = opt_int(value);
+  else if (key == "Failed Devices")
+    d.failed_devices = opt_int(value);
+  else if (key == "Spare Devices")
+    d.spare_devices = opt_int(value);
+  else if (key == "Array Size")
+    d.array_size_kib = leading_int(value);
+  else if (key == "Used Dev Size")
+    d.used_dev_size_kib = leading_int(value);
+  else if (key == "Intent Bitmap")
+    d.bitmap = value;
+  else if (key == "Consistency Policy")
+    d.consistency_policy = value;
+  else if (key == "UUID")
+    d.uuid = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+  else if (key == "Name")
+    d.name = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+  else if (key == "Update Time")
+    d.update_time = value;
+  else if (key == "Creation Time")
+    d.creation_time = value;
+  else if (key == "Events") {
+    d.events = parse_md_events(value);
+    if (!d.events) d.warnings.push_back({ln, std::string(line), "Events is not a number"});
+  } else if (text::ends_with(key, "Status") && text::contains(value, "% complete")) {
+    d.rebuild_percent = text::to_double(value.substr(0, value.find('%')));
+    d.sync_kind = text::lower(key.substr(0, key.find(' ')));
+  } else if (key == "Persistence" || key == "Preferred Minor" || key == "Layout" || key == "Chunk Size" ||
+             key == "Container" || key == "Member" || key == "Container GUID" || key == "Seq" ||
+             key == "Virtual Disks" || key == "Member Arrays" || key == "Delta Devices" ||
+             key == "New Level" || key == "New Layout" || key == "New Chunksize" || key == "Reshape Status") {
+    // Known and not needed for health; kept out of the facts on purpose.
+  } else {
+    d.warnings.push_back({ln, std::string(line), "unknown key"});
+  }
+}
+
 }  // namespace
 
 Result<MdadmDetailFacts> parse_mdadm_detail(std::string_view input, std::string_view source) {
@@ -100,56 +155,7 @@ Result<MdadmDetailFacts> parse_mdadm_detail(std::string_view input, std::string_
       d.warnings.push_back({ln, std::string(line), "not a 'Key : Value' line"});
       continue;
     }
-    if (key == "Version")
-      d.version = value;
-    else if (key == "Raid Level") {
-      d.raid_level = value;
-      seen_level = true;
-    } else if (key == "State")
-      d.state = comma_words(value);
-    else if (key == "Raid Devices")
-      d.raid_devices = opt_int(value);
-    else if (key == "Total Devices")
-      d.total_devices = opt_int(value);
-    else if (key == "Active Devices")
-      d.active_devices = opt_int(value);
-    else if (key == "Working Devices")
-      d.working_devices = opt_int(value);
-    else if (key == "Failed Devices")
-      d.failed_devices = opt_int(value);
-    else if (key == "Spare Devices")
-      d.spare_devices = opt_int(value);
-    else if (key == "Array Size")
-      d.array_size_kib = leading_int(value);
-    else if (key == "Used Dev Size")
-      d.used_dev_size_kib = leading_int(value);
-    else if (key == "Intent Bitmap")
-      d.bitmap = value;
-    else if (key == "Consistency Policy")
-      d.consistency_policy = value;
-    else if (key == "UUID")
-      d.uuid = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
-    else if (key == "Name")
-      d.name = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
-    else if (key == "Update Time")
-      d.update_time = value;
-    else if (key == "Creation Time")
-      d.creation_time = value;
-    else if (key == "Events") {
-      d.events = parse_md_events(value);
-      if (!d.events) d.warnings.push_back({ln, std::string(line), "Events is not a number"});
-    } else if (text::ends_with(key, "Status") && text::contains(value, "% complete")) {
-      d.rebuild_percent = text::to_double(value.substr(0, value.find('%')));
-      d.sync_kind = text::lower(key.substr(0, key.find(' ')));
-    } else if (key == "Persistence" || key == "Preferred Minor" || key == "Layout" || key == "Chunk Size" ||
-               key == "Container" || key == "Member" || key == "Container GUID" || key == "Seq" ||
-               key == "Virtual Disks" || key == "Member Arrays" || key == "Delta Devices" ||
-               key == "New Level" || key == "New Layout" || key == "New Chunksize" ||
-               key == "Reshape Status") {
-      // Known and not needed for health; kept out of the facts on purpose.
-    } else {
-      d.warnings.push_back({ln, std::string(line), "unknown key"});
-    }
+    detail_field(d, ln, line, key, value, seen_level);
   }
   if (!seen_level)
     return parse_error(source, 0, "no 'Raid Level' line: not mdadm --detail output, or truncated");

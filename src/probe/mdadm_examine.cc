@@ -14,6 +14,60 @@ bool examine_says_no_superblock(std::string_view err) {
          text::contains(err, "no RAID superblock");
 }
 
+namespace {
+
+// One "Key : Value" line of a superblock.
+void examine_field(MdadmExamineFacts& e, int ln, std::string_view line, std::string_view key,
+                   std::string_view value) {
+  if (key == "Magic")
+    e.magic = value;
+  else if (key == "Version")
+    e.version = value;
+  else if (key == "Array UUID" || key == "UUID")
+    e.array_uuid = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+  else if (key == "Device UUID")
+    e.device_uuid = value;
+  else if (key == "Name")
+    e.name = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+  else if (key == "Raid Level")
+    e.raid_level = value;
+  else if (key == "Raid Devices")
+    e.raid_devices = static_cast<int>(text::to_int(value).value_or(0));
+  else if (key == "State")
+    e.state = value;
+  else if (key == "Update Time")
+    e.update_time = value;
+  else if (key == "Events") {
+    e.events = parse_md_events(value);
+    if (!e.events) e.warnings.push_back({ln, std::string(line), "Events is not a number"});
+  } else if (key == "Device Role") {
+    e.device_role = value;
+    auto f = text::fields(value);
+    if (f.size() == 3 && f[1] == "device") e.role = static_cast<int>(text::to_int(f[2]).value_or(-1));
+  } else if (key == "Array State") {
+    auto f = text::fields(value);
+    e.array_state = f.empty() ? "" : std::string(f[0]);
+  } else if (key == "Checksum") {
+    e.checksum = value;
+    e.checksum_ok = !text::contains(value, "expected");
+  } else if (key == "Bad Block Log") {
+    e.bad_blocks_present = text::contains(value, "bad blocks present");
+  } else if (key == "Flags") {
+    for (auto f : text::fields(value)) e.flags.emplace_back(f);
+  } else if (key == "Feature Map" || key == "Creation Time" || key == "Avail Dev Size" ||
+             key == "Array Size" || key == "Used Dev Size" || key == "Data Offset" || key == "Super Offset" ||
+             key == "Unused Space" || key == "Internal Bitmap" || key == "Preferred Minor" ||
+             key == "Active Devices" || key == "Working Devices" || key == "Failed Devices" ||
+             key == "Spare Devices" || key == "Total Devices" || key == "Layout" || key == "Chunk Size" ||
+             key == "Recovery Offset" || key == "Consistency Policy") {
+    // Known; not needed for health decisions.
+  } else {
+    e.warnings.push_back({ln, std::string(line), "unknown key"});
+  }
+}
+
+}  // namespace
+
 Result<MdadmExamineFacts> parse_mdadm_examine(std::string_view input, std::string_view source) {
   MdadmExamineFacts e;
   auto lines = text::lines(input);
@@ -46,52 +100,7 @@ Result<MdadmExamineFacts> parse_mdadm_examine(std::string_view input, std::strin
       }
       continue;
     }
-    if (key == "Magic")
-      e.magic = value;
-    else if (key == "Version")
-      e.version = value;
-    else if (key == "Array UUID" || key == "UUID")
-      e.array_uuid = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
-    else if (key == "Device UUID")
-      e.device_uuid = value;
-    else if (key == "Name")
-      e.name = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
-    else if (key == "Raid Level")
-      e.raid_level = value;
-    else if (key == "Raid Devices")
-      e.raid_devices = static_cast<int>(text::to_int(value).value_or(0));
-    else if (key == "State")
-      e.state = value;
-    else if (key == "Update Time")
-      e.update_time = value;
-    else if (key == "Events") {
-      e.events = parse_md_events(value);
-      if (!e.events) e.warnings.push_back({ln, std::string(line), "Events is not a number"});
-    } else if (key == "Device Role") {
-      e.device_role = value;
-      auto f = text::fields(value);
-      if (f.size() == 3 && f[1] == "device") e.role = static_cast<int>(text::to_int(f[2]).value_or(-1));
-    } else if (key == "Array State") {
-      auto f = text::fields(value);
-      e.array_state = f.empty() ? "" : std::string(f[0]);
-    } else if (key == "Checksum") {
-      e.checksum = value;
-      e.checksum_ok = !text::contains(value, "expected");
-    } else if (key == "Bad Block Log") {
-      e.bad_blocks_present = text::contains(value, "bad blocks present");
-    } else if (key == "Flags") {
-      for (auto f : text::fields(value)) e.flags.emplace_back(f);
-    } else if (key == "Feature Map" || key == "Creation Time" || key == "Avail Dev Size" ||
-               key == "Array Size" || key == "Used Dev Size" || key == "Data Offset" ||
-               key == "Super Offset" || key == "Unused Space" || key == "Internal Bitmap" ||
-               key == "Preferred Minor" || key == "Active Devices" || key == "Working Devices" ||
-               key == "Failed Devices" || key == "Spare Devices" || key == "Total Devices" ||
-               key == "Layout" || key == "Chunk Size" || key == "Recovery Offset" ||
-               key == "Consistency Policy") {
-      // Known; not needed for health decisions.
-    } else {
-      e.warnings.push_back({ln, std::string(line), "unknown key"});
-    }
+    examine_field(e, ln, line, key, value);
   }
   if (e.magic.empty())
     return parse_error(source, 0, "no 'Magic' line: not mdadm --examine output, or truncated");

@@ -99,6 +99,35 @@ bool parse_sync_line(std::string_view line, MdstatSync& s) {
   return false;
 }
 
+// An array's first line: "md1 : active (auto-read-only) raid1 sdb[1] sda[0]".
+Result<MdstatArray> parse_array_header(std::string_view t, int ln, std::string_view source,
+                                       ParseWarnings& warnings) {
+  auto f = text::fields(t);
+  MdstatArray a;
+  a.name = std::string(f[0]);
+  a.line = ln;
+  if (f.size() < 3 || f[1] != ":") return parse_error(source, ln, "array line without a state");
+  a.state = std::string(f[2]);
+  size_t k = 3;
+  for (; k < f.size() && f[k].front() == '('; ++k) {
+    if (f[k] == "(read-only)")
+      a.read_only = true;
+    else if (f[k] == "(auto-read-only)")
+      a.auto_read_only = true;
+    else
+      warnings.push_back({ln, std::string(f[k]), "unknown array flag"});
+  }
+  if (k < f.size() && is_level(f[k])) a.level = std::string(f[k++]);
+  for (; k < f.size(); ++k) {
+    MdstatMember m;
+    if (parse_member(f[k], m))
+      a.members.push_back(m);
+    else
+      warnings.push_back({ln, std::string(f[k]), "unrecognised member token"});
+  }
+  return a;
+}
+
 }  // namespace
 
 Result<MdstatFacts> parse_mdstat(std::string_view input, std::string_view source) {
@@ -134,30 +163,9 @@ Result<MdstatFacts> parse_mdstat(std::string_view input, std::string_view source
       if (cur && !cur_has_blocks)
         return parse_error(source, cur->line,
                            fmt::format("array {} has no blocks line (truncated?)", cur->name));
-      auto f = text::fields(t);
-      MdstatArray a;
-      a.name = std::string(f[0]);
-      a.line = ln;
-      if (f.size() < 3 || f[1] != ":") return parse_error(source, ln, "array line without a state");
-      a.state = std::string(f[2]);
-      size_t k = 3;
-      for (; k < f.size() && f[k].front() == '('; ++k) {
-        if (f[k] == "(read-only)")
-          a.read_only = true;
-        else if (f[k] == "(auto-read-only)")
-          a.auto_read_only = true;
-        else
-          facts.warnings.push_back({ln, std::string(f[k]), "unknown array flag"});
-      }
-      if (k < f.size() && is_level(f[k])) a.level = std::string(f[k++]);
-      for (; k < f.size(); ++k) {
-        MdstatMember m;
-        if (parse_member(f[k], m))
-          a.members.push_back(m);
-        else
-          facts.warnings.push_back({ln, std::string(f[k]), "unrecognised member token"});
-      }
-      facts.arrays.push_back(std::move(a));
+      auto a = parse_array_header(t, ln, source, facts.warnings);
+      if (!a) return a.error();
+      facts.arrays.push_back(std::move(*a));
       cur = &facts.arrays.back();
       cur_has_blocks = false;
       continue;

@@ -55,6 +55,38 @@ LioBackstore backstore_from(const std::string& type, const TreeLine& tl) {
   return b;
 }
 
+// A node under a TPG's luns/, acls/ (an ACL, or one of its mapped LUNs) or portals/ folder.
+void tpg_node(LioTpg& tpg, const std::string& folder, const TreeLine& tl, int ln, std::string_view line,
+              ParseWarnings& warnings) {
+  if (folder == "luns" && tl.depth == 5) {
+    LioLun lun;
+    lun.lun = static_cast<int>(text::to_int(text::after(tl.name, 3)).value_or(-1));
+    auto w = text::fields(tl.info);
+    if (!w.empty()) lun.backstore = std::string(w[0]);
+    if (w.size() > 1 && w[1].size() > 2 && w[1].front() == '(')
+      lun.device = std::string(w[1].substr(1, w[1].size() - 2));
+    tpg.luns.push_back(lun);
+  } else if (folder == "acls" && tl.depth == 5) {
+    tpg.acls.push_back(LioAcl{tl.name, {}});
+  } else if (folder == "acls" && tl.depth == 6 && !tpg.acls.empty()) {
+    // "o- mapped_lun1 ... [lun0 block/lun01 (rw)]": the initiator sees LUN 1, TPG LUN 0.
+    auto w = text::fields(tl.info);
+    LioMappedLun m;
+    if (text::starts_with(tl.name, "mapped_lun"))
+      m.mapped = static_cast<int>(text::to_int(text::after(tl.name, 10)).value_or(-1));
+    if (!w.empty() && text::starts_with(w[0], "lun"))
+      m.tpg_lun = static_cast<int>(text::to_int(text::after(w[0], 3)).value_or(-1));
+    if (m.mapped < 0)
+      warnings.push_back({ln, std::string(line), "a mapped LUN without its number"});
+    else
+      tpg.acls.back().mapped_luns.push_back(m);
+  } else if (folder == "portals" && tl.depth == 5) {
+    tpg.portals.push_back(tl.name);
+  } else {
+    warnings.push_back({ln, std::string(line), "unexpected node in a TPG"});
+  }
+}
+
 }  // namespace
 
 Result<LioFacts> parse_targetcli_ls(std::string_view input, std::string_view source) {
@@ -109,34 +141,7 @@ Result<LioFacts> parse_targetcli_ls(std::string_view input, std::string_view sou
     if (t.tpgs.empty()) return parse_error(source, ln, "TPG child outside a TPG");
     LioTpg& tpg = t.tpgs.back();
     if (tl.depth == 4) continue;  // acls / luns / portals folders
-    const std::string& folder = path[4];
-    if (folder == "luns" && tl.depth == 5) {
-      LioLun lun;
-      lun.lun = static_cast<int>(text::to_int(text::after(tl.name, 3)).value_or(-1));
-      auto w = text::fields(tl.info);
-      if (!w.empty()) lun.backstore = std::string(w[0]);
-      if (w.size() > 1 && w[1].size() > 2 && w[1].front() == '(')
-        lun.device = std::string(w[1].substr(1, w[1].size() - 2));
-      tpg.luns.push_back(lun);
-    } else if (folder == "acls" && tl.depth == 5) {
-      tpg.acls.push_back(LioAcl{tl.name, {}});
-    } else if (folder == "acls" && tl.depth == 6 && !tpg.acls.empty()) {
-      // "o- mapped_lun1 ... [lun0 block/lun01 (rw)]": the initiator sees LUN 1, TPG LUN 0.
-      auto w = text::fields(tl.info);
-      LioMappedLun m;
-      if (text::starts_with(tl.name, "mapped_lun"))
-        m.mapped = static_cast<int>(text::to_int(text::after(tl.name, 10)).value_or(-1));
-      if (!w.empty() && text::starts_with(w[0], "lun"))
-        m.tpg_lun = static_cast<int>(text::to_int(text::after(w[0], 3)).value_or(-1));
-      if (m.mapped < 0)
-        f.warnings.push_back({ln, std::string(line), "a mapped LUN without its number"});
-      else
-        tpg.acls.back().mapped_luns.push_back(m);
-    } else if (folder == "portals" && tl.depth == 5) {
-      tpg.portals.push_back(tl.name);
-    } else {
-      f.warnings.push_back({ln, std::string(line), "unexpected node in a TPG"});
-    }
+    tpg_node(tpg, path[4], tl, ln, line, f.warnings);
   }
   if (!seen_root) return parse_error(source, 0, "no 'o- /' root line: not targetcli ls output");
   return f;

@@ -77,131 +77,157 @@ void parse_scan_progress(ZpoolPool& p) {
 
 }  // namespace
 
-Result<ZpoolStatusFacts> parse_zpool_status(std::string_view input, std::string_view source) {
-  ZpoolStatusFacts f;
-  auto lines = text::lines(input);
-  ZpoolPool* pool = nullptr;
-  std::string* cont = nullptr;  // the field a continuation line appends to
-  enum { kHeader, kConfig, kErrors } section = kHeader;
-  int base_indent = -1;
-  std::vector<std::pair<int, ZpoolVdev*>> stack;  // (indent, vdev)
-  for (size_t i = 0; i < lines.size(); ++i) {
-    int ln = static_cast<int>(i + 1);
-    std::string_view line = lines[i];
+namespace {
+
+// Reads `zpool status` a line at a time: each pool's header fields (status and action run on
+// over continuation lines), its config tree by indentation, its list of damaged files.
+class ZpoolStatusReader {
+ public:
+  explicit ZpoolStatusReader(std::string_view source) : source_(source) {}
+
+  // An error when the line cannot be read (the whole output is then refused).
+  std::optional<Error> line(int ln, std::string_view line) {
     std::string_view t = text::trim(line);
-    if (t.empty()) continue;
-    if (t == "...") continue;  // elision in documentation snippets
-    std::string_view key, value;
+    if (t.empty() || t == "...") return std::nullopt;  // "...": elision in documentation snippets
     size_t colon = t.find(':');
     bool keyed = colon != std::string_view::npos && colon < 8 && indent_of(line) <= 6 &&
                  t.substr(0, colon).find(' ') == std::string_view::npos;
     if (keyed) {
-      key = t.substr(0, colon);
-      value = text::trim(t.substr(colon + 1));
-      if (key == "pool") {
-        f.pools.emplace_back();
-        pool = &f.pools.back();
-        pool->name = value;
-        section = kHeader;
-        base_indent = -1;
-        stack.clear();
-        cont = nullptr;
-        continue;
-      }
-      if (!pool) {
-        // Documentation snippets start at "scan:"; attach them to an unnamed pool.
-        f.pools.emplace_back();
-        pool = &f.pools.back();
-        f.warnings.push_back({ln, std::string(line), "output does not start with 'pool:'"});
-      }
-      cont = nullptr;
-      if (key == "state")
-        pool->state = value;
-      else if (key == "status")
-        cont = &(pool->status = value);
-      else if (key == "action")
-        cont = &(pool->action = value);
-      else if (key == "see")
-        pool->see = value;
-      else if (key == "scan" || key == "scrub")
-        cont = &(pool->scan = value);
-      else if (key == "config")
-        section = kConfig;
-      else if (key == "errors") {
-        pool->errors = value;
-        section = kErrors;
-      } else if (key == "id") {
-      } else
-        f.warnings.push_back({ln, std::string(line), "unknown pool field"});
-      continue;
+      header_field(ln, line, t.substr(0, colon), text::trim(t.substr(colon + 1)));
+      return std::nullopt;
     }
-    if (!pool) return parse_error(source, ln, fmt::format("expected 'pool:', got '{}'", t));
-    if (section == kErrors) {
-      pool->error_files.emplace_back(t);
-      continue;
-    }
-    if (section == kHeader) {
-      if (cont) {
-        *cont += ' ';
-        *cont += t;
+    if (!pool_) return parse_error(source_, ln, fmt::format("expected 'pool:', got '{}'", t));
+    if (section_ == kErrors) {
+      pool_->error_files.emplace_back(t);
+    } else if (section_ == kHeader) {
+      if (cont_) {
+        *cont_ += ' ';
+        *cont_ += t;
       } else {
-        f.warnings.push_back({ln, std::string(line), "unknown line in pool header"});
+        f_.warnings.push_back({ln, std::string(line), "unknown line in pool header"});
       }
-      continue;
+    } else {
+      return config_row(ln, line, t);
     }
-    // config section: the NAME header, then the vdev tree by indentation.
+    return std::nullopt;
+  }
+
+  Result<ZpoolStatusFacts> finish() {
+    if (f_.pools.empty()) return parse_error(source_, 0, "no pool found (expected 'pool: NAME')");
+    for (auto& p : f_.pools) {
+      if (p.state.empty() && !p.name.empty())
+        return parse_error(source_, 0, fmt::format("pool {} has no 'state:' line (truncated?)", p.name));
+      parse_scan_progress(p);
+    }
+    return std::move(f_);
+  }
+
+ private:
+  void header_field(int ln, std::string_view line, std::string_view key, std::string_view value) {
+    if (key == "pool") {
+      f_.pools.emplace_back();
+      pool_ = &f_.pools.back();
+      pool_->name = value;
+      section_ = kHeader;
+      base_indent_ = -1;
+      stack_.clear();
+      cont_ = nullptr;
+      return;
+    }
+    if (!pool_) {
+      // Documentation snippets start at "scan:"; attach them to an unnamed pool.
+      f_.pools.emplace_back();
+      pool_ = &f_.pools.back();
+      f_.warnings.push_back({ln, std::string(line), "output does not start with 'pool:'"});
+    }
+    cont_ = nullptr;
+    if (key == "state")
+      pool_->state = value;
+    else if (key == "status")
+      cont_ = &(pool_->status = value);
+    else if (key == "action")
+      cont_ = &(pool_->action = value);
+    else if (key == "see")
+      pool_->see = value;
+    else if (key == "scan" || key == "scrub")
+      cont_ = &(pool_->scan = value);
+    else if (key == "config")
+      section_ = kConfig;
+    else if (key == "errors") {
+      pool_->errors = value;
+      section_ = kErrors;
+    } else if (key != "id")
+      f_.warnings.push_back({ln, std::string(line), "unknown pool field"});
+  }
+
+  // A row of the config tree: NAME STATE [READ WRITE CKSUM [NOTE…]], or NAME STATE NOTE…
+  std::optional<Error> config_row(int ln, std::string_view line, std::string_view t) {
     auto fl = text::fields(t);
     if (fl[0] == "NAME" && fl.size() >= 2 && fl[1] == "STATE") {
-      base_indent = -1;
-      continue;
+      base_indent_ = -1;
+      return std::nullopt;
     }
-    int ind = indent_of(line);
     ZpoolVdev v;
     v.name = std::string(fl[0]);
     if (fl.size() >= 2) v.state = std::string(fl[1]);
+    size_t note_from = fl.size() >= 5 ? 5 : 2;
     if (fl.size() >= 5) {
       auto r = parse_zfs_count(fl[2]), w = parse_zfs_count(fl[3]), c = parse_zfs_count(fl[4]);
-      if (!r || !w || !c) return parse_error(source, ln, fmt::format("bad error counters in '{}'", t));
+      if (!r || !w || !c) return parse_error(source_, ln, fmt::format("bad error counters in '{}'", t));
       v.read_errors = *r;
       v.write_errors = *w;
       v.cksum_errors = *c;
-      std::vector<std::string> rest;
-      for (size_t k = 5; k < fl.size(); ++k) rest.emplace_back(fl[k]);
-      v.note = text::join(rest, " ");
-    } else if (fl.size() > 2) {
-      std::vector<std::string> rest;
-      for (size_t k = 2; k < fl.size(); ++k) rest.emplace_back(fl[k]);
-      v.note = text::join(rest, " ");
     }
-    if (base_indent < 0) {
-      base_indent = ind;
-      if (v.name != pool->name && !pool->name.empty())
-        f.warnings.push_back({ln, std::string(line), "first config row is not the pool itself"});
-      pool->root = v;
-      stack = {{ind, &pool->root}};
-      continue;
+    std::vector<std::string> rest;
+    for (size_t k = note_from; k < fl.size(); ++k) rest.emplace_back(fl[k]);
+    v.note = text::join(rest, " ");
+    return place(ln, line, indent_of(line), std::move(v));
+  }
+
+  // Puts a vdev under the nearest row above it that is indented less.
+  std::optional<Error> place(int ln, std::string_view line, int ind, ZpoolVdev v) {
+    if (base_indent_ < 0) {
+      base_indent_ = ind;
+      if (v.name != pool_->name && !pool_->name.empty())
+        f_.warnings.push_back({ln, std::string(line), "first config row is not the pool itself"});
+      pool_->root = v;
+      stack_ = {{ind, &pool_->root}};
+      return std::nullopt;
     }
-    if (ind == base_indent && is_group(v.name)) {
+    if (ind == base_indent_ && is_group(v.name)) {
       // A "logs"/"spares" section: a pseudo-vdev under the root, holding its members.
       v.group = v.name;
-      pool->root.children.push_back(v);
-      stack = {{ind - 1, &pool->root}, {ind, &pool->root.children.back()}};
-      continue;
+      pool_->root.children.push_back(v);
+      stack_ = {{ind - 1, &pool_->root}, {ind, &pool_->root.children.back()}};
+      return std::nullopt;
     }
-    while (!stack.empty() && stack.back().first >= ind) stack.pop_back();
-    if (stack.empty()) return parse_error(source, ln, fmt::format("vdev '{}' is not under the pool", v.name));
-    ZpoolVdev* parent = stack.back().second;
+    while (!stack_.empty() && stack_.back().first >= ind) stack_.pop_back();
+    if (stack_.empty())
+      return parse_error(source_, ln, fmt::format("vdev '{}' is not under the pool", v.name));
+    ZpoolVdev* parent = stack_.back().second;
     v.group = parent->group;
     parent->children.push_back(std::move(v));
-    stack.push_back({ind, &parent->children.back()});
+    stack_.push_back({ind, &parent->children.back()});
+    return std::nullopt;
   }
-  if (f.pools.empty()) return parse_error(source, 0, "no pool found (expected 'pool: NAME')");
-  for (auto& p : f.pools) {
-    if (p.state.empty() && !p.name.empty())
-      return parse_error(source, 0, fmt::format("pool {} has no 'state:' line (truncated?)", p.name));
-    parse_scan_progress(p);
-  }
-  return f;
+
+  std::string_view source_;
+  ZpoolStatusFacts f_;
+  ZpoolPool* pool_ = nullptr;
+  std::string* cont_ = nullptr;  // the field a continuation line appends to
+  enum { kHeader, kConfig, kErrors } section_ = kHeader;
+  int base_indent_ = -1;
+  std::vector<std::pair<int, ZpoolVdev*>> stack_;  // (indent, vdev): the rows a deeper one may go under
+};
+
+}  // namespace
+
+Result<ZpoolStatusFacts> parse_zpool_status(std::string_view input, std::string_view source) {
+  ZpoolStatusReader reader(source);
+  auto lines = text::lines(input);
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (auto e = reader.line(static_cast<int>(i + 1), lines[i])) return *e;
+  return reader.finish();
 }
 
 namespace {
