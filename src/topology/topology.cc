@@ -371,62 +371,45 @@ void read_coordination(const YAML::Node& n, const Reader& r, Topology& t) {
            "tokens are kept under it");
 }
 
-Topology read(const YAML::Node& root, const Reader& r) {
-  Topology t;
-  r.map_or_fail(root, "top level");
-  r.only_keys(root,
-              {"name", "site", "hosts", "storage", "initiator", "luns", "arrays", "vms", "watch",
-               "maintenance", "escalation", "coordination"},
-              "top level");
-  t.name = r.opt_str(root, "name", "top level");
-  if (!t.name.empty()) r.check(root["name"], "name", t.name, name_rules::label);
-  // A stack's name is a folder of its own under the state directory (stacks/NAME).
-  if (t.name == "." || t.name == "..") r.fail(root["name"], "name: '" + t.name + "' is not a stack name");
-  t.site = r.opt_str(root, "site", "top level");
-  if (!t.site.empty()) r.check(root["site"], "site", t.site, name_rules::label);
-  if (YAML::Node c = root["coordination"]) read_coordination(c, r, t);
+// One entry of hosts: NAME: {role, address, transport, …}.
+HostConfig read_host(const YAML::detail::iterator_value& kv, const Reader& r) {
+  HostConfig h;
+  h.name = kv.first.as<std::string>();
+  r.check(kv.first, "hosts", h.name, name_rules::label);
+  std::string ctx = "hosts." + h.name;
+  r.map_or_fail(kv.second, ctx);
+  r.only_keys(
+      kv.second,
+      {"role", "address", "transport", "command_path", "user", "port", "identity", "ssh_options", "sudo"},
+      ctx);
+  std::string role = r.str(kv.second, "role", ctx, "storage, kvm or vm");
+  if (role == "storage")
+    h.role = HostRole::kStorage;
+  else if (role == "kvm")
+    h.role = HostRole::kKvm;
+  else if (role == "vm")
+    h.role = HostRole::kVm;
+  else
+    r.fail(kv.second["role"], fmt::format("{}.role: '{}' is not one of storage, kvm, vm", ctx, role));
+  h.address = r.opt_str(kv.second, "address", ctx);
+  if (!h.address.empty()) r.check(kv.second["address"], ctx + ".address", h.address, name_rules::address);
+  std::string transport = r.opt_str(kv.second, "transport", ctx, "local");
+  if (transport == "ssh")
+    h.transport = Transport::kSsh;
+  else if (transport != "local")
+    r.fail(kv.second["transport"],
+           fmt::format("{}.transport: '{}' is not one of local, ssh", ctx, printable(transport)));
+  h.command_path = r.opt_str(kv.second, "command_path", ctx);
+  for (auto dir : text::split(h.command_path, ':'))
+    if (!h.command_path.empty() && (dir.empty() || dir.front() != '/'))
+      r.fail(kv.second["command_path"],
+             fmt::format("{}.command_path: '{}' must be absolute directories separated by ':'", ctx,
+                         printable(h.command_path)));
+  ssh_settings(kv.second, ctx, r, h);
+  return h;
+}
 
-  YAML::Node hosts = root["hosts"];
-  if (!hosts) r.fail(root, "missing 'hosts' (the storage server, the KVM host and the VMs, by name)");
-  r.map_or_fail(hosts, "hosts");
-  for (const auto& kv : hosts) {
-    HostConfig h;
-    h.name = kv.first.as<std::string>();
-    r.check(kv.first, "hosts", h.name, name_rules::label);
-    std::string ctx = "hosts." + h.name;
-    r.map_or_fail(kv.second, ctx);
-    r.only_keys(
-        kv.second,
-        {"role", "address", "transport", "command_path", "user", "port", "identity", "ssh_options", "sudo"},
-        ctx);
-    std::string role = r.str(kv.second, "role", ctx, "storage, kvm or vm");
-    if (role == "storage")
-      h.role = HostRole::kStorage;
-    else if (role == "kvm")
-      h.role = HostRole::kKvm;
-    else if (role == "vm")
-      h.role = HostRole::kVm;
-    else
-      r.fail(kv.second["role"], fmt::format("{}.role: '{}' is not one of storage, kvm, vm", ctx, role));
-    h.address = r.opt_str(kv.second, "address", ctx);
-    if (!h.address.empty()) r.check(kv.second["address"], ctx + ".address", h.address, name_rules::address);
-    std::string transport = r.opt_str(kv.second, "transport", ctx, "local");
-    if (transport == "ssh")
-      h.transport = Transport::kSsh;
-    else if (transport != "local")
-      r.fail(kv.second["transport"],
-             fmt::format("{}.transport: '{}' is not one of local, ssh", ctx, printable(transport)));
-    h.command_path = r.opt_str(kv.second, "command_path", ctx);
-    for (auto dir : text::split(h.command_path, ':'))
-      if (!h.command_path.empty() && (dir.empty() || dir.front() != '/'))
-        r.fail(kv.second["command_path"],
-               fmt::format("{}.command_path: '{}' must be absolute directories separated by ':'", ctx,
-                           printable(h.command_path)));
-    ssh_settings(kv.second, ctx, r, h);
-    t.hosts.push_back(std::move(h));
-  }
-  t.index();
-
+void read_storage(const YAML::Node& root, const Reader& r, Topology& t) {
   YAML::Node st = root["storage"];
   if (!st) r.fail(root, "missing 'storage' (host, pool, portal)");
   r.map_or_fail(st, "storage");
@@ -447,142 +430,176 @@ Topology read(const YAML::Node& root, const Reader& r) {
     r.check(st["service"], "storage.service", t.storage.service, name_rules::unit_name);
   if (!t.host(t.storage.host))
     r.fail(st["host"], fmt::format("storage.host: '{}' is not defined under hosts", t.storage.host));
+}
 
-  if (YAML::Node w = root["watch"]) read_watch(w, r, t.watch);
-  if (YAML::Node m = root["maintenance"]) read_maintenance(m, r, t.maintenance);
-  if (YAML::Node e = root["escalation"]) read_escalation(e, r, t.escalation);
+void read_initiator(const YAML::Node& in, const Reader& r, Topology& t) {
+  r.map_or_fail(in, "initiator");
+  r.only_keys(in, {"host", "iqn"}, "initiator");
+  t.initiator.host = r.str(in, "host", "initiator", "the KVM host that logs in");
+  t.initiator.iqn = r.opt_str(in, "iqn", "initiator");
+  if (!t.initiator.iqn.empty()) r.check(in["iqn"], "initiator.iqn", t.initiator.iqn, name_rules::iscsi_name);
+}
 
-  if (YAML::Node in = root["initiator"]) {
-    r.map_or_fail(in, "initiator");
-    r.only_keys(in, {"host", "iqn"}, "initiator");
-    t.initiator.host = r.str(in, "host", "initiator", "the KVM host that logs in");
-    t.initiator.iqn = r.opt_str(in, "iqn", "initiator");
-    if (!t.initiator.iqn.empty())
-      r.check(in["iqn"], "initiator.iqn", t.initiator.iqn, name_rules::iscsi_name);
-  }
+// One entry of luns, its name not one of `names` (LUNs' and arrays' names are one namespace).
+LunConfig read_lun(const YAML::Node& n, size_t i, const Reader& r, const Topology& t,
+                   std::set<std::string>& names) {
+  std::string ctx = fmt::format("luns[{}]", i);
+  r.map_or_fail(n, ctx);
+  r.only_keys(n, {"name", "target", "lun", "zvol", "device", "backstore", "backstore_type", "portal"}, ctx);
+  LunConfig l;
+  l.name = r.str(n, "name", ctx, "a short name, also used for the LIO backstore");
+  r.check(n["name"], ctx + ".name", l.name, name_rules::label);
+  l.target = r.str(n, "target", ctx, "the target IQN, e.g. iqn.2003-01.org.linux-iscsi.storage:test01");
+  r.check(n["target"], ctx + ".target", l.target, name_rules::iscsi_name);
+  l.lun = r.integer(n, "lun", ctx, 0, 0, 16383, "a LUN number");
+  l.zvol = r.opt_str(n, "zvol", ctx);
+  if (!l.zvol.empty()) r.check(n["zvol"], ctx + ".zvol", l.zvol, name_rules::zfs_dataset);
+  l.device = r.opt_str(n, "device", ctx, l.zvol.empty() ? "" : "/dev/zvol/" + l.zvol);
+  if (!l.device.empty())
+    r.check(n["device"] ? n["device"] : n["zvol"], ctx + ".device", l.device, name_rules::dev_path);
+  if (l.device.empty())
+    r.fail(n, fmt::format(
+                  "{}: give 'zvol' (e.g. storage/iscsi-test01) or 'device' (the backing block device)", ctx));
+  l.backstore_name = r.opt_str(n, "backstore", ctx, l.name);
+  r.check(n["backstore"] ? n["backstore"] : n["name"], ctx + ".backstore", l.backstore_name,
+          name_rules::label);
+  l.backstore_type = r.opt_str(n, "backstore_type", ctx, "block");
+  r.check(n["backstore_type"] ? n["backstore_type"] : n, ctx + ".backstore_type", l.backstore_type,
+          name_rules::label);
+  l.portal = r.portal(n, ctx, r.opt_str(n, "portal", ctx, t.storage.portal));
+  if (!names.insert(l.name).second)
+    r.fail(n["name"], fmt::format("{}.name: '{}' is used twice", ctx, l.name));
+  return l;
+}
 
+// luns, then arrays and vms: the names LUNs and arrays use are one namespace (`names`).
+void read_luns(const YAML::Node& root, const Reader& r, Topology& t, std::set<std::string>& names) {
   YAML::Node luns = root["luns"];
   if (!luns || !luns.IsSequence())
     r.fail(luns ? luns : root, "'luns' must be a list of {name, target, lun, zvol}");
-  std::set<std::string> names;
-  for (size_t i = 0; i < luns.size(); ++i) {
-    const YAML::Node& n = luns[i];
-    std::string ctx = fmt::format("luns[{}]", i);
-    r.map_or_fail(n, ctx);
-    r.only_keys(n, {"name", "target", "lun", "zvol", "device", "backstore", "backstore_type", "portal"}, ctx);
-    LunConfig l;
-    l.name = r.str(n, "name", ctx, "a short name, also used for the LIO backstore");
-    r.check(n["name"], ctx + ".name", l.name, name_rules::label);
-    l.target = r.str(n, "target", ctx, "the target IQN, e.g. iqn.2003-01.org.linux-iscsi.storage:test01");
-    r.check(n["target"], ctx + ".target", l.target, name_rules::iscsi_name);
-    l.lun = r.integer(n, "lun", ctx, 0, 0, 16383, "a LUN number");
-    l.zvol = r.opt_str(n, "zvol", ctx);
-    if (!l.zvol.empty()) r.check(n["zvol"], ctx + ".zvol", l.zvol, name_rules::zfs_dataset);
-    l.device = r.opt_str(n, "device", ctx, l.zvol.empty() ? "" : "/dev/zvol/" + l.zvol);
-    if (!l.device.empty())
-      r.check(n["device"] ? n["device"] : n["zvol"], ctx + ".device", l.device, name_rules::dev_path);
-    if (l.device.empty())
-      r.fail(n,
-             fmt::format("{}: give 'zvol' (e.g. storage/iscsi-test01) or 'device' (the backing block device)",
-                         ctx));
-    l.backstore_name = r.opt_str(n, "backstore", ctx, l.name);
-    r.check(n["backstore"] ? n["backstore"] : n["name"], ctx + ".backstore", l.backstore_name,
-            name_rules::label);
-    l.backstore_type = r.opt_str(n, "backstore_type", ctx, "block");
-    r.check(n["backstore_type"] ? n["backstore_type"] : n, ctx + ".backstore_type", l.backstore_type,
-            name_rules::label);
-    l.portal = r.portal(n, ctx, r.opt_str(n, "portal", ctx, t.storage.portal));
-    if (!names.insert(l.name).second)
-      r.fail(n["name"], fmt::format("{}.name: '{}' is used twice", ctx, l.name));
-    t.luns.push_back(std::move(l));
+  for (size_t i = 0; i < luns.size(); ++i) t.luns.push_back(read_lun(luns[i], i, r, t, names));
+  t.index();
+}
+
+ArrayConfig read_array(const YAML::Node& n, size_t i, const Reader& r, const Topology& t,
+                       std::set<std::string>& names) {
+  std::string ctx = fmt::format("arrays[{}]", i);
+  r.map_or_fail(n, ctx);
+  r.only_keys(n, {"name", "host", "device", "level", "uuid", "members", "mountpoint"}, ctx);
+  ArrayConfig a;
+  a.name = r.str(n, "name", ctx, "e.g. md1");
+  r.check(n["name"], ctx + ".name", a.name, name_rules::label);
+  a.host = r.str(n, "host", ctx, "the KVM host that assembles it");
+  a.device = r.opt_str(n, "device", ctx, "/dev/" + a.name);
+  r.check(n["device"] ? n["device"] : n["name"], ctx + ".device", a.device, name_rules::dev_path);
+  a.level = r.opt_str(n, "level", ctx, "raid1");
+  r.check(n["level"] ? n["level"] : n, ctx + ".level", a.level, name_rules::label);
+  if (auto u = r.opt_str(n, "uuid", ctx); !u.empty()) {
+    if (u.find_first_not_of("0123456789abcdefABCDEF:") != std::string::npos)
+      r.fail(n["uuid"],
+             fmt::format("{}.uuid: '{}' is not an md UUID (hex digits and ':')", ctx, printable(u)));
+    a.uuid = u;
   }
+  a.members = r.list(n, "members", ctx);
+  a.mountpoint = r.opt_str(n, "mountpoint", ctx);
+  if (!a.mountpoint.empty())
+    r.check(n["mountpoint"], ctx + ".mountpoint", a.mountpoint, name_rules::mountpoint);
+  if (a.members.empty()) r.fail(n, fmt::format("{}: 'members' must name the LUNs it is built from", ctx));
+  for (const auto& m : a.members)
+    if (!t.lun(m)) r.fail(n["members"], fmt::format("{}.members: '{}' is not a LUN name under luns", ctx, m));
+  if (!t.host(a.host))
+    r.fail(n["host"], fmt::format("{}.host: '{}' is not defined under hosts", ctx, a.host));
+  if (!names.insert(a.name).second)
+    r.fail(n["name"], fmt::format("{}.name: '{}' is already used", ctx, a.name));
+  return a;
+}
+
+void read_arrays(const YAML::Node& arrays, const Reader& r, Topology& t, std::set<std::string>& names) {
+  if (!arrays.IsSequence()) r.fail(arrays, "'arrays' must be a list");
+  for (size_t i = 0; i < arrays.size(); ++i) t.arrays.push_back(read_array(arrays[i], i, r, t, names));
+  t.index();
+}
+
+VmDiskConfig read_vm_disk(const YAML::Node& node, const std::string& dctx, size_t k, const Reader& r,
+                          const Topology& t) {
+  r.map_or_fail(node, dctx);
+  r.only_keys(node, {"target", "source", "guest_device", "mountpoint", "boot"}, dctx);
+  VmDiskConfig d;
+  d.target = r.str(node, "target", dctx, "the guest's device name, e.g. vdb");
+  r.check(node["target"], dctx + ".target", d.target, name_rules::label);
+  d.source = r.str(node, "source", dctx, "a LUN or array name");
+  if (!t.lun(d.source) && !t.array(d.source))
+    r.fail(node["source"], fmt::format("{}.source: '{}' is neither a LUN nor an array name", dctx, d.source));
+  d.guest_device = r.opt_str(node, "guest_device", dctx, "/dev/" + d.target);
+  r.check(node["guest_device"] ? node["guest_device"] : node["target"], dctx + ".guest_device",
+          d.guest_device, name_rules::dev_path);
+  d.mountpoint = r.opt_str(node, "mountpoint", dctx);
+  if (!d.mountpoint.empty())
+    r.check(node["mountpoint"], dctx + ".mountpoint", d.mountpoint, name_rules::mountpoint);
+  std::string boot = r.opt_str(node, "boot", dctx, k == 0 ? "true" : "false");
+  if (boot != "true" && boot != "false")
+    r.fail(node["boot"], fmt::format("{}.boot: '{}' must be true or false", dctx, boot));
+  d.boot = boot == "true";
+  return d;
+}
+
+VmConfig read_vm(const YAML::Node& n, size_t i, const Reader& r, const Topology& t) {
+  std::string ctx = fmt::format("vms[{}]", i);
+  r.map_or_fail(n, ctx);
+  r.only_keys(n, {"name", "host", "guest", "disks"}, ctx);
+  VmConfig v;
+  v.name = r.str(n, "name", ctx, "the libvirt domain name");
+  r.check(n["name"], ctx + ".name", v.name, name_rules::domain_name);
+  for (const auto& other : t.vms)
+    if (other.name == v.name) r.fail(n["name"], fmt::format("{}.name: '{}' is already used", ctx, v.name));
+  v.host = r.str(n, "host", ctx, "the KVM host it runs on");
+  v.guest = r.opt_str(n, "guest", ctx);
+  if (!t.host(v.host))
+    r.fail(n["host"], fmt::format("{}.host: '{}' is not defined under hosts", ctx, v.host));
+  if (!v.guest.empty() && !t.host(v.guest))
+    r.fail(n["guest"], fmt::format("{}.guest: '{}' is not defined under hosts", ctx, v.guest));
+  YAML::Node disks = n["disks"];
+  if (disks && !disks.IsSequence()) r.fail(disks, fmt::format("{}.disks: expected a list", ctx));
+  for (size_t k = 0; disks && k < disks.size(); ++k)
+    v.disks.push_back(read_vm_disk(disks[k], fmt::format("{}.disks[{}]", ctx, k), k, r, t));
+  return v;
+}
+
+void read_vms(const YAML::Node& vms, const Reader& r, Topology& t) {
+  if (!vms.IsSequence()) r.fail(vms, "'vms' must be a list");
+  for (size_t i = 0; i < vms.size(); ++i) t.vms.push_back(read_vm(vms[i], i, r, t));
+}
+
+Topology read(const YAML::Node& root, const Reader& r) {
+  Topology t;
+  r.map_or_fail(root, "top level");
+  r.only_keys(root,
+              {"name", "site", "hosts", "storage", "initiator", "luns", "arrays", "vms", "watch",
+               "maintenance", "escalation", "coordination"},
+              "top level");
+  t.name = r.opt_str(root, "name", "top level");
+  if (!t.name.empty()) r.check(root["name"], "name", t.name, name_rules::label);
+  // A stack's name is a folder of its own under the state directory (stacks/NAME).
+  if (t.name == "." || t.name == "..") r.fail(root["name"], "name: '" + t.name + "' is not a stack name");
+  t.site = r.opt_str(root, "site", "top level");
+  if (!t.site.empty()) r.check(root["site"], "site", t.site, name_rules::label);
+  if (YAML::Node c = root["coordination"]) read_coordination(c, r, t);
+
+  YAML::Node hosts = root["hosts"];
+  if (!hosts) r.fail(root, "missing 'hosts' (the storage server, the KVM host and the VMs, by name)");
+  r.map_or_fail(hosts, "hosts");
+  for (const auto& kv : hosts) t.hosts.push_back(read_host(kv, r));
   t.index();
 
-  if (YAML::Node arrays = root["arrays"]) {
-    if (!arrays.IsSequence()) r.fail(arrays, "'arrays' must be a list");
-    for (size_t i = 0; i < arrays.size(); ++i) {
-      const YAML::Node& n = arrays[i];
-      std::string ctx = fmt::format("arrays[{}]", i);
-      r.map_or_fail(n, ctx);
-      r.only_keys(n, {"name", "host", "device", "level", "uuid", "members", "mountpoint"}, ctx);
-      ArrayConfig a;
-      a.name = r.str(n, "name", ctx, "e.g. md1");
-      r.check(n["name"], ctx + ".name", a.name, name_rules::label);
-      a.host = r.str(n, "host", ctx, "the KVM host that assembles it");
-      a.device = r.opt_str(n, "device", ctx, "/dev/" + a.name);
-      r.check(n["device"] ? n["device"] : n["name"], ctx + ".device", a.device, name_rules::dev_path);
-      a.level = r.opt_str(n, "level", ctx, "raid1");
-      r.check(n["level"] ? n["level"] : n, ctx + ".level", a.level, name_rules::label);
-      if (auto u = r.opt_str(n, "uuid", ctx); !u.empty()) {
-        if (u.find_first_not_of("0123456789abcdefABCDEF:") != std::string::npos)
-          r.fail(n["uuid"],
-                 fmt::format("{}.uuid: '{}' is not an md UUID (hex digits and ':')", ctx, printable(u)));
-        a.uuid = u;
-      }
-      a.members = r.list(n, "members", ctx);
-      a.mountpoint = r.opt_str(n, "mountpoint", ctx);
-      if (!a.mountpoint.empty())
-        r.check(n["mountpoint"], ctx + ".mountpoint", a.mountpoint, name_rules::mountpoint);
-      if (a.members.empty()) r.fail(n, fmt::format("{}: 'members' must name the LUNs it is built from", ctx));
-      for (const auto& m : a.members)
-        if (!t.lun(m))
-          r.fail(n["members"], fmt::format("{}.members: '{}' is not a LUN name under luns", ctx, m));
-      if (!t.host(a.host))
-        r.fail(n["host"], fmt::format("{}.host: '{}' is not defined under hosts", ctx, a.host));
-      if (!names.insert(a.name).second)
-        r.fail(n["name"], fmt::format("{}.name: '{}' is already used", ctx, a.name));
-      t.arrays.push_back(std::move(a));
-    }
-    t.index();
-  }
-
-  if (YAML::Node vms = root["vms"]) {
-    if (!vms.IsSequence()) r.fail(vms, "'vms' must be a list");
-    for (size_t i = 0; i < vms.size(); ++i) {
-      const YAML::Node& n = vms[i];
-      std::string ctx = fmt::format("vms[{}]", i);
-      r.map_or_fail(n, ctx);
-      r.only_keys(n, {"name", "host", "guest", "disks"}, ctx);
-      VmConfig v;
-      v.name = r.str(n, "name", ctx, "the libvirt domain name");
-      r.check(n["name"], ctx + ".name", v.name, name_rules::domain_name);
-      for (const auto& other : t.vms)
-        if (other.name == v.name)
-          r.fail(n["name"], fmt::format("{}.name: '{}' is already used", ctx, v.name));
-      v.host = r.str(n, "host", ctx, "the KVM host it runs on");
-      v.guest = r.opt_str(n, "guest", ctx);
-      if (!t.host(v.host))
-        r.fail(n["host"], fmt::format("{}.host: '{}' is not defined under hosts", ctx, v.host));
-      if (!v.guest.empty() && !t.host(v.guest))
-        r.fail(n["guest"], fmt::format("{}.guest: '{}' is not defined under hosts", ctx, v.guest));
-      YAML::Node disks = n["disks"];
-      if (disks && !disks.IsSequence()) r.fail(disks, fmt::format("{}.disks: expected a list", ctx));
-      for (size_t k = 0; disks && k < disks.size(); ++k) {
-        std::string dctx = fmt::format("{}.disks[{}]", ctx, k);
-        r.map_or_fail(disks[k], dctx);
-        r.only_keys(disks[k], {"target", "source", "guest_device", "mountpoint", "boot"}, dctx);
-        VmDiskConfig d;
-        d.target = r.str(disks[k], "target", dctx, "the guest's device name, e.g. vdb");
-        r.check(disks[k]["target"], dctx + ".target", d.target, name_rules::label);
-        d.source = r.str(disks[k], "source", dctx, "a LUN or array name");
-        if (!t.lun(d.source) && !t.array(d.source))
-          r.fail(disks[k]["source"],
-                 fmt::format("{}.source: '{}' is neither a LUN nor an array name", dctx, d.source));
-        d.guest_device = r.opt_str(disks[k], "guest_device", dctx, "/dev/" + d.target);
-        r.check(disks[k]["guest_device"] ? disks[k]["guest_device"] : disks[k]["target"],
-                dctx + ".guest_device", d.guest_device, name_rules::dev_path);
-        d.mountpoint = r.opt_str(disks[k], "mountpoint", dctx);
-        if (!d.mountpoint.empty())
-          r.check(disks[k]["mountpoint"], dctx + ".mountpoint", d.mountpoint, name_rules::mountpoint);
-        std::string boot = r.opt_str(disks[k], "boot", dctx, k == 0 ? "true" : "false");
-        if (boot != "true" && boot != "false")
-          r.fail(disks[k]["boot"], fmt::format("{}.boot: '{}' must be true or false", dctx, boot));
-        d.boot = boot == "true";
-        v.disks.push_back(std::move(d));
-      }
-      t.vms.push_back(std::move(v));
-    }
-  }
+  read_storage(root, r, t);
+  if (YAML::Node w = root["watch"]) read_watch(w, r, t.watch);
+  if (YAML::Node m = root["maintenance"]) read_maintenance(m, r, t.maintenance);
+  if (YAML::Node e = root["escalation"]) read_escalation(e, r, t.escalation);
+  if (YAML::Node in = root["initiator"]) read_initiator(in, r, t);
+  std::set<std::string> names;
+  read_luns(root, r, t, names);
+  if (YAML::Node arrays = root["arrays"]) read_arrays(arrays, r, t, names);
+  if (YAML::Node vms = root["vms"]) read_vms(vms, r, t);
   return t;
 }
 
