@@ -41,6 +41,49 @@ bool device_exists(const SimState& s, const std::string& dev) {
   return false;
 }
 
+Rendered unknown_targetcli(const Argv& a) {
+  return fail("Unknown command: " + text::join(std::vector<std::string>(a.begin() + 1, a.end()), " ") + "\n");
+}
+
+// /backstores/TYPE create name=NAME dev=DEV [wwn=SERIAL]: a storage object on an existing device.
+Rendered create_backstore(SimState& s, const Argv& a) {
+  std::string type = a[1].substr(12), name = kv_arg(a, "name"), dev = kv_arg(a, "dev");
+  if (s.lio.backstore(type + "/" + name))
+    return fail(fmt::format("Storage object {}/{} exists\n", type, name));
+  if (!device_exists(s, dev)) return fail(fmt::format("Could not open {}: No such file or directory\n", dev));
+  Backstore b{type, name, dev, kv_arg(a, "wwn"), 10LL << 30};
+  if (b.serial.empty()) b.serial = fmt::format("{:08x}-0000-4000-8000-{:012x}", s.now & 0xffffffff, s.now);
+  b.hba_index = s.lio.free_hba_index();
+  s.lio.backstores.push_back(b);
+  return ok(fmt::format("Created block storage object {} using {}.\n", name, dev));
+}
+
+// /iscsi/IQN/tpg1/luns create /backstores/TYPE/NAME [LUN] (mapped in every ACL), or
+// /iscsi/IQN/tpg1/acls create INITIATOR.
+Rendered create_in_tpg(SimState& s, const Argv& a) {
+  auto parts = text::split(a[1], '/');  // "", iscsi, IQN, tpg1, luns
+  if (parts.size() < 5) return fail("No such path " + a[1] + "\n");
+  Target* t = s.lio.target(std::string(parts[2]));
+  if (!t) return fail(fmt::format("No such path /iscsi/{}\n", parts[2]));
+  if (parts[4] == "luns") {
+    std::string bs = text::starts_with(a[3], "/backstores/") ? a[3].substr(12) : a[3];
+    if (!s.lio.backstore(bs)) return fail(fmt::format("No storage object named {}.\n", bs));
+    int lun = a.size() >= 5 ? static_cast<int>(text::to_int(a[4]).value_or(0)) : 0;
+    if (std::any_of(t->luns.begin(), t->luns.end(), [&](const TargetLun& x) { return x.lun == lun; }))
+      return fail(fmt::format("LUN {} already exists\n", lun));
+    t->luns.push_back({lun, bs});
+    std::string out = fmt::format("Created LUN {}.\n", lun);
+    for (size_t i = 0; i < t->acls.size(); ++i)
+      out += fmt::format("Created LUN {}->{} mapping in node ACL {}\n", lun, lun, t->acls[i]);
+    return ok(out);
+  }
+  if (parts[4] == "acls") {
+    if (!argv_has(t->acls, a[3])) t->acls.push_back(a[3]);
+    return ok(fmt::format("Created Node ACL for {}\n", a[3]));
+  }
+  return unknown_targetcli(a);
+}
+
 Rendered targetcli(SimState& s, const Argv& a) {
   if (!s.lio.running && !(a.size() == 2 && a[1] == "ls"))
     return fail("Cannot load configfs: target service is not running (modprobe target_core_mod)\n");
@@ -48,18 +91,8 @@ Rendered targetcli(SimState& s, const Argv& a) {
     s.saved_lio = s.lio;
     return ok("Configuration saved to /etc/target/saveconfig.json\n");
   }
-  if (a.size() >= 3 && text::starts_with(a[1], "/backstores/") && a[2] == "create") {
-    std::string type = a[1].substr(12), name = kv_arg(a, "name"), dev = kv_arg(a, "dev");
-    if (s.lio.backstore(type + "/" + name))
-      return fail(fmt::format("Storage object {}/{} exists\n", type, name));
-    if (!device_exists(s, dev))
-      return fail(fmt::format("Could not open {}: No such file or directory\n", dev));
-    Backstore b{type, name, dev, kv_arg(a, "wwn"), 10LL << 30};
-    if (b.serial.empty()) b.serial = fmt::format("{:08x}-0000-4000-8000-{:012x}", s.now & 0xffffffff, s.now);
-    b.hba_index = s.lio.free_hba_index();
-    s.lio.backstores.push_back(b);
-    return ok(fmt::format("Created block storage object {} using {}.\n", name, dev));
-  }
+  if (a.size() >= 3 && text::starts_with(a[1], "/backstores/") && a[2] == "create")
+    return create_backstore(s, a);
   // /iscsi create IQN: the target, its tpg1 enabled, and targetcli-fb's default portal.
   if (a.size() == 4 && a[1] == "/iscsi" && a[2] == "create") {
     if (s.lio.target(a[3])) return fail("This Target already exists in configFS\n");
@@ -102,29 +135,8 @@ Rendered targetcli(SimState& s, const Argv& a) {
     return ok(fmt::format("Deleted LUN {}.\n", *n));
   }
   // /iscsi/IQN/tpg1/luns create /backstores/block/NAME [LUN]   or   .../acls create INITIATOR
-  if (a.size() >= 4 && text::starts_with(a[1], "/iscsi/") && a[2] == "create") {
-    auto parts = text::split(a[1], '/');  // "", iscsi, IQN, tpg1, luns
-    if (parts.size() < 5) return fail("No such path " + a[1] + "\n");
-    Target* t = s.lio.target(std::string(parts[2]));
-    if (!t) return fail(fmt::format("No such path /iscsi/{}\n", parts[2]));
-    if (parts[4] == "luns") {
-      std::string bs = text::starts_with(a[3], "/backstores/") ? a[3].substr(12) : a[3];
-      if (!s.lio.backstore(bs)) return fail(fmt::format("No storage object named {}.\n", bs));
-      int lun = a.size() >= 5 ? static_cast<int>(text::to_int(a[4]).value_or(0)) : 0;
-      if (std::any_of(t->luns.begin(), t->luns.end(), [&](const TargetLun& x) { return x.lun == lun; }))
-        return fail(fmt::format("LUN {} already exists\n", lun));
-      t->luns.push_back({lun, bs});
-      std::string out = fmt::format("Created LUN {}.\n", lun);
-      for (size_t i = 0; i < t->acls.size(); ++i)
-        out += fmt::format("Created LUN {}->{} mapping in node ACL {}\n", lun, lun, t->acls[i]);
-      return ok(out);
-    }
-    if (parts[4] == "acls") {
-      if (!argv_has(t->acls, a[3])) t->acls.push_back(a[3]);
-      return ok(fmt::format("Created Node ACL for {}\n", a[3]));
-    }
-  }
-  return fail("Unknown command: " + text::join(std::vector<std::string>(a.begin() + 1, a.end()), " ") + "\n");
+  if (a.size() >= 4 && text::starts_with(a[1], "/iscsi/") && a[2] == "create") return create_in_tpg(s, a);
+  return unknown_targetcli(a);
 }
 
 Rendered target_service(SimState& s, const Argv& a) {
@@ -718,6 +730,56 @@ bool guest_device_ok(SimState& s, const std::string& host, const std::string& de
   return false;
 }
 
+// e2fsck -n -f: the read-only check. It opens the device read-only and changes nothing, so it
+// runs on a mounted filesystem too (e2fsck warns and goes on); a journal left to replay is
+// skipped, not an error; damaged metadata is exit 4 (errors left uncorrected).
+Rendered e2fsck_check(SimState& s, const std::string& host, const Argv& a, const GuestMount* m) {
+  if (!guest_device_ok(s, host, a[3]))
+    return fail(fmt::format("e2fsck: Input/output error while trying to open {}\n", a[3]), 8);
+  std::string out = "e2fsck 1.47.0 (5-Feb-2023)\n";
+  if (m && m->mounted) out += fmt::format("Warning!  {} is mounted.\n", a[3]);
+  if (m && m->needs_fsck)
+    out += "Warning: skipping journal recovery because doing a read-only filesystem check.\n";
+  out += "Pass 1: Checking inodes, blocks, and sizes\n";
+  if (m && m->damaged) {
+    out +=
+        "Inode 12 has illegal block(s).  Clear? no\n\nIllegal block #0 (4294967295) in inode 12.  "
+        "IGNORED.\n";
+    out +=
+        "Pass 2: Checking directory structure\nPass 3: Checking directory connectivity\nPass 4: Checking "
+        "reference counts\nPass 5: Checking group summary information\n\n" +
+        a[3] + ": ********** WARNING: Filesystem still has errors **********\n\n";
+    return {out, "", 4};
+  }
+  out +=
+      "Pass 2: Checking directory structure\nPass 3: Checking directory connectivity\nPass 4: Checking "
+      "reference counts\nPass 5: Checking group summary information\n";
+  return {out, "", 0};
+}
+
+// e2fsck -fy: the repair, refused on a mounted filesystem; replays the journal, clears bad inodes.
+Rendered e2fsck_repair(SimState& s, const std::string& host, const Argv& a, GuestMount* m) {
+  if (m && m->mounted)
+    return fail(fmt::format("{} is mounted.\ne2fsck: Cannot continue, aborting.\n\n\n", a[2]), 8);
+  if (!guest_device_ok(s, host, a[2]))
+    return fail(fmt::format("e2fsck: Input/output error while trying to open {}\n", a[2]), 8);
+  bool replayed = m && m->needs_fsck, repaired = m && m->damaged;
+  bool fixed = replayed || repaired;
+  if (m) m->needs_fsck = m->damaged = false;
+  std::string out = fmt::format(
+      "e2fsck 1.47.0 (5-Feb-2023)\n{}Pass 1: Checking inodes, blocks, and sizes\n{}Pass 2: Checking "
+      "directory "
+      "structure\nPass 3: Checking directory connectivity\nPass 4: Checking reference counts\nPass 5: "
+      "Checking "
+      "group summary information\n{}",
+      replayed ? a[2] + ": recovering journal\n" : "",
+      repaired ? "Inode 12 has illegal block(s).  Clear? yes\n\nIllegal block #0 (4294967295) in inode 12.  "
+                 "CLEARED.\n"
+               : "",
+      fixed ? "\n" + a[2] + ": ***** FILE SYSTEM WAS MODIFIED *****\n" : "");
+  return {out, "", fixed ? 1 : 0};
+}
+
 Rendered guest(SimState& s, const std::string& host, const Argv& a) {
   Vm* v = vm_of_guest(s, host);
   auto h = s.host_mounts.find(host);
@@ -734,56 +796,9 @@ Rendered guest(SimState& s, const std::string& host, const Argv& a) {
     m->mounted = false;
     return ok();
   }
-  // e2fsck -n -f: the read-only check. It opens the device read-only and changes nothing, so it
-  // runs on a mounted filesystem too (e2fsck warns and goes on); a journal left to replay is
-  // skipped, not an error; damaged metadata is exit 4 (errors left uncorrected).
-  if (a[0] == "e2fsck" && a.size() == 4 && a[1] == "-n" && a[2] == "-f") {
-    GuestMount* m = mount_at(a[3]);
-    if (!guest_device_ok(s, host, a[3]))
-      return fail(fmt::format("e2fsck: Input/output error while trying to open {}\n", a[3]), 8);
-    std::string out = "e2fsck 1.47.0 (5-Feb-2023)\n";
-    if (m && m->mounted) out += fmt::format("Warning!  {} is mounted.\n", a[3]);
-    if (m && m->needs_fsck)
-      out += "Warning: skipping journal recovery because doing a read-only filesystem check.\n";
-    out += "Pass 1: Checking inodes, blocks, and sizes\n";
-    if (m && m->damaged) {
-      out +=
-          "Inode 12 has illegal block(s).  Clear? no\n\nIllegal block #0 (4294967295) in inode 12.  "
-          "IGNORED.\n";
-      out +=
-          "Pass 2: Checking directory structure\nPass 3: Checking directory connectivity\nPass 4: Checking "
-          "reference counts\nPass 5: Checking group summary information\n\n" +
-          a[3] + ": ********** WARNING: Filesystem still has errors **********\n\n";
-      return {out, "", 4};
-    }
-    out +=
-        "Pass 2: Checking directory structure\nPass 3: Checking directory connectivity\nPass 4: Checking "
-        "reference counts\nPass 5: Checking group summary information\n";
-    return {out, "", 0};
-  }
-  if (a[0] == "e2fsck" && a.size() == 3 && a[1] == "-fy") {
-    GuestMount* m = mount_at(a[2]);
-    if (m && m->mounted)
-      return fail(fmt::format("{} is mounted.\ne2fsck: Cannot continue, aborting.\n\n\n", a[2]), 8);
-    if (!guest_device_ok(s, host, a[2]))
-      return fail(fmt::format("e2fsck: Input/output error while trying to open {}\n", a[2]), 8);
-    bool replayed = m && m->needs_fsck, repaired = m && m->damaged;
-    bool fixed = replayed || repaired;
-    if (m) m->needs_fsck = m->damaged = false;
-    std::string out = fmt::format(
-        "e2fsck 1.47.0 (5-Feb-2023)\n{}Pass 1: Checking inodes, blocks, and sizes\n{}Pass 2: Checking "
-        "directory "
-        "structure\nPass 3: Checking directory connectivity\nPass 4: Checking reference counts\nPass 5: "
-        "Checking "
-        "group summary information\n{}",
-        replayed ? a[2] + ": recovering journal\n" : "",
-        repaired
-            ? "Inode 12 has illegal block(s).  Clear? yes\n\nIllegal block #0 (4294967295) in inode 12.  "
-              "CLEARED.\n"
-            : "",
-        fixed ? "\n" + a[2] + ": ***** FILE SYSTEM WAS MODIFIED *****\n" : "");
-    return {out, "", fixed ? 1 : 0};
-  }
+  if (a[0] == "e2fsck" && a.size() == 4 && a[1] == "-n" && a[2] == "-f")
+    return e2fsck_check(s, host, a, mount_at(a[3]));
+  if (a[0] == "e2fsck" && a.size() == 3 && a[1] == "-fy") return e2fsck_repair(s, host, a, mount_at(a[2]));
   if (a[0] == "mount" && a.size() == 4 && a[1] == "-o" && a[2] == "remount,rw") {
     GuestMount* m = mount_at(a[3]);
     if (!m || !m->mounted)

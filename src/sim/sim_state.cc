@@ -214,24 +214,16 @@ NodeRecord* SimState::node(std::string_view target) {
   return nullptr;
 }
 
-SimState build_sim_state(const Topology& t) {
-  SimState s;
-  s.topology = t;
-  s.now = kStart;
-  s.boot_time = kStart - 60;
-  s.storage_host = t.storage.host;
-  s.kvm_host = t.initiator.host.empty() ? (t.kvm_hosts().empty() ? "" : t.kvm_hosts()[0]) : t.initiator.host;
-  s.initiator_iqn = t.initiator.iqn.empty() ? "iqn.2024-01.com.example:" + s.kvm_host : t.initiator.iqn;
-  s.uptime[s.storage_host] = 3600.0;
-  s.uptime[s.kvm_host] = 86.0;
+namespace {
 
+// The storage server's side: the pool, a zvol and a backstore per LUN, a target per IQN (each
+// LUN mapped, the initiator in its ACL).
+void build_storage(const Topology& t, SimState& s) {
   s.pool.name = t.storage.pool;
   std::vector<std::string> disks = t.storage.disks;
   if (disks.empty()) disks = {"disk0", "disk1"};
   for (const auto& d : disks) s.pool.disks.push_back(PoolDisk{d, "ONLINE", 0, 0, 0, "", hex8(d, 21)});
-
-  s.local_disks.push_back(LocalDisk{"nvme0n1", "476.9G", "/", {"pci-0000:01:00.0-nvme-1"}});
-
+  s.pool.spares = t.storage.spare_disks;
   std::unordered_map<std::string, size_t> target_at;
   for (const auto& l : t.luns) {
     int64_t size = 10LL << 30;  // the runbook's 10G LUNs
@@ -244,9 +236,16 @@ SimState build_sim_state(const Topology& t) {
     if (is_new) s.lio.targets.push_back(Target{l.target, true, {}, {s.initiator_iqn}, {t.portal_of(l)}});
     s.lio.targets[at->second].luns.push_back(TargetLun{l.lun, l.backstore()});
   }
+  s.saved_lio = s.lio;
+  if (!s.pool.name.empty()) {  // what `zpool create` posted
+    s.zevent("sysevent.fs.zfs.pool_create");
+    s.zevent("sysevent.fs.zfs.config_sync");
+  }
+}
 
-  // Log in to every target, in topology order: the first gets sda, and so on (no disk has
-  // gone yet, so the lowest free name is the next one not taken by a local disk).
+// Logs in to every target, in topology order: the first gets sda, and so on (no disk has gone
+// yet, so the lowest free name is the next one not taken by a local disk).
+void log_in_everywhere(SimState& s) {
   size_t next_disk = 0;
   auto local_name = [&](const std::string& n) {
     return std::any_of(s.local_disks.begin(), s.local_disks.end(),
@@ -264,66 +263,77 @@ SimState build_sim_state(const Topology& t) {
     se.disk = sd_name(next_disk++);
     s.sessions.push_back(se);
   }
+}
 
-  for (const auto& a : t.arrays) {
-    Array arr;
-    arr.name = a.name;
-    arr.device = a.device;
-    arr.uuid = a.uuid.value_or(md_uuid(a.name + a.host));
-    arr.homehost = a.host;
-    arr.level = a.level;
-    arr.raid_disks = static_cast<int>(a.members.size());
-    arr.size_kib = (10LL << 30) / 1024 - 8192;  // the zvol less md's 1.2 data offset and bitmap
-    arr.events = 19;
-    arr.creation_time = s.now;
-    arr.update_time = s.now + 15;
-    int role = 0;
-    for (const auto& m : a.members) {
-      Member mem;
-      mem.lun = m;
-      mem.desc_nr = role;
-      mem.role = role++;
-      mem.events = arr.events;
-      mem.update_time = arr.update_time;
-      mem.device_uuid = md_uuid(arr.uuid + m);
-      mem.checksum = hex8(arr.uuid + m, 31);
-      mem.array_state_seen = std::string(a.members.size(), 'A');
-      arr.members.push_back(mem);
-    }
-    arr.generation = arr.acknowledged = 1;
-    for (auto& m : arr.members) m.held = 1;
-    s.arrays.push_back(arr);
+// A clean array as `mdadm --create` leaves it, its members bound under today's disk names.
+Array build_array(const ArrayConfig& a, const SimState& s) {
+  Array arr;
+  arr.name = a.name;
+  arr.device = a.device;
+  arr.uuid = a.uuid.value_or(md_uuid(a.name + a.host));
+  arr.homehost = a.host;
+  arr.level = a.level;
+  arr.raid_disks = static_cast<int>(a.members.size());
+  arr.size_kib = (10LL << 30) / 1024 - 8192;  // the zvol less md's 1.2 data offset and bitmap
+  arr.events = 19;
+  arr.creation_time = s.now;
+  arr.update_time = s.now + 15;
+  int role = 0;
+  for (const auto& m : a.members) {
+    Member mem;
+    mem.lun = m;
+    mem.desc_nr = role;
+    mem.role = role++;
+    mem.events = arr.events;
+    mem.update_time = arr.update_time;
+    mem.device_uuid = md_uuid(arr.uuid + m);
+    mem.checksum = hex8(arr.uuid + m, 31);
+    mem.array_state_seen = std::string(a.members.size(), 'A');
+    mem.held = 1;
+    mem.rdev = s.disk_of(m);
+    arr.members.push_back(mem);
   }
+  arr.generation = arr.acknowledged = 1;
+  return arr;
+}
 
+// The KVM host's VMs, each disk's source the array's device or the LUN's by-path link.
+void build_vms(const Topology& t, SimState& s) {
   int id = 1;
-  for (auto& a : s.arrays)
-    for (auto& m : a.members) m.rdev = s.disk_of(m.lun);
-
   for (const auto& v : t.vms) {
     Vm vm;
     vm.name = v.name;
     vm.id = id++;
     for (const auto& d : v.disks) {
-      std::string src;
-      if (const ArrayConfig* a = t.array(d.source))
-        src = a->device;
-      else
-        src = t.by_path(*t.lun(d.source));
-      vm.disks.push_back(VmDisk{d.target, src, true});
+      const ArrayConfig* a = t.array(d.source);
+      vm.disks.push_back(VmDisk{d.target, a ? a->device : t.by_path(*t.lun(d.source)), true});
       if (!d.mountpoint.empty()) vm.mounts.push_back(GuestMount{d.guest_device, d.mountpoint, "ext4", false});
     }
     if (!v.guest.empty()) s.uptime[v.guest] = 60.0;
     s.vms.push_back(vm);
   }
+}
+
+}  // namespace
+
+SimState build_sim_state(const Topology& t) {
+  SimState s;
+  s.topology = t;
+  s.now = kStart;
+  s.boot_time = kStart - 60;
+  s.storage_host = t.storage.host;
+  s.kvm_host = t.initiator.host.empty() ? (t.kvm_hosts().empty() ? "" : t.kvm_hosts()[0]) : t.initiator.host;
+  s.initiator_iqn = t.initiator.iqn.empty() ? "iqn.2024-01.com.example:" + s.kvm_host : t.initiator.iqn;
+  s.uptime[s.storage_host] = 3600.0;
+  s.uptime[s.kvm_host] = 86.0;
+  s.local_disks.push_back(LocalDisk{"nvme0n1", "476.9G", "/", {"pci-0000:01:00.0-nvme-1"}});
+  build_storage(t, s);
+  log_in_everywhere(s);
+  for (const auto& a : t.arrays) s.arrays.push_back(build_array(a, s));
+  build_vms(t, s);
   for (const auto& a : t.arrays)
     if (!a.mountpoint.empty())
       s.host_mounts[a.host].push_back(GuestMount{a.device, a.mountpoint, "ext4", false});
-  s.saved_lio = s.lio;
-  s.pool.spares = t.storage.spare_disks;
-  if (!s.pool.name.empty()) {  // what `zpool create` posted
-    s.zevent("sysevent.fs.zfs.pool_create");
-    s.zevent("sysevent.fs.zfs.config_sync");
-  }
   s.now += 30;
   return s;
 }
