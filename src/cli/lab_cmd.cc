@@ -135,6 +135,47 @@ std::string show_text(const sim::PracticeStack& p, const std::filesystem::path& 
   return out;
 }
 
+// `lab reset` with another topology or pace: the stack made anew from it (its pace kept unless
+// one is given). The old one is set aside first and put back if the new one cannot be made.
+// Returns where the topology came from.
+Result<std::string> remake(const std::filesystem::path& folder, const LabCliOptions& o) {
+  int pace = o.pace_ms;
+  if (pace < 0) {
+    auto old = sim::PracticeStack::open(folder);
+    pace = old ? (*old)->pace_ms() : 0;
+  }
+  auto topo = simulated_topology_source(o.config);
+  if (!topo) return topo.error();
+  if (auto t = parse_topology(topo->text, topo->source); !t) return t.error();
+  std::error_code ec;
+  std::filesystem::path aside = folder.string() + ".old";
+  std::filesystem::remove_all(aside, ec);
+  std::filesystem::rename(folder, aside, ec);
+  if (ec) return Error{fmt::format("{}: cannot set aside: {}", folder.string(), ec.message())};
+  auto p = sim::PracticeStack::create_from_text(folder, topo->text, topo->source, pace);
+  if (!p) {
+    std::filesystem::rename(aside, folder, ec);  // the old one stays as it was
+    return p.error();
+  }
+  std::filesystem::remove_all(aside, ec);
+  return topo->source;
+}
+
+// `lab repair NAME…`: the operator's repairs, each said in `lines` and in the JSON list returned.
+Result<nlohmann::json> repair(sim::PracticeStack& p, const std::vector<std::string>& names,
+                              std::vector<std::string>& lines) {
+  nlohmann::json done = nlohmann::json::array();
+  for (const auto& name : names) {
+    if (auto r = p.repair(name); !r) return r.error();
+    for (const auto& x : sim::repair_catalog())
+      if (x.name == name) {
+        lines.push_back(fmt::format("repaired {}: {}", name, x.description));
+        done.push_back({{"repair", name}, {"description", x.description}});
+      }
+  }
+  return done;
+}
+
 }  // namespace
 
 int cmd_lab(const LabCliOptions& o) {
@@ -175,30 +216,11 @@ int cmd_lab(const LabCliOptions& o) {
     return fail(kExitUsage, fmt::format("no practice stack in {}: make one with `stackdr lab init {}`",
                                         folder.string(), sd));
   if (o.verb == "reset" && (!o.config.empty() || o.pace_ms >= 0)) {
-    // Another topology or pace: the stack is made anew from it.
-    int pace = o.pace_ms;
-    if (pace < 0) {
-      auto old = sim::PracticeStack::open(folder);
-      pace = old ? (*old)->pace_ms() : 0;
-    }
-    auto topo = simulated_topology_source(o.config);
-    if (!topo) return fail(kExitUsage, topo.error().message);
-    if (auto t = parse_topology(topo->text, topo->source); !t) return fail(kExitUsage, t.error().message);
-    std::error_code ec;
-    std::filesystem::path aside = folder.string() + ".old";
-    std::filesystem::remove_all(aside, ec);
-    std::filesystem::rename(folder, aside, ec);
-    if (ec) return fail(kExitUsage, fmt::format("{}: cannot set aside: {}", folder.string(), ec.message()));
-    auto p = sim::PracticeStack::create_from_text(folder, topo->text, topo->source, pace);
-    if (!p) {
-      std::filesystem::rename(aside, folder, ec);  // the old one stays as it was
-      return fail(kExitUsage, p.error().message);
-    }
-    std::filesystem::remove_all(aside, ec);
+    auto source = remake(folder, o);
+    if (!source) return fail(kExitUsage, source.error().message);
     auto closed = close_practice_incidents(lab_dir, o.state_dir);
-    return answer(
-        fmt::format("practice stack in {} made anew from {}: healthy", folder.string(), topo->source),
-        {{"made", true}, {"source", topo->source}}, closed);
+    return answer(fmt::format("practice stack in {} made anew from {}: healthy", folder.string(), *source),
+                  {{"made", true}, {"source", *source}}, closed);
   }
   auto p = sim::PracticeStack::open(folder);
   if (!p) return fail(kExitUsage, p.error().message);
@@ -216,18 +238,11 @@ int cmd_lab(const LabCliOptions& o) {
   }
   if (o.verb == "repair") {
     std::vector<std::string> lines;
-    nlohmann::json done = nlohmann::json::array();
-    for (const auto& name : o.faults) {
-      if (auto r = (*p)->repair(name); !r) return fail(kExitUsage, r.error().message);
-      for (const auto& x : sim::repair_catalog())
-        if (x.name == name) {
-          lines.push_back(fmt::format("repaired {}: {}", name, x.description));
-          done.push_back({{"repair", name}, {"description", x.description}});
-        }
-    }
+    auto done = repair(**p, o.faults, lines);
+    if (!done) return fail(kExitUsage, done.error().message);
     std::string next = hints.verb("recover");
     lines.push_back(fmt::format("continue the recovery: `{}`", next));
-    return answer(text::join(lines, "\n"), {{"repaired", done}, {"next", next}});
+    return answer(text::join(lines, "\n"), {{"repaired", *done}, {"next", next}});
   }
   if (o.verb == "reset") {
     if (auto r = (*p)->reset(); !r) return fail(kExitUsage, r.error().message);

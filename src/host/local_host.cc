@@ -193,6 +193,80 @@ CommandResult LocalHost::run_watching(const Argv& argv, std::chrono::millisecond
   return r;
 }
 
+namespace {
+
+// Reads the command's stdout and stderr until both close or the deadline passes (then its
+// process group is killed and the result says it timed out). on_stderr sees stderr so far at
+// each piece; what it throws is kept in `deferred`, to be raised once the command has ended.
+void collect_output(int out_fd, int err_fd, pid_t pid, std::chrono::steady_clock::time_point deadline,
+                    const std::function<void(const std::string&)>& on_stderr, std::exception_ptr& deferred,
+                    CommandResult& r) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      r.timed_out = true;
+      ::kill(-pid, SIGKILL);
+      break;
+    }
+    int n = ::poll(fds, 2, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+      if (got > 0) {
+        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(got));
+        if (i == 1 && on_stderr && !deferred) {
+          try {
+            on_stderr(r.err);
+          } catch (...) {
+            deferred = std::current_exception();  // raised once the command has ended
+          }
+        }
+      } else if (got == 0 || errno != EINTR) {
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+}
+
+// Waits for the command's exit status (128 + N for a signal), unless it timed out.
+void reap(pid_t pid, CommandResult& r) {
+  if (r.timed_out) {
+    // A command blocked in the kernel (mdadm reading a disk whose iSCSI session is recovering)
+    // dies only when its I/O returns, which can be the whole replacement timeout later. The
+    // caller has waited long enough: a thread of its own reaps the process when it goes.
+    r.exit_code = 124;
+    int status = 0;
+    for (int i = 0; i < 20; ++i) {
+      pid_t got = ::waitpid(pid, &status, WNOHANG);
+      if (got == pid || (got < 0 && errno != EINTR)) return;
+      ::usleep(5000);
+    }
+    std::thread([pid] {
+      int st = 0;
+      while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+      }
+    }).detach();
+    return;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) {
+    r.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    r.exit_code = 128 + WTERMSIG(status);
+  }
+}
+
+}  // namespace
+
 CommandResult LocalHost::spawn_and_wait(const Argv& argv, std::chrono::milliseconds timeout,
                                         const std::function<void(const ProcessId&)>& started,
                                         const std::function<void(const std::string&)>& on_stderr,
@@ -233,65 +307,8 @@ CommandResult LocalHost::spawn_and_wait(const Argv& argv, std::chrono::milliseco
     return r;
   }
 
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  pollfd fds[2] = {{out_r.fd, POLLIN, 0}, {err_r.fd, POLLIN, 0}};
-  int open_fds = 2;
-  char buf[65536];
-  while (open_fds > 0) {
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      r.timed_out = true;
-      ::kill(-pid, SIGKILL);
-      break;
-    }
-    int n = ::poll(fds, 2, static_cast<int>(left.count()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
-      if (got > 0) {
-        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(got));
-        if (i == 1 && on_stderr && !deferred) {
-          try {
-            on_stderr(r.err);
-          } catch (...) {
-            deferred = std::current_exception();  // raised once the command has ended
-          }
-        }
-      } else if (got == 0 || errno != EINTR) {
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  if (r.timed_out) {
-    // A command blocked in the kernel (mdadm reading a disk whose iSCSI session is recovering)
-    // dies only when its I/O returns, which can be the whole replacement timeout later. The
-    // caller has waited long enough: a thread of its own reaps the process when it goes.
-    r.exit_code = 124;
-    int status = 0;
-    for (int i = 0; i < 20; ++i) {
-      pid_t got = ::waitpid(pid, &status, WNOHANG);
-      if (got == pid || (got < 0 && errno != EINTR)) return r;
-      ::usleep(5000);
-    }
-    std::thread([pid] {
-      int st = 0;
-      while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-      }
-    }).detach();
-    return r;
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status)) {
-    r.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    r.exit_code = 128 + WTERMSIG(status);
-  }
+  collect_output(out_r.fd, err_r.fd, pid, std::chrono::steady_clock::now() + timeout, on_stderr, deferred, r);
+  reap(pid, r);
   return r;
 }
 

@@ -39,93 +39,69 @@ bool none_exist(std::string_view err, const std::vector<std::string>& datasets) 
   return true;
 }
 
-void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
-                        std::map<std::string, std::optional<SmartctlFacts>>& smart, const ObserveOptions& opt,
-                        ProbeBatch& b) {
+// The pool, its zvols (and, when one is missing, where it went), its disks' SMART.
+void add_zfs_probes(const Topology& t, Host* h, StorageFacts& f,
+                    std::map<std::string, std::optional<SmartctlFacts>>& smart, const ObserveOptions& opt,
+                    ProbeBatch& b) {
   const std::string& name = t.storage.host;
-  f.host = name;
-  if (!t.storage.pool.empty()) {
-    b.add(h, name, [&t, &f, &opt](Prober& p) {
-      if (auto r = p.run(probe_argv::zpool_status(t.storage.pool), opt.timeout))
-        f.zpool = p.parsed(parse_zpool_status(r->out, "zpool status"), "zpool status");
+  b.add(h, name, [&t, &f, &opt](Prober& p) {
+    if (auto r = p.run(probe_argv::zpool_status(t.storage.pool), opt.timeout))
+      f.zpool = p.parsed(parse_zpool_status(r->out, "zpool status"), "zpool status");
+  });
+  std::vector<std::string> zvols;
+  for (const auto& l : t.luns)
+    if (!l.zvol.empty()) zvols.push_back(l.zvol);
+  if (!zvols.empty()) {
+    // A zvol that does not exist may have been renamed: then the volume whose stackdr:lun
+    // names the LUN is where it went (read after zfs get, only then).
+    int owners = b.group([h, name, zvols, &t, &f, &opt](ProbeBatch& more) {
+      if (!f.zvols) return;
+      bool missing = false;
+      for (const auto& z : zvols) missing = missing || !f.zvols->get(z, "volsize");
+      if (!missing) return;
+      more.add(h, name, [&t, &f, &opt](Prober& p) {
+        if (auto r = p.run(probe_argv::zfs_get_lun_owners(t.storage.pool), opt.timeout))
+          f.zvol_owners = text::trim(r->out).empty()  // a pool with no volume at all
+                              ? ZfsGetFacts{}
+                              : p.parsed(parse_zfs_get(r->out, "zfs get stackdr:lun"), "zfs get stackdr:lun");
+      });
     });
-    std::vector<std::string> zvols;
-    for (const auto& l : t.luns)
-      if (!l.zvol.empty()) zvols.push_back(l.zvol);
-    if (!zvols.empty()) {
-      // A zvol that does not exist may have been renamed: then the volume whose stackdr:lun
-      // names the LUN is where it went (read after zfs get, only then).
-      int owners = b.group([h, name, zvols, &t, &f, &opt](ProbeBatch& more) {
-        if (!f.zvols) return;
-        bool missing = false;
-        for (const auto& z : zvols) missing = missing || !f.zvols->get(z, "volsize");
-        if (!missing) return;
-        more.add(h, name, [&t, &f, &opt](Prober& p) {
-          if (auto r = p.run(probe_argv::zfs_get_lun_owners(t.storage.pool), opt.timeout))
-            f.zvol_owners =
-                text::trim(r->out).empty()  // a pool with no volume at all
-                    ? ZfsGetFacts{}
-                    : p.parsed(parse_zfs_get(r->out, "zfs get stackdr:lun"), "zfs get stackdr:lun");
-        });
+    b.add(
+        h, name,
+        [zvols, &f, &opt](Prober& p) {
+          // A missing dataset makes zfs exit 1 but still print the others. When none of them
+          // exists (a new pool, before `lun create`) it prints nothing on stdout: that is a read
+          // saying so, when stderr names every one of them as not existing.
+          if (auto r = p.run(probe_argv::zfs_get_volumes(zvols), opt.timeout, {0, 1})) {
+            if (r->exit_code == 1 && text::trim(r->out).empty() && none_exist(r->err, zvols))
+              f.zvols = ZfsGetFacts{};
+            else
+              f.zvols = p.parsed(parse_zfs_get(r->out, "zfs get"), "zfs get");
+          }
+        },
+        owners);
+    b.add(h, name, [&t, &f, &opt](Prober& p) {
+      if (auto r = p.run(probe_argv::ls_zvols(t.storage.pool), opt.timeout, {0, 2}))
+        f.zvol_links = p.parsed(parse_disk_links(r->out, "ls -l /dev/zvol"), "ls -l /dev/zvol");
+    });
+  }
+  if (opt.smart) {
+    for (const auto& d : t.storage.disks) {
+      auto& slot = smart[d];
+      b.add(h, name, [d, &slot, &opt](Prober& p) {
+        // smartctl's exit status is a bit mask of findings, not a failure to run.
+        if (auto r = p.run(probe_argv::smartctl(d), opt.timeout,
+                           {0, 4, 8, 16, 24, 32, 64, 72, 80, 88, 96, 128, 192}))
+          slot = p.parsed(parse_smartctl_json(r->out, "smartctl " + d), "smartctl " + d);
       });
-      b.add(
-          h, name,
-          [zvols, &f, &opt](Prober& p) {
-            // A missing dataset makes zfs exit 1 but still print the others. When none of them
-            // exists (a new pool, before `lun create`) it prints nothing on stdout: that is a read
-            // saying so, when stderr names every one of them as not existing.
-            if (auto r = p.run(probe_argv::zfs_get_volumes(zvols), opt.timeout, {0, 1})) {
-              if (r->exit_code == 1 && text::trim(r->out).empty() && none_exist(r->err, zvols))
-                f.zvols = ZfsGetFacts{};
-              else
-                f.zvols = p.parsed(parse_zfs_get(r->out, "zfs get"), "zfs get");
-            }
-          },
-          owners);
-      b.add(h, name, [&t, &f, &opt](Prober& p) {
-        if (auto r = p.run(probe_argv::ls_zvols(t.storage.pool), opt.timeout, {0, 2}))
-          f.zvol_links = p.parsed(parse_disk_links(r->out, "ls -l /dev/zvol"), "ls -l /dev/zvol");
-      });
-    }
-    if (opt.smart) {
-      for (const auto& d : t.storage.disks) {
-        auto& slot = smart[d];
-        b.add(h, name, [d, &slot, &opt](Prober& p) {
-          // smartctl's exit status is a bit mask of findings, not a failure to run.
-          if (auto r = p.run(probe_argv::smartctl(d), opt.timeout,
-                             {0, 4, 8, 16, 24, 32, 64, 72, 80, 88, 96, 128, 192}))
-            slot = p.parsed(parse_smartctl_json(r->out, "smartctl " + d), "smartctl " + d);
-        });
-      }
     }
   }
-  b.add(h, name, [&f, &opt](Prober& p) {
-    // LIO from configfs: the tree, then the values of its attributes. No LIO modules loaded
-    // makes find exit 1 ("No such file"), which the parser reads as an empty configuration.
-    auto tree = p.run(probe_argv::lio_tree(), opt.timeout, {0, 1});
-    if (!tree) return;
-    auto facts = p.parsed(parse_lio_tree(tree->out + tree->err, kLioTreeSource), std::string(kLioTreeSource));
-    if (!facts) return;
-    if (facts->targets.empty() && facts->backstores.empty()) {  // nothing whose values to read
-      f.lio = std::move(*facts);
-      return;
-    }
-    // grep exits 1 when it printed nothing (an empty configuration).
-    auto vals = p.run(probe_argv::lio_values(), opt.timeout, {0, 1});
-    if (!vals) return;
-    if (auto v = p.parsed(parse_lio_values(vals->out, kLioValuesSource), std::string(kLioValuesSource)))
-      f.lio = apply_lio_values(std::move(*facts), *v);
-  });
-  b.add(h, name, [&f, &opt](Prober& p) {
-    if (auto r = p.run(probe_argv::ss_listen(), opt.timeout))
-      f.listeners = p.parsed(parse_ss_listeners(r->out, "ss -Htln"), "ss -Htln");
-  });
-  if (opt.kernel_log)
-    b.add(h, name, [&f, &opt](Prober& p) {
-      if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
-        f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
-    });
-  if (!opt.settings) return;
+}
+
+// The settings lint reads: LIO's saved configuration, the target unit, the pool's properties.
+void add_storage_settings_probes(const Topology& t, Host* h, StorageFacts& f, const ObserveOptions& opt,
+                                 ProbeBatch& b) {
+  const std::string& name = t.storage.host;
   b.add(h, name, [&f](Prober& p) {
     // The first saved config that exists; when neither does, the last read's failure stands.
     for (std::string_view path : kLioSaveconfigPaths)
@@ -168,6 +144,41 @@ void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
         f.pool_props = props;
       }
     });
+}
+
+void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
+                        std::map<std::string, std::optional<SmartctlFacts>>& smart, const ObserveOptions& opt,
+                        ProbeBatch& b) {
+  const std::string& name = t.storage.host;
+  f.host = name;
+  if (!t.storage.pool.empty()) add_zfs_probes(t, h, f, smart, opt, b);
+  b.add(h, name, [&f, &opt](Prober& p) {
+    // LIO from configfs: the tree, then the values of its attributes. No LIO modules loaded
+    // makes find exit 1 ("No such file"), which the parser reads as an empty configuration.
+    auto tree = p.run(probe_argv::lio_tree(), opt.timeout, {0, 1});
+    if (!tree) return;
+    auto facts = p.parsed(parse_lio_tree(tree->out + tree->err, kLioTreeSource), std::string(kLioTreeSource));
+    if (!facts) return;
+    if (facts->targets.empty() && facts->backstores.empty()) {  // nothing whose values to read
+      f.lio = std::move(*facts);
+      return;
+    }
+    // grep exits 1 when it printed nothing (an empty configuration).
+    auto vals = p.run(probe_argv::lio_values(), opt.timeout, {0, 1});
+    if (!vals) return;
+    if (auto v = p.parsed(parse_lio_values(vals->out, kLioValuesSource), std::string(kLioValuesSource)))
+      f.lio = apply_lio_values(std::move(*facts), *v);
+  });
+  b.add(h, name, [&f, &opt](Prober& p) {
+    if (auto r = p.run(probe_argv::ss_listen(), opt.timeout))
+      f.listeners = p.parsed(parse_ss_listeners(r->out, "ss -Htln"), "ss -Htln");
+  });
+  if (opt.kernel_log)
+    b.add(h, name, [&f, &opt](Prober& p) {
+      if (auto r = p.run(probe_argv::dmesg(), opt.timeout))
+        f.kmsg = p.parsed(parse_kernel_log(r->out, "dmesg"), "dmesg");
+    });
+  if (opt.settings) add_storage_settings_probes(t, h, f, opt, b);
 }
 
 // Map entries a KVM host's probes fill; kept apart so that a probe that could not say leaves
