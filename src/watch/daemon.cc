@@ -67,9 +67,9 @@ class Daemon {
   void reload();
   void add_stack(const WatchedStack& spec);
   void remove_stack(const std::string& name);
-  /// Each stack's own status URL, said in its alerts: it moves when the daemon goes from one
-  /// stack to several (/status becomes /stacks/NAME/status).
-  void set_urls();
+  /// Each stack's own status URL, said in its alerts, and whether its log lines name it: both
+  /// change when the daemon goes from one stack to several (/status becomes /stacks/NAME/status).
+  void set_places();
   /// The stacks now: the HTTP threads and the stacks' threads read a copy, the main thread
   /// changes the list at SIGHUP.
   std::vector<std::shared_ptr<StackWatch>> all() const;
@@ -247,9 +247,10 @@ std::string Daemon::base_path(const StackWatch& w) const {
   return pages_of(stacks_.size(), w.stack().name);
 }
 
-void Daemon::set_urls() {
+void Daemon::set_places() {
   std::shared_lock lock(list_mu_);
-  for (const auto& w : stacks_) w->set_url(base_url_ + pages_of(stacks_.size(), w->stack().name) + "status");
+  for (const auto& w : stacks_)
+    w->set_place(base_url_ + pages_of(stacks_.size(), w->stack().name) + "status", stacks_.size() > 1);
 }
 
 // A stack file added to the folder: checked, then watched like the others. One that cannot be
@@ -273,7 +274,7 @@ void Daemon::add_stack(const WatchedStack& spec) {
     by_name_[(*w)->stack().name] = *w;
     stacks_.push_back(*w);
   }
-  set_urls();
+  set_places();
   (*w)->start();
   daemon_log("SIGHUP: stack " + spec.name + " added to the folder: watched from now on");
 }
@@ -292,7 +293,7 @@ void Daemon::remove_stack(const std::string& name) {
   }
   w->request_stop();
   w->stop();
-  set_urls();
+  set_places();
   daemon_log("SIGHUP: stack " + name +
              " is no longer in the folder: not watched any more (its journal is kept)");
 }
@@ -371,7 +372,7 @@ Result<std::unique_ptr<HttpEndpoint>> Daemon::listen(const std::string& token, H
                   addr.find(':') != std::string::npos ? "[" + addr + "]" : addr, (*http)->port());
   listen_ = *address;
   base_url_ = base;
-  set_urls();
+  set_places();
   const WatchSettings& o = stacks_.front()->settings();
   std::string per_cause;
   for (const auto& [cause, policy] : o.auto_recover_causes)

@@ -173,7 +173,7 @@ Alert StackWatch::escalation_alert(const IncidentRecord& inc, const EscalationDu
                                                 heading_slug("Emergency Contacts and Escalation"))}};
   al.starts_at = now;
   al.ends_at = firing ? now + o_.remind + 4.0 * o_.interval : now;
-  al.generator_url = url_;
+  al.generator_url = url();
   label_alert(al);
   return al;
 }
@@ -324,7 +324,7 @@ Alert StackWatch::alert_for(const Active& a, bool firing, double now) const {
   // Firing: good until the next reminder (and a few sweeps more), as Prometheus sets endsAt,
   // so Alertmanager keeps it while the daemon lives and lets it lapse if the daemon dies.
   al.ends_at = firing ? now + o_.remind + 4.0 * o_.interval : (a.absent_since ? a.absent_since : now);
-  al.generator_url = url_;
+  al.generator_url = url();
   label_alert(al);
   return al;
 }
@@ -917,7 +917,7 @@ Result<bool> StackWatch::prepare() {
   if (!j) return j.error();
   journal_ = std::move(*j);
   if (takes_lab_faults())
-    log_line(spec_.name.empty() || !shared_.name_in_logs
+    log_line(spec_.name.empty() || !name_in_logs_
                  ? "on the simulated stack: POST /lab/faults?name=FAULT injects a fault"
                  : "on the simulated stack: POST /lab/faults?stack=" + spec_.name +
                        "&name=FAULT injects a fault");
@@ -1168,10 +1168,25 @@ StackWatch::StackWatch(WatchedStack stack, StackWatchShared shared)
                   log_line(line);
                   changed();
                 },
-                [] { return wall_now(); }} {}
+                [] { return wall_now(); }} {
+  name_in_logs_ = shared_.name_in_logs;
+}
+
+void StackWatch::set_place(const std::string& status_url, bool name_in_logs) {
+  {
+    std::lock_guard lock(url_mu_);
+    url_ = status_url;
+  }
+  name_in_logs_ = name_in_logs;
+}
+
+std::string StackWatch::url() const {
+  std::lock_guard lock(url_mu_);
+  return url_;
+}
 
 void StackWatch::log_line(const std::string& s) const {
-  daemon_log(s, shared_.name_in_logs || daemon_json() ? spec_.name : "");
+  daemon_log(s, name_in_logs_ || daemon_json() ? spec_.name : "");
 }
 
 void StackWatch::wake() {

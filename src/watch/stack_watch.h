@@ -76,7 +76,9 @@ class StackWatch {
   /// The simulated stack of this process (not a practice stack): POST /lab/faults injects here.
   bool takes_lab_faults() const;
   /// Where /status is, for alerts' generatorURL (set once the daemon listens).
-  void set_url(const std::string& url) { url_ = url; }
+  /// Where its /status is (alerts' generatorURL) and whether its log lines name it: both change
+  /// while it runs, when a SIGHUP makes the daemon's one stack several or several one.
+  void set_place(const std::string& status_url, bool name_in_logs);
   /// Starts the thread: the event sources opened, a first sweep, then the loop until stop().
   void start();
   /// True once the first sweep is done (the daemon says READY when every stack's is).
@@ -230,7 +232,10 @@ class StackWatch {
   std::vector<ScheduleRow> schedule_;
   std::map<std::string, std::string> skipped_;
   int incidents_open_ = 0;
-  std::string url_;  // where /status is, for alerts' generatorURL
+  std::string url() const;
+  mutable std::mutex url_mu_;
+  std::string url_;                        // where /status is, for alerts' generatorURL (url_mu_)
+  std::atomic<bool> name_in_logs_{false};  // its log lines say [stack NAME]
   // The kernel events of SSH hosts, by host name (RemoteFollower); a host missing here is
   // followed again at the next interval sweep. What each last failed with, said once.
   std::map<std::string, std::unique_ptr<RemoteFollower>> followers_;

@@ -123,7 +123,7 @@ TEST(WatchStacks, OneDaemonWatchesAFolderAndAFaultIsItsStacksAlone) {
 
 // SIGHUP on a folder: a stack file added is watched (its pages, samples and alerts), one removed
 // is not (404, no samples), a broken file added is refused by name while the others go on, and
-// going from one stack to several moves the one's pages under /stacks/NAME/.
+// going from one stack to several moves the one's pages under /stacks/NAME/ and names it in the log.
 TEST(WatchStacks, SighupWatchesTheStacksAddedAndEndsTheOnesRemoved) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-stacks-hup-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -140,6 +140,7 @@ TEST(WatchStacks, SighupWatchesTheStacksAddedAndEndsTheOnesRemoved) {
   // One stack: its own dashboard at /, its status at /status.
   auto one = nlohmann::json::parse(get(port, "/status"), nullptr, false);
   EXPECT_FALSE(one.contains("stacks")) << one.dump(2);
+  EXPECT_EQ(d.output().find("[stack alpha]"), std::string::npos) << d.output();  // alone: not named
 
   fs::copy_file(spare / "beta.yaml", folder / "beta.yaml");
   fs::copy_file(spare / "gamma.yaml", folder / "gamma.yaml");
@@ -164,6 +165,12 @@ TEST(WatchStacks, SighupWatchesTheStacksAddedAndEndsTheOnesRemoved) {
   nlohmann::json alert = hook.bodies().front()[0];
   EXPECT_EQ(alert["labels"]["stack"], "gamma") << alert.dump();
   EXPECT_NE(alert["generatorURL"].get<std::string>().find("/stacks/gamma/status"), std::string::npos);
+  // alpha, watched alone until now, names itself in the log from the moment it is one of several.
+  r = c.Post("/lab/faults?stack=alpha&name=session-logout", "", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  EXPECT_TRUE(eventually(30s, [&] { return d.output().find("[stack alpha] FIRING") != std::string::npos; }))
+      << d.output();
 
   // beta removed, and a broken file added: beta ends, the broken one is named, alpha and gamma
   // stay watched.
