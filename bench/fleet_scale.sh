@@ -19,6 +19,7 @@ dir=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
 . "$(dirname "$0")/lib.sh"
+need curl bc python3
 
 # The webhook receiver: the arrival time of each alert's body, one line each.
 cat > "$dir/receiver.py" <<'PY'

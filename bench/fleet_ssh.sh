@@ -20,6 +20,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
 mkdir -p "$dir/stacks.d"
 . "$(dirname "$0")/lib.sh"
+need curl bc python3 openssh-server openssh-client
 ssh_keys "$dir"
 # The runbook's addresses are real machines: the portal the sweep pings is made a loopback one.
 rest=$(sed -n '/^storage:/,$p' "$config" | sed 's/192\.168\.125\./127.0.125./g')

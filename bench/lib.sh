@@ -1,5 +1,20 @@
 # Shared by the bench scripts (sourced, not run): loopback sshd instances and sweep counting.
 
+# need PACKAGE...: the Debian packages a bench script uses (curl, bc, openssh-server …),
+# installed with apt-get when missing, as dev.sh installs its own.
+need() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "bench: installing ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
 # ssh_keys DIR: a host key, a client key and authorized_keys for it, in DIR.
 ssh_keys() {
   mkdir -p /run/sshd

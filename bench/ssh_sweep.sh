@@ -13,6 +13,7 @@ dir=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 . "$(dirname "$0")/lib.sh"
+need python3 openssh-server openssh-client
 ssh_keys "$dir"
 port=$(free_port)
 pid=$(start_sshd "$dir" "$port")

@@ -7,6 +7,8 @@
 set -euo pipefail
 secs=${1:-600}
 bin=$(realpath "${2:-$(dirname "$0")/../build/stackdr}")
+. "$(dirname "$0")/lib.sh"
+need curl
 dir=$(mktemp -d)
 "$bin" watch --lab --state-dir "$dir" --listen 127.0.0.1:0 >"$dir/out" 2>"$dir/err" &
 pid=$!
