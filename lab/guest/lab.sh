@@ -279,15 +279,15 @@ EOX
 }
 # A command inside the VM, over its serial console: what it printed, between two markers.
 vm_cmd() {  # COMMAND...
-  python3 - "$VMSOCK" "$VMLOG" "$*" <<'EOPY'
+  python3 - "$VMSOCK" "$VMLOG" "$*" "${VM_CMD_TIMEOUT:-300}" <<'EOPY'
 import socket, sys, time, uuid
-sock, log, cmd = sys.argv[1:4]
+sock, log, cmd, limit = sys.argv[1:5]
 tag = uuid.uuid4().hex[:8]
 start = len(open(log, errors="replace").read())
 s = socket.socket(socket.AF_UNIX)
 s.connect(sock)
 s.sendall(("echo B-%s; %s; echo E-%s $?\n" % (tag, cmd, tag)).encode())
-deadline = time.time() + 300
+deadline = time.time() + float(limit)
 while time.time() < deadline:
     text = open(log, errors="replace").read()[start:]
     after = text.split("\nB-%s" % tag, 1)[1] if ("\nB-%s" % tag) in text else ""
@@ -304,8 +304,12 @@ vm_verify() {
   local running=false attached=false intact=false moves=false
   virsh domstate $VM 2>/dev/null | grep -q '^running' && running=true
   virsh domblklist $VM 2>/dev/null | grep -q '^ *sda *\/dev\/md1' && attached=true
-  vm_cmd 'grep -q " /mnt/raid ext4 rw" /proc/mounts && cd /mnt/raid && echo 3 >/proc/sys/vm/drop_caches && sha256sum -c base.sha' >/dev/null 2>&1 && intact=true
-  local a b; a=$(vm_cmd cat /mnt/raid/vm-heartbeat 2>/dev/null); sleep 5; b=$(vm_cmd cat /mnt/raid/vm-heartbeat 2>/dev/null)
+  # Reading the data back through the nested VM took over 300 s on a loaded machine (2026-12-07:
+  # the check was cut off, its "OK" lines came after): it has 900 s, and the heartbeat must be
+  # on the array's filesystem (a /mnt/raid left unmounted is the initramfs, where writes work).
+  VM_CMD_TIMEOUT=900 vm_cmd 'grep -q " /mnt/raid ext4 rw" /proc/mounts && cd /mnt/raid && echo 3 >/proc/sys/vm/drop_caches && sha256sum -c base.sha' >/dev/null 2>&1 && intact=true
+  local a b; a=$(vm_cmd 'grep -q " /mnt/raid ext4 " /proc/mounts && cat /mnt/raid/vm-heartbeat' 2>/dev/null); sleep 5
+  b=$(vm_cmd 'grep -q " /mnt/raid ext4 " /proc/mounts && cat /mnt/raid/vm-heartbeat' 2>/dev/null)
   [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] && moves=true
   echo "$running $attached $intact $moves"
 }
