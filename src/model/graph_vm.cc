@@ -20,9 +20,14 @@ void Builder::vms() {
                             [&](const VirshDomain& x) { return x.name == v.name; });
       if (d == k->domains->domains.end())
         worsen(vm, Health::kFailed, Cause::kVmMissing, {v.host, "virsh list --all", "no domain " + v.name});
-      else if (d->state != "running")
+      else if (d->state != "running") {
         worsen(vm, Health::kFailed, Cause::kVmNotRunning,
                {v.host, "virsh list --all", v.name + " is " + d->state});
+        if (auto why = k->domstate.find(v.name); why != k->domstate.end())  // read for a paused one
+          vm.evidence.push_back(
+              {v.host, "virsh domstate " + v.name + " --reason",
+               why->second.state + (why->second.reason.empty() ? "" : " (" + why->second.reason + ")")});
+      }
     }
     std::vector<size_t> disks;  // one per v.disks entry
     for (const auto& dc : v.disks) disks.push_back(vm_disk(v, dc, k));

@@ -186,6 +186,7 @@ void add_storage_probes(const Topology& t, Host* h, StorageFacts& f,
 struct KvmSlots {
   std::map<std::string, std::optional<PingResult>> pings;                 // by portal IP
   std::map<std::string, std::optional<VirshDomblklistFacts>> domblklist;  // by domain
+  std::map<std::string, std::optional<VirshDomstate>> domstate;           // by domain
   std::map<std::string, std::optional<MdadmDetailFacts>> detail;          // by array name
   std::map<std::string, std::optional<MemberExamine>> examine;            // by kernel disk name
 };
@@ -241,10 +242,28 @@ void add_kvm_probes(const Topology& t, Host* h, const std::string& name, KvmFact
       second_round);
   bool has_vms = std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == name; });
   if (has_vms) {
-    b.add(h, name, [&f, &opt](Prober& p) {
-      if (auto r = p.run(probe_argv::virsh_list(), opt.timeout))
-        f.domains = p.parsed(parse_virsh_list(r->out, "virsh list --all"), "virsh list --all");
+    // A paused domain: why (an I/O error, or its user — whose pause recovery must not undo).
+    for (const auto& v : t.vms)
+      if (v.host == name) slots.domstate[v.name];
+    int reasons = b.group([h, name, &f, &slots, &opt](ProbeBatch& more) {
+      if (!f.domains) return;
+      for (const auto& d : f.domains->domains) {
+        auto slot = slots.domstate.find(d.name);
+        if (d.state != "paused" || slot == slots.domstate.end()) continue;
+        more.add(h, name, [vm = d.name, &out = slot->second, &opt](Prober& p) {
+          std::string what = "virsh domstate " + vm + " --reason";
+          if (auto r = p.run(probe_argv::virsh_domstate_reason(vm), opt.timeout))
+            out = p.parsed(parse_virsh_domstate(r->out, what), what);
+        });
+      }
     });
+    b.add(
+        h, name,
+        [&f, &opt](Prober& p) {
+          if (auto r = p.run(probe_argv::virsh_list(), opt.timeout))
+            f.domains = p.parsed(parse_virsh_list(r->out, "virsh list --all"), "virsh list --all");
+        },
+        reasons);
     for (const auto& v : t.vms) {
       if (v.host != name) continue;
       auto& slot = slots.domblklist[v.name];
@@ -425,6 +444,7 @@ Observation observe(const Topology& t, const HostLookup& hosts, const ObserveOpt
     KvmFacts& f = obs.kvm[h];
     keep_filled(s.pings, f.pings);
     keep_filled(s.domblklist, f.domblklist);
+    keep_filled(s.domstate, f.domstate);
     keep_filled(s.detail, f.detail);
     keep_filled(s.examine, f.examine);
   }

@@ -81,7 +81,9 @@ struct KvmFacts {
   std::optional<LsblkFacts> lsblk;
   std::optional<VirshListFacts> domains;
   std::map<std::string, VirshDomblklistFacts> domblklist;  // by domain
-  std::map<std::string, PingResult> pings;                 // by portal IP; absent = ping could not run
+  /// By domain: why a paused domain is paused (an I/O error, or its user), read for those alone.
+  std::map<std::string, VirshDomstate> domstate;
+  std::map<std::string, PingResult> pings;  // by portal IP; absent = ping could not run
   std::optional<KernelLogFacts> kmsg;
   // Settings, read when ObserveOptions::settings asks:
   std::optional<IscsiNodeFacts> nodes;    // open-iscsi's node records

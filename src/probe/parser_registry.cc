@@ -50,7 +50,7 @@ Result<nlohmann::json> badblocks_json(std::string_view text, std::string_view so
 Result<nlohmann::json> domstate_json(std::string_view text, std::string_view source) {
   auto r = parse_virsh_domstate(text, source);
   if (!r) return r.error();
-  return nlohmann::json{{"state", *r}};
+  return nlohmann::json{{"state", r->state}, {"reason", r->reason}};
 }
 
 Result<nlohmann::json> session_json(std::string_view text, std::string_view source) {

@@ -96,6 +96,9 @@ std::vector<std::string> virsh_list() {
 std::vector<std::string> virsh_domblklist(const std::string& domain) {
   return {"virsh", "domblklist", domain};
 }
+std::vector<std::string> virsh_domstate_reason(const std::string& domain) {
+  return {"virsh", "domstate", domain, "--reason"};
+}
 std::vector<std::string> ping(const std::string& address) {
   return {"ping", "-c", "1", "-W", "1", address};
 }

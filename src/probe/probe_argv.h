@@ -24,6 +24,8 @@ std::vector<std::string> ls_by_path();
 std::vector<std::string> lsblk();
 std::vector<std::string> virsh_list();
 std::vector<std::string> virsh_domblklist(const std::string& domain);
+/// Why a domain is in its state (paused on an I/O error, or by its user).
+std::vector<std::string> virsh_domstate_reason(const std::string& domain);
 std::vector<std::string> ping(const std::string& address);
 std::vector<std::string> dmesg();
 std::vector<std::string> smartctl(const std::string& disk);

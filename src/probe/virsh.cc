@@ -84,13 +84,17 @@ Result<VirshDomblklistFacts> parse_virsh_domblklist(std::string_view input, std:
   return f;
 }
 
-Result<std::string> parse_virsh_domstate(std::string_view input, std::string_view source) {
+Result<VirshDomstate> parse_virsh_domstate(std::string_view input, std::string_view source) {
   if (auto e = virsh_error(input, source)) return *e;
   auto t = text::trim(input);
   if (t.empty()) return parse_error(source, 0, "empty output");
   auto first = text::trim(text::lines(t)[0]);
   size_t paren = first.find(" (");
-  return std::string(paren == std::string_view::npos ? first : first.substr(0, paren));
+  if (paren == std::string_view::npos) return VirshDomstate{std::string(first), ""};
+  if (first.back() != ')')
+    return parse_error(source, 1, fmt::format("expected 'STATE (REASON)', got '{}'", first));
+  return VirshDomstate{std::string(first.substr(0, paren)),
+                       std::string(first.substr(paren + 2, first.size() - paren - 3))};
 }
 
 Result<VirshDominfoFacts> parse_virsh_dominfo(std::string_view input, std::string_view source) {

@@ -31,6 +31,12 @@ struct VirshDomblklistFacts {
   ParseWarnings warnings;
 };
 
+/// `virsh domstate DOM --reason`: the state and why ("paused (I/O error)", "paused (user)",
+/// "running (booted)", "shut off (destroyed)"); reason is "" when none was printed.
+struct VirshDomstate {
+  std::string state, reason;
+};
+
 struct VirshDominfoFacts {
   std::string name, uuid, state;
   std::optional<int> id;
@@ -42,7 +48,7 @@ Result<VirshListFacts> parse_virsh_list(std::string_view text, std::string_view 
 Result<VirshDomblklistFacts> parse_virsh_domblklist(std::string_view text,
                                                     std::string_view source = "virsh domblklist");
 /// `virsh domstate DOM` prints one word or two ("shut off"); `--reason` adds " (reason)".
-Result<std::string> parse_virsh_domstate(std::string_view text, std::string_view source = "virsh domstate");
+Result<VirshDomstate> parse_virsh_domstate(std::string_view text, std::string_view source = "virsh domstate");
 Result<VirshDominfoFacts> parse_virsh_dominfo(std::string_view text,
                                               std::string_view source = "virsh dominfo");
 void to_json(nlohmann::json& j, const VirshListFacts& f);

@@ -142,6 +142,8 @@ class PlanBuilder {
   void vm_start(const VmConfig& vm);
 
   std::string domain_state(const VmConfig& vm) const;
+  /// Why libvirt says the VM is paused ("I/O error", "user" …); unset when that was not read.
+  std::optional<std::string> pause_reason(const VmConfig& vm) const;
 
  private:
   const Topology& t_;

@@ -37,6 +37,21 @@ void PlanBuilder::vm_disk(const VmConfig& vm, const VmDiskConfig& d) {
 
 void PlanBuilder::vm_start(const VmConfig& vm) {
   if (domain_state(vm) == "paused") {
+    // Resumed only when libvirt says an I/O error paused it (error_policy='stop'): a VM its
+    // admin paused (reason "user"), or one whose reason could not be read, is left paused.
+    std::optional<std::string> why = pause_reason(vm);
+    if (why != "I/O error") {
+      p_.escalate =
+          why ? fmt::format(
+                    "{} is paused ({}), not by an I/O error: stackdr does not resume a pause it did not "
+                    "see an error cause (`virsh resume {}` when it should run again)",
+                    vm.name, why->empty() ? "no reason given" : *why, vm.name)
+              : fmt::format(
+                    "{} is paused and why could not be read (virsh domstate {} --reason): resume it "
+                    "once it is known to be an I/O error's pause (`virsh resume {}`)",
+                    vm.name, vm.name, vm.name);
+      return;
+    }
     add("virsh.resume:" + vm.name, "resume " + vm.name + " (paused on an I/O error)",
         "Scenario 2, Step 5: recover VMs", vm.host, Safety::kSafe, {"virsh", "resume", vm.name},
         vm.name + " is running", node_ok(node_id::vm(vm)));
@@ -44,6 +59,14 @@ void PlanBuilder::vm_start(const VmConfig& vm) {
   }
   add("virsh.start:" + vm.name, "start " + vm.name, "Scenario 2, Step 5: recover VMs", vm.host, Safety::kSafe,
       {"virsh", "start", vm.name}, vm.name + " is running", node_ok(node_id::vm(vm)));
+}
+
+std::optional<std::string> PlanBuilder::pause_reason(const VmConfig& vm) const {
+  auto k = v_.observation.kvm.find(vm.host);
+  if (k == v_.observation.kvm.end()) return std::nullopt;
+  auto d = k->second.domstate.find(vm.name);
+  if (d == k->second.domstate.end()) return std::nullopt;
+  return d->second.reason;
 }
 
 std::string PlanBuilder::domain_state(const VmConfig& vm) const {

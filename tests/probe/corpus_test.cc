@@ -48,9 +48,8 @@ std::string kind_for(const std::string& rel) {
       {std::regex(R"((^|/)ss-listen\.txt$)"), "ss-listen"},
       {std::regex(R"((^|/)virsh-list\.[^/]*\.txt$)"), "virsh-list"},
       {std::regex(R"((^|/)virsh-domblklist\.[^/]*\.txt$)"), "virsh-domblklist"},
-      // `virsh domstate --reason` ("running (booted)"): the lab's record; stackdr reads the
-      // state from `virsh list --all`.
-      {std::regex(R"((^|/)virsh-domstate-reason\.[^/]*\.txt$)"), ""},
+      // `virsh domstate --reason` ("paused (I/O error)"): read for a paused domain.
+      {std::regex(R"((^|/)virsh-domstate-reason\.[^/]*\.txt$)"), "virsh-domstate"},
   };
   for (const auto& [re, kind] : rules)
     if (std::regex_search(rel, re)) return kind;

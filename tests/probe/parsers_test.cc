@@ -530,6 +530,29 @@ TEST(Virsh, ListDomblklistAndErrors) {
   EXPECT_NE(e.error().message.find("failed to get domain"), std::string::npos);
 }
 
+// `virsh domstate --reason` as libvirt 9.0 printed it in our lab (a VM paused on an I/O error,
+// then resumed), and the forms without a reason or broken.
+TEST(Virsh, DomstateWithItsReason) {
+  auto paused = parse_virsh_domstate(testing::read_file(
+      STACKDR_TESTS_DIR "/lab_captures/2026-12-07/virsh-domstate-reason.s5-vm-pause.fault.txt"));
+  ASSERT_TRUE(paused.ok()) << paused.error().message;
+  EXPECT_EQ(paused->state, "paused");
+  EXPECT_EQ(paused->reason, "I/O error");
+  auto off = parse_virsh_domstate("shut off (destroyed)\n\n");
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->state, "shut off");
+  EXPECT_EQ(off->reason, "destroyed");
+  auto bare = parse_virsh_domstate("shut off\n\n");
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->state, "shut off");
+  EXPECT_EQ(bare->reason, "");
+  EXPECT_FALSE(parse_virsh_domstate("paused (user\n").ok());  // cut short: not a reason
+  EXPECT_FALSE(parse_virsh_domstate("\n").ok());
+  auto e = parse_virsh_domstate("error: failed to get domain 'vm9'\n");
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message.find("failed to get domain"), std::string::npos);
+}
+
 TEST(KernelLog, ClassifiesStorageEvents) {
   auto r = parse_kernel_log(corpus("lab/dmesg.s2b-long-outage.txt"));
   ASSERT_TRUE(r.ok());

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "recovery_support.h"
+#include "util/text.h"
 
 namespace stackdr {
 namespace {
@@ -172,7 +173,9 @@ class WithoutCommand : public Host {
   WithoutCommand(Host* inner, std::string cmd) : inner_(inner), cmd_(std::move(cmd)) {}
   const std::string& name() const override { return inner_->name(); }
   CommandResult run(const Argv& argv, std::chrono::milliseconds t) override {
-    if (!argv.empty() && argv[0] == cmd_)
+    // `cmd_`: a command ("smartctl") or a command and its first words ("virsh domstate").
+    std::string line = text::join(argv, " ");
+    if (line == cmd_ || text::starts_with(line, cmd_ + " "))
       return {true, false, 1, "", "/dev/disk/by-id/x: Unable to detect device type"};
     return inner_->run(argv, t);
   }
@@ -202,6 +205,46 @@ TEST(Interlock, AnUnreadableSmartDoesNotHoldUpAPoolDiskReplacement) {
   for (const auto& src : o.sources)
     smart_unread = smart_unread || (!src.ok && src.source.rfind("smartctl ", 0) == 0);
   EXPECT_TRUE(smart_unread);
+}
+
+// A VM paused by an I/O error (libvirt's error_policy='stop') is resumed once its disks are
+// healthy; one its admin paused (`virsh suspend`: reason "user") is not, nor one whose reason
+// could not be read: stackdr does not undo a pause it did not see an error cause.
+TEST(Interlock, OnlyAVmPausedByAnIoErrorIsResumed) {
+  auto resumed = [](Recovery& rc) {
+    for (const auto& a : rc.actions())
+      if (a.find("virsh resume") != std::string::npos) return true;
+    return false;
+  };
+  {
+    Recovery rc;
+    rc.fault("vm-paused");
+    RecoverOutcome out = rc.run(Recovery::drill_policy());
+    EXPECT_EQ(out.exit, kRecovered) << out.message << rc.out.str();
+    EXPECT_TRUE(resumed(rc)) << rc.out.str();
+  }
+  {
+    Recovery rc;
+    Host* kvm = rc.s.sim.lookup("s01");
+    ASSERT_EQ(kvm->run({"virsh", "suspend", "sjm-explore"}, std::chrono::seconds(5)).exit_code, 0);
+    RecoverOutcome out = rc.run(Recovery::drill_policy());
+    EXPECT_EQ(out.exit, kNeedsOperator) << out.message << rc.out.str();
+    EXPECT_NE(out.message.find("sjm-explore is paused (user), not by an I/O error"), std::string::npos)
+        << out.message;
+    EXPECT_FALSE(resumed(rc)) << rc.out.str();
+    EXPECT_EQ(rc.s.state->vm("sjm-explore")->state, "paused");
+  }
+  {
+    Recovery rc;
+    rc.fault("vm-paused");
+    WithoutCommand no_reason(rc.s.sim.hosts.at("s01").get(), "virsh domstate");
+    HostLookup inner = rc.s.sim.lookup;
+    rc.s.sim.lookup = [&](const std::string& n) -> Host* { return n == "s01" ? &no_reason : inner(n); };
+    RecoverOutcome out = rc.run(Recovery::drill_policy());
+    EXPECT_EQ(out.exit, kNeedsOperator) << out.message << rc.out.str();
+    EXPECT_NE(out.message.find("why could not be read"), std::string::npos) << out.message;
+    EXPECT_FALSE(resumed(rc)) << rc.out.str();
+  }
 }
 
 // Nothing failed that stackdr can see, but part of the stack could not be read: not "healthy".
