@@ -85,6 +85,7 @@ Result<bool> vm_paused(SimState& s) {
   Vm* v = s.vm(s.topology.vms.front().name);
   if (!v) return Error{"no domain for " + s.topology.vms.front().name};
   v->state = "paused";
+  v->reason = "I/O error";
   return true;
 }
 

@@ -63,10 +63,10 @@ Rendered render_virsh_domblklist(const SimState& s, std::string_view domain) {
   return {vsh_table({"Target", "Source"}, rows), "", 0};
 }
 
-Rendered render_virsh_domstate(const SimState& s, std::string_view domain) {
+Rendered render_virsh_domstate(const SimState& s, std::string_view domain, bool reason) {
   const Vm* v = find_vm(s, domain);
   if (!v) return no_domain(domain);
-  return {v->state + "\n\n", "", 0};
+  return {v->state + (reason ? " (" + v->reason + ")" : "") + "\n\n", "", 0};
 }
 
 namespace {

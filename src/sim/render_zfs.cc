@@ -212,7 +212,8 @@ Rendered render_zpool_get(const SimState& s, std::string_view props, std::string
 }
 
 Rendered render_zpool_events(const SimState& s, bool scripted, std::string_view pool) {
-  if (!pool.empty() && pool != s.pool.name) return {"", fmt::format("cannot open '{}': no such pool\n", pool), 1};
+  if (!pool.empty() && pool != s.pool.name)
+    return {"", fmt::format("cannot open '{}': no such pool\n", pool), 1};
   // zpool_main.c's short form: ctime's "Dec  7" and year, the time with nanoseconds, then the
   // class after a space (a tab with -H, which also drops the header).
   std::string out = scripted ? "" : fmt::format("{:<31}{}\n", "TIME", "CLASS");

@@ -55,7 +55,8 @@ Rendered render_iscsiadm_node(const SimState& s, std::string_view target, std::s
 // libvirt and the guests (render_virt.cc)
 Rendered render_virsh_list(const SimState& s);
 Rendered render_virsh_domblklist(const SimState& s, std::string_view domain);
-Rendered render_virsh_domstate(const SimState& s, std::string_view domain);
+/// `virsh domstate DOMAIN [--reason]`.
+Rendered render_virsh_domstate(const SimState& s, std::string_view domain, bool reason);
 std::string render_guest_mounts(const SimState& s, std::string_view guest_host);
 std::string render_dmesg(const SimState& s, std::string_view host);
 

@@ -689,13 +689,23 @@ Rendered virsh(SimState& s, const Argv& a) {
       return fail("error: Failed to resume domain '" + v->name +
                   "'\nerror: Requested operation is not valid: domain is not running\n");
     v->state = "running";
+    v->reason = "unpaused";
     return ok(fmt::format("Domain '{}' resumed\n\n", v->name));
+  }
+  if (a[1] == "suspend") {  // the admin's pause
+    if (v->state != "running")
+      return fail("error: Failed to suspend domain '" + v->name +
+                  "'\nerror: Requested operation is not valid: domain is not running\n");
+    v->state = "paused";
+    v->reason = "user";
+    return ok(fmt::format("Domain '{}' suspended\n\n", v->name));
   }
   if (a[1] == "start") {
     if (v->state == "running" || v->state == "paused")  // a paused domain is active
       return fail("error: Failed to start domain '" + v->name +
                   "'\nerror: Requested operation is not valid: domain is already running\n");
     v->state = "running";
+    v->reason = "booted";
     return ok(fmt::format("Domain '{}' started\n\n", v->name));
   }
   return fail("error: unknown command\n");
@@ -940,8 +950,8 @@ std::optional<Rendered> run_state_command(SimState& s, const std::string& host, 
       r = wipefs(s, a);
     else if (c == "/usr/share/mdadm/checkarray")
       r = checkarray(s, a);
-    else if (c == "virsh" &&
-             (a[1] == "attach-disk" || a[1] == "detach-disk" || a[1] == "start" || a[1] == "resume"))
+    else if (c == "virsh" && (a[1] == "attach-disk" || a[1] == "detach-disk" || a[1] == "start" ||
+                              a[1] == "resume" || a[1] == "suspend"))
       r = virsh(s, a);
     else if (c == "umount" || c == "e2fsck" || c == "mount")
       r = guest(s, host, a);

@@ -125,7 +125,9 @@ CommandResult run_on_kvm(const SimState& s, const Argv& argv) {
   if (cmd == "virsh" && argv.size() >= 2) {
     if (argv[1] == "list") return from(render_virsh_list(s));
     if (argv[1] == "domblklist" && argv.size() == 3) return from(render_virsh_domblklist(s, argv[2]));
-    if (argv[1] == "domstate" && argv.size() == 3) return from(render_virsh_domstate(s, argv[2]));
+    if (argv[1] == "domstate" && argv.size() == 3) return from(render_virsh_domstate(s, argv[2], false));
+    if (argv[1] == "domstate" && argv.size() == 4 && argv[3] == "--reason")
+      return from(render_virsh_domstate(s, argv[2], true));
   }
   if (cmd == "ping") return from(render_ping(s, argv.back()));
   if (cmd == "iscsiadm" && argv_after(argv, "-m") == "node" && !argv_has(argv, "update"))

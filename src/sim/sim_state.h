@@ -201,6 +201,7 @@ struct GuestMount {
 struct Vm {
   std::string name;
   std::string state = "running";
+  std::string reason = "booted";  // why, as `virsh domstate --reason` says it: "I/O error", "user" …
   int id = 1;
   std::vector<VmDisk> disks;
   std::vector<GuestMount> mounts;

@@ -269,15 +269,19 @@ TEST(SimRender, ZpoolEventsMatchTheLabsRealPoolThroughFaultAndRecovery) {
   // Without -H: zpool's header, a space before the class; another pool's name is refused.
   auto plain = storage.run({"zpool", "events"}, std::chrono::seconds(5)).out;
   EXPECT_EQ(plain.substr(0, plain.find('\n') + 1), "TIME                           CLASS\n");
-  EXPECT_TRUE(std::regex_search(plain, std::regex(R"(\n[A-Z][a-z]{2} [ 1-3][0-9] \d{4} [0-9:]{8}\.\d{9} sysevent\.fs\.zfs\.pool_create\n)")));
-  EXPECT_EQ(storage.run({"zpool", "events", "tank"}, std::chrono::seconds(5)).err, "cannot open 'tank': no such pool\n");
+  EXPECT_TRUE(std::regex_search(
+      plain,
+      std::regex(R"(\n[A-Z][a-z]{2} [ 1-3][0-9] \d{4} [0-9:]{8}\.\d{9} sysevent\.fs\.zfs\.pool_create\n)")));
+  EXPECT_EQ(storage.run({"zpool", "events", "tank"}, std::chrono::seconds(5)).err,
+            "cannot open 'tank': no such pool\n");
 }
 
 // The lab's VM (lab/run.sh m-vm): vm1 on the KVM host, its boot disk the non-mirrored LUN boot01
 // (virtio, pinned to link A's portal), its data disk md1 (virtio-scsi). What libvirt 9.0 printed
 // for it on 2026-12-07 — running, and its data disk detached (s5-vm-detach) — is what the
-// simulator prints for the same states, the fault made by the simulator's own catalog. (A paused
-// VM is not among them: in that run the VM stayed running through both links lost.)
+// simulator prints for the same states, the fault made by the simulator's own catalog; and the
+// VM paused on an I/O error when both storage links were lost (s5-vm-pause, its SCSI timeout
+// raised in the guest), then resumed by stackdr.
 TEST(SimRender, VirshMatchesTheLabsRealLibvirtInEachState) {
   auto topo = parse_topology(R"(
 hosts:
@@ -311,6 +315,19 @@ vms:
   ASSERT_TRUE(inject_fault(detached, "vm-disk-detached"));
   EXPECT_EQ(render_virsh_list(detached).out, capture("virsh-list.s5-vm-detach.fault.txt"));
   EXPECT_EQ(render_virsh_domblklist(detached, "vm1").out, capture("virsh-domblklist.s5-vm-detach.fault.txt"));
+
+  EXPECT_EQ(render_virsh_domstate(running, "vm1", true).out, capture("virsh-domstate-reason.vm-running.txt"));
+  SimState paused = build_sim_state(*topo);
+  ASSERT_TRUE(inject_fault(paused, "vm-paused"));
+  EXPECT_EQ(render_virsh_list(paused).out, capture("virsh-list.s5-vm-pause.fault.txt"));
+  EXPECT_EQ(render_virsh_domstate(paused, "vm1", true).out,
+            capture("virsh-domstate-reason.s5-vm-pause.fault.txt"));
+  SimHost kvm("kvm", std::make_shared<SimState>(paused));
+  EXPECT_EQ(kvm.run({"virsh", "resume", "vm1"}, std::chrono::seconds(5)).exit_code, 0);
+  EXPECT_EQ(kvm.run({"virsh", "domstate", "vm1", "--reason"}, std::chrono::seconds(5)).out,
+            capture("virsh-domstate-reason.s5-vm-pause.recovered.txt"));
+  EXPECT_EQ(kvm.run({"virsh", "list", "--all"}, std::chrono::seconds(5)).out,
+            capture("virsh-list.s5-vm-pause.recovered.txt"));
 }
 
 }  // namespace
