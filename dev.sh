@@ -6,6 +6,7 @@
 #   ./dev.sh build     install what is missing and build (lab/run.sh uses it)
 #   ./dev.sh test      all tests (ctest), the default build
 #   ./dev.sh sanitize  all tests but the soak label (100 fleet runs) under AddressSanitizer + UBSan
+#   ./dev.sh tsan [RE] the tests (or those RE matches) under ThreadSanitizer; not part of CI
 #   ./dev.sh bench     the Google Benchmark figures quoted in the README
 #   ./dev.sh fuzz [S]  every parser under libFuzzer + ASan + UBSan for S seconds each (default
 #                      20), from its seeds in fuzz/corpus/KIND; exit 1 on any crash
@@ -83,6 +84,14 @@ case "${1:-demo}" in
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       ctest --test-dir build-asan --output-on-failure -j2 -LE soak
     ;;
+  tsan)
+    # The tests under ThreadSanitizer (not in CI: its build and run cost as much again as the
+    # sanitize phase); a regular expression narrows them (./dev.sh tsan 'Watch|Daemon').
+    install_missing
+    build build-tsan -DSTACKDR_TSAN=ON -DSTACKDR_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
+    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+      ctest --test-dir build-tsan --output-on-failure -j2 -LE soak ${2:+-R "$2"}
+    ;;
   bench)
     install_missing
     build build
@@ -130,7 +139,7 @@ case "${1:-demo}" in
     git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
     ;;
   *)
-    echo "usage: $0 demo|build|test|sanitize|bench|fuzz [SECONDS]|format|package [--no-install-test]" >&2
+    echo "usage: $0 demo|build|test|sanitize|tsan [RE]|bench|fuzz [SECONDS]|format|package [--no-install-test]" >&2
     exit 64
     ;;
 esac
