@@ -89,7 +89,7 @@ case "${1:-demo}" in
     # sanitize phase); a regular expression narrows them (./dev.sh tsan 'Watch|Daemon').
     install_missing
     build build-tsan -DSTACKDR_TSAN=ON -DSTACKDR_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
-    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
       ctest --test-dir build-tsan --output-on-failure -j2 -LE soak ${2:+-R "$2"}
     ;;
   bench)

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -55,7 +56,7 @@ TEST(StackWatchLoop, AFaultIsSweptJournaledAndAutoRecoveredInProcess) {
   StackWatchShared shared;
   shared.overrides.interval = 1;
   shared.overrides.auto_recover = "safe";  // a session logged out is put back by safe steps alone
-  int changes = 0;
+  std::atomic<int> changes{0};
   shared.changed = [&changes] { ++changes; };
   shared.version = [] { return 1L; };
   StackWatch w(lab_stack(state), shared);
@@ -83,7 +84,7 @@ TEST(StackWatchLoop, AFaultIsSweptJournaledAndAutoRecoveredInProcess) {
       << status["recovery"].dump(2);
   EXPECT_EQ(status["recovery"]["exit"], 0) << status["recovery"].dump(2);
   EXPECT_GT(status["sweep"]["count"].get<int>(), 1);
-  EXPECT_GT(changes, 0);
+  EXPECT_GT(changes.load(), 0);
   w.request_stop();
   w.stop();
 
