@@ -114,10 +114,17 @@ Result<bool> storage_network_down(SimState& s) {
   return true;
 }
 
-Result<bool> pool_disk_faulted(SimState& s) {
+// The pool's last disk, the side of its mirror a pool-disk fault breaks.
+Result<PoolDisk*> mirror_side(SimState& s) {
   if (s.topology.storage.pool.empty()) return Error{"the topology has no ZFS pool"};
   if (s.pool.disks.size() < 2) return Error{"the pool needs a mirror of two disks"};
-  PoolDisk& d = s.pool.disks.back();
+  return &s.pool.disks.back();
+}
+
+Result<bool> pool_disk_faulted(SimState& s) {
+  auto side = mirror_side(s);
+  if (!side) return side.error();
+  PoolDisk& d = **side;
   d.state = "FAULTED";
   d.dead = true;
   d.write_errors = 42;
@@ -145,11 +152,10 @@ Result<bool> pool_disk_faulted(SimState& s) {
 // One side of the pool's mirror pulled out from under the server (the lab's qemu device_del, a
 // hot-unplugged disk): ZFS marks it REMOVED and serves from the other, as the lab's pool did.
 Result<bool> pool_disk_removed(SimState& s) {
-  if (s.topology.storage.pool.empty()) return Error{"the topology has no ZFS pool"};
-  if (s.pool.disks.size() < 2) return Error{"the pool needs a mirror of two disks"};
-  PoolDisk& d = s.pool.disks.back();
-  d.state = "REMOVED";
-  d.dead = true;
+  auto side = mirror_side(s);
+  if (!side) return side.error();
+  (*side)->state = "REMOVED";
+  (*side)->dead = true;
   s.zevent("resource.fs.zfs.statechange");
   s.zevent("resource.fs.zfs.removed");
   s.zevent("sysevent.fs.zfs.config_sync");

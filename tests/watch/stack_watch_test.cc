@@ -16,6 +16,7 @@
 
 #include "cli/stack_context.h"
 #include "store/journal_file.h"
+#include "support/daemon_process.h"
 #include "test_support.h"
 
 namespace stackdr {
@@ -23,16 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using testing::eventually;
 
-template <typename F>
-bool eventually(std::chrono::seconds limit, F done) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
 
 WatchedStack lab_stack(const fs::path& state) {
   ContextOptions c;
