@@ -272,7 +272,10 @@ void StackWatch::follow_remote_hosts() {
 }
 
 std::string StackWatch::mode() const {
-  return mode_;  // set with the stack, under alert_mu_: the md-first thread's alerts read it too
+  // Set with the stack (at start, at SIGHUP, when a practice stack changed), read by the loop,
+  // the md-first thread's alerts and the HTTP threads' /status: its own lock, taken last.
+  std::lock_guard<std::mutex> l(mode_mu_);
+  return mode_;
 }
 
 Result<bool> StackWatch::open_context() {
@@ -289,6 +292,7 @@ Result<bool> StackWatch::open_context() {
   {
     std::lock_guard<std::mutex> l(alert_mu_);
     o_ = std::move(*s);
+    std::lock_guard<std::mutex> m(mode_mu_);
     mode_ = stack_->journal_mode();
   }
   std::lock_guard<std::mutex> l(topology_mu_);

@@ -193,7 +193,8 @@ class StackWatch {
   bool holding_ = false;         // following under coordination: alerts are kept, not sent
   // md first on this machine runs on a thread of its own (watch_local_md), so an md event is
   // looked at while a sweep is under way: the topology it reads, and the pipe that stops it.
-  std::string mode_;  // the stack's journal mode (live, lab, practice)
+  mutable std::mutex mode_mu_;
+  std::string mode_;  // the stack's journal mode (live, lab, practice); under mode_mu_
   std::mutex topology_mu_;
   std::shared_ptr<const Topology> topology_;
   std::thread md_thread_;
