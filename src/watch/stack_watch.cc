@@ -292,6 +292,7 @@ Result<bool> StackWatch::open_context() {
   {
     std::lock_guard<std::mutex> l(alert_mu_);
     o_ = std::move(*s);
+    interval_s_ = o_.interval;
     std::lock_guard<std::mutex> m(mode_mu_);
     mode_ = stack_->journal_mode();
   }
@@ -885,7 +886,7 @@ HttpEndpoint::Reply StackWatch::incident_page(int id, const std::string& what, c
 HttpEndpoint::Reply StackWatch::health() {
   std::lock_guard<std::mutex> l(view_mu_);
   double age = wall_now() - last_sweep_at_;
-  if (!view_ || age > 3.0 * o_.interval + 30)
+  if (!view_ || age > 3.0 * interval_s_ + 30)
     return {503, view_ ? fmt::format("no sweep for {:.0f} s\n", age) : std::string("no sweep yet\n")};
   return {200, fmt::format("ok: last sweep {:.0f} s ago, status {}\n", age, status_word(view_->status))};
 }

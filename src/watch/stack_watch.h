@@ -193,6 +193,7 @@ class StackWatch {
   bool holding_ = false;         // following under coordination: alerts are kept, not sent
   // md first on this machine runs on a thread of its own (watch_local_md), so an md event is
   // looked at while a sweep is under way: the topology it reads, and the pipe that stops it.
+  std::atomic<int> interval_s_{60};  // o_.interval, for /healthz on an HTTP thread
   mutable std::mutex mode_mu_;
   std::string mode_;  // the stack's journal mode (live, lab, practice); under mode_mu_
   std::mutex topology_mu_;
