@@ -26,7 +26,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::eventually;
 
-
 WatchedStack lab_stack(const fs::path& state) {
   ContextOptions c;
   c.lab = true;
