@@ -25,6 +25,11 @@ std::optional<int64_t> leading_int(std::string_view v) {
   return text::to_int(f[0]);
 }
 
+std::string first_word(std::string_view v) {
+  auto f = text::fields(v);
+  return f.empty() ? "" : std::string(f[0]);
+}
+
 namespace {
 
 std::vector<std::string> comma_words(std::string_view v) {
@@ -95,9 +100,9 @@ void detail_field(MdadmDetailFacts& d, int ln, std::string_view line, std::strin
   else if (key == "Consistency Policy")
     d.consistency_policy = value;
   else if (key == "UUID")
-    d.uuid = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+    d.uuid = first_word(value);
   else if (key == "Name")
-    d.name = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+    d.name = first_word(value);
   else if (key == "Update Time")
     d.update_time = value;
   else if (key == "Creation Time")

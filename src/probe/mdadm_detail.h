@@ -47,5 +47,7 @@ void to_json(nlohmann::json& j, const MdadmDetailFacts& f);
 std::optional<int64_t> parse_md_events(std::string_view v);
 /// "523264 (511.00 MiB 535.82 MB)" → 523264.
 std::optional<int64_t> leading_int(std::string_view v);
+/// The first word of a value ("lab:1  (local to host lab)" → "lab:1"); "" when there is none.
+std::string first_word(std::string_view v);
 
 }  // namespace stackdr

@@ -24,11 +24,11 @@ void examine_field(MdadmExamineFacts& e, int ln, std::string_view line, std::str
   else if (key == "Version")
     e.version = value;
   else if (key == "Array UUID" || key == "UUID")
-    e.array_uuid = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+    e.array_uuid = first_word(value);
   else if (key == "Device UUID")
     e.device_uuid = value;
   else if (key == "Name")
-    e.name = text::fields(value).empty() ? "" : std::string(text::fields(value)[0]);
+    e.name = first_word(value);
   else if (key == "Raid Level")
     e.raid_level = value;
   else if (key == "Raid Devices")
@@ -45,8 +45,7 @@ void examine_field(MdadmExamineFacts& e, int ln, std::string_view line, std::str
     auto f = text::fields(value);
     if (f.size() == 3 && f[1] == "device") e.role = static_cast<int>(text::to_int(f[2]).value_or(-1));
   } else if (key == "Array State") {
-    auto f = text::fields(value);
-    e.array_state = f.empty() ? "" : std::string(f[0]);
+    e.array_state = first_word(value);
   } else if (key == "Checksum") {
     e.checksum = value;
     e.checksum_ok = !text::contains(value, "expected");
