@@ -54,7 +54,7 @@ TEST(Cli, StatusExitCodesFollowThePluginRule) {
 }
 
 TEST(Cli, ParsePrintsTheRequiredJsonNames) {
-  std::string lab = std::string(STACKDR_CORPUS_DIR) + "/lab/";
+  std::string lab = stackdr::testing::corpus_dir().string() + "/lab/";
   auto md =
       nlohmann::json::parse(stackdr({"parse", "mdstat", lab + "mdstat.recovering.readd.txt", "--json"}).out);
   const auto& a = md["arrays"][0];
@@ -84,7 +84,7 @@ TEST(Cli, ParsePrintsTheRequiredJsonNames) {
   EXPECT_EQ(tl["backstores"][0]["device"], "/dev/vdb");
   auto zp = nlohmann::json::parse(
       stackdr({"parse", "zpool-status",
-               std::string(STACKDR_CORPUS_DIR) +
+               stackdr::testing::corpus_dir().string() +
                    "/upstream/zpool-status/openzfs-docs-8000-2Q-mirror-degraded-faulted-cannot-open.txt",
                "--json"})
           .out);
@@ -96,7 +96,8 @@ TEST(Cli, ParsePrintsTheRequiredJsonNames) {
 }
 
 TEST(Cli, BadInputGetsAClearErrorAndExitCode) {
-  auto garbage = stackdr({"parse", "mdstat", std::string(STACKDR_CORPUS_DIR) + "/lab/lsblk.clean.json"});
+  auto garbage =
+      stackdr({"parse", "mdstat", stackdr::testing::corpus_dir().string() + "/lab/lsblk.clean.json"});
   EXPECT_EQ(garbage.exit_code, 65);
   EXPECT_NE(garbage.err.find("lsblk.clean.json:1"), std::string::npos) << garbage.err;
   auto kind = stackdr({"parse", "nonsense", "/dev/null"});
@@ -265,7 +266,7 @@ TEST(Cli, MistakesGetClearAnswers) {
   EXPECT_EQ(disk.exit_code, 64);
   EXPECT_NE(disk.err.find("/dev/disk/by-id/"), std::string::npos) << disk.err;
   auto na = stackdr(
-      {"drill", "pool-disk-faulted", "--config", std::string(STACKDR_TESTS_DIR) + "/../config/lab.yaml"});
+      {"drill", "pool-disk-faulted", "--config", stackdr::testing::tests_dir() + "/../config/lab.yaml"});
   EXPECT_EQ(na.exit_code, 0) << na.err;
   EXPECT_NE(na.out.find("not applicable"), std::string::npos) << na.out;
 }
@@ -279,7 +280,7 @@ TEST(Cli, PrintedCommandsAreShellQuoted) {
 
 // The examples, through the binary: refused before anything runs, exit 64, FILE:LINE.
 TEST(Cli, HostileTopologyIsRefusedWithFileAndLine) {
-  std::string base = testing::read_file(STACKDR_DEFAULT_CONFIG);
+  std::string base = testing::read_file(stackdr::testing::default_config());
   auto swap = [&](const std::string& from, const std::string& to) {
     std::string s = base;
     size_t at = s.find(from);

@@ -69,7 +69,8 @@ TEST(FirstContact, ATopologyThatIsNotAFileIsRefusedByName) {
   EXPECT_EQ(folder.exit_code, 64) << folder.err;
   EXPECT_NE(folder.err.find(fifo + ": "), std::string::npos) << folder.err;
   EXPECT_NE(folder.err.find("not a file"), std::string::npos) << folder.err;
-  std::ofstream(d + "/two.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG) << "---\nhosts: {}\n";
+  std::ofstream(d + "/two.yaml") << testing::read_file(stackdr::testing::default_config())
+                                 << "---\nhosts: {}\n";
   auto two = run_stackdr({"status", "--lab", "--config", d + "/two.yaml"});
   EXPECT_EQ(two.exit_code, 64);
   EXPECT_NE(two.err.find("two.yaml:85: a second YAML document"), std::string::npos) << two.err;
@@ -151,7 +152,7 @@ TEST(FirstContact, EveryHintOfAPracticeSessionStaysOnThePracticeStack) {
     }
     a.erase(a.begin());
     // With the live defaults pointed at a folder of its own: nothing may appear there.
-    Argv env_run = {"env", "STACKDR_STATE_DIR=" + live_state, STACKDR_BINARY};
+    Argv env_run = {"env", "STACKDR_STATE_DIR=" + live_state, stackdr::testing::stackdr_binary()};
     env_run.insert(env_run.end(), a.begin(), a.end());
     auto r = LocalHost("local").run(env_run, std::chrono::seconds(120));
     EXPECT_NE(r.exit_code, 64) << r.out << r.err;  // a usable command as printed
@@ -276,7 +277,7 @@ TEST(FirstContact, HostileBundlesAreRefusedQuicklyAndLeaveNothing) {
     run(c.make);
     auto t0 = std::chrono::steady_clock::now();
     auto r = LocalHost("local").run(
-        {"env", "TMPDIR=" + tmp, STACKDR_BINARY, "status", "--from", d + "/case.tar.gz"},
+        {"env", "TMPDIR=" + tmp, stackdr::testing::stackdr_binary(), "status", "--from", d + "/case.tar.gz"},
         std::chrono::seconds(30));
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_LT(s, 10.0);

@@ -35,7 +35,7 @@ void survives(const ParserEntry& p, const std::string& input, const std::string&
 
 std::vector<std::string> seeds(const std::string& kind) {
   std::vector<std::string> out;
-  fs::path dir = fs::path(STACKDR_TESTS_DIR) / ".." / "fuzz" / "corpus" / kind;
+  fs::path dir = fs::path(stackdr::testing::tests_dir()) / ".." / "fuzz" / "corpus" / kind;
   if (fs::exists(dir))
     for (const auto& e : fs::directory_iterator(dir)) out.push_back(testing::read_file(e.path()));
   return out;
@@ -134,8 +134,9 @@ TEST(HostileInput, ParseVerbPrintsValidJsonForLatin1Bytes) {
          "      erreur : \xe9"
          "chec\n\nunused devices: <none>\n";
   }
-  auto r = LocalHost("local").run({STACKDR_BINARY, "parse", "mdstat", f.string(), "--json"},
-                                  std::chrono::seconds(30));
+  auto r =
+      LocalHost("local").run({stackdr::testing::stackdr_binary(), "parse", "mdstat", f.string(), "--json"},
+                             std::chrono::seconds(30));
   fs::remove(f);
   EXPECT_NE(r.exit_code, 134) << r.err;  // SIGABRT as a shell reports it
   if (r.exit_code == 0)

@@ -58,7 +58,7 @@ std::string everything(const sim::SimState& s) {
 
 TEST(PracticeStack, ReopenedAfterARecoveryItIsTheSameStack) {
   fs::path dir = scratch("reopen");
-  auto p = sim::PracticeStack::create(dir, STACKDR_DEFAULT_CONFIG, 0);
+  auto p = sim::PracticeStack::create(dir, stackdr::testing::default_config(), 0);
   ASSERT_TRUE(p) << p.error().message;
   ASSERT_TRUE((*p)->inject("session-logout"));
   std::map<std::string, std::unique_ptr<Host>> hosts;
@@ -95,7 +95,7 @@ TEST(PracticeStack, ReopenedAfterARecoveryItIsTheSameStack) {
 TEST(PracticeStack, ALineCutByACrashIsDroppedAndSaid) {
   fs::path dir = scratch("cut");
   {
-    auto p = sim::PracticeStack::create(dir, STACKDR_DEFAULT_CONFIG, 0);
+    auto p = sim::PracticeStack::create(dir, stackdr::testing::default_config(), 0);
     ASSERT_TRUE(p);
     ASSERT_TRUE((*p)->inject("vm-disk-detached"));
   }
@@ -116,7 +116,7 @@ TEST(PracticeStack, ALineCutByACrashIsDroppedAndSaid) {
 TEST(PracticeStack, ADamagedTapeIsRefusedWithItsLine) {
   fs::path dir = scratch("damaged");
   {
-    auto p = sim::PracticeStack::create(dir, STACKDR_DEFAULT_CONFIG, 0);
+    auto p = sim::PracticeStack::create(dir, stackdr::testing::default_config(), 0);
     ASSERT_TRUE(p);
   }
   auto with_line = [&](const std::string& line) {
@@ -232,7 +232,13 @@ void kill_every_step(const std::string& fault, const fs::path& state, int pace_m
   ASSERT_EQ(stackdr({"lab", "init", "--state-dir", sd, "--pace", std::to_string(pace_ms)}).exit_code, 0);
   fs::path db = state / "lab" / "stackdr.db";
   // --allow-data-loss: a full rebuild overwrites the member's copy (destructive, snapshot first).
-  Argv recover = {STACKDR_BINARY, "recover", "--lab", "--yes", "--allow-data-loss", "--state-dir", sd};
+  Argv recover = {stackdr::testing::stackdr_binary(),
+                  "recover",
+                  "--lab",
+                  "--yes",
+                  "--allow-data-loss",
+                  "--state-dir",
+                  sd};
   // A run on the healthy stack first: the journal learns the LUNs' serials, as every run
   // before a fault would have let it (a backstore is then recreated with its old serial).
   ASSERT_EQ(stackdr(Argv(recover.begin() + 1, recover.end())).exit_code, 0);

@@ -18,7 +18,7 @@ struct Example {
 };
 
 std::vector<Example> readme_examples() {
-  std::string readme = testing::read_file(std::string(STACKDR_TESTS_DIR) + "/../README.md");
+  std::string readme = testing::read_file(stackdr::testing::tests_dir() + "/../README.md");
   std::vector<Example> out;
   auto lines = text::lines(readme);
   for (size_t i = 0; i + 1 < lines.size(); ++i) {
@@ -26,7 +26,7 @@ std::vector<Example> readme_examples() {
     Example e;
     e.line = static_cast<int>(i + 2);
     for (auto w : text::fields(lines[i + 1].substr(2))) e.args.emplace_back(w);
-    e.args[0] = STACKDR_BINARY;
+    e.args[0] = stackdr::testing::stackdr_binary();
     size_t j = i + 2;
     for (; j < lines.size() && lines[j] != "```"; ++j) e.expected += std::string(lines[j]) + "\n";
     out.push_back(std::move(e));

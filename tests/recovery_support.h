@@ -10,6 +10,7 @@
 #include "sim/sim_clock.h"
 #include "sim/time_passes.h"
 #include "sim_fixture.h"
+#include "support/paths.h"
 
 namespace stackdr::testing {
 
@@ -20,7 +21,7 @@ struct Recovery {
   std::ostringstream out;
 
   explicit Recovery(const std::string& journal_path = ":memory:",
-                    const std::string& config = STACKDR_DEFAULT_CONFIG)
+                    const std::string& config = stackdr::testing::default_config())
       : s(config) {
     reopen(journal_path);
   }

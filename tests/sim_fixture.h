@@ -10,13 +10,14 @@
 #include "observe/observer.h"
 #include "sim/faults.h"
 #include "sim/sim_stack.h"
+#include "support/paths.h"
 
 namespace stackdr::testing {
 
 /// The lab's topology (config/lab.yaml): no ZFS, no VM, a portal per leg.
-inline const std::string kLabConfig = STACKDR_TESTS_DIR "/../config/lab.yaml";
+inline const std::string kLabConfig = stackdr::testing::tests_dir() + "/../config/lab.yaml";
 
-inline Topology default_topology(const std::string& config = STACKDR_DEFAULT_CONFIG) {
+inline Topology default_topology(const std::string& config = stackdr::testing::default_config()) {
   auto t = load_topology(config);
   if (!t) throw std::runtime_error(t.error().message);
   return *t;
@@ -27,7 +28,7 @@ struct SimStack {
   sim::SimStack sim;
   std::shared_ptr<sim::SimState>& state;
 
-  explicit SimStack(const std::string& config = STACKDR_DEFAULT_CONFIG)
+  explicit SimStack(const std::string& config = stackdr::testing::default_config())
       : topology(default_topology(config)), sim(topology), state(sim.state) {}
   HostLookup lookup() { return sim.lookup; }
   Observation observe() { return stackdr::observe(topology, lookup()); }

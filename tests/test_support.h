@@ -13,12 +13,9 @@
 #include <string>
 
 #include "host/local_host.h"
+#include "support/paths.h"
 
 namespace stackdr::testing {
-
-inline std::filesystem::path corpus_dir() {
-  return STACKDR_CORPUS_DIR;
-}
 
 /// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick for port 0): for a
 /// server a test starts (sshd, etcd).
@@ -47,7 +44,7 @@ inline std::string corpus(const std::string& rel) {
 
 /// The built stackdr with these arguments (argv, no shell), as a user or a script runs it.
 inline CommandResult run_stackdr(Argv args, std::chrono::seconds timeout = std::chrono::seconds(120)) {
-  args.insert(args.begin(), STACKDR_BINARY);
+  args.insert(args.begin(), stackdr::testing::stackdr_binary());
   return LocalHost("local").run(args, timeout);
 }
 

@@ -165,7 +165,7 @@ TEST(Watch, ABrokenTopologyOnSighupKeepsTheOldOne) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-hup-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  fs::copy_file(STACKDR_DEFAULT_CONFIG, dir / "stackdr.yaml");
+  fs::copy_file(stackdr::testing::default_config(), dir / "stackdr.yaml");
   Daemon d({"watch", "--lab", "--config", (dir / "stackdr.yaml").string(), "--state-dir",
             (dir / "state").string(), "--listen", "127.0.0.1:0", "--interval", "1"},
            dir / "watch.log");
@@ -192,8 +192,8 @@ TEST(Watch, AKernelLogLineWakesASweep) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   Daemon d(
-      {"watch", "--config", STACKDR_TESTS_DIR "/../config/lab.yaml", "--state-dir", (dir / "state").string(),
-       "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},
+      {"watch", "--config", stackdr::testing::tests_dir() + "/../config/lab.yaml", "--state-dir",
+       (dir / "state").string(), "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},
       dir / "watch.log");
   int port = d.wait_ready(60s);
   ASSERT_GT(port, 0) << d.output();
@@ -227,8 +227,8 @@ TEST(Watch, ADeviceEventWakesASweep) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   Daemon d(
-      {"watch", "--config", STACKDR_TESTS_DIR "/../config/lab.yaml", "--state-dir", (dir / "state").string(),
-       "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},
+      {"watch", "--config", stackdr::testing::tests_dir() + "/../config/lab.yaml", "--state-dir",
+       (dir / "state").string(), "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},
       dir / "watch.log");
   int port = d.wait_ready(60s);
   ASSERT_GT(port, 0) << d.output();
@@ -263,7 +263,7 @@ TEST(Watch, UeventsAboutTheStacksDevicesMatter) {
 // `watch --lab` on the example topology with `extra` appended (a watch: or escalation: section),
 // its state and log in `dir`.
 std::unique_ptr<Daemon> lab_daemon(const fs::path& dir, const std::string& extra) {
-  std::ofstream(dir / "stackdr.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG) << extra;
+  std::ofstream(dir / "stackdr.yaml") << testing::read_file(stackdr::testing::default_config()) << extra;
   return std::make_unique<Daemon>(Argv{"watch", "--lab", "--config", (dir / "stackdr.yaml").string(),
                                        "--state-dir", (dir / "state").string(), "--listen", "127.0.0.1:0"},
                                   dir / "watch.log");
@@ -348,7 +348,7 @@ TEST(Watch, TheTopologysWatchSectionSetsAPolicyPerCause) {
   EXPECT_EQ(j["incidents"][0]["state"], "open") << list.out;
 
   // A policy that is not one is refused before the daemon starts, with the file and line.
-  std::ofstream(dir / "bad.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG)
+  std::ofstream(dir / "bad.yaml") << testing::read_file(stackdr::testing::default_config())
                                   << "\nwatch:\n  auto_recover_causes:\n    session-down: always\n";
   auto bad = testing::run_stackdr({"watch", "--lab", "--config", (dir / "bad.yaml").string(), "--state-dir",
                                    (dir / "state").string(), "--listen", "127.0.0.1:0"},
@@ -365,7 +365,7 @@ TEST(Watch, TheDaemonStartsDueMaintenanceOnlyOnAHealthyStack) {
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-maint-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::ofstream(dir / "stackdr.yaml") << testing::read_file(STACKDR_DEFAULT_CONFIG)
+  std::ofstream(dir / "stackdr.yaml") << testing::read_file(stackdr::testing::default_config())
                                       << "\nwatch:\n  interval: 1\n  auto_recover: off\n"
                                          "maintenance:\n  daemon: on\n  drill: off\n  smart: weekly\n";
   std::string state = (dir / "state").string();
@@ -423,7 +423,7 @@ TEST(Watch, TheDaemonStartsDueMaintenanceOnlyOnAHealthyStack) {
 // config/lab.yaml's stack with both hosts over SSH to the test's own sshd on 127.0.0.1;
 // `command_path`: where the far side looks for its tools ("" = its default).
 std::string lab_topology_over_ssh(testing::TestSshd& sshd, const std::string& command_path = "") {
-  std::string text = testing::read_file(STACKDR_TESTS_DIR "/../config/lab.yaml");
+  std::string text = testing::read_file(stackdr::testing::tests_dir() + "/../config/lab.yaml");
   std::string ssh = fmt::format(
       "    transport: ssh\n    address: 127.0.0.1\n    port: {}\n    user: root\n    identity: {}\n{}"
       "    ssh_options: [UserKnownHostsFile={}, GlobalKnownHostsFile=/dev/null, IdentitiesOnly=yes]\n",
@@ -620,11 +620,11 @@ TEST(Watch, AReceiverDownForAWholeOutageLosesNoAlert) {
 }
 
 TEST(Watch, TheSystemdUnitPassesSystemdAnalyzeVerify) {
-  std::string unit = testing::read_file(STACKDR_TESTS_DIR "/../systemd/stackdr-watch.service");
+  std::string unit = testing::read_file(stackdr::testing::tests_dir() + "/../systemd/stackdr-watch.service");
   ASSERT_NE(unit.find("Type=notify"), std::string::npos);
   // verify wants the ExecStart program to exist: the one just built stands in for /usr/bin's.
   for (size_t at; (at = unit.find("/usr/bin/stackdr")) != std::string::npos;)
-    unit.replace(at, 16, STACKDR_BINARY);
+    unit.replace(at, 16, stackdr::testing::stackdr_binary());
   fs::path dir = fs::temp_directory_path() / ("stackdr-unit-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "stackdr-watch.service") << unit;

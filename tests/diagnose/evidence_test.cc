@@ -12,6 +12,7 @@
 #include "recover/planner.h"
 #include "sim/time_passes.h"
 #include "sim_fixture.h"
+#include "support/paths.h"
 
 namespace stackdr {
 namespace {
@@ -117,7 +118,7 @@ void check_dropping_sources(const std::string& config) {
 }
 
 TEST(NotSeen, DroppingAnySourceOrPairNeverMakesThePlanRiskier) {
-  check_dropping_sources(STACKDR_DEFAULT_CONFIG);
+  check_dropping_sources(stackdr::testing::default_config());
 }
 
 TEST(NotSeen, DroppingAnySourceOrPairNeverMakesThePlanRiskierOnTheLabTopology) {

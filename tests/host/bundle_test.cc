@@ -108,7 +108,7 @@ TEST(Bundle, WhatIsNotABundleIsRefused) {
 // lab/run.sh keeps them in tests/lab_captures/DATE/bundles/): `status --from` each gives the
 // nodes, findings and unreadable sources of the live sweep that wrote it (its status.json).
 TEST(Bundle, EveryLabBundleReadsBackAsTheLiveSweepThatWroteIt) {
-  fs::path root = fs::path(STACKDR_TESTS_DIR) / "lab_captures";
+  fs::path root = fs::path(stackdr::testing::tests_dir()) / "lab_captures";
   auto view = [](const nlohmann::json& j) {
     nlohmann::json unreadable = nlohmann::json::array();
     for (const auto& u : j["unreadable"])

@@ -73,7 +73,7 @@ TEST(FenceFile, ADamagedFileOrABadStackNameRefusesInsteadOfGuessing) {
 // it under a given leadership.
 struct Practice {
   explicit Practice(const std::string& what) : dir(scratch(what)) {
-    auto p = sim::PracticeStack::create(dir, STACKDR_DEFAULT_CONFIG, 0);
+    auto p = sim::PracticeStack::create(dir, stackdr::testing::default_config(), 0);
     if (!p) throw std::runtime_error(p.error().message);
     stack = std::move(*p);
     if (!stack->inject("session-logout")) throw std::runtime_error("inject");

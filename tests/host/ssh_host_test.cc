@@ -15,6 +15,7 @@
 
 #include "ssh_support.h"
 #include "store/host_lock.h"
+#include "support/paths.h"
 #include "util/text.h"
 
 namespace stackdr {
@@ -389,7 +390,7 @@ TEST(SshHost, ANoisyLoginShellDoesNotHideTheStepsPid) {
 
 TEST(SshHost, StatusReadsEveryHostOverSsh) {
   TestSshd sshd;
-  std::string text = testing::read_file(STACKDR_DEFAULT_CONFIG);
+  std::string text = testing::read_file(stackdr::testing::default_config());
   size_t hosts = text.find("hosts:"), storage = text.find("\nstorage:");
   ASSERT_NE(hosts, std::string::npos);
   std::string ssh = fmt::format(
@@ -404,8 +405,8 @@ TEST(SshHost, StatusReadsEveryHostOverSsh) {
   auto file = sshd.dir() / "topology.yaml";
   std::ofstream(file) << topo;
   int before = sshd.connections();
-  CommandResult r =
-      LocalHost("local").run({STACKDR_BINARY, "status", "--json", "--config", file.string()}, 120s);
+  CommandResult r = LocalHost("local").run(
+      {stackdr::testing::stackdr_binary(), "status", "--json", "--config", file.string()}, 120s);
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_TRUE(j.is_object()) << r.out << r.err;
   int ok = 0;
@@ -428,12 +429,14 @@ TEST(SshHost, StatusReadsEveryHostOverSsh) {
   // Collected over SSH, the bundle reads back as that sweep: the same findings and the same
   // unreadable sources with their reasons.
   auto bundle = (sshd.dir() / "b.tar.gz").string();
-  CommandResult c =
-      LocalHost("local").run({STACKDR_BINARY, "collect", "--config", file.string(), "--out", bundle}, 120s);
+  CommandResult c = LocalHost("local").run(
+      {stackdr::testing::stackdr_binary(), "collect", "--config", file.string(), "--out", bundle}, 120s);
   ASSERT_EQ(c.exit_code, 0) << c.err;
   auto back = nlohmann::json::parse(
-      LocalHost("local").run({STACKDR_BINARY, "status", "--json", "--from", bundle}, 60s).out, nullptr,
-      false);
+      LocalHost("local")
+          .run({stackdr::testing::stackdr_binary(), "status", "--json", "--from", bundle}, 60s)
+          .out,
+      nullptr, false);
   ASSERT_TRUE(back.is_object());
   EXPECT_EQ(back["findings"], j["findings"]);
   EXPECT_EQ(back["code"], j["code"]);
@@ -460,9 +463,10 @@ TEST(MachineLock, IsHeldOnTheMachineForEveryStateDirectoryAndOverSsh) {
     auto dir =
         std::filesystem::temp_directory_path() / ("stackdr-machine-lock-" + std::to_string(::getpid()));
     // config/lab.yaml: every host is this machine (transport: local).
-    auto r = LocalHost("local").run({STACKDR_BINARY, "recover", "--config",
-                                     STACKDR_TESTS_DIR "/../config/lab.yaml", "--state-dir", dir.string()},
-                                    60s);
+    auto r = LocalHost("local").run(
+        {stackdr::testing::stackdr_binary(), "recover", "--config",
+         stackdr::testing::tests_dir() + "/../config/lab.yaml", "--state-dir", dir.string()},
+        60s);
     EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
     EXPECT_NE(r.err.find(std::string(kMachineLockDir) + "/recover." + kMachineLockName + ".lock"),
               std::string::npos)

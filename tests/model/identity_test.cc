@@ -17,7 +17,7 @@ namespace {
 // The shipped topology with the array renamed `data` (still /dev/md1), written to a file so
 // the simulated stack and the executor read it as a user's file.
 std::string renamed_config() {
-  std::string text = testing::read_file(STACKDR_DEFAULT_CONFIG);
+  std::string text = testing::read_file(stackdr::testing::default_config());
   auto replace = [&](const std::string& from, const std::string& to) {
     auto at = text.find(from);
     if (at == std::string::npos) throw std::runtime_error("no '" + from + "' in the shipped topology");

@@ -76,7 +76,7 @@ TEST_P(InitDrafts, TheDraftIsTheTopologyTheStackWasMadeFrom) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Topologies, InitDrafts,
-                         ::testing::Values(Case{"example", STACKDR_DEFAULT_CONFIG},
+                         ::testing::Values(Case{"example", stackdr::testing::default_config()},
                                            Case{"lab", testing::kLabConfig}),
                          [](const auto& info) { return info.param.name; });
 

@@ -113,7 +113,7 @@ TEST(Corpus, UnparsedFilesAreKnown) {
 // What stackdr's own lab run captured (lab/run.sh saves it per scenario and state): every file
 // parses, except mdadm --detail of an array that was not assembled (its error reply).
 TEST(LabCaptures, EveryFileParses) {
-  fs::path root = fs::path(STACKDR_TESTS_DIR) / "lab_captures";
+  fs::path root = fs::path(stackdr::testing::tests_dir()) / "lab_captures";
   int parsed = 0;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     if (!e.is_regular_file()) continue;

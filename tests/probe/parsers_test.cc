@@ -250,7 +250,7 @@ TEST(TargetcliLs, LabTree) {
 
 // stackdr's own lab run: LIO read from configfs (find + grep), as the observer reads it.
 LioFacts lab_configfs() {
-  std::string dir = std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-11-25/";
+  std::string dir = stackdr::testing::tests_dir() + "/lab_captures/2026-11-25/";
   auto tree = parse_lio_tree(testing::read_file(dir + "lio-tree.clean.txt"));
   EXPECT_TRUE(tree.ok()) << tree.error().message;
   auto values = parse_lio_values(testing::read_file(dir + "lio-values.clean.txt"));
@@ -288,7 +288,7 @@ TEST(LioConfigfs, LabTreeWithValues) {
 // configfs and targetcli ls describe the same configuration (the lab's, same topology).
 TEST(LioConfigfs, ReadsWhatTargetcliLsShows) {
   auto tl = parse_targetcli_ls(
-      testing::read_file(std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-11-25/targetcli-ls.clean.txt"));
+      testing::read_file(stackdr::testing::tests_dir() + "/lab_captures/2026-11-25/targetcli-ls.clean.txt"));
   ASSERT_TRUE(tl.ok()) << tl.error().message;
   LioFacts cf = lab_configfs();
   auto summary = [](const LioFacts& f) {
@@ -533,8 +533,9 @@ TEST(Virsh, ListDomblklistAndErrors) {
 // `virsh domstate --reason` as libvirt 9.0 printed it in our lab (a VM paused on an I/O error,
 // then resumed), and the forms without a reason or broken.
 TEST(Virsh, DomstateWithItsReason) {
-  auto paused = parse_virsh_domstate(testing::read_file(
-      STACKDR_TESTS_DIR "/lab_captures/2026-12-07/virsh-domstate-reason.s5-vm-pause.fault.txt"));
+  auto paused = parse_virsh_domstate(
+      testing::read_file(stackdr::testing::tests_dir() +
+                         "/lab_captures/2026-12-07/virsh-domstate-reason.s5-vm-pause.fault.txt"));
   ASSERT_TRUE(paused.ok()) << paused.error().message;
   EXPECT_EQ(paused->state, "paused");
   EXPECT_EQ(paused->reason, "I/O error");

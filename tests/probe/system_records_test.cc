@@ -8,6 +8,7 @@
 #include "probe/arcstats.h"
 #include "probe/dmesg_raw.h"
 #include "probe/journal_json.h"
+#include "support/paths.h"
 
 namespace stackdr {
 namespace {
@@ -74,7 +75,7 @@ TEST(Arcstats, TheCountersByNameAndTheTypedOnes) {
 
 // The lab's storage server (OpenZFS 2.1.11, zfs_arc_max 192 MiB), read by m-maintain.
 TEST(Arcstats, TheLabsRealArcstatsParseWhole) {
-  std::ifstream f(STACKDR_TESTS_DIR "/lab_captures/2026-12-06/arcstats.storage.txt");
+  std::ifstream f(stackdr::testing::tests_dir() + "/lab_captures/2026-12-06/arcstats.storage.txt");
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   ASSERT_FALSE(text.empty());
   auto a = parse_arcstats(text, "arcstats.storage.txt");

@@ -14,12 +14,13 @@
 #include "probe/zpool_status.h"
 #include "sim/faults.h"
 #include "sim/renderers.h"
+#include "support/paths.h"
 
 namespace stackdr::sim {
 namespace {
 
 SimState state_with(const std::string& fault) {
-  auto t = load_topology(STACKDR_DEFAULT_CONFIG);
+  auto t = load_topology(stackdr::testing::default_config());
   SimState s = build_sim_state(*t);
   if (!fault.empty()) {
     EXPECT_TRUE(inject_fault(s, fault).ok());

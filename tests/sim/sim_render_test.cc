@@ -21,7 +21,7 @@ using testing::corpus;
 
 // The lab's state at "clean" (run 7): names, UUIDs, sizes and times as captured.
 SimState lab_state() {
-  auto topo = load_topology(STACKDR_TESTS_DIR "/../config/lab.yaml");
+  auto topo = load_topology(stackdr::testing::tests_dir() + "/../config/lab.yaml");
   EXPECT_TRUE(topo.ok()) << topo.error().message;
   // The shared corpus was captured with both targets on 127.0.0.1:3260, before the lab gave
   // each leg its own portal, and with nothing mounted from md1.
@@ -63,7 +63,7 @@ SimState lab_state() {
 TEST(SimRender, MdstatAfterSessionLogoutMatchesOurLabRun) {
   SimState s = lab_state();
   ASSERT_TRUE(inject_fault(s, "session-logout").ok());
-  std::ifstream in(std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-11-25/mdstat.s1-logout.fault.txt");
+  std::ifstream in(stackdr::testing::tests_dir() + "/lab_captures/2026-11-25/mdstat.s1-logout.fault.txt");
   std::string real((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSERT_FALSE(real.empty());
   EXPECT_EQ(render_mdstat(s), real);
@@ -72,12 +72,12 @@ TEST(SimRender, MdstatAfterSessionLogoutMatchesOurLabRun) {
 // LIO's configfs as stackdr reads it (find + grep), against our lab run's clean state. The
 // LUN links are named with random hex by targetcli; everything else must match byte for byte.
 TEST(SimRender, LioConfigfsMatchesOurLabRun) {
-  auto topo = load_topology(STACKDR_TESTS_DIR "/../config/lab.yaml");
+  auto topo = load_topology(stackdr::testing::tests_dir() + "/../config/lab.yaml");
   ASSERT_TRUE(topo.ok()) << topo.error().message;
   SimState s = build_sim_state(*topo);
   s.lio.backstores[0].serial = "2381112e-ed48-44b8-8497-93526b44d6f0";
   s.lio.backstores[1].serial = "78237e77-9a72-4917-bb8b-4db81c5b5872";
-  std::string dir = std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-11-25/";
+  std::string dir = stackdr::testing::tests_dir() + "/lab_captures/2026-11-25/";
   std::regex link_name(R"(/[0-9a-f]{10}\t)");
   EXPECT_EQ(std::regex_replace(render_lio_tree(s), link_name, "/LINK\t"),
             std::regex_replace(testing::read_file(dir + "lio-tree.clean.txt"), link_name, "/LINK\t"));
@@ -89,9 +89,9 @@ TEST(SimRender, LioConfigfsMatchesOurLabRun) {
 // The same after the lab's LIO faults: a backstore deleted (its LUN and mapped LUN go with it)
 // and the target service stopped (targetctl clear leaves the empty iscsi and core folders).
 TEST(SimRender, LioConfigfsAfterFaultsMatchesOurLabRun) {
-  auto topo = load_topology(STACKDR_TESTS_DIR "/../config/lab.yaml");
+  auto topo = load_topology(stackdr::testing::tests_dir() + "/../config/lab.yaml");
   ASSERT_TRUE(topo.ok()) << topo.error().message;
-  std::string dir = std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-11-25/";
+  std::string dir = stackdr::testing::tests_dir() + "/lab_captures/2026-11-25/";
   std::regex link_name(R"(/[0-9a-f]{10}\t)");
   for (auto [fault, state] : {std::pair{"backstore-deleted", "s1-backstore.fault"},
                               std::pair{"target-service-stopped", "s2-target.fault"}}) {
@@ -196,7 +196,7 @@ arrays:
 }
 
 std::string lab_capture(const std::string& name) {
-  std::ifstream in(std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-12-06/" + name);
+  std::ifstream in(stackdr::testing::tests_dir() + "/lab_captures/2026-12-06/" + name);
   EXPECT_TRUE(in.good()) << name;
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
@@ -245,7 +245,7 @@ TEST(SimRender, ZpoolEventsMatchTheLabsRealPoolThroughFaultAndRecovery) {
     return out;
   };
   auto real = [&](const std::string& name) {
-    return classes(testing::read_file(std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-12-07/" + name));
+    return classes(testing::read_file(stackdr::testing::tests_dir() + "/lab_captures/2026-12-07/" + name));
   };
   auto s = std::make_shared<SimState>(lab_pool_state());
   SimHost storage("storage", s);
@@ -305,7 +305,7 @@ vms:
                              "lab-vm.yaml");
   ASSERT_TRUE(topo.ok()) << topo.error().message;
   auto capture = [](const std::string& name) {
-    return testing::read_file(std::string(STACKDR_TESTS_DIR) + "/lab_captures/2026-12-07/" + name);
+    return testing::read_file(stackdr::testing::tests_dir() + "/lab_captures/2026-12-07/" + name);
   };
   SimState running = build_sim_state(*topo);
   EXPECT_EQ(render_virsh_list(running).out, capture("virsh-list.vm-running.txt"));

@@ -75,7 +75,7 @@ class Daemon {
       ::dup2(fd, 1);
       ::dup2(fd, 2);
       std::vector<char*> argv;
-      std::string bin = STACKDR_BINARY;
+      std::string bin = stackdr::testing::stackdr_binary();
       argv.push_back(bin.data());
       std::vector<std::string> copy = args;
       for (auto& a : copy) argv.push_back(a.data());

@@ -23,7 +23,7 @@ class StackFolder : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("stackdr-stacks-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    example_ = testing::read_file(STACKDR_DEFAULT_CONFIG);
+    example_ = testing::read_file(stackdr::testing::default_config());
   }
   void TearDown() override { fs::remove_all(dir_); }
   // The example topology as a stack of this name (and site), in FILE.

@@ -6,11 +6,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "support/paths.h"
+
 namespace stackdr {
 namespace {
 
 TEST(Topology, ShippedRunbookExampleLoads) {
-  auto t = load_topology(STACKDR_DEFAULT_CONFIG);
+  auto t = load_topology(stackdr::testing::default_config());
   ASSERT_TRUE(t.ok()) << t.error().message;
   EXPECT_EQ(t->storage.pool, "storage");
   EXPECT_EQ(t->storage.portal_ip(), "192.168.125.116");

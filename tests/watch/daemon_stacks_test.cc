@@ -27,7 +27,7 @@ using testing::Receiver;
 fs::path stack_folder(const fs::path& dir) {
   fs::path folder = dir / "stacks.d";
   fs::create_directories(folder);
-  std::string example = testing::read_file(STACKDR_DEFAULT_CONFIG);
+  std::string example = testing::read_file(stackdr::testing::default_config());
   for (auto [name, site] : {std::pair{"alpha", "dc1"}, {"beta", "dc2"}, {"gamma", "dc1"}})
     std::ofstream(folder / (std::string(name) + ".yaml")) << "name: " << name << "\nsite: " << site << "\n"
                                                           << example;

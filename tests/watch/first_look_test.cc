@@ -11,17 +11,17 @@ namespace stackdr {
 namespace {
 
 Topology lab() {
-  auto t = load_topology(STACKDR_TESTS_DIR "/../config/lab.yaml");
+  auto t = load_topology(stackdr::testing::tests_dir() + "/../config/lab.yaml");
   EXPECT_TRUE(t) << t.error().message;
   return *t;
 }
 
 std::string capture(const std::string& name) {
-  return testing::read_file(STACKDR_TESTS_DIR "/lab_captures/2026-12-06/" + name);
+  return testing::read_file(stackdr::testing::tests_dir() + "/lab_captures/2026-12-06/" + name);
 }
 
 std::string upstream(const std::string& name) {
-  return testing::read_file(STACKDR_CORPUS_DIR "/upstream/mdstat/" + name);
+  return testing::read_file(stackdr::testing::corpus_dir().string() + "/upstream/mdstat/" + name);
 }
 
 TEST(FirstLook, AMemberLostInTheLabIsAnArrayDegradedAtOnce) {

@@ -29,7 +29,7 @@ using testing::eventually;
 WatchedStack lab_stack(const fs::path& state) {
   ContextOptions c;
   c.lab = true;
-  c.config = STACKDR_TESTS_DIR "/../config/stackdr.yaml";
+  c.config = stackdr::testing::tests_dir() + "/../config/stackdr.yaml";
   c.state_dir = state.string();
   WatchedStack w;
   w.open_stack = [c]() -> Result<std::shared_ptr<Stack>> {
