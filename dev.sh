@@ -40,12 +40,15 @@ install_missing() {
 # CI's budget; a fresh clone of an unchanged tree then compiles in about a minute. The cache is
 # keyed on the sources relative to the clone (base_dir) and not on the folder it sits in
 # (hash_dir false), so a clone elsewhere hits it. STACKDR_CCACHE=0 builds without it.
+# The settings ride in the compiler launcher itself (env VAR=… ccache), not only in this
+# script's environment: a `ninja -C build` typed by hand then fills the same cache CI reads,
+# where before it filled ~/.cache/ccache and CI's clone found its compiles missing.
 export CCACHE_DIR=${CCACHE_DIR:-/var/tmp/stackdr-ccache}
 export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-6G}
 
 build() {  # build DIR [cmake args...]
   local dir=$1; shift
-  local target=() launcher=ccache
+  local target=() launcher="env;CCACHE_DIR=$CCACHE_DIR;CCACHE_BASEDIR=$CCACHE_BASEDIR;CCACHE_NOHASHDIR=1;CCACHE_MAXSIZE=$CCACHE_MAXSIZE;ccache"
   [ "${STACKDR_CCACHE:-1}" = 1 ] && command -v ccache >/dev/null || launcher=
   if [ "${*: -2:1}" = "--target" ]; then target=(--target "${*: -1}"); set -- "${@:1:$#-2}"; fi
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
