@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "recover/executor.h"
+#include "recover/lun_serials.h"
 #include "recover/recover_text.h"
 #include "sim/sim_clock.h"
 #include "sim/time_passes.h"

@@ -22,6 +22,7 @@
 #include "operate/recovery_locks.h"
 #include "recover/dry_run.h"
 #include "recover/executor.h"
+#include "recover/lun_serials.h"
 #include "recover/recover_text.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_host.h"

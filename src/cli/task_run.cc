@@ -72,7 +72,8 @@ int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const Ob
   ro.resumable = practice || !ctx.sim();
   ro.fingerprint = topology_fingerprint(t);
   ro.observe = observe;
-  ro.task = std::move(task);
+  const std::string kind = task.kind;
+  ro.work = as_work(std::move(task));
   ro.plan.hints = stack_hints(o.context);
   auto journal = open_state_journal(dir);
   if (!journal) return fail(kExitUsage, journal.error().message);
@@ -80,7 +81,7 @@ int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const Ob
   auto locks = take_recovery_locks(ctx.topology(), ctx.hosts(), ctx.sim() != nullptr, dir, held);
   if (!locks) return fail(held ? kLocked : kExitUsage, locks.error().message);
   // A coordinated stack: the task leads it while it runs, or refuses (cli/run_leadership.h).
-  auto leadership = RunLeadership::take(ctx.topology(), ctx.hosts(), ro.task->kind, "");
+  auto leadership = RunLeadership::take(ctx.topology(), ctx.hosts(), kind, "");
   if (!leadership) return fail(kLocked, leadership.error().message);
   if (*leadership) ro.leadership = [l = leadership->get()] { return l->fence(); };
   std::unique_ptr<Clock> clock = ctx.clock();

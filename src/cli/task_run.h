@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/stack_context.h"
+#include "operate/task.h"
 #include "recover/executor.h"
 
 namespace stackdr {

@@ -8,6 +8,7 @@
 
 #include "diagnose/diagnoser.h"
 #include "diagnose/report_json.h"
+#include "recover/lun_serials.h"
 #include "recover/recover_text.h"
 #include "sim/faults.h"
 #include "sim/sim_clock.h"

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "operate/task.h"
 #include "recover/executor.h"
 #include "topology/topology.h"
 #include "util/result.h"

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "operate/task.h"
 #include "recover/executor.h"
 #include "store/journal.h"
 #include "topology/topology.h"

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "recover/executor.h"
 #include "recover/planner.h"
+#include "recover/step_argv.h"
 
 namespace stackdr {
 

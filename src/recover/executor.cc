@@ -4,7 +4,9 @@
 
 #include "diagnose/report_json.h"
 #include "probe/zfs_get.h"
+#include "recover/lun_serials.h"
 #include "recover/progress.h"
+#include "recover/step_argv.h"
 #include "util/json_text.h"
 #include "util/text.h"
 
@@ -41,34 +43,6 @@ std::string first_line(const std::string& s) {
 }
 
 }  // namespace
-
-Result<Argv> resolve_step_argv(const Topology& t, const View& v, const Argv& argv) {
-  Argv out;
-  for (const auto& w : argv) {
-    if (w.size() < 3 || w.front() != '{' || w.back() != '}') {
-      out.push_back(w);
-      continue;
-    }
-    auto colon = w.find(':');
-    std::string kind = w.substr(1, colon - 1), lun = w.substr(colon + 1, w.size() - colon - 2);
-    const LunConfig* l = t.lun(lun);
-    if (!l) return Error{fmt::format("{}: no LUN named {} in {}", w, lun, t.source)};
-    if (kind == "disk") {
-      std::string d = v.disk_of(t, *l);
-      if (d.empty())
-        return Error{fmt::format("LUN {} ({} LUN {}) has no disk on {} now", lun, l->target, l->lun,
-                                 t.initiator.host)};
-      out.push_back("/dev/" + d);
-    } else if (kind == "sid") {
-      const Node* n = v.node(node_id::session(t.initiator.host, *l, t.portal_of(*l)));
-      if (!n || !n->facts.sid) return Error{fmt::format("no session to {} now", l->target)};
-      out.push_back(std::to_string(*n->facts.sid));
-    } else {
-      return Error{"unknown placeholder " + w};
-    }
-  }
-  return out;
-}
 
 namespace {
 
@@ -206,36 +180,6 @@ StepEnd ended_as(StepResult result, std::string detail, std::string refusal = ""
 
 }  // namespace
 
-std::string step_run_result(const StepRun& r) {
-  std::string name = step_result_name(r.result);
-  return r.refusal.empty() ? name : name + ":" + r.refusal;
-}
-
-nlohmann::json steps_json(const std::vector<StepRun>& steps) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const auto& s : steps)
-    a.push_back({{"plan", s.plan},
-                 {"step", s.step},
-                 {"host", s.host},
-                 {"safety", s.safety},
-                 {"argv", s.argv},
-                 {"result", step_run_result(s)},
-                 {"exit_code", s.exit_code}});
-  return a;
-}
-
-std::map<std::string, std::string> visible_serials(const Topology& t, const View& v) {
-  std::map<std::string, std::string> out;
-  for (const auto& l : t.luns)
-    if (const Node* n = v.node(node_id::iscsi_disk(t.initiator.host, l)))
-      if (!n->facts.serial.empty()) out[l.name] = n->facts.serial;
-  return out;
-}
-
-void remember_serials(const Topology& t, const View& v, Journal& journal, double now) {
-  for (const auto& [lun, serial] : visible_serials(t, v)) journal.remember_serial(lun, serial, now);
-}
-
 View Executor::look() {
   return take_view(t_, hosts_, o_.observe);
 }
@@ -294,7 +238,7 @@ void Executor::announce_plan(int round, const Plan& p, const View& v) {
                        : r            ? describe_argv(*r)
                                       : describe_argv(s.argv));
   }
-  events_.plan_made(round, p, commands, o_.task.has_value());
+  events_.plan_made(round, p, commands, o_.work != nullptr);
 }
 
 Executor::WaitEnd Executor::wait_for(const Step& s, View& view, int timeout_s, bool stoppable) {
@@ -697,12 +641,12 @@ RecoverOutcome Executor::held_by(const IncidentRecord& open, const std::string& 
   return outcome_;
 }
 
-// A task: plan from a fresh view, run what does not hold yet, look again, until a fresh plan
-// has nothing left to do. An open incident of a recovery comes first: a task never runs beside
-// one (it could change what the recovery is about to act on); an open incident of this same
-// task (an interrupted run) is continued.
-// A task's plan, step by step; false when it stopped (outcome_ says why).
-bool Executor::run_task_plan(const Plan& plan, int round, View& view) {
+// Work (a task of operate/): plan from a fresh view, run what does not hold yet, look again,
+// until a fresh plan has nothing left to do. An open incident of a recovery comes first: work
+// never runs beside one (it could change what the recovery is about to act on); an open
+// incident of this same work (an interrupted run) is continued.
+// The work's plan, step by step; false when it stopped (outcome_ says why).
+bool Executor::run_work_plan(const Plan& plan, int round, View& view) {
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     if (o_.stop_requested && o_.stop_requested()) {
       finish(kStopped, EventKind::kStopped,
@@ -719,13 +663,13 @@ bool Executor::run_task_plan(const Plan& plan, int round, View& view) {
   return true;
 }
 
-RecoverOutcome Executor::run_task() {
-  const Task& task = *o_.task;
+RecoverOutcome Executor::run_work() {
+  const Work& work = *o_.work;
   View view = look();
   auto open = o_.resumable ? journal_.latest_open() : std::nullopt;
   // The same task is the same kind on the same subject (its summary may name a time: a held
   // zvol's new name).
-  if (open && (open->cause != task.kind || open->root != task.subject || open->mode != o_.mode ||
+  if (open && (open->cause != work.kind() || open->root != work.subject() || open->mode != o_.mode ||
                open->fingerprint != o_.fingerprint)) {
     return held_by(
         *open, fmt::format("({}) is open: finish it first (`{}`)", open->summary, o_.plan.hints.resume()));
@@ -738,8 +682,8 @@ RecoverOutcome Executor::run_task() {
   std::string previous_key;
   for (int round = 1; round <= o_.max_rounds; ++round) {
     outcome_.rounds = round;
-    Plan plan = task.plan(view);
-    if (plan.summary.empty()) plan.summary = task.summary;
+    Plan plan = work.plan(view);
+    if (plan.summary.empty()) plan.summary = work.summary();
     if (!plan.escalate.empty()) {
       if (outcome_.incident) {
         finish(kNeedsOperator, EventKind::kEscalated, "needs an operator: " + plan.escalate);
@@ -753,52 +697,53 @@ RecoverOutcome Executor::run_task() {
     // each is judged when its turn comes, by run_step.
     std::vector<Step> pending;
     for (const auto& st : plan.steps)
-      if (task.once || !st.done || !st.done(view).empty()) pending.push_back(st);
+      if (work.once() || !st.done || !st.done(view).empty()) pending.push_back(st);
     if (o_.planned) o_.planned(round, plan, view);
     if (pending.empty()) {
-      std::string found = task.result ? task.result(view) : "";
+      std::string found = work.result(view);
       if (outcome_.incident)
         finish(kRecovered, EventKind::kResolved,
-               "done: " + task.summary + (found.empty() ? "" : " — " + found));
+               "done: " + work.summary() + (found.empty() ? "" : " — " + found));
       else
-        outcome_.message = "nothing to do: " + task.summary + " already holds";
+        outcome_.message = "nothing to do: " + work.summary() + " already holds";
       return outcome_;
     }
     plan.steps = pending;
     std::string key;
     for (const auto& st : plan.steps) key += "#" + st.id;
     if (key == previous_key) {
-      finish(kNeedsOperator, EventKind::kEscalated,
-             fmt::format("needs an operator: the steps of {} ran, but they still do not hold", task.summary));
+      finish(
+          kNeedsOperator, EventKind::kEscalated,
+          fmt::format("needs an operator: the steps of {} ran, but they still do not hold", work.summary()));
       return outcome_;
     }
     previous_key = key;
     if (!outcome_.incident) {
       outcome_.incident =
-          journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, 0, task.kind, task.subject,
-                                 task.summary, nlohmann::json::array(), t_.name, t_.site);
-      events_.incident(outcome_.incident, IncidentStart::kOpened, task.summary);
+          journal_.open_incident(clock_.now(), o_.mode, o_.fingerprint, 0, work.kind(), work.subject(),
+                                 work.summary(), nlohmann::json::array(), t_.name, t_.site);
+      events_.incident(outcome_.incident, IncidentStart::kOpened, work.summary());
     }
-    event(EventKind::kPlanned, round, nullptr, "", std::nullopt, json_text(plan_json(plan)), task.kind);
+    event(EventKind::kPlanned, round, nullptr, "", std::nullopt, json_text(plan_json(plan)), work.kind());
     announce_plan(round, plan, view);
-    if (!run_task_plan(plan, round, view)) return outcome_;
+    if (!run_work_plan(plan, round, view)) return outcome_;
     view = look();
-    if (task.once) {
-      std::string found = task.result ? task.result(view) : "";
+    if (work.once()) {
+      std::string found = work.result(view);
       finish(kRecovered, EventKind::kResolved,
-             "done: " + task.summary + (found.empty() ? "" : " — " + found));
+             "done: " + work.summary() + (found.empty() ? "" : " — " + found));
       return outcome_;
     }
   }
   finish(kNeedsOperator, EventKind::kEscalated,
-         fmt::format("needs an operator: {} not done after {} rounds", task.summary, o_.max_rounds));
+         fmt::format("needs an operator: {} not done after {} rounds", work.summary(), o_.max_rounds));
   return outcome_;
 }
 
 RecoverOutcome Executor::run(const RecoverOptions& options) {
   o_ = options;
   outcome_ = {};
-  if (o_.task) return run_task();
+  if (o_.work) return run_work();
   View view = look();
   remember_serials(t_, view, journal_, clock_.now());
   for (const auto& [k, v] : journal_.serials()) o_.plan.known_serials.emplace(k, v);

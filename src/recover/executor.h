@@ -21,6 +21,8 @@
 #include "recover/interlocks.h"
 #include "recover/planner.h"
 #include "recover/recover_events.h"
+#include "recover/step_run.h"
+#include "recover/work.h"
 #include "store/journal.h"
 #include "topology/topology.h"
 
@@ -41,36 +43,11 @@ struct CrashInjected {
   std::string where;
 };
 
-struct StepRun {
-  int plan = 0;
-  std::string step, host, safety, argv;
-  StepResult result = StepResult::kOk;
-  std::string refusal;  // the rule that refused it, when result is kRefused
-  int exit_code = 0;
-};
-/// "ok", "skipped", "refused:partial-view" …: a step's result as the JSON and drills say it.
-std::string step_run_result(const StepRun& r);
-
-/// A task the step engine runs instead of a recovery (`lint --fix`, `lun create`): journaled as
-/// an incident whose cause is `kind`. `plan` gives the steps from a fresh View; the task is
-/// done when every step of a fresh plan already holds, so running it twice changes nothing.
-struct Task {
-  std::string kind;     // "lint-fix", "lun-create" ...
-  std::string subject;  // what it acts on: "LUN data03"
-  std::string summary;  // one line, in words
-  std::function<Plan(const View&)> plan;
-  /// True: the plan is run once, not re-planned until nothing is left (a scrub or a check is
-  /// an act, not a state to reach: its start leaves no trace once it has ended).
-  bool once = false;
-  /// What the task found, read from the view after it (the scrub's result line): journaled
-  /// with the outcome.
-  std::function<std::string(const View&)> result;
-};
-
 struct RecoverOptions {
   Policy policy;
-  /// Set: run this task, not a recovery. What the sweeps read (a task may need settings).
-  std::optional<Task> task;
+  /// Set: run this work (operate/task.h's tasks), not a recovery.
+  std::shared_ptr<const Work> work;
+  /// What the sweeps read (a task may need settings).
   ObserveOptions observe;
   bool resume = false;
   std::string mode = "live";  // journal's incident mode
@@ -123,8 +100,8 @@ class Executor {
   };
   enum class PlanEnd { kCompleted, kEnded, kReplan, kLookAgain };
   View look();
-  RecoverOutcome run_task();
-  bool run_task_plan(const Plan& plan, int round, View& view);
+  RecoverOutcome run_work();
+  bool run_work_plan(const Plan& plan, int round, View& view);
   // run()'s parts, in order.
   std::optional<RecoverOutcome> take_up(const IncidentRecord& open, Resumed& resumed);
   std::optional<RecoverOutcome> still_running(const IncidentRecord& open,
@@ -194,17 +171,5 @@ class Executor {
   // Runs unfinished_'s steps that no plan of this run took up; false when one stopped.
   bool finish_interrupted(View& view);
 };
-
-/// The steps a recovery ran, as `recover --json` and drills print them.
-nlohmann::json steps_json(const std::vector<StepRun>& steps);
-
-/// Each visible LUN's LIO unit serial (LUN name → serial), as the View shows it.
-std::map<std::string, std::string> visible_serials(const Topology& t, const View& v);
-/// Records each visible LUN's LIO serial, so a deleted backstore can be recreated with it.
-void remember_serials(const Topology& t, const View& v, Journal& journal, double now);
-
-/// A step's argv with {disk:LUN} and {sid:LUN} resolved against a View (today's /dev/sdX and
-/// session id); an error when the stack no longer has them.
-Result<Argv> resolve_step_argv(const Topology& t, const View& v, const Argv& argv);
 
 }  // namespace stackdr

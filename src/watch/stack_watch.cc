@@ -508,7 +508,7 @@ void StackWatch::maintain(const View& v, bool act) {
       ro.fingerprint = topology_fingerprint(t);
       ro.plan.hints = spec_.hints;
       ro.observe = maintenance_observe();
-      ro.task = heavy_maintenance_task(t, v, r.task, /*wait=*/false);
+      ro.work = as_work(heavy_maintenance_task(t, v, r.task, /*wait=*/false));
       ro.stop_requested = [this] { return stop_.load(); };
       if (election_) ro.leadership = [this] { return leadership(); };
       std::unique_ptr<Clock> clock = stack_->clock();
