@@ -55,6 +55,7 @@
 #include "watch/stack_election.h"
 #include "watch/stack_metrics.h"
 #include "watch/uevents.h"
+#include "watch/vm_states.h"
 
 namespace stackdr {
 
@@ -592,6 +593,7 @@ void StackWatch::sweep() {
     sweeps_++;
   }
   count_sightings(v);
+  tell_vm_changes(v);
   // Under coordination a follower watches, serves its page and metrics, and acts in nothing:
   // the leader keeps the incidents, alerts and recovers. A follower that becomes leader finds
   // a failure still open in its next sweep and alerts then (Alertmanager merges the two).
@@ -613,6 +615,7 @@ void StackWatch::sweep() {
   if (recoveries() != before) {
     // What the recovery left: the alerts and the incident follow the stack as it is now.
     v = take_view(stack_->topology(), stack_->hosts());
+    tell_vm_changes(v);
     incidents(v);
     alerts(v, wall_now());
     publish(v, secs);  // and the page and /status show what it left
@@ -624,6 +627,15 @@ void StackWatch::sweep() {
     if (auto it = sightings_.find(finding_key(f)); it == sightings_.end() || it->second < 2)
       unconfirmed_ = true;
   publish(v, secs);
+}
+
+// A VM paused on an I/O error (libvirt's event woke this sweep), resumed by a recovery, shut
+// off: said in the log when a sweep first sees it. The first sweep only learns the states.
+void StackWatch::tell_vm_changes(const View& v) {
+  const Topology& t = stack_->topology();
+  auto now = vm_states(t, v.observation);
+  for (const auto& line : vm_state_changes(t, vm_states_, now)) log_line(line);
+  for (auto& [name, state] : now) vm_states_[name] = std::move(state);
 }
 
 long StackWatch::recoveries() {

@@ -138,6 +138,8 @@ class StackWatch {
   long recoveries();
   void alerts(const View& v, double now);
   void count_sightings(const View& v);
+  /// Logs each VM whose state changed since the last sweep that read it (watch/vm_states.h).
+  void tell_vm_changes(const View& v);
   void incidents(const View& v);
   void recover(const View& v);
   void maintain(const View& v, bool act);
@@ -200,9 +202,10 @@ class StackWatch {
   std::shared_ptr<const Topology> topology_;
   std::thread md_thread_;
   int md_stop_[2] = {-1, -1};
-  std::map<std::string, int> sightings_;     // by finding_key: consecutive sweeps that showed it
-  std::map<std::string, double> attempted_;  // finding_key → when auto-recovery last ran for it
-  double healthy_since_ = 0;                 // wall clock; 0: not healthy
+  std::map<std::string, int> sightings_;          // by finding_key: consecutive sweeps that showed it
+  std::map<std::string, std::string> vm_states_;  // by VM: what the last sweep that read it saw
+  std::map<std::string, double> attempted_;       // finding_key → when auto-recovery last ran for it
+  double healthy_since_ = 0;                      // wall clock; 0: not healthy
   double last_sim_advance_ = 0;
   std::uintmax_t tape_seen_ = 0;  // the practice tape's size when it was last read
   std::uintmax_t tape_size() const;
