@@ -34,7 +34,7 @@ W=${LAB_CACHE:-/var/tmp/stackdr-lab}
 # README quotes that CI can afford, inside CI's budget (see the README's lab section); not the
 # libvirt VM (m-vm, s5-vm-*): under nested TCG its boot took 317 to 609 s and s5-vm-detach 9 to
 # over 15 minutes on 2026-12-07 (its checks go through the VM's console), too much for CI's 80.
-all="s1-lun s1-backstore s1-logout s1-zvol-renamed s1-zvol-volmode s2-leg s2-target s4-events s5-fs s2-all s4-superblock s3-pool-disk m-lun m-maintain m-runbook m-init m-sweep m-watch m-resync m-lint m-vm s5-vm-detach s5-vm-pause"
+all="s1-lun s1-backstore s1-logout s1-zvol-renamed s1-zvol-volmode s2-leg s2-target s4-events s5-fs s2-all s4-superblock s3-pool-disk m-lun m-maintain m-runbook m-init m-sweep m-watch m-resync m-lint m-vm s5-vm-detach s5-vm-pause m-watch-vm"
 ci="s1-zvol-volmode s1-zvol-renamed s2-leg s4-events s5-fs s3-pool-disk m-lun m-runbook"
 case "${*:-all}" in
   all) scen=$all ;;

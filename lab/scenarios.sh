@@ -469,6 +469,45 @@ vm_recover_and_verify() {  # NAME SCENARIO FAULT DETECTED
   rm -rf "$out/state"/*
 }
 
+# m-watch-vm: the VM paused on an I/O error (both storage links lost), timed from the fault
+# three ways: libvirt's own `virsh event --all --loop` on the KVM machine (what an admin would
+# follow by hand), the daemon outside over SSH saying the VM paused (its follower relays
+# libvirt's event, a sweep reads `virsh list` and the pause's reason: "VM vm1 on kvm: running
+# → paused (I/O error)"), and the daemon's first alert (md's failure, before the pause). Then
+# the pause is recovered and checked as s5-vm-pause's is.
+measure_watch_vm() {
+  vm_phase || { vm_unavailable m-watch-vm; return; }
+  local log=$out/watch-outside-vm.log ev=$out/virsh-events.log t0 i daemon_vm alert virsh mon
+  rm -rf "$out/watch-state-vm"
+  ("$SD" watch --config "$CFG_VM" --state-dir "$out/watch-state-vm" --listen 127.0.0.1:0 --interval 60 \
+    --auto-recover off --resolve-after 0 2>&1 | while IFS= read -r l; do echo "$(now) $l"; done >"$log") &
+  i=0; while ! grep -q 'following the kernel events of kvm' "$log" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
+  # Bounded on the far side: a `virsh event --loop` whose ssh went would wait there for ever.
+  (on kvm timeout 600 virsh event --all --loop 2>&1 | while IFS= read -r l; do echo "$(now) $l"; done >"$ev") &
+  sleep 5  # connected to libvirtd, and the daemon's first sweep done
+  link A off; link B off; t0=$(now)
+  i=0; PAUSED=
+  while [ $i -lt 90 ]; do
+    PAUSED=$(on kvm virsh domstate vm1 --reason 2>/dev/null | tr -d '\n')
+    case $PAUSED in paused*) break ;; esac
+    sleep 2; i=$((i + 2))
+  done
+  virsh=$(bash "$here/guest/lab.sh" first_after "$ev" "$t0" 'Suspended' 30)
+  daemon_vm=$(bash "$here/guest/lab.sh" first_after "$log" "$t0" 'VM vm1 on kvm: running → paused' 30)
+  alert=$(bash "$here/guest/lab.sh" first_after "$log" "$t0" FIRING 10)
+  mon=$(bash "$here/guest/lab.sh" first_after "$out/mdadm-monitor.events" "$t0" . 5)
+  link A on; link B on
+  pkill -TERM -f "$SD watch --config $CFG_VM" || true
+  on kvm pkill -f 'virsh event --all --loop' >/dev/null 2>&1 || true
+  jq -nc --arg z "$ZFS_VERSION" --arg p "$PAUSED" --argjson v "$virsh" --argjson d "$daemon_vm" --argjson a "$alert" \
+    --argjson m "$mon" '{measure: "watch", daemon: "outside", fault: "vm-pause", vm: "libvirt", zfs: $z,
+      paused_reason: $p, virsh_event_s: $v, daemon_vm_paused_s: $d, daemon_alert_s: $a, mdadm_monitor_s: $m,
+      daemon_interval_s: 60}' | tee -a "$RES"
+  local d=false; vm_detect "$t0" && d=true
+  vm_recover_and_verify m-watch-vm 5 "both storage links lost: the VM paused on an I/O error (timed by m-watch-vm)" $d
+  PAUSED=
+}
+
 # A VM scenario that could not run (the VM did not come up): its line says so.
 vm_unavailable() {
   jq -nc --arg s "$1" --arg zfs "$ZFS_VERSION" '{scenario: 5, fault: ($s + ": no VM (see the m-vm line)"), machines: 2,
@@ -571,6 +610,7 @@ run_scenario() {  # NAME
     m-sweep) measure_sweep ;;
     m-init) measure_init ;;
     m-watch) measure_watch ;;
+    m-watch-vm) measure_watch_vm ;;
     m-resync) measure_resync ;;
     m-stall)
       stall_run recommended 5 2 2 1
