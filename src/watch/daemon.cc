@@ -227,8 +227,9 @@ Result<bool> Daemon::prepare() {
 }
 
 Result<std::shared_ptr<StackWatch>> Daemon::open_one(const WatchedStack& spec, bool several) {
-  StackWatchShared shared{opt_.overrides, opt_.etcd, several, [this] { changed(); },
-                          [this] { return version_.load(); }};
+  StackWatchShared shared{
+      opt_.overrides, opt_.etcd, several, [this] { changed(); }, [this] { return version_.load(); },
+      nullptr};  // the live clock
   auto w = std::make_shared<StackWatch>(spec, std::move(shared));
   if (auto r = w->prepare(); !r)
     return several ? Error{"stack " + spec.name + ": " + r.error().message} : r.error();

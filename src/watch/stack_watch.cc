@@ -61,12 +61,6 @@ namespace stackdr {
 
 namespace {
 
-using WallClock = std::chrono::system_clock;
-
-double wall_now() {
-  return std::chrono::duration<double>(WallClock::now().time_since_epoch()).count();
-}
-
 double steady_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -110,7 +104,7 @@ void StackWatch::raise_first(const std::vector<Finding>& findings) {
   int status = 1;
   for (const auto& x : findings)
     if (x.health == Health::kFailed) status = 2;
-  double now = wall_now();
+  double now = clock_->wall();
   alert_ = Active{f, f, now, now, 0, 0, status};
   log_line(fmt::format("FIRING scenario {} / {}: {}", f.scenario, cause_name(f.cause), f.summary));
   sender_->send(alert_for(*alert_, true, now));
@@ -201,13 +195,13 @@ void StackWatch::escalate(const View& v) {
   std::vector<int> ended;
   for (const auto& [id, alerts] : escalation_alerts_)
     if (!open || open->id != id) ended.push_back(id);
-  for (int id : ended) end_escalations(id, wall_now());
+  for (int id : ended) end_escalations(id, clock_->wall());
   if (!open) return;
   std::vector<JournalEvent> events = journal_->events(open->id);
   int finished = static_cast<int>(std::count_if(events.begin(), events.end(), [](const JournalEvent& e) {
     return e.kind == EventKind::kStepFinished || e.kind == EventKind::kStepVerified;
   }));
-  double wall = wall_now();
+  double wall = clock_->wall();
   auto [seen, fresh] = finished_seen_.try_emplace(open->id, finished);
   if (fresh || seen->second != finished || v.status == 0) {
     seen->second = finished;
@@ -417,7 +411,7 @@ void StackWatch::recover(const View& v) {
   // Acted on only when a second sweep still shows it: a blip that is gone a moment later (a
   // session re-logging in by itself, a resync starting) is not repaired over.
   if (auto it = sightings_.find(key); it == sightings_.end() || it->second < 2) return;
-  double now = wall_now();
+  double now = clock_->wall();
   // Once per failure, then again only after ten sweep intervals: a plan that did not work
   // does not run every minute.
   if (auto it = attempted_.find(key); it != attempted_.end() && now - it->second < 10.0 * o_.interval) return;
@@ -462,7 +456,7 @@ void StackWatch::recover(const View& v) {
 // is started, not waited for (the daemon goes on watching; later sweeps see it run and end).
 void StackWatch::check_settings() {
   constexpr double kEvery = 3600;
-  double now = wall_now();
+  double now = clock_->wall();
   {
     std::lock_guard<std::mutex> l(view_mu_);
     if (sweeps_ < 2 || (lint_at_ > 0 && now - lint_at_ < kEvery)) return;
@@ -557,7 +551,7 @@ void StackWatch::incidents(const View& v) {
     return;
   }
   if (v.status != 0 || !open) return;
-  double wall = wall_now();
+  double wall = clock_->wall();
   if (!healthy_since_) healthy_since_ = wall;
   if (wall - healthy_since_ < o_.resolve_after) return;
   JournalEvent e;
@@ -573,7 +567,7 @@ void StackWatch::incidents(const View& v) {
 
 void StackWatch::sweep() {
   std::lock_guard<std::mutex> stack(stack_mu_);
-  double wall = wall_now();
+  double wall = clock_->wall();
   if (stack_->simulated() && stack_->practice_folder().empty() && last_sim_advance_ > 0) {
     // The simulated stack lives in simulated time: the daemon lets as much pass as it waited,
     // so the VM's writes reach md and resyncs progress as they would.
@@ -600,14 +594,14 @@ void StackWatch::sweep() {
   bool act = acting();
   if (act) {
     incidents(v);
-    alerts(v, wall_now());
+    alerts(v, clock_->wall());
     escalate(v);
   } else {
     {
       std::lock_guard<std::mutex> l(alert_mu_);
       holding_ = true;  // also when leading but the fencing token is not recorded yet
     }
-    alerts(v, wall_now());  // held: kept, not sent
+    alerts(v, clock_->wall());  // held: kept, not sent
   }
   publish(v, secs);  // what it looks like before any repair, for /metrics and /status
   long before = recoveries();
@@ -617,7 +611,7 @@ void StackWatch::sweep() {
     v = take_view(stack_->topology(), stack_->hosts());
     tell_vm_changes(v);
     incidents(v);
-    alerts(v, wall_now());
+    alerts(v, clock_->wall());
     publish(v, secs);  // and the page and /status show what it left
   }
   maintain(v, act);
@@ -654,8 +648,9 @@ void StackWatch::publish(const View& v, double secs) {
     std::lock_guard<std::mutex> l(view_mu_);
     view_ = std::make_shared<const View>(v);
     view_stack_ = stack_;
-    last_sweep_at_ = wall_now();
+    last_sweep_at_ = clock_->wall();
     last_sweep_s_ = secs;
+    sweeps_published_ = sweeps_;  // a /status read mid-sweep counts the sweep its view is of
     incidents_open_ = open;
     sessions_seen_.see(v.observation, last_sweep_at_);
     incidents_seen_ = std::move(recent);
@@ -798,7 +793,7 @@ bool StackWatch::acting() {
       std::lock_guard<std::mutex> l(alert_mu_);
       holding_ = false;
       if (alert_ && !alert_->absent_since) {
-        double now = wall_now();
+        double now = clock_->wall();
         alert_->last_sent = now;
         log_line(fmt::format("sending the alert held while following: scenario {} / {}: {}",
                              alert_->now.scenario, cause_name(alert_->now.cause), alert_->now.summary));
@@ -841,7 +836,8 @@ nlohmann::json StackWatch::status_document() const {
                          {"key", election_->settings().key}};
     if (!s.error.empty()) j["coordination"]["error"] = s.error;
   }
-  j["sweep"] = {{"ms", std::round(last_sweep_s_ * 1000)}, {"at", last_sweep_at_}, {"count", sweeps_}};
+  j["sweep"] = {
+      {"ms", std::round(last_sweep_s_ * 1000)}, {"at", last_sweep_at_}, {"count", sweeps_published_}};
   // The recovery running now, or the last one, step by step (watch/recovery_status.h).
   if (auto r = recovery_.json(); !r.is_null()) j["recovery"] = std::move(r);
   return j;
@@ -861,14 +857,14 @@ HttpEndpoint::Reply StackWatch::page(const std::string& part, const std::string&
   DashboardData d;
   d.hints = spec_.hints;
   d.base = base;
-  d.now = wall_now();
+  d.now = clock_->wall();
   d.version = shared_.version ? shared_.version() : 0;
   d.stack = spec_.name;
   {
     std::lock_guard<std::mutex> l(view_mu_);
     if (view_) d.status = status_document();
     d.sweep_at = last_sweep_at_;
-    d.sweeps = sweeps_;
+    d.sweeps = sweeps_published_;
     d.incidents = incidents_seen_;
     d.alert = alert_seen_;
     d.schedule = schedule_;
@@ -891,13 +887,13 @@ HttpEndpoint::Reply StackWatch::incident_page(int id, const std::string& what, c
   if (what == "md") return {200, incident_report_markdown(*inc, events), "text/markdown; charset=utf-8"};
   if (what == "json")
     return {200, json_text(incident_report_json(*inc, events), 2) + "\n", "application/json"};
-  return {200, stackdr::incident_page(*inc, events, spec_.hints, wall_now(), base),
+  return {200, stackdr::incident_page(*inc, events, spec_.hints, clock_->wall(), base),
           "text/html; charset=utf-8"};
 }
 
 HttpEndpoint::Reply StackWatch::health() {
   std::lock_guard<std::mutex> l(view_mu_);
-  double age = wall_now() - last_sweep_at_;
+  double age = clock_->wall() - last_sweep_at_;
   if (!view_ || age > 3.0 * interval_s_ + 30)
     return {503, view_ ? fmt::format("no sweep for {:.0f} s\n", age) : std::string("no sweep yet\n")};
   return {200, fmt::format("ok: last sweep {:.0f} s ago, status {}\n", age, status_word(view_->status))};
@@ -1108,7 +1104,7 @@ std::string StackWatch::wait_for_event(int wait_ms) {
     fds.push_back({f->fd(), POLLIN, 0});
     followed.push_back(host);
   }
-  int n = ::poll(fds.data(), fds.size(), wait_ms);  // a negative fd is not polled
+  int n = clock_->poll(fds.data(), fds.size(), wait_ms);  // a negative fd is not polled
   if (n <= 0 || stop_) return "";
   std::string why;
   if (fds[0].revents & POLLIN) {
@@ -1139,7 +1135,7 @@ std::string StackWatch::wait_for_event(int wait_ms) {
 
 // A burst of events is one sweep: let it settle for a moment, and take what came meanwhile.
 void StackWatch::settle() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  clock_->sleep(200);
   char buf[64];
   while (::read(wake_[0], buf, sizeof buf) > 0) {
   }
@@ -1151,20 +1147,18 @@ void StackWatch::settle() {
 // The loop: a sweep when something wakes the daemon or the interval has passed (sooner while a
 // failure seen once waits to be confirmed); the heartbeat says it came round.
 void StackWatch::loop() {
-  auto next = std::chrono::steady_clock::now() + std::chrono::seconds(o_.interval);
+  double next = clock_->steady() + o_.interval;
   while (!stop_) {
-    heartbeat_ = steady_now();
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());
+    heartbeat_ = steady_now();  // real time, whatever the loop's clock: the watchdog's evidence
     // At least once a second round the loop: the heartbeat keeps the systemd watchdog fed.
-    int wait_ms = static_cast<int>(std::clamp<long long>(left.count(), 0, 1000));
+    int wait_ms = static_cast<int>(std::clamp<double>(std::ceil((next - clock_->steady()) * 1000), 0, 1000));
     std::string why = wait_for_event(wait_ms);
     if (stop_) break;
     if (reload_.exchange(false)) {
       reopen();
       why = "reload";
     }
-    if (why.empty() && std::chrono::steady_clock::now() < next) continue;
+    if (why.empty() && clock_->steady() < next) continue;
     if (why.empty()) {
       count_event("interval", "");
       std::lock_guard<std::mutex> stack(stack_mu_);
@@ -1173,19 +1167,19 @@ void StackWatch::loop() {
       settle();
     }
     sweep();
-    next = std::chrono::steady_clock::now() +
-           std::chrono::seconds(unconfirmed_ ? std::min(o_.interval, 5) : o_.interval);
+    next = clock_->steady() + (unconfirmed_ ? std::min(o_.interval, 5) : o_.interval);
   }
 }
 
 StackWatch::StackWatch(WatchedStack stack, StackWatchShared shared)
     : spec_(std::move(stack)),
       shared_(std::move(shared)),
+      clock_(shared_.clock ? shared_.clock : live_loop_clock()),
       recovery_{[this](const std::string& line) {
                   log_line(line);
                   changed();
                 },
-                [] { return wall_now(); }} {
+                [this] { return clock_->wall(); }} {
   name_in_logs_ = shared_.name_in_logs;
 }
 

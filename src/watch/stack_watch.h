@@ -33,6 +33,7 @@
 #include "watch/dashboard.h"
 #include "watch/escalation.h"
 #include "watch/http_endpoint.h"
+#include "watch/loop_clock.h"
 #include "watch/metrics_page.h"
 #include "watch/recovery_status.h"
 #include "watch/session_history.h"
@@ -53,11 +54,12 @@ struct WatchedStack {
 
 /// The settings and services the daemon gives every stack it watches.
 struct StackWatchShared {
-  WatchOverrides overrides;       // the command line's settings (over each topology's `watch:`)
-  EtcdOverride etcd;              // --etcd and its TLS files: over each topology's coordination
-  bool name_in_logs = false;      // several stacks: each log line names its stack
-  std::function<void()> changed;  // something a page shows changed (the dashboard's clients hear)
-  std::function<long()> version;  // the pages' version now (one for the whole daemon)
+  WatchOverrides overrides;          // the command line's settings (over each topology's `watch:`)
+  EtcdOverride etcd;                 // --etcd and its TLS files: over each topology's coordination
+  bool name_in_logs = false;         // several stacks: each log line names its stack
+  std::function<void()> changed;     // something a page shows changed (the dashboard's clients hear)
+  std::function<long()> version;     // the pages' version now (one for the whole daemon)
+  std::shared_ptr<LoopClock> clock;  // the loop's time; null: the live one (watch/loop_clock.h)
 };
 
 class StackWatch {
@@ -173,6 +175,7 @@ class StackWatch {
 
   WatchedStack spec_;
   StackWatchShared shared_;
+  std::shared_ptr<LoopClock> clock_;  // shared_.clock, or the live one
   std::thread thread_;
   std::atomic<bool> stop_{false}, reload_{false}, ready_{false};
   std::atomic<bool> lab_faults_{false};  // takes_lab_faults(), kept as the stack is (re)opened
@@ -221,6 +224,7 @@ class StackWatch {
   std::shared_ptr<Stack> view_stack_;  // the context view_ was taken on
   double last_sweep_at_ = 0, last_sweep_s_ = 0;
   long sweeps_ = 0;
+  long sweeps_published_ = 0;  // sweeps_ as of the published view: what /status and the page count
   std::map<std::pair<std::string, std::string>, long> events_;  // by (source, host): mdstat, kmsg, lab …
   std::map<std::string, long> recoveries_;                      // by outcome
   std::string status_line_;                                     // systemd STATUS= of the last publish

@@ -2,8 +2,10 @@
 // listener: a StackWatch on the simulated stack of this process, as `stackdr watch --lab` makes
 // it. A fault injected the way POST /lab/faults does wakes the loop, is swept, found, journaled
 // as an incident and, with auto-recovery allowed, recovered; the summary the daemon's pages read
-// follows each turn. Time is the wall clock (the loop's waits are real; the simulated stack's
-// time follows it): each wait here is bounded, none is asserted on.
+// follows each turn. The first test runs on the wall clock (the loop's waits are real; the
+// simulated stack's time follows it): each wait here is bounded, none is asserted on. The second
+// gives the loop a clock the test moves (tests/support/fake_loop_clock.h): when each sweep
+// comes is then checked exactly, with no real time waited for.
 
 #include "watch/stack_watch.h"
 
@@ -17,6 +19,7 @@
 #include "cli/stack_context.h"
 #include "store/journal_file.h"
 #include "support/daemon_process.h"
+#include "support/fake_loop_clock.h"
 #include "test_support.h"
 
 namespace stackdr {
@@ -88,6 +91,63 @@ TEST(StackWatchLoop, AFaultIsSweptJournaledAndAutoRecoveredInProcess) {
   ASSERT_EQ(incidents.size(), 1u);
   EXPECT_EQ(incidents[0].cause, "session-down");
   EXPECT_EQ(incidents[0].state, "resolved") << incidents[0].outcome;
+  fs::remove_all(state);
+}
+
+// The loop's schedule on a clock the test moves: the interval sweep comes when the interval
+// has passed and not a second before; an event (a fault injected as POST /lab/faults does)
+// sweeps at once; a failure seen once is swept again 5 s later to confirm it, then the
+// interval again. Sweeps are counted from /status, whose times are the loop's clock.
+TEST(StackWatchLoop, TheIntervalTheEventAndTheConfirmingSweepFollowTheLoopsClock) {
+  fs::path state = fs::temp_directory_path() / ("stackdr-loop-clock-" + std::to_string(::getpid()));
+  fs::remove_all(state);
+  auto clock = std::make_shared<testing::FakeLoopClock>(1.8e9);
+  StackWatchShared shared;
+  shared.clock = clock;
+  shared.overrides.interval = 60;
+  shared.overrides.auto_recover = "off";  // the failure stays, so its confirmation can be seen
+  shared.changed = [] {};
+  shared.version = [] { return 1L; };
+  StackWatch w(lab_stack(state), shared);
+  ASSERT_TRUE(w.prepare());
+  w.set_place("http://127.0.0.1:9470/status", false);
+  w.start();
+  ASSERT_TRUE(eventually(60s, [&] { return w.ready(); }));
+  auto sweep = [&] { return nlohmann::json::parse(w.status().body)["sweep"]; };
+  // The loop's turn with the time as it is: had it anything to do, it would have done it.
+  auto settle = [] { std::this_thread::sleep_for(300ms); };
+  ASSERT_EQ(sweep()["count"], 1);
+  EXPECT_EQ(sweep()["at"].get<double>(), 1.8e9);
+
+  clock->advance(59);
+  settle();
+  EXPECT_EQ(sweep()["count"], 1) << "swept before the interval had passed";
+  clock->advance(1);
+  ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == 2; }));
+  EXPECT_NEAR(sweep()["at"].get<double>(), 1.8e9 + 60, 1e-6);
+
+  // An event: swept at once, no time passing but the 200 ms a burst is given to settle.
+  ASSERT_EQ(w.lab_fault("session-logout").status, 202);
+  ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == 3; }));
+  EXPECT_NEAR(sweep()["at"].get<double>(), 1.8e9 + 60.2, 1e-6);
+  EXPECT_NE(w.summary().status, 0);
+
+  // Seen once: swept again 5 s after that sweep (not 60) to confirm it.
+  clock->advance(4.5);
+  settle();
+  EXPECT_EQ(sweep()["count"], 3) << "the confirming sweep came early";
+  clock->advance(1);
+  ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == 4; }));
+  EXPECT_NEAR(sweep()["at"].get<double>(), 1.8e9 + 65.7, 1e-6);
+  // Confirmed: the interval again.
+  clock->advance(30);
+  settle();
+  EXPECT_EQ(sweep()["count"], 4) << "a confirmed failure was swept before the interval";
+  clock->advance(31);
+  ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == 5; }));
+  EXPECT_EQ(w.summary().incidents_open, 1);  // the same incident, not one per sweep
+  w.request_stop();
+  w.stop();
   fs::remove_all(state);
 }
 
