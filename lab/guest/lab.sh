@@ -308,9 +308,18 @@ vm_verify() {
   # the check was cut off, its "OK" lines came after): it has 900 s, and the heartbeat must be
   # on the array's filesystem (a /mnt/raid left unmounted is the initramfs, where writes work).
   VM_CMD_TIMEOUT=900 vm_cmd 'grep -q " /mnt/raid ext4 rw" /proc/mounts && cd /mnt/raid && echo 3 >/proc/sys/vm/drop_caches && sha256sum -c base.sha' >/dev/null 2>&1 && intact=true
-  local a b; a=$(vm_cmd 'grep -q " /mnt/raid ext4 " /proc/mounts && cat /mnt/raid/vm-heartbeat' 2>/dev/null); sleep 5
-  b=$(vm_cmd 'grep -q " /mnt/raid ext4 " /proc/mounts && cat /mnt/raid/vm-heartbeat' 2>/dev/null)
-  [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] && moves=true
+  # The writer truncates the file and then writes it (`echo n >file`): a read between the two
+  # is empty (2026-12-07: 118, then nothing, and the check said the writes had stopped). Up to
+  # six reads, 3 s apart: the writes go on when two non-empty readings differ.
+  local a b i
+  for i in 1 2 3 4 5 6; do
+    b=$(vm_cmd 'grep -q " /mnt/raid ext4 " /proc/mounts && cat /mnt/raid/vm-heartbeat' 2>/dev/null)
+    if [ -n "$b" ]; then
+      [ -n "$a" ] && [ "$a" != "$b" ] && { moves=true; break; }
+      a=$b
+    fi
+    sleep 3
+  done
   echo "$running $attached $intact $moves"
 }
 vm_state() { virsh domstate $VM --reason; }
