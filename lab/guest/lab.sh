@@ -311,7 +311,7 @@ vm_verify() {
   # The writer truncates the file and then writes it (`echo n >file`): a read between the two
   # is empty (2026-12-07: 118, then nothing, and the check said the writes had stopped). Up to
   # six reads, 3 s apart: the writes go on when two non-empty readings differ.
-  local a b i
+  local a= b= i
   for i in 1 2 3 4 5 6; do
     b=$(vm_cmd 'grep -q " /mnt/raid ext4 " /proc/mounts && cat /mnt/raid/vm-heartbeat' 2>/dev/null)
     if [ -n "$b" ]; then
