@@ -464,7 +464,8 @@ TEST(Watch, AKernelLogLineOnAnSshHostWakesASweep) {
 }
 
 // libvirt's events reach the daemon through the SSH host's follower: a stand-in `virsh` (first
-// in the host's command_path) prints one event line as virsh 9.0 does, which wakes a sweep.
+// in the host's command_path) prints one event line as virsh 9.0 does, which wakes a sweep. The
+// follower asks for libvirt's events only on a host the topology runs a VM on: one is added.
 TEST(Watch, ALibvirtEventOnAnSshHostWakesASweep) {
   testing::TestSshd sshd;
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-virsh-" + std::to_string(::getpid()));
@@ -477,7 +478,8 @@ TEST(Watch, ALibvirtEventOnAnSshHostWakesASweep) {
                                           "exec sleep 3600\n";
   fs::permissions(dir / "bin" / "virsh", fs::perms::owner_all);
   std::string topo = lab_topology_over_ssh(sshd, (dir / "bin").string() + ":/usr/sbin:/usr/bin:/sbin:/bin");
-  std::ofstream(dir / "ssh.yaml") << topo;
+  std::ofstream(dir / "ssh.yaml")
+      << topo << "vms:\n  - name: vm1\n    host: lab\n    disks:\n      - {target: vdb, source: md1}\n";
   Daemon d({"watch", "--config", (dir / "ssh.yaml").string(), "--state-dir", (dir / "state").string(),
             "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},
            dir / "watch.log");

@@ -266,11 +266,12 @@ RemoteRunner* SshHost::runner() {
   return runner_.get();
 }
 
-Argv SshHost::perl_argv(const std::string& script) const {
+Argv SshHost::perl_argv(const std::string& script, const std::vector<std::string>& args) const {
   std::string line = "exec ";
   if (c_.sudo) line += "sudo -n -- ";
   line += "env -i " + posix_shell_word("PATH=" + c_.command_path) + " LC_ALL=C HOME=/ perl -e " +
-          posix_shell_word(script);  // no arguments: a follower follows every source there is
+          posix_shell_word(script);
+  for (const auto& a : args) line += " " + posix_shell_word(a);  // the script's @ARGV
   Argv a = base_argv();
   for (const char* w : {"-o", "ControlMaster=no", "--"}) a.push_back(w);
   a.push_back(c_.address);
@@ -284,12 +285,12 @@ void SshHost::start_runner() {
                                 client_environment(), milliseconds(20000), why);
 }
 
-std::unique_ptr<RemoteFollower> SshHost::follow(std::string& why) {
+std::unique_ptr<RemoteFollower> SshHost::follow(std::string& why, const std::vector<std::string>& sources) {
   if (auto c = connect(); !c) {
     why = c.error().message;
     return nullptr;
   }
-  auto f = RemoteFollower::start(perl_argv(RemoteFollower::script()), LocalHost::kDefaultPath,
+  auto f = RemoteFollower::start(perl_argv(RemoteFollower::script(), sources), LocalHost::kDefaultPath,
                                  client_environment(), milliseconds(20000), why);
   if (!f) why = fmt::format("{}: cannot follow its kernel events: {}", c_.name, why);
   return f;

@@ -59,8 +59,9 @@ class SshHost : public Host {
   /// set), or why it could not be taken.
   Result<std::unique_ptr<HeldProcess>> lock_machine(const std::string& holder, bool& held);
   /// Follows the far side's kernel events (RemoteFollower); nothing, with `why`, when it
-  /// cannot (no connection, no perl, sudo refuses it).
-  std::unique_ptr<RemoteFollower> follow(std::string& why);
+  /// cannot (no connection, no perl, sudo refuses it). `sources`: which (md, kmsg, zpool,
+  /// virsh); empty: every one the far side has.
+  std::unique_ptr<RemoteFollower> follow(std::string& why, const std::vector<std::string>& sources = {});
   /// The ssh client's argv for one remote command (for tests and --dry-run style display).
   /// `fence`: the far side's shell checks it (host/fence.h) before anything else.
   Argv client_argv(const Argv& argv, std::chrono::milliseconds timeout, bool report_pid,
@@ -89,7 +90,7 @@ class SshHost : public Host {
   RemoteRunner* runner();
   void start_runner();  // by connect(), under its lock
   /// The client's argv for a far-side Perl program, run as a command is (env -i, sudo -n).
-  Argv perl_argv(const std::string& script) const;
+  Argv perl_argv(const std::string& script, const std::vector<std::string>& args = {}) const;
   /// A runner's answer in the words execute() uses for the same outcome.
   CommandResult from_runner(const Argv& argv, std::chrono::milliseconds timeout, CommandResult r) const;
 

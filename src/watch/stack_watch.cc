@@ -253,8 +253,15 @@ void StackWatch::follow_remote_hosts() {
     if (h.transport != Transport::kSsh || followers_.count(h.name)) continue;
     auto* ssh = dynamic_cast<SshHost*>(stack_->hosts()(h.name));
     if (!ssh) continue;
+    // What this host has to say: md and the kernel log everywhere, ZFS's events on the storage
+    // host, libvirt's where the topology's VMs run (a storage server with virsh installed and
+    // no libvirtd would end its `virsh event` at once, and say so in the log every sweep).
+    std::vector<std::string> sources = {"md", "kmsg"};
+    if (h.name == t.storage.host && !t.storage.pool.empty()) sources.push_back("zpool");
+    if (std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == h.name; }))
+      sources.push_back("virsh");
     std::string why;
-    auto f = ssh->follow(why);
+    auto f = ssh->follow(why, sources);
     if (!f) {
       if (follow_failed_[h.name] != why) log_line(why + " (its failures are seen at the interval sweeps)");
       follow_failed_[h.name] = why;
