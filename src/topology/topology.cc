@@ -68,6 +68,10 @@ void Topology::index() {
   build_index(luns, lun_index_);
   build_index(arrays, array_index_);
 }
+bool Topology::runs_vms(std::string_view host) const {
+  return std::any_of(vms.begin(), vms.end(), [&](const VmConfig& v) { return v.host == host; });
+}
+
 std::vector<std::string> Topology::kvm_hosts() const {
   std::vector<std::string> out;
   auto add = [&](const std::string& h) {

@@ -173,6 +173,8 @@ struct Topology {
   const ArrayConfig* array(std::string_view name) const;
   /// Rebuilds the name indexes; call after changing hosts, luns or arrays by hand.
   void index();
+  /// True when one of the topology's VMs runs on `host` (its libvirt events matter).
+  bool runs_vms(std::string_view host) const;
   /// The KVM hosts named by arrays and VMs, in first-seen order.
   std::vector<std::string> kvm_hosts() const;
   /// Every portal the initiators log in to (storage.portal and each LUN's), first-seen order.

@@ -237,9 +237,7 @@ void StackWatch::follow_remote_hosts() {
     if (h.transport != Transport::kLocal || followers_.count(h.name)) continue;
     Argv argv = {"perl", "-e", RemoteFollower::script()};
     if (h.name == t.storage.host && !t.storage.pool.empty() && installed("zpool")) argv.push_back("zpool");
-    bool runs_vms =
-        std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == h.name; });
-    if (runs_vms && installed("virsh")) argv.push_back("virsh");
+    if (t.runs_vms(h.name) && installed("virsh")) argv.push_back("virsh");
     if (argv.size() == 3) continue;
     std::string why;
     if (auto f = RemoteFollower::start(argv, LocalHost::kDefaultPath, {}, std::chrono::seconds(20), why))
@@ -258,8 +256,7 @@ void StackWatch::follow_remote_hosts() {
     // no libvirtd would end its `virsh event` at once, and say so in the log every sweep).
     std::vector<std::string> sources = {"md", "kmsg"};
     if (h.name == t.storage.host && !t.storage.pool.empty()) sources.push_back("zpool");
-    if (std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == h.name; }))
-      sources.push_back("virsh");
+    if (t.runs_vms(h.name)) sources.push_back("virsh");
     std::string why;
     auto f = ssh->follow(why, sources);
     if (!f) {
