@@ -76,5 +76,27 @@ TEST(VmStates, AHostNotReadSaysNothingAndADomainGoneIsMissing) {
   EXPECT_EQ(lines[0], "VM sjm-explore on s01: running → missing");
 }
 
+// Another machine's libvirt (libvirt's own virsh test fixture: three domains running) and a
+// topology unlike the example (two VMs on a host named kvm7, one of them not defined there).
+TEST(VmStates, AnotherMachinesListAndATopologyUnlikeTheExample) {
+  Topology topo = example();
+  topo.vms.clear();
+  VmConfig a, b;
+  a.name = "fc4", a.host = "kvm7";
+  b.name = "vm-gone", b.host = "kvm7";
+  topo.vms = {a, b};
+  Observation o;
+  auto l = parse_virsh_list(testing::read_file(
+      testing::corpus_dir() / "upstream/virsh/libvirt-virshtest-list-all-three-running.txt"));
+  ASSERT_TRUE(l) << l.error().message;
+  o.kvm["kvm7"].domains = *l;
+  auto states = vm_states(topo, o);
+  ASSERT_EQ(states.size(), 2u);
+  EXPECT_EQ(states.at("fc4"), "running");
+  EXPECT_EQ(states.at("vm-gone"), "missing");
+  // fv0 and fc5 run there too, but the topology does not name them: they are not ours to tell.
+  EXPECT_EQ(states.count("fv0"), 0u);
+}
+
 }  // namespace
 }  // namespace stackdr
