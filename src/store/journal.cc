@@ -61,26 +61,11 @@ CREATE TABLE IF NOT EXISTS chain (
 );
 )sql";
 
-// BEGIN IMMEDIATE … COMMIT: a record and its seal are written together, and the seal of the
-// event before it is read under the same write lock (another stackdr may append meanwhile).
-class WriteTx {
+// A record and its seal are written together, under the write lock (another stackdr may append
+// meanwhile).
+class WriteTx : public Transaction {
  public:
-  explicit WriteTx(sqlite3* db) : db_(db) { run("BEGIN IMMEDIATE"); }
-  ~WriteTx() {
-    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  void commit() {
-    run("COMMIT");
-    done_ = true;
-  }
-
- private:
-  void run(const char* sql) {
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
-      throw JournalError(fmt::format("journal: {}: {}", sql, sqlite3_errmsg(db_)));
-  }
-  sqlite3* db_;
-  bool done_ = false;
+  explicit WriteTx(sqlite3* db) : Transaction(db, "BEGIN IMMEDIATE") {}
 };
 
 IncidentRecord incident_row(Stmt& q) {

@@ -151,6 +151,9 @@ ChainMark Journal::chain_end() {
 
 JournalCheck Journal::verify(const std::optional<ChainMark>& mark) {
   JournalCheck c;
+  // One snapshot for every read below: a daemon beside this one appends while the walk goes on,
+  // and the walk must not count 374 events and then read a chain end that says 376.
+  Transaction snapshot(db_, "BEGIN");
   {
     Stmt q(db_, "SELECT COUNT(*) FROM pragma_table_info('events') WHERE name = 'hash'");
     if (!q.step() || q.integer(0) == 0) {

@@ -1,5 +1,6 @@
 #pragma once
-/// Stmt: a prepared SQLite statement that finalizes itself. For store/'s own files only:
+/// Stmt: a prepared SQLite statement that finalizes itself; Transaction: BEGIN … COMMIT that
+/// rolls back unless committed. For store/'s own files only:
 /// SQLite stays behind store/ (journal.h declares `struct sqlite3` and nothing more).
 
 #include <fmt/format.h>
@@ -58,6 +59,33 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* s_ = nullptr;
+};
+
+// BEGIN … COMMIT, rolled back unless commit() is called. Several stackdr processes share one
+// journal (the CLI beside the daemon, three daemons of a fleet), so what is read in several
+// statements is read in one transaction: "BEGIN IMMEDIATE" for a write (the seal of the event
+// before is read under the same write lock), "BEGIN" for a read (in WAL mode, one snapshot from
+// the first SELECT on, whatever the others commit meanwhile).
+class Transaction {
+ public:
+  Transaction(sqlite3* db, const char* begin) : db_(db) { run(begin); }
+  ~Transaction() {
+    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit() {
+    run("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  void run(const char* sql) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+      throw JournalError(fmt::format("journal: {}: {}", sql, sqlite3_errmsg(db_)));
+  }
+  sqlite3* db_;
+  bool done_ = false;
 };
 
 }  // namespace stackdr
