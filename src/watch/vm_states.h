@@ -5,7 +5,9 @@
 /// against `virsh event`).
 
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "probe/observation.h"
@@ -23,5 +25,18 @@ std::map<std::string, std::string> vm_states(const Topology& t, const Observatio
 /// (not read) says nothing.
 std::vector<std::string> vm_state_changes(const Topology& t, const std::map<std::string, std::string>& before,
                                           const std::map<std::string, std::string>& now);
+
+/// What libvirt's lifecycle event says of a VM (`virsh event`'s line, "event 'lifecycle' for
+/// domain 'vm1': Suspended I/O Error"), in the words vm_states() uses for the same state.
+struct VmEvent {
+  std::string domain;
+  std::string state;  // "paused (I/O error)", "running", "shut off"
+};
+
+/// The state a lifecycle event puts a VM in: Suspended with the reason `virsh domstate
+/// --reason` would give ("I/O Error" → "paused (I/O error)"), Started and Resumed → "running",
+/// Stopped → "shut off". Nothing for another event (io-error, device-removed), a Suspended
+/// detail whose reason is not known, or a line not understood: the sweep reads those.
+std::optional<VmEvent> vm_event_state(std::string_view line);
 
 }  // namespace stackdr

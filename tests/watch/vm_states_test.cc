@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "probe/virsh.h"
 #include "test_support.h"
 
@@ -74,6 +76,46 @@ TEST(VmStates, AHostNotReadSaysNothingAndADomainGoneIsMissing) {
   auto lines = vm_state_changes(t, running, missing);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "VM sjm-explore on s01: running → missing");
+}
+
+// libvirt's own events on the lab's KVM host, as `virsh event --all --loop` printed them while
+// both storage links were lost and then recovered: the lifecycle lines give the state a sweep
+// reads at the same moment (the daemon's first look, and the sweep after it agreeing in silence).
+TEST(VmStates, LibvirtsLifecycleEventsSayWhatTheSweepReads) {
+  Topology t = example();
+  std::vector<VmEvent> said;
+  std::istringstream in(capture("virsh-event.s5-vm-pause.txt"));
+  for (std::string line; std::getline(in, line);)
+    if (auto e = vm_event_state(line)) said.push_back(*e);
+  ASSERT_EQ(said.size(), 2u);  // io-error, io-error-reason and the device events say no state
+  EXPECT_EQ(said[0].domain, "vm1");
+  auto paused =
+      vm_states(t, seen("virsh-list.s5-vm-pause.fault.txt", "virsh-domstate-reason.s5-vm-pause.fault.txt"));
+  auto resumed = vm_states(t, seen("virsh-list.s5-vm-pause.recovered.txt"));
+  EXPECT_EQ(said[0].state, paused.at("sjm-explore"));
+  EXPECT_EQ(said[1].state, resumed.at("sjm-explore"));
+}
+
+TEST(VmStates, LifecycleWordsAndLinesNotUnderstood) {
+  auto state = [](std::string_view line) {
+    auto e = vm_event_state(line);
+    return e ? e->domain + "=" + e->state : std::string("-");
+  };
+  EXPECT_EQ(state("event 'lifecycle' for domain 'db-01': Suspended Paused"), "db-01=paused (user)");
+  EXPECT_EQ(state("event 'lifecycle' for domain 'db-01': Suspended Watchdog"), "db-01=paused (watchdog)");
+  EXPECT_EQ(state("event 'lifecycle' for domain 'db-01': Started Booted"), "db-01=running");
+  EXPECT_EQ(state("event 'lifecycle' for domain 'db-01': Stopped Destroyed"), "db-01=shut off");
+  // A name with a quote and a colon in it, as libvirt allows.
+  EXPECT_EQ(state("event 'lifecycle' for domain 'it's: odd': Suspended I/O Error"),
+            "it's: odd=paused (I/O error)");
+  // A pause whose reason is not known, other events, cut lines: the sweep reads them.
+  EXPECT_EQ(state("event 'lifecycle' for domain 'db-01': Suspended Restored"), "-");
+  EXPECT_EQ(state("event 'lifecycle' for domain 'db-01': Shutdown Finished"), "-");
+  EXPECT_EQ(state("event 'lifecycle' for domain 'db-01': Defined Added"), "-");
+  EXPECT_EQ(state("event 'io-error' for domain 'vm1': /dev/md1 (scsi0-0-0-0) pause"), "-");
+  EXPECT_EQ(state("event 'lifecycle' for domain 'db-01"), "-");
+  EXPECT_EQ(state("event 'lifecycle' for domain '': Suspended I/O Error"), "-");
+  EXPECT_EQ(state(""), "-");
 }
 
 // Another machine's libvirt (libvirt's own virsh test fixture: three domains running) and a
