@@ -464,18 +464,31 @@ TEST(Watch, AKernelLogLineOnAnSshHostWakesASweep) {
 }
 
 // libvirt's events reach the daemon through the SSH host's follower: a stand-in `virsh` (first
-// in the host's command_path) prints one event line as virsh 9.0 does, which wakes a sweep. The
+// in the host's command_path) answers the sweep's reads with the lab's real captures (vm1
+// running) and, once the test says, pauses: its lists say paused (I/O error) and `virsh event`
+// prints the lifecycle line as virsh 9.0 did in the lab. The event wakes a sweep, and the VM's
+// line is said at the event (libvirt's words), once: the sweep after it agrees in silence. The
 // follower asks for libvirt's events only on a host the topology runs a VM on: one is added.
-TEST(Watch, ALibvirtEventOnAnSshHostWakesASweep) {
+TEST(Watch, ALibvirtEventOnAnSshHostWakesASweepAndTellsTheVmAtOnce) {
   testing::TestSshd sshd;
   fs::path dir = fs::temp_directory_path() / ("stackdr-watch-virsh-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "bin");
-  std::ofstream(dir / "bin" / "virsh") << "#!/bin/sh\n"
-                                          "[ \"$1\" = event ] || exit 1\n"
-                                          "sleep 3\n"
-                                          "echo \"event 'lifecycle' for domain 'vm1': Suspended I/O Error\"\n"
-                                          "exec sleep 3600\n";
+  std::string captures = testing::tests_dir() + "/lab_captures/2026-12-07/";
+  std::ofstream(dir / "bin" / "virsh") << fmt::format(
+      "#!/bin/sh\n"
+      "c={0}; p={1}/paused; state=vm-running\n"
+      "[ -e \"$p\" ] && state=s5-vm-pause.fault\n"
+      "case \"$1\" in\n"
+      "  list) cat \"$c/virsh-list.$state.txt\" ;;\n"
+      "  domblklist) cat \"$c/virsh-domblklist.$state.txt\" ;;\n"
+      "  domstate) cat \"$c/virsh-domstate-reason.$state.txt\" ;;\n"
+      "  event) while [ ! -e \"$p\" ]; do sleep 0.2; done\n"
+      "    echo \"event 'lifecycle' for domain 'vm1': Suspended I/O Error\"\n"
+      "    exec sleep 3600 ;;\n"
+      "  *) exit 1 ;;\n"
+      "esac\n",
+      captures, dir.string());
   fs::permissions(dir / "bin" / "virsh", fs::perms::owner_all);
   std::string topo = lab_topology_over_ssh(sshd, (dir / "bin").string() + ":/usr/sbin:/usr/bin:/sbin:/bin");
   std::ofstream(dir / "ssh.yaml")
@@ -483,14 +496,25 @@ TEST(Watch, ALibvirtEventOnAnSshHostWakesASweep) {
   Daemon d({"watch", "--config", (dir / "ssh.yaml").string(), "--state-dir", (dir / "state").string(),
             "--listen", "127.0.0.1:0", "--interval", "3600", "--auto-recover", "off"},
            dir / "watch.log");
-  int port = d.wait_ready(60s);
+  int port = d.wait_ready(60s);  // ready after the first sweep: vm1 read running
   ASSERT_GT(port, 0) << d.output();
+  ASSERT_TRUE(eventually(20s, [&] {
+    return d.output().find("following the kernel events of lab") != std::string::npos;
+  })) << d.output();
   std::string page;
   EXPECT_TRUE(woken(
-      port, "stackdr_watch_events_total{source=\"virsh\",host=\"lab\"}", [] {}, page))
+      port, "stackdr_watch_events_total{source=\"virsh\",host=\"lab\"}",
+      [&] { std::ofstream(dir / "paused") << "1\n"; }, page))
       << page << d.output();
+  const std::string line = "VM vm1 on lab: running → paused (I/O error) (libvirt's event)";
+  EXPECT_TRUE(eventually(10s, [&] { return d.output().find(line) != std::string::npos; })) << d.output();
+  // The sweep the event woke (published: woken() waits for it) read the same state: no second
+  // line for it.
   double took = 0;
   EXPECT_EQ(d.terminate(3000ms, took), 0) << d.output();
+  std::string out = d.output();
+  EXPECT_EQ(out.find("running → paused", out.find(line) + line.size()), std::string::npos) << out;
+  EXPECT_EQ(out.find("paused (I/O error) → "), std::string::npos) << out;
   fs::remove_all(dir);
 }
 

@@ -68,7 +68,10 @@ FollowerLine parse_follower_line(std::string_view line) {
   } else if (text::starts_with(line, "zpool ")) {
     if (zfs_event_matters(line.substr(6))) out.wakes = "zpool";
   } else if (text::starts_with(line, "virsh ")) {
-    if (virsh_event_matters(line.substr(6))) out.wakes = "virsh";
+    if (virsh_event_matters(line.substr(6))) {
+      out.wakes = "virsh";
+      out.virsh = line.substr(6);
+    }
   } else if (line == "zpool-ended" || line == "virsh-ended") {
     out.ended = std::string(line.substr(0, 5));
   }

@@ -41,6 +41,8 @@ struct FollowerLine {
   std::string ended;
   /// An md event's /proc/mdstat as the far side read it ("" when the line did not carry it).
   std::string mdstat;
+  /// libvirt's event as `virsh event` printed it, when it wakes a sweep ("" otherwise).
+  std::string virsh;
 };
 FollowerLine parse_follower_line(std::string_view line);
 

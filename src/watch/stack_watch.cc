@@ -636,6 +636,22 @@ void StackWatch::tell_vm_changes(const View& v) {
   for (auto& [name, state] : now) vm_states_[name] = std::move(state);
 }
 
+// libvirt's lifecycle event, relayed by the far host's follower: the VM's line at once, in the
+// words a sweep uses, so the sweep that follows (it reads `virsh list`) says nothing more when
+// it agrees. Before the first sweep has learned the states there is nothing to compare with.
+void StackWatch::vm_first_look(const std::string& host, std::string_view event) {
+  auto e = vm_event_state(event);
+  if (!e) return;
+  const Topology& t = stack_->topology();
+  bool ours = std::any_of(t.vms.begin(), t.vms.end(),
+                          [&](const VmConfig& v) { return v.name == e->domain && v.host == host; });
+  auto known = vm_states_.find(e->domain);
+  if (!ours || known == vm_states_.end()) return;
+  for (const auto& line : vm_state_changes(t, vm_states_, {{e->domain, e->state}}))
+    log_line(line + " (libvirt's event)");
+  known->second = e->state;
+}
+
 long StackWatch::recoveries() {
   std::lock_guard<std::mutex> l(view_mu_);
   long n = 0;
@@ -1061,6 +1077,7 @@ std::string StackWatch::read_follower(const std::string& host) {
       raise_first(md_first_look(stack_->topology(), host, fl.mdstat));  // no second read
     else if (fl.wakes == "mdstat")
       md_first(host);
+    if (fl.wakes == "virsh") vm_first_look(host, fl.virsh);
     if (fl.ended == "virsh")
       log_line("virsh event ended on " + host + " (VM events are seen at the interval sweeps)");
     if (fl.ended == "zpool")

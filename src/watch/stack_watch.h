@@ -142,6 +142,7 @@ class StackWatch {
   void count_sightings(const View& v);
   /// Logs each VM whose state changed since the last sweep that read it (watch/vm_states.h).
   void tell_vm_changes(const View& v);
+  void vm_first_look(const std::string& host, std::string_view event);
   void incidents(const View& v);
   void recover(const View& v);
   void maintain(const View& v, bool act);

@@ -98,5 +98,14 @@ TEST(KernelEvents, TheFollowerProtocolLineByLine) {
   }
 }
 
+// A virsh line that wakes a sweep carries libvirt's words on, for the VM's first look; one
+// that does not carries nothing.
+TEST(KernelEvents, AVirshLineCarriesLibvirtsEvent) {
+  EXPECT_EQ(parse_follower_line("virsh event 'lifecycle' for domain 'vm1': Suspended I/O Error").virsh,
+            "event 'lifecycle' for domain 'vm1': Suspended I/O Error");
+  EXPECT_EQ(parse_follower_line("virsh event 'reboot' for domain 'vm1'").virsh, "");
+  EXPECT_EQ(parse_follower_line("kmsg 3 md/raid1:md1: Disk failure on sdb, disabling device.").virsh, "");
+}
+
 }  // namespace
 }  // namespace stackdr
