@@ -5,7 +5,8 @@
 // follows each turn. The first test runs on the wall clock (the loop's waits are real; the
 // simulated stack's time follows it): each wait here is bounded, none is asserted on. The second
 // gives the loop a clock the test moves (tests/support/fake_loop_clock.h): when each sweep
-// comes is then checked exactly, with no real time waited for.
+// comes is then checked exactly, with no real time waited for; so is the runbook's 30-minute
+// escalation, in four seconds.
 
 #include "watch/stack_watch.h"
 
@@ -146,6 +147,67 @@ TEST(StackWatchLoop, TheIntervalTheEventAndTheConfirmingSweepFollowTheLoopsClock
   clock->advance(31);
   ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == 5; }));
   EXPECT_EQ(w.summary().incidents_open, 1);  // the same incident, not one per sweep
+  w.request_stop();
+  w.stop();
+  fs::remove_all(state);
+}
+
+// The runbook's Level 2 on the loop's clock: an incident with no step finished while the stack
+// stays unhealthy (auto-recovery off, nobody acting) is escalated to the storage team once 30
+// minutes have passed since the daemon first saw it, not a sweep before — and once only.
+TEST(StackWatchLoop, NoProgressForThirtyMinutesOfTheLoopsClockEscalatesOnce) {
+  fs::path state = fs::temp_directory_path() / ("stackdr-loop-escalate-" + std::to_string(::getpid()));
+  fs::remove_all(state);
+  auto clock = std::make_shared<testing::FakeLoopClock>(1.8e9);
+  StackWatchShared shared;
+  shared.clock = clock;
+  shared.overrides.interval = 60;
+  shared.overrides.auto_recover = "off";
+  shared.changed = [] {};
+  shared.version = [] { return 1L; };
+  StackWatch w(lab_stack(state), shared);
+  ASSERT_TRUE(w.prepare());
+  w.set_place("http://127.0.0.1:9470/status", false);
+  w.start();
+  ASSERT_TRUE(eventually(60s, [&] { return w.ready(); }));
+  auto sweep = [&] { return nlohmann::json::parse(w.status().body)["sweep"]; };
+  auto escalations = [&] {
+    std::vector<std::string> out;
+    std::vector<std::string> notes;
+    auto j = open_journal_file((state / "lab").string(), {.write = false}, notes);
+    if (!j) return out;
+    for (const auto& inc : (*j)->incidents())
+      for (const auto& e : (*j)->events(inc.id))
+        if (e.kind == EventKind::kEscalation) out.push_back(e.detail);
+    return out;
+  };
+  ASSERT_EQ(w.lab_fault("session-logout").status, 202);
+  ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == 2; }));
+  const double first_seen = sweep()["at"].get<double>();
+  EXPECT_EQ(w.summary().incidents_open, 1);
+  // One sweep a minute (the first the confirming one); each one's time and what it escalated.
+  int count = 2;
+  double escalated_at = 0;
+  for (int minute = 1; minute <= 35; ++minute) {
+    clock->advance(60);
+    ++count;
+    ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == count; })) << "minute " << minute;
+    double at = sweep()["at"].get<double>();
+    auto said = escalations();
+    if (at - first_seen < 1800) {
+      EXPECT_TRUE(said.empty()) << "escalated after " << at - first_seen << " s: " << said.front();
+    } else if (!escalated_at) {
+      escalated_at = at;
+      ASSERT_EQ(said.size(), 1u) << "after " << at - first_seen << " s";
+      EXPECT_EQ(said[0],
+                "level 2 (team): no progress: no step finished for 30 minutes and the stack is not healthy");
+    } else {
+      EXPECT_EQ(said.size(), 1u) << "escalated again after " << at - first_seen << " s";
+    }
+  }
+  EXPECT_GE(escalated_at - first_seen, 1800);
+  EXPECT_LT(escalated_at - first_seen, 1860);  // the first sweep past 30 minutes
+  EXPECT_EQ(w.summary().incidents_open, 1);
   w.request_stop();
   w.stop();
   fs::remove_all(state);
