@@ -95,26 +95,54 @@ TEST(StackWatchLoop, AFaultIsSweptJournaledAndAutoRecoveredInProcess) {
   fs::remove_all(state);
 }
 
+// A loop on this process's simulated stack, on a clock the test moves: interval 60 s,
+// auto-recovery off (a failure stays, so what the loop does about it as time passes is seen).
+// Sweeps are read from /status, whose times are the loop's clock.
+class ClockedLoop {
+ public:
+  explicit ClockedLoop(const std::string& name)
+      : state_(fs::temp_directory_path() / ("stackdr-loop-" + name + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(state_);
+    StackWatchShared shared;
+    shared.clock = clock;
+    shared.overrides.interval = 60;
+    shared.overrides.auto_recover = "off";
+    shared.changed = [] {};
+    shared.version = [] { return 1L; };
+    w = std::make_unique<StackWatch>(lab_stack(state_), shared);
+  }
+  ~ClockedLoop() {
+    w->request_stop();
+    w->stop();
+    fs::remove_all(state_);
+  }
+  /// Prepared, started, its first sweep done.
+  bool start() {
+    if (!w->prepare()) return false;
+    w->set_place("http://127.0.0.1:9470/status", false);
+    w->start();
+    return eventually(60s, [&] { return w->ready(); });
+  }
+  nlohmann::json sweep() const { return nlohmann::json::parse(w->status().body)["sweep"]; }
+  const fs::path& state() const { return state_; }
+
+  std::shared_ptr<testing::FakeLoopClock> clock = std::make_shared<testing::FakeLoopClock>(1.8e9);
+  std::unique_ptr<StackWatch> w;
+
+ private:
+  fs::path state_;
+};
+
 // The loop's schedule on a clock the test moves: the interval sweep comes when the interval
 // has passed and not a second before; an event (a fault injected as POST /lab/faults does)
 // sweeps at once; a failure seen once is swept again 5 s later to confirm it, then the
 // interval again. Sweeps are counted from /status, whose times are the loop's clock.
 TEST(StackWatchLoop, TheIntervalTheEventAndTheConfirmingSweepFollowTheLoopsClock) {
-  fs::path state = fs::temp_directory_path() / ("stackdr-loop-clock-" + std::to_string(::getpid()));
-  fs::remove_all(state);
-  auto clock = std::make_shared<testing::FakeLoopClock>(1.8e9);
-  StackWatchShared shared;
-  shared.clock = clock;
-  shared.overrides.interval = 60;
-  shared.overrides.auto_recover = "off";  // the failure stays, so its confirmation can be seen
-  shared.changed = [] {};
-  shared.version = [] { return 1L; };
-  StackWatch w(lab_stack(state), shared);
-  ASSERT_TRUE(w.prepare());
-  w.set_place("http://127.0.0.1:9470/status", false);
-  w.start();
-  ASSERT_TRUE(eventually(60s, [&] { return w.ready(); }));
-  auto sweep = [&] { return nlohmann::json::parse(w.status().body)["sweep"]; };
+  ClockedLoop loop("clock");
+  ASSERT_TRUE(loop.start());
+  StackWatch& w = *loop.w;
+  auto& clock = loop.clock;
+  auto sweep = [&] { return loop.sweep(); };
   // The loop's turn with the time as it is: had it anything to do, it would have done it.
   auto settle = [] { std::this_thread::sleep_for(300ms); };
   ASSERT_EQ(sweep()["count"], 1);
@@ -147,34 +175,21 @@ TEST(StackWatchLoop, TheIntervalTheEventAndTheConfirmingSweepFollowTheLoopsClock
   clock->advance(31);
   ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == 5; }));
   EXPECT_EQ(w.summary().incidents_open, 1);  // the same incident, not one per sweep
-  w.request_stop();
-  w.stop();
-  fs::remove_all(state);
 }
 
 // The runbook's Level 2 on the loop's clock: an incident with no step finished while the stack
 // stays unhealthy (auto-recovery off, nobody acting) is escalated to the storage team once 30
 // minutes have passed since the daemon first saw it, not a sweep before — and once only.
 TEST(StackWatchLoop, NoProgressForThirtyMinutesOfTheLoopsClockEscalatesOnce) {
-  fs::path state = fs::temp_directory_path() / ("stackdr-loop-escalate-" + std::to_string(::getpid()));
-  fs::remove_all(state);
-  auto clock = std::make_shared<testing::FakeLoopClock>(1.8e9);
-  StackWatchShared shared;
-  shared.clock = clock;
-  shared.overrides.interval = 60;
-  shared.overrides.auto_recover = "off";
-  shared.changed = [] {};
-  shared.version = [] { return 1L; };
-  StackWatch w(lab_stack(state), shared);
-  ASSERT_TRUE(w.prepare());
-  w.set_place("http://127.0.0.1:9470/status", false);
-  w.start();
-  ASSERT_TRUE(eventually(60s, [&] { return w.ready(); }));
-  auto sweep = [&] { return nlohmann::json::parse(w.status().body)["sweep"]; };
+  ClockedLoop loop("escalate");
+  ASSERT_TRUE(loop.start());
+  StackWatch& w = *loop.w;
+  auto& clock = loop.clock;
+  auto sweep = [&] { return loop.sweep(); };
   auto escalations = [&] {
     std::vector<std::string> out;
     std::vector<std::string> notes;
-    auto j = open_journal_file((state / "lab").string(), {.write = false}, notes);
+    auto j = open_journal_file((loop.state() / "lab").string(), {.write = false}, notes);
     if (!j) return out;
     for (const auto& inc : (*j)->incidents())
       for (const auto& e : (*j)->events(inc.id))
@@ -208,9 +223,6 @@ TEST(StackWatchLoop, NoProgressForThirtyMinutesOfTheLoopsClockEscalatesOnce) {
   EXPECT_GE(escalated_at - first_seen, 1800);
   EXPECT_LT(escalated_at - first_seen, 1860);  // the first sweep past 30 minutes
   EXPECT_EQ(w.summary().incidents_open, 1);
-  w.request_stop();
-  w.stop();
-  fs::remove_all(state);
 }
 
 }  // namespace
