@@ -1,10 +1,15 @@
 #include "store/journal_file.h"
 
+#include <fcntl.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -75,16 +80,35 @@ void back_up_journal(Journal& j, const std::string& dir, std::vector<std::string
   for (size_t i = 0; i + kBackupsKept < b.size(); ++i) fs::remove(b[i], ec);
 }
 
+// Several stackdr processes write to one journal (a fleet's daemons, the CLI beside the daemon),
+// each after its own commit, so two writes of this file meet, in either order. Under a lock on
+// the file beside it, one writer at a time writes the temporary file and renames it (two at once
+// renamed each other's half-written file away: "No such file or directory", and a reader saw
+// it empty), and what the file claims only moves forward: an older claim written last would
+// protect less.
 void write_high_water(const std::string& path, int id, const ChainMark& mark) {
+  int lock = ::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0)
+    throw JournalError(
+        fmt::format("{}.lock: cannot lock the incident count: {}", path, std::strerror(errno)));
+  while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {
+  }
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }  // closing the last descriptor releases the lock
+  } unlock{lock};
+  ChainMark end = mark;
+  if (auto had = read_chain_mark(path); had && had->event > end.event) end = *had;
+  id = std::max(id, read_high_water(path).value_or(0));
   std::string tmp = path + ".tmp";
   {
     std::ofstream o(tmp, std::ios::trunc);
     o << id << "\n";
-    if (mark.event > 0) o << "chain " << mark.event << " " << mark.seal << "\n";
+    if (end.event > 0) o << "chain " << end.event << " " << end.seal << "\n";
     if (!o.flush()) throw JournalError(fmt::format("{}: cannot write the incident count", tmp));
   }
   std::error_code ec;
-  fs::rename(tmp, path, ec);  // atomic: a reader sees the old number or the new one
+  fs::rename(tmp, path, ec);  // atomic: a reader sees the old claim or the new one
   if (ec) throw JournalError(fmt::format("{}: cannot write the incident count: {}", path, ec.message()));
 }
 

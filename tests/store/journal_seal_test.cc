@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -133,6 +134,49 @@ TEST(JournalSeal, ACheckWhileAnotherProcessAppendsSeesOneMoment) {
   writer.join();
   EXPECT_EQ(broken, "") << "after " << checks << " checks, " << appended << " events appended";
   EXPECT_GT(appended, 5);
+  fs::remove_all(dir);
+}
+
+// Two processes writing to one journal (a fleet's daemons, the CLI beside the daemon) each write
+// the high-water file after their own commit, so two writes meet, in either order. Neither
+// fails for the other's, a reader never sees the file half written, and what it claims only
+// moves forward (an older claim written last would protect less).
+TEST(JournalSeal, TwoWritersOfTheHighWaterFileAtOnce) {
+  fs::path dir = scratch("two-writers");
+  std::string path = (dir / "stackdr.db.incidents").string();
+  write_high_water(path, 1, {1, "seal-1"});
+  std::atomic<int> done = 0;
+  std::mutex mu;
+  std::string first_error;
+  auto writer = [&](int from) {
+    for (int n = from; n < 4000; n += 2) {
+      try {
+        write_high_water(path, n, {n, "seal-" + std::to_string(n)});
+      } catch (const std::exception& e) {
+        std::lock_guard l(mu);
+        if (first_error.empty()) first_error = e.what();
+      }
+    }
+    ++done;
+  };
+  std::thread a(writer, 2), b(writer, 3);
+  std::string seen;
+  while (done < 2 && seen.empty()) {
+    auto count = read_high_water(path);
+    auto mark = read_chain_mark(path);
+    if (!count || *count <= 0 || !mark || mark->seal != "seal-" + std::to_string(mark->event))
+      seen =
+          "the file read as: " + std::string(std::istreambuf_iterator<char>(std::ifstream(path).rdbuf()), {});
+  }
+  a.join();
+  b.join();
+  EXPECT_EQ(first_error, "");
+  EXPECT_EQ(seen, "");
+  EXPECT_EQ(read_high_water(path), 3999);
+  auto mark = read_chain_mark(path);
+  ASSERT_TRUE(mark);
+  EXPECT_EQ(mark->event, 3999);
+  EXPECT_EQ(mark->seal, "seal-3999");
   fs::remove_all(dir);
 }
 
