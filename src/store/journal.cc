@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <stdexcept>
 
@@ -191,6 +192,7 @@ void Journal::migrate() {
 
 Journal::~Journal() {
   sqlite3_close(db_);
+  if (in_use_fd_ >= 0) ::close(in_use_fd_);
 }
 
 void Journal::exec(const char* sql) {

@@ -153,6 +153,9 @@ class Journal {
   /// A file that keeps the highest incident number outside the database (see journal_file.h);
   /// open_incident() updates it. Empty: none (an in-memory journal).
   void set_high_water_file(std::string path) { high_water_file_ = std::move(path); }
+  /// A descriptor whose shared lock says "this journal is open" (journal_file.cc): held, and
+  /// closed, with the journal.
+  void hold_in_use_lock(int fd) { in_use_fd_ = fd; }
   /// A consistent copy of the whole journal at `path` (VACUUM INTO).
   void backup_to(const std::string& path);
   /// Every record against its seal, the events' chain against the chain row, and (given) the
@@ -174,6 +177,7 @@ class Journal {
   void seal_all_unsealed();  // a journal from before seals, when it gets them
   sqlite3* db_;
   std::string high_water_file_;
+  int in_use_fd_ = -1;
 };
 
 }  // namespace stackdr

@@ -30,6 +30,51 @@ std::string high_water_path(const std::string& dir) {
   return db_path(dir) + ".incidents";
 }
 
+// STATE/stackdr.db.in-use: every stackdr that has the journal open holds a shared lock on it;
+// setting the journal aside or restoring a backup takes it exclusively, so neither happens
+// under a running daemon or recovery (which would go on writing into the file set aside).
+std::string in_use_path(const std::string& dir) {
+  return db_path(dir) + ".in-use";
+}
+
+// The lock, `how` LOCK_SH or LOCK_EX, never waited for: the descriptor holding it, -1 and
+// `held` when another holds it the other way, -1 and !held when the file cannot be made.
+int lock_in_use(const std::string& dir, int how, bool& held) {
+  held = false;
+  int fd = ::open(in_use_path(dir).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  while (::flock(fd, how | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    held = errno == EWOULDBLOCK;
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Holds the journal exclusively while it is set aside or replaced; says who may be using it.
+class JournalExclusive {
+ public:
+  static Result<std::unique_ptr<JournalExclusive>> take(const std::string& dir) {
+    bool held = false;
+    int fd = lock_in_use(dir, LOCK_EX, held);
+    if (fd >= 0) return std::unique_ptr<JournalExclusive>(new JournalExclusive(fd));
+    if (held)
+      return Error{
+          fmt::format("{}: the journal is open in a running stackdr (a `stackdr watch` daemon, a "
+                      "recovery, a maintenance task): stop it first, then run this again",
+                      db_path(dir))};
+    return Error{fmt::format("{}: cannot lock the journal: {}", in_use_path(dir), std::strerror(errno))};
+  }
+  ~JournalExclusive() { ::close(fd_); }
+  JournalExclusive(const JournalExclusive&) = delete;
+  JournalExclusive& operator=(const JournalExclusive&) = delete;
+
+ private:
+  explicit JournalExclusive(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 std::string utc_stamp() {
   return fmt::format("{:%Y%m%dT%H%M%SZ}",
                      fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
@@ -46,16 +91,18 @@ std::vector<fs::path> backups(const std::string& dir) {
   return out;
 }
 
-std::string refusal(const std::string& dir, const std::string& what) {
+std::string refusal(const std::string& dir, const std::string& options, const std::string& what) {
   auto b = backups(dir);
   std::string restore =
-      b.empty() ? "there is no backup in " + dir + "/backups"
-                : fmt::format("restore the newest backup: cp {} {}", b.back().string(), db_path(dir));
+      b.empty() ? fmt::format("there is no backup in {}/backups to restore", dir)
+                : fmt::format(
+                      "put the newest backup ({}) in its place with `stackdr journal restore{}` (it is "
+                      "checked first; what was recorded after it is not in it)",
+                      b.back().filename().string(), options);
   return fmt::format(
       "{}: {}. It is not used as it is, because an incident may be missing from it. Either {}, or start a "
-      "new "
-      "journal with `stackdr recover --new-journal` (the old files are kept beside it, renamed)",
-      db_path(dir), what, restore);
+      "new journal with `stackdr journal set-aside{}`; either way the old files are kept beside it, renamed",
+      db_path(dir), what, restore, options);
 }
 
 }  // namespace
@@ -137,7 +184,10 @@ bool journal_recorded(const std::string& dir) {
   return fs::exists(db_path(dir)) || fs::exists(high_water_path(dir));
 }
 
-Result<std::string> set_journal_aside(const std::string& dir) {
+namespace {
+
+// The journal's files renamed to NAME.set-aside-TIME, under the caller's exclusive lock.
+Result<std::string> rename_journal_aside(const std::string& dir) {
   std::string suffix = ".set-aside-" + utc_stamp();
   std::error_code ec;
   for (const std::string& f :
@@ -149,6 +199,14 @@ Result<std::string> set_journal_aside(const std::string& dir) {
   return db_path(dir) + suffix;
 }
 
+}  // namespace
+
+Result<std::string> set_journal_aside(const std::string& dir) {
+  auto alone = JournalExclusive::take(dir);
+  if (!alone) return alone.error();
+  return rename_journal_aside(dir);
+}
+
 Result<std::unique_ptr<Journal>> open_journal_file(const std::string& dir, const JournalFileOptions& o,
                                                    std::vector<std::string>& notes) {
   const std::string db = db_path(dir);
@@ -157,30 +215,45 @@ Result<std::unique_ptr<Journal>> open_journal_file(const std::string& dir, const
   bool present = fs::exists(db, ec);
   if (recorded && *recorded > 0) {
     if (!present)
-      return Error{refusal(dir, fmt::format("is missing, but incident #{} was recorded here", *recorded))};
+      return Error{refusal(dir, o.hint_options,
+                           fmt::format("is missing, but incident #{} was recorded here", *recorded))};
     if (fs::file_size(db, ec) == 0 && !ec)
-      return Error{
-          refusal(dir, fmt::format("is empty (0 bytes), but incident #{} was recorded here", *recorded))};
+      return Error{refusal(dir, o.hint_options,
+                           fmt::format("is empty (0 bytes), but incident #{} was recorded here", *recorded))};
   }
   if (!o.write && !present) return Error{fmt::format("{}: there is no journal here yet", db)};
+  bool held = false;
+  int in_use = lock_in_use(dir, LOCK_SH, held);
+  if (held)
+    return Error{
+        fmt::format("{}: the journal is being set aside or restored by another stackdr; run this "
+                    "again when it is done",
+                    db)};
+  // A reader in a folder it cannot write to goes on without the lock: it changes nothing.
+  if (in_use < 0 && o.write)
+    return Error{fmt::format("{}: cannot lock the journal: {}", in_use_path(dir), std::strerror(errno))};
   auto j = o.write ? Journal::open(db) : Journal::open_readonly(db);
-  if (!j) return Error{refusal(dir, j.error().message)};
+  if (!j) {
+    if (in_use >= 0) ::close(in_use);
+    return Error{refusal(dir, o.hint_options, j.error().message)};
+  }
+  if (in_use >= 0) (*j)->hold_in_use_lock(in_use);
   try {
     if (std::string qc = (*j)->quick_check(); qc != "ok")
-      return Error{refusal(dir, "is damaged (SQLite quick_check: " + qc + ")")};
+      return Error{refusal(dir, o.hint_options, "is damaged (SQLite quick_check: " + qc + ")")};
     int held = (*j)->highest_incident();
     if (recorded && held < *recorded)
-      return Error{
-          refusal(dir, fmt::format("holds incidents up to #{}, but #{} was recorded here (truncated, "
-                                   "replaced, or its write-ahead log was lost)",
-                                   held, *recorded))};
+      return Error{refusal(dir, o.hint_options,
+                           fmt::format("holds incidents up to #{}, but #{} was recorded here (truncated, "
+                                       "replaced, or its write-ahead log was lost)",
+                                       held, *recorded))};
     // After the incident count: a journal that lost incidents is said so in those words.
     JournalCheck check = (*j)->verify(read_chain_mark(high_water_path(dir)));
     if (!check.intact())
-      return Error{
-          refusal(dir, "does not match its seals: " + check.broken +
-                           " (`stackdr journal verify` says the same; the record was changed outside "
-                           "stackdr, or the disk rotted)")};
+      return Error{refusal(dir, o.hint_options,
+                           "does not match its seals: " + check.broken +
+                               " (`stackdr journal verify` says the same; the record was changed outside "
+                               "stackdr, or the disk rotted)")};
     if (o.write) {
       if (!recorded && held > 0)
         write_high_water(high_water_path(dir), held, check.end);  // a journal from before
@@ -188,7 +261,7 @@ Result<std::unique_ptr<Journal>> open_journal_file(const std::string& dir, const
       back_up_journal(**j, dir, notes);  // a restore point before this run writes
     }
   } catch (const JournalError& e) {  // a file that is not a database at all
-    return Error{refusal(dir, std::string("is not readable: ") + e.what())};
+    return Error{refusal(dir, o.hint_options, std::string("is not readable: ") + e.what())};
   }
   return j;
 }
@@ -205,6 +278,69 @@ Result<JournalCheck> check_journal_file(const std::string& dir) {
   } catch (const JournalError& e) {
     return Error{fmt::format("{}: not readable: {}", db_path(dir), e.what())};
   }
+}
+
+Result<JournalRestored> restore_journal_backup(const std::string& dir, const std::string& backup) {
+  JournalRestored r;
+  auto all = backups(dir);
+  auto others = [&] {
+    std::vector<std::string> names;
+    for (const auto& b : all)
+      if (b.string() != r.backup) names.push_back(b.filename().string());
+    return names.empty() ? std::string("there is no other backup")
+                         : fmt::format("the others in {}/backups: {}", dir, text::join(names, ", "));
+  };
+  if (backup.empty()) {
+    if (all.empty())
+      return Error{
+          fmt::format("{}/backups: there is no backup to restore (stackdr copies the journal there "
+                      "each time it opens it to write)",
+                      dir)};
+    r.backup = all.back().string();
+  } else {
+    r.backup = backup;
+  }
+  std::error_code ec;
+  if (!fs::is_regular_file(r.backup, ec))
+    return Error{fmt::format("{}: no such backup ({})", r.backup, others())};
+  ChainMark end;
+  {
+    auto j = Journal::open_readonly(r.backup);
+    if (!j)
+      return Error{fmt::format("{}: {}; nothing was changed ({})", r.backup, j.error().message, others())};
+    try {
+      if (std::string qc = (*j)->quick_check(); qc != "ok")
+        return Error{fmt::format("{}: damaged (SQLite quick_check: {}); nothing was changed ({})", r.backup,
+                                 qc, others())};
+      JournalCheck c = (*j)->verify();
+      if (!c.intact())
+        return Error{fmt::format("{}: does not match its seals: {}; nothing was changed ({})", r.backup,
+                                 c.broken, others())};
+      r.incidents = (*j)->highest_incident();
+      r.events = c.events;
+      end = c.end;
+    } catch (const JournalError& e) {
+      return Error{
+          fmt::format("{}: not readable: {}; nothing was changed ({})", r.backup, e.what(), others())};
+    }
+  }
+  auto alone = JournalExclusive::take(dir);
+  if (!alone) return alone.error();
+  r.recorded = read_high_water(high_water_path(dir));
+  // The backup is copied out of backups/ before the journal is set aside: a failed copy leaves
+  // the journal where it was.
+  std::string incoming = db_path(dir) + ".restoring";
+  fs::copy_file(r.backup, incoming, fs::copy_options::overwrite_existing, ec);
+  if (ec) return Error{fmt::format("{}: cannot copy it to {}: {}", r.backup, incoming, ec.message())};
+  if (journal_recorded(dir)) {
+    auto aside = rename_journal_aside(dir);
+    if (!aside) return aside.error();
+    r.set_aside = *aside;
+  }
+  fs::rename(incoming, db_path(dir), ec);
+  if (ec) return Error{fmt::format("{}: cannot put it in place: {}", incoming, ec.message())};
+  write_high_water(high_water_path(dir), r.incidents, end);
+  return r;
 }
 
 }  // namespace stackdr
