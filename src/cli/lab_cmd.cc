@@ -49,7 +49,8 @@ std::vector<std::string> close_practice_incidents(const std::string& lab_dir, co
   std::vector<std::string> closed;
   if (!journal_recorded(lab_dir)) return closed;
   std::vector<std::string> notes;
-  auto j = open_journal_file(lab_dir, {.write = true}, notes);
+  auto j = open_journal_file(
+      lab_dir, {.write = true, .hint_options = journal_hints(state_dir, "", true).journal_options()}, notes);
   for (const auto& n : notes) std::cerr << "stackdr: " << n << "\n";
   if (!j) {
     std::cerr << "stackdr: the practice stack's open incidents stay open: " << j.error().message << "\n";

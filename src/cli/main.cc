@@ -553,7 +553,8 @@ int run(int argc, char** argv) {
   watch->callback([&] { code = cmd_watch(watch_opt); });
 
   IncidentCliOptions jopt;
-  auto* journal = app.add_subcommand("journal", "the incident journal itself: verify its records' seals");
+  auto* journal = app.add_subcommand(
+      "journal", "the incident journal itself: verify its seals, restore a backup, set it aside");
   journal->require_subcommand(1);
   journal->add_option("--state-dir", jopt.state_dir,
                       "journal location (default $STACKDR_STATE_DIR or /var/lib/stackdr)");
@@ -566,6 +567,19 @@ int run(int argc, char** argv) {
           "verify", "every record against its seal, read-only; exit 65 naming the first that does not match")
       ->callback([&] { code = cmd_journal_verify(jopt); })
       ->fallthrough();  // journal verify --state-dir X
+  auto* restore = journal->add_subcommand(
+      "restore",
+      "put a backup (the newest in STATE-DIR/backups, or --backup FILE) in place of the journal, after "
+      "checking its seals; the journal it replaces is kept beside it, renamed");
+  restore->add_option("--backup", jopt.backup, "the backup to restore (default: the newest)")
+      ->check(CLI::ExistingFile);
+  restore->callback([&] { code = cmd_journal_restore(jopt); })->fallthrough();
+  journal
+      ->add_subcommand(
+          "set-aside",
+          "rename the journal's files aside (kept, never deleted); the next run starts a new one")
+      ->callback([&] { code = cmd_journal_set_aside(jopt); })
+      ->fallthrough();
 
   IncidentCliOptions inc;
   auto* incident = app.add_subcommand("incident", "the incident journal: list, show N, report N, close N");

@@ -109,7 +109,7 @@ int cmd_maintain(const MaintainCliOptions& o) {
   if (o.schedule) {
     std::vector<IncidentRecord> incidents;
     if (journal_recorded(dir))
-      if (auto j = open_state_journal(dir, false)) incidents = (*j)->incidents();
+      if (auto j = open_state_journal(dir, stack_hints(o.task.context), false)) incidents = (*j)->incidents();
     View v = take_view(t, (*ctx)->hosts(), maintenance_observe());
     double now = (*ctx)->clock()->now();  // the journal's clock
     auto rows = maintenance_schedule(t, incidents, now, v);
@@ -133,13 +133,13 @@ int cmd_maintain(const MaintainCliOptions& o) {
     View v = take_view(t, (*ctx)->hosts(), maintenance_observe());
     std::vector<IncidentRecord> open;
     if (journal_recorded(dir))
-      if (auto j = open_state_journal(dir, false)) open = open_incidents(**j);
+      if (auto j = open_state_journal(dir, stack_hints(o.task.context), false)) open = open_incidents(**j);
     if (auto why = maintenance_skip_reason(t, v, o.name, open); !why.empty())
       std::cout << "would be skipped now: " << why << "\n";
     return run_task_cli(o.task, **ctx, maintenance_step_task(t, v, o.name), maintenance_observe());
   }
   std::ostream& log = o.task.json ? std::cerr : std::cout;
-  auto journal = open_state_journal(dir);
+  auto journal = open_state_journal(dir, stack_hints(o.task.context));
   if (!journal) return fail(kExitUsage, journal.error().message);
   if (!maintenance_task_info(o.name)->heavy)
     return (*ctx)->run_light_maintenance(**journal, dir, o.name, log);

@@ -11,12 +11,13 @@
 
 namespace stackdr {
 
-Result<std::unique_ptr<Journal>> open_state_journal(const std::string& dir, bool write) {
+Result<std::unique_ptr<Journal>> open_state_journal(const std::string& dir, const StackHints& hints,
+                                                    bool write) {
   std::error_code ec;
   if (write) std::filesystem::create_directories(dir, ec);
   if (ec) return Error{fmt::format("{}: cannot create the state directory: {}", dir, ec.message())};
   std::vector<std::string> notes;
-  auto j = open_journal_file(dir, {.write = write}, notes);
+  auto j = open_journal_file(dir, {.write = write, .hint_options = hints.journal_options()}, notes);
   for (const auto& n : notes) std::cerr << "stackdr: " << n << "\n";
   return j;
 }

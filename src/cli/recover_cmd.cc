@@ -68,7 +68,7 @@ int dry_run(const RecoverCliOptions& o, StackContext& ctx, const std::string& di
   PlanContext pc = ro.plan;
   // What the journal remembers (LIO serials) is read if it is there; nothing is created.
   if (journal_recorded(dir)) {
-    if (auto j = open_state_journal(dir, false))
+    if (auto j = open_state_journal(dir, ro.plan.hints, false))
       pc.known_serials = (*j)->serials();
     else
       std::cerr << "stackdr: the plan is made without the journal's LIO serials: " << j.error().message
@@ -144,10 +144,11 @@ std::string resume_hint_for(const std::string& mode, const std::string& state) {
 std::optional<int> resume_preflight(const RecoverCliOptions& o, const RecoverOptions& ro,
                                     const std::string& dir, bool practice) {
   namespace fs = std::filesystem;
-  auto open_in = [](const std::string& d) -> std::optional<IncidentRecord> {
-    if (!journal_recorded(d)) return std::nullopt;
-    auto j = open_state_journal(d, false);
-    if (!j) return std::nullopt;
+  // A journal that could not be read proves nothing: its refusal is said, never "nothing to resume".
+  auto open_in = [&](const std::string& d, const StackHints& h) -> Result<std::optional<IncidentRecord>> {
+    if (!journal_recorded(d)) return std::optional<IncidentRecord>();
+    auto j = open_state_journal(d, h, false);
+    if (!j) return j.error();
     return (*j)->latest_open();
   };
   std::error_code ec;
@@ -166,7 +167,9 @@ std::optional<int> resume_preflight(const RecoverCliOptions& o, const RecoverOpt
       (code == 0 ? std::cout : std::cerr) << (code == 0 ? "" : "stackdr: ") << message << "\n";
     return code;
   };
-  if (auto own = open_in(dir)) {
+  auto own_read = open_in(dir, ro.plan.hints);
+  if (!own_read) return reply(kExitUsage, "nothing was run: " + own_read.error().message);
+  if (const auto& own = *own_read) {
     if (own->mode == ro.mode && own->fingerprint == ro.fingerprint) return std::nullopt;
     if (own->mode == "lab" && ro.mode == "practice") {
       // A throwaway run's incident (its stack is gone) is nothing a practice stack resumes.
@@ -184,19 +187,26 @@ std::optional<int> resume_preflight(const RecoverCliOptions& o, const RecoverOpt
     }
   }
   std::string other = state_dir_for(state, !practice);
-  if (auto elsewhere = open_in(other); elsewhere && elsewhere->mode != "lab") {
+  auto other_read = open_in(other, journal_hints(state, "", !practice));
+  std::string unread;
+  if (!other_read)
+    unread = fmt::format(" (the other journal of this state directory, {}, could not be read: {})", other,
+                         other_read.error().message);
+  if (const std::optional<IncidentRecord>* elsewhere = other_read ? &*other_read : nullptr;
+      elsewhere && elsewhere->has_value() && (*elsewhere)->mode != "lab") {
+    const IncidentRecord& there = **elsewhere;
     StackHints close_there;
-    if (elsewhere->mode != "live") close_there.journal.push_back("--lab");
+    if (there.mode != "live") close_there.journal.push_back("--lab");
     close_there.journal.insert(close_there.journal.end(), {"--state-dir", state});
     return reply(kExitUsage,
                  fmt::format("nothing to resume in this run's journal ({}, {} stack); incident {} ({}) is "
                              "unfinished in the {} journal ({}). --resume continues only its own journal's "
                              "incidents: to continue that one, `{}`; to end it, `{}`",
-                             dir, ro.mode, elsewhere->id, elsewhere->summary, elsewhere->mode, other,
-                             resume_hint_for(elsewhere->mode, state), close_there.close(elsewhere->id)));
+                             dir, ro.mode, there.id, there.summary, there.mode, other,
+                             resume_hint_for(there.mode, state), close_there.close(there.id)));
   }
-  return reply(0, fmt::format("nothing to resume: no unfinished incident in {} ({} stack); nothing was run",
-                              dir, ro.mode));
+  return reply(0, fmt::format("nothing to resume: no unfinished incident in {} ({} stack); nothing was run{}",
+                              dir, ro.mode, unread));
 }
 
 }  // namespace
@@ -239,7 +249,7 @@ int cmd_recover(const RecoverCliOptions& o) {
     if (!aside) return fail(kExitUsage, aside.error().message);
     std::cerr << "stackdr: started a new journal; the old one is kept as " << *aside << "\n";
   }
-  auto journal = open_state_journal(dir);
+  auto journal = open_state_journal(dir, ro.plan.hints);
   if (!journal) return fail(kExitUsage, journal.error().message);
   // One recovery per machine (operate/recovery_locks.h).
   bool held = false;
@@ -355,24 +365,13 @@ int cmd_incident(const IncidentCliOptions& given) {
     }
     return fail(kExitUsage, fmt::format("no incident {}: there is no journal in {} yet", id, dir));
   }
-  auto journal = open_state_journal(dir, verb == "close");
+  StackHints hints = journal_hints(given.state_dir, given.stack, o.lab);
+  auto journal = open_state_journal(dir, hints, verb == "close");
   if (!journal) return fail(kExitUsage, journal.error().message);
   if (verb == "list") return incident_list(o, format, **journal);
   auto inc = (*journal)->incident(id);
   if (!inc) {
-    StackHints h;
-    if (o.lab) h.journal.push_back("--lab");
-    if (!given.stack.empty())
-      h.journal.insert(
-          h.journal.end(),
-          {"--stack", given.stack, "--state-dir",
-           std::filesystem::absolute(given.state_dir.empty() ? default_state_dir() : given.state_dir)
-               .string()});
-    else
-      h.journal.insert(
-          h.journal.end(),
-          {"--state-dir", std::filesystem::absolute(state_dir_for(o.state_dir, false)).string()});
-    return fail(kExitUsage, fmt::format("no incident {} (see `{}`)", id, h.incident("list")));
+    return fail(kExitUsage, fmt::format("no incident {} (see `{}`)", id, hints.incident("list")));
   }
   if (verb == "close") return incident_close(o, **journal, *inc);
   auto events = (*journal)->events(id);

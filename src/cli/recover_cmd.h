@@ -26,6 +26,7 @@ struct IncidentCliOptions {
   std::string why;     // close: what the operator did
   bool json = false;   // --json: the same as --format json, and close answers in JSON
   bool tasks = false;  // list: the tasks (LUN changes, lint fixes, maintenance), not the failures
+  std::string backup;  // journal restore --backup FILE ("" = the newest)
 };
 
 int cmd_recover(const RecoverCliOptions& o);

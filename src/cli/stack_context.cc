@@ -149,6 +149,18 @@ Result<Topology> simulated_topology(const std::string& given) {
   return parse_topology(s->text, s->source);
 }
 
+StackHints journal_hints(const std::string& state_dir, const std::string& stack, bool lab) {
+  StackHints h;
+  std::error_code ec;
+  if (lab) h.journal.push_back("--lab");
+  if (!stack.empty()) h.journal.insert(h.journal.end(), {"--stack", stack});
+  h.journal.insert(
+      h.journal.end(),
+      {"--state-dir",
+       std::filesystem::absolute(state_dir.empty() ? default_state_dir() : state_dir, ec).string()});
+  return h;
+}
+
 StackHints stack_hints(const ContextOptions& o) {
   namespace fs = std::filesystem;
   StackHints h;

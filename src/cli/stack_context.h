@@ -118,6 +118,9 @@ Result<TopologySource> simulated_topology_source(const std::string& given);
 /// state directory always (resolved), --lab when on the simulated stack, the topology file
 /// when one was given or found (resolved to an absolute path).
 StackHints stack_hints(const ContextOptions& options);
+/// The same for the verbs that take the journal's options alone (`incident`, `journal`):
+/// --lab, --stack NAME, --state-dir (resolved).
+StackHints journal_hints(const std::string& state_dir, const std::string& stack, bool lab);
 
 /// When an operator's act on an incident happens, on the clock the incident was opened on: a
 /// live incident on real time; a practice one on its practice stack's simulated time (so a

@@ -75,7 +75,7 @@ int run_task_cli(const TaskCliOptions& o, StackContext& ctx, Task task, const Ob
   const std::string kind = task.kind;
   ro.work = as_work(std::move(task));
   ro.plan.hints = stack_hints(o.context);
-  auto journal = open_state_journal(dir);
+  auto journal = open_state_journal(dir, ro.plan.hints);
   if (!journal) return fail(kExitUsage, journal.error().message);
   bool held = false;
   auto locks = take_recovery_locks(ctx.topology(), ctx.hosts(), ctx.sim() != nullptr, dir, held);

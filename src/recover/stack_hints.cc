@@ -10,11 +10,14 @@ namespace stackdr {
 
 namespace {
 
-std::string with(std::string_view words, const std::vector<std::string>& options) {
-  std::string out = "stackdr ";
-  out += words;
+std::string typed(const std::vector<std::string>& options) {
+  std::string out;
   for (const auto& o : options) out += " " + hint_word(o);
   return out;
+}
+
+std::string with(std::string_view words, const std::vector<std::string>& options) {
+  return "stackdr " + std::string(words) + typed(options);
 }
 
 }  // namespace
@@ -34,6 +37,10 @@ std::string StackHints::verb(std::string_view words) const {
 
 std::string StackHints::incident(std::string_view words) const {
   return with(std::string("incident ") + std::string(words), journal);
+}
+
+std::string StackHints::journal_options() const {
+  return typed(journal);
 }
 
 std::string StackHints::close(int incident_id) const {

@@ -20,6 +20,8 @@ struct StackHints {
   std::string verb(std::string_view words) const;
   /// "stackdr incident close N --why TEXT --lab --state-dir D".
   std::string incident(std::string_view words) const;
+  /// The journal's options as typed after a verb: " --lab --state-dir D" ("" when none).
+  std::string journal_options() const;
   std::string resume() const { return verb("recover --resume"); }
   std::string close(int incident_id) const;
 };

@@ -945,7 +945,7 @@ Result<bool> StackWatch::prepare() {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   std::vector<std::string> notes;
-  auto j = open_journal_file(dir_, {.write = true}, notes);
+  auto j = open_journal_file(dir_, {.write = true, .hint_options = spec_.hints.journal_options()}, notes);
   for (const auto& n : notes) log_line(n);
   if (!j) return j.error();
   journal_ = std::move(*j);

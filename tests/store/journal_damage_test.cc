@@ -1,14 +1,20 @@
 // The journal cannot lose an incident quietly: each kind of damage found by the hardening run
 // (emptied, deleted, replaced by an older copy, pages overwritten) is refused with exit 64 and
 // what to do, through the real binary; `--new-journal` sets the old files aside and goes on.
+// The refusal's two commands, pasted as printed, work: `journal restore` puts the newest backup
+// in place (checked first: a broken one changes nothing), `journal set-aside` starts anew; and
+// neither runs under a stackdr that has the journal open.
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "host/local_host.h"
+#include "store/journal_file.h"
 #include "test_support.h"
 
 namespace stackdr {
@@ -39,7 +45,29 @@ struct StateDir {
 void expect_refused(const CommandResult& r, const std::string& what) {
   EXPECT_EQ(r.exit_code, 64) << r.out << r.err;
   EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("--new-journal"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("`stackdr journal set-aside --lab --state-dir /"), std::string::npos) << r.err;
+}
+
+// The command a refusal offers between backquotes, starting with `stackdr WORDS`, as argv (the
+// state directories here hold no character a shell would need quoted).
+Argv offered(const std::string& err, const std::string& words) {
+  size_t at = err.find("`stackdr " + words);
+  if (at == std::string::npos) return {};
+  size_t end = err.find('`', at + 1);
+  Argv argv;
+  std::istringstream in(err.substr(at + 9, end - at - 9));
+  for (std::string w; in >> w;) argv.push_back(w);
+  return argv;
+}
+
+// One event's words changed outside stackdr: its seal no longer matches.
+void tamper(const fs::path& db) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(h, "UPDATE events SET detail = 'changed' WHERE id = (SELECT MAX(id) FROM events)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(h);
 }
 
 TEST(JournalDamage, AnEmptiedJournalIsRefused) {
@@ -78,7 +106,8 @@ TEST(JournalDamage, AnOlderCopyIsRefusedAndTheBackupIsNamed) {
   if (fs::exists(old.string() + "-wal")) fs::copy_file(old.string() + "-wal", s.db().string() + "-wal");
   auto r = s.list();
   expect_refused(r, "holds incidents up to #1, but #2 was recorded");
-  EXPECT_NE(r.err.find("backups/stackdr-"), std::string::npos) << "the newest backup is named: " << r.err;
+  EXPECT_NE(r.err.find("the newest backup (stackdr-"), std::string::npos)
+      << "the newest backup is named: " << r.err;
 }
 
 TEST(JournalDamage, OverwrittenPagesAreRefused) {
@@ -98,7 +127,7 @@ TEST(JournalDamage, OverwrittenPagesAreRefused) {
   }
   auto r = s.list();
   EXPECT_EQ(r.exit_code, 64) << r.out << r.err;
-  EXPECT_NE(r.err.find("--new-journal"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("journal set-aside"), std::string::npos) << r.err;
 }
 
 TEST(JournalDamage, NewJournalSetsTheOldFilesAsideAndGoesOn) {
@@ -126,6 +155,82 @@ TEST(JournalDamage, BackupsAreKeptAndRotated) {
   for (const auto& e : fs::directory_iterator(s.dir / "lab" / "backups")) n += e.path().extension() == ".db";
   EXPECT_GE(n, 2u);
   EXPECT_LE(n, 5u);
+}
+
+// The refusal's first way on, pasted as printed: the newest backup (taken when the second run
+// opened the journal, so it holds incident #1) is checked and put in place, the broken journal
+// kept beside it, and the journal is used again — not refused again for the incident recorded
+// after the backup, which the restore names.
+TEST(JournalDamage, TheRefusalsRestorePutsTheNewestBackupInPlace) {
+  StateDir s;
+  s.incident();
+  s.incident("lun-unmapped");
+  tamper(s.db());
+  auto refused = s.list();
+  expect_refused(refused, "does not match its seals");
+  Argv restore = offered(refused.err, "journal restore");
+  ASSERT_EQ(restore, (Argv{"journal", "restore", "--lab", "--state-dir", s.dir.string()})) << refused.err;
+  auto r = stackdr(restore);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 incidents"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("incident #2 was recorded after it and is not in it"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("kept as " + s.db().string() + ".set-aside-"), std::string::npos) << r.out;
+  auto listed = s.list();
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("session-down"), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find("lun-missing"), std::string::npos) << listed.out;
+  s.incident("lun-unmapped");  // and written to again: the next incident is #2 once more
+  EXPECT_EQ(stackdr({"journal", "verify", "--lab", "--state-dir", s.dir.string()}).exit_code, 0);
+}
+
+// A backup whose seals do not hold is not restored, and nothing is changed.
+TEST(JournalDamage, ABrokenBackupIsNotRestoredAndNothingChanges) {
+  StateDir s;
+  s.incident();
+  s.incident("lun-unmapped");
+  std::vector<fs::path> backups;
+  for (const auto& e : fs::directory_iterator(s.dir / "lab" / "backups")) backups.push_back(e.path());
+  ASSERT_FALSE(backups.empty());
+  for (const auto& b : backups) tamper(b);
+  auto before = fs::file_size(s.db());
+  auto r = stackdr({"journal", "restore", "--lab", "--state-dir", s.dir.string()});
+  EXPECT_EQ(r.exit_code, 65) << r.out << r.err;
+  EXPECT_NE(r.err.find("does not match its seals"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nothing was changed"), std::string::npos) << r.err;
+  EXPECT_EQ(fs::file_size(s.db()), before);
+  EXPECT_EQ(s.list().exit_code, 0) << "the journal is where it was";
+  EXPECT_EQ(stackdr({"journal", "restore", "--lab", "--state-dir", s.dir.string(), "--backup",
+                     (s.dir / "no-such.db").string()})
+                .exit_code,
+            64)
+      << "a backup that is not there";
+}
+
+// The second way on, and the guard both share: neither sets a journal aside under a stackdr
+// that has it open (a daemon would go on writing into the file set aside).
+TEST(JournalDamage, SetAsideStartsAnewButNotUnderARunningStackdr) {
+  StateDir s;
+  s.incident();
+  {
+    std::vector<std::string> notes;
+    auto open = open_journal_file((s.dir / "lab").string(), {.write = true}, notes);
+    ASSERT_TRUE(open) << open.error().message;
+    for (Argv verb : {Argv{"journal", "set-aside"}, Argv{"journal", "restore"}}) {
+      verb.insert(verb.end(), {"--lab", "--state-dir", s.dir.string()});
+      auto r = stackdr(verb);
+      EXPECT_EQ(r.exit_code, 64) << verb[1] << ": " << r.out << r.err;
+      EXPECT_NE(r.err.find("open in a running stackdr"), std::string::npos) << r.err;
+    }
+    EXPECT_TRUE(fs::exists(s.db()));
+  }
+  auto r = stackdr({"journal", "set-aside", "--lab", "--state-dir", s.dir.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("set aside as " + s.db().string() + ".set-aside-"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(s.db()));
+  auto listed = s.list();
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  s.incident();
+  EXPECT_EQ(stackdr({"journal", "verify", "--lab", "--state-dir", s.dir.string()}).exit_code, 0);
 }
 
 }  // namespace
