@@ -233,5 +233,22 @@ TEST(JournalDamage, SetAsideStartsAnewButNotUnderARunningStackdr) {
   EXPECT_EQ(stackdr({"journal", "verify", "--lab", "--state-dir", s.dir.string()}).exit_code, 0);
 }
 
+// --resume reads the journal to find what to continue; one it cannot read proves nothing, so
+// it is said, not taken for "nothing to resume" (exit 0, which a script would read as done).
+TEST(JournalDamage, ResumeOnAJournalItCannotReadSaysSo) {
+  StateDir s;
+  std::string dir = s.dir.string();
+  ASSERT_EQ(stackdr({"lab", "init", "--state-dir", dir}).exit_code, 0);
+  ASSERT_EQ(stackdr({"lab", "inject", "session-logout", "--state-dir", dir}).exit_code, 0);
+  auto first = stackdr({"recover", "--lab", "--yes", "--state-dir", dir});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  tamper(s.db());
+  auto r = stackdr({"recover", "--lab", "--resume", "--yes", "--state-dir", dir});
+  EXPECT_EQ(r.exit_code, 64) << r.out << r.err;
+  EXPECT_NE(r.err.find("nothing was run: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("does not match its seals"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("nothing to resume"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace stackdr
