@@ -349,6 +349,8 @@ TEST(FirstContact, EveryVerbsJsonIsOneDocument) {
       {"incident", "show", "1", "--lab", "--state-dir", sd, "--json"},
       {"incident", "report", "1", "--lab", "--state-dir", sd, "--json"},
       {"incident", "list", "--lab", "--state-dir", sd, "--format", "json"},
+      {"journal", "restore", "--lab", "--state-dir", sd, "--json"},
+      {"journal", "set-aside", "--lab", "--state-dir", sd, "--json"},
   };
   std::set<std::string> covered;
   for (const auto& a : runs) {
