@@ -191,6 +191,42 @@ struct KvmSlots {
   std::map<std::string, std::optional<MemberExamine>> examine;            // by kernel disk name
 };
 
+// The VMs of this host: `virsh list --all`, then why a paused one is paused, and each VM's
+// disks (`virsh domblklist`).
+void add_vm_probes(const Topology& t, Host* h, const std::string& name, KvmFacts& f, KvmSlots& slots,
+                   const ObserveOptions& opt, ProbeBatch& b) {
+  // A paused domain: why (an I/O error, or its user — whose pause recovery must not undo).
+  for (const auto& v : t.vms)
+    if (v.host == name) slots.domstate[v.name];
+  int reasons = b.group([h, name, &f, &slots, &opt](ProbeBatch& more) {
+    if (!f.domains) return;
+    for (const auto& d : f.domains->domains) {
+      auto slot = slots.domstate.find(d.name);
+      if (d.state != "paused" || slot == slots.domstate.end()) continue;
+      more.add(h, name, [vm = d.name, &out = slot->second, &opt](Prober& p) {
+        std::string what = "virsh domstate " + vm + " --reason";
+        if (auto r = p.run(probe_argv::virsh_domstate_reason(vm), opt.timeout))
+          out = p.parsed(parse_virsh_domstate(r->out, what), what);
+      });
+    }
+  });
+  b.add(
+      h, name,
+      [&f, &opt](Prober& p) {
+        if (auto r = p.run(probe_argv::virsh_list(), opt.timeout))
+          f.domains = p.parsed(parse_virsh_list(r->out, "virsh list --all"), "virsh list --all");
+      },
+      reasons);
+  for (const auto& v : t.vms) {
+    if (v.host != name) continue;
+    auto& slot = slots.domblklist[v.name];
+    b.add(h, name, [vm = v.name, &slot, &opt](Prober& p) {
+      if (auto r = p.run(probe_argv::virsh_domblklist(vm), opt.timeout))
+        slot = p.parsed(parse_virsh_domblklist(r->out, "virsh domblklist " + vm), "virsh domblklist " + vm);
+    });
+  }
+}
+
 // The KVM host's first round: everything that does not depend on another probe's answer.
 // What the second round rests on (sessions, by-path links, pings, mdstat) is in the group
 // `second_round`; the rest (lsblk, virsh, dmesg, settings) may still run during it.
@@ -240,39 +276,7 @@ void add_kvm_probes(const Topology& t, Host* h, const std::string& name, KvmFact
         if (auto v = p.read("/proc/mdstat")) f.mdstat = p.parsed(parse_mdstat(*v), "/proc/mdstat");
       },
       second_round);
-  bool has_vms = std::any_of(t.vms.begin(), t.vms.end(), [&](const VmConfig& v) { return v.host == name; });
-  if (has_vms) {
-    // A paused domain: why (an I/O error, or its user — whose pause recovery must not undo).
-    for (const auto& v : t.vms)
-      if (v.host == name) slots.domstate[v.name];
-    int reasons = b.group([h, name, &f, &slots, &opt](ProbeBatch& more) {
-      if (!f.domains) return;
-      for (const auto& d : f.domains->domains) {
-        auto slot = slots.domstate.find(d.name);
-        if (d.state != "paused" || slot == slots.domstate.end()) continue;
-        more.add(h, name, [vm = d.name, &out = slot->second, &opt](Prober& p) {
-          std::string what = "virsh domstate " + vm + " --reason";
-          if (auto r = p.run(probe_argv::virsh_domstate_reason(vm), opt.timeout))
-            out = p.parsed(parse_virsh_domstate(r->out, what), what);
-        });
-      }
-    });
-    b.add(
-        h, name,
-        [&f, &opt](Prober& p) {
-          if (auto r = p.run(probe_argv::virsh_list(), opt.timeout))
-            f.domains = p.parsed(parse_virsh_list(r->out, "virsh list --all"), "virsh list --all");
-        },
-        reasons);
-    for (const auto& v : t.vms) {
-      if (v.host != name) continue;
-      auto& slot = slots.domblklist[v.name];
-      b.add(h, name, [vm = v.name, &slot, &opt](Prober& p) {
-        if (auto r = p.run(probe_argv::virsh_domblklist(vm), opt.timeout))
-          slot = p.parsed(parse_virsh_domblklist(r->out, "virsh domblklist " + vm), "virsh domblklist " + vm);
-      });
-    }
-  }
+  if (t.runs_vms(name)) add_vm_probes(t, h, name, f, slots, opt, b);
   if (opt.kernel_log)
     b.add(h, name, [&f, &opt](Prober& p) {
       if (auto r = p.run(probe_argv::dmesg(), opt.timeout))

@@ -149,6 +149,65 @@ ChainMark Journal::chain_end() {
   return {q.integer64(0), q.text(1)};
 }
 
+namespace {
+
+// The events in order, each over the one before; each of an incident the journal holds, the one
+// the high-water file marked with the seal it recorded. False at the first that breaks (said in
+// c.broken); c.events and c.end count what was walked.
+bool walk_events(sqlite3* db, const std::set<int64_t>& incident_ids, const std::optional<ChainMark>& mark,
+                 JournalCheck& c) {
+  Stmt q(db, (std::string(kEventSealed) + " ORDER BY id").c_str());
+  std::string before;
+  while (q.step()) {
+    ++c.events;
+    int64_t id = q.integer64(0);
+    std::string seal = q.text(12);
+    if (event_canon(q).seal(before) != seal) {
+      c.broken = fmt::format("event {} (incident #{}, {}): {}", id, q.integer64(1), q.text(3),
+                             event_canon(q).seal() == seal || before.empty()
+                                 ? "it does not match its seal"
+                                 : "it does not follow the event before it (a record before it was "
+                                   "removed, moved or changed)");
+      return false;
+    }
+    if (!incident_ids.count(q.integer64(1))) {
+      c.broken =
+          fmt::format("event {} belongs to incident #{}, which is not in the journal", id, q.integer64(1));
+      return false;
+    }
+    if (mark && mark->event == id && mark->seal != seal) {
+      c.broken = fmt::format("event {}: its seal is not the one recorded beside the journal (rewritten)", id);
+      return false;
+    }
+    before = seal;
+    c.end = {id, seal};
+  }
+  if (mark && mark->event > c.end.event) {
+    c.broken = fmt::format("the events end at {}, but event {} was recorded beside the journal (cut short)",
+                           c.end.event, mark->event);
+    return false;
+  }
+  return true;
+}
+
+// The chain row (how many events, the last seal) against the walk.
+bool chain_row_matches(sqlite3* db, JournalCheck& c) {
+  Stmt q(db, "SELECT events, head FROM chain WHERE one = 1");
+  int64_t n = 0;
+  std::string head;
+  if (q.step()) {
+    n = q.integer64(0);
+    head = q.text(1);
+  }
+  if (n == c.events && head == c.end.seal) return true;
+  c.broken =
+      fmt::format("the chain's end says {} events ending in {}, the events are {} ending in {}", n,
+                  head.empty() ? "nothing" : head, c.events, c.end.seal.empty() ? "nothing" : c.end.seal);
+  return false;
+}
+
+}  // namespace
+
 JournalCheck Journal::verify(const std::optional<ChainMark>& mark) {
   JournalCheck c;
   // One snapshot for every read below: a daemon beside this one appends while the walk goes on,
@@ -173,55 +232,7 @@ JournalCheck Journal::verify(const std::optional<ChainMark>& mark) {
       }
     }
   }
-  {
-    Stmt q(db_, (std::string(kEventSealed) + " ORDER BY id").c_str());
-    std::string before;
-    while (q.step()) {
-      ++c.events;
-      int64_t id = q.integer64(0);
-      std::string seal = q.text(12);
-      if (event_canon(q).seal(before) != seal) {
-        c.broken = fmt::format("event {} (incident #{}, {}): {}", id, q.integer64(1), q.text(3),
-                               event_canon(q).seal() == seal || before.empty()
-                                   ? "it does not match its seal"
-                                   : "it does not follow the event before it (a record before it was "
-                                     "removed, moved or changed)");
-        return c;
-      }
-      if (!incident_ids.count(q.integer64(1))) {
-        c.broken =
-            fmt::format("event {} belongs to incident #{}, which is not in the journal", id, q.integer64(1));
-        return c;
-      }
-      if (mark && mark->event == id && mark->seal != seal) {
-        c.broken =
-            fmt::format("event {}: its seal is not the one recorded beside the journal (rewritten)", id);
-        return c;
-      }
-      before = seal;
-      c.end = {id, seal};
-    }
-  }
-  if (mark && mark->event > c.end.event) {
-    c.broken = fmt::format("the events end at {}, but event {} was recorded beside the journal (cut short)",
-                           c.end.event, mark->event);
-    return c;
-  }
-  {
-    Stmt q(db_, "SELECT events, head FROM chain WHERE one = 1");
-    int64_t n = 0;
-    std::string head;
-    if (q.step()) {
-      n = q.integer64(0);
-      head = q.text(1);
-    }
-    if (n != c.events || head != c.end.seal) {
-      c.broken =
-          fmt::format("the chain's end says {} events ending in {}, the events are {} ending in {}", n,
-                      head.empty() ? "nothing" : head, c.events, c.end.seal.empty() ? "nothing" : c.end.seal);
-      return c;
-    }
-  }
+  if (!walk_events(db_, incident_ids, mark, c) || !chain_row_matches(db_, c)) return c;
   Stmt q(db_, (std::string(kSerialSealed) + " ORDER BY lun").c_str());
   while (q.step()) {
     ++c.serials;
