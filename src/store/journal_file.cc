@@ -251,9 +251,10 @@ Result<std::unique_ptr<Journal>> open_journal_file(const std::string& dir, const
     JournalCheck check = (*j)->verify(read_chain_mark(high_water_path(dir)));
     if (!check.intact())
       return Error{refusal(dir, o.hint_options,
-                           "does not match its seals: " + check.broken +
-                               " (`stackdr journal verify` says the same; the record was changed outside "
-                               "stackdr, or the disk rotted)")};
+                           "does not match its seals: " + check.broken + " (`stackdr journal verify" +
+                               o.hint_options +
+                               "` says the same; the record was changed outside stackdr, or the disk "
+                               "rotted)")};
     if (o.write) {
       if (!recorded && held > 0)
         write_high_water(high_water_path(dir), held, check.end);  // a journal from before

@@ -168,6 +168,9 @@ TEST(JournalDamage, TheRefusalsRestorePutsTheNewestBackupInPlace) {
   tamper(s.db());
   auto refused = s.list();
   expect_refused(refused, "does not match its seals");
+  EXPECT_EQ(offered(refused.err, "journal verify"),
+            (Argv{"journal", "verify", "--lab", "--state-dir", s.dir.string()}))
+      << refused.err;
   Argv restore = offered(refused.err, "journal restore");
   ASSERT_EQ(restore, (Argv{"journal", "restore", "--lab", "--state-dir", s.dir.string()})) << refused.err;
   auto r = stackdr(restore);
