@@ -12,10 +12,24 @@
 # 9p every run.
 #   LAB_CACHE   where the image lives (default /var/tmp/stackdr-lab)
 # Rebuilds only when the guest files changed or the image is missing.
+#   lab/build.sh --host-tools   installs what this script needs on this machine, and stops
+#   lab/build.sh --base         the slow part alone, which needs no stackdr binary: the rootfs
+#                               (debootstrap) and the OpenZFS modules (dkms) and zed; .ci/run
+#                               starts it beside its first phases, and the build of the image
+#                               proper then adds the libraries the binary links to and finishes
+#                               in a minute or two
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 W=${LAB_CACHE:-/var/tmp/stackdr-lab}
 mkdir -p "$W"
+exec 8>"$W/build.lock"  # one build at a time: CI's base build may still run when the lab starts
+flock 8
+
+mode=${1:-image}
+case $mode in
+  image | --base | --host-tools) ;;
+  *) echo "usage: lab/build.sh [--base | --host-tools]" >&2; exit 64 ;;
+esac
 
 need=()
 for p in debootstrap qemu-system-x86 e2fsprogs; do
@@ -26,30 +40,35 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq  # a fresh machine may have no package lists yet
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+[ "$mode" = --host-tools ] && exit 0
 
 # The shared libraries the binary under test links to, as the packages that ship them here:
 # the guests run it too (m-sweep, m-watch), and a list kept by hand once missed the allocator,
-# so the binary did not start inside them and those measures came back empty.
-bin=${STACKDR_BIN:-$here/../build/stackdr}
-[ -x "$bin" ] || { echo "lab/build.sh: $bin not built (run ./dev.sh build first)"; exit 1; }
-owner() {  # the package that ships a library; dpkg knows it under /lib or /usr/lib (usrmerge)
-  dpkg -S "$1" 2>/dev/null || dpkg -S "$(realpath "$1")" 2>/dev/null || dpkg -S "/usr$1" 2>/dev/null ||
-    { echo "lab/build.sh: no package ships $1, which the binary links to" >&2; return 1; }
-}
-lib_packages=$(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | while read -r lib; do owner "$lib"; done |
-  cut -d: -f1 | sort -u | paste -sd, -)
-[ -n "$lib_packages" ] || { echo "lab/build.sh: cannot tell which packages $bin needs"; exit 1; }
-stamp=$( (cat "$here/build.sh" "$here/guest/init" "$here/guest/zed-stamp.sh" "$here/zfs-modules.sh" "$here/vm/init"; echo "$lib_packages") | sha256sum | cut -c1-16)
-if [ -f "$W/root.raw" ] && [ "$(cat "$W/stamp" 2>/dev/null)" = "$stamp" ]; then
-  echo "== lab guest image is up to date ($W)"
-  exit 0
+# so the binary did not start inside them and those measures came back empty. The base (--base)
+# is built before there is a binary: the image build adds them to its rootfs (below, "adding").
+lib_packages=
+if [ "$mode" = image ]; then
+  bin=${STACKDR_BIN:-$here/../build/stackdr}
+  [ -x "$bin" ] || { echo "lab/build.sh: $bin not built (run ./dev.sh build first)"; exit 1; }
+  owner() {  # the package that ships a library; dpkg knows it under /lib or /usr/lib (usrmerge)
+    dpkg -S "$1" 2>/dev/null || dpkg -S "$(realpath "$1")" 2>/dev/null || dpkg -S "/usr$1" 2>/dev/null ||
+      { echo "lab/build.sh: no package ships $1, which the binary links to" >&2; return 1; }
+  }
+  lib_packages=$(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | while read -r lib; do owner "$lib"; done |
+    cut -d: -f1 | sort -u | paste -sd, -)
+  [ -n "$lib_packages" ] || { echo "lab/build.sh: cannot tell which packages $bin needs"; exit 1; }
+  stamp=$( (cat "$here/build.sh" "$here/guest/init" "$here/guest/zed-stamp.sh" "$here/zfs-modules.sh" "$here/vm/init"; echo "$lib_packages") | sha256sum | cut -c1-16)
+  if [ -f "$W/root.raw" ] && [ "$(cat "$W/stamp" 2>/dev/null)" = "$stamp" ]; then
+    echo "== lab guest image is up to date ($W)"
+    exit 0
+  fi
 fi
 
 # The guest's packages: the kernel and the stack's tools, OpenSSH's server, and the shared
 # libraries stackdr links to (above).
 # zfs-zed comes after the ZFS modules are in the image (below): it depends on zfs-modules |
 # zfs-dkms, which debootstrap does not resolve (a fresh bootstrap with it failed to configure).
-guest_packages=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,iputils-ping,nftables,openssh-server,zfsutils-linux,smartmontools,libvirt-daemon,libvirt-clients,qemu-system-x86,busybox-static,$lib_packages
+guest_packages=linux-image-amd64,initramfs-tools,mdadm,targetcli-fb,open-iscsi,kmod,iproute2,util-linux,e2fsprogs,udev,procps,psmisc,systemd-sysv,dbus,iputils-ping,nftables,openssh-server,zfsutils-linux,smartmontools,libvirt-daemon,libvirt-clients,qemu-system-x86,busybox-static${lib_packages:+,$lib_packages}
 t0=$(date +%s)
 if [ ! -f "$W/rootfs/.debootstrap-done" ]; then
   echo "== debootstrap (about 2 minutes; log in $W/debootstrap.log)"
@@ -125,6 +144,10 @@ CTRL
     DEBIAN_FRONTEND=noninteractive chroot "$R" apt-get install -y -qq --no-install-recommends zfs-zed
   } >>"$W/debootstrap.log" 2>&1 || { echo "lab/build.sh: zfs-zed did not install (see $W/debootstrap.log)"; exit 1; }
   rm -f "$R/usr/sbin/policy-rc.d" "$R/tmp/stackdr-lab-zfs-modules.deb"
+fi
+if [ "$mode" = --base ]; then
+  echo "== lab guest base (rootfs, OpenZFS modules, zed) ready in $(($(date +%s) - t0)) s ($W)"
+  exit 0
 fi
 # A lab machine has 1 GiB: ZFS's cache would take half of it by default.
 echo "options zfs zfs_arc_max=201326592" >"$R/etc/modprobe.d/zfs.conf"
