@@ -96,17 +96,17 @@ TEST(StackWatchLoop, AFaultIsSweptJournaledAndAutoRecoveredInProcess) {
 }
 
 // A loop on this process's simulated stack, on a clock the test moves: interval 60 s,
-// auto-recovery off (a failure stays, so what the loop does about it as time passes is seen).
-// Sweeps are read from /status, whose times are the loop's clock.
+// auto-recovery off unless asked (a failure stays, so what the loop does about it as time
+// passes is seen). Sweeps are read from /status, whose times are the loop's clock.
 class ClockedLoop {
  public:
-  explicit ClockedLoop(const std::string& name)
+  explicit ClockedLoop(const std::string& name, const std::string& auto_recover = "off")
       : state_(fs::temp_directory_path() / ("stackdr-loop-" + name + "-" + std::to_string(::getpid()))) {
     fs::remove_all(state_);
     StackWatchShared shared;
     shared.clock = clock;
     shared.overrides.interval = 60;
-    shared.overrides.auto_recover = "off";
+    shared.overrides.auto_recover = auto_recover;
     shared.changed = [] {};
     shared.version = [] { return 1L; };
     w = std::make_unique<StackWatch>(lab_stack(state_), shared);
@@ -223,6 +223,77 @@ TEST(StackWatchLoop, NoProgressForThirtyMinutesOfTheLoopsClockEscalatesOnce) {
   EXPECT_GE(escalated_at - first_seen, 1800);
   EXPECT_LT(escalated_at - first_seen, 1860);  // the first sweep past 30 minutes
   EXPECT_EQ(w.summary().incidents_open, 1);
+}
+
+// An alert ends (RESOLVED) once every layer has been OK for resolve_after (120 s) of the loop's
+// clock, counted from the first healthy sweep — not at the sweep a minute later — and a failure
+// back before then goes on under the same alert instead of firing a new one. Log lines are
+// the daemon's stderr, read per stretch of the loop's time.
+TEST(StackWatchLoop, AnAlertResolvesAfterResolveAfterOfTheLoopsClockAndAFailureBackSoonerKeepsIt) {
+  ClockedLoop loop("resolve", "safe");
+  ASSERT_TRUE(loop.start());
+  StackWatch& w = *loop.w;
+  auto& clock = loop.clock;
+  auto sweep = [&] { return loop.sweep(); };
+  auto count = [](const std::string& log, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  // Broken, seen, confirmed 5 s later and recovered by safe steps in that sweep.
+  ::testing::internal::CaptureStderr();
+  ASSERT_EQ(w.lab_fault("session-logout").status, 202);
+  ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == 2; }));
+  clock->advance(5.5);
+  ASSERT_TRUE(eventually(120s, [&] { return sweep()["count"] == 3 && w.summary().status == 0; }))
+      << w.status().body;
+  const double healthy_at = sweep()["at"].get<double>();
+  std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(count(log, "FIRING scenario 1 / session-down"), 1u) << log;
+  EXPECT_EQ(count(log, "RESOLVED"), 0u) << log;
+
+  // 60 s healthy: the alert goes on.
+  ::testing::internal::CaptureStderr();
+  clock->advance(60);
+  ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == 4; }));
+  log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(count(log, "RESOLVED"), 0u)
+      << "resolved " << sweep()["at"].get<double>() - healthy_at << " s after";
+
+  // Back before 120 s: the same alert, no second FIRING. The daemon does not run a plan for
+  // the same failure again within ten intervals, so it stays until then; then recovered again.
+  ::testing::internal::CaptureStderr();
+  ASSERT_EQ(w.lab_fault("session-logout").status, 202);
+  ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == 5; }));
+  clock->advance(5.5);
+  ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == 6; }));
+  int n = 6;
+  while (w.summary().status != 0 && n < 20) {
+    clock->advance(60);
+    ++n;
+    ASSERT_TRUE(eventually(120s, [&] { return sweep()["count"] == n; })) << w.status().body;
+  }
+  ASSERT_EQ(w.summary().status, 0) << w.status().body;
+  const double healthy_again_at = sweep()["at"].get<double>();
+  EXPECT_GE(healthy_again_at - healthy_at, 600) << "the same plan again within ten intervals";
+  log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(count(log, "FIRING"), 0u) << log;
+  EXPECT_EQ(count(log, "RESOLVED"), 0u) << log;
+
+  // Healthy from the second recovery's sweep: 60 s on, still the alert; 120 s on, RESOLVED,
+  // once, in the sweep that comes at 120 s.
+  ::testing::internal::CaptureStderr();
+  clock->advance(60);
+  ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == n + 1; }));
+  log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(count(log, "RESOLVED"), 0u) << "resolved " << sweep()["at"].get<double>() - healthy_again_at
+                                        << " s after the stack was healthy again";
+  ::testing::internal::CaptureStderr();
+  clock->advance(60);
+  ASSERT_TRUE(eventually(30s, [&] { return sweep()["count"] == n + 2; }));
+  log = ::testing::internal::GetCapturedStderr();
+  EXPECT_NEAR(sweep()["at"].get<double>() - healthy_again_at, 120, 1e-6);
+  EXPECT_EQ(count(log, "RESOLVED scenario 1 / session-down"), 1u) << log;
 }
 
 }  // namespace
