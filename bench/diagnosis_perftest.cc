@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <unordered_map>
 
@@ -30,7 +31,10 @@ class CachedHost : public Host {
   const std::string& name() const override { return inner_->name(); }
   bool concurrent() const override { return frozen_; }
   void freeze() { frozen_ = true; }
+  // What a sweep asked of the host: on a real one, each command is a process started.
+  std::atomic<long> commands{0}, files_read{0};
   CommandResult run(const Argv& argv, std::chrono::milliseconds t) override {
+    commands.fetch_add(1, std::memory_order_relaxed);
     std::string key;  // the words joined by a byte no argv word holds: cheap, and unambiguous
     for (const auto& w : argv) (key += w) += '\0';
     auto it = runs_.find(key);
@@ -44,6 +48,7 @@ class CachedHost : public Host {
     return runs_.emplace(key, inner_->run(argv, t)).first->second;
   }
   Result<std::string> read_file(const std::string& path) override {
+    files_read.fetch_add(1, std::memory_order_relaxed);
     auto it = files_.find(path);
     if (it != files_.end()) return it->second;
     if (frozen_) return Error{"not in the warm-up's answers: " + path};
@@ -81,10 +86,13 @@ struct Stack {
   }
 };
 
-ObserveOptions bench_options(int parallel = ObserveOptions{}.parallel) {
+ObserveOptions bench_options(int parallel = ObserveOptions{}.parallel, int examine_every = 1,
+                             uint64_t sweep = 0) {
   ObserveOptions o;
   o.kernel_log = false;
   o.parallel = parallel;
+  o.whole_array_examine_every = examine_every;
+  o.sweep = sweep;
   return o;
 }
 
@@ -114,8 +122,9 @@ void BM_ParseTargetcliLs(benchmark::State& st) {
 
 // The timed body of a sweep, out of line so that a profiler can collect it alone
 // (valgrind --toggle-collect='*one_sweep*'), without the warm-up's simulator.
-[[gnu::noinline]] void one_sweep(Stack& s, int parallel, size_t& findings, size_t& failed_reads) {
-  Observation o = observe(s.topo, s.lookup(), bench_options(parallel));
+[[gnu::noinline]] void one_sweep(Stack& s, const ObserveOptions& options, size_t& findings,
+                                 size_t& failed_reads) {
+  Observation o = observe(s.topo, s.lookup(), options);
   failed_reads = static_cast<size_t>(
       std::count_if(o.sources.begin(), o.sources.end(), [](const SourceRecord& r) { return !r.ok; }));
   StackGraph g = build_graph(s.topo, o);
@@ -126,14 +135,26 @@ void BM_ParseTargetcliLs(benchmark::State& st) {
 
 // One full sweep: every probe parsed, the graph built, diagnosis run. Probes run side by side
 // as the observer runs them on a real host (`parallel` at most); the figure is wall time.
-void sweep(benchmark::State& st, int logged_out_every, int parallel = ObserveOptions{}.parallel) {
+// `examine_every` > 1 is the daemon's sweep (a whole array's members examined on its turn,
+// ObserveOptions::whole_array_examine_every); its sweeps are counted from 1, as after the
+// daemon's first, which reads every one.
+void sweep(benchmark::State& st, int logged_out_every, int parallel = ObserveOptions{}.parallel,
+           int examine_every = 1) {
   Stack s(static_cast<int>(st.range(0)), logged_out_every);
   s.warm(bench_options(parallel));
   size_t findings = 0;
   size_t failed_reads = 0;
-  for (auto _ : st) one_sweep(s, parallel, findings, failed_reads);
+  long commands = 0, files = 0;
+  for (auto& [name, h] : s.hosts) commands -= h->commands, files -= h->files_read;
+  uint64_t n = 0;
+  for (auto _ : st) one_sweep(s, bench_options(parallel, examine_every, ++n), findings, failed_reads);
+  for (auto& [name, h] : s.hosts) commands += h->commands, files += h->files_read;
   st.counters["findings"] = static_cast<double>(findings);
   st.counters["failed_reads"] = static_cast<double>(failed_reads);  // 0, or the cache missed
+  // Per sweep: the commands (processes, on a real host) and the files read.
+  st.counters["commands"] =
+      benchmark::Counter(static_cast<double>(commands), benchmark::Counter::kAvgIterations);
+  st.counters["files"] = benchmark::Counter(static_cast<double>(files), benchmark::Counter::kAvgIterations);
   st.SetComplexityN(st.range(0));
 }
 
@@ -163,6 +184,11 @@ void BM_FullSweepTenPercentSessionsFailed(benchmark::State& st) {
 // The same sweep one probe at a time: the CPU a sweep costs, whatever the cores.
 void BM_FullSweepHealthyOneProbeAtATime(benchmark::State& st) {
   sweep(st, 0, 1);
+}
+// The daemon's sweep of a healthy stack at its default interval (60 s): a whole array's
+// members examined one sweep in 5 (every five minutes).
+void BM_WatchSweepHealthy(benchmark::State& st) {
+  sweep(st, 0, ObserveOptions{}.parallel, 5);
 }
 
 BENCHMARK(BM_ParseMdstat)
@@ -196,6 +222,12 @@ BENCHMARK(BM_GraphAndDiagnoseOnly)
 BENCHMARK(BM_FullSweepHealthy)
     ->RangeMultiplier(10)
     ->Range(10, 10000)  // 10,000 arrays: 20,000 LUNs and sessions, the fleet issue's large stack
+    ->Complexity(benchmark::oN)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_WatchSweepHealthy)
+    ->RangeMultiplier(10)
+    ->Range(10, 10000)
     ->Complexity(benchmark::oN)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

@@ -52,7 +52,9 @@ void fill_member(const ReadIndex& reads, const KvmFacts* k, const MdArrayState& 
     auto ex = k->examine.find(m.device);
     auto src = [&] { return "mdadm --examine /dev/" + m.device; };  // named only when not read
     if (ex == k->examine.end()) {
-      m.unread = unread_reason(reads, host, src());
+      auto deferred = k->examine_deferred.find(m.device);
+      m.unread = deferred == k->examine_deferred.end() ? unread_reason(reads, host, src())
+                                                       : src() + ": " + deferred->second;
     } else if (ex->second.facts) {
       m.superblock = Seen::kYes;
       m.sb = superblock_of(*ex->second.facts);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "observe/prober.h"
@@ -316,6 +317,34 @@ void read_md_sysfs(Prober& p, const MdstatArray& a, MdSysfsFacts& sys, bool mism
   }
 }
 
+// A whole array: running and writable, every slot up ([UU]), nothing resyncing, checking or
+// pending, and each member disk present, readable and listed by md in sync (no (F), (S), (R)
+// or (J)). md holds the superblocks of such an array and writes them at each event; what an
+// examine of its members could show that matters (a member gone, failed, behind) shows in
+// /proc/mdstat first. An array with anything else about it is examined every sweep.
+bool whole_array(const MdstatArray& a, const std::vector<std::pair<std::string, std::string>>& members,
+                 size_t configured) {
+  if (a.state != "active" || a.read_only || a.auto_read_only || a.sync || a.raid_disks <= 0 ||
+      a.active_disks != a.raid_disks || a.health.find_first_not_of('U') != std::string::npos ||
+      members.size() != configured)
+    return false;
+  for (const auto& [disk, why] : members) {
+    auto m = std::find_if(a.members.begin(), a.members.end(),
+                          [&](const MdstatMember& x) { return x.device == disk; });
+    if (!why.empty() || m == a.members.end() || m->faulty || m->spare || m->replacement || m->journal)
+      return false;
+  }
+  return true;
+}
+
+// Whether a whole array's members are examined this sweep: one sweep in `every`, each array on
+// its own turn (by its name) so the reads spread over the sweeps instead of coming together.
+bool examine_turn(const std::string& array, const ObserveOptions& opt) {
+  if (opt.whole_array_examine_every <= 1 || opt.sweep == 0) return true;
+  auto every = static_cast<uint64_t>(opt.whole_array_examine_every);
+  return (std::hash<std::string>{}(array) + opt.sweep) % every == 0;
+}
+
 // The KVM host's second round: the arrays md knows (from /proc/mdstat) and the member disks
 // present (from the by-path links), each examined. It runs as the follow-up of the host's
 // `second_round` group, on a worker, while other probes still run: it touches only this
@@ -352,6 +381,8 @@ void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFa
       if (!why.empty() && unreadable.empty()) unreadable = "member " + *disk + ": " + why;
     }
     auto found = arrays.find(a.kernel_name());
+    bool defer = found != arrays.end() && !examine_turn(a.name, opt) &&
+                 whole_array(*found->second, members, a.members.size());
     if (found != arrays.end()) {
       const MdstatArray* ma = found->second;
       auto& sys = f.md_sysfs[a.name];
@@ -373,6 +404,13 @@ void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFa
     // fresh, stale or gone, whatever the array currently thinks of it.
     for (const auto& [disk, why] : members) {
       if (slots.examine.count(disk)) continue;
+      if (defer) {
+        f.examine_deferred[disk] = fmt::format(
+            "not read this sweep: md lists every member of {} in sync, and a whole array's "
+            "superblocks are read one sweep in {}",
+            a.device, opt.whole_array_examine_every);
+        continue;
+      }
       std::string dev = "/dev/" + disk;
       if (!why.empty()) {
         b.add(h, name, [dev, why](Prober& p) { p.skip(probe_argv::mdadm_examine(dev), "not read: " + why); });

@@ -32,6 +32,15 @@ struct ObserveOptions {
   /// pool properties, the target unit) and md's mismatch counts (`maintain md-check`): not
   /// needed to tell health, so not read every sweep.
   bool settings = false;
+  /// The members of a whole array (md lists every one in sync, nothing resyncing: see
+  /// observer.cc) have their on-disk superblock read (`mdadm --examine`) one sweep in this
+  /// many, each array on a turn of its own, instead of every sweep. 1, every verb's own look:
+  /// every member, every time. The daemon sets it (a read every five minutes): at 10,000
+  /// arrays the examines are 20,000 mdadm runs a sweep, and what they would show of a whole
+  /// array changes in /proc/mdstat first, which every sweep reads.
+  int whole_array_examine_every = 1;
+  /// Which sweep this is (the daemon's count): its turn among the arrays; sweep 0 reads all.
+  uint64_t sweep = 0;
 };
 
 Observation observe(const Topology& topology, const HostLookup& hosts, const ObserveOptions& options = {});

@@ -76,6 +76,9 @@ struct KvmFacts {
   std::map<std::string, MdadmDetailFacts> detail;  // by array name (md1)
   std::map<std::string, MdSysfsFacts> md_sysfs;    // by array name
   std::map<std::string, MemberExamine> examine;    // by kernel disk name (sdc)
+  /// By kernel disk name: members of a whole array not examined this sweep, and why (not a
+  /// failed read: ObserveOptions::whole_array_examine_every).
+  std::map<std::string, std::string> examine_deferred;
   std::optional<IscsiSessionFacts> sessions;
   std::optional<DiskLinksFacts> by_path;
   std::optional<LsblkFacts> lsblk;

@@ -584,7 +584,7 @@ void StackWatch::sweep() {
     last_sim_advance_ = wall;
   }
   auto t0 = std::chrono::steady_clock::now();
-  View v = take_view(stack_->topology(), stack_->hosts());
+  View v = take_view(stack_->topology(), stack_->hosts(), sweep_reads());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   {
     std::lock_guard<std::mutex> l(view_mu_);
@@ -620,11 +620,27 @@ void StackWatch::sweep() {
   }
   maintain(v, act);
   check_settings();
+  // While anything is found, every member is examined every sweep: a finding that rests on a
+  // superblock must not come and go with its array's turn (unconfirmed, or resolved, between).
+  read_every_member_ = !v.findings.empty();
   unconfirmed_ = false;
   for (const auto& f : v.findings)
     if (auto it = sightings_.find(finding_key(f)); it == sightings_.end() || it->second < 2)
       unconfirmed_ = true;
   publish(v, secs);
+}
+
+// What a sweep reads: everything, but the on-disk superblocks of a whole array's members only
+// about every five minutes (ObserveOptions::whole_array_examine_every); a recovery's own looks
+// and the sweep after it read every one. The first sweep reads every one, and so does every
+// sweep after one that found anything.
+ObserveOptions StackWatch::sweep_reads() const {
+  constexpr int kWholeArrayExamineSeconds = 300;
+  ObserveOptions o;
+  if (!read_every_member_)
+    o.whole_array_examine_every = std::max(1, kWholeArrayExamineSeconds / std::max(1, o_.interval));
+  o.sweep = static_cast<uint64_t>(sweeps_);  // written by this thread only
+  return o;
 }
 
 // A VM paused on an I/O error (libvirt's event woke this sweep), resumed by a recovery, shut

@@ -140,6 +140,8 @@ class StackWatch {
   long recoveries();
   void alerts(const View& v, double now);
   void count_sightings(const View& v);
+  /// What a sweep reads (whole arrays' superblocks on a turn: stack_watch.cc says why).
+  ObserveOptions sweep_reads() const;
   /// Logs each VM whose state changed since the last sweep that read it (watch/vm_states.h).
   void tell_vm_changes(const View& v);
   void vm_first_look(const std::string& host, std::string_view event);
@@ -218,7 +220,8 @@ class StackWatch {
     int mdstat = -1, kmsg = -1, tape_watch = -1;
     std::optional<UeventSocket> uevents;
   } src_;
-  bool unconfirmed_ = false;  // a failure seen once: the next sweep comes sooner, to confirm it
+  bool unconfirmed_ = false;       // a failure seen once: the next sweep comes sooner, to confirm it
+  bool read_every_member_ = true;  // the last sweep found something: examine every member (sweep_reads)
 
   mutable std::mutex view_mu_;  // what the HTTP threads read
   std::shared_ptr<const View> view_;

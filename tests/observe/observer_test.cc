@@ -7,7 +7,11 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "model/md_state.h"
+#include "model/node_id.h"
 #include "observe/prober.h"
+#include "recover/status_json.h"
+#include "recover/view.h"
 #include "sim_fixture.h"
 
 namespace stackdr {
@@ -177,6 +181,95 @@ TEST(Observer, ABlockedDiskIsNotReadNorIsItsArraysDetail) {
   for (const auto& [name, f] : o.kvm) {
     EXPECT_EQ(f.examine.count(se.disk), 0u);
     EXPECT_EQ(f.examine.size(), 1u);  // the other member is still read
+  }
+}
+
+// The daemon's sweeps examine a whole array's members one sweep in N (ObserveOptions::
+// whole_array_examine_every): each array on its turn, every member of an array with anything
+// amiss every sweep, and a member not examined is said to be so, not taken for a failed read.
+TEST(Observer, AWholeArraysMembersAreExaminedOnItsTurnOnly) {
+  testing::SimStack s;
+  const int every = 4;
+  std::map<std::string, int> examined;  // by array: sweeps that examined its members
+  for (uint64_t sweep = 0; sweep <= static_cast<uint64_t>(every); ++sweep) {
+    ObserveOptions o;
+    o.whole_array_examine_every = every;
+    o.sweep = sweep;
+    Observation obs = observe(s.topology, s.lookup(), o);
+    auto states = md_states(s.topology, obs);
+    for (const auto& a : s.topology.arrays) {
+      const MdArrayState& st = states.at(a.name);
+      int read = 0, deferred = 0;
+      for (const auto& m : st.members) {
+        if (m.superblock == Seen::kYes) ++read;
+        if (m.unread.find("not read this sweep: md lists every member of " + a.device + " in sync") !=
+            std::string::npos)
+          ++deferred;
+      }
+      ASSERT_EQ(read + deferred, static_cast<int>(st.members.size())) << a.name << " sweep " << sweep;
+      EXPECT_TRUE(read == 0 || deferred == 0) << a.name << ": its members are read together";
+      if (sweep == 0) {
+        EXPECT_EQ(deferred, 0) << "the first sweep reads every one";
+      }
+      if (sweep > 0 && read > 0) ++examined[a.name];
+    }
+    for (const auto& src : obs.sources) {  // a member left for its turn is no failed read
+      if (src.source.rfind("mdadm --examine", 0) == 0) {
+        EXPECT_TRUE(src.ok) << src.source << ": " << src.error;
+      }
+    }
+    EXPECT_TRUE(diagnose(build_graph(s.topology, obs)).empty()) << "sweep " << sweep;
+  }
+  ASSERT_FALSE(s.topology.arrays.empty());
+  for (const auto& a : s.topology.arrays) EXPECT_EQ(examined[a.name], 1) << a.name << ": once in " << every;
+  // /status says which were left for their turn, apart from what could not be read.
+  ObserveOptions o;
+  o.whole_array_examine_every = 1000000;
+  o.sweep = 1;
+  nlohmann::json j = status_json(take_view(s.topology, s.lookup(), o), "simulated", false);
+  EXPECT_TRUE(j["unreadable"].empty()) << j["unreadable"].dump();
+  ASSERT_TRUE(j.contains("left_for_their_turn")) << j.dump();
+  size_t members = 0;
+  for (const auto& a : s.topology.arrays) members += a.members.size();
+  EXPECT_EQ(j["left_for_their_turn"].size(), members);
+  EXPECT_EQ(j["left_for_their_turn"][0]["source"].get<std::string>().rfind("mdadm --examine /dev/", 0), 0u);
+}
+
+TEST(Observer, EveryFaultIsDiagnosedTheSameWhenWholeArraysWaitForTheirTurn) {
+  // Whatever breaks, the arrays it touches are not whole and are read as every verb reads
+  // them; the diagnosis is the one a full read makes.
+  for (const auto& fault : sim::fault_catalog()) {
+    SCOPED_TRACE(fault.name);
+    testing::SimStack s;
+    if (!sim::inject_fault(*s.state, fault.name)) continue;  // needs a stack this one is not
+    Observation full = s.observe();
+    ObserveOptions o;
+    o.whole_array_examine_every = 1000000;  // no array's turn (but one chance in a million)
+    o.sweep = 1;
+    Observation turn = observe(s.topology, s.lookup(), o);
+    StackGraph gf = build_graph(s.topology, full), gt = build_graph(s.topology, turn);
+    ASSERT_EQ(gf.nodes().size(), gt.nodes().size());
+    for (size_t i = 0; i < gf.nodes().size(); ++i) {
+      EXPECT_EQ(gf.nodes()[i].health, gt.nodes()[i].health) << gf.nodes()[i].id;
+      EXPECT_EQ(gf.nodes()[i].cause, gt.nodes()[i].cause) << gf.nodes()[i].id;
+    }
+    auto ff = diagnose(gf), ft = diagnose(gt);
+    ASSERT_EQ(ff.size(), ft.size());
+    for (size_t i = 0; i < ff.size(); ++i) {
+      EXPECT_EQ(ff[i].cause, ft[i].cause);
+      EXPECT_EQ(ff[i].root, ft[i].root);
+    }
+    // Only an array found OK may have had its members left for their turn.
+    auto states = md_states(s.topology, turn);
+    for (const auto& a : s.topology.arrays) {
+      const Node* n = gt.find(node_id::array(a));
+      ASSERT_NE(n, nullptr) << a.name;
+      for (const auto& m : states.at(a.name).members) {
+        if (m.unread.find("not read this sweep") != std::string::npos) {
+          EXPECT_EQ(n->health, Health::kOk) << a.name << " " << m.lun;
+        }
+      }
+    }
   }
 }
 
