@@ -107,9 +107,14 @@ int cmd_maintain(const MaintainCliOptions& o) {
   const Topology& t = (*ctx)->topology();
   std::string dir = state_dir_for(o.task.context.state_dir, (*ctx)->sim() != nullptr);
   if (o.schedule) {
+    // The schedule is the journal's record of past runs and open incidents: one that cannot
+    // be read would show every task as never run and nothing open. Said instead.
     std::vector<IncidentRecord> incidents;
-    if (journal_recorded(dir))
-      if (auto j = open_state_journal(dir, stack_hints(o.task.context), false)) incidents = (*j)->incidents();
+    if (journal_recorded(dir)) {
+      auto j = open_state_journal(dir, stack_hints(o.task.context), false);
+      if (!j) return fail(kExitUsage, "nothing was shown: " + j.error().message);
+      incidents = (*j)->incidents();
+    }
     View v = take_view(t, (*ctx)->hosts(), maintenance_observe());
     double now = (*ctx)->clock()->now();  // the journal's clock
     auto rows = maintenance_schedule(t, incidents, now, v);
@@ -132,9 +137,17 @@ int cmd_maintain(const MaintainCliOptions& o) {
     }
     View v = take_view(t, (*ctx)->hosts(), maintenance_observe());
     std::vector<IncidentRecord> open;
-    if (journal_recorded(dir))
-      if (auto j = open_state_journal(dir, stack_hints(o.task.context), false)) open = open_incidents(**j);
-    if (auto why = maintenance_skip_reason(t, v, o.name, open); !why.empty())
+    std::string unread;  // why the open incidents could not be read
+    if (journal_recorded(dir)) {
+      if (auto j = open_state_journal(dir, stack_hints(o.task.context), false))
+        open = open_incidents(**j);
+      else
+        unread = j.error().message;
+    }
+    if (!unread.empty())
+      std::cout << "cannot tell whether it would be skipped now (an open incident skips it): " << unread
+                << "\n";
+    else if (auto why = maintenance_skip_reason(t, v, o.name, open); !why.empty())
       std::cout << "would be skipped now: " << why << "\n";
     return run_task_cli(o.task, **ctx, maintenance_step_task(t, v, o.name), maintenance_observe());
   }

@@ -253,5 +253,25 @@ TEST(JournalDamage, ResumeOnAJournalItCannotReadSaysSo) {
   EXPECT_EQ(r.out.find("nothing to resume"), std::string::npos) << r.out;
 }
 
+// The maintenance schedule is the journal's record of past runs and open incidents: a journal
+// it cannot read would show every task as never run and none held back by an open incident.
+TEST(JournalDamage, TheMaintenanceScheduleOnAJournalItCannotReadSaysSo) {
+  StateDir s;
+  std::string dir = s.dir.string();
+  s.incident();
+  auto before = stackdr({"maintain", "--schedule", "--lab", "--state-dir", dir});
+  ASSERT_EQ(before.exit_code, 0) << before.out << before.err;
+  tamper(s.db());
+  auto r = stackdr({"maintain", "--schedule", "--lab", "--state-dir", dir});
+  EXPECT_EQ(r.exit_code, 64) << r.out << r.err;
+  EXPECT_NE(r.err.find("nothing was shown: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("does not match its seals"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("`stackdr journal restore --lab --state-dir "), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("never"), std::string::npos) << r.out;
+  // A dry run still shows its plan (it changes nothing), and says what it cannot tell.
+  auto d = stackdr({"maintain", "scrub", "--dry-run", "--lab", "--state-dir", dir});
+  EXPECT_NE(d.out.find("cannot tell whether it would be skipped now"), std::string::npos) << d.out << d.err;
+}
+
 }  // namespace
 }  // namespace stackdr
