@@ -296,5 +296,41 @@ TEST(StackWatchLoop, AnAlertResolvesAfterResolveAfterOfTheLoopsClockAndAFailureB
   EXPECT_EQ(count(log, "RESOLVED scenario 1 / session-down"), 1u) << log;
 }
 
+// The daemon's sweeps leave a whole array's member superblocks for their turn (one sweep in five
+// at the 60 s interval), but not while anything is found: every sweep after one that found a
+// failure reads every member, so a finding resting on a superblock cannot come and go with the
+// array's turn. /status names what was left (observer.h).
+TEST(StackWatchLoop, SweepsLeaveWholeArraysForTheirTurnButNotWhileAnythingIsFound) {
+  ClockedLoop loop("turns");
+  ASSERT_TRUE(loop.start());
+  StackWatch& w = *loop.w;
+  auto left = [&] {
+    auto j = nlohmann::json::parse(w.status().body);
+    return j.contains("left_for_their_turn") ? j["left_for_their_turn"].size() : 0u;
+  };
+  int count = 1;
+  auto next_sweep = [&](double after) {
+    loop.clock->advance(after);
+    ++count;
+    return eventually(30s, [&] { return loop.sweep()["count"] == count; });
+  };
+  EXPECT_EQ(left(), 0u) << "the first sweep reads every member";
+  int waited = 0;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(next_sweep(60));
+    if (left() > 0) ++waited;
+  }
+  EXPECT_EQ(waited, 4) << "a healthy array's members wait in four sweeps of five";
+  // A pool disk fails; the array above stays whole. From the sweep after, every member is read.
+  ASSERT_EQ(w.lab_fault("pool-disk-faulted").status, 202);
+  ++count;
+  ASSERT_TRUE(eventually(30s, [&] { return loop.sweep()["count"] == count; }));
+  ASSERT_NE(w.summary().status, 0);
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(next_sweep(i == 0 ? 5.5 : 60));
+    EXPECT_EQ(left(), 0u) << "sweep " << count << " left members for their turn while a failure is open";
+  }
+}
+
 }  // namespace
 }  // namespace stackdr
