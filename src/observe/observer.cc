@@ -345,6 +345,41 @@ bool examine_turn(const std::string& array, const ObserveOptions& opt) {
   return (std::hash<std::string>{}(array) + opt.sweep) % every == 0;
 }
 
+// Every member disk that can be read gets examined: its superblock says whether it is fresh,
+// stale or gone, whatever the array currently thinks of it — unless its array is whole and not
+// on its turn (`defer`, whole_array above), which is said instead of read.
+void add_examine_probes(Host* h, const std::string& name, const ArrayConfig& a,
+                        const std::vector<std::pair<std::string, std::string>>& members, bool defer,
+                        KvmFacts& f, KvmSlots& slots, const ObserveOptions& opt, ProbeBatch& b) {
+  for (const auto& [disk, why] : members) {
+    if (slots.examine.count(disk)) continue;
+    if (defer) {
+      f.examine_deferred[disk] = fmt::format(
+          "not read this sweep: md lists every member of {} in sync, and a whole array's "
+          "superblocks are read one sweep in {}",
+          a.device, opt.whole_array_examine_every);
+      continue;
+    }
+    std::string dev = "/dev/" + disk;
+    if (!why.empty()) {
+      b.add(h, name, [dev, why](Prober& p) { p.skip(probe_argv::mdadm_examine(dev), "not read: " + why); });
+      continue;
+    }
+    auto& slot = slots.examine[disk];
+    b.add(h, name, [dev, &slot, &opt](Prober& p) {
+      if (auto r = p.run(probe_argv::mdadm_examine(dev), opt.mdadm_timeout, {0, 1})) {
+        MemberExamine e;
+        e.stderr_text = r->err;
+        if (r->exit_code == 0)
+          e.facts = p.parsed(parse_mdadm_examine(r->out, "mdadm --examine " + dev), "mdadm --examine " + dev);
+        else
+          e.no_superblock = examine_says_no_superblock(r->err);
+        slot = std::move(e);
+      }
+    });
+  }
+}
+
 // The KVM host's second round: the arrays md knows (from /proc/mdstat) and the member disks
 // present (from the by-path links), each examined. It runs as the follow-up of the host's
 // `second_round` group, on a worker, while other probes still run: it touches only this
@@ -400,36 +435,7 @@ void add_array_probes(const Topology& t, Host* h, const std::string& name, KvmFa
         });
       }
     }
-    // Every member disk that can be read gets examined: its superblock says whether it is
-    // fresh, stale or gone, whatever the array currently thinks of it.
-    for (const auto& [disk, why] : members) {
-      if (slots.examine.count(disk)) continue;
-      if (defer) {
-        f.examine_deferred[disk] = fmt::format(
-            "not read this sweep: md lists every member of {} in sync, and a whole array's "
-            "superblocks are read one sweep in {}",
-            a.device, opt.whole_array_examine_every);
-        continue;
-      }
-      std::string dev = "/dev/" + disk;
-      if (!why.empty()) {
-        b.add(h, name, [dev, why](Prober& p) { p.skip(probe_argv::mdadm_examine(dev), "not read: " + why); });
-        continue;
-      }
-      auto& slot = slots.examine[disk];
-      b.add(h, name, [dev, &slot, &opt](Prober& p) {
-        if (auto r = p.run(probe_argv::mdadm_examine(dev), opt.mdadm_timeout, {0, 1})) {
-          MemberExamine e;
-          e.stderr_text = r->err;
-          if (r->exit_code == 0)
-            e.facts =
-                p.parsed(parse_mdadm_examine(r->out, "mdadm --examine " + dev), "mdadm --examine " + dev);
-          else
-            e.no_superblock = examine_says_no_superblock(r->err);
-          slot = std::move(e);
-        }
-      });
-    }
+    add_examine_probes(h, name, a, members, defer, f, slots, opt, b);
   }
 }
 
