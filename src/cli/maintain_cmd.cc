@@ -22,11 +22,23 @@ namespace stackdr {
 
 namespace {
 
-std::vector<IncidentRecord> open_incidents(Journal& j) {
+std::vector<IncidentRecord> open_incidents(const std::vector<IncidentRecord>& all) {
   std::vector<IncidentRecord> out;
-  for (const auto& i : j.incidents())
+  for (const auto& i : all)
     if (i.state == "open" || i.state == "stopped") out.push_back(i);
   return out;
+}
+std::vector<IncidentRecord> open_incidents(Journal& j) {
+  return open_incidents(j.incidents());
+}
+
+// The journal's incidents, read only: none when no journal was ever recorded here; the
+// journal's refusal when one was and cannot be read (not seen is not "none").
+Result<std::vector<IncidentRecord>> recorded_incidents(const std::string& dir, const StackHints& hints) {
+  if (!journal_recorded(dir)) return std::vector<IncidentRecord>{};
+  auto j = open_state_journal(dir, hints, false);
+  if (!j) return j.error();
+  return (*j)->incidents();
 }
 
 // Where a light task runs (operate/light_maintenance.h): this stack, its journal and clock.
@@ -109,15 +121,11 @@ int cmd_maintain(const MaintainCliOptions& o) {
   if (o.schedule) {
     // The schedule is the journal's record of past runs and open incidents: one that cannot
     // be read would show every task as never run and nothing open. Said instead.
-    std::vector<IncidentRecord> incidents;
-    if (journal_recorded(dir)) {
-      auto j = open_state_journal(dir, stack_hints(o.task.context), false);
-      if (!j) return fail(kExitUsage, "nothing was shown: " + j.error().message);
-      incidents = (*j)->incidents();
-    }
+    auto incidents = recorded_incidents(dir, stack_hints(o.task.context));
+    if (!incidents) return fail(kExitUsage, "nothing was shown: " + incidents.error().message);
     View v = take_view(t, (*ctx)->hosts(), maintenance_observe());
     double now = (*ctx)->clock()->now();  // the journal's clock
-    auto rows = maintenance_schedule(t, incidents, now, v);
+    auto rows = maintenance_schedule(t, *incidents, now, v);
     if (o.task.json)
       std::cout << json_text(schedule_json(rows), 2) << "\n";
     else
@@ -136,18 +144,11 @@ int cmd_maintain(const MaintainCliOptions& o) {
       return 0;
     }
     View v = take_view(t, (*ctx)->hosts(), maintenance_observe());
-    std::vector<IncidentRecord> open;
-    std::string unread;  // why the open incidents could not be read
-    if (journal_recorded(dir)) {
-      if (auto j = open_state_journal(dir, stack_hints(o.task.context), false))
-        open = open_incidents(**j);
-      else
-        unread = j.error().message;
-    }
-    if (!unread.empty())
-      std::cout << "cannot tell whether it would be skipped now (an open incident skips it): " << unread
-                << "\n";
-    else if (auto why = maintenance_skip_reason(t, v, o.name, open); !why.empty())
+    auto incidents = recorded_incidents(dir, stack_hints(o.task.context));
+    if (!incidents)
+      std::cout << "cannot tell whether it would be skipped now (an open incident skips it): "
+                << incidents.error().message << "\n";
+    else if (auto why = maintenance_skip_reason(t, v, o.name, open_incidents(*incidents)); !why.empty())
       std::cout << "would be skipped now: " << why << "\n";
     return run_task_cli(o.task, **ctx, maintenance_step_task(t, v, o.name), maintenance_observe());
   }
